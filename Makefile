@@ -1,0 +1,100 @@
+# seam build. GNU make + pkg-config; nothing is generated.
+#
+#   make            build/seam
+#   make deps       install the Debian packages the build and tests need (apt-get, as root)
+#   make test       deps, build, unit tests, end-to-end tests, unit tests under ASan+UBSan
+#   make demo       deps, build, then seam sim + seam serve with examples/
+#   make bench      the benchmarks in bench/
+#
+# Every .c under src/ (but main.c) and sim/ goes into build/libseam.a; tests/unit/**/test_*.c
+# each become one cmocka binary linked against it. Adding a module needs no edit here.
+
+CC      ?= gcc
+PKGS    := libmicrohttpd libcurl jansson libfyaml sqlite3 libpq openssl lua5.4
+DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
+            libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev \
+            prometheus curl php-cli phpunit nginx-light wrk
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -I. $(PKG_CFLAGS) -MMD -MP
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC  := $(shell find src sim -name '*.c' ! -path src/main.c 2>/dev/null | sort)
+UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
+E2E_SRC  := $(shell find tests/e2e -name 'test_*.c' 2>/dev/null | sort)
+TSUP_SRC := $(shell find tests/support -name '*.c' 2>/dev/null | sort)
+BENCH_SRC := $(shell find bench -name '*.c' 2>/dev/null | sort)
+
+# Two build trees: build/ (normal) and build/san/ (ASan+UBSan, unit tests only).
+define tree
+$(1)/obj/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+$(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o)
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(1)/tests/%: $(1)/obj/tests/%.o $(1)/libseam.a $$(TSUP_SRC:%.c=$(1)/obj/%.o)
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) -lcmocka
+endef
+
+$(eval $(call tree,build,))
+$(eval $(call tree,build/san,$(SAN_FLAGS)))
+
+UNIT_BIN := $(UNIT_SRC:%.c=build/%)
+SAN_BIN  := $(UNIT_SRC:%.c=build/san/%)
+E2E_BIN  := $(E2E_SRC:%.c=build/%)
+BENCH_BIN := $(BENCH_SRC:%.c=build/%)
+
+.PHONY: all deps test unit e2e san demo bench clean check-tools
+.SECONDARY:
+
+all: build/seam
+
+build/seam: build/obj/src/main.o build/libseam.a
+	$(CC) -o $@ $^ $(LDLIBS)
+
+build/bench/%: build/obj/bench/%.o build/libseam.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(LDLIBS)
+
+deps:
+	@sh scripts/deps.sh $(DEB_PKGS)
+
+unit: $(UNIT_BIN)
+	@sh scripts/run-tests.sh unit $(UNIT_BIN)
+
+e2e: build/seam $(E2E_BIN)
+	@SEAM_BIN=$(CURDIR)/build/seam sh scripts/run-tests.sh e2e $(E2E_BIN)
+
+san: $(SAN_BIN)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  sh scripts/run-tests.sh san $(SAN_BIN)
+
+# The README's test command. Builds everything first so a compile error fails fast.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN) $(SAN_BIN)
+	@rm -f build/test-results.txt
+	@$(MAKE) --no-print-directory -k unit e2e san php-test; \
+	  rc=$$?; sh scripts/summary.sh build/test-results.txt; exit $$rc
+
+php-test:
+	@if [ -d drupal/seam_bridge ]; then sh scripts/php-tests.sh; fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+bench: build/seam $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,28 @@
+/*
+ * clock.h: time. Wall time in milliseconds since the Unix epoch (what the store records) and a
+ * monotonic clock for durations and timeouts (never goes back when the wall clock is set).
+ * Thread-safety: reentrant.
+ */
+#ifndef SEAM_CORE_CLOCK_H
+#define SEAM_CORE_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int64_t seam_now_ms(void);       /* CLOCK_REALTIME, ms */
+int64_t seam_mono_ns(void);      /* CLOCK_MONOTONIC, ns */
+double seam_mono_s(void);        /* CLOCK_MONOTONIC, seconds */
+void seam_sleep_ms(int64_t ms);
+
+/* RFC 3339 UTC with milliseconds: "2026-11-26T16:11:12.345Z". out needs 25 bytes. */
+void seam_rfc3339_ms(int64_t ms, char out[25]);
+/* Parses RFC 3339 ("...Z" or "+hh:mm", optional fraction). Returns 0 and *ms, or -1. */
+int seam_rfc3339_parse(const char *s, int64_t *ms);
+
+/* Durations and sizes as written in config: "250ms", "30s", "5m", "1h", "2d", plain integers
+ * are seconds. Returns 0 and *ms, or -1. */
+int seam_duration_parse(const char *s, int64_t *ms);
+/* "512", "64KiB", "1MiB", "2GiB", "10kB", "1MB". Returns 0 and *bytes, or -1. */
+int seam_size_parse(const char *s, int64_t *bytes);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * log.h: structured logs, one JSON object per line on a file descriptor (stderr by default).
+ *
+ * Every line has ts (RFC 3339, UTC, milliseconds), level, module, msg, correlation_id (when the
+ * caller has one) and the caller's fields. Lines are written with one write(2) under a mutex,
+ * so concurrent threads never interleave inside a line.
+ *
+ * Safety rules (DESIGN.md rule 7) are enforced here, not left to callers: a field whose key
+ * names a secret (authorization, password, secret, token, api_key, cookie, signature, ...) is
+ * written as "[redacted]" whatever its value. Personal data is masked by the caller with
+ * seam_mask_email / seam_mask_phone / seam_mask_text before it becomes a field.
+ *
+ * Thread-safety: a seam_log_t may be shared by all threads.
+ */
+#ifndef SEAM_CORE_LOG_H
+#define SEAM_CORE_LOG_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef enum seam_log_level_e {
+	SEAM_LOG_DEBUG = 0,
+	SEAM_LOG_INFO,
+	SEAM_LOG_WARN,
+	SEAM_LOG_ERROR,
+} seam_log_level_e;
+
+typedef struct seam_log seam_log_t;
+
+/* Creates a logger writing to fd (not closed by destroy) at minimum level `level`.
+ * Returns owned (free with seam_log_destroy), NULL on allocation failure. */
+seam_log_t *seam_log_create(int fd, seam_log_level_e level);
+void seam_log_destroy(seam_log_t *lg);
+void seam_log_set_level(seam_log_t *lg, seam_log_level_e level);
+int seam_log_enabled(const seam_log_t *lg, seam_log_level_e level);
+
+/* Parses "debug", "info", "warn", "error". Returns 0 and sets *out, or -1. */
+int seam_log_level_parse(const char *s, seam_log_level_e *out);
+const char *seam_log_level_name(seam_log_level_e level);
+
+/*
+ * Writes one line. lg may be NULL (nothing is written). cid may be NULL. fields is a JSON
+ * object or NULL and is STOLEN (decref'd here). msg is printf-style.
+ *   seam_logf(lg, SEAM_LOG_INFO, "http", cid, json_pack("{s:i}", "status", 200), "served %s", p);
+ */
+void seam_logf(seam_log_t *lg, seam_log_level_e level, const char *module, const char *cid,
+	       json_t *fields, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Shorthands without fields. */
+#define seam_log_info(lg, mod, cid, ...) seam_logf((lg), SEAM_LOG_INFO, (mod), (cid), NULL, __VA_ARGS__)
+#define seam_log_warn(lg, mod, cid, ...) seam_logf((lg), SEAM_LOG_WARN, (mod), (cid), NULL, __VA_ARGS__)
+#define seam_log_error(lg, mod, cid, ...) seam_logf((lg), SEAM_LOG_ERROR, (mod), (cid), NULL, __VA_ARGS__)
+#define seam_log_debug(lg, mod, cid, ...) seam_logf((lg), SEAM_LOG_DEBUG, (mod), (cid), NULL, __VA_ARGS__)
+
+/* Non-zero when a field key names a secret and its value must never be logged. */
+int seam_log_key_is_secret(const char *key);
+
+/*
+ * Masking for personal data. Each writes a NUL-terminated masked copy into out (cap bytes,
+ * truncating) and returns out. NULL input gives "".
+ *   email  "jane.doe@example.com" -> "j***@e***.com"
+ *   phone  "+49 30 1234567"       -> "***4567"   (last 4 digits kept)
+ *   text   any address line, name -> "***" (length is not revealed)
+ */
+char *seam_mask_email(const char *email, char *out, size_t cap);
+char *seam_mask_phone(const char *phone, char *out, size_t cap);
+char *seam_mask_text(const char *text, char *out, size_t cap);
+
+/*
+ * Masks personal data inside a JSON document in place: string values under keys that name
+ * personal data (email/mail, phone/telephone, address_line*, street, given_name, family_name,
+ * name of a person, postal_code, ...) are replaced by their masks; secret keys by "[redacted]".
+ * For logging bodies that may hold personal data.
+ */
+void seam_mask_json(json_t *doc);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * metrics.h: a registry of counters, gauges and histograms with labels, and the Prometheus text
+ * exposition (format 0.0.4) of everything in it.
+ *
+ * All metrics are declared once, in the SEAM_METRICS table below (name, kind, help, label
+ * names, buckets); code refers to them by enum id, so a metric cannot be used with the wrong
+ * labels or kind, and `seam check --metrics` / docs read the same table. Adding a metric is a
+ * one-line change here.
+ *
+ * Label values are passed as an array of strings in the declared order. Series are created on
+ * first use. Values that are cheaper to compute at scrape time (queue depth, breaker state) are
+ * filled by collectors registered with seam_metrics_add_collector(), which run at the start of
+ * every render.
+ *
+ * Thread-safety: every function may be called from any thread; updates on different series do
+ * not contend on one global lock.
+ */
+#ifndef SEAM_CORE_METRICS_H
+#define SEAM_CORE_METRICS_H
+
+#include <stddef.h>
+
+typedef enum seam_metric_kind_e {
+	SEAM_METRIC_COUNTER,
+	SEAM_METRIC_GAUGE,
+	SEAM_METRIC_HISTOGRAM,
+} seam_metric_kind_e;
+
+/* Bucket sets (upper bounds in seconds or units, ascending; +Inf is implicit). */
+#define SEAM_BUCKETS_LATENCY 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+#define SEAM_BUCKETS_JOB 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300
+
+/* id, kind, name, help, labels (comma-separated, "" for none), buckets (histograms; else 0) */
+#define SEAM_METRICS(X)                                                                          \
+	X(HTTP_REQUESTS, COUNTER, "seam_http_requests_total",                                    \
+	  "HTTP requests served, by route pattern, method and status code.", "route,method,status", 0) \
+	X(HTTP_DURATION, HISTOGRAM, "seam_http_request_duration_seconds",                        \
+	  "Time from request start to response queued, by route pattern.", "route", SEAM_BUCKETS_LATENCY) \
+	X(HTTP_INFLIGHT, GAUGE, "seam_http_requests_in_flight",                                  \
+	  "Requests being handled now.", "", 0)                                                    \
+	X(HTTP_REJECTED, COUNTER, "seam_http_rejected_total",                                    \
+	  "Requests refused before a handler ran, by reason.", "reason", 0)                          \
+	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
+	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)
+
+typedef enum seam_metric_id_e {
+#define SEAM__METRIC_ENUM(id, kind, name, help, labels, ...) SEAM_M_##id,
+	SEAM_METRICS(SEAM__METRIC_ENUM)
+#undef SEAM__METRIC_ENUM
+	SEAM_M__COUNT
+} seam_metric_id_e;
+
+typedef struct seam_metrics seam_metrics_t;
+
+/* Returns owned (free with seam_metrics_destroy), NULL on allocation failure. */
+seam_metrics_t *seam_metrics_create(void);
+void seam_metrics_destroy(seam_metrics_t *m);
+
+/* m may be NULL in all updates (nothing happens): modules under test run without a registry.
+ * labels: array of exactly as many strings as the metric declares (NULL when it has none);
+ * borrowed, copied on first use of a series. */
+void seam_metric_add(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels, double v);
+void seam_metric_set(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels, double v);
+void seam_metric_observe(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels, double v);
+
+/* Reads a series' value (counter/gauge) or a histogram's count; 0 when the series does not
+ * exist. For tests and for the dashboard. */
+double seam_metric_get(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels);
+
+/* Drops every series of a gauge (collectors that re-set a labelled gauge from scratch call
+ * this first so vanished label sets disappear). */
+void seam_metric_reset(seam_metrics_t *m, seam_metric_id_e id);
+
+/* Called at the start of each render with the registry; sets gauges. ud is borrowed. */
+typedef void (*seam_metrics_collect_fn)(seam_metrics_t *m, void *ud);
+int seam_metrics_add_collector(seam_metrics_t *m, seam_metrics_collect_fn fn, void *ud);
+
+/* Prometheus text exposition of every metric (HELP and TYPE always, series sorted).
+ * Returns owned NUL-terminated text (free with free()), *len set when len != NULL. */
+char *seam_metrics_render(seam_metrics_t *m, size_t *len);
+
+/* The declared table, for docs and tests. */
+typedef struct seam_metric_def {
+	seam_metric_id_e id;
+	seam_metric_kind_e kind;
+	const char *name;
+	const char *help;
+	const char *labels;
+	const double *buckets;
+	size_t nbuckets;
+} seam_metric_def_t;
+const seam_metric_def_t *seam_metric_defs(size_t *n);
+
+#endif
