@@ -87,7 +87,8 @@ typedef void (*seam_metrics_collect_fn)(seam_metrics_t *m, void *ud);
 int seam_metrics_add_collector(seam_metrics_t *m, seam_metrics_collect_fn fn, void *ud);
 
 /* Prometheus text exposition of every metric (HELP and TYPE always, series sorted).
- * Returns owned NUL-terminated text (free with free()), *len set when len != NULL. */
+ * Returns owned NUL-terminated text (free with free()), *len set when len != NULL; NULL on
+ * allocation failure; "" (owned) for a NULL registry. Must not be called from a collector. */
 char *seam_metrics_render(seam_metrics_t *m, size_t *len);
 
 /* The declared table, for docs and tests. */
