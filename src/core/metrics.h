@@ -83,7 +83,7 @@ void seam_metric_reset(seam_metrics_t *m, seam_metric_id_e id);
 
 /* Called at the start of each render with the registry; sets gauges. ud is borrowed. */
 typedef void (*seam_metrics_collect_fn)(seam_metrics_t *m, void *ud);
-/* Returns 0, or SEAM_NOMEM (err.h) when the collector could not be recorded; m NULL: 0. */
+/* Returns 0, SEAM_INVAL (err.h) for a NULL fn, or SEAM_NOMEM; m NULL: 0 (nothing kept). */
 int seam_metrics_add_collector(seam_metrics_t *m, seam_metrics_collect_fn fn, void *ud);
 
 /* Prometheus text exposition of every metric (HELP and TYPE always, series sorted).
