@@ -36,7 +36,15 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 	if (!app)
 		return 1;
 	app->started_ms = seam_now_ms();
-	if (seam_config_load(path, &app->cfg, &diag) != SEAM_OK) {
+	if (!args->config_path && access(path, F_OK) != 0) {
+		/* No -c and no ./seam.yaml: built-in defaults (handy for ctl with --store). */
+		app->cfg = calloc(1, sizeof *app->cfg);
+		if (!app->cfg || seam_cfg_load_text("(defaults)", "{}", 2, &seam_config_schema, app->cfg,
+						    &diag) != SEAM_OK) {
+			seam_cfg_diag_dispose(&diag);
+			goto fail;
+		}
+	} else if (seam_config_load(path, &app->cfg, &diag) != SEAM_OK) {
 		seam_cfg_diag_print(&diag, stderr);
 		fprintf(stderr, "seam: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
 		seam_cfg_diag_dispose(&diag);

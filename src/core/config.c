@@ -577,20 +577,71 @@ static int parse_section(struct ctx *c, const seam_cfg_schema_t *s, struct fy_no
 
 /* ---------- load / dispose ---------- */
 
-static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, struct fy_diag *fyd,
+/* libfyaml formats its own messages; collect them and keep "line:col: error: text". */
+struct yaml_errs {
+	char text[1024];
+	size_t len;
+};
+
+static void yaml_diag_out(struct fy_diag *d, void *user, const char *buf, size_t len)
+{
+	struct yaml_errs *e = user;
+	(void)d;
+	if (e->len + len + 1 < sizeof e->text) {
+		memcpy(e->text + e->len, buf, len);
+		e->len += len;
+		e->text[e->len] = '\0';
+	}
+}
+
+static struct fy_diag *make_diag(struct yaml_errs *e)
+{
+	struct fy_diag_cfg dc;
+	fy_diag_cfg_default(&dc);
+	dc.fp = NULL;
+	dc.output_fn = yaml_diag_out;
+	dc.user = e;
+	dc.colorize = false;
+	dc.show_source = false;
+	dc.show_position = true;
+	dc.show_type = false;
+	dc.show_module = false;
+	dc.position_width = 0;
+	dc.source_width = 0;
+	return fy_diag_create(&dc);
+}
+
+/* libfyaml writes "<source>:LINE:COL: error: text" (source may itself hold colons), so the
+ * position is read backwards from ": error: ". One diagnostic per message line. */
+static void report_yaml_errors(struct ctx *c, const struct yaml_errs *e)
+{
+	char copy[1024], *save = NULL;
+	int any = 0;
+	snprintf(copy, sizeof copy, "%s", e->text);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *mark = strstr(l, ": error: ");
+		if (!mark)
+			continue;
+		*mark = '\0';
+		char *colc = strrchr(l, ':');
+		if (!colc)
+			continue;
+		*colc = '\0';
+		char *coll = strrchr(l, ':');
+		int line = coll ? atoi(coll + 1) : 0, col = atoi(colc + 1);
+		diagf(c, line, "YAML syntax (column %d): %s", col, mark + 9);
+		any = 1;
+	}
+	if (!any)
+		diagf(c, 0, "YAML syntax: cannot parse");
+}
+
+static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, const struct yaml_errs *ye,
 			   const seam_cfg_schema_t *schema, void *out)
 {
 	memset(out, 0, schema->size);
 	if (!doc) {
-		struct fy_diag_error *e;
-		void *it = NULL;
-		int any = 0;
-		while (fyd && (e = fy_diag_errors_iterate(fyd, &it))) {
-			diagf(c, e->line + 1, "YAML syntax: %s", e->msg);
-			any = 1;
-		}
-		if (!any)
-			diagf(c, 0, "cannot parse as YAML");
+		report_yaml_errors(c, ye);
 		return SEAM_CONFIG;
 	}
 	if (parse_section(c, schema, fy_document_root(doc), out, 1, "", 0) != 0 || c->diag->n) {
@@ -601,21 +652,13 @@ static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, struct fy_dia
 	return SEAM_OK;
 }
 
-static struct fy_diag *make_diag(void)
-{
-	struct fy_diag_cfg dc;
-	fy_diag_cfg_default(&dc);
-	dc.fp = NULL;
-	dc.colorize = false;
-	return fy_diag_create(&dc);
-}
-
 seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void *out,
 			 seam_cfg_diag_t *diag)
 {
 	struct ctx c = {.file = path, .diag = diag};
-	struct fy_diag *fyd = make_diag();
-	struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = fyd};
+	struct yaml_errs ye = {.len = 0};
+	struct fy_diag *fyd = make_diag(&ye);
+	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
 	struct fy_document *doc = NULL;
 	seam_err_t rc;
 	FILE *probe = fopen(path, "re");
@@ -630,7 +673,7 @@ seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void
 	const char *slash = strrchr(path, '/');
 	c.dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
 	doc = fy_document_build_from_file(&pc, path);
-	rc = load_doc(&c, doc, fyd, schema, out);
+	rc = load_doc(&c, doc, &ye, schema, out);
 	fy_document_destroy(doc);
 	fy_diag_destroy(fyd);
 	free(c.dir);
@@ -641,10 +684,11 @@ seam_err_t seam_cfg_load_text(const char *name, const char *text, size_t len,
 			      const seam_cfg_schema_t *schema, void *out, seam_cfg_diag_t *diag)
 {
 	struct ctx c = {.file = name, .diag = diag};
-	struct fy_diag *fyd = make_diag();
-	struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = fyd};
+	struct yaml_errs ye = {.len = 0};
+	struct fy_diag *fyd = make_diag(&ye);
+	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
 	struct fy_document *doc = fy_document_build_from_string(&pc, text, len);
-	seam_err_t rc = load_doc(&c, doc, fyd, schema, out);
+	seam_err_t rc = load_doc(&c, doc, &ye, schema, out);
 	fy_document_destroy(doc);
 	fy_diag_destroy(fyd);
 	return rc;

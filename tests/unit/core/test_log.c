@@ -15,7 +15,7 @@
 
 static char *read_all(int fd)
 {
-	static char buf[1 << 20];
+	static char buf[8 << 20];
 	size_t len = 0;
 	ssize_t n;
 	lseek(fd, 0, SEEK_SET);
