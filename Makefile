@@ -101,3 +101,6 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# .incbin'd migration SQL is invisible to -MMD; rebuild the embedding object when one changes.
+build/obj/src/store/migrations.o build/san/obj/src/store/migrations.o: $(wildcard src/store/migrations/[0-9]*.sql)
