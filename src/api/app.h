@@ -16,12 +16,15 @@
 #include "http/server.h"
 #include "store/store.h"
 
+struct seam_queue;
+
 typedef struct seam_app {
 	seam_config_t *cfg;
 	seam_log_t *log;
 	seam_metrics_t *metrics;
 	seam_store_t *store;
 	seam_http_server_t *http;
+	struct seam_queue *queue; /* durable jobs: workers run the flows */
 	int64_t started_ms;
 } seam_app_t;
 

@@ -40,6 +40,11 @@ typedef enum seam_metric_kind_e {
 	  "Requests being handled now.", "", 0)                                                    \
 	X(HTTP_REJECTED, COUNTER, "seam_http_rejected_total",                                    \
 	  "Requests refused before a handler ran, by reason.", "reason", 0)                          \
+	X(WEBHOOKS_RECEIVED, COUNTER, "seam_webhooks_received_total",                            \
+	  "Authentic webhook events, by provider and outcome (accepted, duplicate, quarantined, store_error).", \
+	  "provider,outcome", 0)                                                                   \
+	X(WEBHOOKS_REJECTED, COUNTER, "seam_webhooks_rejected_total",                            \
+	  "Webhooks refused before storing, by provider and reason.", "provider,reason", 0)          \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \
