@@ -73,6 +73,18 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Open file descriptors of this process: a failed open must leave none behind. */
+static int count_fds(void)
+{
+	char p[64];
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+		n += access(p, F_OK) == 0;
+	}
+	return n;
+}
+
 static int known(void)
 {
 	size_t n = 0;
@@ -294,8 +306,10 @@ static void test_corrupt_file(void **state)
 	assert_int_equal(fwrite(junk, 1, sizeof junk, fp), sizeof junk);
 	fclose(fp);
 
+	int fds = count_fds();
 	assert_int_equal(seam_store_open(f->url, NULL, &st, &err), SEAM_CORRUPT);
 	assert_null(st);
+	assert_int_equal(count_fds(), fds);
 	assert_non_null(strstr(err.msg, f->path));
 	assert_non_null(strstr(err.msg, "file is not a database"));
 	/* and the same without migrations */
@@ -418,8 +432,10 @@ static void test_newer_schema_refused(void **state)
 	snprintf(want, sizeof want, "database at version %d, this seam knows up to %d; refusing to start",
 		 known() + 1, known());
 	st = (seam_store_t *)0x1;
+	int fds = count_fds();
 	assert_int_equal(seam_store_open(f->url, &o, &st, &err), SEAM_UNSUPPORTED);
 	assert_null(st);
+	assert_int_equal(count_fds(), fds); /* the file and its -wal/-shm are closed again */
 	assert_string_equal(err.msg, want);
 	o.migrate = 0; /* refused whether or not this opener migrates */
 	memset(&err, 0, sizeof err);
