@@ -18,7 +18,7 @@ DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev li
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -I. $(PKG_CFLAGS) -MMD -MP
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
@@ -35,13 +35,15 @@ BENCH_SRC := $(shell find bench -name '*.c' 2>/dev/null | sort)
 define tree
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+	@echo "  CC      $$@"
+	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
 $(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@ar rcs $$@ $$^
 $(1)/tests/%: $(1)/obj/tests/%.o $(1)/libseam.a $$(TSUP_SRC:%.c=$(1)/obj/%.o)
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) -lcmocka
+	@echo "  LD      $$@"
+	@$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) -lcmocka
 endef
 
 $(eval $(call tree,build,))
@@ -58,7 +60,8 @@ BENCH_BIN := $(BENCH_SRC:%.c=build/%)
 all: build/seam
 
 build/seam: build/obj/src/main.o build/libseam.a
-	$(CC) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(LDLIBS)
 
 build/bench/%: build/obj/bench/%.o build/libseam.a
 	@mkdir -p $(@D)

@@ -42,7 +42,9 @@ typedef enum seam_metric_kind_e {
 	X(HTTP_REJECTED, COUNTER, "seam_http_rejected_total",                                    \
 	  "Requests refused before a handler ran, by reason.", "reason", 0)                          \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
-	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0) \
+	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
+	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \
+	  "Metric updates dropped because their metric already had the maximum number of series.", "", 0) \
 	X(QUEUE_JOBS, GAUGE, "seam_queue_jobs",                                                  \
 	  "Jobs by flow and state (queued, running, dead), counted at scrape.", "flow,state", 0)    \
 	X(QUEUE_OLDEST_AGE, GAUGE, "seam_queue_oldest_runnable_age_seconds",                     \
@@ -56,6 +58,11 @@ typedef enum seam_metric_kind_e {
 	  "Handler run time per attempt, by flow and kind.", "flow,kind", SEAM_BUCKETS_JOB)         \
 	X(QUEUE_COMMIT_BATCH, HISTOGRAM, "seam_queue_commit_batch_size",                         \
 	  "Submissions committed per group-commit transaction.", "", SEAM_BUCKETS_BATCH)
+
+/* Most series (distinct label value tuples) one metric keeps; updates that would create more
+ * are dropped and counted in seam_metrics_series_dropped_total, so a label with unbounded
+ * values cannot eat memory. */
+#define SEAM_METRICS_MAX_SERIES 10000
 
 typedef enum seam_metric_id_e {
 #define SEAM__METRIC_ENUM(id, kind, name, help, labels, ...) SEAM_M_##id,
@@ -72,7 +79,10 @@ void seam_metrics_destroy(seam_metrics_t *m);
 
 /* m may be NULL in all updates (nothing happens): modules under test run without a registry.
  * labels: array of exactly as many strings as the metric declares (NULL when it has none);
- * borrowed, copied on first use of a series. */
+ * borrowed, copied on first use of a series (a NULL value counts as "").
+ * add: counters and gauges (a counter ignores negative and non-finite amounts);
+ * set: gauges, and counters a collector copies from elsewhere; observe: histograms (NaN is
+ * ignored). A call that does not fit the metric's kind does nothing. */
 void seam_metric_add(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels, double v);
 void seam_metric_set(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels, double v);
 void seam_metric_observe(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels, double v);
@@ -87,10 +97,12 @@ void seam_metric_reset(seam_metrics_t *m, seam_metric_id_e id);
 
 /* Called at the start of each render with the registry; sets gauges. ud is borrowed. */
 typedef void (*seam_metrics_collect_fn)(seam_metrics_t *m, void *ud);
+/* Returns 0, SEAM_INVAL (err.h) for a NULL fn, or SEAM_NOMEM; m NULL: 0 (nothing kept). */
 int seam_metrics_add_collector(seam_metrics_t *m, seam_metrics_collect_fn fn, void *ud);
 
 /* Prometheus text exposition of every metric (HELP and TYPE always, series sorted).
- * Returns owned NUL-terminated text (free with free()), *len set when len != NULL. */
+ * Returns owned NUL-terminated text (free with free()), *len set when len != NULL; NULL on
+ * allocation failure; "" (owned) for a NULL registry. Must not be called from a collector. */
 char *seam_metrics_render(seam_metrics_t *m, size_t *len);
 
 /* The declared table, for docs and tests. */

@@ -1,0 +1,145 @@
+/*
+ * serve.c: building, running and tearing down the seam_app_t of `seam serve`.
+ *
+ * Start-up is all-or-nothing: config, logger, metrics, store (opened and migrated), then the
+ * HTTP listener; any failure undoes what was done and exits with one clear message, so there
+ * is never a half-started server. Signals: SIGTERM/SIGINT are blocked in every thread (the
+ * mask is set before any thread starts) and taken with sigwait() by the main thread, which
+ * then drains: stop accepting, finish requests in flight, stop workers, close the store.
+ */
+#include "api/app.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "core/clock.h"
+
+#ifndef SEAM_VERSION
+#define SEAM_VERSION "0.1.0"
+#endif
+
+int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
+{
+	seam_app_t *app = calloc(1, sizeof *app);
+	seam_cfg_diag_t diag = {0};
+	seam_error_t err = {0};
+	seam_log_level_e level = SEAM_LOG_INFO;
+	const char *path = args->config_path ? args->config_path : "seam.yaml";
+	int code = 1;
+
+	*out = NULL;
+	if (!app)
+		return 1;
+	app->started_ms = seam_now_ms();
+	if (!args->config_path && access(path, F_OK) != 0) {
+		/* No -c and no ./seam.yaml: built-in defaults (handy for ctl with --store). */
+		app->cfg = calloc(1, sizeof *app->cfg);
+		if (!app->cfg || seam_cfg_load_text("(defaults)", "{}", 2, &seam_config_schema, app->cfg,
+						    &diag) != SEAM_OK) {
+			seam_cfg_diag_dispose(&diag);
+			goto fail;
+		}
+	} else if (seam_config_load(path, &app->cfg, &diag) != SEAM_OK) {
+		seam_cfg_diag_print(&diag, stderr);
+		fprintf(stderr, "seam: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
+		seam_cfg_diag_dispose(&diag);
+		code = 2;
+		goto fail;
+	}
+	if (args->listen)
+		seam_config_set_str(&app->cfg->listen, args->listen);
+	if (args->store)
+		seam_config_set_str(&app->cfg->store, args->store);
+	seam_log_level_parse(app->cfg->log.level, &level);
+	app->log = seam_log_create(STDERR_FILENO, level);
+	app->metrics = seam_metrics_create();
+	if (!app->log || !app->metrics)
+		goto fail;
+	seam_metric_set(app->metrics, SEAM_M_BUILD_INFO, (const char *[]){SEAM_VERSION}, 1);
+	seam_metric_set(app->metrics, SEAM_M_START_TIME, NULL, (double)app->started_ms / 1000.0);
+
+	seam_store_opts_t so = {.migrate = !args->no_migrate};
+	if (seam_store_open(app->cfg->store, &so, &app->store, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: store %s: %s\n", app->cfg->store, err.msg);
+		goto fail;
+	}
+	*out = app;
+	return 0;
+fail:
+	seam_app_close(app);
+	return code;
+}
+
+void seam_app_close(seam_app_t *app)
+{
+	if (!app)
+		return;
+	seam_store_close(app->store);
+	seam_metrics_destroy(app->metrics);
+	seam_log_destroy(app->log);
+	seam_config_free(app->cfg);
+	free(app);
+}
+
+int seam_app_serve(seam_app_t *app)
+{
+	sigset_t set;
+	seam_error_t err = {0};
+	size_t nroutes;
+	int sig = 0;
+	const seam_config_t *c = app->cfg;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	seam_http_opts_t ho = {
+		.listen = c->listen,
+		.routes = seam_api_routes(&nroutes),
+		.ud = app,
+		.auth = seam_api_auth,
+		.log = app->log,
+		.metrics = app->metrics,
+		.threads = (int)c->http.threads,
+		.body_limit = (size_t)c->http.body_limit,
+		.request_timeout_s = (int)((c->http.request_timeout_ms + 999) / 1000),
+		.header_limit = (size_t)c->http.header_limit,
+		.connection_limit = (int)c->http.connection_limit,
+		.access_log = c->log.access_log,
+	};
+	ho.nroutes = nroutes;
+	if (seam_http_start(&ho, &app->http, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: %s\n", err.msg);
+		seam_log_error(app->log, "serve", NULL, "%s", err.msg);
+		return 1;
+	}
+	seam_logf(app->log, SEAM_LOG_INFO, "serve", NULL,
+		  json_pack("{s:s, s:i, s:s, s:s}", "listen", c->listen, "port",
+			    seam_http_port(app->http), "store", seam_store_engine(app->store),
+			    "version", SEAM_VERSION),
+		  "seam listening on http://%s", c->listen);
+	/* A line on stdout for people and scripts: where it listens, with the real port. */
+	char host[256];
+	snprintf(host, sizeof host, "%s", c->listen);
+	char *colon = strrchr(host, ':');
+	if (colon)
+		*colon = '\0';
+	printf("seam: serving on http://%s:%d\n", host, seam_http_port(app->http));
+	fflush(stdout);
+
+	while (sigwait(&set, &sig) != 0 && errno == EINTR)
+		;
+	seam_log_info(app->log, "serve", NULL, "signal %d: draining (up to %lld ms)", sig,
+		      (long long)c->http.drain_timeout_ms);
+	seam_http_stop(app->http, (int)c->http.drain_timeout_ms);
+	app->http = NULL;
+	seam_log_info(app->log, "serve", NULL, "stopped cleanly");
+	return 0;
+}
