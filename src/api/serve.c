@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "core/clock.h"
+#include "queue/queue.h"
 
 #ifndef SEAM_VERSION
 #define SEAM_VERSION "0.1.0"
@@ -68,6 +69,23 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		fprintf(stderr, "seam: store %s: %s\n", app->cfg->store, err.msg);
 		goto fail;
 	}
+	const seam_config_queue_t *qc = &app->cfg->queue;
+	seam_queue_opts_t qo = {
+		.workers = (int)qc->workers,
+		.lease_ms = qc->lease_ms,
+		.poll_ms = qc->poll_ms,
+		.backoff_base_ms = qc->backoff_base_ms,
+		.backoff_cap_ms = qc->backoff_cap_ms,
+		.max_attempts = (int)qc->max_attempts,
+		.batch_max = (int)qc->batch_max,
+		.retain_ms = qc->retain_ms,
+		.log = app->log,
+		.metrics = app->metrics,
+	};
+	if (seam_queue_create(app->store, &qo, &app->queue, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: job queue: %s\n", err.msg);
+		goto fail;
+	}
 	*out = app;
 	return 0;
 fail:
@@ -79,6 +97,7 @@ void seam_app_close(seam_app_t *app)
 {
 	if (!app)
 		return;
+	seam_queue_destroy(app->queue);
 	seam_store_close(app->store);
 	seam_metrics_destroy(app->metrics);
 	seam_log_destroy(app->log);
@@ -115,6 +134,10 @@ int seam_app_serve(seam_app_t *app)
 		.access_log = c->log.access_log,
 	};
 	ho.nroutes = nroutes;
+	if (seam_queue_start(app->queue, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: job workers: %s\n", err.msg);
+		return 1;
+	}
 	if (seam_http_start(&ho, &app->http, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: %s\n", err.msg);
 		seam_log_error(app->log, "serve", NULL, "%s", err.msg);
@@ -138,8 +161,10 @@ int seam_app_serve(seam_app_t *app)
 		;
 	seam_log_info(app->log, "serve", NULL, "signal %d: draining (up to %lld ms)", sig,
 		      (long long)c->http.drain_timeout_ms);
+	/* Ingress first (nothing new is accepted), then the workers finish what they run. */
 	seam_http_stop(app->http, (int)c->http.drain_timeout_ms);
 	app->http = NULL;
+	seam_queue_stop(app->queue);
 	seam_log_info(app->log, "serve", NULL, "stopped cleanly");
 	return 0;
 }
