@@ -876,9 +876,15 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 	    (!caller_has(call, "Accept") && add_header(&hdrs, "Accept", "application/json")) ||
 	    (call->body && !caller_has(call, "Content-Type") &&
 	     add_header(&hdrs, "Content-Type", call->content_type ? call->content_type
-								   : "application/json")) ||
-	    add_header(&hdrs, "Expect", ""))
+								   : "application/json")))
 		goto out;
+	{
+		/* "Expect:" with no value stops curl from waiting for 100 Continue on big bodies. */
+		struct curl_slist *nl = curl_slist_append(hdrs, "Expect:");
+		if (!nl)
+			goto out;
+		hdrs = nl;
+	}
 	if (u->auth_name && !caller_has(call, u->auth_name)) {
 		if (token) {
 			sbuf_t v = {0};
