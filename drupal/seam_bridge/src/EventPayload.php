@@ -10,7 +10,8 @@ namespace Drupal\seam_bridge;
  * Pure PHP. Contract: contracts/bridge/v1/event.schema.json:
  * {"type", "timestamp" (RFC 3339 UTC), "data": {order_uuid, order_id,
  * order_number, store_uuid, state, workflow, transition, total}}.
- * The body is encoded once, when the event is queued; every delivery attempt
+ * Numbers are canonical decimal strings (trailing zeros trimmed), as
+ * Commerce prints prices over JSON:API. The body is encoded once, when the event is queued; every delivery attempt
  * sends (and signs) exactly those bytes.
  */
 final class EventPayload {
@@ -80,7 +81,7 @@ final class EventPayload {
         'state' => $order['state'],
         'workflow' => $order['workflow'],
         'transition' => $order['transition'] ?? NULL,
-        'total' => $total instanceof Money ? $total->toArray() : NULL,
+        'total' => $total instanceof Money ? ['number' => $total->canonical(), 'currency_code' => $total->currency()] : NULL,
       ],
     ];
   }

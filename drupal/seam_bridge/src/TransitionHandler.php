@@ -73,14 +73,17 @@ final class TransitionHandler {
   /**
    * The 200 body fields of a payment (without "replayed").
    *
+   * Numbers are canonical decimal strings (trailing zeros trimmed, "30",
+   * "12.5"), as Commerce itself prints prices over JSON:API.
+   *
    * @return array<string, mixed>
    */
   public static function paymentBody(string $uuid, string $state, Money $amount, Money $refunded, ?string $remoteId, ?string $remoteState, ?string $orderUuid): array {
     return [
       'uuid' => $uuid,
       'state' => $state,
-      'amount' => $amount->toArray(),
-      'refunded_amount' => $refunded->toArray(),
+      'amount' => ['number' => $amount->canonical(), 'currency_code' => $amount->currency()],
+      'refunded_amount' => ['number' => $refunded->canonical(), 'currency_code' => $refunded->currency()],
       'remote_id' => ($remoteId === NULL || $remoteId === '') ? NULL : $remoteId,
       'remote_state' => ($remoteState === NULL || $remoteState === '') ? NULL : $remoteState,
       'order_uuid' => $orderUuid,

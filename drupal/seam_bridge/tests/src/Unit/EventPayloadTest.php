@@ -53,6 +53,13 @@ final class EventPayloadTest extends TestCase {
     $this->assertSame(7, $e['data']['order_id']);
   }
 
+  public function testTotalIsCanonical(): void {
+    $e = EventPayload::build('order.placed', 0, self::order(['total' => Money::of('10.500000', 'EUR')]));
+    $this->assertSame(['number' => '10.5', 'currency_code' => 'EUR'], $e['data']['total']);
+    $e = EventPayload::build('order.placed', 0, self::order(['total' => Money::of('0.00', 'EUR')]));
+    $this->assertSame('0', $e['data']['total']['number']);
+  }
+
   public function testOrderIdNullBeforeFirstSave(): void {
     $e = EventPayload::build('order.paid', 0, self::order(['id' => NULL]));
     $this->assertNull($e['data']['order_id']);
