@@ -7,28 +7,40 @@ namespace Drupal\seam_bridge\Event;
 use Drupal\commerce_order\Entity\OrderInterface;
 use Drupal\Component\Datetime\TimeInterface;
 use Drupal\Core\Config\ConfigFactoryInterface;
+use Drupal\Core\DestructableInterface;
+use Drupal\Core\Queue\DelayableQueueInterface;
 use Drupal\Core\Queue\QueueFactory;
+use Drupal\seam_bridge\DeliveryPolicy;
 use Drupal\seam_bridge\EventPayload;
 use Drupal\seam_bridge\Money;
 use Drupal\seam_bridge\Signer;
 use Psr\Log\LoggerInterface;
 
 /**
- * Puts order events into the seam_bridge_event queue.
+ * Puts order events into the seam_bridge_event queue; sends them at the end.
  *
- * Called from the order event subscriber, i.e. inside the order's save (and
- * its database transaction, with the core database queue): the event is
- * stored if and only if the order change is. Nothing here talks to seam; the
- * items queued in this request are remembered so that
- * DeliverOnTerminateSubscriber can send them after the response. Errors are
- * logged and never reach the customer.
+ * record() is called from the order event subscriber, i.e. inside the
+ * order's save (and its database transaction, with the core database queue):
+ * the event is stored if and only if the order change is. Nothing talks to
+ * seam then. The items queued in this request are remembered, and destruct()
+ * sends them after the response has been sent: the service is tagged
+ * needs_destruction with a low priority, so it runs after Commerce's
+ * PaymentOrderUpdater (whose destruct() recomputes total_paid and may raise
+ * commerce_order.order.paid, queued here too). Each item gets one short
+ * attempt (3 s, at most 8 s for the whole request); a delivered or
+ * undeliverable item is deleted from the queue, a failed one stays queued
+ * (delayed per DeliveryPolicy) for cron or `drush queue:run
+ * seam_bridge_event`. Errors are logged and never reach the customer.
  *
  * Queue item: {event_id: "msg_<uuid4>", type, order_uuid, store_uuid,
  * body: the exact JSON bytes to sign and send, created: unix time}.
  */
-final class EventOutbox {
+final class EventOutbox implements DestructableInterface {
 
   public const QUEUE = 'seam_bridge_event';
+
+  private const ATTEMPT_TIMEOUT = 3.0;
+  private const BUDGET = 8.0;
 
   /**
    * Items queued in this request: list of [item id, item data].
@@ -42,6 +54,7 @@ final class EventOutbox {
     private readonly ConfigFactoryInterface $configFactory,
     private readonly TimeInterface $time,
     private readonly LoggerInterface $logger,
+    private readonly EventSender $sender,
   ) {}
 
   /**
@@ -107,6 +120,49 @@ final class EventOutbox {
     $out = $this->pending;
     $this->pending = [];
     return $out;
+  }
+
+  /**
+   * {@inheritdoc}
+   *
+   * Runs after the response was sent (PHP-FPM; PHP's built-in server keeps
+   * the connection open until the script ends).
+   */
+  public function destruct(): void {
+    $this->deliverPending();
+  }
+
+  /**
+   * Tries once to send the events queued in this request; never throws.
+   */
+  public function deliverPending(): void {
+    $pending = $this->takePending();
+    if (!$pending) {
+      return;
+    }
+    $start = microtime(TRUE);
+    try {
+      $queue = $this->queueFactory->get(self::QUEUE, TRUE);
+      foreach ($pending as [$itemId, $data]) {
+        $left = self::BUDGET - (microtime(TRUE) - $start);
+        if ($left < 0.5) {
+          // The rest waits for cron / queue runners.
+          break;
+        }
+        $item = (object) ['item_id' => $itemId, 'data' => $data];
+        $result = $this->sender->deliver($data, min(self::ATTEMPT_TIMEOUT, $left));
+        if ($result['outcome'] === DeliveryPolicy::RETRY) {
+          if ($queue instanceof DelayableQueueInterface && $result['delay'] !== NULL) {
+            $queue->delayItem($item, $result['delay']);
+          }
+          continue;
+        }
+        $queue->deleteItem($item);
+      }
+    }
+    catch (\Throwable $e) {
+      $this->logger->error('Delivering seam events after the response failed: @message', ['@message' => $e->getMessage()]);
+    }
   }
 
 }

@@ -9,7 +9,7 @@ use Symfony\Component\Validator\Constraint;
 use Symfony\Component\Validator\ConstraintValidator;
 
 /**
- * Validates SeamJsonObjectText on each field item (property "value").
+ * Validates SeamJsonObjectText on the field (its first item's "value").
  */
 final class JsonObjectTextConstraintValidator extends ConstraintValidator {
 
@@ -24,7 +24,6 @@ final class JsonObjectTextConstraintValidator extends ConstraintValidator {
     $error = JsonText::objectError($text);
     if ($error !== NULL) {
       $this->context->buildViolation($constraint->message, ['@reason' => $error])
-        ->atPath('value')
         ->addViolation();
     }
   }
