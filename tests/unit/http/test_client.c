@@ -665,7 +665,7 @@ static void test_bulkhead_full_is_busy(void **state)
 	int64_t t0 = seam_mono_ns();
 	assert_int_equal(get(u, "/echo", &r, &err), SEAM_BUSY);
 	int64_t ms = (seam_mono_ns() - t0) / 1000000;
-	assert_in_range(ms, 40, 300);
+	assert_in_range(ms, 40, 450); /* waited queue_wait_ms (50), not for the 500 ms call */
 	assert_non_null(strstr(err.msg, "in flight"));
 	seam_response_dispose(&r);
 	pthread_join(th, NULL);
@@ -739,7 +739,7 @@ static void test_breaker_opens_fails_fast_and_recovers(void **state)
 	int calls = srv_get(f->s, &f->s->calls);
 	int64_t t0 = seam_mono_ns();
 	assert_int_equal(get(u, "/echo", &r, &err), SEAM_OPEN_CIRCUIT);
-	assert_true((seam_mono_ns() - t0) / 1000000 < 50);
+	assert_true((seam_mono_ns() - t0) / 1000000 < 100);
 	assert_in_range(r.retry_after_ms, 1, 300);
 	assert_non_null(strstr(err.msg, "circuit open"));
 	seam_response_dispose(&r);
