@@ -35,13 +35,15 @@ BENCH_SRC := $(shell find bench -name '*.c' 2>/dev/null | sort)
 define tree
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+	@echo "  CC      $$@"
+	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
 $(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@ar rcs $$@ $$^
 $(1)/tests/%: $(1)/obj/tests/%.o $(1)/libseam.a $$(TSUP_SRC:%.c=$(1)/obj/%.o)
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) -lcmocka
+	@echo "  LD      $$@"
+	@$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) -lcmocka
 endef
 
 $(eval $(call tree,build,))
@@ -58,7 +60,8 @@ BENCH_BIN := $(BENCH_SRC:%.c=build/%)
 all: build/seam
 
 build/seam: build/obj/src/main.o build/libseam.a
-	$(CC) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(LDLIBS)
 
 build/bench/%: build/obj/bench/%.o build/libseam.a
 	@mkdir -p $(@D)
@@ -98,3 +101,6 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# .incbin'd migration SQL is invisible to -MMD; rebuild the embedding object when one changes.
+build/obj/src/store/migrations.o build/san/obj/src/store/migrations.o: $(wildcard src/store/migrations/[0-9]*.sql)
