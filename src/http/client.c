@@ -854,7 +854,7 @@ typedef struct callctx {
 	int64_t end_ns;
 } callctx_t;
 
-/* One HTTP exchange on handle h. auth_value is the OAuth access token (or NULL). Fills resp;
+/* One HTTP exchange on handle h. token is the OAuth access token (or NULL). Fills resp;
  * returns SEAM_OK when curl completed (whatever the status), else SEAM_NOMEM. */
 static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_response_t *resp,
 			  char ebuf[CURL_ERROR_SIZE])
@@ -955,6 +955,10 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 	resp->curl_code = (int)cc;
 	if (cc == CURLE_WRITE_ERROR && !x.body.overflow)
 		goto out; /* the write callback failed for memory */
+	if (x.body.overflow) { /* no partial bodies: the caller gets none */
+		rc = SEAM_OK;
+		goto out;
+	}
 	resp->body = x.body.p;
 	resp->body_len = x.body.len;
 	x.body.p = NULL;

@@ -44,11 +44,12 @@ typedef struct srv {
 	int inflight, max_inflight;
 	/* last API request */
 	char method[16], url[256], q[256], traceparent[128], cid[128], idem[128], auth[512],
-		apikey[128], accept[128], ctype[128], custom[128], body[1024];
+		apikey[128], accept[128], ctype[128], custom[128], expect[64], body[1024];
 	/* last token request */
 	char token_form[1024], token_auth[512];
 	/* token endpoint behaviour */
 	int token_status;   /* 200 normally */
+	int token_delay_ms; /* extra latency of the token endpoint */
 	int expires_in;     /* seconds */
 	int token_seq;
 	char valid_token[32], valid_refresh[32];
@@ -117,8 +118,9 @@ static enum MHD_Result token_endpoint(srv_t *s, struct MHD_Connection *c, const 
 		 "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d,"
 		 "\"refresh_token\":\"%s\",\"scope\":null}",
 		 s->valid_token, s->expires_in, s->valid_refresh);
+	int delay = s->token_delay_ms;
 	pthread_mutex_unlock(&s->mu);
-	nap(s, 50); /* a little latency so concurrent callers overlap with the fetch */
+	nap(s, 50 + delay); /* a little latency so concurrent callers overlap with the fetch */
 	return reply(c, 200, buf, NULL, NULL);
 }
 
@@ -164,6 +166,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	copy_hdr(c, "Accept", s->accept, sizeof s->accept);
 	copy_hdr(c, "Content-Type", s->ctype, sizeof s->ctype);
 	copy_hdr(c, "X-Custom", s->custom, sizeof s->custom);
+	copy_hdr(c, "Expect", s->expect, sizeof s->expect);
 	snprintf(s->body, sizeof s->body, "%s", rc->body ? rc->body : "");
 	char valid[64];
 	snprintf(valid, sizeof valid, "Bearer %s", s->valid_token);
@@ -425,6 +428,20 @@ static void test_request_headers_and_query(void **state)
 	assert_string_equal(s->method, "PATCH");
 	assert_string_equal(s->ctype, "application/x-www-form-urlencoded");
 	assert_string_equal(s->body, "x=1");
+	assert_string_equal(s->expect, "");
+
+	/* DELETE without a body, HEAD without a response body */
+	seam_call_t d = {.method = "DELETE", .path = "/orders/1"};
+	assert_int_equal(seam_upstream_call(u, &d, &r, &err), SEAM_OK);
+	seam_response_dispose(&r);
+	assert_string_equal(s->method, "DELETE");
+	assert_string_equal(s->body, "");
+	seam_call_t hd = {.method = "HEAD", .path = "/echo"};
+	assert_int_equal(seam_upstream_call(u, &hd, &r, &err), SEAM_OK);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	seam_response_dispose(&r);
+	assert_string_equal(s->method, "HEAD");
 	seam_upstream_destroy(u);
 }
 
@@ -648,7 +665,7 @@ static void test_bulkhead_full_is_busy(void **state)
 	int64_t t0 = seam_mono_ns();
 	assert_int_equal(get(u, "/echo", &r, &err), SEAM_BUSY);
 	int64_t ms = (seam_mono_ns() - t0) / 1000000;
-	assert_in_range(ms, 40, 300);
+	assert_in_range(ms, 40, 450); /* waited queue_wait_ms (50), not for the 500 ms call */
 	assert_non_null(strstr(err.msg, "in flight"));
 	seam_response_dispose(&r);
 	pthread_join(th, NULL);
@@ -722,7 +739,7 @@ static void test_breaker_opens_fails_fast_and_recovers(void **state)
 	int calls = srv_get(f->s, &f->s->calls);
 	int64_t t0 = seam_mono_ns();
 	assert_int_equal(get(u, "/echo", &r, &err), SEAM_OPEN_CIRCUIT);
-	assert_true((seam_mono_ns() - t0) / 1000000 < 50);
+	assert_true((seam_mono_ns() - t0) / 1000000 < 100);
 	assert_in_range(r.retry_after_ms, 1, 300);
 	assert_non_null(strstr(err.msg, "circuit open"));
 	seam_response_dispose(&r);
@@ -926,6 +943,33 @@ static void test_oauth_refused_is_permanent(void **state)
 	seam_upstream_destroy(u);
 }
 
+static void test_oauth_slow_token_endpoint_respects_timeout(void **state)
+{
+	fx_t *f = *state;
+	seam_upstream_opts_t o = base_opts(f);
+	o.timeout_ms = 300;
+	o.auth = (seam_upstream_auth_t){.type = SEAM_AUTH_OAUTH2_CLIENT_CREDENTIALS,
+					.client_id = "app", .client_secret = "s",
+					.token_url = f->token_url};
+	f->s->token_delay_ms = 2000;
+	seam_upstream_t *u = make(f, &o);
+	seam_response_t r;
+	seam_error_t err = {0};
+	int64_t t0 = seam_mono_ns();
+	assert_int_equal(get(u, "/protected", &r, &err), SEAM_TIMEOUT);
+	assert_in_range((seam_mono_ns() - t0) / 1000000, 250, 999);
+	assert_non_null(strstr(err.msg, "access token"));
+	seam_response_dispose(&r);
+	assert_int_equal(srv_get(f->s, &f->s->calls), 0);
+	/* the endpoint recovers: the next call fetches at once (no hold-off after a timeout) */
+	pthread_mutex_lock(&f->s->mu);
+	f->s->token_delay_ms = 0;
+	pthread_mutex_unlock(&f->s->mu);
+	assert_int_equal(get(u, "/protected", &r, &err), SEAM_OK);
+	seam_response_dispose(&r);
+	seam_upstream_destroy(u);
+}
+
 static void test_connection_reuse(void **state)
 {
 	fx_t *f = *state;
@@ -1112,6 +1156,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oauth_client_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oauth_password_grant_post_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oauth_refused_is_permanent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oauth_slow_token_endpoint_respects_timeout, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_connection_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_cap_and_url_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_validation, setup, teardown),
