@@ -14,6 +14,7 @@
 #include "connectors/webhook_sig.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "flows/timeline.h"
 #include "queue/queue.h"
 
 #define MAX_SECRETS 8
@@ -29,6 +30,7 @@ typedef struct inbound {
 	const char *job_flow;
 	char dedup[300];
 	char *payload;          /* job payload JSON (owned) */
+	const char *order_uuid; /* when known at ingress: the timeline entry goes on the order */
 	int duplicate;          /* out */
 	char inbox_id[SEAM_UUID_STR_LEN];
 	char job_id[SEAM_UUID_STR_LEN];
@@ -145,6 +147,15 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 		if (changes == 0) {
 			in->duplicate = 1;
 			continue;
+		}
+		if (in->order_uuid) {
+			rc = seam_timeline_add(db, "order", in->order_uuid, b->cid, b->provider,
+					       "event.received",
+					       json_pack("{s:s, s:s?}", "event_id", in->event_id, "type",
+							 in->event_type),
+					       err);
+			if (rc != SEAM_OK)
+				return rc;
 		}
 		if (!in->job_kind)
 			continue;
@@ -501,7 +512,7 @@ void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 	}
 	inbound_t *in = &b->items[0];
 	*in = (inbound_t){.event_id = id, .event_type = type, .body = body, .len = len,
-			  .job_flow = SEAM_FLOW_ORDERS};
+			  .job_flow = SEAM_FLOW_ORDERS, .order_uuid = seam_http_strdup(req, order)};
 	/* Placed (and later) orders become one export job per order, and canceled ones one
 	 * cancel job, whether the event or the poller sees them first; other events are kept for
 	 * the timeline. */
