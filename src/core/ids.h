@@ -25,9 +25,12 @@ int seam_uuid_valid(const char *s);
 
 /* traceparent "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>". Returns 0 and fills
  * trace_id (33 bytes) / parent_id (17 bytes) / flags when valid (version 00, not all-zero ids,
- * lower-case hex), -1 otherwise. Any out pointer may be NULL. */
+ * lower-case hex), -1 otherwise. Any out pointer may be NULL. As the W3C spec asks, a later
+ * version (01..fe; ff is invalid) is read with the 00 layout when it is exactly 55 chars or
+ * continues with '-' after them. */
 int seam_traceparent_parse(const char *tp, char trace_id[33], char parent_id[17], uint8_t *flags);
-/* Writes a traceparent for trace_id with a new random parent (span) id, flags 01. */
+/* Writes a traceparent for trace_id with a new random parent (span) id, flags 01. A trace_id
+ * that is not 32 hex digits is first mapped as by seam_cid_trace_id. */
 void seam_traceparent_make(const char *trace_id, char out[56]);
 
 /* Chooses the correlation id from the two inbound header values (either may be NULL). */

@@ -1,0 +1,109 @@
+/*
+ * api.c: built-in routes and API-key auth for seam serve.
+ *
+ * /healthz answers as long as the process can serve HTTP (liveness: restart me if not).
+ * /readyz checks the store (a query answers, every known migration applied) so load balancers
+ * send traffic only to an instance that can durably accept it.
+ */
+#include "api/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/keys.h"
+#include "core/clock.h"
+
+#ifndef SEAM_VERSION
+#define SEAM_VERSION "0.1.0"
+#endif
+
+void seam_api_healthz(seam_http_req_t *req, void *ud)
+{
+	(void)ud;
+	seam_http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void seam_api_readyz(seam_http_req_t *req, void *ud)
+{
+	seam_app_t *app = ud;
+	seam_error_t err = {0};
+	int applied = 0, known = 0;
+	if (seam_store_ready(app->store, &err) != SEAM_OK) {
+		seam_store_schema_version(app->store, &applied, &known, NULL);
+		seam_http_problem(req, 503, "not-ready", "Not ready",
+				  json_pack("{s:{s:s, s:i, s:i}}", "checks", "store", "failing",
+					    "schema_applied", applied, "schema_known", known),
+				  "%s", err.msg);
+		return;
+	}
+	seam_store_schema_version(app->store, &applied, &known, NULL);
+	seam_http_reply_json(req, 200,
+			     json_pack("{s:s, s:{s:s, s:s, s:i}}", "status", "ready", "checks", "store",
+				       "ok", "engine", seam_store_engine(app->store), "schema", applied));
+}
+
+void seam_api_metrics(seam_http_req_t *req, void *ud)
+{
+	seam_app_t *app = ud;
+	size_t len = 0;
+	char *text;
+	if (app->cfg->metrics.require_key) {
+		int verdict = seam_api_auth(req, "metrics:read", ud);
+		if (verdict != 200) {
+			seam_http_problem(req, verdict, verdict == 401 ? "unauthorized" : "forbidden",
+					  verdict == 401 ? "Unauthorized" : "Forbidden", NULL,
+					  "GET /metrics needs an API key with scope metrics:read");
+			return;
+		}
+	}
+	text = seam_metrics_render(app->metrics, &len);
+	if (!text) {
+		seam_http_problem(req, 500, "internal", "Internal error", NULL, "cannot render metrics");
+		return;
+	}
+	seam_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
+}
+
+void seam_api_root(seam_http_req_t *req, void *ud)
+{
+	size_t n;
+	const seam_route_t *r = seam_api_routes(&n);
+	json_t *routes = json_array();
+	(void)ud;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(routes, json_pack("{s:s, s:s, s:s?, s:s?}", "method", r[i].method,
+							"path", r[i].pattern, "scope", r[i].scope,
+							"summary", r[i].summary));
+	seam_http_reply_json(req, 200,
+			     json_pack("{s:s, s:s, s:o}", "service", "seam", "version", SEAM_VERSION,
+				       "routes", routes));
+}
+
+void seam_api_whoami(seam_http_req_t *req, void *ud)
+{
+	const char *name = seam_http_user(req);
+	(void)ud;
+	seam_http_reply_json(req, 200, json_pack("{s:s}", "key", name ? name : ""));
+}
+
+int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud)
+{
+	seam_app_t *app = ud;
+	char name[64];
+	seam_key_verdict_e v =
+		seam_keys_check(app->store, seam_http_header(req, "Authorization"), scope, name);
+	if (v == SEAM_KEY_OK || v == SEAM_KEY_NO_SCOPE)
+		seam_http_set_user(req, seam_http_strdup(req, name));
+	switch (v) {
+	case SEAM_KEY_OK:
+		return 200;
+	case SEAM_KEY_NO_SCOPE:
+		seam_logf(app->log, SEAM_LOG_WARN, "auth", seam_http_cid(req),
+			  json_pack("{s:s, s:s}", "key", name, "scope", scope), "key lacks scope");
+		return 403;
+	default:
+		return 401;
+	}
+}

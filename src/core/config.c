@@ -1,0 +1,1087 @@
+/*
+ * config.c: the schema-driven YAML loader and seam.yaml's schema.
+ *
+ * The loader never stops at the first problem: it walks the whole document and collects every
+ * "file:line: message" so an operator fixes a file in one round. Lines come from scalar tokens;
+ * for mappings and sequences (which carry no token in libfyaml 0.7) the line of the key that
+ * introduced them is used. A config with any problem is disposed and not returned.
+ *
+ * Thread-safety: loading is reentrant (no globals); the result is immutable.
+ */
+#include "core/config.h"
+
+#include <errno.h>
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+
+#define MAX_DEPTH 16
+
+struct ctx {
+	const char *file;
+	char *dir; /* directory of the config file, for relative secret paths */
+	seam_cfg_diag_t *diag;
+};
+
+/* ---------- diagnostics ---------- */
+
+static void diag_add(seam_cfg_diag_t *d, char *line)
+{
+	char **grown;
+	if (!line)
+		return;
+	grown = realloc(d->lines, (d->n + 1) * sizeof *grown);
+	if (!grown) {
+		free(line);
+		return;
+	}
+	d->lines = grown;
+	d->lines[d->n++] = line;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void diagf(struct ctx *c, int line, const char *fmt, ...)
+{
+	char msg[768], *out = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (line > 0) {
+		if (asprintf(&out, "%s:%d: %s", c->file, line, msg) < 0)
+			out = NULL;
+	} else if (asprintf(&out, "%s: %s", c->file, msg) < 0) {
+		out = NULL;
+	}
+	diag_add(c->diag, out);
+}
+
+void seam_cfg_diag_dispose(seam_cfg_diag_t *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->lines[i]);
+	free(d->lines);
+	d->lines = NULL;
+	d->n = 0;
+}
+
+void seam_cfg_diag_print(const seam_cfg_diag_t *d, FILE *fp)
+{
+	for (size_t i = 0; d && i < d->n; i++)
+		fprintf(fp, "%s\n", d->lines[i]);
+}
+
+/* ---------- node helpers ---------- */
+
+static int node_line(struct fy_node *n, int fallback)
+{
+	struct fy_token *t;
+	const struct fy_mark *m;
+	if (!n || fy_node_get_type(n) != FYNT_SCALAR)
+		return fallback;
+	t = fy_node_get_scalar_token(n);
+	if (!t)
+		return fallback;
+	m = fy_token_start_mark(t);
+	return m ? m->line + 1 : fallback;
+}
+
+static int node_is_null(struct fy_node *n)
+{
+	size_t len;
+	const char *s;
+	if (!n)
+		return 1;
+	if (fy_node_get_type(n) != FYNT_SCALAR)
+		return 0;
+	if (fy_node_get_style(n) != FYNS_PLAIN)
+		return 0;
+	s = fy_node_get_scalar(n, &len);
+	return !s || len == 0 || (len == 1 && s[0] == '~') ||
+	       (len == 4 && (memcmp(s, "null", 4) == 0 || memcmp(s, "Null", 4) == 0 ||
+			     memcmp(s, "NULL", 4) == 0));
+}
+
+static const char *type_name(seam_cfg_type_e t)
+{
+	switch (t) {
+	case SEAM_CFG_STR: return "string";
+	case SEAM_CFG_INT: return "integer";
+	case SEAM_CFG_BOOL: return "boolean";
+	case SEAM_CFG_DURATION: return "duration";
+	case SEAM_CFG_SIZE: return "size";
+	case SEAM_CFG_SECRET: return "secret";
+	case SEAM_CFG_ENUM: return "enum";
+	case SEAM_CFG_SECTION: return "mapping";
+	case SEAM_CFG_MAP: return "mapping of named entries";
+	case SEAM_CFG_STRLIST: return "list of strings";
+	case SEAM_CFG_SECRETLIST: return "list of secrets";
+	}
+	return "?";
+}
+
+/* Edit distance for "did you mean" on unknown keys (keys are short; O(n*m) is nothing). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof *prev);
+	}
+	return prev[lb];
+}
+
+/* ---------- scalar values ---------- */
+
+static int in_enum(const char *enums, const char *v)
+{
+	size_t vl = strlen(v);
+	for (const char *p = enums; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t l = bar ? (size_t)(bar - p) : strlen(p);
+		if (l == vl && strncmp(p, v, l) == 0)
+			return 1;
+		p = bar ? bar + 1 : NULL;
+	}
+	return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
+	for (int i = 0; i < 3; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+/* Parses a scalar text into the field's slot. Returns 0, or -1 after adding a diagnostic. */
+static int set_scalar(struct ctx *c, const seam_cfg_field_t *f, const char *path, const char *s,
+		      int line, void *slot)
+{
+	int64_t v = 0;
+	char *end;
+	switch (f->type) {
+	case SEAM_CFG_STR:
+		free(*(char **)slot);
+		*(char **)slot = strdup(s);
+		return 0;
+	case SEAM_CFG_ENUM:
+		if (!in_enum(f->enums, s)) {
+			diagf(c, line, "%s: '%s' is not one of %s", path, s, f->enums);
+			return -1;
+		}
+		free(*(char **)slot);
+		*(char **)slot = strdup(s);
+		return 0;
+	case SEAM_CFG_BOOL:
+		if (parse_bool(s, (int *)slot) != 0) {
+			diagf(c, line, "%s: expected true or false, got '%s'", path, s);
+			return -1;
+		}
+		return 0;
+	case SEAM_CFG_INT:
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno || end == s || *end) {
+			diagf(c, line, "%s: expected an integer, got '%s'", path, s);
+			return -1;
+		}
+		break;
+	case SEAM_CFG_DURATION:
+		if (seam_duration_parse(s, &v) != 0) {
+			diagf(c, line, "%s: expected a duration like 250ms, 30s, 5m, got '%s'", path, s);
+			return -1;
+		}
+		break;
+	case SEAM_CFG_SIZE:
+		if (seam_size_parse(s, &v) != 0) {
+			diagf(c, line, "%s: expected a size like 512KiB or 1MiB, got '%s'", path, s);
+			return -1;
+		}
+		break;
+	default:
+		diagf(c, line, "%s: expected a %s, got a plain value", path, type_name(f->type));
+		return -1;
+	}
+	if (f->min < f->max && (v < f->min || v > f->max)) {
+		diagf(c, line, "%s: %s is out of range [%lld, %lld]", path, s, (long long)f->min,
+		      (long long)f->max);
+		return -1;
+	}
+	*(int64_t *)slot = v;
+	return 0;
+}
+
+/* ---------- secrets ---------- */
+
+static void secret_dispose(seam_secret_t *s)
+{
+	if (!s)
+		return;
+	if (s->value) {
+		explicit_bzero(s->value, s->len);
+		free(s->value);
+	}
+	free(s->source);
+	memset(s, 0, sizeof *s);
+}
+
+static int read_secret_file(struct ctx *c, const char *path, int line, const char *fpath,
+			    seam_secret_t *out)
+{
+	char *full = NULL, *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *fp;
+	int rc = -1;
+
+	if (path[0] == '/' || !c->dir) {
+		full = strdup(path);
+	} else if (asprintf(&full, "%s/%s", c->dir, path) < 0) {
+		full = NULL;
+	}
+	if (!full)
+		return -1;
+	fp = fopen(full, "re");
+	if (!fp) {
+		diagf(c, line, "%s: cannot read secret file %s: %s", fpath, full, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 4096 + 1;
+			char *nb;
+			if (ncap > (1u << 20) + 1) {
+				diagf(c, line, "%s: secret file %s is larger than 1 MiB", fpath, full);
+				goto close;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb)
+				goto close;
+			buf = nb;
+			cap = ncap;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		diagf(c, line, "%s: cannot read secret file %s: %s", fpath, full, strerror(errno));
+		goto close;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0) {
+		diagf(c, line, "%s: secret file %s is empty", fpath, full);
+		goto close;
+	}
+	buf[len] = '\0';
+	out->value = buf;
+	out->len = len;
+	buf = NULL;
+	if (asprintf(&out->source, "file %s", path) < 0)
+		out->source = NULL;
+	rc = 0;
+close:
+	fclose(fp);
+out:
+	if (buf) {
+		explicit_bzero(buf, cap);
+		free(buf);
+	}
+	free(full);
+	return rc;
+}
+
+static int parse_secret(struct ctx *c, struct fy_node *n, const char *path, int line,
+			seam_secret_t *out)
+{
+	struct fy_node *file = NULL, *env = NULL;
+	struct fy_node_pair *p;
+	void *it = NULL;
+	int bad = 0;
+
+	if (fy_node_get_type(n) != FYNT_MAPPING) {
+		diagf(c, node_line(n, line),
+		      "%s: secrets are never written in the config; use {file: PATH} or {env: NAME}",
+		      path);
+		return -1;
+	}
+	while ((p = fy_node_mapping_iterate(n, &it))) {
+		struct fy_node *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
+		const char *ks = fy_node_get_scalar0(k);
+		if (ks && strcmp(ks, "file") == 0)
+			file = v;
+		else if (ks && strcmp(ks, "env") == 0)
+			env = v;
+		else {
+			diagf(c, node_line(k, line), "%s: unknown key '%s' in a secret (use file or env)",
+			      path, ks ? ks : "?");
+			bad = 1;
+		}
+	}
+	if (bad)
+		return -1;
+	if ((file != NULL) == (env != NULL)) {
+		diagf(c, line, "%s: a secret needs exactly one of file or env", path);
+		return -1;
+	}
+	if (file) {
+		const char *fp = fy_node_get_scalar0(file);
+		if (!fp || !*fp || fy_node_get_type(file) != FYNT_SCALAR) {
+			diagf(c, node_line(file, line), "%s.file: expected a path", path);
+			return -1;
+		}
+		return read_secret_file(c, fp, node_line(file, line), path, out);
+	}
+	const char *name = fy_node_get_scalar0(env);
+	if (!name || !*name || fy_node_get_type(env) != FYNT_SCALAR) {
+		diagf(c, node_line(env, line), "%s.env: expected a variable name", path);
+		return -1;
+	}
+	const char *val = getenv(name);
+	if (!val || !*val) {
+		diagf(c, node_line(env, line), "%s: environment variable %s is not set", path, name);
+		return -1;
+	}
+	out->value = strdup(val);
+	out->len = strlen(val);
+	if (asprintf(&out->source, "env %s", name) < 0)
+		out->source = NULL;
+	return out->value ? 0 : -1;
+}
+
+/* ---------- structure ---------- */
+
+static int parse_section(struct ctx *c, const seam_cfg_schema_t *s, struct fy_node *n,
+			 void *base, int line, const char *prefix, int depth);
+
+static void join_path(char *out, size_t cap, const char *prefix, const char *name)
+{
+	if (prefix && *prefix)
+		snprintf(out, cap, "%s.%s", prefix, name);
+	else
+		snprintf(out, cap, "%s", name);
+}
+
+static int parse_value(struct ctx *c, const seam_cfg_field_t *f, struct fy_node *n, void *slot,
+		       int line, const char *path, int depth)
+{
+	enum fy_node_type t = fy_node_get_type(n);
+	int vline = node_line(n, line);
+
+	switch (f->type) {
+	case SEAM_CFG_SECTION:
+		return parse_section(c, f->sub, n, slot, line, path, depth + 1);
+	case SEAM_CFG_SECRET:
+		return parse_secret(c, n, path, line, slot);
+	case SEAM_CFG_MAP: {
+		seam_cfg_map_t *m = slot;
+		struct fy_node_pair *p;
+		void *it = NULL;
+		int rc = 0;
+		if (t != FYNT_MAPPING) {
+			diagf(c, vline, "%s: expected a mapping of named entries", path);
+			return -1;
+		}
+		while ((p = fy_node_mapping_iterate(n, &it))) {
+			struct fy_node *k = fy_node_pair_key(p);
+			const char *name = fy_node_get_scalar0(k);
+			char sub[512];
+			void *item;
+			if (!name || !*name) {
+				diagf(c, node_line(k, line), "%s: entry names must be strings", path);
+				rc = -1;
+				continue;
+			}
+			item = calloc(1, f->sub->size);
+			char **nn = realloc(m->names, (m->n + 1) * sizeof *nn);
+			if (nn)
+				m->names = nn;
+			void **ni = realloc(m->items, (m->n + 1) * sizeof *ni);
+			if (ni)
+				m->items = ni;
+			if (!item || !nn || !ni) {
+				free(item);
+				return -1;
+			}
+			m->names[m->n] = strdup(name);
+			m->items[m->n] = item;
+			m->n++;
+			snprintf(sub, sizeof sub, "%s.%s", path, name);
+			if (parse_section(c, f->sub, fy_node_pair_value(p), item, node_line(k, line), sub,
+					  depth + 1) != 0)
+				rc = -1;
+		}
+		return rc;
+	}
+	case SEAM_CFG_STRLIST: {
+		seam_strlist_t *l = slot;
+		struct fy_node *it_n;
+		void *it = NULL;
+		int rc = 0;
+		if (t != FYNT_SEQUENCE) {
+			diagf(c, vline, "%s: expected a list", path);
+			return -1;
+		}
+		while ((it_n = fy_node_sequence_iterate(n, &it))) {
+			const char *s = fy_node_get_scalar0(it_n);
+			if (fy_node_get_type(it_n) != FYNT_SCALAR || !s) {
+				diagf(c, node_line(it_n, line), "%s: list items must be strings", path);
+				rc = -1;
+				continue;
+			}
+			char **ni = realloc(l->items, (l->n + 1) * sizeof *ni);
+			if (!ni)
+				return -1;
+			l->items = ni;
+			l->items[l->n++] = strdup(s);
+		}
+		return rc;
+	}
+	case SEAM_CFG_SECRETLIST: {
+		seam_secretlist_t *l = slot;
+		struct fy_node *it_n;
+		void *it = NULL;
+		int rc = 0;
+		if (t == FYNT_MAPPING) { /* one secret written without a list */
+			l->items = calloc(1, sizeof *l->items);
+			if (!l->items)
+				return -1;
+			l->n = 1;
+			return parse_secret(c, n, path, line, &l->items[0]);
+		}
+		if (t != FYNT_SEQUENCE) {
+			return parse_secret(c, n, path, line, &(seam_secret_t){0});
+		}
+		while ((it_n = fy_node_sequence_iterate(n, &it))) {
+			seam_secret_t *ni = realloc(l->items, (l->n + 1) * sizeof *ni);
+			if (!ni)
+				return -1;
+			l->items = ni;
+			memset(&l->items[l->n], 0, sizeof *ni);
+			if (parse_secret(c, it_n, path, node_line(it_n, line), &l->items[l->n]) != 0)
+				rc = -1;
+			l->n++;
+		}
+		if (l->n == 0) {
+			diagf(c, vline, "%s: the list of secrets is empty", path);
+			rc = -1;
+		}
+		return rc;
+	}
+	default:
+		if (t != FYNT_SCALAR) {
+			diagf(c, vline, "%s: expected a %s, got a %s", path, type_name(f->type),
+			      t == FYNT_MAPPING ? "mapping" : "list");
+			return -1;
+		}
+		return set_scalar(c, f, path, fy_node_get_scalar0(n), vline, slot);
+	}
+}
+
+static int parse_section(struct ctx *c, const seam_cfg_schema_t *s, struct fy_node *n,
+			 void *base, int line, const char *prefix, int depth)
+{
+	unsigned char seen[128] = {0};
+	struct fy_node_pair *p;
+	void *it = NULL;
+	int rc = 0;
+	char path[256];
+
+	if (depth > MAX_DEPTH) {
+		diagf(c, line, "%s: nested too deeply", prefix);
+		return -1;
+	}
+	if (n && !node_is_null(n)) {
+		if (fy_node_get_type(n) != FYNT_MAPPING) {
+			diagf(c, node_line(n, line), "%s: expected a mapping", *prefix ? prefix : "top level");
+			return -1;
+		}
+		while ((p = fy_node_mapping_iterate(n, &it))) {
+			struct fy_node *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
+			const char *key = fy_node_get_scalar0(k);
+			int kline = node_line(k, line);
+			size_t i;
+			if (!key) {
+				diagf(c, kline, "keys must be plain strings");
+				rc = -1;
+				continue;
+			}
+			for (i = 0; i < s->nfields; i++)
+				if (strcmp(s->fields[i].name, key) == 0)
+					break;
+			join_path(path, sizeof path, prefix, key);
+			if (i == s->nfields) {
+				const char *best = NULL;
+				size_t bestd = 3;
+				for (size_t j = 0; j < s->nfields; j++) {
+					size_t d = edit_distance(key, s->fields[j].name);
+					if (d < bestd)
+						bestd = d, best = s->fields[j].name;
+				}
+				if (best)
+					diagf(c, kline, "unknown key '%s' (did you mean '%s'?)", path, best);
+				else
+					diagf(c, kline, "unknown key '%s'", path);
+				rc = -1;
+				continue;
+			}
+			seen[i] = 1;
+			if (node_is_null(v) && s->fields[i].type != SEAM_CFG_SECTION) {
+				seen[i] = 0; /* "key:" with nothing is the same as leaving it out */
+				continue;
+			}
+			if (parse_value(c, &s->fields[i], v, (char *)base + s->fields[i].offset, kline,
+					path, depth) != 0)
+				rc = -1;
+		}
+	}
+	for (size_t i = 0; i < s->nfields; i++) {
+		const seam_cfg_field_t *f = &s->fields[i];
+		if (seen[i])
+			continue;
+		join_path(path, sizeof path, prefix, f->name);
+		if (f->type == SEAM_CFG_SECTION) {
+			if (parse_section(c, f->sub, NULL, (char *)base + f->offset, line, path, depth + 1))
+				rc = -1;
+		} else if (f->def) {
+			if (set_scalar(c, f, path, f->def, line, (char *)base + f->offset) != 0)
+				rc = -1;
+		} else if (f->flags & SEAM_CFG_REQUIRED) {
+			diagf(c, line, "missing required key '%s'", path);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* ---------- load / dispose ---------- */
+
+/* libfyaml formats its own messages; collect them and keep "line:col: error: text". */
+struct yaml_errs {
+	char text[1024];
+	size_t len;
+};
+
+static void yaml_diag_out(struct fy_diag *d, void *user, const char *buf, size_t len)
+{
+	struct yaml_errs *e = user;
+	(void)d;
+	if (e->len + len + 1 < sizeof e->text) {
+		memcpy(e->text + e->len, buf, len);
+		e->len += len;
+		e->text[e->len] = '\0';
+	}
+}
+
+static struct fy_diag *make_diag(struct yaml_errs *e)
+{
+	struct fy_diag_cfg dc;
+	fy_diag_cfg_default(&dc);
+	dc.fp = NULL;
+	dc.output_fn = yaml_diag_out;
+	dc.user = e;
+	dc.colorize = false;
+	dc.show_source = false;
+	dc.show_position = true;
+	dc.show_type = false;
+	dc.show_module = false;
+	dc.position_width = 0;
+	dc.source_width = 0;
+	return fy_diag_create(&dc);
+}
+
+/* libfyaml writes "<source>:LINE:COL: error: text" (source may itself hold colons), so the
+ * position is read backwards from ": error: ". One diagnostic per message line. */
+static void report_yaml_errors(struct ctx *c, const struct yaml_errs *e)
+{
+	char copy[1024], *save = NULL;
+	int any = 0;
+	snprintf(copy, sizeof copy, "%s", e->text);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *mark = strstr(l, ": error: ");
+		if (!mark)
+			continue;
+		*mark = '\0';
+		char *colc = strrchr(l, ':');
+		if (!colc)
+			continue;
+		*colc = '\0';
+		char *coll = strrchr(l, ':');
+		int line = coll ? atoi(coll + 1) : 0, col = atoi(colc + 1);
+		diagf(c, line, "YAML syntax (column %d): %s", col, mark + 9);
+		any = 1;
+	}
+	if (!any)
+		diagf(c, 0, "YAML syntax: cannot parse");
+}
+
+static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, const struct yaml_errs *ye,
+			   const seam_cfg_schema_t *schema, void *out)
+{
+	memset(out, 0, schema->size);
+	if (!doc) {
+		report_yaml_errors(c, ye);
+		return SEAM_CONFIG;
+	}
+	if (parse_section(c, schema, fy_document_root(doc), out, 1, "", 0) != 0 || c->diag->n) {
+		seam_cfg_dispose(schema, out);
+		memset(out, 0, schema->size);
+		return SEAM_CONFIG;
+	}
+	return SEAM_OK;
+}
+
+seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void *out,
+			 seam_cfg_diag_t *diag)
+{
+	struct ctx c = {.file = path, .diag = diag};
+	struct yaml_errs ye = {.len = 0};
+	struct fy_diag *fyd = make_diag(&ye);
+	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
+	struct fy_document *doc = NULL;
+	seam_err_t rc;
+	FILE *probe = fopen(path, "re");
+
+	memset(out, 0, schema->size);
+	if (!probe) {
+		diagf(&c, 0, "cannot open: %s", strerror(errno));
+		fy_diag_destroy(fyd);
+		return SEAM_CONFIG;
+	}
+	fclose(probe);
+	const char *slash = strrchr(path, '/');
+	c.dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
+	doc = fy_document_build_from_file(&pc, path);
+	rc = load_doc(&c, doc, &ye, schema, out);
+	fy_document_destroy(doc);
+	fy_diag_destroy(fyd);
+	free(c.dir);
+	return rc;
+}
+
+seam_err_t seam_cfg_load_text(const char *name, const char *text, size_t len,
+			      const seam_cfg_schema_t *schema, void *out, seam_cfg_diag_t *diag)
+{
+	struct ctx c = {.file = name, .diag = diag};
+	struct yaml_errs ye = {.len = 0};
+	struct fy_diag *fyd = make_diag(&ye);
+	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
+	struct fy_document *doc = fy_document_build_from_string(&pc, text, len);
+	seam_err_t rc = load_doc(&c, doc, &ye, schema, out);
+	fy_document_destroy(doc);
+	fy_diag_destroy(fyd);
+	return rc;
+}
+
+void seam_cfg_dispose(const seam_cfg_schema_t *s, void *obj)
+{
+	if (!s || !obj)
+		return;
+	for (size_t i = 0; i < s->nfields; i++) {
+		const seam_cfg_field_t *f = &s->fields[i];
+		void *slot = (char *)obj + f->offset;
+		switch (f->type) {
+		case SEAM_CFG_STR:
+		case SEAM_CFG_ENUM:
+			free(*(char **)slot);
+			*(char **)slot = NULL;
+			break;
+		case SEAM_CFG_SECRET:
+			secret_dispose(slot);
+			break;
+		case SEAM_CFG_SECTION:
+			seam_cfg_dispose(f->sub, slot);
+			break;
+		case SEAM_CFG_MAP: {
+			seam_cfg_map_t *m = slot;
+			for (size_t j = 0; j < m->n; j++) {
+				seam_cfg_dispose(f->sub, m->items[j]);
+				free(m->items[j]);
+				free(m->names[j]);
+			}
+			free(m->items);
+			free(m->names);
+			memset(m, 0, sizeof *m);
+			break;
+		}
+		case SEAM_CFG_STRLIST: {
+			seam_strlist_t *l = slot;
+			for (size_t j = 0; j < l->n; j++)
+				free(l->items[j]);
+			free(l->items);
+			memset(l, 0, sizeof *l);
+			break;
+		}
+		case SEAM_CFG_SECRETLIST: {
+			seam_secretlist_t *l = slot;
+			for (size_t j = 0; j < l->n; j++)
+				secret_dispose(&l->items[j]);
+			free(l->items);
+			memset(l, 0, sizeof *l);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+void *seam_cfg_map_get(const seam_cfg_map_t *m, const char *name)
+{
+	for (size_t i = 0; m && name && i < m->n; i++)
+		if (strcmp(m->names[i], name) == 0)
+			return m->items[i];
+	return NULL;
+}
+
+static void print_ref(const seam_cfg_schema_t *s, const char *prefix, FILE *fp)
+{
+	char path[256];
+	for (size_t i = 0; i < s->nfields; i++) {
+		const seam_cfg_field_t *f = &s->fields[i];
+		join_path(path, sizeof path, prefix, f->name);
+		if (f->type == SEAM_CFG_SECTION) {
+			print_ref(f->sub, path, fp);
+			continue;
+		}
+		fprintf(fp, "| `%s` | %s%s%s | %s | %s%s |\n", path, type_name(f->type),
+			f->enums ? ": " : "", f->enums ? f->enums : "",
+			f->def ? f->def : ((f->flags & SEAM_CFG_REQUIRED) ? "**required**" : "-"),
+			f->doc ? f->doc : "", f->type == SEAM_CFG_MAP ? " Each entry:" : "");
+		if (f->type == SEAM_CFG_MAP) {
+			char sub[300];
+			snprintf(sub, sizeof sub, "%s.<name>", path);
+			print_ref(f->sub, sub, fp);
+		}
+	}
+}
+
+void seam_cfg_print_reference(const seam_cfg_schema_t *schema, FILE *fp)
+{
+	fprintf(fp, "| key | type | default | meaning |\n|---|---|---|---|\n");
+	print_ref(schema, "", fp);
+}
+
+/* ---------- seam.yaml ---------- */
+
+#define F(st, fld) offsetof(st, fld)
+
+static const seam_cfg_field_t log_fields[] = {
+	{"level", SEAM_CFG_ENUM, F(seam_config_log_t, level), 0, "info",
+	 "Lowest level written to stderr.", NULL, "debug|info|warn|error", 0, 0},
+	{"access_log", SEAM_CFG_BOOL, F(seam_config_log_t, access_log), 0, "true",
+	 "One line per HTTP request (method, path, status, bytes, duration).", NULL, NULL, 0, 0},
+};
+static const seam_cfg_schema_t log_schema = {"log", sizeof(seam_config_log_t), log_fields,
+					     sizeof log_fields / sizeof log_fields[0]};
+
+static const seam_cfg_field_t http_fields[] = {
+	{"threads", SEAM_CFG_INT, F(seam_config_http_t, threads), 0, "4",
+	 "HTTP worker threads (libmicrohttpd thread pool).", NULL, NULL, 1, 256},
+	{"body_limit", SEAM_CFG_SIZE, F(seam_config_http_t, body_limit), 0, "1MiB",
+	 "Largest request body accepted; larger gets 413.", NULL, NULL, 1024, 1LL << 30},
+	{"request_timeout", SEAM_CFG_DURATION, F(seam_config_http_t, request_timeout_ms), 0, "30s",
+	 "A connection idle this long (slow headers or body) is closed.", NULL, NULL, 1000,
+	 3600000},
+	{"header_limit", SEAM_CFG_SIZE, F(seam_config_http_t, header_limit), 0, "32KiB",
+	 "Memory for one connection's request line and headers; beyond it 431.", NULL, NULL, 4096,
+	 1 << 20},
+	{"connection_limit", SEAM_CFG_INT, F(seam_config_http_t, connection_limit), 0, "1024",
+	 "Concurrent connections accepted.", NULL, NULL, 1, 100000},
+	{"drain_timeout", SEAM_CFG_DURATION, F(seam_config_http_t, drain_timeout_ms), 0, "10s",
+	 "On SIGTERM, how long requests in flight may take to finish.", NULL, NULL, 0, 600000},
+};
+static const seam_cfg_schema_t http_schema = {"http", sizeof(seam_config_http_t), http_fields,
+					      sizeof http_fields / sizeof http_fields[0]};
+
+static const seam_cfg_field_t metrics_fields[] = {
+	{"require_key", SEAM_CFG_BOOL, F(seam_config_metrics_t, require_key), 0, "false",
+	 "Put GET /metrics behind an API key with scope metrics:read.", NULL, NULL, 0, 0},
+};
+static const seam_cfg_schema_t metrics_schema = {
+	"metrics", sizeof(seam_config_metrics_t), metrics_fields,
+	sizeof metrics_fields / sizeof metrics_fields[0]};
+
+static const seam_cfg_field_t queue_fields[] = {
+	{"workers", SEAM_CFG_INT, F(seam_config_queue_t, workers), 0, "4",
+	 "Job worker threads.", NULL, NULL, 1, 256},
+	{"lease", SEAM_CFG_DURATION, F(seam_config_queue_t, lease_ms), 0, "30s",
+	 "A running job's lease; renewed while it runs, re-run by others when it expires.", NULL,
+	 NULL, 1000, 3600000},
+	{"poll", SEAM_CFG_DURATION, F(seam_config_queue_t, poll_ms), 0, "250ms",
+	 "How often idle workers look for due jobs (enqueues wake them at once).", NULL, NULL, 10,
+	 60000},
+	{"backoff_base", SEAM_CFG_DURATION, F(seam_config_queue_t, backoff_base_ms), 0, "1s",
+	 "First retry delay; doubles per attempt, with full jitter.", NULL, NULL, 1, 3600000},
+	{"backoff_cap", SEAM_CFG_DURATION, F(seam_config_queue_t, backoff_cap_ms), 0, "10m",
+	 "Longest retry delay (Retry-After from an upstream can ask for more).", NULL, NULL, 1,
+	 86400000},
+	{"max_attempts", SEAM_CFG_INT, F(seam_config_queue_t, max_attempts), 0, "10",
+	 "Attempts before a job goes to the dead letters.", NULL, NULL, 1, 1000},
+	{"batch_max", SEAM_CFG_INT, F(seam_config_queue_t, batch_max), 0, "256",
+	 "Most submissions sharing one group commit.", NULL, NULL, 1, 10000},
+	{"retain", SEAM_CFG_DURATION, F(seam_config_queue_t, retain_ms), 0, "7d",
+	 "How long finished jobs are kept for trace and audit.", NULL, NULL, 60000, 31536000000LL},
+};
+static const seam_cfg_schema_t queue_schema = {"queue", sizeof(seam_config_queue_t), queue_fields,
+					       sizeof queue_fields / sizeof queue_fields[0]};
+
+static const seam_cfg_field_t webhooks_fields[] = {
+	{"tolerance", SEAM_CFG_DURATION, F(seam_config_webhooks_t, tolerance_ms), 0, "300s",
+	 "Signed timestamps older or newer than this are refused (401).", NULL, NULL, 1000,
+	 86400000},
+};
+static const seam_cfg_schema_t webhooks_schema = {
+	"webhooks", sizeof(seam_config_webhooks_t), webhooks_fields,
+	sizeof webhooks_fields / sizeof webhooks_fields[0]};
+
+static const seam_cfg_field_t auth_fields[] = {
+	{"type", SEAM_CFG_ENUM, F(seam_config_auth_t, type), 0, "none", "How seam authenticates.",
+	 NULL, "none|bearer|api_key|basic|oauth2_client_credentials|oauth2_password", 0, 0},
+	{"header", SEAM_CFG_STR, F(seam_config_auth_t, header), 0, NULL,
+	 "api_key: the header name (default X-API-Key).", NULL, NULL, 0, 0},
+	{"token", SEAM_CFG_SECRET, F(seam_config_auth_t, token), 0, NULL,
+	 "bearer / api_key: the token.", NULL, NULL, 0, 0},
+	{"username", SEAM_CFG_STR, F(seam_config_auth_t, username), 0, NULL,
+	 "basic / oauth2_password: the user.", NULL, NULL, 0, 0},
+	{"password", SEAM_CFG_SECRET, F(seam_config_auth_t, password), 0, NULL,
+	 "basic / oauth2_password: the password.", NULL, NULL, 0, 0},
+	{"client_id", SEAM_CFG_STR, F(seam_config_auth_t, client_id), 0, NULL, "oauth2: client id.",
+	 NULL, NULL, 0, 0},
+	{"client_secret", SEAM_CFG_SECRET, F(seam_config_auth_t, client_secret), 0, NULL,
+	 "oauth2: client secret.", NULL, NULL, 0, 0},
+	{"token_url", SEAM_CFG_STR, F(seam_config_auth_t, token_url), 0, NULL,
+	 "oauth2: the token endpoint (absolute URL).", NULL, NULL, 0, 0},
+	{"scope", SEAM_CFG_STR, F(seam_config_auth_t, scope), 0, NULL, "oauth2: scope.", NULL, NULL,
+	 0, 0},
+};
+static const seam_cfg_schema_t auth_schema = {"auth", sizeof(seam_config_auth_t), auth_fields,
+					      sizeof auth_fields / sizeof auth_fields[0]};
+
+static const seam_cfg_field_t breaker_fields[] = {
+	{"window_calls", SEAM_CFG_INT, F(seam_config_breaker_t, window_calls), 0, "20",
+	 "Calls in the failure-ratio window.", NULL, NULL, 1, 10000},
+	{"min_calls", SEAM_CFG_INT, F(seam_config_breaker_t, min_calls), 0, "10",
+	 "Fewest calls in the window before the breaker may open.", NULL, NULL, 1, 10000},
+	{"failure_pct", SEAM_CFG_INT, F(seam_config_breaker_t, failure_pct), 0, "50",
+	 "Open at this percentage of failures in the window.", NULL, NULL, 1, 100},
+	{"open_for", SEAM_CFG_DURATION, F(seam_config_breaker_t, open_ms), 0, "30s",
+	 "Cool-down before a probe call is let through.", NULL, NULL, 100, 3600000},
+};
+static const seam_cfg_schema_t breaker_schema = {"breaker", sizeof(seam_config_breaker_t),
+						 breaker_fields,
+						 sizeof breaker_fields / sizeof breaker_fields[0]};
+
+static const seam_cfg_field_t upstream_fields[] = {
+	{"base_url", SEAM_CFG_STR, F(seam_config_upstream_t, base_url), SEAM_CFG_REQUIRED, NULL,
+	 "Base URL every path is joined to.", NULL, NULL, 0, 0},
+	{"connect_timeout", SEAM_CFG_DURATION, F(seam_config_upstream_t, connect_timeout_ms), 0,
+	 "5s", "TCP+TLS connect timeout.", NULL, NULL, 1, 600000},
+	{"timeout", SEAM_CFG_DURATION, F(seam_config_upstream_t, timeout_ms), 0, "30s",
+	 "Whole-exchange timeout (tight for checkout paths).", NULL, NULL, 1, 3600000},
+	{"max_concurrency", SEAM_CFG_INT, F(seam_config_upstream_t, max_concurrency), 0, "8",
+	 "Bulkhead: calls in flight to this upstream at most.", NULL, NULL, 1, 1024},
+	{"rate_per_s", SEAM_CFG_INT, F(seam_config_upstream_t, rate_per_s), 0, "0",
+	 "Token-bucket rate limit; 0 = none.", NULL, NULL, 0, 1000000},
+	{"burst", SEAM_CFG_INT, F(seam_config_upstream_t, burst), 0, "0",
+	 "Token-bucket size; 0 = the rate.", NULL, NULL, 0, 1000000},
+	{"tls_skip_verify", SEAM_CFG_BOOL, F(seam_config_upstream_t, tls_skip_verify), 0, "false",
+	 "Turn certificate checks off (never in production).", NULL, NULL, 0, 0},
+	{"ca_file", SEAM_CFG_STR, F(seam_config_upstream_t, ca_file), 0, NULL,
+	 "Extra CA bundle (PEM).", NULL, NULL, 0, 0},
+	{"auth", SEAM_CFG_SECTION, F(seam_config_upstream_t, auth), 0, NULL, "Authentication.",
+	 &auth_schema, NULL, 0, 0},
+	{"breaker", SEAM_CFG_SECTION, F(seam_config_upstream_t, breaker), 0, NULL,
+	 "Circuit breaker.", &breaker_schema, NULL, 0, 0},
+};
+static const seam_cfg_schema_t upstream_schema = {
+	"upstream", sizeof(seam_config_upstream_t), upstream_fields,
+	sizeof upstream_fields / sizeof upstream_fields[0]};
+
+static const seam_cfg_field_t drupal_fields[] = {
+	{"upstream", SEAM_CFG_STR, F(seam_config_store_drupal_t, upstream), 0, NULL,
+	 "Upstream (in upstreams:) serving the storefront's JSON:API.", NULL, NULL, 0, 0},
+	{"event_secrets", SEAM_CFG_SECRETLIST, F(seam_config_store_drupal_t, event_secrets), 0,
+	 NULL, "whsec_ secrets of the storefront module's events (rotation: several).", NULL, NULL,
+	 0, 0},
+	{"payment_gateway", SEAM_CFG_STR, F(seam_config_store_drupal_t, payment_gateway), 0, NULL,
+	 "Payment gateway id for payments seam creates.", NULL, NULL, 0, 0},
+	{"payment_gateway_mode", SEAM_CFG_ENUM, F(seam_config_store_drupal_t, payment_gateway_mode),
+	 0, "test", "Gateway mode written on payments.", NULL, "test|live", 0, 0},
+	{"payment_bundle", SEAM_CFG_STR, F(seam_config_store_drupal_t, payment_bundle), 0,
+	 "payment_default", "JSON:API bundle of commerce_payment.", NULL, NULL, 0, 0},
+	{"poll_interval", SEAM_CFG_DURATION, F(seam_config_store_drupal_t, poll_interval_ms), 0,
+	 "60s", "Order poller period (the safety net for lost events); 0 = off.", NULL, NULL, 0,
+	 86400000},
+};
+static const seam_cfg_schema_t drupal_schema = {"drupal", sizeof(seam_config_store_drupal_t),
+						drupal_fields,
+						sizeof drupal_fields / sizeof drupal_fields[0]};
+
+static const seam_cfg_field_t erp_fields[] = {
+	{"upstream", SEAM_CFG_STR, F(seam_config_store_erp_t, upstream), 0, NULL,
+	 "Upstream (in upstreams:) of this store's ERP; unset = no order export.", NULL, NULL, 0,
+	 0},
+	{"company", SEAM_CFG_STR, F(seam_config_store_erp_t, company), 0, NULL,
+	 "ERP company id.", NULL, NULL, 0, 0},
+	{"customer", SEAM_CFG_STR, F(seam_config_store_erp_t, customer), 0, NULL,
+	 "Default ERP customer number for web orders.", NULL, NULL, 0, 0},
+	{"mapping", SEAM_CFG_STR, F(seam_config_store_erp_t, mapping), 0, "order_to_erp",
+	 "Mapping (mappings/NAME.lua) from the Drupal order to the ERP sales order.", NULL, NULL, 0,
+	 0},
+};
+static const seam_cfg_schema_t erp_schema = {"erp", sizeof(seam_config_store_erp_t), erp_fields,
+					     sizeof erp_fields / sizeof erp_fields[0]};
+
+static const seam_cfg_field_t store_fields[] = {
+	{"drupal", SEAM_CFG_SECTION, F(seam_config_store_t, drupal), 0, NULL, "The storefront.",
+	 &drupal_schema, NULL, 0, 0},
+	{"stripe_secrets", SEAM_CFG_SECRETLIST, F(seam_config_store_t, stripe_secrets), 0, NULL,
+	 "Stripe webhook endpoint secrets; unset = no Stripe endpoint for this store.", NULL, NULL,
+	 0, 0},
+	{"adyen_hmac_keys", SEAM_CFG_SECRETLIST, F(seam_config_store_t, adyen_hmac_keys), 0, NULL,
+	 "Adyen HMAC keys (hex); unset = no Adyen endpoint for this store.", NULL, NULL, 0, 0},
+	{"erp", SEAM_CFG_SECTION, F(seam_config_store_t, erp), 0, NULL, "Order export.",
+	 &erp_schema, NULL, 0, 0},
+};
+static const seam_cfg_schema_t store_schema = {"store", sizeof(seam_config_store_t), store_fields,
+					       sizeof store_fields / sizeof store_fields[0]};
+
+static const seam_cfg_field_t source_fields[] = {
+	{"secrets", SEAM_CFG_SECRETLIST, F(seam_config_source_t, secrets), SEAM_CFG_REQUIRED, NULL,
+	 "whsec_ secrets (several during rotation).", NULL, NULL, 0, 0},
+	{"store", SEAM_CFG_STR, F(seam_config_source_t, store), SEAM_CFG_REQUIRED, NULL,
+	 "The store (in stores:) its events belong to.", NULL, NULL, 0, 0},
+	{"kind", SEAM_CFG_ENUM, F(seam_config_source_t, kind), 0, "payment",
+	 "What its events are.", NULL, "payment", 0, 0},
+};
+static const seam_cfg_schema_t source_schema = {"source", sizeof(seam_config_source_t),
+						source_fields,
+						sizeof source_fields / sizeof source_fields[0]};
+
+static const seam_cfg_field_t root_fields[] = {
+	{"listen", SEAM_CFG_STR, F(seam_config_t, listen), 0, "127.0.0.1:8080",
+	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics, dashboard).", NULL, NULL, 0, 0},
+	{"store", SEAM_CFG_STR, F(seam_config_t, store), 0, "sqlite://seam.db",
+	 "Store URL: sqlite://PATH (relative to the working directory) or postgresql://...", NULL,
+	 NULL, 0, 0},
+	{"log", SEAM_CFG_SECTION, F(seam_config_t, log), 0, NULL, "Logging.", &log_schema, NULL, 0, 0},
+	{"http", SEAM_CFG_SECTION, F(seam_config_t, http), 0, NULL, "HTTP server limits.",
+	 &http_schema, NULL, 0, 0},
+	{"metrics", SEAM_CFG_SECTION, F(seam_config_t, metrics), 0, NULL, "GET /metrics.",
+	 &metrics_schema, NULL, 0, 0},
+	{"mappings", SEAM_CFG_STR, F(seam_config_t, mappings), 0, "mappings",
+	 "Directory of the Lua mappings (relative to the working directory).", NULL, NULL, 0, 0},
+	{"queue", SEAM_CFG_SECTION, F(seam_config_t, queue), 0, NULL, "Durable jobs.", &queue_schema,
+	 NULL, 0, 0},
+	{"webhooks", SEAM_CFG_SECTION, F(seam_config_t, webhooks), 0, NULL, "Webhook ingress.",
+	 &webhooks_schema, NULL, 0, 0},
+	{"upstreams", SEAM_CFG_MAP, F(seam_config_t, upstreams), 0, NULL,
+	 "External systems seam calls, by name.", &upstream_schema, NULL, 0, 0},
+	{"stores", SEAM_CFG_MAP, F(seam_config_t, stores), 0, NULL,
+	 "Storefronts, by the name used in webhook paths.", &store_schema, NULL, 0, 0},
+	{"sources", SEAM_CFG_MAP, F(seam_config_t, sources), 0, NULL,
+	 "Standard Webhooks senders, by the name used in /webhooks/standard/{source}.",
+	 &source_schema, NULL, 0, 0},
+};
+
+const seam_cfg_schema_t seam_config_schema = {"seam.yaml", sizeof(seam_config_t), root_fields,
+					      sizeof root_fields / sizeof root_fields[0]};
+
+/* Checks that names used across sections exist. Lines are not kept after the walk, so these
+ * messages name the key path instead. */
+static void check_references(const char *file, seam_config_t *cfg, seam_cfg_diag_t *diag)
+{
+	struct ctx c = {.file = file, .diag = diag};
+	for (size_t i = 0; i < cfg->stores.n; i++) {
+		seam_config_store_t *st = cfg->stores.items[i];
+		const char *name = cfg->stores.names[i];
+		if (st->drupal.upstream && !seam_cfg_map_get(&cfg->upstreams, st->drupal.upstream))
+			diagf(&c, 0, "stores.%s.drupal.upstream: '%s' is not defined in upstreams", name,
+			      st->drupal.upstream);
+		if (st->erp.upstream && !seam_cfg_map_get(&cfg->upstreams, st->erp.upstream))
+			diagf(&c, 0, "stores.%s.erp.upstream: '%s' is not defined in upstreams", name,
+			      st->erp.upstream);
+		if (st->erp.upstream && !st->drupal.upstream)
+			diagf(&c, 0, "stores.%s: order export (erp.upstream) needs drupal.upstream to "
+				     "fetch orders from", name);
+	}
+	for (size_t i = 0; i < cfg->sources.n; i++) {
+		seam_config_source_t *src = cfg->sources.items[i];
+		if (!seam_cfg_map_get(&cfg->stores, src->store))
+			diagf(&c, 0, "sources.%s.store: '%s' is not defined in stores",
+			      cfg->sources.names[i], src->store);
+	}
+	for (size_t i = 0; i < cfg->upstreams.n; i++) {
+		seam_config_upstream_t *u = cfg->upstreams.items[i];
+		const char *t = u->auth.type, *name = cfg->upstreams.names[i];
+		if ((!strcmp(t, "bearer") || !strcmp(t, "api_key")) && !u->auth.token.value)
+			diagf(&c, 0, "upstreams.%s.auth: type %s needs token", name, t);
+		if (!strcmp(t, "basic") && (!u->auth.username || !u->auth.password.value))
+			diagf(&c, 0, "upstreams.%s.auth: type basic needs username and password", name);
+		if (!strncmp(t, "oauth2", 6) && (!u->auth.client_id || !u->auth.token_url))
+			diagf(&c, 0, "upstreams.%s.auth: type %s needs client_id and token_url", name, t);
+		if (!strcmp(t, "oauth2_password") && (!u->auth.username || !u->auth.password.value))
+			diagf(&c, 0, "upstreams.%s.auth: type oauth2_password needs username and password",
+			      name);
+	}
+}
+
+seam_err_t seam_config_load(const char *path, seam_config_t **out, seam_cfg_diag_t *diag)
+{
+	seam_config_t *cfg = calloc(1, sizeof *cfg);
+	seam_err_t rc;
+	*out = NULL;
+	if (!cfg)
+		return SEAM_NOMEM;
+	rc = seam_cfg_load(path, &seam_config_schema, cfg, diag);
+	if (rc != SEAM_OK) {
+		free(cfg);
+		return rc;
+	}
+	check_references(path, cfg, diag);
+	if (diag->n) {
+		seam_cfg_dispose(&seam_config_schema, cfg);
+		free(cfg);
+		return SEAM_CONFIG;
+	}
+	cfg->path = strdup(path);
+	*out = cfg;
+	return SEAM_OK;
+}
+
+void seam_config_free(seam_config_t *cfg)
+{
+	if (!cfg)
+		return;
+	seam_cfg_dispose(&seam_config_schema, cfg);
+	free(cfg->path);
+	free(cfg);
+}
+
+void seam_config_set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? strdup(value) : NULL;
+}
