@@ -853,7 +853,10 @@ json_t *seam_sim_ja_resource(const seam_sim_ent_t *e, const char *base_url, cons
 					    json_pack("{s:O, s:{s:{s:s}, s:{s:s}}}", "data", v, "links",
 						      "related", "href", related, "self", "href", rel));
 		}
-		json_object_set_new(o, "relationships", rels);
+		if (json_object_size(rels))
+			json_object_set_new(o, "relationships", rels);
+		else
+			json_decref(rels);
 	}
 	return o;
 }
