@@ -27,7 +27,20 @@ struct seam_sim_config {
 	json_t *root;
 	line_ent_t *lines;
 	size_t nlines, caplines;
+	char diag_msg[256]; /* first error libfyaml reported */
 };
+
+/* libfyaml's diagnostic output, kept instead of printed (collecting errors leaks in 0.7). */
+static void diag_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+	(void)diag;
+	char *msg = user;
+	if (msg[0])
+		return;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	snprintf(msg, 256, "%.*s", (int)len, buf);
+}
 
 static int add_line(seam_sim_config_t *cfg, const json_t *node, int line)
 {
@@ -274,16 +287,19 @@ static seam_err_t parse_events(seam_sim_config_t *cfg, struct fy_parser *fyp, se
 		goto out;
 	}
 	if (fy_parser_get_stream_error(fyp)) {
-		struct fy_diag *diag = fy_parser_get_diag(fyp);
-		void *it = NULL;
-		struct fy_diag_error *de = diag ? fy_diag_errors_iterate(diag, &it) : NULL;
-		if (de)
-			seam_errorf(err, SEAM_CONFIG, "%s:%d:%d: %s", cfg->name, de->line + 1,
-				    de->column + 1, de->msg);
-		else
-			seam_errorf(err, SEAM_CONFIG, "%s: YAML syntax error", cfg->name);
-		if (diag)
-			fy_diag_unref(diag);
+		/* libfyaml says "<input>:LINE:COL: error: MESSAGE"; name the input our way */
+		int line = 0, col = 0, off = 0;
+		for (const char *p = cfg->diag_msg; (p = strchr(p, ':')) != NULL; p++) {
+			if (sscanf(p, ":%d:%d: %n", &line, &col, &off) == 2 && off > 0) {
+				const char *msg = p + off;
+				if (!strncmp(msg, "error: ", 7))
+					msg += 7;
+				seam_errorf(err, SEAM_CONFIG, "%s:%d:%d: %s", cfg->name, line, col, msg);
+				goto out;
+			}
+		}
+		seam_errorf(err, SEAM_CONFIG, "%s: YAML syntax error: %s", cfg->name,
+			    cfg->diag_msg[0] ? cfg->diag_msg : "unreadable");
 		goto out;
 	}
 	if (!doc || json_is_null(doc)) {
@@ -323,12 +339,18 @@ static seam_err_t load(const char *text, size_t len, const char *path, const cha
 	struct fy_diag_cfg dcfg;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
+	dcfg.output_fn = diag_output;
+	dcfg.user = cfg->diag_msg;
 	dcfg.level = FYET_ERROR;
+	dcfg.colorize = false;
+	dcfg.show_source = false;
+	dcfg.show_position = false;
+	dcfg.show_type = false;
+	dcfg.show_module = false;
 	diag = fy_diag_create(&dcfg);
 	if (!diag)
 		goto out;
-	fy_diag_set_collect_errors(diag, true);
-	struct fy_parse_cfg pcfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = diag};
+	struct fy_parse_cfg pcfg = {.flags = FYPCF_QUIET, .diag = diag};
 	fyp = fy_parser_create(&pcfg);
 	if (!fyp)
 		goto out;

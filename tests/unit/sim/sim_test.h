@@ -69,8 +69,10 @@ static inline void cap_init(capture_t *c)
 	pthread_mutex_init(&c->mu, NULL);
 }
 
-static inline void cap_dispose(capture_t *c)
+/* Forgets the captured messages (call when no delivery is in flight). */
+static inline void cap_clear(capture_t *c)
 {
+	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->msgs[i].url);
 		free(c->msgs[i].body);
@@ -79,6 +81,13 @@ static inline void cap_dispose(capture_t *c)
 			free(c->msgs[i].hdr_v[k]);
 		}
 	}
+	c->n = 0;
+	pthread_mutex_unlock(&c->mu);
+}
+
+static inline void cap_dispose(capture_t *c)
+{
+	cap_clear(c);
 	pthread_mutex_destroy(&c->mu);
 }
 

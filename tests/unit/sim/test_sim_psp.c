@@ -177,7 +177,7 @@ static void test_duplicates_reorder_retry_lose(void **state)
 	json_decref(a);
 
 	/* held, then released shuffled: a batch of 6 arrives in another order */
-	t->cap.n = 0;
+	cap_clear(&t->cap);
 	call(d, "POST", "/_sim/faults", NULL, "{\"kind\":\"reorder\",\"batch\":6}", &r);
 	seam_sim_resp_dispose(&r);
 	post(d, "/_sim/psp/payments",
@@ -208,7 +208,7 @@ static void test_duplicates_reorder_retry_lose(void **state)
 	seam_sim_resp_dispose(&r);
 
 	/* a 500 answer is retried with the same event id until 2xx */
-	t->cap.n = 0;
+	cap_clear(&t->cap);
 	t->cap.fail_first = 2;
 	event(d, "pi_ord", "{\"type\":\"partial_refund\",\"amount\":\"1.00\"}");
 	assert_int_equal(seam_sim_sender_flush(sender(t), 5000), 0);
@@ -223,7 +223,7 @@ static void test_duplicates_reorder_retry_lose(void **state)
 	seam_sim_resp_dispose(&r);
 
 	/* bounded: after `attempts` failures it gives up */
-	t->cap.n = 0;
+	cap_clear(&t->cap);
 	t->cap.fail_first = 10;
 	event(d, "pi_ord", "{\"type\":\"partial_refund\",\"amount\":\"1.00\"}");
 	assert_int_equal(seam_sim_sender_flush(sender(t), 5000), 0);
@@ -231,7 +231,7 @@ static void test_duplicates_reorder_retry_lose(void **state)
 	t->cap.fail_first = 0;
 
 	/* lose: never sent, logged */
-	t->cap.n = 0;
+	cap_clear(&t->cap);
 	call(d, "POST", "/_sim/faults", NULL, "{\"kind\":\"lose\"}", &r);
 	seam_sim_resp_dispose(&r);
 	event(d, "pi_ord", "{\"type\":\"partial_refund\",\"amount\":\"1.00\"}");
