@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "core/clock.h"
+#include "flows/orders.h"
 #include "flows/payments.h"
 #include "http/client.h"
 #include "queue/queue.h"
@@ -159,6 +160,7 @@ void seam_app_close(seam_app_t *app)
 		return;
 	seam_queue_destroy(app->queue);
 	seam_flow_payments_destroy(app->payments);
+	seam_flow_orders_destroy(app->orders);
 	for (size_t i = 0; app->upstreams && app->cfg && i < app->cfg->upstreams.n; i++)
 		seam_upstream_destroy(app->upstreams[i]);
 	if (app->upstreams)
@@ -203,7 +205,8 @@ int seam_app_serve(seam_app_t *app)
 	seam_flow_env_t env = {.cfg = app->cfg, .store = app->store, .log = app->log,
 			       .metrics = app->metrics, .queue = app->queue,
 			       .upstream = app_upstream, .upstream_ud = app};
-	if (seam_flow_payments_create(&env, &app->payments, &err) != SEAM_OK) {
+	if (seam_flow_payments_create(&env, &app->payments, &err) != SEAM_OK ||
+	    seam_flow_orders_create(&env, &app->orders, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: flows: %s\n", err.msg);
 		return 1;
 	}
