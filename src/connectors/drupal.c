@@ -284,9 +284,10 @@ static seam_err_t exchange(seam_upstream_t *u, const char *cid, const req_t *r, 
 	if (resp.body_len == 0)
 		goto out;
 	if (!(*doc = json_loadb(resp.body, resp.body_len, 0, &jerr))) {
-		rc = seam_errorf(err, SEAM_UPSTREAM, "%s: %s %.*s: HTTP %d with a body that is not JSON (%s)",
+		rc = seam_errorf(err, SEAM_UPSTREAM,
+				 "%s: %s %.*s: HTTP %d with a body that is not JSON (line %d, column %d)",
 				 seam_upstream_name(u), r->method, path_len(r->path), r->path,
-				 resp.status, jerr.text);
+				 resp.status, jerr.line, jerr.column);
 		goto out;
 	}
 out:
