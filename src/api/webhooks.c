@@ -14,6 +14,7 @@
 #include "connectors/webhook_sig.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "flows/timeline.h"
 #include "queue/queue.h"
 
 #define MAX_SECRETS 8
@@ -29,16 +30,23 @@ typedef struct inbound {
 	const char *job_flow;
 	char dedup[300];
 	char *payload;          /* job payload JSON (owned) */
+	const char *order_uuid; /* when known at ingress: the timeline entry goes on the order */
 	int duplicate;          /* out */
 	char inbox_id[SEAM_UUID_STR_LEN];
 	char job_id[SEAM_UUID_STR_LEN];
 } inbound_t;
 
+/* How the sender is answered once the batch is durable. */
+typedef enum reply_kind { REPLY_JSON, REPLY_ADYEN } reply_kind_e;
+
+/* One request's work, on the heap while the connection is parked (see persist()). */
 typedef struct batch {
 	seam_app_t *app;
+	seam_http_req_t *req;
+	reply_kind_e reply;
 	const char *provider, *source, *cid;
 	char *headers;          /* safe headers JSON (owned) */
-	inbound_t *items;
+	inbound_t *items;       /* owned, n of them; each payload owned */
 	size_t n;
 	/* quarantine instead, when reason is set */
 	const char *q_reason;
@@ -140,6 +148,15 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 			in->duplicate = 1;
 			continue;
 		}
+		if (in->order_uuid) {
+			rc = seam_timeline_add(db, "order", in->order_uuid, b->cid, b->provider,
+					       "event.received",
+					       json_pack("{s:s, s:s?}", "event_id", in->event_id, "type",
+							 in->event_type),
+					       err);
+			if (rc != SEAM_OK)
+				return rc;
+		}
 		if (!in->job_kind)
 			continue;
 		seam_job_spec_t spec = {
@@ -160,43 +177,110 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 	return SEAM_OK;
 }
 
-/* Persists through the group committer. On failure answers 503 (the provider retries) and
- * returns non-zero. */
-static int persist(seam_http_req_t *req, batch_t *b)
+static batch_t *batch_new(seam_http_req_t *req, seam_app_t *app, const char *provider,
+			  const char *source, size_t nitems, reply_kind_e reply)
 {
-	seam_error_t err = {0};
-	b->headers = safe_headers(req);
-	seam_err_t rc = seam_queue_submit(b->app->queue, store_batch, b, &err);
-	free(b->headers);
-	b->headers = NULL;
-	if (rc != SEAM_OK) {
-		seam_logf(b->app->log, SEAM_LOG_ERROR, "webhooks", b->cid,
-			  json_pack("{s:s, s:s}", "provider", b->provider, "error", err.msg),
-			  "could not store webhook; answering 503 so the sender retries");
-		count(b->app, b->provider, "store_error");
-		seam_http_set_header(req, "Retry-After", "5");
-		seam_http_problem(req, 503, "store-unavailable", "Try again later", NULL,
-				  "the event could not be stored durably; it was not accepted");
-		return -1;
+	batch_t *b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	b->items = calloc(nitems ? nitems : 1, sizeof *b->items);
+	if (!b->items) {
+		free(b);
+		return NULL;
 	}
-	return 0;
+	b->app = app;
+	b->req = req;
+	b->reply = reply;
+	b->provider = provider;
+	b->source = source;
+	b->cid = seam_http_cid(req);
+	return b;
 }
 
-static int quarantine(seam_http_req_t *req, batch_t *b, const char *event_id, const char *reason)
+static void batch_free(batch_t *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->items[i].payload);
+	free(b->items);
+	free(b->headers);
+	free(b);
+}
+
+static void log_accepted(batch_t *b);
+
+static void reply_stored(batch_t *b)
+{
+	if (b->reply == REPLY_ADYEN) {
+		seam_http_reply(b->req, 200, "text/plain", "[accepted]", 10);
+	} else if (b->q_reason) {
+		seam_http_reply_json(b->req, 200, json_pack("{s:b, s:b}", "received", 1, "quarantined", 1));
+	} else {
+		int dup = b->n == 1 && b->items[0].duplicate;
+		seam_http_reply_json(b->req, 200,
+				     json_pack("{s:b, s:b}", "received", 1, "duplicate", dup));
+	}
+}
+
+static void reply_store_error(batch_t *b, const char *msg)
+{
+	seam_logf(b->app->log, SEAM_LOG_ERROR, "webhooks", b->cid,
+		  json_pack("{s:s, s:s}", "provider", b->provider, "error", msg),
+		  "could not store webhook; answering 503 so the sender retries");
+	count(b->app, b->provider, "store_error");
+	seam_http_set_header(b->req, "Retry-After", "5");
+	seam_http_problem(b->req, 503, "store-unavailable", "Try again later", NULL,
+			  "the event could not be stored durably; it was not accepted");
+}
+
+/* Runs on the committer once the shared transaction is on disk (or failed). */
+static void persisted(void *ud, seam_err_t rc, const seam_error_t *err)
+{
+	batch_t *b = ud;
+	seam_http_req_t *req = b->req;
+	if (rc != SEAM_OK) {
+		reply_store_error(b, err ? err->msg : seam_strerror(rc));
+	} else if (b->q_reason) {
+		count(b->app, b->provider, "quarantined");
+		seam_logf(b->app->log, SEAM_LOG_WARN, "webhooks", b->cid,
+			  json_pack("{s:s, s:s, s:s?}", "provider", b->provider, "reason", b->q_reason,
+				    "event_id", b->q_event_id),
+			  "authentic webhook quarantined: %s", b->q_reason);
+		reply_stored(b);
+	} else {
+		log_accepted(b);
+		reply_stored(b);
+	}
+	batch_free(b);
+	seam_http_resume(req);
+}
+
+/*
+ * Stores the batch (inbox rows + jobs, or the quarantine row) in the next group commit and
+ * answers when it is durable. The connection is parked meanwhile, not a pool thread, so many
+ * requests share one fsync (the group commit) instead of each HTTP thread waiting for its own.
+ * Takes ownership of b.
+ */
+static void persist(seam_http_req_t *req, batch_t *b)
+{
+	b->headers = safe_headers(req);
+	seam_http_suspend(req);
+	if (seam_queue_submit_async(b->app->queue, store_batch, persisted, b) != SEAM_OK) {
+		reply_store_error(b, "the job queue is not accepting work");
+		batch_free(b);
+		seam_http_resume(req);
+	}
+}
+
+static void quarantine(seam_http_req_t *req, batch_t *b, const char *event_id, const char *reason)
 {
 	size_t len;
 	b->q_reason = reason;
-	b->q_event_id = event_id;
+	b->q_event_id = event_id ? seam_http_strdup(req, event_id) : NULL;
 	b->q_body = seam_http_body(req, &len);
 	b->q_len = len;
-	if (persist(req, b) != 0)
-		return -1;
-	count(b->app, b->provider, "quarantined");
-	seam_logf(b->app->log, SEAM_LOG_WARN, "webhooks", b->cid,
-		  json_pack("{s:s, s:s, s:s?}", "provider", b->provider, "reason", reason, "event_id",
-			    event_id),
-		  "authentic webhook quarantined: %s", reason);
-	return 0;
+	persist(req, b);
 }
 
 static void log_accepted(batch_t *b)
@@ -229,12 +313,6 @@ static char *job_payload(const char *provider, const char *source, const char *e
 	return s;
 }
 
-static void reply_ok(seam_http_req_t *req, batch_t *b)
-{
-	int dup = b->n == 1 && b->items[0].duplicate;
-	seam_http_reply_json(req, 200, json_pack("{s:b, s:b}", "received", 1, "duplicate", dup));
-}
-
 void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 {
 	seam_app_t *app = ud;
@@ -245,7 +323,6 @@ void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 	seam_error_t err = {0};
 	size_t len, ns;
 	const char *body = seam_http_body(req, &len);
-	batch_t b = {.app = app, .provider = "stripe", .source = store, .cid = seam_http_cid(req)};
 
 	if (!sc || !(ns = secret_values(&sc->stripe_secrets, secrets)))
 		return not_found(req, app, "stripe", store);
@@ -254,28 +331,26 @@ void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 			       &err) != SEAM_OK)
 		return reject(req, app, "stripe", &sig, err.msg);
 
+	batch_t *b = batch_new(req, app, "stripe", store, 1, REPLY_JSON);
+	if (!b)
+		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
 	json_t *doc = json_loadb(body, len, 0, NULL);
 	const char *id = json_string_value(json_object_get(doc, "id"));
 	const char *type = json_string_value(json_object_get(doc, "type"));
 	if (!doc || !id || !*id || !type) {
-		if (quarantine(req, &b, id, !doc ? "malformed_json" : "missing_event_id_or_type") == 0)
-			seam_http_reply_json(req, 200, json_pack("{s:b, s:b}", "received", 1,
-								 "quarantined", 1));
+		quarantine(req, b, id, !doc ? "malformed_json" : "missing_event_id_or_type");
 		json_decref(doc);
 		return;
 	}
-	inbound_t in = {.event_id = id, .event_type = type, .body = body, .len = len,
-			.job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS};
-	snprintf(in.dedup, sizeof in.dedup, "stripe:%s:%s", store, id);
-	in.payload = job_payload("stripe", store, id);
-	b.items = &in;
-	b.n = 1;
-	if (persist(req, &b) == 0) {
-		log_accepted(&b);
-		reply_ok(req, &b);
-	}
-	free(in.payload);
+	inbound_t *in = &b->items[0];
+	*in = (inbound_t){.event_id = seam_http_strdup(req, id),
+			  .event_type = seam_http_strdup(req, type), .body = body, .len = len,
+			  .job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS};
+	snprintf(in->dedup, sizeof in->dedup, "stripe:%s:%s", store, id);
+	in->payload = job_payload("stripe", store, id);
+	b->n = 1;
 	json_decref(doc);
+	persist(req, b);
 }
 
 void seam_webhook_adyen(seam_http_req_t *req, void *ud)
@@ -287,9 +362,8 @@ void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 	seam_error_t err = {0};
 	size_t len, nk, n;
 	const char *body = seam_http_body(req, &len);
-	batch_t b = {.app = app, .provider = "adyen", .source = store, .cid = seam_http_cid(req)};
-	json_t *doc, *items, *wrap;
-	inbound_t *ins = NULL;
+	json_t *doc, *items;
+	batch_t *b = NULL;
 
 	if (!sc || !(nk = secret_values(&sc->adyen_hmac_keys, keys)))
 		return not_found(req, app, "adyen", store);
@@ -306,60 +380,56 @@ void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 		json_decref(doc);
 		return;
 	}
-	ins = calloc(n, sizeof *ins);
 	for (size_t i = 0; i < n; i++) {
 		json_t *item = json_object_get(json_array_get(items, i), "NotificationRequestItem");
 		seam_webhook_sig_t sig;
 		if (seam_adyen_verify_item(item, keys, nk, &sig, &err) != SEAM_OK) {
 			reject(req, app, "adyen", &sig, err.msg);
-			goto out;
+			json_decref(doc);
+			return;
 		}
 	}
+	b = batch_new(req, app, "adyen", store, n, REPLY_ADYEN);
+	if (!b) {
+		json_decref(doc);
+		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
+	}
 	for (size_t i = 0; i < n; i++) {
-		wrap = json_array_get(items, i);
+		json_t *wrap = json_array_get(items, i);
 		json_t *item = json_object_get(wrap, "NotificationRequestItem");
 		const char *psp = json_string_value(json_object_get(item, "pspReference"));
 		const char *code = json_string_value(json_object_get(item, "eventCode"));
 		json_t *success = json_object_get(item, "success");
 		const char *ok = json_is_string(success) ? json_string_value(success)
 							 : json_is_true(success) ? "true" : "false";
-		inbound_t *in = &ins[i];
+		if (!psp || !code) {
+			/* authentic, unusable: the whole batch is quarantined as received */
+			quarantine(req, b, NULL, "missing_psp_reference_or_event_code");
+			json_decref(doc);
+			return;
+		}
+		inbound_t *in = &b->items[b->n++];
 		char id[256];
-		/* Adyen's identity of a notification: pspReference + eventCode + success. */
-		snprintf(id, sizeof id, "%s:%s:%s", code ? code : "", psp ? psp : "", ok);
+		/* Adyen's identity of a notification: eventCode + pspReference + success. */
+		snprintf(id, sizeof id, "%s:%s:%s", code, psp, ok);
 		in->event_id = seam_http_strdup(req, id);
-		in->event_type = code;
+		in->event_type = seam_http_strdup(req, code);
 		/* each item is stored on its own so a job can be replayed per item */
 		char *one = json_dumps(wrap, JSON_COMPACT);
-		in->body = seam_http_strdup(req, one);
+		in->body = seam_http_strdup(req, one ? one : "{}");
 		in->len = strlen(in->body);
 		free(one);
 		in->job_kind = SEAM_JOB_PAYMENT_APPLY;
 		in->job_flow = SEAM_FLOW_PAYMENTS;
 		snprintf(in->dedup, sizeof in->dedup, "adyen:%s:%s", store, id);
 		in->payload = job_payload("adyen", store, id);
-		if (!psp || !code) {
-			/* authentic, unusable: the whole batch is quarantined as received */
-			if (quarantine(req, &b, NULL, "missing_psp_reference_or_event_code") == 0)
-				seam_http_reply(req, 200, "text/plain", "[accepted]", 10);
-			goto out;
-		}
 	}
-	b.items = ins;
-	b.n = n;
-	if (persist(req, &b) == 0) {
-		log_accepted(&b);
-		seam_http_reply(req, 200, "text/plain", "[accepted]", 10);
-	}
-out:
-	for (size_t i = 0; i < n; i++)
-		free(ins[i].payload);
-	free(ins);
 	json_decref(doc);
+	persist(req, b);
 }
 
 /* Standard Webhooks verification shared by /standard and /drupal. Returns the parsed body
- * (new ref) or NULL when it answered (401, or quarantine). */
+ * (new ref) or NULL when it answered (401) or handed b to quarantine (b is then consumed). */
 static json_t *verify_standard(seam_http_req_t *req, seam_app_t *app, const char *provider,
 			       const seam_secretlist_t *sl, batch_t *b)
 {
@@ -374,14 +444,13 @@ static json_t *verify_standard(seam_http_req_t *req, seam_app_t *app, const char
 				    seam_now_ms() / 1000, app->cfg->webhooks.tolerance_ms / 1000, &sig,
 				    &err) != SEAM_OK) {
 		reject(req, app, provider, &sig, err.msg);
+		batch_free(b);
 		return NULL;
 	}
 	json_t *doc = json_loadb(body, len, 0, NULL);
 	if (!doc || !json_is_object(doc) || !json_string_value(json_object_get(doc, "type"))) {
-		if (quarantine(req, b, seam_http_header(req, "webhook-id"),
-			       !doc ? "malformed_json" : "missing_type") == 0)
-			seam_http_reply_json(req, 200, json_pack("{s:b, s:b}", "received", 1,
-								 "quarantined", 1));
+		quarantine(req, b, seam_http_header(req, "webhook-id"),
+			   !doc ? "malformed_json" : "missing_type");
 		json_decref(doc);
 		return NULL;
 	}
@@ -393,29 +462,28 @@ void seam_webhook_standard(seam_http_req_t *req, void *ud)
 	seam_app_t *app = ud;
 	const char *source = seam_http_param(req, "source");
 	seam_config_source_t *src = seam_cfg_map_get(&app->cfg->sources, source);
-	batch_t b = {.app = app, .provider = "standard", .source = source, .cid = seam_http_cid(req)};
 	size_t len;
 	const char *body = seam_http_body(req, &len);
 
 	if (!src)
 		return not_found(req, app, "standard", source);
-	json_t *doc = verify_standard(req, app, "standard", &src->secrets, &b);
+	batch_t *b = batch_new(req, app, "standard", source, 1, REPLY_JSON);
+	if (!b)
+		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
+	json_t *doc = verify_standard(req, app, "standard", &src->secrets, b);
 	if (!doc)
 		return;
 	const char *id = seam_http_header(req, "webhook-id");
-	inbound_t in = {.event_id = id, .event_type = json_string_value(json_object_get(doc, "type")),
-			.body = body, .len = len, .job_kind = SEAM_JOB_PAYMENT_APPLY,
-			.job_flow = SEAM_FLOW_PAYMENTS};
-	snprintf(in.dedup, sizeof in.dedup, "standard:%s:%s", source, id);
-	in.payload = job_payload("standard", source, id);
-	b.items = &in;
-	b.n = 1;
-	if (persist(req, &b) == 0) {
-		log_accepted(&b);
-		reply_ok(req, &b);
-	}
-	free(in.payload);
+	inbound_t *in = &b->items[0];
+	*in = (inbound_t){.event_id = id,
+			  .event_type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type"))),
+			  .body = body, .len = len, .job_kind = SEAM_JOB_PAYMENT_APPLY,
+			  .job_flow = SEAM_FLOW_PAYMENTS};
+	snprintf(in->dedup, sizeof in->dedup, "standard:%s:%s", source, id);
+	in->payload = job_payload("standard", source, id);
+	b->n = 1;
 	json_decref(doc);
+	persist(req, b);
 }
 
 void seam_webhook_drupal(seam_http_req_t *req, void *ud)
@@ -423,47 +491,44 @@ void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 	seam_app_t *app = ud;
 	const char *store = seam_http_param(req, "store");
 	seam_config_store_t *sc = seam_cfg_map_get(&app->cfg->stores, store);
-	batch_t b = {.app = app, .provider = "drupal", .source = store, .cid = seam_http_cid(req)};
 	size_t len;
 	const char *body = seam_http_body(req, &len);
 
 	if (!sc || sc->drupal.event_secrets.n == 0)
 		return not_found(req, app, "drupal", store);
-	json_t *doc = verify_standard(req, app, "drupal", &sc->drupal.event_secrets, &b);
+	batch_t *b = batch_new(req, app, "drupal", store, 1, REPLY_JSON);
+	if (!b)
+		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
+	json_t *doc = verify_standard(req, app, "drupal", &sc->drupal.event_secrets, b);
 	if (!doc)
 		return;
-	const char *type = json_string_value(json_object_get(doc, "type"));
+	const char *type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type")));
 	const char *order = json_string_value(json_object_get(json_object_get(doc, "data"), "order_uuid"));
+	const char *id = seam_http_header(req, "webhook-id");
 	if (!order || !*order) {
-		if (quarantine(req, &b, seam_http_header(req, "webhook-id"), "missing_order_uuid") == 0)
-			seam_http_reply_json(req, 200, json_pack("{s:b, s:b}", "received", 1,
-								 "quarantined", 1));
+		quarantine(req, b, id, "missing_order_uuid");
 		json_decref(doc);
 		return;
 	}
-	const char *id = seam_http_header(req, "webhook-id");
-	inbound_t in = {.event_id = id, .event_type = type, .body = body, .len = len};
-	/* Placed and canceled orders become one export / cancel job per order, whether the event
-	 * or the poller sees them first; other events are kept for the timeline. */
+	inbound_t *in = &b->items[0];
+	*in = (inbound_t){.event_id = id, .event_type = type, .body = body, .len = len,
+			  .job_flow = SEAM_FLOW_ORDERS, .order_uuid = seam_http_strdup(req, order)};
+	/* Placed (and later) orders become one export job per order, and canceled ones one
+	 * cancel job, whether the event or the poller sees them first; other events are kept for
+	 * the timeline. */
 	if (strcmp(type, "order.placed") == 0 || strcmp(type, "order.paid") == 0 ||
 	    strcmp(type, "order.validated") == 0 || strcmp(type, "order.fulfilled") == 0) {
-		in.job_kind = SEAM_JOB_ORDER_EXPORT;
-		snprintf(in.dedup, sizeof in.dedup, "export:%s:%s", store, order);
+		in->job_kind = SEAM_JOB_ORDER_EXPORT;
+		snprintf(in->dedup, sizeof in->dedup, "export:%s:%s", store, order);
 	} else if (strcmp(type, "order.canceled") == 0) {
-		in.job_kind = SEAM_JOB_ORDER_CANCEL;
-		snprintf(in.dedup, sizeof in.dedup, "cancel:%s:%s", store, order);
+		in->job_kind = SEAM_JOB_ORDER_CANCEL;
+		snprintf(in->dedup, sizeof in->dedup, "cancel:%s:%s", store, order);
 	}
-	in.job_flow = SEAM_FLOW_ORDERS;
 	json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "store", store, "order_uuid", order,
 			      "event_id", id, "type", type);
-	in.payload = json_dumps(p, JSON_COMPACT);
+	in->payload = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
-	b.items = &in;
-	b.n = 1;
-	if (persist(req, &b) == 0) {
-		log_accepted(&b);
-		reply_ok(req, &b);
-	}
-	free(in.payload);
+	b->n = 1;
 	json_decref(doc);
+	persist(req, b);
 }

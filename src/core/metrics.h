@@ -46,6 +46,12 @@ typedef enum seam_metric_kind_e {
 	  "provider,outcome", 0)                                                                   \
 	X(WEBHOOKS_REJECTED, COUNTER, "seam_webhooks_rejected_total",                            \
 	  "Webhooks refused before storing, by provider and reason.", "provider,reason", 0)          \
+	X(PAYMENT_EVENTS, COUNTER, "seam_payment_events_total",                                  \
+	  "Payment events worked, by provider and outcome (plan, none, record_only, ignored).",      \
+	  "provider,outcome", 0)                                                                   \
+	X(PAYMENT_APPLY_LATENCY, HISTOGRAM, "seam_payment_apply_latency_seconds",                \
+	  "From the event's acknowledgement to its effect in Drupal, by provider.", "provider",      \
+	  SEAM_BUCKETS_JOB)                                                                        \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \

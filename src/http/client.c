@@ -854,7 +854,7 @@ typedef struct callctx {
 	int64_t end_ns;
 } callctx_t;
 
-/* One HTTP exchange on handle h. auth_value is the OAuth access token (or NULL). Fills resp;
+/* One HTTP exchange on handle h. token is the OAuth access token (or NULL). Fills resp;
  * returns SEAM_OK when curl completed (whatever the status), else SEAM_NOMEM. */
 static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_response_t *resp,
 			  char ebuf[CURL_ERROR_SIZE])
@@ -876,9 +876,15 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 	    (!caller_has(call, "Accept") && add_header(&hdrs, "Accept", "application/json")) ||
 	    (call->body && !caller_has(call, "Content-Type") &&
 	     add_header(&hdrs, "Content-Type", call->content_type ? call->content_type
-								   : "application/json")) ||
-	    add_header(&hdrs, "Expect", ""))
+								   : "application/json")))
 		goto out;
+	{
+		/* "Expect:" with no value stops curl from waiting for 100 Continue on big bodies. */
+		struct curl_slist *nl = curl_slist_append(hdrs, "Expect:");
+		if (!nl)
+			goto out;
+		hdrs = nl;
+	}
 	if (u->auth_name && !caller_has(call, u->auth_name)) {
 		if (token) {
 			sbuf_t v = {0};
@@ -949,6 +955,10 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 	resp->curl_code = (int)cc;
 	if (cc == CURLE_WRITE_ERROR && !x.body.overflow)
 		goto out; /* the write callback failed for memory */
+	if (x.body.overflow) { /* no partial bodies: the caller gets none */
+		rc = SEAM_OK;
+		goto out;
+	}
 	resp->body = x.body.p;
 	resp->body_len = x.body.len;
 	x.body.p = NULL;

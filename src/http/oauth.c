@@ -185,7 +185,7 @@ out:
 }
 
 static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char *refresh_token,
-			     seam_oauth_tokens_t *out, seam_error_t *err)
+			     int64_t deadline_ns, seam_oauth_tokens_t *out, seam_error_t *err)
 {
 	seam_err_t rc = SEAM_RETRY;
 	char *form = NULL;
@@ -195,7 +195,14 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 	char ebuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 	long status = 0;
+	int64_t timeout_ms = o->timeout_ms;
 
+	if (deadline_ns) {
+		/* The caller's deadline bounds the fetch too (checkout must not wait 30 s). */
+		int64_t left = (deadline_ns - seam_mono_ns()) / 1000000;
+		if (left < timeout_ms)
+			timeout_ms = left > 0 ? left : 1;
+	}
 	if (!o->curl && !(o->curl = curl_easy_init())) {
 		rc = seam_errorf(err, SEAM_NOMEM, "curl_easy_init failed");
 		goto out;
@@ -234,8 +241,9 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDS, form);
 	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDSIZE, (long)flen);
 	curl_easy_setopt(o->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(o->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)o->connect_timeout_ms);
-	curl_easy_setopt(o->curl, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	curl_easy_setopt(o->curl, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(o->connect_timeout_ms < timeout_ms ? o->connect_timeout_ms : timeout_ms));
+	curl_easy_setopt(o->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(o->curl, CURLOPT_SSL_VERIFYPEER, o->tls_skip_verify ? 0L : 1L);
 	curl_easy_setopt(o->curl, CURLOPT_SSL_VERIFYHOST, o->tls_skip_verify ? 0L : 2L);
 	if (o->ca_file)
@@ -392,14 +400,14 @@ static const char *primary_grant(const seam_oauth_t *o)
 }
 
 static seam_err_t fetch_one(seam_oauth_t *o, const char *grant_type, const char *refresh_token,
-			    seam_oauth_tokens_t *out, seam_error_t *err)
+			    int64_t deadline_ns, seam_oauth_tokens_t *out, seam_error_t *err)
 {
 	seam_err_t rc;
 	const char *result;
 	if (o->fetch)
 		rc = o->fetch(o->fetch_ud, grant_type, refresh_token, out, err);
 	else
-		rc = http_fetch(o, grant_type, refresh_token, out, err);
+		rc = http_fetch(o, grant_type, refresh_token, deadline_ns, out, err);
 	if (rc == SEAM_OK && !out->access_token)
 		rc = seam_errorf(err, SEAM_AUTH, "token fetcher returned no access token");
 	result = rc == SEAM_OK ? "ok" : rc == SEAM_AUTH ? "refused" : "error";
@@ -411,12 +419,12 @@ static seam_err_t fetch_one(seam_oauth_t *o, const char *grant_type, const char 
 
 /* Refresh grant first when we hold a refresh token, then the primary grant. */
 static seam_err_t fetch_tokens(seam_oauth_t *o, const char *refresh_token, const char *cid,
-			       seam_oauth_tokens_t *out, seam_error_t *err)
+			       int64_t deadline_ns, seam_oauth_tokens_t *out, seam_error_t *err)
 {
 	seam_err_t rc;
 	if (refresh_token) {
 		seam_error_t rerr = {0};
-		rc = fetch_one(o, "refresh_token", refresh_token, out, &rerr);
+		rc = fetch_one(o, "refresh_token", refresh_token, deadline_ns, out, &rerr);
 		if (rc == SEAM_OK)
 			return rc;
 		seam_logf(o->log, SEAM_LOG_INFO, "oauth", cid,
@@ -424,7 +432,7 @@ static seam_err_t fetch_tokens(seam_oauth_t *o, const char *refresh_token, const
 			  "refresh grant failed; authenticating again");
 		seam_oauth_tokens_dispose(out);
 	}
-	return fetch_one(o, primary_grant(o), NULL, out, err);
+	return fetch_one(o, primary_grant(o), NULL, deadline_ns, out, err);
 }
 
 static void store_tokens(seam_oauth_t *o, seam_oauth_tokens_t *t, int64_t now)
@@ -509,7 +517,7 @@ seam_err_t seam_oauth_token(seam_oauth_t *o, int64_t deadline_ns, const char *ci
 	}
 	pthread_mutex_unlock(&o->mu);
 
-	rc = fetch_tokens(o, rt, cid, &t, &ferr);
+	rc = fetch_tokens(o, rt, cid, deadline_ns, &t, &ferr);
 
 	pthread_mutex_lock(&o->mu);
 	o->fetching = 0;
@@ -517,7 +525,9 @@ seam_err_t seam_oauth_token(seam_oauth_t *o, int64_t deadline_ns, const char *ci
 	o->last_rc = rc;
 	memcpy(o->last_msg, ferr.msg, sizeof o->last_msg);
 	now = clock_ms(o);
-	o->hold_until = rc == SEAM_OK ? 0 : now + FAIL_HOLD_MS;
+	/* A timeout may be the fetching caller's own short deadline, not the endpoint's fault:
+	 * let the next caller try at once. */
+	o->hold_until = rc == SEAM_OK || rc == SEAM_TIMEOUT ? 0 : now + FAIL_HOLD_MS;
 	if (rc == SEAM_OK) {
 		store_tokens(o, &t, now);
 		seam_logf(o->log, SEAM_LOG_INFO, "oauth", cid,

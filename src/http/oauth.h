@@ -94,8 +94,9 @@ void seam_oauth_destroy(seam_oauth_t *o);
 
 /*
  * Writes a valid access token to *out (owned, free with free(); wipe is not needed but
- * welcome). Fetches or refreshes as described above. deadline_ns bounds waiting for another
- * thread's fetch (seam_mono_ns() time; 0 = no bound). cid is for log lines (may be NULL).
+ * welcome). Fetches or refreshes as described above. deadline_ns (seam_mono_ns() time; 0 = no
+ * bound) bounds both waiting for another thread's fetch and this thread's own HTTP fetch; a
+ * fetch that fails with SEAM_TIMEOUT sets no hold-off. cid is for log lines (may be NULL).
  * Returns SEAM_OK, SEAM_AUTH (credentials refused), SEAM_RETRY or SEAM_TIMEOUT.
  */
 seam_err_t seam_oauth_token(seam_oauth_t *o, int64_t deadline_ns, const char *cid, char **out,

