@@ -197,7 +197,8 @@ typedef struct seam_drupal_transition {
 } seam_drupal_transition_t;
 
 /*
- * POST /seam/payment/{uuid}/transition (the seam_bridge module; application/json) with
+ * POST /seam/payment/{uuid}/transition?_format=json (the seam_bridge module;
+ * application/json; _format=json because the module's route declares the JSON format) with
  * {"transition","amount","remote_state","idempotency_key"}. The bridge replays the first
  * answer for a key it has seen ("replayed": true), so retrying with the same key is safe.
  *   200 -> SEAM_OK, *payment = {"uuid","state","amount","refunded_amount","remote_id",
