@@ -41,10 +41,33 @@ typedef enum seam_metric_kind_e {
 	  "Requests being handled now.", "", 0)                                                    \
 	X(HTTP_REJECTED, COUNTER, "seam_http_rejected_total",                                    \
 	  "Requests refused before a handler ran, by reason.", "reason", 0)                          \
+	X(WEBHOOKS_RECEIVED, COUNTER, "seam_webhooks_received_total",                            \
+	  "Authentic webhook events, by provider and outcome (accepted, duplicate, quarantined, store_error).", \
+	  "provider,outcome", 0)                                                                   \
+	X(WEBHOOKS_REJECTED, COUNTER, "seam_webhooks_rejected_total",                            \
+	  "Webhooks refused before storing, by provider and reason.", "provider,reason", 0)          \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \
 	  "Metric updates dropped because their metric already had the maximum number of series.", "", 0) \
+	X(UPSTREAM_REQUESTS, COUNTER, "seam_upstream_requests_total",                            \
+	  "Calls that reached an upstream, by upstream, method and HTTP status (error or timeout when there was no answer).", \
+	  "upstream,method,status", 0)                                                               \
+	X(UPSTREAM_DURATION, HISTOGRAM, "seam_upstream_request_duration_seconds",                \
+	  "Duration of one upstream HTTP exchange, by upstream, method and outcome (ok, retry, permanent, timeout).", \
+	  "upstream,method,outcome", SEAM_BUCKETS_LATENCY)                                         \
+	X(UPSTREAM_REJECTED, COUNTER, "seam_upstream_rejected_total",                            \
+	  "Calls refused before reaching an upstream, by reason (open_circuit, rate_limit, bulkhead).", \
+	  "upstream,reason", 0)                                                                      \
+	X(UPSTREAM_INFLIGHT, GAUGE, "seam_upstream_in_flight",                                   \
+	  "Calls to an upstream in flight now (at most its concurrency limit).", "upstream", 0)     \
+	X(UPSTREAM_BREAKER_STATE, GAUGE, "seam_upstream_breaker_state",                          \
+	  "Circuit breaker state by upstream: 0 closed, 1 half-open, 2 open.", "upstream", 0)      \
+	X(UPSTREAM_BREAKER_TRANSITIONS, COUNTER, "seam_upstream_breaker_transitions_total",      \
+	  "Circuit breaker state changes, by upstream and the state entered.", "upstream,to", 0)   \
+	X(UPSTREAM_TOKEN_REQUESTS, COUNTER, "seam_upstream_token_requests_total",                \
+	  "OAuth2 token requests, by upstream, grant type and result (ok, refused, error).",       \
+	  "upstream,grant,result", 0)                                                               \
 	X(QUEUE_JOBS, GAUGE, "seam_queue_jobs",                                                  \
 	  "Jobs by flow and state (queued, running, dead), counted at scrape.", "flow,state", 0)    \
 	X(QUEUE_OLDEST_AGE, GAUGE, "seam_queue_oldest_runnable_age_seconds",                     \

@@ -19,6 +19,8 @@ typedef struct ctl_cmd {
 static const ctl_cmd_t commands[] = {
 	{"keys", seam_ctl_keys, "keys create --name N --scopes a,b | keys list | keys revoke NAME",
 	 "API keys for /v1 clients: create (printed once), list, revoke."},
+	{"trace", seam_ctl_trace, "trace <order uuid | order number | correlation id>",
+	 "One order's story across systems: events, export attempts, ERP number, payments."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

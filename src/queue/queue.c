@@ -1449,6 +1449,14 @@ seam_err_t seam_queue_submit(seam_queue_t *q, seam_queue_txn_fn fn, void *ud, se
 	return seam_batch_submit(q->batch, fn, ud, err);
 }
 
+seam_err_t seam_queue_submit_async(seam_queue_t *q, seam_queue_txn_fn fn, seam_queue_done_fn done,
+				   void *ud)
+{
+	if (!q)
+		return SEAM_INVAL;
+	return seam_batch_submit_async(q->batch, fn, done, ud);
+}
+
 void seam_queue_notify(seam_queue_t *q)
 {
 	if (!q)

@@ -217,6 +217,14 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 typedef seam_err_t (*seam_queue_txn_fn)(seam_db_t *db, void *ud, seam_error_t *err);
 seam_err_t seam_queue_submit(seam_queue_t *q, seam_queue_txn_fn fn, void *ud, seam_error_t *err);
 
+/* The same without waiting: done(ud, rc, err) is called exactly once, on the committer thread,
+ * after the shared transaction committed (rc = fn's result) or failed. Keep done short: it runs
+ * on the committer. Returns SEAM_NOMEM / SEAM_INVAL when it could not be queued (then done is
+ * not called). For request handlers that park their connection instead of a thread. */
+typedef void (*seam_queue_done_fn)(void *ud, seam_err_t rc, const seam_error_t *err);
+seam_err_t seam_queue_submit_async(seam_queue_t *q, seam_queue_txn_fn fn, seam_queue_done_fn done,
+				   void *ud);
+
 /* Wakes the dispatcher: call after committing your own transaction that enqueued jobs (inside
  * seam_queue_submit and outside transactions this happens by itself). */
 void seam_queue_notify(seam_queue_t *q);

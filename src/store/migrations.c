@@ -29,8 +29,10 @@
 
 /* version, file name without .sql. One line per file, in version order. */
 #define SEAM__MIGRATION_FILES(X)                                                                   \
-	X(1, "001_core")                                                                          \
-	X(2, "002_queue")
+	X(1, "001_core")                                                                           \
+	X(2, "002_queue")                                                                          \
+	X(3, "003_payments")                                                                       \
+	X(4, "004_orders")
 
 /* Embeds src/store/migrations/<name>.sql as seam__mig_<version>_start .. _end, NUL after. */
 #define SEAM__MIGRATION_EMBED(version, name)                                                       \

@@ -138,16 +138,17 @@ out:
 	return rc;
 }
 
-static seam_err_t check_not_newer(seam_db_t *db, seam_error_t *err)
+/* read_applied, and a database newer than this binary is refused. */
+static seam_err_t check_not_newer(seam_db_t *db, int *applied, seam_error_t *err)
 {
-	int applied = 0, known = known_version();
-	seam_err_t rc = read_applied(db, &applied, err);
+	int known = known_version();
+	seam_err_t rc = read_applied(db, applied, err);
 	if (rc != SEAM_OK)
 		return rc;
-	if (applied > known)
+	if (*applied > known)
 		return seam_errorf(err, SEAM_UNSUPPORTED,
 				   "database at version %d, this seam knows up to %d; refusing to start",
-				   applied, known);
+				   *applied, known);
 	return SEAM_OK;
 }
 
@@ -158,6 +159,8 @@ static seam_err_t apply_one(seam_db_t *db, const seam__migration_t *m, seam_erro
 	seam_err_t rc;
 
 	rc = seam_db_begin(db, err);
+	if (rc == SEAM_OK)
+		rc = seam_db_exec(db, create_migrations_sql, err);
 	if (rc != SEAM_OK)
 		goto out;
 	rc = seam_db_prepare(db, "SELECT 1 FROM seam_migrations WHERE version = $1", &s, err);
@@ -208,19 +211,8 @@ static seam_err_t migrate_db(seam_db_t *db, seam_error_t *err)
 	rc = check_list(err);
 	if (rc != SEAM_OK)
 		return rc;
-	rc = check_not_newer(db, err);
-	if (rc != SEAM_OK)
-		return rc;
-	rc = seam_db_begin(db, err);
-	if (rc == SEAM_OK)
-		rc = seam_db_exec(db, create_migrations_sql, err);
-	if (rc == SEAM_OK)
-		rc = seam_db_commit(db, err);
-	seam_db_rollback(db);
-	if (rc != SEAM_OK)
-		return seam_error_prefix(err, "creating seam_migrations");
-	/* Read outside any transaction to skip the common case (nothing pending) cheaply. */
-	rc = read_applied(db, &applied, err);
+	/* Read without the write lock: the common case (nothing pending) takes no lock at all. */
+	rc = check_not_newer(db, &applied, err);
 	if (rc != SEAM_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
@@ -271,7 +263,14 @@ seam_err_t seam_store_open(const char *url, const seam_store_opts_t *opts, seam_
 		goto out;
 	}
 	db = seam_store_acquire(st);
-	rc = st->opts.migrate ? migrate_db(db, err) : check_not_newer(db, err);
+	if (st->opts.migrate) {
+		rc = migrate_db(db, err);
+	} else {
+		int applied;
+		rc = check_list(err);
+		if (rc == SEAM_OK)
+			rc = check_not_newer(db, &applied, err);
+	}
 	seam_store_release(st, db);
 	if (rc != SEAM_OK)
 		goto out;

@@ -130,10 +130,12 @@ static seam_err_t map_rc(int xrc)
 static seam_err_t fail(seam_error_t *err, sqlite3 *h, int xrc, const char *label, const char *msg,
 		       const char *what)
 {
+	seam_err_t code = map_rc(xrc);
+	int os = h && code == SEAM_IO ? sqlite3_system_errno(h) : 0;
 	if (!msg)
 		msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(xrc);
-	return seam_errorf(err, map_rc(xrc), "sqlite %s: %s%s%s", label, what ? what : "",
-			   what ? ": " : "", msg);
+	return seam_errorf(err, code, "sqlite %s: %s%s%s%s%s%s", label, what ? what : "",
+			   what ? ": " : "", msg, os ? " (" : "", os ? strerror(os) : "", os ? ")" : "");
 }
 
 /* ---- statements ------------------------------------------------------------------------------- */

@@ -1,0 +1,72 @@
+/*
+ * webhook_sig.c: reason names, timestamp parsing and the tolerance window shared by the
+ * webhook signature verifiers. Thread-safety: reentrant; the table is read-only.
+ */
+#include "connectors/webhook_sig.h"
+#include "connectors/webhook_sig_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const char *const reason_names[] = {
+#define SEAM__WHSIG_NAME(name, str) str,
+	SEAM_WEBHOOK_SIG_REASONS(SEAM__WHSIG_NAME)
+#undef SEAM__WHSIG_NAME
+};
+
+const char *seam_webhook_sig_reason_name(seam_webhook_sig_reason_e reason)
+{
+	if ((int)reason < 0 || reason >= SEAM__WHSIG_COUNT)
+		return "unknown";
+	return reason_names[reason];
+}
+
+void seam_webhook_sig_init(seam_webhook_sig_t *out)
+{
+	if (out) {
+		out->reason = SEAM_WHSIG_OK;
+		out->timestamp = 0;
+		out->secret_index = -1;
+	}
+}
+
+int seam_webhook_sig_timestamp_parse(const char *s, size_t len, int64_t *ts)
+{
+	int64_t v = 0;
+	if (!s || len == 0 || len > 18)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*ts = v;
+	return 0;
+}
+
+uint64_t seam_webhook_sig_distance(int64_t ts, int64_t now_s)
+{
+	/* The distance between two int64 values always fits in a uint64 (modular arithmetic). */
+	return now_s >= ts ? (uint64_t)now_s - (uint64_t)ts : (uint64_t)ts - (uint64_t)now_s;
+}
+
+int seam_webhook_sig_within(int64_t ts, int64_t now_s, int64_t tolerance_s)
+{
+	uint64_t tol = tolerance_s > 0 ? (uint64_t)tolerance_s : 0;
+	return seam_webhook_sig_distance(ts, now_s) <= tol;
+}
+
+seam_err_t seam__webhook_sig_reject(seam_webhook_sig_t *out, seam_webhook_sig_reason_e reason,
+				    seam_err_t code, seam_error_t *err, const char *scheme,
+				    const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+	if (out)
+		out->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	return seam_errorf(err, code, "%s: %s: %s", scheme, seam_webhook_sig_reason_name(reason),
+			   detail);
+}
