@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "http/retry.h"
 #include "queue/batch.h"
 
 #define DEF_WORKERS 4
@@ -126,13 +127,13 @@ static int64_t mono_ms(void)
 	return seam_mono_ns() / 1000000;
 }
 
-static double rand01(seam_queue_t *q)
+/* splitmix64 over an atomic counter: cheap, thread-safe jitter (not for secrets). */
+static uint64_t rand64(seam_queue_t *q)
 {
 	uint64_t z = __atomic_add_fetch(&q->rng, 0x9E3779B97F4A7C15ULL, __ATOMIC_RELAXED);
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	z ^= z >> 31;
-	return (double)(z >> 11) / 9007199254740992.0; /* 2^53 */
+	return z ^ (z >> 31);
 }
 
 static char *dup_col(seam_stmt_t *s, int col)
@@ -201,28 +202,11 @@ seam_err_t seam_job_fail(seam_job_result_t *res, seam_err_t code, int64_t retry_
 	return code;
 }
 
-int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, double r,
+int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t rnd,
 			      int64_t retry_after_ms)
 {
-	if (base_ms < 0)
-		base_ms = 0;
-	if (cap_ms < 0)
-		cap_ms = 0;
-	if (attempt < 1)
-		attempt = 1;
-	if (r < 0)
-		r = 0;
-	if (r >= 1)
-		r = 0.999999999;
-	/* base * 2^(attempt-1), saturating at cap without overflowing. */
-	int64_t ceiling = base_ms;
-	for (int i = 1; i < attempt && ceiling < cap_ms; i++)
-		ceiling = ceiling > INT64_MAX / 2 ? INT64_MAX : ceiling * 2;
-	if (ceiling > cap_ms)
-		ceiling = cap_ms;
-	int64_t d = (int64_t)(r * (double)(ceiling + 1));
-	if (d > ceiling)
-		d = ceiling;
+	/* seam_backoff_ms counts retries from 0: the delay after attempt 1 uses base. */
+	int64_t d = seam_backoff_ms(attempt > 1 ? attempt - 1 : 0, base_ms, cap_ms, rnd);
 	return d > retry_after_ms ? d : retry_after_ms;
 }
 
@@ -1178,7 +1162,7 @@ static void run_job(seam_queue_t *q, lease_t *l)
 		l->state = "queued";
 		l->outcome = "retry";
 		l->run_at = now + seam_queue_backoff_ms(q->backoff_base_ms, q->backoff_cap_ms,
-							 l->attempt, rand01(q),
+							 l->attempt, rand64(q),
 							 res.retry_after_ms > 0 ? res.retry_after_ms : 0);
 	}
 	if (seam_batch_submit_async(q->batch, complete_fn, complete_done, l) != SEAM_OK) {

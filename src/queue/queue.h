@@ -238,9 +238,10 @@ seam_store_t *seam_queue_store(const seam_queue_t *q);
 seam_err_t seam_queue_tick_schedules(seam_queue_t *q, seam_db_t *db, int64_t now_ms, int *fired,
 				     seam_error_t *err);
 
-/* The retry delay before attempt+1 after failed attempt `attempt` (1-based): full jitter in
- * [0, min(cap, base * 2^(attempt-1))] using r in [0, 1), then at least retry_after_ms. */
-int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, double r,
+/* The retry delay after failed attempt `attempt` (1-based): full jitter in
+ * [0, min(cap, base * 2^(attempt-1))] drawn with rnd (seam_backoff_ms in src/http/retry.h),
+ * and never less than retry_after_ms (the upstream's Retry-After). */
+int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t rnd,
 			      int64_t retry_after_ms);
 
 /* Metrics collector (registered by create when opts->metrics is set): depth by flow and state,
