@@ -38,10 +38,12 @@
  *
  * Leasing goes through the group committer (batch.h) with enqueues and completions, so one
  * COMMIT serves all of them. One lease transaction takes up to as many jobs as there are free
- * worker slots (plus prefetch), fairly across flows: each flow that is not paused and under its
- * bulkhead gets its share, oldest run_at first. Jobs leased but not yet started keep their lease
- * (and heartbeat); they are handed back on stop. The SQL is in one place (lease_fn in queue.c)
- * so the PostgreSQL engine can use FOR UPDATE SKIP LOCKED there.
+ * worker slots plus a prefetch, fairly across flows: each flow that is not paused and under its
+ * bulkhead gets its share, oldest run_at first. The prefetch adapts: workers must not idle while
+ * a lease commits, so it covers workers * (lease round trip / handler time), between workers
+ * (slow handlers) and 16 * workers (fast ones). Jobs leased but not yet started keep their lease
+ * (and heartbeat) and count against their flow's bulkhead; they are handed back on stop. The SQL
+ * is in one place (lease_fn in queue.c) so PostgreSQL can use FOR UPDATE SKIP LOCKED there.
  *
  * Waking. Workers never poll the store themselves. A dispatcher thread leases when woken
  * (enqueue in this process, a job completing, a worker freeing up) and otherwise every poll
@@ -119,7 +121,8 @@ typedef struct seam_queue seam_queue_t;
 
 typedef struct seam_queue_opts {
 	int workers;             /* handler threads; 0 = 4 */
-	int prefetch;            /* jobs leased ahead of free workers; 0 = workers, -1 = none */
+	int prefetch;            /* jobs leased ahead of free workers; 0 = adaptive (workers ..
+				  * 16 * workers, from handler time vs lease round trip), -1 = none */
 	int64_t lease_ms;        /* lease length; 0 = 30000 */
 	int64_t heartbeat_ms;    /* lease renewal period; 0 = lease_ms / 3 */
 	int64_t job_timeout_ms;  /* stop renewing a running handler's lease after; 0 = 300000 */
@@ -238,9 +241,10 @@ seam_store_t *seam_queue_store(const seam_queue_t *q);
 seam_err_t seam_queue_tick_schedules(seam_queue_t *q, seam_db_t *db, int64_t now_ms, int *fired,
 				     seam_error_t *err);
 
-/* The retry delay before attempt+1 after failed attempt `attempt` (1-based): full jitter in
- * [0, min(cap, base * 2^(attempt-1))] using r in [0, 1), then at least retry_after_ms. */
-int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, double r,
+/* The retry delay after failed attempt `attempt` (1-based): full jitter in
+ * [0, min(cap, base * 2^(attempt-1))] drawn with rnd (seam_backoff_ms in src/http/retry.h),
+ * and never less than retry_after_ms (the upstream's Retry-After). */
+int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t rnd,
 			      int64_t retry_after_ms);
 
 /* Metrics collector (registered by create when opts->metrics is set): depth by flow and state,
