@@ -18,7 +18,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 
-#define ORDER_INCLUDE "order_items,billing_profile"
+#define ORDER_INCLUDE "order_items,order_items.purchased_entity,billing_profile"
 #define GATEWAY_MAX_PAGES 10
 #define DETAIL_MAX 3 /* Drupal errors put into one message */
 

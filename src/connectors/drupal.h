@@ -74,7 +74,8 @@ seam_err_t seam_drupal_money_set(seam_drupal_money_t *m, const char *number,
 /* ---- orders ---- */
 
 /*
- * GET /jsonapi/commerce_order/{bundle}/{uuid}?include=order_items,billing_profile.
+ * GET /jsonapi/commerce_order/{bundle}/{uuid}?include=order_items,order_items.purchased_entity,
+ * billing_profile (the variations carry the SKUs the ERP mapping needs).
  * bundle NULL = "default". *doc gets the whole document (data plus included), owned.
  * 404 -> SEAM_NOTFOUND: the order may not be visible yet (replica lag, access), so the flow
  * retries it like a transient failure.

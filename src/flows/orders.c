@@ -117,6 +117,43 @@ out:
 	return json_array_size(p) ? SEAM_PERMANENT : SEAM_OK;
 }
 
+/* Adds the non-included tax adjustments of the order and its items. */
+static void add_tax(json_t *res, seam_money_dec_t *tax)
+{
+	json_t *adjs = seam_drupal_attr(res, "adjustments"), *a;
+	size_t i;
+	json_array_foreach(adjs, i, a) {
+		seam_money_dec_t v;
+		const char *type = json_string_value(json_object_get(a, "type"));
+		json_t *amount = json_object_get(a, "amount");
+		if (!type || strcmp(type, "tax") != 0 || json_is_true(json_object_get(a, "included")))
+			continue;
+		if (dec_of(json_object_get(amount, "number"), &v) == 0)
+			seam_money_dec_add(*tax, v, tax, NULL);
+	}
+}
+
+/* Drupal's total_price minus the tax adjustments it adds on top (the ERP adds its own). */
+static void net_of_tax(json_t *doc, const char *total, char out[SEAM_MONEY_BUF])
+{
+	json_t *order = seam_drupal_data(doc);
+	seam_money_dec_t tax = {0, 0}, t;
+	add_tax(order, &tax);
+	for (size_t i = 0; i < seam_drupal_rel_count(order, "order_items"); i++) {
+		json_t *rid = seam_drupal_rel(order, "order_items", i);
+		json_t *item = seam_drupal_included(doc, json_string_value(json_object_get(rid, "type")),
+						    json_string_value(json_object_get(rid, "id")));
+		if (item)
+			add_tax(item, &tax);
+	}
+	if (seam_money_dec_parse(total, (size_t)-1, &t, NULL) != SEAM_OK ||
+	    seam_money_dec_sub(t, tax, &t, NULL) != SEAM_OK) {
+		snprintf(out, SEAM_MONEY_BUF, "%s", total);
+		return;
+	}
+	seam_money_dec_format(t, out);
+}
+
 /* ---------- store rows ---------- */
 
 static void upsert_order(seam_flow_orders_t *fo, const char *store, const char *uuid,
@@ -292,15 +329,20 @@ static seam_err_t export_order(const seam_job_t *job, seam_job_result_t *res, vo
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "mappings: %s", err.msg);
 		goto out;
 	}
-	mctx = json_pack("{s:s, s:s?, s:s?}", "store", c.store, "company", c.sc->erp.company,
-			 "customer", c.sc->erp.customer);
+	mctx = json_pack("{s:s, s:s?, s:s?, s:{s:s?}}", "store", c.store, "company", c.sc->erp.company,
+			 "customer_number", c.sc->erp.customer, "accounts", "shipping",
+			 c.sc->erp.shipping_account);
 	rc = seam_map_run(rt, c.sc->erp.mapping, doc, mctx, &mapped, &err);
 	if (rc != SEAM_OK) {
 		tl(fo, c.uuid, c.cid, "seam", "export.mapping_failed", json_pack("{s:s}", "error", err.msg));
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "mapping %s: %s", c.sc->erp.mapping, err.msg);
 		goto out;
 	}
-	if (seam_flow_orders_validate(mapped, total.number[0] ? total.number : NULL,
+	/* The ERP computes tax itself: the mapped lines must add up to the total without it. */
+	char net[SEAM_MONEY_BUF] = "";
+	if (total.number[0])
+		net_of_tax(doc, total.number, net);
+	if (seam_flow_orders_validate(mapped, net[0] ? net : NULL,
 				      total.currency_code[0] ? total.currency_code : NULL,
 				      &problems) != SEAM_OK) {
 		char *p = json_dumps(problems, JSON_COMPACT);

@@ -303,7 +303,7 @@ static void test_get_order(void **state)
 	assert_int_equal(oc.status, 200);
 	assert_string_equal(seen(m, 0)->method, "GET");
 	assert_string_equal(seen(m, 0)->path, "/jsonapi/commerce_order/default/" ORDER_UUID);
-	assert_string_equal(seen(m, 0)->query, "include=order_items,billing_profile");
+	assert_string_equal(seen(m, 0)->query, "include=order_items,order_items.purchased_entity,billing_profile");
 	assert_string_equal(seen(m, 0)->accept, VND);
 	assert_null(seen(m, 0)->body);
 	assert_tracing(seen(m, 0));
