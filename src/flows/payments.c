@@ -187,6 +187,9 @@ static seam_err_t do_step(run_t *r, const seam_payment_step_t *st, seam_drupal_o
 		json_t *created = NULL;
 		seam_err_t rc = seam_drupal_create_payment(r->drupal, r->job->correlation_id, &dp,
 							   &created, oc, err);
+		if (rc == SEAM_NOTFOUND) /* the gateway: a configuration problem, not a transient one */
+			rc = seam_errorf(err, SEAM_PERMANENT, "%s (set stores.%s.drupal.payment_gateway to "
+					 "the gateway's UUID)", err->msg, r->store);
 		if (rc == SEAM_OK) {
 			json_t *data = seam_drupal_data(created);
 			snprintf(r->payment_uuid, sizeof r->payment_uuid, "%s",
