@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -303,7 +304,9 @@ struct seam_sim_drupal {
 	size_t n, cap;
 	json_t *by_uuid;   /* uuid -> index into ents */
 	int64_t next_id[T__COUNT];
-	json_t *idem;      /* transition idempotency keys -> {payment, transition, response} */
+	json_t *idem;      /* transition idempotency keys -> {request, response} */
+	seam_sim_ent_t **pays; /* the payments, for PaymentOrderUpdater's scan */
+	size_t npays, cappays;
 	seam_sim_ja_env_t env;
 	seam_sim_ent_t *admin;
 	int quiet; /* seeding: no events */
@@ -369,6 +372,7 @@ static void ent_free(seam_sim_ent_t *e)
 		return;
 	json_decref(e->attrs);
 	json_decref(e->rels);
+	json_decref(e->ref);
 	free(e->sid);
 	free(e);
 }
@@ -408,15 +412,26 @@ static seam_sim_ent_t *ent_new(seam_sim_drupal_t *d, int t, const char *sid, con
 	}
 	json_object_set_new(d->by_uuid, e->uuid, json_integer((json_int_t)d->n));
 	d->ents[d->n++] = e;
+	if (t == T_PAYMENT_DEFAULT || t == T_PAYMENT_MANUAL) {
+		if (d->npays == d->cappays) {
+			size_t nc = d->cappays ? d->cappays * 2 : 64;
+			seam_sim_ent_t **p = realloc(d->pays, nc * sizeof *p);
+			if (!p)
+				return NULL; /* registered already; freed with the data */
+			d->pays = p;
+			d->cappays = nc;
+		}
+		d->pays[d->npays++] = e;
+	}
 	return e;
 }
 
-static void set_rel(seam_sim_ent_t *e, const char *name, const seam_sim_ent_t *target)
+static void set_rel(seam_sim_ent_t *e, const char *name, seam_sim_ent_t *target)
 {
 	json_object_set_new(e->rels, name, target ? seam_sim_ja_ref(target) : json_null());
 }
 
-static void add_rel(seam_sim_ent_t *e, const char *name, const seam_sim_ent_t *target)
+static void add_rel(seam_sim_ent_t *e, const char *name, seam_sim_ent_t *target)
 {
 	json_t *a = json_object_get(e->rels, name);
 	if (!json_is_array(a)) {
@@ -435,6 +450,7 @@ static seam_sim_ent_t *rel_target(seam_sim_drupal_t *d, const seam_sim_ent_t *e,
 
 static seam_sim_ent_t *find_sid(seam_sim_drupal_t *d, int t, const char *sid)
 {
+	/* config entities are made first, before the bulk of the data */
 	for (size_t i = 0; i < d->n; i++)
 		if (d->ents[i]->type == &types[t] && d->ents[i]->sid && !strcmp(d->ents[i]->sid, sid))
 			return d->ents[i];
@@ -482,8 +498,11 @@ static void emit(seam_sim_drupal_t *d, const seam_sim_ent_t *order, const char *
 				? json_pack("{s:O, s:O}", "number", json_object_get(tp, "number"),
 					    "currency_code", json_object_get(tp, "currency_code"))
 				: json_null();
-	char ts[25];
-	seam_rfc3339_ms(seam_now_ms(), ts);
+	char ts[32];
+	time_t now = (time_t)(seam_now_ms() / 1000);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_t *body = json_pack(
 		"{s:s, s:s, s:{s:s, s:I, s:O, s:s?, s:O, s:s, s:s?, s:o}}", "type", type, "timestamp",
 		ts, "data", "order_uuid", order->uuid, "order_id", (json_int_t)order->iid,
@@ -630,10 +649,8 @@ static void order_update_paid(seam_sim_drupal_t *d, seam_sim_ent_t *o, int64_t t
 	int any = 0;
 	char cur[4] = "";
 	seam_sim_ent_t *first_gw = NULL;
-	for (size_t i = 0; i < d->n; i++) {
-		seam_sim_ent_t *p = d->ents[i];
-		if (!is_payment(p))
-			continue;
+	for (size_t i = 0; i < d->npays; i++) {
+		seam_sim_ent_t *p = d->pays[i];
 		json_t *r = json_object_get(p->rels, "order_id");
 		const char *oid = json_string_value(json_object_get(r, "id"));
 		if (!oid || strcmp(oid, o->uuid))
@@ -836,6 +853,9 @@ static void free_data(seam_sim_drupal_t *d)
 	free(d->ents);
 	d->ents = NULL;
 	d->n = d->cap = 0;
+	free(d->pays);
+	d->pays = NULL;
+	d->npays = d->cappays = 0;
 	json_decref(d->by_uuid);
 	d->by_uuid = NULL;
 	json_decref(d->idem);
@@ -2003,12 +2023,43 @@ static json_t *plain_price(const json_t *p)
 			 json_object_get(p, "currency_code"));
 }
 
+/* The bridge contract's amount: {number: "^[0-9]{1,12}(\.[0-9]{1,6})?$", currency_code}. */
+static int bridge_amount(const json_t *a, int64_t *v, const char **cur)
+{
+	if (!json_is_object(a) || json_object_size(a) != 2)
+		return -1;
+	const char *num = json_string_value(json_object_get(a, "number"));
+	const char *c = json_string_value(json_object_get(a, "currency_code"));
+	if (!num || !c || seam_sim_currency_digits(c) < 0)
+		return -1;
+	const char *dot = strchr(num, '.');
+	size_t ip = dot ? (size_t)(dot - num) : strlen(num);
+	size_t fp = dot ? strlen(dot + 1) : 0;
+	if (ip < 1 || ip > 12 || (dot && (fp < 1 || fp > 6)))
+		return -1;
+	for (const char *q = num; *q; q++)
+		if (q != dot && (*q < '0' || *q > '9'))
+			return -1;
+	if (seam_sim_dec_parse(num, SCALE, v) != 0)
+		return -1;
+	*cur = c;
+	return 0;
+}
+
 static void h_transition(seam_sim_call_t *c, void *ctx)
 {
 	seam_sim_drupal_t *d = ctx;
 	if (!is_admin(d, c)) {
-		bridge_error(c, 403, "forbidden",
-			     "The \"use seam bridge\" permission is required.");
+		const char *h = seam_sim_header(c, "Authorization");
+		seam_sim_reply_json(c, h ? 403 : 401, NULL,
+				    json_pack("{s:s}", "message",
+					      h ? "The 'seam bridge transition payments' permission is required."
+						: "No authentication credentials provided."));
+		return;
+	}
+	const char *ct = seam_sim_header(c, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/json", 16)) {
+		bridge_error(c, 415, "invalid_request", "the content type must be application/json");
 		return;
 	}
 	json_t *body = seam_sim_body_json(c);
@@ -2018,55 +2069,86 @@ static void h_transition(seam_sim_call_t *c, void *ctx)
 	json_t *remote_state = json_object_get(body, "remote_state");
 	static const char *const allowed[] = {"capture", "void", "expire", "partially_refund",
 					      "refund", NULL};
+	static const char *const members[] = {"transition", "amount", "remote_state",
+					      "idempotency_key", NULL};
 	int known = 0;
 	for (const char *const *a = allowed; tr && *a; a++)
 		if (!strcmp(*a, tr))
 			known = 1;
 	int64_t amt = 0;
 	const char *amt_cur = NULL;
+	char detail[200];
 	if (!json_is_object(body)) {
 		bridge_error(c, 422, "invalid_request", "the body must be a JSON object");
 		goto done;
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach(body, k, v) {
+		int ok = 0;
+		for (const char *const *m = members; *m; m++)
+			if (!strcmp(*m, k))
+				ok = 1;
+		if (!ok) {
+			snprintf(detail, sizeof detail, "unknown member \"%s\"", k);
+			bridge_error(c, 422, "invalid_request", detail);
+			goto done;
+		}
 	}
 	if (!known) {
 		bridge_error(c, 422, "invalid_request",
 			     "transition must be one of capture, void, expire, partially_refund, refund");
 		goto done;
 	}
-	if (!key || !*key) {
-		bridge_error(c, 422, "invalid_request", "idempotency_key is required");
+	if (!key || !*key || strlen(key) > 255) {
+		bridge_error(c, 422, "invalid_request", "idempotency_key is required (1..255 characters)");
 		goto done;
 	}
-	if (amount && !json_is_null(amount) && price_get(amount, &amt, &amt_cur) != 0) {
+	if (amount && !json_is_null(amount) && bridge_amount(amount, &amt, &amt_cur) != 0) {
 		bridge_error(c, 422, "invalid_request",
-			     "amount must be null or {number: decimal string, currency_code}");
+			     "amount must be null or {number: decimal string (at most 12 digits and 6 "
+			     "decimals), currency_code}");
 		goto done;
 	}
-	if (remote_state && !json_is_null(remote_state) && !json_is_string(remote_state)) {
-		bridge_error(c, 422, "invalid_request", "remote_state must be a string");
+	if (remote_state && !json_is_null(remote_state) &&
+	    (!json_is_string(remote_state) || strlen(json_string_value(remote_state)) > 255)) {
+		bridge_error(c, 422, "invalid_request", "remote_state must be null or a string");
 		goto done;
 	}
+	if (amt_cur && (!strcmp(tr, "void") || !strcmp(tr, "expire"))) {
+		bridge_error(c, 422, "invalid_request", "void and expire take no amount");
+		goto done;
+	}
+	if (!amt_cur && !strcmp(tr, "partially_refund")) {
+		bridge_error(c, 422, "invalid_request", "partially_refund needs an amount");
+		goto done;
+	}
+	/* the request's identity, for key reuse checks */
+	json_t *ident = json_pack("{s:s, s:s, s:O, s:O}", "payment", seam_sim_param(c, "id"),
+				  "transition", tr, "amount", amount ? amount : json_null(),
+				  "remote_state", remote_state ? remote_state : json_null());
 	pthread_mutex_lock(&d->mu);
-	const char *uuid = seam_sim_param(c, "id");
 	json_t *prev = json_object_get(d->idem, key);
 	if (prev) {
-		if (strcmp(json_string_value(json_object_get(prev, "payment")), uuid) ||
-		    strcmp(json_string_value(json_object_get(prev, "transition")), tr)) {
+		if (!json_equal(json_object_get(prev, "request"), ident)) {
 			pthread_mutex_unlock(&d->mu);
+			json_decref(ident);
 			bridge_error(c, 422, "invalid_request",
-				     "idempotency_key was already used for a different payment or transition");
+				     "idempotency_key was already used for a different request");
 			goto done;
 		}
 		json_t *resp = json_deep_copy(json_object_get(prev, "response"));
 		pthread_mutex_unlock(&d->mu);
+		json_decref(ident);
 		json_object_set_new(resp, "replayed", json_true());
 		seam_sim_reply_json(c, 200, NULL, resp);
 		goto done;
 	}
-	seam_sim_ent_t *p = lookup(d, uuid);
+	seam_sim_ent_t *p = lookup(d, seam_sim_param(c, "id"));
 	if (!p || !is_payment(p)) {
 		pthread_mutex_unlock(&d->mu);
-		bridge_error(c, 404, "not_found", "no such payment");
+		json_decref(ident);
+		seam_sim_reply_json(c, 404, NULL, json_pack("{s:s}", "error", "not_found"));
 		goto done;
 	}
 	const char *state = attr_str(p, "state");
@@ -2076,12 +2158,13 @@ static void h_transition(seam_sim_call_t *c, void *ctx)
 		ok = !manual && !strcmp(state, "authorization");
 	else if (!strcmp(tr, "void"))
 		ok = !strcmp(state, manual ? "pending" : "authorization");
-	else /* canRefundPayment */
+	else /* canRefundPayment: refunds also leave partially_refunded (see the contract) */
 		ok = !strcmp(state, "completed") || !strcmp(state, "partially_refunded");
 	if (!ok) {
 		json_t *err = json_pack("{s:s, s:s, s:s}", "error", "transition_not_allowed",
 					"current_state", state, "transition", tr);
 		pthread_mutex_unlock(&d->mu);
+		json_decref(ident);
 		seam_sim_reply_json(c, 409, NULL, err);
 		goto done;
 	}
@@ -2091,19 +2174,34 @@ static void h_transition(seam_sim_call_t *c, void *ctx)
 	price_get(json_object_get(p->attrs, "refunded_amount"), &refunded, NULL);
 	char cur[4];
 	snprintf(cur, sizeof cur, "%s", pcur);
+	int64_t balance = pamount - refunded;
+	char num[SEAM_SIM_DEC_MAX], bal[SEAM_SIM_DEC_MAX];
+	seam_sim_dec_format(amt, SCALE, 0, num);
+	seam_sim_dec_format(balance, SCALE, 0, bal);
+	const char *bad = NULL;
 	if (amt_cur && strcmp(amt_cur, cur)) {
+		snprintf(detail, sizeof detail, "currency %s differs from the payment's %s", amt_cur, cur);
+		bad = detail;
+	} else if (!strcmp(tr, "capture") && amt_cur && (amt <= 0 || amt > pamount)) {
+		snprintf(detail, sizeof detail, "capture amount %s is more than the authorized amount", num);
+		bad = detail;
+	} else if (!strcmp(tr, "partially_refund") && (amt <= 0 || amt > balance)) {
+		snprintf(detail, sizeof detail,
+			 "refund amount %s is more than the refundable balance %s", num, bal);
+		bad = detail;
+	} else if (!strcmp(tr, "refund") && amt_cur && amt != balance) {
+		snprintf(detail, sizeof detail,
+			 "refund takes null or exactly the refundable balance %s, not %s", bal, num);
+		bad = detail;
+	}
+	if (bad) {
 		pthread_mutex_unlock(&d->mu);
-		bridge_error(c, 422, "invalid_request", "the amount's currency differs from the payment's");
+		json_decref(ident);
+		bridge_error(c, 422, "invalid_request", bad);
 		goto done;
 	}
 	int64_t t = now_s();
 	if (!strcmp(tr, "capture")) {
-		if (amt_cur && (amt <= 0 || amt > pamount)) {
-			pthread_mutex_unlock(&d->mu);
-			bridge_error(c, 422, "invalid_request",
-				     "the capture amount must be positive and at most the authorized amount");
-			goto done;
-		}
 		if (amt_cur)
 			json_object_set_new(p->attrs, "amount", price_json(amt, cur));
 		json_object_set_new(p->attrs, "state", json_string("completed"));
@@ -2115,15 +2213,7 @@ static void h_transition(seam_sim_call_t *c, void *ctx)
 	} else if (!strcmp(tr, "expire")) {
 		json_object_set_new(p->attrs, "state", json_string("authorization_expired"));
 	} else {
-		int64_t balance = pamount - refunded;
-		int64_t r = amt_cur ? amt : balance;
-		if (r <= 0 || r > balance) {
-			pthread_mutex_unlock(&d->mu);
-			bridge_error(c, 422, "invalid_request",
-				     "the refund amount must be positive and at most the payment's balance");
-			goto done;
-		}
-		refunded += r;
+		refunded += amt_cur ? amt : balance;
 		json_object_set_new(p->attrs, "refunded_amount", price_json(refunded, cur));
 		json_object_set_new(p->attrs, "state", json_string(refunded < pamount
 									    ? "partially_refunded"
@@ -2142,9 +2232,7 @@ static void h_transition(seam_sim_call_t *c, void *ctx)
 				 "remote_id", json_object_get(p->attrs, "remote_id"), "remote_state",
 				 json_object_get(p->attrs, "remote_state"), "order_uuid",
 				 order ? order->uuid : NULL, "replayed", 0);
-	json_object_set_new(d->idem, key,
-			    json_pack("{s:s, s:s, s:O}", "payment", p->uuid, "transition", tr,
-				      "response", resp));
+	json_object_set_new(d->idem, key, json_pack("{s:o, s:O}", "request", ident, "response", resp));
 	pthread_mutex_unlock(&d->mu);
 	seam_sim_reply_json(c, 200, NULL, resp);
 done:

@@ -805,14 +805,17 @@ json_t *seam_sim_ja_jsonapi(void)
 			 "http://jsonapi.org/format/1.0/");
 }
 
-json_t *seam_sim_ja_ref(const seam_sim_ent_t *e)
+json_t *seam_sim_ja_ref(seam_sim_ent_t *e)
 {
+	if (e->ref)
+		return json_incref(e->ref);
 	json_t *meta = json_object();
 	if (e->sid)
 		json_object_set_new(meta, "drupal_internal__target_id", json_string(e->sid));
 	else
 		json_object_set_new(meta, "drupal_internal__target_id", json_integer(e->iid));
-	return json_pack("{s:s, s:s, s:o}", "type", e->type->name, "id", e->uuid, "meta", meta);
+	e->ref = json_pack("{s:s, s:s, s:o}", "type", e->type->name, "id", e->uuid, "meta", meta);
+	return json_incref(e->ref);
 }
 
 static int field_wanted(const json_t *list, const char *name)

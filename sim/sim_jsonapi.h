@@ -70,6 +70,8 @@ typedef struct seam_sim_ent {
 	int hidden;        /* not visible to anonymous callers (listed under meta.omitted) */
 	int is_protected;  /* not listed at all for anonymous callers (query access) */
 	void *ext;         /* owner's extra data */
+	json_t *ref;       /* cached {type,id,meta} reference, shared by every relationship to
+			    * this entity; never mutated (owned, decref with the entity) */
 } seam_sim_ent_t;
 
 /* Resolves uuids of relationship targets for nested paths and includes. */
@@ -109,8 +111,9 @@ void seam_sim_ja_sort(const seam_sim_ja_query_t *q, seam_sim_ent_t **ents, size_
 
 /* The resource object of e (new reference). fields: sparse fieldset list or NULL. */
 json_t *seam_sim_ja_resource(const seam_sim_ent_t *e, const char *base_url, const json_t *fields);
-/* The reference {type, id, meta:{drupal_internal__target_id}} to e (new reference). */
-json_t *seam_sim_ja_ref(const seam_sim_ent_t *e);
+/* The reference {type, id, meta:{drupal_internal__target_id}} to e (new reference to a shared,
+ * immutable object cached on e). */
+json_t *seam_sim_ja_ref(seam_sim_ent_t *e);
 /* Appends to included (array) every entity reachable from ents by q's include paths, once
  * each, skipping seen uuids (seen is an object used as a set). */
 void seam_sim_ja_include(const seam_sim_ja_query_t *q, seam_sim_ent_t *const *ents, size_t n,

@@ -178,7 +178,7 @@ static int send_one(seam_sim_sender_t *s, job_t *j, char *err, size_t errcap)
 	switch (j->sign) {
 	case SEAM_SIM_SIGN_STANDARD:
 		hdr[n].k = "User-Agent";
-		hdr[n++].v = "seam-sim-storefront/1";
+		hdr[n++].v = "seam_bridge (Drupal Commerce)";
 		hdr[n].k = "webhook-id";
 		hdr[n++].v = j->event_id;
 		hdr[n].k = "webhook-timestamp";

@@ -1,0 +1,796 @@
+/*
+ * test_sim_drupal.c: the Drupal double answers like the captured Drupal 10.5 + Commerce 3.2
+ * site (reference/drupal-jsonapi-samples): paging cap and links, access filtering with
+ * meta.omitted, filters and sorts, 400/403/415/422 documents, the place transition, total_paid,
+ * the seam_bridge transition endpoint and the signed order events.
+ */
+#include "sim_test.h"
+
+#include "core/clock.h"
+#include "sim/sim_drupal.h"
+#include "sim/sim_sign.h"
+
+#define VND_H "Content-Type: application/vnd.api+json"
+
+static char auth_buf[128];
+
+static const char *const *admin(void)
+{
+	static const char *h[3];
+	h[0] = basic(auth_buf, "admin", "admin");
+	h[1] = VND_H;
+	h[2] = NULL;
+	return h;
+}
+
+static const char *yaml_catalog =
+	"seed: 7\n"
+	"drupal:\n"
+	"  products: 40\n"
+	"  variations: 3\n"
+	"  orders: 0\n"
+	"  customers: 2\n"
+	"  hidden_fraction: 0.5\n";
+
+static size_t count_data(const seam_sim_resp_t *r)
+{
+	return json_array_size(json_object_get(r->json, "data"));
+}
+
+static void test_page_limit_capped_at_50_with_next(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_catalog);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?page[limit]=500&sort=sku", admin(),
+	     NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.ctype, "application/vnd.api+json");
+	assert_int_equal(count_data(&r), 50);
+	const char *next = jstr(r.json, "links.next.href");
+	assert_non_null(next);
+	/* as in the sample: page params first, the limit normalised to 50, the sort kept */
+	assert_non_null(strstr(next, "/jsonapi/commerce_product_variation/default?page%5Boffset%5D=50&page%5Blimit%5D=50&sort=sku"));
+	assert_non_null(strstr(jstr(r.json, "links.self.href"), "page%5Blimit%5D=500"));
+	assert_string_equal(jstr(r.json, "data.0.attributes.sku"), "SKU-000001");
+	assert_string_equal(jstr(r.json, "data.49.attributes.sku"), "SKU-000050");
+	seam_sim_resp_dispose(&r);
+
+	/* the last page has no next link, only self (and first/prev) */
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?page[offset]=100&page[limit]=50&sort=sku",
+	     admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 20);
+	assert_null(jget(r.json, "links.next"));
+	assert_non_null(jget(r.json, "links.prev"));
+	seam_sim_resp_dispose(&r);
+	simt_free(t);
+}
+
+/* Anonymous callers get short pages: unpublished variations are listed under meta.omitted, yet
+ * links.next is there; following next to the end visits every visible variation once. */
+static void test_anonymous_short_pages_and_omitted(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_catalog);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?page[limit]=500&sort=sku", NULL,
+	     NULL, &r);
+	assert_int_equal(r.status, 200);
+	size_t visible = count_data(&r);
+	json_t *om = jget(r.json, "meta.omitted");
+	assert_non_null(om);
+	assert_string_equal(jstr(om, "detail"),
+			    "Some resources have been omitted because of insufficient authorization.");
+	size_t omitted = json_object_size(json_object_get(om, "links")) - 1; /* minus "help" */
+	assert_int_equal(visible + omitted, 50);
+	assert_true(visible < 50);
+	assert_non_null(jget(r.json, "links.next"));
+	seam_sim_resp_dispose(&r);
+
+	/* walk all pages as a connector must: until links.next is absent */
+	char target[1024] = "/jsonapi/commerce_product_variation/default?page[limit]=50&sort=sku";
+	size_t total = 0, pages = 0, total_omitted = 0;
+	json_t *seen = json_object();
+	for (;;) {
+		call(d, "GET", target, NULL, NULL, &r);
+		assert_int_equal(r.status, 200);
+		size_t i;
+		json_t *it;
+		json_array_foreach(json_object_get(r.json, "data"), i, it) {
+			const char *id = json_string_value(json_object_get(it, "id"));
+			assert_null(json_object_get(seen, id));
+			json_object_set_new(seen, id, json_true());
+			assert_true(json_is_true(jget(it, "attributes.status")));
+			total++;
+		}
+		json_t *o = jget(r.json, "meta.omitted.links");
+		if (o)
+			total_omitted += json_object_size(o) - 1;
+		pages++;
+		const char *next = jstr(r.json, "links.next.href");
+		if (!next) {
+			seam_sim_resp_dispose(&r);
+			break;
+		}
+		const char *p = strstr(next, "/jsonapi/");
+		snprintf(target, sizeof target, "%s", p);
+		seam_sim_resp_dispose(&r);
+	}
+	assert_int_equal(pages, 3);
+	assert_int_equal(total + total_omitted, 120);
+	json_decref(seen);
+
+	/* the administrator sees everything */
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?page[offset]=100", admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 20);
+	assert_null(jget(r.json, "meta"));
+	seam_sim_resp_dispose(&r);
+	simt_free(t);
+}
+
+static void test_filters_and_sorts(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_catalog);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	/* the sample: STARTS_WITH in the shorthand-with-operator form, sorted descending */
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[sku][operator]=STARTS_WITH&filter[sku][value]=SKU-00005&sort=-sku",
+	     admin(), NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_data(&r), 10);
+	assert_string_equal(jstr(r.json, "data.0.attributes.sku"), "SKU-000059");
+	assert_string_equal(jstr(r.json, "data.9.attributes.sku"), "SKU-000050");
+	assert_null(jget(r.json, "links.next"));
+	seam_sim_resp_dispose(&r);
+
+	/* condition form with IN */
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[a][condition][path]=sku&filter[a][condition][operator]=IN&filter[a][condition][value][]=SKU-000003&filter[a][condition][value][]=SKU-000007&sort=sku",
+	     admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 2);
+	assert_string_equal(jstr(r.json, "data.1.attributes.sku"), "SKU-000007");
+	seam_sim_resp_dispose(&r);
+
+	/* BETWEEN on an integer, NOT IN, <>, ENDS_WITH, CONTAINS */
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[b][condition][path]=drupal_internal__variation_id&filter[b][condition][operator]=BETWEEN&filter[b][condition][value][]=10&filter[b][condition][value][]=19",
+	     admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 10);
+	seam_sim_resp_dispose(&r);
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[e][condition][path]=sku&filter[e][condition][operator]=ENDS_WITH&filter[e][condition][value]=00011",
+	     admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 1);
+	seam_sim_resp_dispose(&r);
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[c][condition][path]=title&filter[c][condition][operator]=CONTAINS&filter[c][condition][value]=product 4 -",
+	     admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 3); /* "Product 4 - n": LIKE ignores case */
+	seam_sim_resp_dispose(&r);
+
+	/* an OR group: two skus */
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[g][group][conjunction]=OR"
+	     "&filter[x][condition][path]=sku&filter[x][condition][value]=SKU-000001&filter[x][condition][memberOf]=g"
+	     "&filter[y][condition][path]=sku&filter[y][condition][value]=SKU-000002&filter[y][condition][memberOf]=g",
+	     admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 2);
+	seam_sim_resp_dispose(&r);
+
+	/* price.number compares as a decimal, not as text */
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[p][condition][path]=price.number&filter[p][condition][operator]=>=&filter[p][condition][value]=100&page[limit]=50",
+	     admin(), NULL, &r);
+	size_t i;
+	json_t *it;
+	assert_true(count_data(&r) > 0);
+	json_array_foreach(json_object_get(r.json, "data"), i, it)
+		assert_true(atof(jstr(it, "attributes.price.number")) >= 100.0);
+	seam_sim_resp_dispose(&r);
+
+	/* relationship path: variations of one product */
+	call(d, "GET", "/jsonapi/commerce_product/default?filter[drupal_internal__product_id]=2", admin(),
+	     NULL, &r);
+	char puuid[64];
+	snprintf(puuid, sizeof puuid, "%s", jstr(r.json, "data.0.id"));
+	seam_sim_resp_dispose(&r);
+	callf(d, "GET", admin(), NULL, &r,
+	      "/jsonapi/commerce_product_variation/default?filter[product_id.id]=%s&sort=-drupal_internal__variation_id",
+	      puuid);
+	assert_int_equal(count_data(&r), 3);
+	assert_string_equal(jstr(r.json, "data.0.attributes.sku"), "SKU-000006");
+	seam_sim_resp_dispose(&r);
+
+	/* IS NULL */
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[n][condition][path]=list_price&filter[n][condition][operator]=IS NULL&page[limit]=5",
+	     admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 5);
+	seam_sim_resp_dispose(&r);
+	simt_free(t);
+}
+
+static void test_bad_filter_is_drupals_400(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_catalog);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?filter[nope]=1", NULL, NULL, &r);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(jstr(r.json, "errors.0.status"), "400");
+	assert_string_equal(jstr(r.json, "errors.0.title"), "Bad Request");
+	assert_string_equal(jstr(r.json, "errors.0.detail"),
+			    "Invalid nested filtering. The field `nope`, given in the path `nope`, does not exist.");
+	assert_non_null(strstr(jstr(r.json, "errors.0.links.via.href"),
+			       "/jsonapi/commerce_product_variation/default?filter%5Bnope%5D=1"));
+	assert_string_equal(jstr(r.json, "errors.0.links.info.href"),
+			    "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.1");
+	seam_sim_resp_dispose(&r);
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?filter[sku][operator]=LIKE&filter[sku][value]=x",
+	     NULL, NULL, &r);
+	assert_int_equal(r.status, 400);
+	seam_sim_resp_dispose(&r);
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?sort=nope", NULL, NULL, &r);
+	assert_int_equal(r.status, 400);
+	seam_sim_resp_dispose(&r);
+	call(d, "GET", "/jsonapi/commerce_product/default?include=nope", NULL, NULL, &r);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(jstr(r.json, "errors.0.detail"), "`nope` is not a valid relationship field name"));
+	seam_sim_resp_dispose(&r);
+	/* timestamps are Unix seconds in Drupal's entity query; RFC 3339 is refused loudly */
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[c][condition][path]=changed&filter[c][condition][operator]=>&filter[c][condition][value]=2026-01-01T00:00:00Z",
+	     admin(), NULL, &r);
+	assert_int_equal(r.status, 400);
+	seam_sim_resp_dispose(&r);
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[c][condition][path]=changed&filter[c][condition][operator]=>&filter[c][condition][value]=0&page[limit]=1",
+	     admin(), NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_data(&r), 1);
+	seam_sim_resp_dispose(&r);
+	simt_free(t);
+}
+
+static void test_include_variations(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_catalog);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "GET", "/jsonapi/commerce_product/default?include=variations&page[limit]=2", admin(),
+	     NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "included")), 6);
+	assert_string_equal(jstr(r.json, "included.0.type"), "commerce_product_variation--default");
+	assert_string_equal(jstr(r.json, "data.0.relationships.variations.data.0.id"),
+			    jstr(r.json, "included.0.id"));
+	assert_int_equal(json_integer_value(jget(r.json, "data.0.relationships.variations.data.0.meta.drupal_internal__target_id")), 1);
+	seam_sim_resp_dispose(&r);
+	simt_free(t);
+}
+
+/* ---- orders ---- */
+
+static const char *yaml_orders =
+	"seed: 11\n"
+	"drupal:\n"
+	"  products: 5\n"
+	"  variations: 1\n"
+	"  orders: 0\n"
+	"  customers: 1\n"
+	"  workflow: order_default\n"
+	"  stores: [{name: Online, seam_store: us, currency: USD, uuid: d86ef9a7-ca84-4144-9b82-1176901147dc}]\n"
+	"  events:\n"
+	"    url: http://127.0.0.1:9/\n"
+	"    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+	"    attempts: 1\n";
+
+static char *create_order(seam_sim_double_t *d, const char *number)
+{
+	seam_sim_resp_t r;
+	char body[600];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"attributes\":{\"order_number\":\"%s\","
+		 "\"mail\":\"b@example.com\"},\"relationships\":{\"store_id\":{\"data\":{\"type\":"
+		 "\"commerce_store--online\",\"id\":\"d86ef9a7-ca84-4144-9b82-1176901147dc\"}}}}}",
+		 number);
+	call(d, "POST", "/jsonapi/commerce_order/default", admin(), body, &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(jstr(r.json, "data.attributes.state"), "draft");
+	assert_true(json_is_null(jget(r.json, "data.attributes.total_price")));
+	assert_true(json_is_false(jget(r.json, "data.attributes.data.paid_event_dispatched")));
+	assert_non_null(seam_sim_resp_header(&r, "Location"));
+	char *id = strdup(jstr(r.json, "data.id"));
+	seam_sim_resp_dispose(&r);
+	return id;
+}
+
+static char *variation_uuid(seam_sim_double_t *d, const char *sku)
+{
+	seam_sim_resp_t r;
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product_variation/default?filter[sku]=%s", sku);
+	char *id = strdup(jstr(r.json, "data.0.id"));
+	seam_sim_resp_dispose(&r);
+	return id;
+}
+
+/* order-item-create + order-add-items: an item made on its own, linked by PATCHing order_items */
+static void add_item(seam_sim_double_t *d, const char *order, const char *var, const char *qty,
+		     const char *price)
+{
+	seam_sim_resp_t r;
+	char body[1024];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order_item--default\",\"attributes\":{\"title\":\"W\","
+		 "\"quantity\":\"%s\",\"unit_price\":{\"number\":\"%s\",\"currency_code\":\"USD\"}},"
+		 "\"relationships\":{\"order_id\":{\"data\":{\"type\":\"commerce_order--default\",\"id\":"
+		 "\"%s\"}},\"purchased_entity\":{\"data\":{\"type\":\"commerce_product_variation--default\","
+		 "\"id\":\"%s\"}}}}}",
+		 qty, price, order, var);
+	call(d, "POST", "/jsonapi/commerce_order_item/default", admin(), body, &r);
+	assert_int_equal(r.status, 201);
+	char item[64];
+	snprintf(item, sizeof item, "%s", jstr(r.json, "data.id"));
+	seam_sim_resp_dispose(&r);
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\",\"relationships\":{"
+		 "\"order_items\":{\"data\":[{\"type\":\"commerce_order_item--default\",\"id\":\"%s\"}]}}}}",
+		 order, item);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_order/default/%s", order);
+	assert_int_equal(r.status, 200);
+	seam_sim_resp_dispose(&r);
+}
+
+static void test_order_create_requires_number(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_orders);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "POST", "/jsonapi/commerce_order/default", admin(),
+	     "{\"data\":{\"type\":\"commerce_order--default\",\"attributes\":{\"mail\":\"buyer@example.com\","
+	     "\"state\":\"draft\"},\"relationships\":{\"store_id\":{\"data\":{\"type\":\"commerce_store--online\","
+	     "\"id\":\"d86ef9a7-ca84-4144-9b82-1176901147dc\"}}}}}",
+	     &r);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(jstr(r.json, "errors.0.title"), "Unprocessable Content");
+	assert_string_equal(jstr(r.json, "errors.0.detail"), "order_number: This value should not be null.");
+	assert_string_equal(jstr(r.json, "errors.0.source.pointer"), "/data/attributes/order_number");
+	assert_null(jget(r.json, "errors.0.links"));
+	seam_sim_resp_dispose(&r);
+	/* writes need credentials, and the JSON:API media type */
+	call(d, "POST", "/jsonapi/commerce_order/default", NULL, "{}", &r);
+	assert_int_equal(r.status, 401);
+	assert_non_null(seam_sim_resp_header(&r, "WWW-Authenticate"));
+	seam_sim_resp_dispose(&r);
+	const char *json_ct[] = {basic(auth_buf, "admin", "admin"), "Content-Type: application/json", NULL};
+	call(d, "POST", "/jsonapi/commerce_order/default", json_ct, "{}", &r);
+	assert_int_equal(r.status, 415);
+	seam_sim_resp_dispose(&r);
+	/* a wrong type is a conflict; an unknown attribute a 422 */
+	call(d, "POST", "/jsonapi/commerce_order/default", admin(),
+	     "{\"data\":{\"type\":\"commerce_order--other\"}}", &r);
+	assert_int_equal(r.status, 409);
+	seam_sim_resp_dispose(&r);
+	call(d, "POST", "/jsonapi/commerce_order/default", admin(),
+	     "{\"data\":{\"type\":\"commerce_order--default\",\"attributes\":{\"colour\":\"red\"}}}", &r);
+	assert_int_equal(r.status, 422);
+	seam_sim_resp_dispose(&r);
+	simt_free(t);
+}
+
+static void test_place_total_paid_and_events(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_orders);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_drupal_t *dr = seam_sim_impl(t->sim, "drupal");
+	char *order = create_order(d, "1002");
+	char *var = variation_uuid(d, "SKU-000001");
+	add_item(d, order, var, "2", "19.99");
+	seam_sim_resp_t r;
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_order/default/%s?include=order_items", order);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "data.attributes.total_price.number"), "39.98");
+	assert_string_equal(jstr(r.json, "data.attributes.total_price.formatted"), "$39.98");
+	assert_string_equal(jstr(r.json, "data.attributes.balance.number"), "39.98");
+	assert_true(json_is_null(jget(r.json, "data.attributes.total_paid")));
+	assert_int_equal(json_integer_value(jget(r.json, "data.attributes.version")), 2);
+	assert_string_equal(jstr(r.json, "included.0.attributes.total_price.number"), "39.98");
+	seam_sim_resp_dispose(&r);
+
+	/* place: PATCH state draft -> completed runs `place` on order_default */
+	char body[512];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\",\"attributes\":{\"state\":\"completed\"}}}",
+		 order);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_order/default/%s", order);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "data.attributes.state"), "completed");
+	assert_non_null(jstr(r.json, "data.attributes.placed"));
+	assert_non_null(jstr(r.json, "data.attributes.completed"));
+	assert_string_equal(jstr(r.json, "data.attributes.order_number"), "1002"); /* kept when set */
+	assert_int_equal(json_integer_value(jget(r.json, "data.attributes.version")), 3);
+	seam_sim_resp_dispose(&r);
+
+	/* backwards: 422 exactly as the sample */
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\",\"attributes\":{\"state\":\"draft\"}}}",
+		 order);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_order/default/%s", order);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(jstr(r.json, "errors.0.detail"), "state.0: The state 'draft' is invalid.");
+	assert_string_equal(jstr(r.json, "errors.0.source.pointer"), "/data/attributes/state/0");
+	seam_sim_resp_dispose(&r);
+
+	/* payment without payment_gateway_mode: 422 */
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_payment_gateway/commerce_payment_gateway?filter[drupal_internal__id]=manual");
+	char gw[64];
+	snprintf(gw, sizeof gw, "%s", jstr(r.json, "data.0.id"));
+	seam_sim_resp_dispose(&r);
+	char pay[1024];
+	snprintf(pay, sizeof pay,
+		 "{\"data\":{\"type\":\"commerce_payment--payment_manual\",\"attributes\":{\"state\":\"completed\","
+		 "\"amount\":{\"number\":\"39.98\",\"currency_code\":\"USD\"},\"remote_id\":\"pi_123\","
+		 "\"remote_state\":\"succeeded\"%s},\"relationships\":{\"order_id\":{\"data\":{\"type\":"
+		 "\"commerce_order--default\",\"id\":\"%s\"}},\"payment_gateway\":{\"data\":{\"type\":"
+		 "\"commerce_payment_gateway--commerce_payment_gateway\",\"id\":\"%s\"}}}}}",
+		 "", order, gw);
+	call(d, "POST", "/jsonapi/commerce_payment/payment_manual", admin(), pay, &r);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(jstr(r.json, "errors.0.source.pointer"), "/data/attributes/payment_gateway_mode");
+	seam_sim_resp_dispose(&r);
+	snprintf(pay, sizeof pay,
+		 "{\"data\":{\"type\":\"commerce_payment--payment_manual\",\"attributes\":{\"state\":\"completed\","
+		 "\"amount\":{\"number\":\"39.98\",\"currency_code\":\"USD\"},\"remote_id\":\"pi_123\","
+		 "\"remote_state\":\"succeeded\",\"payment_gateway_mode\":\"n/a\"},\"relationships\":{\"order_id\":"
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\"}},\"payment_gateway\":{\"data\":"
+		 "{\"type\":\"commerce_payment_gateway--commerce_payment_gateway\",\"id\":\"%s\"}}}}}",
+		 order, gw);
+	call(d, "POST", "/jsonapi/commerce_payment/payment_manual", admin(), pay, &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(jstr(r.json, "data.attributes.refunded_amount.number"), "0");
+	assert_non_null(jstr(r.json, "data.attributes.completed"));
+	assert_string_equal(jstr(r.json, "data.attributes.expires"), "1970-01-01T00:00:00+00:00");
+	char payment[64];
+	snprintf(payment, sizeof payment, "%s", jstr(r.json, "data.id"));
+	seam_sim_resp_dispose(&r);
+
+	/* as order-after-payment: total_paid recomputed, balance "0", paid flag set */
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_order/default/%s", order);
+	assert_string_equal(jstr(r.json, "data.attributes.total_paid.number"), "39.98");
+	assert_string_equal(jstr(r.json, "data.attributes.balance.number"), "0");
+	assert_string_equal(jstr(r.json, "data.attributes.balance.formatted"), "$0.00");
+	assert_true(json_is_true(jget(r.json, "data.attributes.data.paid_event_dispatched")));
+	assert_int_equal(json_integer_value(jget(r.json, "data.attributes.version")), 4);
+	seam_sim_resp_dispose(&r);
+
+	/* the remote id finds it (Drupal does not stop a second one) */
+	call(d, "GET", "/jsonapi/commerce_payment/payment_manual?filter[remote_id]=pi_123", admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 1);
+	seam_sim_resp_dispose(&r);
+
+	/* refund by PATCH: 403 even for the administrator, detail "" */
+	snprintf(pay, sizeof pay,
+		 "{\"data\":{\"type\":\"commerce_payment--payment_manual\",\"id\":\"%s\",\"attributes\":"
+		 "{\"state\":\"partially_refunded\",\"refunded_amount\":{\"number\":\"10.00\",\"currency_code\":\"USD\"}}}}",
+		 payment);
+	callf(d, "PATCH", admin(), pay, &r, "/jsonapi/commerce_payment/payment_manual/%s", payment);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(jstr(r.json, "errors.0.detail"), "");
+	assert_string_equal(jstr(r.json, "errors.0.links.info.href"),
+			    "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.4");
+	seam_sim_resp_dispose(&r);
+
+	/* events: order.placed then order.paid, Standard Webhooks signed */
+	assert_int_equal(seam_sim_sender_flush(seam_sim_drupal_sender(dr), 5000), 0);
+	assert_int_equal(t->cap.n, 2);
+	/* two workers may deliver them in either order */
+	int placed_first = strstr(t->cap.msgs[0].body, "order.placed") != NULL;
+	cap_msg_t *m = &t->cap.msgs[placed_first ? 0 : 1];
+	assert_string_equal(m->url, "http://127.0.0.1:9/webhooks/drupal/us");
+	json_t *ev = json_loads(m->body, 0, NULL);
+	assert_string_equal(jstr(ev, "type"), "order.placed");
+	assert_string_equal(jstr(ev, "data.order_uuid"), order);
+	assert_string_equal(jstr(ev, "data.transition"), "place");
+	assert_string_equal(jstr(ev, "data.order_number"), "1002");
+	assert_string_equal(jstr(ev, "data.store_uuid"), "d86ef9a7-ca84-4144-9b82-1176901147dc");
+	assert_string_equal(jstr(ev, "data.workflow"), "order_default");
+	assert_string_equal(jstr(ev, "data.total.number"), "39.98");
+	assert_int_equal(strlen(jstr(ev, "timestamp")), 20); /* seconds, Z */
+	json_decref(ev);
+	const char *id = cap_header(m, "webhook-id"), *ts = cap_header(m, "webhook-timestamp");
+	assert_non_null(id);
+	assert_int_equal(strncmp(id, "msg_", 4), 0);
+	char sig[128];
+	assert_int_equal(seam_sim_sign_standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", id,
+						strtoll(ts, NULL, 10), m->body, strlen(m->body), sig,
+						sizeof sig), 0);
+	assert_string_equal(cap_header(m, "webhook-signature"), sig);
+	ev = json_loads(t->cap.msgs[placed_first ? 1 : 0].body, 0, NULL);
+	assert_string_equal(jstr(ev, "type"), "order.paid");
+	assert_true(json_is_null(jget(ev, "data.transition")));
+	json_decref(ev);
+	free(order);
+	free(var);
+	simt_free(t);
+}
+
+/* PATCH changes only what is sent; read-only fields with other values are refused. */
+static void test_patch_semantics(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_orders);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	char *order = create_order(d, "77");
+	seam_sim_resp_t r;
+	char body[512];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\",\"attributes\":{\"seam_erp_number\":\"S-ORD101001\"}}}",
+		 order);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_order/default/%s", order);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "data.attributes.seam_erp_number"), "S-ORD101001");
+	assert_string_equal(jstr(r.json, "data.attributes.mail"), "b@example.com");
+	assert_string_equal(jstr(r.json, "data.attributes.order_number"), "77");
+	seam_sim_resp_dispose(&r);
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\",\"attributes\":{\"total_paid\":{\"number\":\"1\",\"currency_code\":\"USD\"}}}}",
+		 order);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_order/default/%s", order);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(jstr(r.json, "errors.0.detail"),
+			    "The current user is not allowed to PATCH the selected field (total_paid).");
+	seam_sim_resp_dispose(&r);
+	/* the id in the body must be the id in the URL */
+	callf(d, "PATCH", admin(),
+	      "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"00000000-0000-4000-8000-000000000000\",\"attributes\":{}}}",
+	      &r, "/jsonapi/commerce_order/default/%s", order);
+	assert_int_equal(r.status, 400);
+	seam_sim_resp_dispose(&r);
+	/* anonymous: orders are not listed and not readable */
+	call(d, "GET", "/jsonapi/commerce_order/default", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_data(&r), 0);
+	seam_sim_resp_dispose(&r);
+	callf(d, "GET", NULL, NULL, &r, "/jsonapi/commerce_order/default/%s", order);
+	assert_int_equal(r.status, 401);
+	seam_sim_resp_dispose(&r);
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_order/default/%s", "no-such-uuid");
+	assert_int_equal(r.status, 404);
+	seam_sim_resp_dispose(&r);
+	free(order);
+	simt_free(t);
+}
+
+/* ---- payments through the bridge endpoint ---- */
+
+static const char *yaml_pay =
+	"seed: 5\n"
+	"drupal:\n"
+	"  products: 3\n"
+	"  variations: 1\n"
+	"  orders: 0\n"
+	"  workflow: order_fulfillment\n"
+	"  stores: [{name: Online, seam_store: us, currency: USD, uuid: d86ef9a7-ca84-4144-9b82-1176901147dc}]\n";
+
+/* A placed order of total 30.00 and an authorized payment of 30.00 (stripe). */
+static void setup_payment(seam_sim_double_t *d, char order[64], char payment[64], const char *state)
+{
+	seam_sim_resp_t r;
+	char *o = create_order(d, "5001");
+	char *v = variation_uuid(d, "SKU-000001");
+	add_item(d, o, v, "3", "10.00");
+	snprintf(order, 64, "%s", o);
+	call(d, "GET", "/jsonapi/commerce_payment_gateway/commerce_payment_gateway?filter[drupal_internal__id]=stripe",
+	     admin(), NULL, &r);
+	char gw[64];
+	snprintf(gw, sizeof gw, "%s", jstr(r.json, "data.0.id"));
+	seam_sim_resp_dispose(&r);
+	char body[1024];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_payment--payment_default\",\"attributes\":{\"state\":\"%s\","
+		 "\"amount\":{\"number\":\"30.00\",\"currency_code\":\"USD\"},\"remote_id\":\"pi_A\","
+		 "\"payment_gateway_mode\":\"test\"},\"relationships\":{\"order_id\":{\"data\":{\"type\":"
+		 "\"commerce_order--default\",\"id\":\"%s\"}},\"payment_gateway\":{\"data\":{\"type\":"
+		 "\"commerce_payment_gateway--commerce_payment_gateway\",\"id\":\"%s\"}}}}}",
+		 state, o, gw);
+	call(d, "POST", "/jsonapi/commerce_payment/payment_default", admin(), body, &r);
+	assert_int_equal(r.status, 201);
+	snprintf(payment, 64, "%s", jstr(r.json, "data.id"));
+	seam_sim_resp_dispose(&r);
+	free(o);
+	free(v);
+}
+
+static void transition(seam_sim_double_t *d, const char *payment, const char *body, seam_sim_resp_t *r)
+{
+	const char *h[] = {basic(auth_buf, "admin", "admin"), "Content-Type: application/json", NULL};
+	callf(d, "POST", h, body, r, "/seam/payment/%s/transition", payment);
+}
+
+static const char *order_attr(seam_sim_double_t *d, const char *order, const char *path, char *out)
+{
+	seam_sim_resp_t r;
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_order/default/%s", order);
+	const char *v = jstr(r.json, path);
+	snprintf(out, 64, "%s", v ? v : "(null)");
+	seam_sim_resp_dispose(&r);
+	return out;
+}
+
+static void test_bridge_transitions_and_total_paid(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_pay);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	char order[64], payment[64], buf[64];
+	setup_payment(d, order, payment, "authorization");
+	/* an authorization does not count toward total_paid */
+	assert_string_equal(order_attr(d, order, "data.attributes.total_paid", buf), "(null)");
+
+	seam_sim_resp_t r;
+	transition(d, payment, "{\"transition\":\"refund\",\"amount\":null,\"remote_state\":null,\"idempotency_key\":\"k0\"}", &r);
+	assert_int_equal(r.status, 409);
+	assert_string_equal(jstr(r.json, "error"), "transition_not_allowed");
+	assert_string_equal(jstr(r.json, "current_state"), "authorization");
+	seam_sim_resp_dispose(&r);
+
+	const char *cap = "{\"transition\":\"capture\",\"amount\":{\"number\":\"30.00\",\"currency_code\":\"USD\"},\"remote_state\":\"succeeded\",\"idempotency_key\":\"pi_A:capture\"}";
+	transition(d, payment, cap, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "state"), "completed");
+	assert_string_equal(jstr(r.json, "amount.number"), "30");
+	assert_string_equal(jstr(r.json, "refunded_amount.number"), "0");
+	assert_string_equal(jstr(r.json, "order_uuid"), order);
+	assert_true(json_is_false(json_object_get(r.json, "replayed")));
+	seam_sim_resp_dispose(&r);
+	assert_string_equal(order_attr(d, order, "data.attributes.total_paid.number", buf), "30");
+	assert_string_equal(order_attr(d, order, "data.attributes.balance.number", buf), "0");
+
+	/* the same key and request again: replayed, nothing applied */
+	transition(d, payment, cap, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(json_is_true(json_object_get(r.json, "replayed")));
+	assert_string_equal(jstr(r.json, "state"), "completed");
+	seam_sim_resp_dispose(&r);
+	/* the same key for another request: 422 */
+	transition(d, payment, "{\"transition\":\"capture\",\"amount\":null,\"remote_state\":null,\"idempotency_key\":\"pi_A:capture\"}", &r);
+	assert_int_equal(r.status, 422);
+	seam_sim_resp_dispose(&r);
+
+	/* partial refund reduces total_paid; the order stays paid-once */
+	transition(d, payment, "{\"transition\":\"partially_refund\",\"amount\":{\"number\":\"10.5\",\"currency_code\":\"USD\"},\"remote_state\":null,\"idempotency_key\":\"re_1\"}", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "state"), "partially_refunded");
+	assert_string_equal(jstr(r.json, "refunded_amount.number"), "10.5");
+	seam_sim_resp_dispose(&r);
+	assert_string_equal(order_attr(d, order, "data.attributes.total_paid.number", buf), "19.5");
+	assert_string_equal(order_attr(d, order, "data.attributes.balance.number", buf), "10.5");
+
+	/* over the balance: 422; a refund must be the whole balance */
+	transition(d, payment, "{\"transition\":\"partially_refund\",\"amount\":{\"number\":\"20\",\"currency_code\":\"USD\"},\"idempotency_key\":\"re_2\"}", &r);
+	assert_int_equal(r.status, 422);
+	seam_sim_resp_dispose(&r);
+	transition(d, payment, "{\"transition\":\"refund\",\"amount\":{\"number\":\"1\",\"currency_code\":\"USD\"},\"idempotency_key\":\"re_3\"}", &r);
+	assert_int_equal(r.status, 422);
+	seam_sim_resp_dispose(&r);
+	transition(d, payment, "{\"transition\":\"refund\",\"amount\":null,\"idempotency_key\":\"re_4\"}", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "state"), "refunded");
+	assert_string_equal(jstr(r.json, "refunded_amount.number"), "30");
+	seam_sim_resp_dispose(&r);
+	/* a refunded payment keeps its completed time: it counts, with a balance of 0 */
+	assert_string_equal(order_attr(d, order, "data.attributes.total_paid.number", buf), "0");
+	assert_string_equal(order_attr(d, order, "data.attributes.balance.number", buf), "30");
+
+	/* contract errors */
+	transition(d, "00000000-0000-4000-8000-000000000000", "{\"transition\":\"void\",\"idempotency_key\":\"x\"}", &r);
+	assert_int_equal(r.status, 404);
+	assert_string_equal(jstr(r.json, "error"), "not_found");
+	seam_sim_resp_dispose(&r);
+	transition(d, payment, "{\"transition\":\"void\",\"idempotency_key\":\"x\",\"extra\":1}", &r);
+	assert_int_equal(r.status, 422);
+	seam_sim_resp_dispose(&r);
+	transition(d, payment, "{\"transition\":\"void\",\"amount\":{\"number\":1.5,\"currency_code\":\"USD\"},\"idempotency_key\":\"y\"}", &r);
+	assert_int_equal(r.status, 422);
+	seam_sim_resp_dispose(&r);
+	callf(d, "POST", NULL, "{}", &r, "/seam/payment/%s/transition", payment);
+	assert_int_equal(r.status, 401);
+	assert_non_null(jstr(r.json, "message"));
+	seam_sim_resp_dispose(&r);
+	simt_free(t);
+}
+
+/* The control API makes placed orders in bulk; events go out for each. */
+static void test_control_orders_and_drop_rate(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new("seed: 3\n"
+			     "drupal:\n"
+			     "  products: 10\n"
+			     "  orders: 0\n"
+			     "  workflow: order_fulfillment\n"
+			     "  stores: [{seam_store: eu, currency: EUR}]\n"
+			     "  events: {url: 'http://127.0.0.1:9', secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, drop_rate: 0.25, attempts: 1}\n");
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "POST", "/_sim/drupal/orders", NULL, "{\"count\": 400}", &r);
+	assert_int_equal(r.status, 201);
+	json_t *orders = json_object_get(r.json, "orders");
+	assert_int_equal(json_array_size(orders), 400);
+	assert_string_equal(jstr(orders, "0.state"), "fulfillment");
+	/* order_number = order id when empty, as Drupal does */
+	char idbuf[24];
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(jget(orders, "0.order_id")));
+	assert_string_equal(jstr(orders, "0.order_number"), idbuf);
+	assert_string_equal(jstr(orders, "0.total.currency_code"), "EUR");
+	seam_sim_resp_dispose(&r);
+	assert_int_equal(seam_sim_sender_flush(seam_sim_drupal_sender(seam_sim_impl(t->sim, "drupal")), 10000), 0);
+	/* about a quarter lost, deterministically per seed */
+	assert_true(t->cap.n > 250 && t->cap.n < 350);
+	call(d, "GET", "/_sim/deliveries?limit=1000", NULL, NULL, &r);
+	assert_int_equal(json_integer_value(jget(r.json, "stats.lost")) + json_integer_value(jget(r.json, "stats.delivered")), 400);
+	seam_sim_resp_dispose(&r);
+	assert_non_null(strstr(t->cap.msgs[0].url, "/webhooks/drupal/eu"));
+
+	/* a fulfillment order can be fulfilled, then nothing leaves completed */
+	call(d, "POST", "/_sim/drupal/orders", NULL, "{\"count\": 1, \"state\": \"draft\"}", &r);
+	char uuid[64];
+	snprintf(uuid, sizeof uuid, "%s", jstr(r.json, "orders.0.uuid"));
+	assert_true(json_is_null(jget(r.json, "orders.0.order_number")));
+	seam_sim_resp_dispose(&r);
+	callf(d, "POST", NULL, "{\"transition\":\"fulfill\"}", &r, "/_sim/drupal/orders/%s/transition", uuid);
+	assert_int_equal(r.status, 409);
+	seam_sim_resp_dispose(&r);
+	callf(d, "POST", NULL, "{\"transition\":\"place\"}", &r, "/_sim/drupal/orders/%s/transition", uuid);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "data.attributes.state"), "fulfillment");
+	seam_sim_resp_dispose(&r);
+	simt_free(t);
+}
+
+static void test_deterministic_seed_and_fast_seeding(void **state)
+{
+	(void)state;
+	const char *y = "seed: 99\ndrupal: {products: 5000, variations: 3, orders: 200, customers: 100}\n";
+	int64_t t0 = seam_mono_ns();
+	simt_t *a = simt_new(y);
+	int64_t ms = (seam_mono_ns() - t0) / 1000000;
+	print_message("seeded 5000 products, 15000 variations, 200 orders in %lld ms\n", (long long)ms);
+	assert_true(ms < 1000);
+	simt_t *b = simt_new(y);
+	seam_sim_resp_t ra, rb;
+	call(simt_get(a, "drupal"), "GET", "/jsonapi/commerce_order/default?page[limit]=5&sort=drupal_internal__order_id", admin(), NULL, &ra);
+	call(simt_get(b, "drupal"), "GET", "/jsonapi/commerce_order/default?page[limit]=5&sort=drupal_internal__order_id", admin(), NULL, &rb);
+	assert_int_equal(ra.status, 200);
+	assert_string_equal(ra.body, rb.body);
+	seam_sim_resp_dispose(&ra);
+	seam_sim_resp_dispose(&rb);
+	simt_free(a);
+	simt_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_page_limit_capped_at_50_with_next),
+		cmocka_unit_test(test_anonymous_short_pages_and_omitted),
+		cmocka_unit_test(test_filters_and_sorts),
+		cmocka_unit_test(test_bad_filter_is_drupals_400),
+		cmocka_unit_test(test_include_variations),
+		cmocka_unit_test(test_order_create_requires_number),
+		cmocka_unit_test(test_place_total_paid_and_events),
+		cmocka_unit_test(test_patch_semantics),
+		cmocka_unit_test(test_bridge_transitions_and_total_paid),
+		cmocka_unit_test(test_control_orders_and_drop_rate),
+		cmocka_unit_test(test_deterministic_seed_and_fast_seeding),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
