@@ -5,6 +5,8 @@
  */
 #include "api/api_jobs.h"
 
+#include "api/app.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,7 +87,7 @@ static void reply_page(seam_http_req_t *req, json_t *items, int limit)
 
 static void list_common(seam_http_req_t *req, void *ud, int dead)
 {
-	seam_queue_t *q = ud;
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
 	seam_job_filter_t f;
 	seam_error_t e = {0};
 	json_t *items = NULL;
@@ -102,19 +104,19 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 	reply_page(req, items, f.limit);
 }
 
-static void jobs_list(seam_http_req_t *req, void *ud)
+void seam_api_jobs_list(seam_http_req_t *req, void *ud)
 {
 	list_common(req, ud, 0);
 }
 
-static void dead_list(seam_http_req_t *req, void *ud)
+void seam_api_dead_list(seam_http_req_t *req, void *ud)
 {
 	list_common(req, ud, 1);
 }
 
 static void show_common(seam_http_req_t *req, void *ud, int dead)
 {
-	seam_queue_t *q = ud;
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
 	seam_error_t e = {0};
 	json_t *job = NULL;
 	const char *id = seam_http_param(req, "id");
@@ -132,12 +134,12 @@ static void show_common(seam_http_req_t *req, void *ud, int dead)
 	seam_http_reply_json(req, 200, job);
 }
 
-static void jobs_show(seam_http_req_t *req, void *ud)
+void seam_api_jobs_show(seam_http_req_t *req, void *ud)
 {
 	show_common(req, ud, 0);
 }
 
-static void dead_show(seam_http_req_t *req, void *ud)
+void seam_api_dead_show(seam_http_req_t *req, void *ud)
 {
 	show_common(req, ud, 1);
 }
@@ -146,7 +148,7 @@ typedef seam_err_t (*job_action_fn)(seam_store_t *, const char *, json_t **, sea
 
 static void job_action(seam_http_req_t *req, void *ud, job_action_fn fn, int wake)
 {
-	seam_queue_t *q = ud;
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
 	seam_error_t e = {0};
 	json_t *job = NULL;
 	if (fn(seam_queue_store(q), seam_http_param(req, "id"), &job, &e) != SEAM_OK) {
@@ -158,24 +160,24 @@ static void job_action(seam_http_req_t *req, void *ud, job_action_fn fn, int wak
 	seam_http_reply_json(req, 200, job);
 }
 
-static void jobs_retry(seam_http_req_t *req, void *ud)
+void seam_api_jobs_retry(seam_http_req_t *req, void *ud)
 {
 	job_action(req, ud, seam_queue_admin_retry, 1);
 }
 
-static void jobs_cancel(seam_http_req_t *req, void *ud)
+void seam_api_jobs_cancel(seam_http_req_t *req, void *ud)
 {
 	job_action(req, ud, seam_queue_admin_cancel, 0);
 }
 
-static void dead_replay(seam_http_req_t *req, void *ud)
+void seam_api_dead_replay(seam_http_req_t *req, void *ud)
 {
 	job_action(req, ud, seam_queue_admin_replay, 1);
 }
 
-static void dead_replay_many(seam_http_req_t *req, void *ud)
+void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
 {
-	seam_queue_t *q = ud;
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
 	seam_job_filter_t f;
 	seam_error_t e = {0};
 	int64_t n = 0;
@@ -213,9 +215,9 @@ out:
 	json_decref(body);
 }
 
-static void flows_list(seam_http_req_t *req, void *ud)
+void seam_api_flows_list(seam_http_req_t *req, void *ud)
 {
-	seam_queue_t *q = ud;
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
 	seam_error_t e = {0};
 	json_t *items = NULL;
 	if (seam_queue_admin_flows(seam_queue_store(q), &items, &e) != SEAM_OK) {
@@ -227,7 +229,7 @@ static void flows_list(seam_http_req_t *req, void *ud)
 
 static void flow_set(seam_http_req_t *req, void *ud, int paused)
 {
-	seam_queue_t *q = ud;
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
 	seam_error_t e = {0};
 	json_t *fl = NULL;
 	if (seam_queue_admin_pause(seam_queue_store(q), seam_http_param(req, "name"), paused, &fl,
@@ -240,38 +242,12 @@ static void flow_set(seam_http_req_t *req, void *ud, int paused)
 	seam_http_reply_json(req, 200, fl);
 }
 
-static void flows_pause(seam_http_req_t *req, void *ud)
+void seam_api_flows_pause(seam_http_req_t *req, void *ud)
 {
 	flow_set(req, ud, 1);
 }
 
-static void flows_resume(seam_http_req_t *req, void *ud)
+void seam_api_flows_resume(seam_http_req_t *req, void *ud)
 {
 	flow_set(req, ud, 0);
 }
-
-const seam_route_t seam_api_jobs_routes[] = {
-	{"GET", "/v1/jobs", jobs_list, "ops:read", 0,
-	 "Jobs, newest first; filters flow, state, kind, correlation_id, since, until; paging before, limit."},
-	{"GET", "/v1/jobs/{id}", jobs_show, "ops:read", 0, "One job with payload and every attempt."},
-	{"POST", "/v1/jobs/{id}/retry", jobs_retry, "ops:admin", 0,
-	 "Queue a dead or canceled job again (fresh attempts), or run a queued job now."},
-	{"POST", "/v1/jobs/{id}/cancel", jobs_cancel, "ops:admin", 0,
-	 "Cancel a queued, running or dead job."},
-	{"GET", "/v1/dead-letters", dead_list, "ops:read", 0,
-	 "Dead letters, newest first; filters flow, since, until (time of death); paging."},
-	{"GET", "/v1/dead-letters/{id}", dead_show, "ops:read", 0,
-	 "One dead letter with payload, correlation id and every attempt's error."},
-	{"POST", "/v1/dead-letters/replay", dead_replay_many, "ops:admin", 0,
-	 "Replay the dead letters matching {flow, since, until}, or {all: true}."},
-	{"POST", "/v1/dead-letters/{id}/replay", dead_replay, "ops:admin", 0,
-	 "Replay one dead letter with a fresh attempt budget."},
-	{"GET", "/v1/flows", flows_list, "ops:read", 0,
-	 "Flows: paused, bulkhead, queued/running/dead counts, oldest runnable age."},
-	{"POST", "/v1/flows/{name}/pause", flows_pause, "ops:admin", 0,
-	 "Pause a flow (kill switch; stored, survives restarts)."},
-	{"POST", "/v1/flows/{name}/resume", flows_resume, "ops:admin", 0,
-	 "Resume a flow; its backlog drains."},
-};
-
-const size_t seam_api_jobs_nroutes = sizeof seam_api_jobs_routes / sizeof seam_api_jobs_routes[0];

@@ -19,8 +19,8 @@
  * Errors are problem+json: 400 bad-request (bad filter), 404 not-found, 409 conflict (the
  * job's state does not allow the action), 503 store-busy, 500 internal.
  *
- * The server's user data (seam_http_opts_t.ud) must be the seam_queue_t: handlers use its store
- * and wake its dispatcher after retry/replay/resume so the work starts at once.
+ * Handlers take the seam_app_t as user data and work on its queue (and wake its dispatcher
+ * after retry/replay/resume so the work starts at once). They are listed in api/routes.c.
  * Thread-safety: handlers are reentrant.
  */
 #ifndef SEAM_API_API_JOBS_H
@@ -30,7 +30,16 @@
 
 #include "http/server.h"
 
-extern const seam_route_t seam_api_jobs_routes[];
-extern const size_t seam_api_jobs_nroutes;
+void seam_api_jobs_list(seam_http_req_t *req, void *ud);
+void seam_api_dead_list(seam_http_req_t *req, void *ud);
+void seam_api_jobs_show(seam_http_req_t *req, void *ud);
+void seam_api_dead_show(seam_http_req_t *req, void *ud);
+void seam_api_jobs_retry(seam_http_req_t *req, void *ud);
+void seam_api_jobs_cancel(seam_http_req_t *req, void *ud);
+void seam_api_dead_replay(seam_http_req_t *req, void *ud);
+void seam_api_dead_replay_many(seam_http_req_t *req, void *ud);
+void seam_api_flows_list(seam_http_req_t *req, void *ud);
+void seam_api_flows_pause(seam_http_req_t *req, void *ud);
+void seam_api_flows_resume(seam_http_req_t *req, void *ud);
 
 #endif

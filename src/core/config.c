@@ -947,6 +947,8 @@ static const seam_cfg_field_t erp_fields[] = {
 	 "ERP company id.", NULL, NULL, 0, 0},
 	{"customer", SEAM_CFG_STR, F(seam_config_store_erp_t, customer), 0, NULL,
 	 "Default ERP customer number for web orders.", NULL, NULL, 0, 0},
+	{"shipping_account", SEAM_CFG_STR, F(seam_config_store_erp_t, shipping_account), 0, NULL,
+	 "ERP G/L account for shipping charges (an Account line).", NULL, NULL, 0, 0},
 	{"mapping", SEAM_CFG_STR, F(seam_config_store_erp_t, mapping), 0, "order_to_erp",
 	 "Mapping (mappings/NAME.lua) from the Drupal order to the ERP sales order.", NULL, NULL, 0,
 	 0},

@@ -356,7 +356,9 @@ static void test_retry_after_honoured(void **state)
 	assert_int_equal(rec_calls(&r), 2);
 	int64_t gap = r.at_ms[1] - r.at_ms[0];
 	print_message("retry-after 400 ms: second attempt after %lld ms\n", (long long)gap);
-	assert_true(gap >= 400);
+	/* run_at and the handler's stamps are both wall-clock milliseconds taken at different
+	 * instants, so allow the rounding of one tick each. */
+	assert_true(gap >= 398);
 	assert_true(gap < 1500);
 	qt_close(&env);
 }
