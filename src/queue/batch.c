@@ -47,6 +47,19 @@ struct seam_batch {
 	seam_batch_stats_t stats; /* under mu */
 };
 
+/* Savepoint commands through the connection's statement cache (seam_db_exec would parse the
+ * SQL again for every submission). */
+static seam_err_t sp(seam_db_t *db, const char *sql, seam_error_t *err)
+{
+	seam_stmt_t *s;
+	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
+	if (rc != SEAM_OK)
+		return rc;
+	rc = seam_stmt_step(s, err);
+	seam_stmt_reset(s);
+	return rc == SEAM_DONE ? SEAM_OK : rc;
+}
+
 static void fail_sub(sub_t *s, seam_err_t rc, const seam_error_t *why)
 {
 	s->rc = rc;
@@ -91,7 +104,7 @@ static int run_list(seam_batch_t *b, sub_t *list)
 			in_tx = 1;
 			tx_first = s;
 		}
-		if (seam_db_exec(db, SP_BEGIN, &e) != SEAM_OK) {
+		if (sp(db, SP_BEGIN, &e) != SEAM_OK) {
 			fail_sub(s, e.code, &e);
 			continue;
 		}
@@ -100,11 +113,11 @@ static int run_list(seam_batch_t *b, sub_t *list)
 			seam_errorf(&s->err, s->rc, "%s", seam_strerror(s->rc));
 		seam_err_t rc;
 		if (s->rc != SEAM_OK) {
-			rc = seam_db_exec(db, SP_ROLLBACK, &e);
+			rc = sp(db, SP_ROLLBACK, &e);
 			if (rc == SEAM_OK)
-				rc = seam_db_exec(db, SP_RELEASE, &e);
+				rc = sp(db, SP_RELEASE, &e);
 		} else {
-			rc = seam_db_exec(db, SP_RELEASE, &e);
+			rc = sp(db, SP_RELEASE, &e);
 		}
 		if (rc != SEAM_OK) {
 			/* The fn ended (or replaced) the transaction: our savepoint is gone. Whatever

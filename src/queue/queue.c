@@ -43,7 +43,9 @@
 #define DEF_RETAIN_MS (7LL * 24 * 3600 * 1000)
 #define PURGE_EVERY_MS (10LL * 60 * 1000)
 #define PURGE_FIRST_MS (60LL * 1000)
-#define PURGE_CHUNK 1000
+#define PURGE_CHUNK 500
+#define PURGE_ROUNDS 20
+#define PURGE_AGAIN_MS 1000
 #define REAP_CHUNK 256
 #define SCHED_CHUNK 64
 #define MAX_FLOWS 256
@@ -917,31 +919,57 @@ static seam_err_t flow_limit_fn(seam_db_t *db, void *ud, seam_error_t *err)
 /* --- purge ------------------------------------------------------------------------------------ */
 
 typedef struct purge_req {
-	int64_t before;
+	int64_t before; /* wall ms: jobs created before this */
 	int64_t deleted;
 } purge_req_t;
 
+/*
+ * Deletes up to PURGE_CHUNK finished (succeeded or canceled) jobs created before p->before, with
+ * their attempts. Ids are UUIDv7, so "created before T" is "id below the smallest UUIDv7 of T":
+ * a range scan of the primary key, no extra index. Dead letters are never purged.
+ */
 static seam_err_t purge_fn(seam_db_t *db, void *ud, seam_error_t *err)
 {
 	purge_req_t *p = ud;
-	static const char *const sql[] = {
-		"DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE state IN "
-		"('succeeded', 'canceled') AND finished_at < $1 ORDER BY finished_at, id LIMIT $2)",
-		"DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN "
-		"('succeeded', 'canceled') AND finished_at < $1 ORDER BY finished_at, id LIMIT $2)",
-	};
-	for (size_t i = 0; i < 2; i++) {
-		seam_stmt_t *s;
-		seam_err_t rc = seam_db_prepare(db, sql[i], &s, err);
-		if (rc != SEAM_OK)
-			return rc;
-		seam_stmt_bind_int64(s, 1, p->before);
-		seam_stmt_bind_int64(s, 2, PURGE_CHUNK);
-		rc = run_stmt(s, i == 1 ? &p->deleted : NULL, err);
-		if (rc != SEAM_OK)
-			return rc;
+	char cutoff[SEAM_UUID_STR_LEN];
+	char (*ids)[SEAM_UUID_STR_LEN] = NULL;
+	int n = 0;
+	seam_stmt_t *s;
+	uint64_t ms = p->before > 0 ? (uint64_t)p->before : 0;
+	snprintf(cutoff, sizeof cutoff, "%08llx-%04llx-7000-8000-000000000000",
+		 (unsigned long long)((ms >> 16) & 0xFFFFFFFFULL), (unsigned long long)(ms & 0xFFFF));
+	p->deleted = 0;
+	seam_err_t rc = seam_db_prepare(db,
+		"SELECT id FROM jobs WHERE id < $1 AND state IN ('succeeded', 'canceled') "
+		"ORDER BY id LIMIT $2", &s, err);
+	if (rc != SEAM_OK)
+		return rc;
+	ids = calloc(PURGE_CHUNK, sizeof *ids);
+	if (!ids) {
+		seam_stmt_reset(s);
+		return seam_errorf(err, SEAM_NOMEM, "purge: out of memory");
 	}
-	return SEAM_OK;
+	seam_stmt_bind_text(s, 1, cutoff);
+	seam_stmt_bind_int64(s, 2, PURGE_CHUNK);
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW && n < PURGE_CHUNK)
+		snprintf(ids[n++], SEAM_UUID_STR_LEN, "%s", seam_stmt_column_text(s, 0));
+	seam_stmt_reset(s);
+	rc = rc == SEAM_ROW || rc == SEAM_DONE ? SEAM_OK : rc;
+	static const char *const sql[] = {"DELETE FROM job_attempts WHERE job_id = $1",
+					  "DELETE FROM jobs WHERE id = $1"};
+	for (int i = 0; rc == SEAM_OK && i < n; i++) {
+		for (int k = 0; rc == SEAM_OK && k < 2; k++) {
+			rc = seam_db_prepare(db, sql[k], &s, err);
+			if (rc != SEAM_OK)
+				break;
+			seam_stmt_bind_text(s, 1, ids[i]);
+			rc = run_stmt(s, NULL, err);
+		}
+	}
+	free(ids);
+	if (rc == SEAM_OK)
+		p->deleted = n;
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1080,18 +1108,50 @@ static void do_heartbeat(seam_queue_t *q)
 	free(r.refs);
 }
 
-static void do_purge(seam_queue_t *q)
+seam_err_t seam_queue_purge(seam_queue_t *q, int64_t created_before_ms, int64_t *deleted,
+			    seam_error_t *err)
+{
+	purge_req_t p = {.before = created_before_ms};
+	int64_t total = 0;
+	seam_err_t rc;
+	if (deleted)
+		*deleted = 0;
+	if (!q)
+		return seam_errorf(err, SEAM_INVAL, "purge: no queue");
+	do {
+		rc = seam_batch_submit(q->batch, purge_fn, &p, err);
+		total += rc == SEAM_OK ? p.deleted : 0;
+	} while (rc == SEAM_OK && p.deleted == PURGE_CHUNK);
+	if (deleted)
+		*deleted = total;
+	return rc;
+}
+
+/* Purges in chunks (each its own group-commit transaction, so other work interleaves) until
+ * a chunk comes back short or PURGE_ROUNDS chunks ran. Returns 1 when more may be left. */
+static int do_purge(seam_queue_t *q)
 {
 	purge_req_t p = {.before = seam_now_ms() - q->retain_ms};
 	seam_error_t e = {0};
+	int64_t total = 0;
+	int more = 0;
 	pthread_mutex_unlock(&q->mu);
-	if (seam_batch_submit(q->batch, purge_fn, &p, &e) != SEAM_OK)
-		seam_logf(q->log, SEAM_LOG_WARN, "queue", NULL, json_pack("{s:s}", "error", e.msg),
-			  "purge of finished jobs failed");
-	else if (p.deleted)
+	for (int round = 0; round < PURGE_ROUNDS; round++) {
+		if (seam_batch_submit(q->batch, purge_fn, &p, &e) != SEAM_OK) {
+			seam_logf(q->log, SEAM_LOG_WARN, "queue", NULL, json_pack("{s:s}", "error", e.msg),
+				  "purge of finished jobs failed");
+			break;
+		}
+		total += p.deleted;
+		more = p.deleted == PURGE_CHUNK;
+		if (!more || __atomic_load_n(&q->stop, __ATOMIC_RELAXED))
+			break;
+	}
+	if (total)
 		seam_logf(q->log, SEAM_LOG_INFO, "queue", NULL, json_pack("{s:I}", "jobs",
-			  (json_int_t)p.deleted), "purged %lld finished job(s)", (long long)p.deleted);
+			  (json_int_t)total), "purged %lld finished job(s)", (long long)total);
 	pthread_mutex_lock(&q->mu);
+	return more;
 }
 
 static void *dispatcher_main(void *arg)
@@ -1121,8 +1181,8 @@ static void *dispatcher_main(void *arg)
 			continue;
 		}
 		if (q->retain_ms > 0 && now >= next_purge) {
-			do_purge(q);
-			next_purge = mono_ms() + PURGE_EVERY_MS;
+			int more = do_purge(q);
+			next_purge = mono_ms() + (more ? PURGE_AGAIN_MS : PURGE_EVERY_MS);
 			continue;
 		}
 		int64_t until = next_poll < next_hb ? next_poll : next_hb;

@@ -79,8 +79,9 @@
  * DEDUPLICATION
  *
  * A job spec may carry a dedup_key, unique per flow: enqueueing it again returns the existing
- * job (existed = 1) whatever its state, for as long as the job row exists (succeeded jobs are
- * purged after retain_ms, default 7 days: keep that longer than any sender's redelivery window).
+ * job (existed = 1) whatever its state, for as long as the job row exists (succeeded and
+ * canceled jobs are purged retain_ms after they were created, default 7 days: keep that longer
+ * than any sender's redelivery window; dead letters stay until an operator acts).
  *
  * TRANSACTIONS AND GROUP COMMIT
  *
@@ -132,7 +133,8 @@ typedef struct seam_queue_opts {
 	int64_t defer_ms;        /* requeue delay for OPEN_CIRCUIT/PAUSED without retry_after; 0 = 5000 */
 	int max_attempts;        /* default for specs that give 0; 0 = 10 */
 	int batch_max;           /* submissions per group commit; 0 = 256 */
-	int64_t retain_ms;       /* purge succeeded/canceled jobs older than this; 0 = 7 days, <0 never */
+	int64_t retain_ms;       /* purge succeeded/canceled jobs created longer ago; 0 = 7 days,
+				  * <0 never (dead letters are never purged) */
 	const char *instance;    /* lease owner prefix; NULL = "<hostname>:<pid>" (copied) */
 	seam_log_t *log;         /* borrowed, may be NULL */
 	seam_metrics_t *metrics; /* borrowed, may be NULL */
@@ -240,6 +242,12 @@ seam_store_t *seam_queue_store(const seam_queue_t *q);
  * each poll; exposed for tests and for `seam ctl`. */
 seam_err_t seam_queue_tick_schedules(seam_queue_t *q, seam_db_t *db, int64_t now_ms, int *fired,
 				     seam_error_t *err);
+
+/* Deletes succeeded and canceled jobs created before created_before_ms, with their attempts,
+ * in chunks of a few hundred per transaction; *deleted (may be NULL) gets how many. The
+ * dispatcher does this every 10 minutes for retain_ms; exposed for tests and operators. */
+seam_err_t seam_queue_purge(seam_queue_t *q, int64_t created_before_ms, int64_t *deleted,
+			    seam_error_t *err);
 
 /* The retry delay after failed attempt `attempt` (1-based): full jitter in
  * [0, min(cap, base * 2^(attempt-1))] drawn with rnd (seam_backoff_ms in src/http/retry.h),

@@ -811,6 +811,45 @@ static void test_stop_hands_back_unstarted(void **state)
 	qt_close(&env);
 }
 
+/* --- purge ------------------------------------------------------------------------------ */
+
+static void test_purge_finished_only(void **state)
+{
+	qt_env_t env;
+	char id[37];
+	seam_error_t e = {0};
+	int64_t n = -1;
+	(void)state;
+	qt_open(&env);
+	seam_queue_t *q = mkq(env.st, &(seam_queue_opts_t){.retain_ms = -1});
+	/* 1203 succeeded (more than two chunks), 1 canceled, 1 dead, 1 queued; attempts on each. */
+	seam_db_t *db = seam_store_acquire(env.st);
+	assert_int_equal(seam_db_begin(db, &e), SEAM_OK);
+	for (int i = 0; i < 1206; i++) {
+		assert_int_equal(seam_queue_enqueue(NULL, db, &(seam_job_spec_t){.kind = "k"}, id, NULL, &e), SEAM_OK);
+		char sql[256];
+		const char *st = i == 1203 ? "canceled" : i == 1204 ? "dead" : i == 1205 ? "queued" : "succeeded";
+		snprintf(sql, sizeof sql, "UPDATE jobs SET state = '%s' WHERE id = '%s'", st, id);
+		assert_int_equal(seam_db_exec(db, sql, &e), SEAM_OK);
+		snprintf(sql, sizeof sql, "INSERT INTO job_attempts (id, job_id, attempt, started_at, outcome) "
+			 "VALUES ('a%d', '%s', 1, 0, 'x')", i, id);
+		assert_int_equal(seam_db_exec(db, sql, &e), SEAM_OK);
+	}
+	assert_int_equal(seam_db_commit(db, &e), SEAM_OK);
+	seam_store_release(env.st, db);
+	/* Nothing was created an hour ago: nothing goes. */
+	assert_int_equal(seam_queue_purge(q, seam_now_ms() - 3600000, &n, &e), SEAM_OK);
+	assert_int_equal(n, 0);
+	/* Everything was created before a second from now: finished jobs go, with their attempts. */
+	assert_int_equal(seam_queue_purge(q, seam_now_ms() + 1000, &n, &e), SEAM_OK);
+	assert_int_equal(n, 1204);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs", NULL), 2);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state IN ('dead', 'queued')", NULL), 2);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts", NULL), 2);
+	seam_queue_destroy(q);
+	qt_close(&env);
+}
+
 /* --- metrics ------------------------------------------------------------------------------ */
 
 static void test_metrics(void **state)
@@ -874,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_no_handler_ends_dead),
 		cmocka_unit_test(test_cancel_running_drops_result),
 		cmocka_unit_test(test_stop_hands_back_unstarted),
+		cmocka_unit_test(test_purge_finished_only),
 		cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
