@@ -29,19 +29,22 @@ LIB_SRC  := $(shell find src sim -name '*.c' ! -path src/main.c 2>/dev/null | so
 UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 E2E_SRC  := $(shell find tests/e2e -name 'test_*.c' 2>/dev/null | sort)
 TSUP_SRC := $(shell find tests/support -name '*.c' 2>/dev/null | sort)
-BENCH_SRC := $(shell find bench -name '*.c' 2>/dev/null | sort)
+BENCH_SRC := $(shell find bench -maxdepth 1 -name '*.c' 2>/dev/null | sort)
+BSUP_SRC  := $(shell find bench/support -name '*.c' 2>/dev/null | sort)
 
 # Two build trees: build/ (normal) and build/san/ (ASan+UBSan, unit tests only).
 define tree
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+	@echo "  CC      $$@"
+	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
 $(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@ar rcs $$@ $$^
 $(1)/tests/%: $(1)/obj/tests/%.o $(1)/libseam.a $$(TSUP_SRC:%.c=$(1)/obj/%.o)
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) -lcmocka
+	@echo "  LD      $$@"
+	@$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) -lcmocka
 endef
 
 $(eval $(call tree,build,))
@@ -58,11 +61,13 @@ BENCH_BIN := $(BENCH_SRC:%.c=build/%)
 all: build/seam
 
 build/seam: build/obj/src/main.o build/libseam.a
-	$(CC) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(LDLIBS)
 
-build/bench/%: build/obj/bench/%.o build/libseam.a
+build/bench/%: build/obj/bench/%.o $(BSUP_SRC:%.c=build/obj/%.o) $(TSUP_SRC:%.c=build/obj/%.o) build/libseam.a
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(LDLIBS)
 
 deps:
 	@sh scripts/deps.sh $(DEB_PKGS)
@@ -91,10 +96,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
-bench: build/seam $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+bench: deps build/seam $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; SEAM_BIN=$(CURDIR)/build/seam $$b || exit 1; done
 
 clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# .incbin'd migration SQL is invisible to -MMD; rebuild the embedding object when one changes.
+build/obj/src/store/migrations.o build/san/obj/src/store/migrations.o: $(wildcard src/store/migrations/[0-9]*.sql)

@@ -10,6 +10,11 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "ctl/ctl.h"
+#include "map/map.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "sim/sim.h"
 
 #ifndef SEAM_VERSION
@@ -130,6 +135,63 @@ static int cmd_serve(int argc, char **argv)
 	return code;
 }
 
+struct check_report {
+	int failed;
+};
+
+static void report_mapping(void *arg, const char *name, const char *path, seam_err_t rc,
+			   const char *msg)
+{
+	struct check_report *r = arg;
+	(void)name;
+	if (rc != SEAM_OK) {
+		r->failed++;
+		fprintf(stderr, "%s: %s\n", path, msg);
+	} else {
+		printf("%s: %s\n", path, msg);
+	}
+}
+
+/* Mappings: every file compiles, every sample runs (and matches its expected output), and
+ * every mapping a store names exists. Returns the number of problems. */
+static int check_mappings(const seam_config_t *cfg)
+{
+	struct check_report rep = {0};
+	struct stat st;
+	seam_error_t err = {0};
+	int problems = 0;
+
+	if (stat(cfg->mappings, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		int needed = 0;
+		for (size_t i = 0; i < cfg->stores.n; i++)
+			needed |= ((seam_config_store_t *)cfg->stores.items[i])->erp.upstream != NULL;
+		if (!needed)
+			return 0;
+		fprintf(stderr, "%s: mappings directory not found (config key mappings)\n",
+			cfg->mappings);
+		return 1;
+	}
+	seam_map_opts_t mo = {.dir = cfg->mappings};
+	if (seam_map_check_dir(&mo, NULL, report_mapping, &rep, &err) != SEAM_OK && rep.failed == 0) {
+		fprintf(stderr, "%s: %s\n", cfg->mappings, err.msg);
+		problems++;
+	}
+	problems += rep.failed;
+	for (size_t i = 0; i < cfg->stores.n; i++) {
+		const seam_config_store_t *sc = cfg->stores.items[i];
+		char path[512];
+		if (!sc->erp.upstream)
+			continue;
+		snprintf(path, sizeof path, "%s/%s.lua", cfg->mappings, sc->erp.mapping);
+		if (access(path, R_OK) != 0) {
+			fprintf(stderr, "%s: stores.%s.erp.mapping: %s not found\n", cfg->path,
+				cfg->stores.names[i], path);
+			problems++;
+		}
+	}
+	return problems;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	seam_app_args_t a = {0};
@@ -175,8 +237,16 @@ static int cmd_check(int argc, char **argv)
 		seam_cfg_diag_dispose(&diag);
 		return 2;
 	}
-	printf("%s: ok (listen %s, store %s)\n", path, a.listen ? a.listen : cfg->listen,
-	       a.store ? a.store : cfg->store);
+	int problems = check_mappings(cfg);
+	if (problems) {
+		fprintf(stderr, "seam check: %d problem%s in mappings\n", problems,
+			problems == 1 ? "" : "s");
+		seam_config_free(cfg);
+		return 2;
+	}
+	printf("%s: ok (listen %s, store %s, %zu upstream%s, %zu store%s)\n", path,
+	       a.listen ? a.listen : cfg->listen, a.store ? a.store : cfg->store, cfg->upstreams.n,
+	       cfg->upstreams.n == 1 ? "" : "s", cfg->stores.n, cfg->stores.n == 1 ? "" : "s");
 	seam_config_free(cfg);
 	return 0;
 }

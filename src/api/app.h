@@ -16,12 +16,21 @@
 #include "http/server.h"
 #include "store/store.h"
 
+struct seam_queue;
+struct seam_upstream;
+struct seam_flow_payments;
+struct seam_flow_orders;
+
 typedef struct seam_app {
 	seam_config_t *cfg;
 	seam_log_t *log;
 	seam_metrics_t *metrics;
 	seam_store_t *store;
 	seam_http_server_t *http;
+	struct seam_queue *queue; /* durable jobs: workers run the flows */
+	struct seam_upstream **upstreams; /* one per cfg->upstreams entry, same order */
+	struct seam_flow_payments *payments; /* flows: registered on the queue by serve */
+	struct seam_flow_orders *orders;
 	int64_t started_ms;
 } seam_app_t;
 
@@ -41,6 +50,9 @@ void seam_app_close(seam_app_t *app);
 
 /* Starts the HTTP edge and runs until SIGTERM/SIGINT, then drains. Returns an exit code. */
 int seam_app_serve(seam_app_t *app);
+
+/* The client of a configured upstream by name, or NULL. Borrowed from the app. */
+struct seam_upstream *seam_app_upstream(const seam_app_t *app, const char *name);
 
 /* The route table of seam serve (also used for docs: `seam check --routes`). */
 const seam_route_t *seam_api_routes(size_t *n);

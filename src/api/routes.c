@@ -4,7 +4,9 @@
  * docs read this table.
  */
 #include "api/api.h"
+#include "api/api_jobs.h"
 #include "api/app.h"
+#include "api/webhooks.h"
 
 static const seam_route_t routes[] = {
 	{"GET", "/", seam_api_root, NULL, 0, "Service name, version and this route table."},
@@ -14,6 +16,35 @@ static const seam_route_t routes[] = {
 	{"GET", "/metrics", seam_api_metrics, NULL, 0,
 	 "Prometheus text exposition (behind metrics:read when metrics.require_key)."},
 	{"GET", "/v1/whoami", seam_api_whoami, "api:read", 0, "The API key's name (auth check)."},
+	{"GET", "/v1/jobs", seam_api_jobs_list, "ops:read", 0,
+	 "Jobs, newest first; filters flow, state, kind, correlation_id, since, until; paging before, limit."},
+	{"GET", "/v1/jobs/{id}", seam_api_jobs_show, "ops:read", 0, "One job with payload and every attempt."},
+	{"POST", "/v1/jobs/{id}/retry", seam_api_jobs_retry, "ops:admin", 0,
+	 "Queue a dead or canceled job again (fresh attempts), or run a queued job now."},
+	{"POST", "/v1/jobs/{id}/cancel", seam_api_jobs_cancel, "ops:admin", 0,
+	 "Cancel a queued, running or dead job."},
+	{"GET", "/v1/dead-letters", seam_api_dead_list, "ops:read", 0,
+	 "Dead letters, newest first; filters flow, since, until (time of death); paging."},
+	{"GET", "/v1/dead-letters/{id}", seam_api_dead_show, "ops:read", 0,
+	 "One dead letter with payload, correlation id and every attempt's error."},
+	{"POST", "/v1/dead-letters/replay", seam_api_dead_replay_many, "ops:admin", 0,
+	 "Replay the dead letters matching {flow, since, until}, or {all: true}."},
+	{"POST", "/v1/dead-letters/{id}/replay", seam_api_dead_replay, "ops:admin", 0,
+	 "Replay one dead letter with a fresh attempt budget."},
+	{"GET", "/v1/flows", seam_api_flows_list, "ops:read", 0,
+	 "Flows: paused, bulkhead, queued/running/dead counts, oldest runnable age."},
+	{"POST", "/v1/flows/{name}/pause", seam_api_flows_pause, "ops:admin", 0,
+	 "Pause a flow (kill switch; stored, survives restarts)."},
+	{"POST", "/v1/flows/{name}/resume", seam_api_flows_resume, "ops:admin", 0,
+	 "Resume a flow; its backlog drains."},
+	{"POST", "/webhooks/stripe/{store}", seam_webhook_stripe, NULL, SEAM_ROUTE_RAW_BODY,
+	 "Stripe events; Stripe-Signature verified; stored, then 200."},
+	{"POST", "/webhooks/adyen/{store}", seam_webhook_adyen, NULL, SEAM_ROUTE_RAW_BODY,
+	 "Adyen notifications; per-item HMAC verified; stored, then [accepted]."},
+	{"POST", "/webhooks/standard/{source}", seam_webhook_standard, NULL, SEAM_ROUTE_RAW_BODY,
+	 "Standard Webhooks (webhook-id, -timestamp, -signature)."},
+	{"POST", "/webhooks/drupal/{store}", seam_webhook_drupal, NULL, SEAM_ROUTE_RAW_BODY,
+	 "Storefront events from seam_bridge (Standard Webhooks signed)."},
 };
 
 const seam_route_t *seam_api_routes(size_t *n)

@@ -18,10 +18,56 @@
 
 #include "api/api.h"
 #include "core/clock.h"
+#include "flows/orders.h"
+#include "flows/payments.h"
+#include "http/client.h"
+#include "queue/queue.h"
 
 #ifndef SEAM_VERSION
 #define SEAM_VERSION "0.1.0"
 #endif
+
+/* Config (strings owned by the config) to client options (which copy what they keep). */
+static void upstream_opts(const char *name, const seam_config_upstream_t *c,
+			  seam_upstream_opts_t *o)
+{
+	memset(o, 0, sizeof *o);
+	o->name = name;
+	o->base_url = c->base_url;
+	o->connect_timeout_ms = c->connect_timeout_ms;
+	o->timeout_ms = c->timeout_ms;
+	o->max_concurrency = (int)c->max_concurrency;
+	o->rate_per_s = (double)c->rate_per_s;
+	o->burst = (double)c->burst;
+	o->tls_skip_verify = c->tls_skip_verify;
+	o->ca_file = c->ca_file;
+	o->breaker.window_calls = (int)c->breaker.window_calls;
+	o->breaker.min_calls = (int)c->breaker.min_calls;
+	o->breaker.failure_ratio = (double)c->breaker.failure_pct / 100.0;
+	o->breaker.open_ms = c->breaker.open_ms;
+	seam_auth_type_parse(c->auth.type, &o->auth.type);
+	o->auth.header = c->auth.header;
+	o->auth.token = c->auth.token.value;
+	o->auth.username = c->auth.username;
+	o->auth.password = c->auth.password.value;
+	o->auth.client_id = c->auth.client_id;
+	o->auth.client_secret = c->auth.client_secret.value;
+	o->auth.token_url = c->auth.token_url;
+	o->auth.scope = c->auth.scope;
+}
+
+struct seam_upstream *seam_app_upstream(const seam_app_t *app, const char *name)
+{
+	for (size_t i = 0; name && app->upstreams && i < app->cfg->upstreams.n; i++)
+		if (strcmp(app->cfg->upstreams.names[i], name) == 0)
+			return app->upstreams[i];
+	return NULL;
+}
+
+static struct seam_upstream *app_upstream(void *ud, const char *name)
+{
+	return seam_app_upstream(ud, name);
+}
 
 int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 {
@@ -36,7 +82,15 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 	if (!app)
 		return 1;
 	app->started_ms = seam_now_ms();
-	if (seam_config_load(path, &app->cfg, &diag) != SEAM_OK) {
+	if (!args->config_path && access(path, F_OK) != 0) {
+		/* No -c and no ./seam.yaml: built-in defaults (handy for ctl with --store). */
+		app->cfg = calloc(1, sizeof *app->cfg);
+		if (!app->cfg || seam_cfg_load_text("(defaults)", "{}", 2, &seam_config_schema, app->cfg,
+						    &diag) != SEAM_OK) {
+			seam_cfg_diag_dispose(&diag);
+			goto fail;
+		}
+	} else if (seam_config_load(path, &app->cfg, &diag) != SEAM_OK) {
 		seam_cfg_diag_print(&diag, stderr);
 		fprintf(stderr, "seam: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
 		seam_cfg_diag_dispose(&diag);
@@ -60,6 +114,39 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		fprintf(stderr, "seam: store %s: %s\n", app->cfg->store, err.msg);
 		goto fail;
 	}
+	if (seam_http_client_global_init(&err) != SEAM_OK) {
+		fprintf(stderr, "seam: %s\n", err.msg);
+		goto fail;
+	}
+	app->upstreams = calloc(app->cfg->upstreams.n + 1, sizeof *app->upstreams);
+	if (!app->upstreams)
+		goto fail;
+	for (size_t i = 0; i < app->cfg->upstreams.n; i++) {
+		seam_upstream_opts_t uo;
+		upstream_opts(app->cfg->upstreams.names[i], app->cfg->upstreams.items[i], &uo);
+		app->upstreams[i] = seam_upstream_create(&uo, app->log, app->metrics, &err);
+		if (!app->upstreams[i]) {
+			fprintf(stderr, "seam: upstreams.%s: %s\n", app->cfg->upstreams.names[i], err.msg);
+			goto fail;
+		}
+	}
+	const seam_config_queue_t *qc = &app->cfg->queue;
+	seam_queue_opts_t qo = {
+		.workers = (int)qc->workers,
+		.lease_ms = qc->lease_ms,
+		.poll_ms = qc->poll_ms,
+		.backoff_base_ms = qc->backoff_base_ms,
+		.backoff_cap_ms = qc->backoff_cap_ms,
+		.max_attempts = (int)qc->max_attempts,
+		.batch_max = (int)qc->batch_max,
+		.retain_ms = qc->retain_ms,
+		.log = app->log,
+		.metrics = app->metrics,
+	};
+	if (seam_queue_create(app->store, &qo, &app->queue, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: job queue: %s\n", err.msg);
+		goto fail;
+	}
 	*out = app;
 	return 0;
 fail:
@@ -71,6 +158,14 @@ void seam_app_close(seam_app_t *app)
 {
 	if (!app)
 		return;
+	seam_queue_destroy(app->queue);
+	seam_flow_payments_destroy(app->payments);
+	seam_flow_orders_destroy(app->orders);
+	for (size_t i = 0; app->upstreams && app->cfg && i < app->cfg->upstreams.n; i++)
+		seam_upstream_destroy(app->upstreams[i]);
+	if (app->upstreams)
+		seam_http_client_global_cleanup();
+	free(app->upstreams);
 	seam_store_close(app->store);
 	seam_metrics_destroy(app->metrics);
 	seam_log_destroy(app->log);
@@ -107,6 +202,18 @@ int seam_app_serve(seam_app_t *app)
 		.access_log = c->log.access_log,
 	};
 	ho.nroutes = nroutes;
+	seam_flow_env_t env = {.cfg = app->cfg, .store = app->store, .log = app->log,
+			       .metrics = app->metrics, .queue = app->queue,
+			       .upstream = app_upstream, .upstream_ud = app};
+	if (seam_flow_payments_create(&env, &app->payments, &err) != SEAM_OK ||
+	    seam_flow_orders_create(&env, &app->orders, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: flows: %s\n", err.msg);
+		return 1;
+	}
+	if (seam_queue_start(app->queue, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: job workers: %s\n", err.msg);
+		return 1;
+	}
 	if (seam_http_start(&ho, &app->http, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: %s\n", err.msg);
 		seam_log_error(app->log, "serve", NULL, "%s", err.msg);
@@ -130,8 +237,10 @@ int seam_app_serve(seam_app_t *app)
 		;
 	seam_log_info(app->log, "serve", NULL, "signal %d: draining (up to %lld ms)", sig,
 		      (long long)c->http.drain_timeout_ms);
+	/* Ingress first (nothing new is accepted), then the workers finish what they run. */
 	seam_http_stop(app->http, (int)c->http.drain_timeout_ms);
 	app->http = NULL;
+	seam_queue_stop(app->queue);
 	seam_log_info(app->log, "serve", NULL, "stopped cleanly");
 	return 0;
 }

@@ -577,20 +577,71 @@ static int parse_section(struct ctx *c, const seam_cfg_schema_t *s, struct fy_no
 
 /* ---------- load / dispose ---------- */
 
-static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, struct fy_diag *fyd,
+/* libfyaml formats its own messages; collect them and keep "line:col: error: text". */
+struct yaml_errs {
+	char text[1024];
+	size_t len;
+};
+
+static void yaml_diag_out(struct fy_diag *d, void *user, const char *buf, size_t len)
+{
+	struct yaml_errs *e = user;
+	(void)d;
+	if (e->len + len + 1 < sizeof e->text) {
+		memcpy(e->text + e->len, buf, len);
+		e->len += len;
+		e->text[e->len] = '\0';
+	}
+}
+
+static struct fy_diag *make_diag(struct yaml_errs *e)
+{
+	struct fy_diag_cfg dc;
+	fy_diag_cfg_default(&dc);
+	dc.fp = NULL;
+	dc.output_fn = yaml_diag_out;
+	dc.user = e;
+	dc.colorize = false;
+	dc.show_source = false;
+	dc.show_position = true;
+	dc.show_type = false;
+	dc.show_module = false;
+	dc.position_width = 0;
+	dc.source_width = 0;
+	return fy_diag_create(&dc);
+}
+
+/* libfyaml writes "<source>:LINE:COL: error: text" (source may itself hold colons), so the
+ * position is read backwards from ": error: ". One diagnostic per message line. */
+static void report_yaml_errors(struct ctx *c, const struct yaml_errs *e)
+{
+	char copy[1024], *save = NULL;
+	int any = 0;
+	snprintf(copy, sizeof copy, "%s", e->text);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *mark = strstr(l, ": error: ");
+		if (!mark)
+			continue;
+		*mark = '\0';
+		char *colc = strrchr(l, ':');
+		if (!colc)
+			continue;
+		*colc = '\0';
+		char *coll = strrchr(l, ':');
+		int line = coll ? atoi(coll + 1) : 0, col = atoi(colc + 1);
+		diagf(c, line, "YAML syntax (column %d): %s", col, mark + 9);
+		any = 1;
+	}
+	if (!any)
+		diagf(c, 0, "YAML syntax: cannot parse");
+}
+
+static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, const struct yaml_errs *ye,
 			   const seam_cfg_schema_t *schema, void *out)
 {
 	memset(out, 0, schema->size);
 	if (!doc) {
-		struct fy_diag_error *e;
-		void *it = NULL;
-		int any = 0;
-		while (fyd && (e = fy_diag_errors_iterate(fyd, &it))) {
-			diagf(c, e->line + 1, "YAML syntax: %s", e->msg);
-			any = 1;
-		}
-		if (!any)
-			diagf(c, 0, "cannot parse as YAML");
+		report_yaml_errors(c, ye);
 		return SEAM_CONFIG;
 	}
 	if (parse_section(c, schema, fy_document_root(doc), out, 1, "", 0) != 0 || c->diag->n) {
@@ -601,21 +652,13 @@ static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, struct fy_dia
 	return SEAM_OK;
 }
 
-static struct fy_diag *make_diag(void)
-{
-	struct fy_diag_cfg dc;
-	fy_diag_cfg_default(&dc);
-	dc.fp = NULL;
-	dc.colorize = false;
-	return fy_diag_create(&dc);
-}
-
 seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void *out,
 			 seam_cfg_diag_t *diag)
 {
 	struct ctx c = {.file = path, .diag = diag};
-	struct fy_diag *fyd = make_diag();
-	struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = fyd};
+	struct yaml_errs ye = {.len = 0};
+	struct fy_diag *fyd = make_diag(&ye);
+	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
 	struct fy_document *doc = NULL;
 	seam_err_t rc;
 	FILE *probe = fopen(path, "re");
@@ -630,7 +673,7 @@ seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void
 	const char *slash = strrchr(path, '/');
 	c.dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
 	doc = fy_document_build_from_file(&pc, path);
-	rc = load_doc(&c, doc, fyd, schema, out);
+	rc = load_doc(&c, doc, &ye, schema, out);
 	fy_document_destroy(doc);
 	fy_diag_destroy(fyd);
 	free(c.dir);
@@ -641,10 +684,11 @@ seam_err_t seam_cfg_load_text(const char *name, const char *text, size_t len,
 			      const seam_cfg_schema_t *schema, void *out, seam_cfg_diag_t *diag)
 {
 	struct ctx c = {.file = name, .diag = diag};
-	struct fy_diag *fyd = make_diag();
-	struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = fyd};
+	struct yaml_errs ye = {.len = 0};
+	struct fy_diag *fyd = make_diag(&ye);
+	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
 	struct fy_document *doc = fy_document_build_from_string(&pc, text, len);
-	seam_err_t rc = load_doc(&c, doc, fyd, schema, out);
+	seam_err_t rc = load_doc(&c, doc, &ye, schema, out);
 	fy_document_destroy(doc);
 	fy_diag_destroy(fyd);
 	return rc;
@@ -779,6 +823,163 @@ static const seam_cfg_schema_t metrics_schema = {
 	"metrics", sizeof(seam_config_metrics_t), metrics_fields,
 	sizeof metrics_fields / sizeof metrics_fields[0]};
 
+static const seam_cfg_field_t queue_fields[] = {
+	{"workers", SEAM_CFG_INT, F(seam_config_queue_t, workers), 0, "4",
+	 "Job worker threads.", NULL, NULL, 1, 256},
+	{"lease", SEAM_CFG_DURATION, F(seam_config_queue_t, lease_ms), 0, "30s",
+	 "A running job's lease; renewed while it runs, re-run by others when it expires.", NULL,
+	 NULL, 1000, 3600000},
+	{"poll", SEAM_CFG_DURATION, F(seam_config_queue_t, poll_ms), 0, "250ms",
+	 "How often idle workers look for due jobs (enqueues wake them at once).", NULL, NULL, 10,
+	 60000},
+	{"backoff_base", SEAM_CFG_DURATION, F(seam_config_queue_t, backoff_base_ms), 0, "1s",
+	 "First retry delay; doubles per attempt, with full jitter.", NULL, NULL, 1, 3600000},
+	{"backoff_cap", SEAM_CFG_DURATION, F(seam_config_queue_t, backoff_cap_ms), 0, "10m",
+	 "Longest retry delay (Retry-After from an upstream can ask for more).", NULL, NULL, 1,
+	 86400000},
+	{"max_attempts", SEAM_CFG_INT, F(seam_config_queue_t, max_attempts), 0, "10",
+	 "Attempts before a job goes to the dead letters.", NULL, NULL, 1, 1000},
+	{"batch_max", SEAM_CFG_INT, F(seam_config_queue_t, batch_max), 0, "256",
+	 "Most submissions sharing one group commit.", NULL, NULL, 1, 10000},
+	{"retain", SEAM_CFG_DURATION, F(seam_config_queue_t, retain_ms), 0, "7d",
+	 "How long finished jobs are kept for trace and audit.", NULL, NULL, 60000, 31536000000LL},
+};
+static const seam_cfg_schema_t queue_schema = {"queue", sizeof(seam_config_queue_t), queue_fields,
+					       sizeof queue_fields / sizeof queue_fields[0]};
+
+static const seam_cfg_field_t webhooks_fields[] = {
+	{"tolerance", SEAM_CFG_DURATION, F(seam_config_webhooks_t, tolerance_ms), 0, "300s",
+	 "Signed timestamps older or newer than this are refused (401).", NULL, NULL, 1000,
+	 86400000},
+};
+static const seam_cfg_schema_t webhooks_schema = {
+	"webhooks", sizeof(seam_config_webhooks_t), webhooks_fields,
+	sizeof webhooks_fields / sizeof webhooks_fields[0]};
+
+static const seam_cfg_field_t auth_fields[] = {
+	{"type", SEAM_CFG_ENUM, F(seam_config_auth_t, type), 0, "none", "How seam authenticates.",
+	 NULL, "none|bearer|api_key|basic|oauth2_client_credentials|oauth2_password", 0, 0},
+	{"header", SEAM_CFG_STR, F(seam_config_auth_t, header), 0, NULL,
+	 "api_key: the header name (default X-API-Key).", NULL, NULL, 0, 0},
+	{"token", SEAM_CFG_SECRET, F(seam_config_auth_t, token), 0, NULL,
+	 "bearer / api_key: the token.", NULL, NULL, 0, 0},
+	{"username", SEAM_CFG_STR, F(seam_config_auth_t, username), 0, NULL,
+	 "basic / oauth2_password: the user.", NULL, NULL, 0, 0},
+	{"password", SEAM_CFG_SECRET, F(seam_config_auth_t, password), 0, NULL,
+	 "basic / oauth2_password: the password.", NULL, NULL, 0, 0},
+	{"client_id", SEAM_CFG_STR, F(seam_config_auth_t, client_id), 0, NULL, "oauth2: client id.",
+	 NULL, NULL, 0, 0},
+	{"client_secret", SEAM_CFG_SECRET, F(seam_config_auth_t, client_secret), 0, NULL,
+	 "oauth2: client secret.", NULL, NULL, 0, 0},
+	{"token_url", SEAM_CFG_STR, F(seam_config_auth_t, token_url), 0, NULL,
+	 "oauth2: the token endpoint (absolute URL).", NULL, NULL, 0, 0},
+	{"scope", SEAM_CFG_STR, F(seam_config_auth_t, scope), 0, NULL, "oauth2: scope.", NULL, NULL,
+	 0, 0},
+};
+static const seam_cfg_schema_t auth_schema = {"auth", sizeof(seam_config_auth_t), auth_fields,
+					      sizeof auth_fields / sizeof auth_fields[0]};
+
+static const seam_cfg_field_t breaker_fields[] = {
+	{"window_calls", SEAM_CFG_INT, F(seam_config_breaker_t, window_calls), 0, "20",
+	 "Calls in the failure-ratio window.", NULL, NULL, 1, 10000},
+	{"min_calls", SEAM_CFG_INT, F(seam_config_breaker_t, min_calls), 0, "10",
+	 "Fewest calls in the window before the breaker may open.", NULL, NULL, 1, 10000},
+	{"failure_pct", SEAM_CFG_INT, F(seam_config_breaker_t, failure_pct), 0, "50",
+	 "Open at this percentage of failures in the window.", NULL, NULL, 1, 100},
+	{"open_for", SEAM_CFG_DURATION, F(seam_config_breaker_t, open_ms), 0, "30s",
+	 "Cool-down before a probe call is let through.", NULL, NULL, 100, 3600000},
+};
+static const seam_cfg_schema_t breaker_schema = {"breaker", sizeof(seam_config_breaker_t),
+						 breaker_fields,
+						 sizeof breaker_fields / sizeof breaker_fields[0]};
+
+static const seam_cfg_field_t upstream_fields[] = {
+	{"base_url", SEAM_CFG_STR, F(seam_config_upstream_t, base_url), SEAM_CFG_REQUIRED, NULL,
+	 "Base URL every path is joined to.", NULL, NULL, 0, 0},
+	{"connect_timeout", SEAM_CFG_DURATION, F(seam_config_upstream_t, connect_timeout_ms), 0,
+	 "5s", "TCP+TLS connect timeout.", NULL, NULL, 1, 600000},
+	{"timeout", SEAM_CFG_DURATION, F(seam_config_upstream_t, timeout_ms), 0, "30s",
+	 "Whole-exchange timeout (tight for checkout paths).", NULL, NULL, 1, 3600000},
+	{"max_concurrency", SEAM_CFG_INT, F(seam_config_upstream_t, max_concurrency), 0, "8",
+	 "Bulkhead: calls in flight to this upstream at most.", NULL, NULL, 1, 1024},
+	{"rate_per_s", SEAM_CFG_INT, F(seam_config_upstream_t, rate_per_s), 0, "0",
+	 "Token-bucket rate limit; 0 = none.", NULL, NULL, 0, 1000000},
+	{"burst", SEAM_CFG_INT, F(seam_config_upstream_t, burst), 0, "0",
+	 "Token-bucket size; 0 = the rate.", NULL, NULL, 0, 1000000},
+	{"tls_skip_verify", SEAM_CFG_BOOL, F(seam_config_upstream_t, tls_skip_verify), 0, "false",
+	 "Turn certificate checks off (never in production).", NULL, NULL, 0, 0},
+	{"ca_file", SEAM_CFG_STR, F(seam_config_upstream_t, ca_file), 0, NULL,
+	 "Extra CA bundle (PEM).", NULL, NULL, 0, 0},
+	{"auth", SEAM_CFG_SECTION, F(seam_config_upstream_t, auth), 0, NULL, "Authentication.",
+	 &auth_schema, NULL, 0, 0},
+	{"breaker", SEAM_CFG_SECTION, F(seam_config_upstream_t, breaker), 0, NULL,
+	 "Circuit breaker.", &breaker_schema, NULL, 0, 0},
+};
+static const seam_cfg_schema_t upstream_schema = {
+	"upstream", sizeof(seam_config_upstream_t), upstream_fields,
+	sizeof upstream_fields / sizeof upstream_fields[0]};
+
+static const seam_cfg_field_t drupal_fields[] = {
+	{"upstream", SEAM_CFG_STR, F(seam_config_store_drupal_t, upstream), 0, NULL,
+	 "Upstream (in upstreams:) serving the storefront's JSON:API.", NULL, NULL, 0, 0},
+	{"event_secrets", SEAM_CFG_SECRETLIST, F(seam_config_store_drupal_t, event_secrets), 0,
+	 NULL, "whsec_ secrets of the storefront module's events (rotation: several).", NULL, NULL,
+	 0, 0},
+	{"payment_gateway", SEAM_CFG_STR, F(seam_config_store_drupal_t, payment_gateway), 0, NULL,
+	 "Payment gateway id for payments seam creates.", NULL, NULL, 0, 0},
+	{"payment_gateway_mode", SEAM_CFG_ENUM, F(seam_config_store_drupal_t, payment_gateway_mode),
+	 0, "test", "Gateway mode written on payments.", NULL, "test|live", 0, 0},
+	{"payment_bundle", SEAM_CFG_STR, F(seam_config_store_drupal_t, payment_bundle), 0,
+	 "payment_default", "JSON:API bundle of commerce_payment.", NULL, NULL, 0, 0},
+	{"poll_interval", SEAM_CFG_DURATION, F(seam_config_store_drupal_t, poll_interval_ms), 0,
+	 "60s", "Order poller period (the safety net for lost events); 0 = off.", NULL, NULL, 0,
+	 86400000},
+};
+static const seam_cfg_schema_t drupal_schema = {"drupal", sizeof(seam_config_store_drupal_t),
+						drupal_fields,
+						sizeof drupal_fields / sizeof drupal_fields[0]};
+
+static const seam_cfg_field_t erp_fields[] = {
+	{"upstream", SEAM_CFG_STR, F(seam_config_store_erp_t, upstream), 0, NULL,
+	 "Upstream (in upstreams:) of this store's ERP; unset = no order export.", NULL, NULL, 0,
+	 0},
+	{"company", SEAM_CFG_STR, F(seam_config_store_erp_t, company), 0, NULL,
+	 "ERP company id.", NULL, NULL, 0, 0},
+	{"customer", SEAM_CFG_STR, F(seam_config_store_erp_t, customer), 0, NULL,
+	 "Default ERP customer number for web orders.", NULL, NULL, 0, 0},
+	{"mapping", SEAM_CFG_STR, F(seam_config_store_erp_t, mapping), 0, "order_to_erp",
+	 "Mapping (mappings/NAME.lua) from the Drupal order to the ERP sales order.", NULL, NULL, 0,
+	 0},
+};
+static const seam_cfg_schema_t erp_schema = {"erp", sizeof(seam_config_store_erp_t), erp_fields,
+					     sizeof erp_fields / sizeof erp_fields[0]};
+
+static const seam_cfg_field_t store_fields[] = {
+	{"drupal", SEAM_CFG_SECTION, F(seam_config_store_t, drupal), 0, NULL, "The storefront.",
+	 &drupal_schema, NULL, 0, 0},
+	{"stripe_secrets", SEAM_CFG_SECRETLIST, F(seam_config_store_t, stripe_secrets), 0, NULL,
+	 "Stripe webhook endpoint secrets; unset = no Stripe endpoint for this store.", NULL, NULL,
+	 0, 0},
+	{"adyen_hmac_keys", SEAM_CFG_SECRETLIST, F(seam_config_store_t, adyen_hmac_keys), 0, NULL,
+	 "Adyen HMAC keys (hex); unset = no Adyen endpoint for this store.", NULL, NULL, 0, 0},
+	{"erp", SEAM_CFG_SECTION, F(seam_config_store_t, erp), 0, NULL, "Order export.",
+	 &erp_schema, NULL, 0, 0},
+};
+static const seam_cfg_schema_t store_schema = {"store", sizeof(seam_config_store_t), store_fields,
+					       sizeof store_fields / sizeof store_fields[0]};
+
+static const seam_cfg_field_t source_fields[] = {
+	{"secrets", SEAM_CFG_SECRETLIST, F(seam_config_source_t, secrets), SEAM_CFG_REQUIRED, NULL,
+	 "whsec_ secrets (several during rotation).", NULL, NULL, 0, 0},
+	{"store", SEAM_CFG_STR, F(seam_config_source_t, store), SEAM_CFG_REQUIRED, NULL,
+	 "The store (in stores:) its events belong to.", NULL, NULL, 0, 0},
+	{"kind", SEAM_CFG_ENUM, F(seam_config_source_t, kind), 0, "payment",
+	 "What its events are.", NULL, "payment", 0, 0},
+};
+static const seam_cfg_schema_t source_schema = {"source", sizeof(seam_config_source_t),
+						source_fields,
+						sizeof source_fields / sizeof source_fields[0]};
+
 static const seam_cfg_field_t root_fields[] = {
 	{"listen", SEAM_CFG_STR, F(seam_config_t, listen), 0, "127.0.0.1:8080",
 	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics, dashboard).", NULL, NULL, 0, 0},
@@ -790,10 +991,62 @@ static const seam_cfg_field_t root_fields[] = {
 	 &http_schema, NULL, 0, 0},
 	{"metrics", SEAM_CFG_SECTION, F(seam_config_t, metrics), 0, NULL, "GET /metrics.",
 	 &metrics_schema, NULL, 0, 0},
+	{"mappings", SEAM_CFG_STR, F(seam_config_t, mappings), 0, "mappings",
+	 "Directory of the Lua mappings (relative to the working directory).", NULL, NULL, 0, 0},
+	{"queue", SEAM_CFG_SECTION, F(seam_config_t, queue), 0, NULL, "Durable jobs.", &queue_schema,
+	 NULL, 0, 0},
+	{"webhooks", SEAM_CFG_SECTION, F(seam_config_t, webhooks), 0, NULL, "Webhook ingress.",
+	 &webhooks_schema, NULL, 0, 0},
+	{"upstreams", SEAM_CFG_MAP, F(seam_config_t, upstreams), 0, NULL,
+	 "External systems seam calls, by name.", &upstream_schema, NULL, 0, 0},
+	{"stores", SEAM_CFG_MAP, F(seam_config_t, stores), 0, NULL,
+	 "Storefronts, by the name used in webhook paths.", &store_schema, NULL, 0, 0},
+	{"sources", SEAM_CFG_MAP, F(seam_config_t, sources), 0, NULL,
+	 "Standard Webhooks senders, by the name used in /webhooks/standard/{source}.",
+	 &source_schema, NULL, 0, 0},
 };
 
 const seam_cfg_schema_t seam_config_schema = {"seam.yaml", sizeof(seam_config_t), root_fields,
 					      sizeof root_fields / sizeof root_fields[0]};
+
+/* Checks that names used across sections exist. Lines are not kept after the walk, so these
+ * messages name the key path instead. */
+static void check_references(const char *file, seam_config_t *cfg, seam_cfg_diag_t *diag)
+{
+	struct ctx c = {.file = file, .diag = diag};
+	for (size_t i = 0; i < cfg->stores.n; i++) {
+		seam_config_store_t *st = cfg->stores.items[i];
+		const char *name = cfg->stores.names[i];
+		if (st->drupal.upstream && !seam_cfg_map_get(&cfg->upstreams, st->drupal.upstream))
+			diagf(&c, 0, "stores.%s.drupal.upstream: '%s' is not defined in upstreams", name,
+			      st->drupal.upstream);
+		if (st->erp.upstream && !seam_cfg_map_get(&cfg->upstreams, st->erp.upstream))
+			diagf(&c, 0, "stores.%s.erp.upstream: '%s' is not defined in upstreams", name,
+			      st->erp.upstream);
+		if (st->erp.upstream && !st->drupal.upstream)
+			diagf(&c, 0, "stores.%s: order export (erp.upstream) needs drupal.upstream to "
+				     "fetch orders from", name);
+	}
+	for (size_t i = 0; i < cfg->sources.n; i++) {
+		seam_config_source_t *src = cfg->sources.items[i];
+		if (!seam_cfg_map_get(&cfg->stores, src->store))
+			diagf(&c, 0, "sources.%s.store: '%s' is not defined in stores",
+			      cfg->sources.names[i], src->store);
+	}
+	for (size_t i = 0; i < cfg->upstreams.n; i++) {
+		seam_config_upstream_t *u = cfg->upstreams.items[i];
+		const char *t = u->auth.type, *name = cfg->upstreams.names[i];
+		if ((!strcmp(t, "bearer") || !strcmp(t, "api_key")) && !u->auth.token.value)
+			diagf(&c, 0, "upstreams.%s.auth: type %s needs token", name, t);
+		if (!strcmp(t, "basic") && (!u->auth.username || !u->auth.password.value))
+			diagf(&c, 0, "upstreams.%s.auth: type basic needs username and password", name);
+		if (!strncmp(t, "oauth2", 6) && (!u->auth.client_id || !u->auth.token_url))
+			diagf(&c, 0, "upstreams.%s.auth: type %s needs client_id and token_url", name, t);
+		if (!strcmp(t, "oauth2_password") && (!u->auth.username || !u->auth.password.value))
+			diagf(&c, 0, "upstreams.%s.auth: type oauth2_password needs username and password",
+			      name);
+	}
+}
 
 seam_err_t seam_config_load(const char *path, seam_config_t **out, seam_cfg_diag_t *diag)
 {
@@ -806,6 +1059,12 @@ seam_err_t seam_config_load(const char *path, seam_config_t **out, seam_cfg_diag
 	if (rc != SEAM_OK) {
 		free(cfg);
 		return rc;
+	}
+	check_references(path, cfg, diag);
+	if (diag->n) {
+		seam_cfg_dispose(&seam_config_schema, cfg);
+		free(cfg);
+		return SEAM_CONFIG;
 	}
 	cfg->path = strdup(path);
 	*out = cfg;

@@ -131,13 +131,98 @@ typedef struct seam_config_metrics {
 	int require_key;
 } seam_config_metrics_t;
 
+typedef struct seam_config_queue {
+	int64_t workers;
+	int64_t lease_ms;
+	int64_t poll_ms;
+	int64_t backoff_base_ms;
+	int64_t backoff_cap_ms;
+	int64_t max_attempts;
+	int64_t batch_max;
+	int64_t retain_ms;
+} seam_config_queue_t;
+
+typedef struct seam_config_webhooks {
+	int64_t tolerance_ms;   /* signature timestamp tolerance, both directions */
+} seam_config_webhooks_t;
+
+typedef struct seam_config_auth {
+	char *type;             /* none|bearer|api_key|basic|oauth2_client_credentials|oauth2_password */
+	char *header;
+	seam_secret_t token;
+	char *username;
+	seam_secret_t password;
+	char *client_id;
+	seam_secret_t client_secret;
+	char *token_url;
+	char *scope;
+} seam_config_auth_t;
+
+typedef struct seam_config_breaker {
+	int64_t window_calls;
+	int64_t min_calls;
+	int64_t failure_pct;
+	int64_t open_ms;
+} seam_config_breaker_t;
+
+/* upstreams.<name>: one external system seam calls. */
+typedef struct seam_config_upstream {
+	char *base_url;
+	int64_t connect_timeout_ms;
+	int64_t timeout_ms;
+	int64_t max_concurrency;
+	int64_t rate_per_s;
+	int64_t burst;
+	int tls_skip_verify;
+	char *ca_file;
+	seam_config_auth_t auth;
+	seam_config_breaker_t breaker;
+} seam_config_upstream_t;
+
+typedef struct seam_config_store_drupal {
+	char *upstream;          /* name in upstreams: the storefront's JSON:API */
+	seam_secretlist_t event_secrets; /* whsec_ secrets of POST /webhooks/drupal/{store} */
+	char *payment_gateway;   /* Drupal payment gateway id for payments seam creates */
+	char *payment_gateway_mode; /* test|live */
+	char *payment_bundle;    /* JSON:API bundle of commerce_payment, e.g. payment_default */
+	int64_t poll_interval_ms;   /* order poller period; 0 = off */
+} seam_config_store_drupal_t;
+
+typedef struct seam_config_store_erp {
+	char *upstream;          /* name in upstreams; empty = no order export */
+	char *company;           /* ERP company id */
+	char *customer;          /* default customer number */
+	char *mapping;           /* mapping name in mappings/ */
+} seam_config_store_erp_t;
+
+/* stores.<name>: one storefront (Drupal store) and what it routes to. */
+typedef struct seam_config_store {
+	seam_config_store_drupal_t drupal;
+	seam_secretlist_t stripe_secrets;  /* Stripe endpoint secrets (whsec_), rotation-ready */
+	seam_secretlist_t adyen_hmac_keys; /* Adyen HMAC keys (hex) */
+	seam_config_store_erp_t erp;
+} seam_config_store_t;
+
+/* sources.<name>: a Standard Webhooks sender. */
+typedef struct seam_config_source {
+	seam_secretlist_t secrets; /* whsec_... */
+	char *store;               /* the store its events belong to */
+	char *kind;                /* what its events are: payment */
+} seam_config_source_t;
+
 typedef struct seam_config {
 	char *path; /* the file it was loaded from */
 	char *listen;
 	char *store;
+	char *mappings;
 	seam_config_log_t log;
 	seam_config_http_t http;
 	seam_config_metrics_t metrics;
+	seam_config_queue_t queue;
+	seam_config_webhooks_t webhooks;
+	seam_cfg_map_t upstreams; /* of seam_config_upstream_t */
+	seam_cfg_map_t stores;    /* of seam_config_store_t */
+	seam_cfg_map_t sources;   /* of seam_config_source_t */
 } seam_config_t;
 
 extern const seam_cfg_schema_t seam_config_schema;

@@ -79,7 +79,7 @@ const char *seam_log_level_name(seam_log_level_e level)
 int seam_log_key_is_secret(const char *key)
 {
 	static const char *const needles[] = {
-		"authorization", "password", "passwd", "secret", "token", "api_key", "apikey",
+		"authorization", "password", "passwd", "secret", "token", "api_key", "api-key", "apikey",
 		"cookie", "signature", "hmac", "private_key", "client_secret", "card", "cvc", "pan",
 	};
 	char low[64];
@@ -167,7 +167,8 @@ void seam_logf(seam_log_t *lg, seam_log_level_e level, const char *module, const
 	}
 	json_decref(fields);
 
-	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+			  JSON_REAL_PRECISION(6));
 	json_decref(line);
 	if (!text)
 		return;

@@ -29,6 +29,7 @@ typedef enum seam_metric_kind_e {
 /* Bucket sets (upper bounds in seconds or units, ascending; +Inf is implicit). */
 #define SEAM_BUCKETS_LATENCY 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 #define SEAM_BUCKETS_JOB 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300
+#define SEAM_BUCKETS_BATCH 1, 2, 4, 8, 16, 32, 64, 128, 256
 
 /* id, kind, name, help, labels (comma-separated, "" for none), buckets (histograms; else 0) */
 #define SEAM_METRICS(X)                                                                          \
@@ -40,10 +41,59 @@ typedef enum seam_metric_kind_e {
 	  "Requests being handled now.", "", 0)                                                    \
 	X(HTTP_REJECTED, COUNTER, "seam_http_rejected_total",                                    \
 	  "Requests refused before a handler ran, by reason.", "reason", 0)                          \
+	X(WEBHOOKS_RECEIVED, COUNTER, "seam_webhooks_received_total",                            \
+	  "Authentic webhook events, by provider and outcome (accepted, duplicate, quarantined, store_error).", \
+	  "provider,outcome", 0)                                                                   \
+	X(WEBHOOKS_REJECTED, COUNTER, "seam_webhooks_rejected_total",                            \
+	  "Webhooks refused before storing, by provider and reason.", "provider,reason", 0)          \
+	X(PAYMENT_EVENTS, COUNTER, "seam_payment_events_total",                                  \
+	  "Payment events worked, by provider and outcome (plan, none, record_only, ignored).",      \
+	  "provider,outcome", 0)                                                                   \
+	X(PAYMENT_APPLY_LATENCY, HISTOGRAM, "seam_payment_apply_latency_seconds",                \
+	  "From the event's acknowledgement to its effect in Drupal, by provider.", "provider",      \
+	  SEAM_BUCKETS_JOB)                                                                        \
+	X(ORDER_EXPORTS, COUNTER, "seam_order_exports_total",                                    \
+	  "Orders in the ERP, by store and how (created, adopted: found by its external number).",   \
+	  "store,how", 0)                                                                          \
+	X(ORDER_EXPORT_BACKLOG, GAUGE, "seam_order_export_backlog",                              \
+	  "Placed orders seam has seen that are not in the ERP yet, by store.", "store", 0)          \
+	X(ORDER_EXPORT_OLDEST, GAUGE, "seam_order_export_oldest_age_seconds",                    \
+	  "Age of the oldest placed order not yet exported, by store.", "store", 0)                  \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \
-	  "Metric updates dropped because their metric already had the maximum number of series.", "", 0)
+	  "Metric updates dropped because their metric already had the maximum number of series.", "", 0) \
+	X(UPSTREAM_REQUESTS, COUNTER, "seam_upstream_requests_total",                            \
+	  "Calls that reached an upstream, by upstream, method and HTTP status (error or timeout when there was no answer).", \
+	  "upstream,method,status", 0)                                                               \
+	X(UPSTREAM_DURATION, HISTOGRAM, "seam_upstream_request_duration_seconds",                \
+	  "Duration of one upstream HTTP exchange, by upstream, method and outcome (ok, retry, permanent, timeout).", \
+	  "upstream,method,outcome", SEAM_BUCKETS_LATENCY)                                         \
+	X(UPSTREAM_REJECTED, COUNTER, "seam_upstream_rejected_total",                            \
+	  "Calls refused before reaching an upstream, by reason (open_circuit, rate_limit, bulkhead).", \
+	  "upstream,reason", 0)                                                                      \
+	X(UPSTREAM_INFLIGHT, GAUGE, "seam_upstream_in_flight",                                   \
+	  "Calls to an upstream in flight now (at most its concurrency limit).", "upstream", 0)     \
+	X(UPSTREAM_BREAKER_STATE, GAUGE, "seam_upstream_breaker_state",                          \
+	  "Circuit breaker state by upstream: 0 closed, 1 half-open, 2 open.", "upstream", 0)      \
+	X(UPSTREAM_BREAKER_TRANSITIONS, COUNTER, "seam_upstream_breaker_transitions_total",      \
+	  "Circuit breaker state changes, by upstream and the state entered.", "upstream,to", 0)   \
+	X(UPSTREAM_TOKEN_REQUESTS, COUNTER, "seam_upstream_token_requests_total",                \
+	  "OAuth2 token requests, by upstream, grant type and result (ok, refused, error).",       \
+	  "upstream,grant,result", 0)                                                               \
+	X(QUEUE_JOBS, GAUGE, "seam_queue_jobs",                                                  \
+	  "Jobs by flow and state (queued, running, dead), counted at scrape.", "flow,state", 0)    \
+	X(QUEUE_OLDEST_AGE, GAUGE, "seam_queue_oldest_runnable_age_seconds",                     \
+	  "Age of the oldest job that is due to run and not running, by flow.", "flow", 0)          \
+	X(QUEUE_DEAD_LETTERS, GAUGE, "seam_queue_dead_letters",                                  \
+	  "Jobs in the dead-letter list (state dead), by flow.", "flow", 0)                         \
+	X(QUEUE_ATTEMPTS, COUNTER, "seam_queue_attempts_total",                                  \
+	  "Job attempts finished, by flow and outcome (succeeded, retry, dead, deferred, lease_expired).", \
+	  "flow,outcome", 0)                                                                        \
+	X(QUEUE_JOB_DURATION, HISTOGRAM, "seam_queue_job_duration_seconds",                      \
+	  "Handler run time per attempt, by flow and kind.", "flow,kind", SEAM_BUCKETS_JOB)         \
+	X(QUEUE_COMMIT_BATCH, HISTOGRAM, "seam_queue_commit_batch_size",                         \
+	  "Submissions committed per group-commit transaction.", "", SEAM_BUCKETS_BATCH)
 
 /* Most series (distinct label value tuples) one metric keeps; updates that would create more
  * are dropped and counted in seam_metrics_series_dropped_total, so a label with unbounded

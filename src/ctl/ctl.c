@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/keys.h"
+#include "ctl/ctl_jobs.h"
 
 typedef struct ctl_cmd {
 	const char *name;
@@ -16,9 +17,32 @@ typedef struct ctl_cmd {
 	const char *summary;
 } ctl_cmd_t;
 
+static int cmd_jobs(seam_ctl_ctx_t *ctx, int argc, char **argv)
+{
+	return seam_ctl_jobs(ctx->app->store, ctx->json, ctx->out, ctx->err, argc, argv);
+}
+
+static int cmd_dlq(seam_ctl_ctx_t *ctx, int argc, char **argv)
+{
+	return seam_ctl_dlq(ctx->app->store, ctx->json, ctx->out, ctx->err, argc, argv);
+}
+
+static int cmd_flow(seam_ctl_ctx_t *ctx, int argc, char **argv)
+{
+	return seam_ctl_flow(ctx->app->store, ctx->json, ctx->out, ctx->err, argc, argv);
+}
+
 static const ctl_cmd_t commands[] = {
+	{"jobs", cmd_jobs, "jobs list|show ID|retry ID|cancel ID [--flow F] [--state S] ...",
+	 "Durable jobs: list with filters, show one with every attempt, retry, cancel."},
+	{"dlq", cmd_dlq, "dlq list|show ID|replay (ID | --flow F | --since T --until T | --all)",
+	 "Dead letters: jobs that exhausted their attempts or failed permanently; replay them."},
+	{"flow", cmd_flow, "flow list|pause NAME|resume NAME",
+	 "Kill switches: pause a flow (work queues up), resume it (the backlog drains)."},
 	{"keys", seam_ctl_keys, "keys create --name N --scopes a,b | keys list | keys revoke NAME",
 	 "API keys for /v1 clients: create (printed once), list, revoke."},
+	{"trace", seam_ctl_trace, "trace <order uuid | order number | correlation id>",
+	 "One order's story across systems: events, export attempts, ERP number, payments."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

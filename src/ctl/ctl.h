@@ -22,6 +22,9 @@ typedef int (*seam_ctl_fn)(seam_ctl_ctx_t *ctx, int argc, char **argv);
 /* Entry for `seam ctl ...` (argv[0] == "ctl"). */
 int seam_ctl_main(int argc, char **argv);
 
+/* trace <order uuid | order number | correlation id> */
+int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv);
+
 /* The keys command (keys create|list|revoke). */
 int seam_ctl_keys(seam_ctl_ctx_t *ctx, int argc, char **argv);
 

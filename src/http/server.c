@@ -82,6 +82,7 @@ struct seam_http_req {
 	arena_block_t *arena;
 	/* the answer */
 	int replied, dropped, status;
+	int suspended, queued;
 	char *resp_ct;
 	char *resp_body;
 	size_t resp_len;
@@ -384,6 +385,19 @@ void seam_http_problem(seam_http_req_t *req, int status, const char *slug, const
 	seam_http_reply_json_ct(req, status, "application/problem+json", p);
 }
 
+void seam_http_suspend(seam_http_req_t *req)
+{
+	req->suspended = 1;
+	MHD_suspend_connection(req->conn);
+}
+
+void seam_http_resume(seam_http_req_t *req)
+{
+	/* MHD_resume_connection is thread-safe; it wakes the connection's poll thread, which
+	 * calls on_request again and finds the answer. */
+	MHD_resume_connection(req->conn);
+}
+
 void seam_http_drop(seam_http_req_t *req)
 {
 	req->replied = 1;
@@ -444,6 +458,7 @@ static enum MHD_Result queue_answer(seam_http_req_t *req)
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
+	req->queued = 1;
 	if (!req->replied)
 		seam_http_problem(req, 500, "internal", "Internal error", NULL,
 				  "the handler for %s did not answer", seam_http_route_pattern(req));
@@ -592,9 +607,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->body[req->body_len] = '\0';
 		return MHD_YES;
 	}
-	if (req->replied) /* answered early (413 on Content-Length) */
+	if (req->queued) /* answered early (413 on Content-Length) */
 		return MHD_YES;
+	if (req->suspended) /* resumed: the deferred answer is there */
+		return queue_answer(req);
 	dispatch(req);
+	if (req->suspended)
+		return MHD_YES; /* the answer comes later, from seam_http_resume's caller */
 	return queue_answer(req);
 }
 
@@ -718,7 +737,8 @@ seam_err_t seam_http_start(const seam_http_opts_t *opts, seam_http_server_t **ou
 	}
 	s->listen_fd = fd;
 	s->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, s,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->o.threads,

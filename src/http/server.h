@@ -129,6 +129,16 @@ void seam_http_problem(seam_http_req_t *req, int status, const char *slug, const
 		       json_t *extra, const char *detail_fmt, ...) __attribute__((format(printf, 6, 7)));
 int seam_http_replied(const seam_http_req_t *req);
 
+/*
+ * Deferred answers. A handler whose work finishes on another thread (the group committer, for
+ * a durable acknowledgement) calls seam_http_suspend(req) and returns without replying; the
+ * connection is parked without holding a pool thread. Later, from any thread, the finishing
+ * code calls one seam_http_reply*() and then seam_http_resume(req). The request and everything
+ * borrowed from it stay valid until then. A suspended request must always be resumed.
+ */
+void seam_http_suspend(seam_http_req_t *req);
+void seam_http_resume(seam_http_req_t *req);
+
 /* Closes the connection without any response (for fault injection in the simulators: "the
  * upstream did the work, then the connection dropped"). Counts as the handler's answer. */
 void seam_http_drop(seam_http_req_t *req);

@@ -1,0 +1,253 @@
+/*
+ * api_jobs.c: HTTP handlers over src/queue/queue_admin.h (see api_jobs.h for the routes).
+ * Each handler validates its inputs, calls one admin function and maps seam_err_t to a status:
+ * the mapping lives in reply_error() only.
+ */
+#include "api/api_jobs.h"
+
+#include "api/app.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "queue/queue.h"
+#include "queue/queue_admin.h"
+
+static void reply_error(seam_http_req_t *req, const seam_error_t *e)
+{
+	switch (e->code) {
+	case SEAM_INVAL:
+	case SEAM_PARSE:
+		seam_http_problem(req, 400, "bad-request", "Bad request", NULL, "%s", e->msg);
+		break;
+	case SEAM_NOTFOUND:
+		seam_http_problem(req, 404, "not-found", "Not found", NULL, "%s", e->msg);
+		break;
+	case SEAM_CONFLICT:
+		seam_http_problem(req, 409, "conflict", "Conflict", NULL, "%s", e->msg);
+		break;
+	case SEAM_BUSY:
+		seam_http_problem(req, 503, "store-busy", "Store busy", NULL,
+				  "the store is busy; retry shortly");
+		break;
+	default:
+		/* Store messages name files and tables: log them, answer generically. */
+		seam_logf(seam_http_log(req), SEAM_LOG_ERROR, "api", seam_http_cid(req),
+			  json_pack("{s:s,s:s}", "error", e->msg, "code", seam_errname(e->code)),
+			  "jobs API: %s", e->msg);
+		seam_http_problem(req, 500, "internal", "Internal error", NULL,
+				  "the request failed; see the server log for correlation id %s",
+				  seam_http_cid(req));
+		break;
+	}
+}
+
+static int bad(seam_http_req_t *req, const char *fmt, const char *what)
+{
+	seam_http_problem(req, 400, "bad-request", "Bad request", NULL, fmt, what);
+	return -1;
+}
+
+/* Reads the list filter from the query. Returns 0, or -1 after answering 400. */
+static int query_filter(seam_http_req_t *req, seam_job_filter_t *f)
+{
+	const char *v;
+	memset(f, 0, sizeof *f);
+	f->flow = seam_http_query(req, "flow");
+	f->state = seam_http_query(req, "state");
+	f->kind = seam_http_query(req, "kind");
+	f->correlation_id = seam_http_query(req, "correlation_id");
+	f->before_id = seam_http_query(req, "before");
+	if (f->state && !seam_job_state_valid(f->state))
+		return bad(req, "state '%s' is not one of queued, running, succeeded, dead, canceled",
+			   f->state);
+	if ((v = seam_http_query(req, "limit"))) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (*end || n < 1 || n > SEAM_JOB_LIST_MAX)
+			return bad(req, "limit '%s' must be an integer from 1 to 1000", v);
+		f->limit = (int)n;
+	}
+	if ((v = seam_http_query(req, "since")) && seam_rfc3339_parse(v, &f->since_ms) != 0)
+		return bad(req, "since '%s' is not an RFC 3339 time", v);
+	if ((v = seam_http_query(req, "until")) && seam_rfc3339_parse(v, &f->until_ms) != 0)
+		return bad(req, "until '%s' is not an RFC 3339 time", v);
+	return 0;
+}
+
+static void reply_page(seam_http_req_t *req, json_t *items, int limit)
+{
+	size_t n = json_array_size(items);
+	json_t *next = json_null();
+	if (n > 0 && (int)n == (limit > 0 ? limit : SEAM_JOB_LIST_DEFAULT))
+		next = json_incref(json_object_get(json_array_get(items, n - 1), "id"));
+	seam_http_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_before", next));
+}
+
+static void list_common(seam_http_req_t *req, void *ud, int dead)
+{
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	seam_job_filter_t f;
+	seam_error_t e = {0};
+	json_t *items = NULL;
+	if (query_filter(req, &f) != 0)
+		return;
+	if (dead) {
+		f.state = "dead";
+		f.by_finished = 1;
+	}
+	if (seam_queue_admin_list(seam_queue_store(q), &f, &items, &e) != SEAM_OK) {
+		reply_error(req, &e);
+		return;
+	}
+	reply_page(req, items, f.limit);
+}
+
+void seam_api_jobs_list(seam_http_req_t *req, void *ud)
+{
+	list_common(req, ud, 0);
+}
+
+void seam_api_dead_list(seam_http_req_t *req, void *ud)
+{
+	list_common(req, ud, 1);
+}
+
+static void show_common(seam_http_req_t *req, void *ud, int dead)
+{
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	seam_error_t e = {0};
+	json_t *job = NULL;
+	const char *id = seam_http_param(req, "id");
+	if (seam_queue_admin_show(seam_queue_store(q), id, &job, &e) != SEAM_OK) {
+		reply_error(req, &e);
+		return;
+	}
+	if (dead && strcmp(json_string_value(json_object_get(job, "state")), "dead") != 0) {
+		seam_http_problem(req, 404, "not-found", "Not found",
+				  json_pack("{s:O}", "state", json_object_get(job, "state")),
+				  "job %s is not a dead letter", id);
+		json_decref(job);
+		return;
+	}
+	seam_http_reply_json(req, 200, job);
+}
+
+void seam_api_jobs_show(seam_http_req_t *req, void *ud)
+{
+	show_common(req, ud, 0);
+}
+
+void seam_api_dead_show(seam_http_req_t *req, void *ud)
+{
+	show_common(req, ud, 1);
+}
+
+typedef seam_err_t (*job_action_fn)(seam_store_t *, const char *, json_t **, seam_error_t *);
+
+static void job_action(seam_http_req_t *req, void *ud, job_action_fn fn, int wake)
+{
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	seam_error_t e = {0};
+	json_t *job = NULL;
+	if (fn(seam_queue_store(q), seam_http_param(req, "id"), &job, &e) != SEAM_OK) {
+		reply_error(req, &e);
+		return;
+	}
+	if (wake)
+		seam_queue_notify(q);
+	seam_http_reply_json(req, 200, job);
+}
+
+void seam_api_jobs_retry(seam_http_req_t *req, void *ud)
+{
+	job_action(req, ud, seam_queue_admin_retry, 1);
+}
+
+void seam_api_jobs_cancel(seam_http_req_t *req, void *ud)
+{
+	job_action(req, ud, seam_queue_admin_cancel, 0);
+}
+
+void seam_api_dead_replay(seam_http_req_t *req, void *ud)
+{
+	job_action(req, ud, seam_queue_admin_replay, 1);
+}
+
+void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
+{
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	seam_job_filter_t f;
+	seam_error_t e = {0};
+	int64_t n = 0;
+	json_t *body = seam_http_body_json(req), *v;
+	if (!body)
+		return;
+	memset(&f, 0, sizeof f);
+	int all = json_is_true(json_object_get(body, "all"));
+	if ((v = json_object_get(body, "flow")) && !(f.flow = json_string_value(v)))
+		goto bad_field;
+	if ((v = json_object_get(body, "since")) &&
+	    (!json_is_string(v) || seam_rfc3339_parse(json_string_value(v), &f.since_ms) != 0))
+		goto bad_field;
+	if ((v = json_object_get(body, "until")) &&
+	    (!json_is_string(v) || seam_rfc3339_parse(json_string_value(v), &f.until_ms) != 0))
+		goto bad_field;
+	if (!all && !f.flow && !f.since_ms && !f.until_ms) {
+		seam_http_problem(req, 400, "bad-request", "Bad request", NULL,
+				  "give flow, since and/or until, or {\"all\": true} to replay every "
+				  "dead letter");
+		goto out;
+	}
+	if (seam_queue_admin_replay_many(seam_queue_store(q), &f, &n, &e) != SEAM_OK) {
+		reply_error(req, &e);
+		goto out;
+	}
+	if (n)
+		seam_queue_notify(q);
+	seam_http_reply_json(req, 200, json_pack("{s:I}", "replayed", (json_int_t)n));
+	goto out;
+bad_field:
+	seam_http_problem(req, 400, "bad-request", "Bad request", NULL,
+			  "flow must be a string; since and until RFC 3339 strings");
+out:
+	json_decref(body);
+}
+
+void seam_api_flows_list(seam_http_req_t *req, void *ud)
+{
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	seam_error_t e = {0};
+	json_t *items = NULL;
+	if (seam_queue_admin_flows(seam_queue_store(q), &items, &e) != SEAM_OK) {
+		reply_error(req, &e);
+		return;
+	}
+	seam_http_reply_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+static void flow_set(seam_http_req_t *req, void *ud, int paused)
+{
+	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	seam_error_t e = {0};
+	json_t *fl = NULL;
+	if (seam_queue_admin_pause(seam_queue_store(q), seam_http_param(req, "name"), paused, &fl,
+				   &e) != SEAM_OK) {
+		reply_error(req, &e);
+		return;
+	}
+	if (!paused)
+		seam_queue_notify(q);
+	seam_http_reply_json(req, 200, fl);
+}
+
+void seam_api_flows_pause(seam_http_req_t *req, void *ud)
+{
+	flow_set(req, ud, 1);
+}
+
+void seam_api_flows_resume(seam_http_req_t *req, void *ud)
+{
+	flow_set(req, ud, 0);
+}

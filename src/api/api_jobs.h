@@ -1,0 +1,45 @@
+/*
+ * api_jobs.h: the operator HTTP API of the job queue, as a route table to mount in seam serve.
+ *
+ *   GET  /v1/jobs                          ops:read   ?flow&state&kind&correlation_id&since&until&before&limit
+ *   GET  /v1/jobs/{id}                     ops:read   job with payload and attempts_log
+ *   POST /v1/jobs/{id}/retry               ops:admin  dead/canceled -> queued (fresh budget); queued -> run now
+ *   POST /v1/jobs/{id}/cancel              ops:admin
+ *   GET  /v1/dead-letters                  ops:read   ?flow&since&until&before&limit (since/until on death time)
+ *   GET  /v1/dead-letters/{id}             ops:read
+ *   POST /v1/dead-letters/{id}/replay      ops:admin
+ *   POST /v1/dead-letters/replay           ops:admin  body {"flow"?, "since"?, "until"?} or {"all": true}
+ *   GET  /v1/flows                         ops:read
+ *   POST /v1/flows/{name}/pause            ops:admin
+ *   POST /v1/flows/{name}/resume           ops:admin
+ *
+ * Lists answer {"items": [...], "next_before": <id of the last item when the page was full,
+ * else null>} (pass it back as ?before= for the next page); single jobs and flows answer the
+ * object itself (shapes in src/queue/queue_admin.h). Times in queries and bodies are RFC 3339.
+ * Errors are problem+json: 400 bad-request (bad filter), 404 not-found, 409 conflict (the
+ * job's state does not allow the action), 503 store-busy, 500 internal.
+ *
+ * Handlers take the seam_app_t as user data and work on its queue (and wake its dispatcher
+ * after retry/replay/resume so the work starts at once). They are listed in api/routes.c.
+ * Thread-safety: handlers are reentrant.
+ */
+#ifndef SEAM_API_API_JOBS_H
+#define SEAM_API_API_JOBS_H
+
+#include <stddef.h>
+
+#include "http/server.h"
+
+void seam_api_jobs_list(seam_http_req_t *req, void *ud);
+void seam_api_dead_list(seam_http_req_t *req, void *ud);
+void seam_api_jobs_show(seam_http_req_t *req, void *ud);
+void seam_api_dead_show(seam_http_req_t *req, void *ud);
+void seam_api_jobs_retry(seam_http_req_t *req, void *ud);
+void seam_api_jobs_cancel(seam_http_req_t *req, void *ud);
+void seam_api_dead_replay(seam_http_req_t *req, void *ud);
+void seam_api_dead_replay_many(seam_http_req_t *req, void *ud);
+void seam_api_flows_list(seam_http_req_t *req, void *ud);
+void seam_api_flows_pause(seam_http_req_t *req, void *ud);
+void seam_api_flows_resume(seam_http_req_t *req, void *ud);
+
+#endif

@@ -1,0 +1,534 @@
+/*
+ * webhooks.c: webhook ingress (see webhooks.h for the order of work).
+ */
+#include "api/webhooks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "connectors/adyen.h"
+#include "connectors/stdwebhooks.h"
+#include "connectors/stripe.h"
+#include "connectors/webhook_sig.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "flows/timeline.h"
+#include "queue/queue.h"
+
+#define MAX_SECRETS 8
+#define MAX_ITEMS 256
+
+/* One event to persist. Strings are borrowed from the request. */
+typedef struct inbound {
+	const char *event_id;
+	const char *event_type;
+	const char *body;
+	size_t len;
+	const char *job_kind;   /* NULL: stored, no job */
+	const char *job_flow;
+	char dedup[300];
+	char *payload;          /* job payload JSON (owned) */
+	const char *order_uuid; /* when known at ingress: the timeline entry goes on the order */
+	int duplicate;          /* out */
+	char inbox_id[SEAM_UUID_STR_LEN];
+	char job_id[SEAM_UUID_STR_LEN];
+} inbound_t;
+
+/* How the sender is answered once the batch is durable. */
+typedef enum reply_kind { REPLY_JSON, REPLY_ADYEN } reply_kind_e;
+
+/* One request's work, on the heap while the connection is parked (see persist()). */
+typedef struct batch {
+	seam_app_t *app;
+	seam_http_req_t *req;
+	reply_kind_e reply;
+	const char *provider, *source, *cid;
+	char *headers;          /* safe headers JSON (owned) */
+	inbound_t *items;       /* owned, n of them; each payload owned */
+	size_t n;
+	/* quarantine instead, when reason is set */
+	const char *q_reason;
+	const char *q_event_id;
+	const char *q_body;
+	size_t q_len;
+} batch_t;
+
+static void count(seam_app_t *app, const char *provider, const char *outcome)
+{
+	seam_metric_add(app->metrics, SEAM_M_WEBHOOKS_RECEIVED, (const char *[]){provider, outcome}, 1);
+}
+
+static void reject(seam_http_req_t *req, seam_app_t *app, const char *provider,
+		   const seam_webhook_sig_t *sig, const char *detail)
+{
+	const char *reason = seam_webhook_sig_reason_name(sig->reason);
+	seam_metric_add(app->metrics, SEAM_M_WEBHOOKS_REJECTED, (const char *[]){provider, reason}, 1);
+	seam_logf(app->log, SEAM_LOG_WARN, "webhooks", seam_http_cid(req),
+		  json_pack("{s:s, s:s, s:s}", "provider", provider, "reason", reason, "path",
+			    seam_http_path(req)),
+		  "webhook rejected: %s", reason);
+	seam_http_problem(req, 401,
+			  sig->reason == SEAM_WHSIG_STALE_TIMESTAMP ? "stale-timestamp" : "bad-signature",
+			  "Signature rejected", json_pack("{s:s}", "reason", reason), "%s", detail);
+}
+
+static void not_found(seam_http_req_t *req, seam_app_t *app, const char *provider,
+		      const char *what)
+{
+	seam_metric_add(app->metrics, SEAM_M_WEBHOOKS_REJECTED,
+			(const char *[]){provider, "unknown_source"}, 1);
+	seam_http_problem(req, 404, "unknown-source", "Unknown store or source", NULL,
+			  "no %s endpoint is configured for '%s'", provider, what);
+}
+
+/* The headers worth keeping with an event: enough to re-verify timing and trace it, nothing
+ * that authenticates (signatures stay with the raw body only long enough to verify). */
+static char *safe_headers(seam_http_req_t *req)
+{
+	static const char *const keep[] = {"Content-Type", "User-Agent", "webhook-id",
+					   "webhook-timestamp", "traceparent", "X-Correlation-ID"};
+	json_t *h = json_object();
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+		const char *v = seam_http_header(req, keep[i]);
+		if (v)
+			json_object_set_new(h, keep[i], json_string(v));
+	}
+	char *s = json_dumps(h, JSON_COMPACT);
+	json_decref(h);
+	return s;
+}
+
+static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
+{
+	batch_t *b = ud;
+	char now[24];
+	seam_err_t rc;
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+
+	if (b->q_reason) {
+		char id[SEAM_UUID_STR_LEN];
+		seam_id_new(id);
+		return seam_db_run(db,
+				   "INSERT INTO quarantine (id, provider, source, event_id, reason, body, "
+				   "headers, correlation_id, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+				   (const char *[]){id, b->provider, b->source, b->q_event_id, b->q_reason,
+						    b->q_body, b->headers, b->cid, now},
+				   9, NULL, err);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		inbound_t *in = &b->items[i];
+		int64_t changes = 0;
+		seam_stmt_t *s;
+		seam_id_new(in->inbox_id);
+		rc = seam_db_prepare(db,
+				     "INSERT INTO inbox (id, provider, source, event_id, event_type, body, "
+				     "headers, correlation_id, received_at) VALUES "
+				     "($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+				     "ON CONFLICT (provider, source, event_id) DO NOTHING",
+				     &s, err);
+		if (rc != SEAM_OK)
+			return rc;
+		seam_stmt_bind_text(s, 1, in->inbox_id);
+		seam_stmt_bind_text(s, 2, b->provider);
+		seam_stmt_bind_text(s, 3, b->source);
+		seam_stmt_bind_text(s, 4, in->event_id);
+		seam_stmt_bind_text(s, 5, in->event_type);
+		seam_stmt_bind_textn(s, 6, in->body, in->len);
+		seam_stmt_bind_text(s, 7, b->headers);
+		seam_stmt_bind_text(s, 8, b->cid);
+		seam_stmt_bind_text(s, 9, now);
+		rc = seam_stmt_step(s, err);
+		changes = seam_stmt_changes(s);
+		seam_stmt_reset(s);
+		if (rc != SEAM_DONE)
+			return rc;
+		if (changes == 0) {
+			in->duplicate = 1;
+			continue;
+		}
+		if (in->order_uuid) {
+			rc = seam_timeline_add(db, "order", in->order_uuid, b->cid, b->provider,
+					       "event.received",
+					       json_pack("{s:s, s:s?}", "event_id", in->event_id, "type",
+							 in->event_type),
+					       err);
+			if (rc != SEAM_OK)
+				return rc;
+		}
+		if (!in->job_kind)
+			continue;
+		seam_job_spec_t spec = {
+			.kind = in->job_kind,
+			.flow = in->job_flow,
+			.dedup_key = in->dedup[0] ? in->dedup : NULL,
+			.payload = in->payload,
+			.correlation_id = b->cid,
+		};
+		rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, NULL, err);
+		if (rc != SEAM_OK)
+			return rc;
+		rc = seam_db_run(db, "UPDATE inbox SET job_id = $1 WHERE id = $2",
+				 (const char *[]){in->job_id, in->inbox_id}, 2, NULL, err);
+		if (rc != SEAM_OK)
+			return rc;
+	}
+	return SEAM_OK;
+}
+
+static batch_t *batch_new(seam_http_req_t *req, seam_app_t *app, const char *provider,
+			  const char *source, size_t nitems, reply_kind_e reply)
+{
+	batch_t *b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	b->items = calloc(nitems ? nitems : 1, sizeof *b->items);
+	if (!b->items) {
+		free(b);
+		return NULL;
+	}
+	b->app = app;
+	b->req = req;
+	b->reply = reply;
+	b->provider = provider;
+	b->source = source;
+	b->cid = seam_http_cid(req);
+	return b;
+}
+
+static void batch_free(batch_t *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->items[i].payload);
+	free(b->items);
+	free(b->headers);
+	free(b);
+}
+
+static void log_accepted(batch_t *b);
+
+static void reply_stored(batch_t *b)
+{
+	if (b->reply == REPLY_ADYEN) {
+		seam_http_reply(b->req, 200, "text/plain", "[accepted]", 10);
+	} else if (b->q_reason) {
+		seam_http_reply_json(b->req, 200, json_pack("{s:b, s:b}", "received", 1, "quarantined", 1));
+	} else {
+		int dup = b->n == 1 && b->items[0].duplicate;
+		seam_http_reply_json(b->req, 200,
+				     json_pack("{s:b, s:b}", "received", 1, "duplicate", dup));
+	}
+}
+
+static void reply_store_error(batch_t *b, const char *msg)
+{
+	seam_logf(b->app->log, SEAM_LOG_ERROR, "webhooks", b->cid,
+		  json_pack("{s:s, s:s}", "provider", b->provider, "error", msg),
+		  "could not store webhook; answering 503 so the sender retries");
+	count(b->app, b->provider, "store_error");
+	seam_http_set_header(b->req, "Retry-After", "5");
+	seam_http_problem(b->req, 503, "store-unavailable", "Try again later", NULL,
+			  "the event could not be stored durably; it was not accepted");
+}
+
+/* Runs on the committer once the shared transaction is on disk (or failed). */
+static void persisted(void *ud, seam_err_t rc, const seam_error_t *err)
+{
+	batch_t *b = ud;
+	seam_http_req_t *req = b->req;
+	if (rc != SEAM_OK) {
+		reply_store_error(b, err ? err->msg : seam_strerror(rc));
+	} else if (b->q_reason) {
+		count(b->app, b->provider, "quarantined");
+		seam_logf(b->app->log, SEAM_LOG_WARN, "webhooks", b->cid,
+			  json_pack("{s:s, s:s, s:s?}", "provider", b->provider, "reason", b->q_reason,
+				    "event_id", b->q_event_id),
+			  "authentic webhook quarantined: %s", b->q_reason);
+		reply_stored(b);
+	} else {
+		log_accepted(b);
+		reply_stored(b);
+	}
+	batch_free(b);
+	seam_http_resume(req);
+}
+
+/*
+ * Stores the batch (inbox rows + jobs, or the quarantine row) in the next group commit and
+ * answers when it is durable. The connection is parked meanwhile, not a pool thread, so many
+ * requests share one fsync (the group commit) instead of each HTTP thread waiting for its own.
+ * Takes ownership of b.
+ */
+static void persist(seam_http_req_t *req, batch_t *b)
+{
+	b->headers = safe_headers(req);
+	seam_http_suspend(req);
+	if (seam_queue_submit_async(b->app->queue, store_batch, persisted, b) != SEAM_OK) {
+		reply_store_error(b, "the job queue is not accepting work");
+		batch_free(b);
+		seam_http_resume(req);
+	}
+}
+
+static void quarantine(seam_http_req_t *req, batch_t *b, const char *event_id, const char *reason)
+{
+	size_t len;
+	b->q_reason = reason;
+	b->q_event_id = event_id ? seam_http_strdup(req, event_id) : NULL;
+	b->q_body = seam_http_body(req, &len);
+	b->q_len = len;
+	persist(req, b);
+}
+
+static void log_accepted(batch_t *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		count(b->app, b->provider, b->items[i].duplicate ? "duplicate" : "accepted");
+		seam_logf(b->app->log, SEAM_LOG_INFO, "webhooks", b->cid,
+			  json_pack("{s:s, s:s, s:s?, s:b}", "provider", b->provider, "event_id",
+				    b->items[i].event_id, "type", b->items[i].event_type, "duplicate",
+				    b->items[i].duplicate),
+			  "%s event %s", b->items[i].duplicate ? "duplicate" : "stored",
+			  b->items[i].event_id);
+	}
+}
+
+static size_t secret_values(const seam_secretlist_t *l, const char *out[MAX_SECRETS])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n && n < MAX_SECRETS; i++)
+		out[n++] = l->items[i].value;
+	return n;
+}
+
+static char *job_payload(const char *provider, const char *source, const char *event_id)
+{
+	json_t *p = json_pack("{s:s, s:s, s:s}", "provider", provider, "source", source, "event_id",
+			      event_id);
+	char *s = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	return s;
+}
+
+void seam_webhook_stripe(seam_http_req_t *req, void *ud)
+{
+	seam_app_t *app = ud;
+	const char *store = seam_http_param(req, "store");
+	seam_config_store_t *sc = seam_cfg_map_get(&app->cfg->stores, store);
+	const char *secrets[MAX_SECRETS];
+	seam_webhook_sig_t sig;
+	seam_error_t err = {0};
+	size_t len, ns;
+	const char *body = seam_http_body(req, &len);
+
+	if (!sc || !(ns = secret_values(&sc->stripe_secrets, secrets)))
+		return not_found(req, app, "stripe", store);
+	if (seam_stripe_verify(seam_http_header(req, "Stripe-Signature"), body, len, secrets, ns,
+			       seam_now_ms() / 1000, app->cfg->webhooks.tolerance_ms / 1000, &sig,
+			       &err) != SEAM_OK)
+		return reject(req, app, "stripe", &sig, err.msg);
+
+	batch_t *b = batch_new(req, app, "stripe", store, 1, REPLY_JSON);
+	if (!b)
+		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
+	json_t *doc = json_loadb(body, len, 0, NULL);
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	const char *type = json_string_value(json_object_get(doc, "type"));
+	if (!doc || !id || !*id || !type) {
+		quarantine(req, b, id, !doc ? "malformed_json" : "missing_event_id_or_type");
+		json_decref(doc);
+		return;
+	}
+	inbound_t *in = &b->items[0];
+	*in = (inbound_t){.event_id = seam_http_strdup(req, id),
+			  .event_type = seam_http_strdup(req, type), .body = body, .len = len,
+			  .job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS};
+	snprintf(in->dedup, sizeof in->dedup, "stripe:%s:%s", store, id);
+	in->payload = job_payload("stripe", store, id);
+	b->n = 1;
+	json_decref(doc);
+	persist(req, b);
+}
+
+void seam_webhook_adyen(seam_http_req_t *req, void *ud)
+{
+	seam_app_t *app = ud;
+	const char *store = seam_http_param(req, "store");
+	seam_config_store_t *sc = seam_cfg_map_get(&app->cfg->stores, store);
+	const char *keys[MAX_SECRETS];
+	seam_error_t err = {0};
+	size_t len, nk, n;
+	const char *body = seam_http_body(req, &len);
+	json_t *doc, *items;
+	batch_t *b = NULL;
+
+	if (!sc || !(nk = secret_values(&sc->adyen_hmac_keys, keys)))
+		return not_found(req, app, "adyen", store);
+	/* Adyen signs each item, not the request: parsing comes first here by necessity, but
+	 * nothing is stored or acted on before every item has verified. */
+	doc = json_loadb(body, len, 0, NULL);
+	items = json_object_get(doc, "notificationItems");
+	n = json_array_size(items);
+	if (!doc || n == 0 || n > MAX_ITEMS) {
+		seam_webhook_sig_t sig = {.reason = SEAM_WHSIG_MALFORMED_PAYLOAD};
+		reject(req, app, "adyen", &sig,
+		       !doc ? "the body is not JSON, so no item signature can be checked"
+			    : "notificationItems is missing, empty or too long");
+		json_decref(doc);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_object_get(json_array_get(items, i), "NotificationRequestItem");
+		seam_webhook_sig_t sig;
+		if (seam_adyen_verify_item(item, keys, nk, &sig, &err) != SEAM_OK) {
+			reject(req, app, "adyen", &sig, err.msg);
+			json_decref(doc);
+			return;
+		}
+	}
+	b = batch_new(req, app, "adyen", store, n, REPLY_ADYEN);
+	if (!b) {
+		json_decref(doc);
+		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *wrap = json_array_get(items, i);
+		json_t *item = json_object_get(wrap, "NotificationRequestItem");
+		const char *psp = json_string_value(json_object_get(item, "pspReference"));
+		const char *code = json_string_value(json_object_get(item, "eventCode"));
+		json_t *success = json_object_get(item, "success");
+		const char *ok = json_is_string(success) ? json_string_value(success)
+							 : json_is_true(success) ? "true" : "false";
+		if (!psp || !code) {
+			/* authentic, unusable: the whole batch is quarantined as received */
+			quarantine(req, b, NULL, "missing_psp_reference_or_event_code");
+			json_decref(doc);
+			return;
+		}
+		inbound_t *in = &b->items[b->n++];
+		char id[256];
+		/* Adyen's identity of a notification: eventCode + pspReference + success. */
+		snprintf(id, sizeof id, "%s:%s:%s", code, psp, ok);
+		in->event_id = seam_http_strdup(req, id);
+		in->event_type = seam_http_strdup(req, code);
+		/* each item is stored on its own so a job can be replayed per item */
+		char *one = json_dumps(wrap, JSON_COMPACT);
+		in->body = seam_http_strdup(req, one ? one : "{}");
+		in->len = strlen(in->body);
+		free(one);
+		in->job_kind = SEAM_JOB_PAYMENT_APPLY;
+		in->job_flow = SEAM_FLOW_PAYMENTS;
+		snprintf(in->dedup, sizeof in->dedup, "adyen:%s:%s", store, id);
+		in->payload = job_payload("adyen", store, id);
+	}
+	json_decref(doc);
+	persist(req, b);
+}
+
+/* Standard Webhooks verification shared by /standard and /drupal. Returns the parsed body
+ * (new ref) or NULL when it answered (401) or handed b to quarantine (b is then consumed). */
+static json_t *verify_standard(seam_http_req_t *req, seam_app_t *app, const char *provider,
+			       const seam_secretlist_t *sl, batch_t *b)
+{
+	const char *secrets[MAX_SECRETS];
+	seam_webhook_sig_t sig;
+	seam_error_t err = {0};
+	size_t len, ns = secret_values(sl, secrets);
+	const char *body = seam_http_body(req, &len);
+	if (seam_stdwebhooks_verify(seam_http_header(req, "webhook-id"),
+				    seam_http_header(req, "webhook-timestamp"),
+				    seam_http_header(req, "webhook-signature"), body, len, secrets, ns,
+				    seam_now_ms() / 1000, app->cfg->webhooks.tolerance_ms / 1000, &sig,
+				    &err) != SEAM_OK) {
+		reject(req, app, provider, &sig, err.msg);
+		batch_free(b);
+		return NULL;
+	}
+	json_t *doc = json_loadb(body, len, 0, NULL);
+	if (!doc || !json_is_object(doc) || !json_string_value(json_object_get(doc, "type"))) {
+		quarantine(req, b, seam_http_header(req, "webhook-id"),
+			   !doc ? "malformed_json" : "missing_type");
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+void seam_webhook_standard(seam_http_req_t *req, void *ud)
+{
+	seam_app_t *app = ud;
+	const char *source = seam_http_param(req, "source");
+	seam_config_source_t *src = seam_cfg_map_get(&app->cfg->sources, source);
+	size_t len;
+	const char *body = seam_http_body(req, &len);
+
+	if (!src)
+		return not_found(req, app, "standard", source);
+	batch_t *b = batch_new(req, app, "standard", source, 1, REPLY_JSON);
+	if (!b)
+		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
+	json_t *doc = verify_standard(req, app, "standard", &src->secrets, b);
+	if (!doc)
+		return;
+	const char *id = seam_http_header(req, "webhook-id");
+	inbound_t *in = &b->items[0];
+	*in = (inbound_t){.event_id = id,
+			  .event_type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type"))),
+			  .body = body, .len = len, .job_kind = SEAM_JOB_PAYMENT_APPLY,
+			  .job_flow = SEAM_FLOW_PAYMENTS};
+	snprintf(in->dedup, sizeof in->dedup, "standard:%s:%s", source, id);
+	in->payload = job_payload("standard", source, id);
+	b->n = 1;
+	json_decref(doc);
+	persist(req, b);
+}
+
+void seam_webhook_drupal(seam_http_req_t *req, void *ud)
+{
+	seam_app_t *app = ud;
+	const char *store = seam_http_param(req, "store");
+	seam_config_store_t *sc = seam_cfg_map_get(&app->cfg->stores, store);
+	size_t len;
+	const char *body = seam_http_body(req, &len);
+
+	if (!sc || sc->drupal.event_secrets.n == 0)
+		return not_found(req, app, "drupal", store);
+	batch_t *b = batch_new(req, app, "drupal", store, 1, REPLY_JSON);
+	if (!b)
+		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
+	json_t *doc = verify_standard(req, app, "drupal", &sc->drupal.event_secrets, b);
+	if (!doc)
+		return;
+	const char *type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type")));
+	const char *order = json_string_value(json_object_get(json_object_get(doc, "data"), "order_uuid"));
+	const char *id = seam_http_header(req, "webhook-id");
+	if (!order || !*order) {
+		quarantine(req, b, id, "missing_order_uuid");
+		json_decref(doc);
+		return;
+	}
+	inbound_t *in = &b->items[0];
+	*in = (inbound_t){.event_id = id, .event_type = type, .body = body, .len = len,
+			  .job_flow = SEAM_FLOW_ORDERS, .order_uuid = seam_http_strdup(req, order)};
+	/* Placed (and later) orders become one export job per order, and canceled ones one
+	 * cancel job, whether the event or the poller sees them first; other events are kept for
+	 * the timeline. */
+	if (strcmp(type, "order.placed") == 0 || strcmp(type, "order.paid") == 0 ||
+	    strcmp(type, "order.validated") == 0 || strcmp(type, "order.fulfilled") == 0) {
+		in->job_kind = SEAM_JOB_ORDER_EXPORT;
+		snprintf(in->dedup, sizeof in->dedup, "export:%s:%s", store, order);
+	} else if (strcmp(type, "order.canceled") == 0) {
+		in->job_kind = SEAM_JOB_ORDER_CANCEL;
+		snprintf(in->dedup, sizeof in->dedup, "cancel:%s:%s", store, order);
+	}
+	json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "store", store, "order_uuid", order,
+			      "event_id", id, "type", type);
+	in->payload = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	b->n = 1;
+	json_decref(doc);
+	persist(req, b);
+}

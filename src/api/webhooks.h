@@ -1,0 +1,29 @@
+/*
+ * webhooks.h: webhook ingress. POST /webhooks/stripe/{store}, /webhooks/adyen/{store},
+ * /webhooks/standard/{source}, /webhooks/drupal/{store}.
+ *
+ * The order of work is the contract (DESIGN rules 1 and 4):
+ *   1. unknown store/source or no secret configured for this provider -> 404
+ *   2. signature verified on the raw bytes, before any parsing, in constant time
+ *      -> 401 with the reason (bad_signature, stale_timestamp, ...), counted by reason
+ *   3. parse; an authentic but unusable payload is quarantined with its reason and answered
+ *      2xx (the provider would only retry the same bytes)
+ *   4. the event is written to the inbox and its job enqueued in ONE commit, shared with
+ *      concurrent requests (group commit); only then 2xx
+ *   5. a repeated event id finds its inbox row: 2xx, no new work
+ * Thread-safety: handlers run concurrently on the HTTP pool; all state is in the store.
+ */
+#ifndef SEAM_API_WEBHOOKS_H
+#define SEAM_API_WEBHOOKS_H
+
+#include "http/server.h"
+
+#include "flows/flow.h" /* the flows and job kinds the ingress enqueues */
+
+/* Handlers; ud is the seam_app_t. */
+void seam_webhook_stripe(seam_http_req_t *req, void *ud);
+void seam_webhook_adyen(seam_http_req_t *req, void *ud);
+void seam_webhook_standard(seam_http_req_t *req, void *ud);
+void seam_webhook_drupal(seam_http_req_t *req, void *ud);
+
+#endif

@@ -1,0 +1,548 @@
+/*
+ * erp.c: the Business Central-like ERP connector (see erp.h for the calls, error classes and
+ * the decimal rule).
+ *
+ * The request body of a create is written by hand (wire_*), not by json_dumps, because BC
+ * wants JSON numbers for quantities and prices while the mapping gives exact decimal strings,
+ * and jansson can only write numbers it holds as doubles. Only the fields BC types as
+ * decimals are written this way; every other value goes through jansson's encoder.
+ */
+#include "connectors/erp.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define BODY_MAX (4u << 20) /* a sales order body larger than this is refused */
+#define DECIMAL_MAX 64
+
+/* The fields BC types as decimal (Edm.Decimal / Int32) that a create may carry. */
+static const char *const header_numeric[] = {"discountAmount", NULL};
+static const char *const line_numeric[] = {"sequence",       "quantity",      "unitPrice",
+					   "discountAmount", "discountPercent", "invoiceQuantity",
+					   "shipQuantity",   NULL};
+
+/* ---- a growable buffer with a cap ---- */
+
+typedef struct buf {
+	char *p;
+	size_t len, cap;
+	int bad; /* out of memory or over BODY_MAX */
+} buf_t;
+
+static void put(buf_t *b, const char *s, size_t n)
+{
+	if (b->bad)
+		return;
+	if (b->len + n + 1 > BODY_MAX) {
+		b->bad = 1;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 512;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (!np) {
+			b->bad = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(buf_t *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* ---- checks ---- */
+
+/* Company and sales order ids go into the path between parentheses: GUID characters only. */
+static int valid_key(const char *s)
+{
+	size_t n = 0;
+	if (!s)
+		return 0;
+	for (; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && s[n] != '-')
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+static int in_list(const char *const *list, const char *key)
+{
+	for (; *list; list++)
+		if (strcmp(*list, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Normalises a decimal string into out ("-?digits[.digits]", redundant leading zeros
+ * dropped, so the text is a valid JSON number). 0 on success, -1 when s is no decimal. */
+static int decimal_text(const char *s, char *out, size_t cap)
+{
+	const char *p = s, *int_start;
+	size_t o = 0, n = strlen(s);
+	if (n == 0 || n >= cap)
+		return -1;
+	if (*p == '-')
+		out[o++] = *p++;
+	int_start = p;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p)
+		return -1;
+	while (*int_start == '0' && isdigit((unsigned char)int_start[1]))
+		int_start++;
+	memcpy(out + o, int_start, strlen(int_start) + 1);
+	return 0;
+}
+
+/* ---- the wire body ---- */
+
+static int wire_jansson(buf_t *b, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s) {
+		b->bad = 1;
+		return -1;
+	}
+	puts_(b, s);
+	free(s);
+	return 0;
+}
+
+static int wire_key(buf_t *b, const char *key)
+{
+	json_t *k = json_string(key);
+	int rc = k ? wire_jansson(b, k) : -1;
+	json_decref(k);
+	put(b, ":", 1);
+	return rc;
+}
+
+static seam_err_t wire_number(buf_t *b, json_t *v, const char *where, const char *key,
+			      seam_error_t *err)
+{
+	char text[DECIMAL_MAX];
+	if (json_is_null(v)) {
+		puts_(b, "null");
+	} else if (json_is_string(v)) {
+		if (decimal_text(json_string_value(v), text, sizeof text) != 0)
+			return seam_errorf(err, SEAM_INVAL, "erp sales order: %s%s: '%.40s' is not a decimal",
+					   where, key, json_string_value(v));
+		puts_(b, text);
+	} else if (json_is_integer(v)) {
+		snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		puts_(b, text);
+	} else if (json_is_real(v) && isfinite(json_real_value(v))) {
+		double d = json_real_value(v);
+		/* The shortest text that reads back as the same double: 0.1 stays 0.1. */
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(text, sizeof text, "%.*g", prec, d);
+			if (strtod(text, NULL) == d)
+				break;
+		}
+		puts_(b, text);
+	} else {
+		return seam_errorf(err, SEAM_INVAL, "erp sales order: %s%s must be a decimal", where,
+				   key);
+	}
+	return SEAM_OK;
+}
+
+static seam_err_t wire_object(buf_t *b, json_t *obj, const char *const *numeric, int header,
+			      const char *where, seam_error_t *err)
+{
+	const char *key;
+	json_t *v;
+	int first = 1;
+	seam_err_t rc;
+	put(b, "{", 1);
+	json_object_foreach(obj, key, v) {
+		if (!first)
+			put(b, ",", 1);
+		first = 0;
+		wire_key(b, key);
+		if (in_list(numeric, key)) {
+			if ((rc = wire_number(b, v, where, key, err)) != SEAM_OK)
+				return rc;
+		} else if (header && strcmp(key, "salesOrderLines") == 0) {
+			size_t i;
+			json_t *line;
+			char at[48];
+			if (!json_is_array(v))
+				return seam_errorf(err, SEAM_INVAL,
+						   "erp sales order: salesOrderLines must be an array");
+			put(b, "[", 1);
+			json_array_foreach(v, i, line) {
+				if (!json_is_object(line))
+					return seam_errorf(err, SEAM_INVAL,
+							   "erp sales order: salesOrderLines[%zu] is not an object",
+							   i);
+				snprintf(at, sizeof at, "salesOrderLines[%zu].", i);
+				if (i)
+					put(b, ",", 1);
+				if ((rc = wire_object(b, line, line_numeric, 0, at, err)) != SEAM_OK)
+					return rc;
+			}
+			put(b, "]", 1);
+		} else {
+			wire_jansson(b, v);
+		}
+	}
+	put(b, "}", 1);
+	return SEAM_OK;
+}
+
+seam_err_t seam_erp_sales_order_body(json_t *sales_order, char **text, seam_error_t *err)
+{
+	buf_t b = {0};
+	seam_err_t rc;
+	if (!text)
+		return seam_errorf(err, SEAM_INVAL, "erp sales order: no output");
+	*text = NULL;
+	if (!json_is_object(sales_order))
+		return seam_errorf(err, SEAM_INVAL, "erp sales order: not a JSON object");
+	if ((rc = wire_object(&b, sales_order, header_numeric, 1, "", err)) != SEAM_OK) {
+		free(b.p);
+		return rc;
+	}
+	if (b.bad) {
+		free(b.p);
+		return seam_errorf(err, SEAM_NOMEM, "erp sales order: out of memory or larger than %u bytes",
+				   BODY_MAX);
+	}
+	*text = b.p;
+	return SEAM_OK;
+}
+
+/* ---- exchanges and errors ---- */
+
+/* Copies text, masking e-mail addresses (BC messages may quote a field value). */
+static void scrub(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	while (*in && o + 1 < cap) {
+		size_t wl = 0;
+		const char *at = NULL;
+		if (isspace((unsigned char)*in)) {
+			out[o++] = *in++;
+			continue;
+		}
+		while (in[wl] && !isspace((unsigned char)in[wl])) {
+			if (in[wl] == '@' && !at)
+				at = in + wl;
+			wl++;
+		}
+		if (at) {
+			char word[256], masked[64];
+			size_t s = 0, e = wl;
+			while (s < wl && strchr("\"'<>()[],;:", in[s]))
+				s++;
+			while (e > s && strchr("\"'<>()[],;:.", in[e - 1]))
+				e--;
+			snprintf(word, sizeof word, "%.*s", (int)(e - s), in + s);
+			seam_mask_email(word, masked, sizeof masked);
+			o += (size_t)snprintf(out + o, cap - o, "%.*s%s%.*s", (int)s, in, masked,
+					      (int)(wl - e), in + e);
+			if (o >= cap)
+				o = cap - 1;
+		} else {
+			size_t n = wl < cap - 1 - o ? wl : cap - 1 - o;
+			memcpy(out + o, in, n);
+			o += n;
+		}
+		in += wl;
+	}
+	if (cap)
+		out[o] = '\0';
+}
+
+static void outcome_clear(seam_erp_outcome_t *oc)
+{
+	if (oc) {
+		oc->status = 0;
+		oc->retry_after_ms = -1;
+		oc->code[0] = '\0';
+	}
+}
+
+enum {
+	NOTFOUND_IS_NOTFOUND = 0x1, /* 404 -> SEAM_NOTFOUND (a single sales order) */
+};
+
+typedef struct req {
+	const char *method;
+	const char *path;     /* may carry the OData query, already encoded */
+	const char *body;     /* JSON text or NULL */
+	const char *if_match; /* or NULL */
+	unsigned how;
+} req_t;
+
+/* One exchange. On SEAM_OK *doc is the parsed answer (owned; NULL for an empty body such as
+ * a 204). Otherwise err has the message and oc the code. */
+static seam_err_t exchange(seam_upstream_t *u, const char *cid, const req_t *r, json_t **doc,
+			   seam_erp_outcome_t *oc, seam_error_t *err)
+{
+	seam_response_t resp = {0};
+	seam_error_t cerr = {0};
+	seam_call_kv_t hdr[1];
+	size_t nh = 0;
+	json_t *d = NULL;
+	json_error_t jerr;
+	const char *code = NULL, *msg = NULL;
+	int plen = (int)strcspn(r->path, "?");
+	seam_err_t rc;
+
+	*doc = NULL;
+	if (r->if_match)
+		hdr[nh++] = (seam_call_kv_t){"If-Match", r->if_match};
+	seam_call_t call = {
+		.method = r->method,
+		.path = r->path,
+		.headers = nh ? hdr : NULL,
+		.nheaders = nh,
+		.body = r->body,
+		.body_len = r->body ? strlen(r->body) : 0,
+		.content_type = "application/json",
+		.correlation_id = cid,
+	};
+	rc = seam_upstream_call(u, &call, &resp, &cerr);
+	if (oc) {
+		oc->status = resp.status;
+		oc->retry_after_ms = resp.retry_after_ms;
+	}
+	if (resp.status && resp.body_len)
+		d = json_loadb(resp.body, resp.body_len, 0, &jerr);
+	if (rc != SEAM_OK) {
+		json_t *e = json_object_get(d, "error");
+		code = json_string_value(json_object_get(e, "code"));
+		msg = json_string_value(json_object_get(e, "message"));
+		if (oc && code)
+			snprintf(oc->code, sizeof oc->code, "%s", code);
+		if (code && strcmp(code, "Internal_EntityWithSameKeyExists") == 0)
+			rc = SEAM_CONFLICT;
+		else if ((code && strcmp(code, "Request_EntityChanged") == 0) || resp.status == 412)
+			rc = SEAM_CONFLICT;
+		else if (resp.status == 401)
+			rc = SEAM_RETRY;
+		else if (resp.status == 404 && (r->how & NOTFOUND_IS_NOTFOUND))
+			rc = SEAM_NOTFOUND;
+		if (code || msg) {
+			char clean[360];
+			scrub(msg ? msg : "", clean, sizeof clean);
+			seam_errorf(err, rc, "%s: %s %.*s: HTTP %d: %s%s%s", seam_upstream_name(u),
+				    r->method, plen > 200 ? 200 : plen, r->path, resp.status,
+				    code ? code : "error", clean[0] ? ": " : "", clean);
+		} else {
+			seam_errorf(err, rc, "%s", cerr.msg[0] ? cerr.msg : seam_strerror(rc));
+		}
+		json_decref(d);
+		goto out;
+	}
+	if (resp.body_len && !d) {
+		rc = seam_errorf(err, SEAM_UPSTREAM,
+				 "%s: %s %.*s: HTTP %d with a body that is not JSON (line %d, column %d)",
+				 seam_upstream_name(u), r->method, plen > 200 ? 200 : plen, r->path,
+				 resp.status, jerr.line, jerr.column);
+		goto out;
+	}
+	*doc = d;
+out:
+	seam_response_dispose(&resp);
+	return rc;
+}
+
+/* ---- sales orders ---- */
+
+/* Percent-encodes everything but RFC 3986 unreserved characters. */
+static void put_escaped(buf_t *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+			put(b, (const char *)&c, 1);
+		} else {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+			put(b, e, 3);
+		}
+	}
+}
+
+/* Orders sales order numbers: shorter first, then by text ("SO-99" < "SO-100"); no number
+ * sorts last. */
+static int number_before(json_t *a, json_t *b)
+{
+	const char *na = json_string_value(json_object_get(a, "number"));
+	const char *nb = json_string_value(json_object_get(b, "number"));
+	size_t la, lb;
+	if (!na)
+		return 0;
+	if (!nb)
+		return 1;
+	la = strlen(na);
+	lb = strlen(nb);
+	return la != lb ? la < lb : strcmp(na, nb) < 0;
+}
+
+seam_err_t seam_erp_find_sales_order(seam_upstream_t *u, const char *cid, const char *company,
+				     const char *external_document_number, json_t **order,
+				     size_t *nmatch, seam_erp_outcome_t *oc, seam_error_t *err)
+{
+	buf_t path = {0}, filter = {0};
+	json_t *d = NULL, *value, *o, *best = NULL;
+	size_t i;
+	seam_err_t rc;
+
+	outcome_clear(oc);
+	if (order)
+		*order = NULL;
+	if (nmatch)
+		*nmatch = 0;
+	if (!u || !order || !valid_key(company) || !external_document_number ||
+	    !*external_document_number)
+		return seam_errorf(err, SEAM_INVAL,
+				   "erp find sales order: bad company or external document number");
+	/* OData string literal: single quotes doubled. */
+	puts_(&filter, "externalDocumentNumber eq '");
+	for (const char *p = external_document_number; *p; p++) {
+		if (*p == '\'')
+			puts_(&filter, "''");
+		else
+			put(&filter, p, 1);
+	}
+	puts_(&filter, "'");
+	puts_(&path, "/companies(");
+	puts_(&path, company);
+	puts_(&path, ")/salesOrders?$filter=");
+	if (!filter.bad)
+		put_escaped(&path, filter.p);
+	puts_(&path, "&$expand=salesOrderLines");
+	if (path.bad || filter.bad) {
+		rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
+		goto out;
+	}
+	req_t r = {.method = "GET", .path = path.p};
+	if ((rc = exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
+		goto out;
+	value = json_object_get(d, "value");
+	if (!json_is_array(value)) {
+		rc = seam_errorf(err, SEAM_UPSTREAM, "%s: GET salesOrders: the answer has no value list",
+				 seam_upstream_name(u));
+		goto out;
+	}
+	json_array_foreach(value, i, o)
+		if (json_is_object(o) && (!best || number_before(o, best)))
+			best = o;
+	if (nmatch)
+		*nmatch = json_array_size(value);
+	if (best)
+		*order = json_incref(best);
+out:
+	json_decref(d);
+	free(path.p);
+	free(filter.p);
+	return rc;
+}
+
+seam_err_t seam_erp_create_sales_order(seam_upstream_t *u, const char *cid, const char *company,
+				       json_t *sales_order, json_t **created,
+				       seam_erp_outcome_t *oc, seam_error_t *err)
+{
+	char path[128], *body = NULL;
+	json_t *d = NULL;
+	seam_err_t rc;
+
+	outcome_clear(oc);
+	if (created)
+		*created = NULL;
+	if (!u || !created || !valid_key(company))
+		return seam_errorf(err, SEAM_INVAL, "erp create sales order: bad company");
+	if ((rc = seam_erp_sales_order_body(sales_order, &body, err)) != SEAM_OK)
+		return rc;
+	snprintf(path, sizeof path, "/companies(%s)/salesOrders", company);
+	req_t r = {.method = "POST", .path = path, .body = body};
+	if ((rc = exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
+		goto out;
+	if (!json_is_string(json_object_get(d, "id")) ||
+	    !json_is_string(json_object_get(d, "number"))) {
+		rc = seam_errorf(err, SEAM_UPSTREAM,
+				 "%s: POST %s: HTTP %d without the created order's id and number",
+				 seam_upstream_name(u), path, oc ? oc->status : 0);
+		goto out;
+	}
+	*created = d;
+	d = NULL;
+out:
+	json_decref(d);
+	free(body);
+	return rc;
+}
+
+seam_err_t seam_erp_cancel_sales_order(seam_upstream_t *u, const char *cid, const char *company,
+				       const char *order_id, const char *etag,
+				       seam_erp_outcome_t *oc, seam_error_t *err)
+{
+	char path[200];
+	json_t *d = NULL;
+	char *fetched = NULL;
+	seam_err_t rc;
+
+	outcome_clear(oc);
+	if (!u || !valid_key(company) || !valid_key(order_id) || (etag && !*etag))
+		return seam_errorf(err, SEAM_INVAL, "erp cancel sales order: bad company, id or etag");
+	snprintf(path, sizeof path, "/companies(%s)/salesOrders(%s)", company, order_id);
+	if (!etag) {
+		req_t r = {.method = "GET", .path = path, .how = NOTFOUND_IS_NOTFOUND};
+		rc = exchange(u, cid, &r, &d, oc, err);
+		if (rc == SEAM_NOTFOUND)
+			goto gone;
+		if (rc != SEAM_OK)
+			goto out;
+		if (!json_is_string(json_object_get(d, "@odata.etag"))) {
+			rc = seam_errorf(err, SEAM_UPSTREAM, "%s: GET %s: the order has no @odata.etag",
+					 seam_upstream_name(u), path);
+			goto out;
+		}
+		if (!(fetched = strdup(json_string_value(json_object_get(d, "@odata.etag"))))) {
+			rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
+			goto out;
+		}
+		etag = fetched;
+		json_decref(d);
+		d = NULL;
+	}
+	req_t r = {.method = "DELETE", .path = path, .if_match = etag, .how = NOTFOUND_IS_NOTFOUND};
+	rc = exchange(u, cid, &r, &d, oc, err);
+	if (rc == SEAM_NOTFOUND)
+		goto gone;
+	goto out;
+gone:
+	/* Already deleted (by an earlier attempt whose answer was lost, or by hand). */
+	seam_error_clear(err);
+	rc = SEAM_OK;
+out:
+	json_decref(d);
+	free(fetched);
+	return rc;
+}

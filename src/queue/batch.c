@@ -1,0 +1,351 @@
+/*
+ * batch.c: the group committer (see batch.h for the contract).
+ *
+ * One thread, one connection, one FIFO of submissions under one mutex. Every submission is a
+ * heap record freed here after its done callback; a synchronous caller waits on its own
+ * condition variable (no thundering herd of 64 waiters per commit), signalled by that callback.
+ *
+ * Invariant: a submission is `finished` only after the transaction that ran it has committed or
+ * has been rolled back; nothing is reported before its outcome is final.
+ */
+#include "queue/batch.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_DEFAULT_MAX 256
+#define SP_BEGIN "SAVEPOINT seam_batch"
+#define SP_ROLLBACK "ROLLBACK TO SAVEPOINT seam_batch"
+#define SP_RELEASE "RELEASE SAVEPOINT seam_batch"
+
+typedef struct sub {
+	seam_batch_fn fn;
+	void *ud;
+	seam_batch_done_fn done; /* NULL for synchronous submissions */
+	seam_err_t rc;
+	seam_error_t err;
+	struct sub *next;
+} sub_t;
+
+struct seam_batch {
+	seam_store_t *st;
+	seam_db_t *db;
+	int max;
+	seam_metrics_t *metrics;
+	seam_batch_commit_fn on_commit;
+	void *on_commit_ud;
+
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv; /* committer waits for submissions */
+	sub_t *head, *tail;
+	int stop;
+	int exited;
+	pthread_t thread;
+	int started;
+
+	seam_batch_stats_t stats; /* under mu */
+};
+
+static void fail_sub(sub_t *s, seam_err_t rc, const seam_error_t *why)
+{
+	s->rc = rc;
+	if (why && why->msg[0])
+		seam_errorf(&s->err, rc, "%s", why->msg);
+	else
+		seam_errorf(&s->err, rc, "%s", seam_strerror(rc));
+}
+
+/* Fails every submission in [from, to) that had succeeded so far: their work was in a
+ * transaction that did not commit. */
+static void fail_range(sub_t *from, sub_t *to, seam_err_t rc, const char *msg)
+{
+	for (sub_t *s = from; s && s != to; s = s->next) {
+		if (s->rc == SEAM_OK)
+			s->rc = seam_errorf(&s->err, rc, "%s", msg);
+	}
+}
+
+/* Runs the list of submissions (linked by next, NULL-terminated) in as few transactions as
+ * possible and records each one's outcome. Returns the number of transactions committed. */
+static int run_list(seam_batch_t *b, sub_t *list)
+{
+	seam_db_t *db = b->db;
+	seam_error_t e = {0};
+	sub_t *tx_first = list; /* first submission of the open transaction */
+	int commits = 0;
+	int in_tx = 0;
+
+	for (sub_t *s = list; s; s = s->next) {
+		s->rc = SEAM_OK;
+		seam_error_clear(&s->err);
+		if (!in_tx) {
+			seam_err_t rc = seam_db_begin(db, &e);
+			if (rc != SEAM_OK) {
+				seam_error_prefix(&e, "group commit: begin");
+				/* Nothing can run without a transaction: fail the rest. */
+				for (sub_t *r = s; r; r = r->next)
+					fail_sub(r, rc, &e);
+				return commits;
+			}
+			in_tx = 1;
+			tx_first = s;
+		}
+		if (seam_db_exec(db, SP_BEGIN, &e) != SEAM_OK) {
+			fail_sub(s, e.code, &e);
+			continue;
+		}
+		s->rc = s->fn(db, s->ud, &s->err);
+		if (s->rc != SEAM_OK && s->err.msg[0] == '\0')
+			seam_errorf(&s->err, s->rc, "%s", seam_strerror(s->rc));
+		seam_err_t rc;
+		if (s->rc != SEAM_OK) {
+			rc = seam_db_exec(db, SP_ROLLBACK, &e);
+			if (rc == SEAM_OK)
+				rc = seam_db_exec(db, SP_RELEASE, &e);
+		} else {
+			rc = seam_db_exec(db, SP_RELEASE, &e);
+		}
+		if (rc != SEAM_OK) {
+			/* The fn ended (or replaced) the transaction: our savepoint is gone. Whatever
+			 * the earlier submissions wrote went with it. */
+			seam_db_rollback(db);
+			in_tx = 0;
+			fail_range(tx_first, s, SEAM_STORE,
+				   "group commit: the transaction was ended by another submission; "
+				   "nothing of this one was stored");
+			s->rc = seam_errorf(&s->err, SEAM_INVAL,
+					    "group commit: submission ended the shared transaction (%s)",
+					    e.msg);
+			continue;
+		}
+	}
+	if (in_tx) {
+		seam_err_t rc = seam_db_commit(db, &e);
+		if (rc != SEAM_OK) {
+			seam_db_rollback(db);
+			seam_error_prefix(&e, "group commit");
+			fail_range(tx_first, NULL, rc, e.msg);
+		} else {
+			commits++;
+		}
+	}
+	return commits;
+}
+
+static void *committer_main(void *arg)
+{
+	seam_batch_t *b = arg;
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (!b->head && !b->stop)
+			pthread_cond_wait(&b->work_cv, &b->mu);
+		if (!b->head) {
+			b->exited = 1; /* stopping and drained: later submissions are refused */
+			break;
+		}
+		sub_t *list = b->head, *last = list;
+		int n = 1;
+		while (last->next && n < b->max) {
+			last = last->next;
+			n++;
+		}
+		b->head = last->next;
+		if (!b->head)
+			b->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&b->mu);
+
+		int commits = run_list(b, list);
+		if (commits > 0) {
+			seam_metric_observe(b->metrics, SEAM_M_QUEUE_COMMIT_BATCH, NULL, n);
+			if (b->on_commit)
+				b->on_commit(b->on_commit_ud);
+		}
+
+		/* Stats first, so a caller woken below already sees its own batch counted. */
+		unsigned long long failed = 0;
+		for (sub_t *s = list; s; s = s->next)
+			failed += s->rc != SEAM_OK;
+		pthread_mutex_lock(&b->mu);
+		b->stats.commits += (unsigned long long)commits;
+		b->stats.submissions += (unsigned long long)n;
+		b->stats.failed += failed;
+		pthread_mutex_unlock(&b->mu);
+		/* Callbacks run without the lock (they may submit again). */
+		for (sub_t *s = list, *next; s; s = next) {
+			next = s->next;
+			s->done(s->ud, s->rc, &s->err);
+			free(s);
+		}
+		pthread_mutex_lock(&b->mu);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+seam_err_t seam_batch_create(seam_store_t *st, const seam_batch_opts_t *opts, seam_batch_t **out,
+			     seam_error_t *err)
+{
+	seam_batch_t *b = NULL;
+	seam_err_t rc = SEAM_ERR;
+	*out = NULL;
+	if (!st)
+		return seam_errorf(err, SEAM_INVAL, "group commit: no store");
+	b = calloc(1, sizeof *b);
+	if (!b)
+		return seam_errorf(err, SEAM_NOMEM, "group commit: out of memory");
+	b->st = st;
+	b->max = opts && opts->max > 0 ? opts->max : BATCH_DEFAULT_MAX;
+	if (opts) {
+		b->metrics = opts->metrics;
+		b->on_commit = opts->on_commit;
+		b->on_commit_ud = opts->on_commit_ud;
+	}
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->work_cv, NULL);
+	b->db = seam_store_acquire(st);
+	if (!b->db) {
+		rc = seam_errorf(err, SEAM_STORE, "group commit: no store connection");
+		goto out;
+	}
+	if (pthread_create(&b->thread, NULL, committer_main, b) != 0) {
+		rc = seam_errorf(err, SEAM_ERR, "group commit: cannot start the committer thread");
+		goto out;
+	}
+	b->started = 1;
+	*out = b;
+	b = NULL;
+	rc = SEAM_OK;
+out:
+	seam_batch_destroy(b);
+	return rc;
+}
+
+void seam_batch_destroy(seam_batch_t *b)
+{
+	if (!b)
+		return;
+	if (b->started) {
+		pthread_mutex_lock(&b->mu);
+		b->stop = 1;
+		pthread_cond_signal(&b->work_cv);
+		pthread_mutex_unlock(&b->mu);
+		pthread_join(b->thread, NULL);
+	}
+	if (b->db)
+		seam_store_release(b->st, b->db);
+	pthread_cond_destroy(&b->work_cv);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+}
+
+static void push(seam_batch_t *b, sub_t *s)
+{
+	s->next = NULL;
+	if (b->tail)
+		b->tail->next = s;
+	else
+		b->head = s;
+	b->tail = s;
+	pthread_cond_signal(&b->work_cv);
+}
+
+/* A synchronous submission is an async one whose done callback copies the outcome to the
+ * waiting caller's stack, marks it finished and signals that caller's own condition. */
+typedef struct sync_wait {
+	seam_batch_t *b;
+	seam_batch_fn fn;
+	void *ud;
+	seam_err_t rc;
+	seam_error_t err;
+	int finished;
+	pthread_cond_t cv; /* one per waiter: a commit wakes only the callers it finished */
+} sync_wait_t;
+
+static seam_err_t sync_fn(seam_db_t *db, void *ud, seam_error_t *err)
+{
+	sync_wait_t *w = ud;
+	return w->fn(db, w->ud, err);
+}
+
+static void sync_done(void *ud, seam_err_t rc, const seam_error_t *err)
+{
+	sync_wait_t *w = ud;
+	pthread_mutex_lock(&w->b->mu);
+	w->rc = rc;
+	if (err)
+		w->err = *err;
+	w->finished = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->b->mu);
+}
+
+seam_err_t seam_batch_submit(seam_batch_t *b, seam_batch_fn fn, void *ud, seam_error_t *err)
+{
+	if (!b || !fn)
+		return seam_errorf(err, SEAM_INVAL, "group commit: no batch or fn");
+	if (seam_batch_on_committer(b))
+		return seam_errorf(err, SEAM_INVAL,
+				   "group commit: submit called from inside a submission (would deadlock)");
+	sync_wait_t w = {.b = b, .fn = fn, .ud = ud, .rc = SEAM_ERR};
+	pthread_cond_init(&w.cv, NULL);
+	seam_err_t rc = seam_batch_submit_async(b, sync_fn, sync_done, &w);
+	if (rc != SEAM_OK) {
+		pthread_cond_destroy(&w.cv);
+		return seam_errorf(err, rc, "group commit: cannot queue the submission");
+	}
+	pthread_mutex_lock(&b->mu);
+	while (!w.finished)
+		pthread_cond_wait(&w.cv, &b->mu);
+	pthread_mutex_unlock(&b->mu);
+	pthread_cond_destroy(&w.cv);
+	if (w.rc != SEAM_OK) {
+		if (err)
+			*err = w.err;
+		return w.rc;
+	}
+	return SEAM_OK;
+}
+
+seam_err_t seam_batch_submit_async(seam_batch_t *b, seam_batch_fn fn, seam_batch_done_fn done,
+				   void *ud)
+{
+	if (!b || !fn || !done)
+		return SEAM_INVAL;
+	sub_t *s = calloc(1, sizeof *s);
+	if (!s)
+		return SEAM_NOMEM;
+	s->fn = fn;
+	s->ud = ud;
+	s->done = done;
+	pthread_mutex_lock(&b->mu);
+	if (b->exited) {
+		pthread_mutex_unlock(&b->mu);
+		free(s);
+		return SEAM_INVAL;
+	}
+	push(b, s);
+	pthread_mutex_unlock(&b->mu);
+	return SEAM_OK;
+}
+
+const seam_db_t *seam_batch_db(const seam_batch_t *b)
+{
+	return b ? b->db : NULL;
+}
+
+int seam_batch_on_committer(const seam_batch_t *b)
+{
+	return b && b->started && pthread_equal(pthread_self(), b->thread);
+}
+
+void seam_batch_stats(seam_batch_t *b, seam_batch_stats_t *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->mu);
+	*out = b->stats;
+	pthread_mutex_unlock(&b->mu);
+}

@@ -1,0 +1,175 @@
+/* test_retry.c: full-jitter backoff bounds and overflow safety, Retry-After in delta-seconds and
+ * all three HTTP-date forms, caps, past dates and malformed values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "http/retry.h"
+
+/* Sun, 06 Nov 1994 08:49:37 GMT (the RFC 9110 example) */
+#define RFC_EXAMPLE_MS INT64_C(784111777000)
+
+static void test_backoff_ceiling_doubles_then_caps(void **state)
+{
+	(void)state;
+	assert_int_equal(seam_backoff_ceiling_ms(0, 100, 10000), 100);
+	assert_int_equal(seam_backoff_ceiling_ms(1, 100, 10000), 200);
+	assert_int_equal(seam_backoff_ceiling_ms(2, 100, 10000), 400);
+	assert_int_equal(seam_backoff_ceiling_ms(6, 100, 10000), 6400);
+	assert_int_equal(seam_backoff_ceiling_ms(7, 100, 10000), 10000);
+	assert_int_equal(seam_backoff_ceiling_ms(-3, 100, 10000), 100);
+	/* a cap below the base wins */
+	assert_int_equal(seam_backoff_ceiling_ms(0, 500, 200), 200);
+	/* degenerate inputs */
+	assert_int_equal(seam_backoff_ceiling_ms(3, 0, 1000), 0);
+	assert_int_equal(seam_backoff_ceiling_ms(3, 100, 0), 0);
+	assert_int_equal(seam_backoff_ceiling_ms(3, -5, 1000), 0);
+}
+
+static void test_backoff_no_overflow(void **state)
+{
+	(void)state;
+	assert_int_equal(seam_backoff_ceiling_ms(1000, 100, 3600000), 3600000);
+	assert_int_equal(seam_backoff_ceiling_ms(1 << 30, 1, INT64_MAX), INT64_MAX);
+	assert_int_equal(seam_backoff_ceiling_ms(5, INT64_MAX / 2 + 1, INT64_MAX), INT64_MAX);
+	assert_int_equal(seam_backoff_ceiling_ms(62, 3, INT64_MAX), INT64_MAX);
+	int64_t v = seam_backoff_ms(1 << 30, 1, INT64_MAX, UINT64_MAX);
+	assert_true(v >= 0);
+	v = seam_backoff_ms(100, 1000, 60000, UINT64_MAX);
+	assert_true(v >= 0 && v <= 60000);
+}
+
+static void test_backoff_full_jitter_range(void **state)
+{
+	(void)state;
+	/* rand 0 gives 0, rand == ceiling gives the ceiling: the range is [0, ceiling]. */
+	assert_int_equal(seam_backoff_ms(3, 100, 10000, 0), 0);
+	assert_int_equal(seam_backoff_ms(3, 100, 10000, 800), 800);
+	assert_int_equal(seam_backoff_ms(3, 100, 10000, 801), 0);
+	assert_int_equal(seam_backoff_ms(0, 100, 10000, 57), 57);
+	assert_int_equal(seam_backoff_ms(4, 0, 10000, 12345), 0);
+
+	/* A spread of random inputs stays within range and covers it (mean near the middle). */
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	double sum = 0;
+	int64_t lo = INT64_MAX, hi = 0;
+	for (int i = 0; i < 4000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int64_t v = seam_backoff_ms(5, 100, 2000, x);
+		assert_true(v >= 0 && v <= 2000);
+		sum += (double)v;
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	double mean = sum / 4000;
+	assert_true(mean > 900 && mean < 1100);
+	assert_true(lo < 50);
+	assert_true(hi > 1950);
+}
+
+static void test_retry_after_seconds(void **state)
+{
+	int64_t ms = -7;
+	(void)state;
+	assert_int_equal(seam_retry_after_parse("120", 0, 0, &ms), 0);
+	assert_int_equal(ms, 120000);
+	assert_int_equal(seam_retry_after_parse(" 5 ", 0, 0, &ms), 0);
+	assert_int_equal(ms, 5000);
+	assert_int_equal(seam_retry_after_parse("0", 0, 0, &ms), 0);
+	assert_int_equal(ms, 0);
+	/* capped */
+	assert_int_equal(seam_retry_after_parse("86400", 0, 600000, &ms), 0);
+	assert_int_equal(ms, 600000);
+	/* absurd values do not overflow: they hit the cap, or INT64_MAX without one */
+	assert_int_equal(seam_retry_after_parse("999999999999999999999999", 0, 600000, &ms), 0);
+	assert_int_equal(ms, 600000);
+	assert_int_equal(seam_retry_after_parse("999999999999999999999999", 0, 0, &ms), 0);
+	assert_int_equal(ms, INT64_MAX);
+}
+
+static void test_retry_after_malformed(void **state)
+{
+	int64_t ms = -7;
+	(void)state;
+	const char *bad[] = {"", "   ", "-1", "1.5", "abc", "10s", "5 6", "+3",
+			     "Sun, 06 Nov 1994 08:49:37",          /* no GMT */
+			     "Sun, 06 Nov 1994 08:49:37 UTC",
+			     "Sun, 32 Nov 1994 08:49:37 GMT",      /* day out of range */
+			     "Wed, 29 Feb 2023 00:00:00 GMT",      /* not a leap year */
+			     "Sun, 06 Foo 1994 08:49:37 GMT",
+			     "Sun, 06 Nov 1994 24:00:00 GMT",
+			     "Sun, 6 Nov 1994 08:49:37 GMT",       /* IMF-fixdate wants 2 digits */
+			     "Sun Nov  6 08:49:37 94",
+			     "Sun, 06 Nov 1994 08:49:37 GMT trailing"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		if (seam_retry_after_parse(bad[i], 0, 0, &ms) != -1)
+			fail_msg("accepted %s", bad[i]);
+	}
+	assert_int_equal(seam_retry_after_parse(NULL, 0, 0, &ms), -1);
+	assert_int_equal(ms, -7); /* untouched */
+}
+
+static void test_http_date_forms(void **state)
+{
+	int64_t ms = 0;
+	(void)state;
+	assert_int_equal(seam_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", &ms), 0);
+	assert_int_equal(ms, RFC_EXAMPLE_MS);
+	ms = 0;
+	assert_int_equal(seam_http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT", &ms), 0);
+	assert_int_equal(ms, RFC_EXAMPLE_MS);
+	ms = 0;
+	assert_int_equal(seam_http_date_parse("Sun Nov  6 08:49:37 1994", &ms), 0);
+	assert_int_equal(ms, RFC_EXAMPLE_MS);
+	assert_int_equal(seam_http_date_parse("Thu, 01 Jan 1970 00:00:00 GMT", &ms), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(seam_http_date_parse("Thu, 29 Feb 2024 12:00:00 GMT", &ms), 0);
+	assert_int_equal(ms, INT64_C(1709208000000));
+	assert_int_equal(seam_http_date_parse("Fri, 01 Jan 2100 00:00:00 GMT", &ms), 0);
+	assert_int_equal(ms, INT64_C(4102444800000));
+	/* RFC 850 two-digit years after 2000 */
+	assert_int_equal(seam_http_date_parse("Friday, 01-Jan-27 00:00:00 GMT", &ms), 0);
+	assert_int_equal(ms, INT64_C(1798761600000));
+}
+
+static void test_retry_after_date(void **state)
+{
+	int64_t ms = -1;
+	(void)state;
+	/* 30 s before the date */
+	assert_int_equal(seam_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT",
+						RFC_EXAMPLE_MS - 30000, 0, &ms), 0);
+	assert_int_equal(ms, 30000);
+	/* asctime form, 2.5 s before */
+	assert_int_equal(seam_retry_after_parse("Sun Nov  6 08:49:37 1994", RFC_EXAMPLE_MS - 2500, 0,
+						&ms), 0);
+	assert_int_equal(ms, 2500);
+	/* in the past: retry now */
+	assert_int_equal(seam_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT",
+						RFC_EXAMPLE_MS + 5000, 0, &ms), 0);
+	assert_int_equal(ms, 0);
+	/* far future: capped */
+	assert_int_equal(seam_retry_after_parse("Fri, 01 Jan 2100 00:00:00 GMT", RFC_EXAMPLE_MS,
+						3600000, &ms), 0);
+	assert_int_equal(ms, 3600000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backoff_ceiling_doubles_then_caps),
+		cmocka_unit_test(test_backoff_no_overflow),
+		cmocka_unit_test(test_backoff_full_jitter_range),
+		cmocka_unit_test(test_retry_after_seconds),
+		cmocka_unit_test(test_retry_after_malformed),
+		cmocka_unit_test(test_http_date_forms),
+		cmocka_unit_test(test_retry_after_date),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,348 @@
+/* Tests for src/http/server.c against real HTTP on 127.0.0.1: routing, 404/405, body cap,
+ * correlation ids, auth hook, problem+json, and draining on stop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "http/server.h"
+#include "tests/support/harness.h"
+
+static void h_echo(seam_http_req_t *req, void *ud)
+{
+	size_t len;
+	const char *body = seam_http_body(req, &len);
+	(void)ud;
+	seam_http_reply_json(req, 200,
+			     json_pack("{s:s, s:s?, s:s?, s:I, s:s}", "route", seam_http_route_pattern(req),
+				       "store", seam_http_param(req, "store"), "q",
+				       seam_http_query(req, "q"), "len", (json_int_t)len, "body", body));
+}
+
+static void h_json(seam_http_req_t *req, void *ud)
+{
+	json_t *doc = seam_http_body_json(req);
+	(void)ud;
+	if (!doc)
+		return;
+	seam_http_reply_json(req, 201, doc);
+}
+
+static void h_silent(seam_http_req_t *req, void *ud)
+{
+	(void)req;
+	(void)ud;
+}
+
+static void h_slow(seam_http_req_t *req, void *ud)
+{
+	(void)ud;
+	seam_sleep_ms(400);
+	seam_http_reply(req, 200, "text/plain", "slow", 4);
+}
+
+static void h_drop(seam_http_req_t *req, void *ud)
+{
+	(void)ud;
+	seam_http_drop(req);
+}
+
+static int auth(seam_http_req_t *req, const char *scope, void *ud)
+{
+	const char *a = seam_http_header(req, "Authorization");
+	(void)ud;
+	if (!a)
+		return 401;
+	if (strcmp(a, "Bearer good") == 0)
+		return strcmp(scope, "ops:read") == 0 ? 200 : 403;
+	return 401;
+}
+
+static const seam_route_t routes[] = {
+	{"POST", "/webhooks/stripe/{store}", h_echo, NULL, SEAM_ROUTE_RAW_BODY, "echo"},
+	{"GET", "/webhooks/stripe/{store}", h_echo, NULL, 0, "echo"},
+	{"POST", "/json", h_json, NULL, 0, "json"},
+	{"GET", "/silent", h_silent, NULL, 0, "no answer"},
+	{"GET", "/slow", h_slow, NULL, 0, "slow"},
+	{"GET", "/drop", h_drop, NULL, 0, "drop"},
+	{"GET", "/v1/jobs", h_echo, "ops:read", 0, "scoped"},
+	{"POST", "/v1/jobs", h_echo, "ops:admin", 0, "scoped"},
+	{"GET", "/ops/*", h_echo, NULL, 0, "wildcard"},
+};
+
+typedef struct {
+	seam_http_server_t *srv;
+	seam_metrics_t *m;
+	char base[64];
+} fx_t;
+
+static int setup(void **state)
+{
+	fx_t *fx = calloc(1, sizeof *fx);
+	seam_error_t err = {0};
+	seam_http_opts_t o = {.listen = "127.0.0.1:0", .routes = routes,
+			      .nroutes = sizeof routes / sizeof routes[0], .auth = auth,
+			      .body_limit = 4096, .threads = 2};
+	fx->m = seam_metrics_create();
+	o.metrics = fx->m;
+	if (seam_http_start(&o, &fx->srv, &err) != SEAM_OK) {
+		fprintf(stderr, "start: %s\n", err.msg);
+		return -1;
+	}
+	snprintf(fx->base, sizeof fx->base, "http://127.0.0.1:%d", seam_http_port(fx->srv));
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx_t *fx = *state;
+	seam_http_stop(fx->srv, 1000);
+	seam_metrics_destroy(fx->m);
+	free(fx);
+	return 0;
+}
+
+static void get(fx_t *fx, const char *method, const char *path, const char *const *h,
+		const char *body, th_resp_t *r)
+{
+	char url[256];
+	snprintf(url, sizeof url, "%s%s", fx->base, path);
+	th_http(method, url, h, body, body ? strlen(body) : 0, r);
+}
+
+static void assert_problem(th_resp_t *r, long status, const char *slug)
+{
+	char ct[128], type[128];
+	assert_int_equal(r->status, status);
+	assert_int_equal(th_resp_header(r, "Content-Type", ct, sizeof ct), 0);
+	assert_string_equal(ct, "application/problem+json");
+	json_t *p = json_loads(r->body, 0, NULL);
+	assert_non_null(p);
+	snprintf(type, sizeof type, "%s%s", SEAM_PROBLEM_BASE, slug);
+	assert_string_equal(json_string_value(json_object_get(p, "type")), type);
+	assert_int_equal(json_integer_value(json_object_get(p, "status")), status);
+	assert_non_null(json_string_value(json_object_get(p, "correlation_id")));
+	json_decref(p);
+}
+
+static void test_params_query_body(void **state)
+{
+	fx_t *fx = *state;
+	th_resp_t r;
+	get(fx, "POST", "/webhooks/stripe/eu?q=a%20b", NULL, "raw-bytes", &r);
+	assert_int_equal(r.status, 200);
+	json_t *o = json_loads(r.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(o, "store")), "eu");
+	assert_string_equal(json_string_value(json_object_get(o, "q")), "a b");
+	assert_string_equal(json_string_value(json_object_get(o, "body")), "raw-bytes");
+	assert_string_equal(json_string_value(json_object_get(o, "route")), "/webhooks/stripe/{store}");
+	json_decref(o);
+	th_resp_free(&r);
+	get(fx, "GET", "/ops/jobs/123", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+}
+
+static void test_404_405(void **state)
+{
+	fx_t *fx = *state;
+	th_resp_t r;
+	char allow[64];
+	get(fx, "GET", "/nope", NULL, NULL, &r);
+	assert_problem(&r, 404, "not-found");
+	th_resp_free(&r);
+	get(fx, "DELETE", "/webhooks/stripe/eu", NULL, NULL, &r);
+	assert_problem(&r, 405, "method-not-allowed");
+	assert_int_equal(th_resp_header(&r, "Allow", allow, sizeof allow), 0);
+	assert_string_equal(allow, "POST, GET");
+	th_resp_free(&r);
+}
+
+static void test_body_cap(void **state)
+{
+	fx_t *fx = *state;
+	th_resp_t r;
+	char *big = malloc(5000);
+	memset(big, 'x', 4999);
+	big[4999] = '\0';
+	get(fx, "POST", "/webhooks/stripe/eu", NULL, big, &r);
+	assert_problem(&r, 413, "payload-too-large");
+	th_resp_free(&r);
+	/* Chunked: no Content-Length up front, the cap applies while reading. */
+	get(fx, "POST", "/webhooks/stripe/eu", (const char *[]){"Transfer-Encoding: chunked", NULL},
+	    big, &r);
+	assert_problem(&r, 413, "payload-too-large");
+	th_resp_free(&r);
+	big[4096] = '\0'; /* exactly the limit is fine */
+	get(fx, "POST", "/webhooks/stripe/eu", NULL, big, &r);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+	free(big);
+	double rejected = seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"body_too_large"});
+	assert_true(rejected >= 2.0);
+}
+
+static void test_correlation_ids(void **state)
+{
+	fx_t *fx = *state;
+	th_resp_t r;
+	char cid[80], cid2[80];
+	get(fx, "GET", "/webhooks/stripe/eu",
+	    (const char *[]){"traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", NULL},
+	    NULL, &r);
+	assert_int_equal(th_resp_header(&r, "X-Correlation-ID", cid, sizeof cid), 0);
+	assert_string_equal(cid, "4bf92f3577b34da6a3ce929d0e0e4736");
+	th_resp_free(&r);
+	get(fx, "GET", "/webhooks/stripe/eu", (const char *[]){"X-Correlation-ID: order-42.retry", NULL},
+	    NULL, &r);
+	th_resp_header(&r, "X-Correlation-ID", cid, sizeof cid);
+	assert_string_equal(cid, "order-42.retry");
+	th_resp_free(&r);
+	get(fx, "GET", "/nope", NULL, NULL, &r); /* made at the edge, also on errors */
+	th_resp_header(&r, "X-Correlation-ID", cid, sizeof cid);
+	th_resp_free(&r);
+	get(fx, "GET", "/nope", NULL, NULL, &r);
+	th_resp_header(&r, "X-Correlation-ID", cid2, sizeof cid2);
+	assert_int_equal(strlen(cid), 32);
+	assert_string_not_equal(cid, cid2);
+	assert_non_null(strstr(r.body, cid2)); /* the problem body carries it too */
+	th_resp_free(&r);
+}
+
+static void test_auth_hook(void **state)
+{
+	fx_t *fx = *state;
+	th_resp_t r;
+	char www[64];
+	get(fx, "GET", "/v1/jobs", NULL, NULL, &r);
+	assert_problem(&r, 401, "unauthorized");
+	assert_int_equal(th_resp_header(&r, "WWW-Authenticate", www, sizeof www), 0);
+	th_resp_free(&r);
+	get(fx, "GET", "/v1/jobs", (const char *[]){"Authorization: Bearer bad", NULL}, NULL, &r);
+	assert_problem(&r, 401, "unauthorized");
+	th_resp_free(&r);
+	get(fx, "GET", "/v1/jobs", (const char *[]){"Authorization: Bearer good", NULL}, NULL, &r);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+	get(fx, "POST", "/v1/jobs", (const char *[]){"Authorization: Bearer good", NULL}, "{}", &r);
+	assert_problem(&r, 403, "forbidden");
+	th_resp_free(&r);
+}
+
+static void test_json_and_silent_handler(void **state)
+{
+	fx_t *fx = *state;
+	th_resp_t r;
+	get(fx, "POST", "/json", NULL, "{\"a\": 1,\n \"b\": }", &r);
+	assert_problem(&r, 400, "bad-json");
+	json_t *p = json_loads(r.body, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(p, "line")), 2);
+	json_decref(p);
+	th_resp_free(&r);
+	get(fx, "POST", "/json", NULL, "{\"a\":1}", &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(r.body, "{\"a\":1}");
+	th_resp_free(&r);
+	get(fx, "GET", "/silent", NULL, NULL, &r);
+	assert_problem(&r, 500, "internal");
+	th_resp_free(&r);
+	get(fx, "GET", "/drop", NULL, NULL, &r);
+	assert_int_not_equal(r.curl_code, 0); /* connection closed, no HTTP answer */
+	th_resp_free(&r);
+}
+
+static void test_metrics_by_route(void **state)
+{
+	fx_t *fx = *state;
+	th_resp_t r;
+	double before = seam_metric_get(fx->m, SEAM_M_HTTP_REQUESTS,
+					(const char *[]){"/webhooks/stripe/{store}", "GET", "200"});
+	get(fx, "GET", "/webhooks/stripe/us", NULL, NULL, &r);
+	th_resp_free(&r);
+	get(fx, "GET", "/webhooks/stripe/eu", NULL, NULL, &r);
+	th_resp_free(&r);
+	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REQUESTS,
+				    (const char *[]){"/webhooks/stripe/{store}", "GET", "200"}) ==
+		    before + 2);
+}
+
+struct slow_arg {
+	const char *url;
+	th_resp_t r;
+};
+
+static void *slow_call(void *arg)
+{
+	struct slow_arg *a = arg;
+	th_http("GET", a->url, NULL, NULL, 0, &a->r);
+	return NULL;
+}
+
+static void test_drain_finishes_in_flight(void **state)
+{
+	fx_t *fx = *state;
+	char url[128];
+	pthread_t t;
+	struct slow_arg a = {url, {0}};
+	snprintf(url, sizeof url, "%s/slow", fx->base);
+	pthread_create(&t, NULL, slow_call, &a);
+	seam_sleep_ms(100); /* the request is now in the handler */
+	seam_http_stop(fx->srv, 2000);
+	fx->srv = NULL;
+	pthread_join(t, NULL);
+	assert_int_equal(a.r.status, 200);
+	assert_string_equal(a.r.body, "slow");
+	th_resp_free(&a.r);
+	/* and nothing listens any more */
+	th_resp_t r;
+	get(fx, "GET", "/webhooks/stripe/eu", NULL, NULL, &r);
+	assert_int_not_equal(r.curl_code, 0);
+	th_resp_free(&r);
+}
+
+static void test_port_in_use(void **state)
+{
+	seam_http_server_t *a = NULL, *b = NULL;
+	seam_error_t err = {0};
+	char listen[32];
+	(void)state;
+	seam_http_opts_t o = {.listen = "127.0.0.1:0", .routes = routes, .nroutes = 1};
+	assert_int_equal(seam_http_start(&o, &a, &err), SEAM_OK);
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", seam_http_port(a));
+	o.listen = listen;
+	assert_int_equal(seam_http_start(&o, &b, &err), SEAM_IO);
+	assert_null(b);
+	assert_non_null(strstr(err.msg, "Address already in use"));
+	o.listen = "nonsense";
+	assert_int_equal(seam_http_start(&o, &b, &err), SEAM_CONFIG);
+	assert_non_null(strstr(err.msg, "not HOST:PORT"));
+	seam_http_stop(a, 100);
+}
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_params_query_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_404_405, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_correlation_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_and_silent_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_by_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_finishes_in_flight, setup, teardown),
+		cmocka_unit_test(test_port_in_use),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}
