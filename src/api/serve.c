@@ -109,7 +109,10 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 	seam_metric_set(app->metrics, SEAM_M_BUILD_INFO, (const char *[]){SEAM_VERSION}, 1);
 	seam_metric_set(app->metrics, SEAM_M_START_TIME, NULL, (double)app->started_ms / 1000.0);
 
-	seam_store_opts_t so = {.migrate = !args->no_migrate};
+	/* Every worker and HTTP thread may hold a connection, plus the group committer, the
+	 * dispatcher and the heartbeat. */
+	seam_store_opts_t so = {.migrate = !args->no_migrate,
+				.pool_size = (int)(app->cfg->queue.workers + app->cfg->http.threads + 4)};
 	if (seam_store_open(app->cfg->store, &so, &app->store, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: store %s: %s\n", app->cfg->store, err.msg);
 		goto fail;
