@@ -18,6 +18,8 @@
 
 struct seam_queue;
 struct seam_upstream;
+struct seam_flow_payments;
+struct seam_flow_orders;
 
 typedef struct seam_app {
 	seam_config_t *cfg;
@@ -27,6 +29,8 @@ typedef struct seam_app {
 	seam_http_server_t *http;
 	struct seam_queue *queue; /* durable jobs: workers run the flows */
 	struct seam_upstream **upstreams; /* one per cfg->upstreams entry, same order */
+	struct seam_flow_payments *payments; /* flows: registered on the queue by serve */
+	struct seam_flow_orders *orders;
 	int64_t started_ms;
 } seam_app_t;
 

@@ -18,6 +18,8 @@
 
 #include "api/api.h"
 #include "core/clock.h"
+#include "flows/orders.h"
+#include "flows/payments.h"
 #include "http/client.h"
 #include "queue/queue.h"
 
@@ -62,6 +64,11 @@ struct seam_upstream *seam_app_upstream(const seam_app_t *app, const char *name)
 	return NULL;
 }
 
+static struct seam_upstream *app_upstream(void *ud, const char *name)
+{
+	return seam_app_upstream(ud, name);
+}
+
 int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 {
 	seam_app_t *app = calloc(1, sizeof *app);
@@ -102,7 +109,10 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 	seam_metric_set(app->metrics, SEAM_M_BUILD_INFO, (const char *[]){SEAM_VERSION}, 1);
 	seam_metric_set(app->metrics, SEAM_M_START_TIME, NULL, (double)app->started_ms / 1000.0);
 
-	seam_store_opts_t so = {.migrate = !args->no_migrate};
+	/* Every worker and HTTP thread may hold a connection, plus the group committer, the
+	 * dispatcher and the heartbeat. */
+	seam_store_opts_t so = {.migrate = !args->no_migrate,
+				.pool_size = (int)(app->cfg->queue.workers + app->cfg->http.threads + 4)};
 	if (seam_store_open(app->cfg->store, &so, &app->store, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: store %s: %s\n", app->cfg->store, err.msg);
 		goto fail;
@@ -152,6 +162,8 @@ void seam_app_close(seam_app_t *app)
 	if (!app)
 		return;
 	seam_queue_destroy(app->queue);
+	seam_flow_payments_destroy(app->payments);
+	seam_flow_orders_destroy(app->orders);
 	for (size_t i = 0; app->upstreams && app->cfg && i < app->cfg->upstreams.n; i++)
 		seam_upstream_destroy(app->upstreams[i]);
 	if (app->upstreams)
@@ -193,6 +205,14 @@ int seam_app_serve(seam_app_t *app)
 		.access_log = c->log.access_log,
 	};
 	ho.nroutes = nroutes;
+	seam_flow_env_t env = {.cfg = app->cfg, .store = app->store, .log = app->log,
+			       .metrics = app->metrics, .queue = app->queue,
+			       .upstream = app_upstream, .upstream_ud = app};
+	if (seam_flow_payments_create(&env, &app->payments, &err) != SEAM_OK ||
+	    seam_flow_orders_create(&env, &app->orders, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: flows: %s\n", err.msg);
+		return 1;
+	}
 	if (seam_queue_start(app->queue, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: job workers: %s\n", err.msg);
 		return 1;

@@ -74,6 +74,23 @@ static void reject(seam_http_req_t *req, seam_app_t *app, const char *provider,
 			  "Signature rejected", json_pack("{s:s}", "reason", reason), "%s", detail);
 }
 
+/* A verifier that could not verify at all (no usable secret, no memory) is our fault, not
+ * the sender's: 500, the detail only in our log. Returns 1 when it answered. */
+static int server_side(seam_http_req_t *req, seam_app_t *app, const char *provider, seam_err_t rc,
+		       const seam_error_t *err)
+{
+	if (rc == SEAM_AUTH || rc == SEAM_OK)
+		return 0;
+	seam_metric_add(app->metrics, SEAM_M_WEBHOOKS_REJECTED,
+			(const char *[]){provider, rc == SEAM_CONFIG ? "misconfigured" : "internal"}, 1);
+	seam_logf(app->log, SEAM_LOG_ERROR, "webhooks", seam_http_cid(req),
+		  json_pack("{s:s, s:s}", "provider", provider, "error", err->msg),
+		  "cannot verify %s webhooks: check the configured secrets", provider);
+	seam_http_problem(req, 500, "misconfigured", "Internal error", NULL,
+			  "the endpoint cannot verify signatures right now");
+	return 1;
+}
+
 static void not_found(seam_http_req_t *req, seam_app_t *app, const char *provider,
 		      const char *what)
 {
@@ -326,9 +343,12 @@ void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 
 	if (!sc || !(ns = secret_values(&sc->stripe_secrets, secrets)))
 		return not_found(req, app, "stripe", store);
-	if (seam_stripe_verify(seam_http_header(req, "Stripe-Signature"), body, len, secrets, ns,
-			       seam_now_ms() / 1000, app->cfg->webhooks.tolerance_ms / 1000, &sig,
-			       &err) != SEAM_OK)
+	seam_err_t vrc = seam_stripe_verify(seam_http_header(req, "Stripe-Signature"), body, len,
+					    secrets, ns, seam_now_ms() / 1000,
+					    app->cfg->webhooks.tolerance_ms / 1000, &sig, &err);
+	if (server_side(req, app, "stripe", vrc, &err))
+		return;
+	if (vrc != SEAM_OK)
 		return reject(req, app, "stripe", &sig, err.msg);
 
 	batch_t *b = batch_new(req, app, "stripe", store, 1, REPLY_JSON);
@@ -383,7 +403,12 @@ void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 	for (size_t i = 0; i < n; i++) {
 		json_t *item = json_object_get(json_array_get(items, i), "NotificationRequestItem");
 		seam_webhook_sig_t sig;
-		if (seam_adyen_verify_item(item, keys, nk, &sig, &err) != SEAM_OK) {
+		seam_err_t vrc = seam_adyen_verify_item(item, keys, nk, &sig, &err);
+		if (server_side(req, app, "adyen", vrc, &err)) {
+			json_decref(doc);
+			return;
+		}
+		if (vrc != SEAM_OK) {
 			reject(req, app, "adyen", &sig, err.msg);
 			json_decref(doc);
 			return;
@@ -438,12 +463,14 @@ static json_t *verify_standard(seam_http_req_t *req, seam_app_t *app, const char
 	seam_error_t err = {0};
 	size_t len, ns = secret_values(sl, secrets);
 	const char *body = seam_http_body(req, &len);
-	if (seam_stdwebhooks_verify(seam_http_header(req, "webhook-id"),
-				    seam_http_header(req, "webhook-timestamp"),
-				    seam_http_header(req, "webhook-signature"), body, len, secrets, ns,
-				    seam_now_ms() / 1000, app->cfg->webhooks.tolerance_ms / 1000, &sig,
-				    &err) != SEAM_OK) {
-		reject(req, app, provider, &sig, err.msg);
+	seam_err_t vrc = seam_stdwebhooks_verify(seam_http_header(req, "webhook-id"),
+						 seam_http_header(req, "webhook-timestamp"),
+						 seam_http_header(req, "webhook-signature"), body, len,
+						 secrets, ns, seam_now_ms() / 1000,
+						 app->cfg->webhooks.tolerance_ms / 1000, &sig, &err);
+	if (vrc != SEAM_OK) {
+		if (!server_side(req, app, provider, vrc, &err))
+			reject(req, app, provider, &sig, err.msg);
 		batch_free(b);
 		return NULL;
 	}

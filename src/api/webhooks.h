@@ -18,12 +18,7 @@
 
 #include "http/server.h"
 
-/* Job kinds and flows the ingress enqueues. */
-#define SEAM_FLOW_PAYMENTS "payments"
-#define SEAM_FLOW_ORDERS "orders"
-#define SEAM_JOB_PAYMENT_APPLY "payment.apply"
-#define SEAM_JOB_ORDER_EXPORT "order.export"
-#define SEAM_JOB_ORDER_CANCEL "order.cancel"
+#include "flows/flow.h" /* the flows and job kinds the ingress enqueues */
 
 /* Handlers; ud is the seam_app_t. */
 void seam_webhook_stripe(seam_http_req_t *req, void *ud);

@@ -157,7 +157,7 @@ seam_err_t seam_adyen_verify_item(const json_t *item, const char *const *hex_key
 	free(data);
 	if (match < 0)
 		return seam__webhook_sig_reject(out, SEAM_WHSIG_BAD_SIGNATURE, SEAM_AUTH, err, SCHEME,
-						"hmacSignature matches none of %zu key(s)", usable);
+						"hmacSignature does not match");
 	if (out)
 		out->secret_index = match;
 	return SEAM_OK;

@@ -18,7 +18,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 
-#define ORDER_INCLUDE "order_items,billing_profile"
+#define ORDER_INCLUDE "order_items,order_items.purchased_entity,billing_profile"
 #define GATEWAY_MAX_PAGES 10
 #define DETAIL_MAX 3 /* Drupal errors put into one message */
 
@@ -183,6 +183,9 @@ static void error_details(json_t *doc, char *buf, size_t cap)
 		const char *code = json_string_value(json_object_get(doc, "error"));
 		const char *detail = json_string_value(json_object_get(doc, "detail"));
 		snprintf(buf, cap, "%s%s%s", code, detail ? ": " : "", detail ? detail : "");
+	} else if (json_is_string(json_object_get(doc, "message"))) {
+		/* Drupal's own JSON for 401/403 outside JSON:API: {"message": "..."} */
+		snprintf(buf, cap, "%s", json_string_value(json_object_get(doc, "message")));
 	}
 }
 
@@ -281,9 +284,10 @@ static seam_err_t exchange(seam_upstream_t *u, const char *cid, const req_t *r, 
 	if (resp.body_len == 0)
 		goto out;
 	if (!(*doc = json_loadb(resp.body, resp.body_len, 0, &jerr))) {
-		rc = seam_errorf(err, SEAM_UPSTREAM, "%s: %s %.*s: HTTP %d with a body that is not JSON (%s)",
+		rc = seam_errorf(err, SEAM_UPSTREAM,
+				 "%s: %s %.*s: HTTP %d with a body that is not JSON (line %d, column %d)",
 				 seam_upstream_name(u), r->method, path_len(r->path), r->path,
-				 resp.status, jerr.text);
+				 resp.status, jerr.line, jerr.column);
 		goto out;
 	}
 out:
@@ -684,11 +688,16 @@ seam_err_t seam_drupal_payment_transition(seam_upstream_t *u, const char *cid,
 		rc = seam_errorf(err, SEAM_NOMEM, "out of memory (or a string that is not UTF-8)");
 		goto out;
 	}
-	/* Not through exchange(): a 409 carries a body the caller needs. */
+	/* Not through exchange(): a 409 carries a body the caller needs. _format=json: Drupal
+	 * routes that declare a JSON format only match (and only answer errors in JSON) with it;
+	 * a route without that requirement ignores it. */
 	seam_call_kv_t hdr = {"Accept", "application/json"};
+	seam_call_kv_t fmt = {"_format", "json"};
 	seam_call_t call = {
 		.method = "POST",
 		.path = path,
+		.query = &fmt,
+		.nquery = 1,
 		.headers = &hdr,
 		.nheaders = 1,
 		.body = text,

@@ -74,7 +74,8 @@ seam_err_t seam_drupal_money_set(seam_drupal_money_t *m, const char *number,
 /* ---- orders ---- */
 
 /*
- * GET /jsonapi/commerce_order/{bundle}/{uuid}?include=order_items,billing_profile.
+ * GET /jsonapi/commerce_order/{bundle}/{uuid}?include=order_items,order_items.purchased_entity,
+ * billing_profile (the variations carry the SKUs the ERP mapping needs).
  * bundle NULL = "default". *doc gets the whole document (data plus included), owned.
  * 404 -> SEAM_NOTFOUND: the order may not be visible yet (replica lag, access), so the flow
  * retries it like a transient failure.
@@ -197,7 +198,8 @@ typedef struct seam_drupal_transition {
 } seam_drupal_transition_t;
 
 /*
- * POST /seam/payment/{uuid}/transition (the seam_bridge module; application/json) with
+ * POST /seam/payment/{uuid}/transition?_format=json (the seam_bridge module;
+ * application/json; _format=json because the module's route declares the JSON format) with
  * {"transition","amount","remote_state","idempotency_key"}. The bridge replays the first
  * answer for a key it has seen ("replayed": true), so retrying with the same key is safe.
  *   200 -> SEAM_OK, *payment = {"uuid","state","amount","refunded_amount","remote_id",

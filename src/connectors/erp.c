@@ -360,9 +360,10 @@ static seam_err_t exchange(seam_upstream_t *u, const char *cid, const req_t *r, 
 		goto out;
 	}
 	if (resp.body_len && !d) {
-		rc = seam_errorf(err, SEAM_UPSTREAM, "%s: %s %.*s: HTTP %d with a body that is not JSON (%s)",
+		rc = seam_errorf(err, SEAM_UPSTREAM,
+				 "%s: %s %.*s: HTTP %d with a body that is not JSON (line %d, column %d)",
 				 seam_upstream_name(u), r->method, plen > 200 ? 200 : plen, r->path,
-				 resp.status, jerr.text);
+				 resp.status, jerr.line, jerr.column);
 		goto out;
 	}
 	*doc = d;

@@ -156,8 +156,7 @@ seam_err_t seam_stdwebhooks_verify(const char *msg_id, const char *timestamp,
 	}
 	if (match < 0)
 		return seam__webhook_sig_reject(out, SEAM_WHSIG_BAD_SIGNATURE, SEAM_AUTH, err, SCHEME,
-						"no v1 signature matches (%zu checked against %zu "
-						"secret(s))", nsigs, usable);
+						"no v1 signature matches");
 	if (out)
 		out->secret_index = match;
 	if (!seam_webhook_sig_within(t, now_s, tolerance_s))

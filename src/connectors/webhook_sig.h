@@ -7,7 +7,8 @@
  * allocation except where a header says so. They check the signature before anything parses
  * the body, compare MACs in constant time, and accept a delivery when any signature it carries
  * matches any configured secret (secret rotation). Error messages never contain secrets,
- * signatures or header values.
+ * signatures, header values or how many secrets are configured, so a caller may show them to
+ * the sender; SEAM_CONFIG messages describe the deployment and belong in logs only.
  *
  * Return codes: SEAM_OK when the delivery is authentic and fresh; SEAM_AUTH for every refusal
  * of the delivery (answer 401), with the reason in seam_webhook_sig_t.reason; SEAM_CONFIG when

@@ -926,7 +926,8 @@ static const seam_cfg_field_t drupal_fields[] = {
 	 NULL, "whsec_ secrets of the storefront module's events (rotation: several).", NULL, NULL,
 	 0, 0},
 	{"payment_gateway", SEAM_CFG_STR, F(seam_config_store_drupal_t, payment_gateway), 0, NULL,
-	 "Payment gateway id for payments seam creates.", NULL, NULL, 0, 0},
+	 "Payment gateway of payments seam creates: its UUID (least privilege: the integration "
+	 "account needs no access to gateway config) or machine name (needs it).", NULL, NULL, 0, 0},
 	{"payment_gateway_mode", SEAM_CFG_ENUM, F(seam_config_store_drupal_t, payment_gateway_mode),
 	 0, "test", "Gateway mode written on payments.", NULL, "test|live", 0, 0},
 	{"payment_bundle", SEAM_CFG_STR, F(seam_config_store_drupal_t, payment_bundle), 0,
@@ -947,6 +948,8 @@ static const seam_cfg_field_t erp_fields[] = {
 	 "ERP company id.", NULL, NULL, 0, 0},
 	{"customer", SEAM_CFG_STR, F(seam_config_store_erp_t, customer), 0, NULL,
 	 "Default ERP customer number for web orders.", NULL, NULL, 0, 0},
+	{"shipping_account", SEAM_CFG_STR, F(seam_config_store_erp_t, shipping_account), 0, NULL,
+	 "ERP G/L account for shipping charges (an Account line).", NULL, NULL, 0, 0},
 	{"mapping", SEAM_CFG_STR, F(seam_config_store_erp_t, mapping), 0, "order_to_erp",
 	 "Mapping (mappings/NAME.lua) from the Drupal order to the ERP sales order.", NULL, NULL, 0,
 	 0},

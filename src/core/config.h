@@ -192,6 +192,7 @@ typedef struct seam_config_store_erp {
 	char *upstream;          /* name in upstreams; empty = no order export */
 	char *company;           /* ERP company id */
 	char *customer;          /* default customer number */
+	char *shipping_account;  /* G/L account for shipping charges */
 	char *mapping;           /* mapping name in mappings/ */
 } seam_config_store_erp_t;
 

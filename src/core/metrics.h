@@ -46,6 +46,19 @@ typedef enum seam_metric_kind_e {
 	  "provider,outcome", 0)                                                                   \
 	X(WEBHOOKS_REJECTED, COUNTER, "seam_webhooks_rejected_total",                            \
 	  "Webhooks refused before storing, by provider and reason.", "provider,reason", 0)          \
+	X(PAYMENT_EVENTS, COUNTER, "seam_payment_events_total",                                  \
+	  "Payment events worked, by provider and outcome (plan, none, record_only, ignored).",      \
+	  "provider,outcome", 0)                                                                   \
+	X(PAYMENT_APPLY_LATENCY, HISTOGRAM, "seam_payment_apply_latency_seconds",                \
+	  "From the event's acknowledgement to its effect in Drupal, by provider.", "provider",      \
+	  SEAM_BUCKETS_JOB)                                                                        \
+	X(ORDER_EXPORTS, COUNTER, "seam_order_exports_total",                                    \
+	  "Orders in the ERP, by store and how (created, adopted: found by its external number).",   \
+	  "store,how", 0)                                                                          \
+	X(ORDER_EXPORT_BACKLOG, GAUGE, "seam_order_export_backlog",                              \
+	  "Placed orders seam has seen that are not in the ERP yet, by store.", "store", 0)          \
+	X(ORDER_EXPORT_OLDEST, GAUGE, "seam_order_export_oldest_age_seconds",                    \
+	  "Age of the oldest placed order not yet exported, by store.", "store", 0)                  \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \

@@ -136,10 +136,28 @@ static int sb_pcall(lua_State *L)
 	return finish_pcall(L, lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0), 0);
 }
 
+/* xpcall's message handler runs at the point of the error, before unwinding. When the error
+ * came from the count hook, Lua has hooks switched off at that point (they come back when the
+ * error reaches a pcall), so a mapping's handler would run unbounded: `xpcall(f, function()
+ * while true do end end)`. Once a limit is hit the handler is skipped. Upvalue 1: the
+ * mapping's handler. */
+static int xpcall_handler(lua_State *L)
+{
+	if (rt_of(L)->limit_hit != LIMIT_NONE)
+		return 1;
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
 static int sb_xpcall(lua_State *L)
 {
 	int n = lua_gettop(L);
 	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, xpcall_handler, 1);
+	lua_replace(L, 2);
 	lua_pushboolean(L, 1);
 	lua_pushvalue(L, 1);
 	lua_rotate(L, 3, 2); /* f, msgh, true, f, args... */

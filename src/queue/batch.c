@@ -1,9 +1,9 @@
 /*
  * batch.c: the group committer (see batch.h for the contract).
  *
- * One thread, one connection, one FIFO of submissions under one mutex. Synchronous submissions
- * live on their caller's stack and are woken by a broadcast on `done_cv` once their batch is
- * decided; async ones are heap-allocated and freed here after their done callback.
+ * One thread, one connection, one FIFO of submissions under one mutex. Every submission is a
+ * heap record freed here after its done callback; a synchronous caller waits on its own
+ * condition variable (no thundering herd of 64 waiters per commit), signalled by that callback.
  *
  * Invariant: a submission is `finished` only after the transaction that ran it has committed or
  * has been rolled back; nothing is reported before its outcome is final.
@@ -38,7 +38,6 @@ struct seam_batch {
 
 	pthread_mutex_t mu;
 	pthread_cond_t work_cv; /* committer waits for submissions */
-	pthread_cond_t done_cv; /* synchronous callers wait for their outcome */
 	sub_t *head, *tail;
 	int stop;
 	int exited;
@@ -47,6 +46,19 @@ struct seam_batch {
 
 	seam_batch_stats_t stats; /* under mu */
 };
+
+/* Savepoint commands through the connection's statement cache (seam_db_exec would parse the
+ * SQL again for every submission). */
+static seam_err_t sp(seam_db_t *db, const char *sql, seam_error_t *err)
+{
+	seam_stmt_t *s;
+	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
+	if (rc != SEAM_OK)
+		return rc;
+	rc = seam_stmt_step(s, err);
+	seam_stmt_reset(s);
+	return rc == SEAM_DONE ? SEAM_OK : rc;
+}
 
 static void fail_sub(sub_t *s, seam_err_t rc, const seam_error_t *why)
 {
@@ -92,7 +104,7 @@ static int run_list(seam_batch_t *b, sub_t *list)
 			in_tx = 1;
 			tx_first = s;
 		}
-		if (seam_db_exec(db, SP_BEGIN, &e) != SEAM_OK) {
+		if (sp(db, SP_BEGIN, &e) != SEAM_OK) {
 			fail_sub(s, e.code, &e);
 			continue;
 		}
@@ -101,11 +113,11 @@ static int run_list(seam_batch_t *b, sub_t *list)
 			seam_errorf(&s->err, s->rc, "%s", seam_strerror(s->rc));
 		seam_err_t rc;
 		if (s->rc != SEAM_OK) {
-			rc = seam_db_exec(db, SP_ROLLBACK, &e);
+			rc = sp(db, SP_ROLLBACK, &e);
 			if (rc == SEAM_OK)
-				rc = seam_db_exec(db, SP_RELEASE, &e);
+				rc = sp(db, SP_RELEASE, &e);
 		} else {
-			rc = seam_db_exec(db, SP_RELEASE, &e);
+			rc = sp(db, SP_RELEASE, &e);
 		}
 		if (rc != SEAM_OK) {
 			/* The fn ended (or replaced) the transaction: our savepoint is gone. Whatever
@@ -164,21 +176,22 @@ static void *committer_main(void *arg)
 				b->on_commit(b->on_commit_ud);
 		}
 
-		/* Async callbacks run without the lock (they may submit again). */
+		/* Stats first, so a caller woken below already sees its own batch counted. */
 		unsigned long long failed = 0;
-		for (sub_t *s = list, *next; s; s = next) {
-			next = s->next;
-			if (s->rc != SEAM_OK)
-				failed++;
-			s->done(s->ud, s->rc, &s->err);
-			free(s);
-		}
+		for (sub_t *s = list; s; s = s->next)
+			failed += s->rc != SEAM_OK;
 		pthread_mutex_lock(&b->mu);
 		b->stats.commits += (unsigned long long)commits;
 		b->stats.submissions += (unsigned long long)n;
 		b->stats.failed += failed;
-		/* Synchronous callers were marked finished by their done callbacks. */
-		pthread_cond_broadcast(&b->done_cv);
+		pthread_mutex_unlock(&b->mu);
+		/* Callbacks run without the lock (they may submit again). */
+		for (sub_t *s = list, *next; s; s = next) {
+			next = s->next;
+			s->done(s->ud, s->rc, &s->err);
+			free(s);
+		}
+		pthread_mutex_lock(&b->mu);
 	}
 	pthread_mutex_unlock(&b->mu);
 	return NULL;
@@ -204,7 +217,6 @@ seam_err_t seam_batch_create(seam_store_t *st, const seam_batch_opts_t *opts, se
 	}
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->work_cv, NULL);
-	pthread_cond_init(&b->done_cv, NULL);
 	b->db = seam_store_acquire(st);
 	if (!b->db) {
 		rc = seam_errorf(err, SEAM_STORE, "group commit: no store connection");
@@ -236,7 +248,6 @@ void seam_batch_destroy(seam_batch_t *b)
 	}
 	if (b->db)
 		seam_store_release(b->st, b->db);
-	pthread_cond_destroy(&b->done_cv);
 	pthread_cond_destroy(&b->work_cv);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
@@ -254,7 +265,7 @@ static void push(seam_batch_t *b, sub_t *s)
 }
 
 /* A synchronous submission is an async one whose done callback copies the outcome to the
- * waiting caller's stack and marks it finished; the broadcast after the batch wakes it. */
+ * waiting caller's stack, marks it finished and signals that caller's own condition. */
 typedef struct sync_wait {
 	seam_batch_t *b;
 	seam_batch_fn fn;
@@ -262,6 +273,7 @@ typedef struct sync_wait {
 	seam_err_t rc;
 	seam_error_t err;
 	int finished;
+	pthread_cond_t cv; /* one per waiter: a commit wakes only the callers it finished */
 } sync_wait_t;
 
 static seam_err_t sync_fn(seam_db_t *db, void *ud, seam_error_t *err)
@@ -278,6 +290,7 @@ static void sync_done(void *ud, seam_err_t rc, const seam_error_t *err)
 	if (err)
 		w->err = *err;
 	w->finished = 1;
+	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->b->mu);
 }
 
@@ -289,13 +302,17 @@ seam_err_t seam_batch_submit(seam_batch_t *b, seam_batch_fn fn, void *ud, seam_e
 		return seam_errorf(err, SEAM_INVAL,
 				   "group commit: submit called from inside a submission (would deadlock)");
 	sync_wait_t w = {.b = b, .fn = fn, .ud = ud, .rc = SEAM_ERR};
+	pthread_cond_init(&w.cv, NULL);
 	seam_err_t rc = seam_batch_submit_async(b, sync_fn, sync_done, &w);
-	if (rc != SEAM_OK)
+	if (rc != SEAM_OK) {
+		pthread_cond_destroy(&w.cv);
 		return seam_errorf(err, rc, "group commit: cannot queue the submission");
+	}
 	pthread_mutex_lock(&b->mu);
 	while (!w.finished)
-		pthread_cond_wait(&b->done_cv, &b->mu);
+		pthread_cond_wait(&w.cv, &b->mu);
 	pthread_mutex_unlock(&b->mu);
+	pthread_cond_destroy(&w.cv);
 	if (w.rc != SEAM_OK) {
 		if (err)
 			*err = w.err;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "http/retry.h"
 #include "queue/batch.h"
 
 #define DEF_WORKERS 4
@@ -42,7 +43,9 @@
 #define DEF_RETAIN_MS (7LL * 24 * 3600 * 1000)
 #define PURGE_EVERY_MS (10LL * 60 * 1000)
 #define PURGE_FIRST_MS (60LL * 1000)
-#define PURGE_CHUNK 1000
+#define PURGE_CHUNK 500
+#define PURGE_ROUNDS 20
+#define PURGE_AGAIN_MS 1000
 #define REAP_CHUNK 256
 #define SCHED_CHUNK 64
 #define MAX_FLOWS 256
@@ -91,7 +94,10 @@ struct seam_queue {
 	seam_log_t *log;
 	seam_metrics_t *metrics;
 
-	int workers, capacity;
+	int workers;
+	int prefetch;           /* fixed prefetch, or -1 for adaptive */
+	double handler_ewma_us; /* mean handler run time (under mu) */
+	double lease_ewma_us;   /* mean lease round trip: submit to commit (dispatcher only) */
 	int64_t lease_ms, heartbeat_ms, job_timeout_ms, poll_ms;
 	int64_t backoff_base_ms, backoff_cap_ms, defer_ms, retain_ms;
 	int max_attempts;
@@ -126,13 +132,13 @@ static int64_t mono_ms(void)
 	return seam_mono_ns() / 1000000;
 }
 
-static double rand01(seam_queue_t *q)
+/* splitmix64 over an atomic counter: cheap, thread-safe jitter (not for secrets). */
+static uint64_t rand64(seam_queue_t *q)
 {
 	uint64_t z = __atomic_add_fetch(&q->rng, 0x9E3779B97F4A7C15ULL, __ATOMIC_RELAXED);
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	z ^= z >> 31;
-	return (double)(z >> 11) / 9007199254740992.0; /* 2^53 */
+	return z ^ (z >> 31);
 }
 
 static char *dup_col(seam_stmt_t *s, int col)
@@ -201,28 +207,11 @@ seam_err_t seam_job_fail(seam_job_result_t *res, seam_err_t code, int64_t retry_
 	return code;
 }
 
-int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, double r,
+int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t rnd,
 			      int64_t retry_after_ms)
 {
-	if (base_ms < 0)
-		base_ms = 0;
-	if (cap_ms < 0)
-		cap_ms = 0;
-	if (attempt < 1)
-		attempt = 1;
-	if (r < 0)
-		r = 0;
-	if (r >= 1)
-		r = 0.999999999;
-	/* base * 2^(attempt-1), saturating at cap without overflowing. */
-	int64_t ceiling = base_ms;
-	for (int i = 1; i < attempt && ceiling < cap_ms; i++)
-		ceiling = ceiling > INT64_MAX / 2 ? INT64_MAX : ceiling * 2;
-	if (ceiling > cap_ms)
-		ceiling = cap_ms;
-	int64_t d = (int64_t)(r * (double)(ceiling + 1));
-	if (d > ceiling)
-		d = ceiling;
+	/* seam_backoff_ms counts retries from 0: the delay after attempt 1 uses base. */
+	int64_t d = seam_backoff_ms(attempt > 1 ? attempt - 1 : 0, base_ms, cap_ms, rnd);
 	return d > retry_after_ms ? d : retry_after_ms;
 }
 
@@ -930,31 +919,57 @@ static seam_err_t flow_limit_fn(seam_db_t *db, void *ud, seam_error_t *err)
 /* --- purge ------------------------------------------------------------------------------------ */
 
 typedef struct purge_req {
-	int64_t before;
+	int64_t before; /* wall ms: jobs created before this */
 	int64_t deleted;
 } purge_req_t;
 
+/*
+ * Deletes up to PURGE_CHUNK finished (succeeded or canceled) jobs created before p->before, with
+ * their attempts. Ids are UUIDv7, so "created before T" is "id below the smallest UUIDv7 of T":
+ * a range scan of the primary key, no extra index. Dead letters are never purged.
+ */
 static seam_err_t purge_fn(seam_db_t *db, void *ud, seam_error_t *err)
 {
 	purge_req_t *p = ud;
-	static const char *const sql[] = {
-		"DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE state IN "
-		"('succeeded', 'canceled') AND finished_at < $1 ORDER BY finished_at, id LIMIT $2)",
-		"DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN "
-		"('succeeded', 'canceled') AND finished_at < $1 ORDER BY finished_at, id LIMIT $2)",
-	};
-	for (size_t i = 0; i < 2; i++) {
-		seam_stmt_t *s;
-		seam_err_t rc = seam_db_prepare(db, sql[i], &s, err);
-		if (rc != SEAM_OK)
-			return rc;
-		seam_stmt_bind_int64(s, 1, p->before);
-		seam_stmt_bind_int64(s, 2, PURGE_CHUNK);
-		rc = run_stmt(s, i == 1 ? &p->deleted : NULL, err);
-		if (rc != SEAM_OK)
-			return rc;
+	char cutoff[SEAM_UUID_STR_LEN];
+	char (*ids)[SEAM_UUID_STR_LEN] = NULL;
+	int n = 0;
+	seam_stmt_t *s;
+	uint64_t ms = p->before > 0 ? (uint64_t)p->before : 0;
+	snprintf(cutoff, sizeof cutoff, "%08llx-%04llx-7000-8000-000000000000",
+		 (unsigned long long)((ms >> 16) & 0xFFFFFFFFULL), (unsigned long long)(ms & 0xFFFF));
+	p->deleted = 0;
+	seam_err_t rc = seam_db_prepare(db,
+		"SELECT id FROM jobs WHERE id < $1 AND state IN ('succeeded', 'canceled') "
+		"ORDER BY id LIMIT $2", &s, err);
+	if (rc != SEAM_OK)
+		return rc;
+	ids = calloc(PURGE_CHUNK, sizeof *ids);
+	if (!ids) {
+		seam_stmt_reset(s);
+		return seam_errorf(err, SEAM_NOMEM, "purge: out of memory");
 	}
-	return SEAM_OK;
+	seam_stmt_bind_text(s, 1, cutoff);
+	seam_stmt_bind_int64(s, 2, PURGE_CHUNK);
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW && n < PURGE_CHUNK)
+		snprintf(ids[n++], SEAM_UUID_STR_LEN, "%s", seam_stmt_column_text(s, 0));
+	seam_stmt_reset(s);
+	rc = rc == SEAM_ROW || rc == SEAM_DONE ? SEAM_OK : rc;
+	static const char *const sql[] = {"DELETE FROM job_attempts WHERE job_id = $1",
+					  "DELETE FROM jobs WHERE id = $1"};
+	for (int i = 0; rc == SEAM_OK && i < n; i++) {
+		for (int k = 0; rc == SEAM_OK && k < 2; k++) {
+			rc = seam_db_prepare(db, sql[k], &s, err);
+			if (rc != SEAM_OK)
+				break;
+			seam_stmt_bind_text(s, 1, ids[i]);
+			rc = run_stmt(s, NULL, err);
+		}
+	}
+	free(ids);
+	if (rc == SEAM_OK)
+		p->deleted = n;
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -975,6 +990,29 @@ static void timed_wait(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t wait_ms)
 	pthread_cond_timedwait(cv, mu, &ts);
 }
 
+/*
+ * How many jobs this process may hold leased (running or waiting for a worker). Workers must
+ * not idle while a lease round trip (one commit) is in flight, so by Little's law the jobs
+ * waiting should cover workers * (lease round trip / handler time). Slow handlers (network
+ * calls) thus get prefetch = workers, fast ones up to 16 * workers, which is what lets no-op
+ * jobs run at many per commit. A fixed opts->prefetch overrides this. Called with q->mu held.
+ */
+static int capacity(const seam_queue_t *q)
+{
+	if (q->prefetch >= 0)
+		return q->workers + q->prefetch;
+	double per = q->handler_ewma_us > 1 ? q->handler_ewma_us : 1;
+	double want = q->workers * (q->lease_ewma_us / per);
+	int lo = q->workers, hi = 16 * q->workers;
+	int p = want < lo ? lo : want > hi ? hi : (int)want;
+	return q->workers + p;
+}
+
+static void ewma(double *avg, double sample)
+{
+	*avg = *avg > 0 ? 0.8 * *avg + 0.2 * sample : sample;
+}
+
 /* Called with q->mu held; returns with it held. */
 static void do_lease(seam_queue_t *q, int want, int maintenance, int64_t *next_due_mono)
 {
@@ -982,7 +1020,9 @@ static void do_lease(seam_queue_t *q, int want, int maintenance, int64_t *next_d
 	seam_error_t e = {0};
 	q->wake = 0; /* anything enqueued from here on sets it again */
 	pthread_mutex_unlock(&q->mu);
+	int64_t t0 = seam_mono_ns();
 	seam_err_t rc = seam_batch_submit(q->batch, lease_fn, &r, &e);
+	double rt_us = (double)(seam_mono_ns() - t0) / 1000.0;
 	if (rc == SEAM_OK) {
 		for (int i = 0; i < r.nreaped_flows; i++) {
 			const char *labels[] = {r.reaped_flows[i], "lease_expired"};
@@ -998,6 +1038,8 @@ static void do_lease(seam_queue_t *q, int want, int maintenance, int64_t *next_d
 			  "leasing failed; retrying at the next poll");
 	}
 	pthread_mutex_lock(&q->mu);
+	if (rc == SEAM_OK && r.want > 0)
+		ewma(&q->lease_ewma_us, rt_us);
 	/* Reverse to oldest-first (lease_one prepends). */
 	lease_t *list = NULL;
 	while (r.got) {
@@ -1066,18 +1108,50 @@ static void do_heartbeat(seam_queue_t *q)
 	free(r.refs);
 }
 
-static void do_purge(seam_queue_t *q)
+seam_err_t seam_queue_purge(seam_queue_t *q, int64_t created_before_ms, int64_t *deleted,
+			    seam_error_t *err)
+{
+	purge_req_t p = {.before = created_before_ms};
+	int64_t total = 0;
+	seam_err_t rc;
+	if (deleted)
+		*deleted = 0;
+	if (!q)
+		return seam_errorf(err, SEAM_INVAL, "purge: no queue");
+	do {
+		rc = seam_batch_submit(q->batch, purge_fn, &p, err);
+		total += rc == SEAM_OK ? p.deleted : 0;
+	} while (rc == SEAM_OK && p.deleted == PURGE_CHUNK);
+	if (deleted)
+		*deleted = total;
+	return rc;
+}
+
+/* Purges in chunks (each its own group-commit transaction, so other work interleaves) until
+ * a chunk comes back short or PURGE_ROUNDS chunks ran. Returns 1 when more may be left. */
+static int do_purge(seam_queue_t *q)
 {
 	purge_req_t p = {.before = seam_now_ms() - q->retain_ms};
 	seam_error_t e = {0};
+	int64_t total = 0;
+	int more = 0;
 	pthread_mutex_unlock(&q->mu);
-	if (seam_batch_submit(q->batch, purge_fn, &p, &e) != SEAM_OK)
-		seam_logf(q->log, SEAM_LOG_WARN, "queue", NULL, json_pack("{s:s}", "error", e.msg),
-			  "purge of finished jobs failed");
-	else if (p.deleted)
+	for (int round = 0; round < PURGE_ROUNDS; round++) {
+		if (seam_batch_submit(q->batch, purge_fn, &p, &e) != SEAM_OK) {
+			seam_logf(q->log, SEAM_LOG_WARN, "queue", NULL, json_pack("{s:s}", "error", e.msg),
+				  "purge of finished jobs failed");
+			break;
+		}
+		total += p.deleted;
+		more = p.deleted == PURGE_CHUNK;
+		if (!more || __atomic_load_n(&q->stop, __ATOMIC_RELAXED))
+			break;
+	}
+	if (total)
 		seam_logf(q->log, SEAM_LOG_INFO, "queue", NULL, json_pack("{s:I}", "jobs",
-			  (json_int_t)p.deleted), "purged %lld finished job(s)", (long long)p.deleted);
+			  (json_int_t)total), "purged %lld finished job(s)", (long long)total);
 	pthread_mutex_lock(&q->mu);
+	return more;
 }
 
 static void *dispatcher_main(void *arg)
@@ -1097,7 +1171,7 @@ static void *dispatcher_main(void *arg)
 			next_hb = mono_ms() + q->heartbeat_ms;
 			continue;
 		}
-		int want = q->capacity - q->nready - q->nrunning;
+		int want = capacity(q) - q->nready - q->nrunning;
 		int poll_due = now >= next_poll;
 		int due = next_due && now >= next_due;
 		if (poll_due || (want > 0 && (q->wake || due))) {
@@ -1107,8 +1181,8 @@ static void *dispatcher_main(void *arg)
 			continue;
 		}
 		if (q->retain_ms > 0 && now >= next_purge) {
-			do_purge(q);
-			next_purge = mono_ms() + PURGE_EVERY_MS;
+			int more = do_purge(q);
+			next_purge = mono_ms() + (more ? PURGE_AGAIN_MS : PURGE_EVERY_MS);
 			continue;
 		}
 		int64_t until = next_poll < next_hb ? next_poll : next_hb;
@@ -1178,7 +1252,7 @@ static void run_job(seam_queue_t *q, lease_t *l)
 		l->state = "queued";
 		l->outcome = "retry";
 		l->run_at = now + seam_queue_backoff_ms(q->backoff_base_ms, q->backoff_cap_ms,
-							 l->attempt, rand01(q),
+							 l->attempt, rand64(q),
 							 res.retry_after_ms > 0 ? res.retry_after_ms : 0);
 	}
 	if (seam_batch_submit_async(q->batch, complete_fn, complete_done, l) != SEAM_OK) {
@@ -1210,9 +1284,12 @@ static void *worker_main(void *arg)
 		l->started_ms = mono_ms();
 		pthread_mutex_unlock(&q->mu);
 
+		int64_t t0 = seam_mono_ns();
 		run_job(q, l); /* l may be freed from here on */
+		double us = (double)(seam_mono_ns() - t0) / 1000.0;
 
 		pthread_mutex_lock(&q->mu);
+		ewma(&q->handler_ewma_us, us);
 		q->nrunning--;
 		pthread_cond_signal(&q->disp_cv);
 	}
@@ -1254,7 +1331,7 @@ seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, se
 	q->log = o.log;
 	q->metrics = o.metrics;
 	q->workers = o.workers > 0 ? o.workers : DEF_WORKERS;
-	q->capacity = q->workers + (o.prefetch < 0 ? 0 : o.prefetch > 0 ? o.prefetch : q->workers);
+	q->prefetch = o.prefetch < 0 ? 0 : o.prefetch > 0 ? o.prefetch : -1;
 	q->lease_ms = or_default(o.lease_ms, DEF_LEASE_MS);
 	q->heartbeat_ms = or_default(o.heartbeat_ms, q->lease_ms / 3 > 0 ? q->lease_ms / 3 : 1);
 	q->job_timeout_ms = or_default(o.job_timeout_ms, DEF_JOB_TIMEOUT_MS);

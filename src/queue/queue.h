@@ -38,10 +38,12 @@
  *
  * Leasing goes through the group committer (batch.h) with enqueues and completions, so one
  * COMMIT serves all of them. One lease transaction takes up to as many jobs as there are free
- * worker slots (plus prefetch), fairly across flows: each flow that is not paused and under its
- * bulkhead gets its share, oldest run_at first. Jobs leased but not yet started keep their lease
- * (and heartbeat); they are handed back on stop. The SQL is in one place (lease_fn in queue.c)
- * so the PostgreSQL engine can use FOR UPDATE SKIP LOCKED there.
+ * worker slots plus a prefetch, fairly across flows: each flow that is not paused and under its
+ * bulkhead gets its share, oldest run_at first. The prefetch adapts: workers must not idle while
+ * a lease commits, so it covers workers * (lease round trip / handler time), between workers
+ * (slow handlers) and 16 * workers (fast ones). Jobs leased but not yet started keep their lease
+ * (and heartbeat) and count against their flow's bulkhead; they are handed back on stop. The SQL
+ * is in one place (lease_fn in queue.c) so PostgreSQL can use FOR UPDATE SKIP LOCKED there.
  *
  * Waking. Workers never poll the store themselves. A dispatcher thread leases when woken
  * (enqueue in this process, a job completing, a worker freeing up) and otherwise every poll
@@ -77,8 +79,9 @@
  * DEDUPLICATION
  *
  * A job spec may carry a dedup_key, unique per flow: enqueueing it again returns the existing
- * job (existed = 1) whatever its state, for as long as the job row exists (succeeded jobs are
- * purged after retain_ms, default 7 days: keep that longer than any sender's redelivery window).
+ * job (existed = 1) whatever its state, for as long as the job row exists (succeeded and
+ * canceled jobs are purged retain_ms after they were created, default 7 days: keep that longer
+ * than any sender's redelivery window; dead letters stay until an operator acts).
  *
  * TRANSACTIONS AND GROUP COMMIT
  *
@@ -119,7 +122,8 @@ typedef struct seam_queue seam_queue_t;
 
 typedef struct seam_queue_opts {
 	int workers;             /* handler threads; 0 = 4 */
-	int prefetch;            /* jobs leased ahead of free workers; 0 = workers, -1 = none */
+	int prefetch;            /* jobs leased ahead of free workers; 0 = adaptive (workers ..
+				  * 16 * workers, from handler time vs lease round trip), -1 = none */
 	int64_t lease_ms;        /* lease length; 0 = 30000 */
 	int64_t heartbeat_ms;    /* lease renewal period; 0 = lease_ms / 3 */
 	int64_t job_timeout_ms;  /* stop renewing a running handler's lease after; 0 = 300000 */
@@ -129,7 +133,8 @@ typedef struct seam_queue_opts {
 	int64_t defer_ms;        /* requeue delay for OPEN_CIRCUIT/PAUSED without retry_after; 0 = 5000 */
 	int max_attempts;        /* default for specs that give 0; 0 = 10 */
 	int batch_max;           /* submissions per group commit; 0 = 256 */
-	int64_t retain_ms;       /* purge succeeded/canceled jobs older than this; 0 = 7 days, <0 never */
+	int64_t retain_ms;       /* purge succeeded/canceled jobs created longer ago; 0 = 7 days,
+				  * <0 never (dead letters are never purged) */
 	const char *instance;    /* lease owner prefix; NULL = "<hostname>:<pid>" (copied) */
 	seam_log_t *log;         /* borrowed, may be NULL */
 	seam_metrics_t *metrics; /* borrowed, may be NULL */
@@ -238,9 +243,16 @@ seam_store_t *seam_queue_store(const seam_queue_t *q);
 seam_err_t seam_queue_tick_schedules(seam_queue_t *q, seam_db_t *db, int64_t now_ms, int *fired,
 				     seam_error_t *err);
 
-/* The retry delay before attempt+1 after failed attempt `attempt` (1-based): full jitter in
- * [0, min(cap, base * 2^(attempt-1))] using r in [0, 1), then at least retry_after_ms. */
-int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, double r,
+/* Deletes succeeded and canceled jobs created before created_before_ms, with their attempts,
+ * in chunks of a few hundred per transaction; *deleted (may be NULL) gets how many. The
+ * dispatcher does this every 10 minutes for retain_ms; exposed for tests and operators. */
+seam_err_t seam_queue_purge(seam_queue_t *q, int64_t created_before_ms, int64_t *deleted,
+			    seam_error_t *err);
+
+/* The retry delay after failed attempt `attempt` (1-based): full jitter in
+ * [0, min(cap, base * 2^(attempt-1))] drawn with rnd (seam_backoff_ms in src/http/retry.h),
+ * and never less than retry_after_ms (the upstream's Retry-After). */
+int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t rnd,
 			      int64_t retry_after_ms);
 
 /* Metrics collector (registered by create when opts->metrics is set): depth by flow and state,

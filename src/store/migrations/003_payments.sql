@@ -55,11 +55,13 @@ CREATE TABLE payment_events (
 	provider       TEXT NOT NULL,
 	event_id       TEXT NOT NULL,
 	remote_id      TEXT NOT NULL,
-	type           TEXT NOT NULL,
-	amount         TEXT,
+	type           TEXT NOT NULL,   -- canonical: authorized, captured, refunded, ...
+	amount_minor   BIGINT NOT NULL, -- -1 when the event carries no amount
 	currency       TEXT,
+	cumulative     INTEGER NOT NULL,
+	captured_total BIGINT NOT NULL, -- refunds: the provider's captured total, -1 unknown
 	occurred_at    BIGINT,
-	outcome        TEXT,            -- applied | implied | recorded | pending
+	outcome        TEXT NOT NULL,   -- plan | none | record_only (seam_payment_action_e names)
 	detail         TEXT,
 	created_at     BIGINT NOT NULL,
 	PRIMARY KEY (provider, event_id)

@@ -303,7 +303,7 @@ static void test_get_order(void **state)
 	assert_int_equal(oc.status, 200);
 	assert_string_equal(seen(m, 0)->method, "GET");
 	assert_string_equal(seen(m, 0)->path, "/jsonapi/commerce_order/default/" ORDER_UUID);
-	assert_string_equal(seen(m, 0)->query, "include=order_items,billing_profile");
+	assert_string_equal(seen(m, 0)->query, "include=order_items,order_items.purchased_entity,billing_profile");
 	assert_string_equal(seen(m, 0)->accept, VND);
 	assert_null(seen(m, 0)->body);
 	assert_tracing(seen(m, 0));
@@ -804,6 +804,7 @@ static void test_transition(void **state)
 			 SEAM_OK);
 	assert_string_equal(seen(m, 0)->method, "POST");
 	assert_string_equal(seen(m, 0)->path, "/seam/payment/" PAY_UUID "/transition");
+	assert_string_equal(seen(m, 0)->query, "_format=json");
 	assert_string_equal(seen(m, 0)->ctype, "application/json");
 	assert_string_equal(seen(m, 0)->accept, "application/json");
 	assert_string_equal(seen(m, 0)->idem, "pay:pi_123:refund:1");
@@ -858,9 +859,11 @@ static void test_transition_errors(void **state)
 			 SEAM_PERMANENT);
 	assert_non_null(strstr(err.msg, "HTTP 422: invalid_request: amount exceeds the balance"));
 
-	push_ex(m, 403, "{\"error\":\"forbidden\"}", "application/json", 0, NULL, NULL);
+	push_ex(m, 403, "{\"message\":\"The 'seam bridge transition payments' permission is required.\"}",
+		"application/json", 0, NULL, NULL);
 	assert_int_equal(seam_drupal_payment_transition(m->u, CID, PAY_UUID, &t, &pay, cur, &oc, &err),
 			 SEAM_PERMANENT);
+	assert_non_null(strstr(err.msg, "HTTP 403: The 'seam bridge transition payments' permission"));
 
 	push_ex(m, 503, NULL, NULL, 0, "Retry-After", "2");
 	assert_int_equal(seam_drupal_payment_transition(m->u, CID, PAY_UUID, &t, &pay, cur, &oc, &err),

@@ -397,6 +397,12 @@ static seam_payment_t deliver(const seam_payment_event_t *events, const int *ord
 			if (existed && st->kind == SEAM_PAYMENT_STEP_TRANSITION)
 				assert_true(seam_payment_is_forward(before, p.state));
 			assert_true(p.refunded >= refunded);
+			/* Every refund step refunds something new: no refund is done twice. */
+			if (st->kind == SEAM_PAYMENT_STEP_REFUND_MORE ||
+			    (st->kind == SEAM_PAYMENT_STEP_TRANSITION &&
+			     (st->transition == SEAM_PAYMENT_TR_REFUND ||
+			      st->transition == SEAM_PAYMENT_TR_PARTIALLY_REFUND)))
+				assert_true(p.refunded > refunded);
 			captures += st->transition == SEAM_PAYMENT_TR_CAPTURE ||
 				    st->transition == SEAM_PAYMENT_TR_AUTHORIZE_CAPTURE;
 			create_steps += st->kind == SEAM_PAYMENT_STEP_CREATE;
@@ -482,6 +488,15 @@ static void test_out_of_order_converges(void **state)
 		E(SEAM_PAYMENT_EV_REFUNDED, "R2:REFUND:true", 2998, false, -1),
 	};
 	converge(adyen, 3998, "adyen");
+	/* Stripe, partial capture of 80 out of an authorization of 100: the refunds' captured
+	 * total settles the amount whatever arrives first. */
+	seam_payment_event_t partial[4] = {
+		E(SEAM_PAYMENT_EV_AUTHORIZED, "pa", 10000, false, -1),
+		E(SEAM_PAYMENT_EV_CAPTURED, "pc", 8000, true, -1),
+		E(SEAM_PAYMENT_EV_REFUNDED, "pr1", 3000, true, 8000),
+		E(SEAM_PAYMENT_EV_REFUNDED, "pr2", 8000, true, 8000),
+	};
+	converge(partial, 8000, "stripe partial capture");
 }
 
 static void test_out_of_order_cases(void **state)

@@ -143,28 +143,31 @@ static int64_t wait_state(seam_store_t *st, const char *id, const char *state, i
 static void test_backoff_schedule(void **state)
 {
 	(void)state;
-	const double top = 0.99999999;
-	/* The ceiling doubles from base and stops at the cap; full jitter reaches it. */
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 1, top, 0), 1000);
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 2, top, 0), 2000);
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 3, top, 0), 4000);
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 6, top, 0), 32000);
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 7, top, 0), 60000);
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 5000, top, 0), 60000); /* no overflow */
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 3, 0.0, 0), 0);        /* full jitter */
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 3, 0.5, 0), 2000);
+	/* rnd is reduced modulo ceiling + 1: rnd == ceiling hits the top of the range, one more
+	 * wraps to 0, so these pin the ceiling exactly. It doubles from base, stops at the cap. */
+	static const int64_t ceil_of[] = {0, 1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000};
+	for (int a = 1; a <= 8; a++) {
+		assert_int_equal(seam_queue_backoff_ms(1000, 60000, a, (uint64_t)ceil_of[a], 0), ceil_of[a]);
+		assert_int_equal(seam_queue_backoff_ms(1000, 60000, a, (uint64_t)ceil_of[a] + 1, 0), 0);
+	}
+	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 5000, 60000, 0), 60000); /* no overflow */
+	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 3, 0, 0), 0);            /* full jitter */
 	/* Retry-After is a floor: max(backoff, retry_after). */
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 1, 0.0, 5000), 5000);
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 3, top, 500), 4000);
-	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 1, 0.2, 120000), 120000);
-	/* Uniform in [0, ceiling]: the mean of many draws sits near the middle. */
+	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 1, 0, 5000), 5000);
+	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 3, 4000, 500), 4000);
+	assert_int_equal(seam_queue_backoff_ms(1000, 60000, 1, 999, 120000), 120000);
+	/* Uniform in [0, ceiling]: the mean of many random draws sits near the middle. */
 	double sum = 0;
-	for (int i = 0; i < 1000; i++) {
-		int64_t d = seam_queue_backoff_ms(1000, 60000, 3, (double)i / 1000.0, 0);
+	uint64_t x = 88172645463325252ULL;
+	for (int i = 0; i < 4000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int64_t d = seam_queue_backoff_ms(1000, 60000, 3, x, 0);
 		assert_true(d >= 0 && d <= 4000);
 		sum += (double)d;
 	}
-	assert_true(sum / 1000 > 1900 && sum / 1000 < 2100);
+	assert_true(sum / 4000 > 1900 && sum / 4000 < 2100);
 }
 
 /* --- enqueue ------------------------------------------------------------------------------ */
@@ -808,6 +811,45 @@ static void test_stop_hands_back_unstarted(void **state)
 	qt_close(&env);
 }
 
+/* --- purge ------------------------------------------------------------------------------ */
+
+static void test_purge_finished_only(void **state)
+{
+	qt_env_t env;
+	char id[37];
+	seam_error_t e = {0};
+	int64_t n = -1;
+	(void)state;
+	qt_open(&env);
+	seam_queue_t *q = mkq(env.st, &(seam_queue_opts_t){.retain_ms = -1});
+	/* 1203 succeeded (more than two chunks), 1 canceled, 1 dead, 1 queued; attempts on each. */
+	seam_db_t *db = seam_store_acquire(env.st);
+	assert_int_equal(seam_db_begin(db, &e), SEAM_OK);
+	for (int i = 0; i < 1206; i++) {
+		assert_int_equal(seam_queue_enqueue(NULL, db, &(seam_job_spec_t){.kind = "k"}, id, NULL, &e), SEAM_OK);
+		char sql[256];
+		const char *st = i == 1203 ? "canceled" : i == 1204 ? "dead" : i == 1205 ? "queued" : "succeeded";
+		snprintf(sql, sizeof sql, "UPDATE jobs SET state = '%s' WHERE id = '%s'", st, id);
+		assert_int_equal(seam_db_exec(db, sql, &e), SEAM_OK);
+		snprintf(sql, sizeof sql, "INSERT INTO job_attempts (id, job_id, attempt, started_at, outcome) "
+			 "VALUES ('a%d', '%s', 1, 0, 'x')", i, id);
+		assert_int_equal(seam_db_exec(db, sql, &e), SEAM_OK);
+	}
+	assert_int_equal(seam_db_commit(db, &e), SEAM_OK);
+	seam_store_release(env.st, db);
+	/* Nothing was created an hour ago: nothing goes. */
+	assert_int_equal(seam_queue_purge(q, seam_now_ms() - 3600000, &n, &e), SEAM_OK);
+	assert_int_equal(n, 0);
+	/* Everything was created before a second from now: finished jobs go, with their attempts. */
+	assert_int_equal(seam_queue_purge(q, seam_now_ms() + 1000, &n, &e), SEAM_OK);
+	assert_int_equal(n, 1204);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs", NULL), 2);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state IN ('dead', 'queued')", NULL), 2);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts", NULL), 2);
+	seam_queue_destroy(q);
+	qt_close(&env);
+}
+
 /* --- metrics ------------------------------------------------------------------------------ */
 
 static void test_metrics(void **state)
@@ -871,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_no_handler_ends_dead),
 		cmocka_unit_test(test_cancel_running_drops_result),
 		cmocka_unit_test(test_stop_hands_back_unstarted),
+		cmocka_unit_test(test_purge_finished_only),
 		cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

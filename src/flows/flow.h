@@ -1,0 +1,41 @@
+/*
+ * flow.h: what every flow gets from the process: config, store, logs, metrics, the job queue
+ * and the upstream clients by name. Filled by the app (api/serve.c); flows never reach up into
+ * the api layer. Everything is borrowed and outlives the flows.
+ */
+#ifndef SEAM_FLOWS_FLOW_H
+#define SEAM_FLOWS_FLOW_H
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "http/client.h"
+#include "queue/queue.h"
+#include "store/store.h"
+
+/* Flows (bulkheads and kill switches) and the job kinds that run in them. */
+#define SEAM_FLOW_PAYMENTS "payments"
+#define SEAM_FLOW_ORDERS "orders"
+#define SEAM_JOB_PAYMENT_APPLY "payment.apply"
+#define SEAM_JOB_ORDER_EXPORT "order.export"
+#define SEAM_JOB_ORDER_CANCEL "order.cancel"
+#define SEAM_JOB_ORDER_POLL "order.poll"
+
+typedef struct seam_flow_env {
+	const seam_config_t *cfg;
+	seam_store_t *store;
+	seam_log_t *log;
+	seam_metrics_t *metrics;
+	seam_queue_t *queue;
+	/* The client of a configured upstream, or NULL when none has that name. */
+	seam_upstream_t *(*upstream)(void *ud, const char *name);
+	void *upstream_ud;
+} seam_flow_env_t;
+
+/* Maps an upstream call's outcome onto a job outcome: retryable classes stay retryable (with
+ * Retry-After), an open breaker or a full bulkhead defers without burning an attempt,
+ * permanent stays permanent. msg goes to the job's attempt log. */
+seam_err_t seam_flow_job_error(seam_err_t rc, int64_t retry_after_ms, const char *what,
+			       const seam_error_t *err, void *res /* seam_job_result_t * */);
+
+#endif

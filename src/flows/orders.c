@@ -1,0 +1,606 @@
+/*
+ * orders.c: the order-export flow (see orders.h).
+ */
+#include "flows/orders.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connectors/drupal.h"
+#include "connectors/erp.h"
+#include "core/clock.h"
+#include "domain/money.h"
+#include "flows/timeline.h"
+#include "map/map.h"
+
+struct seam_flow_orders {
+	seam_flow_env_t env;
+	pthread_key_t rt_key; /* this worker thread's Lua runtime */
+};
+
+/* ---------- per-thread mapping runtime ---------- */
+
+static void rt_free(void *p)
+{
+	seam_map_runtime_destroy(p);
+}
+
+static seam_map_runtime_t *runtime(seam_flow_orders_t *fo, seam_error_t *err)
+{
+	seam_map_runtime_t *rt = pthread_getspecific(fo->rt_key);
+	if (rt)
+		return rt;
+	seam_map_opts_t mo = {.dir = fo->env.cfg->mappings};
+	rt = seam_map_runtime_create(&mo, err);
+	if (rt)
+		pthread_setspecific(fo->rt_key, rt);
+	return rt;
+}
+
+/* ---------- validation ---------- */
+
+static int dec_of(json_t *v, seam_money_dec_t *d)
+{
+	if (json_is_string(v))
+		return seam_money_dec_parse(json_string_value(v), (size_t)-1, d, NULL) == SEAM_OK ? 0 : -1;
+	if (json_is_integer(v)) {
+		*d = (seam_money_dec_t){.units = json_integer_value(v), .scale = 0};
+		return 0;
+	}
+	return -1;
+}
+
+seam_err_t seam_flow_orders_validate(json_t *so, const char *drupal_total, const char *currency,
+				     json_t **problems)
+{
+	json_t *p = json_array(), *lines = json_object_get(so, "salesOrderLines"), *line;
+	seam_money_dec_t sum = {0, 0}, v;
+	size_t i;
+	const char *edn = json_string_value(json_object_get(so, "externalDocumentNumber"));
+	const char *cur = json_string_value(json_object_get(so, "currencyCode"));
+
+	if (!json_is_object(so)) {
+		json_array_append_new(p, json_string("the mapping did not return an object"));
+		goto out;
+	}
+	if (!edn || !*edn)
+		json_array_append_new(p, json_string("externalDocumentNumber: required"));
+	if (currency && cur && *cur && strcmp(cur, currency) != 0)
+		json_array_append_new(p, json_sprintf("currencyCode: %s, but the order is in %s", cur, currency));
+	if (!json_is_array(lines) || json_array_size(lines) == 0) {
+		json_array_append_new(p, json_string("salesOrderLines: at least one line is required"));
+		goto out;
+	}
+	json_array_foreach(lines, i, line) {
+		seam_money_dec_t q, up, amt, disc = {0, 0};
+		const char *type = json_string_value(json_object_get(line, "lineType"));
+		if (!type || !*type)
+			json_array_append_new(p, json_sprintf("salesOrderLines[%zu].lineType: required", i));
+		if (dec_of(json_object_get(line, "quantity"), &q) != 0 || q.units <= 0) {
+			json_array_append_new(p, json_sprintf("salesOrderLines[%zu].quantity: a positive decimal is required", i));
+			continue;
+		}
+		if (dec_of(json_object_get(line, "unitPrice"), &up) != 0) {
+			json_array_append_new(p, json_sprintf("salesOrderLines[%zu].unitPrice: a decimal string is required", i));
+			continue;
+		}
+		json_t *d = json_object_get(line, "discountAmount");
+		if (d && !json_is_null(d) && dec_of(d, &disc) != 0) {
+			json_array_append_new(p, json_sprintf("salesOrderLines[%zu].discountAmount: not a decimal", i));
+			continue;
+		}
+		if (seam_money_dec_mul(q, up, &amt, NULL) != SEAM_OK ||
+		    seam_money_dec_sub(amt, disc, &amt, NULL) != SEAM_OK ||
+		    seam_money_dec_add(sum, amt, &sum, NULL) != SEAM_OK)
+			json_array_append_new(p, json_sprintf("salesOrderLines[%zu]: amount out of range", i));
+	}
+	json_t *hd = json_object_get(so, "discountAmount");
+	if (hd && !json_is_null(hd)) {
+		if (dec_of(hd, &v) != 0)
+			json_array_append_new(p, json_string("discountAmount: not a decimal"));
+		else
+			seam_money_dec_sub(sum, v, &sum, NULL);
+	}
+	if (drupal_total && json_array_size(p) == 0) {
+		seam_money_dec_t t;
+		char a[SEAM_MONEY_BUF];
+		if (seam_money_dec_parse(drupal_total, (size_t)-1, &t, NULL) == SEAM_OK &&
+		    seam_money_dec_cmp(sum, t) != 0)
+			json_array_append_new(p, json_sprintf("totals: the lines add up to %s, the Drupal "
+							       "order total is %s",
+							       seam_money_dec_format(sum, a), drupal_total));
+	}
+out:
+	*problems = p;
+	return json_array_size(p) ? SEAM_PERMANENT : SEAM_OK;
+}
+
+/* Adds the non-included tax adjustments of the order and its items. */
+static void add_tax(json_t *res, seam_money_dec_t *tax)
+{
+	json_t *adjs = seam_drupal_attr(res, "adjustments"), *a;
+	size_t i;
+	json_array_foreach(adjs, i, a) {
+		seam_money_dec_t v;
+		const char *type = json_string_value(json_object_get(a, "type"));
+		json_t *amount = json_object_get(a, "amount");
+		if (!type || strcmp(type, "tax") != 0 || json_is_true(json_object_get(a, "included")))
+			continue;
+		if (dec_of(json_object_get(amount, "number"), &v) == 0)
+			seam_money_dec_add(*tax, v, tax, NULL);
+	}
+}
+
+/* Drupal's total_price minus the tax adjustments it adds on top (the ERP adds its own). */
+static void net_of_tax(json_t *doc, const char *total, char out[SEAM_MONEY_BUF])
+{
+	json_t *order = seam_drupal_data(doc);
+	seam_money_dec_t tax = {0, 0}, t;
+	add_tax(order, &tax);
+	for (size_t i = 0; i < seam_drupal_rel_count(order, "order_items"); i++) {
+		json_t *rid = seam_drupal_rel(order, "order_items", i);
+		json_t *item = seam_drupal_included(doc, json_string_value(json_object_get(rid, "type")),
+						    json_string_value(json_object_get(rid, "id")));
+		if (item)
+			add_tax(item, &tax);
+	}
+	if (seam_money_dec_parse(total, (size_t)-1, &t, NULL) != SEAM_OK ||
+	    seam_money_dec_sub(t, tax, &t, NULL) != SEAM_OK) {
+		snprintf(out, SEAM_MONEY_BUF, "%s", total);
+		return;
+	}
+	seam_money_dec_format(t, out);
+}
+
+/* ---------- store rows ---------- */
+
+static void upsert_order(seam_flow_orders_t *fo, const char *store, const char *uuid,
+			 const char *number, const char *state, int64_t placed_s, const char *total,
+			 const char *currency, const char *cid)
+{
+	char now[24], placed[24];
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	snprintf(placed, sizeof placed, "%lld", (long long)placed_s * 1000);
+	seam_db_t *db = seam_store_acquire(fo->env.store);
+	seam_db_run(db,
+		    "INSERT INTO orders (store, order_uuid, order_number, order_state, placed_at, "
+		    "export_state, total, currency, correlation_id, first_seen_at, updated_at) VALUES "
+		    "($1,$2,$3,$4,$5,'seen',$6,$7,$8,$9,$9) ON CONFLICT (store, order_uuid) DO UPDATE SET "
+		    "order_number = excluded.order_number, order_state = excluded.order_state, "
+		    "placed_at = excluded.placed_at, total = excluded.total, currency = "
+		    "excluded.currency, updated_at = excluded.updated_at",
+		    (const char *[]){store, uuid, number, state, placed_s ? placed : NULL, total,
+				     currency, cid, now},
+		    9, NULL, NULL);
+	seam_store_release(fo->env.store, db);
+}
+
+static void set_export(seam_flow_orders_t *fo, const char *store, const char *uuid,
+		       const char *state, const char *erp_number, const char *erp_id)
+{
+	char now[24];
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	seam_db_t *db = seam_store_acquire(fo->env.store);
+	seam_db_run(db,
+		    "UPDATE orders SET export_state = $3, erp_number = COALESCE($4, erp_number), "
+		    "erp_id = COALESCE($5, erp_id), exported_at = COALESCE(exported_at, $6), "
+		    "updated_at = $6 WHERE store = $1 AND order_uuid = $2",
+		    (const char *[]){store, uuid, state, erp_number, erp_id, now}, 6, NULL, NULL);
+	seam_store_release(fo->env.store, db);
+}
+
+static int export_state(seam_flow_orders_t *fo, const char *store, const char *uuid, char *state,
+			char *erp_number, char *erp_id)
+{
+	seam_db_t *db = seam_store_acquire(fo->env.store);
+	seam_stmt_t *s;
+	int found = 0;
+	if (seam_db_prepare(db,
+			    "SELECT export_state, erp_number, erp_id FROM orders WHERE store = $1 AND "
+			    "order_uuid = $2",
+			    &s, NULL) == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, store);
+		seam_stmt_bind_text(s, 2, uuid);
+		if (seam_stmt_step(s, NULL) == SEAM_ROW) {
+			found = 1;
+			snprintf(state, 32, "%s", seam_stmt_column_text(s, 0));
+			snprintf(erp_number, 64, "%s", seam_stmt_column_text(s, 1) ? seam_stmt_column_text(s, 1) : "");
+			snprintf(erp_id, 64, "%s", seam_stmt_column_text(s, 2) ? seam_stmt_column_text(s, 2) : "");
+		}
+	}
+	seam_store_release(fo->env.store, db);
+	return found;
+}
+
+static void tl(seam_flow_orders_t *fo, const char *uuid, const char *cid, const char *system,
+	       const char *event, json_t *detail)
+{
+	seam_timeline_log(fo->env.store, "order", uuid, cid, system, event, detail, NULL);
+}
+
+/* ---------- order.export ---------- */
+
+typedef struct ctx {
+	seam_flow_orders_t *fo;
+	const seam_job_t *job;
+	seam_job_result_t *res;
+	const char *store, *uuid, *cid;
+	const seam_config_store_t *sc;
+	seam_upstream_t *drupal, *erp;
+} ctx_t;
+
+static seam_err_t resolve_store(ctx_t *c, json_t *payload)
+{
+	seam_flow_orders_t *fo = c->fo;
+	c->store = json_string_value(json_object_get(payload, "store"));
+	c->uuid = json_string_value(json_object_get(payload, "order_uuid"));
+	c->cid = c->job->correlation_id;
+	if (!c->store || !c->uuid)
+		return seam_job_fail(c->res, SEAM_PERMANENT, 0, "job payload lacks store/order_uuid");
+	c->sc = seam_cfg_map_get(&fo->env.cfg->stores, c->store);
+	if (!c->sc)
+		return seam_job_fail(c->res, SEAM_PERMANENT, 0, "store %s is not configured", c->store);
+	c->drupal = c->sc->drupal.upstream ? fo->env.upstream(fo->env.upstream_ud, c->sc->drupal.upstream) : NULL;
+	c->erp = c->sc->erp.upstream ? fo->env.upstream(fo->env.upstream_ud, c->sc->erp.upstream) : NULL;
+	if (!c->drupal || !c->erp)
+		return seam_job_fail(c->res, SEAM_PERMANENT, 0,
+				     "store %s needs drupal.upstream and erp.upstream for order export",
+				     c->store);
+	return SEAM_OK;
+}
+
+static seam_err_t write_back(ctx_t *c, const char *erp_number)
+{
+	seam_drupal_outcome_t oc = {0};
+	seam_error_t err = {0};
+	json_t *attrs = json_pack("{s:s}", "seam_erp_number", erp_number);
+	seam_err_t rc = seam_drupal_set_order_fields(c->drupal, c->cid, NULL, c->uuid, attrs, NULL,
+						     &oc, &err);
+	json_decref(attrs);
+	if (rc != SEAM_OK) {
+		tl(c->fo, c->uuid, c->cid, "drupal", "writeback.failed",
+		   json_pack("{s:s, s:i}", "error", err.msg, "attempt", c->job->attempt));
+		return seam_flow_job_error(rc, oc.retry_after_ms, "write-back to Drupal", &err, c->res);
+	}
+	set_export(c->fo, c->store, c->uuid, "written_back", erp_number, NULL);
+	tl(c->fo, c->uuid, c->cid, "drupal", "writeback.done", json_pack("{s:s}", "erp_number", erp_number));
+	return SEAM_OK;
+}
+
+static seam_err_t export_order(const seam_job_t *job, seam_job_result_t *res, void *ud)
+{
+	seam_flow_orders_t *fo = ud;
+	ctx_t c = {.fo = fo, .job = job, .res = res};
+	json_t *payload = json_loads(job->payload, 0, NULL), *doc = NULL, *mapped = NULL,
+	       *problems = NULL, *found = NULL, *created = NULL, *mctx = NULL;
+	seam_drupal_outcome_t doc_oc = {0};
+	seam_erp_outcome_t eoc = {0};
+	seam_error_t err = {0};
+	char state[32] = "", erp_number[64] = "", erp_id[64] = "";
+	seam_err_t rc = resolve_store(&c, payload);
+	if (rc != SEAM_OK)
+		goto out;
+
+	/* A re-run after the order is fully done changes nothing. */
+	if (export_state(fo, c.store, c.uuid, state, erp_number, erp_id) &&
+	    strcmp(state, "written_back") == 0) {
+		rc = SEAM_OK;
+		goto out;
+	}
+	if (*erp_number && strcmp(state, "exported") == 0) {
+		rc = write_back(&c, erp_number); /* crashed between export and write-back */
+		goto out;
+	}
+
+	rc = seam_drupal_get_order(c.drupal, c.cid, NULL, c.uuid, &doc, &doc_oc, &err);
+	if (rc == SEAM_NOTFOUND) {
+		rc = seam_job_fail(res, SEAM_RETRY, doc_oc.retry_after_ms,
+				   "order %s is not visible in Drupal yet", c.uuid);
+		goto out;
+	}
+	if (rc != SEAM_OK) {
+		rc = seam_flow_job_error(rc, doc_oc.retry_after_ms, "fetch order from Drupal", &err, res);
+		goto out;
+	}
+	json_t *order = seam_drupal_data(doc);
+	const char *ostate = seam_drupal_attr_str(order, "state");
+	const char *number = seam_drupal_attr_str(order, "order_number");
+	seam_drupal_money_t total = {0};
+	int64_t placed = 0;
+	seam_drupal_attr_money(order, "total_price", &total, NULL);
+	seam_drupal_attr_time(order, "placed", &placed);
+	upsert_order(fo, c.store, c.uuid, number, ostate, placed, total.number[0] ? total.number : NULL,
+		     total.currency_code[0] ? total.currency_code : NULL, c.cid);
+	if (!ostate || strcmp(ostate, "draft") == 0) {
+		rc = seam_job_fail(res, SEAM_RETRY, 0, "order %s is still a draft (not placed)", c.uuid);
+		goto out;
+	}
+	if (strcmp(ostate, "canceled") == 0 && !*erp_number) {
+		tl(fo, c.uuid, c.cid, "seam", "export.skipped", json_pack("{s:s}", "reason", "canceled before export"));
+		rc = SEAM_OK;
+		goto out;
+	}
+
+	/* Map and validate. */
+	seam_map_runtime_t *rt = runtime(fo, &err);
+	if (!rt) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "mappings: %s", err.msg);
+		goto out;
+	}
+	mctx = json_pack("{s:s, s:s?, s:s?, s:{s:s?}}", "store", c.store, "company", c.sc->erp.company,
+			 "customer_number", c.sc->erp.customer, "accounts", "shipping",
+			 c.sc->erp.shipping_account);
+	rc = seam_map_run(rt, c.sc->erp.mapping, doc, mctx, &mapped, &err);
+	if (rc != SEAM_OK) {
+		tl(fo, c.uuid, c.cid, "seam", "export.mapping_failed", json_pack("{s:s}", "error", err.msg));
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "mapping %s: %s", c.sc->erp.mapping, err.msg);
+		goto out;
+	}
+	/* The ERP computes tax itself: the mapped lines must add up to the total without it. */
+	char net[SEAM_MONEY_BUF] = "";
+	if (total.number[0])
+		net_of_tax(doc, total.number, net);
+	if (seam_flow_orders_validate(mapped, net[0] ? net : NULL,
+				      total.currency_code[0] ? total.currency_code : NULL,
+				      &problems) != SEAM_OK) {
+		char *p = json_dumps(problems, JSON_COMPACT);
+		tl(fo, c.uuid, c.cid, "seam", "export.invalid", json_pack("{s:O}", "problems", problems));
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "mapped sales order is invalid: %s", p);
+		free(p);
+		goto out;
+	}
+	const char *edn = json_string_value(json_object_get(mapped, "externalDocumentNumber"));
+
+	/* Look up before create: the ERP takes no idempotency key. */
+	size_t nmatch = 0;
+	rc = seam_erp_find_sales_order(c.erp, c.cid, c.sc->erp.company, edn, &found, &nmatch, &eoc, &err);
+	if (rc != SEAM_OK) {
+		tl(fo, c.uuid, c.cid, "erp", "export.lookup_failed",
+		   json_pack("{s:s, s:i}", "error", err.msg, "attempt", job->attempt));
+		rc = seam_flow_job_error(rc, eoc.retry_after_ms, "ERP lookup", &err, res);
+		goto out;
+	}
+	const char *how = "export.adopted";
+	json_t *so = found;
+	if (!found) {
+		rc = seam_erp_create_sales_order(c.erp, c.cid, c.sc->erp.company, mapped, &created, &eoc, &err);
+		if (rc == SEAM_CONFLICT) {
+			/* It exists after all (created by an earlier attempt): adopt it. */
+			rc = seam_erp_find_sales_order(c.erp, c.cid, c.sc->erp.company, edn, &found,
+						       &nmatch, &eoc, &err);
+			so = found;
+			if (rc == SEAM_OK && !found)
+				rc = seam_errorf(&err, SEAM_RETRY, "ERP reported a duplicate it does not list yet");
+		} else {
+			so = created;
+			how = "export.created";
+		}
+		if (rc != SEAM_OK) {
+			tl(fo, c.uuid, c.cid, "erp", "export.failed",
+			   json_pack("{s:s, s:i, s:i}", "error", err.msg, "status", eoc.status, "attempt",
+				     job->attempt));
+			rc = seam_flow_job_error(rc, eoc.retry_after_ms, "ERP create", &err, res);
+			goto out;
+		}
+	}
+	if (nmatch > 1)
+		seam_logf(fo->env.log, SEAM_LOG_ERROR, "orders", c.cid,
+			  json_pack("{s:s, s:s, s:I}", "order_uuid", c.uuid, "external_document_number",
+				    edn, "matches", (json_int_t)nmatch),
+			  "the ERP holds several sales orders for one storefront order");
+	const char *num = json_string_value(json_object_get(so, "number"));
+	const char *id = json_string_value(json_object_get(so, "id"));
+	if (!num) {
+		rc = seam_job_fail(res, SEAM_RETRY, 0, "ERP sales order has no number yet");
+		goto out;
+	}
+	set_export(fo, c.store, c.uuid, "exported", num, id);
+	tl(fo, c.uuid, c.cid, "erp", how, json_pack("{s:s, s:s?, s:i}", "erp_number", num, "erp_id", id,
+						    "attempt", job->attempt));
+	seam_metric_add(fo->env.metrics, SEAM_M_ORDER_EXPORTS, (const char *[]){c.store, how + 7}, 1);
+	rc = write_back(&c, num);
+out:
+	json_decref(found);
+	json_decref(created);
+	json_decref(mapped);
+	json_decref(problems);
+	json_decref(mctx);
+	json_decref(doc);
+	json_decref(payload);
+	return rc;
+}
+
+/* ---------- order.cancel ---------- */
+
+static seam_err_t cancel_order(const seam_job_t *job, seam_job_result_t *res, void *ud)
+{
+	seam_flow_orders_t *fo = ud;
+	ctx_t c = {.fo = fo, .job = job, .res = res};
+	json_t *payload = json_loads(job->payload, 0, NULL);
+	seam_erp_outcome_t eoc = {0};
+	seam_error_t err = {0};
+	char state[32] = "", erp_number[64] = "", erp_id[64] = "";
+	seam_err_t rc = resolve_store(&c, payload);
+	if (rc != SEAM_OK)
+		goto out;
+	if (!export_state(fo, c.store, c.uuid, state, erp_number, erp_id) || !*erp_id) {
+		tl(fo, c.uuid, c.cid, "seam", "cancel.recorded", json_pack("{s:s}", "reason", "not exported"));
+		rc = SEAM_OK;
+		goto out;
+	}
+	if (strcmp(state, "canceled_in_erp") == 0) {
+		rc = SEAM_OK;
+		goto out;
+	}
+	rc = seam_erp_cancel_sales_order(c.erp, c.cid, c.sc->erp.company, erp_id, NULL, &eoc, &err);
+	if (rc != SEAM_OK && rc != SEAM_NOTFOUND) {
+		rc = seam_flow_job_error(rc, eoc.retry_after_ms, "ERP cancel", &err, res);
+		goto out;
+	}
+	set_export(fo, c.store, c.uuid, "canceled_in_erp", NULL, NULL);
+	tl(fo, c.uuid, c.cid, "erp", "cancel.done", json_pack("{s:s}", "erp_number", erp_number));
+	rc = SEAM_OK;
+out:
+	json_decref(payload);
+	return rc;
+}
+
+/* ---------- order.poll ---------- */
+
+typedef struct poll {
+	seam_flow_orders_t *fo;
+	const char *store;
+	const char *cid;
+	int enqueued;
+} poll_t;
+
+static seam_err_t poll_one(json_t *order, json_t *page, void *ud)
+{
+	poll_t *p = ud;
+	const char *uuid = seam_drupal_id(order);
+	char dedup[200];
+	(void)page;
+	if (!uuid)
+		return SEAM_OK;
+	json_t *pl = json_pack("{s:s, s:s, s:s}", "store", p->store, "order_uuid", uuid, "source", "poller");
+	char *text = json_dumps(pl, JSON_COMPACT);
+	json_decref(pl);
+	snprintf(dedup, sizeof dedup, "export:%s:%s", p->store, uuid);
+	seam_job_spec_t spec = {.kind = SEAM_JOB_ORDER_EXPORT, .flow = SEAM_FLOW_ORDERS,
+				.dedup_key = dedup, .payload = text, .correlation_id = p->cid};
+	int existed = 0;
+	seam_db_t *db = seam_store_acquire(p->fo->env.store);
+	seam_err_t rc = seam_queue_enqueue(p->fo->env.queue, db, &spec, NULL, &existed, NULL);
+	if (rc == SEAM_OK && !existed) {
+		p->enqueued++;
+		seam_timeline_add(db, "order", uuid, p->cid, "seam", "poller.found",
+				  json_pack("{s:s}", "store", p->store), NULL);
+	}
+	seam_store_release(p->fo->env.store, db);
+	free(text);
+	return rc == SEAM_OK ? SEAM_OK : SEAM_RETRY;
+}
+
+static seam_err_t poll_orders(const seam_job_t *job, seam_job_result_t *res, void *ud)
+{
+	seam_flow_orders_t *fo = ud;
+	json_t *payload = json_loads(job->payload, 0, NULL);
+	const char *store = json_string_value(json_object_get(payload, "store"));
+	const seam_config_store_t *sc = store ? seam_cfg_map_get(&fo->env.cfg->stores, store) : NULL;
+	seam_upstream_t *u = sc && sc->drupal.upstream ? fo->env.upstream(fo->env.upstream_ud, sc->drupal.upstream) : NULL;
+	seam_err_t rc;
+	char name[128], cursor[32] = "0";
+	if (!u) {
+		json_decref(payload);
+		return seam_job_fail(res, SEAM_PERMANENT, 0, "poll: store %s has no drupal upstream",
+				     store ? store : "?");
+	}
+	snprintf(name, sizeof name, "orders.placed:%s", store);
+	seam_db_t *db = seam_store_acquire(fo->env.store);
+	seam_stmt_t *s;
+	if (seam_db_prepare(db, "SELECT value FROM cursors WHERE name = $1", &s, NULL) == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, name);
+		if (seam_stmt_step(s, NULL) == SEAM_ROW)
+			snprintf(cursor, sizeof cursor, "%s", seam_stmt_column_text(s, 0));
+	}
+	seam_store_release(fo->env.store, db);
+
+	poll_t p = {.fo = fo, .store = store, .cid = job->correlation_id};
+	seam_drupal_order_query_t q = {.placed_since = strtoll(cursor, NULL, 10)};
+	seam_drupal_list_result_t lr = {0};
+	seam_drupal_outcome_t oc = {0};
+	seam_error_t err = {0};
+	rc = seam_drupal_list_orders(u, job->correlation_id, &q, poll_one, &p, &lr, &oc, &err);
+	/* The cursor advances with whatever progress was made, even on a half-way failure. */
+	char next[32], now[24];
+	snprintf(next, sizeof next, "%lld", (long long)lr.max_placed);
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	db = seam_store_acquire(fo->env.store);
+	seam_db_run(db,
+		    "INSERT INTO cursors (name, value, updated_at) VALUES ($1,$2,$3) ON CONFLICT (name) "
+		    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+		    (const char *[]){name, next, now}, 3, NULL, NULL);
+	seam_store_release(fo->env.store, db);
+	if (p.enqueued)
+		seam_logf(fo->env.log, SEAM_LOG_INFO, "orders", job->correlation_id,
+			  json_pack("{s:s, s:i, s:I}", "store", store, "enqueued", p.enqueued, "orders",
+				    (json_int_t)lr.orders),
+			  "poller found %d order(s) without an export job", p.enqueued);
+	if (p.enqueued)
+		seam_queue_notify(fo->env.queue);
+	json_decref(payload);
+	if (rc != SEAM_OK)
+		return seam_flow_job_error(rc, oc.retry_after_ms, "poll Drupal orders", &err, res);
+	return SEAM_OK;
+}
+
+/* ---------- metrics: export backlog per store ---------- */
+
+static void collect(seam_metrics_t *m, void *ud)
+{
+	seam_flow_orders_t *fo = ud;
+	seam_db_t *db = seam_store_acquire(fo->env.store);
+	seam_stmt_t *s;
+	int64_t now = seam_now_ms();
+	seam_metric_reset(m, SEAM_M_ORDER_EXPORT_BACKLOG);
+	seam_metric_reset(m, SEAM_M_ORDER_EXPORT_OLDEST);
+	if (seam_db_prepare(db,
+			    "SELECT store, count(*), min(COALESCE(placed_at, first_seen_at)) FROM orders "
+			    "WHERE export_state = 'seen' AND order_state <> 'canceled' GROUP BY store",
+			    &s, NULL) == SEAM_OK) {
+		while (seam_stmt_step(s, NULL) == SEAM_ROW) {
+			const char *store = seam_stmt_column_text(s, 0);
+			seam_metric_set(m, SEAM_M_ORDER_EXPORT_BACKLOG, (const char *[]){store},
+					(double)seam_stmt_column_int64(s, 1));
+			seam_metric_set(m, SEAM_M_ORDER_EXPORT_OLDEST, (const char *[]){store},
+					(double)(now - seam_stmt_column_int64(s, 2)) / 1000.0);
+		}
+	}
+	seam_store_release(fo->env.store, db);
+}
+
+seam_err_t seam_flow_orders_create(const seam_flow_env_t *env, seam_flow_orders_t **out,
+				   seam_error_t *err)
+{
+	seam_flow_orders_t *fo = calloc(1, sizeof *fo);
+	seam_err_t rc;
+	if (!fo)
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	fo->env = *env;
+	pthread_key_create(&fo->rt_key, rt_free);
+	if ((rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_EXPORT, export_order, fo)) != SEAM_OK ||
+	    (rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_CANCEL, cancel_order, fo)) != SEAM_OK ||
+	    (rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_POLL, poll_orders, fo)) != SEAM_OK) {
+		seam_flow_orders_destroy(fo);
+		return seam_errorf(err, rc, "register order jobs");
+	}
+	for (size_t i = 0; i < env->cfg->stores.n; i++) {
+		const seam_config_store_t *sc = env->cfg->stores.items[i];
+		const char *name = env->cfg->stores.names[i];
+		char sched[128], pl[160];
+		if (!sc->erp.upstream || sc->drupal.poll_interval_ms <= 0)
+			continue;
+		snprintf(sched, sizeof sched, "orders.poll:%s", name);
+		snprintf(pl, sizeof pl, "{\"store\":\"%s\"}", name);
+		rc = seam_queue_schedule(env->queue, sched, SEAM_FLOW_ORDERS, SEAM_JOB_ORDER_POLL,
+					 sc->drupal.poll_interval_ms, pl, err);
+		if (rc != SEAM_OK) {
+			seam_flow_orders_destroy(fo);
+			return rc;
+		}
+	}
+	seam_metrics_add_collector(env->metrics, collect, fo);
+	*out = fo;
+	return SEAM_OK;
+}
+
+void seam_flow_orders_destroy(seam_flow_orders_t *fo)
+{
+	if (!fo)
+		return;
+	/* Runtimes of worker threads are freed by the key destructor as those threads exit. */
+	pthread_key_delete(fo->rt_key);
+	free(fo);
+}

@@ -1,0 +1,445 @@
+/*
+ * payments.c: the payment-events flow (see payments.h for the steps and guarantees).
+ */
+#include "flows/payments.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connectors/drupal.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "domain/money.h"
+#include "domain/payment.h"
+#include "domain/psp_event.h"
+#include "flows/timeline.h"
+
+#define LOCK_STRIPES 64
+#define MAX_SEEN 64
+#define REPLANS 3
+
+struct seam_flow_payments {
+	seam_flow_env_t env;
+	pthread_mutex_t locks[LOCK_STRIPES];
+};
+
+typedef struct run {
+	seam_flow_payments_t *fp;
+	const seam_job_t *job;
+	seam_job_result_t *res;
+	const char *provider, *source, *store;
+	seam_upstream_t *drupal;
+	const seam_config_store_t *sc;
+	seam_psp_event_t pe;
+	seam_payment_event_t ev;
+	char order_uuid[64];
+	char payment_uuid[64];
+	seam_payment_t cur;
+} run_t;
+
+static unsigned stripe_of(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % LOCK_STRIPES;
+}
+
+/* The raw event body from the inbox (owned). */
+static seam_err_t load_inbox(run_t *r, const char *event_id, char **body, seam_error_t *err)
+{
+	seam_db_t *db = seam_store_acquire(r->fp->env.store);
+	seam_stmt_t *s;
+	seam_err_t rc = seam_db_prepare(db,
+					"SELECT body FROM inbox WHERE provider = $1 AND source = $2 "
+					"AND event_id = $3",
+					&s, err);
+	*body = NULL;
+	if (rc == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, r->provider);
+		seam_stmt_bind_text(s, 2, r->source);
+		seam_stmt_bind_text(s, 3, event_id);
+		rc = seam_stmt_step(s, err);
+		if (rc == SEAM_ROW) {
+			*body = strdup(seam_stmt_column_text(s, 0));
+			rc = SEAM_OK;
+		} else if (rc == SEAM_DONE) {
+			rc = seam_errorf(err, SEAM_PERMANENT, "inbox has no event %s/%s/%s", r->provider,
+					 r->source, event_id);
+		}
+	}
+	seam_store_release(r->fp->env.store, db);
+	return rc;
+}
+
+/* Every event seen before for this remote payment, in arrival order. ids points into idbuf. */
+static size_t load_seen(run_t *r, seam_payment_event_t *seen, char ids[][SEAM_PSP_ID_MAX])
+{
+	seam_db_t *db = seam_store_acquire(r->fp->env.store);
+	seam_stmt_t *s;
+	size_t n = 0;
+	if (seam_db_prepare(db,
+			    "SELECT event_id, type, amount_minor, currency, cumulative, captured_total, "
+			    "occurred_at FROM payment_events WHERE provider = $1 AND remote_id = $2 "
+			    "ORDER BY created_at",
+			    &s, NULL) == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, r->provider);
+		seam_stmt_bind_text(s, 2, r->pe.remote_id);
+		while (n < MAX_SEEN && seam_stmt_step(s, NULL) == SEAM_ROW) {
+			seam_payment_event_t *e = &seen[n];
+			memset(e, 0, sizeof *e);
+			snprintf(ids[n], SEAM_PSP_ID_MAX, "%s", seam_stmt_column_text(s, 0));
+			if (seam_payment_event_parse(seam_stmt_column_text(s, 1), &e->type) != 0)
+				continue;
+			e->event_id = ids[n];
+			e->amount = seam_stmt_column_int64(s, 2);
+			snprintf(e->currency, sizeof e->currency, "%s",
+				 seam_stmt_column_text(s, 3) ? seam_stmt_column_text(s, 3) : "");
+			e->cumulative = seam_stmt_column_int64(s, 4) != 0;
+			e->captured_total = seam_stmt_column_int64(s, 5);
+			e->at_ms = seam_stmt_column_int64(s, 6);
+			n++;
+		}
+	}
+	seam_store_release(r->fp->env.store, db);
+	return n;
+}
+
+/* The order: the event's own reference, else the stored cross-reference. */
+static int find_order(run_t *r)
+{
+	if (r->pe.order_uuid[0]) {
+		snprintf(r->order_uuid, sizeof r->order_uuid, "%s", r->pe.order_uuid);
+		return 1;
+	}
+	seam_db_t *db = seam_store_acquire(r->fp->env.store);
+	seam_stmt_t *s;
+	int found = 0;
+	if (seam_db_prepare(db,
+			    "SELECT order_uuid FROM payment_refs WHERE provider = $1 AND remote_id = $2 "
+			    "AND order_uuid IS NOT NULL",
+			    &s, NULL) == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, r->provider);
+		seam_stmt_bind_text(s, 2, r->pe.remote_id);
+		if (seam_stmt_step(s, NULL) == SEAM_ROW) {
+			snprintf(r->order_uuid, sizeof r->order_uuid, "%s", seam_stmt_column_text(s, 0));
+			found = 1;
+		}
+	}
+	seam_store_release(r->fp->env.store, db);
+	return found;
+}
+
+/* Reads the Drupal payment for the remote id into r->cur / r->payment_uuid. */
+static seam_err_t read_payment(run_t *r, seam_drupal_outcome_t *oc, seam_error_t *err)
+{
+	json_t *p = NULL;
+	size_t nmatch = 0;
+	seam_err_t rc = seam_drupal_find_payment(r->drupal, r->job->correlation_id,
+						 r->sc->drupal.payment_bundle, r->pe.remote_id, &p,
+						 &nmatch, oc, err);
+	memset(&r->cur, 0, sizeof r->cur);
+	r->payment_uuid[0] = '\0';
+	if (rc != SEAM_OK)
+		return rc;
+	if (!p)
+		return SEAM_OK;
+	if (nmatch > 1)
+		seam_logf(r->fp->env.log, SEAM_LOG_WARN, "payments", r->job->correlation_id,
+			  json_pack("{s:s, s:I}", "remote_id", r->pe.remote_id, "matches",
+				    (json_int_t)nmatch),
+			  "Drupal already holds several payments with this remote id; using the first");
+	seam_drupal_money_t amount = {0}, refunded = {0};
+	seam_drupal_attr_money(p, "amount", &amount, NULL);
+	if (seam_drupal_attr_money(p, "refunded_amount", &refunded, NULL) != SEAM_OK)
+		snprintf(refunded.number, sizeof refunded.number, "0");
+	rc = seam_payment_from_drupal(seam_drupal_attr_str(p, "state"), amount.number,
+				      refunded.number, amount.currency_code, &r->cur, err);
+	snprintf(r->payment_uuid, sizeof r->payment_uuid, "%s", seam_drupal_id(p) ? seam_drupal_id(p) : "");
+	json_decref(p);
+	return rc == SEAM_OK ? SEAM_OK : seam_errorf(err, SEAM_PERMANENT, "Drupal payment: %s", err->msg);
+}
+
+/* One plan step against Drupal. */
+static seam_err_t do_step(run_t *r, const seam_payment_step_t *st, seam_drupal_outcome_t *oc,
+			  char *current_state, seam_error_t *err)
+{
+	int exp = seam_money_exponent(r->pe.currency[0] ? r->pe.currency : r->cur.currency);
+	const char *cur = r->pe.currency[0] ? r->pe.currency : r->cur.currency;
+	char num[SEAM_MONEY_BUF];
+	seam_drupal_money_t amount;
+
+	if (st->kind == SEAM_PAYMENT_STEP_CREATE) {
+		seam_money_format(st->amount, exp, num);
+		seam_drupal_money_set(&amount, num, cur, NULL);
+		seam_drupal_payment_t dp = {
+			.bundle = r->sc->drupal.payment_bundle,
+			.state = seam_payment_state_name(st->to),
+			.amount = amount,
+			.remote_id = r->pe.remote_id,
+			.remote_state = r->pe.remote_state[0] ? r->pe.remote_state : NULL,
+			.gateway_mode = r->sc->drupal.payment_gateway_mode,
+			.gateway = r->sc->drupal.payment_gateway,
+			.order_uuid = r->order_uuid,
+		};
+		json_t *created = NULL;
+		seam_err_t rc = seam_drupal_create_payment(r->drupal, r->job->correlation_id, &dp,
+							   &created, oc, err);
+		if (rc == SEAM_NOTFOUND) /* the gateway: a configuration problem, not a transient one */
+			rc = seam_errorf(err, SEAM_PERMANENT, "%s (set stores.%s.drupal.payment_gateway to "
+					 "the gateway's UUID)", err->msg, r->store);
+		if (rc == SEAM_OK) {
+			json_t *data = seam_drupal_data(created);
+			snprintf(r->payment_uuid, sizeof r->payment_uuid, "%s",
+				 seam_drupal_id(data ? data : created) ? seam_drupal_id(data ? data : created) : "");
+		}
+		json_decref(created);
+		return rc;
+	}
+	/* Transitions go through the bridge with a key from business identity: the same event
+	 * history always asks for the same change with the same key. */
+	int64_t delta = st->kind == SEAM_PAYMENT_STEP_TRANSITION &&
+					st->transition == SEAM_PAYMENT_TR_CAPTURE
+				? st->amount
+				: st->refunded - r->cur.refunded;
+	const char *tname = seam_payment_transition_name(st->transition);
+	char key[256], keyhash[65];
+	snprintf(key, sizeof key, "%s:%s:%s:%lld:%lld", r->provider, r->pe.remote_id, tname,
+		 (long long)st->amount, (long long)st->refunded);
+	seam_sha256_hex(key, strlen(key), keyhash);
+	seam_drupal_transition_t t = {.transition = tname,
+				      .remote_state = r->pe.remote_state[0] ? r->pe.remote_state : NULL,
+				      .idempotency_key = keyhash};
+	int with_amount = st->transition == SEAM_PAYMENT_TR_CAPTURE ||
+			  st->transition == SEAM_PAYMENT_TR_PARTIALLY_REFUND;
+	if (with_amount) {
+		seam_money_format(delta, exp, num);
+		seam_drupal_money_set(&amount, num, cur, NULL);
+		t.amount = &amount;
+	}
+	return seam_drupal_payment_transition(r->drupal, r->job->correlation_id, r->payment_uuid, &t,
+					      NULL, current_state, oc, err);
+}
+
+static void record(run_t *r, const seam_payment_plan_t *plan, const char *summary)
+{
+	seam_db_t *db = seam_store_acquire(r->fp->env.store);
+	char now[24], amount[24], cum[4], captured[24], at[24];
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	snprintf(amount, sizeof amount, "%lld", (long long)r->ev.amount);
+	snprintf(cum, sizeof cum, "%d", r->ev.cumulative ? 1 : 0);
+	snprintf(captured, sizeof captured, "%lld", (long long)r->ev.captured_total);
+	snprintf(at, sizeof at, "%lld", (long long)r->ev.at_ms);
+	seam_db_begin(db, NULL);
+	seam_db_run(db,
+		    "INSERT INTO payment_events (provider, event_id, remote_id, type, amount_minor, "
+		    "currency, cumulative, captured_total, occurred_at, outcome, detail, created_at) "
+		    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
+		    "ON CONFLICT (provider, event_id) DO NOTHING",
+		    (const char *[]){r->provider, r->pe.event_id, r->pe.remote_id,
+				     seam_payment_event_name(r->ev.type), amount, r->ev.currency, cum,
+				     captured, at, seam_payment_action_name(plan->action), summary, now},
+		    12, NULL, NULL);
+	if (r->order_uuid[0]) {
+		const seam_payment_t *res = &plan->result;
+		int exp = seam_money_exponent(res->currency[0] ? res->currency : r->pe.currency);
+		char a[SEAM_MONEY_BUF] = "", rf[SEAM_MONEY_BUF] = "";
+		if (res->exists && exp >= 0) {
+			seam_money_format(res->amount, exp, a);
+			seam_money_format(res->refunded, exp, rf);
+		}
+		seam_db_run(db,
+			    "INSERT INTO payment_refs (provider, remote_id, store, order_uuid, "
+			    "payment_uuid, state, amount, refunded, currency, updated_at) VALUES "
+			    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (provider, remote_id) DO UPDATE "
+			    "SET order_uuid = excluded.order_uuid, payment_uuid = COALESCE("
+			    "excluded.payment_uuid, payment_refs.payment_uuid), state = excluded.state, "
+			    "amount = excluded.amount, refunded = excluded.refunded, currency = "
+			    "excluded.currency, updated_at = excluded.updated_at",
+			    (const char *[]){r->provider, r->pe.remote_id, r->store, r->order_uuid,
+					     r->payment_uuid[0] ? r->payment_uuid : NULL,
+					     res->exists ? seam_payment_state_name(res->state) : NULL,
+					     *a ? a : NULL, *rf ? rf : NULL,
+					     res->currency[0] ? res->currency : NULL, now},
+			    10, NULL, NULL);
+		const char *event = plan->action == SEAM_PAYMENT_ACT_PLAN        ? "payment.applied"
+				    : plan->action == SEAM_PAYMENT_ACT_RECORD_ONLY ? "payment.recorded"
+										   : "payment.unchanged";
+		seam_timeline_add(db, "order", r->order_uuid, r->job->correlation_id, r->provider, event,
+				  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "event_id", r->pe.event_id,
+					    "provider_type", r->pe.event_type, "remote_id", r->pe.remote_id,
+					    "plan", summary, "reason", seam_payment_reason_name(plan->reason),
+					    "payment_state",
+					    res->exists ? seam_payment_state_name(res->state) : NULL),
+				  NULL);
+	}
+	seam_db_commit(db, NULL);
+	seam_store_release(r->fp->env.store, db);
+}
+
+static seam_err_t apply_event(seam_job_t const *job, seam_job_result_t *res, void *ud)
+{
+	seam_flow_payments_t *fp = ud;
+	run_t r = {.fp = fp, .job = job, .res = res};
+	seam_error_t err = {0};
+	json_t *payload = json_loads(job->payload, 0, NULL), *doc = NULL;
+	char *body = NULL;
+	seam_err_t rc;
+	seam_psp_provider_e prov;
+
+	r.provider = json_string_value(json_object_get(payload, "provider"));
+	r.source = json_string_value(json_object_get(payload, "source"));
+	const char *event_id = json_string_value(json_object_get(payload, "event_id"));
+	if (!r.provider || !r.source || !event_id || seam_psp_provider_parse(r.provider, &prov) != 0) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "job payload lacks provider/source/event_id");
+		goto out;
+	}
+	r.store = r.source;
+	if (strcmp(r.provider, "standard") == 0) {
+		const seam_config_source_t *src = seam_cfg_map_get(&fp->env.cfg->sources, r.source);
+		r.store = src ? src->store : NULL;
+	}
+	r.sc = r.store ? seam_cfg_map_get(&fp->env.cfg->stores, r.store) : NULL;
+	if (!r.sc) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "store for %s/%s is not configured", r.provider,
+				   r.source);
+		goto out;
+	}
+	r.drupal = r.sc->drupal.upstream ? fp->env.upstream(fp->env.upstream_ud, r.sc->drupal.upstream)
+					 : NULL;
+	if (!r.drupal) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "stores.%s.drupal.upstream is not configured",
+				   r.store);
+		goto out;
+	}
+	if ((rc = load_inbox(&r, event_id, &body, &err)) != SEAM_OK) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "%s", err.msg);
+		goto out;
+	}
+	doc = json_loads(body, 0, NULL);
+	seam_psp_source_t src = {.store = r.store, .webhook_id = event_id};
+	if (!doc || seam_psp_normalize(prov, doc, &src, &r.pe, &err) != SEAM_OK) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "unusable %s event %s: %s", r.provider,
+				   event_id, doc ? err.msg : "body is not JSON");
+		goto out;
+	}
+	if (r.pe.type == SEAM_PAYMENT_EV_IGNORED) {
+		seam_metric_add(fp->env.metrics, SEAM_M_PAYMENT_EVENTS, (const char *[]){r.provider, "ignored"}, 1);
+		rc = SEAM_OK;
+		goto out;
+	}
+	if (seam_psp_event_to_payment(&r.pe, &r.ev, &err) != SEAM_OK) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "%s", err.msg);
+		goto out;
+	}
+	if (!find_order(&r)) {
+		/* The event that carries the order (or the cross-reference) may still come. */
+		rc = seam_job_fail(res, SEAM_RETRY, 0, "no order known yet for %s payment %s",
+				   r.provider, r.pe.remote_id);
+		goto out;
+	}
+
+	pthread_mutex_t *lock = &fp->locks[stripe_of(r.pe.remote_id)];
+	pthread_mutex_lock(lock);
+	seam_drupal_outcome_t oc = {0};
+	json_t *order = NULL;
+	rc = seam_drupal_get_order(r.drupal, job->correlation_id, NULL, r.order_uuid, &order, &oc, &err);
+	json_decref(order);
+	if (rc == SEAM_NOTFOUND) {
+		/* Provider faster than the storefront: retry with backoff, not a dead letter at once. */
+		rc = seam_job_fail(res, SEAM_RETRY, oc.retry_after_ms, "order %s is not visible in Drupal yet",
+				   r.order_uuid);
+		goto unlock;
+	}
+	if (rc != SEAM_OK) {
+		rc = seam_flow_job_error(rc, oc.retry_after_ms, "Drupal order", &err, res);
+		goto unlock;
+	}
+	seam_payment_event_t seen[MAX_SEEN];
+	char ids[MAX_SEEN][SEAM_PSP_ID_MAX];
+	size_t nseen = load_seen(&r, seen, ids);
+	seam_payment_plan_t plan = {0};
+	char summary[256] = "";
+	for (int attempt = 0; attempt < REPLANS; attempt++) {
+		char current_state[SEAM_DRUPAL_STATE_MAX] = "";
+		if ((rc = read_payment(&r, &oc, &err)) != SEAM_OK) {
+			rc = seam_flow_job_error(rc, oc.retry_after_ms, "Drupal payment lookup", &err, res);
+			goto unlock;
+		}
+		if (seam_payment_resolve(&r.cur, seen, nseen, &r.ev, &plan, &err) != SEAM_OK) {
+			rc = seam_job_fail(res, SEAM_PERMANENT, 0, "resolve: %s", err.msg);
+			goto unlock;
+		}
+		seam_payment_plan_format(&plan, r.pe.currency[0] ? r.pe.currency : r.cur.currency,
+					 summary, sizeof summary);
+		rc = SEAM_OK;
+		for (size_t i = 0; i < plan.nsteps && plan.action == SEAM_PAYMENT_ACT_PLAN; i++) {
+			rc = do_step(&r, &plan.steps[i], &oc, current_state, &err);
+			if (rc != SEAM_OK)
+				break;
+			seam_payment_apply(&r.cur, &plan.steps[i], NULL);
+		}
+		if (rc != SEAM_CONFLICT)
+			break;
+		/* The payment moved under us (another event, an admin): read it again and re-plan. */
+		seam_logf(fp->env.log, SEAM_LOG_INFO, "payments", job->correlation_id,
+			  json_pack("{s:s, s:s}", "remote_id", r.pe.remote_id, "current_state", current_state),
+			  "payment changed during the plan; planning again");
+	}
+	if (rc == SEAM_CONFLICT) {
+		plan.action = SEAM_PAYMENT_ACT_RECORD_ONLY;
+		plan.reason = SEAM_PAYMENT_WHY_CONFLICT;
+		snprintf(summary, sizeof summary, "record_only: conflict (bridge refused after %d plans)",
+			 REPLANS);
+		rc = SEAM_OK;
+	}
+	if (rc != SEAM_OK) {
+		rc = seam_flow_job_error(rc, oc.retry_after_ms, "Drupal", &err, res);
+		goto unlock;
+	}
+	record(&r, &plan, summary);
+	seam_metric_add(fp->env.metrics, SEAM_M_PAYMENT_EVENTS,
+			(const char *[]){r.provider, seam_payment_action_name(plan.action)}, 1);
+	seam_metric_observe(fp->env.metrics, SEAM_M_PAYMENT_APPLY_LATENCY, (const char *[]){r.provider},
+			    (double)(seam_now_ms() - job->created_at) / 1000.0);
+	seam_logf(fp->env.log, SEAM_LOG_INFO, "payments", job->correlation_id,
+		  json_pack("{s:s, s:s, s:s, s:s}", "provider", r.provider, "event_id", r.pe.event_id,
+			    "order_uuid", r.order_uuid, "plan", summary),
+		  "payment event %s", seam_payment_action_name(plan.action));
+unlock:
+	pthread_mutex_unlock(lock);
+out:
+	json_decref(doc);
+	json_decref(payload);
+	free(body);
+	return rc;
+}
+
+seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payments_t **out,
+				     seam_error_t *err)
+{
+	seam_flow_payments_t *fp = calloc(1, sizeof *fp);
+	if (!fp)
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	fp->env = *env;
+	for (int i = 0; i < LOCK_STRIPES; i++)
+		pthread_mutex_init(&fp->locks[i], NULL);
+	seam_err_t rc = seam_queue_register(env->queue, SEAM_JOB_PAYMENT_APPLY, apply_event, fp);
+	if (rc != SEAM_OK) {
+		seam_flow_payments_destroy(fp);
+		return seam_errorf(err, rc, "register %s", SEAM_JOB_PAYMENT_APPLY);
+	}
+	*out = fp;
+	return SEAM_OK;
+}
+
+void seam_flow_payments_destroy(seam_flow_payments_t *fp)
+{
+	if (!fp)
+		return;
+	for (int i = 0; i < LOCK_STRIPES; i++)
+		pthread_mutex_destroy(&fp->locks[i]);
+	free(fp);
+}

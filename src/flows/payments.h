@@ -1,0 +1,36 @@
+/*
+ * payments.h: the payment-events flow (issue 5). A verified provider event sits in the inbox;
+ * its `payment.apply` job drives Drupal Commerce's payment to the state the provider's whole
+ * history implies, once, whatever the arrival order.
+ *
+ * One run of the job:
+ *   1. load the inbox row, normalise it (domain/psp_event) into a canonical event; an unusable
+ *      payload fails permanently (dead letter with the reason), an ignored type is recorded;
+ *   2. find the order: the event's metadata, else the stored cross-reference of the remote id;
+ *      an order Drupal does not show yet is retried with backoff, not dead-lettered;
+ *   3. under a per-payment lock: read the Drupal payment (lookup by remote_id: Drupal itself
+ *      does not refuse duplicates), resolve the plan from the payment and every event seen for
+ *      it (domain/payment), and carry it out: create over JSON:API after the lookup, later
+ *      transitions through the storefront module's endpoint with an idempotency key built from
+ *      business identity (provider, remote id, transition, amounts), so a re-run changes
+ *      nothing; a 409 (the payment moved) re-reads and re-plans;
+ *   4. record the event with its outcome, the cross-reference, and a timeline entry on the
+ *      order with the correlation id. Impossible or late events are recorded, never applied.
+ * Thread-safety: the handler runs on several workers; the per-payment lock serialises work on
+ * one payment within this process (several instances rely on the bridge's idempotency and
+ * state checks, which make concurrent runs converge).
+ */
+#ifndef SEAM_FLOWS_PAYMENTS_H
+#define SEAM_FLOWS_PAYMENTS_H
+
+#include "flows/flow.h"
+
+typedef struct seam_flow_payments seam_flow_payments_t;
+
+/* Registers the payment.apply handler on env->queue (before the queue starts). Returns owned
+ * *out (free with seam_flow_payments_destroy after the queue stopped). */
+seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payments_t **out,
+				     seam_error_t *err);
+void seam_flow_payments_destroy(seam_flow_payments_t *fp);
+
+#endif
