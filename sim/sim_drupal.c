@@ -310,6 +310,7 @@ struct seam_sim_drupal {
 	seam_sim_ja_env_t env;
 	seam_sim_ent_t *admin;
 	int quiet; /* seeding: no events */
+	char want_uuid[37]; /* a client-generated id for the next entity created (POST data.id) */
 };
 
 static seam_sim_ent_t *lookup(void *ctx, const char *uuid)
@@ -385,10 +386,14 @@ static seam_sim_ent_t *ent_new(seam_sim_drupal_t *d, int t, const char *sid, con
 	if (!e)
 		return NULL;
 	e->type = &types[t];
-	if (uuid)
+	if (uuid) {
 		snprintf(e->uuid, sizeof e->uuid, "%s", uuid);
-	else
+	} else if (d->want_uuid[0]) {
+		snprintf(e->uuid, sizeof e->uuid, "%s", d->want_uuid);
+		d->want_uuid[0] = '\0';
+	} else {
 		seam_sim_rng_uuid(&d->rng, e->uuid);
+	}
 	e->attrs = json_object();
 	e->rels = json_object();
 	const char *idattr = types[t].fields[0].name;
@@ -1953,7 +1958,18 @@ static void h_post(seam_sim_call_t *c, void *ctx)
 	json_t *doc = NULL;
 	pthread_mutex_lock(&d->mu);
 	json_t *data = read_doc(c, t, NULL, &doc);
+	/* JSON:API lets clients choose the id; Drupal refuses one that exists */
+	json_t *cid = data ? json_object_get(data, "id") : NULL;
+	if (cid && (!json_is_string(cid) || !seam_uuid_valid(json_string_value(cid)))) {
+		fail(c, 422, "/data/id", "The provided id is not a valid UUID.");
+		data = NULL;
+	} else if (cid && lookup(d, json_string_value(cid))) {
+		fail(c, 409, NULL, "Conflict: Entity already exists.");
+		data = NULL;
+	}
 	if (data && check_fields(d, c, t, NULL, data) == 0) {
+		if (cid)
+			snprintf(d->want_uuid, sizeof d->want_uuid, "%s", json_string_value(cid));
 		switch (ti) {
 		case T_ORDER: create_order(d, c, data); break;
 		case T_ITEM: create_item(d, c, data); break;
@@ -1961,6 +1977,7 @@ static void h_post(seam_sim_call_t *c, void *ctx)
 		case T_VARIATION: create_variation(d, c, data); break;
 		default: create_payment(d, c, ti, data); break;
 		}
+		d->want_uuid[0] = '\0';
 	}
 	pthread_mutex_unlock(&d->mu);
 	json_decref(doc);

@@ -373,6 +373,19 @@ static void test_order_create_requires_number(void **state)
 	call(d, "POST", "/jsonapi/commerce_order/default", json_ct, "{}", &r);
 	assert_int_equal(r.status, 415);
 	seam_sim_resp_dispose(&r);
+	/* a client-generated id is kept; the same id again is a conflict */
+	const char *with_id =
+		"{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b\","
+		"\"attributes\":{\"order_number\":\"9\"},\"relationships\":{\"store_id\":{\"data\":{\"type\":"
+		"\"commerce_store--online\",\"id\":\"d86ef9a7-ca84-4144-9b82-1176901147dc\"}}}}}";
+	call(d, "POST", "/jsonapi/commerce_order/default", admin(), with_id, &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(jstr(r.json, "data.id"), "3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b");
+	seam_sim_resp_dispose(&r);
+	call(d, "POST", "/jsonapi/commerce_order/default", admin(), with_id, &r);
+	assert_int_equal(r.status, 409);
+	assert_string_equal(jstr(r.json, "errors.0.detail"), "Conflict: Entity already exists.");
+	seam_sim_resp_dispose(&r);
 	/* a wrong type is a conflict; an unknown attribute a 422 */
 	call(d, "POST", "/jsonapi/commerce_order/default", admin(),
 	     "{\"data\":{\"type\":\"commerce_order--other\"}}", &r);
