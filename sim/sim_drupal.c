@@ -2322,16 +2322,16 @@ static void h_sim_orders(seam_sim_call_t *c, void *ctx)
 	seam_sim_ent_t *store = store_by_ref(d, storeref);
 	if (!store) {
 		pthread_mutex_unlock(&d->mu);
-		json_decref(body);
 		seam_sim_problem(c, 404, "not-found", "no store \"%s\"", storeref ? storeref : "");
+		json_decref(body);
 		return;
 	}
 	if (strcmp(state, "placed") && strcmp(state, "draft") && strcmp(state, "canceled") &&
 	    !wf_has_state(d->workflow, state)) {
 		pthread_mutex_unlock(&d->mu);
-		json_decref(body);
 		seam_sim_problem(c, 400, "bad-request", "state \"%s\" is not in workflow %s", state,
 				 d->workflow->id);
+		json_decref(body);
 		return;
 	}
 	size_t nv = 0;
