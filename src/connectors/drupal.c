@@ -491,6 +491,40 @@ out:
 
 /* ---- payments ---- */
 
+seam_err_t seam_drupal_find_order_by_number(seam_upstream_t *u, const char *cid,
+					 const char *bundle, const char *order_number,
+					 char uuid[37], seam_drupal_outcome_t *oc, seam_error_t *err)
+{
+	char path[200];
+	json_t *d = NULL, *data;
+	seam_err_t rc;
+
+	outcome_clear(oc);
+	uuid[0] = '\0';
+	bundle = or_default(bundle, "default");
+	if (!u || !valid_segment(bundle) || !order_number || !*order_number ||
+	    strlen(order_number) > 255)
+		return seam_errorf(err, SEAM_INVAL, "drupal find order: bad bundle or order number");
+	snprintf(path, sizeof path, "/jsonapi/commerce_order/%s", bundle);
+	seam_call_kv_t q[] = {{"filter[order_number]", order_number}, {"page[limit]", "2"}};
+	req_t r = {.method = "GET", .path = path, .query = q, .nquery = 2,
+		   .media = SEAM_DRUPAL_MEDIA_TYPE};
+	if ((rc = exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
+		goto out;
+	if ((rc = expect_data(u, "GET", path, d, 1, err)) != SEAM_OK)
+		goto out;
+	data = json_object_get(d, "data");
+	if (json_array_size(data) == 0) {
+		rc = seam_errorf(err, SEAM_NOTFOUND, "%s: no order numbered %s (yet)",
+				 seam_upstream_name(u), order_number);
+		goto out;
+	}
+	snprintf(uuid, 37, "%s", seam_drupal_id(json_array_get(data, 0)) ? seam_drupal_id(json_array_get(data, 0)) : "");
+out:
+	json_decref(d);
+	return rc;
+}
+
 seam_err_t seam_drupal_find_payment(seam_upstream_t *u, const char *cid, const char *bundle,
 				    const char *remote_id, json_t **payment, size_t *nmatch,
 				    seam_drupal_outcome_t *oc, seam_error_t *err)

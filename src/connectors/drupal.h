@@ -140,6 +140,15 @@ seam_err_t seam_drupal_set_order_fields(seam_upstream_t *u, const char *cid, con
 					const char *order_uuid, json_t *attributes, json_t **order,
 					seam_drupal_outcome_t *oc, seam_error_t *err);
 
+/*
+ * The uuid of the order with this order number: GET /jsonapi/commerce_order/{bundle}
+ * ?filter[order_number]=N (for providers whose reference is the order number, such as an
+ * Adyen merchantReference). SEAM_NOTFOUND when none is visible (yet). uuid: 37 bytes.
+ */
+seam_err_t seam_drupal_find_order_by_number(seam_upstream_t *u, const char *cid,
+					 const char *bundle, const char *order_number,
+					 char uuid[37], seam_drupal_outcome_t *oc, seam_error_t *err);
+
 /* ---- payments ---- */
 
 /*

@@ -11,6 +11,7 @@
 #include "connectors/drupal.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/ids.h"
 #include "domain/money.h"
 #include "domain/payment.h"
 #include "domain/psp_event.h"
@@ -107,11 +108,16 @@ static size_t load_seen(run_t *r, seam_payment_event_t *seen, char ids[][SEAM_PS
 	return n;
 }
 
-/* The order: the event's own reference, else the stored cross-reference. */
+/* The order: the event's own reference (an order uuid, or a merchant reference that is the
+ * order's uuid or number), else the stored cross-reference of the remote payment. */
 static int find_order(run_t *r)
 {
 	if (r->pe.order_uuid[0]) {
 		snprintf(r->order_uuid, sizeof r->order_uuid, "%s", r->pe.order_uuid);
+		return 1;
+	}
+	if (r->pe.order_id[0] && seam_uuid_valid(r->pe.order_id)) {
+		snprintf(r->order_uuid, sizeof r->order_uuid, "%s", r->pe.order_id);
 		return 1;
 	}
 	seam_db_t *db = seam_store_acquire(r->fp->env.store);
@@ -129,6 +135,15 @@ static int find_order(run_t *r)
 		}
 	}
 	seam_store_release(r->fp->env.store, db);
+	if (!found && r->pe.order_id[0]) {
+		char uuid[37];
+		seam_drupal_outcome_t oc = {0};
+		if (seam_drupal_find_order_by_number(r->drupal, r->job->correlation_id, NULL,
+						     r->pe.order_id, uuid, &oc, NULL) == SEAM_OK) {
+			snprintf(r->order_uuid, sizeof r->order_uuid, "%s", uuid);
+			found = 1;
+		}
+	}
 	return found;
 }
 
