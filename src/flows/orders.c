@@ -378,10 +378,21 @@ static seam_err_t export_order(const seam_job_t *job, seam_job_result_t *res, vo
 			how = "export.created";
 		}
 		if (rc != SEAM_OK) {
+			int64_t after = eoc.retry_after_ms;
+			if (rc == SEAM_TIMEOUT || rc == SEAM_UPSTREAM || (rc == SEAM_RETRY && eoc.status == 0)) {
+				/* Ambiguous: the ERP may still be executing the create. Look again only
+				 * once it has surely finished, or the lookup misses it and we create a
+				 * second order. */
+				const seam_config_upstream_t *uc =
+					seam_cfg_map_get(&fo->env.cfg->upstreams, c.sc->erp.upstream);
+				int64_t settle = uc ? 2 * uc->timeout_ms : 60000;
+				if (after < settle)
+					after = settle;
+			}
 			tl(fo, c.uuid, c.cid, "erp", "export.failed",
 			   json_pack("{s:s, s:i, s:i}", "error", err.msg, "status", eoc.status, "attempt",
 				     job->attempt));
-			rc = seam_flow_job_error(rc, eoc.retry_after_ms, "ERP create", &err, res);
+			rc = seam_flow_job_error(rc, after, "ERP create", &err, res);
 			goto out;
 		}
 	}

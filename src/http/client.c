@@ -940,6 +940,13 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body ? call->body : "");
 		}
 	}
+	/* libcurl silently re-sends a request whose REUSED connection closes before any answer
+	 * byte ("retrying a fresh connect"). For a POST without an idempotency key that is a second
+	 * create the caller never sees, after an upstream that did the first one and then dropped
+	 * the connection. Such requests therefore never ride a reused connection: a drop surfaces
+	 * as an error the caller can reason about (look up before creating again). */
+	int fresh = strcmp(c->method, "POST") == 0 && !call->idempotency_key;
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
 	ebuf[0] = '\0';
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

@@ -987,6 +987,30 @@ static void test_connection_reuse(void **state)
 	seam_upstream_destroy(u);
 }
 
+/* The duplicate-order bug: a POST on a reused keep-alive connection that the upstream closes
+ * without an answer (it may have done the work) must not be re-sent by libcurl behind our
+ * back. The server must see exactly one POST, and the caller a retryable error. */
+static void test_post_never_replayed_on_dropped_reused_connection(void **state)
+{
+	fx_t *f = *state;
+	seam_upstream_opts_t o = base_opts(f);
+	seam_upstream_t *u = make(f, &o);
+	seam_response_t r;
+	seam_error_t err = {0};
+	for (int i = 0; i < 3; i++) { /* a warm connection in the cache */
+		assert_int_equal(get(u, "/echo", &r, &err), SEAM_OK);
+		seam_response_dispose(&r);
+	}
+	int before = srv_get(f->s, &f->s->calls);
+	seam_call_t post = {.method = "POST", .path = "/close", .body = "{\"create\":1}", .body_len = 12,
+			    .content_type = "application/json"};
+	assert_int_equal(seam_upstream_call(u, &post, &r, &err), SEAM_RETRY);
+	assert_int_equal(r.status, 0);
+	seam_response_dispose(&r);
+	assert_int_equal(srv_get(f->s, &f->s->calls) - before, 1);
+	seam_upstream_destroy(u);
+}
+
 static void test_body_cap_and_url_safety(void **state)
 {
 	fx_t *f = *state;
@@ -1159,6 +1183,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oauth_slow_token_endpoint_respects_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_connection_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_post_never_replayed_on_dropped_reused_connection, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_body_cap_and_url_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_and_no_secrets_in_logs, setup, teardown),
