@@ -92,11 +92,14 @@ static void one(int port, char **reqs, size_t *lens, size_t n, int secs, struct 
 static long inbox_rows(const char *url)
 {
 	seam_store_t *st = NULL;
-	seam_store_opts_t so = {.pool_size = 1};
+	seam_store_opts_t so = {.pool_size = 1, .busy_timeout_ms = 30000};
 	seam_stmt_t *s;
+	seam_error_t err = {0};
 	long n = -1;
-	if (seam_store_open(url, &so, &st, NULL) != SEAM_OK)
+	if (seam_store_open(url, &so, &st, &err) != SEAM_OK) {
+		printf("webhooks: cannot open the store to count: %s\n", err.msg);
 		return -1;
+	}
 	seam_db_t *db = seam_store_acquire(st);
 	if (seam_db_prepare(db, "SELECT count(*) FROM inbox", &s, NULL) == SEAM_OK &&
 	    seam_stmt_step(s, NULL) == SEAM_ROW)

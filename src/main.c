@@ -127,6 +127,7 @@ static int cmd_serve(int argc, char **argv)
 				&a, NULL);
 	if (code >= 0)
 		return code;
+	seam_app_block_signals();
 	code = seam_app_open(&a, &app);
 	if (code != 0)
 		return code;

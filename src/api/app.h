@@ -48,6 +48,12 @@ typedef struct seam_app_args {
 int seam_app_open(const seam_app_args_t *args, seam_app_t **out);
 void seam_app_close(seam_app_t *app);
 
+/* Blocks SIGTERM and SIGINT in the calling thread and so in every thread created after it;
+ * seam_app_serve then takes them with sigwait(). Call before seam_app_open, which starts
+ * threads (the group committer), or a signal could land on one of those and kill the process
+ * without draining. */
+void seam_app_block_signals(void);
+
 /* Starts the HTTP edge and runs until SIGTERM/SIGINT, then drains. Returns an exit code. */
 int seam_app_serve(seam_app_t *app);
 

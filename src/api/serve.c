@@ -10,6 +10,7 @@
 #include "api/app.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,16 @@ void seam_app_close(seam_app_t *app)
 	free(app);
 }
 
+void seam_app_block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int seam_app_serve(seam_app_t *app)
 {
 	sigset_t set;
@@ -187,8 +198,7 @@ int seam_app_serve(seam_app_t *app)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	seam_app_block_signals(); /* idempotent; the caller should have done it before open */
 
 	seam_http_opts_t ho = {
 		.listen = c->listen,

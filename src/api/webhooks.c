@@ -31,6 +31,7 @@ typedef struct inbound {
 	char dedup[300];
 	char *payload;          /* job payload JSON (owned) */
 	const char *order_uuid; /* when known at ingress: the timeline entry goes on the order */
+	int per_event_job;      /* the job's dedup key is this event's identity (PSP events) */
 	int duplicate;          /* out */
 	char inbox_id[SEAM_UUID_STR_LEN];
 	char job_id[SEAM_UUID_STR_LEN];
@@ -137,12 +138,32 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 	for (size_t i = 0; i < b->n; i++) {
 		inbound_t *in = &b->items[i];
 		int64_t changes = 0;
+		int existed = 0;
 		seam_stmt_t *s;
+		/* The job first: its dedup key is the event's identity, so a redelivery finds the
+		 * job and stops here with one statement. A new job's id then goes into the inbox row
+		 * in the same insert (no second write to link them). */
+		if (in->job_kind) {
+			seam_job_spec_t spec = {
+				.kind = in->job_kind,
+				.flow = in->job_flow,
+				.dedup_key = in->dedup[0] ? in->dedup : NULL,
+				.payload = in->payload,
+				.correlation_id = b->cid,
+			};
+			rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, &existed, err);
+			if (rc != SEAM_OK)
+				return rc;
+			if (existed && in->per_event_job) {
+				in->duplicate = 1; /* the job IS this event: seen before */
+				continue;
+			}
+		}
 		seam_id_new(in->inbox_id);
 		rc = seam_db_prepare(db,
 				     "INSERT INTO inbox (id, provider, source, event_id, event_type, body, "
-				     "headers, correlation_id, received_at) VALUES "
-				     "($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+				     "headers, correlation_id, received_at, job_id) VALUES "
+				     "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
 				     "ON CONFLICT (provider, source, event_id) DO NOTHING",
 				     &s, err);
 		if (rc != SEAM_OK)
@@ -156,13 +177,20 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 		seam_stmt_bind_text(s, 7, b->headers);
 		seam_stmt_bind_text(s, 8, b->cid);
 		seam_stmt_bind_text(s, 9, now);
+		seam_stmt_bind_text(s, 10, in->job_kind ? in->job_id : NULL);
 		rc = seam_stmt_step(s, err);
 		changes = seam_stmt_changes(s);
 		seam_stmt_reset(s);
 		if (rc != SEAM_DONE)
 			return rc;
 		if (changes == 0) {
+			/* The inbox knew the event but its job was purged (older than queue.retain):
+			 * a redelivery of old news, not new work. */
 			in->duplicate = 1;
+			if (in->job_kind && !existed &&
+			    (rc = seam_db_run(db, "DELETE FROM jobs WHERE id = $1",
+					      (const char *[]){in->job_id}, 1, NULL, err)) != SEAM_OK)
+				return rc;
 			continue;
 		}
 		if (in->order_uuid) {
@@ -174,22 +202,6 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 			if (rc != SEAM_OK)
 				return rc;
 		}
-		if (!in->job_kind)
-			continue;
-		seam_job_spec_t spec = {
-			.kind = in->job_kind,
-			.flow = in->job_flow,
-			.dedup_key = in->dedup[0] ? in->dedup : NULL,
-			.payload = in->payload,
-			.correlation_id = b->cid,
-		};
-		rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, NULL, err);
-		if (rc != SEAM_OK)
-			return rc;
-		rc = seam_db_run(db, "UPDATE inbox SET job_id = $1 WHERE id = $2",
-				 (const char *[]){in->job_id, in->inbox_id}, 2, NULL, err);
-		if (rc != SEAM_OK)
-			return rc;
 	}
 	return SEAM_OK;
 }
@@ -304,6 +316,8 @@ static void log_accepted(batch_t *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		count(b->app, b->provider, b->items[i].duplicate ? "duplicate" : "accepted");
+		if (!seam_log_enabled(b->app->log, SEAM_LOG_INFO))
+			continue; /* do not build fields for a line that is filtered out */
 		seam_logf(b->app->log, SEAM_LOG_INFO, "webhooks", b->cid,
 			  json_pack("{s:s, s:s, s:s?, s:b}", "provider", b->provider, "event_id",
 				    b->items[i].event_id, "type", b->items[i].event_type, "duplicate",
@@ -365,7 +379,8 @@ void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 	inbound_t *in = &b->items[0];
 	*in = (inbound_t){.event_id = seam_http_strdup(req, id),
 			  .event_type = seam_http_strdup(req, type), .body = body, .len = len,
-			  .job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS};
+			  .job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS,
+			  .per_event_job = 1};
 	snprintf(in->dedup, sizeof in->dedup, "stripe:%s:%s", store, id);
 	in->payload = job_payload("stripe", store, id);
 	b->n = 1;
@@ -446,6 +461,7 @@ void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 		free(one);
 		in->job_kind = SEAM_JOB_PAYMENT_APPLY;
 		in->job_flow = SEAM_FLOW_PAYMENTS;
+		in->per_event_job = 1;
 		snprintf(in->dedup, sizeof in->dedup, "adyen:%s:%s", store, id);
 		in->payload = job_payload("adyen", store, id);
 	}
@@ -505,7 +521,7 @@ void seam_webhook_standard(seam_http_req_t *req, void *ud)
 	*in = (inbound_t){.event_id = id,
 			  .event_type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type"))),
 			  .body = body, .len = len, .job_kind = SEAM_JOB_PAYMENT_APPLY,
-			  .job_flow = SEAM_FLOW_PAYMENTS};
+			  .job_flow = SEAM_FLOW_PAYMENTS, .per_event_job = 1};
 	snprintf(in->dedup, sizeof in->dedup, "standard:%s:%s", source, id);
 	in->payload = job_payload("standard", source, id);
 	b->n = 1;
