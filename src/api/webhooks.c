@@ -101,21 +101,76 @@ static void not_found(seam_http_req_t *req, seam_app_t *app, const char *provide
 			  "no %s endpoint is configured for '%s'", provider, what);
 }
 
+/* Appends s to out as a JSON string (quotes included), escaping what JSON requires. Returns
+ * the new length, or cap when it would not fit. Ids and headers are short: no allocation. */
+static size_t put_json_str(char *out, size_t len, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (len + 2 > cap)
+		return cap;
+	out[len++] = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (len + 7 > cap)
+			return cap;
+		if (*p == '"' || *p == '\\') {
+			out[len++] = '\\';
+			out[len++] = (char)*p;
+		} else if (*p < 0x20) {
+			memcpy(out + len, "\\u00", 4);
+			out[len + 4] = hex[*p >> 4];
+			out[len + 5] = hex[*p & 15];
+			len += 6;
+		} else {
+			out[len++] = (char)*p;
+		}
+	}
+	out[len++] = '"';
+	out[len] = '\0';
+	return len;
+}
+
+/* {"k1":"v1","k2":"v2",...} from n pairs (NULL values skipped), malloc'd. */
+static char *json_object_text(const char *const *kv, size_t n)
+{
+	size_t cap = 64;
+	for (size_t i = 0; i < 2 * n; i++)
+		cap += kv[i] ? 6 * strlen(kv[i]) + 4 : 0;
+	char *out = malloc(cap);
+	size_t len = 0;
+	if (!out)
+		return NULL;
+	out[len++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (!kv[2 * i + 1])
+			continue;
+		if (len > 1)
+			out[len++] = ',';
+		len = put_json_str(out, len, cap, kv[2 * i]);
+		if (len + 1 < cap)
+			out[len++] = ':';
+		len = put_json_str(out, len, cap, kv[2 * i + 1]);
+	}
+	if (len + 2 > cap) {
+		free(out);
+		return NULL;
+	}
+	out[len++] = '}';
+	out[len] = '\0';
+	return out;
+}
+
 /* The headers worth keeping with an event: enough to re-verify timing and trace it, nothing
  * that authenticates (signatures stay with the raw body only long enough to verify). */
 static char *safe_headers(seam_http_req_t *req)
 {
 	static const char *const keep[] = {"Content-Type", "User-Agent", "webhook-id",
 					   "webhook-timestamp", "traceparent", "X-Correlation-ID"};
-	json_t *h = json_object();
-	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
-		const char *v = seam_http_header(req, keep[i]);
-		if (v)
-			json_object_set_new(h, keep[i], json_string(v));
+	const char *kv[12];
+	for (size_t i = 0; i < 6; i++) {
+		kv[2 * i] = keep[i];
+		kv[2 * i + 1] = seam_http_header(req, keep[i]);
 	}
-	char *s = json_dumps(h, JSON_COMPACT);
-	json_decref(h);
-	return s;
+	return json_object_text(kv, 6);
 }
 
 static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
@@ -337,11 +392,8 @@ static size_t secret_values(const seam_secretlist_t *l, const char *out[MAX_SECR
 
 static char *job_payload(const char *provider, const char *source, const char *event_id)
 {
-	json_t *p = json_pack("{s:s, s:s, s:s}", "provider", provider, "source", source, "event_id",
-			      event_id);
-	char *s = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	return s;
+	const char *kv[] = {"provider", provider, "source", source, "event_id", event_id};
+	return json_object_text(kv, 3);
 }
 
 void seam_webhook_stripe(seam_http_req_t *req, void *ud)
