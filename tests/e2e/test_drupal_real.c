@@ -7,7 +7,8 @@
  *   SEAM_DRUPAL_USER / _PASS        the integration account seam uses (needs the permission
  *                                   "seam bridge transition payments"; default admin's)
  *   SEAM_DRUPAL_GATEWAY             payment gateway machine name for created payments (onsite)
- *   SEAM_DRUPAL_SKU                 a variation SKU to order (SKU-1)
+ *   SEAM_DRUPAL_SKU                 a variation SKU to order; created over JSON:API when the
+ *                                   site lacks it (SKU-000001: an item the ERP double knows)
  * The test creates an order over JSON:API (as the captured samples do), places it, then drives
  * Stripe-signed payment events through the real seam binary and checks the payment and the
  * order in Drupal after each: authorized -> completed (total_paid) -> partially refunded, with
@@ -34,8 +35,8 @@
 #define STRIPE_SECRET "whsec_real_drupal_e2e"
 
 static const char *url_, *admin_auth_h;
-static char admin_hdr[256], dir[64], base[64], cfg[128], logp[128];
-static pid_t pid;
+static char admin_hdr[256], dir[64], base[64], cfg[128], logp[128], erp_url[64], db_url[160];
+static pid_t pid, sim_pid;
 
 static const char *env_or(const char *k, const char *d)
 {
@@ -89,10 +90,33 @@ static const char *make_order(char number[32])
 	char store[64];
 	snprintf(store, sizeof store, "%s", first_id(stores));
 	json_decref(stores);
-	snprintf(path, sizeof path, "/jsonapi/commerce_product_variation/default?filter%%5Bsku%%5D=%s",
-		 env_or("SEAM_DRUPAL_SKU", "SKU-1"));
+	const char *sku = env_or("SEAM_DRUPAL_SKU", "SKU-000001");
+	snprintf(path, sizeof path, "/jsonapi/commerce_product_variation/default?filter%%5Bsku%%5D=%s", sku);
 	json_t *vars = api("GET", path, NULL, &st);
 	assert_int_equal(st, 200);
+	if (json_array_size(json_object_get(vars, "data")) == 0) {
+		/* The ERP's item master decides what can be sold: make the storefront sell it. */
+		json_t *v = api("POST", "/jsonapi/commerce_product_variation/default",
+				json_pack("{s:{s:s, s:{s:s, s:s, s:b, s:{s:s, s:s}}}}", "data", "type",
+					  "commerce_product_variation--default", "attributes", "sku", sku,
+					  "title", "ERP item", "status", 1, "price", "number", "19.99",
+					  "currency_code", "USD"),
+				&st);
+		assert_int_equal(st, 201);
+		char vid[64];
+		snprintf(vid, sizeof vid, "%s", first_id(v));
+		json_decref(v);
+		json_decref(api("POST", "/jsonapi/commerce_product/default",
+				json_pack("{s:{s:s, s:{s:s, s:b}, s:{s:{s:[{s:s, s:s}]}, s:{s:[{s:s, s:s}]}}}}",
+					  "data", "type", "commerce_product--default", "attributes", "title",
+					  "ERP item", "status", 1, "relationships", "variations", "data", "type",
+					  "commerce_product_variation--default", "id", vid, "stores", "data",
+					  "type", "commerce_store--online", "id", store),
+				&st));
+		assert_int_equal(st, 201);
+		json_decref(vars);
+		vars = api("GET", path, NULL, &st);
+	}
 	assert_non_null(first_id(vars));
 	char var[64], price[32], cur[8];
 	json_t *v0 = json_array_get(json_object_get(vars, "data"), 0);
@@ -245,6 +269,25 @@ static void test_payments_against_real_drupal(void **state)
 	assert_string_equal(order_total_paid(order, paid), "29.98");
 	printf("real Drupal: order %s (%s) authorized, captured once (3 deliveries), partially "
 	       "refunded 10.00; total_paid 29.98\n", number, order);
+
+	/* Order export: the poller finds the placed order, seam exports it to the ERP double and
+	 * writes the ERP number back into the real Drupal order over JSON:API. */
+	char sql[200], path[200];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE order_uuid = '%s' AND export_state = 'written_back'", order);
+	long done = 0;
+	for (int w = 0; w < 120 && done != 1; w++) {
+		seam_sleep_ms(250);
+		done = th_store_count(db_url, sql);
+	}
+	assert_int_equal(done, 1);
+	long st;
+	snprintf(path, sizeof path, "/jsonapi/commerce_order/default/%s", order);
+	json_t *d = api("GET", path, NULL, &st);
+	const char *erpno = json_string_value(json_object_get(json_object_get(json_object_get(d, "data"), "attributes"), "seam_erp_number"));
+	assert_non_null(erpno);
+	printf("real Drupal: order %s exported to the ERP as %s and the number written back to Drupal\n",
+	       number, erpno);
+	json_decref(d);
 }
 
 static int setup(void **state)
@@ -276,6 +319,25 @@ static int setup(void **state)
 		return -1;
 	}
 	th_tmpdir(dir);
+	/* The ERP side is the Business Central double: the real Drupal is the storefront. */
+	char simcfg[128], simlog[128], text2[600];
+	snprintf(simcfg, sizeof simcfg, "%s/sim.yaml", dir);
+	snprintf(simlog, sizeof simlog, "%s/sim.log", dir);
+	setenv("SEAM_E2E_ERP", "real-drupal-erp-secret", 1);
+	snprintf(text2, sizeof text2,
+		 "seed: 5\nlog: warn\nerp:\n  listen: 127.0.0.1:0\n  client_id: seam\n"
+		 "  client_secret: {env: SEAM_E2E_ERP}\n  items: 10\n");
+	th_write_file(simcfg, text2);
+	char *sargv[] = {(char *)th_seam_bin(), "sim", "-c", simcfg, NULL};
+	sim_pid = th_spawn(sargv, simlog);
+	for (int i = 0; i < 100 && th_sim_url(simlog, "erp", erp_url) != 0; i++)
+		seam_sleep_ms(50);
+	char company[64] = "";
+	if (th_erp_company(erp_url, "seam", "real-drupal-erp-secret", company) != 0) {
+		fprintf(stderr, "ERP double did not start\n");
+		return -1;
+	}
+	snprintf(db_url, sizeof db_url, "sqlite://%s/seam.db", dir);
 	int port = th_free_port();
 	snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
 	snprintf(cfg, sizeof cfg, "%s/seam.yaml", dir);
@@ -286,9 +348,13 @@ static int setup(void **state)
 		 "listen: 127.0.0.1:%d\nstore: sqlite://%s/seam.db\nqueue: {workers: 2, backoff_base: 200ms, backoff_cap: 2s}\n"
 		 "upstreams:\n  drupal:\n    base_url: %s\n    timeout: 20s\n"
 		 "    auth: {type: basic, username: %s, password: {env: SEAM_E2E_DRUPAL_PASS}}\n"
+		 "  erp:\n    base_url: %s/api/v2.0\n"
+		 "    auth: {type: oauth2_client_credentials, client_id: seam, client_secret: {env: SEAM_E2E_ERP}, token_url: %s/oauth2/v2.0/token}\n"
 		 "stores:\n  main:\n    stripe_secrets: [{env: SEAM_E2E_STRIPE}]\n"
-		 "    drupal: {upstream: drupal, payment_gateway: %s, payment_bundle: payment_default, poll_interval: 0s}\n",
-		 port, dir, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), gw);
+		 "    drupal: {upstream: drupal, payment_gateway: %s, payment_bundle: payment_default, poll_interval: 1s}\n"
+		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n",
+		 port, dir, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
+		 erp_url, gw, company);
 	th_write_file(cfg, text);
 	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", cfg, NULL};
 	pid = th_spawn(argv, logp);
@@ -300,6 +366,7 @@ static int teardown(void **state)
 	(void)state;
 	if (pid > 0) {
 		th_stop(pid, SIGTERM, 10000);
+		th_stop(sim_pid, SIGTERM, 5000);
 		char *log = th_read_file(logp);
 		if (log && getenv("SEAM_E2E_VERBOSE"))
 			fprintf(stderr, "%s", log);

@@ -1,6 +1,10 @@
 /* harness.c: see harness.h. */
 #include "tests/support/harness.h"
 
+#include <jansson.h>
+
+#include "store/store.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -219,4 +223,83 @@ int th_resp_header(const th_resp_t *resp, const char *name, char *out, size_t ca
 		p = eol ? eol + 2 : NULL;
 	}
 	return -1;
+}
+
+int th_sim_url(const char *logpath, const char *name, char out[64])
+{
+	char needle[48];
+	char *log = th_read_file(logpath);
+	int rc = -1;
+	snprintf(needle, sizeof needle, "sim: %s ", name);
+	const char *p = log ? strstr(log, needle) : NULL;
+	if (p && sscanf(p + strlen(needle), "%63s", out) == 1)
+		rc = 0;
+	free(log);
+	return rc;
+}
+
+pid_t th_sim_start(const char *config_path, const char *logpath, const char *const *names,
+		   char (*urls)[64])
+{
+	char *argv[] = {(char *)th_seam_bin(), "sim", "-c", (char *)config_path, NULL};
+	pid_t pid = th_spawn(argv, logpath);
+	for (int tries = 0; tries < 200; tries++) {
+		int found = 0, n = 0;
+		for (; names[n]; n++)
+			found += th_sim_url(logpath, names[n], urls[n]) == 0;
+		if (found == n)
+			return pid;
+		sleep_ms(25);
+	}
+	char *log = th_read_file(logpath);
+	fprintf(stderr, "seam sim did not start: %s\n", log ? log : "(no output)");
+	free(log);
+	th_stop(pid, SIGTERM, 2000);
+	return -1;
+}
+
+int th_erp_company(const char *erp_url, const char *client_id, const char *secret, char out[64])
+{
+	char url[200], body[300], bearer[2100];
+	th_resp_t r;
+	int rc = -1;
+	snprintf(url, sizeof url, "%s/oauth2/v2.0/token", erp_url);
+	snprintf(body, sizeof body, "grant_type=client_credentials&client_id=%s&client_secret=%s",
+		 client_id, secret);
+	th_http("POST", url, NULL, body, strlen(body), &r);
+	json_t *t = json_loads(r.body, 0, NULL);
+	th_resp_free(&r);
+	const char *tok = json_string_value(json_object_get(t, "access_token"));
+	snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", tok ? tok : "");
+	json_decref(t);
+	snprintf(url, sizeof url, "%s/api/v2.0/companies", erp_url);
+	th_http("GET", url, (const char *[]){bearer, NULL}, NULL, 0, &r);
+	json_t *co = json_loads(r.body, 0, NULL);
+	th_resp_free(&r);
+	const char *id = json_string_value(json_object_get(json_array_get(json_object_get(co, "value"), 0), "id"));
+	if (id) {
+		snprintf(out, 64, "%s", id);
+		rc = 0;
+	}
+	json_decref(co);
+	return rc;
+}
+
+long th_store_count(const char *db_url, const char *sql)
+{
+	seam_store_t *st = NULL;
+	seam_store_opts_t o = {.pool_size = 1, .busy_timeout_ms = 30000};
+	seam_error_t err = {0};
+	seam_stmt_t *s;
+	long n = -1;
+	if (seam_store_open(db_url, &o, &st, &err) != SEAM_OK) {
+		fprintf(stderr, "th_store_count: %s\n", err.msg);
+		return -1;
+	}
+	seam_db_t *db = seam_store_acquire(st);
+	if (seam_db_prepare(db, sql, &s, &err) == SEAM_OK && seam_stmt_step(s, &err) == SEAM_ROW)
+		n = (long)seam_stmt_column_int64(s, 0);
+	seam_store_release(st, db);
+	seam_store_close(st);
+	return n;
 }

@@ -45,4 +45,18 @@ void th_resp_free(th_resp_t *resp);
 /* Value of a response header (case-insensitive), copied into out; 0 when found. */
 int th_resp_header(const th_resp_t *resp, const char *name, char *out, size_t cap);
 
+/* The URL `seam sim` printed for a double ("sim: erp http://127.0.0.1:PORT") in its log file.
+ * 0 when found. */
+int th_sim_url(const char *logpath, const char *name, char out[64]);
+/* Starts `seam sim -c config_path` with output to logpath and waits until every double named
+ * in names (NULL-terminated) has printed its URL (urls[i], 64 bytes each). Returns the PID, or
+ * -1 (then the sim was stopped). */
+pid_t th_sim_start(const char *config_path, const char *logpath, const char *const *names,
+		   char (*urls)[64]);
+/* The first company id of the ERP double (OAuth2 client credentials). 0 when found. */
+int th_erp_company(const char *erp_url, const char *client_id, const char *secret, char out[64]);
+/* Runs a single-value query (count(*)) on a running instance's store through a second
+ * connection (WAL readers do not block it). -1 when it cannot. */
+long th_store_count(const char *db_url, const char *sql);
+
 #endif
