@@ -44,22 +44,6 @@ static int ctl(const char *a, const char *b, const char *c)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
-static long count(const char *sql)
-{
-	seam_store_t *st = NULL;
-	seam_store_opts_t o = {.pool_size = 1, .busy_timeout_ms = 10000};
-	seam_stmt_t *s;
-	long n = -1;
-	if (seam_store_open(db_url, &o, &st, NULL) != SEAM_OK)
-		return -1;
-	seam_db_t *db = seam_store_acquire(st);
-	if (seam_db_prepare(db, sql, &s, NULL) == SEAM_OK && seam_stmt_step(s, NULL) == SEAM_ROW)
-		n = (long)seam_stmt_column_int64(s, 0);
-	seam_store_release(st, db);
-	seam_store_close(st);
-	return n;
-}
-
 static json_t *post(const char *base, const char *path, const char *body)
 {
 	char u[300];
@@ -103,36 +87,15 @@ int main(int argc, char **argv)
 		 "  items: 60\n  page_size: 500\n",
 		 seam_base);
 	th_write_file(simcfg, text);
-	char *sargv[] = {(char *)th_seam_bin(), "sim", "-c", simcfg, NULL};
-	pid_t sim = th_spawn(sargv, sim_log);
-	char *log = NULL;
-	for (int i = 0; i < 100; i++) {
-		free(log);
-		log = th_read_file(sim_log);
-		if (log && strstr(log, "sim: erp "))
-			break;
-		seam_sleep_ms(50);
-	}
-	const char *d = log ? strstr(log, "sim: drupal ") : NULL, *e = log ? strstr(log, "sim: erp ") : NULL;
-	if (!d || !e || sscanf(d + 12, "%63s", drupal_url) != 1 || sscanf(e + 9, "%63s", erp_url) != 1) {
+	char urls[2][64], company[64];
+	pid_t sim = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "erp", NULL}, urls);
+	if (sim < 0 || th_erp_company(urls[1], "seam", ERP_SECRET, company) != 0) {
 		printf("order_export: the simulators did not start\n");
 		return 1;
 	}
-	free(log);
-	/* ERP company */
-	th_resp_t r;
-	char u[200], bearer[1200];
-	snprintf(u, sizeof u, "%s/oauth2/v2.0/token", erp_url);
-	const char *tb = "grant_type=client_credentials&client_id=seam&client_secret=" ERP_SECRET;
-	th_http("POST", u, NULL, tb, strlen(tb), &r);
-	json_t *t = json_loads(r.body, 0, NULL);
-	th_resp_free(&r);
-	snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", json_string_value(json_object_get(t, "access_token")) ?: "");
-	json_decref(t);
-	snprintf(u, sizeof u, "%s/api/v2.0/companies", erp_url);
-	th_http("GET", u, (const char *[]){bearer, NULL}, NULL, 0, &r);
-	json_t *co = json_loads(r.body, 0, NULL);
-	th_resp_free(&r);
+	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
+	snprintf(erp_url, sizeof erp_url, "%s", urls[1]);
+	char u[200];
 	snprintf(text, sizeof text,
 		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: warn, access_log: false}\n"
 		 "queue: {workers: 8}\n"
@@ -143,9 +106,7 @@ int main(int argc, char **argv)
 		 "    auth: {type: oauth2_client_credentials, client_id: seam, client_secret: {env: B_ERP}, token_url: %s/oauth2/v2.0/token}\n"
 		 "stores:\n  us:\n    drupal: {upstream: drupal, event_secrets: [{env: B_EVENTS}], poll_interval: 0s}\n"
 		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n",
-		 port, db_url, drupal_url, erp_url, erp_url,
-		 json_string_value(json_object_get(json_array_get(json_object_get(co, "value"), 0), "id")));
-	json_decref(co);
+		 port, db_url, drupal_url, erp_url, erp_url, company);
 	th_write_file(seam_cfg, text);
 	char *margv[] = {(char *)th_seam_bin(), "serve", "-c", seam_cfg, NULL};
 	pid_t seam = th_spawn(margv, seam_log);
@@ -169,12 +130,12 @@ int main(int argc, char **argv)
 		}
 		/* every event is in (jobs queued) before the clock starts */
 		long target = total_done + orders;
-		for (int w = 0; w < 600 && count("SELECT count(*) FROM jobs WHERE kind = 'order.export'") < target; w++)
+		for (int w = 0; w < 600 && th_store_count(db_url, "SELECT count(*) FROM jobs WHERE kind = 'order.export'") < target; w++)
 			seam_sleep_ms(50);
 		int64_t t0 = seam_mono_ns();
 		ctl("flow", "resume", "orders");
 		long done = 0;
-		while ((done = count("SELECT count(*) FROM orders WHERE export_state = 'written_back'")) < target &&
+		while ((done = th_store_count(db_url, "SELECT count(*) FROM orders WHERE export_state = 'written_back'")) < target &&
 		       seam_mono_ns() - t0 < 300LL * 1000000000)
 			seam_sleep_ms(20);
 		double secs = (double)(seam_mono_ns() - t0) / 1e9;

@@ -89,26 +89,6 @@ static void one(int port, char **reqs, size_t *lens, size_t n, int secs, struct 
 	*out = (struct round){r.rps, r.p50_ms, r.p99_ms, r.ok2xx, r.other, r.errors};
 }
 
-static long inbox_rows(const char *url)
-{
-	seam_store_t *st = NULL;
-	seam_store_opts_t so = {.pool_size = 1, .busy_timeout_ms = 30000};
-	seam_stmt_t *s;
-	seam_error_t err = {0};
-	long n = -1;
-	if (seam_store_open(url, &so, &st, &err) != SEAM_OK) {
-		printf("webhooks: cannot open the store to count: %s\n", err.msg);
-		return -1;
-	}
-	seam_db_t *db = seam_store_acquire(st);
-	if (seam_db_prepare(db, "SELECT count(*) FROM inbox", &s, NULL) == SEAM_OK &&
-	    seam_stmt_step(s, NULL) == SEAM_ROW)
-		n = (long)seam_stmt_column_int64(s, 0);
-	seam_store_release(st, db);
-	seam_store_close(st);
-	return n;
-}
-
 int main(int argc, char **argv)
 {
 	int secs = argc > 1 ? atoi(argv[1]) : 4, rounds = argc > 2 ? atoi(argv[2]) : 3;
@@ -189,7 +169,7 @@ int main(int argc, char **argv)
 
 	double cn = lg_median(nr, rounds), cs = lg_median(sr, rounds);
 	double p50 = lg_median(sp50, rounds), p99 = lg_median(sp99, rounds);
-	long rows = inbox_rows(url);
+	long rows = th_store_count(url, "SELECT count(*) FROM inbox");
 	printf("webhooks: ceiling  nginx static 200, %d conns: %.0f req/s (median of %d x %d s), "
 	       "p50 %.2f ms, p99 %.2f ms\n",
 	       CONNS, cn, rounds, secs, lg_median(np50, rounds), lg_median(np99, rounds));

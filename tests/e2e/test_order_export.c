@@ -40,14 +40,6 @@ static char dir[64], seam_cfg[128], seam_log[128], sim_log[128], db_url[160];
 static char seam_base[64], drupal_url[64], erp_url[64];
 static pid_t sim_pid, seam_pid;
 
-static int parse_url(const char *log, const char *name, char out[64])
-{
-	char needle[32];
-	snprintf(needle, sizeof needle, "sim: %s ", name);
-	const char *p = log ? strstr(log, needle) : NULL;
-	return p && sscanf(p + strlen(needle), "%63s", out) == 1 ? 0 : -1;
-}
-
 static int start_seam(void)
 {
 	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", seam_cfg, NULL};
@@ -103,31 +95,19 @@ static int setup(void **state)
 		 "  items: 60\n  currency: USD\n  page_size: 500\n",
 		 seam_base);
 	th_write_file(simcfg, text);
-	char *sargv[] = {(char *)th_seam_bin(), "sim", "-c", simcfg, NULL};
-	sim_pid = th_spawn(sargv, sim_log);
-	char *log = NULL;
-	for (int i = 0; i < 100; i++) {
-		free(log);
-		log = th_read_file(sim_log);
-		if (log && strstr(log, "sim: erp "))
-			break;
-		seam_sleep_ms(50);
-	}
-	if (parse_url(log, "drupal", drupal_url) || parse_url(log, "erp", erp_url)) {
-		fprintf(stderr, "sim did not start: %s\n", log ? log : "");
-		free(log);
+	char urls[2][64], company[64];
+	sim_pid = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "erp", NULL}, urls);
+	if (sim_pid < 0)
 		return -1;
-	}
-	free(log);
-	/* the ERP company id and a token for the checks */
+	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
+	snprintf(erp_url, sizeof erp_url, "%s", urls[1]);
+	/* a token for the checks, and the company id */
 	char tok_body[] = "grant_type=client_credentials&client_id=seam&client_secret=" ERP_SECRET;
 	json_t *t = call("POST", erp_url, "/oauth2/v2.0/token", tok_body, NULL, NULL);
 	snprintf(erp_auth, sizeof erp_auth, "Authorization: Bearer %s",
 		 json_string_value(json_object_get(t, "access_token")) ?: "");
 	json_decref(t);
-	json_t *co = call("GET", erp_url, "/api/v2.0/companies", NULL, erp_auth, NULL);
-	const char *company = json_string_value(json_object_get(json_array_get(json_object_get(co, "value"), 0), "id"));
-	if (!company) {
+	if (th_erp_company(erp_url, "seam", ERP_SECRET, company) != 0) {
 		fprintf(stderr, "no ERP company\n");
 		return -1;
 	}
@@ -144,7 +124,6 @@ static int setup(void **state)
 		 "    drupal: {upstream: drupal, event_secrets: [{env: T_EVENTS}], poll_interval: 2s}\n"
 		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n",
 		 port, db_url, drupal_url, erp_url, erp_url, company);
-	json_decref(co);
 	th_write_file(seam_cfg, text);
 	return start_seam();
 }
@@ -159,22 +138,6 @@ static int teardown(void **state)
 	else
 		th_rmrf(dir);
 	return 0;
-}
-
-static long count(const char *sql)
-{
-	seam_store_t *st = NULL;
-	seam_store_opts_t o = {.pool_size = 1, .busy_timeout_ms = 10000};
-	seam_stmt_t *s;
-	long n = -1;
-	if (seam_store_open(db_url, &o, &st, NULL) != SEAM_OK)
-		return -1;
-	seam_db_t *db = seam_store_acquire(st);
-	if (seam_db_prepare(db, sql, &s, NULL) == SEAM_OK && seam_stmt_step(s, NULL) == SEAM_ROW)
-		n = (long)seam_stmt_column_int64(s, 0);
-	seam_store_release(st, db);
-	seam_store_close(st);
-	return n;
 }
 
 /* Every ERP sales order, by externalDocumentNumber -> array of orders. */
@@ -243,11 +206,11 @@ static void test_thousand_orders_through_faults(void **state)
 	long done = 0;
 	for (int w = 0; w < 240 && done < ORDERS; w++) {
 		seam_sleep_ms(500);
-		done = count("SELECT count(*) FROM orders WHERE export_state = 'written_back'");
+		done = th_store_count(db_url, "SELECT count(*) FROM orders WHERE export_state = 'written_back'");
 	}
 	printf("orders written back: %ld of %d\n", done, ORDERS);
 	assert_int_equal(done, ORDERS);
-	assert_int_equal(count("SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
 
 	/* ERP: exactly one sales order per storefront order, with lines and the right total. */
 	json_t *erp = erp_orders();
@@ -312,7 +275,7 @@ static void test_thousand_orders_through_faults(void **state)
 	assert_int_equal(mismatched, 0);
 
 	/* The story of an order that met a fault. */
-	long retried = count("SELECT count(*) FROM timeline WHERE event IN ('export.failed', 'export.adopted')");
+	long retried = th_store_count(db_url, "SELECT count(*) FROM timeline WHERE event IN ('export.failed', 'export.adopted')");
 	printf("timeline: %ld failed/adopted export steps recorded\n", retried);
 	assert_true(retried > 0);
 	json_decref(erp);

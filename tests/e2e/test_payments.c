@@ -40,16 +40,6 @@ static char seam_base[64], drupal_url[64], psp_url[64];
 static pid_t sim_pid, seam_pid;
 static int seam_port;
 
-static int parse_url(const char *log, const char *name, char out[64])
-{
-	char needle[32];
-	snprintf(needle, sizeof needle, "sim: %s ", name);
-	const char *p = log ? strstr(log, needle) : NULL;
-	if (!p)
-		return -1;
-	return sscanf(p + strlen(needle), "%63s", out) == 1 ? 0 : -1;
-}
-
 static int start_seam(void)
 {
 	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", seam_cfg, NULL};
@@ -89,22 +79,12 @@ static int setup(void **state)
 		 "  attempts: 12\n  backoff: [200ms, 300ms, 500ms, 800ms, 1s]\n  timeout: 5s\n",
 		 seam_base, seam_base, seam_base);
 	th_write_file(simcfg, text);
-	char *sargv[] = {(char *)th_seam_bin(), "sim", "-c", simcfg, NULL};
-	sim_pid = th_spawn(sargv, sim_log);
-	char *log = NULL;
-	for (int i = 0; i < 100; i++) {
-		free(log);
-		log = th_read_file(sim_log);
-		if (log && strstr(log, "sim: psp "))
-			break;
-		seam_sleep_ms(50);
-	}
-	if (parse_url(log, "drupal", drupal_url) || parse_url(log, "psp", psp_url)) {
-		fprintf(stderr, "sim did not start: %s\n", log ? log : "(no log)");
-		free(log);
+	char urls[2][64];
+	sim_pid = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "psp", NULL}, urls);
+	if (sim_pid < 0)
 		return -1;
-	}
-	free(log);
+	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
+	snprintf(psp_url, sizeof psp_url, "%s", urls[1]);
 	snprintf(text, sizeof text,
 		 "listen: 127.0.0.1:%d\nstore: sqlite://%s/seam.db\nlog: {level: info}\n"
 		 "queue: {workers: 4, lease: 3s, backoff_base: 100ms, backoff_cap: 1s, max_attempts: 30}\n"

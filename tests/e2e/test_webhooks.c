@@ -91,23 +91,6 @@ static long post(const char *path, const char *h1, const char *h2, const char *h
 	return r->status;
 }
 
-/* Counts rows in the running instance's store (a second connection; WAL readers don't block). */
-static long count_rows(const char *sql)
-{
-	seam_store_t *st = NULL;
-	seam_store_opts_t o = {.pool_size = 1};
-	seam_stmt_t *s;
-	long n = -1;
-	if (seam_store_open(db_url, &o, &st, NULL) != SEAM_OK)
-		return -1;
-	seam_db_t *db = seam_store_acquire(st);
-	if (seam_db_prepare(db, sql, &s, NULL) == SEAM_OK && seam_stmt_step(s, NULL) == SEAM_ROW)
-		n = (long)seam_stmt_column_int64(s, 0);
-	seam_store_release(st, db);
-	seam_store_close(st);
-	return n;
-}
-
 static const char *EVT = "{\"id\":\"evt_1Nq\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","
 			 "\"data\":{\"object\":{\"id\":\"pi_1\",\"amount_received\":1999,\"currency\":\"usd\","
 			 "\"metadata\":{\"order_uuid\":\"0b8a2f3e-0000-4000-8000-000000000001\"}}}}";
@@ -144,12 +127,12 @@ static void test_stripe_accept_and_concurrent_duplicates(void **state)
 		dups += a[i].dup;
 	}
 	assert_int_equal(dups, 4); /* exactly one delivery did new work */
-	assert_int_equal(count_rows("SELECT count(*) FROM inbox WHERE event_id = 'evt_1Nq'"), 1);
-	assert_int_equal(count_rows("SELECT count(*) FROM jobs WHERE kind = 'payment.apply' "
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE event_id = 'evt_1Nq'"), 1);
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE kind = 'payment.apply' "
 				    "AND dedup_key = 'stripe:eu:evt_1Nq'"),
 			 1);
 	/* the job carries the request's correlation id and the inbox row has no secrets */
-	assert_int_equal(count_rows("SELECT count(*) FROM inbox WHERE headers LIKE '%Stripe-Signature%'"), 0);
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE headers LIKE '%Stripe-Signature%'"), 0);
 }
 
 static void test_stripe_rotated_secret(void **state)
@@ -216,7 +199,7 @@ static void test_stripe_rejections(void **state)
 	assert_non_null(strstr(r.body, "seam_webhooks_rejected_total{provider=\"stripe\",reason=\"missing_signature\"} 1"));
 	th_resp_free(&r);
 	/* nothing of it was stored */
-	assert_int_equal(count_rows("SELECT count(*) FROM inbox WHERE body LIKE '%\"amount\":1}%'"), 0);
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE body LIKE '%\"amount\":1}%'"), 0);
 }
 
 static void test_quarantine(void **state)
@@ -229,7 +212,7 @@ static void test_quarantine(void **state)
 	assert_int_equal(post("/webhooks/stripe/eu", h, NULL, NULL, junk, &r), 200);
 	assert_non_null(strstr(r.body, "\"quarantined\":true"));
 	th_resp_free(&r);
-	assert_int_equal(count_rows("SELECT count(*) FROM quarantine WHERE reason = 'malformed_json' "
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM quarantine WHERE reason = 'malformed_json' "
 				    "AND body = 'this is not json, but it is signed'"),
 			 1);
 }
@@ -266,8 +249,8 @@ static void test_drupal_events_one_export_job_per_order(void **state)
 	std_headers(STD_SECRET, "msg_paid_1", seam_now_ms() / 1000, paid, h);
 	assert_int_equal(post("/webhooks/drupal/eu", h[0], h[1], h[2], paid, &r), 200);
 	th_resp_free(&r);
-	assert_int_equal(count_rows("SELECT count(*) FROM inbox WHERE provider = 'drupal'"), 2);
-	assert_int_equal(count_rows("SELECT count(*) FROM jobs WHERE kind = 'order.export' AND "
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'drupal'"), 2);
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE kind = 'order.export' AND "
 				    "dedup_key = 'export:eu:5f0c1a2b-0000-4000-8000-00000000aaaa'"),
 			 1);
 	/* tampered signature */
@@ -319,13 +302,13 @@ static void test_adyen_batch(void **state)
 	assert_int_equal(post("/webhooks/adyen/eu", NULL, NULL, NULL, body, &r), 200);
 	assert_string_equal(r.body, "[accepted]");
 	th_resp_free(&r);
-	assert_int_equal(count_rows("SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
 	/* one forged item: the whole batch is refused and nothing new is stored */
 	adyen_item(i2, sizeof i2, "PSP0003", "REFUND", 9999, s2);
 	snprintf(body, sizeof body, "{\"live\":\"false\",\"notificationItems\":[%s,%s]}", i1, i2);
 	assert_int_equal(post("/webhooks/adyen/eu", NULL, NULL, NULL, body, &r), 401);
 	th_resp_free(&r);
-	assert_int_equal(count_rows("SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
 }
 
 int main(void)
