@@ -40,9 +40,20 @@ cat <<MSG
 
 seam is serving on http://127.0.0.1:8080 (logs: .seam-demo/seam.log, store: .seam-demo/seam.db)
   curl http://127.0.0.1:8080/healthz
-  curl http://127.0.0.1:8080/readyz
   curl http://127.0.0.1:8080/metrics
-  $BIN ctl -c examples/seam.yaml keys create --name demo --scopes ops:admin
+
+Try the flows against the simulators:
+  # place 5 orders in the storefront double: seam exports them to the ERP double
+  curl -s -XPOST -d '{"count":5,"store":"us","items":2}' http://127.0.0.1:8101/_sim/drupal/orders
+  $BIN ctl -c examples/seam.yaml trace 101          # the first one's story
+  # pay for an order through the PSP double (Stripe-signed webhooks to seam)
+  curl -s -XPOST -d '{"provider":"stripe","store":"us","order_uuid":"<uuid from above>","amount":"<total>","currency":"USD"}' \\
+       http://127.0.0.1:8104/_sim/psp/payments      # -> {"id":"pi_..."}
+  curl -s -XPOST -d '{"type":"capture","copies":3}' http://127.0.0.1:8104/_sim/psp/payments/<pi_...>/events
+  # make the ERP fail a fifth of its calls and watch retries, then the dead letters
+  curl -s -XPOST -d '{"kind":"error","rate":0.2,"status":503}' http://127.0.0.1:8102/_sim/faults
+  $BIN ctl -c examples/seam.yaml jobs list --flow orders
+  $BIN ctl -c examples/seam.yaml dlq list
 Press Ctrl-C to stop.
 MSG
 wait "$SEAM_PID"
