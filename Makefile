@@ -49,13 +49,15 @@ endef
 
 $(eval $(call tree,build,))
 $(eval $(call tree,build/san,$(SAN_FLAGS)))
+$(eval $(call tree,build/tsan,-fsanitize=thread -fno-omit-frame-pointer))
 
 UNIT_BIN := $(UNIT_SRC:%.c=build/%)
 SAN_BIN  := $(UNIT_SRC:%.c=build/san/%)
+TSAN_BIN := $(UNIT_SRC:%.c=build/tsan/%)
 E2E_BIN  := $(E2E_SRC:%.c=build/%)
 BENCH_BIN := $(BENCH_SRC:%.c=build/%)
 
-.PHONY: all deps test unit e2e san demo bench clean check-tools
+.PHONY: all deps test unit e2e san tsan demo bench clean check-tools
 .SECONDARY:
 
 all: build/seam
@@ -81,6 +83,10 @@ e2e: build/seam $(E2E_BIN)
 san: $(SAN_BIN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  sh scripts/run-tests.sh san $(SAN_BIN)
+
+# ThreadSanitizer over the unit tests (not part of `make test`: it doubles the build time).
+tsan: $(TSAN_BIN)
+	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 sh scripts/run-tests.sh tsan $(TSAN_BIN)
 
 # The README's test command. Builds everything first so a compile error fails fast.
 test: deps

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "ctl/ctl.h"
+#include "flows/flow.h"
 #include "map/map.h"
 
 #include <dirent.h>
@@ -236,6 +237,13 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "seam check: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s",
 			path);
 		seam_cfg_diag_dispose(&diag);
+		return 2;
+	}
+	if (seam_flows_check_config(cfg, &diag)) {
+		seam_cfg_diag_print(&diag, stderr);
+		fprintf(stderr, "seam check: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
+		seam_cfg_diag_dispose(&diag);
+		seam_config_free(cfg);
 		return 2;
 	}
 	int problems = check_mappings(cfg);

@@ -98,6 +98,13 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		code = 2;
 		goto fail;
 	}
+	if (seam_flows_check_config(app->cfg, &diag)) {
+		seam_cfg_diag_print(&diag, stderr);
+		fprintf(stderr, "seam: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
+		seam_cfg_diag_dispose(&diag);
+		code = 2;
+		goto fail;
+	}
 	if (args->listen)
 		seam_config_set_str(&app->cfg->listen, args->listen);
 	if (args->store)
@@ -218,7 +225,8 @@ int seam_app_serve(seam_app_t *app)
 	seam_flow_env_t env = {.cfg = app->cfg, .store = app->store, .log = app->log,
 			       .metrics = app->metrics, .queue = app->queue,
 			       .upstream = app_upstream, .upstream_ud = app};
-	if (seam_flow_payments_create(&env, &app->payments, &err) != SEAM_OK ||
+	if (seam_flows_apply_limits(app->cfg, app->queue, &err) != SEAM_OK ||
+	    seam_flow_payments_create(&env, &app->payments, &err) != SEAM_OK ||
 	    seam_flow_orders_create(&env, &app->orders, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: flows: %s\n", err.msg);
 		return 1;

@@ -122,6 +122,7 @@ static const char *type_name(seam_cfg_type_e t)
 	case SEAM_CFG_MAP: return "mapping of named entries";
 	case SEAM_CFG_STRLIST: return "list of strings";
 	case SEAM_CFG_SECRETLIST: return "list of secrets";
+	case SEAM_CFG_STRMAP: return "mapping of strings";
 	}
 	return "?";
 }
@@ -434,6 +435,37 @@ static int parse_value(struct ctx *c, const seam_cfg_field_t *f, struct fy_node 
 		}
 		return rc;
 	}
+	case SEAM_CFG_STRMAP: {
+		seam_strmap_t *m = slot;
+		struct fy_node_pair *p;
+		void *it = NULL;
+		int rc = 0;
+		if (t != FYNT_MAPPING) {
+			diagf(c, vline, "%s: expected a mapping of keys to strings", path);
+			return -1;
+		}
+		while ((p = fy_node_mapping_iterate(n, &it))) {
+			struct fy_node *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
+			const char *ks = fy_node_get_scalar0(k), *vs = fy_node_get_scalar0(v);
+			if (!ks || !vs || fy_node_get_type(v) != FYNT_SCALAR) {
+				diagf(c, node_line(k, line), "%s: entries must be key: string", path);
+				rc = -1;
+				continue;
+			}
+			char **nk = realloc(m->keys, (m->n + 1) * sizeof *nk);
+			if (nk)
+				m->keys = nk;
+			char **nv = realloc(m->values, (m->n + 1) * sizeof *nv);
+			if (nv)
+				m->values = nv;
+			if (!nk || !nv)
+				return -1;
+			m->keys[m->n] = strdup(ks);
+			m->values[m->n] = strdup(vs);
+			m->n++;
+		}
+		return rc;
+	}
 	case SEAM_CFG_STRLIST: {
 		seam_strlist_t *l = slot;
 		struct fy_node *it_n;
@@ -725,6 +757,17 @@ void seam_cfg_dispose(const seam_cfg_schema_t *s, void *obj)
 			memset(m, 0, sizeof *m);
 			break;
 		}
+		case SEAM_CFG_STRMAP: {
+			seam_strmap_t *m = slot;
+			for (size_t j = 0; j < m->n; j++) {
+				free(m->keys[j]);
+				free(m->values[j]);
+			}
+			free(m->keys);
+			free(m->values);
+			memset(m, 0, sizeof *m);
+			break;
+		}
 		case SEAM_CFG_STRLIST: {
 			seam_strlist_t *l = slot;
 			for (size_t j = 0; j < l->n; j++)
@@ -745,6 +788,14 @@ void seam_cfg_dispose(const seam_cfg_schema_t *s, void *obj)
 			break;
 		}
 	}
+}
+
+const char *seam_cfg_strmap_get(const seam_strmap_t *m, const char *key)
+{
+	for (size_t i = 0; m && key && i < m->n; i++)
+		if (strcmp(m->keys[i], key) == 0)
+			return m->values[i];
+	return NULL;
 }
 
 void *seam_cfg_map_get(const seam_cfg_map_t *m, const char *name)
@@ -983,6 +1034,27 @@ static const seam_cfg_schema_t source_schema = {"source", sizeof(seam_config_sou
 						source_fields,
 						sizeof source_fields / sizeof source_fields[0]};
 
+static const seam_cfg_field_t psp_rules_fields[] = {
+	{"stripe", SEAM_CFG_STRMAP, F(seam_config_psp_rules_t, stripe), 0, NULL,
+	 "Stripe event type -> canonical event (authorized, captured, refunded, voided, expired, "
+	 "failed, ignored); overrides or adds to the built-in table.", NULL, NULL, 0, 0},
+	{"adyen", SEAM_CFG_STRMAP, F(seam_config_psp_rules_t, adyen), 0, NULL,
+	 "Adyen eventCode -> canonical event.", NULL, NULL, 0, 0},
+	{"standard", SEAM_CFG_STRMAP, F(seam_config_psp_rules_t, standard), 0, NULL,
+	 "Standard Webhooks type -> canonical event.", NULL, NULL, 0, 0},
+};
+static const seam_cfg_schema_t psp_rules_schema = {
+	"payment_events", sizeof(seam_config_psp_rules_t), psp_rules_fields,
+	sizeof psp_rules_fields / sizeof psp_rules_fields[0]};
+
+static const seam_cfg_field_t flow_fields[] = {
+	{"max_concurrency", SEAM_CFG_INT, F(seam_config_flow_t, max_concurrency), 0, "0",
+	 "Jobs of this flow running at once across all workers and instances (0: no limit).",
+	 NULL, NULL, 0, 10000},
+};
+static const seam_cfg_schema_t flow_schema = {"flow", sizeof(seam_config_flow_t), flow_fields,
+					      sizeof flow_fields / sizeof flow_fields[0]};
+
 static const seam_cfg_field_t root_fields[] = {
 	{"listen", SEAM_CFG_STR, F(seam_config_t, listen), 0, "127.0.0.1:8080",
 	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics, dashboard).", NULL, NULL, 0, 0},
@@ -1007,6 +1079,10 @@ static const seam_cfg_field_t root_fields[] = {
 	{"sources", SEAM_CFG_MAP, F(seam_config_t, sources), 0, NULL,
 	 "Standard Webhooks senders, by the name used in /webhooks/standard/{source}.",
 	 &source_schema, NULL, 0, 0},
+	{"flows", SEAM_CFG_MAP, F(seam_config_t, flows), 0, NULL,
+	 "Per-flow limits (payments, orders), by flow name.", &flow_schema, NULL, 0, 0},
+	{"payment_events", SEAM_CFG_SECTION, F(seam_config_t, payment_events), 0, NULL,
+	 "Changes to how provider events map onto payment events.", &psp_rules_schema, NULL, 0, 0},
 };
 
 const seam_cfg_schema_t seam_config_schema = {"seam.yaml", sizeof(seam_config_t), root_fields,

@@ -37,6 +37,7 @@ typedef enum seam_cfg_type_e {
 	SEAM_CFG_MAP,      /* seam_cfg_map_t: user-named entries, each a field->sub struct */
 	SEAM_CFG_STRLIST,  /* seam_strlist_t */
 	SEAM_CFG_SECRETLIST, /* seam_secretlist_t: a list of {file:}/{env:} (key rotation) */
+	SEAM_CFG_STRMAP,   /* seam_strmap_t: a mapping of user keys to strings */
 } seam_cfg_type_e;
 
 #define SEAM_CFG_REQUIRED 0x1
@@ -51,6 +52,12 @@ typedef struct seam_strlist {
 	size_t n;
 	char **items;
 } seam_strlist_t;
+
+typedef struct seam_strmap {
+	size_t n;
+	char **keys;
+	char **values;
+} seam_strmap_t;
 
 typedef struct seam_secretlist {
 	size_t n;
@@ -107,6 +114,9 @@ seam_err_t seam_cfg_load_text(const char *name, const char *text, size_t len,
 void seam_cfg_dispose(const seam_cfg_schema_t *schema, void *obj);
 /* Prints the schema as a Markdown reference (key, type, default, meaning). */
 void seam_cfg_print_reference(const seam_cfg_schema_t *schema, FILE *fp);
+
+/* The value of key in a STRMAP; NULL when absent. */
+const char *seam_cfg_strmap_get(const seam_strmap_t *m, const char *key);
 
 /* Looks up a named entry of a MAP; NULL when absent. */
 void *seam_cfg_map_get(const seam_cfg_map_t *m, const char *name);
@@ -211,6 +221,18 @@ typedef struct seam_config_source {
 	char *kind;                /* what its events are: payment */
 } seam_config_source_t;
 
+/* payment_events: integrators' changes to the provider event -> canonical event mapping. */
+typedef struct seam_config_psp_rules {
+	seam_strmap_t stripe;
+	seam_strmap_t adyen;
+	seam_strmap_t standard;
+} seam_config_psp_rules_t;
+
+/* flows.<name>: run-time limits of one flow. */
+typedef struct seam_config_flow {
+	int64_t max_concurrency;
+} seam_config_flow_t;
+
 typedef struct seam_config {
 	char *path; /* the file it was loaded from */
 	char *listen;
@@ -224,6 +246,8 @@ typedef struct seam_config {
 	seam_cfg_map_t upstreams; /* of seam_config_upstream_t */
 	seam_cfg_map_t stores;    /* of seam_config_store_t */
 	seam_cfg_map_t sources;   /* of seam_config_source_t */
+	seam_cfg_map_t flows;     /* of seam_config_flow_t */
+	seam_config_psp_rules_t payment_events;
 } seam_config_t;
 
 extern const seam_cfg_schema_t seam_config_schema;

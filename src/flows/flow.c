@@ -3,6 +3,72 @@
  */
 #include "flows/flow.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/payment.h"
+
+static void add_diag(seam_cfg_diag_t *d, const char *file, const char *fmt, const char *a,
+		     const char *b, const char *c)
+{
+	char msg[512], *line = NULL;
+	snprintf(msg, sizeof msg, fmt, a, b, c);
+	if (asprintf(&line, "%s: %s", file, msg) < 0)
+		return;
+	char **grown = realloc(d->lines, (d->n + 1) * sizeof *grown);
+	if (!grown) {
+		free(line);
+		return;
+	}
+	d->lines = grown;
+	d->lines[d->n++] = line;
+}
+
+size_t seam_flows_check_config(const seam_config_t *cfg, seam_cfg_diag_t *diag)
+{
+	static const char *const flows[] = {SEAM_FLOW_PAYMENTS, SEAM_FLOW_ORDERS};
+	const char *file = cfg->path ? cfg->path : "config";
+	size_t before = diag->n;
+	for (size_t i = 0; i < cfg->flows.n; i++) {
+		int known = 0;
+		for (size_t j = 0; j < sizeof flows / sizeof flows[0]; j++)
+			known |= strcmp(cfg->flows.names[i], flows[j]) == 0;
+		if (!known)
+			add_diag(diag, file, "flows.%s: no such flow (payments, orders)%s%s",
+				 cfg->flows.names[i], "", "");
+	}
+	const struct {
+		const char *name;
+		const seam_strmap_t *m;
+	} pe[] = {{"stripe", &cfg->payment_events.stripe},
+		  {"adyen", &cfg->payment_events.adyen},
+		  {"standard", &cfg->payment_events.standard}};
+	for (size_t i = 0; i < 3; i++) {
+		for (size_t j = 0; j < pe[i].m->n; j++) {
+			seam_payment_event_e ev;
+			if (seam_payment_event_parse(pe[i].m->values[j], &ev) != 0 ||
+			    ev == SEAM_PAYMENT_EV_CANCEL_OR_REFUND)
+				add_diag(diag, file,
+					 "payment_events.%s.%s: '%s' is not one of authorized, captured, "
+					 "refunded, voided, expired, failed, ignored",
+					 pe[i].name, pe[i].m->keys[j], pe[i].m->values[j]);
+		}
+	}
+	return diag->n - before;
+}
+
+seam_err_t seam_flows_apply_limits(const seam_config_t *cfg, seam_queue_t *q, seam_error_t *err)
+{
+	for (size_t i = 0; i < cfg->flows.n; i++) {
+		const seam_config_flow_t *f = cfg->flows.items[i];
+		seam_err_t rc = seam_queue_flow_limit(q, cfg->flows.names[i], (int)f->max_concurrency, err);
+		if (rc != SEAM_OK)
+			return rc;
+	}
+	return SEAM_OK;
+}
+
 seam_err_t seam_flow_job_error(seam_err_t rc, int64_t retry_after_ms, const char *what,
 			       const seam_error_t *err, void *res)
 {

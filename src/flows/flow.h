@@ -32,6 +32,14 @@ typedef struct seam_flow_env {
 	void *upstream_ud;
 } seam_flow_env_t;
 
+/* Checks the config sections the flows read (flows.<name>, payment_events.<provider>):
+ * unknown flow names, unknown canonical event types. Adds one diagnostic per problem and
+ * returns how many. Used by `seam serve` (refuses to start) and `seam check`. */
+size_t seam_flows_check_config(const seam_config_t *cfg, seam_cfg_diag_t *diag);
+
+/* Applies flows.<name>.max_concurrency to the queue (before it starts). */
+seam_err_t seam_flows_apply_limits(const seam_config_t *cfg, seam_queue_t *q, seam_error_t *err);
+
 /* Maps an upstream call's outcome onto a job outcome: retryable classes stay retryable (with
  * Retry-After), an open breaker or a full bulkhead defers without burning an attempt,
  * permanent stays permanent. msg goes to the job's attempt log. */

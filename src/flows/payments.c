@@ -24,6 +24,9 @@
 struct seam_flow_payments {
 	seam_flow_env_t env;
 	pthread_mutex_t locks[LOCK_STRIPES];
+	/* Per provider: the built-in event table with the config's payment_events applied. */
+	seam_psp_rule_t *rules[SEAM_PSP__PROVIDER_COUNT];
+	size_t nrules[SEAM_PSP__PROVIDER_COUNT];
 };
 
 typedef struct run {
@@ -334,7 +337,8 @@ static seam_err_t apply_event(seam_job_t const *job, seam_job_result_t *res, voi
 		goto out;
 	}
 	doc = json_loads(body, 0, NULL);
-	seam_psp_source_t src = {.store = r.store, .webhook_id = event_id};
+	seam_psp_source_t src = {.store = r.store, .webhook_id = event_id,
+				 .rules = fp->rules[prov], .nrules = fp->nrules[prov]};
 	if (!doc || seam_psp_normalize(prov, doc, &src, &r.pe, &err) != SEAM_OK) {
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "unusable %s event %s: %s", r.provider,
 				   event_id, doc ? err.msg : "body is not JSON");
@@ -432,6 +436,55 @@ out:
 	return rc;
 }
 
+/*
+ * The built-in table of a provider with the integrator's payment_events applied: an entry
+ * for a known provider type changes its canonical type; a new provider type gets the field
+ * layout (object, amount field, cumulative, original reference) of the built-in row with the
+ * same canonical type whose provider type shares the longest prefix with it, so
+ * "charge.succeeded: captured" reads a charge like "charge.captured" does. Keys point into the
+ * config (which outlives the flow).
+ */
+static seam_err_t build_rules(seam_psp_provider_e p, const seam_strmap_t *m, seam_psp_rule_t **out,
+			      size_t *nout)
+{
+	size_t n;
+	const seam_psp_rule_t *base = seam_psp_rules(p, &n);
+	seam_psp_rule_t *rows = calloc(n + m->n + 1, sizeof *rows);
+	if (!rows)
+		return SEAM_NOMEM;
+	memcpy(rows, base, n * sizeof *rows);
+	size_t count = n;
+	for (size_t i = 0; i < m->n; i++) {
+		seam_payment_event_e ev;
+		if (seam_payment_event_parse(m->values[i], &ev) != 0) {
+			free(rows);
+			return SEAM_CONFIG; /* seam_flows_check_config reports it with the key */
+		}
+		size_t j = 0;
+		while (j < count && strcmp(rows[j].provider_type, m->keys[i]) != 0)
+			j++;
+		if (j == count) { /* a new provider type */
+			size_t best = n, best_len = 0;
+			for (size_t t = 0; t < n; t++) {
+				size_t l = 0;
+				if (base[t].type != ev)
+					continue;
+				while (base[t].provider_type[l] && base[t].provider_type[l] == m->keys[i][l])
+					l++;
+				if (best == n || l > best_len)
+					best = t, best_len = l;
+			}
+			rows[count] = best < n ? base[best] : (seam_psp_rule_t){0};
+			rows[count].provider_type = m->keys[i];
+			count++;
+		}
+		rows[j].type = ev;
+	}
+	*out = rows;
+	*nout = count;
+	return SEAM_OK;
+}
+
 seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payments_t **out,
 				     seam_error_t *err)
 {
@@ -439,6 +492,17 @@ seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payme
 	if (!fp)
 		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	fp->env = *env;
+	const seam_strmap_t *maps[3] = {&env->cfg->payment_events.stripe, &env->cfg->payment_events.adyen,
+					&env->cfg->payment_events.standard};
+	const seam_psp_provider_e provs[3] = {SEAM_PSP_STRIPE, SEAM_PSP_ADYEN, SEAM_PSP_STANDARD};
+	for (int i = 0; i < 3; i++) {
+		if (maps[i]->n == 0)
+			continue; /* the built-in table */
+		if (build_rules(provs[i], maps[i], &fp->rules[provs[i]], &fp->nrules[provs[i]]) != SEAM_OK) {
+			seam_flow_payments_destroy(fp);
+			return seam_errorf(err, SEAM_CONFIG, "payment_events: invalid mapping");
+		}
+	}
 	for (int i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_init(&fp->locks[i], NULL);
 	seam_err_t rc = seam_queue_register(env->queue, SEAM_JOB_PAYMENT_APPLY, apply_event, fp);
@@ -456,5 +520,7 @@ void seam_flow_payments_destroy(seam_flow_payments_t *fp)
 		return;
 	for (int i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_destroy(&fp->locks[i]);
+	for (int i = 0; i < SEAM_PSP__PROVIDER_COUNT; i++)
+		free(fp->rules[i]);
 	free(fp);
 }

@@ -91,7 +91,9 @@ static int setup(void **state)
 		 "upstreams:\n  drupal:\n    base_url: %s\n    timeout: 5s\n"
 		 "    auth: {type: basic, username: seam, password: {env: T_DRUPAL_PW}}\n"
 		 "stores:\n  us:\n    stripe_secrets: [{env: T_STRIPE}]\n    adyen_hmac_keys: [{env: T_ADYEN}]\n"
-		 "    drupal: {upstream: drupal, payment_gateway: stripe, poll_interval: 0s}\n",
+		 "    drupal: {upstream: drupal, payment_gateway: stripe, poll_interval: 0s}\n"
+		 "payment_events:\n  stripe:\n    charge.succeeded: captured\n"
+		 "    payment_intent.canceled: ignored\n",
 		 seam_port, dir, drupal_url);
 	th_write_file(seam_cfg, text);
 	return start_seam();
@@ -331,6 +333,58 @@ static void test_failure_creates_nothing(void **state)
 	json_decref(p);
 }
 
+/* Signs and posts a Stripe event to seam directly (for types the PSP double does not make). */
+static void stripe_direct(const char *body)
+{
+	char ts[24], hex[65], sig[200], u[128];
+	uint8_t mac[32];
+	th_resp_t r;
+	snprintf(ts, sizeof ts, "%lld", (long long)(seam_now_ms() / 1000));
+	const void *parts[] = {ts, ".", body};
+	size_t lens[] = {strlen(ts), 1, strlen(body)};
+	seam_hmac_sha256_parts(STRIPE_SECRET, strlen(STRIPE_SECRET), parts, lens, 3, mac);
+	seam_hex_encode(mac, 32, hex);
+	snprintf(sig, sizeof sig, "Stripe-Signature: t=%s,v1=%s", ts, hex);
+	snprintf(u, sizeof u, "%s/webhooks/stripe/us", seam_base);
+	th_http("POST", u, (const char *[]){sig, "Content-Type: application/json", NULL}, body,
+		strlen(body), &r);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+}
+
+/* payment_events in the config: an event type the built-in table does not know is mapped by
+ * the integrator and applied; a type they mark ignored changes nothing. */
+static void test_integrator_event_mapping(void **state)
+{
+	char order[64], total[32], ev[1024], pi[64];
+	(void)state;
+	new_order(order, total);
+	long minor = (long)(strtod(total, NULL) * 100 + 0.5);
+	snprintf(pi, sizeof pi, "pi_map_%lld", (long long)seam_now_ms());
+	snprintf(ev, sizeof ev,
+		 "{\"id\":\"evt_cs_%s\",\"type\":\"charge.succeeded\",\"created\":%lld,\"data\":{\"object\":"
+		 "{\"object\":\"charge\",\"id\":\"ch_%s\",\"payment_intent\":\"%s\",\"amount\":%ld,"
+		 "\"amount_captured\":%ld,\"amount_refunded\":0,\"currency\":\"usd\",\"status\":\"succeeded\","
+		 "\"metadata\":{\"order_uuid\":\"%s\"}}}}",
+		 pi, (long long)(seam_now_ms() / 1000), pi, pi, minor, minor, order);
+	stripe_direct(ev);
+	json_t *p = wait_state(pi, "completed", NULL, 15000);
+	assert_non_null(p);
+	assert_string_equal(money(json_array_get(p, 0), "amount"), total);
+	json_decref(p);
+	/* canceled is ignored by this integrator's mapping: the payment stays completed */
+	snprintf(ev, sizeof ev,
+		 "{\"id\":\"evt_pc_%s\",\"type\":\"payment_intent.canceled\",\"data\":{\"object\":"
+		 "{\"object\":\"payment_intent\",\"id\":\"%s\",\"amount\":%ld,\"currency\":\"usd\","
+		 "\"metadata\":{\"order_uuid\":\"%s\"}}}}",
+		 pi, pi, minor, order);
+	stripe_direct(ev);
+	seam_sleep_ms(1500);
+	p = payments(pi);
+	assert_string_equal(attr(json_array_get(p, 0), "state"), "completed");
+	json_decref(p);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -339,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_stripe_refunds_shuffled),
 		cmocka_unit_test(test_adyen_refunds_shuffled),
 		cmocka_unit_test(test_failure_creates_nothing),
+		cmocka_unit_test(test_integrator_event_mapping),
 		cmocka_unit_test(test_kill9_mid_delivery),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
