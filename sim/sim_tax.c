@@ -329,11 +329,12 @@ static void create(seam_sim_call_t *c, seam_sim_tax_t *t, int adjust)
 			    !strcmp(json_string_value(json_object_get(prev, "status")), "Committed")) {
 				pthread_mutex_unlock(&t->mu);
 				json_decref(doc);
-				json_decref(b);
+				/* m may be b itself: answer before releasing it */
 				av_error(c, 400, "DocumentCodeConflict", "IncorrectData",
 					 "A committed document with code '%s' already exists; use "
 					 "createoradjust.",
 					 json_string_value(json_object_get(m, "code")));
+				json_decref(b);
 				return;
 			}
 			if (prev) {

@@ -20,6 +20,7 @@
 #include "core/ids.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "tests/support/mock_upstream.h"
 
 #define CID "cid-drupal-test-0001"
 #define ORDER_UUID "5bdfd1e8-dfad-41ac-a514-1b58d123e678"
@@ -30,93 +31,19 @@
 
 /* ---- the programmable upstream ---- */
 
-#define MAXQ 16
-
-typedef struct canned {
-	int status;
-	char *body;
-	const char *ctype;
-	int delay_ms;
-	const char *hname, *hvalue;
-} canned_t;
-
-typedef struct seen {
-	char method[8];
-	char path[512];
-	char query[2048]; /* decoded "k=v&k=v", in order */
-	char ctype[128], accept[128], idem[256], cid[80], traceparent[80], auth[128];
-	char *body;
-} seen_t;
+typedef th_mock_seen_t seen_t;
 
 typedef struct mock {
-	pthread_mutex_t mu;
-	canned_t q[MAXQ];
-	int nq, next;
-	seen_t seen[MAXQ];
-	int nseen;
-	seam_http_server_t *srv;
+	th_mock_t *mk;
 	seam_upstream_t *u;
 	int port;
 	char base[64];
 } mock_t;
 
-static void copy_hdr(seam_http_req_t *req, const char *name, char *out, size_t cap)
-{
-	const char *v = seam_http_header(req, name);
-	snprintf(out, cap, "%s", v ? v : "");
-}
-
-static void add_query(const char *k, const char *v, void *ud)
-{
-	char *q = ud;
-	size_t l = strlen(q);
-	snprintf(q + l, 2048 - l, "%s%s=%s", l ? "&" : "", k, v);
-}
-
-static void on_any(seam_http_req_t *req, void *ud)
-{
-	mock_t *m = ud;
-	canned_t c = {.status = 500, .body = NULL};
-	size_t len;
-	const char *body = seam_http_body(req, &len);
-	pthread_mutex_lock(&m->mu);
-	if (m->nseen < MAXQ) {
-		seen_t *s = &m->seen[m->nseen++];
-		snprintf(s->method, sizeof s->method, "%s", seam_http_method(req));
-		snprintf(s->path, sizeof s->path, "%s", seam_http_path(req));
-		s->query[0] = '\0';
-		seam_http_query_each(req, add_query, s->query);
-		copy_hdr(req, "Content-Type", s->ctype, sizeof s->ctype);
-		copy_hdr(req, "Accept", s->accept, sizeof s->accept);
-		copy_hdr(req, "Idempotency-Key", s->idem, sizeof s->idem);
-		copy_hdr(req, "X-Correlation-ID", s->cid, sizeof s->cid);
-		copy_hdr(req, "traceparent", s->traceparent, sizeof s->traceparent);
-		copy_hdr(req, "Authorization", s->auth, sizeof s->auth);
-		s->body = len ? strndup(body, len) : NULL;
-	}
-	if (m->next < m->nq)
-		c = m->q[m->next++];
-	pthread_mutex_unlock(&m->mu);
-	if (c.delay_ms)
-		seam_sleep_ms(c.delay_ms);
-	if (c.hname)
-		seam_http_set_header(req, c.hname, c.hvalue);
-	seam_http_reply(req, c.status, c.ctype ? c.ctype : VND, c.body ? c.body : "",
-			c.body ? strlen(c.body) : 0);
-}
-
-static const seam_route_t routes[] = {
-	{"GET", "/*", on_any, NULL, 0, "any"},
-	{"POST", "/*", on_any, NULL, SEAM_ROUTE_RAW_BODY, "any"},
-	{"PATCH", "/*", on_any, NULL, SEAM_ROUTE_RAW_BODY, "any"},
-	{"DELETE", "/*", on_any, NULL, 0, "any"},
-};
-
 static void push_ex(mock_t *m, int status, const char *body, const char *ctype, int delay_ms,
 		    const char *hname, const char *hvalue)
 {
-	assert_true(m->nq < MAXQ);
-	m->q[m->nq++] = (canned_t){status, body ? strdup(body) : NULL, ctype, delay_ms, hname, hvalue};
+	th_mock_push(m->mk, status, body, ctype, delay_ms, hname, hvalue);
 }
 
 static void push(mock_t *m, int status, const char *body)
@@ -133,23 +60,20 @@ static void push_doc(mock_t *m, int status, json_t *doc)
 	json_decref(doc);
 }
 
-static seen_t *seen(mock_t *m, int i)
+static const seen_t *seen(mock_t *m, int i)
 {
-	if (i >= m->nseen)
-		fail_msg("request %d was not received (%d seen)", i, m->nseen);
-	return &m->seen[i];
+	const seen_t *s = th_mock_seen(m->mk, i);
+	if (!s)
+		fail_msg("request %d was not received (%d seen)", i, th_mock_nseen(m->mk));
+	return s;
 }
 
 static int setup(void **state)
 {
 	seam_error_t err = {0};
 	mock_t *m = calloc(1, sizeof *m);
-	pthread_mutex_init(&m->mu, NULL);
-	seam_http_opts_t o = {.listen = "127.0.0.1:0", .routes = routes,
-			      .nroutes = sizeof routes / sizeof *routes, .ud = m, .threads = 2};
-	if (seam_http_start(&o, &m->srv, &err) != SEAM_OK)
-		fail_msg("server: %s", err.msg);
-	m->port = seam_http_port(m->srv);
+	m->mk = th_mock_start(VND);
+	m->port = th_mock_port(m->mk);
 	snprintf(m->base, sizeof m->base, "http://127.0.0.1:%d", m->port);
 	seam_upstream_opts_t uo = {
 		.name = "drupal",
@@ -167,13 +91,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	mock_t *m = *state;
-	seam_http_stop(m->srv, 3000);
 	seam_upstream_destroy(m->u);
-	for (int i = 0; i < m->nq; i++)
-		free(m->q[i].body);
-	for (int i = 0; i < m->nseen; i++)
-		free(m->seen[i].body);
-	pthread_mutex_destroy(&m->mu);
+	th_mock_stop(m->mk);
 	free(m);
 	return 0;
 }
@@ -373,12 +292,12 @@ static void test_get_order_errors(void **state)
 			 SEAM_UPSTREAM);
 
 	/* Bad arguments: nothing is sent. */
-	int before = m->nseen;
+	int before = th_mock_nseen(m->mk);
 	assert_int_equal(seam_drupal_get_order(m->u, CID, NULL, "../admin", &doc, &oc, &err),
 			 SEAM_INVAL);
 	assert_int_equal(seam_drupal_get_order(m->u, CID, "a/b", ORDER_UUID, &doc, &oc, &err),
 			 SEAM_INVAL);
-	assert_int_equal(m->nseen, before);
+	assert_int_equal(th_mock_nseen(m->mk), before);
 	assert_int_equal(oc.status, 0);
 }
 
@@ -410,7 +329,7 @@ static void test_open_circuit_preserved(void **state)
 	}
 	assert_int_equal(seam_drupal_get_order(m->u, CID, NULL, ORDER_UUID, &doc, &oc, &err),
 			 SEAM_OPEN_CIRCUIT);
-	assert_int_equal(m->nseen, 3); /* nothing sent */
+	assert_int_equal(th_mock_nseen(m->mk), 3); /* nothing sent */
 	assert_true(oc.retry_after_ms > 0);
 }
 
@@ -455,7 +374,7 @@ static void test_list_orders_paging(void **state)
 			      NULL, 0));
 	assert_int_equal(seam_drupal_list_orders(m->u, CID, &q, on_order, &c, &res, &oc, &err),
 			 SEAM_OK);
-	assert_int_equal(m->nseen, 3);
+	assert_int_equal(th_mock_nseen(m->mk), 3);
 	assert_string_equal(seen(m, 0)->path, "/jsonapi/commerce_order/default");
 	assert_string_equal(seen(m, 0)->query,
 			    "filter[notdraft][condition][path]=state"
@@ -499,7 +418,7 @@ static void test_list_orders_bounds_and_failures(void **state)
 			      NEXT("20"), 0));
 	assert_int_equal(seam_drupal_list_orders(m->u, CID, &q, on_order, &c, &res, &oc, &err),
 			 SEAM_OK);
-	assert_int_equal(m->nseen, 2);
+	assert_int_equal(th_mock_nseen(m->mk), 2);
 	assert_non_null(strstr(seen(m, 0)->query, "&page[limit]=10&include=order_items"));
 	assert_int_equal(res.more, 1);
 	assert_int_equal(res.pages, 2);
@@ -588,7 +507,7 @@ static void test_set_order_fields(void **state)
 						      &err),
 			 SEAM_INVAL);
 	json_decref(empty);
-	assert_int_equal(m->nseen, 3);
+	assert_int_equal(th_mock_nseen(m->mk), 3);
 }
 
 /* ---- payments ---- */
@@ -728,7 +647,7 @@ static void test_create_payment_errors(void **state)
 	/* A 500 is retryable: the job looks up before it creates again. */
 	push(m, 500, NULL);
 	assert_int_equal(seam_drupal_create_payment(m->u, CID, &p, &created, &oc, &err), SEAM_RETRY);
-	assert_int_equal(m->nseen, 4);
+	assert_int_equal(th_mock_nseen(m->mk), 4);
 
 	/* Required fields are checked before anything is sent. */
 	seam_drupal_payment_t bad = p;
@@ -741,7 +660,7 @@ static void test_create_payment_errors(void **state)
 	bad = p;
 	bad.gateway = "bad gateway";
 	assert_int_equal(seam_drupal_create_payment(m->u, CID, &bad, &created, &oc, &err), SEAM_INVAL);
-	assert_int_equal(m->nseen, 4);
+	assert_int_equal(th_mock_nseen(m->mk), 4);
 }
 
 static void test_create_payment_gateway_by_name(void **state)
@@ -769,7 +688,7 @@ static void test_create_payment_gateway_by_name(void **state)
 	push(m, 201, body);
 	assert_int_equal(seam_drupal_create_payment(m->u, CID, &p, &created, &oc, &err), SEAM_OK);
 	json_decref(created);
-	assert_int_equal(m->nseen, 3);
+	assert_int_equal(th_mock_nseen(m->mk), 3);
 	assert_string_equal(seen(m, 0)->path,
 			    "/jsonapi/commerce_payment_gateway/commerce_payment_gateway");
 	assert_string_equal(seen(m, 1)->query, "page[offset]=1&page[limit]=1");
@@ -876,11 +795,11 @@ static void test_transition_errors(void **state)
 			 SEAM_UPSTREAM);
 
 	/* No key: nothing is sent. */
-	int before = m->nseen;
+	int before = th_mock_nseen(m->mk);
 	t.idempotency_key = NULL;
 	assert_int_equal(seam_drupal_payment_transition(m->u, CID, PAY_UUID, &t, &pay, cur, &oc, &err),
 			 SEAM_INVAL);
-	assert_int_equal(m->nseen, before);
+	assert_int_equal(th_mock_nseen(m->mk), before);
 }
 
 static void test_transition_timeout(void **state)

@@ -20,6 +20,7 @@
 #include "core/ids.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "tests/support/mock_upstream.h"
 
 #define CID "cid-erp-test-0001"
 #define COMPANY "c0ffee00-1111-4222-8333-444444444444"
@@ -29,94 +30,19 @@
 
 /* ---- the programmable upstream ---- */
 
-#define MAXQ 16
-
-typedef struct canned {
-	int status;
-	char *body;
-	const char *ctype;
-	int delay_ms;
-	const char *hname, *hvalue;
-} canned_t;
-
-typedef struct seen {
-	char method[8];
-	char path[512];
-	char query[2048]; /* decoded "k=v&k=v", in order */
-	char ctype[128], accept[128], idem[256], cid[80], traceparent[80], auth[128], if_match[128];
-	char *body;
-} seen_t;
+typedef th_mock_seen_t seen_t;
 
 typedef struct mock {
-	pthread_mutex_t mu;
-	canned_t q[MAXQ];
-	int nq, next;
-	seen_t seen[MAXQ];
-	int nseen;
-	seam_http_server_t *srv;
+	th_mock_t *mk;
 	seam_upstream_t *u;
 	int port;
 	char base[64];
 } mock_t;
 
-static void copy_hdr(seam_http_req_t *req, const char *name, char *out, size_t cap)
-{
-	const char *v = seam_http_header(req, name);
-	snprintf(out, cap, "%s", v ? v : "");
-}
-
-static void add_query(const char *k, const char *v, void *ud)
-{
-	char *q = ud;
-	size_t l = strlen(q);
-	snprintf(q + l, 2048 - l, "%s%s=%s", l ? "&" : "", k, v);
-}
-
-static void on_any(seam_http_req_t *req, void *ud)
-{
-	mock_t *m = ud;
-	canned_t c = {.status = 500, .body = NULL};
-	size_t len;
-	const char *body = seam_http_body(req, &len);
-	pthread_mutex_lock(&m->mu);
-	if (m->nseen < MAXQ) {
-		seen_t *s = &m->seen[m->nseen++];
-		snprintf(s->method, sizeof s->method, "%s", seam_http_method(req));
-		snprintf(s->path, sizeof s->path, "%s", seam_http_path(req));
-		s->query[0] = '\0';
-		seam_http_query_each(req, add_query, s->query);
-		copy_hdr(req, "Content-Type", s->ctype, sizeof s->ctype);
-		copy_hdr(req, "Accept", s->accept, sizeof s->accept);
-		copy_hdr(req, "Idempotency-Key", s->idem, sizeof s->idem);
-		copy_hdr(req, "X-Correlation-ID", s->cid, sizeof s->cid);
-		copy_hdr(req, "traceparent", s->traceparent, sizeof s->traceparent);
-		copy_hdr(req, "Authorization", s->auth, sizeof s->auth);
-		copy_hdr(req, "If-Match", s->if_match, sizeof s->if_match);
-		s->body = len ? strndup(body, len) : NULL;
-	}
-	if (m->next < m->nq)
-		c = m->q[m->next++];
-	pthread_mutex_unlock(&m->mu);
-	if (c.delay_ms)
-		seam_sleep_ms(c.delay_ms);
-	if (c.hname)
-		seam_http_set_header(req, c.hname, c.hvalue);
-	seam_http_reply(req, c.status, c.ctype ? c.ctype : JSON_CT, c.body ? c.body : "",
-			c.body ? strlen(c.body) : 0);
-}
-
-static const seam_route_t routes[] = {
-	{"GET", "/*", on_any, NULL, 0, "any"},
-	{"POST", "/*", on_any, NULL, SEAM_ROUTE_RAW_BODY, "any"},
-	{"PATCH", "/*", on_any, NULL, SEAM_ROUTE_RAW_BODY, "any"},
-	{"DELETE", "/*", on_any, NULL, 0, "any"},
-};
-
 static void push_ex(mock_t *m, int status, const char *body, const char *ctype, int delay_ms,
 		    const char *hname, const char *hvalue)
 {
-	assert_true(m->nq < MAXQ);
-	m->q[m->nq++] = (canned_t){status, body ? strdup(body) : NULL, ctype, delay_ms, hname, hvalue};
+	th_mock_push(m->mk, status, body, ctype, delay_ms, hname, hvalue);
 }
 
 static void push(mock_t *m, int status, const char *body)
@@ -124,23 +50,20 @@ static void push(mock_t *m, int status, const char *body)
 	push_ex(m, status, body, NULL, 0, NULL, NULL);
 }
 
-static seen_t *seen(mock_t *m, int i)
+static const seen_t *seen(mock_t *m, int i)
 {
-	if (i >= m->nseen)
-		fail_msg("request %d was not received (%d seen)", i, m->nseen);
-	return &m->seen[i];
+	const seen_t *s = th_mock_seen(m->mk, i);
+	if (!s)
+		fail_msg("request %d was not received (%d seen)", i, th_mock_nseen(m->mk));
+	return s;
 }
 
 static int setup(void **state)
 {
 	seam_error_t err = {0};
 	mock_t *m = calloc(1, sizeof *m);
-	pthread_mutex_init(&m->mu, NULL);
-	seam_http_opts_t o = {.listen = "127.0.0.1:0", .routes = routes,
-			      .nroutes = sizeof routes / sizeof *routes, .ud = m, .threads = 2};
-	if (seam_http_start(&o, &m->srv, &err) != SEAM_OK)
-		fail_msg("server: %s", err.msg);
-	m->port = seam_http_port(m->srv);
+	m->mk = th_mock_start(JSON_CT);
+	m->port = th_mock_port(m->mk);
 	snprintf(m->base, sizeof m->base, "http://127.0.0.1:%d/api/v2.0", m->port);
 	seam_upstream_opts_t uo = {
 		.name = "erp",
@@ -158,13 +81,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	mock_t *m = *state;
-	seam_http_stop(m->srv, 3000);
 	seam_upstream_destroy(m->u);
-	for (int i = 0; i < m->nq; i++)
-		free(m->q[i].body);
-	for (int i = 0; i < m->nseen; i++)
-		free(m->seen[i].body);
-	pthread_mutex_destroy(&m->mu);
+	th_mock_stop(m->mk);
 	free(m);
 	return 0;
 }
@@ -268,7 +186,7 @@ static void test_find_quotes_and_encoding(void **state)
 			 SEAM_INVAL);
 	assert_int_equal(seam_erp_find_sales_order(m->u, CID, COMPANY, "", &o, NULL, NULL, &err),
 			 SEAM_INVAL);
-	assert_int_equal(m->nseen, 2);
+	assert_int_equal(th_mock_nseen(m->mk), 2);
 }
 
 static void test_find_duplicates_and_errors(void **state)
@@ -391,11 +309,11 @@ static void test_create_errors(void **state)
 			 SEAM_RETRY);
 
 	/* 5xx: retryable, and exactly one POST (no retry inside the connector). */
-	int before = m->nseen;
+	int before = th_mock_nseen(m->mk);
 	push(m, 503, NULL);
 	assert_int_equal(seam_erp_create_sales_order(m->u, CID, COMPANY, so, &created, &oc, &err),
 			 SEAM_RETRY);
-	assert_int_equal(m->nseen, before + 1);
+	assert_int_equal(th_mock_nseen(m->mk), before + 1);
 	assert_non_null(strstr(err.msg, "HTTP 503"));
 
 	/* 201 without a number is not a success. */
@@ -405,13 +323,13 @@ static void test_create_errors(void **state)
 	assert_null(created);
 
 	/* A quantity the wire cannot carry: nothing is sent. */
-	before = m->nseen;
+	before = th_mock_nseen(m->mk);
 	json_object_set_new(json_array_get(json_object_get(so, "salesOrderLines"), 1), "quantity",
 			    json_string("1,5"));
 	assert_int_equal(seam_erp_create_sales_order(m->u, CID, COMPANY, so, &created, &oc, &err),
 			 SEAM_INVAL);
 	assert_non_null(strstr(err.msg, "salesOrderLines[1].quantity"));
-	assert_int_equal(m->nseen, before);
+	assert_int_equal(th_mock_nseen(m->mk), before);
 	json_decref(so);
 }
 
@@ -426,7 +344,7 @@ static void test_create_timeout_not_retried(void **state)
 			 SEAM_TIMEOUT);
 	assert_null(created);
 	seam_sleep_ms(500);
-	assert_int_equal(m->nseen, 1);
+	assert_int_equal(th_mock_nseen(m->mk), 1);
 	json_decref(so);
 }
 
@@ -524,7 +442,7 @@ static void test_cancel_with_etag(void **state)
 			 SEAM_RETRY);
 	assert_int_equal(seam_erp_cancel_sales_order(m->u, CID, COMPANY, "../x", etag, &oc, &err),
 			 SEAM_INVAL);
-	assert_int_equal(m->nseen, 6);
+	assert_int_equal(th_mock_nseen(m->mk), 6);
 }
 
 static void test_cancel_reads_etag(void **state)
@@ -537,7 +455,7 @@ static void test_cancel_reads_etag(void **state)
 	push(m, 204, NULL);
 	assert_int_equal(seam_erp_cancel_sales_order(m->u, CID, COMPANY, SO_ID, NULL, &oc, &err),
 			 SEAM_OK);
-	assert_int_equal(m->nseen, 2);
+	assert_int_equal(th_mock_nseen(m->mk), 2);
 	assert_string_equal(seen(m, 0)->method, "GET");
 	assert_string_equal(seen(m, 0)->path, BASE_PATH "/salesOrders(" SO_ID ")");
 	assert_string_equal(seen(m, 0)->if_match, "");
@@ -548,14 +466,14 @@ static void test_cancel_reads_etag(void **state)
 	push(m, 404, NULL);
 	assert_int_equal(seam_erp_cancel_sales_order(m->u, CID, COMPANY, SO_ID, NULL, &oc, &err),
 			 SEAM_OK);
-	assert_int_equal(m->nseen, 3);
+	assert_int_equal(th_mock_nseen(m->mk), 3);
 	assert_int_equal(err.code, SEAM_OK);
 
 	/* The read fails: its class, no DELETE. */
 	push(m, 503, NULL);
 	assert_int_equal(seam_erp_cancel_sales_order(m->u, CID, COMPANY, SO_ID, NULL, &oc, &err),
 			 SEAM_RETRY);
-	assert_int_equal(m->nseen, 4);
+	assert_int_equal(th_mock_nseen(m->mk), 4);
 }
 
 int main(void)
