@@ -154,16 +154,5 @@ seam_err_t seam_stdwebhooks_verify(const char *msg_id, const char *timestamp,
 			if (seam_ct_equal(mac, sigs[j], SEAM_SHA256_LEN) && match < 0)
 				match = (int)i;
 	}
-	if (match < 0)
-		return seam__webhook_sig_reject(out, SEAM_WHSIG_BAD_SIGNATURE, SEAM_AUTH, err, SCHEME,
-						"no v1 signature matches");
-	if (out)
-		out->secret_index = match;
-	if (!seam_webhook_sig_within(t, now_s, tolerance_s))
-		return seam__webhook_sig_reject(out, SEAM_WHSIG_STALE_TIMESTAMP, SEAM_AUTH, err,
-						SCHEME, "timestamp %lld is %llu s from now (tolerance "
-						"%lld s)", (long long)t,
-						(unsigned long long)seam_webhook_sig_distance(t, now_s),
-						(long long)tolerance_s);
-	return SEAM_OK;
+	return seam__webhook_sig_finish(match, t, now_s, tolerance_s, out, err, SCHEME);
 }

@@ -70,3 +70,20 @@ seam_err_t seam__webhook_sig_reject(seam_webhook_sig_t *out, seam_webhook_sig_re
 	return seam_errorf(err, code, "%s: %s: %s", scheme, seam_webhook_sig_reason_name(reason),
 			   detail);
 }
+
+seam_err_t seam__webhook_sig_finish(int match, int64_t t, int64_t now_s, int64_t tolerance_s,
+				    seam_webhook_sig_t *out, seam_error_t *err, const char *scheme)
+{
+	if (match < 0)
+		return seam__webhook_sig_reject(out, SEAM_WHSIG_BAD_SIGNATURE, SEAM_AUTH, err, scheme,
+						"no v1 signature matches");
+	if (out)
+		out->secret_index = match;
+	if (!seam_webhook_sig_within(t, now_s, tolerance_s))
+		return seam__webhook_sig_reject(out, SEAM_WHSIG_STALE_TIMESTAMP, SEAM_AUTH, err,
+						scheme, "timestamp %lld is %llu s from now (tolerance "
+						"%lld s)", (long long)t,
+						(unsigned long long)seam_webhook_sig_distance(t, now_s),
+						(long long)tolerance_s);
+	return SEAM_OK;
+}

@@ -14,4 +14,10 @@ seam_err_t seam__webhook_sig_reject(seam_webhook_sig_t *out, seam_webhook_sig_re
 				    seam_err_t code, seam_error_t *err, const char *scheme,
 				    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* The common end of the timestamped schemes (Stripe, Standard Webhooks): match is the index of
+ * the first secret whose signature matched (or -1). The signature is judged before the
+ * timestamp, so stale_timestamp always means an authentic but late (or replayed) delivery. */
+seam_err_t seam__webhook_sig_finish(int match, int64_t t, int64_t now_s, int64_t tolerance_s,
+				    seam_webhook_sig_t *out, seam_error_t *err, const char *scheme);
+
 #endif
