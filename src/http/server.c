@@ -771,9 +771,10 @@ void seam_http_stop(seam_http_server_t *s, int grace_ms)
 {
 	if (!s)
 		return;
+	/* Stop accepting. The pool threads drop the listen socket from their epoll sets lazily,
+	 * so it may only be closed after MHD_stop_daemon (libmicrohttpd's own rule: closing it
+	 * earlier races with them, and the fd number could be reused meanwhile). */
 	MHD_socket lfd = MHD_quiesce_daemon(s->d);
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
 	int64_t deadline = seam_mono_ns() + (int64_t)grace_ms * 1000000;
 	while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 && seam_mono_ns() < deadline)
 		seam_sleep_ms(10);
@@ -782,6 +783,8 @@ void seam_http_stop(seam_http_server_t *s, int grace_ms)
 		seam_log_warn(s->o.log, "http", NULL,
 			      "drain timeout: closing with %d requests still in flight", left);
 	MHD_stop_daemon(s->d);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
 	free_routes(s);
 	free(s);
 }
