@@ -2,7 +2,8 @@
 #
 #   make            build/seam
 #   make deps       install the Debian packages the build and tests need (apt-get, as root)
-#   make test       deps, build, unit tests, end-to-end tests, unit tests under ASan+UBSan
+#   make test       deps, build, unit tests, end-to-end tests, unit tests under ASan+UBSan and
+#                   under ThreadSanitizer
 #   make demo       deps, build, then seam sim + seam serve with examples/
 #   make bench      the benchmarks in bench/
 #
@@ -84,15 +85,15 @@ san: $(SAN_BIN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  sh scripts/run-tests.sh san $(SAN_BIN)
 
-# ThreadSanitizer over the unit tests (not part of `make test`: it doubles the build time).
+# ThreadSanitizer over the unit tests (also part of `make test`).
 tsan: $(TSAN_BIN)
 	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 sh scripts/run-tests.sh tsan $(TSAN_BIN)
 
 # The README's test command. Builds everything first so a compile error fails fast.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN) $(SAN_BIN)
+	@$(MAKE) --no-print-directory -j2 all $(UNIT_BIN) $(E2E_BIN) $(SAN_BIN) $(TSAN_BIN)
 	@rm -f build/test-results.txt
-	@$(MAKE) --no-print-directory -k unit e2e san php-test; \
+	@$(MAKE) --no-print-directory -k unit e2e san tsan php-test; \
 	  rc=$$?; sh scripts/summary.sh build/test-results.txt; exit $$rc
 
 php-test:
