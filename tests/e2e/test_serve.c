@@ -13,9 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "tests/support/harness.h"
 
 typedef struct {
@@ -29,10 +33,12 @@ static void write_config(inst_t *in, const char *extra)
 	char text[1024];
 	snprintf(in->cfg, sizeof in->cfg, "%s/seam.yaml", in->dir);
 	snprintf(in->db, sizeof in->db, "%s/seam.db", in->dir);
+	/* extra may bring its own http section (YAML refuses a key twice) */
+	int own_http = extra && strstr(extra, "http:") != NULL;
 	snprintf(text, sizeof text,
-		 "listen: 127.0.0.1:%d\nstore: sqlite://%s\nlog: {level: info}\n"
-		 "http: {body_limit: 64KiB, drain_timeout: 5s}\n%s",
-		 in->port, in->db, extra ? extra : "");
+		 "listen: 127.0.0.1:%d\nstore: sqlite://%s\nlog: {level: info}\n%s%s",
+		 in->port, in->db, own_http ? "" : "http: {body_limit: 64KiB, drain_timeout: 5s}\n",
+		 extra ? extra : "");
 	th_write_file(in->cfg, text);
 }
 
@@ -257,6 +263,58 @@ static void test_startup_failures(void **state)
 	th_rmrf(b.dir);
 }
 
+/* Raw bytes on a loopback socket; returns what the server sent before closing or timing out. */
+static int raw_exchange(int port, const char *send_bytes, int wait_ms, char *out, size_t cap)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct timeval tv = {.tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t got = 0;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (write(fd, send_bytes, strlen(send_bytes)) < 0) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, out + got, cap - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	out[got] = '\0';
+	close(fd);
+	return (int)got;
+}
+
+static void test_malformed_and_slow_clients(void **state)
+{
+	inst_t in = {0};
+	char buf[4096], u[256];
+	th_resp_t r;
+	(void)state;
+	assert_int_equal(start(&in, "http: {request_timeout: 1s, drain_timeout: 5s}\n"), 0);
+	/* garbage request line and a header without a colon: 400, the server lives on */
+	raw_exchange(in.port, "THIS IS NOT HTTP\r\n\r\n", 2000, buf, sizeof buf);
+	assert_non_null(strstr(buf, "400"));
+	raw_exchange(in.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 2000, buf,
+		     sizeof buf);
+	assert_non_null(strstr(buf, "400"));
+	/* slowloris: half a request, then silence; the request timeout closes it */
+	int64_t t0 = seam_mono_ns();
+	int got = raw_exchange(in.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 5000, buf, sizeof buf);
+	int64_t ms = (seam_mono_ns() - t0) / 1000000;
+	assert_int_equal(got, 0);  /* closed without an answer */
+	assert_true(ms < 4500);    /* by the 1 s timeout, not by our 5 s read timeout */
+	url(&in, "/healthz", u);
+	assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+	stop(&in);
+}
+
 static void test_help_and_version(void **state)
 {
 	char dir[64], *out = NULL;
@@ -287,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_behind_key),
 		cmocka_unit_test(test_bad_config_exit_2),
 		cmocka_unit_test(test_startup_failures),
+		cmocka_unit_test(test_malformed_and_slow_clients),
 		cmocka_unit_test(test_help_and_version),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
