@@ -33,7 +33,7 @@
  *
  * Errors. Load: SEAM_IO (unreadable file), SEAM_TOOBIG (file over 1 MiB), SEAM_PARSE (syntax,
  * with "mappings/order_to_erp.lua:12: unexpected symbol near 'x'"), SEAM_CONFIG (bad or
- * duplicate name). Run: SEAM_NOTFOUND (no such mapping), SEAM_INVAL (NULL input),
+ * duplicate name), SEAM_NOMEM (the memory limit cannot hold the sandbox or the file). Run: SEAM_NOTFOUND (no such mapping), SEAM_INVAL (NULL input),
  * SEAM_PERMANENT for every failure of the mapping itself (runtime error with file:line,
  * nil+message, limits, output that is not JSON): the same input fails the same way, so a
  * retry cannot help.
