@@ -4,14 +4,19 @@
  */
 #include "core/err.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *const messages[] = {
-#define SEAM__ERR_MSG(name, msg) msg,
+#define SEAM__ERR_MSG(name, lower, msg) msg,
 	SEAM_ERRORS(SEAM__ERR_MSG)
 #undef SEAM__ERR_MSG
+};
+
+static const char *const names[] = {
+#define SEAM__ERR_NAME(name, lower, msg) lower,
+	SEAM_ERRORS(SEAM__ERR_NAME)
+#undef SEAM__ERR_NAME
 };
 
 const char *seam_strerror(seam_err_t code)
@@ -23,27 +28,9 @@ const char *seam_strerror(seam_err_t code)
 
 const char *seam_errname(seam_err_t code)
 {
-	/* Lowered once, lazily would need a lock; a fixed table of lower-case copies is simpler. */
-	static const char *const lower[] = {
-#define SEAM__ERR_LOWER(name, msg) #name,
-		SEAM_ERRORS(SEAM__ERR_LOWER)
-#undef SEAM__ERR_LOWER
-	};
-	static char buf[SEAM__ERR_COUNT][24];
-	static int ready;
 	if ((int)code < 0 || code >= SEAM__ERR_COUNT)
 		return "unknown";
-	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-		/* Idempotent: concurrent first callers write identical bytes. */
-		for (int i = 0; i < SEAM__ERR_COUNT; i++) {
-			size_t j = 0;
-			for (; lower[i][j] && j + 1 < sizeof buf[i]; j++)
-				buf[i][j] = (char)tolower((unsigned char)lower[i][j]);
-			buf[i][j] = '\0';
-		}
-		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-	}
-	return buf[code];
+	return names[code];
 }
 
 seam_err_t seam_verrorf(seam_error_t *err, seam_err_t code, const char *fmt, va_list ap)

@@ -17,36 +17,37 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* name, message. The order is part of no contract; names are (they appear in logs and JSON). */
+/* name, stable lower-case name, message. The order is part of no contract; the names are
+ * (they appear in logs and JSON). */
 #define SEAM_ERRORS(X)                                                      \
-	X(OK, "ok")                                                             \
-	X(ERR, "internal error")                                                \
-	X(NOMEM, "out of memory")                                               \
-	X(INVAL, "invalid argument")                                            \
-	X(IO, "i/o error")                                                      \
-	X(PARSE, "malformed input")                                             \
-	X(CONFIG, "invalid configuration")                                      \
-	X(NOTFOUND, "not found")                                                \
-	X(EXISTS, "already exists")                                             \
-	X(CONFLICT, "conflict")                                                 \
-	X(TOOBIG, "too large")                                                  \
-	X(AUTH, "authentication failed")                                        \
-	X(FORBIDDEN, "forbidden")                                               \
-	X(STORE, "store error")                                                 \
-	X(BUSY, "busy")                                                         \
-	X(CORRUPT, "store is corrupt")                                          \
-	X(TIMEOUT, "timed out")                                                 \
-	X(UPSTREAM, "upstream error")                                           \
-	X(RETRY, "retryable failure")                                           \
-	X(PERMANENT, "permanent failure")                                       \
-	X(OPEN_CIRCUIT, "circuit open")                                         \
-	X(PAUSED, "paused")                                                     \
-	X(UNSUPPORTED, "not supported")                                         \
-	X(ROW, "row")                                                           \
-	X(DONE, "done")
+	X(OK, "ok", "ok")                                                             \
+	X(ERR, "err", "internal error")                                                \
+	X(NOMEM, "nomem", "out of memory")                                               \
+	X(INVAL, "inval", "invalid argument")                                            \
+	X(IO, "io", "i/o error")                                                      \
+	X(PARSE, "parse", "malformed input")                                             \
+	X(CONFIG, "config", "invalid configuration")                                      \
+	X(NOTFOUND, "notfound", "not found")                                                \
+	X(EXISTS, "exists", "already exists")                                             \
+	X(CONFLICT, "conflict", "conflict")                                                 \
+	X(TOOBIG, "toobig", "too large")                                                  \
+	X(AUTH, "auth", "authentication failed")                                        \
+	X(FORBIDDEN, "forbidden", "forbidden")                                               \
+	X(STORE, "store", "store error")                                                 \
+	X(BUSY, "busy", "busy")                                                         \
+	X(CORRUPT, "corrupt", "store is corrupt")                                          \
+	X(TIMEOUT, "timeout", "timed out")                                                 \
+	X(UPSTREAM, "upstream", "upstream error")                                           \
+	X(RETRY, "retry", "retryable failure")                                           \
+	X(PERMANENT, "permanent", "permanent failure")                                       \
+	X(OPEN_CIRCUIT, "open_circuit", "circuit open")                                         \
+	X(PAUSED, "paused", "paused")                                                     \
+	X(UNSUPPORTED, "unsupported", "not supported")                                         \
+	X(ROW, "row", "row")                                                           \
+	X(DONE, "done", "done")
 
 typedef enum seam_err_e {
-#define SEAM__ERR_ENUM(name, msg) SEAM_##name,
+#define SEAM__ERR_ENUM(name, lower, msg) SEAM_##name,
 	SEAM_ERRORS(SEAM__ERR_ENUM)
 #undef SEAM__ERR_ENUM
 	SEAM__ERR_COUNT
@@ -63,7 +64,7 @@ typedef struct seam_error {
 /* Static message for a code ("store error"). Never NULL. */
 const char *seam_strerror(seam_err_t code);
 
-/* Stable lower-case name for a code ("store", "not_found"-style: the X-macro name lowered). */
+/* Stable lower-case name for a code ("store", "notfound"). */
 const char *seam_errname(seam_err_t code);
 
 /* Records code and a printf-style message on err (when not NULL); returns code so callers can
