@@ -370,8 +370,13 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 	if (!u || !q || !cb || !res)
 		return seam_errorf(err, SEAM_INVAL, "drupal list orders: missing argument");
 	bundle = or_default(q->bundle, "default");
-	if (!valid_segment(bundle) || (q->include && !*q->include) || q->placed_since < 0)
+	const char *field = or_default(q->cursor_field, "placed");
+	if (!valid_segment(bundle) || (q->include && !*q->include) || q->placed_since < 0 ||
+	    (strcmp(field, "placed") != 0 && strcmp(field, "changed") != 0) ||
+	    (q->state && !valid_segment(q->state)))
 		return seam_errorf(err, SEAM_INVAL, "drupal list orders: bad bundle, include or cursor");
+	char sort[64];
+	snprintf(sort, sizeof sort, "%s,drupal_internal__order_id", field);
 	res->max_placed = q->placed_since;
 	max_pages = q->max_pages > 0 ? q->max_pages : SEAM_DRUPAL_MAX_PAGES;
 	page_limit = q->page_limit > 0 && q->page_limit < SEAM_DRUPAL_PAGE_MAX ? q->page_limit
@@ -382,12 +387,12 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 	/* Condition filters (Drupal's long form), so ">=" and "<>" can be said. */
 	seam_call_kv_t first[] = {
 		{"filter[notdraft][condition][path]", "state"},
-		{"filter[notdraft][condition][operator]", "<>"},
-		{"filter[notdraft][condition][value]", "draft"},
-		{"filter[since][condition][path]", "placed"},
+		{"filter[notdraft][condition][operator]", q->state ? "=" : "<>"},
+		{"filter[notdraft][condition][value]", q->state ? q->state : "draft"},
+		{"filter[since][condition][path]", field},
 		{"filter[since][condition][operator]", ">="},
 		{"filter[since][condition][value]", since},
-		{"sort", "placed,drupal_internal__order_id"},
+		{"sort", sort},
 		{"page[limit]", limit},
 		{"include", q->include},
 	};
@@ -414,7 +419,7 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 				goto out;
 			}
 			res->orders++;
-			if (seam_drupal_attr_time(order, "placed", &placed) == SEAM_OK &&
+			if (seam_drupal_attr_time(order, field, &placed) == SEAM_OK &&
 			    placed > res->max_placed)
 				res->max_placed = placed;
 		}

@@ -86,7 +86,11 @@ seam_err_t seam_drupal_get_order(seam_upstream_t *u, const char *cid, const char
 
 typedef struct seam_drupal_order_query {
 	const char *bundle;   /* order type [default] */
-	int64_t placed_since; /* Unix seconds: orders whose placed >= this (0: all placed orders) */
+	int64_t placed_since; /* Unix seconds: orders whose cursor field >= this (0: all) */
+	const char *cursor_field; /* "placed" (NULL: default) or "changed". Offset paging is only
+				   * stable on a field nothing changes during the listing: use
+				   * "changed" with a state that no one writes to (canceled). */
+	const char *state;        /* only orders in this state (NULL: every state but draft) */
 	const char *include;  /* e.g. "order_items"; NULL: no included resources */
 	int page_limit;       /* page[limit] [50]; Drupal clamps anything larger to 50 */
 	int max_pages;        /* bound on pages fetched by one call [SEAM_DRUPAL_MAX_PAGES] */

@@ -467,26 +467,38 @@ typedef struct poll {
 	int enqueued;
 } poll_t;
 
+/* One order the poller saw changed: a placed order gets its export job, a canceled order
+ * that is already in the ERP gets its cancel job, both with the dedup keys the storefront's
+ * events use, so event and poller converge on one job whoever comes first. */
 static seam_err_t poll_one(json_t *order, json_t *page, void *ud)
 {
 	poll_t *p = ud;
 	const char *uuid = seam_drupal_id(order);
-	char dedup[200];
+	const char *state = seam_drupal_attr_str(order, "state");
+	char dedup[200], st[32] = "", erp_number[64] = "", erp_id[64] = "";
 	(void)page;
-	if (!uuid)
+	if (!uuid || !state)
 		return SEAM_OK;
+	int canceled = strcmp(state, "canceled") == 0;
+	if (canceled) {
+		if (!export_state(p->fo, p->store, uuid, st, erp_number, erp_id) || !*erp_id ||
+		    strcmp(st, "canceled_in_erp") == 0)
+			return SEAM_OK; /* never exported, or already canceled there */
+	}
 	json_t *pl = json_pack("{s:s, s:s, s:s}", "store", p->store, "order_uuid", uuid, "source", "poller");
 	char *text = json_dumps(pl, JSON_COMPACT);
 	json_decref(pl);
-	snprintf(dedup, sizeof dedup, "export:%s:%s", p->store, uuid);
-	seam_job_spec_t spec = {.kind = SEAM_JOB_ORDER_EXPORT, .flow = SEAM_FLOW_ORDERS,
-				.dedup_key = dedup, .payload = text, .correlation_id = p->cid};
+	snprintf(dedup, sizeof dedup, "%s:%s:%s", canceled ? "cancel" : "export", p->store, uuid);
+	seam_job_spec_t spec = {.kind = canceled ? SEAM_JOB_ORDER_CANCEL : SEAM_JOB_ORDER_EXPORT,
+				.flow = SEAM_FLOW_ORDERS, .dedup_key = dedup, .payload = text,
+				.correlation_id = p->cid};
 	int existed = 0;
 	seam_db_t *db = seam_store_acquire(p->fo->env.store);
 	seam_err_t rc = seam_queue_enqueue(p->fo->env.queue, db, &spec, NULL, &existed, NULL);
 	if (rc == SEAM_OK && !existed) {
 		p->enqueued++;
-		seam_timeline_add(db, "order", uuid, p->cid, "seam", "poller.found",
+		seam_timeline_add(db, "order", uuid, p->cid, "seam",
+				  canceled ? "poller.found_canceled" : "poller.found",
 				  json_pack("{s:s}", "store", p->store), NULL);
 	}
 	seam_store_release(p->fo->env.store, db);
@@ -494,6 +506,57 @@ static seam_err_t poll_one(json_t *order, json_t *page, void *ud)
 	return rc == SEAM_OK ? SEAM_OK : SEAM_RETRY;
 }
 
+static void cursor_get(seam_flow_orders_t *fo, const char *name, char out[32])
+{
+	seam_db_t *db = seam_store_acquire(fo->env.store);
+	seam_stmt_t *s;
+	snprintf(out, 32, "0");
+	if (seam_db_prepare(db, "SELECT value FROM cursors WHERE name = $1", &s, NULL) == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, name);
+		if (seam_stmt_step(s, NULL) == SEAM_ROW)
+			snprintf(out, 32, "%s", seam_stmt_column_text(s, 0));
+	}
+	seam_store_release(fo->env.store, db);
+}
+
+static void cursor_set(seam_flow_orders_t *fo, const char *name, int64_t value)
+{
+	char v[32], now[24];
+	snprintf(v, sizeof v, "%lld", (long long)value);
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	seam_db_t *db = seam_store_acquire(fo->env.store);
+	seam_db_run(db,
+		    "INSERT INTO cursors (name, value, updated_at) VALUES ($1,$2,$3) ON CONFLICT (name) "
+		    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+		    (const char *[]){name, v, now}, 3, NULL, NULL);
+	seam_store_release(fo->env.store, db);
+}
+
+/* One listing with its own cursor; the cursor advances with the progress made, even when a
+ * later page failed. */
+static seam_err_t poll_listing(seam_flow_orders_t *fo, seam_upstream_t *u, const seam_job_t *job,
+			       poll_t *p, const char *cursor_name, const char *field,
+			       const char *state, seam_drupal_outcome_t *oc, seam_error_t *err,
+			       size_t *seen)
+{
+	char cursor[32];
+	cursor_get(fo, cursor_name, cursor);
+	seam_drupal_order_query_t q = {.placed_since = strtoll(cursor, NULL, 10),
+				       .cursor_field = field, .state = state};
+	seam_drupal_list_result_t lr = {0};
+	seam_err_t rc = seam_drupal_list_orders(u, job->correlation_id, &q, poll_one, p, &lr, oc, err);
+	cursor_set(fo, cursor_name, lr.max_placed);
+	*seen += lr.orders;
+	return rc;
+}
+
+/*
+ * Two listings per poll, each with its own cursor:
+ *   - orders by `placed` (every state but draft): the exports. `placed` never changes, so
+ *     offset paging is stable even while seam writes ERP numbers back to those orders.
+ *   - canceled orders by `changed`: a cancellation after export whose event was lost. Nothing
+ *     writes to a canceled order, so this listing is stable too.
+ */
 static seam_err_t poll_orders(const seam_job_t *job, seam_job_result_t *res, void *ud)
 {
 	seam_flow_orders_t *fo = ud;
@@ -501,46 +564,29 @@ static seam_err_t poll_orders(const seam_job_t *job, seam_job_result_t *res, voi
 	const char *store = json_string_value(json_object_get(payload, "store"));
 	const seam_config_store_t *sc = store ? seam_cfg_map_get(&fo->env.cfg->stores, store) : NULL;
 	seam_upstream_t *u = sc && sc->drupal.upstream ? fo->env.upstream(fo->env.upstream_ud, sc->drupal.upstream) : NULL;
+	seam_drupal_outcome_t oc = {0};
+	seam_error_t err = {0};
+	char placed_name[128], canceled_name[128];
+	size_t seen = 0;
 	seam_err_t rc;
-	char name[128], cursor[32] = "0";
 	if (!u) {
 		json_decref(payload);
 		return seam_job_fail(res, SEAM_PERMANENT, 0, "poll: store %s has no drupal upstream",
 				     store ? store : "?");
 	}
-	snprintf(name, sizeof name, "orders.placed:%s", store);
-	seam_db_t *db = seam_store_acquire(fo->env.store);
-	seam_stmt_t *s;
-	if (seam_db_prepare(db, "SELECT value FROM cursors WHERE name = $1", &s, NULL) == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, name);
-		if (seam_stmt_step(s, NULL) == SEAM_ROW)
-			snprintf(cursor, sizeof cursor, "%s", seam_stmt_column_text(s, 0));
-	}
-	seam_store_release(fo->env.store, db);
-
 	poll_t p = {.fo = fo, .store = store, .cid = job->correlation_id};
-	seam_drupal_order_query_t q = {.placed_since = strtoll(cursor, NULL, 10)};
-	seam_drupal_list_result_t lr = {0};
-	seam_drupal_outcome_t oc = {0};
-	seam_error_t err = {0};
-	rc = seam_drupal_list_orders(u, job->correlation_id, &q, poll_one, &p, &lr, &oc, &err);
-	/* The cursor advances with whatever progress was made, even on a half-way failure. */
-	char next[32], now[24];
-	snprintf(next, sizeof next, "%lld", (long long)lr.max_placed);
-	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
-	db = seam_store_acquire(fo->env.store);
-	seam_db_run(db,
-		    "INSERT INTO cursors (name, value, updated_at) VALUES ($1,$2,$3) ON CONFLICT (name) "
-		    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-		    (const char *[]){name, next, now}, 3, NULL, NULL);
-	seam_store_release(fo->env.store, db);
-	if (p.enqueued)
+	snprintf(placed_name, sizeof placed_name, "orders.placed:%s", store);
+	snprintf(canceled_name, sizeof canceled_name, "orders.canceled:%s", store);
+	rc = poll_listing(fo, u, job, &p, placed_name, "placed", NULL, &oc, &err, &seen);
+	if (rc == SEAM_OK)
+		rc = poll_listing(fo, u, job, &p, canceled_name, "changed", "canceled", &oc, &err, &seen);
+	if (p.enqueued) {
 		seam_logf(fo->env.log, SEAM_LOG_INFO, "orders", job->correlation_id,
 			  json_pack("{s:s, s:i, s:I}", "store", store, "enqueued", p.enqueued, "orders",
-				    (json_int_t)lr.orders),
-			  "poller found %d order(s) without an export job", p.enqueued);
-	if (p.enqueued)
+				    (json_int_t)seen),
+			  "poller found %d order(s) without a job", p.enqueued);
 		seam_queue_notify(fo->env.queue);
+	}
 	json_decref(payload);
 	if (rc != SEAM_OK)
 		return seam_flow_job_error(rc, oc.retry_after_ms, "poll Drupal orders", &err, res);

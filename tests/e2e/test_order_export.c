@@ -87,7 +87,7 @@ static int setup(void **state)
 	snprintf(text, sizeof text,
 		 "seed: 11\nlog: warn\n"
 		 "drupal:\n  listen: 127.0.0.1:0\n  threads: 8\n  user: seam\n  password: {env: T_DRUPAL_PW}\n"
-		 "  workflow: order_default\n"
+		 "  workflow: order_fulfillment\n"
 		 "  stores: [{name: US, seam_store: us, currency: USD, country: US, uuid: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11}]\n"
 		 "  products: 30\n  variations: 2\n  customers: 20\n  orders: 0\n"
 		 "  events: {url: %s, secret: {env: T_EVENTS}, drop_rate: 0.1, attempts: 20, backoff: [200ms, 500ms, 1s]}\n"
@@ -291,11 +291,51 @@ static void test_thousand_orders_through_faults(void **state)
 	free(out);
 }
 
+/* Cancellation after export is its own idempotent job: the canceled order disappears from
+ * the ERP. The storefront's cancel event may be lost (10% are): the poller, which follows
+ * Drupal's `changed`, then finds the canceled order instead. */
+static void test_cancel_after_export(void **state)
+{
+	long st;
+	char sql[300], path[300];
+	(void)state;
+	json_t *d = call("POST", drupal_url, "/_sim/drupal/orders", "{\"count\":1,\"store\":\"us\",\"items\":1}",
+			 NULL, &st);
+	json_t *o = json_array_get(json_object_get(d, "orders"), 0);
+	char uuid[64], number[32];
+	snprintf(uuid, sizeof uuid, "%s", json_string_value(json_object_get(o, "uuid")));
+	snprintf(number, sizeof number, "%s", json_string_value(json_object_get(o, "order_number")));
+	json_decref(d);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE order_uuid = '%s' AND export_state = 'written_back'", uuid);
+	long n = 0;
+	for (int w = 0; w < 100 && n != 1; w++, seam_sleep_ms(200))
+		n = th_store_count(db_url, sql);
+	assert_int_equal(n, 1);
+	json_t *erp = erp_orders();
+	assert_int_equal(json_array_size(json_object_get(erp, number)), 1);
+	json_decref(erp);
+
+	snprintf(path, sizeof path, "/_sim/drupal/orders/%s/transition", uuid);
+	json_decref(call("POST", drupal_url, path, "{\"transition\":\"cancel\"}", NULL, &st));
+	assert_true(st >= 200 && st < 300);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE order_uuid = '%s' AND export_state = 'canceled_in_erp'", uuid);
+	n = 0;
+	for (int w = 0; w < 100 && n != 1; w++, seam_sleep_ms(200))
+		n = th_store_count(db_url, sql);
+	assert_int_equal(n, 1);
+	erp = erp_orders();
+	assert_int_equal(json_array_size(json_object_get(erp, number)), 0);
+	json_decref(erp);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM timeline WHERE entity_id = '%s' AND event = 'cancel.done'", uuid);
+	assert_int_equal(th_store_count(db_url, sql), 1);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_thousand_orders_through_faults),
+		cmocka_unit_test(test_cancel_after_export),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();
