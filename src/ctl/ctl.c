@@ -9,6 +9,7 @@
 
 #include "api/keys.h"
 #include "ctl/ctl_jobs.h"
+#include "ctl/table.h"
 
 typedef struct ctl_cmd {
 	const char *name;
@@ -151,14 +152,13 @@ static int keys_create(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	return 0;
 }
 
-static const char *str_or_dash(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "-";
-}
-
 static int keys_list(seam_ctl_ctx_t *ctx)
 {
+	static const seam_table_col_t cols[] = {
+		{"name", 24, SEAM_TABLE_TEXT},   {"prefix", 0, SEAM_TABLE_TEXT},
+		{"scopes", 40, SEAM_TABLE_TEXT}, {"created_at", 0, SEAM_TABLE_TEXT},
+		{"last_used_at", 0, SEAM_TABLE_TEXT}, {"status", 0, SEAM_TABLE_TEXT},
+	};
 	json_t *arr = NULL, *k;
 	seam_error_t err = {0};
 	size_t i;
@@ -166,24 +166,27 @@ static int keys_list(seam_ctl_ctx_t *ctx)
 		fprintf(ctx->err, "seam ctl keys list: %s\n", err.msg);
 		return 1;
 	}
-	if (ctx->json) {
-		json_dumpf(arr, ctx->out, JSON_INDENT(2));
-		fputc('\n', ctx->out);
-	} else {
-		fprintf(ctx->out, "%-20s %-14s %-30s %-24s %s\n", "NAME", "PREFIX", "SCOPES", "CREATED",
-			"STATUS");
-		json_array_foreach(arr, i, k) {
-			fprintf(ctx->out, "%-20s %-14s %-30s %-24s %s\n", str_or_dash(k, "name"),
-				str_or_dash(k, "prefix"), str_or_dash(k, "scopes"),
-				str_or_dash(k, "created_at"),
-				json_is_null(json_object_get(k, "revoked_at")) ? "active" : "revoked");
-		}
-		if (json_array_size(arr) == 0)
-			fprintf(ctx->out, "(no keys; create one with: seam ctl keys create --name N "
-					  "--scopes ops:read)\n");
+	if (!ctx->json && json_array_size(arr) == 0) {
+		fprintf(ctx->out, "(no keys; create one with: seam ctl keys create --name N --scopes ops:read)\n");
+		json_decref(arr);
+		return 0;
 	}
+	seam_table_t *t = seam_table_create(cols, sizeof cols / sizeof cols[0]);
+	json_array_foreach(arr, i, k) {
+		const char *row[] = {
+			json_string_value(json_object_get(k, "name")),
+			json_string_value(json_object_get(k, "prefix")),
+			json_string_value(json_object_get(k, "scopes")),
+			json_string_value(json_object_get(k, "created_at")),
+			json_string_value(json_object_get(k, "last_used_at")),
+			json_is_null(json_object_get(k, "revoked_at")) ? "active" : "revoked",
+		};
+		seam_table_add(t, row);
+	}
+	int rc = seam_table_print(t, ctx->out, ctx->json) == 0 ? 0 : 1;
+	seam_table_destroy(t);
 	json_decref(arr);
-	return 0;
+	return rc;
 }
 
 int seam_ctl_keys(seam_ctl_ctx_t *ctx, int argc, char **argv)
