@@ -31,7 +31,8 @@ typedef struct inbound {
 	char dedup[300];
 	char *payload;          /* job payload JSON (owned) */
 	const char *order_uuid; /* when known at ingress: the timeline entry goes on the order */
-	int per_event_job;      /* the job's dedup key is this event's identity (PSP events) */
+	int per_event_job;      /* the job is this event alone (PSP events): the inbox row's
+				 * unique key dedups it, the job has no dedup key of its own */
 	int duplicate;          /* out */
 	char inbox_id[SEAM_UUID_STR_LEN];
 	char job_id[SEAM_UUID_STR_LEN];
@@ -195,10 +196,12 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 		int64_t changes = 0;
 		int existed = 0;
 		seam_stmt_t *s;
-		/* The job first: its dedup key is the event's identity, so a redelivery finds the
-		 * job and stops here with one statement. A new job's id then goes into the inbox row
-		 * in the same insert (no second write to link them). */
-		if (in->job_kind) {
+		/* Shared jobs (several storefront events, one export per order) dedup on their key,
+		 * so they are enqueued first. A PSP event's job IS the event: the inbox row's unique
+		 * (provider, source, event_id) already says whether it is new, so that job carries
+		 * no dedup key (a second unique index on the same random ids would double the
+		 * random page writes per event) and is enqueued after the inbox insert. */
+		if (in->job_kind && !in->per_event_job) {
 			seam_job_spec_t spec = {
 				.kind = in->job_kind,
 				.flow = in->job_flow,
@@ -209,10 +212,6 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 			rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, &existed, err);
 			if (rc != SEAM_OK)
 				return rc;
-			if (existed && in->per_event_job) {
-				in->duplicate = 1; /* the job IS this event: seen before */
-				continue;
-			}
 		}
 		seam_id_new(in->inbox_id);
 		rc = seam_db_prepare(db,
@@ -232,21 +231,35 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 		seam_stmt_bind_text(s, 7, b->headers);
 		seam_stmt_bind_text(s, 8, b->cid);
 		seam_stmt_bind_text(s, 9, now);
-		seam_stmt_bind_text(s, 10, in->job_kind ? in->job_id : NULL);
+		seam_stmt_bind_text(s, 10, in->job_kind && !in->per_event_job ? in->job_id : NULL);
 		rc = seam_stmt_step(s, err);
 		changes = seam_stmt_changes(s);
 		seam_stmt_reset(s);
 		if (rc != SEAM_DONE)
 			return rc;
 		if (changes == 0) {
-			/* The inbox knew the event but its job was purged (older than queue.retain):
-			 * a redelivery of old news, not new work. */
+			/* A redelivery (or, for a shared job, an event whose job was purged after
+			 * queue.retain): not new work. */
 			in->duplicate = 1;
-			if (in->job_kind && !existed &&
+			if (in->job_kind && !in->per_event_job && !existed &&
 			    (rc = seam_db_run(db, "DELETE FROM jobs WHERE id = $1",
 					      (const char *[]){in->job_id}, 1, NULL, err)) != SEAM_OK)
 				return rc;
 			continue;
+		}
+		if (in->job_kind && in->per_event_job) {
+			seam_job_spec_t spec = {
+				.kind = in->job_kind,
+				.flow = in->job_flow,
+				.payload = in->payload,
+				.correlation_id = b->cid,
+			};
+			rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, NULL, err);
+			if (rc == SEAM_OK)
+				rc = seam_db_run(db, "UPDATE inbox SET job_id = $1 WHERE id = $2",
+						 (const char *[]){in->job_id, in->inbox_id}, 2, NULL, err);
+			if (rc != SEAM_OK)
+				return rc;
 		}
 		if (in->order_uuid) {
 			rc = seam_timeline_add(db, "order", in->order_uuid, b->cid, b->provider,
@@ -433,7 +446,6 @@ void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 			  .event_type = seam_http_strdup(req, type), .body = body, .len = len,
 			  .job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS,
 			  .per_event_job = 1};
-	snprintf(in->dedup, sizeof in->dedup, "stripe:%s:%s", store, id);
 	in->payload = job_payload("stripe", store, id);
 	b->n = 1;
 	json_decref(doc);
@@ -514,7 +526,6 @@ void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 		in->job_kind = SEAM_JOB_PAYMENT_APPLY;
 		in->job_flow = SEAM_FLOW_PAYMENTS;
 		in->per_event_job = 1;
-		snprintf(in->dedup, sizeof in->dedup, "adyen:%s:%s", store, id);
 		in->payload = job_payload("adyen", store, id);
 	}
 	json_decref(doc);
@@ -574,7 +585,6 @@ void seam_webhook_standard(seam_http_req_t *req, void *ud)
 			  .event_type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type"))),
 			  .body = body, .len = len, .job_kind = SEAM_JOB_PAYMENT_APPLY,
 			  .job_flow = SEAM_FLOW_PAYMENTS, .per_event_job = 1};
-	snprintf(in->dedup, sizeof in->dedup, "standard:%s:%s", source, id);
 	in->payload = job_payload("standard", source, id);
 	b->n = 1;
 	json_decref(doc);

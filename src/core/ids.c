@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SEQ_BITS 42
 #define SEQ_LIMIT ((uint64_t)1 << SEQ_BITS)
@@ -230,13 +231,23 @@ void seam_cid_from_headers(const char *traceparent, const char *x_correlation_id
 		seam_cid_new(out);
 }
 
+/*
+ * A new correlation id: 48 bits of Unix milliseconds, then 80 random bits (as AWS X-Ray
+ * time-prefixes its trace ids). Still 32 lower-case hex digits and a valid W3C trace id, but
+ * ids made close in time sort close together, so the store's correlation-id indexes take
+ * appends instead of writes to random pages (that was a third of the webhook ingress cost).
+ * 80 random bits keep collisions within one millisecond out of reach.
+ */
 void seam_cid_new(char out[SEAM_CID_MAX])
 {
 	uint8_t b[16];
-	do {
-		random_or_die(b, sizeof b);
-		seam_hex_encode(b, sizeof b, out);
-	} while (!lhex_nonzero(out, 32));
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	for (int i = 0; i < 6; i++)
+		b[i] = (uint8_t)(ms >> (40 - 8 * i));
+	random_or_die(b + 6, sizeof b - 6);
+	seam_hex_encode(b, sizeof b, out);
 }
 
 void seam_cid_trace_id(const char *cid, char out[33])

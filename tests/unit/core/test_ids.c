@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/ids.h"
@@ -302,9 +303,28 @@ static void test_cid_new_and_trace_id(void **state)
 	assert_string_equal(t, "e3b0c44298fc1c149afbf4c8996fb924");
 }
 
+/* Edge-made correlation ids sort by creation time (so their indexes append) and stay valid,
+ * distinct W3C trace ids. */
+static void test_cid_time_ordered(void **state)
+{
+	char a[SEAM_CID_MAX], b[SEAM_CID_MAX], tp[56], trace[33];
+	(void)state;
+	seam_cid_new(a);
+	struct timespec ts = {0, 2000000};
+	nanosleep(&ts, NULL);
+	seam_cid_new(b);
+	assert_int_equal(strlen(a), 32);
+	assert_true(strcmp(a, b) < 0);
+	assert_string_not_equal(a + 12, b + 12); /* the random part differs */
+	seam_traceparent_make(a, tp);
+	assert_int_equal(seam_traceparent_parse(tp, trace, NULL, NULL), 0);
+	assert_string_equal(trace, a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cid_time_ordered),
 		cmocka_unit_test(test_uuid7_layout),
 		cmocka_unit_test(test_uuid7_monotonic),
 		cmocka_unit_test(test_uuid7_threads),
