@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/webhooks.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "ctl/ctl.h"
@@ -239,7 +240,7 @@ static int cmd_check(int argc, char **argv)
 		seam_cfg_diag_dispose(&diag);
 		return 2;
 	}
-	if (seam_flows_check_config(cfg, &diag)) {
+	if (seam_flows_check_config(cfg, &diag) + seam_webhooks_check_config(cfg, &diag)) {
 		seam_cfg_diag_print(&diag, stderr);
 		fprintf(stderr, "seam check: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
 		seam_cfg_diag_dispose(&diag);

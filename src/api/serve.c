@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/webhooks.h"
 #include "core/clock.h"
 #include "flows/orders.h"
 #include "flows/payments.h"
@@ -98,7 +99,7 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		code = 2;
 		goto fail;
 	}
-	if (seam_flows_check_config(app->cfg, &diag)) {
+	if (seam_flows_check_config(app->cfg, &diag) + seam_webhooks_check_config(app->cfg, &diag)) {
 		seam_cfg_diag_print(&diag, stderr);
 		fprintf(stderr, "seam: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
 		seam_cfg_diag_dispose(&diag);

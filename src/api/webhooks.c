@@ -13,6 +13,7 @@
 #include "connectors/stripe.h"
 #include "connectors/webhook_sig.h"
 #include "core/clock.h"
+#include "core/crypto.h"
 #include "core/ids.h"
 #include "flows/timeline.h"
 #include "queue/queue.h"
@@ -636,4 +637,66 @@ void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 	b->n = 1;
 	json_decref(doc);
 	persist(req, b);
+}
+
+static void secret_problem(seam_cfg_diag_t *d, const char *file, const char *key,
+			   const seam_secret_t *sec, const char *what)
+{
+	char *line = NULL;
+	if (asprintf(&line, "%s: %s: the secret from %s %s", file, key,
+		     sec->source ? sec->source : "?", what) < 0)
+		return;
+	char **grown = realloc(d->lines, (d->n + 1) * sizeof *grown);
+	if (!grown) {
+		free(line);
+		return;
+	}
+	d->lines = grown;
+	d->lines[d->n++] = line;
+}
+
+static size_t check_std(const seam_secretlist_t *l, const char *file, const char *key,
+			seam_cfg_diag_t *d)
+{
+	uint8_t k[SEAM_STDWEBHOOKS_KEY_MAX];
+	size_t bad = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (seam_stdwebhooks_secret_decode(l->items[i].value, k, sizeof k) < 1) {
+			secret_problem(d, file, key, &l->items[i],
+				       "is not a Standard Webhooks secret (whsec_ followed by base64)");
+			bad++;
+		}
+	explicit_bzero(k, sizeof k);
+	return bad;
+}
+
+size_t seam_webhooks_check_config(const seam_config_t *cfg, seam_cfg_diag_t *diag)
+{
+	const char *file = cfg->path ? cfg->path : "config";
+	char key[200];
+	size_t bad = 0;
+	for (size_t i = 0; i < cfg->stores.n; i++) {
+		const seam_config_store_t *sc = cfg->stores.items[i];
+		const char *name = cfg->stores.names[i];
+		snprintf(key, sizeof key, "stores.%s.drupal.event_secrets", name);
+		bad += check_std(&sc->drupal.event_secrets, file, key, diag);
+		snprintf(key, sizeof key, "stores.%s.adyen_hmac_keys", name);
+		for (size_t j = 0; j < sc->adyen_hmac_keys.n; j++) {
+			uint8_t k[SEAM_ADYEN_KEY_MAX];
+			const seam_secret_t *sec = &sc->adyen_hmac_keys.items[j];
+			long n = seam_hex_decode(sec->value, sec->len, k, sizeof k);
+			explicit_bzero(k, sizeof k);
+			if (n < 16) {
+				secret_problem(diag, file, key, sec,
+					       "is not an Adyen HMAC key (hex, at least 32 digits)");
+				bad++;
+			}
+		}
+	}
+	for (size_t i = 0; i < cfg->sources.n; i++) {
+		const seam_config_source_t *src = cfg->sources.items[i];
+		snprintf(key, sizeof key, "sources.%s.secrets", cfg->sources.names[i]);
+		bad += check_std(&src->secrets, file, key, diag);
+	}
+	return bad;
 }

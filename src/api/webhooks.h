@@ -18,7 +18,14 @@
 
 #include "http/server.h"
 
+#include "core/config.h"
 #include "flows/flow.h" /* the flows and job kinds the ingress enqueues */
+
+/* Checks every configured webhook secret can be used (Standard Webhooks whsec_ secrets decode,
+ * Adyen HMAC keys are hex of a sane length), so a bad secret fails `seam check` and start-up
+ * instead of turning into 500s on live traffic. Messages name the key and the secret's source,
+ * never its value. Adds one diagnostic per problem and returns how many. */
+size_t seam_webhooks_check_config(const seam_config_t *cfg, seam_cfg_diag_t *diag);
 
 /* Handlers; ud is the seam_app_t. */
 void seam_webhook_stripe(seam_http_req_t *req, void *ud);

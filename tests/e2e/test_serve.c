@@ -222,6 +222,13 @@ static void test_bad_config_exit_2(void **state)
 	char *check[] = {(char *)th_seam_bin(), "check", "-c", in.cfg, NULL};
 	assert_int_equal(run(check, in.dir, &out), 2);
 	free(out);
+	/* a webhook secret that cannot be used fails at start, naming its source, not its value */
+	setenv("SEAM_T_BAD_WHSEC", "whsec_!!not-base64!!", 1);
+	write_config(&in, "stores:\n  eu: {drupal: {event_secrets: [{env: SEAM_T_BAD_WHSEC}]}}\n");
+	assert_int_equal(run(argv, in.dir, &out), 2);
+	assert_non_null(strstr(out, "stores.eu.drupal.event_secrets: the secret from env SEAM_T_BAD_WHSEC is not"));
+	assert_null(strstr(out, "not-base64"));
+	free(out);
 	/* nothing was created: no half-started server left a database behind */
 	assert_int_equal(access(in.db, F_OK), -1);
 	th_rmrf(in.dir);
