@@ -12,8 +12,12 @@
  *   final callback   -> 413/404/405/auth, handler, queue response, metrics, access log
  * Per-request memory is an arena of blocks freed in one go.
  *
- * Draining: stop() quiesces the listen socket (no new connections), waits until requests in
- * flight reach zero or the grace period passes, then stops MHD (closing idle keep-alives).
+ * Draining: stop() marks the server draining: requests that start from then on are answered
+ * at once with 503, Retry-After and Connection: close (a load balancer or webhook sender
+ * retries them elsewhere or later); requests in flight finish (up to the grace period); then
+ * MHD is stopped, which closes the listen socket and idle keep-alives. MHD_quiesce_daemon is
+ * deliberately not used: in thread-pool epoll mode it races with the workers over the listen
+ * socket's epoll registration and libmicrohttpd 0.9.75 aborts the process when it loses.
  */
 #include "http/server.h"
 
@@ -50,6 +54,7 @@ struct seam_http_server {
 	compiled_route_t *routes;
 	size_t nroutes;
 	int inflight; /* atomic */
+	int draining; /* atomic: stop() was called; new requests get 503 and Connection: close */
 };
 
 typedef struct arena_block {
@@ -570,6 +575,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				      req->cid);
 		fill_remote(req);
 		find_route(req);
+		if (__atomic_load_n(&s->draining, __ATOMIC_ACQUIRE)) {
+			seam_http_set_header(req, "Connection", "close");
+			seam_http_set_header(req, "Retry-After", "1");
+			reject(req, 503, "shutting-down", "Shutting down", "draining",
+			       "this instance is shutting down; retry");
+			return queue_answer(req);
+		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > s->o.body_limit) {
@@ -771,10 +783,7 @@ void seam_http_stop(seam_http_server_t *s, int grace_ms)
 {
 	if (!s)
 		return;
-	/* Stop accepting. The pool threads drop the listen socket from their epoll sets lazily,
-	 * so it may only be closed after MHD_stop_daemon (libmicrohttpd's own rule: closing it
-	 * earlier races with them, and the fd number could be reused meanwhile). */
-	MHD_socket lfd = MHD_quiesce_daemon(s->d);
+	__atomic_store_n(&s->draining, 1, __ATOMIC_RELEASE);
 	int64_t deadline = seam_mono_ns() + (int64_t)grace_ms * 1000000;
 	while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 && seam_mono_ns() < deadline)
 		seam_sleep_ms(10);
@@ -782,9 +791,7 @@ void seam_http_stop(seam_http_server_t *s, int grace_ms)
 	if (left > 0)
 		seam_log_warn(s->o.log, "http", NULL,
 			      "drain timeout: closing with %d requests still in flight", left);
-	MHD_stop_daemon(s->d);
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
+	MHD_stop_daemon(s->d); /* closes the listen socket and every connection */
 	free_routes(s);
 	free(s);
 }

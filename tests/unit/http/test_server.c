@@ -287,23 +287,36 @@ static void *slow_call(void *arg)
 	return NULL;
 }
 
+static void *stopper(void *arg)
+{
+	fx_t *fx = arg;
+	seam_http_stop(fx->srv, 2000);
+	return NULL;
+}
+
 static void test_drain_finishes_in_flight(void **state)
 {
 	fx_t *fx = *state;
-	char url[128];
-	pthread_t t;
+	char url[128], ra[16];
+	pthread_t t, st;
 	struct slow_arg a = {url, {0}};
+	th_resp_t r;
 	snprintf(url, sizeof url, "%s/slow", fx->base);
 	pthread_create(&t, NULL, slow_call, &a);
 	seam_sleep_ms(100); /* the request is now in the handler */
-	seam_http_stop(fx->srv, 2000);
+	pthread_create(&st, NULL, stopper, fx);
+	seam_sleep_ms(50); /* draining: a new request is refused at once, retryably */
+	get(fx, "GET", "/webhooks/stripe/eu", NULL, NULL, &r);
+	assert_problem(&r, 503, "shutting-down");
+	assert_int_equal(th_resp_header(&r, "Retry-After", ra, sizeof ra), 0);
+	th_resp_free(&r);
+	pthread_join(st, NULL);
 	fx->srv = NULL;
 	pthread_join(t, NULL);
-	assert_int_equal(a.r.status, 200);
+	assert_int_equal(a.r.status, 200); /* the one in flight finished */
 	assert_string_equal(a.r.body, "slow");
 	th_resp_free(&a.r);
 	/* and nothing listens any more */
-	th_resp_t r;
 	get(fx, "GET", "/webhooks/stripe/eu", NULL, NULL, &r);
 	assert_int_not_equal(r.curl_code, 0);
 	th_resp_free(&r);
