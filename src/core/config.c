@@ -806,9 +806,22 @@ void *seam_cfg_map_get(const seam_cfg_map_t *m, const char *name)
 	return NULL;
 }
 
+/* Markdown table cell text: '|' would end the cell. */
+static const char *cell(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (; in && *in && o + 3 < cap; in++) {
+		if (*in == '|')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void print_ref(const seam_cfg_schema_t *s, const char *prefix, FILE *fp)
 {
-	char path[256];
+	char path[256], enums[256];
 	for (size_t i = 0; i < s->nfields; i++) {
 		const seam_cfg_field_t *f = &s->fields[i];
 		join_path(path, sizeof path, prefix, f->name);
@@ -817,7 +830,7 @@ static void print_ref(const seam_cfg_schema_t *s, const char *prefix, FILE *fp)
 			continue;
 		}
 		fprintf(fp, "| `%s` | %s%s%s | %s | %s%s |\n", path, type_name(f->type),
-			f->enums ? ": " : "", f->enums ? f->enums : "",
+			f->enums ? ": " : "", f->enums ? cell(f->enums, enums, sizeof enums) : "",
 			f->def ? f->def : ((f->flags & SEAM_CFG_REQUIRED) ? "**required**" : "-"),
 			f->doc ? f->doc : "", f->type == SEAM_CFG_MAP ? " Each entry:" : "");
 		if (f->type == SEAM_CFG_MAP) {
@@ -1057,7 +1070,7 @@ static const seam_cfg_schema_t flow_schema = {"flow", sizeof(seam_config_flow_t)
 
 static const seam_cfg_field_t root_fields[] = {
 	{"listen", SEAM_CFG_STR, F(seam_config_t, listen), 0, "127.0.0.1:8080",
-	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics, dashboard).", NULL, NULL, 0, 0},
+	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics).", NULL, NULL, 0, 0},
 	{"store", SEAM_CFG_STR, F(seam_config_t, store), 0, "sqlite://seam.db",
 	 "Store URL: sqlite://PATH (relative to the working directory) or postgresql://...", NULL,
 	 NULL, 0, 0},
