@@ -127,6 +127,12 @@ static const char *type_name(seam_cfg_type_e t)
 	return "?";
 }
 
+/* "a" or "an" before a type name in messages. */
+static const char *article(const char *word)
+{
+	return strchr("aeiou", word[0]) ? "an" : "a";
+}
+
 /* Edit distance for "did you mean" on unknown keys (keys are short; O(n*m) is nothing). */
 static size_t edit_distance(const char *a, const char *b)
 {
@@ -220,7 +226,8 @@ static int set_scalar(struct ctx *c, const seam_cfg_field_t *f, const char *path
 		}
 		break;
 	default:
-		diagf(c, line, "%s: expected a %s, got a plain value", path, type_name(f->type));
+		diagf(c, line, "%s: expected %s %s, got a plain value", path, article(type_name(f->type)),
+		      type_name(f->type));
 		return -1;
 	}
 	if (f->min < f->max && (v < f->min || v > f->max)) {
@@ -523,8 +530,8 @@ static int parse_value(struct ctx *c, const seam_cfg_field_t *f, struct fy_node 
 	}
 	default:
 		if (t != FYNT_SCALAR) {
-			diagf(c, vline, "%s: expected a %s, got a %s", path, type_name(f->type),
-			      t == FYNT_MAPPING ? "mapping" : "list");
+			diagf(c, vline, "%s: expected %s %s, got a %s", path, article(type_name(f->type)),
+			      type_name(f->type), t == FYNT_MAPPING ? "mapping" : "list");
 			return -1;
 		}
 		return set_scalar(c, f, path, fy_node_get_scalar0(n), vline, slot);

@@ -98,7 +98,7 @@ static void test_wrong_shape_and_range(void **state)
 	assert_int_equal(load("http: [1, 2]\nlog:\n  level: {a: b}\n", &cfg, &d), SEAM_CONFIG);
 	dump(&d);
 	assert_true(diag_has(&d, "http: expected a mapping"));
-	assert_true(diag_has(&d, "t.yaml:3: log.level: expected a enum, got a mapping"));
+	assert_true(diag_has(&d, "t.yaml:3: log.level: expected an enum, got a mapping"));
 	seam_cfg_diag_dispose(&d);
 	assert_int_equal(load("http:\n  threads: 0\n", &cfg, &d), SEAM_CONFIG);
 	assert_true(diag_has(&d, "t.yaml:2: http.threads: 0 is out of range [1, 256]"));
