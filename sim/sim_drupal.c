@@ -714,6 +714,51 @@ static void item_recompute(seam_sim_ent_t *it)
 	json_object_set_new(it->attrs, "total_price", price_json(total, curbuf));
 }
 
+/* A product as Drupal stores it (title, stores and variations are the caller's). */
+static seam_sim_ent_t *product_new(seam_sim_drupal_t *d, int64_t t)
+{
+	seam_sim_ent_t *p = ent_new(d, T_PRODUCT, NULL, NULL);
+	if (!p)
+		return NULL;
+	json_t *a = p->attrs;
+	json_object_set_new(a, "langcode", json_string("en"));
+	json_object_set_new(a, "status", json_true());
+	json_object_set_new(a, "title", json_null());
+	json_object_set_new(a, "path", json_pack("{s:n, s:n, s:s}", "alias", "pid", "langcode", "en"));
+	json_object_set_new(a, "created", ts_json(t));
+	json_object_set_new(a, "changed", ts_json(t));
+	json_object_set_new(a, "default_langcode", json_true());
+	json_object_set_new(a, "body", json_null());
+	set_rel(p, "commerce_product_type", find_sid(d, T_PRODUCT_TYPE, "default"));
+	set_rel(p, "uid", d->admin);
+	json_object_set_new(p->rels, "stores", json_array());
+	json_object_set_new(p->rels, "variations", json_array());
+	return p;
+}
+
+/* A variation as Drupal stores it (sku, title, price, stock and product are the caller's). */
+static seam_sim_ent_t *variation_new(seam_sim_drupal_t *d, int64_t t, int status)
+{
+	seam_sim_ent_t *v = ent_new(d, T_VARIATION, NULL, NULL);
+	if (!v)
+		return NULL;
+	json_t *a = v->attrs;
+	json_object_set_new(a, "langcode", json_string("en"));
+	json_object_set_new(a, "status", json_boolean(status));
+	json_object_set_new(a, "sku", json_null());
+	json_object_set_new(a, "title", json_null());
+	json_object_set_new(a, "list_price", json_null());
+	json_object_set_new(a, "price", json_null());
+	json_object_set_new(a, "field_stock_level", json_null());
+	json_object_set_new(a, "created", ts_json(t));
+	json_object_set_new(a, "changed", ts_json(t));
+	json_object_set_new(a, "default_langcode", json_true());
+	set_rel(v, "commerce_product_variation_type", find_sid(d, T_VARIATION_TYPE, "default"));
+	set_rel(v, "uid", d->admin);
+	set_rel(v, "product_id", NULL);
+	return v;
+}
+
 /* ---- seeding ---- */
 
 static seam_sim_ent_t *config_ent(seam_sim_drupal_t *d, int t, const char *id, const char *label)
@@ -964,55 +1009,32 @@ static seam_err_t seed(seam_sim_drupal_t *d, seam_error_t *err)
 	}
 	const char *cur = d->nstores ? d->stores[0].currency : "USD";
 	size_t nv = 0;
-	seam_sim_ent_t *ptype = find_sid(d, T_PRODUCT_TYPE, "default");
-	seam_sim_ent_t *vtype = find_sid(d, T_VARIATION_TYPE, "default");
 	for (int64_t p = 0; p < d->n_products; p++) {
-		seam_sim_ent_t *pe = ent_new(d, T_PRODUCT, NULL, NULL);
+		int64_t tc = t0 - 30 * 86400 + p * 60;
+		seam_sim_ent_t *pe = product_new(d, tc);
 		if (!pe)
 			break;
-		int64_t tc = t0 - 30 * 86400 + p * 60;
 		char title[64];
 		snprintf(title, sizeof title, "Product %lld", (long long)pe->iid);
-		json_t *a = pe->attrs;
-		json_object_set_new(a, "langcode", json_string("en"));
-		json_object_set_new(a, "status", json_true());
-		json_object_set_new(a, "title", json_string(title));
-		json_object_set_new(a, "path", json_pack("{s:n, s:n, s:s}", "alias", "pid", "langcode",
-							 "en"));
-		json_object_set_new(a, "created", ts_json(tc));
-		json_object_set_new(a, "changed", ts_json(tc));
-		json_object_set_new(a, "default_langcode", json_true());
-		json_object_set_new(a, "body", json_null());
-		set_rel(pe, "commerce_product_type", ptype);
-		set_rel(pe, "uid", d->admin);
-		json_object_set_new(pe->rels, "stores", json_array());
+		json_object_set_new(pe->attrs, "title", json_string(title));
 		for (size_t s = 0; s < d->nstores; s++)
 			add_rel(pe, "stores", stores[s]);
-		json_object_set_new(pe->rels, "variations", json_array());
 		for (int64_t v = 0; v < d->n_variations; v++) {
-			seam_sim_ent_t *ve = ent_new(d, T_VARIATION, NULL, NULL);
+			int hidden = d->hidden_fraction > 0 &&
+				     seam_sim_rng_double(&d->rng) < d->hidden_fraction;
+			seam_sim_ent_t *ve = variation_new(d, tc, !hidden);
 			if (!ve)
 				break;
 			char sku[32], vt[96];
 			snprintf(sku, sizeof sku, "SKU-%06lld", (long long)ve->iid);
 			snprintf(vt, sizeof vt, "%s - %lld", title, (long long)(v + 1));
-			int hidden = d->hidden_fraction > 0 &&
-				     seam_sim_rng_double(&d->rng) < d->hidden_fraction;
 			json_t *va = ve->attrs;
-			json_object_set_new(va, "langcode", json_string("en"));
-			json_object_set_new(va, "status", json_boolean(!hidden));
 			json_object_set_new(va, "sku", json_string(sku));
 			json_object_set_new(va, "title", json_string(vt));
-			json_object_set_new(va, "list_price", json_null());
 			json_object_set_new(va, "price", price_json(price_units(d), cur));
 			json_object_set_new(va, "field_stock_level",
 					    json_pack("{s:I}", "available_stock",
 						      (json_int_t)seam_sim_rng_range(&d->rng, 0, 100)));
-			json_object_set_new(va, "created", ts_json(tc));
-			json_object_set_new(va, "changed", ts_json(tc));
-			json_object_set_new(va, "default_langcode", json_true());
-			set_rel(ve, "commerce_product_variation_type", vtype);
-			set_rel(ve, "uid", d->admin);
 			set_rel(ve, "product_id", pe);
 			ve->hidden = hidden;
 			add_rel(pe, "variations", ve);
@@ -1848,25 +1870,11 @@ static void create_product(seam_sim_drupal_t *d, seam_sim_call_t *c, const json_
 		fail(c, 422, "/data/attributes/title", "title: This value should not be null.");
 		return;
 	}
-	int64_t t = now_s();
-	seam_sim_ent_t *p = ent_new(d, T_PRODUCT, NULL, NULL);
+	seam_sim_ent_t *p = product_new(d, now_s());
 	if (!p) {
 		fail(c, 500, NULL, "out of memory");
 		return;
 	}
-	json_object_set_new(p->attrs, "langcode", json_string("en"));
-	json_object_set_new(p->attrs, "status", json_true());
-	json_object_set_new(p->attrs, "title", json_null());
-	json_object_set_new(p->attrs, "path", json_pack("{s:n, s:n, s:s}", "alias", "pid",
-							"langcode", "en"));
-	json_object_set_new(p->attrs, "created", ts_json(t));
-	json_object_set_new(p->attrs, "changed", ts_json(t));
-	json_object_set_new(p->attrs, "default_langcode", json_true());
-	json_object_set_new(p->attrs, "body", json_null());
-	set_rel(p, "commerce_product_type", find_sid(d, T_PRODUCT_TYPE, "default"));
-	set_rel(p, "uid", d->admin);
-	json_object_set_new(p->rels, "stores", json_array());
-	json_object_set_new(p->rels, "variations", json_array());
 	set_rel(p, "default_variation", NULL);
 	apply_fields(d, p, data, NULL);
 	link_variations(d, p);
@@ -1894,25 +1902,11 @@ static void create_variation(seam_sim_drupal_t *d, seam_sim_call_t *c, const jso
 		     "sku: The SKU %s is already in use and must be unique.", json_string_value(sku));
 		return;
 	}
-	int64_t t = now_s();
-	seam_sim_ent_t *v = ent_new(d, T_VARIATION, NULL, NULL);
+	seam_sim_ent_t *v = variation_new(d, now_s(), 1);
 	if (!v) {
 		fail(c, 500, NULL, "out of memory");
 		return;
 	}
-	json_object_set_new(v->attrs, "langcode", json_string("en"));
-	json_object_set_new(v->attrs, "status", json_true());
-	json_object_set_new(v->attrs, "sku", json_null());
-	json_object_set_new(v->attrs, "title", json_null());
-	json_object_set_new(v->attrs, "list_price", json_null());
-	json_object_set_new(v->attrs, "price", json_null());
-	json_object_set_new(v->attrs, "field_stock_level", json_null());
-	json_object_set_new(v->attrs, "created", ts_json(t));
-	json_object_set_new(v->attrs, "changed", ts_json(t));
-	json_object_set_new(v->attrs, "default_langcode", json_true());
-	set_rel(v, "commerce_product_variation_type", find_sid(d, T_VARIATION_TYPE, "default"));
-	set_rel(v, "uid", d->admin);
-	set_rel(v, "product_id", NULL);
 	apply_fields(d, v, data, NULL);
 	v->hidden = json_is_false(json_object_get(v->attrs, "status"));
 	reply_created(c, v, 201);
