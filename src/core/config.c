@@ -78,6 +78,17 @@ void seam_cfg_diag_print(const seam_cfg_diag_t *d, FILE *fp)
 		fprintf(fp, "%s\n", d->lines[i]);
 }
 
+void seam_cfg_diag_addf(seam_cfg_diag_t *d, const char *fmt, ...)
+{
+	char *line = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	diag_add(d, line);
+}
+
 /* ---------- key lines ---------- */
 
 static void lines_add(struct ctx *c, const char *path, int line)

@@ -99,6 +99,9 @@ typedef struct seam_cfg_diag {
 
 void seam_cfg_diag_dispose(seam_cfg_diag_t *d);
 void seam_cfg_diag_print(const seam_cfg_diag_t *d, FILE *fp);
+/* Adds one line as written (it carries its own "file:line: "). */
+__attribute__((format(printf, 2, 3)))
+void seam_cfg_diag_addf(seam_cfg_diag_t *d, const char *fmt, ...);
 
 /* Where each key of a loaded document was written ("stores.us.erp.upstream" -> 12), so checks
  * that run after the walk (names used across sections, mappings, the store) can still say

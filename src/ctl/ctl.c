@@ -54,7 +54,8 @@ static void usage(FILE *fp)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %-8s %s\n           seam ctl %s\n", commands[i].name, commands[i].summary,
 			commands[i].usage);
-	fprintf(fp, "\noptions:\n  -c, --config FILE  config file (default seam.yaml)\n"
+	fprintf(fp, "\noptions:\n  -c, --config FILE  config file (default $SEAM_CONFIG, else ./seam.yaml,\n"
+		    "                     else the built-in defaults); ctl never creates a store\n"
 		    "      --store URL    store URL, overrides the config\n"
 		    "      --json         machine-readable output\n");
 }
@@ -66,7 +67,7 @@ int seam_ctl_main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	seam_app_args_t a = {0};
+	seam_app_args_t a = {.ctl = 1}; /* an existing store only: ctl never creates one */
 	seam_ctl_ctx_t ctx = {.out = stdout, .err = stderr};
 	int ch, code;
 
