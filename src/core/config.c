@@ -1205,8 +1205,8 @@ static const seam_cfg_field_t root_fields[] = {
 	{"listen", SEAM_CFG_STR, F(seam_config_t, listen), 0, "127.0.0.1:8080",
 	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics).", NULL, NULL, 0, 0},
 	{"store", SEAM_CFG_STR, F(seam_config_t, store), 0, "sqlite://seam.db",
-	 "Store URL: sqlite://PATH (relative to the working directory) or postgresql://...", NULL,
-	 NULL, 0, 0},
+	 "Store URL: sqlite://PATH (relative to the working directory); postgresql:// is planned, "
+	 "not implemented yet.", NULL, NULL, 0, 0},
 	{"log", SEAM_CFG_SECTION, F(seam_config_t, log), 0, NULL, "Logging.", &log_schema, NULL, 0, 0},
 	{"http", SEAM_CFG_SECTION, F(seam_config_t, http), 0, NULL, "HTTP server limits.",
 	 &http_schema, NULL, 0, 0},
