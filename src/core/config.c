@@ -1234,51 +1234,59 @@ static const seam_cfg_field_t root_fields[] = {
 const seam_cfg_schema_t seam_config_schema = {"seam.yaml", sizeof(seam_config_t), root_fields,
 					      sizeof root_fields / sizeof root_fields[0]};
 
-/* Checks that names used across sections exist; each message carries the line of the key
- * that names the missing thing. */
-static void check_references(seam_config_t *cfg, seam_cfg_diag_t *diag)
+/* Line where the key (printf-style) was written, else its nearest enclosing key's, else 0. */
+__attribute__((format(printf, 2, 3)))
+static int key_line(const seam_config_t *cfg, const char *fmt, ...)
 {
 	char key[320];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(key, sizeof key, fmt, ap);
+	va_end(ap);
+	return seam_config_line(cfg, key);
+}
+
+/* Checks that names used across sections exist. Each message has the line of the key that
+ * names the missing thing (key_line). */
+static void check_references(const char *file, seam_config_t *cfg, seam_cfg_diag_t *diag)
+{
+	struct ctx c = {.file = file, .diag = diag};
 	for (size_t i = 0; i < cfg->stores.n; i++) {
 		seam_config_store_t *st = cfg->stores.items[i];
 		const char *name = cfg->stores.names[i];
-		if (st->drupal.upstream && !seam_cfg_map_get(&cfg->upstreams, st->drupal.upstream)) {
-			snprintf(key, sizeof key, "stores.%s.drupal.upstream", name);
-			seam_config_diagf(cfg, diag, key, "'%s' is not defined in upstreams",
-					  st->drupal.upstream);
-		}
-		if (st->erp.upstream && !seam_cfg_map_get(&cfg->upstreams, st->erp.upstream)) {
-			snprintf(key, sizeof key, "stores.%s.erp.upstream", name);
-			seam_config_diagf(cfg, diag, key, "'%s' is not defined in upstreams",
-					  st->erp.upstream);
-		}
-		if (st->erp.upstream && !st->drupal.upstream) {
-			snprintf(key, sizeof key, "stores.%s.erp.upstream", name);
-			seam_config_diagf(cfg, diag, key,
-					  "order export needs stores.%s.drupal.upstream to fetch orders from",
-					  name);
-		}
+		if (st->drupal.upstream && !seam_cfg_map_get(&cfg->upstreams, st->drupal.upstream))
+			diagf(&c, key_line(cfg, "stores.%s.drupal.upstream", name),
+			      "stores.%s.drupal.upstream: '%s' is not defined in upstreams", name,
+			      st->drupal.upstream);
+		if (st->erp.upstream && !seam_cfg_map_get(&cfg->upstreams, st->erp.upstream))
+			diagf(&c, key_line(cfg, "stores.%s.erp.upstream", name),
+			      "stores.%s.erp.upstream: '%s' is not defined in upstreams", name,
+			      st->erp.upstream);
+		if (st->erp.upstream && !st->drupal.upstream)
+			diagf(&c, key_line(cfg, "stores.%s.erp.upstream", name),
+			      "stores.%s: order export (erp.upstream) needs drupal.upstream to "
+			      "fetch orders from", name);
 	}
 	for (size_t i = 0; i < cfg->sources.n; i++) {
 		seam_config_source_t *src = cfg->sources.items[i];
-		snprintf(key, sizeof key, "sources.%s.store", cfg->sources.names[i]);
 		if (!seam_cfg_map_get(&cfg->stores, src->store))
-			seam_config_diagf(cfg, diag, key, "'%s' is not defined in stores", src->store);
+			diagf(&c, key_line(cfg, "sources.%s.store", cfg->sources.names[i]),
+			      "sources.%s.store: '%s' is not defined in stores",
+			      cfg->sources.names[i], src->store);
 	}
 	for (size_t i = 0; i < cfg->upstreams.n; i++) {
 		seam_config_upstream_t *u = cfg->upstreams.items[i];
 		const char *t = u->auth.type, *name = cfg->upstreams.names[i];
-		snprintf(key, sizeof key, "upstreams.%s.auth.type", name);
+		int line = key_line(cfg, "upstreams.%s.auth.type", name);
 		if ((!strcmp(t, "bearer") || !strcmp(t, "api_key")) && !u->auth.token.value)
-			seam_config_diagf(cfg, diag, key, "type %s needs auth.token", t);
+			diagf(&c, line, "upstreams.%s.auth: type %s needs token", name, t);
 		if (!strcmp(t, "basic") && (!u->auth.username || !u->auth.password.value))
-			seam_config_diagf(cfg, diag, key, "type basic needs auth.username and auth.password");
+			diagf(&c, line, "upstreams.%s.auth: type basic needs username and password", name);
 		if (!strncmp(t, "oauth2", 6) && (!u->auth.client_id || !u->auth.token_url))
-			seam_config_diagf(cfg, diag, key, "type %s needs auth.client_id and auth.token_url",
-					  t);
+			diagf(&c, line, "upstreams.%s.auth: type %s needs client_id and token_url", name, t);
 		if (!strcmp(t, "oauth2_password") && (!u->auth.username || !u->auth.password.value))
-			seam_config_diagf(cfg, diag, key,
-					  "type oauth2_password needs auth.username and auth.password");
+			diagf(&c, line, "upstreams.%s.auth: type oauth2_password needs username and password",
+			      name);
 	}
 }
 
@@ -1301,7 +1309,7 @@ static seam_err_t config_load(const char *name, const char *text, size_t len,
 		return rc;
 	}
 	cfg->path = strdup(name);
-	check_references(cfg, diag);
+	check_references(name, cfg, diag);
 	if (diag->n || !cfg->path) {
 		seam_config_free(cfg);
 		return diag->n ? SEAM_CONFIG : SEAM_NOMEM;

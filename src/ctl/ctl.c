@@ -54,8 +54,7 @@ static void usage(FILE *fp)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %-8s %s\n           seam ctl %s\n", commands[i].name, commands[i].summary,
 			commands[i].usage);
-	fprintf(fp, "\noptions:\n  -c, --config FILE  config file (default $SEAM_CONFIG, else ./seam.yaml,\n"
-		    "                     else the built-in defaults); ctl never creates a store\n"
+	fprintf(fp, "\noptions:\n  -c, --config FILE  config file (default seam.yaml)\n"
 		    "      --store URL    store URL, overrides the config\n"
 		    "      --json         machine-readable output\n");
 }

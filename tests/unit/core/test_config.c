@@ -276,7 +276,7 @@ static void test_cross_references_have_lines(void **state)
 	assert_true(diag_has(&d, want));
 	snprintf(want, sizeof want, "%s:16: sources.psp.store: 'eu' is not defined in stores", path);
 	assert_true(diag_has(&d, want));
-	snprintf(want, sizeof want, "%s:6: upstreams.tok.auth.type: type bearer needs auth.token", path);
+	snprintf(want, sizeof want, "%s:6: upstreams.tok.auth: type bearer needs token", path);
 	assert_true(diag_has(&d, want));
 	seam_cfg_diag_dispose(&d);
 	unlink(path);
