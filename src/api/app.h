@@ -56,7 +56,7 @@ int seam_app_config_load(const seam_app_args_t *args, FILE *errfp, seam_config_t
 
 /* The start-up validation: ONE function, run by `seam serve` before anything starts and by
  * `seam check` alone, so the two cannot disagree. It checks the cross-section rules (flows,
- * webhook secrets), the store (seam_store_check: the URL's scheme, the directory, an existing
+ * webhook secrets), every upstream client (built and thrown away), the store (seam_store_check: the URL's scheme, the directory, an existing
  * database; nothing is created) and the mappings (every file in cfg->mappings compiled and its
  * top-level code run within the limits, every sample run and compared, every mapping a store
  * names present). Every problem goes to errfp as "file:line: message", each once; a line per

@@ -188,6 +188,37 @@ static void validate_mappings(const seam_config_t *cfg, seam_cfg_diag_t *diag, F
 	}
 }
 
+/* Upstreams: each client is built as serve builds it, then thrown away, so a setting the
+ * client refuses (a base_url or token_url that is not http(s)://, credentials in the URL) is
+ * reported here with the entry's line rather than by serve alone. */
+static void validate_upstreams(const seam_config_t *cfg, seam_cfg_diag_t *diag)
+{
+	seam_error_t err = {0};
+	char key[160], prefix[160];
+	if (cfg->upstreams.n == 0)
+		return;
+	if (seam_http_client_global_init(&err) != SEAM_OK) {
+		seam_config_diagf(cfg, diag, "upstreams", "%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < cfg->upstreams.n; i++) {
+		const char *name = cfg->upstreams.names[i];
+		seam_upstream_opts_t uo;
+		upstream_opts(name, cfg->upstreams.items[i], &uo);
+		struct seam_upstream *u = seam_upstream_create(&uo, NULL, NULL, &err);
+		if (u) {
+			seam_upstream_destroy(u);
+			continue;
+		}
+		/* The client says "upstream NAME: ..."; the key already names it. */
+		snprintf(key, sizeof key, "upstreams.%s", name);
+		int n = snprintf(prefix, sizeof prefix, "upstream %s: ", name);
+		const char *msg = n > 0 && strncmp(err.msg, prefix, (size_t)n) == 0 ? err.msg + n : err.msg;
+		seam_config_diagf(cfg, diag, key, "%s", msg);
+	}
+	seam_http_client_global_cleanup();
+}
+
 size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg, FILE *outfp,
 			 FILE *errfp)
 {
@@ -197,6 +228,7 @@ size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg, 
 
 	seam_flows_check_config(cfg, &diag);
 	seam_webhooks_check_config(cfg, &diag);
+	validate_upstreams(cfg, &diag);
 	/* Everything opening the store would refuse, found without creating it. */
 	if (seam_store_check(cfg->store, &err) != SEAM_OK) {
 		const char *msg = strncmp(err.msg, "store url: ", 11) == 0 ? err.msg + 11 : err.msg;

@@ -311,6 +311,32 @@ static void test_store_urls_check_and_serve_agree(void **state)
 	th_rmrf(t.dir);
 }
 
+/* Upstream settings the HTTP client refuses: check finds them (serve used to be the first to
+ * say, with exit 1, after check had passed). */
+static void test_upstreams_check_and_serve_agree(void **state)
+{
+	tdir_t t;
+	char text[300], *out;
+	int ready;
+	(void)state;
+	tdir_make(&t);
+	int port = th_free_port();
+	snprintf(text, sizeof text,
+		 "listen: 127.0.0.1:%d\nstore: sqlite://%s/seam.db\nupstreams:\n  erp:\n"
+		 "    base_url: ftp://erp.example\n",
+		 port, t.dir);
+	th_write_file(t.cfg, text);
+	char *check[] = {bin, "check", "-c", t.cfg, NULL};
+	assert_int_equal(run_in(&t, NULL, check, &out), 2);
+	expect(out, "seam.yaml:4: upstreams.erp: base_url must be http:// or https://");
+	free(out);
+	assert_int_equal(serve_outcome(&t, port, &ready, &out), 2);
+	assert_false(ready);
+	expect(out, "seam.yaml:4: upstreams.erp: base_url must be http:// or https://");
+	free(out);
+	th_rmrf(t.dir);
+}
+
 /* Without -c, SEAM_CONFIG or ./seam.yaml, check and serve both take the built-in defaults
  * (and say so), and ctl then finds the store serve made there. */
 static void test_no_config_check_and_serve_agree(void **state)
@@ -505,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_bare_make_builds_seam),
 		cmocka_unit_test(test_broken_mappings_stop_serve),
 		cmocka_unit_test(test_store_urls_check_and_serve_agree),
+		cmocka_unit_test(test_upstreams_check_and_serve_agree),
 		cmocka_unit_test(test_no_config_check_and_serve_agree),
 		cmocka_unit_test(test_ctl_never_creates_a_store),
 		cmocka_unit_test(test_seam_config_everywhere),
