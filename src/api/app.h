@@ -3,8 +3,8 @@
  * to every route handler as its user data. Nothing else is global.
  *
  * Lifetime: built by seam_app_open (config loaded and validated exactly as `seam check` does,
- * logger, metrics, store opened and migrated), served by seam_app_serve (HTTP edge + workers until SIGTERM/SIGINT), torn down by
- * seam_app_close in reverse order. Thread-safety: read-only after open; the members are
+ * logger, metrics, store opened and migrated), served by seam_app_serve (HTTP edge + workers
+ * until SIGTERM/SIGINT), torn down by seam_app_close in reverse order. Thread-safety: read-only after open; the members are
  * themselves thread-safe.
  */
 #ifndef SEAM_API_APP_H
@@ -56,8 +56,9 @@ int seam_app_config_load(const seam_app_args_t *args, FILE *errfp, seam_config_t
 
 /* The start-up validation: ONE function, run by `seam serve` before anything starts and by
  * `seam check` alone, so the two cannot disagree. It checks the cross-section rules (flows,
- * webhook secrets), every upstream client (built and thrown away), the store (seam_store_check: the URL's scheme, the directory, an existing
- * database; nothing is created) and the mappings (every file in cfg->mappings compiled and its
+ * webhook secrets), every upstream client (built and thrown away), the store
+ * (seam_store_check: the URL's scheme, the directory, an existing database; nothing is
+ * created) and the mappings (every file in cfg->mappings compiled and its
  * top-level code run within the limits, every sample run and compared, every mapping a store
  * names present). Every problem goes to errfp as "file:line: message", each once; a line per
  * mapping that passed goes to outfp (NULL: none). args is what overrode cfg (for messages;

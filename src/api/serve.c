@@ -2,11 +2,12 @@
  * serve.c: building, running and tearing down the seam_app_t of `seam serve`.
  *
  * Start-up is all-or-nothing: config, the start-up validation (seam_app_validate, which is
- * also all of `seam check`: a config check passes exactly when serve would start), logger,
- * metrics, store (opened and migrated), then the HTTP listener; any failure undoes what was
- * done and exits with one clear message, so there is never a half-started server. Signals: SIGTERM/SIGINT are blocked in every thread (the
- * mask is set before any thread starts) and taken with sigwait() by the main thread, which
- * then drains: stop accepting, finish requests in flight, stop workers, close the store.
+ * also all of `seam check`, so check passes exactly when serve would start), logger, metrics,
+ * store (opened and migrated), then the HTTP listener; any failure undoes what was done and
+ * exits with one clear message, so there is never a half-started server. Signals:
+ * SIGTERM/SIGINT are blocked in every thread (the mask is set before any thread starts) and
+ * taken with sigwait() by the main thread, which then drains: stop accepting, finish requests
+ * in flight, stop workers, close the store.
  */
 #include "api/app.h"
 
@@ -213,7 +214,9 @@ static void validate_upstreams(const seam_config_t *cfg, seam_cfg_diag_t *diag)
 		/* The client says "upstream NAME: ..."; the key already names it. */
 		snprintf(key, sizeof key, "upstreams.%s", name);
 		int n = snprintf(prefix, sizeof prefix, "upstream %s: ", name);
-		const char *msg = n > 0 && strncmp(err.msg, prefix, (size_t)n) == 0 ? err.msg + n : err.msg;
+		const char *msg = err.msg;
+		if (n > 0 && strncmp(msg, prefix, (size_t)n) == 0)
+			msg += n;
 		seam_config_diagf(cfg, diag, key, "%s", msg);
 	}
 	seam_http_client_global_cleanup();
@@ -249,12 +252,16 @@ size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg, 
 static void ctl_no_store(const seam_app_args_t *args, const seam_config_t *cfg, const char *msg)
 {
 	const char *from, *path = seam_app_config_path(args, &from);
+	int line = seam_config_line(cfg, "store");
 	fprintf(stderr, "seam ctl: %s\n", msg);
 	if (args->store)
 		fprintf(stderr, "  (the store is --store %s)\n", args->store);
+	else if (path && line)
+		fprintf(stderr, "  (the store is %s, from %s:%d, config from %s)\n", cfg->store, path,
+			line, from);
 	else if (path)
-		fprintf(stderr, "  (the store is %s, from %s %s)\n", cfg->store,
-			seam_config_line(cfg, "store") ? "the store key of" : "the default store of", path);
+		fprintf(stderr, "  (the store is the default %s: %s, from %s, has no store key)\n",
+			cfg->store, path, from);
 	else
 		fprintf(stderr, "  (the store is the built-in default %s: no -c, no SEAM_CONFIG, no "
 				"./seam.yaml here)\n", cfg->store);

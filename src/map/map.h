@@ -27,8 +27,8 @@
  *
  * Limits, per run: `instruction_limit` Lua VM instructions (checked every 1000), error
  * "instruction limit exceeded"; the file's top-level code, which seam_map_load runs once to
- * check that it defines map, gets the same budget; per runtime: `memory_limit` bytes for everything in the
- * state (compiled mappings included), error "memory limit exceeded". After a failed run the
+ * check that it defines map, gets the same budget; per runtime: `memory_limit` bytes for
+ * everything in the state (compiled mappings included), error "memory limit exceeded". After a failed run the
  * runtime is clean and usable for the next one. Not bounded: time spent inside one C library
  * call (for example a pathological string.find pattern); keep patterns simple.
  *

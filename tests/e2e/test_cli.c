@@ -403,7 +403,7 @@ static void test_ctl_never_creates_a_store(void **state)
 	assert_int_equal(run_in(&t, NULL, withc, &out), 1);
 	snprintf(want, sizeof want, "sqlite %s/nope/seam.db: no database there", t.dir);
 	expect(out, want);
-	expect(out, "the store key of");
+	expect(out, "seam.yaml:1, config from -c)");
 	free(out);
 	assert_int_equal(entries(t.work), 0); /* no seam.db, no other.db, no -wal */
 	th_rmrf(t.dir);
