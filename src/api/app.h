@@ -4,8 +4,8 @@
  *
  * Lifetime: built by seam_app_open (config loaded and validated exactly as `seam check` does,
  * logger, metrics, store opened and migrated), served by seam_app_serve (HTTP edge + workers
- * until SIGTERM/SIGINT), torn down by seam_app_close in reverse order. Thread-safety: read-only after open; the members are
- * themselves thread-safe.
+ * until SIGTERM/SIGINT), torn down by seam_app_close in reverse order. Thread-safety:
+ * read-only after open; the members are themselves thread-safe.
  */
 #ifndef SEAM_API_APP_H
 #define SEAM_API_APP_H
