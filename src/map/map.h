@@ -28,9 +28,10 @@
  * Limits, per run: `instruction_limit` Lua VM instructions (checked every 1000), error
  * "instruction limit exceeded"; the file's top-level code, which seam_map_load runs once to
  * check that it defines map, gets the same budget; per runtime: `memory_limit` bytes for
- * everything in the state (compiled mappings included), error "memory limit exceeded". After a failed run the
- * runtime is clean and usable for the next one. Not bounded: time spent inside one C library
- * call (for example a pathological string.find pattern); keep patterns simple.
+ * everything in the state (compiled mappings included), error "memory limit exceeded". After
+ * a failed run the runtime is clean and usable for the next one. Not bounded: time spent
+ * inside one C library call (for example a pathological string.find pattern); keep patterns
+ * simple.
  *
  * Errors. Load: SEAM_IO (unreadable file), SEAM_TOOBIG (file over 1 MiB), SEAM_PARSE (syntax,
  * with "mappings/order_to_erp.lua:12: unexpected symbol near 'x'"), SEAM_CONFIG (bad or
