@@ -24,6 +24,10 @@ CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -I. $(PKG_CFLAGS) -MMD -MP
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
 
+# The rules the $(eval)s below write come first in the file; without this, bare `make` would
+# build their first target (build/libseam.a) instead of build/seam.
+.DEFAULT_GOAL := all
+
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(shell find src sim -name '*.c' ! -path src/main.c 2>/dev/null | sort)

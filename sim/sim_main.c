@@ -24,7 +24,9 @@ static void usage(FILE *f)
 	      "  psp     payment provider sending Stripe- and Adyen-signed webhooks\n"
 	      "  tax     AvaTax-like tax engine\n"
 	      "Prints \"sim: <name> <url>\" per double and runs until SIGTERM or SIGINT.\n"
-	      "Every double answers /_sim/calls, /_sim/faults, /_sim/reset (docs/sim.md).\n",
+	      "Every double answers /_sim/calls, /_sim/faults, /_sim/reset (docs/sim.md).\n"
+	      "It takes its own config (-c sim.yaml, else built-in defaults), never SEAM_CONFIG,\n"
+	      "which names seam.yaml. Exit 2 when the config cannot be used, as seam check.\n",
 	      f);
 }
 
@@ -54,6 +56,9 @@ int seam_sim_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
+	/* Exit codes as seam check's: 2 for a config that cannot be used (unreadable, unknown
+	 * keys, bad values: SEAM_CONFIG, which the doubles also give for their own sections), 1
+	 * for other failures (a port in use). */
 	int rc = 1;
 	seam_error_t err = {0};
 	seam_sim_config_t *cfg = NULL;
@@ -62,8 +67,11 @@ int seam_sim_main(int argc, char **argv)
 	seam_sim_listener_t *ls[16] = {0};
 	size_t nls = 0;
 	if ((path ? seam_sim_config_load_file(path, &cfg, &err)
-		  : seam_sim_config_load_string("{}", "(defaults)", &cfg, &err)) != SEAM_OK)
+		  : seam_sim_config_load_string("{}", "(defaults)", &cfg, &err)) != SEAM_OK) {
+		if (err.code != SEAM_NOMEM)
+			rc = 2; /* unreadable or not YAML */
 		goto out;
+	}
 	const char *level = json_string_value(json_object_get(seam_sim_config_root(cfg), "log"));
 	seam_log_level_e lv = SEAM_LOG_WARN;
 	if (level && seam_log_level_parse(level, &lv) != 0) {
@@ -89,6 +97,8 @@ int seam_sim_main(int argc, char **argv)
 	fprintf(stderr, "seam sim: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	if (rc == 1 && err.code == SEAM_CONFIG)
+		rc = 2;
 	if (rc != 0)
 		fprintf(stderr, "seam sim: %s\n", err.msg[0] ? err.msg : "failed");
 	if (sim)

@@ -7,16 +7,9 @@
 #include <string.h>
 
 #include "api/app.h"
-#include "api/webhooks.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "ctl/ctl.h"
-#include "flows/flow.h"
-#include "map/map.h"
-
-#include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "sim/sim.h"
 
 #ifndef SEAM_VERSION
@@ -38,7 +31,7 @@ static const struct {
 } commands[] = {
 	{"serve", cmd_serve, "serve [-c FILE] [--listen HOST:PORT] [--store URL]",
 	 "HTTP API, webhook ingress and job workers in one process."},
-	{"check", cmd_check, "check [-c FILE] [--reference|--routes|--metrics]",
+	{"check", cmd_check, "check [-c FILE] [--store URL] [--reference|--routes|--metrics]",
 	 "Validate the config (and mappings, contracts); exit 2 with file:line messages."},
 	{"ctl", seam_ctl_main, "ctl [-c FILE] [--store URL] [--json] COMMAND ...",
 	 "Operator commands: keys, jobs, dead letters, flows, trace (seam ctl --help)."},
@@ -123,7 +116,8 @@ static int cmd_serve(int argc, char **argv)
 	int code = parse_common(argc, argv, commands[0].usage,
 				"Serves the HTTP API, webhook ingress, metrics and dashboard, and runs\n"
 				"the job workers, until SIGTERM or SIGINT (then drains and exits 0).\n\n"
-				"  -c, --config FILE       config file (default seam.yaml)\n"
+				"  -c, --config FILE       config file (default $SEAM_CONFIG, else ./seam.yaml,\n"
+				"                          else the built-in defaults)\n"
 				"      --listen HOST:PORT  override listen (port 0 picks a free port)\n"
 				"      --store URL         override store (sqlite://PATH)",
 				&a, NULL);
@@ -138,73 +132,19 @@ static int cmd_serve(int argc, char **argv)
 	return code;
 }
 
-struct check_report {
-	int failed;
-};
-
-static void report_mapping(void *arg, const char *name, const char *path, seam_err_t rc,
-			   const char *msg)
-{
-	struct check_report *r = arg;
-	(void)name;
-	if (rc != SEAM_OK) {
-		r->failed++;
-		fprintf(stderr, "%s: %s\n", path, msg);
-	} else {
-		printf("%s: %s\n", path, msg);
-	}
-}
-
-/* Mappings: every file compiles, every sample runs (and matches its expected output), and
- * every mapping a store names exists. Returns the number of problems. */
-static int check_mappings(const seam_config_t *cfg)
-{
-	struct check_report rep = {0};
-	struct stat st;
-	seam_error_t err = {0};
-	int problems = 0;
-
-	if (stat(cfg->mappings, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		int needed = 0;
-		for (size_t i = 0; i < cfg->stores.n; i++)
-			needed |= ((seam_config_store_t *)cfg->stores.items[i])->erp.upstream != NULL;
-		if (!needed)
-			return 0;
-		fprintf(stderr, "%s: mappings directory not found (config key mappings)\n",
-			cfg->mappings);
-		return 1;
-	}
-	seam_map_opts_t mo = {.dir = cfg->mappings};
-	if (seam_map_check_dir(&mo, NULL, report_mapping, &rep, &err) != SEAM_OK && rep.failed == 0) {
-		fprintf(stderr, "%s: %s\n", cfg->mappings, err.msg);
-		problems++;
-	}
-	problems += rep.failed;
-	for (size_t i = 0; i < cfg->stores.n; i++) {
-		const seam_config_store_t *sc = cfg->stores.items[i];
-		char path[512];
-		if (!sc->erp.upstream)
-			continue;
-		snprintf(path, sizeof path, "%s/%s.lua", cfg->mappings, sc->erp.mapping);
-		if (access(path, R_OK) != 0) {
-			fprintf(stderr, "%s: stores.%s.erp.mapping: %s not found\n", cfg->path,
-				cfg->stores.names[i], path);
-			problems++;
-		}
-	}
-	return problems;
-}
-
 static int cmd_check(int argc, char **argv)
 {
 	seam_app_args_t a = {0};
-	seam_cfg_diag_t diag = {0};
 	seam_config_t *cfg = NULL;
 	int what = 0;
 	int code = parse_common(argc, argv, commands[1].usage,
-				"Validates the config without serving. Every problem is printed as\n"
-				"file:line: message; exit 0 when valid, 2 when not.\n\n"
-				"  -c, --config FILE  config file (default seam.yaml)\n"
+				"Runs the start-up validation of seam serve without serving: the config,\n"
+				"the store it names (nothing is created), every mapping compiled and its\n"
+				"samples run. Every problem is printed as file:line: message; exit 0 when\n"
+				"serve would start, 2 when it would refuse.\n\n"
+				"  -c, --config FILE  config file (default $SEAM_CONFIG, else ./seam.yaml,\n"
+				"                     else the built-in defaults)\n"
+				"      --store URL    check this store instead of the config's\n"
 				"      --reference    print the config reference (Markdown) and exit\n"
 				"      --routes       print the HTTP route table and exit\n"
 				"      --metrics      print the metrics table and exit",
@@ -232,31 +172,22 @@ static int cmd_check(int argc, char **argv)
 			       *d[i].labels ? d[i].labels : "-", d[i].help);
 		return 0;
 	}
-	const char *path = a.config_path ? a.config_path : "seam.yaml";
-	if (seam_config_load(path, &cfg, &diag) != SEAM_OK) {
-		seam_cfg_diag_print(&diag, stderr);
-		fprintf(stderr, "seam check: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s",
-			path);
-		seam_cfg_diag_dispose(&diag);
-		return 2;
-	}
-	if (seam_flows_check_config(cfg, &diag) + seam_webhooks_check_config(cfg, &diag)) {
-		seam_cfg_diag_print(&diag, stderr);
-		fprintf(stderr, "seam check: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
-		seam_cfg_diag_dispose(&diag);
-		seam_config_free(cfg);
-		return 2;
-	}
-	int problems = check_mappings(cfg);
+	code = seam_app_config_load(&a, stderr, &cfg);
+	if (code != 0)
+		return code;
+	if (!seam_app_config_path(&a, NULL))
+		printf("seam check: no -c, no SEAM_CONFIG, no ./seam.yaml: checking the built-in "
+		       "defaults (what seam serve would run with here)\n");
+	size_t problems = seam_app_validate(&a, cfg, stdout, stderr);
 	if (problems) {
-		fprintf(stderr, "seam check: %d problem%s in mappings\n", problems,
-			problems == 1 ? "" : "s");
+		fprintf(stderr, "seam check: %zu problem%s in %s\n", problems, problems == 1 ? "" : "s",
+			cfg->path);
 		seam_config_free(cfg);
 		return 2;
 	}
-	printf("%s: ok (listen %s, store %s, %zu upstream%s, %zu store%s)\n", path,
-	       a.listen ? a.listen : cfg->listen, a.store ? a.store : cfg->store, cfg->upstreams.n,
-	       cfg->upstreams.n == 1 ? "" : "s", cfg->stores.n, cfg->stores.n == 1 ? "" : "s");
+	printf("%s: ok (listen %s, store %s, %zu upstream%s, %zu store%s)\n", cfg->path, cfg->listen,
+	       cfg->store, cfg->upstreams.n, cfg->upstreams.n == 1 ? "" : "s", cfg->stores.n,
+	       cfg->stores.n == 1 ? "" : "s");
 	seam_config_free(cfg);
 	return 0;
 }

@@ -1,11 +1,13 @@
 /*
  * serve.c: building, running and tearing down the seam_app_t of `seam serve`.
  *
- * Start-up is all-or-nothing: config, logger, metrics, store (opened and migrated), then the
- * HTTP listener; any failure undoes what was done and exits with one clear message, so there
- * is never a half-started server. Signals: SIGTERM/SIGINT are blocked in every thread (the
- * mask is set before any thread starts) and taken with sigwait() by the main thread, which
- * then drains: stop accepting, finish requests in flight, stop workers, close the store.
+ * Start-up is all-or-nothing: config, the start-up validation (seam_app_validate, which is
+ * also all of `seam check`, so check passes exactly when serve would start), logger, metrics,
+ * store (opened and migrated), then the HTTP listener; any failure undoes what was done and
+ * exits with one clear message, so there is never a half-started server. Signals:
+ * SIGTERM/SIGINT are blocked in every thread (the mask is set before any thread starts) and
+ * taken with sigwait() by the main thread, which then drains: stop accepting, finish requests
+ * in flight, stop workers, close the store.
  */
 #include "api/app.h"
 
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -23,6 +26,7 @@
 #include "flows/orders.h"
 #include "flows/payments.h"
 #include "http/client.h"
+#include "map/map.h"
 #include "queue/queue.h"
 
 #ifndef SEAM_VERSION
@@ -71,45 +75,230 @@ static struct seam_upstream *app_upstream(void *ud, const char *name)
 	return seam_app_upstream(ud, name);
 }
 
+const char *seam_app_config_path(const seam_app_args_t *args, const char **from)
+{
+	const char *env = getenv("SEAM_CONFIG"), *dummy;
+	if (!from)
+		from = &dummy;
+	if (args && args->config_path) {
+		*from = "-c";
+		return args->config_path;
+	}
+	if (env && *env) {
+		*from = "SEAM_CONFIG";
+		return env;
+	}
+	if (access("seam.yaml", F_OK) == 0) {
+		*from = "./seam.yaml";
+		return "seam.yaml";
+	}
+	*from = "built-in defaults";
+	return NULL;
+}
+
+int seam_app_config_load(const seam_app_args_t *args, FILE *errfp, seam_config_t **out)
+{
+	seam_cfg_diag_t diag = {0};
+	const char *from, *path = seam_app_config_path(args, &from);
+	seam_err_t rc;
+
+	*out = NULL;
+	rc = path ? seam_config_load(path, out, &diag)
+		  : seam_config_load_text("(built-in defaults)", "{}", 2, out, &diag);
+	if (rc != SEAM_OK) {
+		seam_cfg_diag_print(&diag, errfp);
+		fprintf(errfp, "seam: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s",
+			path ? path : "the built-in defaults");
+		if (strcmp(from, "SEAM_CONFIG") == 0)
+			fprintf(errfp, "(the config file is named by the environment: SEAM_CONFIG=%s)\n",
+				path);
+		seam_cfg_diag_dispose(&diag);
+		return 2;
+	}
+	if (args && args->listen)
+		seam_config_set_str(&(*out)->listen, args->listen);
+	if (args && args->store)
+		seam_config_set_str(&(*out)->store, args->store);
+	return 0;
+}
+
+/* seam_map_check_dir's report: passes to outfp, failures into the diagnostics. A mapping's
+ * message mostly starts with the file it is about (the mapping or its sample, in the mappings
+ * directory, with the line), so it is written as it is; the path is added only to one that
+ * lacks it. */
+struct map_report {
+	seam_cfg_diag_t *diag;
+	FILE *out;
+	const char *dir;
+	size_t failed;
+};
+
+static void report_mapping(void *arg, const char *name, const char *path, seam_err_t rc,
+			   const char *msg)
+{
+	struct map_report *r = arg;
+	size_t dlen = strlen(r->dir);
+	(void)name;
+	while (dlen > 1 && r->dir[dlen - 1] == '/')
+		dlen--;
+	if (rc == SEAM_OK) {
+		if (r->out)
+			fprintf(r->out, "%s: %s\n", path, msg);
+		return;
+	}
+	r->failed++;
+	if (strncmp(msg, r->dir, dlen) == 0 && msg[dlen] == '/')
+		seam_cfg_diag_addf(r->diag, "%s", msg);
+	else
+		seam_cfg_diag_addf(r->diag, "%s: %s", path, msg);
+}
+
+/* Mappings: every file compiles (top-level code run within the limits), every sample runs and
+ * matches, every mapping a store names exists. */
+static void validate_mappings(const seam_config_t *cfg, seam_cfg_diag_t *diag, FILE *outfp)
+{
+	struct map_report rep = {.diag = diag, .out = outfp, .dir = cfg->mappings};
+	struct stat st;
+	seam_error_t err = {0};
+	char key[320], path[512];
+
+	if (stat(cfg->mappings, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		for (size_t i = 0; i < cfg->stores.n; i++) {
+			const seam_config_store_t *sc = cfg->stores.items[i];
+			if (!sc->erp.upstream)
+				continue;
+			snprintf(key, sizeof key, "stores.%s.erp.mapping", cfg->stores.names[i]);
+			seam_config_diagf(cfg, diag, "mappings",
+					  "directory %s not found (%s names a mapping in it)",
+					  cfg->mappings, key);
+			return;
+		}
+		return; /* no store exports orders: no mapping is needed */
+	}
+	seam_map_opts_t mo = {.dir = cfg->mappings};
+	if (seam_map_check_dir(&mo, NULL, report_mapping, &rep, &err) != SEAM_OK && rep.failed == 0)
+		seam_config_diagf(cfg, diag, "mappings", "%s", err.msg);
+	for (size_t i = 0; i < cfg->stores.n; i++) {
+		const seam_config_store_t *sc = cfg->stores.items[i];
+		if (!sc->erp.upstream)
+			continue;
+		snprintf(path, sizeof path, "%s/%s.lua", cfg->mappings, sc->erp.mapping);
+		snprintf(key, sizeof key, "stores.%s.erp.mapping", cfg->stores.names[i]);
+		if (access(path, R_OK) != 0)
+			seam_config_diagf(cfg, diag, key, "%s not found", path);
+	}
+}
+
+/* Upstreams: each client is built as serve builds it, then thrown away, so a setting the
+ * client refuses (a base_url or token_url that is not http(s)://, credentials in the URL) is
+ * reported here with the entry's line rather than by serve alone. */
+static void validate_upstreams(const seam_config_t *cfg, seam_cfg_diag_t *diag)
+{
+	seam_error_t err = {0};
+	char key[160], prefix[160];
+	if (cfg->upstreams.n == 0)
+		return;
+	if (seam_http_client_global_init(&err) != SEAM_OK) {
+		seam_config_diagf(cfg, diag, "upstreams", "%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < cfg->upstreams.n; i++) {
+		const char *name = cfg->upstreams.names[i];
+		seam_upstream_opts_t uo;
+		upstream_opts(name, cfg->upstreams.items[i], &uo);
+		struct seam_upstream *u = seam_upstream_create(&uo, NULL, NULL, &err);
+		if (u) {
+			seam_upstream_destroy(u);
+			continue;
+		}
+		/* The client says "upstream NAME: ..."; the key already names it. */
+		snprintf(key, sizeof key, "upstreams.%s", name);
+		int n = snprintf(prefix, sizeof prefix, "upstream %s: ", name);
+		const char *msg = err.msg;
+		if (n > 0 && strncmp(msg, prefix, (size_t)n) == 0)
+			msg += n;
+		seam_config_diagf(cfg, diag, key, "%s", msg);
+	}
+	seam_http_client_global_cleanup();
+}
+
+size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg, FILE *outfp,
+			 FILE *errfp)
+{
+	seam_cfg_diag_t diag = {0};
+	seam_error_t err = {0};
+	size_t n;
+
+	seam_flows_check_config(cfg, &diag);
+	seam_webhooks_check_config(cfg, &diag);
+	validate_upstreams(cfg, &diag);
+	/* Everything opening the store would refuse, found without creating it. */
+	if (seam_store_check(cfg->store, &err) != SEAM_OK) {
+		const char *msg = strncmp(err.msg, "store url: ", 11) == 0 ? err.msg + 11 : err.msg;
+		if (args && args->store)
+			seam_cfg_diag_addf(&diag, "--store: %s", msg);
+		else
+			seam_config_diagf(cfg, &diag, "store", "%s", msg);
+	}
+	validate_mappings(cfg, &diag, outfp);
+	seam_cfg_diag_print(&diag, errfp);
+	n = diag.n;
+	seam_cfg_diag_dispose(&diag);
+	return n;
+}
+
+/* seam ctl pointed at a store that is not there: which path it tried, where that came from,
+ * and the three ways to point it at the right one. */
+static void ctl_no_store(const seam_app_args_t *args, const seam_config_t *cfg, const char *msg)
+{
+	const char *from, *path = seam_app_config_path(args, &from);
+	int line = seam_config_line(cfg, "store");
+	fprintf(stderr, "seam ctl: %s\n", msg);
+	if (args->store)
+		fprintf(stderr, "  (the store is --store %s)\n", args->store);
+	else if (path && line)
+		fprintf(stderr, "  (the store is %s, from %s:%d, config from %s)\n", cfg->store, path,
+			line, from);
+	else if (path)
+		fprintf(stderr, "  (the store is the default %s: %s, from %s, has no store key)\n",
+			cfg->store, path, from);
+	else
+		fprintf(stderr, "  (the store is the built-in default %s: no -c, no SEAM_CONFIG, no "
+				"./seam.yaml here)\n", cfg->store);
+	fprintf(stderr, "seam ctl never creates a store. Point it at the one seam serve uses:\n"
+			"  seam ctl -c PATH/seam.yaml ...            the instance's config\n"
+			"  export SEAM_CONFIG=PATH/seam.yaml         the same for serve, check and ctl\n"
+			"  seam ctl --store sqlite:///PATH/seam.db ...\n");
+}
+
 int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 {
 	seam_app_t *app = calloc(1, sizeof *app);
-	seam_cfg_diag_t diag = {0};
 	seam_error_t err = {0};
 	seam_log_level_e level = SEAM_LOG_INFO;
-	const char *path = args->config_path ? args->config_path : "seam.yaml";
+	const char *from;
 	int code = 1;
 
 	*out = NULL;
 	if (!app)
 		return 1;
 	app->started_ms = seam_now_ms();
-	if (!args->config_path && access(path, F_OK) != 0) {
-		/* No -c and no ./seam.yaml: built-in defaults (handy for ctl with --store). */
-		app->cfg = calloc(1, sizeof *app->cfg);
-		if (!app->cfg || seam_cfg_load_text("(defaults)", "{}", 2, &seam_config_schema, app->cfg,
-						    &diag) != SEAM_OK) {
-			seam_cfg_diag_dispose(&diag);
+	code = seam_app_config_load(args, stderr, &app->cfg);
+	if (code != 0)
+		goto fail;
+	code = 1;
+	if (!args->ctl) {
+		size_t problems = seam_app_validate(args, app->cfg, NULL, stderr);
+		if (problems) {
+			fprintf(stderr, "seam: %zu problem%s in %s; not starting (seam check shows the "
+					"same)\n", problems, problems == 1 ? "" : "s", app->cfg->path);
+			code = 2;
 			goto fail;
 		}
-	} else if (seam_config_load(path, &app->cfg, &diag) != SEAM_OK) {
-		seam_cfg_diag_print(&diag, stderr);
-		fprintf(stderr, "seam: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
-		seam_cfg_diag_dispose(&diag);
-		code = 2;
-		goto fail;
+		if (!seam_app_config_path(args, &from))
+			fprintf(stderr, "seam: no -c, no SEAM_CONFIG, no ./seam.yaml: serving with the "
+					"built-in defaults\n");
 	}
-	if (seam_flows_check_config(app->cfg, &diag) + seam_webhooks_check_config(app->cfg, &diag)) {
-		seam_cfg_diag_print(&diag, stderr);
-		fprintf(stderr, "seam: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", path);
-		seam_cfg_diag_dispose(&diag);
-		code = 2;
-		goto fail;
-	}
-	if (args->listen)
-		seam_config_set_str(&app->cfg->listen, args->listen);
-	if (args->store)
-		seam_config_set_str(&app->cfg->store, args->store);
 	seam_log_level_parse(app->cfg->log.level, &level);
 	app->log = seam_log_create(STDERR_FILENO, level);
 	app->metrics = seam_metrics_create();
@@ -120,10 +309,13 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 
 	/* Every worker and HTTP thread may hold a connection, plus the group committer, the
 	 * dispatcher and the heartbeat. */
-	seam_store_opts_t so = {.migrate = !args->no_migrate,
+	seam_store_opts_t so = {.migrate = 1, .must_exist = args->ctl,
 				.pool_size = (int)(app->cfg->queue.workers + app->cfg->http.threads + 4)};
 	if (seam_store_open(app->cfg->store, &so, &app->store, &err) != SEAM_OK) {
-		fprintf(stderr, "seam: store %s: %s\n", app->cfg->store, err.msg);
+		if (args->ctl && err.code == SEAM_NOTFOUND)
+			ctl_no_store(args, app->cfg, err.msg);
+		else
+			fprintf(stderr, "seam: store %s: %s\n", app->cfg->store, err.msg);
 		goto fail;
 	}
 	if (seam_http_client_global_init(&err) != SEAM_OK) {

@@ -25,6 +25,7 @@ struct ctx {
 	const char *file;
 	char *dir; /* directory of the config file, for relative secret paths */
 	seam_cfg_diag_t *diag;
+	seam_cfg_lines_t *lines; /* where keys were written; NULL: not kept */
 };
 
 /* ---------- diagnostics ---------- */
@@ -75,6 +76,69 @@ void seam_cfg_diag_print(const seam_cfg_diag_t *d, FILE *fp)
 {
 	for (size_t i = 0; d && i < d->n; i++)
 		fprintf(fp, "%s\n", d->lines[i]);
+}
+
+void seam_cfg_diag_addf(seam_cfg_diag_t *d, const char *fmt, ...)
+{
+	char *line = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	diag_add(d, line);
+}
+
+/* ---------- key lines ---------- */
+
+static void lines_add(struct ctx *c, const char *path, int line)
+{
+	seam_cfg_lines_t *l = c->lines;
+	char **np, *copy;
+	int *nl;
+	if (!l || line <= 0)
+		return;
+	if (!(copy = strdup(path)))
+		return;
+	np = realloc(l->paths, (l->n + 1) * sizeof *np);
+	if (np)
+		l->paths = np;
+	nl = realloc(l->lines, (l->n + 1) * sizeof *nl);
+	if (nl)
+		l->lines = nl;
+	if (!np || !nl) {
+		free(copy);
+		return;
+	}
+	l->paths[l->n] = copy;
+	l->lines[l->n++] = line;
+}
+
+int seam_cfg_lines_get(const seam_cfg_lines_t *l, const char *path)
+{
+	size_t len = path ? strlen(path) : 0;
+	while (l && len > 0) {
+		for (size_t i = 0; i < l->n; i++)
+			if (strncmp(l->paths[i], path, len) == 0 && l->paths[i][len] == '\0')
+				return l->lines[i];
+		/* Not written itself (a default): the enclosing key is the place to add it. */
+		while (len > 0 && path[len - 1] != '.')
+			len--;
+		if (len > 0)
+			len--;
+	}
+	return 0;
+}
+
+void seam_cfg_lines_dispose(seam_cfg_lines_t *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->paths[i]);
+	free(l->paths);
+	free(l->lines);
+	memset(l, 0, sizeof *l);
 }
 
 /* ---------- node helpers ---------- */
@@ -436,6 +500,7 @@ static int parse_value(struct ctx *c, const seam_cfg_field_t *f, struct fy_node 
 			m->items[m->n] = item;
 			m->n++;
 			snprintf(sub, sizeof sub, "%s.%s", path, name);
+			lines_add(c, sub, node_line(k, line));
 			if (parse_section(c, f->sub, fy_node_pair_value(p), item, node_line(k, line), sub,
 					  depth + 1) != 0)
 				rc = -1;
@@ -470,6 +535,9 @@ static int parse_value(struct ctx *c, const seam_cfg_field_t *f, struct fy_node 
 			m->keys[m->n] = strdup(ks);
 			m->values[m->n] = strdup(vs);
 			m->n++;
+			char sub[512];
+			snprintf(sub, sizeof sub, "%s.%s", path, ks);
+			lines_add(c, sub, node_line(k, line));
 		}
 		return rc;
 	}
@@ -538,6 +606,56 @@ static int parse_value(struct ctx *c, const seam_cfg_field_t *f, struct fy_node 
 	}
 }
 
+/* What a value written as node looks like, and what a field takes: 'm'apping, 'l'ist or
+ * 's'calar (a null value fits anything). */
+static char node_shape(struct fy_node *n)
+{
+	if (node_is_null(n))
+		return 0;
+	switch (fy_node_get_type(n)) {
+	case FYNT_MAPPING: return 'm';
+	case FYNT_SEQUENCE: return 'l';
+	default: return 's';
+	}
+}
+
+static int field_takes(const seam_cfg_field_t *f, char shape)
+{
+	switch (f->type) {
+	case SEAM_CFG_SECTION:
+	case SEAM_CFG_MAP:
+	case SEAM_CFG_STRMAP:
+	case SEAM_CFG_SECRET:
+		return shape == 'm';
+	case SEAM_CFG_STRLIST:
+		return shape == 'l';
+	case SEAM_CFG_SECRETLIST:
+		return shape == 'l' || shape == 'm';
+	default:
+		return shape == 's';
+	}
+}
+
+/* "Did you mean": the known key closest to an unknown one (edit distance under 3). Ties,
+ * which are common among short keys ('storez' is one edit from both 'store' and 'stores'), go
+ * to the key whose type takes the value as written (a mapping under 'storez' means 'stores'),
+ * then to the key of the same length (a mistyped letter is likelier than a missing one).
+ * NULL when nothing is close. */
+static const char *suggest(const seam_cfg_schema_t *s, const char *key, struct fy_node *v)
+{
+	const char *best = NULL;
+	size_t best_score = (size_t)-1, klen = strlen(key);
+	char shape = node_shape(v);
+	for (size_t j = 0; j < s->nfields; j++) {
+		size_t d = edit_distance(key, s->fields[j].name);
+		size_t score = d * 4 + (shape && !field_takes(&s->fields[j], shape) ? 2 : 0) +
+			       (strlen(s->fields[j].name) != klen ? 1 : 0);
+		if (d < 3 && score < best_score)
+			best_score = score, best = s->fields[j].name;
+	}
+	return best;
+}
+
 static int parse_section(struct ctx *c, const seam_cfg_schema_t *s, struct fy_node *n,
 			 void *base, int line, const char *prefix, int depth)
 {
@@ -571,13 +689,7 @@ static int parse_section(struct ctx *c, const seam_cfg_schema_t *s, struct fy_no
 					break;
 			join_path(path, sizeof path, prefix, key);
 			if (i == s->nfields) {
-				const char *best = NULL;
-				size_t bestd = 3;
-				for (size_t j = 0; j < s->nfields; j++) {
-					size_t d = edit_distance(key, s->fields[j].name);
-					if (d < bestd)
-						bestd = d, best = s->fields[j].name;
-				}
+				const char *best = suggest(s, key, v);
 				if (best)
 					diagf(c, kline, "unknown key '%s' (did you mean '%s'?)", path, best);
 				else
@@ -586,6 +698,7 @@ static int parse_section(struct ctx *c, const seam_cfg_schema_t *s, struct fy_no
 				continue;
 			}
 			seen[i] = 1;
+			lines_add(c, path, kline);
 			if (node_is_null(v) && s->fields[i].type != SEAM_CFG_SECTION) {
 				seen[i] = 0; /* "key:" with nothing is the same as leaving it out */
 				continue;
@@ -691,10 +804,10 @@ static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, const struct 
 	return SEAM_OK;
 }
 
-seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void *out,
-			 seam_cfg_diag_t *diag)
+static seam_err_t load_file(const char *path, const seam_cfg_schema_t *schema, void *out,
+			    seam_cfg_diag_t *diag, seam_cfg_lines_t *lines)
 {
-	struct ctx c = {.file = path, .diag = diag};
+	struct ctx c = {.file = path, .diag = diag, .lines = lines};
 	struct yaml_errs ye = {.len = 0};
 	struct fy_diag *fyd = make_diag(&ye);
 	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
@@ -719,10 +832,11 @@ seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void
 	return rc;
 }
 
-seam_err_t seam_cfg_load_text(const char *name, const char *text, size_t len,
-			      const seam_cfg_schema_t *schema, void *out, seam_cfg_diag_t *diag)
+static seam_err_t load_text(const char *name, const char *text, size_t len,
+			    const seam_cfg_schema_t *schema, void *out, seam_cfg_diag_t *diag,
+			    seam_cfg_lines_t *lines)
 {
-	struct ctx c = {.file = name, .diag = diag};
+	struct ctx c = {.file = name, .diag = diag, .lines = lines};
 	struct yaml_errs ye = {.len = 0};
 	struct fy_diag *fyd = make_diag(&ye);
 	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
@@ -731,6 +845,18 @@ seam_err_t seam_cfg_load_text(const char *name, const char *text, size_t len,
 	fy_document_destroy(doc);
 	fy_diag_destroy(fyd);
 	return rc;
+}
+
+seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void *out,
+			 seam_cfg_diag_t *diag)
+{
+	return load_file(path, schema, out, diag, NULL);
+}
+
+seam_err_t seam_cfg_load_text(const char *name, const char *text, size_t len,
+			      const seam_cfg_schema_t *schema, void *out, seam_cfg_diag_t *diag)
+{
+	return load_text(name, text, len, schema, out, diag, NULL);
 }
 
 void seam_cfg_dispose(const seam_cfg_schema_t *s, void *obj)
@@ -1079,8 +1205,8 @@ static const seam_cfg_field_t root_fields[] = {
 	{"listen", SEAM_CFG_STR, F(seam_config_t, listen), 0, "127.0.0.1:8080",
 	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics).", NULL, NULL, 0, 0},
 	{"store", SEAM_CFG_STR, F(seam_config_t, store), 0, "sqlite://seam.db",
-	 "Store URL: sqlite://PATH (relative to the working directory) or postgresql://...", NULL,
-	 NULL, 0, 0},
+	 "Store URL: sqlite://PATH (relative to the working directory); postgresql:// is planned, "
+	 "not implemented yet.", NULL, NULL, 0, 0},
 	{"log", SEAM_CFG_SECTION, F(seam_config_t, log), 0, NULL, "Logging.", &log_schema, NULL, 0, 0},
 	{"http", SEAM_CFG_SECTION, F(seam_config_t, http), 0, NULL, "HTTP server limits.",
 	 &http_schema, NULL, 0, 0},
@@ -1108,8 +1234,20 @@ static const seam_cfg_field_t root_fields[] = {
 const seam_cfg_schema_t seam_config_schema = {"seam.yaml", sizeof(seam_config_t), root_fields,
 					      sizeof root_fields / sizeof root_fields[0]};
 
-/* Checks that names used across sections exist. Lines are not kept after the walk, so these
- * messages name the key path instead. */
+/* Line where the key (printf-style) was written, else its nearest enclosing key's, else 0. */
+__attribute__((format(printf, 2, 3)))
+static int key_line(const seam_config_t *cfg, const char *fmt, ...)
+{
+	char key[320];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(key, sizeof key, fmt, ap);
+	va_end(ap);
+	return seam_config_line(cfg, key);
+}
+
+/* Checks that names used across sections exist. Each message has the line of the key that
+ * names the missing thing (key_line). */
 static void check_references(const char *file, seam_config_t *cfg, seam_cfg_diag_t *diag)
 {
 	struct ctx c = {.file = file, .diag = diag};
@@ -1117,57 +1255,78 @@ static void check_references(const char *file, seam_config_t *cfg, seam_cfg_diag
 		seam_config_store_t *st = cfg->stores.items[i];
 		const char *name = cfg->stores.names[i];
 		if (st->drupal.upstream && !seam_cfg_map_get(&cfg->upstreams, st->drupal.upstream))
-			diagf(&c, 0, "stores.%s.drupal.upstream: '%s' is not defined in upstreams", name,
+			diagf(&c, key_line(cfg, "stores.%s.drupal.upstream", name),
+			      "stores.%s.drupal.upstream: '%s' is not defined in upstreams", name,
 			      st->drupal.upstream);
 		if (st->erp.upstream && !seam_cfg_map_get(&cfg->upstreams, st->erp.upstream))
-			diagf(&c, 0, "stores.%s.erp.upstream: '%s' is not defined in upstreams", name,
+			diagf(&c, key_line(cfg, "stores.%s.erp.upstream", name),
+			      "stores.%s.erp.upstream: '%s' is not defined in upstreams", name,
 			      st->erp.upstream);
 		if (st->erp.upstream && !st->drupal.upstream)
-			diagf(&c, 0, "stores.%s: order export (erp.upstream) needs drupal.upstream to "
-				     "fetch orders from", name);
+			diagf(&c, key_line(cfg, "stores.%s.erp.upstream", name),
+			      "stores.%s: order export (erp.upstream) needs drupal.upstream to "
+			      "fetch orders from", name);
 	}
 	for (size_t i = 0; i < cfg->sources.n; i++) {
 		seam_config_source_t *src = cfg->sources.items[i];
 		if (!seam_cfg_map_get(&cfg->stores, src->store))
-			diagf(&c, 0, "sources.%s.store: '%s' is not defined in stores",
+			diagf(&c, key_line(cfg, "sources.%s.store", cfg->sources.names[i]),
+			      "sources.%s.store: '%s' is not defined in stores",
 			      cfg->sources.names[i], src->store);
 	}
 	for (size_t i = 0; i < cfg->upstreams.n; i++) {
 		seam_config_upstream_t *u = cfg->upstreams.items[i];
 		const char *t = u->auth.type, *name = cfg->upstreams.names[i];
+		int line = key_line(cfg, "upstreams.%s.auth.type", name);
 		if ((!strcmp(t, "bearer") || !strcmp(t, "api_key")) && !u->auth.token.value)
-			diagf(&c, 0, "upstreams.%s.auth: type %s needs token", name, t);
+			diagf(&c, line, "upstreams.%s.auth: type %s needs token", name, t);
 		if (!strcmp(t, "basic") && (!u->auth.username || !u->auth.password.value))
-			diagf(&c, 0, "upstreams.%s.auth: type basic needs username and password", name);
+			diagf(&c, line, "upstreams.%s.auth: type basic needs username and password", name);
 		if (!strncmp(t, "oauth2", 6) && (!u->auth.client_id || !u->auth.token_url))
-			diagf(&c, 0, "upstreams.%s.auth: type %s needs client_id and token_url", name, t);
+			diagf(&c, line, "upstreams.%s.auth: type %s needs client_id and token_url", name, t);
 		if (!strcmp(t, "oauth2_password") && (!u->auth.username || !u->auth.password.value))
-			diagf(&c, 0, "upstreams.%s.auth: type oauth2_password needs username and password",
+			diagf(&c, line, "upstreams.%s.auth: type oauth2_password needs username and password",
 			      name);
 	}
 }
 
-seam_err_t seam_config_load(const char *path, seam_config_t **out, seam_cfg_diag_t *diag)
+/* The seam.yaml loader behind both entry points: text NULL reads the file `name`. */
+static seam_err_t config_load(const char *name, const char *text, size_t len,
+			      seam_config_t **out, seam_cfg_diag_t *diag)
 {
 	seam_config_t *cfg = calloc(1, sizeof *cfg);
+	seam_cfg_lines_t lines = {0};
 	seam_err_t rc;
 	*out = NULL;
 	if (!cfg)
 		return SEAM_NOMEM;
-	rc = seam_cfg_load(path, &seam_config_schema, cfg, diag);
+	rc = text ? load_text(name, text, len, &seam_config_schema, cfg, diag, &lines)
+		  : load_file(name, &seam_config_schema, cfg, diag, &lines);
+	/* Kept apart until the walk is over: the loader zeroes *cfg when it fails. */
+	cfg->lines = lines;
 	if (rc != SEAM_OK) {
-		free(cfg);
+		seam_config_free(cfg);
 		return rc;
 	}
-	check_references(path, cfg, diag);
-	if (diag->n) {
-		seam_cfg_dispose(&seam_config_schema, cfg);
-		free(cfg);
-		return SEAM_CONFIG;
+	cfg->path = strdup(name);
+	check_references(name, cfg, diag);
+	if (diag->n || !cfg->path) {
+		seam_config_free(cfg);
+		return diag->n ? SEAM_CONFIG : SEAM_NOMEM;
 	}
-	cfg->path = strdup(path);
 	*out = cfg;
 	return SEAM_OK;
+}
+
+seam_err_t seam_config_load(const char *path, seam_config_t **out, seam_cfg_diag_t *diag)
+{
+	return config_load(path, NULL, 0, out, diag);
+}
+
+seam_err_t seam_config_load_text(const char *name, const char *text, size_t len,
+				 seam_config_t **out, seam_cfg_diag_t *diag)
+{
+	return config_load(name, text, len, out, diag);
 }
 
 void seam_config_free(seam_config_t *cfg)
@@ -1175,8 +1334,26 @@ void seam_config_free(seam_config_t *cfg)
 	if (!cfg)
 		return;
 	seam_cfg_dispose(&seam_config_schema, cfg);
+	seam_cfg_lines_dispose(&cfg->lines);
 	free(cfg->path);
 	free(cfg);
+}
+
+int seam_config_line(const seam_config_t *cfg, const char *key)
+{
+	return cfg ? seam_cfg_lines_get(&cfg->lines, key) : 0;
+}
+
+void seam_config_diagf(const seam_config_t *cfg, seam_cfg_diag_t *diag, const char *key,
+		       const char *fmt, ...)
+{
+	struct ctx c = {.file = cfg && cfg->path ? cfg->path : "config", .diag = diag};
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diagf(&c, seam_config_line(cfg, key), "%s: %s", key, msg);
 }
 
 void seam_config_set_str(char **field, const char *value)

@@ -99,6 +99,22 @@ typedef struct seam_cfg_diag {
 
 void seam_cfg_diag_dispose(seam_cfg_diag_t *d);
 void seam_cfg_diag_print(const seam_cfg_diag_t *d, FILE *fp);
+/* Adds one line as written (it carries its own "file:line: "). */
+__attribute__((format(printf, 2, 3)))
+void seam_cfg_diag_addf(seam_cfg_diag_t *d, const char *fmt, ...);
+
+/* Where each key of a loaded document was written ("stores.us.erp.upstream" -> 12), so checks
+ * that run after the walk (names used across sections, mappings, the store) can still say
+ * file:line. Owned by whoever holds it; paths[i] and the arrays are freed by dispose. */
+typedef struct seam_cfg_lines {
+	size_t n;
+	char **paths;
+	int *lines;
+} seam_cfg_lines_t;
+
+/* Line of the key path, else of its nearest enclosing key that was written, else 0. */
+int seam_cfg_lines_get(const seam_cfg_lines_t *l, const char *path);
+void seam_cfg_lines_dispose(seam_cfg_lines_t *l);
 
 /*
  * Generic loader: parses `path` against `schema` into `out` (caller memory of schema->size,
@@ -234,7 +250,8 @@ typedef struct seam_config_flow {
 } seam_config_flow_t;
 
 typedef struct seam_config {
-	char *path; /* the file it was loaded from */
+	char *path; /* the file it was loaded from ("(built-in defaults)" without one) */
+	seam_cfg_lines_t lines; /* where each key was written (not part of the schema) */
 	char *listen;
 	char *store;
 	char *mappings;
@@ -254,6 +271,18 @@ extern const seam_cfg_schema_t seam_config_schema;
 
 /* Loads seam.yaml. On SEAM_CONFIG, *diag holds every problem and *out is NULL. */
 seam_err_t seam_config_load(const char *path, seam_config_t **out, seam_cfg_diag_t *diag);
+/* The same from text; `name` stands for the file in messages and in cfg->path ("{}" with
+ * name "(built-in defaults)" gives the defaults). */
+seam_err_t seam_config_load_text(const char *name, const char *text, size_t len,
+				 seam_config_t **out, seam_cfg_diag_t *diag);
+/* Line where key (a dotted path, "stores.us.erp.upstream") was written in cfg's file, else
+ * that of the nearest enclosing key written there, else 0 (a default). */
+int seam_config_line(const seam_config_t *cfg, const char *key);
+/* Adds "file:line: key: message" to diag, with the line of key (seam_config_line). Every
+ * check after the load reports this way, so each problem points at the key to fix. */
+__attribute__((format(printf, 4, 5)))
+void seam_config_diagf(const seam_config_t *cfg, seam_cfg_diag_t *diag, const char *key,
+		       const char *fmt, ...);
 void seam_config_free(seam_config_t *cfg);
 /* Replaces a string field (for --listen / --store overrides). */
 void seam_config_set_str(char **field, const char *value);

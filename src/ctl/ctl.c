@@ -66,7 +66,7 @@ int seam_ctl_main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	seam_app_args_t a = {0};
+	seam_app_args_t a = {.ctl = 1}; /* an existing store only: ctl never creates one */
 	seam_ctl_ctx_t ctx = {.out = stdout, .err = stderr};
 	int ch, code;
 

@@ -371,6 +371,21 @@ static int p_load(lua_State *L)
 	return 0;
 }
 
+/* Protected: forgets the compiled chunk stored under the name at index 1. */
+static int p_unload(lua_State *L)
+{
+	const char *name = lua_touserdata(L, 1);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &mappings_key);
+	lua_pushnil(L);
+	lua_setfield(L, -2, name);
+	return 0;
+}
+
+static int p_define(lua_State *L);
+static int limited_pcall(seam_map_runtime_t *rt, lua_CFunction fn, void *ud, int nresults);
+static seam_err_t run_failed(seam_map_runtime_t *rt, const map_entry_t *m, int status,
+			     const char *msg, seam_error_t *err);
+
 seam_err_t seam_map_load(seam_map_runtime_t *rt, const char *path, seam_error_t *err)
 {
 	seam_err_t rc = SEAM_ERR;
@@ -427,6 +442,23 @@ seam_err_t seam_map_load(seam_map_runtime_t *rt, const char *path, seam_error_t 
 		else
 			rc = seam_errorf(err, SEAM_PARSE, "%s", msg ? msg : "syntax error");
 		lua_settop(rt->L, top);
+		goto out;
+	}
+	lua_settop(rt->L, top);
+	/* The top-level code runs before every map() call; run it once now, under the same
+	 * limits, so a file that loops there, fails there or defines no map is refused with its
+	 * file:line here (by seam check, and by seam serve at start), not at its first order. */
+	map_entry_t probe = {.path = (char *)path};
+	memcpy(probe.name, name, nlen + 1);
+	st = limited_pcall(rt, p_define, &probe, 0);
+	if (st != LUA_OK) {
+		rc = run_failed(rt, &probe, st, lua_tostring(rt->L, -1), err);
+		lua_settop(rt->L, top);
+		lua_pushcfunction(rt->L, p_unload); /* on failure the runtime is unchanged */
+		lua_pushlightuserdata(rt->L, name);
+		lua_pcall(rt->L, 1, 0, 0);
+		lua_settop(rt->L, top);
+		lua_gc(rt->L, LUA_GCCOLLECT);
 		goto out;
 	}
 	lua_settop(rt->L, top);
@@ -606,10 +638,11 @@ typedef struct run_args {
 	json_t *input, *ctx;
 } run_args_t;
 
-/* Protected: fresh env, chunk, map(input, ctx). Returns map's first two results. */
-static int p_run(lua_State *L)
+/* Fresh env for mapping m, its chunk executed in it (top-level code runs here, under the
+ * run's limits), and its map function checked. Leaves env at index 1 and map on top; raises
+ * on failure. Called from protected functions only. */
+static void push_defined(lua_State *L, const map_entry_t *m)
 {
-	run_args_t *a = lua_touserdata(L, 1);
 	int env, libs;
 
 	lua_settop(L, 0);
@@ -632,7 +665,7 @@ static int p_run(lua_State *L)
 	lua_setmetatable(L, env);
 
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &mappings_key);
-	lua_getfield(L, -1, a->m->name);
+	lua_getfield(L, -1, m->name);
 	lua_remove(L, -2);
 	lua_pushvalue(L, env);
 	lua_setupvalue(L, -2, 1); /* the main chunk's only upvalue is _ENV */
@@ -640,9 +673,25 @@ static int p_run(lua_State *L)
 
 	lua_pushliteral(L, "map");
 	if (lua_rawget(L, env) != LUA_TFUNCTION) {
-		lua_pushfstring(L, "%s: does not define function map(input, ctx)", a->m->path);
-		return lua_error(L);
+		lua_pushfstring(L, "%s: does not define function map(input, ctx)", m->path);
+		lua_error(L);
 	}
+}
+
+/* Protected: push_defined alone (load checks that a file defines map within the limits). */
+static int p_define(lua_State *L)
+{
+	push_defined(L, lua_touserdata(L, 1));
+	return 0;
+}
+
+/* Protected: fresh env, chunk, map(input, ctx). Returns map's first two results. */
+static int p_run(lua_State *L)
+{
+	run_args_t *a = lua_touserdata(L, 1);
+	int env = 1;
+
+	push_defined(L, a->m);
 	seam_luajson_push(L, a->input, a->rt->max_depth);
 	if (a->ctx) {
 		seam_luajson_push(L, a->ctx, a->rt->max_depth);
@@ -677,6 +726,23 @@ static seam_err_t run_failed(seam_map_runtime_t *rt, const map_entry_t *m, int s
 	return seam_errorf(err, SEAM_PERMANENT, "%s: %s", m->path, msg);
 }
 
+/* Calls fn(ud) protected, with a fresh instruction budget and the limits armed: what every
+ * execution of mapping code goes through (runs, and the top-level code at load). Results (or
+ * the error message) are left on the stack above msgh. */
+static int limited_pcall(seam_map_runtime_t *rt, lua_CFunction fn, void *ud, int nresults)
+{
+	lua_State *L = rt->L;
+	int top = lua_gettop(L);
+	rt->instr_used = 0;
+	rt->limit_hit = LIMIT_NONE;
+	rt->limit_msg[0] = '\0';
+	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY); /* also resets the count */
+	lua_pushcfunction(L, msgh);
+	lua_pushcfunction(L, fn);
+	lua_pushlightuserdata(L, ud);
+	return lua_pcall(L, 1, nresults, top + 1);
+}
+
 seam_err_t seam_map_run(seam_map_runtime_t *rt, const char *name, json_t *input, json_t *ctx,
 			json_t **out, seam_error_t *err)
 {
@@ -695,19 +761,11 @@ seam_err_t seam_map_run(seam_map_runtime_t *rt, const char *name, json_t *input,
 		return seam_errorf(err, SEAM_NOTFOUND, "no mapping named '%s'", name);
 	L = rt->L;
 	top = lua_gettop(L);
-	rt->instr_used = 0;
-	rt->limit_hit = LIMIT_NONE;
-	rt->limit_msg[0] = '\0';
-	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY); /* also resets the count */
-
 	a.rt = rt;
 	a.m = m;
 	a.input = input;
 	a.ctx = ctx;
-	lua_pushcfunction(L, msgh);
-	lua_pushcfunction(L, p_run);
-	lua_pushlightuserdata(L, &a);
-	st = lua_pcall(L, 1, 2, top + 1);
+	st = limited_pcall(rt, p_run, &a, 2);
 	if (st != LUA_OK) {
 		rc = run_failed(rt, m, st, lua_tostring(L, -1), err);
 		goto out;

@@ -26,14 +26,18 @@
  * the run ends.
  *
  * Limits, per run: `instruction_limit` Lua VM instructions (checked every 1000), error
- * "instruction limit exceeded"; per runtime: `memory_limit` bytes for everything in the
- * state (compiled mappings included), error "memory limit exceeded". After a failed run the
- * runtime is clean and usable for the next one. Not bounded: time spent inside one C library
- * call (for example a pathological string.find pattern); keep patterns simple.
+ * "instruction limit exceeded"; the file's top-level code, which seam_map_load runs once to
+ * check that it defines map, gets the same budget; per runtime: `memory_limit` bytes for
+ * everything in the state (compiled mappings included), error "memory limit exceeded". After
+ * a failed run the runtime is clean and usable for the next one. Not bounded: time spent
+ * inside one C library call (for example a pathological string.find pattern); keep patterns
+ * simple.
  *
  * Errors. Load: SEAM_IO (unreadable file), SEAM_TOOBIG (file over 1 MiB), SEAM_PARSE (syntax,
  * with "mappings/order_to_erp.lua:12: unexpected symbol near 'x'"), SEAM_CONFIG (bad or
- * duplicate name), SEAM_NOMEM (the memory limit cannot hold the sandbox or the file). Run: SEAM_NOTFOUND (no such mapping), SEAM_INVAL (NULL input),
+ * duplicate name), SEAM_NOMEM (the memory limit cannot hold the sandbox or the file),
+ * SEAM_PERMANENT (the top-level code fails, hits a limit or defines no function map, with
+ * file:line as for runs). Run: SEAM_NOTFOUND (no such mapping), SEAM_INVAL (NULL input),
  * SEAM_PERMANENT for every failure of the mapping itself (runtime error with file:line,
  * nil+message, limits, output that is not JSON): the same input fails the same way, so a
  * retry cannot help.
@@ -73,7 +77,9 @@ seam_map_runtime_t *seam_map_runtime_create(const seam_map_opts_t *opts, seam_er
 void seam_map_runtime_destroy(seam_map_runtime_t *rt);
 
 /* Compiles one more file (path borrowed) under the name basename-without-".lua", which must
- * match [A-Za-z0-9_-]{1,64} and not be loaded yet. On failure the runtime is unchanged. */
+ * match [A-Za-z0-9_-]{1,64} and not be loaded yet, and runs its top-level code once in a
+ * fresh environment, within the limits, to check that it defines function map. On failure
+ * the runtime is unchanged. */
 seam_err_t seam_map_load(seam_map_runtime_t *rt, const char *path, seam_error_t *err);
 
 /* Number of loaded mappings, and the name / file path of the i-th in load order (valid until
@@ -95,7 +101,8 @@ seam_err_t seam_map_run(seam_map_runtime_t *rt, const char *name, json_t *input,
 seam_err_t seam_map_check(seam_map_runtime_t *rt, const char *name, json_t *sample, json_t *ctx,
 			  json_t *expected, json_t **out, seam_error_t *err);
 
-/* Called by seam_map_check_dir once per mapping: rc SEAM_OK with msg "compiled (no sample)",
+/* Called by seam_map_check_dir once per mapping: rc SEAM_OK with msg "compiled (no sample)"
+ * (compiled, top-level code run, map defined),
  * "sample ok" or "sample ok, matches expected", or the failure code and its message. */
 typedef void (*seam_map_report_fn)(void *arg, const char *name, const char *path, seam_err_t rc,
 				   const char *msg);

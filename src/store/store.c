@@ -49,15 +49,18 @@ static seam_err_t parse_url(const char *url, const seam__store_engine_t **eng, c
 		return SEAM_OK;
 	}
 	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
-		return seam_errorf(err, SEAM_UNSUPPORTED, "store url: postgresql engine not built yet");
+		return seam_errorf(err, SEAM_UNSUPPORTED, "store url: the postgresql engine is not "
+				   "implemented yet; only sqlite:// stores are (sqlite:///abs/path.db, "
+				   "sqlite://relative/path.db)");
 	/* Echo the scheme only: the rest of a URL may hold a password. */
 	sep = strstr(url, "://");
 	if (sep)
 		return seam_errorf(err, SEAM_INVAL,
-				   "store url: unknown scheme '%.*s'; expected sqlite:// or postgresql://",
+				   "store url: unknown scheme '%.*s'; expected sqlite:// (postgresql:// is "
+				   "planned, not implemented yet)",
 				   (int)(sep - url < 32 ? sep - url : 32), url);
 	return seam_errorf(err, SEAM_INVAL, "store url: not a URL; expected sqlite:///abs/path.db, "
-			   "sqlite://relative/path.db, sqlite::memory: or postgresql://...");
+			   "sqlite://relative/path.db or sqlite::memory:");
 }
 
 static int64_t wall_ms(void)
@@ -277,6 +280,25 @@ seam_err_t seam_store_open(const char *url, const seam_store_opts_t *opts, seam_
 	*out = st;
 	st = NULL;
 out:
+	seam_store_close(st);
+	return rc;
+}
+
+seam_err_t seam_store_check(const char *url, seam_error_t *err)
+{
+	const seam__store_engine_t *eng = NULL;
+	const char *target = NULL;
+	seam_store_t *st = NULL;
+	int exists = 0;
+	seam_err_t rc = parse_url(url, &eng, &target, err);
+	if (rc != SEAM_OK)
+		return rc;
+	rc = eng->check(target, &exists, err);
+	if (rc != SEAM_OK || !exists)
+		return rc;
+	/* An existing store: open it the way serve will (header, schema version), one connection,
+	 * no migrations, nothing created. */
+	rc = seam_store_open(url, &(seam_store_opts_t){.pool_size = 1, .must_exist = 1}, &st, err);
 	seam_store_close(st);
 	return rc;
 }

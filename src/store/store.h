@@ -48,12 +48,21 @@ typedef struct seam_store_opts {
 	int busy_timeout_ms;    /* wait for locks; 0 = default (5000) */
 	int migrate;            /* apply pending migrations at open */
 	int synchronous_normal; /* SQLite: trade the last commits on power loss for speed; default off */
+	int must_exist;         /* open an existing store only, never create one (seam ctl): a
+				   missing one is SEAM_NOTFOUND naming the absolute path tried */
 } seam_store_opts_t;
 
 /* Opens the store at url. Returns SEAM_OK and an owned *out (close with seam_store_close), or an
  * error with a message naming the file/server (unwritable path, corrupt file, unknown scheme). */
 seam_err_t seam_store_open(const char *url, const seam_store_opts_t *opts, seam_store_t **out,
 			   seam_error_t *err);
+/* What seam_store_open(url, migrate) would run into, found without creating anything: the
+ * URL (a scheme that is not implemented, a missing path), the file's directory (missing, not
+ * writable), and an existing file (not readable and writable, not a database, a schema newer
+ * than the binary). A file that does not exist yet is fine: open creates it. `seam check` and
+ * the start of `seam serve` run this. SEAM_OK, or the error open would give. */
+seam_err_t seam_store_check(const char *url, seam_error_t *err);
+
 /* Closes every connection (all must be released). NULL is fine. */
 void seam_store_close(seam_store_t *st);
 

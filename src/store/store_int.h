@@ -67,6 +67,9 @@ struct seam__store_engine {
 	seam_err_t (*open)(const char *target, const seam_store_opts_t *opts, void **impl,
 			   seam_error_t *err);
 	void (*close)(void *impl);
+	/* seam_store_check's engine half: what open would refuse about target, found without
+	 * creating anything; *exists says whether there is a store there already to look into. */
+	seam_err_t (*check)(const char *target, int *exists, seam_error_t *err);
 
 	seam_db_t *(*acquire)(void *impl, int timeout_ms);
 	void (*release)(void *impl, seam_db_t *db);

@@ -554,7 +554,7 @@ static void conn_close(sq_conn_t *c)
 
 static seam_err_t conn_open(sq_pool_t *p, sq_conn_t *c, seam_error_t *err)
 {
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	int xrc;
 	seam_err_t rc;
 
@@ -563,6 +563,8 @@ static seam_err_t conn_open(sq_pool_t *p, sq_conn_t *c, seam_error_t *err)
 	c->pool = p;
 	if (p->memory)
 		flags |= SQLITE_OPEN_URI;
+	if (p->memory || !p->opts.must_exist)
+		flags |= SQLITE_OPEN_CREATE;
 	xrc = sqlite3_open_v2(p->open_name, &c->h, flags, NULL);
 	if (xrc != SQLITE_OK) {
 		rc = fail(err, c->h, c->h ? sqlite3_extended_errcode(c->h) : xrc, p->label, NULL, "open");
@@ -638,6 +640,51 @@ out:
 	return rc;
 }
 
+/* path as an absolute path, for messages that must say exactly which file was tried (the
+ * directory resolved when it exists). Returns owned, or NULL on no memory. */
+static char *abs_path(const char *path)
+{
+	char *dir = strdup(path), *slash, *real = NULL, *out = NULL;
+	const char *base = path;
+	if (!dir)
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (slash) {
+		base = path + (slash - dir) + 1;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	real = realpath(slash ? dir : ".", NULL);
+	if (real) {
+		if (asprintf(&out, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) < 0)
+			out = NULL;
+	} else if (path[0] == '/') {
+		out = strdup(path);
+	} else {
+		char cwd[4096];
+		if (!getcwd(cwd, sizeof cwd) || asprintf(&out, "%s/%s", cwd, path) < 0)
+			out = NULL;
+	}
+	free(real);
+	free(dir);
+	return out;
+}
+
+static seam_err_t sq_check(const char *target, int *exists, seam_error_t *err)
+{
+	struct stat sb;
+	seam_err_t rc;
+	*exists = 0;
+	if (strcmp(target, ":memory:") == 0)
+		return SEAM_OK;
+	rc = check_path(target, err);
+	if (rc == SEAM_OK)
+		*exists = stat(target, &sb) == 0;
+	return rc;
+}
+
 static void pool_free(sq_pool_t *p)
 {
 	int i;
@@ -683,6 +730,14 @@ static seam_err_t sq_open(const char *target, const seam_store_opts_t *opts, voi
 			goto nomem;
 		}
 	} else {
+		struct stat sb;
+		if (opts->must_exist && stat(target, &sb) != 0 && errno == ENOENT) {
+			char *abs = abs_path(target);
+			rc = seam_errorf(err, SEAM_NOTFOUND, "sqlite %s: no database there",
+					 abs ? abs : target);
+			free(abs);
+			goto out;
+		}
 		rc = check_path(target, err);
 		if (rc != SEAM_OK)
 			goto out;
@@ -816,6 +871,7 @@ const seam__store_engine_t seam__sqlite_engine = {
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
+	.check = sq_check,
 	.acquire = sq_acquire,
 	.release = sq_release,
 	.table_exists = sq_table_exists,

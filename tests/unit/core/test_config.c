@@ -211,6 +211,107 @@ static void test_missing_file(void **state)
 	seam_cfg_diag_dispose(&d);
 }
 
+/* "Did you mean": among keys equally close, the one whose type takes the value as written. */
+static void test_suggestion_fits_the_value(void **state)
+{
+	seam_config_t cfg;
+	seam_cfg_diag_t d = {0};
+	(void)state;
+	/* 'storez' is one edit from both 'store' and 'stores': a mapping of entries is 'stores' */
+	assert_int_equal(load("storez:\n  us: {}\n", &cfg, &d), SEAM_CONFIG);
+	dump(&d);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.lines[0], "t.yaml:1: unknown key 'storez' (did you mean 'stores'?)");
+	seam_cfg_diag_dispose(&d);
+	/* ... and a URL is 'store' */
+	assert_int_equal(load("storez: sqlite://x.db\n", &cfg, &d), SEAM_CONFIG);
+	assert_string_equal(d.lines[0], "t.yaml:1: unknown key 'storez' (did you mean 'store'?)");
+	seam_cfg_diag_dispose(&d);
+	/* with no value to go by, the key of the same length (a mistyped letter) */
+	assert_int_equal(load("storez:\n", &cfg, &d), SEAM_CONFIG);
+	assert_string_equal(d.lines[0], "t.yaml:1: unknown key 'storez' (did you mean 'stores'?)");
+	seam_cfg_diag_dispose(&d);
+	/* nothing close: no suggestion */
+	assert_int_equal(load("frobnicate: 1\n", &cfg, &d), SEAM_CONFIG);
+	assert_string_equal(d.lines[0], "t.yaml:1: unknown key 'frobnicate'");
+	seam_cfg_diag_dispose(&d);
+}
+
+/* Checks that run after the walk (names used across sections) still point at their line. */
+static void test_cross_references_have_lines(void **state)
+{
+	char dir[] = "/tmp/seam-cfg-XXXXXX", path[300];
+	seam_config_t *cfg = NULL;
+	seam_cfg_diag_t d = {0};
+	FILE *fp;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/seam.yaml", dir);
+	fp = fopen(path, "w");
+	fputs("upstreams:\n"                       /* 1 */
+	      "  erp: {base_url: http://127.0.0.1:1}\n" /* 2 */
+	      "  tok:\n"                           /* 3 */
+	      "    base_url: http://127.0.0.1:1\n" /* 4 */
+	      "    auth:\n"                        /* 5 */
+	      "      type: bearer\n"               /* 6 */
+	      "stores:\n"                          /* 7 */
+	      "  us:\n"                            /* 8 */
+	      "    drupal: {upstream: erp}\n"      /* 9 */
+	      "    erp:\n"                         /* 10 */
+	      "      company: c1\n"                /* 11 */
+	      "      upstream: epr\n"              /* 12 */
+	      "sources:\n"                         /* 13 */
+	      "  psp:\n"                           /* 14 */
+	      "    secrets: [{env: HOME}]\n"       /* 15 */
+	      "    store: eu\n",                   /* 16 */
+	      fp);
+	fclose(fp);
+	assert_int_equal(seam_config_load(path, &cfg, &d), SEAM_CONFIG);
+	dump(&d);
+	assert_null(cfg);
+	assert_int_equal(d.n, 3);
+	char want[400];
+	snprintf(want, sizeof want, "%s:12: stores.us.erp.upstream: 'epr' is not defined in upstreams",
+		 path);
+	assert_true(diag_has(&d, want));
+	snprintf(want, sizeof want, "%s:16: sources.psp.store: 'eu' is not defined in stores", path);
+	assert_true(diag_has(&d, want));
+	snprintf(want, sizeof want, "%s:6: upstreams.tok.auth: type bearer needs token", path);
+	assert_true(diag_has(&d, want));
+	seam_cfg_diag_dispose(&d);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* seam_config_line: the key's own line, else the nearest enclosing key written, else 0. */
+static void test_config_line(void **state)
+{
+	seam_config_t *cfg = NULL;
+	seam_cfg_diag_t d = {0};
+	const char *text = "listen: 127.0.0.1:1\n"
+			   "stores:\n"
+			   "  us:\n"
+			   "    erp: {company: c1}\n";
+	(void)state;
+	assert_int_equal(seam_config_load_text("t.yaml", text, strlen(text), &cfg, &d), SEAM_OK);
+	assert_int_equal(seam_config_line(cfg, "listen"), 1);
+	assert_int_equal(seam_config_line(cfg, "stores.us"), 3);
+	assert_int_equal(seam_config_line(cfg, "stores.us.erp.company"), 4);
+	assert_int_equal(seam_config_line(cfg, "stores.us.erp.mapping"), 4); /* a default: erp's line */
+	assert_int_equal(seam_config_line(cfg, "store"), 0);                 /* not written at all */
+	seam_config_diagf(cfg, &d, "stores.us.erp.mapping", "%s not found", "mappings/x.lua");
+	assert_string_equal(d.lines[0], "t.yaml:4: stores.us.erp.mapping: mappings/x.lua not found");
+	seam_cfg_diag_dispose(&d);
+	seam_config_free(cfg);
+	/* the built-in defaults have no lines: the message names the source alone */
+	assert_int_equal(seam_config_load_text("(built-in defaults)", "{}", 2, &cfg, &d), SEAM_OK);
+	assert_string_equal(cfg->path, "(built-in defaults)");
+	seam_config_diagf(cfg, &d, "store", "not good");
+	assert_string_equal(d.lines[0], "(built-in defaults): store: not good");
+	seam_cfg_diag_dispose(&d);
+	seam_config_free(cfg);
+}
+
 static void test_reference_lists_every_key(void **state)
 {
 	char *buf = NULL;
@@ -236,6 +337,9 @@ int main(void)
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_reference_lists_every_key),
+		cmocka_unit_test(test_suggestion_fits_the_value),
+		cmocka_unit_test(test_cross_references_have_lines),
+		cmocka_unit_test(test_config_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

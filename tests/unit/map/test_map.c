@@ -137,6 +137,34 @@ static void run_fails(seam_map_runtime_t *rt, const char *name, const char *inpu
 	assert_int_equal(err.code, code);
 }
 
+/* Expects loading mapping `name` from src to fail with code and exactly msg ("%P": the path),
+ * and the runtime to be unchanged: the name is free and a good file still loads under it. */
+static void load_fails(fx_t *f, const char *name, const char *src, uint64_t instr, seam_err_t code,
+		       const char *msg_fmt)
+{
+	char rel[128], path[256], want[1024];
+	seam_error_t err = {0};
+	seam_map_opts_t o = {.instruction_limit = instr};
+	seam_map_runtime_t *rt = seam_map_runtime_create(&o, &err);
+	const char *p = strstr(msg_fmt, "%P");
+	assert_non_null(rt);
+	snprintf(rel, sizeof rel, "%s.lua", name);
+	write_file(f, rel, src, path, sizeof path);
+	assert_int_equal(seam_map_load(rt, path, &err), code);
+	if (p)
+		snprintf(want, sizeof want, "%.*s%s%s", (int)(p - msg_fmt), msg_fmt, path, p + 2);
+	else
+		snprintf(want, sizeof want, "%s", msg_fmt);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(seam_map_count(rt), 0);
+	write_file(f, rel, "function map(i) return { ok = true } end\n", path, sizeof path);
+	assert_int_equal(seam_map_load(rt, path, &err), SEAM_OK);
+	json_t *out = run(rt, name, "{}", NULL, &err);
+	assert_json(out, "{\"ok\":true}");
+	json_decref(out);
+	seam_map_runtime_destroy(rt);
+}
+
 static void test_run_identity_is_faithful(void **state)
 {
 	seam_map_runtime_t *rt = rt_with(*state, "ident", "function map(input, ctx) return input end\n", 0, 0);
@@ -319,13 +347,12 @@ static void test_runtime_errors_have_file_and_line(void **state)
 	assert_null(out);
 	seam_map_runtime_destroy(rt);
 
-	rt = rt_with(*state, "nomap", "local function map() return 1 end\n", 0, 0);
-	run_fails(rt, "nomap", "{}", SEAM_PERMANENT, "%P: does not define function map(input, ctx)");
-	seam_map_runtime_destroy(rt);
-
-	rt = rt_with(*state, "toplevel", "local x = nil\nlocal y = x.field\nfunction map() return 1 end\n", 0, 0);
-	run_fails(rt, "toplevel", "{}", SEAM_PERMANENT, "%P:2: attempt to index a nil value (local 'x')");
-	seam_map_runtime_destroy(rt);
+	/* A file whose top-level code fails, or that defines no map, is refused when it is
+	 * loaded (so by seam check and at serve start), not at its first run. */
+	load_fails(*state, "nomap", "local function map() return 1 end\n", 0, SEAM_PERMANENT,
+		   "%P: does not define function map(input, ctx)");
+	load_fails(*state, "toplevel", "local x = nil\nlocal y = x.field\nfunction map() return 1 end\n",
+		   0, SEAM_PERMANENT, "%P:2: attempt to index a nil value (local 'x')");
 }
 
 static void test_sandbox(void **state)
@@ -447,6 +474,16 @@ static void test_instruction_limit(void **state)
 		     10000, 0);
 	run_fails(rt, "small", "{}", SEAM_PERMANENT, "%P:3: instruction limit exceeded (10000)");
 	seam_map_runtime_destroy(rt);
+
+	/* The limit also holds for the code outside map(), which runs when the file is loaded:
+	 * a loop there is refused at load with its line, in bounded time. */
+	t0 = now_s();
+	load_fails(*state, "toploop", "local n = 0\nwhile true do n = n + 1 end\nfunction map(i) return i end\n",
+		   0, SEAM_PERMANENT, "%P:2: instruction limit exceeded (1000000)");
+	load_fails(*state, "toppcall",
+		   "pcall(function()\n  while true do end\nend)\nfunction map(i) return i end\n", 0,
+		   SEAM_PERMANENT, "%P:2: instruction limit exceeded (1000000)");
+	assert_true(now_s() - t0 < 5.0);
 }
 
 static void test_memory_limit(void **state)
@@ -613,10 +650,11 @@ static void test_check_dir(void **state)
 	write_file(f, "samples/e_badsample.json", "{\"a\": }", path, sizeof path);
 	write_file(f, "f_fails.lua", "function map(i)\n  return nil, 'no items'\nend\n", path, sizeof path);
 	write_file(f, "samples/f_fails.json", "{}", path, sizeof path);
+	write_file(f, "g_toploop.lua", "while true do end\nfunction map(i) return i end\n", path, sizeof path);
 
 	assert_int_equal(seam_map_check_dir(&o, NULL, on_report, &r, &err), SEAM_PARSE);
-	assert_string_equal(err.msg, "4 of 6 mappings failed");
-	assert_int_equal(r.n, 6);
+	assert_string_equal(err.msg, "5 of 7 mappings failed");
+	assert_int_equal(r.n, 7);
 	assert_string_equal(r.lines[0], "a_good ok sample ok, matches expected");
 	snprintf(want, sizeof want, "b_syntax parse %s/b_syntax.lua:2: <name> or '...' expected near <eof>", f->dir);
 	assert_string_equal(r.lines[1], want);
@@ -631,6 +669,10 @@ static void test_check_dir(void **state)
 	assert_string_equal(r.lines[4], want);
 	snprintf(want, sizeof want, "f_fails permanent %s/f_fails.lua: no items", f->dir);
 	assert_string_equal(r.lines[5], want);
+	/* no sample, but its top-level code loops: not "compiled (no sample)" */
+	snprintf(want, sizeof want, "g_toploop permanent %s/g_toploop.lua:1: instruction limit exceeded (1000000)",
+		 f->dir);
+	assert_string_equal(r.lines[6], want);
 }
 
 static void test_json_diff(void **state)

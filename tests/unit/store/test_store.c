@@ -160,12 +160,12 @@ static void test_url_forms(void **state)
 	snprintf(url, sizeof url, "%s/rel.db", f->dir);
 	assert_int_equal(stat(url, &sb), 0);
 
-	/* PostgreSQL is recognised but not built yet */
+	/* PostgreSQL is recognised but not implemented yet */
 	st = (seam_store_t *)0x1;
 	assert_int_equal(seam_store_open("postgresql://seam:hunter2@127.0.0.1/seam", &o, &st, &err),
 			 SEAM_UNSUPPORTED);
 	assert_null(st);
-	assert_non_null(strstr(err.msg, "postgresql engine not built yet"));
+	assert_non_null(strstr(err.msg, "the postgresql engine is not implemented yet; only sqlite://"));
 	assert_null(strstr(err.msg, "hunter2"));
 	assert_int_equal(seam_store_open("postgres://x@127.0.0.1/db", &o, &st, &err), SEAM_UNSUPPORTED);
 
@@ -315,6 +315,80 @@ static void test_corrupt_file(void **state)
 	/* and the same without migrations */
 	seam_store_opts_t o = {.migrate = 0};
 	assert_int_equal(seam_store_open(f->url, &o, &st, &err), SEAM_CORRUPT);
+}
+
+/* must_exist (seam ctl): an existing store opens; a missing one is refused, naming the
+ * absolute path tried, and nothing is created. */
+static void test_must_exist(void **state)
+{
+	fixture_t *f = *state;
+	seam_store_opts_t o = {.pool_size = 1, .must_exist = 1};
+	seam_error_t err = {0};
+	seam_store_t *st = (seam_store_t *)0x1;
+	char cwd[512], want[300];
+	struct stat sb;
+
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(f->dir), 0);
+	assert_int_equal(seam_store_open("sqlite://seam.db", &o, &st, &err), SEAM_NOTFOUND);
+	assert_null(st);
+	snprintf(want, sizeof want, "sqlite %s/seam.db: no database there", f->dir);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(stat("seam.db", &sb), -1); /* not created */
+	assert_int_equal(stat("seam.db-wal", &sb), -1);
+	/* a missing directory is the same answer: nothing there */
+	assert_int_equal(seam_store_open("sqlite://nope/x.db", &o, &st, &err), SEAM_NOTFOUND);
+	assert_int_equal(chdir(cwd), 0);
+
+	seam_store_close(open_ok(f->url, 1));
+	assert_int_equal(seam_store_open(f->url, &o, &st, &err), SEAM_OK);
+	seam_store_close(st);
+	/* memory stores have nothing to find on disk */
+	assert_int_equal(seam_store_open("sqlite::memory:", &o, &st, &err), SEAM_OK);
+	seam_store_close(st);
+}
+
+/* seam_store_check: what open would refuse, found without creating anything. */
+static void test_check(void **state)
+{
+	fixture_t *f = *state;
+	seam_error_t err = {0};
+	char url[256], sql[200];
+	struct stat sb;
+
+	/* a store that does not exist yet is fine (open will create it), and is not created */
+	assert_int_equal(seam_store_check(f->url, &err), SEAM_OK);
+	assert_int_equal(stat(f->path, &sb), -1);
+	assert_int_equal(seam_store_check("sqlite::memory:", &err), SEAM_OK);
+	/* the URL */
+	assert_int_equal(seam_store_check("postgresql://u:hunter2@db/seam", &err), SEAM_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "not implemented yet"));
+	assert_null(strstr(err.msg, "hunter2"));
+	assert_int_equal(seam_store_check("mysql://x", &err), SEAM_INVAL);
+	assert_non_null(strstr(err.msg, "unknown scheme 'mysql'"));
+	assert_int_equal(seam_store_check("sqlite://", &err), SEAM_INVAL);
+	/* the directory */
+	snprintf(url, sizeof url, "sqlite://%s/nope/seam.db", f->dir);
+	assert_int_equal(seam_store_check(url, &err), SEAM_IO);
+	assert_non_null(strstr(err.msg, "does not exist"));
+	/* an existing file that is not a database */
+	FILE *fp = fopen(f->path, "wb");
+	assert_non_null(fp);
+	for (int i = 0; i < 512; i++)
+		fputs("not a database, just bytes ", fp);
+	fclose(fp);
+	assert_int_equal(seam_store_check(f->url, &err), SEAM_CORRUPT);
+	assert_non_null(strstr(err.msg, "file is not a database"));
+	unlink(f->path);
+	/* a database newer than this binary */
+	seam_store_t *st = open_ok(f->url, 1);
+	assert_int_equal(seam_store_check(f->url, &err), SEAM_OK);
+	snprintf(sql, sizeof sql, "INSERT INTO seam_migrations (version, name, applied_at) "
+		 "VALUES (%d, 'NNN_from_the_future', 1)", known() + 1);
+	exec_ok(st, sql);
+	seam_store_close(st);
+	assert_int_equal(seam_store_check(f->url, &err), SEAM_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "refusing to start"));
 }
 
 /* ---- migrations ----------------------------------------------------------------------------------- */
@@ -647,6 +721,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path_not_dir_or_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_must_exist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 		cmocka_unit_test(test_migration_list),
 		cmocka_unit_test_setup_teardown(test_migrations_applied_and_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrations_idempotent, setup, teardown),
