@@ -543,6 +543,8 @@ out:
 
 /* ---------- order.poll ---------- */
 
+#define POLL_LISTED_MAX 100 /* order uuids a poll.run entry lists (enqueued counts them all) */
+
 typedef struct poll {
 	seam_flow_orders_t *fo;
 	const char *store;
@@ -550,7 +552,8 @@ typedef struct poll {
 	const char *cid;   /* the poll run's */
 	int enqueued;
 	int ignored;
-	json_t *found;     /* uuids of the orders this run enqueued work for */
+	json_t *found;     /* uuids of the orders this run enqueued work for (the first
+			    * POLL_LISTED_MAX) */
 } poll_t;
 
 /* One order the poller saw changed: a placed order gets its export job, a canceled order
@@ -615,7 +618,8 @@ static seam_err_t poll_one(json_t *order, json_t *page, void *ud)
 	free(text);
 	if (rc == SEAM_OK && !existed) {
 		p->enqueued++;
-		json_array_append_new(p->found, json_string(uuid));
+		if (json_array_size(p->found) < POLL_LISTED_MAX)
+			json_array_append_new(p->found, json_string(uuid));
 	}
 	return rc == SEAM_OK ? SEAM_OK : SEAM_RETRY;
 }
