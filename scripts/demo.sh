@@ -1,10 +1,18 @@
 #!/bin/sh
 # demo.sh: the main job. Starts the upstream simulators (seam sim -c examples/sim.yaml) and
 # seam serve (examples/seam.yaml, embedded SQLite under .seam-demo/), prints where everything
-# listens, and runs until Ctrl-C / SIGTERM, then stops both by their PIDs.
+# listens and a walk-through whose commands work when pasted as written (from the repository
+# root, in a second terminal), and runs until Ctrl-C / SIGTERM, then stops both by their PIDs.
+#
+# Every run starts from a clean state: the simulators keep their data in memory and seed the
+# same data again (seed 42), so seam's store (.seam-demo/seam.db) is removed first. Keeping it
+# would leave seam with ERP numbers of sales orders the fresh ERP double does not have.
 set -u
 BIN=${SEAM_BIN:-build/seam}
+CFG=examples/seam.yaml
 mkdir -p .seam-demo
+rm -f .seam-demo/seam.db .seam-demo/seam.db-wal .seam-demo/seam.db-shm
+: >.seam-demo/seam.log
 SIM_PID=""
 SEAM_PID=""
 cleanup() {
@@ -14,46 +22,65 @@ cleanup() {
 }
 trap 'cleanup; exit 0' INT TERM
 
-if [ -f examples/sim.yaml ]; then
-	"$BIN" sim -c examples/sim.yaml >.seam-demo/sim.log 2>&1 &
-	SIM_PID=$!
-	sleep 1
-	if kill -0 "$SIM_PID" 2>/dev/null; then
-		grep '^sim:' .seam-demo/sim.log
-	else
-		echo "demo: seam sim did not start (see .seam-demo/sim.log); continuing without it"
-		SIM_PID=""
-	fi
+"$BIN" sim -c examples/sim.yaml >.seam-demo/sim.log 2>&1 &
+SIM_PID=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	[ "$(grep -c '^sim:' .seam-demo/sim.log)" -ge 5 ] && break
+	sleep 0.3
+done
+if ! kill -0 "$SIM_PID" 2>/dev/null; then
+	echo "demo: seam sim did not start (ports 8101-8105 taken?):"; tail -5 .seam-demo/sim.log
+	SIM_PID=""; cleanup; exit 1
 fi
+grep '^sim:' .seam-demo/sim.log
 
-"$BIN" check -c examples/seam.yaml || exit 2
-"$BIN" serve -c examples/seam.yaml 2>>.seam-demo/seam.log &
+"$BIN" check -c "$CFG" || { cleanup; exit 2; }
+"$BIN" serve -c "$CFG" 2>>.seam-demo/seam.log &
 SEAM_PID=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	curl -fs http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break
 	sleep 0.3
 done
 if ! kill -0 "$SEAM_PID" 2>/dev/null; then
-	echo "demo: seam serve did not start:"; tail -5 .seam-demo/seam.log; cleanup; exit 1
+	echo "demo: seam serve did not start:"; tail -5 .seam-demo/seam.log; SEAM_PID=""; cleanup; exit 1
 fi
 cat <<MSG
 
 seam is serving on http://127.0.0.1:8080 (logs: .seam-demo/seam.log, store: .seam-demo/seam.db)
-  curl http://127.0.0.1:8080/healthz
-  curl http://127.0.0.1:8080/metrics
+This demo starts from scratch each time: the simulators seed the same data again and seam's
+store is removed first. Its two stores, us and eu, share one Drupal (the double on :8101) and
+each exports only its own commerce_store's orders, to its own ERP company (the double on :8102).
+The pollers export the seeded order history within a few seconds of start.
+Paste these in a second terminal, from this directory:
 
-Try the flows against the simulators:
-  # place 5 orders in the storefront double: seam exports them to the ERP double
+  curl http://127.0.0.1:8080/healthz
+  curl -s http://127.0.0.1:8080/metrics | grep seam_order_
+
+1. Orders: 5 in the US store and 3 in the EU store (priced in EUR); each lands in its store's
+   ERP company once. Orders 101-105 are the US ones.
   curl -s -XPOST -d '{"count":5,"store":"us","items":2}' http://127.0.0.1:8101/_sim/drupal/orders
-  $BIN ctl -c examples/seam.yaml trace 101          # the first one's story
-  # pay for an order through the PSP double (Stripe-signed webhooks to seam)
-  curl -s -XPOST -d '{"provider":"stripe","store":"us","order_uuid":"<uuid from above>","amount":"<total>","currency":"USD"}' \\
-       http://127.0.0.1:8104/_sim/psp/payments      # -> {"id":"pi_..."}
-  curl -s -XPOST -d '{"type":"capture","copies":3}' http://127.0.0.1:8104/_sim/psp/payments/<pi_...>/events
-  # make the ERP fail a fifth of its calls and watch retries, then the dead letters
-  curl -s -XPOST -d '{"kind":"error","rate":0.2,"status":503}' http://127.0.0.1:8102/_sim/faults
-  $BIN ctl -c examples/seam.yaml jobs list --flow orders
-  $BIN ctl -c examples/seam.yaml dlq list
+  curl -s -XPOST -d '{"count":3,"store":"eu","items":2}' http://127.0.0.1:8101/_sim/drupal/orders
+  sleep 2; $BIN ctl -c $CFG trace 101
+  curl -s http://127.0.0.1:8102/_sim/erp/stats
+
+2. A payment: a new US order paid through the PSP double (Stripe-signed webhooks to seam, each
+   delivered 3 times), then the order's story found by the payment id.
+  O=\$(curl -s -XPOST -d '{"count":1,"store":"us","items":1}' http://127.0.0.1:8101/_sim/drupal/orders)
+  UUID=\$(echo "\$O" | sed 's/.*"uuid": *"\([^"]*\)".*/\1/'); TOTAL=\$(echo "\$O" | sed 's/.*"number": *"\([^"]*\)".*/\1/')
+  P=\$(curl -s -XPOST -d "{\"provider\":\"stripe\",\"store\":\"us\",\"order_uuid\":\"\$UUID\",\"amount\":\"\$TOTAL\",\"currency\":\"USD\"}" http://127.0.0.1:8104/_sim/psp/payments)
+  PI=\$(echo "\$P" | sed 's/.*"id": *"\([^"]*\)".*/\1/'); echo "\$PI"
+  curl -s -XPOST -d '{"type":"capture","copies":3}' http://127.0.0.1:8104/_sim/psp/payments/\$PI/events
+  sleep 3; $BIN ctl -c $CFG trace \$PI
+
+3. A dead letter and its replay: the ERP double refuses every new sales order with a permanent
+   422, so the next order's export goes straight to the dead letters; clear the fault, replay.
+  curl -s -XPOST -d '{"kind":"error","status":422,"method":"POST","path":"/api/v2.0/companies"}' http://127.0.0.1:8102/_sim/faults; echo
+  F=\$(curl -s -XPOST -d '{"count":1,"store":"us","items":1}' http://127.0.0.1:8101/_sim/drupal/orders | sed 's/.*"order_number": *"\([^"]*\)".*/\1/'); echo "\$F"
+  sleep 2; $BIN ctl -c $CFG dlq list
+  curl -s -XDELETE http://127.0.0.1:8102/_sim/faults
+  $BIN ctl -c $CFG dlq replay --flow orders
+  sleep 2; $BIN ctl -c $CFG trace \$F
+
 Press Ctrl-C to stop.
 MSG
 wait "$SEAM_PID"

@@ -714,6 +714,26 @@ static void item_recompute(seam_sim_ent_t *it)
 	json_object_set_new(it->attrs, "total_price", price_json(total, curbuf));
 }
 
+/* The unit price of variation v in an order of store: the variation's price, or, in a store
+ * whose currency differs, the same number in the store's currency rounded to its digits (a
+ * per-store price list, as multi-currency sites run; plain Commerce would put the variation's
+ * currency on an order of the EU store). New reference. */
+static json_t *unit_price_for(seam_sim_drupal_t *d, const seam_sim_ent_t *store,
+			      const seam_sim_ent_t *v)
+{
+	json_t *p = json_object_get(v->attrs, "price");
+	const char *cur = NULL, *want = NULL;
+	int64_t units;
+	for (size_t i = 0; store && i < d->nstores; i++)
+		if (d->stores[i].uuid && !strcmp(d->stores[i].uuid, store->uuid))
+			want = d->stores[i].currency;
+	if (!want || price_get(p, &units, &cur) != 0 || !strcmp(cur, want))
+		return json_deep_copy(p);
+	int digits = seam_sim_currency_digits(want);
+	units = seam_sim_dec_rescale(seam_sim_dec_rescale(units, SCALE, digits), digits, SCALE);
+	return price_json(units, want);
+}
+
 /* A product as Drupal stores it (title, stores and variations are the caller's). */
 static seam_sim_ent_t *product_new(seam_sim_drupal_t *d, int64_t t)
 {
@@ -1088,8 +1108,7 @@ static seam_err_t seed(seam_sim_drupal_t *d, seam_error_t *err)
 			char qty[8];
 			snprintf(qty, sizeof qty, "%lld", (long long)seam_sim_rng_range(&d->rng, 1, 3));
 			seam_sim_ent_t *it = new_item(d, o, v, attr_str(v, "title"), qty,
-						      json_deep_copy(json_object_get(v->attrs, "price")),
-						      tc);
+						      unit_price_for(d, store, v), tc);
 			if (it)
 				item_link(o, it);
 		}
@@ -2351,7 +2370,7 @@ static void h_sim_orders(seam_sim_call_t *c, void *ctx)
 			char qty[8];
 			snprintf(qty, sizeof qty, "%lld", (long long)seam_sim_rng_range(&d->rng, 1, 3));
 			seam_sim_ent_t *it = new_item(d, o, v, attr_str(v, "title"), qty,
-						      json_deep_copy(json_object_get(v->attrs, "price")), t);
+						      unit_price_for(d, store, v), t);
 			if (it)
 				item_link(o, it);
 		}

@@ -25,6 +25,15 @@
 #define PS 5 /* price and quantity scale */
 #define AS 2 /* amount scale (LCY rounding) */
 
+/* One company: its own sales orders, in its own currency. */
+typedef struct company {
+	char id[37];
+	char *cfg_id;   /* configured id, or NULL: drawn from the seed */
+	char *name;
+	char *currency;
+	json_t *orders; /* array; each with salesOrderLines inside */
+} company_t;
+
 struct seam_sim_erp {
 	pthread_mutex_t mu;
 	uint64_t seed;
@@ -35,13 +44,12 @@ struct seam_sim_erp {
 	int unique_ext;
 	char *currency, *number_prefix;
 	int64_t next_number;
-	char company_id[37];
-	char *company_name;
+	company_t *companies; /* at least one; items and customers are shared by all */
+	size_t ncompanies;
 	int64_t epoch_ms;
 	json_t *tokens;    /* token -> expiry ms */
 	json_t *customers; /* array */
 	json_t *items;     /* array */
-	json_t *orders;    /* array; each with salesOrderLines inside */
 };
 
 /* ---- helpers ---- */
@@ -572,7 +580,7 @@ static int writable(const char *k)
 	return 0;
 }
 
-static void create_order(seam_sim_erp_t *e, seam_sim_call_t *c, json_t *in)
+static void create_order(seam_sim_erp_t *e, company_t *co, seam_sim_call_t *c, json_t *in)
 {
 	const char *k;
 	json_t *v;
@@ -607,7 +615,7 @@ static void create_order(seam_sim_erp_t *e, seam_sim_call_t *c, json_t *in)
 			 strlen(ext), ext);
 		return;
 	}
-	if (e->unique_ext && ext && *ext && find_by(e->orders, "externalDocumentNumber", ext)) {
+	if (e->unique_ext && ext && *ext && find_by(co->orders, "externalDocumentNumber", ext)) {
 		bc_error(e, c, 400, "Internal_EntityWithSameKeyExists",
 			 "The record in table Sales Header already exists. Identification fields and "
 			 "values: External Document No.='%s'",
@@ -626,7 +634,7 @@ static void create_order(seam_sim_erp_t *e, seam_sim_call_t *c, json_t *in)
 			      json_string_value(json_object_get(cust, "id")), "customerNumber",
 			      json_string_value(json_object_get(cust, "number")), "customerName",
 			      json_string_value(json_object_get(cust, "displayName")), "currencyCode",
-			      e->currency);
+			      co->currency);
 	json_object_set_new(o, "pricesIncludeTax", json_false());
 	json_object_set_new(o, "discountAmount", json_real(0));
 	json_object_set_new(o, "fullyShipped", json_false());
@@ -659,15 +667,15 @@ static void create_order(seam_sim_erp_t *e, seam_sim_call_t *c, json_t *in)
 	order_recompute(o);
 	etag(o);
 	e->next_number++;
-	json_array_append_new(e->orders, o);
+	json_array_append_new(co->orders, o);
 	char loc[512];
 	snprintf(loc, sizeof loc, "%s/api/v2.0/companies(%s)/salesOrders(%s)", c->base_url,
-		 e->company_id, id);
+		 co->id, id);
 	seam_sim_set_header(c, "Location", loc);
 	json_t *out = out_rec(o, json_array_size(lines) > 0);
 	char ctx_url[512];
 	snprintf(ctx_url, sizeof ctx_url, "%s/api/v2.0/$metadata#companies(%s)/salesOrders/$entity",
-		 c->base_url, e->company_id);
+		 c->base_url, co->id);
 	json_object_set_new(out, "@odata.context", json_string(ctx_url));
 	seam_sim_reply_json(c, 201, "application/json; odata.metadata=minimal", out);
 }
@@ -836,8 +844,12 @@ static void h_api(seam_sim_call_t *c, void *ctx)
 		}
 	}
 	if (!strcmp(segs[0].name, "companies") && !segs[0].has_key && n == 1) {
-		json_t *arr = json_pack("[{s:s, s:s, s:s, s:s}]", "id", e->company_id, "systemVersion",
-					"24.0", "name", e->company_name, "displayName", e->company_name);
+		json_t *arr = json_array();
+		for (size_t i = 0; i < e->ncompanies; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "id",
+							     e->companies[i].id, "systemVersion", "24.0",
+							     "name", e->companies[i].name, "displayName",
+							     e->companies[i].name));
 		if (!strcmp(c->method, "GET"))
 			list_reply(e, c, arr, "companies", 0);
 		else
@@ -849,7 +861,11 @@ static void h_api(seam_sim_call_t *c, void *ctx)
 		bc_error(e, c, 404, "BadRequest_ResourceNotFound", "Resource not found.");
 		goto out;
 	}
-	if (strcasecmp(segs[0].key, e->company_id)) {
+	company_t *co = NULL;
+	for (size_t i = 0; i < e->ncompanies && !co; i++)
+		if (!strcasecmp(segs[0].key, e->companies[i].id))
+			co = &e->companies[i];
+	if (!co) {
 		bc_error(e, c, 404, "Internal_CompanyNotFound", "Cannot find the company '%s'.",
 			 segs[0].key);
 		goto out;
@@ -858,14 +874,14 @@ static void h_api(seam_sim_call_t *c, void *ctx)
 	if (!strcmp(coll, "salesOrders")) {
 		if (!segs[1].has_key && n == 2) {
 			if (!strcmp(c->method, "GET"))
-				list_reply(e, c, e->orders, "companies/salesOrders", 1);
+				list_reply(e, c, co->orders, "companies/salesOrders", 1);
 			else if (!strcmp(c->method, "POST"))
-				create_order(e, c, in);
+				create_order(e, co, c, in);
 			else
 				bc_error(e, c, 405, "BadRequest_MethodNotAllowed", "Method not allowed.");
 			goto out;
 		}
-		json_t *o = segs[1].has_key ? find_by(e->orders, "id", segs[1].key) : NULL;
+		json_t *o = segs[1].has_key ? find_by(co->orders, "id", segs[1].key) : NULL;
 		if (!o) {
 			bc_error(e, c, 404, "Internal_RecordNotFound",
 				 "The Sales Header does not exist. Identification fields and values: Id='%s'",
@@ -883,9 +899,9 @@ static void h_api(seam_sim_call_t *c, void *ctx)
 				if (if_match(e, c, o) == 0) {
 					size_t i;
 					json_t *r;
-					json_array_foreach(e->orders, i, r) {
+					json_array_foreach(co->orders, i, r) {
 						if (r == o) {
-							json_array_remove(e->orders, i);
+							json_array_remove(co->orders, i);
 							break;
 						}
 					}
@@ -1030,25 +1046,34 @@ static void h_sim_stats(seam_sim_call_t *c, void *ctx)
 {
 	seam_sim_erp_t *e = ctx;
 	json_t *counts = json_object(), *dups = json_array();
+	json_t *per = json_object();
+	size_t n = 0;
 	pthread_mutex_lock(&e->mu);
-	size_t i;
-	json_t *o;
-	json_array_foreach(e->orders, i, o) {
-		const char *ext = json_string_value(json_object_get(o, "externalDocumentNumber"));
-		if (!ext || !*ext)
-			continue;
-		json_t *cnt = json_object_get(counts, ext);
-		json_int_t v = cnt ? json_integer_value(cnt) + 1 : 1;
-		json_object_set_new(counts, ext, json_integer(v));
-		if (v == 2)
-			json_array_append_new(dups, json_string(ext));
+	/* duplicates are per company: the same web order in two companies is the wrong-company
+	 * failure, which per-company counts show */
+	for (size_t k = 0; k < e->ncompanies; k++) {
+		company_t *co = &e->companies[k];
+		size_t i;
+		json_t *o;
+		json_object_clear(counts);
+		json_array_foreach(co->orders, i, o) {
+			const char *ext = json_string_value(json_object_get(o, "externalDocumentNumber"));
+			if (!ext || !*ext)
+				continue;
+			json_t *cnt = json_object_get(counts, ext);
+			json_int_t v = cnt ? json_integer_value(cnt) + 1 : 1;
+			json_object_set_new(counts, ext, json_integer(v));
+			if (v == 2)
+				json_array_append_new(dups, json_string(ext));
+		}
+		n += json_array_size(co->orders);
+		json_object_set_new(per, co->id, json_integer((json_int_t)json_array_size(co->orders)));
 	}
-	size_t n = json_array_size(e->orders);
 	pthread_mutex_unlock(&e->mu);
 	json_decref(counts);
 	seam_sim_reply_json(c, 200, NULL,
-			    json_pack("{s:I, s:o}", "sales_orders", (json_int_t)n,
-				      "duplicate_external_document_numbers", dups));
+			    json_pack("{s:I, s:o, s:o}", "sales_orders", (json_int_t)n, "by_company",
+				      per, "duplicate_external_document_numbers", dups));
 }
 
 /* ---- lifecycle ---- */
@@ -1071,11 +1096,17 @@ static const seam_sim_route_t routes[] = {
 static void seed(seam_sim_erp_t *e)
 {
 	seam_sim_rng_init(&e->rng, e->seed, "erp");
-	seam_sim_rng_uuid(&e->rng, e->company_id);
+	for (size_t i = 0; i < e->ncompanies; i++) {
+		company_t *co = &e->companies[i];
+		if (co->cfg_id)
+			snprintf(co->id, sizeof co->id, "%s", co->cfg_id);
+		else
+			seam_sim_rng_uuid(&e->rng, co->id);
+		co->orders = json_array();
+	}
 	e->tokens = json_object();
 	e->customers = json_array();
 	e->items = json_array();
-	e->orders = json_array();
 	e->next_number = 101001;
 	char ts[25];
 	seam_rfc3339_ms(e->epoch_ms, ts);
@@ -1123,8 +1154,11 @@ static void free_data(seam_sim_erp_t *e)
 	json_decref(e->tokens);
 	json_decref(e->customers);
 	json_decref(e->items);
-	json_decref(e->orders);
-	e->tokens = e->customers = e->items = e->orders = NULL;
+	for (size_t i = 0; i < e->ncompanies; i++) {
+		json_decref(e->companies[i].orders);
+		e->companies[i].orders = NULL;
+	}
+	e->tokens = e->customers = e->items = NULL;
 	seam_sim_rng_dispose(&e->rng);
 }
 
@@ -1157,9 +1191,56 @@ void seam_sim_erp_destroy(seam_sim_erp_t *e)
 	free(e->tenant);
 	free(e->currency);
 	free(e->number_prefix);
-	free(e->company_name);
+	for (size_t i = 0; i < e->ncompanies; i++) {
+		free(e->companies[i].cfg_id);
+		free(e->companies[i].name);
+		free(e->companies[i].currency);
+	}
+	free(e->companies);
 	pthread_mutex_destroy(&e->mu);
 	free(e);
+}
+
+/* companies: [{name, currency, id}] (id optional: drawn from the seed); without the list,
+ * one company from `company` and `currency`. */
+static seam_err_t read_companies(seam_sim_erp_t *e, const seam_sim_config_t *cfg,
+				 const json_t *list, const char *name, const char *cur,
+				 seam_error_t *err)
+{
+	static const char *const keys[] = {"name", "currency", "id", NULL};
+	seam_err_t rc;
+	size_t i;
+	json_t *item;
+	if (!list) {
+		if (!(e->companies = calloc(1, sizeof *e->companies)))
+			return seam_errorf(err, SEAM_NOMEM, "out of memory");
+		e->ncompanies = 1;
+		e->companies[0].name = strdup(name);
+		e->companies[0].currency = strdup(cur);
+		return SEAM_OK;
+	}
+	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > 16)
+		return seam_sim_config_errorf(cfg, list, err,
+					      "erp.companies: expected a list of 1 to 16 companies");
+	if (!(e->companies = calloc(json_array_size(list), sizeof *e->companies)))
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	json_array_foreach(list, i, item) {
+		const char *n, *c, *id;
+		company_t *co = &e->companies[i];
+		e->ncompanies = i + 1;
+		if ((rc = seam_sim_cfg_keys(cfg, item, keys, err)) ||
+		    (rc = seam_sim_cfg_str(cfg, item, "name", name, &n, err)) ||
+		    (rc = seam_sim_cfg_str(cfg, item, "currency", cur, &c, err)) ||
+		    (rc = seam_sim_cfg_str(cfg, item, "id", "", &id, err)))
+			return rc;
+		if (*id && strlen(id) != 36)
+			return seam_sim_config_errorf(cfg, json_object_get(item, "id"), err,
+						      "id: expected a GUID like 7b036c8e-1a6f-46b2-9b63-35b482d9c646");
+		co->name = strdup(n);
+		co->currency = strdup(c);
+		co->cfg_id = *id ? strdup(id) : NULL;
+	}
+	return SEAM_OK;
 }
 
 seam_err_t seam_sim_erp_create(const seam_sim_config_t *cfg, const json_t *sec,
@@ -1168,7 +1249,7 @@ seam_err_t seam_sim_erp_create(const seam_sim_config_t *cfg, const json_t *sec,
 	static const char *const keys[] = {"listen", "threads", "client_id", "client_secret",
 					   "token_ttl", "items", "customers", "page_size",
 					   "unique_external_document_number", "currency",
-					   "number_prefix", "company", "epoch", NULL};
+					   "number_prefix", "company", "companies", "epoch", NULL};
 	seam_err_t rc;
 	seam_sim_erp_t *e = calloc(1, sizeof *e);
 	if (!e)
@@ -1196,7 +1277,8 @@ seam_err_t seam_sim_erp_create(const seam_sim_config_t *cfg, const json_t *sec,
 	}
 	e->currency = strdup(cur);
 	e->number_prefix = strdup(prefix);
-	e->company_name = strdup(company);
+	if ((rc = read_companies(e, cfg, json_object_get(sec, "companies"), company, cur, err)))
+		goto fail;
 	seed(e);
 	*out = e;
 	return SEAM_OK;

@@ -424,6 +424,12 @@ int seam_app_serve(seam_app_t *app)
 		fprintf(stderr, "seam: flows: %s\n", err.msg);
 		return 1;
 	}
+	/* drupal.store names a commerce_store the site must have; a site that does not answer
+	 * within the bound is checked again by the poller instead of holding start-up. */
+	if (seam_flow_orders_check_stores(app->orders, 5000, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: %s\n", err.msg);
+		return 2;
+	}
 	if (seam_queue_start(app->queue, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: job workers: %s\n", err.msg);
 		return 1;

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "flows/orders.h"
 #include "flows/timeline.h"
 #include "queue/queue.h"
 
@@ -32,6 +33,8 @@ typedef struct inbound {
 	char dedup[300];
 	char *payload;          /* job payload JSON (owned) */
 	const char *order_uuid; /* when known at ingress: the timeline entry goes on the order */
+	const char *order_number, *order_state, *total, *currency; /* a storefront order's, noted
+				 * in orders with its export job (seam_flow_orders_note) */
 	int per_event_job;      /* the job is this event alone (PSP events): the inbox row's
 				 * unique key dedups it, the job has no dedup key of its own */
 	int duplicate;          /* out */
@@ -268,6 +271,10 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 					       json_pack("{s:s, s:s?}", "event_id", in->event_id, "type",
 							 in->event_type),
 					       err);
+			if (rc == SEAM_OK && in->job_kind && !in->per_event_job)
+				rc = seam_flow_orders_note(db, b->source, in->order_uuid, in->order_number,
+							   in->order_state, in->total, in->currency,
+							   b->cid, err);
 			if (rc != SEAM_OK)
 				return rc;
 		}
@@ -609,7 +616,9 @@ void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 	if (!doc)
 		return;
 	const char *type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type")));
-	const char *order = json_string_value(json_object_get(json_object_get(doc, "data"), "order_uuid"));
+	json_t *data = json_object_get(doc, "data");
+	const char *order = json_string_value(json_object_get(data, "order_uuid"));
+	const char *dstore = json_string_value(json_object_get(data, "store_uuid"));
 	const char *id = seam_http_header(req, "webhook-id");
 	if (!order || !*order) {
 		quarantine(req, b, id, "missing_order_uuid");
@@ -619,10 +628,21 @@ void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 	inbound_t *in = &b->items[0];
 	*in = (inbound_t){.event_id = id, .event_type = type, .body = body, .len = len,
 			  .job_flow = SEAM_FLOW_ORDERS, .order_uuid = seam_http_strdup(req, order)};
+	json_t *total = json_object_get(data, "total");
+	in->order_number = seam_http_strdup(req, json_string_value(json_object_get(data, "order_number")));
+	in->order_state = seam_http_strdup(req, json_string_value(json_object_get(data, "state")));
+	in->total = seam_http_strdup(req, json_string_value(json_object_get(total, "number")));
+	in->currency = seam_http_strdup(req, json_string_value(json_object_get(total, "currency_code")));
 	/* Placed (and later) orders become one export job per order, and canceled ones one
 	 * cancel job, whether the event or the poller sees them first; other events are kept for
-	 * the timeline. */
-	if (strcmp(type, "order.placed") == 0 || strcmp(type, "order.paid") == 0 ||
+	 * the timeline. An order of a commerce_store this seam store does not own is stored
+	 * (audit) and counted, never worked: its own seam store exports it. Without store_uuid
+	 * the export job decides from the order Drupal serves. */
+	if (dstore && !seam_flow_orders_owns(sc, dstore)) {
+		seam_flow_orders_foreign(app->log, app->metrics, store, order, dstore, "event",
+					 b->cid);
+		in->order_uuid = NULL;
+	} else if (strcmp(type, "order.placed") == 0 || strcmp(type, "order.paid") == 0 ||
 	    strcmp(type, "order.validated") == 0 || strcmp(type, "order.fulfilled") == 0) {
 		in->job_kind = SEAM_JOB_ORDER_EXPORT;
 		snprintf(in->dedup, sizeof in->dedup, "export:%s:%s", store, order);

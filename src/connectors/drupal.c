@@ -242,6 +242,7 @@ typedef struct req {
 	const json_t *body;  /* serialised compactly */
 	const char *idempotency_key;
 	unsigned how;
+	int64_t timeout_ms; /* > 0: bounds this exchange below the upstream's timeout */
 } req_t;
 
 /*
@@ -273,6 +274,7 @@ static seam_err_t exchange(seam_upstream_t *u, const char *cid, const req_t *r, 
 		.content_type = r->media,
 		.idempotency_key = r->idempotency_key,
 		.correlation_id = cid,
+		.timeout_ms = r->timeout_ms,
 	};
 	rc = seam_upstream_call(u, &call, &resp, &cerr);
 	outcome_set(oc, &resp);
@@ -373,8 +375,12 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 	const char *field = or_default(q->cursor_field, "placed");
 	if (!valid_segment(bundle) || (q->include && !*q->include) || q->placed_since < 0 ||
 	    (strcmp(field, "placed") != 0 && strcmp(field, "changed") != 0) ||
-	    (q->state && !valid_segment(q->state)))
+	    (q->state && !valid_segment(q->state)) || q->nstores > SEAM_DRUPAL_STORES_MAX ||
+	    (q->nstores && !q->stores))
 		return seam_errorf(err, SEAM_INVAL, "drupal list orders: bad bundle, include or cursor");
+	for (size_t i = 0; i < q->nstores; i++)
+		if (!valid_segment(q->stores[i]))
+			return seam_errorf(err, SEAM_INVAL, "drupal list orders: bad store uuid");
 	char sort[64];
 	snprintf(sort, sizeof sort, "%s,drupal_internal__order_id", field);
 	res->max_placed = q->placed_since;
@@ -384,8 +390,10 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 	snprintf(base, sizeof base, "/jsonapi/commerce_order/%s", bundle);
 	snprintf(since, sizeof since, "%lld", (long long)q->placed_since);
 	snprintf(limit, sizeof limit, "%d", page_limit);
-	/* Condition filters (Drupal's long form), so ">=" and "<>" can be said. */
-	seam_call_kv_t first[] = {
+	/* Condition filters (Drupal's long form), so ">=", "<>" and IN can be said. A
+	 * relationship's ".id" is the target's UUID (JSON:API filters on entity references
+	 * that way); several values go as [value][] (PHP's array syntax). */
+	seam_call_kv_t first[9 + 2 + SEAM_DRUPAL_STORES_MAX] = {
 		{"filter[notdraft][condition][path]", "state"},
 		{"filter[notdraft][condition][operator]", q->state ? "=" : "<>"},
 		{"filter[notdraft][condition][value]", q->state ? q->state : "draft"},
@@ -394,8 +402,20 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 		{"filter[since][condition][value]", since},
 		{"sort", sort},
 		{"page[limit]", limit},
-		{"include", q->include},
 	};
+	size_t nfirst = 8;
+	if (q->nstores) {
+		first[nfirst++] = (seam_call_kv_t){"filter[store][condition][path]", "store_id.id"};
+		first[nfirst++] = (seam_call_kv_t){"filter[store][condition][operator]",
+						   q->nstores == 1 ? "=" : "IN"};
+		for (size_t i = 0; i < q->nstores; i++)
+			first[nfirst++] = (seam_call_kv_t){q->nstores == 1
+								   ? "filter[store][condition][value]"
+								   : "filter[store][condition][value][]",
+							   q->stores[i]};
+	}
+	if (q->include)
+		first[nfirst++] = (seam_call_kv_t){"include", q->include};
 
 	for (;;) {
 		json_t *data, *order;
@@ -403,7 +423,7 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 		size_t i;
 		req_t r = {.method = "GET", .path = page_path ? page_path : base,
 			   .query = page_path ? NULL : first,
-			   .nquery = page_path ? 0 : sizeof first / sizeof *first - (q->include ? 0 : 1),
+			   .nquery = page_path ? 0 : nfirst,
 			   .media = SEAM_DRUPAL_MEDIA_TYPE};
 		if ((rc = exchange(u, cid, &r, &doc, oc, err)) != SEAM_OK)
 			goto out;
@@ -452,6 +472,106 @@ out:
 	json_decref(doc);
 	free(prev_query);
 	free(page_path);
+	return rc;
+}
+
+const char *seam_drupal_order_store(json_t *order)
+{
+	return json_string_value(json_object_get(seam_drupal_rel(order, "store_id", 0), "id"));
+}
+
+/* Appends the stores of one page (data, and meta.omitted for those the account may not see)
+ * to out. */
+static void stores_of_page(json_t *doc, const char *bundle, json_t *out)
+{
+	json_t *data = json_object_get(doc, "data"), *res, *links, *l;
+	const char *key, *prefix = "/jsonapi/commerce_store/";
+	size_t i;
+	json_array_foreach(data, i, res) {
+		const char *id = seam_drupal_id(res);
+		if (id)
+			json_array_append_new(out, json_pack("{s:s, s:s, s:s?, s:b}", "id", id, "bundle",
+							     bundle, "name",
+							     seam_drupal_attr_str(res, "name"),
+							     "visible", 1));
+	}
+	/* meta.omitted.links.{key}.href = ".../jsonapi/commerce_store/{bundle}/{uuid}" */
+	links = json_object_get(json_object_get(json_object_get(doc, "meta"), "omitted"), "links");
+	json_object_foreach(links, key, l) {
+		const char *href = json_string_value(json_object_get(l, "href"));
+		const char *p = href ? strstr(href, prefix) : NULL;
+		const char *slash = p ? strchr(p + strlen(prefix), '/') : NULL;
+		if (!slash || !seam_uuid_valid(slash + 1))
+			continue;
+		json_array_append_new(out, json_pack("{s:s, s:s, s:n, s:b}", "id", slash + 1, "bundle",
+						     bundle, "name", "visible", 0));
+	}
+}
+
+seam_err_t seam_drupal_list_stores(seam_upstream_t *u, const char *cid, int64_t timeout_ms,
+				   json_t **stores, seam_drupal_outcome_t *oc, seam_error_t *err)
+{
+	json_t *index = NULL, *doc = NULL, *out = NULL, *l;
+	char path[200], *page_path = NULL;
+	const char *key, *tprefix = "commerce_store--";
+	seam_err_t rc;
+
+	outcome_clear(oc);
+	if (stores)
+		*stores = NULL;
+	if (!u || !stores)
+		return seam_errorf(err, SEAM_INVAL, "drupal list stores: missing argument");
+	if (!(out = json_array()))
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	req_t ir = {.method = "GET", .path = "/jsonapi", .media = SEAM_DRUPAL_MEDIA_TYPE,
+		    .timeout_ms = timeout_ms};
+	if ((rc = exchange(u, cid, &ir, &index, oc, err)) != SEAM_OK)
+		goto out;
+	if (!json_is_object(json_object_get(index, "links"))) {
+		rc = seam_errorf(err, SEAM_UPSTREAM, "%s: GET /jsonapi: the answer is not the JSON:API "
+						     "index (no links)", seam_upstream_name(u));
+		goto out;
+	}
+	json_object_foreach(json_object_get(index, "links"), key, l) {
+		const char *bundle = strncmp(key, tprefix, strlen(tprefix)) ? NULL : key + strlen(tprefix);
+		if (!bundle || !valid_segment(bundle))
+			continue;
+		snprintf(path, sizeof path, "/jsonapi/commerce_store/%s", bundle);
+		/* Paging as in seam_drupal_list_orders: the next link's query on our own path. */
+		for (int pages = 0; pages < SEAM_DRUPAL_MAX_PAGES; pages++) {
+			const char *next, *nq;
+			req_t r = {.method = "GET", .path = page_path ? page_path : path,
+				   .media = SEAM_DRUPAL_MEDIA_TYPE, .timeout_ms = timeout_ms};
+			if ((rc = exchange(u, cid, &r, &doc, oc, err)) != SEAM_OK)
+				goto out;
+			if ((rc = expect_data(u, "GET", path, doc, 1, err)) != SEAM_OK)
+				goto out;
+			stores_of_page(doc, bundle, out);
+			next = next_href(doc);
+			nq = next ? href_query(next) : NULL;
+			free(page_path);
+			page_path = NULL;
+			if (nq && asprintf(&page_path, "%s?%s", path, nq) < 0) {
+				page_path = NULL;
+				rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
+				goto out;
+			}
+			json_decref(doc);
+			doc = NULL;
+			if (!page_path)
+				break;
+		}
+		free(page_path);
+		page_path = NULL;
+	}
+	*stores = out;
+	out = NULL;
+	rc = SEAM_OK;
+out:
+	free(page_path);
+	json_decref(doc);
+	json_decref(index);
+	json_decref(out);
 	return rc;
 }
 

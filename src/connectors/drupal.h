@@ -53,6 +53,7 @@
 #define SEAM_DRUPAL_PAGE_MAX 50        /* JSON:API OffsetPage::SIZE_MAX; larger is clamped */
 #define SEAM_DRUPAL_MAX_PAGES 20       /* default page bound of one seam_drupal_list_orders */
 #define SEAM_DRUPAL_STATE_MAX 64
+#define SEAM_DRUPAL_STORES_MAX 16      /* commerce_store UUIDs one order listing filters on */
 
 /* What the last HTTP exchange of a call said, for the job layer and the timeline. */
 typedef struct seam_drupal_outcome {
@@ -91,6 +92,10 @@ typedef struct seam_drupal_order_query {
 				   * stable on a field nothing changes during the listing: use
 				   * "changed" with a state that no one writes to (canceled). */
 	const char *state;        /* only orders in this state (NULL: every state but draft) */
+	const char *const *stores; /* only orders of these commerce_stores (UUIDs; at most
+				    * SEAM_DRUPAL_STORES_MAX): filter path store_id.id, "=" for one,
+				    * IN for several. nstores 0: every store */
+	size_t nstores;
 	const char *include;  /* e.g. "order_items"; NULL: no included resources */
 	int page_limit;       /* page[limit] [50]; Drupal clamps anything larger to 50 */
 	int max_pages;        /* bound on pages fetched by one call [SEAM_DRUPAL_MAX_PAGES] */
@@ -112,7 +117,8 @@ typedef seam_err_t (*seam_drupal_order_fn)(json_t *order, json_t *page, void *ud
 
 /*
  * Orders placed since a cursor: GET /jsonapi/commerce_order/{bundle} with the condition
- * filters state <> draft and placed >= placed_since, sort=placed,drupal_internal__order_id and
+ * filters state <> draft and placed >= placed_since (and store_id.id when q->stores is set:
+ * one site, several seam stores), sort=placed,drupal_internal__order_id and
  * page[limit], then follows links.next.href until there is none. A page may be short (even
  * empty) and still have links.next when Drupal drops orders the account may not see (listed
  * under meta.omitted): the listing keeps going. It stops after max_pages pages (res->more = 1)
@@ -131,6 +137,23 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 				   const seam_drupal_order_query_t *q, seam_drupal_order_fn cb,
 				   void *ud, seam_drupal_list_result_t *res,
 				   seam_drupal_outcome_t *oc, seam_error_t *err);
+
+/* The UUID of the commerce_store an order resource belongs to (relationship store_id), or
+ * NULL when the resource does not say. Borrowed from order. */
+const char *seam_drupal_order_store(json_t *order);
+
+/*
+ * Every commerce_store the site knows, across store types: reads the JSON:API index
+ * (GET /jsonapi) for the commerce_store--{bundle} resource types, then lists each collection
+ * /jsonapi/commerce_store/{bundle}, following links.next (at most SEAM_DRUPAL_MAX_PAGES pages
+ * per bundle). *stores gets a JSON array (owned) of {"id", "bundle", "name", "visible"}: a
+ * store the account may not view is still listed (visible false, name null) when Drupal names
+ * it under meta.omitted, so "does this UUID exist" has an answer either way.
+ * timeout_ms > 0 bounds each exchange (start-up checks must not hang on a dead site); 0 uses
+ * the upstream's timeout. Used by `seam serve` to check stores.<name>.drupal.store.
+ */
+seam_err_t seam_drupal_list_stores(seam_upstream_t *u, const char *cid, int64_t timeout_ms,
+				   json_t **stores, seam_drupal_outcome_t *oc, seam_error_t *err);
 
 /*
  * PATCH /jsonapi/commerce_order/{bundle}/{uuid} with

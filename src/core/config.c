@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "core/ids.h"
 
 #define MAX_DEPTH 16
 
@@ -184,7 +185,7 @@ static const char *type_name(seam_cfg_type_e t)
 	case SEAM_CFG_ENUM: return "enum";
 	case SEAM_CFG_SECTION: return "mapping";
 	case SEAM_CFG_MAP: return "mapping of named entries";
-	case SEAM_CFG_STRLIST: return "list of strings";
+	case SEAM_CFG_STRLIST: return "string or list of strings";
 	case SEAM_CFG_SECRETLIST: return "list of secrets";
 	case SEAM_CFG_STRMAP: return "mapping of strings";
 	}
@@ -252,6 +253,10 @@ static int set_scalar(struct ctx *c, const seam_cfg_field_t *f, const char *path
 	char *end;
 	switch (f->type) {
 	case SEAM_CFG_STR:
+		if ((f->flags & SEAM_CFG_UUID) && !seam_uuid_valid(s)) {
+			diagf(c, line, "%s: '%.80s' is not a UUID (8-4-4-4-12 hex digits)", path, s);
+			return -1;
+		}
 		free(*(char **)slot);
 		*(char **)slot = strdup(s);
 		return 0;
@@ -546,14 +551,22 @@ static int parse_value(struct ctx *c, const seam_cfg_field_t *f, struct fy_node 
 		struct fy_node *it_n;
 		void *it = NULL;
 		int rc = 0;
-		if (t != FYNT_SEQUENCE) {
-			diagf(c, vline, "%s: expected a list", path);
+		if (t != FYNT_SEQUENCE && t != FYNT_SCALAR) {
+			diagf(c, vline, "%s: expected a string or a list of strings", path);
 			return -1;
 		}
-		while ((it_n = fy_node_sequence_iterate(n, &it))) {
+		/* A scalar is a one-item list: `store: UUID` and `store: [UUID, UUID]` both read. */
+		while ((it_n = t == FYNT_SCALAR ? (it ? NULL : (it = n))
+						: fy_node_sequence_iterate(n, &it))) {
 			const char *s = fy_node_get_scalar0(it_n);
 			if (fy_node_get_type(it_n) != FYNT_SCALAR || !s) {
 				diagf(c, node_line(it_n, line), "%s: list items must be strings", path);
+				rc = -1;
+				continue;
+			}
+			if ((f->flags & SEAM_CFG_UUID) && !seam_uuid_valid(s)) {
+				diagf(c, node_line(it_n, line),
+				      "%s: '%.80s' is not a UUID (8-4-4-4-12 hex digits)", path, s);
 				rc = -1;
 				continue;
 			}
@@ -1132,6 +1145,10 @@ static const seam_cfg_field_t drupal_fields[] = {
 	{"poll_interval", SEAM_CFG_DURATION, F(seam_config_store_drupal_t, poll_interval_ms), 0,
 	 "60s", "Order poller period (the safety net for lost events); 0 = off.", NULL, NULL, 0,
 	 86400000},
+	{"store", SEAM_CFG_STRLIST, F(seam_config_store_drupal_t, stores), SEAM_CFG_UUID, NULL,
+	 "UUID(s) of the commerce_store(s) this seam store owns (one, or a list): only their orders "
+	 "are exported, by events and the poller alike; checked against the site at start. "
+	 "Required when seam stores share a Drupal upstream.", NULL, NULL, 0, 0},
 };
 static const seam_cfg_schema_t drupal_schema = {"drupal", sizeof(seam_config_store_drupal_t),
 						drupal_fields,
@@ -1246,6 +1263,45 @@ static int key_line(const seam_config_t *cfg, const char *fmt, ...)
 	return seam_config_line(cfg, key);
 }
 
+/* Two upstream names for one site: the same name, or the same base_url. */
+static int same_site(const seam_config_t *cfg, const char *a, const char *b)
+{
+	const seam_config_upstream_t *ua = seam_cfg_map_get(&cfg->upstreams, a);
+	const seam_config_upstream_t *ub = seam_cfg_map_get(&cfg->upstreams, b);
+	return !strcmp(a, b) || (ua && ub && ua->base_url && ub->base_url &&
+				 !strcasecmp(ua->base_url, ub->base_url));
+}
+
+/* Seam stores on one Drupal upstream split its commerce_stores between them: each must name
+ * the ones it owns (else every poller would export every order), and no UUID may be owned
+ * twice. Reported once per pair, on the later store. */
+static void check_store_owners(struct ctx *c, const seam_config_t *cfg, size_t i)
+{
+	const seam_config_store_t *st = cfg->stores.items[i];
+	if (!st->drupal.upstream)
+		return;
+	for (size_t j = 0; j < i; j++) {
+		const seam_config_store_t *o = cfg->stores.items[j];
+		if (!o->drupal.upstream || !same_site(cfg, o->drupal.upstream, st->drupal.upstream))
+			continue;
+		if (!st->drupal.stores.n || !o->drupal.stores.n) {
+			diagf(c, key_line(cfg, "stores.%s.drupal", cfg->stores.names[i]),
+			      "stores.%s and stores.%s share the Drupal site of upstream '%s': "
+			      "each needs drupal.store, the UUID(s) of the commerce_store(s) it owns",
+			      cfg->stores.names[j], cfg->stores.names[i], st->drupal.upstream);
+			continue;
+		}
+		for (size_t a = 0; a < st->drupal.stores.n; a++)
+			for (size_t b = 0; b < o->drupal.stores.n; b++)
+				if (!strcasecmp(st->drupal.stores.items[a], o->drupal.stores.items[b]))
+					diagf(c, key_line(cfg, "stores.%s.drupal.store", cfg->stores.names[i]),
+					      "stores.%s.drupal.store: %s is already owned by "
+					      "stores.%s (one commerce_store, one seam store)",
+					      cfg->stores.names[i], st->drupal.stores.items[a],
+					      cfg->stores.names[j]);
+	}
+}
+
 /* Checks that names used across sections exist. Each message has the line of the key that
  * names the missing thing (key_line). */
 static void check_references(const char *file, seam_config_t *cfg, seam_cfg_diag_t *diag)
@@ -1266,6 +1322,7 @@ static void check_references(const char *file, seam_config_t *cfg, seam_cfg_diag
 			diagf(&c, key_line(cfg, "stores.%s.erp.upstream", name),
 			      "stores.%s: order export (erp.upstream) needs drupal.upstream to "
 			      "fetch orders from", name);
+		check_store_owners(&c, cfg, i);
 	}
 	for (size_t i = 0; i < cfg->sources.n; i++) {
 		seam_config_source_t *src = cfg->sources.items[i];

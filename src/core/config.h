@@ -35,12 +35,13 @@ typedef enum seam_cfg_type_e {
 	SEAM_CFG_ENUM,     /* char *, one of field->enums ("a|b|c") */
 	SEAM_CFG_SECTION,  /* embedded struct described by field->sub */
 	SEAM_CFG_MAP,      /* seam_cfg_map_t: user-named entries, each a field->sub struct */
-	SEAM_CFG_STRLIST,  /* seam_strlist_t */
+	SEAM_CFG_STRLIST,  /* seam_strlist_t; a single string is a one-item list */
 	SEAM_CFG_SECRETLIST, /* seam_secretlist_t: a list of {file:}/{env:} (key rotation) */
 	SEAM_CFG_STRMAP,   /* seam_strmap_t: a mapping of user keys to strings */
 } seam_cfg_type_e;
 
 #define SEAM_CFG_REQUIRED 0x1
+#define SEAM_CFG_UUID 0x2 /* STR/STRLIST: every value must be a UUID (checked with its line) */
 
 typedef struct seam_secret {
 	char *value;  /* NUL-terminated; may contain no NUL itself */
@@ -212,6 +213,9 @@ typedef struct seam_config_store_drupal {
 	char *payment_gateway_mode; /* test|live */
 	char *payment_bundle;    /* JSON:API bundle of commerce_payment, e.g. payment_default */
 	int64_t poll_interval_ms;   /* order poller period; 0 = off */
+	seam_strlist_t stores;      /* UUIDs of the commerce_store(s) this seam store owns; empty:
+				     * every store of the site (only when no other seam store
+				     * shares the Drupal upstream) */
 } seam_config_store_drupal_t;
 
 typedef struct seam_config_store_erp {

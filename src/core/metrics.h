@@ -59,6 +59,9 @@ typedef enum seam_metric_kind_e {
 	  "Placed orders seam has seen that are not in the ERP yet, by store.", "store", 0)          \
 	X(ORDER_EXPORT_OLDEST, GAUGE, "seam_order_export_oldest_age_seconds",                    \
 	  "Age of the oldest placed order not yet exported, by store.", "store", 0)                  \
+	X(ORDERS_IGNORED, COUNTER, "seam_orders_ignored_total",                                  \
+	  "Orders of a Drupal store the seam store does not own (drupal.store), never exported, by seam store and where seen (event, poll, export).", \
+	  "store,seen_by", 0)                                                                      \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \

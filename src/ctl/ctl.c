@@ -42,7 +42,8 @@ static const ctl_cmd_t commands[] = {
 	 "Kill switches: pause a flow (work queues up), resume it (the backlog drains)."},
 	{"keys", seam_ctl_keys, "keys create --name N --scopes a,b | keys list | keys revoke NAME",
 	 "API keys for /v1 clients: create (printed once), list, revoke."},
-	{"trace", seam_ctl_trace, "trace <order uuid | order number | correlation id>",
+	{"trace", seam_ctl_trace,
+	 "trace <order uuid | order number | payment id | event id | correlation id> [--json]",
 	 "One order's story across systems: events, export attempts, ERP number, payments."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

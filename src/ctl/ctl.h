@@ -22,7 +22,7 @@ typedef int (*seam_ctl_fn)(seam_ctl_ctx_t *ctx, int argc, char **argv);
 /* Entry for `seam ctl ...` (argv[0] == "ctl"). */
 int seam_ctl_main(int argc, char **argv);
 
-/* trace <order uuid | order number | correlation id> */
+/* trace <order uuid | order number | payment id | event id | correlation id> [--json] */
 int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv);
 
 /* The keys command (keys create|list|revoke). */

@@ -11,13 +11,19 @@
 #include "connectors/drupal.h"
 #include "connectors/erp.h"
 #include "core/clock.h"
+#include "core/ids.h"
 #include "domain/money.h"
 #include "flows/timeline.h"
 #include "map/map.h"
 
+/* Whether a seam store's drupal.store UUIDs were found on the site. */
+enum { STORES_UNCHECKED = 0, STORES_OK = 1, STORES_MISSING = 2 };
+
 struct seam_flow_orders {
 	seam_flow_env_t env;
 	pthread_key_t rt_key; /* this worker thread's Lua runtime */
+	pthread_mutex_t mu;   /* guards checked[] */
+	int *checked;         /* per cfg->stores entry: STORES_* */
 };
 
 /* ---------- per-thread mapping runtime ---------- */
@@ -154,7 +160,58 @@ static void net_of_tax(json_t *doc, const char *total, char out[SEAM_MONEY_BUF])
 	seam_money_dec_format(t, out);
 }
 
+/* ---------- which orders a seam store owns ---------- */
+
+int seam_flow_orders_owns(const seam_config_store_t *sc, const char *drupal_store)
+{
+	if (!sc)
+		return 0;
+	if (sc->drupal.stores.n == 0)
+		return 1; /* the only seam store on its site (config.c makes sure) */
+	for (size_t i = 0; drupal_store && i < sc->drupal.stores.n; i++)
+		if (!strcasecmp(sc->drupal.stores.items[i], drupal_store))
+			return 1;
+	return 0;
+}
+
+void seam_flow_orders_foreign(seam_log_t *log, seam_metrics_t *metrics, const char *store,
+			      const char *uuid, const char *drupal_store, const char *where,
+			      const char *cid)
+{
+	seam_metric_add(metrics, SEAM_M_ORDERS_IGNORED, (const char *[]){store, where}, 1);
+	seam_logf(log, SEAM_LOG_WARN, "orders", cid,
+		  json_pack("{s:s, s:s, s:s, s:s}", "store", store, "order_uuid", uuid, "drupal_store",
+			    drupal_store ? drupal_store : "unknown", "seen_by", where),
+		  "order of a Drupal store that seam store %s does not own: ignored (see "
+		  "stores.%s.drupal.store)", store, store);
+}
+
+static void foreign(seam_flow_orders_t *fo, const char *store, const char *uuid,
+		    const char *drupal_store, const char *where, const char *cid)
+{
+	seam_flow_orders_foreign(fo->env.log, fo->env.metrics, store, uuid, drupal_store, where, cid);
+}
+
 /* ---------- store rows ---------- */
+
+seam_err_t seam_flow_orders_note(seam_db_t *db, const char *store, const char *uuid,
+				 const char *number, const char *state, const char *total,
+				 const char *currency, const char *cid, seam_error_t *err)
+{
+	char now[24];
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	/* What the job later reads from Drupal is the truth: only fill what is not known yet. */
+	return seam_db_run(db,
+			   "INSERT INTO orders (store, order_uuid, order_number, order_state, "
+			   "export_state, total, currency, correlation_id, first_seen_at, updated_at) "
+			   "VALUES ($1,$2,$3,$4,'seen',$5,$6,$7,$8,$8) ON CONFLICT (store, order_uuid) DO "
+			   "UPDATE SET order_number = COALESCE(orders.order_number, excluded.order_number), "
+			   "order_state = COALESCE(orders.order_state, excluded.order_state), total = "
+			   "COALESCE(orders.total, excluded.total), currency = COALESCE(orders.currency, "
+			   "excluded.currency)",
+			   (const char *[]){store, uuid, number, state, total, currency, cid, now}, 8,
+			   NULL, err);
+}
 
 static void upsert_order(seam_flow_orders_t *fo, const char *store, const char *uuid,
 			 const char *number, const char *state, int64_t placed_s, const char *total,
@@ -188,6 +245,15 @@ static void set_export(seam_flow_orders_t *fo, const char *store, const char *uu
 		    "erp_id = COALESCE($5, erp_id), exported_at = COALESCE(exported_at, $6), "
 		    "updated_at = $6 WHERE store = $1 AND order_uuid = $2",
 		    (const char *[]){store, uuid, state, erp_number, erp_id, now}, 6, NULL, NULL);
+	seam_store_release(fo->env.store, db);
+}
+
+/* Drops a row noted for an order this store turned out not to own (it was never exported). */
+static void forget_order(seam_flow_orders_t *fo, const char *store, const char *uuid)
+{
+	seam_db_t *db = seam_store_acquire(fo->env.store);
+	seam_db_run(db, "DELETE FROM orders WHERE store = $1 AND order_uuid = $2 AND export_state = 'seen'",
+		    (const char *[]){store, uuid}, 2, NULL, NULL);
 	seam_store_release(fo->env.store, db);
 }
 
@@ -307,8 +373,20 @@ static seam_err_t export_order(const seam_job_t *job, seam_job_result_t *res, vo
 	json_t *order = seam_drupal_data(doc);
 	const char *ostate = seam_drupal_attr_str(order, "state");
 	const char *number = seam_drupal_attr_str(order, "order_number");
+	const char *dstore = seam_drupal_order_store(order);
 	seam_drupal_money_t total = {0};
 	int64_t placed = 0;
+	if (!seam_flow_orders_owns(c.sc, dstore)) {
+		/* Drupal itself says the order belongs elsewhere (an event without store_uuid, or
+		 * sent to the wrong seam store): never exported from here. */
+		foreign(fo, c.store, c.uuid, dstore, "export", c.cid);
+		tl(fo, c.uuid, c.cid, "seam", "export.ignored",
+		   json_pack("{s:s, s:s, s:s}", "store", c.store, "drupal_store", dstore ? dstore : "unknown",
+			     "reason", "the order's Drupal store is not this seam store's"));
+		forget_order(fo, c.store, c.uuid);
+		rc = SEAM_OK;
+		goto out;
+	}
 	seam_drupal_attr_money(order, "total_price", &total, NULL);
 	seam_drupal_attr_time(order, "placed", &placed);
 	upsert_order(fo, c.store, c.uuid, number, ostate, placed, total.number[0] ? total.number : NULL,
@@ -411,6 +489,11 @@ static seam_err_t export_order(const seam_job_t *job, seam_job_result_t *res, vo
 	tl(fo, c.uuid, c.cid, "erp", how, json_pack("{s:s, s:s?, s:i}", "erp_number", num, "erp_id", id,
 						    "attempt", job->attempt));
 	seam_metric_add(fo->env.metrics, SEAM_M_ORDER_EXPORTS, (const char *[]){c.store, how + 7}, 1);
+	seam_logf(fo->env.log, SEAM_LOG_INFO, "orders", c.cid,
+		  json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s, s:i}", "store", c.store, "order_uuid",
+			    c.uuid, "order_number", number, "erp_number", num, "erp_id", id, "how",
+			    how + 7, "attempt", job->attempt),
+		  "order %s in the ERP as %s (%s)", number ? number : c.uuid, num, how + 7);
 	rc = write_back(&c, num);
 out:
 	json_decref(found);
@@ -460,25 +543,40 @@ out:
 
 /* ---------- order.poll ---------- */
 
+#define POLL_LISTED_MAX 100 /* order uuids a poll.run entry lists (enqueued counts them all) */
+
 typedef struct poll {
 	seam_flow_orders_t *fo;
 	const char *store;
-	const char *cid;
+	const seam_config_store_t *sc;
+	const char *cid;   /* the poll run's */
 	int enqueued;
+	int ignored;
+	json_t *found;     /* uuids of the orders this run enqueued work for (the first
+			    * POLL_LISTED_MAX) */
 } poll_t;
 
 /* One order the poller saw changed: a placed order gets its export job, a canceled order
  * that is already in the ERP gets its cancel job, both with the dedup keys the storefront's
- * events use, so event and poller converge on one job whoever comes first. */
+ * events use, so event and poller converge on one job whoever comes first. Each job gets a
+ * correlation id of its own: the order's story must not share one with every other order the
+ * same poll run found (the run has its own timeline entry, under the run's id). */
 static seam_err_t poll_one(json_t *order, json_t *page, void *ud)
 {
 	poll_t *p = ud;
 	const char *uuid = seam_drupal_id(order);
 	const char *state = seam_drupal_attr_str(order, "state");
-	char dedup[200], st[32] = "", erp_number[64] = "", erp_id[64] = "";
+	const char *dstore = seam_drupal_order_store(order);
+	char dedup[200], st[32] = "", erp_number[64] = "", erp_id[64] = "", cid[SEAM_CID_MAX];
 	(void)page;
 	if (!uuid || !state)
 		return SEAM_OK;
+	if (!seam_flow_orders_owns(p->sc, dstore)) {
+		/* The listing filters on the owned stores; this is the belt to those braces. */
+		foreign(p->fo, p->store, uuid, dstore, "poll", p->cid);
+		p->ignored++;
+		return SEAM_OK;
+	}
 	int canceled = strcmp(state, "canceled") == 0;
 	if (canceled) {
 		if (!export_state(p->fo, p->store, uuid, st, erp_number, erp_id) || !*erp_id ||
@@ -488,21 +586,41 @@ static seam_err_t poll_one(json_t *order, json_t *page, void *ud)
 	json_t *pl = json_pack("{s:s, s:s, s:s}", "store", p->store, "order_uuid", uuid, "source", "poller");
 	char *text = json_dumps(pl, JSON_COMPACT);
 	json_decref(pl);
+	seam_cid_new(cid);
 	snprintf(dedup, sizeof dedup, "%s:%s:%s", canceled ? "cancel" : "export", p->store, uuid);
 	seam_job_spec_t spec = {.kind = canceled ? SEAM_JOB_ORDER_CANCEL : SEAM_JOB_ORDER_EXPORT,
 				.flow = SEAM_FLOW_ORDERS, .dedup_key = dedup, .payload = text,
-				.correlation_id = p->cid};
+				.correlation_id = cid};
 	int existed = 0;
 	seam_db_t *db = seam_store_acquire(p->fo->env.store);
-	seam_err_t rc = seam_queue_enqueue(p->fo->env.queue, db, &spec, NULL, &existed, NULL);
+	seam_err_t rc = seam_db_begin(db, NULL);
+	if (rc == SEAM_OK)
+		rc = seam_queue_enqueue(p->fo->env.queue, db, &spec, NULL, &existed, NULL);
 	if (rc == SEAM_OK && !existed) {
-		p->enqueued++;
-		seam_timeline_add(db, "order", uuid, p->cid, "seam",
-				  canceled ? "poller.found_canceled" : "poller.found",
-				  json_pack("{s:s}", "store", p->store), NULL);
+		seam_drupal_money_t total = {0};
+		seam_drupal_attr_money(order, "total_price", &total, NULL);
+		/* Known from now on, so `seam ctl trace <number>` finds it while its job waits. */
+		rc = seam_flow_orders_note(db, p->store, uuid, seam_drupal_attr_str(order, "order_number"),
+					   state, total.number[0] ? total.number : NULL,
+					   total.currency_code[0] ? total.currency_code : NULL, cid, NULL);
+		if (rc == SEAM_OK)
+			rc = seam_timeline_add(db, "order", uuid, cid, "seam",
+					       canceled ? "poller.found_canceled" : "poller.found",
+					       json_pack("{s:s, s:s}", "store", p->store, "poll_correlation_id",
+							 p->cid),
+					       NULL);
 	}
+	if (rc == SEAM_OK)
+		rc = seam_db_commit(db, NULL);
+	else
+		seam_db_rollback(db);
 	seam_store_release(p->fo->env.store, db);
 	free(text);
+	if (rc == SEAM_OK && !existed) {
+		p->enqueued++;
+		if (json_array_size(p->found) < POLL_LISTED_MAX)
+			json_array_append_new(p->found, json_string(uuid));
+	}
 	return rc == SEAM_OK ? SEAM_OK : SEAM_RETRY;
 }
 
@@ -542,7 +660,9 @@ static seam_err_t poll_listing(seam_flow_orders_t *fo, seam_upstream_t *u, const
 	char cursor[32];
 	cursor_get(fo, cursor_name, cursor);
 	seam_drupal_order_query_t q = {.placed_since = strtoll(cursor, NULL, 10),
-				       .cursor_field = field, .state = state};
+				       .cursor_field = field, .state = state,
+				       .stores = (const char *const *)p->sc->drupal.stores.items,
+				       .nstores = p->sc->drupal.stores.n};
 	seam_drupal_list_result_t lr = {0};
 	seam_err_t rc = seam_drupal_list_orders(u, job->correlation_id, &q, poll_one, p, &lr, oc, err);
 	cursor_set(fo, cursor_name, lr.max_placed);
@@ -550,12 +670,154 @@ static seam_err_t poll_listing(seam_flow_orders_t *fo, seam_upstream_t *u, const
 	return rc;
 }
 
+/* ---------- is drupal.store on the site? ---------- */
+
+static size_t store_index(const seam_config_t *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->stores.n; i++)
+		if (!strcmp(cfg->stores.names[i], name))
+			return i;
+	return (size_t)-1;
+}
+
+/* Checks one seam store's drupal.store UUIDs against the commerce_stores the site lists.
+ * SEAM_OK when all are there, SEAM_CONFIG (message names the missing ones and what the site
+ * has) when one is not, or the call's failure when the site could not be asked. */
+static seam_err_t check_one(seam_flow_orders_t *fo, size_t i, int64_t timeout_ms,
+			    const char *cid, seam_error_t *err)
+{
+	const seam_config_t *cfg = fo->env.cfg;
+	const seam_config_store_t *sc = cfg->stores.items[i];
+	const char *name = cfg->stores.names[i];
+	seam_upstream_t *u = sc->drupal.upstream ? fo->env.upstream(fo->env.upstream_ud, sc->drupal.upstream) : NULL;
+	json_t *stores = NULL, *st;
+	seam_drupal_outcome_t oc = {0};
+	size_t k;
+	if (!u || sc->drupal.stores.n == 0)
+		return SEAM_OK;
+	seam_err_t rc = seam_drupal_list_stores(u, cid, timeout_ms, &stores, &oc, err);
+	if (rc != SEAM_OK)
+		return rc;
+	char missing[512] = "", have[768] = "";
+	size_t nm = 0, lm = 0, lh = 0;
+	json_array_foreach(stores, k, st) {
+		const char *nm_ = json_string_value(json_object_get(st, "name"));
+		if (lh < sizeof have)
+			lh += (size_t)snprintf(have + lh, sizeof have - lh, "%s'%s' %s", lh ? ", " : "",
+					       nm_ ? nm_ : "(not visible)",
+					       json_string_value(json_object_get(st, "id")));
+	}
+	for (size_t j = 0; j < sc->drupal.stores.n; j++) {
+		const char *want = sc->drupal.stores.items[j];
+		int found = 0;
+		json_array_foreach(stores, k, st)
+			if (!strcasecmp(json_string_value(json_object_get(st, "id")), want)) {
+				found = 1;
+				seam_logf(fo->env.log, SEAM_LOG_INFO, "orders", cid,
+					  json_pack("{s:s, s:s, s:s?, s:b}", "store", name, "drupal_store", want,
+						    "drupal_store_name",
+						    json_string_value(json_object_get(st, "name")), "visible",
+						    json_is_true(json_object_get(st, "visible"))),
+					  "seam store %s owns Drupal store %s", name, want);
+			}
+		if (!found && lm < sizeof missing) {
+			lm += (size_t)snprintf(missing + lm, sizeof missing - lm, "%s%s", nm ? ", " : "", want);
+			nm++;
+		}
+	}
+	json_decref(stores);
+	if (nm)
+		return seam_errorf(err, SEAM_CONFIG,
+				   "stores.%s.drupal.store: the Drupal site (upstream %s) has no "
+				   "commerce_store %s; it has %s",
+				   name, sc->drupal.upstream, missing, lh ? have : "none the account can see");
+	return SEAM_OK;
+}
+
+static void set_checked(seam_flow_orders_t *fo, size_t i, int v)
+{
+	pthread_mutex_lock(&fo->mu);
+	fo->checked[i] = v;
+	pthread_mutex_unlock(&fo->mu);
+}
+
+static int get_checked(seam_flow_orders_t *fo, size_t i)
+{
+	pthread_mutex_lock(&fo->mu);
+	int v = fo->checked[i];
+	pthread_mutex_unlock(&fo->mu);
+	return v;
+}
+
+seam_err_t seam_flow_orders_check_stores(seam_flow_orders_t *fo, int64_t timeout_ms,
+					 seam_error_t *err)
+{
+	char cid[SEAM_CID_MAX];
+	seam_cid_new(cid);
+	for (size_t i = 0; i < fo->env.cfg->stores.n; i++) {
+		seam_error_t e = {0};
+		seam_err_t rc = check_one(fo, i, timeout_ms, cid, &e);
+		if (rc == SEAM_CONFIG) {
+			set_checked(fo, i, STORES_MISSING);
+			return seam_errorf(err, rc, "%s", e.msg);
+		}
+		if (rc == SEAM_OK) {
+			set_checked(fo, i, STORES_OK);
+			continue;
+		}
+		/* The site is down or refuses: starting anyway keeps webhooks durable; the poller
+		 * checks again before it lists anything. */
+		seam_logf(fo->env.log, SEAM_LOG_WARN, "orders", cid,
+			  json_pack("{s:s, s:s}", "store", fo->env.cfg->stores.names[i], "error", e.msg),
+			  "cannot check stores.%s.drupal.store against the Drupal site now; the "
+			  "poller checks before its first poll", fo->env.cfg->stores.names[i]);
+	}
+	return SEAM_OK;
+}
+
+/* Before a store's first poll when start-up could not check: SEAM_OK to poll, or the job's
+ * outcome. A store whose UUID the site does not have polls nothing: the first poll that
+ * finds out dead-letters with the message, later ones only log it. */
+static seam_err_t poll_gate(seam_flow_orders_t *fo, const char *store, const seam_job_t *job,
+			    seam_job_result_t *res, int *skip)
+{
+	size_t i = store_index(fo->env.cfg, store);
+	seam_error_t err = {0};
+	*skip = 0;
+	if (i == (size_t)-1 || get_checked(fo, i) == STORES_OK)
+		return SEAM_OK;
+	if (get_checked(fo, i) == STORES_MISSING) {
+		seam_logf(fo->env.log, SEAM_LOG_ERROR, "orders", job->correlation_id,
+			  json_pack("{s:s}", "store", store),
+			  "stores.%s.drupal.store names a commerce_store the site does not have: not "
+			  "polling (fix the config and restart)", store);
+		*skip = 1;
+		return SEAM_OK;
+	}
+	seam_err_t rc = check_one(fo, i, 0, job->correlation_id, &err);
+	if (rc == SEAM_OK) {
+		set_checked(fo, i, STORES_OK);
+		return SEAM_OK;
+	}
+	*skip = 1;
+	if (rc == SEAM_CONFIG) {
+		set_checked(fo, i, STORES_MISSING);
+		seam_logf(fo->env.log, SEAM_LOG_ERROR, "orders", job->correlation_id,
+			  json_pack("{s:s, s:s}", "store", store, "error", err.msg), "%s", err.msg);
+		return seam_job_fail(res, SEAM_PERMANENT, 0, "%s", err.msg);
+	}
+	return seam_flow_job_error(rc, -1, "check drupal.store against the site", &err, res);
+}
+
 /*
- * Two listings per poll, each with its own cursor:
+ * Two listings per poll, each with its own cursor and both filtered on the store's own
+ * commerce_stores (drupal.store):
  *   - orders by `placed` (every state but draft): the exports. `placed` never changes, so
  *     offset paging is stable even while seam writes ERP numbers back to those orders.
  *   - canceled orders by `changed`: a cancellation after export whose event was lost. Nothing
  *     writes to a canceled order, so this listing is stable too.
+ * A run that found work (or failed) gets one timeline entry of its own (entity "poll", id the
+ * store), not one per order it saw.
  */
 static seam_err_t poll_orders(const seam_job_t *job, seam_job_result_t *res, void *ud)
 {
@@ -568,18 +830,30 @@ static seam_err_t poll_orders(const seam_job_t *job, seam_job_result_t *res, voi
 	seam_error_t err = {0};
 	char placed_name[128], canceled_name[128];
 	size_t seen = 0;
+	int skip = 0;
 	seam_err_t rc;
+	poll_t p = {.fo = fo, .store = store, .sc = sc, .cid = job->correlation_id};
 	if (!u) {
-		json_decref(payload);
-		return seam_job_fail(res, SEAM_PERMANENT, 0, "poll: store %s has no drupal upstream",
-				     store ? store : "?");
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "poll: store %s has no drupal upstream",
+				   store ? store : "?");
+		goto out;
 	}
-	poll_t p = {.fo = fo, .store = store, .cid = job->correlation_id};
+	if ((rc = poll_gate(fo, store, job, res, &skip)) != SEAM_OK || skip)
+		goto out;
+	p.found = json_array();
 	snprintf(placed_name, sizeof placed_name, "orders.placed:%s", store);
 	snprintf(canceled_name, sizeof canceled_name, "orders.canceled:%s", store);
 	rc = poll_listing(fo, u, job, &p, placed_name, "placed", NULL, &oc, &err, &seen);
 	if (rc == SEAM_OK)
 		rc = poll_listing(fo, u, job, &p, canceled_name, "changed", "canceled", &oc, &err, &seen);
+	if (p.enqueued || p.ignored || rc != SEAM_OK)
+		seam_timeline_log(fo->env.store, "poll", store, job->correlation_id, "drupal",
+				  rc == SEAM_OK ? "poll.run" : "poll.failed",
+				  json_pack("{s:s, s:I, s:i, s:i, s:O, s:s?}", "store", store, "seen",
+					    (json_int_t)seen, "enqueued", p.enqueued, "ignored",
+					    p.ignored, "orders", p.found,
+					    "error", rc == SEAM_OK ? NULL : err.msg),
+				  NULL);
 	if (p.enqueued) {
 		seam_logf(fo->env.log, SEAM_LOG_INFO, "orders", job->correlation_id,
 			  json_pack("{s:s, s:i, s:I}", "store", store, "enqueued", p.enqueued, "orders",
@@ -587,10 +861,12 @@ static seam_err_t poll_orders(const seam_job_t *job, seam_job_result_t *res, voi
 			  "poller found %d order(s) without a job", p.enqueued);
 		seam_queue_notify(fo->env.queue);
 	}
-	json_decref(payload);
 	if (rc != SEAM_OK)
-		return seam_flow_job_error(rc, oc.retry_after_ms, "poll Drupal orders", &err, res);
-	return SEAM_OK;
+		rc = seam_flow_job_error(rc, oc.retry_after_ms, "poll Drupal orders", &err, res);
+out:
+	json_decref(p.found);
+	json_decref(payload);
+	return rc;
 }
 
 /* ---------- metrics: export backlog per store ---------- */
@@ -603,6 +879,16 @@ static void collect(seam_metrics_t *m, void *ud)
 	int64_t now = seam_now_ms();
 	seam_metric_reset(m, SEAM_M_ORDER_EXPORT_BACKLOG);
 	seam_metric_reset(m, SEAM_M_ORDER_EXPORT_OLDEST);
+	/* Every exporting store has its series, 0 without a backlog: an alert on the value
+	 * must not go quiet because the series vanished. */
+	for (size_t i = 0; i < fo->env.cfg->stores.n; i++) {
+		const seam_config_store_t *sc = fo->env.cfg->stores.items[i];
+		const char *name = fo->env.cfg->stores.names[i];
+		if (!sc->erp.upstream)
+			continue;
+		seam_metric_set(m, SEAM_M_ORDER_EXPORT_BACKLOG, (const char *[]){name}, 0);
+		seam_metric_set(m, SEAM_M_ORDER_EXPORT_OLDEST, (const char *[]){name}, 0);
+	}
 	if (seam_db_prepare(db,
 			    "SELECT store, count(*), min(COALESCE(placed_at, first_seen_at)) FROM orders "
 			    "WHERE export_state = 'seen' AND order_state <> 'canceled' GROUP BY store",
@@ -627,6 +913,11 @@ seam_err_t seam_flow_orders_create(const seam_flow_env_t *env, seam_flow_orders_
 		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	fo->env = *env;
 	pthread_key_create(&fo->rt_key, rt_free);
+	pthread_mutex_init(&fo->mu, NULL);
+	if (!(fo->checked = calloc(env->cfg->stores.n + 1, sizeof *fo->checked))) {
+		seam_flow_orders_destroy(fo);
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	}
 	if ((rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_EXPORT, export_order, fo)) != SEAM_OK ||
 	    (rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_CANCEL, cancel_order, fo)) != SEAM_OK ||
 	    (rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_POLL, poll_orders, fo)) != SEAM_OK) {
@@ -659,5 +950,7 @@ void seam_flow_orders_destroy(seam_flow_orders_t *fo)
 		return;
 	/* Runtimes of worker threads are freed by the key destructor as those threads exit. */
 	pthread_key_delete(fo->rt_key);
+	pthread_mutex_destroy(&fo->mu);
+	free(fo->checked);
 	free(fo);
 }

@@ -37,6 +37,45 @@ seam_err_t seam_flow_orders_create(const seam_flow_env_t *env, seam_flow_orders_
 				   seam_error_t *err);
 void seam_flow_orders_destroy(seam_flow_orders_t *fo);
 
+/*
+ * Ownership (issue 10): a seam store exports only the orders of the commerce_stores it names
+ * in stores.<name>.drupal.store, whoever reports them: the storefront's events (ingress drops
+ * an event whose data.store_uuid is another store's), the poller (its listing filters on
+ * store_id.id, and it checks each order again) and the export job (it reads the order's
+ * store_id from Drupal itself before anything else). Every order turned away is counted in
+ * seam_orders_ignored_total{store, seen_by} and logged at warn; none is ever exported.
+ */
+
+/* 1 when seam store sc owns the commerce_store with this UUID (a store without drupal.store
+ * owns every store of its site; config.c allows that only for a site's sole seam store);
+ * 0 otherwise, also for a NULL UUID when sc names its stores. */
+int seam_flow_orders_owns(const seam_config_store_t *sc, const char *drupal_store);
+
+/* Counts and logs an order of a commerce_store that seam store `store` does not own.
+ * where: "event", "poll" or "export" (the seen_by label). log and metrics may be NULL. */
+void seam_flow_orders_foreign(seam_log_t *log, seam_metrics_t *metrics, const char *store,
+			      const char *uuid, const char *drupal_store, const char *where,
+			      const char *cid);
+
+/* Records that the order exists and awaits export (export_state seen), on db and inside the
+ * caller's transaction, so `seam ctl trace <number>` and the backlog gauges know it while its
+ * job is still queued. Only fills what is not known yet (the export job later writes what
+ * Drupal says). number, state, total, currency may be NULL. */
+seam_err_t seam_flow_orders_note(seam_db_t *db, const char *store, const char *uuid,
+				 const char *number, const char *state, const char *total,
+				 const char *currency, const char *cid, seam_error_t *err);
+
+/*
+ * Start-up check of every stores.<name>.drupal.store against the site (seam_drupal_list_stores,
+ * each exchange bounded by timeout_ms). SEAM_CONFIG with a message naming the missing UUID
+ * and the stores the site has when one is not there: seam serve refuses to start. A site that
+ * cannot be asked (down, 5xx, refused) is logged at warn and the check is left to the
+ * store's poller, which runs it before its first listing (and dead-letters that poll with the
+ * same message if the UUID turns out missing; later polls only log). Returns SEAM_OK then.
+ */
+seam_err_t seam_flow_orders_check_stores(seam_flow_orders_t *fo, int64_t timeout_ms,
+					 seam_error_t *err);
+
 /* Validates a mapped sales order against the Drupal order total (decimal string, may be
  * NULL to skip the total check). Returns SEAM_OK, or SEAM_PERMANENT with every problem in
  * *problems (a JSON array of strings, new reference). Exposed for tests and `seam check`. */

@@ -77,13 +77,12 @@ static seam_err_t query(seam_store_t *st, const char *sql, const char *a, const 
 seam_err_t seam_timeline_for_entity(seam_store_t *st, const char *entity_type,
 				    const char *entity_id, json_t **out, seam_error_t *err)
 {
-	/* The entity's own entries plus everything that shared a correlation id with them (the
-	 * webhook that arrived before the order was known, the upstream calls of its jobs). */
+	/* The entity's own entries only. Joining on correlation ids pulled in every other
+	 * order that shared one (a poll run, a batch of webhook items): each flow writes its
+	 * steps, upstream outcomes included, on the entity they were made for. */
 	return query(st,
 		     "SELECT created_at, entity_type, entity_id, correlation_id, system, event, detail "
-		     "FROM timeline WHERE (entity_type = $1 AND entity_id = $2) OR correlation_id IN "
-		     "(SELECT correlation_id FROM timeline WHERE entity_type = $1 AND entity_id = $2 "
-		     "AND correlation_id IS NOT NULL) ORDER BY created_at, id",
+		     "FROM timeline WHERE entity_type = $1 AND entity_id = $2 ORDER BY created_at, id",
 		     entity_type, entity_id, out, err);
 }
 

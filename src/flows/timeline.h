@@ -26,9 +26,11 @@ seam_err_t seam_timeline_log(seam_store_t *st, const char *entity_type, const ch
 			     const char *cid, const char *system, const char *event, json_t *detail,
 			     seam_error_t *err);
 
-/* Entries of an entity, and of every correlation id that touched it, oldest first:
- * a JSON array of {at, entity_type, entity_id, correlation_id, system, event, detail}.
- * Returns a new reference in *out. */
+/* The entries of one entity (and nothing else), oldest first: a JSON array of
+ * {at, entity_type, entity_id, correlation_id, system, event, detail}. Every step writes its
+ * entry on the entity it was made for, so nothing is joined in by correlation id (a poll run
+ * or a webhook batch shares one across many orders; a poll run has its own entity "poll",
+ * id the store). Returns a new reference in *out. */
 seam_err_t seam_timeline_for_entity(seam_store_t *st, const char *entity_type,
 				    const char *entity_id, json_t **out, seam_error_t *err);
 /* Entries with this correlation id, oldest first. */

@@ -314,6 +314,17 @@ static int setup(void **state)
 			snprintf(gw, sizeof gw, "%s", json_string_value(json_object_get(g, "id")));
 	}
 	json_decref(gws);
+	/* The seam store owns the site's first commerce_store (drupal.store): the start-up check
+	 * and the poller's store_id.id filter then run against the real site. */
+	char store_uuid[64] = "";
+	json_t *stores = api("GET", "/jsonapi/commerce_store/online", NULL, &st);
+	const char *sid = json_string_value(json_object_get(json_array_get(json_object_get(stores, "data"), 0), "id"));
+	snprintf(store_uuid, sizeof store_uuid, "%s", sid ? sid : "");
+	json_decref(stores);
+	if (!*store_uuid) {
+		fprintf(stderr, "no commerce_store on the site\n");
+		return -1;
+	}
 	if (!*gw) {
 		fprintf(stderr, "no payment gateway %s on the site\n", env_or("SEAM_DRUPAL_GATEWAY", "onsite"));
 		return -1;
@@ -351,10 +362,10 @@ static int setup(void **state)
 		 "  erp:\n    base_url: %s/api/v2.0\n"
 		 "    auth: {type: oauth2_client_credentials, client_id: seam, client_secret: {env: SEAM_E2E_ERP}, token_url: %s/oauth2/v2.0/token}\n"
 		 "stores:\n  main:\n    stripe_secrets: [{env: SEAM_E2E_STRIPE}]\n"
-		 "    drupal: {upstream: drupal, payment_gateway: %s, payment_bundle: payment_default, poll_interval: 1s}\n"
+		 "    drupal: {upstream: drupal, store: %s, payment_gateway: %s, payment_bundle: payment_default, poll_interval: 1s}\n"
 		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n",
 		 port, dir, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
-		 erp_url, gw, company);
+		 erp_url, store_uuid, gw, company);
 	th_write_file(cfg, text);
 	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", cfg, NULL};
 	pid = th_spawn(argv, logp);

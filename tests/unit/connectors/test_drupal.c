@@ -465,6 +465,102 @@ static void test_list_orders_bounds_and_failures(void **state)
 	assert_int_equal(res.orders, 0);
 }
 
+/* One site, several seam stores: the listing filters on the relationship's UUID, "=" for
+ * one store and IN ([value][]) for several, as core JSON:API takes it. */
+static void test_list_orders_store_filter(void **state)
+{
+	mock_t *m = *state;
+	seam_error_t err = {0};
+	seam_drupal_list_result_t res;
+	seam_drupal_outcome_t oc;
+	collect_t c = {.stop_at = -1};
+	const char *one[] = {"0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11"};
+	const char *two[] = {"0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11", "6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10"};
+	seam_drupal_order_query_t q = {.placed_since = 5, .stores = one, .nstores = 1,
+				       .include = "order_items"};
+	push_doc(m, 200, page(json_array(), NULL, 0));
+	assert_int_equal(seam_drupal_list_orders(m->u, CID, &q, on_order, &c, &res, &oc, &err), SEAM_OK);
+	assert_string_equal(seen(m, 0)->query,
+			    "filter[notdraft][condition][path]=state"
+			    "&filter[notdraft][condition][operator]=<>"
+			    "&filter[notdraft][condition][value]=draft"
+			    "&filter[since][condition][path]=placed"
+			    "&filter[since][condition][operator]=>="
+			    "&filter[since][condition][value]=5"
+			    "&sort=placed,drupal_internal__order_id&page[limit]=50"
+			    "&filter[store][condition][path]=store_id.id"
+			    "&filter[store][condition][operator]=="
+			    "&filter[store][condition][value]=0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11"
+			    "&include=order_items");
+	q.stores = two;
+	q.nstores = 2;
+	q.include = NULL;
+	push_doc(m, 200, page(json_array(), NULL, 0));
+	assert_int_equal(seam_drupal_list_orders(m->u, CID, &q, on_order, &c, &res, &oc, &err), SEAM_OK);
+	assert_non_null(strstr(seen(m, 1)->query,
+			       "&filter[store][condition][path]=store_id.id"
+			       "&filter[store][condition][operator]=IN"
+			       "&filter[store][condition][value][]=0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11"
+			       "&filter[store][condition][value][]=6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10"));
+	/* a store id that is not a path-safe token is refused before anything is sent */
+	const char *bad[] = {"x&filter[state]=draft"};
+	q.stores = bad;
+	q.nstores = 1;
+	assert_int_equal(seam_drupal_list_orders(m->u, CID, &q, on_order, &c, &res, &oc, &err), SEAM_INVAL);
+	assert_int_equal(th_mock_nseen(m->mk), 2);
+	/* the store of an order resource */
+	json_t *o = json_pack("{s:s, s:s, s:{s:{s:{s:s, s:s}}}}", "type", "commerce_order--default",
+			      "id", "o-1", "relationships", "store_id", "data", "type",
+			      "commerce_store--online", "id", one[0]);
+	assert_string_equal(seam_drupal_order_store(o), one[0]);
+	assert_null(seam_drupal_order_store(NULL));
+	json_decref(o);
+}
+
+/* Every store of every store type, visible or only named under meta.omitted. */
+static void test_list_stores(void **state)
+{
+	mock_t *m = *state;
+	seam_error_t err = {0};
+	seam_drupal_outcome_t oc;
+	json_t *stores = NULL;
+	push_doc(m, 200, json_pack("{s:[], s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "data", "links",
+				   "commerce_store--online", "href",
+				   "http://127.0.0.1:8888/jsonapi/commerce_store/online",
+				   "commerce_store_type--commerce_store_type", "href",
+				   "http://127.0.0.1:8888/jsonapi/commerce_store_type/commerce_store_type",
+				   "commerce_store--outlet", "href",
+				   "https://elsewhere.example.com/jsonapi/commerce_store/outlet"));
+	push_doc(m, 200, page(json_pack("[{s:s, s:s, s:{s:s}}]", "type", "commerce_store--online",
+					"id", "0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11", "attributes",
+					"name", "US store"),
+			      "http://127.0.0.1:8888/jsonapi/commerce_store/online?page%5Boffset%5D=50&page%5Blimit%5D=50",
+			      0));
+	push_doc(m, 200, json_pack("{s:[], s:{s:{s:{s:{s:s}}}}}", "data", "meta", "omitted", "links",
+				   "item--abc", "href",
+				   "http://127.0.0.1:8888/jsonapi/commerce_store/online/6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10"));
+	push_doc(m, 200, page(json_array(), NULL, 0));
+	assert_int_equal(seam_drupal_list_stores(m->u, CID, 2000, &stores, &oc, &err), SEAM_OK);
+	assert_int_equal(th_mock_nseen(m->mk), 4);
+	assert_string_equal(seen(m, 0)->path, "/jsonapi");
+	assert_string_equal(seen(m, 1)->path, "/jsonapi/commerce_store/online");
+	assert_string_equal(seen(m, 2)->path, "/jsonapi/commerce_store/online");
+	assert_string_equal(seen(m, 2)->query, "page[offset]=50&page[limit]=50");
+	/* the other type's collection is asked on our own host, whatever the index says */
+	assert_string_equal(seen(m, 3)->path, "/jsonapi/commerce_store/outlet");
+	assert_int_equal(json_array_size(stores), 2);
+	json_t *a = json_array_get(stores, 0), *b = json_array_get(stores, 1);
+	assert_string_equal(json_string_value(json_object_get(a, "name")), "US store");
+	assert_true(json_is_true(json_object_get(a, "visible")));
+	assert_string_equal(json_string_value(json_object_get(b, "id")), "6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10");
+	assert_true(json_is_false(json_object_get(b, "visible")));
+	json_decref(stores);
+	/* a site that answers 503 is an error the caller can retry */
+	push(m, 503, NULL);
+	assert_int_equal(seam_drupal_list_stores(m->u, CID, 2000, &stores, &oc, &err), SEAM_RETRY);
+	assert_null(stores);
+}
+
 static void test_set_order_fields(void **state)
 {
 	mock_t *m = *state;
@@ -870,6 +966,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_circuit_preserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_orders_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_orders_bounds_and_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_orders_store_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_stores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_order_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_payment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_payment, setup, teardown),

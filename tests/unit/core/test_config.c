@@ -312,6 +312,95 @@ static void test_config_line(void **state)
 	seam_config_free(cfg);
 }
 
+/* stores.<name>.drupal.store: one UUID or a list, each checked with its line. */
+static void test_drupal_store_uuids(void **state)
+{
+	seam_config_t cfg;
+	seam_cfg_diag_t d = {0};
+	(void)state;
+	assert_int_equal(load("stores:\n"
+			      "  us:\n    drupal: {store: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11}\n"
+			      "  eu:\n    drupal:\n      store: [6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10,\n"
+			      "              7c2e7e8f-4a2d-4d4c-8a5b-3e9f6d8b0c21]\n",
+			      &cfg, &d),
+			 SEAM_OK);
+	seam_config_store_t *us = seam_cfg_map_get(&cfg.stores, "us");
+	seam_config_store_t *eu = seam_cfg_map_get(&cfg.stores, "eu");
+	assert_int_equal(us->drupal.stores.n, 1);
+	assert_string_equal(us->drupal.stores.items[0], "0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11");
+	assert_int_equal(eu->drupal.stores.n, 2);
+	assert_string_equal(eu->drupal.stores.items[1], "7c2e7e8f-4a2d-4d4c-8a5b-3e9f6d8b0c21");
+	seam_cfg_dispose(&seam_config_schema, &cfg);
+
+	assert_int_equal(load("stores:\n  us:\n    drupal:\n      store: [0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11,\n"
+			      "        US store]\n",
+			      &cfg, &d),
+			 SEAM_CONFIG);
+	dump(&d);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.lines[0], "t.yaml:5: stores.us.drupal.store: 'US store' is not a UUID "
+					"(8-4-4-4-12 hex digits)");
+	seam_cfg_diag_dispose(&d);
+}
+
+static seam_err_t load_file(const char *text, seam_config_t **cfg, seam_cfg_diag_t *d)
+{
+	char path[] = "/tmp/seam-cfg-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	seam_err_t rc = seam_config_load(path, cfg, d);
+	unlink(path);
+	return rc;
+}
+
+/* Seam stores on one Drupal upstream must each say which commerce_stores they own, and no
+ * commerce_store may be owned twice: else two pollers export the same orders. */
+static void test_drupal_store_owners(void **state)
+{
+	seam_config_t *cfg = NULL;
+	seam_cfg_diag_t d = {0};
+	const char *head = "upstreams: {drupal: {base_url: 'http://127.0.0.1:1'}, "
+			   "other: {base_url: 'http://127.0.0.1:2'}}\nstores:\n";
+	char text[1024];
+	(void)state;
+	/* one seam store per site: drupal.store may be left out (it owns the site) */
+	snprintf(text, sizeof text, "%s  us: {drupal: {upstream: drupal}}\n  eu: {drupal: {upstream: other}}\n", head);
+	assert_int_equal(load_file(text, &cfg, &d), SEAM_OK);
+	seam_config_free(cfg);
+	/* two upstream names for one site are one site */
+	snprintf(text, sizeof text, "upstreams: {a: {base_url: 'http://127.0.0.1:1'}, b: {base_url: 'http://127.0.0.1:1'}}\n"
+		 "stores:\n  us: {drupal: {upstream: a}}\n  eu: {drupal: {upstream: b}}\n");
+	assert_int_equal(load_file(text, &cfg, &d), SEAM_CONFIG);
+	assert_true(diag_has(&d, "stores.us and stores.eu share the Drupal site of upstream 'b'"));
+	seam_cfg_diag_dispose(&d);
+
+	snprintf(text, sizeof text, "%s  us: {drupal: {upstream: drupal, store: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11}}\n"
+		 "  eu: {drupal: {upstream: drupal}}\n", head);
+	assert_int_equal(load_file(text, &cfg, &d), SEAM_CONFIG);
+	dump(&d);
+	assert_int_equal(d.n, 1);
+	assert_true(diag_has(&d, "stores.us and stores.eu share the Drupal site of upstream 'drupal': "
+				 "each needs drupal.store"));
+	seam_cfg_diag_dispose(&d);
+
+	snprintf(text, sizeof text, "%s  us: {drupal: {upstream: drupal, store: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11}}\n"
+		 "  eu: {drupal: {upstream: drupal, store: [6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10, "
+		 "0F2A5B0E-6C55-4A8E-9A55-3B4A1C0C2F11]}}\n", head);
+	assert_int_equal(load_file(text, &cfg, &d), SEAM_CONFIG);
+	dump(&d);
+	assert_int_equal(d.n, 1);
+	assert_true(diag_has(&d, "stores.eu.drupal.store: 0F2A5B0E-6C55-4A8E-9A55-3B4A1C0C2F11 is "
+				 "already owned by stores.us"));
+	seam_cfg_diag_dispose(&d);
+
+	snprintf(text, sizeof text, "%s  us: {drupal: {upstream: drupal, store: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11}}\n"
+		 "  eu: {drupal: {upstream: drupal, store: 6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10}}\n", head);
+	assert_int_equal(load_file(text, &cfg, &d), SEAM_OK);
+	seam_config_free(cfg);
+}
+
 static void test_reference_lists_every_key(void **state)
 {
 	char *buf = NULL;
@@ -340,6 +429,8 @@ int main(void)
 		cmocka_unit_test(test_suggestion_fits_the_value),
 		cmocka_unit_test(test_cross_references_have_lines),
 		cmocka_unit_test(test_config_line),
+		cmocka_unit_test(test_drupal_store_uuids),
+		cmocka_unit_test(test_drupal_store_owners),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

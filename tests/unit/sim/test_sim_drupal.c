@@ -769,6 +769,61 @@ static void test_control_orders_and_drop_rate(void **state)
 	simt_free(t);
 }
 
+/* Two stores on one site (the demo): every order, seeded or made through the control API,
+ * is priced in its store's currency, and a listing filtered on store_id.id (the path core
+ * JSON:API takes for a relationship's UUID; "=" and IN) holds only that store's orders. */
+static void test_stores_currency_and_store_filter(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new("seed: 5\n"
+			     "drupal:\n"
+			     "  products: 10\n  orders: 40\n  workflow: order_fulfillment\n"
+			     "  stores:\n"
+			     "    - {name: US store, seam_store: us, currency: USD, uuid: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11}\n"
+			     "    - {name: EU store, seam_store: eu, currency: EUR, uuid: 6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10}\n");
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "POST", "/_sim/drupal/orders", NULL, "{\"count\": 3, \"store\": \"eu\"}", &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(jstr(r.json, "orders.0.total.currency_code"), "EUR");
+	seam_sim_resp_dispose(&r);
+	static const struct {
+		const char *query, *store, *cur;
+	} cases[] = {
+		{"filter[store_id.id]=6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10", "6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10", "EUR"},
+		{"filter[s][condition][path]=store_id.id&filter[s][condition][operator]=%3D"
+		 "&filter[s][condition][value]=0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11",
+		 "0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11", "USD"},
+		{"filter[s][condition][path]=store_id.id&filter[s][condition][operator]=IN"
+		 "&filter[s][condition][value][]=6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10",
+		 "6b1d6d7e-3f1c-4c3b-9f4a-2d8e5c7a9b10", "EUR"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		char target[600];
+		snprintf(target, sizeof target,
+			 "/jsonapi/commerce_order/default?%s&filter[state][operator]=%%3C%%3E"
+			 "&filter[state][value]=draft&include=order_items&page[limit]=50",
+			 cases[k].query);
+		call(d, "GET", target, admin(), NULL, &r);
+		assert_int_equal(r.status, 200);
+		json_t *data = json_object_get(r.json, "data"), *o, *it;
+		size_t i;
+		assert_true(json_array_size(data) > 3);
+		json_array_foreach(data, i, o) {
+			const char *store = json_string_value(
+				jget(o, "relationships.store_id.data.id"));
+			if (!store || strcmp(store, cases[k].store))
+				fail_msg("case %zu: order %zu is of store %s, want %s", k, i,
+					 store ? store : "(none)", cases[k].store);
+			assert_string_equal(jstr(o, "attributes.total_price.currency_code"), cases[k].cur);
+		}
+		json_array_foreach(json_object_get(r.json, "included"), i, it)
+			assert_string_equal(jstr(it, "attributes.unit_price.currency_code"), cases[k].cur);
+		seam_sim_resp_dispose(&r);
+	}
+	simt_free(t);
+}
+
 static void test_deterministic_seed_and_fast_seeding(void **state)
 {
 	(void)state;
@@ -809,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_patch_semantics),
 		cmocka_unit_test(test_bridge_transitions_and_total_paid),
 		cmocka_unit_test(test_control_orders_and_drop_rate),
+		cmocka_unit_test(test_stores_currency_and_store_filter),
 		cmocka_unit_test(test_deterministic_seed_and_fast_seeding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

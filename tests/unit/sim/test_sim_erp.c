@@ -240,12 +240,61 @@ static void test_items_paging_and_changes(void **state)
 	simt_free(e.t);
 }
 
+/* Several companies (one per seam store in the demo): each lists only its own sales orders,
+ * in its own currency; an unknown company is BC's 404. */
+static void test_companies(void **state)
+{
+	(void)state;
+	erp_t e;
+	seam_sim_resp_t r;
+	erp_open(&e, "seed: 8\nerp:\n  client_id: cid\n  client_secret: csec\n  items: 5\n"
+		     "  companies:\n    - {name: CRONUS USA, currency: USD}\n"
+		     "    - {name: CRONUS Europe, currency: EUR, id: 2c4a6e8f-0b1d-4f3a-8c5e-7a9b1d3f5e70}\n");
+	const char *h[] = {e.bearer, NULL};
+	call(e.d, "GET", "/api/v2.0/companies", h, NULL, &r);
+	assert_int_equal(json_array_size(json_object_get(r.json, "value")), 2);
+	assert_string_equal(jstr(r.json, "value.1.id"), "2c4a6e8f-0b1d-4f3a-8c5e-7a9b1d3f5e70");
+	assert_string_equal(jstr(r.json, "value.1.name"), "CRONUS Europe");
+	char us[64];
+	snprintf(us, sizeof us, "%s", jstr(r.json, "value.0.id"));
+	seam_sim_resp_dispose(&r);
+
+	/* an order in the EU company ... */
+	snprintf(e.co, sizeof e.co, "2c4a6e8f-0b1d-4f3a-8c5e-7a9b1d3f5e70");
+	erp_call(&e, "POST", "{\"customerNumber\":\"WEB\",\"externalDocumentNumber\":\"7\"}", NULL, &r,
+		 "/salesOrders");
+	assert_int_equal(r.status, 201);
+	assert_string_equal(jstr(r.json, "currencyCode"), "EUR");
+	seam_sim_resp_dispose(&r);
+	erp_call(&e, "GET", NULL, NULL, &r, "/salesOrders");
+	assert_int_equal(json_array_size(json_object_get(r.json, "value")), 1);
+	seam_sim_resp_dispose(&r);
+	/* ... is not in the US one */
+	snprintf(e.co, sizeof e.co, "%s", us);
+	erp_call(&e, "GET", NULL, NULL, &r, "/salesOrders");
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "value")), 0);
+	seam_sim_resp_dispose(&r);
+	snprintf(e.co, sizeof e.co, "00000000-0000-4000-8000-000000000000");
+	erp_call(&e, "GET", NULL, NULL, &r, "/salesOrders");
+	assert_int_equal(r.status, 404);
+	assert_string_equal(jstr(r.json, "error.code"), "Internal_CompanyNotFound");
+	seam_sim_resp_dispose(&r);
+	call(e.d, "GET", "/_sim/erp/stats", NULL, NULL, &r);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "sales_orders")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_company"),
+							   "2c4a6e8f-0b1d-4f3a-8c5e-7a9b1d3f5e70")), 1);
+	seam_sim_resp_dispose(&r);
+	simt_free(e.t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_sales_orders),
 		cmocka_unit_test(test_items_paging_and_changes),
+		cmocka_unit_test(test_companies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
