@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "ctl/table.h"
+#include "flows/flow.h"
 #include "queue/queue_admin.h"
 
 #define MAX_POS 4
@@ -149,7 +150,13 @@ static int parse_time(ctx_t *c, const char *opt, const char *v, int64_t *ms)
 
 static int fill_filter(ctx_t *c, const args_t *a, seam_job_filter_t *f)
 {
+	seam_error_t e = {0};
 	memset(f, 0, sizeof *f);
+	/* A misspelt flow would match nothing and look like "no dead letters". */
+	if (a->flow && seam_flow_check_name(a->flow, &e) != SEAM_OK) {
+		fprintf(c->err, "seam ctl %s: %s\n", c->cmd, e.msg);
+		return 1;
+	}
 	f->flow = a->flow;
 	f->state = a->state;
 	f->kind = a->kind;
@@ -433,8 +440,10 @@ static int flow_list(ctx_t *c, args_t *a)
 {
 	json_t *arr = NULL;
 	seam_error_t e = {0};
+	const char *names[16];
+	size_t n = seam_flow_names(names, 16);
 	(void)a;
-	if (seam_queue_admin_flows(c->st, &arr, &e) != SEAM_OK)
+	if (seam_queue_admin_flows(c->st, names, n, &arr, &e) != SEAM_OK)
 		return failed(c, "list", &e);
 	int rc = print_rows(c, flow_cols, sizeof flow_cols / sizeof flow_cols[0], arr, "no flows yet");
 	json_decref(arr);
@@ -445,7 +454,8 @@ static int flow_set(ctx_t *c, args_t *a, int paused)
 {
 	json_t *fl = NULL;
 	seam_error_t e = {0};
-	if (seam_queue_admin_pause(c->st, a->pos[0], paused, &fl, &e) != SEAM_OK)
+	if (seam_flow_check_name(a->pos[0], &e) != SEAM_OK ||
+	    seam_queue_admin_pause(c->st, a->pos[0], paused, &fl, &e) != SEAM_OK)
 		return failed(c, paused ? "pause" : "resume", &e);
 	if (c->json) {
 		print_json_doc(c, fl);

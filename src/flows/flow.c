@@ -9,6 +9,55 @@
 
 #include "domain/payment.h"
 
+static const seam_flow_def_t flows[] = {
+	{SEAM_FLOW_ORDERS, "Order export to the ERP, write-back, cancel, the order poller.",
+	 SEAM_JOB_ORDER_EXPORT "," SEAM_JOB_ORDER_CANCEL "," SEAM_JOB_ORDER_POLL},
+	{SEAM_FLOW_PAYMENTS, "Payment events (Stripe, Adyen, Standard Webhooks) onto Drupal payments.",
+	 SEAM_JOB_PAYMENT_APPLY},
+};
+#define NFLOWS (sizeof flows / sizeof flows[0])
+
+const seam_flow_def_t *seam_flows_registered(size_t *n)
+{
+	*n = NFLOWS;
+	return flows;
+}
+
+const seam_flow_def_t *seam_flow_find(const char *name)
+{
+	for (size_t i = 0; name && i < NFLOWS; i++)
+		if (strcmp(flows[i].name, name) == 0)
+			return &flows[i];
+	return NULL;
+}
+
+/* "orders, payments" */
+static const char *known_list(char *buf, size_t cap)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < NFLOWS && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", flows[i].name);
+	return buf;
+}
+
+seam_err_t seam_flow_check_name(const char *name, seam_error_t *err)
+{
+	char known[256];
+	if (seam_flow_find(name))
+		return SEAM_OK;
+	return seam_errorf(err, SEAM_NOTFOUND, "no flow named '%s' (flows: %s)", name ? name : "",
+			   known_list(known, sizeof known));
+}
+
+size_t seam_flow_names(const char **names, size_t cap)
+{
+	size_t n = 0;
+	for (; n < NFLOWS && n < cap; n++)
+		names[n] = flows[n].name;
+	return n;
+}
+
 static void add_diag(seam_cfg_diag_t *d, const char *file, const char *fmt, const char *a,
 		     const char *b, const char *c)
 {
@@ -27,17 +76,13 @@ static void add_diag(seam_cfg_diag_t *d, const char *file, const char *fmt, cons
 
 size_t seam_flows_check_config(const seam_config_t *cfg, seam_cfg_diag_t *diag)
 {
-	static const char *const flows[] = {SEAM_FLOW_PAYMENTS, SEAM_FLOW_ORDERS};
 	const char *file = cfg->path ? cfg->path : "config";
+	char known[256];
 	size_t before = diag->n;
-	for (size_t i = 0; i < cfg->flows.n; i++) {
-		int known = 0;
-		for (size_t j = 0; j < sizeof flows / sizeof flows[0]; j++)
-			known |= strcmp(cfg->flows.names[i], flows[j]) == 0;
-		if (!known)
-			add_diag(diag, file, "flows.%s: no such flow (payments, orders)%s%s",
-				 cfg->flows.names[i], "", "");
-	}
+	known_list(known, sizeof known);
+	for (size_t i = 0; i < cfg->flows.n; i++)
+		if (!seam_flow_find(cfg->flows.names[i]))
+			add_diag(diag, file, "flows.%s: no such flow (%s)%s", cfg->flows.names[i], known, "");
 	const struct {
 		const char *name;
 		const seam_strmap_t *m;

@@ -488,10 +488,34 @@ static seam_err_t load_flows(seam_db_t *db, const char *only, json_t **out, seam
 	return SEAM_OK;
 }
 
-seam_err_t seam_queue_admin_flows(seam_store_t *st, json_t **out, seam_error_t *err)
+seam_err_t seam_queue_admin_flows(seam_store_t *st, const char *const *names, size_t nnames,
+				  json_t **out, seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(st);
-	seam_err_t rc = load_flows(db, NULL, out, err);
+	seam_err_t rc = SEAM_OK;
+	*out = NULL;
+	if (!names) {
+		rc = load_flows(db, NULL, out, err);
+	} else {
+		json_t *arr = json_array();
+		for (size_t i = 0; rc == SEAM_OK && i < nnames; i++) {
+			json_t *one = NULL;
+			rc = load_flows(db, names[i], &one, err);
+			if (rc != SEAM_OK)
+				break;
+			json_t *fl = json_array_get(one, 0);
+			json_array_append_new(
+				arr, fl ? json_incref(fl)
+					: json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:f}", "name", names[i],
+						    "paused", 0, "max_concurrency", 0, "queued", 0, "running",
+						    0, "dead", 0, "oldest_runnable_age_s", 0.0));
+			json_decref(one);
+		}
+		if (rc == SEAM_OK)
+			*out = arr;
+		else
+			json_decref(arr);
+	}
 	seam_store_release(st, db);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "list flows");

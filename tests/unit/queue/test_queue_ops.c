@@ -12,7 +12,7 @@
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
 
-/* Fixture: 3 dead letters (erp x2 dying at t=1000s and 2000s, pim at 3000s), 2 queued, 1
+/* Fixture: 3 dead letters (orders x2 dying at t=1000s and 2000s, payments at 3000s), 2 queued, 1
  * succeeded. */
 typedef struct fx {
 	qt_env_t env;
@@ -48,12 +48,12 @@ static void fx_setup(fx_t *f)
 {
 	memset(f, 0, sizeof *f);
 	qt_open(&f->env);
-	mkjob(f->env.st, "export", "erp", "dead", 1000000, f->dead_erp1);
-	mkjob(f->env.st, "export", "erp", "dead", 2000000, f->dead_erp2);
-	mkjob(f->env.st, "sync", "pim", "dead", 3000000, f->dead_pim);
-	mkjob(f->env.st, "export", "erp", "queued", 0, f->queued1);
-	mkjob(f->env.st, "sync", "pim", "queued", 0, f->queued2);
-	mkjob(f->env.st, "sync", "pim", "succeeded", 4000000, f->done);
+	mkjob(f->env.st, "export", "orders", "dead", 1000000, f->dead_erp1);
+	mkjob(f->env.st, "export", "orders", "dead", 2000000, f->dead_erp2);
+	mkjob(f->env.st, "sync", "payments", "dead", 3000000, f->dead_pim);
+	mkjob(f->env.st, "export", "orders", "queued", 0, f->queued1);
+	mkjob(f->env.st, "sync", "payments", "queued", 0, f->queued2);
+	mkjob(f->env.st, "sync", "payments", "succeeded", 4000000, f->done);
 }
 
 /* --- admin ------------------------------------------------------------------------------- */
@@ -65,7 +65,7 @@ static void test_admin_filters_and_paging(void **state)
 	seam_error_t e = {0};
 	(void)state;
 	fx_setup(&f);
-	seam_job_filter_t flt = {.flow = "erp"};
+	seam_job_filter_t flt = {.flow = "orders"};
 	assert_int_equal(seam_queue_admin_list(f.env.st, &flt, &arr, &e), SEAM_OK);
 	assert_int_equal(json_array_size(arr), 3);
 	/* newest first */
@@ -123,7 +123,7 @@ static void test_admin_actions(void **state)
 	assert_int_equal(seam_queue_admin_replay_many(f.env.st, &flt, &n, &e), SEAM_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM jobs WHERE id = $1 AND state = 'queued' AND attempts = 0", f.dead_pim), 1);
-	flt = (seam_job_filter_t){.flow = "erp"};
+	flt = (seam_job_filter_t){.flow = "orders"};
 	assert_int_equal(seam_queue_admin_replay_many(f.env.st, &flt, &n, &e), SEAM_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", NULL), 0);
@@ -170,11 +170,11 @@ static void test_ctl_jobs_and_dlq(void **state)
 	char line[160];
 	(void)state;
 	fx_setup(&f);
-	run_t r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs list --flow pim");
+	run_t r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs list --flow payments");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.err, "");
 	/* header, then newest first; error text on one line, cut */
-	assert_memory_equal(r.out, "ID                                    FLOW  KIND  STATE", 54);
+	assert_memory_equal(r.out, "ID                                    FLOW      KIND  STATE", 58);
 	assert_non_null(strstr(r.out, f.done));
 	assert_non_null(strstr(r.out, "upstream: ERP answered 503 body: <html>"));
 	assert_int_equal(strchr(strstr(r.out, "upstream:"), '\n')[-1], '>');
@@ -216,7 +216,7 @@ static void test_ctl_jobs_and_dlq(void **state)
 	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "exactly one"));
 	run_free(&r);
-	r = ctl(seam_ctl_dlq, f.env.st, 1, "dlq replay --flow erp --until 1970-01-01T00:25:00Z");
+	r = ctl(seam_ctl_dlq, f.env.st, 1, "dlq replay --flow orders --until 1970-01-01T00:25:00Z");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "{\n  \"replayed\": 1\n}\n");
 	run_free(&r);
@@ -281,14 +281,14 @@ static void test_ctl_usage_and_flows(void **state)
 	assert_non_null(strstr(r.err, "no job with id"));
 	run_free(&r);
 
-	r = ctl(seam_ctl_flow, f.env.st, 0, "flow pause erp");
+	r = ctl(seam_ctl_flow, f.env.st, 0, "flow pause orders");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "flow erp paused: its jobs keep queueing (1 queued, 0 running)\n");
+	assert_string_equal(r.out, "flow orders paused: its jobs keep queueing (1 queued, 0 running)\n");
 	run_free(&r);
 	r = ctl(seam_ctl_flow, f.env.st, 0, "flow list");
 	assert_int_equal(r.rc, 0);
-	assert_memory_equal(r.out, "NAME  PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
-			    "erp   yes                   0       1        0     2", 127);
+	assert_memory_equal(r.out, "NAME      PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
+			    "orders    yes                   0       1        0     2", 135);
 	run_free(&r);
 	r = ctl(seam_ctl_flow, f.env.st, 1, "flow list");
 	json_t *doc = json_loads(r.out, 0, NULL);
@@ -297,11 +297,61 @@ static void test_ctl_usage_and_flows(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(doc, 1), "dead")), 1);
 	json_decref(doc);
 	run_free(&r);
-	r = ctl(seam_ctl_flow, f.env.st, 0, "flow resume erp");
+	r = ctl(seam_ctl_flow, f.env.st, 0, "flow resume orders");
 	assert_int_equal(r.rc, 0);
-	assert_int_equal(qt_int(f.env.st, "SELECT paused FROM flows WHERE name = 'erp'", NULL), 0);
+	assert_int_equal(qt_int(f.env.st, "SELECT paused FROM flows WHERE name = 'orders'", NULL), 0);
+	run_free(&r);
+
+	/* Flows are the registered ones: an unknown name is refused with the known ones and
+	 * leaves no row behind, wherever it is given. */
+	r = ctl(seam_ctl_flow, f.env.st, 0, "flow pause ordres");
+	assert_int_equal(r.rc, 1);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "seam ctl flow pause: no flow named 'ordres' (flows: orders, payments)\n");
+	run_free(&r);
+	r = ctl(seam_ctl_flow, f.env.st, 0, "flow resume ordres");
+	assert_int_equal(r.rc, 1);
+	run_free(&r);
+	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM flows WHERE name = 'ordres'", NULL), 0);
+	r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs list --flow erp");
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.err, "no flow named 'erp' (flows: orders, payments)"));
+	run_free(&r);
+	r = ctl(seam_ctl_dlq, f.env.st, 0, "dlq replay --flow erp");
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.err, "no flow named 'erp'"));
 	run_free(&r);
 	qt_close(&f.env);
+}
+
+/* Every registered flow is listed from the start, before its first job; a row some older
+ * version left for a name that is not a flow is not. */
+static void test_flows_listed_from_start(void **state)
+{
+	qt_env_t env;
+	(void)state;
+	qt_open(&env);
+	qt_exec(env.st, "INSERT INTO flows (name, paused, max_concurrency, updated_at) VALUES ('ordres', 1, 0, 0)");
+	run_t r = ctl(seam_ctl_flow, env.st, 1, "flow list");
+	assert_int_equal(r.rc, 0);
+	json_t *doc = json_loads(r.out, 0, NULL);
+	assert_non_null(doc);
+	assert_int_equal(json_array_size(doc), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 0), "name")), "orders");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 1), "name")), "payments");
+	assert_true(json_is_false(json_object_get(json_array_get(doc, 1), "paused")));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(doc, 1), "queued")), 0);
+	json_decref(doc);
+	run_free(&r);
+	r = ctl(seam_ctl_flow, env.st, 0, "flow list");
+	assert_string_equal(r.out,
+			    "NAME      PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
+			    "orders    no                    0       0        0     0                      0\n"
+			    "payments  no                    0       0        0     0                      0\n");
+	run_free(&r);
+	/* Listing writes nothing. */
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM flows", NULL), 1);
+	qt_close(&env);
 }
 
 /* --- HTTP -------------------------------------------------------------------------------- */
@@ -370,12 +420,12 @@ static void test_http_routes(void **state)
 	assert_int_equal(seam_http_start(&o, &h.srv, &e), SEAM_OK);
 	snprintf(h.base, sizeof h.base, "http://127.0.0.1:%d", seam_http_port(h.srv));
 
-	json_t *doc = call(&h, "GET", "/v1/jobs?flow=erp&limit=2", "reader", NULL, &st);
+	json_t *doc = call(&h, "GET", "/v1/jobs?flow=orders&limit=2", "reader", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_array_size(json_object_get(doc, "items")), 2);
 	const char *next = json_string_value(json_object_get(doc, "next_before"));
 	assert_non_null(next);
-	snprintf(path, sizeof path, "/v1/jobs?flow=erp&limit=2&before=%s", next);
+	snprintf(path, sizeof path, "/v1/jobs?flow=orders&limit=2&before=%s", next);
 	json_decref(doc);
 	doc = call(&h, "GET", path, "reader", NULL, &st);
 	assert_int_equal(json_array_size(json_object_get(doc, "items")), 1);
@@ -427,25 +477,40 @@ static void test_http_routes(void **state)
 	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{}", &st);
 	assert_int_equal(st, 400);
 	json_decref(doc);
-	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"flow\":\"erp\"}", &st);
+	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"flow\":\"orders\"}", &st);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_integer_value(json_object_get(doc, "replayed")), 2);
 	json_decref(doc);
 
-	doc = call(&h, "POST", "/v1/flows/pim/pause", "admin", NULL, &st);
+	doc = call(&h, "POST", "/v1/flows/payments/pause", "admin", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_true(json_is_true(json_object_get(doc, "paused")));
 	json_decref(doc);
 	doc = call(&h, "GET", "/v1/flows", "reader", NULL, &st);
 	assert_int_equal(st, 200);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "items"), 1), "name")), "pim");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "items"), 1), "name")), "payments");
 	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(doc, "items"), 1), "paused")));
 	json_decref(doc);
-	doc = call(&h, "POST", "/v1/flows/pim/resume", "admin", NULL, &st);
+	doc = call(&h, "POST", "/v1/flows/payments/resume", "admin", NULL, &st);
 	assert_true(json_is_false(json_object_get(doc, "paused")));
 	json_decref(doc);
 	doc = call(&h, "GET", "/v1/flows", "nobody", NULL, &st);
 	assert_int_equal(st, 401);
+	json_decref(doc);
+	/* Unknown flow names: 404 on the path (and no row), 400 in a filter. */
+	doc = call(&h, "POST", "/v1/flows/nonexistent/pause", "admin", NULL, &st);
+	assert_int_equal(st, 404);
+	assert_string_equal(json_string_value(json_object_get(doc, "type")), SEAM_PROBLEM_BASE "not-found");
+	assert_string_equal(json_string_value(json_object_get(doc, "detail")),
+			    "no flow named 'nonexistent' (flows: orders, payments)");
+	json_decref(doc);
+	assert_int_equal(qt_int(h.f.env.st, "SELECT COUNT(*) FROM flows WHERE name = 'nonexistent'", NULL), 0);
+	doc = call(&h, "GET", "/v1/jobs?flow=erp", "reader", NULL, &st);
+	assert_int_equal(st, 400);
+	assert_non_null(strstr(json_string_value(json_object_get(doc, "detail")), "no flow named 'erp'"));
+	json_decref(doc);
+	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"flow\":\"erp\"}", &st);
+	assert_int_equal(st, 400);
 	json_decref(doc);
 
 	seam_http_stop(h.srv, 1000);
@@ -460,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_admin_actions),
 		cmocka_unit_test(test_ctl_jobs_and_dlq),
 		cmocka_unit_test(test_ctl_usage_and_flows),
+		cmocka_unit_test(test_flows_listed_from_start),
 		cmocka_unit_test(test_http_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
