@@ -73,10 +73,12 @@ static int query_filter(seam_http_req_t *req, seam_job_filter_t *f)
 			return bad(req, "limit '%s' must be an integer from 1 to 1000", v);
 		f->limit = (int)n;
 	}
-	if ((v = seam_http_query(req, "since")) && seam_rfc3339_parse(v, &f->since_ms) != 0)
-		return bad(req, "since '%s' is not an RFC 3339 time", v);
-	if ((v = seam_http_query(req, "until")) && seam_rfc3339_parse(v, &f->until_ms) != 0)
-		return bad(req, "until '%s' is not an RFC 3339 time", v);
+	/* The same words as `seam ctl --since` (one parser): RFC 3339, now, or 2h ago. */
+	int64_t now = seam_now_ms();
+	if ((v = seam_http_query(req, "since")) && seam_time_arg_parse(v, now, &f->since_ms) != 0)
+		return bad(req, "since '%s' is not " SEAM_TIME_ARG_FORMS, v);
+	if ((v = seam_http_query(req, "until")) && seam_time_arg_parse(v, now, &f->until_ms) != 0)
+		return bad(req, "until '%s' is not " SEAM_TIME_ARG_FORMS, v);
 	return 0;
 }
 
@@ -192,11 +194,12 @@ void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
 	int all = json_is_true(json_object_get(body, "all"));
 	if ((v = json_object_get(body, "flow")) && !(f.flow = json_string_value(v)))
 		goto bad_field;
+	int64_t now = seam_now_ms();
 	if ((v = json_object_get(body, "since")) &&
-	    (!json_is_string(v) || seam_rfc3339_parse(json_string_value(v), &f.since_ms) != 0))
+	    (!json_is_string(v) || seam_time_arg_parse(json_string_value(v), now, &f.since_ms) != 0))
 		goto bad_field;
 	if ((v = json_object_get(body, "until")) &&
-	    (!json_is_string(v) || seam_rfc3339_parse(json_string_value(v), &f.until_ms) != 0))
+	    (!json_is_string(v) || seam_time_arg_parse(json_string_value(v), now, &f.until_ms) != 0))
 		goto bad_field;
 	if (f.flow && seam_flow_check_name(f.flow, &e) != SEAM_OK) {
 		seam_http_problem(req, 400, "bad-request", "Bad request", NULL, "%s", e.msg);
@@ -218,7 +221,7 @@ void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
 	goto out;
 bad_field:
 	seam_http_problem(req, 400, "bad-request", "Bad request", NULL,
-			  "flow must be a string; since and until RFC 3339 strings");
+			  "flow must be a string; since and until strings, each " SEAM_TIME_ARG_FORMS);
 out:
 	json_decref(body);
 }

@@ -127,24 +127,12 @@ static int parse(ctx_t *c, const action_t *act, int argc, char **argv, int from,
 	return 0;
 }
 
-/* "now", RFC 3339, or a duration meaning that long ago. */
+/* The one parser of operator times (core/clock.h), shared with the REST API. */
 static int parse_time(ctx_t *c, const char *opt, const char *v, int64_t *ms)
 {
-	int64_t d;
-	if (!v)
+	if (!v || seam_time_arg_parse(v, seam_now_ms(), ms) == 0)
 		return 0;
-	if (strcmp(v, "now") == 0) {
-		*ms = seam_now_ms();
-		return 0;
-	}
-	if (seam_rfc3339_parse(v, ms) == 0)
-		return 0;
-	if (seam_duration_parse(v, &d) == 0 && d >= 0) {
-		*ms = seam_now_ms() - d;
-		return 0;
-	}
-	fprintf(c->err, "seam ctl %s: --%s '%s' is neither RFC 3339 (2026-11-26T16:00:00Z), 'now', "
-		"nor a duration ago (2h, 30m, 7d)\n", c->cmd, opt, v);
+	fprintf(c->err, "seam ctl %s: --%s '%s' is not " SEAM_TIME_ARG_FORMS "\n", c->cmd, opt, v);
 	return 2;
 }
 

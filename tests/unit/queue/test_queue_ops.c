@@ -440,6 +440,25 @@ static void test_http_routes(void **state)
 	assert_int_equal(st, 200);
 	assert_int_equal(json_array_size(json_object_get(doc, "items")), 2);
 	json_decref(doc);
+	/* The same relative times as ctl: the fixture's dead letters died in 1970. */
+	doc = call(&h, "GET", "/v1/dead-letters?since=2h", "reader", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 0);
+	json_decref(doc);
+	doc = call(&h, "GET", "/v1/dead-letters?until=2h", "reader", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 3);
+	json_decref(doc);
+	doc = call(&h, "GET", "/v1/jobs?since=7d&state=queued", "reader", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 2);
+	json_decref(doc);
+	doc = call(&h, "GET", "/v1/jobs?since=yesterday", "reader", NULL, &st);
+	assert_int_equal(st, 400);
+	assert_string_equal(json_string_value(json_object_get(doc, "detail")),
+			    "since 'yesterday' is not RFC 3339 (2026-11-26T16:00:00Z), 'now', or a "
+			    "duration ago (2h, 30m, 7d)");
+	json_decref(doc);
 
 	snprintf(path, sizeof path, "/v1/dead-letters/%s", h.f.dead_pim);
 	doc = call(&h, "GET", path, "reader", NULL, &st);
