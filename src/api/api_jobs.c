@@ -102,11 +102,14 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 	if (dead) {
 		f.state = "dead";
 		f.by_finished = 1;
+		f.with_payload = 1;
 	}
 	if (seam_queue_admin_list(seam_queue_store(q), &f, &items, &e) != SEAM_OK) {
 		reply_error(req, &e);
 		return;
 	}
+	if (dead) /* each dead letter names its store and order number, as ctl dlq list does */
+		seam_flows_describe_jobs(seam_queue_store(q), items);
 	reply_page(req, items, f.limit);
 }
 

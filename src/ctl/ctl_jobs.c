@@ -208,7 +208,8 @@ static const seam_table_col_t job_cols[] = {
 
 static const seam_table_col_t dead_cols[] = {
 	{"id", 0, SEAM_TABLE_TEXT},             {"flow", 16, SEAM_TABLE_TEXT},
-	{"kind", 20, SEAM_TABLE_TEXT},          {"attempts", 0, SEAM_TABLE_INT},
+	{"kind", 20, SEAM_TABLE_TEXT},          {"store", 16, SEAM_TABLE_TEXT},
+	{"order_number", 20, SEAM_TABLE_TEXT},  {"attempts", 0, SEAM_TABLE_INT},
 	{"finished_at", 0, SEAM_TABLE_TEXT},    {"correlation_id", 32, SEAM_TABLE_TEXT},
 	{"last_error", 50, SEAM_TABLE_TEXT},
 };
@@ -338,8 +339,10 @@ static int dlq_list(ctx_t *c, args_t *a)
 		return rc;
 	f.state = "dead";
 	f.by_finished = 1;
+	f.with_payload = 1;
 	if (seam_queue_admin_list(c->st, &f, &arr, &e) != SEAM_OK)
 		return failed(c, "list", &e);
+	seam_flows_describe_jobs(c->st, arr); /* store and order number, for people */
 	rc = print_rows(c, dead_cols, sizeof dead_cols / sizeof dead_cols[0], arr,
 			"no dead letters");
 	json_decref(arr);

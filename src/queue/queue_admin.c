@@ -66,6 +66,14 @@ static json_t *job_json(seam_stmt_t *s)
 	return o;
 }
 
+/* The payload column: its JSON document, or the text when it is not JSON. */
+static json_t *payload_json(seam_stmt_t *s, int col)
+{
+	const char *payload = seam_stmt_column_text(s, col);
+	json_t *doc = payload ? json_loads(payload, JSON_DECODE_ANY, NULL) : NULL;
+	return doc ? doc : payload ? json_string(payload) : json_null();
+}
+
 static seam_err_t finish(seam_stmt_t *s, seam_err_t rc)
 {
 	seam_stmt_reset(s);
@@ -100,7 +108,8 @@ seam_err_t seam_queue_admin_list(seam_store_t *st, const seam_job_filter_t *f, j
 		limit = SEAM_JOB_LIST_MAX;
 
 	/* Text parameters first ($1..), then numbers; the order of binds follows. */
-	len = (size_t)snprintf(sql, sizeof sql, "SELECT " JOB_COLS " FROM jobs WHERE 1 = 1");
+	len = (size_t)snprintf(sql, sizeof sql, "SELECT " JOB_COLS "%s FROM jobs WHERE 1 = 1",
+			       f->with_payload ? ", payload" : "");
 #define ADD_TEXT(cond, col, val)                                                                   \
 	do {                                                                                       \
 		if (cond) {                                                                        \
@@ -136,8 +145,12 @@ seam_err_t seam_queue_admin_list(seam_store_t *st, const seam_job_filter_t *f, j
 	for (int i = 0; i < nnums; i++)
 		seam_stmt_bind_int64(s, ntexts + i + 1, nums[i]);
 	arr = json_array();
-	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
-		json_array_append_new(arr, job_json(s));
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+		json_t *o = job_json(s);
+		if (f->with_payload)
+			json_object_set_new(o, "payload", payload_json(s, NJOB_COLS));
+		json_array_append_new(arr, o);
+	}
 	rc = finish(s, rc);
 out:
 	seam_store_release(st, db);
@@ -173,12 +186,8 @@ static seam_err_t load_job(seam_db_t *db, const char *id, int full, json_t **out
 		return rc;
 	}
 	o = job_json(s);
-	if (full) {
-		const char *payload = seam_stmt_column_text(s, NJOB_COLS);
-		json_t *doc = payload ? json_loads(payload, JSON_DECODE_ANY, NULL) : NULL;
-		json_object_set_new(o, "payload", doc ? doc : payload ? json_string(payload)
-							  : json_null());
-	}
+	if (full)
+		json_object_set_new(o, "payload", payload_json(s, NJOB_COLS));
 	seam_stmt_reset(s);
 	if (!full) {
 		*out = o;

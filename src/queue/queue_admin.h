@@ -51,6 +51,7 @@ typedef struct seam_job_filter {
 	int64_t since_ms, until_ms; /* [since, until) on created_at, or on finished_at when
 				     * by_finished; 0 = open */
 	int by_finished;
+	int with_payload;           /* lists: add each job's "payload", as seam_queue_admin_show */
 	int limit;                  /* 0 = SEAM_JOB_LIST_DEFAULT; capped at SEAM_JOB_LIST_MAX */
 } seam_job_filter_t;
 

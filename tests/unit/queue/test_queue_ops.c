@@ -19,12 +19,12 @@ typedef struct fx {
 	char dead_erp1[37], dead_erp2[37], dead_pim[37], queued1[37], queued2[37], done[37];
 } fx_t;
 
-static void mkjob(seam_store_t *st, const char *kind, const char *flow, const char *state,
-		  int64_t finished, char id[37])
+static void mkjob_p(seam_store_t *st, const char *kind, const char *flow, const char *state,
+		    int64_t finished, const char *payload, char id[37])
 {
 	seam_db_t *db = seam_store_acquire(st);
 	seam_error_t e = {0};
-	seam_job_spec_t spec = {.kind = kind, .flow = flow, .payload = "{\"n\":1}",
+	seam_job_spec_t spec = {.kind = kind, .flow = flow, .payload = payload,
 				.correlation_id = "cid-fx", .max_attempts = 3};
 	if (seam_queue_enqueue(NULL, db, &spec, id, NULL, &e) != SEAM_OK)
 		fail_msg("enqueue: %s", e.msg);
@@ -42,6 +42,12 @@ static void mkjob(seam_store_t *st, const char *kind, const char *flow, const ch
 	assert_int_equal(seam_stmt_step(s, &e), SEAM_DONE);
 	seam_stmt_reset(s);
 	seam_store_release(st, db);
+}
+
+static void mkjob(seam_store_t *st, const char *kind, const char *flow, const char *state,
+		  int64_t finished, char id[37])
+{
+	mkjob_p(st, kind, flow, state, finished, "{\"n\":1}", id);
 }
 
 static void fx_setup(fx_t *f)
@@ -354,6 +360,92 @@ static void test_flows_listed_from_start(void **state)
 	qt_close(&env);
 }
 
+/* Dead letters name their store and order number: from the job payload, the orders table, and
+ * for payment events the stored event (order uuid or number in it, or the payment's known
+ * order). */
+#define U1 "5bdfd1e8-dfad-41ac-a514-1b58d123e678"
+#define U2 "0a6f7a2e-6c1b-4f4e-9d55-1d2f6f0f9c11"
+#define U3 "7c0e1d9a-2b3f-4a5e-8f70-9a1b2c3d4e5f"
+
+static void inbox(seam_store_t *st, const char *provider, const char *source, const char *event_id,
+		  const char *body)
+{
+	char sql[2048];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO inbox (id, provider, source, event_id, body, headers, received_at) "
+		 "VALUES ('%s-%s', '%s', '%s', '%s', '%s', '{}', 1)",
+		 provider, event_id, provider, source, event_id, body);
+	qt_exec(st, sql);
+}
+
+static void test_dlq_names_order_and_store(void **state)
+{
+	qt_env_t env;
+	char ids[6][37];
+	(void)state;
+	qt_open(&env);
+	qt_exec(env.st, "INSERT INTO orders (store, order_uuid, order_number, export_state, first_seen_at, updated_at) "
+			"VALUES ('us', '" U1 "', '1001', 'seen', 1, 1), ('eu', '" U3 "', '3003', 'seen', 1, 1)");
+	/* 0: an export of a known order; 1: of an order seam never fetched */
+	mkjob_p(env.st, "order.export", "orders", "dead", 1000000, "{\"store\":\"us\",\"order_uuid\":\"" U1 "\"}", ids[0]);
+	mkjob_p(env.st, "order.export", "orders", "dead", 2000000, "{\"store\":\"eu\",\"order_uuid\":\"" U2 "\"}", ids[1]);
+	/* 2: a Stripe event whose metadata names the order */
+	inbox(env.st, "stripe", "us", "evt_1",
+	      "{\"id\":\"evt_1\",\"object\":\"event\",\"created\":1732636272,\"type\":\"payment_intent.succeeded\","
+	      "\"data\":{\"object\":{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount\":3998,"
+	      "\"amount_received\":3998,\"currency\":\"usd\",\"metadata\":{\"order_uuid\":\"" U1 "\"},"
+	      "\"status\":\"succeeded\"}}}");
+	mkjob_p(env.st, "payment.apply", "payments", "dead", 3000000,
+		"{\"provider\":\"stripe\",\"source\":\"us\",\"event_id\":\"evt_1\"}", ids[2]);
+	/* 3: an Adyen item: the order only by its number (merchantReference) */
+	inbox(env.st, "adyen", "eu", "AUTHORISATION:PSP1:true",
+	      "{\"NotificationRequestItem\":{\"amount\":{\"currency\":\"EUR\",\"value\":1130},"
+	      "\"eventCode\":\"AUTHORISATION\",\"eventDate\":\"2024-01-15T10:00:00+01:00\","
+	      "\"merchantReference\":\"2002\",\"pspReference\":\"PSP1\",\"success\":\"true\"}}");
+	mkjob_p(env.st, "payment.apply", "payments", "dead", 4000000,
+		"{\"provider\":\"adyen\",\"source\":\"eu\",\"event_id\":\"AUTHORISATION:PSP1:true\"}", ids[3]);
+	/* 4: a Standard Webhooks source: the store comes from the order */
+	inbox(env.st, "standard", "psp", "msg_1",
+	      "{\"type\":\"payment.captured\",\"data\":{\"payment_id\":\"pay_1\",\"amount\":\"1.00\","
+	      "\"currency\":\"EUR\",\"order_uuid\":\"" U3 "\"}}");
+	mkjob_p(env.st, "payment.apply", "payments", "dead", 5000000,
+		"{\"provider\":\"standard\",\"source\":\"psp\",\"event_id\":\"msg_1\"}", ids[4]);
+	/* 5: a poll: a store, no order */
+	mkjob_p(env.st, "order.poll", "orders", "dead", 6000000, "{\"store\":\"us\"}", ids[5]);
+
+	static const struct {
+		const char *store, *number;
+	} want[] = {{"us", "1001"}, {"eu", NULL}, {"us", "1001"}, {"eu", "2002"}, {"eu", "3003"}, {"us", NULL}};
+	run_t r = ctl(seam_ctl_dlq, env.st, 0, "dlq list --json");
+	assert_int_equal(r.rc, 0);
+	json_t *doc = json_loads(r.out, 0, NULL);
+	assert_non_null(doc);
+	assert_int_equal(json_array_size(doc), 6);
+	for (int i = 0; i < 6; i++) {
+		json_t *o = json_array_get(doc, 5 - i); /* newest first */
+		assert_string_equal(json_string_value(json_object_get(o, "id")), ids[i]);
+		const char *store = json_string_value(json_object_get(o, "store"));
+		const char *number = json_string_value(json_object_get(o, "order_number"));
+		if (!store || strcmp(store, want[i].store) != 0)
+			fail_msg("dead letter %d: store %s, want %s", i, store ? store : "null", want[i].store);
+		if (want[i].number ? !number || strcmp(number, want[i].number) != 0 : number != NULL)
+			fail_msg("dead letter %d: order_number %s, want %s", i, number ? number : "null",
+				 want[i].number ? want[i].number : "null");
+		assert_null(json_object_get(o, "payload")); /* lists stay small */
+	}
+	json_decref(doc);
+	run_free(&r);
+	r = ctl(seam_ctl_dlq, env.st, 0, "dlq list --flow orders");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "STORE  ORDER_NUMBER"));
+	char *line = strstr(r.out, ids[0]);
+	assert_non_null(line);
+	*strchr(line, '\n') = '\0';
+	assert_non_null(strstr(line, "  us     1001  "));
+	run_free(&r);
+	qt_close(&env);
+}
+
 /* --- HTTP -------------------------------------------------------------------------------- */
 
 static int test_auth(seam_http_req_t *req, const char *scope, void *ud)
@@ -441,6 +533,12 @@ static void test_http_routes(void **state)
 	assert_int_equal(json_array_size(json_object_get(doc, "items")), 2);
 	json_decref(doc);
 	/* The same relative times as ctl: the fixture's dead letters died in 1970. */
+	doc = call(&h, "GET", "/v1/dead-letters", "reader", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_non_null(json_object_get(json_array_get(json_object_get(doc, "items"), 0), "store"));
+	assert_non_null(json_object_get(json_array_get(json_object_get(doc, "items"), 0), "order_number"));
+	assert_null(json_object_get(json_array_get(json_object_get(doc, "items"), 0), "payload"));
+	json_decref(doc);
 	doc = call(&h, "GET", "/v1/dead-letters?since=2h", "reader", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_array_size(json_object_get(doc, "items")), 0);
@@ -545,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_ctl_jobs_and_dlq),
 		cmocka_unit_test(test_ctl_usage_and_flows),
 		cmocka_unit_test(test_flows_listed_from_start),
+		cmocka_unit_test(test_dlq_names_order_and_store),
 		cmocka_unit_test(test_http_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
