@@ -260,6 +260,27 @@ static void test_ctl_usage_and_flows(void **state)
 	r = ctl(seam_ctl_dlq, NULL, 0, "dlq replay --help");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "usage: seam ctl dlq replay ID | --flow F"));
+	assert_non_null(strstr(r.out, "\n  --all "));
+	run_free(&r);
+	/* An action's --help lists each of its options with what it takes. */
+	r = ctl(seam_ctl_jobs, NULL, 0, "jobs list --help");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.err, "");
+	static const char *const filters[] = {"--flow F", "--state S", "--kind K", "--cid ID",
+					      "--since T", "--until T", "--before ID", "--limit N",
+					      "--json"};
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "\n  %s ", filters[i]);
+		if (!strstr(r.out, want))
+			fail_msg("jobs list --help does not describe %s:\n%s", filters[i], r.out);
+	}
+	assert_non_null(strstr(r.out, "orders, payments"));
+	assert_non_null(strstr(r.out, "queued, running, succeeded, dead, canceled"));
+	run_free(&r);
+	r = ctl(seam_ctl_flow, NULL, 0, "flow pause --help");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "NAME: orders, payments"));
 	run_free(&r);
 	r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs");
 	assert_int_equal(r.rc, 2);
