@@ -6,7 +6,7 @@
  * strings); quoted scalars are always strings. Anchors and aliases are refused (a simulator
  * config has no need for them, and refusing keeps line numbers honest).
  *
- * Secrets (rule 7: never in the config text) take one of three forms:
+ * Secrets (docs/design.md rule 7: never in the config text) take one of three forms:
  *   key: {env: NAME}          the environment variable NAME
  *   key: {file: path}         the file's content, trailing whitespace trimmed; a relative path
  *                             is taken from the directory of the config file

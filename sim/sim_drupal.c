@@ -7,7 +7,7 @@
  * exact decimals at Drupal's scale (numeric(19,6)) and print trimmed, as Calculator::trim does
  * ("39.98", "0").
  *
- * Domain rules kept (reference/drupal-commerce.md):
+ * Domain rules kept (Drupal Commerce 3.2's workflows and PaymentOrderUpdater):
  *   - order workflows order_default, order_default_validation, order_fulfillment,
  *     order_fulfillment_validation; a PATCH of `state` must match a transition from the
  *     current state, else 422 "state.0: The state 'x' is invalid."; nothing leaves completed

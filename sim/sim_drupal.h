@@ -1,6 +1,6 @@
 /*
  * sim_drupal.h: the Drupal Commerce double. It answers core JSON:API as the captured Drupal
- * 10.5 + Commerce 3.2 site does (reference/drupal-jsonapi-samples), keeps orders on a
+ * 10.5 + Commerce 3.2 site does (docs/sim.md lists what it answers), keeps orders on a
  * Commerce workflow, recomputes total_paid like PaymentOrderUpdater, sends the storefront
  * module's signed order events, and serves the module's payment-transition endpoint.
  *

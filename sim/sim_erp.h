@@ -1,6 +1,6 @@
 /*
  * sim_erp.h: the ERP double, shaped like Dynamics 365 Business Central API v2.0
- * (reference/upstream-apis.md section 2).
+ * (as Microsoft's public API v2.0 reference describes it).
  *
  *   POST /oauth2/v2.0/token, /{tenant}/oauth2/v2.0/token   client credentials (form or Basic),
  *                                                           bearer tokens with an expiry

@@ -1,7 +1,7 @@
 /*
  * sim_jsonapi.h: the Drupal core JSON:API query language, as the Drupal double speaks it
- * (core/modules/jsonapi Filter.php, Sort.php, OffsetPage.php; reference/drupal-commerce.md
- * section 4a and the captured samples):
+ * (Drupal core's core/modules/jsonapi Filter.php, Sort.php, OffsetPage.php, as a Drupal 10.5
+ * site answers):
  *
  *   filter   shorthand filter[field]=v, filter[field][operator]=..&filter[field][value]=..,
  *            the condition form filter[x][condition][path|operator|value][]=.., groups

@@ -1,6 +1,6 @@
 /*
- * sim_pim.h: the PIM double, shaped like Akeneo's REST API (reference/upstream-apis.md
- * section 1).
+ * sim_pim.h: the PIM double, shaped like Akeneo's REST API (as Akeneo's public API reference
+ * describes it).
  *
  *   POST /api/oauth/v1/token          Basic base64(client_id:secret); grant_type password
  *                                     (username, password) or refresh_token (rotates the

@@ -1,6 +1,6 @@
 /*
  * sim_sign.h: the signatures the doubles put on the webhooks they send, written from the
- * providers' published descriptions (reference/webhooks-and-idempotency.md) on top of
+ * providers' published descriptions (Stripe, Adyen and Standard Webhooks docs) on top of
  * core/crypto.h. Independent of seam's verifiers on purpose: the tests check both against the
  * published test vectors, so a shared misunderstanding would show.
  *

@@ -1,6 +1,6 @@
 /*
  * sim_tax.h: the tax engine double, shaped like Avalara AvaTax REST v2
- * (reference/upstream-apis.md section 3.1).
+ * (as Avalara's public REST v2 reference describes it).
  *
  *   POST /api/v2/transactions/create              CreateTransactionModel -> TransactionModel
  *   POST /api/v2/transactions/createoradjust      {createTransactionModel, adjustmentReason}

@@ -114,8 +114,8 @@ static int cmd_serve(int argc, char **argv)
 	seam_app_args_t a = {0};
 	seam_app_t *app = NULL;
 	int code = parse_common(argc, argv, commands[0].usage,
-				"Serves the HTTP API, webhook ingress, metrics and dashboard, and runs\n"
-				"the job workers, until SIGTERM or SIGINT (then drains and exits 0).\n\n"
+				"Serves the operator API (/v1), webhook ingress, health and metrics, and\n"
+				"runs the job workers, until SIGTERM or SIGINT (then drains and exits 0).\n\n"
 				"  -c, --config FILE       config file (default $SEAM_CONFIG, else ./seam.yaml,\n"
 				"                          else the built-in defaults)\n"
 				"      --listen HOST:PORT  override listen (port 0 picks a free port)\n"

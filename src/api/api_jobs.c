@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "flows/flow.h"
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
 
@@ -59,6 +60,9 @@ static int query_filter(seam_http_req_t *req, seam_job_filter_t *f)
 	f->kind = seam_http_query(req, "kind");
 	f->correlation_id = seam_http_query(req, "correlation_id");
 	f->before_id = seam_http_query(req, "before");
+	seam_error_t e = {0};
+	if (f->flow && seam_flow_check_name(f->flow, &e) != SEAM_OK)
+		return bad(req, "%s", e.msg);
 	if (f->state && !seam_job_state_valid(f->state))
 		return bad(req, "state '%s' is not one of queued, running, succeeded, dead, canceled",
 			   f->state);
@@ -69,10 +73,12 @@ static int query_filter(seam_http_req_t *req, seam_job_filter_t *f)
 			return bad(req, "limit '%s' must be an integer from 1 to 1000", v);
 		f->limit = (int)n;
 	}
-	if ((v = seam_http_query(req, "since")) && seam_rfc3339_parse(v, &f->since_ms) != 0)
-		return bad(req, "since '%s' is not an RFC 3339 time", v);
-	if ((v = seam_http_query(req, "until")) && seam_rfc3339_parse(v, &f->until_ms) != 0)
-		return bad(req, "until '%s' is not an RFC 3339 time", v);
+	/* The same words as `seam ctl --since` (one parser): RFC 3339, now, or 2h ago. */
+	int64_t now = seam_now_ms();
+	if ((v = seam_http_query(req, "since")) && seam_time_arg_parse(v, now, &f->since_ms) != 0)
+		return bad(req, "since '%s' is not " SEAM_TIME_ARG_FORMS, v);
+	if ((v = seam_http_query(req, "until")) && seam_time_arg_parse(v, now, &f->until_ms) != 0)
+		return bad(req, "until '%s' is not " SEAM_TIME_ARG_FORMS, v);
 	return 0;
 }
 
@@ -96,11 +102,14 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 	if (dead) {
 		f.state = "dead";
 		f.by_finished = 1;
+		f.with_payload = 1;
 	}
 	if (seam_queue_admin_list(seam_queue_store(q), &f, &items, &e) != SEAM_OK) {
 		reply_error(req, &e);
 		return;
 	}
+	if (dead) /* each dead letter names its store and order number, as ctl dlq list does */
+		seam_flows_describe_jobs(seam_queue_store(q), items);
 	reply_page(req, items, f.limit);
 }
 
@@ -188,12 +197,17 @@ void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
 	int all = json_is_true(json_object_get(body, "all"));
 	if ((v = json_object_get(body, "flow")) && !(f.flow = json_string_value(v)))
 		goto bad_field;
+	int64_t now = seam_now_ms();
 	if ((v = json_object_get(body, "since")) &&
-	    (!json_is_string(v) || seam_rfc3339_parse(json_string_value(v), &f.since_ms) != 0))
+	    (!json_is_string(v) || seam_time_arg_parse(json_string_value(v), now, &f.since_ms) != 0))
 		goto bad_field;
 	if ((v = json_object_get(body, "until")) &&
-	    (!json_is_string(v) || seam_rfc3339_parse(json_string_value(v), &f.until_ms) != 0))
+	    (!json_is_string(v) || seam_time_arg_parse(json_string_value(v), now, &f.until_ms) != 0))
 		goto bad_field;
+	if (f.flow && seam_flow_check_name(f.flow, &e) != SEAM_OK) {
+		seam_http_problem(req, 400, "bad-request", "Bad request", NULL, "%s", e.msg);
+		goto out;
+	}
 	if (!all && !f.flow && !f.since_ms && !f.until_ms) {
 		seam_http_problem(req, 400, "bad-request", "Bad request", NULL,
 				  "give flow, since and/or until, or {\"all\": true} to replay every "
@@ -210,7 +224,7 @@ void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
 	goto out;
 bad_field:
 	seam_http_problem(req, 400, "bad-request", "Bad request", NULL,
-			  "flow must be a string; since and until RFC 3339 strings");
+			  "flow must be a string; since and until strings, each " SEAM_TIME_ARG_FORMS);
 out:
 	json_decref(body);
 }
@@ -220,7 +234,9 @@ void seam_api_flows_list(seam_http_req_t *req, void *ud)
 	seam_queue_t *q = ((seam_app_t *)ud)->queue;
 	seam_error_t e = {0};
 	json_t *items = NULL;
-	if (seam_queue_admin_flows(seam_queue_store(q), &items, &e) != SEAM_OK) {
+	const char *names[16];
+	size_t n = seam_flow_names(names, 16);
+	if (seam_queue_admin_flows(seam_queue_store(q), names, n, &items, &e) != SEAM_OK) {
 		reply_error(req, &e);
 		return;
 	}
@@ -232,8 +248,10 @@ static void flow_set(seam_http_req_t *req, void *ud, int paused)
 	seam_queue_t *q = ((seam_app_t *)ud)->queue;
 	seam_error_t e = {0};
 	json_t *fl = NULL;
-	if (seam_queue_admin_pause(seam_queue_store(q), seam_http_param(req, "name"), paused, &fl,
-				   &e) != SEAM_OK) {
+	const char *name = seam_http_param(req, "name");
+	/* An unknown name is a resource that does not exist: 404, and no row is made for it. */
+	if (seam_flow_check_name(name, &e) != SEAM_OK ||
+	    seam_queue_admin_pause(seam_queue_store(q), name, paused, &fl, &e) != SEAM_OK) {
 		reply_error(req, &e);
 		return;
 	}

@@ -7,9 +7,9 @@
  * presented key: look up by prefix, compare the hashes in constant time, refuse revoked keys.
  * A fast hash is right here: keys are random, not passwords, so there is nothing to brute-force.
  *
- * Scopes are strings like `orders:read`, `tax:quote`, `ops:admin`. A key holding `X:admin`
- * also satisfies `X:read`; `*` satisfies everything. Thread-safety: all functions are safe
- * from any thread (each uses its own store connection).
+ * Scopes come from the one table in api/scopes.h (`ops:read`, `ops:admin`, `metrics:read`,
+ * `*`); a key holding `X:admin` also satisfies `X:read`; `*` satisfies everything. Thread-safety:
+ * all functions are safe from any thread (each uses its own store connection).
  */
 #ifndef SEAM_API_KEYS_H
 #define SEAM_API_KEYS_H
@@ -17,13 +17,15 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "api/scopes.h"
 #include "core/err.h"
 #include "store/store.h"
 
 #define SEAM_KEY_MAX 64
 
 /* Creates a key. Writes the full key (shown once) into key_out. name must be unique
- * (SEAM_EXISTS otherwise); scopes is comma-separated, each [a-z*][a-z0-9_:*-]*. */
+ * (SEAM_EXISTS otherwise); scopes is comma-separated, each one of the known scopes
+ * (SEAM_INVAL naming the unknown one and listing the known ones otherwise). */
 seam_err_t seam_keys_create(seam_store_t *st, const char *name, const char *scopes,
 			    char key_out[SEAM_KEY_MAX], seam_error_t *err);
 /* Marks a key revoked, by name or prefix. SEAM_NOTFOUND when neither matches. */
@@ -43,8 +45,5 @@ typedef enum seam_key_verdict_e {
  * NO_SCOPE, key_name (64 bytes) receives the key's name for logs. */
 seam_key_verdict_e seam_keys_check(seam_store_t *st, const char *authorization,
 				   const char *scope, char key_name[64]);
-
-/* 1 when the comma-separated `have` list grants `want`. */
-int seam_scope_allows(const char *have, const char *want);
 
 #endif

@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "api/api_jobs.h"
 #include "api/app.h"
+#include "api/scopes.h"
 #include "api/webhooks.h"
 
 static const seam_route_t routes[] = {
@@ -15,7 +16,8 @@ static const seam_route_t routes[] = {
 	 "Readiness: store reachable and migrations applied."},
 	{"GET", "/metrics", seam_api_metrics, NULL, 0,
 	 "Prometheus text exposition (behind metrics:read when metrics.require_key)."},
-	{"GET", "/v1/whoami", seam_api_whoami, "api:read", 0, "The API key's name (auth check)."},
+	{"GET", "/v1/whoami", seam_api_whoami, SEAM_SCOPE_ANY_KEY, 0,
+	 "The API key's name: answers any valid key, whatever its scopes (auth check)."},
 	{"GET", "/v1/jobs", seam_api_jobs_list, "ops:read", 0,
 	 "Jobs, newest first; filters flow, state, kind, correlation_id, since, until; paging before, limit."},
 	{"GET", "/v1/jobs/{id}", seam_api_jobs_show, "ops:read", 0, "One job with payload and every attempt."},

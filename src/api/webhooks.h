@@ -2,7 +2,7 @@
  * webhooks.h: webhook ingress. POST /webhooks/stripe/{store}, /webhooks/adyen/{store},
  * /webhooks/standard/{source}, /webhooks/drupal/{store}.
  *
- * The order of work is the contract (DESIGN rules 1 and 4):
+ * The order of work is the contract (docs/design.md rules 1 and 4):
  *   1. unknown store/source or no secret configured for this provider -> 404
  *   2. signature verified on the raw bytes, before any parsing, in constant time
  *      -> 401 with the reason (bad_signature, stale_timestamp, ...), counted by reason

@@ -11,7 +11,7 @@
  * non-notification payloads). amount.value is the integer in minor units; success is "true" or
  * "false" (a JSON boolean is accepted too). The key is given in hex (as shown in the Customer
  * Area) and used as raw bytes; the signature is base64 in additionalData.hmacSignature.
- * See reference/webhooks-and-idempotency.md section 4.
+ * This is the scheme of Adyen's "Verify HMAC signatures" documentation for standard webhooks.
  *
  * The request body has to be parsed to find the items, so these functions take the parsed
  * item; the caller parses (with a size cap) and calls verify for every item, refusing the

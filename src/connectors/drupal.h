@@ -2,10 +2,10 @@
  * drupal.h: the Drupal Commerce connector. Reads orders and payments over core JSON:API
  * (application/vnd.api+json, resources under /jsonapi/{entity_type}/{bundle}), creates
  * payments, writes order fields back, and moves payments through the storefront module's
- * bridge endpoint (POST /seam/payment/{uuid}/transition, application/json). The facts it
- * relies on are in reference/drupal-commerce.md sections 2-4 and the captured Drupal 10.5 +
- * Commerce 3.2 exchanges in reference/drupal-jsonapi-samples/; docs/connectors.md is the
- * operator-facing summary.
+ * bridge endpoint (POST /seam/payment/{uuid}/transition, application/json). The Drupal facts it
+ * relies on (resource shapes, the payment_default workflow, access filtering, paging) are
+ * summarised in docs/connectors.md and played by the Drupal double (sim/sim_drupal.h), which
+ * answers as a Drupal 10.5 + Commerce 3.2 site does.
  *
  * Every call goes through the upstream client (http/client.h), so the breaker, rate limit,
  * bulkhead, auth and tracing headers (traceparent, X-Correlation-ID) apply. The connector

@@ -1,6 +1,6 @@
 /*
- * erp.h: the ERP connector for a Business Central-like API v2.0 (reference/upstream-apis.md
- * section 2): sales orders under {base_url}/companies({company})/salesOrders, looked up by
+ * erp.h: the ERP connector for a Business Central-like API v2.0 (the salesOrders resource of
+ * Microsoft Dynamics 365 Business Central, as the ERP double sim/sim_erp.h plays it): sales orders under {base_url}/companies({company})/salesOrders, looked up by
  * externalDocumentNumber (which carries the Drupal order number), created with their lines in
  * one deep insert, and deleted when an order is canceled. docs/connectors.md is the
  * operator-facing summary.

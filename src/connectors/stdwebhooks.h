@@ -7,7 +7,7 @@
  * of "<version>,<base64>"; "v1" is HMAC-SHA256, other versions such as "v1a" (ed25519) are
  * skipped). Signed content: "<id>.<timestamp>.<raw body>". The secret is "whsec_" + base64 of
  * the key bytes; the prefix is optional and padding may be left off. Several v1 entries appear
- * during secret rotation. See reference/webhooks-and-idempotency.md section 3.
+ * during secret rotation. This is the Standard Webhooks specification (standardwebhooks.com).
  *
  * Rules for verify, in the order they apply:
  *   - no usable secret                                  -> SEAM_CONFIG, no_secret (a secret

@@ -5,7 +5,7 @@
  * is "<t>.<raw body>", HMAC-SHA256 keyed with the whole secret string as UTF-8 bytes, including
  * its "whsec_" prefix (it is not base64-decoded), sent as lower-case hex. Several v1 entries
  * appear while a rolled secret is still valid; v0 (test-mode decoy) and unknown schemes are
- * ignored. See reference/webhooks-and-idempotency.md section 1.
+ * ignored. This is the scheme of Stripe's "Verify webhook signatures" documentation.
  *
  * Rules, in the order they apply:
  *   - no usable secret (all NULL or "")                 -> SEAM_CONFIG, no_secret

@@ -251,6 +251,26 @@ int seam_duration_parse(const char *s, int64_t *ms)
 	return 0;
 }
 
+int seam_time_arg_parse(const char *s, int64_t now_ms, int64_t *ms)
+{
+	int64_t v;
+	if (!s || !ms)
+		return -1;
+	if (strcmp(s, "now") == 0) {
+		*ms = now_ms;
+		return 0;
+	}
+	if (seam_rfc3339_parse(s, &v) == 0) {
+		*ms = v;
+		return 0;
+	}
+	if (seam_duration_parse(s, &v) == 0 && v <= now_ms) {
+		*ms = now_ms - v;
+		return 0;
+	}
+	return -1;
+}
+
 int seam_size_parse(const char *s, int64_t *bytes)
 {
 	static const struct {

@@ -22,6 +22,13 @@ int seam_rfc3339_parse(const char *s, int64_t *ms);
 /* Durations and sizes as written in config: "250ms", "30s", "5m", "1h", "2d", plain integers
  * are seconds. Returns 0 and *ms, or -1. */
 int seam_duration_parse(const char *s, int64_t *ms);
+/* A point in time as operators write it, in `seam ctl ... --since/--until` and in REST queries
+ * (?since=, &until=): "now", RFC 3339, or a duration (as above) meaning that long before now_ms
+ * ("2h", "30m", "7d"). Returns 0 and *ms, or -1 (also for a time before 1970). One parser, so
+ * ctl and REST accept the same words; SEAM_TIME_ARG_FORMS says what they are in messages. */
+int seam_time_arg_parse(const char *s, int64_t now_ms, int64_t *ms);
+#define SEAM_TIME_ARG_FORMS "RFC 3339 (2026-11-26T16:00:00Z), 'now', or a duration ago (2h, 30m, 7d)"
+
 /* "512", "64KiB", "1MiB", "2GiB", "10kB", "1MB". Returns 0 and *bytes, or -1. */
 int seam_size_parse(const char *s, int64_t *bytes);
 

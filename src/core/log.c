@@ -3,7 +3,7 @@
  *
  * A line is built in a local buffer (jansson dumps the object compactly) and written with one
  * write(2) while holding the logger's mutex, so lines from concurrent threads never interleave.
- * Secret-named fields are redacted here whatever the caller passed (rule 7 of DESIGN.md).
+ * Secret-named fields are redacted here whatever the caller passed (rule 7 of docs/design.md).
  */
 #include "core/log.h"
 

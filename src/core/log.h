@@ -5,7 +5,7 @@
  * caller has one) and the caller's fields. Lines are written with one write(2) under a mutex,
  * so concurrent threads never interleave inside a line.
  *
- * Safety rules (DESIGN.md rule 7) are enforced here, not left to callers: a field whose key
+ * Safety rules (docs/design.md rule 7) are enforced here, not left to callers: a field whose key
  * names a secret (authorization, password, secret, token, api_key, cookie, signature, ...) is
  * written as "[redacted]" whatever its value. Personal data is masked by the caller with
  * seam_mask_email / seam_mask_phone / seam_mask_text before it becomes a field.

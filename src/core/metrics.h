@@ -127,7 +127,7 @@ void seam_metric_set(seam_metrics_t *m, seam_metric_id_e id, const char *const *
 void seam_metric_observe(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels, double v);
 
 /* Reads a series' value (counter/gauge) or a histogram's count; 0 when the series does not
- * exist. For tests and for the dashboard. */
+ * exist. For tests. */
 double seam_metric_get(seam_metrics_t *m, seam_metric_id_e id, const char *const *labels);
 
 /* Drops every series of a gauge (collectors that re-set a labelled gauge from scratch call

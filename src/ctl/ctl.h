@@ -1,7 +1,9 @@
 /*
  * ctl.h: `seam ctl`, the operator commands that work against the same store as a running
  * seam serve. Commands are declared in one table (ctl.c) that dispatch and help read.
- * Output: human tables by default, `--json` for scripts; exit 0 ok, 1 failure, 2 usage/config.
+ * Output: human tables by default, `--json` for scripts (before the command or anywhere after
+ * it); `--help` after a command or an action lists its options and needs no store. Exit 0 ok,
+ * 1 failure (also: an unknown flow name), 2 usage/config (also: an unknown scope).
  */
 #ifndef SEAM_CTL_CTL_H
 #define SEAM_CTL_CTL_H

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "ctl/table.h"
+#include "flows/flow.h"
 #include "queue/queue_admin.h"
 
 #define MAX_POS 4
@@ -36,6 +37,7 @@ typedef struct action {
 	const char *usage;   /* what follows "seam ctl <cmd> <name>" */
 	const char *summary;
 	const char *options; /* accepted --options, comma-separated */
+	const char *pos;     /* the positional argument's help ("ID: ..."), or NULL */
 	int min_pos, max_pos;
 	int (*fn)(ctx_t *c, args_t *a);
 } action_t;
@@ -69,9 +71,72 @@ static const char **slot(args_t *a, const char *name)
 	return NULL;
 }
 
+/* What each option takes, for --help (the usage line only names them). */
+static const struct {
+	const char *name, *arg, *help;
+} option_help[] = {
+	{"flow", "F", "only this flow: %s"},
+	{"state", "S", "only this state: queued, running, succeeded, dead, canceled"},
+	{"kind", "K", "only this job kind: %s"},
+	{"cid", "ID", "only jobs with this correlation id"},
+	{"since", "T", "created (dead letters: died) at or after T"},
+	{"until", "T", "created (dead letters: died) before T"},
+	{"before", "ID", "paging: jobs older than this id (the last id of the previous page)"},
+	{"limit", "N", "at most N rows, 1..1000 (default 50)"},
+	{"all", "", "every dead letter"},
+};
+
+/* "orders, payments" (flows) or "order.export, ..., payment.apply" (their job kinds). */
+static const char *registered(char *buf, size_t cap, int kinds)
+{
+	size_t n, len = 0;
+	const seam_flow_def_t *f = seam_flows_registered(&n);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < cap; i++) {
+		const char *v = kinds ? f[i].kinds : f[i].name;
+		for (const char *p = v; *p && len + 3 < cap; p++) {
+			if (*p == ',')
+				buf[len++] = ',', buf[len++] = ' ';
+			else
+				buf[len++] = *p;
+		}
+		if (i + 1 < n && len + 3 < cap)
+			buf[len++] = ',', buf[len++] = ' ';
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
 static void usage_of(ctx_t *c, const action_t *act, FILE *fp)
 {
 	fprintf(fp, "usage: seam ctl %s %s %s\n  %s\n", c->cmd, act->name, act->usage, act->summary);
+}
+
+/* --help: the usage line, then every option with what it takes. */
+static void full_usage(ctx_t *c, const action_t *act, FILE *fp)
+{
+	char list[512], flag[32];
+	usage_of(c, act, fp);
+	fprintf(fp, "\n");
+	if (act->pos) {
+		if (strcmp(act->pos, "NAME") == 0)
+			fprintf(fp, "  NAME: %s\n\n", registered(list, sizeof list, 0));
+		else
+			fprintf(fp, "  %s\n\n", act->pos);
+	}
+	fprintf(fp, "options:\n");
+	for (size_t i = 0; i < sizeof option_help / sizeof option_help[0]; i++) {
+		if (!allowed(act->options, option_help[i].name))
+			continue;
+		snprintf(flag, sizeof flag, "--%s %s", option_help[i].name, option_help[i].arg);
+		fprintf(fp, "  %-12s ", flag);
+		fprintf(fp, option_help[i].help,
+			registered(list, sizeof list, strcmp(option_help[i].name, "kind") == 0));
+		fputc('\n', fp);
+	}
+	fprintf(fp, "  %-12s JSON for scripts instead of a table\n", "--json ");
+	if (allowed(act->options, "since") || allowed(act->options, "until"))
+		fprintf(fp, "\nT is " SEAM_TIME_ARG_FORMS ".\n");
 }
 
 /* Parses argv[from..]. Returns 0, or 2 after printing a usage error. */
@@ -126,30 +191,24 @@ static int parse(ctx_t *c, const action_t *act, int argc, char **argv, int from,
 	return 0;
 }
 
-/* "now", RFC 3339, or a duration meaning that long ago. */
+/* The one parser of operator times (core/clock.h), shared with the REST API. */
 static int parse_time(ctx_t *c, const char *opt, const char *v, int64_t *ms)
 {
-	int64_t d;
-	if (!v)
+	if (!v || seam_time_arg_parse(v, seam_now_ms(), ms) == 0)
 		return 0;
-	if (strcmp(v, "now") == 0) {
-		*ms = seam_now_ms();
-		return 0;
-	}
-	if (seam_rfc3339_parse(v, ms) == 0)
-		return 0;
-	if (seam_duration_parse(v, &d) == 0 && d >= 0) {
-		*ms = seam_now_ms() - d;
-		return 0;
-	}
-	fprintf(c->err, "seam ctl %s: --%s '%s' is neither RFC 3339 (2026-11-26T16:00:00Z), 'now', "
-		"nor a duration ago (2h, 30m, 7d)\n", c->cmd, opt, v);
+	fprintf(c->err, "seam ctl %s: --%s '%s' is not " SEAM_TIME_ARG_FORMS "\n", c->cmd, opt, v);
 	return 2;
 }
 
 static int fill_filter(ctx_t *c, const args_t *a, seam_job_filter_t *f)
 {
+	seam_error_t e = {0};
 	memset(f, 0, sizeof *f);
+	/* A misspelt flow would match nothing and look like "no dead letters". */
+	if (a->flow && seam_flow_check_name(a->flow, &e) != SEAM_OK) {
+		fprintf(c->err, "seam ctl %s: %s\n", c->cmd, e.msg);
+		return 1;
+	}
 	f->flow = a->flow;
 	f->state = a->state;
 	f->kind = a->kind;
@@ -213,7 +272,8 @@ static const seam_table_col_t job_cols[] = {
 
 static const seam_table_col_t dead_cols[] = {
 	{"id", 0, SEAM_TABLE_TEXT},             {"flow", 16, SEAM_TABLE_TEXT},
-	{"kind", 20, SEAM_TABLE_TEXT},          {"attempts", 0, SEAM_TABLE_INT},
+	{"kind", 20, SEAM_TABLE_TEXT},          {"store", 16, SEAM_TABLE_TEXT},
+	{"order_number", 20, SEAM_TABLE_TEXT},  {"attempts", 0, SEAM_TABLE_INT},
 	{"finished_at", 0, SEAM_TABLE_TEXT},    {"correlation_id", 32, SEAM_TABLE_TEXT},
 	{"last_error", 50, SEAM_TABLE_TEXT},
 };
@@ -343,8 +403,10 @@ static int dlq_list(ctx_t *c, args_t *a)
 		return rc;
 	f.state = "dead";
 	f.by_finished = 1;
+	f.with_payload = 1;
 	if (seam_queue_admin_list(c->st, &f, &arr, &e) != SEAM_OK)
 		return failed(c, "list", &e);
+	seam_flows_describe_jobs(c->st, arr); /* store and order number, for people */
 	rc = print_rows(c, dead_cols, sizeof dead_cols / sizeof dead_cols[0], arr,
 			"no dead letters");
 	json_decref(arr);
@@ -433,8 +495,10 @@ static int flow_list(ctx_t *c, args_t *a)
 {
 	json_t *arr = NULL;
 	seam_error_t e = {0};
+	const char *names[16];
+	size_t n = seam_flow_names(names, 16);
 	(void)a;
-	if (seam_queue_admin_flows(c->st, &arr, &e) != SEAM_OK)
+	if (seam_queue_admin_flows(c->st, names, n, &arr, &e) != SEAM_OK)
 		return failed(c, "list", &e);
 	int rc = print_rows(c, flow_cols, sizeof flow_cols / sizeof flow_cols[0], arr, "no flows yet");
 	json_decref(arr);
@@ -445,7 +509,8 @@ static int flow_set(ctx_t *c, args_t *a, int paused)
 {
 	json_t *fl = NULL;
 	seam_error_t e = {0};
-	if (seam_queue_admin_pause(c->st, a->pos[0], paused, &fl, &e) != SEAM_OK)
+	if (seam_flow_check_name(a->pos[0], &e) != SEAM_OK ||
+	    seam_queue_admin_pause(c->st, a->pos[0], paused, &fl, &e) != SEAM_OK)
 		return failed(c, paused ? "pause" : "resume", &e);
 	if (c->json) {
 		print_json_doc(c, fl);
@@ -470,36 +535,40 @@ static int flow_resume(ctx_t *c, args_t *a)
 }
 
 #define LIST_OPTS "flow,state,kind,cid,before,since,until,limit"
+#define JOB_ID "ID: a job id, as `jobs list` or `dlq list` shows it"
 
 static const action_t jobs_actions[] = {
 	{"list", "[--flow F] [--state S] [--kind K] [--cid ID] [--since T] [--until T] [--before ID] [--limit N]",
 	 "Jobs, newest first (states: queued, running, succeeded, dead, canceled; T: RFC 3339, now, or 2h ago).",
-	 LIST_OPTS, 0, 0, jobs_list},
-	{"show", "ID", "One job: fields, payload and every attempt with its error.", "", 1, 1, jobs_show},
+	 LIST_OPTS, NULL, 0, 0, jobs_list},
+	{"show", "ID", "One job: fields, payload and every attempt with its error.", "", JOB_ID, 1, 1,
+	 jobs_show},
 	{"retry", "ID",
 	 "Queue a dead or canceled job again with a fresh attempt budget, or run a queued job now.", "",
-	 1, 1, jobs_retry},
+	 JOB_ID, 1, 1, jobs_retry},
 	{"cancel", "ID", "Cancel a queued, running or dead job (a running handler's result is dropped).",
-	 "", 1, 1, jobs_cancel},
+	 "", JOB_ID, 1, 1, jobs_cancel},
 };
 
 static const action_t dlq_actions[] = {
 	{"list", "[--flow F] [--since T] [--until T] [--before ID] [--limit N]",
 	 "Dead letters (jobs that exhausted their attempts or failed permanently), newest first; "
-	 "--since/--until on when they died.", "flow,since,until,before,limit", 0, 0, dlq_list},
-	{"show", "ID", "One dead letter: payload, correlation id and every attempt's error.", "", 1, 1,
-	 dlq_show},
+	 "--since/--until on when they died; each names its store and order number.",
+	 "flow,since,until,before,limit", NULL, 0, 0, dlq_list},
+	{"show", "ID", "One dead letter: payload, correlation id and every attempt's error.", "",
+	 JOB_ID, 1, 1, dlq_show},
 	{"replay", "ID | --flow F [--since T] [--until T] | --since T [--until T] | --all",
 	 "Queue dead letters again with a fresh attempt budget (history is kept).",
-	 "flow,since,until,all", 0, 1, dlq_replay},
+	 "flow,since,until,all", JOB_ID, 0, 1, dlq_replay},
 };
 
 static const action_t flow_actions[] = {
-	{"list", "", "Flows with pause state, bulkhead, queued/running/dead counts and oldest runnable age.",
-	 "", 0, 0, flow_list},
+	{"list", "", "Every flow with pause state, bulkhead, queued/running/dead counts and oldest "
+	 "runnable age.", "", NULL, 0, 0, flow_list},
 	{"pause", "NAME", "Stop starting the flow's jobs (stored: survives restarts); jobs keep queueing.",
-	 "", 1, 1, flow_pause},
-	{"resume", "NAME", "Start the flow's jobs again; the backlog drains.", "", 1, 1, flow_resume},
+	 "", "NAME", 1, 1, flow_pause},
+	{"resume", "NAME", "Start the flow's jobs again; the backlog drains.", "", "NAME", 1, 1,
+	 flow_resume},
 };
 
 static void help(ctx_t *c, const action_t *acts, size_t n, FILE *fp)
@@ -525,7 +594,7 @@ static int dispatch(ctx_t *c, const action_t *acts, size_t n, int argc, char **a
 		if (rc)
 			return rc;
 		if (a.help) {
-			usage_of(c, &acts[i], c->out);
+			full_usage(c, &acts[i], c->out);
 			return 0;
 		}
 		if (!c->st) {

@@ -6,6 +6,8 @@
 #ifndef SEAM_FLOWS_FLOW_H
 #define SEAM_FLOWS_FLOW_H
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -20,6 +22,45 @@
 #define SEAM_JOB_ORDER_EXPORT "order.export"
 #define SEAM_JOB_ORDER_CANCEL "order.cancel"
 #define SEAM_JOB_ORDER_POLL "order.poll"
+
+/*
+ * The registered flows: one row per flow, read by everything that takes a flow name from a
+ * person (`seam ctl flow|jobs|dlq`, /v1/flows, /v1/jobs?flow=, the flows: config section), so a
+ * typo is refused instead of creating a kill switch for a flow that does not exist. Every
+ * registered flow is listed by `flow list` from the start, before its first job. (A later issue
+ * grows this into the app's flow registry; adding a flow is adding a row.)
+ */
+typedef struct seam_job_subject {
+	char store[64];         /* "" when unknown */
+	char order_uuid[64];    /* "" when unknown */
+	char order_number[64];  /* "" when unknown */
+} seam_job_subject_t;
+
+typedef struct seam_flow_def {
+	const char *name;    /* the flow name jobs carry */
+	const char *summary; /* one line, for listings */
+	const char *kinds;   /* the job kinds it runs, comma-separated */
+	/* What one of its jobs is about, from its payload (borrowed) and what the store knows;
+	 * fills what it can. Reads only. */
+	void (*subject)(seam_db_t *db, const char *kind, const json_t *payload,
+			seam_job_subject_t *out);
+} seam_flow_def_t;
+
+/* The table, by name. */
+const seam_flow_def_t *seam_flows_registered(size_t *n);
+/* The registered flow called name, or NULL. */
+const seam_flow_def_t *seam_flow_find(const char *name);
+/* SEAM_OK when name is a registered flow; else SEAM_NOTFOUND with the message
+ * "no flow named 'X' (flows: orders, payments)". */
+seam_err_t seam_flow_check_name(const char *name, seam_error_t *err);
+/* The registered names into names[0..cap) (borrowed, static); returns how many. */
+size_t seam_flow_names(const char **names, size_t cap);
+
+/* For operators (dead-letter lists): adds "store" and "order_number" (null when unknown) to
+ * each job object of the array, from its "flow", "kind" and "payload" (list with
+ * seam_job_filter_t.with_payload), then removes "payload". Jobs of an unregistered flow get
+ * nulls. Reads only; one store connection for the whole array. */
+void seam_flows_describe_jobs(seam_store_t *st, json_t *jobs);
 
 typedef struct seam_flow_env {
 	const seam_config_t *cfg;

@@ -1,5 +1,5 @@
 /*
- * orders.h: the order-export flow (issue 6): every placed storefront order in the ERP exactly
+ * orders.h: the order-export flow: every placed storefront order in the ERP exactly
  * once, with the ERP document number written back and every step on the order's timeline.
  *
  * Triggers converge on ONE job per order: the storefront's order.placed event (webhook

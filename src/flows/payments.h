@@ -1,5 +1,5 @@
 /*
- * payments.h: the payment-events flow (issue 5). A verified provider event sits in the inbox;
+ * payments.h: the payment-events flow. A verified provider event sits in the inbox;
  * its `payment.apply` job drives Drupal Commerce's payment to the state the provider's whole
  * history implies, once, whatever the arrival order.
  *

@@ -24,7 +24,7 @@
  *   curl: connect/resolve/send/recv/empty reply SEAM_RETRY
  *   curl: bad URL, TLS certificate problems     SEAM_PERMANENT
  * 500 is retryable: upstream side effects carry idempotency keys or are checked before they
- * are made again (DESIGN rule 2), so repeating a call after an internal error is safe, and
+ * are made again (docs/design.md rule 2), so repeating a call after an internal error is safe, and
  * retries are bounded. Redirects are not followed (they would carry credentials elsewhere).
  *
  * Connections: each upstream owns a pool of up to max_concurrency curl easy handles, which is
@@ -201,7 +201,7 @@ seam_err_t seam_upstream_classify(long status, int curl_code);
 /* 1 for the codes a caller should try again later: RETRY, TIMEOUT, BUSY, OPEN_CIRCUIT. */
 int seam_upstream_retryable(seam_err_t rc);
 
-/* Accessors for the dashboard and tests. */
+/* Accessors for tests (and metrics). */
 const char *seam_upstream_name(const seam_upstream_t *u);
 seam_breaker_state_e seam_upstream_breaker_state(seam_upstream_t *u);
 int seam_upstream_in_flight(seam_upstream_t *u);

@@ -106,7 +106,7 @@ seam_err_t seam_oauth_token(seam_oauth_t *o, int64_t deadline_ns, const char *ci
  * seam_oauth_token() fetches a new one. The refresh token is kept. */
 void seam_oauth_invalidate(seam_oauth_t *o, const char *token);
 
-/* Token requests made so far (successful or not), for tests and the dashboard. */
+/* Token requests made so far (successful or not), for tests. */
 uint64_t seam_oauth_fetch_count(seam_oauth_t *o);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * map.h: the Lua mapping runtime (DESIGN.md rule 8: contracts and mappings are data).
+ * map.h: the Lua mapping runtime (docs/design.md rule 8: contracts and mappings are data).
  *
  * A mapping is a Lua 5.4 file mappings/<name>.lua that defines
  *

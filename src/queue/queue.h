@@ -67,7 +67,7 @@
  *
  * Delivery is at least once: a job may run twice or more (lease expiry after a crash or hang,
  * a lost completion commit, an operator replay), and two runs may even overlap when a hung run
- * wakes up after its lease expired. The effect must still happen once (DESIGN rule 2):
+ * wakes up after its lease expired. The effect must still happen once (docs/design.md rule 2):
  *   - every side effect carries an idempotency key derived from business identity (order uuid,
  *     provider event id, SKU + source sequence), never from the job id or attempt number;
  *   - where an upstream cannot take such a key, check before create (look the document up by
@@ -89,7 +89,7 @@
  * part of it (rolled back with it), outside one it autocommits. seam_queue_submit() is the fast
  * path for "store the event and enqueue its job": fn runs in the group committer's shared
  * transaction (in its own savepoint) and submit returns only once that is durably committed.
- * That is the contract behind every 2xx seam answers (DESIGN rule 1).
+ * That is the contract behind every 2xx seam answers (docs/design.md rule 1).
  *
  * FLOWS, BULKHEADS, KILL SWITCHES, SCHEDULES
  *

@@ -66,6 +66,14 @@ static json_t *job_json(seam_stmt_t *s)
 	return o;
 }
 
+/* The payload column: its JSON document, or the text when it is not JSON. */
+static json_t *payload_json(seam_stmt_t *s, int col)
+{
+	const char *payload = seam_stmt_column_text(s, col);
+	json_t *doc = payload ? json_loads(payload, JSON_DECODE_ANY, NULL) : NULL;
+	return doc ? doc : payload ? json_string(payload) : json_null();
+}
+
 static seam_err_t finish(seam_stmt_t *s, seam_err_t rc)
 {
 	seam_stmt_reset(s);
@@ -100,7 +108,8 @@ seam_err_t seam_queue_admin_list(seam_store_t *st, const seam_job_filter_t *f, j
 		limit = SEAM_JOB_LIST_MAX;
 
 	/* Text parameters first ($1..), then numbers; the order of binds follows. */
-	len = (size_t)snprintf(sql, sizeof sql, "SELECT " JOB_COLS " FROM jobs WHERE 1 = 1");
+	len = (size_t)snprintf(sql, sizeof sql, "SELECT " JOB_COLS "%s FROM jobs WHERE 1 = 1",
+			       f->with_payload ? ", payload" : "");
 #define ADD_TEXT(cond, col, val)                                                                   \
 	do {                                                                                       \
 		if (cond) {                                                                        \
@@ -136,8 +145,12 @@ seam_err_t seam_queue_admin_list(seam_store_t *st, const seam_job_filter_t *f, j
 	for (int i = 0; i < nnums; i++)
 		seam_stmt_bind_int64(s, ntexts + i + 1, nums[i]);
 	arr = json_array();
-	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
-		json_array_append_new(arr, job_json(s));
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+		json_t *o = job_json(s);
+		if (f->with_payload)
+			json_object_set_new(o, "payload", payload_json(s, NJOB_COLS));
+		json_array_append_new(arr, o);
+	}
 	rc = finish(s, rc);
 out:
 	seam_store_release(st, db);
@@ -173,12 +186,8 @@ static seam_err_t load_job(seam_db_t *db, const char *id, int full, json_t **out
 		return rc;
 	}
 	o = job_json(s);
-	if (full) {
-		const char *payload = seam_stmt_column_text(s, NJOB_COLS);
-		json_t *doc = payload ? json_loads(payload, JSON_DECODE_ANY, NULL) : NULL;
-		json_object_set_new(o, "payload", doc ? doc : payload ? json_string(payload)
-							  : json_null());
-	}
+	if (full)
+		json_object_set_new(o, "payload", payload_json(s, NJOB_COLS));
 	seam_stmt_reset(s);
 	if (!full) {
 		*out = o;
@@ -488,10 +497,34 @@ static seam_err_t load_flows(seam_db_t *db, const char *only, json_t **out, seam
 	return SEAM_OK;
 }
 
-seam_err_t seam_queue_admin_flows(seam_store_t *st, json_t **out, seam_error_t *err)
+seam_err_t seam_queue_admin_flows(seam_store_t *st, const char *const *names, size_t nnames,
+				  json_t **out, seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(st);
-	seam_err_t rc = load_flows(db, NULL, out, err);
+	seam_err_t rc = SEAM_OK;
+	*out = NULL;
+	if (!names) {
+		rc = load_flows(db, NULL, out, err);
+	} else {
+		json_t *arr = json_array();
+		for (size_t i = 0; rc == SEAM_OK && i < nnames; i++) {
+			json_t *one = NULL;
+			rc = load_flows(db, names[i], &one, err);
+			if (rc != SEAM_OK)
+				break;
+			json_t *fl = json_array_get(one, 0);
+			json_array_append_new(
+				arr, fl ? json_incref(fl)
+					: json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:f}", "name", names[i],
+						    "paused", 0, "max_concurrency", 0, "queued", 0, "running",
+						    0, "dead", 0, "oldest_runnable_age_s", 0.0));
+			json_decref(one);
+		}
+		if (rc == SEAM_OK)
+			*out = arr;
+		else
+			json_decref(arr);
+	}
 	seam_store_release(st, db);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "list flows");

@@ -23,7 +23,8 @@
  *   cancel  queued, running or dead -> canceled (a running handler is not interrupted, but its
  *           result is dropped); succeeded or canceled -> SEAM_CONFLICT.
  *   pause / resume  set flows.paused (creating the flow row if needed); stored, so it survives
- *           restarts; jobs keep queueing while paused and drain on resume.
+ *           restarts; jobs keep queueing while paused and drain on resume. The queue takes any
+ *           name: callers check it against the registered flows first (flows/flow.h).
  * Attempt history is never deleted by these actions.
  *
  * Errors: SEAM_NOTFOUND (no such job), SEAM_CONFLICT (state does not allow it), SEAM_INVAL (bad
@@ -50,6 +51,7 @@ typedef struct seam_job_filter {
 	int64_t since_ms, until_ms; /* [since, until) on created_at, or on finished_at when
 				     * by_finished; 0 = open */
 	int by_finished;
+	int with_payload;           /* lists: add each job's "payload", as seam_queue_admin_show */
 	int limit;                  /* 0 = SEAM_JOB_LIST_DEFAULT; capped at SEAM_JOB_LIST_MAX */
 } seam_job_filter_t;
 
@@ -75,9 +77,13 @@ seam_err_t seam_queue_admin_cancel(seam_store_t *st, const char *id, json_t **ou
 seam_err_t seam_queue_admin_replay_many(seam_store_t *st, const seam_job_filter_t *f,
 					int64_t *count, seam_error_t *err);
 
-/* Every flow: {"name", "paused", "max_concurrency", "queued", "running", "dead",
- * "oldest_runnable_age_s"}. *out: new JSON array, by name. */
-seam_err_t seam_queue_admin_flows(seam_store_t *st, json_t **out, seam_error_t *err);
+/* Flows: {"name", "paused", "max_concurrency", "queued", "running", "dead",
+ * "oldest_runnable_age_s"}. With names (the registered flows, flows/flow.h), exactly those, in
+ * that order, whether or not they have a row yet (a flow without one is unpaused, unlimited
+ * and empty: rows are made by the first enqueue or pause); with names NULL, every row by name.
+ * Reads only. *out: new JSON array. */
+seam_err_t seam_queue_admin_flows(seam_store_t *st, const char *const *names, size_t nnames,
+				  json_t **out, seam_error_t *err);
 /* paused 1 = pause, 0 = resume. *out (may be NULL): the flow object after the change. */
 seam_err_t seam_queue_admin_pause(seam_store_t *st, const char *flow, int paused, json_t **out,
 				  seam_error_t *err);

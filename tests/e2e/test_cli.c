@@ -387,7 +387,7 @@ static void test_ctl_never_creates_a_store(void **state)
 	expect(out, "SEAM_CONFIG=PATH/seam.yaml");
 	expect(out, "--store sqlite:///PATH/seam.db");
 	free(out);
-	char *keys[] = {bin, "ctl", "keys", "create", "--name", "shop", "--scopes", "api:read", NULL};
+	char *keys[] = {bin, "ctl", "keys", "create", "--name", "shop", "--scopes", "ops:read", NULL};
 	assert_int_equal(run_in(&t, NULL, keys, &out), 1);
 	free(out);
 	/* --store and a config naming a store that is not there: the same */
@@ -434,7 +434,7 @@ static void test_seam_config_everywhere(void **state)
 	snprintf(url, sizeof url, "%s/readyz", base);
 	assert_int_equal(th_wait_http(url, 5000), 0);
 	/* ctl works on serve's store: a key it makes is accepted by the server */
-	char *keys[] = {bin, "ctl", "keys", "create", "--name", "shop", "--scopes", "api:read", NULL};
+	char *keys[] = {bin, "ctl", "keys", "create", "--name", "shop", "--scopes", "ops:read", NULL};
 	assert_int_equal(run_in(&t, t.cfg, keys, &out), 0);
 	char key[96] = {0};
 	assert_non_null(strstr(out, "seam_"));

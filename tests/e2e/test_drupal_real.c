@@ -1,5 +1,5 @@
 /*
- * End-to-end against a REAL Drupal Commerce with the seam_bridge module enabled (issue 7).
+ * End-to-end against a REAL Drupal Commerce with the seam_bridge module enabled.
  * Runs only when SEAM_DRUPAL_URL is set (e.g. http://127.0.0.1:8891), else it prints why it
  * skipped. Environment:
  *   SEAM_DRUPAL_URL                 the site

@@ -1,5 +1,5 @@
 /*
- * End-to-end proof of the order-export flow (issue 6) on the real binaries.
+ * End-to-end proof of the order-export flow on the real binaries.
  *
  * 1,000 orders are placed in the Drupal double in batches while the ERP double answers 20% of
  * calls with 503, holds 5% of sales-order creates past seam's timeout and commits them after,

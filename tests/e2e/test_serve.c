@@ -142,7 +142,7 @@ static void test_api_keys(void **state)
 	(void)state;
 	assert_int_equal(start(&in, NULL), 0);
 	char *create[] = {(char *)th_seam_bin(), "ctl", "-c", in.cfg, "keys", "create", "--name",
-			  "shop", "--scopes", "api:read", NULL};
+			  "shop", "--scopes", "ops:admin", NULL};
 	assert_int_equal(run(create, in.dir, &out), 0);
 	char key[80] = {0};
 	/* stdout (the key) and stderr (the notice) share the log; find the key itself */
@@ -156,17 +156,29 @@ static void test_api_keys(void **state)
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "{\"key\":\"shop\"}");
 	th_resp_free(&r);
-	/* a key with another scope: 403; a tampered key: 401 */
+	/* a scope that does not exist is refused (exit 2, the known ones named); whoami answers
+	 * any valid key; a key without the route's scope: 403; a tampered key: 401 */
+	char *bad[] = {(char *)th_seam_bin(), "ctl", "-c", in.cfg, "keys", "create", "--name",
+		       "tax", "--scopes", "tax:quote", NULL};
+	assert_int_equal(run(bad, in.dir, &out), 2);
+	assert_non_null(strstr(out, "unknown scope 'tax:quote'; known scopes: ops:read, ops:admin"));
+	free(out);
 	char *create2[] = {(char *)th_seam_bin(), "ctl", "-c", in.cfg, "keys", "create", "--name",
-			   "tax", "--scopes", "tax:quote", NULL};
+			   "prom", "--scopes", "metrics:read", NULL};
 	assert_int_equal(run(create2, in.dir, &out), 0);
 	char key2[80] = {0};
 	sscanf(strstr(out, "seam_"), "%79s", key2);
 	free(out);
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", key2);
 	th_http("GET", u, (const char *[]){auth, NULL}, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "{\"key\":\"prom\"}");
+	th_resp_free(&r);
+	url(&in, "/v1/jobs", u);
+	th_http("GET", u, (const char *[]){auth, NULL}, NULL, 0, &r);
 	assert_int_equal(r.status, 403);
 	th_resp_free(&r);
+	url(&in, "/v1/whoami", u);
 	key[strlen(key) - 1] ^= 1;
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
 	th_http("GET", u, (const char *[]){auth, NULL}, NULL, 0, &r);

@@ -1,5 +1,5 @@
 /* End-to-end: webhook ingress of the real binary. Signatures are made here with core crypto
- * (not with the verifiers under test). Asserts the contract of DESIGN rules 1 and 4: verified
+ * (not with the verifiers under test). Asserts the contract of docs/design.md rules 1 and 4: verified
  * on raw bytes, stored with its job in one commit before the 2xx, duplicates do no new work,
  * bad signatures and stale timestamps get 401 counted by reason, authentic but unusable
  * payloads are quarantined and answered 2xx, unknown stores 404, oversized bodies 413. */
@@ -305,6 +305,12 @@ static void test_adyen_batch(void **state)
 	assert_string_equal(r.body, "[accepted]");
 	th_resp_free(&r);
 	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
+	/* The ingress event id is <eventCode>:<pspReference>:<success> (docs/payments.md): stored
+	 * rows are keyed by it, so it must never change. */
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen' AND "
+				    "event_id IN ('AUTHORISATION:PSP0001:true', 'CAPTURE:PSP0002:true')"), 2);
+	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE kind = 'payment.apply' AND "
+				    "payload LIKE '%\"event_id\":\"CAPTURE:PSP0002:true\"%'"), 1);
 	/* one forged item: the whole batch is refused and nothing new is stored */
 	adyen_item(i2, sizeof i2, "PSP0003", "REFUND", 9999, s2);
 	snprintf(body, sizeof body, "{\"live\":\"false\",\"notificationItems\":[%s,%s]}", i1, i2);

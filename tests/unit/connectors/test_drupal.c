@@ -1,6 +1,6 @@
 /* test_drupal.c: the Drupal Commerce connector against a programmable HTTP server on 127.0.0.1
- * that answers with documents shaped like reference/drupal-jsonapi-samples/ (Drupal 10.5 +
- * Commerce 3.2) and records what it received: exact paths, decoded query arguments, headers
+ * that answers with documents shaped like a Drupal 10.5 + Commerce 3.2 site's (docs/connectors.md)
+ * and records what it received: exact paths, decoded query arguments, headers
  * (media types, Idempotency-Key, traceparent, X-Correlation-ID, basic auth) and bodies; paging
  * across short pages with meta.omitted; error mapping (404, 409, 422, 403, 503, timeouts,
  * open circuit) and messages; the document helpers. */

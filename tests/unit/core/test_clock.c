@@ -190,6 +190,33 @@ static void test_duration(void **state)
 	assert_int_equal(seam_duration_parse(NULL, &ms), -1);
 }
 
+/* What operators write for --since/--until and ?since=/&until=: one parser for ctl and REST. */
+static void test_time_arg(void **state)
+{
+	const int64_t now = 1795000000000LL; /* 2026-11-18T... */
+	int64_t ms;
+	(void)state;
+	assert_int_equal(seam_time_arg_parse("now", now, &ms), 0);
+	assert_int_equal(ms, now);
+	assert_int_equal(seam_time_arg_parse("2h", now, &ms), 0);
+	assert_int_equal(ms, now - 7200000);
+	assert_int_equal(seam_time_arg_parse("1h30m", now, &ms), 0);
+	assert_int_equal(ms, now - 5400000);
+	assert_int_equal(seam_time_arg_parse("7d", now, &ms), 0);
+	assert_int_equal(ms, now - 7 * 86400000LL);
+	assert_int_equal(seam_time_arg_parse("2026-11-26T16:00:00Z", now, &ms), 0);
+	assert_int_equal(ms, 1795708800000LL);
+	static const char *const bad[] = {"", "yesterday", "-2h", "2 h", "2026-11-26", "Now",
+					  "100000000d" /* before 1970 */};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ms = 99;
+		if (seam_time_arg_parse(bad[i], now, &ms) != -1)
+			fail_msg("accepted \"%s\" as %lld", bad[i], (long long)ms);
+		assert_int_equal(ms, 99);
+	}
+	assert_int_equal(seam_time_arg_parse(NULL, now, &ms), -1);
+}
+
 static void test_size(void **state)
 {
 	static const struct {
@@ -243,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_rfc3339_round_trip),
 		cmocka_unit_test(test_rfc3339_reject),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_time_arg),
 		cmocka_unit_test(test_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -486,7 +486,7 @@ static void test_pause_survives_restart_and_drains(void **state)
 	startq(q);
 	seam_sleep_ms(200);
 	assert_int_equal(rec_calls(&paused), 0);
-	assert_int_equal(seam_queue_admin_flows(env.st, &fl, &e), SEAM_OK);
+	assert_int_equal(seam_queue_admin_flows(env.st, NULL, 0, &fl, &e), SEAM_OK);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(fl, 0), "name")), "erp");
 	assert_true(json_is_true(json_object_get(json_array_get(fl, 0), "paused")));
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(fl, 0), "queued")), 10);

@@ -12,19 +12,19 @@
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
 
-/* Fixture: 3 dead letters (erp x2 dying at t=1000s and 2000s, pim at 3000s), 2 queued, 1
+/* Fixture: 3 dead letters (orders x2 dying at t=1000s and 2000s, payments at 3000s), 2 queued, 1
  * succeeded. */
 typedef struct fx {
 	qt_env_t env;
 	char dead_erp1[37], dead_erp2[37], dead_pim[37], queued1[37], queued2[37], done[37];
 } fx_t;
 
-static void mkjob(seam_store_t *st, const char *kind, const char *flow, const char *state,
-		  int64_t finished, char id[37])
+static void mkjob_p(seam_store_t *st, const char *kind, const char *flow, const char *state,
+		    int64_t finished, const char *payload, char id[37])
 {
 	seam_db_t *db = seam_store_acquire(st);
 	seam_error_t e = {0};
-	seam_job_spec_t spec = {.kind = kind, .flow = flow, .payload = "{\"n\":1}",
+	seam_job_spec_t spec = {.kind = kind, .flow = flow, .payload = payload,
 				.correlation_id = "cid-fx", .max_attempts = 3};
 	if (seam_queue_enqueue(NULL, db, &spec, id, NULL, &e) != SEAM_OK)
 		fail_msg("enqueue: %s", e.msg);
@@ -44,16 +44,22 @@ static void mkjob(seam_store_t *st, const char *kind, const char *flow, const ch
 	seam_store_release(st, db);
 }
 
+static void mkjob(seam_store_t *st, const char *kind, const char *flow, const char *state,
+		  int64_t finished, char id[37])
+{
+	mkjob_p(st, kind, flow, state, finished, "{\"n\":1}", id);
+}
+
 static void fx_setup(fx_t *f)
 {
 	memset(f, 0, sizeof *f);
 	qt_open(&f->env);
-	mkjob(f->env.st, "export", "erp", "dead", 1000000, f->dead_erp1);
-	mkjob(f->env.st, "export", "erp", "dead", 2000000, f->dead_erp2);
-	mkjob(f->env.st, "sync", "pim", "dead", 3000000, f->dead_pim);
-	mkjob(f->env.st, "export", "erp", "queued", 0, f->queued1);
-	mkjob(f->env.st, "sync", "pim", "queued", 0, f->queued2);
-	mkjob(f->env.st, "sync", "pim", "succeeded", 4000000, f->done);
+	mkjob(f->env.st, "export", "orders", "dead", 1000000, f->dead_erp1);
+	mkjob(f->env.st, "export", "orders", "dead", 2000000, f->dead_erp2);
+	mkjob(f->env.st, "sync", "payments", "dead", 3000000, f->dead_pim);
+	mkjob(f->env.st, "export", "orders", "queued", 0, f->queued1);
+	mkjob(f->env.st, "sync", "payments", "queued", 0, f->queued2);
+	mkjob(f->env.st, "sync", "payments", "succeeded", 4000000, f->done);
 }
 
 /* --- admin ------------------------------------------------------------------------------- */
@@ -65,7 +71,7 @@ static void test_admin_filters_and_paging(void **state)
 	seam_error_t e = {0};
 	(void)state;
 	fx_setup(&f);
-	seam_job_filter_t flt = {.flow = "erp"};
+	seam_job_filter_t flt = {.flow = "orders"};
 	assert_int_equal(seam_queue_admin_list(f.env.st, &flt, &arr, &e), SEAM_OK);
 	assert_int_equal(json_array_size(arr), 3);
 	/* newest first */
@@ -123,7 +129,7 @@ static void test_admin_actions(void **state)
 	assert_int_equal(seam_queue_admin_replay_many(f.env.st, &flt, &n, &e), SEAM_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM jobs WHERE id = $1 AND state = 'queued' AND attempts = 0", f.dead_pim), 1);
-	flt = (seam_job_filter_t){.flow = "erp"};
+	flt = (seam_job_filter_t){.flow = "orders"};
 	assert_int_equal(seam_queue_admin_replay_many(f.env.st, &flt, &n, &e), SEAM_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", NULL), 0);
@@ -170,11 +176,11 @@ static void test_ctl_jobs_and_dlq(void **state)
 	char line[160];
 	(void)state;
 	fx_setup(&f);
-	run_t r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs list --flow pim");
+	run_t r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs list --flow payments");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.err, "");
 	/* header, then newest first; error text on one line, cut */
-	assert_memory_equal(r.out, "ID                                    FLOW  KIND  STATE", 54);
+	assert_memory_equal(r.out, "ID                                    FLOW      KIND  STATE", 58);
 	assert_non_null(strstr(r.out, f.done));
 	assert_non_null(strstr(r.out, "upstream: ERP answered 503 body: <html>"));
 	assert_int_equal(strchr(strstr(r.out, "upstream:"), '\n')[-1], '>');
@@ -216,7 +222,7 @@ static void test_ctl_jobs_and_dlq(void **state)
 	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "exactly one"));
 	run_free(&r);
-	r = ctl(seam_ctl_dlq, f.env.st, 1, "dlq replay --flow erp --until 1970-01-01T00:25:00Z");
+	r = ctl(seam_ctl_dlq, f.env.st, 1, "dlq replay --flow orders --until 1970-01-01T00:25:00Z");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "{\n  \"replayed\": 1\n}\n");
 	run_free(&r);
@@ -254,6 +260,27 @@ static void test_ctl_usage_and_flows(void **state)
 	r = ctl(seam_ctl_dlq, NULL, 0, "dlq replay --help");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "usage: seam ctl dlq replay ID | --flow F"));
+	assert_non_null(strstr(r.out, "\n  --all "));
+	run_free(&r);
+	/* An action's --help lists each of its options with what it takes. */
+	r = ctl(seam_ctl_jobs, NULL, 0, "jobs list --help");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.err, "");
+	static const char *const filters[] = {"--flow F", "--state S", "--kind K", "--cid ID",
+					      "--since T", "--until T", "--before ID", "--limit N",
+					      "--json"};
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "\n  %s ", filters[i]);
+		if (!strstr(r.out, want))
+			fail_msg("jobs list --help does not describe %s:\n%s", filters[i], r.out);
+	}
+	assert_non_null(strstr(r.out, "orders, payments"));
+	assert_non_null(strstr(r.out, "queued, running, succeeded, dead, canceled"));
+	run_free(&r);
+	r = ctl(seam_ctl_flow, NULL, 0, "flow pause --help");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "NAME: orders, payments"));
 	run_free(&r);
 	r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs");
 	assert_int_equal(r.rc, 2);
@@ -281,14 +308,14 @@ static void test_ctl_usage_and_flows(void **state)
 	assert_non_null(strstr(r.err, "no job with id"));
 	run_free(&r);
 
-	r = ctl(seam_ctl_flow, f.env.st, 0, "flow pause erp");
+	r = ctl(seam_ctl_flow, f.env.st, 0, "flow pause orders");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "flow erp paused: its jobs keep queueing (1 queued, 0 running)\n");
+	assert_string_equal(r.out, "flow orders paused: its jobs keep queueing (1 queued, 0 running)\n");
 	run_free(&r);
 	r = ctl(seam_ctl_flow, f.env.st, 0, "flow list");
 	assert_int_equal(r.rc, 0);
-	assert_memory_equal(r.out, "NAME  PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
-			    "erp   yes                   0       1        0     2", 127);
+	assert_memory_equal(r.out, "NAME      PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
+			    "orders    yes                   0       1        0     2", 135);
 	run_free(&r);
 	r = ctl(seam_ctl_flow, f.env.st, 1, "flow list");
 	json_t *doc = json_loads(r.out, 0, NULL);
@@ -297,11 +324,147 @@ static void test_ctl_usage_and_flows(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(doc, 1), "dead")), 1);
 	json_decref(doc);
 	run_free(&r);
-	r = ctl(seam_ctl_flow, f.env.st, 0, "flow resume erp");
+	r = ctl(seam_ctl_flow, f.env.st, 0, "flow resume orders");
 	assert_int_equal(r.rc, 0);
-	assert_int_equal(qt_int(f.env.st, "SELECT paused FROM flows WHERE name = 'erp'", NULL), 0);
+	assert_int_equal(qt_int(f.env.st, "SELECT paused FROM flows WHERE name = 'orders'", NULL), 0);
+	run_free(&r);
+
+	/* Flows are the registered ones: an unknown name is refused with the known ones and
+	 * leaves no row behind, wherever it is given. */
+	r = ctl(seam_ctl_flow, f.env.st, 0, "flow pause ordres");
+	assert_int_equal(r.rc, 1);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "seam ctl flow pause: no flow named 'ordres' (flows: orders, payments)\n");
+	run_free(&r);
+	r = ctl(seam_ctl_flow, f.env.st, 0, "flow resume ordres");
+	assert_int_equal(r.rc, 1);
+	run_free(&r);
+	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM flows WHERE name = 'ordres'", NULL), 0);
+	r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs list --flow erp");
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.err, "no flow named 'erp' (flows: orders, payments)"));
+	run_free(&r);
+	r = ctl(seam_ctl_dlq, f.env.st, 0, "dlq replay --flow erp");
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.err, "no flow named 'erp'"));
 	run_free(&r);
 	qt_close(&f.env);
+}
+
+/* Every registered flow is listed from the start, before its first job; a row some older
+ * version left for a name that is not a flow is not. */
+static void test_flows_listed_from_start(void **state)
+{
+	qt_env_t env;
+	(void)state;
+	qt_open(&env);
+	qt_exec(env.st, "INSERT INTO flows (name, paused, max_concurrency, updated_at) VALUES ('ordres', 1, 0, 0)");
+	run_t r = ctl(seam_ctl_flow, env.st, 1, "flow list");
+	assert_int_equal(r.rc, 0);
+	json_t *doc = json_loads(r.out, 0, NULL);
+	assert_non_null(doc);
+	assert_int_equal(json_array_size(doc), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 0), "name")), "orders");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 1), "name")), "payments");
+	assert_true(json_is_false(json_object_get(json_array_get(doc, 1), "paused")));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(doc, 1), "queued")), 0);
+	json_decref(doc);
+	run_free(&r);
+	r = ctl(seam_ctl_flow, env.st, 0, "flow list");
+	assert_string_equal(r.out,
+			    "NAME      PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
+			    "orders    no                    0       0        0     0                      0\n"
+			    "payments  no                    0       0        0     0                      0\n");
+	run_free(&r);
+	/* Listing writes nothing. */
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM flows", NULL), 1);
+	qt_close(&env);
+}
+
+/* Dead letters name their store and order number: from the job payload, the orders table, and
+ * for payment events the stored event (order uuid or number in it, or the payment's known
+ * order). */
+#define U1 "5bdfd1e8-dfad-41ac-a514-1b58d123e678"
+#define U2 "0a6f7a2e-6c1b-4f4e-9d55-1d2f6f0f9c11"
+#define U3 "7c0e1d9a-2b3f-4a5e-8f70-9a1b2c3d4e5f"
+
+static void inbox(seam_store_t *st, const char *provider, const char *source, const char *event_id,
+		  const char *body)
+{
+	char sql[2048];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO inbox (id, provider, source, event_id, body, headers, received_at) "
+		 "VALUES ('%s-%s', '%s', '%s', '%s', '%s', '{}', 1)",
+		 provider, event_id, provider, source, event_id, body);
+	qt_exec(st, sql);
+}
+
+static void test_dlq_names_order_and_store(void **state)
+{
+	qt_env_t env;
+	char ids[6][37];
+	(void)state;
+	qt_open(&env);
+	qt_exec(env.st, "INSERT INTO orders (store, order_uuid, order_number, export_state, first_seen_at, updated_at) "
+			"VALUES ('us', '" U1 "', '1001', 'seen', 1, 1), ('eu', '" U3 "', '3003', 'seen', 1, 1)");
+	/* 0: an export of a known order; 1: of an order seam never fetched */
+	mkjob_p(env.st, "order.export", "orders", "dead", 1000000, "{\"store\":\"us\",\"order_uuid\":\"" U1 "\"}", ids[0]);
+	mkjob_p(env.st, "order.export", "orders", "dead", 2000000, "{\"store\":\"eu\",\"order_uuid\":\"" U2 "\"}", ids[1]);
+	/* 2: a Stripe event whose metadata names the order */
+	inbox(env.st, "stripe", "us", "evt_1",
+	      "{\"id\":\"evt_1\",\"object\":\"event\",\"created\":1732636272,\"type\":\"payment_intent.succeeded\","
+	      "\"data\":{\"object\":{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount\":3998,"
+	      "\"amount_received\":3998,\"currency\":\"usd\",\"metadata\":{\"order_uuid\":\"" U1 "\"},"
+	      "\"status\":\"succeeded\"}}}");
+	mkjob_p(env.st, "payment.apply", "payments", "dead", 3000000,
+		"{\"provider\":\"stripe\",\"source\":\"us\",\"event_id\":\"evt_1\"}", ids[2]);
+	/* 3: an Adyen item: the order only by its number (merchantReference) */
+	inbox(env.st, "adyen", "eu", "AUTHORISATION:PSP1:true",
+	      "{\"NotificationRequestItem\":{\"amount\":{\"currency\":\"EUR\",\"value\":1130},"
+	      "\"eventCode\":\"AUTHORISATION\",\"eventDate\":\"2024-01-15T10:00:00+01:00\","
+	      "\"merchantReference\":\"2002\",\"pspReference\":\"PSP1\",\"success\":\"true\"}}");
+	mkjob_p(env.st, "payment.apply", "payments", "dead", 4000000,
+		"{\"provider\":\"adyen\",\"source\":\"eu\",\"event_id\":\"AUTHORISATION:PSP1:true\"}", ids[3]);
+	/* 4: a Standard Webhooks source: the store comes from the order */
+	inbox(env.st, "standard", "psp", "msg_1",
+	      "{\"type\":\"payment.captured\",\"data\":{\"payment_id\":\"pay_1\",\"amount\":\"1.00\","
+	      "\"currency\":\"EUR\",\"order_uuid\":\"" U3 "\"}}");
+	mkjob_p(env.st, "payment.apply", "payments", "dead", 5000000,
+		"{\"provider\":\"standard\",\"source\":\"psp\",\"event_id\":\"msg_1\"}", ids[4]);
+	/* 5: a poll: a store, no order */
+	mkjob_p(env.st, "order.poll", "orders", "dead", 6000000, "{\"store\":\"us\"}", ids[5]);
+
+	static const struct {
+		const char *store, *number;
+	} want[] = {{"us", "1001"}, {"eu", NULL}, {"us", "1001"}, {"eu", "2002"}, {"eu", "3003"}, {"us", NULL}};
+	run_t r = ctl(seam_ctl_dlq, env.st, 0, "dlq list --json");
+	assert_int_equal(r.rc, 0);
+	json_t *doc = json_loads(r.out, 0, NULL);
+	assert_non_null(doc);
+	assert_int_equal(json_array_size(doc), 6);
+	for (int i = 0; i < 6; i++) {
+		json_t *o = json_array_get(doc, 5 - i); /* newest first */
+		assert_string_equal(json_string_value(json_object_get(o, "id")), ids[i]);
+		const char *store = json_string_value(json_object_get(o, "store"));
+		const char *number = json_string_value(json_object_get(o, "order_number"));
+		if (!store || strcmp(store, want[i].store) != 0)
+			fail_msg("dead letter %d: store %s, want %s", i, store ? store : "null", want[i].store);
+		if (want[i].number ? !number || strcmp(number, want[i].number) != 0 : number != NULL)
+			fail_msg("dead letter %d: order_number %s, want %s", i, number ? number : "null",
+				 want[i].number ? want[i].number : "null");
+		assert_null(json_object_get(o, "payload")); /* lists stay small */
+	}
+	json_decref(doc);
+	run_free(&r);
+	r = ctl(seam_ctl_dlq, env.st, 0, "dlq list --flow orders");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "STORE  ORDER_NUMBER"));
+	char *line = strstr(r.out, ids[0]);
+	assert_non_null(line);
+	*strchr(line, '\n') = '\0';
+	assert_non_null(strstr(line, "  us     1001  "));
+	run_free(&r);
+	qt_close(&env);
 }
 
 /* --- HTTP -------------------------------------------------------------------------------- */
@@ -370,12 +533,12 @@ static void test_http_routes(void **state)
 	assert_int_equal(seam_http_start(&o, &h.srv, &e), SEAM_OK);
 	snprintf(h.base, sizeof h.base, "http://127.0.0.1:%d", seam_http_port(h.srv));
 
-	json_t *doc = call(&h, "GET", "/v1/jobs?flow=erp&limit=2", "reader", NULL, &st);
+	json_t *doc = call(&h, "GET", "/v1/jobs?flow=orders&limit=2", "reader", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_array_size(json_object_get(doc, "items")), 2);
 	const char *next = json_string_value(json_object_get(doc, "next_before"));
 	assert_non_null(next);
-	snprintf(path, sizeof path, "/v1/jobs?flow=erp&limit=2&before=%s", next);
+	snprintf(path, sizeof path, "/v1/jobs?flow=orders&limit=2&before=%s", next);
 	json_decref(doc);
 	doc = call(&h, "GET", path, "reader", NULL, &st);
 	assert_int_equal(json_array_size(json_object_get(doc, "items")), 1);
@@ -389,6 +552,31 @@ static void test_http_routes(void **state)
 	doc = call(&h, "GET", "/v1/dead-letters?since=1970-01-01T00:25:00Z", "reader", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_array_size(json_object_get(doc, "items")), 2);
+	json_decref(doc);
+	/* The same relative times as ctl: the fixture's dead letters died in 1970. */
+	doc = call(&h, "GET", "/v1/dead-letters", "reader", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_non_null(json_object_get(json_array_get(json_object_get(doc, "items"), 0), "store"));
+	assert_non_null(json_object_get(json_array_get(json_object_get(doc, "items"), 0), "order_number"));
+	assert_null(json_object_get(json_array_get(json_object_get(doc, "items"), 0), "payload"));
+	json_decref(doc);
+	doc = call(&h, "GET", "/v1/dead-letters?since=2h", "reader", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 0);
+	json_decref(doc);
+	doc = call(&h, "GET", "/v1/dead-letters?until=2h", "reader", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 3);
+	json_decref(doc);
+	doc = call(&h, "GET", "/v1/jobs?since=7d&state=queued", "reader", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 2);
+	json_decref(doc);
+	doc = call(&h, "GET", "/v1/jobs?since=yesterday", "reader", NULL, &st);
+	assert_int_equal(st, 400);
+	assert_string_equal(json_string_value(json_object_get(doc, "detail")),
+			    "since 'yesterday' is not RFC 3339 (2026-11-26T16:00:00Z), 'now', or a "
+			    "duration ago (2h, 30m, 7d)");
 	json_decref(doc);
 
 	snprintf(path, sizeof path, "/v1/dead-letters/%s", h.f.dead_pim);
@@ -427,25 +615,40 @@ static void test_http_routes(void **state)
 	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{}", &st);
 	assert_int_equal(st, 400);
 	json_decref(doc);
-	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"flow\":\"erp\"}", &st);
+	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"flow\":\"orders\"}", &st);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_integer_value(json_object_get(doc, "replayed")), 2);
 	json_decref(doc);
 
-	doc = call(&h, "POST", "/v1/flows/pim/pause", "admin", NULL, &st);
+	doc = call(&h, "POST", "/v1/flows/payments/pause", "admin", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_true(json_is_true(json_object_get(doc, "paused")));
 	json_decref(doc);
 	doc = call(&h, "GET", "/v1/flows", "reader", NULL, &st);
 	assert_int_equal(st, 200);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "items"), 1), "name")), "pim");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "items"), 1), "name")), "payments");
 	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(doc, "items"), 1), "paused")));
 	json_decref(doc);
-	doc = call(&h, "POST", "/v1/flows/pim/resume", "admin", NULL, &st);
+	doc = call(&h, "POST", "/v1/flows/payments/resume", "admin", NULL, &st);
 	assert_true(json_is_false(json_object_get(doc, "paused")));
 	json_decref(doc);
 	doc = call(&h, "GET", "/v1/flows", "nobody", NULL, &st);
 	assert_int_equal(st, 401);
+	json_decref(doc);
+	/* Unknown flow names: 404 on the path (and no row), 400 in a filter. */
+	doc = call(&h, "POST", "/v1/flows/nonexistent/pause", "admin", NULL, &st);
+	assert_int_equal(st, 404);
+	assert_string_equal(json_string_value(json_object_get(doc, "type")), SEAM_PROBLEM_BASE "not-found");
+	assert_string_equal(json_string_value(json_object_get(doc, "detail")),
+			    "no flow named 'nonexistent' (flows: orders, payments)");
+	json_decref(doc);
+	assert_int_equal(qt_int(h.f.env.st, "SELECT COUNT(*) FROM flows WHERE name = 'nonexistent'", NULL), 0);
+	doc = call(&h, "GET", "/v1/jobs?flow=erp", "reader", NULL, &st);
+	assert_int_equal(st, 400);
+	assert_non_null(strstr(json_string_value(json_object_get(doc, "detail")), "no flow named 'erp'"));
+	json_decref(doc);
+	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"flow\":\"erp\"}", &st);
+	assert_int_equal(st, 400);
 	json_decref(doc);
 
 	seam_http_stop(h.srv, 1000);
@@ -460,6 +663,8 @@ int main(void)
 		cmocka_unit_test(test_admin_actions),
 		cmocka_unit_test(test_ctl_jobs_and_dlq),
 		cmocka_unit_test(test_ctl_usage_and_flows),
+		cmocka_unit_test(test_flows_listed_from_start),
+		cmocka_unit_test(test_dlq_names_order_and_store),
 		cmocka_unit_test(test_http_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

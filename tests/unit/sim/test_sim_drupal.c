@@ -1,6 +1,6 @@
 /*
  * test_sim_drupal.c: the Drupal double answers like the captured Drupal 10.5 + Commerce 3.2
- * site (reference/drupal-jsonapi-samples): paging cap and links, access filtering with
+ * site does: paging cap and links, access filtering with
  * meta.omitted, filters and sorts, 400/403/415/422 documents, the place transition, total_paid,
  * the seam_bridge transition endpoint and the signed order events.
  */

@@ -1,7 +1,7 @@
 /*
  * test_sim_sign.c: the simulators' signing code against the published test vectors
- * (reference/webhooks-and-idempotency.md): Standard Webhooks (two library vectors), Adyen
- * (the library vector and the docs vector), Stripe (the computed vector in the reference).
+ * the providers publish: Standard Webhooks (two library vectors), Adyen (the library vector and
+ * the docs vector), Stripe (a vector computed from its documented scheme).
  */
 #include <setjmp.h>
 #include <stdarg.h>
