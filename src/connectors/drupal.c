@@ -89,50 +89,6 @@ static const char *or_default(const char *s, const char *def)
 	return s && *s ? s : def;
 }
 
-/* Copies text into out (cap bytes), replacing every e-mail address by its mask: Drupal's
- * validation messages may quote the value they refused. */
-static void scrub(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-	if (!cap)
-		return;
-	while (*in && o + 1 < cap) {
-		const char *at = NULL, *w = in;
-		size_t wl = 0;
-		/* one whitespace-delimited word at a time */
-		if (isspace((unsigned char)*in)) {
-			out[o++] = *in++;
-			continue;
-		}
-		while (w[wl] && !isspace((unsigned char)w[wl])) {
-			if (w[wl] == '@' && !at)
-				at = w + wl;
-			wl++;
-		}
-		if (at) {
-			char word[256], masked[64];
-			size_t s = 0, e = wl;
-			/* keep quotes and punctuation around the address */
-			while (s < wl && strchr("\"'<>()[],;:", w[s]))
-				s++;
-			while (e > s && strchr("\"'<>()[],;:.", w[e - 1]))
-				e--;
-			snprintf(word, sizeof word, "%.*s", (int)(e - s), w + s);
-			seam_mask_email(word, masked, sizeof masked);
-			o += (size_t)snprintf(out + o, cap - o, "%.*s%s%.*s", (int)s, w, masked,
-					      (int)(wl - e), w + e);
-			if (o >= cap)
-				o = cap - 1;
-		} else {
-			size_t n = wl < cap - 1 - o ? wl : cap - 1 - o;
-			memcpy(out + o, w, n);
-			o += n;
-		}
-		in = w + wl;
-	}
-	out[o] = '\0';
-}
-
 /* ---- exchanges and errors ---- */
 
 static void outcome_set(seam_drupal_outcome_t *oc, const seam_response_t *resp)
@@ -206,16 +162,15 @@ static seam_err_t fail_msg(seam_upstream_t *u, const char *method, const char *p
 			   seam_error_t *err)
 {
 	json_t *doc = NULL;
-	char details[400], clean[400];
+	char details[400];
 	details[0] = '\0';
 	if (resp->status && resp->body && (doc = json_loadb(resp->body, resp->body_len, 0, NULL)))
 		error_details(doc, details, sizeof details);
 	json_decref(doc);
 	if (!details[0])
 		return seam_errorf(err, rc, "%s", cerr->msg[0] ? cerr->msg : seam_strerror(rc));
-	scrub(details, clean, sizeof clean);
 	return seam_errorf(err, rc, "%s: %s %.*s: HTTP %d: %s", seam_upstream_name(u), method,
-			   path_len(path), path, resp->status, clean);
+			   path_len(path), path, resp->status, details);
 }
 
 /* How a call reads its answer's status, beyond the client's classification. */
