@@ -20,7 +20,7 @@ if [ "$1" = "--one" ]; then
 	fi
 	start=$(date +%s)
 	"$bin" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$run/" "$run/corpus" \
+		-print_final_stats=1 -artifact_prefix="$PWD/$run/" "$run/corpus" \
 		>"build/logs/fuzz-$t.log" 2>&1
 	echo "$? $(( $(date +%s) - start ))" >"$run/result"
 	exit 0
