@@ -6,15 +6,18 @@
 #                   under ThreadSanitizer
 #   make demo       deps, build, then seam sim + seam serve with examples/
 #   make bench      the benchmarks in bench/
+#   make fuzz       every fuzz/fuzz_*.c for FUZZ_SECONDS (10) each, two at a time (clang)
 #
 # Every .c under src/ (but main.c) and sim/ goes into build/libseam.a; tests/unit/**/test_*.c
 # each become one cmocka binary linked against it. Adding a module needs no edit here.
+# fuzz/fuzz_*.c each become a libFuzzer binary linked against build/fuzz/libseam.a (the src/
+# objects built by clang with coverage and ASan+UBSan): adding a target needs no edit either.
 
 CC      ?= gcc
 PKGS    := libmicrohttpd libcurl jansson libfyaml sqlite3 libpq openssl lua5.4
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
             libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev \
-            prometheus curl php-cli phpunit nginx-light wrk
+            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -61,8 +64,28 @@ SAN_BIN  := $(UNIT_SRC:%.c=build/san/%)
 TSAN_BIN := $(UNIT_SRC:%.c=build/tsan/%)
 E2E_BIN  := $(E2E_SRC:%.c=build/%)
 BENCH_BIN := $(BENCH_SRC:%.c=build/%)
+FUZZ_SRC := $(shell find fuzz -maxdepth 1 -name 'fuzz_*.c' 2>/dev/null | sort)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps test unit e2e san tsan demo bench clean check-tools
+# The fuzz tree: clang, libFuzzer coverage on every src/ object, ASan+UBSan, no -Werror (clang
+# warns about other things than gcc; the gcc build is the one that gates warnings).
+FUZZ_CC    ?= clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) -Isrc -I. $(PKG_CFLAGS) -MMD -MP
+FUZZ_LIB_SRC := $(filter src/%,$(LIB_SRC))
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/libseam.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o)
+	@rm -f $@
+	@ar rcs $@ $^
+build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o build/fuzz/libseam.a
+	@echo "  LD      $@"
+	@$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libseam.a $(LDLIBS)
+
+.PHONY: all deps test unit e2e san tsan fuzz demo bench clean check-tools
 .SECONDARY:
 
 all: build/seam
@@ -93,11 +116,16 @@ san: $(SAN_BIN)
 tsan: $(TSAN_BIN)
 	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 sh scripts/run-tests.sh tsan $(TSAN_BIN)
 
+# Every fuzz target for FUZZ_SECONDS (default 10) on a scratch copy of its corpus, two at a
+# time; a crash, leak, sanitizer report, hang or failed check counts as a failed test.
+fuzz: $(FUZZ_BIN)
+	@sh scripts/run-fuzz.sh $(FUZZ_BIN)
+
 # The README's test command. Builds everything first so a compile error fails fast.
 test: deps
-	@$(MAKE) --no-print-directory -j2 all $(UNIT_BIN) $(E2E_BIN) $(SAN_BIN) $(TSAN_BIN)
+	@$(MAKE) --no-print-directory -j2 all $(UNIT_BIN) $(E2E_BIN) $(SAN_BIN) $(TSAN_BIN) $(FUZZ_BIN)
 	@rm -f build/test-results.txt
-	@$(MAKE) --no-print-directory -k unit e2e san tsan php-test; \
+	@$(MAKE) --no-print-directory -k unit e2e san tsan php-test fuzz; \
 	  rc=$$?; sh scripts/summary.sh build/test-results.txt; exit $$rc
 
 php-test:
@@ -116,4 +144,4 @@ clean:
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # .incbin'd migration SQL is invisible to -MMD; rebuild the embedding object when one changes.
-build/obj/src/store/migrations.o build/san/obj/src/store/migrations.o: $(wildcard src/store/migrations/[0-9]*.sql)
+build/obj/src/store/migrations.o build/san/obj/src/store/migrations.o build/tsan/obj/src/store/migrations.o build/fuzz/obj/src/store/migrations.o: $(wildcard src/store/migrations/[0-9]*.sql)

@@ -1,28 +1,15 @@
 #!/bin/sh
-# build.sh [TARGET...]: builds the libFuzzer targets into build/fuzz/ with clang,
-# -fsanitize=fuzzer,address,undefined. Run from the repository root. Each target links only
-# the few sources it exercises, so it does not need the rest of libseam.
+# build.sh [TARGET...]: builds the libFuzzer targets into build/fuzz/ (all fuzz/fuzz_*.c when
+# none is named). Run from the repository root. The Makefile does the work: every src/ object
+# is compiled once by clang with libFuzzer coverage and ASan+UBSan into build/fuzz/libseam.a,
+# and each target is linked against it, so a new fuzz/fuzz_*.c needs no edit anywhere.
 set -eu
-CC=${CC:-clang}
-OUT=build/fuzz
-FLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc"
-LIBS=$(pkg-config --libs openssl jansson)
-
-sources() {
-	case $1 in
-	fuzz_stripe_header) echo src/connectors/stripe.c src/connectors/webhook_sig.c src/core/crypto.c src/core/err.c ;;
-	fuzz_stdwebhooks)   echo src/connectors/stdwebhooks.c src/connectors/webhook_sig.c src/core/crypto.c src/core/err.c ;;
-	fuzz_traceparent)   echo src/core/ids.c src/core/crypto.c src/core/clock.c ;;
-	fuzz_codecs)        echo src/core/crypto.c src/core/clock.c ;;
-	fuzz_adyen)         echo src/connectors/adyen.c src/connectors/webhook_sig.c src/core/crypto.c src/core/err.c ;;
-	*) echo "unknown target $1" >&2; exit 2 ;;
-	esac
-}
-
-mkdir -p "$OUT"
-targets=${*:-fuzz_stripe_header fuzz_stdwebhooks fuzz_traceparent fuzz_codecs fuzz_adyen}
-for t in $targets; do
-	echo "== $t"
-	# shellcheck disable=SC2046,SC2086
-	$CC $FLAGS -o "$OUT/$t" "fuzz/$t.c" $(sources "$t") $LIBS
+if [ "$#" = 0 ]; then
+	set -- $(ls fuzz/fuzz_*.c | sed 's|^fuzz/||; s|\.c$||')
+fi
+bins=""
+for t in "$@"; do
+	bins="$bins build/fuzz/${t%.c}"
 done
+# shellcheck disable=SC2086
+exec make --no-print-directory -j"${JOBS:-2}" $bins

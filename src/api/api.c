@@ -13,6 +13,7 @@
 #include "api/app.h"
 #include "api/keys.h"
 #include "core/clock.h"
+#include "http/client.h"
 
 #ifndef SEAM_VERSION
 #define SEAM_VERSION "0.1.0"
@@ -24,6 +25,21 @@ void seam_api_healthz(seam_http_req_t *req, void *ud)
 	seam_http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* {"erp": "open", ...}: each upstream's breaker. Informational: an open breaker does not make
+ * the instance unready, because webhooks are still stored and the work waits (deferred, no
+ * attempts spent) until the upstream is back; taking every instance out of the load balancer
+ * would lose the webhooks instead. */
+static json_t *upstream_states(const seam_app_t *app)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; app->upstreams && i < app->cfg->upstreams.n; i++)
+		if (app->upstreams[i])
+			json_object_set_new(o, app->cfg->upstreams.names[i],
+					    json_string(seam_breaker_state_name(
+						    seam_upstream_breaker_state(app->upstreams[i]))));
+	return o;
+}
+
 void seam_api_readyz(seam_http_req_t *req, void *ud)
 {
 	seam_app_t *app = ud;
@@ -32,15 +48,17 @@ void seam_api_readyz(seam_http_req_t *req, void *ud)
 	if (seam_store_ready(app->store, &err) != SEAM_OK) {
 		seam_store_schema_version(app->store, &applied, &known, NULL);
 		seam_http_problem(req, 503, "not-ready", "Not ready",
-				  json_pack("{s:{s:s, s:i, s:i}}", "checks", "store", "failing",
-					    "schema_applied", applied, "schema_known", known),
+				  json_pack("{s:{s:s, s:i, s:i, s:o}}", "checks", "store", "failing",
+					    "schema_applied", applied, "schema_known", known,
+					    "upstreams", upstream_states(app)),
 				  "%s", err.msg);
 		return;
 	}
 	seam_store_schema_version(app->store, &applied, &known, NULL);
 	seam_http_reply_json(req, 200,
-			     json_pack("{s:s, s:{s:s, s:s, s:i}}", "status", "ready", "checks", "store",
-				       "ok", "engine", seam_store_engine(app->store), "schema", applied));
+			     json_pack("{s:s, s:{s:s, s:s, s:i, s:o}}", "status", "ready", "checks",
+				       "store", "ok", "engine", seam_store_engine(app->store), "schema",
+				       applied, "upstreams", upstream_states(app)));
 }
 
 void seam_api_metrics(seam_http_req_t *req, void *ud)

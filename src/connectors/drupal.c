@@ -8,6 +8,7 @@
  * caller's reading of it, fail_msg() writes Drupal's own error document into the message.
  */
 #include "connectors/drupal.h"
+#include "connectors/drupal_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -89,50 +90,6 @@ static const char *or_default(const char *s, const char *def)
 	return s && *s ? s : def;
 }
 
-/* Copies text into out (cap bytes), replacing every e-mail address by its mask: Drupal's
- * validation messages may quote the value they refused. */
-static void scrub(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-	if (!cap)
-		return;
-	while (*in && o + 1 < cap) {
-		const char *at = NULL, *w = in;
-		size_t wl = 0;
-		/* one whitespace-delimited word at a time */
-		if (isspace((unsigned char)*in)) {
-			out[o++] = *in++;
-			continue;
-		}
-		while (w[wl] && !isspace((unsigned char)w[wl])) {
-			if (w[wl] == '@' && !at)
-				at = w + wl;
-			wl++;
-		}
-		if (at) {
-			char word[256], masked[64];
-			size_t s = 0, e = wl;
-			/* keep quotes and punctuation around the address */
-			while (s < wl && strchr("\"'<>()[],;:", w[s]))
-				s++;
-			while (e > s && strchr("\"'<>()[],;:.", w[e - 1]))
-				e--;
-			snprintf(word, sizeof word, "%.*s", (int)(e - s), w + s);
-			seam_mask_email(word, masked, sizeof masked);
-			o += (size_t)snprintf(out + o, cap - o, "%.*s%s%.*s", (int)s, w, masked,
-					      (int)(wl - e), w + e);
-			if (o >= cap)
-				o = cap - 1;
-		} else {
-			size_t n = wl < cap - 1 - o ? wl : cap - 1 - o;
-			memcpy(out + o, w, n);
-			o += n;
-		}
-		in = w + wl;
-	}
-	out[o] = '\0';
-}
-
 /* ---- exchanges and errors ---- */
 
 static void outcome_set(seam_drupal_outcome_t *oc, const seam_response_t *resp)
@@ -151,9 +108,8 @@ static void outcome_clear(seam_drupal_outcome_t *oc)
 	}
 }
 
-/* Appends the details of a JSON:API error document ({"errors":[{title, status, detail,
- * source.pointer}]}) or of the bridge's {"error", "detail"|"current_state"} to buf. */
-static void error_details(json_t *doc, char *buf, size_t cap)
+/* drupal_int.h */
+void seam__drupal_error_details(json_t *doc, char *buf, size_t cap)
 {
 	json_t *errors = json_object_get(doc, "errors"), *e;
 	size_t i, used = 0;
@@ -206,16 +162,15 @@ static seam_err_t fail_msg(seam_upstream_t *u, const char *method, const char *p
 			   seam_error_t *err)
 {
 	json_t *doc = NULL;
-	char details[400], clean[400];
+	char details[400];
 	details[0] = '\0';
 	if (resp->status && resp->body && (doc = json_loadb(resp->body, resp->body_len, 0, NULL)))
-		error_details(doc, details, sizeof details);
+		seam__drupal_error_details(doc, details, sizeof details);
 	json_decref(doc);
 	if (!details[0])
 		return seam_errorf(err, rc, "%s", cerr->msg[0] ? cerr->msg : seam_strerror(rc));
-	scrub(details, clean, sizeof clean);
 	return seam_errorf(err, rc, "%s: %s %.*s: HTTP %d: %s", seam_upstream_name(u), method,
-			   path_len(path), path, resp->status, clean);
+			   path_len(path), path, resp->status, details);
 }
 
 /* How a call reads its answer's status, beyond the client's classification. */
@@ -945,20 +900,24 @@ seam_err_t seam_drupal_attr_money(json_t *res, const char *name, seam_drupal_mon
 				  seam_error_t *err)
 {
 	json_t *v = seam_drupal_attr(res, name), *num, *cur;
-	char buf[32];
+	char ibuf[32];
+	const char *text;
 	if (!v || json_is_null(v))
 		return seam_errorf(err, SEAM_NOTFOUND, "price %s is empty", name ? name : "?");
 	num = json_object_get(v, "number");
 	cur = json_object_get(v, "currency_code");
+	/* The text itself goes to money_set, which refuses what does not fit: copying it into a
+	 * buffer first cut long numbers into other amounts (found by fuzz/fuzz_jsonapi.c). */
 	if (json_is_string(num))
-		snprintf(buf, sizeof buf, "%s", json_string_value(num));
-	else if (json_is_integer(num))
-		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(num));
-	else
+		text = json_string_value(num);
+	else if (json_is_integer(num)) {
+		snprintf(ibuf, sizeof ibuf, "%" JSON_INTEGER_FORMAT, json_integer_value(num));
+		text = ibuf;
+	} else
 		return seam_errorf(err, SEAM_PARSE, "price %s: number is not a decimal string", name);
 	seam_drupal_money_t m;
 	seam_error_t merr = {0};
-	if (seam_drupal_money_set(&m, buf, json_string_value(cur), &merr) != SEAM_OK)
+	if (seam_drupal_money_set(&m, text, json_string_value(cur), &merr) != SEAM_OK)
 		return seam_errorf(err, SEAM_PARSE, "price %s: %s", name, merr.msg);
 	if (out)
 		*out = m;

@@ -29,7 +29,8 @@
  *   SEAM_NOMEM
  *
  * Messages name the upstream, method and path (never the query, which may hold a remote id)
- * and Drupal's error details with e-mail addresses masked. Bodies are never logged.
+ * and Drupal's error details, read from the body the client already masked (personal data:
+ * http/client.c mask_answer). Bodies are never logged.
  *
  * Money is always {number, currency_code} with number a decimal STRING, exactly as Drupal
  * sends it ("39.98", "0"); the connector never converts money through a double.

@@ -237,46 +237,6 @@ seam_err_t seam_erp_sales_order_body(json_t *sales_order, char **text, seam_erro
 
 /* ---- exchanges and errors ---- */
 
-/* Copies text, masking e-mail addresses (BC messages may quote a field value). */
-static void scrub(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-	while (*in && o + 1 < cap) {
-		size_t wl = 0;
-		const char *at = NULL;
-		if (isspace((unsigned char)*in)) {
-			out[o++] = *in++;
-			continue;
-		}
-		while (in[wl] && !isspace((unsigned char)in[wl])) {
-			if (in[wl] == '@' && !at)
-				at = in + wl;
-			wl++;
-		}
-		if (at) {
-			char word[256], masked[64];
-			size_t s = 0, e = wl;
-			while (s < wl && strchr("\"'<>()[],;:", in[s]))
-				s++;
-			while (e > s && strchr("\"'<>()[],;:.", in[e - 1]))
-				e--;
-			snprintf(word, sizeof word, "%.*s", (int)(e - s), in + s);
-			seam_mask_email(word, masked, sizeof masked);
-			o += (size_t)snprintf(out + o, cap - o, "%.*s%s%.*s", (int)s, in, masked,
-					      (int)(wl - e), in + e);
-			if (o >= cap)
-				o = cap - 1;
-		} else {
-			size_t n = wl < cap - 1 - o ? wl : cap - 1 - o;
-			memcpy(out + o, in, n);
-			o += n;
-		}
-		in += wl;
-	}
-	if (cap)
-		out[o] = '\0';
-}
-
 static void outcome_clear(seam_erp_outcome_t *oc)
 {
 	if (oc) {
@@ -348,11 +308,10 @@ static seam_err_t exchange(seam_upstream_t *u, const char *cid, const req_t *r, 
 		else if (resp.status == 404 && (r->how & NOTFOUND_IS_NOTFOUND))
 			rc = SEAM_NOTFOUND;
 		if (code || msg) {
-			char clean[360];
-			scrub(msg ? msg : "", clean, sizeof clean);
-			seam_errorf(err, rc, "%s: %s %.*s: HTTP %d: %s%s%s", seam_upstream_name(u),
+			/* the client masked the body (personal data in BC's messages) */
+			seam_errorf(err, rc, "%s: %s %.*s: HTTP %d: %s%s%.300s", seam_upstream_name(u),
 				    r->method, plen > 200 ? 200 : plen, r->path, resp.status,
-				    code ? code : "error", clean[0] ? ": " : "", clean);
+				    code ? code : "error", msg && *msg ? ": " : "", msg ? msg : "");
 		} else {
 			seam_errorf(err, rc, "%s", cerr.msg[0] ? cerr.msg : seam_strerror(rc));
 		}

@@ -24,7 +24,8 @@
  *   SEAM_UPSTREAM      a 2xx without the expected document (retried by the job layer)
  *   SEAM_INVAL         bad arguments, or a mapped sales order the wire cannot carry (a
  *                      numeric field that is not a decimal): nothing was sent
- * Messages carry the BC error code and message (e-mail addresses masked), never a body.
+ * Messages carry the BC error code and message, read from the body the client already masked
+ * (personal data: http/client.c mask_answer), never a body.
  *
  * Decimals. Mappings emit quantities and prices as decimal STRINGS ("19.99"); BC wants JSON
  * numbers. seam_erp_sales_order_body writes the request text itself, copying the decimal

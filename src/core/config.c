@@ -742,71 +742,49 @@ static int parse_section(struct ctx *c, const seam_cfg_schema_t *s, struct fy_no
 
 /* ---------- load / dispose ---------- */
 
-/* libfyaml formats its own messages; collect them and keep "line:col: error: text". */
-struct yaml_errs {
-	char text[1024];
-	size_t len;
-};
-
-static void yaml_diag_out(struct fy_diag *d, void *user, const char *buf, size_t len)
-{
-	struct yaml_errs *e = user;
-	(void)d;
-	if (e->len + len + 1 < sizeof e->text) {
-		memcpy(e->text + e->len, buf, len);
-		e->len += len;
-		e->text[e->len] = '\0';
-	}
-}
-
-static struct fy_diag *make_diag(struct yaml_errs *e)
+/* libfyaml collects its errors with their position (fy_diag_errors_iterate) rather than
+ * printing them: scraping its printed text took input that looked like a message
+ * ("x: error: y") for another error with a made-up line (found by fuzz/fuzz_config.c). */
+static struct fy_diag *make_diag(void)
 {
 	struct fy_diag_cfg dc;
+	struct fy_diag *d;
 	fy_diag_cfg_default(&dc);
 	dc.fp = NULL;
-	dc.output_fn = yaml_diag_out;
-	dc.user = e;
 	dc.colorize = false;
-	dc.show_source = false;
-	dc.show_position = true;
-	dc.show_type = false;
-	dc.show_module = false;
-	dc.position_width = 0;
-	dc.source_width = 0;
-	return fy_diag_create(&dc);
+	if ((d = fy_diag_create(&dc)))
+		fy_diag_set_collect_errors(d, true);
+	return d;
 }
 
-/* libfyaml writes "<source>:LINE:COL: error: text" (source may itself hold colons), so the
- * position is read backwards from ": error: ". One diagnostic per message line. */
-static void report_yaml_errors(struct ctx *c, const struct yaml_errs *e)
+/* One diagnostic per collected error; the message is libfyaml's, kept to one printable line. */
+static void report_yaml_errors(struct ctx *c, struct fy_diag *fyd)
 {
-	char copy[1024], *save = NULL;
+	void *it = NULL;
+	struct fy_diag_error *e;
 	int any = 0;
-	snprintf(copy, sizeof copy, "%s", e->text);
-	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *mark = strstr(l, ": error: ");
-		if (!mark)
+	while (fyd && (e = fy_diag_errors_iterate(fyd, &it))) {
+		char msg[200];
+		size_t i;
+		if (e->type < FYET_ERROR)
 			continue;
-		*mark = '\0';
-		char *colc = strrchr(l, ':');
-		if (!colc)
-			continue;
-		*colc = '\0';
-		char *coll = strrchr(l, ':');
-		int line = coll ? atoi(coll + 1) : 0, col = atoi(colc + 1);
-		diagf(c, line, "YAML syntax (column %d): %s", col, mark + 9);
+		snprintf(msg, sizeof msg, "%s", e->msg ? e->msg : "error");
+		for (i = 0; msg[i]; i++)
+			if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+				msg[i] = ' ';
+		diagf(c, e->line > 0 ? e->line : 0, "YAML syntax (column %d): %s", e->column, msg);
 		any = 1;
 	}
 	if (!any)
 		diagf(c, 0, "YAML syntax: cannot parse");
 }
 
-static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, const struct yaml_errs *ye,
+static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, struct fy_diag *fyd,
 			   const seam_cfg_schema_t *schema, void *out)
 {
 	memset(out, 0, schema->size);
 	if (!doc) {
-		report_yaml_errors(c, ye);
+		report_yaml_errors(c, fyd);
 		return SEAM_CONFIG;
 	}
 	if (parse_section(c, schema, fy_document_root(doc), out, 1, "", 0) != 0 || c->diag->n) {
@@ -817,30 +795,107 @@ static seam_err_t load_doc(struct ctx *c, struct fy_document *doc, const struct 
 	return SEAM_OK;
 }
 
+/*
+ * YAML is Unicode text (YAML 1.2, 5.2): bytes that are not UTF-8 are refused with their line
+ * before libfyaml sees them. libfyaml 0.7.12 loops forever on some ("%\xa4..." as a directive;
+ * found by fuzz/fuzz_config.c) and gives up without a position on others. Checks the
+ * encoding only: shortest forms, no surrogates, nothing above U+10FFFF.
+ */
+static int check_utf8(struct ctx *c, const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, col = 1;
+	int line = 1;
+	while (i < n) {
+		unsigned char b = s[i];
+		size_t len = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3
+			   : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+		int ok = len && i + len <= n;
+		for (size_t k = 1; ok && k < len; k++)
+			ok = (s[i + k] & 0xC0) == 0x80;
+		if (ok && len == 3)
+			ok = !(b == 0xE0 && s[i + 1] < 0xA0) && !(b == 0xED && s[i + 1] >= 0xA0);
+		if (ok && len == 4)
+			ok = !(b == 0xF0 && s[i + 1] < 0x90) && !(b == 0xF4 && s[i + 1] >= 0x90);
+		if (!ok) {
+			diagf(c, line, "not UTF-8 text: byte 0x%02X at column %zu (save the file as UTF-8)",
+			      b, col);
+			return -1;
+		}
+		if (b == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+/* Parses text (len bytes, borrowed until the document is gone) against schema into out. */
+static seam_err_t load_bytes(struct ctx *c, const char *text, size_t len,
+			     const seam_cfg_schema_t *schema, void *out)
+{
+	struct fy_diag *fyd;
+	struct fy_document *doc;
+	seam_err_t rc;
+	memset(out, 0, schema->size);
+	if (check_utf8(c, text, len) != 0)
+		return SEAM_CONFIG;
+	fyd = make_diag();
+	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
+	doc = fy_document_build_from_string(&pc, text, len);
+	rc = load_doc(c, doc, fyd, schema, out);
+	fy_document_destroy(doc);
+	fy_diag_destroy(fyd);
+	return rc;
+}
+
+#define CONFIG_FILE_MAX (16u << 20)
+
 static seam_err_t load_file(const char *path, const seam_cfg_schema_t *schema, void *out,
 			    seam_cfg_diag_t *diag, seam_cfg_lines_t *lines)
 {
 	struct ctx c = {.file = path, .diag = diag, .lines = lines};
-	struct yaml_errs ye = {.len = 0};
-	struct fy_diag *fyd = make_diag(&ye);
-	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
-	struct fy_document *doc = NULL;
-	seam_err_t rc;
-	FILE *probe = fopen(path, "re");
+	seam_err_t rc = SEAM_CONFIG;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	FILE *fp = fopen(path, "re");
 
 	memset(out, 0, schema->size);
-	if (!probe) {
+	if (!fp) {
 		diagf(&c, 0, "cannot open: %s", strerror(errno));
-		fy_diag_destroy(fyd);
 		return SEAM_CONFIG;
 	}
-	fclose(probe);
+	for (;;) { /* the whole file: it is checked before libfyaml parses it */
+		if (len + 4096 > cap) {
+			char *nt;
+			if (cap >= CONFIG_FILE_MAX) {
+				diagf(&c, 0, "larger than %u MiB", CONFIG_FILE_MAX >> 20);
+				goto out;
+			}
+			if (!(nt = realloc(text, cap = cap ? 2 * cap : 16384))) {
+				diagf(&c, 0, "out of memory");
+				goto out;
+			}
+			text = nt;
+		}
+		size_t n = fread(text + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		diagf(&c, 0, "cannot read: %s", strerror(errno));
+		goto out;
+	}
 	const char *slash = strrchr(path, '/');
 	c.dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
-	doc = fy_document_build_from_file(&pc, path);
-	rc = load_doc(&c, doc, &ye, schema, out);
-	fy_document_destroy(doc);
-	fy_diag_destroy(fyd);
+	rc = load_bytes(&c, text ? text : "", len, schema, out);
+out:
+	fclose(fp);
+	free(text);
 	free(c.dir);
 	return rc;
 }
@@ -850,14 +905,7 @@ static seam_err_t load_text(const char *name, const char *text, size_t len,
 			    seam_cfg_lines_t *lines)
 {
 	struct ctx c = {.file = name, .diag = diag, .lines = lines};
-	struct yaml_errs ye = {.len = 0};
-	struct fy_diag *fyd = make_diag(&ye);
-	struct fy_parse_cfg pc = {.flags = 0, .diag = fyd};
-	struct fy_document *doc = fy_document_build_from_string(&pc, text, len);
-	seam_err_t rc = load_doc(&c, doc, &ye, schema, out);
-	fy_document_destroy(doc);
-	fy_diag_destroy(fyd);
-	return rc;
+	return load_bytes(&c, text, len, schema, out);
 }
 
 seam_err_t seam_cfg_load(const char *path, const seam_cfg_schema_t *schema, void *out,

@@ -126,23 +126,20 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-void seam_logf(seam_log_t *lg, seam_log_level_e level, const char *module, const char *cid,
-	       json_t *fields, const char *fmt, ...)
+static void vlogf(seam_log_t *lg, seam_log_level_e level, const char *module, const char *cid,
+		  json_t *fields, const char *fmt, va_list ap)
 {
 	char msg[2048], ts[32];
 	struct timespec now;
 	struct tm tm;
 	json_t *line;
 	char *text;
-	va_list ap;
 
 	if (!seam_log_enabled(lg, level)) {
 		json_decref(fields);
 		return;
 	}
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
@@ -180,11 +177,412 @@ void seam_logf(seam_log_t *lg, seam_log_level_e level, const char *module, const
 	free(text);
 }
 
+void seam_logf(seam_log_t *lg, seam_log_level_e level, const char *module, const char *cid,
+	       json_t *fields, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlogf(lg, level, module, cid, fields, fmt, ap);
+	va_end(ap);
+}
+
+void seam_log_limit_init(seam_log_limit_t *lim, int64_t every_ms)
+{
+	lim->every_ms = every_ms > 0 ? every_ms : 0;
+	lim->next_ms = 0;
+	lim->held = 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void seam_logf_limited(seam_log_t *lg, seam_log_limit_t *lim, seam_log_level_e level,
+		       const char *module, const char *cid, json_t *fields, const char *fmt, ...)
+{
+	va_list ap;
+	int64_t now, next;
+	if (!seam_log_enabled(lg, level)) {
+		json_decref(fields);
+		return;
+	}
+	va_start(ap, fmt);
+	if (!lim || !lim->every_ms) {
+		vlogf(lg, level, module, cid, fields, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	now = mono_ms();
+	next = __atomic_load_n(&lim->next_ms, __ATOMIC_ACQUIRE);
+	/* One thread per window wins the exchange and writes; the others are held back. */
+	if (now >= next && __atomic_compare_exchange_n(&lim->next_ms, &next, now + lim->every_ms, 0,
+						       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		uint64_t held = __atomic_exchange_n(&lim->held, 0, __ATOMIC_ACQ_REL);
+		if (held) {
+			if (!json_is_object(fields)) {
+				json_decref(fields);
+				fields = json_object();
+			}
+			json_object_set_new(fields, "suppressed", json_integer((json_int_t)held));
+		}
+		vlogf(lg, level, module, cid, fields, fmt, ap);
+	} else {
+		__atomic_add_fetch(&lim->held, 1, __ATOMIC_ACQ_REL);
+		vlogf(lg, SEAM_LOG_DEBUG, module, cid, fields, fmt, ap);
+	}
+	va_end(ap);
+}
+
 static void copy_trunc(char *out, size_t cap, const char *s)
 {
 	if (cap == 0)
 		return;
 	snprintf(out, cap, "%s", s);
+}
+
+/* ---- personal data in free text (log.h lists what is recognised and why) ---- */
+
+static int is_alnum(int c)
+{
+	return c > 0 && c < 0x80 && isalnum(c);
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_alpha(int c)
+{
+	return c > 0 && c < 0x80 && isalpha(c);
+}
+
+/* Characters of an unquoted address's local part in practice; anything else bounds it. */
+static int is_local(int c)
+{
+	return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+/* Characters that glue a digit run to the word before or after it ("SO-1001", "v1.2.3",
+ * the segments of a UUID): a run joined this way is an identifier, not personal data. */
+static int is_joiner(int c)
+{
+	return c == '-' || c == '.' || c == '_' || c == '/' || c == '@';
+}
+
+/* Can a number (card, phone, IBAN) start at i? Not inside a word or an identifier. */
+static int num_start(const char *s, size_t i)
+{
+	if (i == 0)
+		return 1;
+	if (is_alnum((unsigned char)s[i - 1]))
+		return 0;
+	return !(is_joiner((unsigned char)s[i - 1]) && i >= 2 && is_alnum((unsigned char)s[i - 2]));
+}
+
+/* Does a number that ends before e end a word? */
+static int num_end(const char *s, size_t n, size_t e)
+{
+	if (e >= n)
+		return 1;
+	if (is_alnum((unsigned char)s[e]))
+		return 0;
+	return !(is_joiner((unsigned char)s[e]) && e + 1 < n && is_alnum((unsigned char)s[e + 1]));
+}
+
+/* The output of a scan: a bounded buffer that truncates (never overflows). */
+typedef struct sink {
+	char *p;
+	size_t len, cap; /* cap includes the NUL */
+} sink_t;
+
+static void put(sink_t *k, const char *s, size_t n)
+{
+	if (!k->cap)
+		return;
+	if (n > k->cap - 1 - k->len)
+		n = k->cap - 1 - k->len;
+	memcpy(k->p + k->len, s, n);
+	k->len += n;
+	k->p[k->len] = '\0';
+}
+
+/* "***" and the last four digits (or alnums) of s[a, e). */
+static void put_last4(sink_t *k, const char *prefix, const char *s, size_t a, size_t e)
+{
+	char last[5];
+	int n = 0;
+	for (size_t i = e; i > a && n < 4;) {
+		i--;
+		if (is_alnum((unsigned char)s[i]))
+			last[3 - n++] = s[i];
+	}
+	put(k, prefix, strlen(prefix));
+	put(k, "***", 3);
+	put(k, last + 4 - n, (size_t)n);
+}
+
+/* An address starting at i (the first character of a local-part run): its end, or 0. */
+static size_t match_email(const char *s, size_t n, size_t i, size_t *start)
+{
+	size_t j = i, p, last = 0;
+	int labels = 0;
+	while (j < n && is_local((unsigned char)s[j]))
+		j++;
+	if (j >= n || s[j] != '@')
+		return 0;
+	while (i < j && s[i] == '.') /* "...jane@": the dots are punctuation */
+		i++;
+	if (i == j)
+		return 0;
+	p = j + 1;
+	for (;;) { /* labels; the address ends after the last all-letter label (the TLD) */
+		size_t ls = p;
+		int alpha = 1;
+		while (p < n && (is_alnum((unsigned char)s[p]) || s[p] == '-')) {
+			alpha &= is_alpha((unsigned char)s[p]);
+			p++;
+		}
+		if (p == ls)
+			break;
+		if (++labels >= 2 && alpha && p - ls >= 2)
+			last = p;
+		if (p + 1 < n && s[p] == '.' && is_alnum((unsigned char)s[p + 1]))
+			p++;
+		else
+			break;
+	}
+	*start = i;
+	return last;
+}
+
+static void put_email(sink_t *k, const char *s, size_t a, size_t e)
+{
+	const char *at = memchr(s + a, '@', e - a), *dot = at;
+	char buf[32];
+	for (const char *q = at; q < s + e; q++)
+		if (*q == '.')
+			dot = q;
+	snprintf(buf, sizeof buf, "%c***@%c***%.*s", s[a], at[1], (int)(s + e - dot > 16 ? 16 : s + e - dot),
+		 dot);
+	put(k, buf, strlen(buf));
+}
+
+/* IBAN lengths by country (the SWIFT IBAN registry). */
+static const struct {
+	char cc[3];
+	unsigned char len;
+} iban_len[] = {
+	{"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16},
+	{"BG", 22}, {"BH", 22}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22}, {"CY", 28},
+	{"CZ", 24}, {"DE", 22}, {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24},
+	{"FI", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18},
+	{"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IQ", 23},
+	{"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32},
+	{"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21}, {"LY", 25}, {"MC", 27}, {"MD", 24},
+	{"ME", 22}, {"MK", 19}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NL", 18}, {"NO", 15},
+	{"PK", 24}, {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22},
+	{"SA", 24}, {"SC", 31}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"ST", 25},
+	{"SV", 28}, {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24},
+	{"XK", 20},
+};
+
+/* An IBAN starting at i: its end, or 0. */
+static size_t match_iban(const char *s, size_t n, size_t i)
+{
+	size_t want = 0, p, last, cnt = 4, grp = 4, digits = 0;
+	char cc[3];
+	if (i + 15 > n || !is_alpha((unsigned char)s[i]) || !is_alpha((unsigned char)s[i + 1]) ||
+	    !is_digit(s[i + 2]) || !is_digit(s[i + 3]))
+		return 0;
+	cc[0] = (char)toupper((unsigned char)s[i]);
+	cc[1] = (char)toupper((unsigned char)s[i + 1]);
+	cc[2] = '\0';
+	for (size_t t = 0; t < sizeof iban_len / sizeof *iban_len; t++)
+		if (strcmp(iban_len[t].cc, cc) == 0)
+			want = iban_len[t].len;
+	if (!want)
+		return 0;
+	p = last = i + 4;
+	while (cnt < want && p < n) {
+		if (is_alnum((unsigned char)s[p])) {
+			digits += is_digit(s[p]);
+			cnt++;
+			grp++;
+			last = ++p;
+		} else if (s[p] == ' ' && grp == 4 && p + 1 < n && is_alnum((unsigned char)s[p + 1])) {
+			grp = 0; /* the printed form: groups of four */
+			p++;
+		} else {
+			break;
+		}
+	}
+	/* An account number is mostly digits: "DE01BLACKLARGE..." is a SKU, not an IBAN. */
+	if (cnt != want || digits < 6 || !num_end(s, n, last))
+		return 0;
+	return last;
+}
+
+/* A card-like run starting at i (a digit): 13-19 digits in groups separated by single spaces
+ * or dashes. Returns its end, or 0. The longest prefix of whole groups that qualifies wins, so
+ * a card followed by another number ("... 1111 2026") is still found. */
+static size_t match_card(const char *s, size_t n, size_t i)
+{
+	size_t p = i, digits = 0, best = 0;
+	for (;;) {
+		while (p < n && is_digit(s[p])) {
+			p++;
+			digits++;
+		}
+		if (digits > 19)
+			break;
+		if (digits >= 13 && num_end(s, n, p))
+			best = p;
+		if (p + 1 < n && (s[p] == ' ' || s[p] == '-') && is_digit(s[p + 1]))
+			p++;
+		else
+			break;
+	}
+	return best;
+}
+
+/* Is one of the words that announce a phone number among the few characters before i? */
+static int phone_word_before(const char *s, size_t i)
+{
+	static const char *const words[] = {"phone", "tel", "mobil", "fax", "cell", "handy"};
+	size_t a = i > 24 ? i - 24 : 0;
+	char low[32];
+	size_t m = 0;
+	for (size_t q = a; q < i; q++)
+		low[m++] = (char)tolower((unsigned char)s[q]);
+	low[m] = '\0';
+	for (size_t w = 0; w < sizeof words / sizeof *words; w++)
+		if (strstr(low, words[w]))
+			return 1;
+	return 0;
+}
+
+/* A phone number starting at i ('+', '(' or a digit): its end, or 0. */
+static size_t match_phone(const char *s, size_t n, size_t i)
+{
+	size_t p = i, end = 0, digits = 0;
+	int plus = 0, paren = 0, seps = 0, ng = 0, grp[16], cur = 0;
+	char first = 0;
+	if (s[p] == '+') {
+		plus = 1;
+		p++;
+	} else if (s[p] == '(') {
+		/* an area code in parentheses: "(030) 1234567", "(415) 555-0133" */
+		size_t q = p + 1;
+		while (q < n && is_digit(s[q]))
+			q++;
+		if (q - p - 1 < 2 || q - p - 1 > 5 || q >= n || s[q] != ')')
+			return 0;
+		paren = 1;
+	}
+	while (p < n) {
+		char c = s[p];
+		if (is_digit(c)) {
+			if (!first)
+				first = c;
+			else if (digits == 1 && first == '0' && c == '0')
+				first = 'z'; /* "00...": zero-padded or international prefix */
+			digits++;
+			cur++;
+			seps = 0;
+			end = ++p;
+			continue;
+		}
+		if (c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')') {
+			if (cur) {
+				if (ng == 16)
+					break;
+				grp[ng++] = cur;
+				cur = 0;
+			}
+			if (++seps > 2)
+				break;
+			p++;
+			continue;
+		}
+		break;
+	}
+	if (cur && ng < 16)
+		grp[ng++] = cur;
+	if (digits < 7 || digits > 15 || !end || !num_end(s, n, end))
+		return 0;
+	if (plus || paren)
+		return end;
+	/* dates and times are not phone numbers: 2026-11-26, 26.11.2026 */
+	if (ng >= 3 && ((grp[0] == 4 && grp[1] == 2 && grp[2] == 2) ||
+			(grp[0] == 2 && grp[1] == 2 && grp[2] == 4)))
+		return 0;
+	if (first == '0' && ng >= 2 && digits >= 9)
+		return end; /* national format with the trunk prefix: 0171 2345678, 030/1234567 */
+	if (ng == 3 && grp[0] == 3 && grp[1] == 3 && grp[2] == 4)
+		return end; /* North American 415-555-0133 */
+	return phone_word_before(s, i) ? end : 0;
+}
+
+/* The scanner: copies s[0, n) into k, masking what it recognises. Returns how many. */
+static size_t scan_pii(const char *s, size_t n, sink_t *k)
+{
+	size_t i = 0, copied = 0, count = 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t a = i, e = 0;
+		if (is_local(c) && (i == 0 || !is_local((unsigned char)s[i - 1])))
+			e = match_email(s, n, i, &a);
+		if (e) {
+			put(k, s + copied, a - copied);
+			put_email(k, s, a, e);
+		} else if (num_start(s, i) && (is_alpha(c) || is_digit(c) || c == '+' || c == '(')) {
+			if (is_alpha(c) && (e = match_iban(s, n, i))) {
+				char cc[3] = {(char)toupper(c), (char)toupper((unsigned char)s[i + 1]), 0};
+				put(k, s + copied, i - copied);
+				put_last4(k, cc, s, i + 4, e);
+			} else if ((is_digit(c) && (e = match_card(s, n, i))) ||
+				   (!is_alpha(c) && (e = match_phone(s, n, i)))) {
+				put(k, s + copied, i - copied);
+				put_last4(k, "", s, i, e);
+			}
+		}
+		if (e) {
+			count++;
+			i = copied = e;
+			continue;
+		}
+		i++;
+	}
+	put(k, s + copied, n - copied);
+	return count;
+}
+
+char *seam_mask_pii(const char *text, char *out, size_t cap)
+{
+	sink_t k = {.p = out, .cap = cap};
+	if (cap)
+		out[0] = '\0';
+	if (text)
+		scan_pii(text, strlen(text), &k);
+	return out;
+}
+
+char *seam_mask_pii_dup(const char *text, size_t *nmasked)
+{
+	size_t n = text ? strlen(text) : 0, count;
+	/* A mask is at most twice as long as what it replaces ("a@b.io" -> "a***@b***.io"). */
+	sink_t k = {.cap = 2 * n + 32};
+	if (!(k.p = malloc(k.cap)))
+		return NULL;
+	k.p[0] = '\0';
+	count = text ? scan_pii(text, n, &k) : 0;
+	if (nmasked)
+		*nmasked = count;
+	return k.p;
 }
 
 char *seam_mask_email(const char *email, char *out, size_t cap)
@@ -193,6 +591,16 @@ char *seam_mask_email(const char *email, char *out, size_t cap)
 	char buf[256];
 	if (!email || !*email) {
 		copy_trunc(out, cap, "");
+		return out;
+	}
+	if (strspn(email, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-@") !=
+	    strlen(email)) {
+		/* Not a bare address ("Jane <jane@x.org>", a sentence): mask the addresses in it. */
+		sink_t k = {.p = out, .cap = cap};
+		if (cap)
+			out[0] = '\0';
+		if (!scan_pii(email, strlen(email), &k))
+			copy_trunc(out, cap, "***");
 		return out;
 	}
 	at = strchr(email, '@');
@@ -266,48 +674,76 @@ static enum pii_kind pii_kind_of(const char *key)
 	return PII_NONE;
 }
 
-static void mask_json_rec(json_t *doc, int depth)
+/* Replaces a string by its free-text mask when something in it was masked. */
+static json_t *masked_string(json_t *val)
+{
+	size_t n = 0;
+	char *m = seam_mask_pii_dup(json_string_value(val), &n);
+	json_t *r = n && m ? json_string(m) : NULL;
+	free(m);
+	return r;
+}
+
+static size_t mask_json_rec(json_t *doc, int depth)
 {
 	const char *key;
-	json_t *val;
-	size_t i;
+	json_t *val, *r;
+	size_t i, count = 0;
 	char buf[256];
 	if (depth > 64)
-		return;
+		return 0;
 	if (json_is_array(doc)) {
-		json_array_foreach(doc, i, val)
-			mask_json_rec(val, depth + 1);
-		return;
+		json_array_foreach(doc, i, val) {
+			if (json_is_string(val)) {
+				if ((r = masked_string(val))) {
+					json_array_set_new(doc, i, r);
+					count++;
+				}
+			} else {
+				count += mask_json_rec(val, depth + 1);
+			}
+		}
+		return count;
 	}
 	if (!json_is_object(doc))
-		return;
+		return 0;
 	json_object_foreach(doc, key, val) {
 		if (seam_log_key_is_secret(key)) {
-			json_object_set_new(doc, key, json_string("[redacted]"));
+			if (!json_is_string(val) || strcmp(json_string_value(val), "[redacted]") != 0) {
+				json_object_set_new(doc, key, json_string("[redacted]"));
+				count++;
+			}
 			continue;
 		}
 		if (json_is_string(val)) {
 			const char *s = json_string_value(val);
+			r = NULL;
 			switch (pii_kind_of(key)) {
 			case PII_EMAIL:
-				json_object_set_new(doc, key, json_string(seam_mask_email(s, buf, sizeof buf)));
+				r = json_string(seam_mask_email(s, buf, sizeof buf));
 				break;
 			case PII_PHONE:
-				json_object_set_new(doc, key, json_string(seam_mask_phone(s, buf, sizeof buf)));
+				r = json_string(seam_mask_phone(s, buf, sizeof buf));
 				break;
 			case PII_TEXT:
-				json_object_set_new(doc, key, json_string(seam_mask_text(s, buf, sizeof buf)));
+				r = json_string(seam_mask_text(s, buf, sizeof buf));
 				break;
 			case PII_NONE:
+				r = masked_string(val);
 				break;
 			}
+			if (r) {
+				json_object_set_new(doc, key, r);
+				count++;
+			}
 		} else {
-			mask_json_rec(val, depth + 1);
+			count += mask_json_rec(val, depth + 1);
 		}
 	}
+	return count;
 }
 
-void seam_mask_json(json_t *doc)
+size_t seam_mask_json(json_t *doc)
 {
-	mask_json_rec(doc, 0);
+	return mask_json_rec(doc, 0);
 }

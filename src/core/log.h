@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum seam_log_level_e {
 	SEAM_LOG_DEBUG = 0,
@@ -58,20 +59,64 @@ int seam_log_key_is_secret(const char *key);
 /*
  * Masking for personal data. Each writes a NUL-terminated masked copy into out (cap bytes,
  * truncating) and returns out. NULL input gives "".
- *   email  "jane.doe@example.com" -> "j***@e***.com"
+ *   email  "jane.doe@example.com" -> "j***@e***.com"; text with addresses in it keeps the
+ *          text and masks each address alone ("Product 1 - j***@e***.net"); no address: "***"
  *   phone  "+49 30 1234567"       -> "***4567"   (last 4 digits kept)
  *   text   any address line, name -> "***" (length is not revealed)
+ *   pii    free text (an upstream's error message): every e-mail address, phone number, IBAN
+ *          and card-like digit run in it is masked where it stands, the rest is kept:
+ *          "IBAN DE89 3704 0044 0532 0130 00, card 4111 1111 1111 1111" ->
+ *          "IBAN DE***3000, card ***1111".
+ * What pii recognises (and what it leaves, because operators need it):
+ *   e-mail  local@domain.tld; the local part is [A-Za-z0-9._%+-] and ends at anything else
+ *           (quote, space, comma, colon, bracket, '/', '='), so only the address is masked
+ *   IBAN    a country of the IBAN registry, 2 check digits and exactly that country's length,
+ *           contiguous or in groups of 4; kept: country code and the last 4
+ *   card    13-19 digits, contiguous or in groups separated by single spaces or dashes;
+ *           kept: the last 4
+ *   phone   7-15 digits with separators (space - . / parentheses) that look like a phone:
+ *           a leading '+', an area code in parentheses, a national trunk '0' with groups,
+ *           the North American 3-3-4, or one of phone/tel/mobile/fax/cell just before;
+ *           kept: the last 4
+ *   kept    order numbers (1001), amounts (19.99), UUIDs and hex ids, ISO dates and times,
+ *           SKUs, zero-padded document numbers, versions, IP addresses: a digit run glued to
+ *           letters or joined by '-', '.', '_' or '/' to them is part of a word, not PII.
+ * Masking is idempotent (a mask contains nothing the scanner matches).
  */
 char *seam_mask_email(const char *email, char *out, size_t cap);
 char *seam_mask_phone(const char *phone, char *out, size_t cap);
 char *seam_mask_text(const char *text, char *out, size_t cap);
+char *seam_mask_pii(const char *text, char *out, size_t cap);
+/* seam_mask_pii into a new string (owned, free()); *nmasked (may be NULL) gets how many
+ * values were masked. NULL on allocation failure. */
+char *seam_mask_pii_dup(const char *text, size_t *nmasked);
 
 /*
  * Masks personal data inside a JSON document in place: string values under keys that name
  * personal data (email/mail, phone/telephone, address_line*, street, given_name, family_name,
- * name of a person, postal_code, ...) are replaced by their masks; secret keys by "[redacted]".
- * For logging bodies that may hold personal data.
+ * name of a person, postal_code, ...) are replaced by their masks; secret keys by "[redacted]";
+ * every other string (object member or array element) goes through seam_mask_pii.
+ * For logging bodies that may hold personal data. Returns how many values changed.
  */
-void seam_mask_json(json_t *doc);
+size_t seam_mask_json(json_t *doc);
+
+/*
+ * A limit on a repeated warning: at most one line per `every_ms` is written at its level,
+ * with a field "suppressed" counting the lines held back since the previous one; the held
+ * lines are written at debug level. One limit per source (e.g. per upstream), so an outage
+ * of one upstream writes one warning per window, not one per failing call.
+ * Thread-safety: a limit may be shared by all threads (atomics). init before sharing.
+ */
+typedef struct seam_log_limit {
+	int64_t every_ms;  /* set by init */
+	int64_t next_ms;   /* monotonic ms from which the next line may be written */
+	uint64_t held;     /* lines held back since the last one written */
+} seam_log_limit_t;
+
+void seam_log_limit_init(seam_log_limit_t *lim, int64_t every_ms);
+/* seam_logf through the limit (lim NULL: no limit). fields is stolen, as for seam_logf. */
+void seam_logf_limited(seam_log_t *lg, seam_log_limit_t *lim, seam_log_level_e level,
+		       const char *module, const char *cid, json_t *fields, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 
 #endif

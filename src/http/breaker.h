@@ -14,9 +14,11 @@
  *
  * What counts: the caller reports SUCCESS, FAILURE or IGNORE. The upstream client reports
  * FAILURE for retryable failures that say the upstream is unwell (timeouts, connection errors,
- * 5xx), SUCCESS for any other HTTP answer (a 404 is a healthy upstream), and IGNORE for calls
- * that never reached it or said nothing about its health (429 throttling, refused by the
- * bulkhead or rate limit, auth token failures). IGNORE frees a probe slot without a verdict.
+ * 5xx, and the same from its OAuth2 token endpoint, without which it cannot be called),
+ * SUCCESS for any other HTTP answer (a 404 is a healthy upstream), and IGNORE for calls that
+ * never reached it or said nothing about its health (429 throttling, refused by the bulkhead
+ * or rate limit, credentials refused by the token endpoint). IGNORE frees a probe slot without
+ * a verdict.
  *
  * Every operation takes `now` (milliseconds on any monotonic clock), so the state machine is
  * tested with an injected clock. Each call that may change state reports the transition in

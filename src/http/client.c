@@ -43,6 +43,7 @@ struct seam_upstream {
 	seam_oauth_t *oauth;
 	seam_log_t *log;
 	seam_metrics_t *metrics;
+	seam_log_limit_t warn_limit; /* retryable failure warnings of this upstream */
 
 	seam_breaker_t *breaker;
 	seam_ratelimit_t rl;
@@ -387,6 +388,7 @@ static seam_err_t setup_auth(seam_upstream_t *u, const seam_upstream_opts_t *opt
 			.timeout_ms = u->timeout_ms,
 			.tls_skip_verify = u->tls_skip_verify,
 			.ca_file = u->ca_file,
+			.warn_every_ms = opts->warn_every_ms,
 		};
 		seam_error_t oerr = {0};
 		if (!(u->auth_name = strdup("Authorization")))
@@ -482,6 +484,7 @@ seam_upstream_t *seam_upstream_create(const seam_upstream_opts_t *opts, seam_log
 	}
 	u->log = log;
 	u->metrics = metrics;
+	seam_log_limit_init(&u->warn_limit, opts->warn_every_ms > 0 ? opts->warn_every_ms : 10000);
 	if ((rc = parse_base(u, opts->base_url, err)) != SEAM_OK)
 		goto out;
 	u->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 5000;
@@ -976,7 +979,40 @@ out:
 	return rc;
 }
 
-/* A short, masked excerpt of a JSON error body for error messages; "" otherwise. */
+/*
+ * The one place where what an upstream answered is masked: the body of every answer that is
+ * not a success goes through the personal-data masking (log.h: e-mails, phone numbers, IBANs,
+ * card numbers, and the fields named like personal data) before anyone sees it: the
+ * connectors build their error messages from it, those become job_attempts.error, dead
+ * letters and log lines. A success's body is the caller's data and is left as it came.
+ * Fails closed: when the masked copy cannot be made, the body is dropped.
+ */
+static void mask_answer(seam_response_t *resp)
+{
+	json_t *doc;
+	char *m = NULL;
+	size_t n = 0;
+	if (!resp->body || !resp->body_len)
+		return;
+	if ((doc = json_loadb(resp->body, resp->body_len, 0, NULL))) {
+		n = seam_mask_json(doc);
+		if (n)
+			m = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(doc);
+	} else if ((m = seam_mask_pii_dup(resp->body, &n)) && !n) {
+		free(m); /* nothing to mask: keep the body as it came */
+		m = NULL;
+	} else if (!m || strlen(resp->body) != resp->body_len) {
+		n = 1; /* no copy, or bytes after a NUL the scanner did not read: drop them */
+	}
+	if (!n)
+		return;
+	free(resp->body);
+	resp->body = m;
+	resp->body_len = m ? strlen(m) : 0;
+}
+
+/* A short excerpt of a JSON error body (already masked) for error messages; "" otherwise. */
 static void body_excerpt(const seam_response_t *resp, char *out, size_t cap)
 {
 	json_t *doc;
@@ -986,7 +1022,6 @@ static void body_excerpt(const seam_response_t *resp, char *out, size_t cap)
 		return;
 	if (!(doc = json_loadb(resp->body, resp->body_len, 0, NULL)))
 		return;
-	seam_mask_json(doc);
 	s = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(doc);
 	if (!s)
@@ -1034,7 +1069,7 @@ seam_err_t seam_upstream_call(seam_upstream_t *u, const seam_call_t *call, seam_
 	char cid[SEAM_CID_MAX], trace[33], tp[56], ebuf[CURL_ERROR_SIZE];
 	char *token = NULL;
 	CURL *h = NULL;
-	int have_permit = 0, sent = 0;
+	int have_permit = 0, sent = 0, token_failed = 0;
 	seam_breaker_permit_t permit = {0};
 	seam_breaker_transition_t tr;
 	seam_breaker_outcome_e verdict = SEAM_BREAKER_IGNORE;
@@ -1120,6 +1155,13 @@ seam_err_t seam_upstream_call(seam_upstream_t *u, const seam_call_t *call, seam_
 			seam_err_t trc = seam_oauth_token(u->oauth, end_ns, cid, &token, &terr);
 			if (trc != SEAM_OK) {
 				rc = trc == SEAM_AUTH ? SEAM_PERMANENT : trc;
+				/* The token endpoint is part of this upstream: when it cannot be
+				 * reached, times out or fails with 5xx, the upstream cannot be called,
+				 * and the breaker must see it (or every job spends its attempts on
+				 * it). Refused credentials say nothing about its health. */
+				if (trc == SEAM_RETRY || trc == SEAM_TIMEOUT)
+					verdict = SEAM_BREAKER_FAILURE;
+				token_failed = 1;
 				seam_errorf(err, rc, "%s: access token: %s", u->name, terr.msg);
 				goto out;
 			}
@@ -1150,6 +1192,8 @@ seam_err_t seam_upstream_call(seam_upstream_t *u, const seam_call_t *call, seam_
 		double secs = (double)(seam_mono_ns() - x0) / 1e9;
 		rc = seam_upstream_classify(resp->status, resp->curl_code);
 		verdict = breaker_outcome(resp->status, resp->curl_code);
+		if (rc != SEAM_OK)
+			mask_answer(resp);
 		if (ra && resp->status && seam_retry_after_parse(ra, seam_now_ms(), u->retry_after_max_ms,
 								  &ra_ms) == 0)
 			resp->retry_after_ms = ra_ms;
@@ -1183,18 +1227,23 @@ out:
 	if (h)
 		pool_put(u, h);
 	if (have_permit) {
-		seam_breaker_record(u->breaker, seam_mono_ns() / 1000000, &permit,
-				    sent ? verdict : SEAM_BREAKER_IGNORE, &tr);
+		/* verdict stays IGNORE for calls that said nothing about the upstream's health
+		 * (rate limit, bulkhead, refused credentials) */
+		seam_breaker_record(u->breaker, seam_mono_ns() / 1000000, &permit, verdict, &tr);
 		breaker_note(u, &tr, c.cid);
 	}
 	resp->elapsed_ms = (seam_mono_ns() - t0) / 1000000;
-	if (sent) {
+	if (sent || token_failed) {
 		json_t *f = json_pack("{s:s, s:s, s:s#, s:i, s:I, s:s}", "upstream", u->name, "method",
 				      c.method, "path", path, log_path_len(path), "status",
 				      resp->status, "elapsed_ms", (json_int_t)resp->elapsed_ms,
 				      "outcome", outcome_label(rc));
 		if (rc == SEAM_OK)
 			seam_logf(u->log, SEAM_LOG_DEBUG, "upstream", c.cid, f, "upstream call");
+		else if (seam_upstream_retryable(rc))
+			/* an outage fails every call: one warning per window per upstream */
+			seam_logf_limited(u->log, &u->warn_limit, SEAM_LOG_WARN, "upstream", c.cid, f,
+					  "upstream call failed: %s", err->msg);
 		else
 			seam_logf(u->log, SEAM_LOG_WARN, "upstream", c.cid, f, "upstream call failed: %s",
 				  err->msg);

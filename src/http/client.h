@@ -9,7 +9,10 @@
  *      token up to rate_wait_ms (and its deadline), else SEAM_BUSY;
  *   3. the bulkhead: at most max_concurrency calls in flight to this upstream; a caller waits
  *      for a slot up to queue_wait_ms (and its deadline), else SEAM_BUSY;
- *   4. authentication (static header, or an OAuth2 token from oauth.h);
+ *   4. authentication (static header, or an OAuth2 token from oauth.h); a token endpoint
+ *      that cannot be reached, times out or answers 5xx fails the call (SEAM_RETRY /
+ *      SEAM_TIMEOUT) and counts as a FAILURE for the breaker, so an auth outage opens it and
+ *      jobs are deferred instead of spending their attempts;
  *   5. the HTTP exchange, bounded by min(timeout_ms, the call's deadline).
  * SEAM_BUSY and SEAM_OPEN_CIRCUIT mean the upstream never saw the call: the job layer
  * reschedules without counting an attempt. The client never retries by itself (the queue
@@ -45,8 +48,18 @@
  *
  * Secrets: credentials are copied at create and wiped at destroy. Nothing logs or puts into an
  * error message a header value, a token, a request body or an unmasked response body (error
- * messages carry at most a masked, truncated JSON error body: seam_mask_json). base_url may
- * not contain user:password@. TLS verification is on unless tls_skip_verify is set.
+ * messages carry at most a masked, truncated JSON error body). base_url may not contain
+ * user:password@. TLS verification is on unless tls_skip_verify is set.
+ *
+ * Personal data: the body of every answer that is not classified SEAM_OK is masked in place
+ * before seam_upstream_call returns (seam_mask_json for JSON, seam_mask_pii for text: e-mails,
+ * phone numbers, IBANs, card numbers, fields named like personal data). This is the one place
+ * for everything taken from an upstream's error answer: connectors build their messages from
+ * resp->body, and those become job_attempts.error, dead letters and log lines. Bodies of
+ * successes are returned as they came.
+ *
+ * Logs: a failed call is one warn line; retryable failures (an outage) are limited to one warn
+ * per upstream per warn_every_ms (seam_logf_limited), the rest go to debug.
  *
  * Thread-safety: seam_upstream_call may run on any number of threads at once. create and
  * destroy are not concurrent with calls. seam_http_client_global_init() must run once in main
@@ -115,6 +128,8 @@ typedef struct seam_upstream_opts {
 	int tls_skip_verify;         /* 1 turns certificate and host checks off (never in prod) */
 	const char *ca_file;         /* extra CA bundle (PEM) instead of the system store */
 	const char *user_agent;      /* ["seam"] */
+	int64_t warn_every_ms;       /* at most one failure warning per this window [10000];
+				      * the others go to debug (log.h seam_logf_limited) */
 } seam_upstream_opts_t;
 
 typedef struct seam_upstream seam_upstream_t;

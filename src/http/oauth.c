@@ -40,6 +40,7 @@ struct seam_oauth {
 	void *clock_ud;
 	seam_log_t *log;
 	seam_metrics_t *metrics;
+	seam_log_limit_t warn_limit; /* failed token requests: one warning per window */
 
 	char *access;       /* current access token or NULL */
 	char *refresh;      /* refresh token or NULL */
@@ -275,11 +276,13 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 	if (rc == SEAM_OK || rc == SEAM_PERMANENT)
 		rc = SEAM_AUTH;
 	{
-		/* RFC 6749 5.2: {"error": "invalid_client", ...}; the code is safe to show. */
+		/* RFC 6749 5.2: {"error": "invalid_client", ...}: a code, but it is the server's
+		 * text, so it is masked like everything else an upstream answers (client.c). */
 		json_t *doc = body.p ? json_loads(body.p, 0, NULL) : NULL;
 		const char *code = json_string_value(json_object_get(doc, "error"));
-		seam_errorf(err, rc, "token request: HTTP %ld%s%.64s", status, code ? " " : "",
-			    code ? code : "");
+		char masked[128];
+		seam_mask_pii(code, masked, sizeof masked);
+		seam_errorf(err, rc, "token request: HTTP %ld%s%.64s", status, code ? " " : "", masked);
 		json_decref(doc);
 	}
 	goto out;
@@ -351,6 +354,7 @@ seam_oauth_t *seam_oauth_create(const seam_oauth_opts_t *opts, seam_log_t *log,
 	o->clock_ud = opts->clock_ud;
 	o->log = log;
 	o->metrics = metrics;
+	seam_log_limit_init(&o->warn_limit, opts->warn_every_ms > 0 ? opts->warn_every_ms : 10000);
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -536,14 +540,14 @@ seam_err_t seam_oauth_token(seam_oauth_t *o, int64_t deadline_ns, const char *ci
 			  "access token obtained");
 		rc = copy_token(o->access, out, err);
 	} else if (o->access && now < o->expires_at) {
-		seam_logf(o->log, SEAM_LOG_WARN, "oauth", cid,
-			  json_pack("{s:s, s:s}", "upstream", o->upstream, "error", ferr.msg),
-			  "token refresh failed; using the current token until it expires");
+		seam_logf_limited(o->log, &o->warn_limit, SEAM_LOG_WARN, "oauth", cid,
+				  json_pack("{s:s, s:s}", "upstream", o->upstream, "error", ferr.msg),
+				  "token refresh failed; using the current token until it expires");
 		rc = copy_token(o->access, out, err);
 	} else {
-		seam_logf(o->log, SEAM_LOG_WARN, "oauth", cid,
-			  json_pack("{s:s, s:s}", "upstream", o->upstream, "error", ferr.msg),
-			  "token request failed");
+		seam_logf_limited(o->log, &o->warn_limit, SEAM_LOG_WARN, "oauth", cid,
+				  json_pack("{s:s, s:s}", "upstream", o->upstream, "error", ferr.msg),
+				  "token request failed");
 		free_secret(o->access);
 		o->access = NULL;
 		seam_errorf(err, rc, "%s", ferr.msg);

@@ -20,8 +20,9 @@
  * refresh_token (optional), token_type (must be "bearer" when present, any case).
  *
  * Secrets: nothing here logs a secret. Error messages carry the token endpoint's status and
- * its "error" code, never the form body, the Authorization header or a token. Copies of the
- * secrets are wiped when the object is destroyed.
+ * its "error" code (masked like any upstream text), never the form body, the Authorization
+ * header or a token. Copies of the secrets are wiped when the object is destroyed. Failed
+ * fetches are warned about at most once per warn_every_ms (log.h seam_logf_limited).
  *
  * Thread-safety: a seam_oauth_t may be shared by all threads.
  */
@@ -77,6 +78,7 @@ typedef struct seam_oauth_opts {
 	int64_t connect_timeout_ms, timeout_ms;
 	int tls_skip_verify;           /* 1 disables certificate checks (tests only) */
 	const char *ca_file;
+	int64_t warn_every_ms;         /* at most one failure warning per window [10000] */
 	/* Injection for tests: NULL uses HTTP and the monotonic clock. */
 	seam_oauth_fetch_fn fetch;
 	void *fetch_ud;

@@ -943,6 +943,18 @@ static void test_money_helpers(void **state)
 	assert_non_null(strstr(err.msg, "currency"));
 	json_decref(res);
 
+	/* Found by fuzz/fuzz_jsonapi.c (corpus: fuzz_jsonapi/regress_long_price): a number too
+	 * long for the buffer was cut to its first 31 characters and read as another amount. */
+	res = json_pack("{s:{s:{s:s, s:s}, s:{s:s, s:s}}}", "attributes", "long", "number",
+			"28722222222222222222222222222222.97", "currency_code", "USD", "max", "number",
+			"-1234567890123456789012345678.9", "currency_code", "USD");
+	memset(&m, 0, sizeof m);
+	assert_int_equal(seam_drupal_attr_money(res, "long", &m, &err), SEAM_PARSE);
+	assert_string_equal(m.number, "");
+	assert_int_equal(seam_drupal_attr_money(res, "max", &m, &err), SEAM_OK); /* 31 characters */
+	assert_string_equal(m.number, "-1234567890123456789012345678.9");
+	json_decref(res);
+
 	/* NULL-safe readers. */
 	assert_null(seam_drupal_data(NULL));
 	assert_null(seam_drupal_attr_str(NULL, "x"));

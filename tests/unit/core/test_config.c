@@ -118,6 +118,61 @@ static void test_yaml_syntax_error(void **state)
 	seam_cfg_diag_dispose(&d);
 }
 
+/* Found by fuzz/fuzz_config.c (corpus: fuzz_config/regress_error_in_text): a syntax error in
+ * a file whose text contains ": error: " was reported twice, the second time with a line the
+ * file does not have (9 for a one-line file) and input text as the message. */
+static void test_yaml_syntax_error_text_in_input(void **state)
+{
+	static const char in[] =
+		"{\"listen\": \"127.0.: error: 0.1:9\", \"queue\": {\"w: error: 1e3, \"lease\": null}, "
+		"\"upstre(ams\": {\"x\": {\"base_url\": \"http://x\", \"auth\": {\"type\": \"basic\", "
+		"\"userame\": \"u\", \"password\"\001\000\000\000: {\"env\000\001 \"NOPE\"}}}}}\n";
+	seam_config_t cfg;
+	seam_cfg_diag_t d = {0};
+	(void)state;
+	assert_int_equal(seam_cfg_load_text("t.yaml", in, sizeof in - 1, &seam_config_schema, &cfg, &d),
+			 SEAM_CONFIG);
+	dump(&d);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.lines[0], "t.yaml:1: YAML syntax (column 63): missing comma in flow mapping");
+	seam_cfg_diag_dispose(&d);
+}
+
+/* Found by fuzz/fuzz_config.c (corpus: fuzz_config/regress_directive_not_utf8): libfyaml
+ * 0.7.12 never returns from a directive that starts with a byte that is not UTF-8, so
+ * `seam check` and `seam serve` hung on such a file. Bytes that are not UTF-8 are refused with
+ * their line and column before parsing; UTF-8 text still loads. */
+static void test_not_utf8(void **state)
+{
+	seam_config_t cfg;
+	seam_cfg_diag_t d = {0};
+	(void)state;
+	assert_int_equal(load("%\xa4" "AML 1.2\n---\nlisten: x\n", &cfg, &d), SEAM_CONFIG);
+	dump(&d);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.lines[0], "t.yaml:1: not UTF-8 text: byte 0xA4 at column 2 (save the "
+					"file as UTF-8)");
+	seam_cfg_diag_dispose(&d);
+	/* Latin-1, a lone continuation byte, an overlong form, a surrogate, a cut sequence */
+	const char *bad[] = {"log:\n  level: caf\xe9\n", "store: \x80\n", "store: \xc0\xaf\n",
+			     "store: \xed\xa0\x80\n", "store: \xe2\x82"};
+	const char *want[] = {"t.yaml:2: not UTF-8 text: byte 0xE9 at column 13",
+			      "t.yaml:1: not UTF-8 text: byte 0x80 at column 8",
+			      "t.yaml:1: not UTF-8 text: byte 0xC0 at column 8",
+			      "t.yaml:1: not UTF-8 text: byte 0xED at column 8",
+			      "t.yaml:1: not UTF-8 text: byte 0xE2 at column 8"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_int_equal(load(bad[i], &cfg, &d), SEAM_CONFIG);
+		if (d.n != 1 || strncmp(d.lines[0], want[i], strlen(want[i])) != 0)
+			fail_msg("case %zu: got '%s', want '%s...'", i, d.n ? d.lines[0] : "", want[i]);
+		seam_cfg_diag_dispose(&d);
+	}
+	assert_int_equal(load("mappings: \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"\n", &cfg, &d),
+			 SEAM_OK);
+	assert_string_equal(cfg.mappings, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	seam_cfg_dispose(&seam_config_schema, &cfg);
+}
+
 /* A schema with secrets, to test the secret rules without growing seam.yaml for it. */
 typedef struct {
 	seam_secret_t key;
@@ -423,6 +478,8 @@ int main(void)
 		cmocka_unit_test(test_all_problems_with_lines),
 		cmocka_unit_test(test_wrong_shape_and_range),
 		cmocka_unit_test(test_yaml_syntax_error),
+		cmocka_unit_test(test_yaml_syntax_error_text_in_input),
+		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_reference_lists_every_key),

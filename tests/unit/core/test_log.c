@@ -87,6 +87,148 @@ static void test_masks(void **state)
 	json_decref(doc);
 }
 
+/* Personal data inside free text (an upstream's error message, a field not named like PII):
+ * each address, phone number, IBAN and card number is masked where it stands, and nothing
+ * else: the words around it, and the identifiers operators need, stay as they were. */
+static void test_mask_free_text(void **state)
+{
+	char b[512];
+	(void)state;
+	/* the address alone, in compact JSON and in prose (it used to swallow the text before) */
+	assert_string_equal(seam_mask_email("Product 174 - jane@example.net", b, sizeof b),
+			    "Product 174 - j***@e***.net");
+	json_t *doc = json_loads(
+		"{\"error\":{\"code\":\"BadRequest\",\"message\":\"Customer jane.doe+shop@mail.example.com"
+		" (phone +49 30 1234567, alt (030) 765-4321, US 415-555-0133, mobile 0171 2345678) paid"
+		" from IBAN DE89 3704 0044 0532 0130 00 / GB82WEST12345698765432 with card"
+		" 4111-1111-1111-1111 and 5500 0000 0000 0004 or 378282246310005\"},"
+		"\"lines\":[\"Product 174 - 1\",\"x@y.io\"],"
+		"\"note\":\"order 1001 (0192f3a4-5678-7abc-9def-0123456789ab, 12345678-1234-1234-1234-123456789012)"
+		" placed 2026-11-26T10:00:00Z / 2026-11-26 10:00:00 total 19.99 EUR 1234.50, SKU-000123,"
+		" SO-1001, cid 4bf92f3577b34da6a3ce929d0e0e4736, Internal_EntityWithSameKeyExists,"
+		" version 1.2.3, 10.0.0.1, orders 1001 1002 1003\"}",
+		0, NULL);
+	assert_non_null(doc);
+	seam_mask_json(doc);
+	char *out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	const char *gone[] = {"jane", "doe", "mail.example", "30 1234567", "765-4321", "555-0133",
+			      "0171 2345678", "3704", "0532 0130", "WEST1234", "1111-1111", "5500 0000",
+			      "378282246310005", "x@y", "y.io"};
+	for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
+		if (strstr(out, gone[i]))
+			fail_msg("'%s' is still in %s", gone[i], out);
+	const char *kept[] = {
+		"\"code\":\"BadRequest\"", "Customer j***@m***.com (phone ***4567, alt ***4321, US ***0133,"
+		" mobile ***5678) paid from IBAN DE***3000 / GB***5432 with card ***1111 and ***0004 or ***0005",
+		"\"Product 174 - 1\"",
+		"order 1001 (0192f3a4-5678-7abc-9def-0123456789ab, 12345678-1234-1234-1234-123456789012)"
+		" placed 2026-11-26T10:00:00Z / 2026-11-26 10:00:00 total 19.99 EUR 1234.50, SKU-000123,"
+		" SO-1001, cid 4bf92f3577b34da6a3ce929d0e0e4736, Internal_EntityWithSameKeyExists,"
+		" version 1.2.3, 10.0.0.1, orders 1001 1002 1003"};
+	for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+		if (!strstr(out, kept[i]))
+			fail_msg("want '%s' in %s", kept[i], out);
+	free(out);
+	json_decref(doc);
+}
+
+static void test_mask_pii_table(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{"jane@example.com", "j***@e***.com"},
+		{"<jane@example.com>", "<j***@e***.com>"},
+		{"mailto:jane@example.com;", "mailto:j***@e***.com;"},
+		{"'jane@example.com'", "'j***@e***.com'"},
+		{"path=/users/jane@example.co.uk.", "path=/users/j***@e***.uk."},
+		{"user@localhost is no address", "user@localhost is no address"},
+		{"price@19.99", "price@19.99"},
+		{"tel. 4155550133", "tel. ***0133"},
+		{"Phone: 030/1234567", "Phone: ***4567"},
+		{"+44 20 7946 0958.", "***0958."},
+		{"Customer 0000123456 not found", "Customer 0000123456 not found"},
+		{"document 01712345678", "document 01712345678"},
+		{"de89370400440532013000", "DE***3000"},
+		{"NL91ABNA0417164300 ok", "NL***4300 ok"},
+		{"DE01BLACKLARGE2022XYZW", "DE01BLACKLARGE2022XYZW"},
+		{"card 4111 1111 1111 1111 2026", "card ***1111 2026"},
+		{"ts 1764115200000", "ts ***0000"},
+		{"id 123456789012", "id 123456789012"},
+		{"1001-1002", "1001-1002"},
+		{"ORD-4111111111111111", "ORD-4111111111111111"},
+		{"4111111111111111abc", "4111111111111111abc"},
+		{"j***@e***.com ***4567 DE***3000", "j***@e***.com ***4567 DE***3000"},
+		{"", ""},
+	};
+	char b[256];
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+		seam_mask_pii(t[i].in, b, sizeof b);
+		if (strcmp(b, t[i].want) != 0)
+			fail_msg("'%s': got '%s' want '%s'", t[i].in, b, t[i].want);
+		size_t n = 99;
+		char *d = seam_mask_pii_dup(t[i].in, &n);
+		assert_string_equal(d, t[i].want);
+		assert_int_equal(n > 0, strcmp(t[i].in, t[i].want) != 0);
+		free(d);
+	}
+	/* truncation never overflows and stays NUL-terminated */
+	assert_string_equal(seam_mask_pii("a jane@example.com", b, 6), "a j**");
+	assert_string_equal(seam_mask_pii(NULL, b, sizeof b), "");
+	/* the worst case for growth: short addresses back to back */
+	char *d = seam_mask_pii_dup("a@b.io a@b.io a@b.io", NULL);
+	assert_string_equal(d, "a***@b***.io a***@b***.io a***@b***.io");
+	free(d);
+}
+
+static int count_lines(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *nl = strchr(l, '\n');
+		const char *hit = strstr(l, needle);
+		if (hit && (!nl || hit < nl))
+			n++;
+	}
+	return n;
+}
+
+/* A warning repeated by every failing call: one line per window at warn, the rest at debug,
+ * and the next warn line says how many were held back. */
+static void test_limited(void **state)
+{
+	int fd = tmpfd();
+	seam_log_t *lg = seam_log_create(fd, SEAM_LOG_INFO);
+	seam_log_limit_t lim;
+	(void)state;
+	seam_log_limit_init(&lim, 300);
+	for (int i = 0; i < 100; i++)
+		seam_logf_limited(lg, &lim, SEAM_LOG_WARN, "upstream", NULL,
+				  json_pack("{s:s}", "upstream", "erp"), "call %d failed", i);
+	char *text = read_all(fd);
+	assert_int_equal(count_lines(text, "\"level\":\"warn\""), 1);
+	assert_int_equal(count_lines(text, "call 0 failed"), 1);
+	assert_null(strstr(text, "suppressed"));
+	usleep(350 * 1000);
+	seam_logf_limited(lg, &lim, SEAM_LOG_WARN, "upstream", NULL, NULL, "call %d failed", 100);
+	text = read_all(fd);
+	assert_int_equal(count_lines(text, "\"level\":\"warn\""), 2);
+	assert_non_null(strstr(text, "\"msg\":\"call 100 failed\",\"suppressed\":99"));
+	/* held lines are still there at debug */
+	seam_log_set_level(lg, SEAM_LOG_DEBUG);
+	seam_logf_limited(lg, &lim, SEAM_LOG_WARN, "upstream", NULL, NULL, "call %d failed", 101);
+	text = read_all(fd);
+	assert_int_equal(count_lines(text, "\"level\":\"debug\""), 1);
+	/* no limit: every line */
+	seam_logf_limited(lg, NULL, SEAM_LOG_WARN, "upstream", NULL, NULL, "x");
+	seam_logf_limited(lg, NULL, SEAM_LOG_WARN, "upstream", NULL, NULL, "x");
+	text = read_all(fd);
+	assert_int_equal(count_lines(text, "\"level\":\"warn\""), 4);
+	seam_log_destroy(lg);
+	close(fd);
+}
+
 struct worker {
 	seam_log_t *lg;
 	int id;
@@ -147,6 +289,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_shape_and_redaction),
 		cmocka_unit_test(test_masks),
+		cmocka_unit_test(test_mask_free_text),
+		cmocka_unit_test(test_mask_pii_table),
+		cmocka_unit_test(test_limited),
 		cmocka_unit_test(test_no_interleaving),
 		cmocka_unit_test(test_level_parse),
 	};

@@ -32,6 +32,11 @@
 
 /* ---- the programmable server ---- */
 
+#define PII_BODY                                                                             \
+	"{\"error\":{\"code\":\"Application_FieldValidationException\",\"message\":\"Customer "      \
+	"jane.doe@example.com (phone +49 30 1234567) cannot pay from IBAN DE89 3704 0044 0532 0130 " \
+	"00 on order 1001 at 2026-11-26T10:00:00Z\"}}"
+
 typedef struct srv {
 	struct MHD_Daemon *d;
 	int port;
@@ -178,6 +183,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		const char *ra = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ra");
 		res = reply(c, atoi(p + 8), "{\"error\":\"boom\",\"email\":\"jane.doe@example.com\"}",
 			    ra ? "Retry-After" : NULL, ra);
+	} else if (strncmp(p, "/pii/", 5) == 0) {
+		/* an ERP refusing an order, quoting the customer's data back */
+		res = reply(c, atoi(p + 5), PII_BODY, NULL, NULL);
 	} else if (strncmp(p, "/delay/", 7) == 0) {
 		nap(s, atoi(p + 7));
 		res = reply(c, 200, "{\"late\":true}", NULL, NULL);
@@ -1161,6 +1169,171 @@ static void test_metrics_and_no_secrets_in_logs(void **state)
 	free(text2);
 }
 
+/* Log lines of a captured log that contain needle. */
+static int log_lines_with(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *l = text; l && *l;) {
+		const char *nl = strchr(l, '\n'), *hit = strstr(l, needle);
+		if (hit && (!nl || hit < nl))
+			n++;
+		l = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+static char *slurp(FILE *f)
+{
+	fflush(f);
+	long n = ftell(f);
+	char *text = calloc(1, (size_t)n + 1);
+	rewind(f);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	return text;
+}
+
+/* Item 5 of issue 10: an upstream's error answer quoting a customer's e-mail, phone and IBAN.
+ * What the client hands on (the body, the error message) and what it logs is masked, in one
+ * place, whatever status class the answer has; the identifiers around stay readable. */
+static void test_error_answers_are_masked(void **state)
+{
+	fx_t *f = *state;
+	FILE *tmp = tmpfile();
+	seam_log_t *lg = seam_log_create(fileno(tmp), SEAM_LOG_DEBUG);
+	seam_error_t err = {0};
+	seam_upstream_opts_t o = base_opts(f);
+	seam_upstream_t *u = seam_upstream_create(&o, lg, f->m, &err);
+	assert_non_null(u);
+	const char *pii[] = {"jane", "1234567", "3704", "0532"};
+	const char *paths[] = {"/pii/400", "/pii/422", "/pii/503"};
+	seam_err_t want[] = {SEAM_PERMANENT, SEAM_PERMANENT, SEAM_RETRY};
+	for (size_t i = 0; i < 3; i++) {
+		seam_response_t r;
+		assert_int_equal(get(u, paths[i], &r, &err), want[i]);
+		assert_non_null(r.body);
+		for (size_t j = 0; j < 4; j++) {
+			if (strstr(r.body, pii[j]))
+				fail_msg("%s: body has '%s': %s", paths[i], pii[j], r.body);
+			if (strstr(err.msg, pii[j]))
+				fail_msg("%s: error has '%s': %s", paths[i], pii[j], err.msg);
+		}
+		assert_non_null(strstr(r.body, "Customer j***@e***.com (phone ***4567) cannot pay from "
+						"IBAN DE***3000 on order 1001 at 2026-11-26T10:00:00Z"));
+		assert_non_null(strstr(r.body, "Application_FieldValidationException"));
+		assert_non_null(strstr(err.msg, "j***@e***.com"));
+		assert_int_equal(r.body_len, strlen(r.body));
+		seam_response_dispose(&r);
+	}
+	/* a success is the caller's data, untouched */
+	seam_response_t r;
+	assert_int_equal(get(u, "/pii/200", &r, &err), SEAM_OK);
+	assert_string_equal(r.body, PII_BODY);
+	seam_response_dispose(&r);
+	seam_upstream_destroy(u);
+	seam_log_destroy(lg);
+	char *text = slurp(tmp);
+	fclose(tmp);
+	assert_true(log_lines_with(text, "/pii/") >= 3);
+	for (size_t j = 0; j < 4; j++)
+		if (strstr(text, pii[j]))
+			fail_msg("the log has '%s':\n%s", pii[j], text);
+	free(text);
+}
+
+/* Item 4 of issue 10: the token endpoint of an OAuth2 upstream does not answer (connection
+ * refused). Token failures are failures of that upstream: the breaker opens after min_calls,
+ * and from then on calls fail fast with SEAM_OPEN_CIRCUIT (nothing sent, no attempt spent by
+ * the job layer) without asking the token endpoint; the breaker gauge says open; the log gets
+ * a bounded number of warnings, not one per call. */
+static void test_token_endpoint_down_opens_breaker(void **state)
+{
+	fx_t *f = *state;
+	FILE *tmp = tmpfile();
+	seam_log_t *lg = seam_log_create(fileno(tmp), SEAM_LOG_INFO);
+	seam_error_t err = {0};
+	char dead_url[64];
+	snprintf(dead_url, sizeof dead_url, "http://127.0.0.1:%d/token", th_free_port());
+	seam_upstream_opts_t o = base_opts(f);
+	o.breaker = (seam_breaker_opts_t){.min_calls = 5, .window_calls = 10, .open_ms = 60000};
+	o.auth = (seam_upstream_auth_t){.type = SEAM_AUTH_OAUTH2_CLIENT_CREDENTIALS,
+					.client_id = "app", .client_secret = "s", .token_url = dead_url};
+	seam_upstream_t *u = seam_upstream_create(&o, lg, f->m, &err);
+	assert_non_null(u);
+	int retry = 0, open = 0;
+	for (int i = 0; i < 200; i++) {
+		seam_response_t r;
+		seam_err_t rc = get(u, "/echo", &r, &err);
+		if (rc == SEAM_OPEN_CIRCUIT) {
+			open++;
+			assert_true(r.retry_after_ms > 0); /* the job layer defers by the cool-down */
+		} else if (rc == SEAM_RETRY || rc == SEAM_TIMEOUT) {
+			retry++;
+			assert_non_null(strstr(err.msg, "access token"));
+		} else {
+			fail_msg("call %d: %s: %s", i, seam_errname(rc), err.msg);
+		}
+		seam_response_dispose(&r);
+	}
+	if (retry != 5 || open != 195)
+		fail_msg("got %d failed calls and %d refused by the breaker, want 5 and 195", retry, open);
+	assert_int_equal(seam_upstream_breaker_state(u), SEAM_BREAKER_OPEN);
+	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_STATE, (const char *[]){"erp"}) == 2);
+	double fetches = seam_metric_get(f->m, SEAM_M_UPSTREAM_TOKEN_REQUESTS,
+					 (const char *[]){"erp", "client_credentials", "error"});
+	if (fetches < 1 || fetches > 5)
+		fail_msg("token requests: got %g, want 1..5", fetches);
+	assert_int_equal(srv_get(f->s, &f->s->calls), 0);
+	seam_upstream_destroy(u);
+	seam_log_destroy(lg);
+	char *text = slurp(tmp);
+	fclose(tmp);
+	/* one failure warning per upstream and source, one for the breaker opening */
+	int warns = log_lines_with(text, "\"level\":\"warn\"");
+	if (warns < 2 || warns > 3)
+		fail_msg("got %d warn lines, want 2..3:\n%s", warns, text);
+	assert_int_equal(log_lines_with(text, "circuit breaker open"), 1);
+	free(text);
+}
+
+/* An upstream answering 503 to every call: one warning per upstream per window (with the
+ * count held back), the other failures at debug; another upstream has its own window. */
+static void test_failure_warnings_rate_limited(void **state)
+{
+	fx_t *f = *state;
+	FILE *tmp = tmpfile();
+	seam_log_t *lg = seam_log_create(fileno(tmp), SEAM_LOG_INFO);
+	seam_error_t err = {0};
+	seam_upstream_opts_t o = base_opts(f);
+	o.breaker.disabled = 1;
+	o.warn_every_ms = 400;
+	seam_upstream_t *u = seam_upstream_create(&o, lg, f->m, &err);
+	o.name = "pim";
+	seam_upstream_t *u2 = seam_upstream_create(&o, lg, f->m, &err);
+	assert_non_null(u);
+	assert_non_null(u2);
+	for (int i = 0; i < 50; i++) {
+		seam_response_t r;
+		assert_int_equal(get(u, "/status/503", &r, &err), SEAM_RETRY);
+		seam_response_dispose(&r);
+	}
+	seam_response_t r;
+	assert_int_equal(get(u2, "/status/503", &r, &err), SEAM_RETRY);
+	seam_response_dispose(&r);
+	seam_sleep_ms(450);
+	assert_int_equal(get(u, "/status/503", &r, &err), SEAM_RETRY);
+	seam_response_dispose(&r);
+	seam_upstream_destroy(u);
+	seam_upstream_destroy(u2);
+	seam_log_destroy(lg);
+	char *text = slurp(tmp);
+	fclose(tmp);
+	if (log_lines_with(text, "upstream call failed") != 3)
+		fail_msg("want 3 warnings (erp, pim, erp after the window):\n%s", text);
+	assert_int_equal(log_lines_with(text, "\"upstream\":\"pim\""), 1);
+	assert_int_equal(log_lines_with(text, "\"suppressed\":49"), 1);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1188,6 +1361,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_body_cap_and_url_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_and_no_secrets_in_logs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_answers_are_masked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_endpoint_down_opens_breaker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_warnings_rate_limited, setup, teardown),
 	};
 	int rc;
 	if (seam_http_client_global_init(NULL) != SEAM_OK)
