@@ -1395,8 +1395,10 @@ static void sweep(loop_t *lp, int64_t now)
 				/* idle keep-alive */
 				if (draining || now - c->t_last > s->idle_ns)
 					conn_close(c);
-			} else if (now - (c->nreq && c->t_req ? c->t_req : c->t_open) > s->header_ns) {
-				/* a new connection's clock starts at accept, not at its first byte */
+			} else if (now - (c->nreq && c->t_req ? c->t_req : c->t_open) > s->header_ns ||
+				   now - c->t_last > s->idle_ns) {
+				/* a new connection's clock starts at accept, not at its first byte;
+				 * and a head that stalls for the idle timeout ends early */
 				if (c->in_len == c->in_off) {
 					conn_close(c); /* never sent a byte */
 				} else {
