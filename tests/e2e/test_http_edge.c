@@ -188,6 +188,13 @@ static void test_framing_refusals(void **state)
 		exchange(req, (size_t)n, 3000, buf, sizeof buf, &closed, &ms);
 		check_refused(cases[i].name, buf, closed, ms, cases[i].status);
 	}
+	/* the issue's reproduction, byte for byte (libmicrohttpd: 401, then 200 for the GET) */
+	const char *issue = "POST /webhooks/stripe/us HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+			    "Content-Length: 40\r\n\r\n{}GET /healthz HTTP/1.1\r\nHost: x\r\n"
+			    "Connection: close\r\n\r\n";
+	exchange(issue, strlen(issue), 3000, buf, sizeof buf, &closed, &ms);
+	check_refused("the issue's example", buf, closed, ms, 400);
+	assert_null(strstr(buf, "\"status\":\"ok\"")); /* the smuggled GET was not served */
 	/* request line over the line limit: 414; header section over header_limit: 431 */
 	char *big = malloc(40000);
 	int n = snprintf(big, 40000, "GET /%09000d HTTP/1.1\r\nHost: x\r\n\r\n", 0);
