@@ -1508,9 +1508,11 @@ static void drain_queues(loop_t *lp)
 	do {
 		pthread_mutex_lock(&lp->mu);
 		n = lp->npend < 64 ? lp->npend : 64;
-		memcpy(buf, lp->pend, n * sizeof *buf);
-		memmove(lp->pend, lp->pend + n, (lp->npend - n) * sizeof *buf);
-		lp->npend -= n;
+		if (n) {
+			memcpy(buf, lp->pend, n * sizeof *buf);
+			memmove(lp->pend, lp->pend + n, (lp->npend - n) * sizeof *buf);
+			lp->npend -= n;
+		}
 		res = lp->resumed;
 		lp->resumed = NULL;
 		pthread_mutex_unlock(&lp->mu);
