@@ -117,6 +117,7 @@ struct loop {
 	pending_t *pend;
 	size_t npend, cappend;
 	conn_t *resumed;
+	conn_t *ready, *ready_tail; /* connections with a pipelined request buffered (owner only) */
 	int64_t next_sweep;
 	time_t date_sec;
 	char date[40];
@@ -162,6 +163,8 @@ enum { C_HEAD, C_BODY, C_HANDLER, C_SUSPENDED, C_WRITE, C_LINGER };
 struct conn {
 	conn_t *prev, *next; /* the loop's list */
 	conn_t *rnext;       /* the loop's resumed queue */
+	conn_t *ready_next;  /* the loop's ready list */
+	int in_ready;
 	loop_t *lp;
 	int fd;
 	int state;
@@ -832,10 +835,44 @@ static void set_events(conn_t *c, unsigned ev)
 	c->events = ev;
 }
 
+static void ready_push(conn_t *c)
+{
+	loop_t *lp = c->lp;
+	if (c->in_ready)
+		return;
+	c->in_ready = 1;
+	c->ready_next = NULL;
+	if (lp->ready_tail)
+		lp->ready_tail->ready_next = c;
+	else
+		lp->ready = c;
+	lp->ready_tail = c;
+}
+
+static void ready_remove(conn_t *c)
+{
+	loop_t *lp = c->lp;
+	conn_t *prev = NULL;
+	for (conn_t *p = lp->ready; p; prev = p, p = p->ready_next) {
+		if (p != c)
+			continue;
+		if (prev)
+			prev->ready_next = c->ready_next;
+		else
+			lp->ready = c->ready_next;
+		if (lp->ready_tail == c)
+			lp->ready_tail = prev;
+		break;
+	}
+	c->in_ready = 0;
+}
+
 static void conn_free(conn_t *c)
 {
 	loop_t *lp = c->lp;
 	seam_http_server_t *s = lp->s;
+	if (c->in_ready)
+		ready_remove(c);
 	set_events(c, 0);
 	close(c->fd);
 	if (c->ip_counted)
@@ -951,7 +988,7 @@ static int build_response(conn_t *c)
 	seam_http_server_t *s = c->lp->s;
 	int st = req->status;
 	int no_body = st == 204 || st == 304 || (st >= 100 && st < 200);
-	size_t cap = 256 + strlen(req->cid) + (req->resp_ct ? strlen(req->resp_ct) : 0) +
+	size_t cap = 512 + strlen(req->cid) + (req->resp_ct ? strlen(req->resp_ct) : 0) +
 		     (no_body || req->is_head ? 0 : req->resp_len);
 	for (resp_header_t *h = req->resp_headers; h; h = h->next)
 		cap += strlen(h->name) + strlen(h->value) + 4;
@@ -1032,7 +1069,10 @@ static void request_finished(conn_t *c)
 	c->t_last = now_ns();
 	c->t_req = c->in_len > c->in_off ? c->t_last : 0;
 	set_events(c, EPOLLIN);
-	process(c); /* pipelined bytes already here */
+	/* Pipelined bytes already here: served from the loop, not from here, so a burst of
+	 * pipelined requests does not recurse once per request. */
+	if (c->in_len > c->in_off)
+		ready_push(c);
 }
 
 static void try_write(conn_t *c)
@@ -1539,7 +1579,7 @@ static void *loop_main(void *arg)
 	seam_http_server_t *s = lp->s;
 	struct epoll_event ev[128];
 	for (;;) {
-		int n = epoll_wait(lp->ep, ev, 128, SWEEP_MS);
+		int n = epoll_wait(lp->ep, ev, 128, lp->ready ? 0 : SWEEP_MS);
 		for (int i = 0; i < n; i++) {
 			conn_t *c = ev[i].data.ptr;
 			if (!c)
@@ -1550,6 +1590,16 @@ static void *loop_main(void *arg)
 				on_readable(c);
 		}
 		drain_queues(lp);
+		/* pipelined requests: one each per turn of the loop, so others get their turn */
+		conn_t *r = lp->ready;
+		lp->ready = lp->ready_tail = NULL;
+		while (r) {
+			conn_t *c = r;
+			r = c->ready_next;
+			c->in_ready = 0;
+			c->ready_next = NULL;
+			process(c);
+		}
 		int64_t now = now_ns();
 		if (now >= lp->next_sweep) {
 			sweep(lp, now);

@@ -590,6 +590,32 @@ static void test_per_ip_limit(void **state)
 	close(b);
 }
 
+/* Thousands of pipelined requests in a few writes: all answered, in order (and served from the
+ * loop, not by recursing once per request). */
+static void test_many_pipelined(void **state)
+{
+	fx_t *fx = *state;
+	const int n = 3000;
+	const char *one = "GET /ops/x HTTP/1.1\r\nHost: x\r\n\r\n";
+	size_t ol = strlen(one), len = ol * (size_t)n;
+	char *all = malloc(len + 64), *out = malloc(4 << 20);
+	int closed, fd = dial(fx, 1);
+	for (int i = 0; i < n; i++)
+		memcpy(all + ol * (size_t)i, one, ol);
+	strcpy(all + len, "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(send(fd, all, strlen(all), MSG_NOSIGNAL), (ssize_t)strlen(all));
+	slurp(fd, 10000, out, 4 << 20, &closed);
+	close(fd);
+	assert_true(closed);
+	int got = 0;
+	for (const char *p = out; (p = strstr(p, "HTTP/1.1 200 ")); p++)
+		got++;
+	assert_int_equal(got, n);
+	assert_non_null(strstr(out, "HTTP/1.1 404 "));
+	free(all);
+	free(out);
+}
+
 /* At connection_limit, a new connection evicts the oldest one not being served. */
 static void test_eviction_at_limit(void **state)
 {
@@ -631,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_port_in_use),
 		cmocka_unit_test_setup_teardown(test_deferred_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_and_continue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_pipelined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_deadline, setup_tight, teardown),
 		cmocka_unit_test_setup_teardown(test_body_min_rate, setup_tight, teardown),
 		cmocka_unit_test_setup_teardown(test_per_ip_limit, setup_tight, teardown),
