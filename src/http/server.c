@@ -431,7 +431,7 @@ void seam_http_query_each(const seam_http_req_t *req,
 			  void (*fn)(const char *key, const char *value, void *ud), void *ud)
 {
 	for (size_t i = 0; i < req->nq; i++)
-		fn(req->qk[i], req->qv[i], ud);
+		fn(req->qk[i], req->qv[i] ? req->qv[i] : "", ud);
 }
 
 const char *seam_http_body(const seam_http_req_t *req, size_t *len)
@@ -669,9 +669,9 @@ static int parse_query(seam_http_req_t *req, const char *q, size_t n)
 		if (i > s) {
 			size_t kl = eq ? eq - 1 - s : i - s;
 			req->qk[req->nq] = pct_decode(req, q + s, kl, NULL);
-			req->qv[req->nq] = eq ? pct_decode(req, q + eq, i - eq, NULL)
-					      : seam_http_strdup(req, "");
-			if (!req->qk[req->nq] || !req->qv[req->nq])
+			/* "?flag" without '=' has no value: seam_http_query gives NULL for it */
+			req->qv[req->nq] = eq ? pct_decode(req, q + eq, i - eq, NULL) : NULL;
+			if (!req->qk[req->nq] || (eq && !req->qv[req->nq]))
 				return -1;
 			req->nq++;
 		}
@@ -1295,8 +1295,10 @@ static int take_body(conn_t *c)
 			while (cap < need)
 				cap *= 2;
 			char *nb = realloc(req->body, cap);
-			if (!nb)
+			if (!nb) {
+				conn_close(c);
 				return -1;
+			}
 			req->body = nb;
 			req->body_cap = cap;
 		}
