@@ -52,6 +52,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -1424,6 +1425,14 @@ static int evict_one(loop_t *lp)
 	return -1;
 }
 
+/* Bytes the client sent that the loop has not read yet: it may have been busy in a handler, and
+ * what arrived meanwhile must be read before a deadline is judged. */
+static int unread(const conn_t *c)
+{
+	int n = 0;
+	return ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void sweep(loop_t *lp, int64_t now)
 {
 	seam_http_server_t *s = lp->s;
@@ -1434,13 +1443,15 @@ static void sweep(loop_t *lp, int64_t now)
 		switch (c->state) {
 		case C_HEAD:
 			if (c->in_len == c->in_off && c->nreq > 0) {
-				/* idle keep-alive */
-				if (draining || now - c->t_last > s->idle_ns)
+				/* idle keep-alive (unless a request arrived while the loop was busy) */
+				if ((draining || now - c->t_last > s->idle_ns) && !unread(c))
 					conn_close(c);
 			} else if (now - (c->nreq && c->t_req ? c->t_req : c->t_open) > s->header_ns ||
 				   now - c->t_last > s->idle_ns) {
 				/* a new connection's clock starts at accept, not at its first byte;
 				 * and a head that stalls for the idle timeout ends early */
+				if (unread(c))
+					break; /* read first (next turn), judge at the next sweep */
 				if (c->in_len == c->in_off) {
 					conn_close(c); /* never sent a byte */
 				} else {
@@ -1457,7 +1468,7 @@ static void sweep(loop_t *lp, int64_t now)
 				allowed += (int64_t)(c->req->body_len * 1000000000ULL / s->min_rate);
 			else
 				allowed = INT64_MAX;
-			if (now - c->t_body > allowed || now - c->t_last > s->idle_ns) {
+			if ((now - c->t_body > allowed || now - c->t_last > s->idle_ns) && !unread(c)) {
 				seam_h1_error_t e = {408, "body_timeout",
 						     "the request body arrived too slowly"};
 				refuse_err(c, NULL, &e);

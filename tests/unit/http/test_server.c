@@ -126,6 +126,8 @@ static int setup_with(void **state, const seam_http_opts_t *extra)
 		o.per_ip_limit = extra->per_ip_limit;
 		o.connection_limit = extra->connection_limit;
 		o.request_timeout_s = extra->request_timeout_s;
+		if (extra->threads)
+			o.threads = extra->threads;
 	}
 	fx->m = seam_metrics_create();
 	o.metrics = fx->m;
@@ -590,6 +592,35 @@ static void test_per_ip_limit(void **state)
 	close(b);
 }
 
+/* One loop, busy 400 ms in a handler, with a 300 ms header deadline: a request that arrived
+ * meanwhile is read and answered, not expired unread. */
+static int setup_one_loop(void **state)
+{
+	fx_opts = (seam_http_opts_t){.header_timeout_ms = 300, .threads = 1};
+	return setup_with(state, &fx_opts);
+}
+
+static void test_busy_loop_reads_before_expiring(void **state)
+{
+	fx_t *fx = *state;
+	char buf[4096];
+	int closed;
+	int b = dial(fx, 1), a = dial(fx, 1);
+	seam_sleep_ms(50); /* both are on the loop */
+	sendall(a, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+	seam_sleep_ms(50); /* the loop is in the handler now; b's deadline passes meanwhile */
+	sendall(b, "GET /ops/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(b, 3000, buf, sizeof buf, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+	/* and the keep-alive connection idle through it gets its next request served too */
+	sendall(a, "GET /ops/y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(a, 3000, buf, sizeof buf, &closed);
+	assert_non_null(strstr(buf, "slow"));
+	assert_non_null(strstr(buf, "\"route\":\"/ops/*\""));
+	close(a);
+	close(b);
+}
+
 /* Thousands of pipelined requests in a few writes: all answered, in order (and served from the
  * loop, not by recursing once per request). */
 static void test_many_pipelined(void **state)
@@ -658,6 +689,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deferred_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_and_continue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_loop_reads_before_expiring, setup_one_loop,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_header_deadline, setup_tight, teardown),
 		cmocka_unit_test_setup_teardown(test_body_min_rate, setup_tight, teardown),
 		cmocka_unit_test_setup_teardown(test_per_ip_limit, setup_tight, teardown),
