@@ -103,7 +103,6 @@ typedef struct pending {
 
 #define ADOPT_EVICT 0x1    /* the server is full: evict one connection of this loop first */
 #define ADOPT_REFUSE_IP 0x2 /* over the per-IP cap: answer 503 and close */
-#define ADOPT_REFUSE_FULL 0x4
 #define ADOPT_IP_COUNTED 0x8
 
 struct loop {
@@ -1529,7 +1528,8 @@ static void adopt(loop_t *lp, const pending_t *p)
 	memcpy(c->remote, p->remote, sizeof c->remote);
 	c->t_open = c->t_last = now_ns();
 	c->state = C_HEAD;
-	int full = (p->flags & ADOPT_EVICT) && evict_one(lp) != 0; /* before c is in the list */
+	/* make room before c is in the list (not for one refused anyway) */
+	int full = (p->flags & ADOPT_EVICT) && !(p->flags & ADOPT_REFUSE_IP) && evict_one(lp) != 0;
 	c->prev = lp->tail;
 	if (lp->tail)
 		lp->tail->next = c;
