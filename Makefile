@@ -14,13 +14,16 @@
 # objects built by clang with coverage and ASan+UBSan): adding a target needs no edit either.
 
 CC      ?= gcc
-PKGS    := libmicrohttpd libcurl jansson libfyaml sqlite3 libpq openssl lua5.4
+PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
             libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev \
             prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libmicrohttpd: only the programmable upstream in tests/unit/http/test_client.c (seam's own
+# HTTP edge is src/http/server.c).
+TEST_LIBS  := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
@@ -52,7 +55,7 @@ $(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o)
 $(1)/tests/%: $(1)/obj/tests/%.o $(1)/libseam.a $$(TSUP_SRC:%.c=$(1)/obj/%.o)
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	@$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) -lcmocka
+	@$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) $$(TEST_LIBS) -lcmocka
 endef
 
 $(eval $(call tree,build,))

@@ -110,6 +110,10 @@ seam_err_t seam_sim_http_start(seam_sim_double_t *d, const char *listen, int thr
 		.body_limit = 8u << 20,
 		.request_timeout_s = 120,
 		.access_log = 0,
+		/* the doubles serve seam and the tests, all from 127.0.0.1, sometimes slowly on
+		 * purpose (fault injection): no per-address cap, no body rate */
+		.per_ip_limit = -1,
+		.body_min_rate = -1,
 	};
 	seam_err_t rc = seam_http_start(&l->opts, &l->srv, err);
 	if (rc != SEAM_OK) {

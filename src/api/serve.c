@@ -413,6 +413,9 @@ int seam_app_serve(seam_app_t *app)
 		.header_limit = (size_t)c->http.header_limit,
 		.connection_limit = (int)c->http.connection_limit,
 		.access_log = c->log.access_log,
+		.header_timeout_ms = (int)c->http.header_timeout_ms,
+		.body_min_rate = c->http.body_min_rate ? (int)c->http.body_min_rate : -1,
+		.per_ip_limit = c->http.per_ip_limit ? (int)c->http.per_ip_limit : -1,
 	};
 	ho.nroutes = nroutes;
 	seam_flow_env_t env = {.cfg = app->cfg, .store = app->store, .log = app->log,

@@ -152,6 +152,9 @@ typedef struct seam_config_http {
 	int64_t header_limit;
 	int64_t connection_limit;
 	int64_t drain_timeout_ms;
+	int64_t header_timeout_ms;
+	int64_t body_min_rate;
+	int64_t per_ip_limit;
 } seam_config_http_t;
 
 typedef struct seam_config_metrics {

@@ -1,6 +1,6 @@
 /*
- * server.h: the HTTP edge. A thin, strict layer over libmicrohttpd (thread pool with epoll)
- * that both `seam serve` and the simulators use.
+ * server.h: the HTTP edge: seam's own strict HTTP/1.1 server (event loops over epoll, the
+ * request grammar in http/h1.h) that both `seam serve` and the simulators use.
  *
  * Routes are declared in one table (seam_route_t[]) with path patterns such as
  * "/webhooks/stripe/{store}" or "/ops/" + "*"; matching is exact on literal segments, `{name}`
@@ -15,7 +15,7 @@
  * and after it: writes the access log line and the HTTP metrics, labelled by route pattern
  * (bounded cardinality).
  *
- * Handlers run on the pool's threads, once the whole body is read. They must answer exactly
+ * Handlers run on the event loop threads, once the whole body is read. They must answer exactly
  * once with one of the seam_http_reply* functions (a handler that does not answer gets a 500
  * problem). All request memory (params, headers copies, body, strings from seam_http_strdup) is
  * freed after the response is queued.
@@ -23,8 +23,13 @@
  * Errors are RFC 9457 problem+json: {"type": "https://seam.dev/problems/<slug>", "title",
  * "status", "detail", "correlation_id", ...extra}. Slugs are stable API.
  *
- * Shutdown: seam_http_stop() stops accepting, lets requests in flight finish (up to a grace
- * period), then closes. Thread-safety: handlers run concurrently; the server object is
+ * Before any of that the request must pass http/h1.h (framing, Host, limits; refusals are
+ * problem+json too, access-logged, and close the connection) and the deadlines: the head within
+ * header_timeout, the body at body_min_rate (408). Connections are capped per client address
+ * and in total; at the total cap the oldest connection not being served is evicted.
+ *
+ * Shutdown: seam_http_stop() answers new requests 503, lets requests in flight finish (up to a
+ * grace period), then closes. Thread-safety: handlers run concurrently; the server object is
  * read-only after start.
  */
 #ifndef SEAM_HTTP_SERVER_H
@@ -70,12 +75,17 @@ typedef struct seam_http_opts {
 	seam_log_t *log;               /* borrowed; NULL for no logs */
 	seam_metrics_t *metrics;       /* borrowed; NULL for no metrics */
 	const char *log_module;        /* module name on access log lines, default "http" */
-	int threads;                   /* pool size; 0 = 4 */
+	int threads;                   /* event loop threads; 0 = 4 */
 	size_t body_limit;             /* bytes; 0 = 1 MiB */
-	int request_timeout_s;         /* idle connection timeout; 0 = 30 */
-	size_t header_limit;           /* per-connection header memory; 0 = 32 KiB */
-	int connection_limit;          /* 0 = 1024 */
+	int request_timeout_s;         /* keep-alive idle timeout, and a stalled write; 0 = 30 */
+	size_t header_limit;           /* request line + headers; 0 = 32 KiB (431 beyond) */
+	int connection_limit;          /* 0 = 1024; when full, the oldest unserved one is evicted */
 	int access_log;                /* write one info line per request */
+	int header_timeout_ms;         /* whole request head, from accept or its first byte;
+					  0 = 10000 (408 beyond) */
+	int body_min_rate;             /* bytes/s a body must average after header_timeout of
+					  grace; 0 = 1024, -1 = no minimum (408 below it) */
+	int per_ip_limit;              /* connections from one address; 0 = 256, -1 = none */
 } seam_http_opts_t;
 
 /* Binds and starts serving. opts and routes are borrowed and must outlive the server.
@@ -132,7 +142,7 @@ int seam_http_replied(const seam_http_req_t *req);
 /*
  * Deferred answers. A handler whose work finishes on another thread (the group committer, for
  * a durable acknowledgement) calls seam_http_suspend(req) and returns without replying; the
- * connection is parked without holding a pool thread. Later, from any thread, the finishing
+ * connection is parked without holding its loop thread. Later, from any thread, the finishing
  * code calls one seam_http_reply*() and then seam_http_resume(req). The request and everything
  * borrowed from it stay valid until then. A suspended request must always be resumed.
  */

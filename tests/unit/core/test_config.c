@@ -44,6 +44,9 @@ static void test_defaults_from_empty(void **state)
 	assert_int_equal(cfg.http.threads, 4);
 	assert_int_equal(cfg.http.body_limit, 1 << 20);
 	assert_int_equal(cfg.http.request_timeout_ms, 30000);
+	assert_int_equal(cfg.http.header_timeout_ms, 10000);
+	assert_int_equal(cfg.http.body_min_rate, 1024);
+	assert_int_equal(cfg.http.per_ip_limit, 256);
 	assert_int_equal(cfg.metrics.require_key, 0);
 	seam_cfg_dispose(&seam_config_schema, &cfg);
 }

@@ -1,12 +1,19 @@
 /* Tests for src/http/server.c against real HTTP on 127.0.0.1: routing, 404/405, body cap,
- * correlation ids, auth hook, problem+json, and draining on stop. */
+ * correlation ids, auth hook, problem+json, draining on stop; over raw sockets: deferred
+ * answers from other threads, HEAD, 100-continue, the header and body deadlines, the per-IP
+ * cap and eviction at the connection limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +62,25 @@ static void h_drop(seam_http_req_t *req, void *ud)
 	seam_http_drop(req);
 }
 
+static void *answer_later(void *arg)
+{
+	seam_http_req_t *req = arg;
+	seam_sleep_ms(5);
+	seam_http_reply(req, 202, "text/plain", seam_http_param(req, "n"), strlen(seam_http_param(req, "n")));
+	seam_http_resume(req);
+	return NULL;
+}
+
+/* Deferred: answered from another thread, as the group committer does for webhooks. */
+static void h_defer(seam_http_req_t *req, void *ud)
+{
+	pthread_t t;
+	(void)ud;
+	seam_http_suspend(req);
+	pthread_create(&t, NULL, answer_later, req);
+	pthread_detach(t);
+}
+
 static int auth(seam_http_req_t *req, const char *scope, void *ud)
 {
 	const char *a = seam_http_header(req, "Authorization");
@@ -76,6 +102,7 @@ static const seam_route_t routes[] = {
 	{"GET", "/v1/jobs", h_echo, "ops:read", 0, "scoped"},
 	{"POST", "/v1/jobs", h_echo, "ops:admin", 0, "scoped"},
 	{"GET", "/ops/*", h_echo, NULL, 0, "wildcard"},
+	{"POST", "/defer/{n}", h_defer, NULL, SEAM_ROUTE_RAW_BODY, "deferred"},
 };
 
 typedef struct {
@@ -84,13 +111,24 @@ typedef struct {
 	char base[64];
 } fx_t;
 
-static int setup(void **state)
+static seam_http_opts_t fx_opts; /* what setup starts with; tests may adjust via setup_with */
+
+static int setup_with(void **state, const seam_http_opts_t *extra)
 {
 	fx_t *fx = calloc(1, sizeof *fx);
 	seam_error_t err = {0};
 	seam_http_opts_t o = {.listen = "127.0.0.1:0", .routes = routes,
 			      .nroutes = sizeof routes / sizeof routes[0], .auth = auth,
 			      .body_limit = 4096, .threads = 2};
+	if (extra) {
+		o.header_timeout_ms = extra->header_timeout_ms;
+		o.body_min_rate = extra->body_min_rate;
+		o.per_ip_limit = extra->per_ip_limit;
+		o.connection_limit = extra->connection_limit;
+		o.request_timeout_s = extra->request_timeout_s;
+		if (extra->threads)
+			o.threads = extra->threads;
+	}
 	fx->m = seam_metrics_create();
 	o.metrics = fx->m;
 	if (seam_http_start(&o, &fx->srv, &err) != SEAM_OK) {
@@ -100,6 +138,20 @@ static int setup(void **state)
 	snprintf(fx->base, sizeof fx->base, "http://127.0.0.1:%d", seam_http_port(fx->srv));
 	*state = fx;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+/* Short deadlines, small caps: header 300 ms, 2 connections per address, 4 in all. */
+static int setup_tight(void **state)
+{
+	fx_opts = (seam_http_opts_t){.header_timeout_ms = 300, .body_min_rate = 1000,
+				     .per_ip_limit = 2, .connection_limit = 4,
+				     .request_timeout_s = 30};
+	return setup_with(state, &fx_opts);
 }
 
 static int teardown(void **state)
@@ -341,6 +393,286 @@ static void test_port_in_use(void **state)
 	seam_http_stop(a, 100);
 }
 
+/* ---------- raw sockets ---------- */
+
+static int dial(fx_t *fx, int host)
+{
+	struct sockaddr_in src = {0}, dst = {0};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	src.sin_family = AF_INET;
+	src.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)host);
+	dst.sin_family = AF_INET;
+	dst.sin_port = htons((uint16_t)seam_http_port(fx->srv));
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&dst, sizeof dst), 0);
+	return fd;
+}
+
+/* Reads until the server closes or timeout_ms; returns bytes, *closed when it closed. */
+static size_t slurp(int fd, int timeout_ms, char *out, size_t cap, int *closed)
+{
+	size_t got = 0;
+	int64_t end = seam_mono_ns() + (int64_t)timeout_ms * 1000000;
+	*closed = 0;
+	for (;;) {
+		int left = (int)((end - seam_mono_ns()) / 1000000);
+		struct pollfd p = {fd, POLLIN, 0};
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		ssize_t n = recv(fd, out + got, cap - 1 - got, 0);
+		if (n <= 0) {
+			*closed = 1;
+			break;
+		}
+		got += (size_t)n;
+	}
+	out[got] = '\0';
+	return got;
+}
+
+static void sendall(int fd, const char *s)
+{
+	assert_int_equal(send(fd, s, strlen(s), MSG_NOSIGNAL), (ssize_t)strlen(s));
+}
+
+/* Many deferred answers at once from other threads, on keep-alive connections (TSan). */
+static void test_deferred_answers(void **state)
+{
+	fx_t *fx = *state;
+	int fds[8], closed;
+	char buf[8192] = "", req[128];
+	for (int i = 0; i < 8; i++)
+		fds[i] = dial(fx, 1);
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 8; i++) {
+			snprintf(req, sizeof req,
+				 "POST /defer/%d HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", i);
+			sendall(fds[i], req);
+		}
+		for (int i = 0; i < 8; i++) {
+			char want[16];
+			size_t got = 0;
+			snprintf(want, sizeof want, "\r\n\r\n%d", i);
+			while (!strstr(buf, want) || got == 0) {
+				ssize_t n = recv(fds[i], buf + got, sizeof buf - 1 - got, 0);
+				assert_true(n > 0);
+				got += (size_t)n;
+				buf[got] = '\0';
+			}
+			assert_non_null(strstr(buf, "HTTP/1.1 202 "));
+			buf[0] = '\0';
+		}
+	}
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+	/* pipelined behind a deferred one: answered in order */
+	int fd = dial(fx, 1);
+	sendall(fd, "POST /defer/7 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+		    "GET /ops/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(fd, 2000, buf, sizeof buf, &closed);
+	assert_true(closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 202 "));
+	assert_true(strstr(buf, "HTTP/1.1 202 ") < strstr(buf, "HTTP/1.1 200 "));
+	close(fd);
+}
+
+static void test_head_and_continue(void **state)
+{
+	fx_t *fx = *state;
+	char buf[4096];
+	int closed;
+	int fd = dial(fx, 1);
+	sendall(fd, "HEAD /webhooks/stripe/eu HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(fd, 2000, buf, sizeof buf, &closed);
+	close(fd);
+	assert_true(closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+	assert_non_null(strstr(buf, "Content-Length: "));
+	assert_null(strstr(buf, "\r\n\r\n{")); /* no body */
+	/* Expect: 100-continue: the interim answer comes before the body is sent */
+	fd = dial(fx, 1);
+	sendall(fd, "POST /webhooks/stripe/eu HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+		    "Expect: 100-continue\r\nConnection: close\r\n\r\n");
+	slurp(fd, 300, buf, sizeof buf, &closed);
+	assert_string_equal(buf, "HTTP/1.1 100 Continue\r\n\r\n");
+	sendall(fd, "abc");
+	slurp(fd, 2000, buf, sizeof buf, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+	assert_non_null(strstr(buf, "\"body\":\"abc\""));
+	close(fd);
+	/* HTTP/1.0 closes unless asked to keep alive */
+	fd = dial(fx, 1);
+	sendall(fd, "GET /ops/x HTTP/1.0\r\n\r\n");
+	slurp(fd, 2000, buf, sizeof buf, &closed);
+	assert_true(closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+	close(fd);
+}
+
+/* A head not complete within header_timeout: 408, closed, counted. Idle keep-alive waits. */
+static void test_header_deadline(void **state)
+{
+	fx_t *fx = *state;
+	char buf[4096];
+	int closed;
+	int fd = dial(fx, 1);
+	int64_t t0 = seam_mono_ns();
+	sendall(fd, "GET /ops/x HTTP/1.1\r\nHo");
+	for (int i = 0; i < 3; i++) { /* dripping does not extend the deadline */
+		seam_sleep_ms(100);
+		sendall(fd, "s");
+	}
+	slurp(fd, 3000, buf, sizeof buf, &closed);
+	int64_t ms = (seam_mono_ns() - t0) / 1000000;
+	close(fd);
+	assert_non_null(strstr(buf, "HTTP/1.1 408 "));
+	assert_non_null(strstr(buf, "request-timeout"));
+	assert_true(closed);
+	assert_true(ms >= 300 && ms < 1500);
+	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"header_timeout"}) >= 1);
+	/* a connection that never sends a byte is closed silently at the same deadline */
+	fd = dial(fx, 1);
+	assert_int_equal(slurp(fd, 3000, buf, sizeof buf, &closed), 0);
+	assert_true(closed);
+	close(fd);
+}
+
+/* A body under body_min_rate once header_timeout of grace is spent: 408. */
+static void test_body_min_rate(void **state)
+{
+	fx_t *fx = *state;
+	char buf[4096];
+	int closed;
+	int fd = dial(fx, 1);
+	int64_t t0 = seam_mono_ns();
+	sendall(fd, "POST /webhooks/stripe/eu HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n");
+	for (int i = 0; i < 10; i++) {
+		seam_sleep_ms(100);
+		if (send(fd, "x", 1, MSG_NOSIGNAL) < 0)
+			break;
+	}
+	slurp(fd, 3000, buf, sizeof buf, &closed);
+	int64_t ms = (seam_mono_ns() - t0) / 1000000;
+	close(fd);
+	assert_non_null(strstr(buf, "HTTP/1.1 408 "));
+	assert_true(closed);
+	assert_true(ms < 1500);
+	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"body_timeout"}) >= 1);
+}
+
+/* The third connection from one address gets 503; another address is unaffected. */
+static void test_per_ip_limit(void **state)
+{
+	fx_t *fx = *state;
+	char buf[4096];
+	int closed;
+	int a = dial(fx, 2), b = dial(fx, 2);
+	int c = dial(fx, 2);
+	slurp(c, 2000, buf, sizeof buf, &closed);
+	close(c);
+	assert_non_null(strstr(buf, "HTTP/1.1 503 "));
+	assert_non_null(strstr(buf, "too-many-connections"));
+	assert_non_null(strstr(buf, "Retry-After: 1"));
+	assert_true(closed);
+	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"per_ip_limit"}) >= 1);
+	int d = dial(fx, 3);
+	sendall(d, "GET /ops/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(d, 2000, buf, sizeof buf, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+	close(d);
+	/* closing one frees a slot for the address */
+	close(a);
+	seam_sleep_ms(100);
+	c = dial(fx, 2);
+	sendall(c, "GET /ops/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(c, 2000, buf, sizeof buf, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+	close(c);
+	close(b);
+}
+
+/* One loop, busy 400 ms in a handler, with a 300 ms header deadline: a request that arrived
+ * meanwhile is read and answered, not expired unread. */
+static int setup_one_loop(void **state)
+{
+	fx_opts = (seam_http_opts_t){.header_timeout_ms = 300, .threads = 1};
+	return setup_with(state, &fx_opts);
+}
+
+static void test_busy_loop_reads_before_expiring(void **state)
+{
+	fx_t *fx = *state;
+	char buf[4096];
+	int closed;
+	int b = dial(fx, 1), a = dial(fx, 1);
+	seam_sleep_ms(50); /* both are on the loop */
+	sendall(a, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+	seam_sleep_ms(50); /* the loop is in the handler now; b's deadline passes meanwhile */
+	sendall(b, "GET /ops/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(b, 3000, buf, sizeof buf, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+	/* and the keep-alive connection idle through it gets its next request served too */
+	sendall(a, "GET /ops/y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(a, 3000, buf, sizeof buf, &closed);
+	assert_non_null(strstr(buf, "slow"));
+	assert_non_null(strstr(buf, "\"route\":\"/ops/*\""));
+	close(a);
+	close(b);
+}
+
+/* Thousands of pipelined requests in a few writes: all answered, in order (and served from the
+ * loop, not by recursing once per request). */
+static void test_many_pipelined(void **state)
+{
+	fx_t *fx = *state;
+	const int n = 3000;
+	const char *one = "GET /ops/x HTTP/1.1\r\nHost: x\r\n\r\n";
+	size_t ol = strlen(one), len = ol * (size_t)n;
+	char *all = malloc(len + 64), *out = malloc(4 << 20);
+	int closed, fd = dial(fx, 1);
+	for (int i = 0; i < n; i++)
+		memcpy(all + ol * (size_t)i, one, ol);
+	strcpy(all + len, "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(send(fd, all, strlen(all), MSG_NOSIGNAL), (ssize_t)strlen(all));
+	slurp(fd, 10000, out, 4 << 20, &closed);
+	close(fd);
+	assert_true(closed);
+	int got = 0;
+	for (const char *p = out; (p = strstr(p, "HTTP/1.1 200 ")); p++)
+		got++;
+	assert_int_equal(got, n);
+	assert_non_null(strstr(out, "HTTP/1.1 404 "));
+	free(all);
+	free(out);
+}
+
+/* At connection_limit, a new connection evicts the oldest one not being served. */
+static void test_eviction_at_limit(void **state)
+{
+	fx_t *fx = *state;
+	char buf[4096];
+	int closed, fds[4];
+	for (int i = 0; i < 4; i++) { /* four silent connections fill the server (2 addresses) */
+		fds[i] = dial(fx, 2 + i / 2);
+		sendall(fds[i], "G");
+	}
+	seam_sleep_ms(50);
+	int e = dial(fx, 4);
+	sendall(e, "GET /ops/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	slurp(e, 2000, buf, sizeof buf, &closed);
+	close(e);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+	/* the oldest silent one was the one closed */
+	assert_int_equal(slurp(fds[0], 100, buf, sizeof buf, &closed), 0);
+	assert_true(closed);
+	assert_int_equal(slurp(fds[3], 50, buf, sizeof buf, &closed), 0);
+	assert_false(closed);
+	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"evicted"}) >= 1);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -354,6 +686,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_metrics_by_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_finishes_in_flight, setup, teardown),
 		cmocka_unit_test(test_port_in_use),
+		cmocka_unit_test_setup_teardown(test_deferred_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_and_continue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_loop_reads_before_expiring, setup_one_loop,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_header_deadline, setup_tight, teardown),
+		cmocka_unit_test_setup_teardown(test_body_min_rate, setup_tight, teardown),
+		cmocka_unit_test_setup_teardown(test_per_ip_limit, setup_tight, teardown),
+		cmocka_unit_test_setup_teardown(test_eviction_at_limit, setup_tight, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
