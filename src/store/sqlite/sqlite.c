@@ -573,7 +573,17 @@ static seam_err_t conn_open(sq_pool_t *p, sq_conn_t *c, seam_error_t *err)
 	sqlite3_extended_result_codes(c->h, 1);
 	sqlite3_busy_timeout(c->h, p->opts.busy_timeout_ms);
 	if (!p->memory) {
-		rc = pragma(c, "PRAGMA journal_mode=WAL", "wal", err);
+		/* Switching a new file to WAL needs an exclusive lock, and SQLite does not call the
+		 * busy handler when that lock is taken by another connection doing the same switch
+		 * (it could deadlock), so several processes opening a new store at once would see
+		 * "database is locked" at once: wait for the other opener ourselves. */
+		for (int waited = 0;; waited += 10) {
+			rc = pragma(c, "PRAGMA journal_mode=WAL", "wal", err);
+			if (rc != SEAM_BUSY || waited >= p->opts.busy_timeout_ms)
+				break;
+			struct timespec ts = {0, 10 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
 		if (rc != SEAM_OK)
 			goto out;
 		rc = pragma(c, p->opts.synchronous_normal ? "PRAGMA synchronous=NORMAL"
