@@ -46,7 +46,7 @@ void seam__sim_drupal_fail(seam_sim_call_t *c, int status, const char *pointer, 
 
 void seam__sim_drupal_challenge(seam_sim_call_t *c)
 {
-	seam_sim_set_header(c, "WWW-Authenticate", "Basic realm=\"seam sim Drupal\"");
+	seam_sim_set_header(c, "WWW-Authenticate", "Basic realm=\"seam-sim Drupal\"");
 	seam__sim_drupal_fail(c, 401, NULL, "No authentication credentials provided.");
 }
 
