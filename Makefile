@@ -84,7 +84,8 @@ build/seam-sim: build/obj/sim/main.o build/libseam-sim.a build/libseam.a
 	@echo "  LD      $@"
 	@$(CC) -o $@ $^ $(LDLIBS)
 
-build/bench/%: build/obj/bench/%.o $(BSUP_SRC:%.c=build/obj/%.o) $(TSUP_SRC:%.c=build/obj/%.o) build/libseam-sim.a build/libseam.a
+build/bench/%: build/obj/bench/%.o $(BSUP_SRC:%.c=build/obj/%.o) $(TSUP_SRC:%.c=build/obj/%.o) \
+	      build/libseam-sim.a build/libseam.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) -o $@ $^ $(LDLIBS)
