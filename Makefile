@@ -1,15 +1,18 @@
 # seam build. GNU make + pkg-config; nothing is generated.
 #
-#   make            build/seam
+#   make            build/seam and build/seam-sim
 #   make deps       install the Debian packages the build and tests need (apt-get, as root)
 #   make test       deps, build, unit tests, end-to-end tests, unit tests under ASan+UBSan and
 #                   under ThreadSanitizer
-#   make demo       deps, build, then seam sim + seam serve with examples/
+#   make demo       deps, build, then seam-sim + seam serve with examples/
 #   make bench      the benchmarks in bench/
 #   make fuzz       every fuzz/fuzz_*.c for FUZZ_SECONDS (10) each, two at a time (clang)
 #
-# Every .c under src/ (but main.c) and sim/ goes into build/libseam.a; tests/unit/**/test_*.c
-# each become one cmocka binary linked against it. Adding a module needs no edit here.
+# Every .c under src/ (but main.c) goes into build/libseam.a, the product; every .c under sim/
+# (but sim/main.c) into build/libseam-sim.a, the upstream doubles, which use only core utilities
+# of libseam.a. build/seam links libseam.a alone, so the product holds no simulator code;
+# build/seam-sim links both. tests/unit/**/test_*.c each become one cmocka binary linked against
+# both (an archive lends only the objects a test calls). Adding a module needs no edit here.
 # fuzz/fuzz_*.c each become a libFuzzer binary linked against build/fuzz/libseam.a (the src/
 # objects built by clang with coverage and ASan+UBSan): adding a target needs no edit either.
 
@@ -36,7 +39,8 @@ LDLIBS  := $(PKG_LIBS) -lpthread -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(shell find src sim -name '*.c' ! -path src/main.c 2>/dev/null | sort)
+LIB_SRC  := $(shell find src -name '*.c' ! -path src/main.c 2>/dev/null | sort)
+SIM_SRC  := $(shell find sim -name '*.c' ! -path sim/main.c 2>/dev/null | sort)
 UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 E2E_SRC  := $(shell find tests/e2e -name 'test_*.c' 2>/dev/null | sort)
 TSUP_SRC := $(shell find tests/support -name '*.c' 2>/dev/null | sort)
@@ -52,10 +56,14 @@ $(1)/obj/%.o: %.c
 $(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	@ar rcs $$@ $$^
-$(1)/tests/%: $(1)/obj/tests/%.o $(1)/libseam.a $$(TSUP_SRC:%.c=$(1)/obj/%.o)
+$(1)/libseam-sim.a: $$(SIM_SRC:%.c=$(1)/obj/%.o)
+	@rm -f $$@
+	@ar rcs $$@ $$^
+$(1)/tests/%: $(1)/obj/tests/%.o $(1)/libseam-sim.a $(1)/libseam.a $$(TSUP_SRC:%.c=$(1)/obj/%.o)
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	@$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam.a $$(LDLIBS) $$(TEST_LIBS) -lcmocka
+	@$$(CC) $(2) -o $$@ $$< $$(TSUP_SRC:%.c=$(1)/obj/%.o) $(1)/libseam-sim.a $(1)/libseam.a \
+	  $$(LDLIBS) $$(TEST_LIBS) -lcmocka
 endef
 
 $(eval $(call tree,build,))
@@ -91,13 +99,19 @@ build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o build/fuzz/libseam.a
 .PHONY: all deps test unit e2e san tsan fuzz demo bench clean check-tools
 .SECONDARY:
 
-all: build/seam
+all: build/seam build/seam-sim
 
 build/seam: build/obj/src/main.o build/libseam.a
 	@echo "  LD      $@"
 	@$(CC) -o $@ $^ $(LDLIBS)
 
-build/bench/%: build/obj/bench/%.o $(BSUP_SRC:%.c=build/obj/%.o) $(TSUP_SRC:%.c=build/obj/%.o) build/libseam.a
+# The doubles' binary, beside the product as redis-benchmark beside redis-server.
+build/seam-sim: build/obj/sim/main.o build/libseam-sim.a build/libseam.a
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(LDLIBS)
+
+build/bench/%: build/obj/bench/%.o $(BSUP_SRC:%.c=build/obj/%.o) $(TSUP_SRC:%.c=build/obj/%.o) \
+	      build/libseam-sim.a build/libseam.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) -o $@ $^ $(LDLIBS)
@@ -108,8 +122,9 @@ deps:
 unit: $(UNIT_BIN)
 	@sh scripts/run-tests.sh unit $(UNIT_BIN)
 
-e2e: build/seam $(E2E_BIN)
-	@SEAM_BIN=$(CURDIR)/build/seam sh scripts/run-tests.sh e2e $(E2E_BIN)
+e2e: build/seam build/seam-sim $(E2E_BIN)
+	@SEAM_BIN=$(CURDIR)/build/seam SEAM_SIM_BIN=$(CURDIR)/build/seam-sim \
+	  sh scripts/run-tests.sh e2e $(E2E_BIN)
 
 san: $(SAN_BIN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -138,8 +153,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
-bench: deps build/seam $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do echo "== $$b"; SEAM_BIN=$(CURDIR)/build/seam $$b || exit 1; done
+bench: deps build/seam build/seam-sim $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; SEAM_BIN=$(CURDIR)/build/seam \
+	  SEAM_SIM_BIN=$(CURDIR)/build/seam-sim $$b || exit 1; done
 
 clean:
 	rm -rf build

@@ -1,5 +1,5 @@
 #!/bin/sh
-# demo.sh: the main job. Starts the upstream simulators (seam sim -c examples/sim.yaml) and
+# demo.sh: the main job. Starts the upstream simulators (seam-sim -c examples/sim.yaml) and
 # seam serve (examples/seam.yaml, embedded SQLite under .seam-demo/), prints where everything
 # listens and a walk-through whose commands work when pasted as written (from the repository
 # root, in a second terminal), and runs until Ctrl-C / SIGTERM, then stops both by their PIDs.
@@ -9,6 +9,7 @@
 # would leave seam with ERP numbers of sales orders the fresh ERP double does not have.
 set -u
 BIN=${SEAM_BIN:-build/seam}
+SIM=${SEAM_SIM_BIN:-build/seam-sim}
 CFG=examples/seam.yaml
 mkdir -p .seam-demo
 rm -f .seam-demo/seam.db .seam-demo/seam.db-wal .seam-demo/seam.db-shm
@@ -22,14 +23,14 @@ cleanup() {
 }
 trap 'cleanup; exit 0' INT TERM
 
-"$BIN" sim -c examples/sim.yaml >.seam-demo/sim.log 2>&1 &
+"$SIM" -c examples/sim.yaml >.seam-demo/sim.log 2>&1 &
 SIM_PID=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	[ "$(grep -c '^sim:' .seam-demo/sim.log)" -ge 5 ] && break
 	sleep 0.3
 done
 if ! kill -0 "$SIM_PID" 2>/dev/null; then
-	echo "demo: seam sim did not start (ports 8101-8105 taken?):"; tail -5 .seam-demo/sim.log
+	echo "demo: seam-sim did not start (ports 8101-8105 taken?):"; tail -5 .seam-demo/sim.log
 	SIM_PID=""; cleanup; exit 1
 fi
 grep '^sim:' .seam-demo/sim.log

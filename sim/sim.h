@@ -1,7 +1,8 @@
 /*
- * sim.h: `seam sim`, the upstream simulators, and the assembly of the doubles from sim.yaml.
+ * sim.h: the upstream simulators, and the assembly of the doubles from sim.yaml. Their own
+ * binary (sim/main.c, build/seam-sim; never linked into build/seam),
  *
- *   seam sim [-c sim.yaml] [--help]
+ *   seam-sim [-c sim.yaml] [--help]
  *
  * starts every configured double (drupal, erp, pim, psp, tax) on its own loopback port in this
  * one process, prints one line per double ("sim: drupal http://127.0.0.1:8101"), runs until
@@ -25,9 +26,6 @@
 #include "sim/sim_config.h"
 #include "sim/sim_core.h"
 #include "sim/sim_send.h"
-
-/* Entry point from src/main.c; argv[0] is "sim". Returns the process exit code. */
-int seam_sim_main(int argc, char **argv);
 
 typedef struct seam_sim seam_sim_t;
 

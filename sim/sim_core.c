@@ -596,7 +596,7 @@ static void record(seam_sim_double_t *d, seam_sim_call_t *c, int64_t t0_ms, int6
 static void reply_fault(seam_sim_call_t *c, int status, const char *what)
 {
 	char msg[128];
-	snprintf(msg, sizeof msg, "fault injected by seam sim: %s", what);
+	snprintf(msg, sizeof msg, "fault injected by seam-sim: %s", what);
 	seam_sim_reply_json(c, status, NULL,
 			    json_pack("{s:{s:s, s:s}}", "error", "code", "SimulatedFault", "message",
 				      msg));

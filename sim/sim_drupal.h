@@ -30,6 +30,9 @@
  * resources and writes get 401 with a Basic challenge).
  *
  * Thread-safety: every handler runs under the double's mutex.
+ *
+ * Source: sim/drupal/, one file per concern; what they share, with the design notes, in
+ * sim/drupal/drupal_int.h.
  */
 #ifndef SEAM_SIM_DRUPAL_H
 #define SEAM_SIM_DRUPAL_H

@@ -538,7 +538,7 @@ static int compile_filter(json_t *tree, const seam_sim_ja_type_t *type,
 						snprintf(err, cap,
 							 "The value \"%s\" for the timestamp field `%s` is not a Unix "
 							 "timestamp. Drupal compares timestamp fields as integers "
-							 "(seam sim refuses what Drupal would silently mis-compare).",
+							 "(seam-sim refuses what Drupal would silently mis-compare).",
 							 json_string_value(v), path);
 						goto out;
 					}

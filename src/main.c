@@ -1,6 +1,8 @@
 /*
  * main.c: the seam binary's entry. It only dispatches subcommands from one table; every
- * subcommand lives in its layer (api/serve.c, ctl/ctl.c, sim/sim.c).
+ * subcommand lives in its layer (api/serve.c, ctl/ctl.c). The upstream simulators are not
+ * one of them: they are their own binary, seam-sim (sim/main.c), so that the product links
+ * no double; `seam sim` only points there (the moved table).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,7 +12,6 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "ctl/ctl.h"
-#include "sim/sim.h"
 
 #ifndef SEAM_VERSION
 #define SEAM_VERSION "0.1.0"
@@ -35,12 +36,20 @@ static const struct {
 	 "Validate the config (and mappings, contracts); exit 2 with file:line messages."},
 	{"ctl", seam_ctl_main, "ctl [-c FILE] [--store URL] [--json] COMMAND ...",
 	 "Operator commands: keys, jobs, dead letters, flows, trace (seam ctl --help)."},
-	{"sim", seam_sim_main, "sim [-c sim.yaml]",
-	 "The upstream simulators (Drupal, ERP, PIM, PSP, tax) on loopback ports."},
 	{"version", cmd_version, "version", "Print the version."},
 	{"help", cmd_help, "help", "This text."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* Commands that left this binary: `seam NAME` says where they went and exits 2. */
+static const struct {
+	const char *name;
+	const char *pointer;
+} moved[] = {
+	{"sim", "the upstream simulators are their own binary now: run seam-sim -c sim.yaml "
+		"(build/seam-sim; seam-sim --help)"},
+};
+#define NMOVED (sizeof moved / sizeof moved[0])
 
 static void usage(FILE *fp)
 {
@@ -205,6 +214,11 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < NMOVED; i++)
+		if (strcmp(argv[1], moved[i].name) == 0) {
+			fprintf(stderr, "seam %s: %s\n", moved[i].name, moved[i].pointer);
+			return 2;
+		}
 	fprintf(stderr, "seam: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -1,8 +1,9 @@
 /* End-to-end: the command line as a new user and an operator meet it. serve and check run one
  * start-up validation, so they agree (broken mappings, store URLs, no config at all); the
  * config is found the same way by serve, check and ctl (-c, SEAM_CONFIG, ./seam.yaml, the
- * built-in defaults); ctl never creates a store; bare `make` builds build/seam; seam sim exits
- * 2 on a config it cannot use; messages point at the line to fix, once.
+ * built-in defaults); ctl never creates a store; bare `make` builds build/seam and
+ * build/seam-sim; seam-sim exits 2 on a config it cannot use; the product binary holds no
+ * simulator and `seam sim` points at seam-sim; messages point at the line to fix, once.
  *
  * Each command runs as a child in a working directory of the test's own, with SEAM_CONFIG set
  * or removed explicitly (so the developer's environment does not leak in), and is stopped by
@@ -28,7 +29,7 @@
 
 #include "tests/support/harness.h"
 
-static char bin[PATH_MAX];
+static char bin[PATH_MAX], simbin[PATH_MAX];
 
 /* A test's directory: `work` is the commands' working directory (nothing else is put there, so
  * a file appearing in it was made by a command), logs and configs live next to it. */
@@ -132,7 +133,8 @@ static void expect(const char *out, const char *needle)
 
 /* ---- item 9: bare make ------------------------------------------------------------------ */
 
-/* `make` with no goal builds build/seam: with src/main.c pretended new, a dry run links it.
+/* `make` with no goal builds build/seam and build/seam-sim: with both mains pretended new, a
+ * dry run links both.
  * (The pattern rules written by $(eval) come first in the Makefile; without .DEFAULT_GOAL the
  * default goal was build/libseam.a.) */
 static void test_bare_make_builds_seam(void **state)
@@ -148,7 +150,8 @@ static void test_bare_make_builds_seam(void **state)
 	}
 	/* A dry run touches nothing; the parent make's flags (jobserver, -k) stay out of it. */
 	snprintf(cmd, sizeof cmd,
-		 "cd '%s' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n -W src/main.c 2>&1", root);
+		 "cd '%s' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n -W src/main.c -W sim/main.c 2>&1",
+		 root);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	size_t cap = 1 << 20, len = 0, n;
@@ -156,7 +159,8 @@ static void test_bare_make_builds_seam(void **state)
 	while (len < cap - 1 && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
 		len += n;
 	pclose(p);
-	expect(out, "LD      build/seam");
+	expect(out, "LD      build/seam\"");
+	expect(out, "LD      build/seam-sim\"");
 	free(out);
 }
 
@@ -505,7 +509,7 @@ static void test_sim_config_errors_exit_2(void **state)
 	(void)state;
 	tdir_make(&t);
 	snprintf(path, sizeof path, "%s/sim.yaml", t.dir);
-	char *sim[] = {bin, "sim", "-c", path, NULL};
+	char *sim[] = {simbin, "-c", path, NULL};
 	th_write_file(path, "seed: 1\nnope: 1\n");
 	assert_int_equal(run_in(&t, NULL, sim, &out), 2);
 	expect(out, "sim.yaml:2: unknown key \"nope\"");
@@ -520,10 +524,82 @@ static void test_sim_config_errors_exit_2(void **state)
 	th_rmrf(t.dir);
 }
 
+/* ---- issue 11: the simulators out of the product binary ---------------------------------- */
+
+/* Symbols of path that belong to the doubles (seam_sim_*, and seam__sim_* internals), per nm;
+ * -1 when nm could not be run. */
+static long sim_symbols(const char *path)
+{
+	char cmd[PATH_MAX + 32], line[512];
+	long n = 0;
+	snprintf(cmd, sizeof cmd, "nm '%s' 2>/dev/null", path);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof line, p))
+		n += strstr(line, " seam_sim_") || strstr(line, " seam__sim_");
+	return pclose(p) == 0 ? n : -1;
+}
+
+/* 1 when the file's bytes contain s. */
+static int file_has(const char *path, const char *s)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	size_t n = strlen(s), have = 0, got;
+	char buf[1 << 16];
+	int found = 0;
+	/* keep the last n-1 bytes of each block so a match across two blocks is seen */
+	while (!found && (got = fread(buf + have, 1, sizeof buf - have, fp)) > 0) {
+		have += got;
+		found = memmem(buf, have, s, n) != NULL;
+		if (have >= n) {
+			memmove(buf, buf + have - (n - 1), n - 1);
+			have = n - 1;
+		}
+	}
+	fclose(fp);
+	return found;
+}
+
+/* The product links no double: not one symbol of sim/ (the doubles' public seam_sim_* and
+ * internal seam__sim_* names) and not the /_sim/ control paths every double serves. The same
+ * two probes find both in seam-sim, so they cannot pass for want of looking (a stripped binary
+ * fails here rather than passing). `seam sim` says where the doubles went and exits 2. */
+static void test_product_has_no_simulator(void **state)
+{
+	tdir_t t;
+	char *out;
+	(void)state;
+	long in_seam = sim_symbols(bin), in_sim = sim_symbols(simbin);
+	print_message("sim symbols: seam %ld, seam-sim %ld\n", in_seam, in_sim);
+	assert_int_equal(in_seam, 0);
+	assert_true(in_sim > 0);
+	assert_int_equal(file_has(bin, "/_sim/"), 0);
+	assert_int_equal(file_has(simbin, "/_sim/"), 1);
+
+	tdir_make(&t);
+	char *sim[] = {bin, "sim", "-c", t.cfg, NULL};
+	assert_int_equal(run_in(&t, NULL, sim, &out), 2);
+	expect(out, "seam sim: the upstream simulators are their own binary now: run seam-sim");
+	assert_int_equal(count(out, "\n"), 1); /* one line */
+	free(out);
+	char *help[] = {bin, "help", NULL};
+	assert_int_equal(run_in(&t, NULL, help, &out), 0);
+	if (strstr(out, "  sim "))
+		fail_msg("seam help still lists sim:\n%s", out);
+	free(out);
+	th_rmrf(t.dir);
+}
+
 int main(void)
 {
 	if (!realpath(th_seam_bin(), bin)) {
 		fprintf(stderr, "test_cli: no seam binary at %s\n", th_seam_bin());
+		return 1;
+	}
+	if (!realpath(th_sim_bin(), simbin)) {
+		fprintf(stderr, "test_cli: no seam-sim binary at %s\n", th_sim_bin());
 		return 1;
 	}
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -537,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_seam_config_everywhere),
 		cmocka_unit_test(test_messages_point_at_the_line),
 		cmocka_unit_test(test_sim_config_errors_exit_2),
+		cmocka_unit_test(test_product_has_no_simulator),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

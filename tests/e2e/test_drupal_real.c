@@ -339,7 +339,7 @@ static int setup(void **state)
 		 "seed: 5\nlog: warn\nerp:\n  listen: 127.0.0.1:0\n  client_id: seam\n"
 		 "  client_secret: {env: SEAM_E2E_ERP}\n  items: 10\n");
 	th_write_file(simcfg, text2);
-	char *sargv[] = {(char *)th_seam_bin(), "sim", "-c", simcfg, NULL};
+	char *sargv[] = {(char *)th_sim_bin(), "-c", simcfg, NULL};
 	sim_pid = th_spawn(sargv, simlog);
 	for (int i = 0; i < 100 && th_sim_url(simlog, "erp", erp_url) != 0; i++)
 		seam_sleep_ms(50);

@@ -1,5 +1,5 @@
 /*
- * End-to-end proof of the payment-events flow on the real binaries: `seam sim`
+ * End-to-end proof of the payment-events flow on the real binaries: `seam-sim`
  * (Drupal Commerce double with the seam_bridge endpoint, and the payment provider sending
  * signed Stripe and Adyen webhooks) and `seam serve`.
  *

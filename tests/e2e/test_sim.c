@@ -1,4 +1,4 @@
-/* End-to-end: `seam sim -c <written config>` as a real process, spoken to over HTTP. The
+/* End-to-end: `seam-sim -c <written config>` as a real process, spoken to over HTTP. The
  * webhooks it sends land in a receiver run here with seam's HTTP server; signatures are checked
  * with core crypto directly (not with the simulators' signing code). Covers: the "sim: name url"
  * lines, Drupal JSON:API over the wire, signed Drupal events, Stripe and Adyen deliveries with
@@ -169,7 +169,7 @@ static int setup(void **state)
 		 pd, rport, STD_SECRET, pe, pp, rport, STRIPE_SECRET, rport, ADYEN_KEY, ps);
 	th_write_file(cfgp, text);
 	setenv("SEAM_T_SIM_DRUPAL_PASSWORD", "pw", 1);
-	char *argv[] = {(char *)th_seam_bin(), "sim", "-c", cfgp, NULL};
+	char *argv[] = {(char *)th_sim_bin(), "-c", cfgp, NULL};
 	pid = th_spawn(argv, logp);
 	if (pid < 0)
 		return -1;
@@ -187,7 +187,7 @@ static int setup(void **state)
 			return 0;
 		seam_sleep_ms(50);
 	}
-	fprintf(stderr, "seam sim did not print its lines\n");
+	fprintf(stderr, "seam-sim did not print its lines\n");
 	return -1;
 }
 
@@ -445,7 +445,7 @@ static void test_sigterm_stops_cleanly(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(ms < 5000);
 	char *log = th_read_file(logp);
-	assert_non_null(strstr(log, "seam sim: SIGTERM, stopping"));
+	assert_non_null(strstr(log, "seam-sim: SIGTERM, stopping"));
 	free(log);
 }
 

@@ -27,6 +27,12 @@ const char *th_seam_bin(void)
 	return b && *b ? b : "build/seam";
 }
 
+const char *th_sim_bin(void)
+{
+	const char *b = getenv("SEAM_SIM_BIN");
+	return b && *b ? b : "build/seam-sim";
+}
+
 void th_tmpdir(char out[64])
 {
 	snprintf(out, 64, "/tmp/seam-test-XXXXXX");
@@ -241,7 +247,7 @@ int th_sim_url(const char *logpath, const char *name, char out[64])
 pid_t th_sim_start(const char *config_path, const char *logpath, const char *const *names,
 		   char (*urls)[64])
 {
-	char *argv[] = {(char *)th_seam_bin(), "sim", "-c", (char *)config_path, NULL};
+	char *argv[] = {(char *)th_sim_bin(), "-c", (char *)config_path, NULL};
 	pid_t pid = th_spawn(argv, logpath);
 	for (int tries = 0; tries < 200; tries++) {
 		int found = 0, n = 0;
@@ -252,7 +258,7 @@ pid_t th_sim_start(const char *config_path, const char *logpath, const char *con
 		sleep_ms(25);
 	}
 	char *log = th_read_file(logpath);
-	fprintf(stderr, "seam sim did not start: %s\n", log ? log : "(no output)");
+	fprintf(stderr, "seam-sim did not start: %s\n", log ? log : "(no output)");
 	free(log);
 	th_stop(pid, SIGTERM, 2000);
 	return -1;

@@ -1,6 +1,6 @@
 /*
  * harness.h: helpers shared by seam's tests: temp dirs, files, free loopback ports, spawning
- * the real binary and stopping it by PID, and a small libcurl HTTP client.
+ * the real binaries (seam, seam-sim) and stopping them by PID, and a small libcurl HTTP client.
  * Linked into every test binary. Not thread-safe unless stated.
  */
 #ifndef SEAM_TESTS_HARNESS_H
@@ -11,6 +11,8 @@
 
 /* Path of the seam binary under test ($SEAM_BIN, else build/seam). */
 const char *th_seam_bin(void);
+/* Path of the simulators' binary ($SEAM_SIM_BIN, else build/seam-sim). */
+const char *th_sim_bin(void);
 
 /* mkdtemp under /tmp; th_rmrf removes the tree. */
 void th_tmpdir(char out[64]);
@@ -45,10 +47,10 @@ void th_resp_free(th_resp_t *resp);
 /* Value of a response header (case-insensitive), copied into out; 0 when found. */
 int th_resp_header(const th_resp_t *resp, const char *name, char *out, size_t cap);
 
-/* The URL `seam sim` printed for a double ("sim: erp http://127.0.0.1:PORT") in its log file.
+/* The URL seam-sim printed for a double ("sim: erp http://127.0.0.1:PORT") in its log file.
  * 0 when found. */
 int th_sim_url(const char *logpath, const char *name, char out[64]);
-/* Starts `seam sim -c config_path` with output to logpath and waits until every double named
+/* Starts `seam-sim -c config_path` with output to logpath and waits until every double named
  * in names (NULL-terminated) has printed its URL (urls[i], 64 bytes each). Returns the PID, or
  * -1 (then the sim was stopped). */
 pid_t th_sim_start(const char *config_path, const char *logpath, const char *const *names,

@@ -1,7 +1,9 @@
 /*
- * sim_main.c: `seam sim`: config, listeners, the "sim: name url" lines, and a clean stop on
- * SIGTERM/SIGINT (signals are blocked before any thread starts and taken with sigwait, so no
- * handler runs on a pool thread).
+ * main.c: the seam-sim binary's entry (build/seam-sim): config, listeners, the "sim: name url"
+ * lines, and a clean stop on SIGTERM/SIGINT (signals are blocked before any thread starts and
+ * taken with sigwait, so no handler runs on a pool thread). It is its own binary, beside seam as
+ * redis-benchmark beside redis-server, so that the product (build/seam) holds no double that
+ * signs webhooks or answers as an upstream; the doubles live in build/libseam-sim.a.
  */
 #include <curl/curl.h>
 #include <signal.h>
@@ -15,7 +17,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: seam sim [-c sim.yaml] [--help]\n"
+	fputs("usage: seam-sim [-c sim.yaml] [--help]\n"
 	      "\n"
 	      "Starts the upstream simulators, each on its own loopback port:\n"
 	      "  drupal  Drupal Commerce JSON:API, signed order events, seam_bridge endpoint\n"
@@ -26,11 +28,12 @@ static void usage(FILE *f)
 	      "Prints \"sim: <name> <url>\" per double and runs until SIGTERM or SIGINT.\n"
 	      "Every double answers /_sim/calls, /_sim/faults, /_sim/reset (docs/sim.md).\n"
 	      "It takes its own config (-c sim.yaml, else built-in defaults), never SEAM_CONFIG,\n"
-	      "which names seam.yaml. Exit 2 when the config cannot be used, as seam check.\n",
+	      "which names seam.yaml. Exit 2 when the config cannot be used, as seam check;\n"
+	      "1 on any other failure (a port in use).\n",
 	      f);
 }
 
-int seam_sim_main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -43,7 +46,7 @@ int seam_sim_main(int argc, char **argv)
 		} else if (!strncmp(argv[i], "--config=", 9)) {
 			path = argv[i] + 9;
 		} else {
-			fprintf(stderr, "seam sim: unknown argument \"%s\"\n", argv[i]);
+			fprintf(stderr, "seam-sim: unknown argument \"%s\"\n", argv[i]);
 			usage(stderr);
 			return 2;
 		}
@@ -94,13 +97,13 @@ int seam_sim_main(int argc, char **argv)
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&set, &sig);
-	fprintf(stderr, "seam sim: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	fprintf(stderr, "seam-sim: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
 	if (rc == 1 && err.code == SEAM_CONFIG)
 		rc = 2;
 	if (rc != 0)
-		fprintf(stderr, "seam sim: %s\n", err.msg[0] ? err.msg : "failed");
+		fprintf(stderr, "seam-sim: %s\n", err.msg[0] ? err.msg : "failed");
 	if (sim)
 		seam_sim_stopping(sim);
 	for (size_t i = nls; i-- > 0;)
