@@ -9,12 +9,9 @@
 #include "api/app.h"
 #include "core/config.h"
 #include "core/metrics.h"
+#include "core/version.h"
 #include "ctl/ctl.h"
 #include "sim/sim.h"
-
-#ifndef SEAM_VERSION
-#define SEAM_VERSION "0.1.0"
-#endif
 
 typedef int (*cmd_fn)(int argc, char **argv);
 

@@ -13,10 +13,7 @@
 #include "api/app.h"
 #include "api/keys.h"
 #include "core/clock.h"
-
-#ifndef SEAM_VERSION
-#define SEAM_VERSION "0.1.0"
-#endif
+#include "core/version.h"
 
 void seam_api_healthz(seam_http_req_t *req, void *ud)
 {

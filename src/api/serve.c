@@ -23,15 +23,12 @@
 #include "api/api.h"
 #include "api/webhooks.h"
 #include "core/clock.h"
+#include "core/version.h"
 #include "flows/orders.h"
 #include "flows/payments.h"
 #include "http/client.h"
 #include "map/map.h"
 #include "queue/queue.h"
-
-#ifndef SEAM_VERSION
-#define SEAM_VERSION "0.1.0"
-#endif
 
 /* Config (strings owned by the config) to client options (which copy what they keep). */
 static void upstream_opts(const char *name, const seam_config_upstream_t *c,
