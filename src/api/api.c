@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/app.h"
-#include "api/keys.h"
+#include "auth/keys.h"
 #include "core/clock.h"
 #include "core/version.h"
 
@@ -23,7 +22,7 @@ void seam_api_healthz(seam_http_req_t *req, void *ud)
 
 void seam_api_readyz(seam_http_req_t *req, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	seam_error_t err = {0};
 	int applied = 0, known = 0;
 	if (seam_store_ready(app->store, &err) != SEAM_OK) {
@@ -42,10 +41,10 @@ void seam_api_readyz(seam_http_req_t *req, void *ud)
 
 void seam_api_metrics(seam_http_req_t *req, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	size_t len = 0;
 	char *text;
-	if (app->cfg->metrics.require_key) {
+	if (app->metrics_config && app->metrics_config->require_key) {
 		int verdict = seam_api_auth(req, "metrics:read", ud);
 		if (verdict != 200) {
 			seam_http_problem(req, verdict, verdict == 401 ? "unauthorized" : "forbidden",
@@ -87,7 +86,7 @@ void seam_api_whoami(seam_http_req_t *req, void *ud)
 
 int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	char name[64];
 	seam_key_verdict_e v =
 		seam_keys_check(app->store, seam_http_header(req, "Authorization"), scope, name);
