@@ -6,6 +6,7 @@
 #                   under ThreadSanitizer
 #   make demo       deps, build, then seam sim + seam serve with examples/
 #   make bench      the benchmarks in bench/
+#   make layers     the include graph, checked against the layers (scripts/layers.sh)
 #
 # Every .c under src/ (but main.c) and sim/ goes into build/libseam.a; tests/unit/**/test_*.c
 # each become one cmocka binary linked against it. Adding a module needs no edit here.
@@ -62,7 +63,7 @@ TSAN_BIN := $(UNIT_SRC:%.c=build/tsan/%)
 E2E_BIN  := $(E2E_SRC:%.c=build/%)
 BENCH_BIN := $(BENCH_SRC:%.c=build/%)
 
-.PHONY: all deps test unit e2e san tsan demo bench clean check-tools
+.PHONY: all deps test unit e2e san tsan demo bench clean check-tools layers
 .SECONDARY:
 
 all: build/seam
@@ -99,6 +100,11 @@ test: deps
 	@rm -f build/test-results.txt
 	@$(MAKE) --no-print-directory -k unit e2e san tsan php-test; \
 	  rc=$$?; sh scripts/summary.sh build/test-results.txt; exit $$rc
+
+# The include graph by layer; fails on an upward or sideways edge or a module cycle (also run
+# by tests/e2e/test_layers.c, so by make test).
+layers:
+	@sh scripts/layers.sh
 
 php-test:
 	@if [ -d drupal/seam_bridge ]; then sh scripts/php-tests.sh; fi
