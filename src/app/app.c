@@ -78,7 +78,7 @@ int seam_app_config_load(const seam_app_args_t *args, FILE *errfp, seam_config_t
 {
 	seam_cfg_diag_t diag = {0};
 	const char *from, *path = seam_app_config_path(args, &from);
-	const seam_flows_t *fl = seam_app_flows();
+	const seam_flows_t *fl = args && args->flows ? args->flows : seam_app_flows();
 	seam_err_t rc;
 
 	*out = NULL;
@@ -137,7 +137,7 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 	if (!app)
 		return 1;
 	app->started_ms = seam_now_ms();
-	app->flows = seam_app_flows();
+	app->flows = args->flows ? args->flows : seam_app_flows();
 	code = seam_app_config_load(args, stderr, &app->cfg);
 	if (code != 0)
 		goto fail;
@@ -293,10 +293,10 @@ static int ctl_open(void *ud, const seam_ctl_args_t *args, seam_store_t **store,
 		    void **handle)
 {
 	/* An existing store only: ctl never creates one. */
-	seam_app_args_t a = {.config_path = args->config_path, .store = args->store, .ctl = 1};
+	seam_app_args_t a = {.config_path = args->config_path, .store = args->store, .ctl = 1,
+			     .flows = ud};
 	seam_app_t *app = NULL;
 	int code = seam_app_open(&a, &app);
-	(void)ud;
 	if (code != 0)
 		return code;
 	*store = app->store;
@@ -310,9 +310,14 @@ static void ctl_close(void *handle)
 	seam_app_close(handle);
 }
 
-int seam_app_cmd_ctl(int argc, char **argv)
+int seam_app_ctl_main(const seam_flows_t *fl, int argc, char **argv)
 {
-	seam_ctl_host_t host = {.flows = seam_app_flows(), .open = ctl_open, .close = ctl_close};
+	seam_ctl_host_t host = {.flows = fl, .open = ctl_open, .close = ctl_close, .ud = (void *)fl};
 	host.routes = seam_api_routes(&host.nroutes);
 	return seam_ctl_main(&host, argc, argv);
+}
+
+int seam_app_cmd_ctl(int argc, char **argv)
+{
+	return seam_app_ctl_main(seam_app_flows(), argc, argv);
 }

@@ -48,6 +48,8 @@ typedef struct seam_app_args {
 	int ctl;                 /* seam ctl: open an existing store only (never create one) and
 				    skip serve's start-up validation (an operator needs ctl most
 				    when something else is broken) */
+	const seam_flows_t *flows; /* the flows to run; NULL: the registry (seam_app_flows());
+				      tests pass their own to show a flow plugs in */
 } seam_app_args_t;
 
 /* The subcommands main dispatches to (argv[0] is the subcommand's name). Each returns the
@@ -55,6 +57,8 @@ typedef struct seam_app_args {
 int seam_app_cmd_serve(int argc, char **argv);   /* app/serve.c */
 int seam_app_cmd_check(int argc, char **argv);   /* app/check.c */
 int seam_app_cmd_ctl(int argc, char **argv);     /* app/app.c: ctl/ with the root's host */
+/* `seam ctl` with the flows fl (seam_app_cmd_ctl passes the registry; tests their own). */
+int seam_app_ctl_main(const seam_flows_t *fl, int argc, char **argv);
 
 /* The config a command line means, the same for serve, check and ctl: -c FILE, else
  * $SEAM_CONFIG, else ./seam.yaml when it exists, else NULL (the built-in defaults). *from
