@@ -169,7 +169,7 @@ int seam_flow_orders_owns(const seam_config_store_t *sc, const char *drupal_stor
 	if (!sc)
 		return 0;
 	if (sc->drupal.stores.n == 0)
-		return 1; /* the only seam store on its site (config.c makes sure) */
+		return 1; /* the only seam store on its site (flows/stores.c makes sure) */
 	for (size_t i = 0; drupal_store && i < sc->drupal.stores.n; i++)
 		if (!strcasecmp(sc->drupal.stores.items[i], drupal_store))
 			return 1;
