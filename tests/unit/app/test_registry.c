@@ -147,6 +147,22 @@ static void test_real_registry(void **state)
 			    "order.export, order.cancel, order.poll, payment.apply");
 	assert_ptr_equal(seam_flows_find(fl, "payments"), &seam_flow_payments);
 	assert_null(seam_flows_find(fl, "stock"));
+	/* every flow names its rows of SEAM_METRICS, and no row belongs to two flows */
+	int owner[SEAM_M__COUNT];
+	memset(owner, -1, sizeof owner);
+	for (size_t i = 0; i < fl->n; i++) {
+		assert_in_range(fl->defs[i]->nmetrics, 1, SEAM_M__COUNT);
+		for (size_t j = 0; j < fl->defs[i]->nmetrics; j++) {
+			seam_metric_id_e id = fl->defs[i]->metrics[j];
+			assert_in_range(id, 0, SEAM_M__COUNT - 1);
+			if (owner[id] >= 0)
+				fail_msg("metric %d claimed by %s and %s", (int)id,
+					 fl->defs[owner[id]]->name, fl->defs[i]->name);
+			owner[id] = (int)i;
+		}
+	}
+	assert_int_equal(owner[SEAM_M_PAYMENT_EVENTS], 1);
+	assert_int_equal(owner[SEAM_M_ORDER_EXPORTS], 0);
 }
 
 static char *reference(const seam_flows_t *fl)
