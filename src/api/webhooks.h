@@ -19,7 +19,8 @@
 #include "http/server.h"
 
 #include "core/config.h"
-#include "flows/flow.h" /* the flows and job kinds the ingress enqueues */
+#include "flows/orders.h"   /* the flows and job kinds the ingress enqueues */
+#include "flows/payments.h"
 
 /* Checks every configured webhook secret can be used (Standard Webhooks whsec_ secrets decode,
  * Adyen HMAC keys are hex of a sane length), so a bad secret fails `seam check` and start-up

@@ -21,14 +21,6 @@
 #include "queue/queue.h"
 #include "store/store.h"
 
-/* Flows (bulkheads and kill switches) and the job kinds that run in them. */
-#define SEAM_FLOW_PAYMENTS "payments"
-#define SEAM_FLOW_ORDERS "orders"
-#define SEAM_JOB_PAYMENT_APPLY "payment.apply"
-#define SEAM_JOB_ORDER_EXPORT "order.export"
-#define SEAM_JOB_ORDER_CANCEL "order.cancel"
-#define SEAM_JOB_ORDER_POLL "order.poll"
-
 typedef struct seam_job_subject {
 	char store[64];         /* "" when unknown */
 	char order_uuid[64];    /* "" when unknown */

@@ -29,6 +29,12 @@
 
 #include "flows/flow.h"
 
+/* The flow (bulkhead and kill switch) and the job kinds that run in it. */
+#define SEAM_FLOW_ORDERS "orders"
+#define SEAM_JOB_ORDER_EXPORT "order.export"
+#define SEAM_JOB_ORDER_CANCEL "order.cancel"
+#define SEAM_JOB_ORDER_POLL "order.poll"
+
 /* The flow's registry row (app/registry.c): jobs order.export, order.cancel, order.poll; its
  * start hook checks drupal.store against each site (seam_flow_orders_check_stores, 5 s). */
 extern const seam_flow_def_t seam_flow_orders;

@@ -25,6 +25,10 @@
 
 #include "flows/flow.h"
 
+/* The flow (bulkhead and kill switch) and the job kind that runs in it. */
+#define SEAM_FLOW_PAYMENTS "payments"
+#define SEAM_JOB_PAYMENT_APPLY "payment.apply"
+
 /* payment_events: integrators' changes to the provider event -> canonical event mapping (the
  * flow's own config section; its table is in payments.c). */
 typedef struct seam_payments_config {

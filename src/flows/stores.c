@@ -96,6 +96,7 @@ static void check_store_owners(const seam_cfg_check_t *chk, const seam_cfg_map_t
 			       const seam_cfg_map_t *upstreams, size_t i)
 {
 	const seam_config_store_t *st = stores->items[i];
+	const char *name = stores->names[i];
 	if (!st->drupal.upstream)
 		return;
 	for (size_t j = 0; j < i; j++) {
@@ -103,22 +104,24 @@ static void check_store_owners(const seam_cfg_check_t *chk, const seam_cfg_map_t
 		if (!o->drupal.upstream || !same_site(upstreams, o->drupal.upstream, st->drupal.upstream))
 			continue;
 		if (!st->drupal.stores.n || !o->drupal.stores.n) {
-			seam_cfg_check_addf(chk, seam_cfg_check_line(chk, "stores.%s.drupal", stores->names[i]),
-					    "stores.%s and stores.%s share the Drupal site of upstream '%s': "
-					    "each needs drupal.store, the UUID(s) of the commerce_store(s) it "
-					    "owns", stores->names[j], stores->names[i], st->drupal.upstream);
+			int line = seam_cfg_check_line(chk, "stores.%s.drupal", name);
+			seam_cfg_check_addf(chk, line,
+					    "stores.%s and stores.%s share the Drupal site of upstream "
+					    "'%s': each needs drupal.store, the UUID(s) of the "
+					    "commerce_store(s) it owns",
+					    stores->names[j], name, st->drupal.upstream);
 			continue;
 		}
+		int line = seam_cfg_check_line(chk, "stores.%s.drupal.store", name);
 		for (size_t a = 0; a < st->drupal.stores.n; a++)
 			for (size_t b = 0; b < o->drupal.stores.n; b++)
 				if (!strcasecmp(st->drupal.stores.items[a], o->drupal.stores.items[b]))
-					seam_cfg_check_addf(
-						chk,
-						seam_cfg_check_line(chk, "stores.%s.drupal.store",
-								    stores->names[i]),
-						"stores.%s.drupal.store: %s is already owned by stores.%s "
-						"(one commerce_store, one seam store)",
-						stores->names[i], st->drupal.stores.items[a], stores->names[j]);
+					seam_cfg_check_addf(chk, line,
+							    "stores.%s.drupal.store: %s is already owned "
+							    "by stores.%s (one commerce_store, one seam "
+							    "store)",
+							    name, st->drupal.stores.items[a],
+							    stores->names[j]);
 	}
 }
 
@@ -128,27 +131,29 @@ void seam_stores_config_refs(const seam_cfg_check_t *chk, const seam_cfg_map_t *
 	for (size_t i = 0; i < stores->n; i++) {
 		const seam_config_store_t *st = stores->items[i];
 		const char *name = stores->names[i];
+		int dline = seam_cfg_check_line(chk, "stores.%s.drupal.upstream", name);
+		int eline = seam_cfg_check_line(chk, "stores.%s.erp.upstream", name);
 		if (st->drupal.upstream && !seam_cfg_map_get(upstreams, st->drupal.upstream))
-			seam_cfg_check_addf(chk, seam_cfg_check_line(chk, "stores.%s.drupal.upstream", name),
+			seam_cfg_check_addf(chk, dline,
 					    "stores.%s.drupal.upstream: '%s' is not defined in upstreams",
 					    name, st->drupal.upstream);
 		if (st->erp.upstream && !seam_cfg_map_get(upstreams, st->erp.upstream))
-			seam_cfg_check_addf(chk, seam_cfg_check_line(chk, "stores.%s.erp.upstream", name),
+			seam_cfg_check_addf(chk, eline,
 					    "stores.%s.erp.upstream: '%s' is not defined in upstreams",
 					    name, st->erp.upstream);
 		if (st->erp.upstream && !st->drupal.upstream)
-			seam_cfg_check_addf(chk, seam_cfg_check_line(chk, "stores.%s.erp.upstream", name),
+			seam_cfg_check_addf(chk, eline,
 					    "stores.%s: order export (erp.upstream) needs drupal.upstream "
 					    "to fetch orders from", name);
 		check_store_owners(chk, stores, upstreams, i);
 	}
 	for (size_t i = 0; i < sources->n; i++) {
 		const seam_config_source_t *src = sources->items[i];
+		const char *name = sources->names[i];
 		if (!seam_cfg_map_get(stores, src->store))
-			seam_cfg_check_addf(chk,
-					    seam_cfg_check_line(chk, "sources.%s.store", sources->names[i]),
-					    "sources.%s.store: '%s' is not defined in stores",
-					    sources->names[i], src->store);
+			seam_cfg_check_addf(chk, seam_cfg_check_line(chk, "sources.%s.store", name),
+					    "sources.%s.store: '%s' is not defined in stores", name,
+					    src->store);
 	}
 }
 
