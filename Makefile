@@ -7,6 +7,7 @@
 #   make demo       deps, build, then seam-sim + seam serve with examples/
 #   make bench      the benchmarks in bench/
 #   make fuzz       every fuzz/fuzz_*.c for FUZZ_SECONDS (10) each, two at a time (clang)
+#   make layers     the include graph, checked against the layers (scripts/layers.sh)
 #
 # Every .c under src/ (but main.c) goes into build/libseam.a, the product; every .c under sim/
 # (but sim/main.c) into build/libseam-sim.a, the upstream doubles, which use only core utilities
@@ -96,7 +97,7 @@ build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o build/fuzz/libseam.a
 	@echo "  LD      $@"
 	@$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libseam.a $(LDLIBS)
 
-.PHONY: all deps test unit e2e san tsan fuzz demo bench clean check-tools
+.PHONY: all deps test unit e2e san tsan fuzz demo bench clean check-tools layers
 .SECONDARY:
 
 all: build/seam build/seam-sim
@@ -145,6 +146,11 @@ test: deps
 	@rm -f build/test-results.txt
 	@$(MAKE) --no-print-directory -k unit e2e san tsan php-test fuzz; \
 	  rc=$$?; sh scripts/summary.sh build/test-results.txt; exit $$rc
+
+# The include graph by layer; fails on an upward or sideways edge or a module cycle (also run
+# by tests/e2e/test_layers.c, so by make test).
+layers:
+	@sh scripts/layers.sh
 
 php-test:
 	@if [ -d drupal/seam_bridge ]; then sh scripts/php-tests.sh; fi

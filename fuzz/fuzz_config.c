@@ -1,7 +1,8 @@
 /*
  * fuzz_config.c: libFuzzer target for the config loader (src/core/config.c): any bytes as
- * seam.yaml, through the real schema and the real entry point (seam_config_load on a file,
- * cross-references included), and through the in-memory loader (seam_cfg_load_text).
+ * seam.yaml, through the real root schema (assembled from the flow registry) and the real
+ * entry point (seam_config_load on a file), and through the in-memory loader
+ * (seam_config_load_text).
  *
  * Each input runs in a scratch directory made at start (removed at exit) that holds the secret
  * files the seeds name ({file: secret.txt}, {file: secrets/...}); libFuzzer's own file work
@@ -27,7 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "app/config.h"
+#include "app/registry.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -241,7 +243,7 @@ static int diag_has(const seam_cfg_diag_t *d, const char *line)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	seam_cfg_diag_t dfile = {0}, dtext = {0};
-	seam_config_t *cfg = NULL, *mem;
+	seam_config_t *cfg = NULL, *mem = NULL;
 	seam_err_t rc, rct;
 	size_t lines = 1;
 	FILE *f;
@@ -256,38 +258,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fclose(f);
 
-	rc = seam_config_load("seam.yaml", &cfg, &dfile);
+	rc = seam_config_load(seam_app_flows(), "seam.yaml", &cfg, &dfile);
 	if (rc != SEAM_OK && rc != SEAM_CONFIG)
 		abort();
 	if ((rc == SEAM_OK) != (dfile.n == 0) || (rc == SEAM_OK) != (cfg != NULL))
 		abort();
 	check_diag(&dfile, lines);
 	if (cfg) {
-		check_obj(&seam_config_schema, cfg, 0);
+		check_obj(seam_config_root_schema(cfg), cfg, 0);
 		check_references(cfg);
 		if (!cfg->path || strcmp(cfg->path, "seam.yaml") != 0)
 			abort();
 	}
 
-	if (!(mem = calloc(1, seam_config_schema.size)))
-		abort();
-	rct = seam_cfg_load_text("seam.yaml", (const char *)data, size, &seam_config_schema, mem,
-				 &dtext);
+	rct = seam_config_load_text(seam_app_flows(), "seam.yaml", (const char *)data, size, &mem,
+				    &dtext);
 	if (rct != SEAM_OK && rct != SEAM_CONFIG)
 		abort();
-	if ((rct == SEAM_OK) != (dtext.n == 0))
+	if ((rct == SEAM_OK) != (dtext.n == 0) || (rct == SEAM_OK) != (mem != NULL))
 		abort();
 	check_diag(&dtext, lines);
-	if (rct == SEAM_OK)
-		check_obj(&seam_config_schema, mem, 0);
+	if (mem)
+		check_obj(seam_config_root_schema(mem), mem, 0);
 	for (size_t i = 0; i < dtext.n; i++)
 		if (!diag_has(&dfile, dtext.lines[i]))
 			abort(); /* the two loaders disagree about the same bytes */
 	if (rct != SEAM_OK && rc == SEAM_OK)
 		abort();
 
-	seam_cfg_dispose(&seam_config_schema, mem);
-	free(mem);
+	seam_config_free(mem);
 	seam_config_free(cfg);
 	seam_cfg_diag_dispose(&dfile);
 	seam_cfg_diag_dispose(&dtext);

@@ -10,14 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/app.h"
-#include "api/keys.h"
+#include "auth/keys.h"
 #include "core/clock.h"
+#include "core/version.h"
 #include "http/client.h"
-
-#ifndef SEAM_VERSION
-#define SEAM_VERSION "0.1.0"
-#endif
 
 void seam_api_healthz(seam_http_req_t *req, void *ud)
 {
@@ -29,12 +25,12 @@ void seam_api_healthz(seam_http_req_t *req, void *ud)
  * the instance unready, because webhooks are still stored and the work waits (deferred, no
  * attempts spent) until the upstream is back; taking every instance out of the load balancer
  * would lose the webhooks instead. */
-static json_t *upstream_states(const seam_app_t *app)
+static json_t *upstream_states(const seam_api_t *app)
 {
 	json_t *o = json_object();
-	for (size_t i = 0; app->upstreams && i < app->cfg->upstreams.n; i++)
+	for (size_t i = 0; app->upstreams && app->upstream_config && i < app->upstream_config->n; i++)
 		if (app->upstreams[i])
-			json_object_set_new(o, app->cfg->upstreams.names[i],
+			json_object_set_new(o, app->upstream_config->names[i],
 					    json_string(seam_breaker_state_name(
 						    seam_upstream_breaker_state(app->upstreams[i]))));
 	return o;
@@ -42,7 +38,7 @@ static json_t *upstream_states(const seam_app_t *app)
 
 void seam_api_readyz(seam_http_req_t *req, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	seam_error_t err = {0};
 	int applied = 0, known = 0;
 	if (seam_store_ready(app->store, &err) != SEAM_OK) {
@@ -63,10 +59,10 @@ void seam_api_readyz(seam_http_req_t *req, void *ud)
 
 void seam_api_metrics(seam_http_req_t *req, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	size_t len = 0;
 	char *text;
-	if (app->cfg->metrics.require_key) {
+	if (app->metrics_config && app->metrics_config->require_key) {
 		int verdict = seam_api_auth(req, "metrics:read", ud);
 		if (verdict != 200) {
 			seam_http_problem(req, verdict, verdict == 401 ? "unauthorized" : "forbidden",
@@ -108,7 +104,7 @@ void seam_api_whoami(seam_http_req_t *req, void *ud)
 
 int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	char name[64];
 	seam_key_verdict_e v =
 		seam_keys_check(app->store, seam_http_header(req, "Authorization"), scope, name);

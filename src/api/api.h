@@ -1,12 +1,45 @@
 /*
- * api.h: the handlers of the built-in routes (health, readiness, metrics, keys) and the
- * auth hook that checks API keys against route scopes. Each handler receives the seam_app_t
- * as user data. Thread-safety: handlers are reentrant.
+ * api.h: what the HTTP handlers get from the process (seam_api_t), the one route table, the
+ * handlers of the built-in routes (health, readiness, metrics, whoami) and the auth hook that
+ * checks API keys against route scopes.
+ *
+ * api/ holds HTTP handlers only. The composition root (app/) fills one seam_api_t and hands it
+ * to the server as every route's user data; handlers reach nothing else, so nothing in api/
+ * includes app/. Thread-safety: handlers are reentrant; the seam_api_t is read-only while
+ * serving and its members are themselves thread-safe.
  */
 #ifndef SEAM_API_API_H
 #define SEAM_API_API_H
 
+#include <stdint.h>
+
+#include "api/api_config.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "flows/flow.h"
 #include "http/server.h"
+#include "queue/queue.h"
+#include "store/store.h"
+
+/* Everything borrowed from the root, which outlives the server. */
+typedef struct seam_api {
+	seam_store_t *store;
+	seam_log_t *log;
+	seam_metrics_t *metrics;
+	seam_queue_t *queue;
+	const seam_flows_t *flows;          /* the flow registry: /v1/flows, ?flow= */
+	const seam_cfg_map_t *stores;       /* stores: of seam_config_store_t (flows/stores.h) */
+	const seam_cfg_map_t *sources;      /* sources: of seam_config_source_t */
+	const seam_api_metrics_config_t *metrics_config; /* metrics: */
+	const seam_webhooks_config_t *webhooks;          /* webhooks: */
+	const seam_cfg_map_t *upstream_config;           /* upstreams: (names, same order) */
+	seam_upstream_t *const *upstreams;               /* one per upstream_config entry */
+} seam_api_t;
+
+/* The route table of seam serve (also used for docs: `seam check --routes`, and handed to
+ * `seam ctl keys scopes` by the root). */
+const seam_route_t *seam_api_routes(size_t *n);
 
 void seam_api_healthz(seam_http_req_t *req, void *ud);
 void seam_api_readyz(seam_http_req_t *req, void *ud);
@@ -14,7 +47,7 @@ void seam_api_metrics(seam_http_req_t *req, void *ud);
 void seam_api_root(seam_http_req_t *req, void *ud);
 void seam_api_whoami(seam_http_req_t *req, void *ud);
 
-/* seam_http_auth_fn for the app: Bearer API keys with scopes. */
+/* seam_http_auth_fn for the app: Bearer API keys with scopes; ud is the seam_api_t. */
 int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud);
 
 #endif

@@ -5,7 +5,7 @@
  */
 #include "api/api_jobs.h"
 
-#include "api/app.h"
+#include "api/api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +51,7 @@ static int bad(seam_http_req_t *req, const char *fmt, const char *what)
 }
 
 /* Reads the list filter from the query. Returns 0, or -1 after answering 400. */
-static int query_filter(seam_http_req_t *req, seam_job_filter_t *f)
+static int query_filter(seam_http_req_t *req, const seam_flows_t *fl, seam_job_filter_t *f)
 {
 	const char *v;
 	memset(f, 0, sizeof *f);
@@ -61,7 +61,7 @@ static int query_filter(seam_http_req_t *req, seam_job_filter_t *f)
 	f->correlation_id = seam_http_query(req, "correlation_id");
 	f->before_id = seam_http_query(req, "before");
 	seam_error_t e = {0};
-	if (f->flow && seam_flow_check_name(f->flow, &e) != SEAM_OK)
+	if (f->flow && seam_flows_check_name(fl, f->flow, &e) != SEAM_OK)
 		return bad(req, "%s", e.msg);
 	if (f->state && !seam_job_state_valid(f->state))
 		return bad(req, "state '%s' is not one of queued, running, succeeded, dead, canceled",
@@ -93,11 +93,12 @@ static void reply_page(seam_http_req_t *req, json_t *items, int limit)
 
 static void list_common(seam_http_req_t *req, void *ud, int dead)
 {
-	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	const seam_api_t *api = ud;
+	seam_queue_t *q = api->queue;
 	seam_job_filter_t f;
 	seam_error_t e = {0};
 	json_t *items = NULL;
-	if (query_filter(req, &f) != 0)
+	if (query_filter(req, api->flows, &f) != 0)
 		return;
 	if (dead) {
 		f.state = "dead";
@@ -109,7 +110,7 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 		return;
 	}
 	if (dead) /* each dead letter names its store and order number, as ctl dlq list does */
-		seam_flows_describe_jobs(seam_queue_store(q), items);
+		seam_flows_describe_jobs(api->flows, seam_queue_store(q), items);
 	reply_page(req, items, f.limit);
 }
 
@@ -125,7 +126,7 @@ void seam_api_dead_list(seam_http_req_t *req, void *ud)
 
 static void show_common(seam_http_req_t *req, void *ud, int dead)
 {
-	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	seam_queue_t *q = ((seam_api_t *)ud)->queue;
 	seam_error_t e = {0};
 	json_t *job = NULL;
 	const char *id = seam_http_param(req, "id");
@@ -157,7 +158,7 @@ typedef seam_err_t (*job_action_fn)(seam_store_t *, const char *, json_t **, sea
 
 static void job_action(seam_http_req_t *req, void *ud, job_action_fn fn, int wake)
 {
-	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	seam_queue_t *q = ((seam_api_t *)ud)->queue;
 	seam_error_t e = {0};
 	json_t *job = NULL;
 	if (fn(seam_queue_store(q), seam_http_param(req, "id"), &job, &e) != SEAM_OK) {
@@ -186,7 +187,8 @@ void seam_api_dead_replay(seam_http_req_t *req, void *ud)
 
 void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
 {
-	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	const seam_api_t *api = ud;
+	seam_queue_t *q = api->queue;
 	seam_job_filter_t f;
 	seam_error_t e = {0};
 	int64_t n = 0;
@@ -204,7 +206,7 @@ void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
 	if ((v = json_object_get(body, "until")) &&
 	    (!json_is_string(v) || seam_time_arg_parse(json_string_value(v), now, &f.until_ms) != 0))
 		goto bad_field;
-	if (f.flow && seam_flow_check_name(f.flow, &e) != SEAM_OK) {
+	if (f.flow && seam_flows_check_name(api->flows, f.flow, &e) != SEAM_OK) {
 		seam_http_problem(req, 400, "bad-request", "Bad request", NULL, "%s", e.msg);
 		goto out;
 	}
@@ -231,11 +233,12 @@ out:
 
 void seam_api_flows_list(seam_http_req_t *req, void *ud)
 {
-	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	const seam_api_t *api = ud;
+	seam_queue_t *q = api->queue;
 	seam_error_t e = {0};
 	json_t *items = NULL;
 	const char *names[16];
-	size_t n = seam_flow_names(names, 16);
+	size_t n = seam_flows_names(api->flows, names, 16);
 	if (seam_queue_admin_flows(seam_queue_store(q), names, n, &items, &e) != SEAM_OK) {
 		reply_error(req, &e);
 		return;
@@ -245,12 +248,13 @@ void seam_api_flows_list(seam_http_req_t *req, void *ud)
 
 static void flow_set(seam_http_req_t *req, void *ud, int paused)
 {
-	seam_queue_t *q = ((seam_app_t *)ud)->queue;
+	const seam_api_t *api = ud;
+	seam_queue_t *q = api->queue;
 	seam_error_t e = {0};
 	json_t *fl = NULL;
 	const char *name = seam_http_param(req, "name");
 	/* An unknown name is a resource that does not exist: 404, and no row is made for it. */
-	if (seam_flow_check_name(name, &e) != SEAM_OK ||
+	if (seam_flows_check_name(api->flows, name, &e) != SEAM_OK ||
 	    seam_queue_admin_pause(seam_queue_store(q), name, paused, &fl, &e) != SEAM_OK) {
 		reply_error(req, &e);
 		return;

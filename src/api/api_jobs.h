@@ -17,14 +17,14 @@
  * else null>} (pass it back as ?before= for the next page); single jobs and flows answer the
  * object itself (shapes in src/queue/queue_admin.h). Times in queries and bodies are what
  * `seam ctl --since` takes (one parser, seam_time_arg_parse): RFC 3339, "now", or a duration
- * ago ("2h"). Flow names are the registered flows (flows/flow.h). Errors are problem+json:
- * 400 bad-request (bad filter, unknown flow in a filter), 404 not-found (also an unknown flow
- * in the path), 409 conflict (the job's state does not allow the action), 503 store-busy, 500
- * internal.
+ * ago ("2h"). Flow names are the registered flows (seam_api_t.flows, the registry the root
+ * hands down). Errors are problem+json: 400 bad-request (bad filter, unknown flow in a
+ * filter), 404 not-found (also an unknown flow in the path), 409 conflict (the job's state
+ * does not allow the action), 503 store-busy, 500 internal.
  *
- * Handlers take the seam_app_t as user data and work on its queue (and wake its dispatcher
- * after retry/replay/resume so the work starts at once). They are listed in api/routes.c.
- * Thread-safety: handlers are reentrant.
+ * Handlers take the seam_api_t (api/api.h) as user data and work on its queue (and wake its
+ * dispatcher after retry/replay/resume so the work starts at once). They are listed in
+ * api/routes.c. Thread-safety: handlers are reentrant.
  */
 #ifndef SEAM_API_API_JOBS_H
 #define SEAM_API_API_JOBS_H

@@ -5,8 +5,7 @@
  */
 #include "api/api.h"
 #include "api/api_jobs.h"
-#include "api/app.h"
-#include "api/scopes.h"
+#include "auth/scopes.h"
 #include "api/webhooks.h"
 
 static const seam_route_t routes[] = {

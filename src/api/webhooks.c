@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/app.h"
+#include "api/api.h"
 #include "connectors/adyen.h"
 #include "connectors/stdwebhooks.h"
 #include "connectors/stripe.h"
@@ -47,7 +47,7 @@ typedef enum reply_kind { REPLY_JSON, REPLY_ADYEN } reply_kind_e;
 
 /* One request's work, on the heap while the connection is parked (see persist()). */
 typedef struct batch {
-	seam_app_t *app;
+	seam_api_t *app;
 	seam_http_req_t *req;
 	reply_kind_e reply;
 	const char *provider, *source, *cid;
@@ -61,12 +61,12 @@ typedef struct batch {
 	size_t q_len;
 } batch_t;
 
-static void count(seam_app_t *app, const char *provider, const char *outcome)
+static void count(seam_api_t *app, const char *provider, const char *outcome)
 {
 	seam_metric_add(app->metrics, SEAM_M_WEBHOOKS_RECEIVED, (const char *[]){provider, outcome}, 1);
 }
 
-static void reject(seam_http_req_t *req, seam_app_t *app, const char *provider,
+static void reject(seam_http_req_t *req, seam_api_t *app, const char *provider,
 		   const seam_webhook_sig_t *sig, const char *detail)
 {
 	const char *reason = seam_webhook_sig_reason_name(sig->reason);
@@ -82,7 +82,7 @@ static void reject(seam_http_req_t *req, seam_app_t *app, const char *provider,
 
 /* A verifier that could not verify at all (no usable secret, no memory) is our fault, not
  * the sender's: 500, the detail only in our log. Returns 1 when it answered. */
-static int server_side(seam_http_req_t *req, seam_app_t *app, const char *provider, seam_err_t rc,
+static int server_side(seam_http_req_t *req, seam_api_t *app, const char *provider, seam_err_t rc,
 		       const seam_error_t *err)
 {
 	if (rc == SEAM_AUTH || rc == SEAM_OK)
@@ -97,7 +97,7 @@ static int server_side(seam_http_req_t *req, seam_app_t *app, const char *provid
 	return 1;
 }
 
-static void not_found(seam_http_req_t *req, seam_app_t *app, const char *provider,
+static void not_found(seam_http_req_t *req, seam_api_t *app, const char *provider,
 		      const char *what)
 {
 	seam_metric_add(app->metrics, SEAM_M_WEBHOOKS_REJECTED,
@@ -282,7 +282,7 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 	return SEAM_OK;
 }
 
-static batch_t *batch_new(seam_http_req_t *req, seam_app_t *app, const char *provider,
+static batch_t *batch_new(seam_http_req_t *req, seam_api_t *app, const char *provider,
 			  const char *source, size_t nitems, reply_kind_e reply)
 {
 	batch_t *b = calloc(1, sizeof *b);
@@ -419,9 +419,9 @@ static char *job_payload(const char *provider, const char *source, const char *e
 
 void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	const char *store = seam_http_param(req, "store");
-	seam_config_store_t *sc = seam_cfg_map_get(&app->cfg->stores, store);
+	seam_config_store_t *sc = seam_cfg_map_get(app->stores, store);
 	const char *secrets[MAX_SECRETS];
 	seam_webhook_sig_t sig;
 	seam_error_t err = {0};
@@ -432,7 +432,7 @@ void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 		return not_found(req, app, "stripe", store);
 	seam_err_t vrc = seam_stripe_verify(seam_http_header(req, "Stripe-Signature"), body, len,
 					    secrets, ns, seam_now_ms() / 1000,
-					    app->cfg->webhooks.tolerance_ms / 1000, &sig, &err);
+					    app->webhooks->tolerance_ms / 1000, &sig, &err);
 	if (server_side(req, app, "stripe", vrc, &err))
 		return;
 	if (vrc != SEAM_OK)
@@ -462,9 +462,9 @@ void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 
 void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	const char *store = seam_http_param(req, "store");
-	seam_config_store_t *sc = seam_cfg_map_get(&app->cfg->stores, store);
+	seam_config_store_t *sc = seam_cfg_map_get(app->stores, store);
 	const char *keys[MAX_SECRETS];
 	seam_error_t err = {0};
 	size_t len, nk, n;
@@ -542,7 +542,7 @@ void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 
 /* Standard Webhooks verification shared by /standard and /drupal. Returns the parsed body
  * (new ref) or NULL when it answered (401) or handed b to quarantine (b is then consumed). */
-static json_t *verify_standard(seam_http_req_t *req, seam_app_t *app, const char *provider,
+static json_t *verify_standard(seam_http_req_t *req, seam_api_t *app, const char *provider,
 			       const seam_secretlist_t *sl, batch_t *b)
 {
 	const char *secrets[MAX_SECRETS];
@@ -554,7 +554,7 @@ static json_t *verify_standard(seam_http_req_t *req, seam_app_t *app, const char
 						 seam_http_header(req, "webhook-timestamp"),
 						 seam_http_header(req, "webhook-signature"), body, len,
 						 secrets, ns, seam_now_ms() / 1000,
-						 app->cfg->webhooks.tolerance_ms / 1000, &sig, &err);
+						 app->webhooks->tolerance_ms / 1000, &sig, &err);
 	if (vrc != SEAM_OK) {
 		if (!server_side(req, app, provider, vrc, &err))
 			reject(req, app, provider, &sig, err.msg);
@@ -573,9 +573,9 @@ static json_t *verify_standard(seam_http_req_t *req, seam_app_t *app, const char
 
 void seam_webhook_standard(seam_http_req_t *req, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	const char *source = seam_http_param(req, "source");
-	seam_config_source_t *src = seam_cfg_map_get(&app->cfg->sources, source);
+	seam_config_source_t *src = seam_cfg_map_get(app->sources, source);
 	size_t len;
 	const char *body = seam_http_body(req, &len);
 
@@ -601,9 +601,9 @@ void seam_webhook_standard(seam_http_req_t *req, void *ud)
 
 void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 {
-	seam_app_t *app = ud;
+	seam_api_t *app = ud;
 	const char *store = seam_http_param(req, "store");
-	seam_config_store_t *sc = seam_cfg_map_get(&app->cfg->stores, store);
+	seam_config_store_t *sc = seam_cfg_map_get(app->stores, store);
 	size_t len;
 	const char *body = seam_http_body(req, &len);
 
@@ -690,14 +690,16 @@ static size_t check_std(const seam_secretlist_t *l, const char *file, const char
 	return bad;
 }
 
-size_t seam_webhooks_check_config(const seam_config_t *cfg, seam_cfg_diag_t *diag)
+size_t seam_webhooks_check_config(const seam_cfg_check_t *chk, const seam_cfg_map_t *stores,
+				  const seam_cfg_map_t *sources)
 {
-	const char *file = cfg->path ? cfg->path : "config";
+	const char *file = chk->file ? chk->file : "config";
+	seam_cfg_diag_t *diag = chk->diag;
 	char key[200];
 	size_t bad = 0;
-	for (size_t i = 0; i < cfg->stores.n; i++) {
-		const seam_config_store_t *sc = cfg->stores.items[i];
-		const char *name = cfg->stores.names[i];
+	for (size_t i = 0; i < stores->n; i++) {
+		const seam_config_store_t *sc = stores->items[i];
+		const char *name = stores->names[i];
 		snprintf(key, sizeof key, "stores.%s.drupal.event_secrets", name);
 		bad += check_std(&sc->drupal.event_secrets, file, key, diag);
 		snprintf(key, sizeof key, "stores.%s.adyen_hmac_keys", name);
@@ -713,9 +715,9 @@ size_t seam_webhooks_check_config(const seam_config_t *cfg, seam_cfg_diag_t *dia
 			}
 		}
 	}
-	for (size_t i = 0; i < cfg->sources.n; i++) {
-		const seam_config_source_t *src = cfg->sources.items[i];
-		snprintf(key, sizeof key, "sources.%s.secrets", cfg->sources.names[i]);
+	for (size_t i = 0; i < sources->n; i++) {
+		const seam_config_source_t *src = sources->items[i];
+		snprintf(key, sizeof key, "sources.%s.secrets", sources->names[i]);
 		bad += check_std(&src->secrets, file, key, diag);
 	}
 	return bad;

@@ -19,15 +19,18 @@
 #include "http/server.h"
 
 #include "core/config.h"
-#include "flows/flow.h" /* the flows and job kinds the ingress enqueues */
+#include "flows/orders.h"   /* the flows and job kinds the ingress enqueues */
+#include "flows/payments.h"
 
 /* Checks every configured webhook secret can be used (Standard Webhooks whsec_ secrets decode,
  * Adyen HMAC keys are hex of a sane length), so a bad secret fails `seam check` and start-up
  * instead of turning into 500s on live traffic. Messages name the key and the secret's source,
- * never its value. Adds one diagnostic per problem and returns how many. */
-size_t seam_webhooks_check_config(const seam_config_t *cfg, seam_cfg_diag_t *diag);
+ * never its value. stores, sources: the MAPs of flows/stores.h. Adds one diagnostic per
+ * problem to chk and returns how many. */
+size_t seam_webhooks_check_config(const seam_cfg_check_t *chk, const seam_cfg_map_t *stores,
+				  const seam_cfg_map_t *sources);
 
-/* Handlers; ud is the seam_app_t. */
+/* Handlers; ud is the seam_api_t (api/api.h). */
 void seam_webhook_stripe(seam_http_req_t *req, void *ud);
 void seam_webhook_adyen(seam_http_req_t *req, void *ud);
 void seam_webhook_standard(seam_http_req_t *req, void *ud);

@@ -1,5 +1,5 @@
 /*
- * config.c: the schema-driven YAML loader and seam.yaml's schema.
+ * config.c: the schema-driven YAML loader (the engine; the sections live with their owners).
  *
  * The loader never stops at the first problem: it walks the whole document and collects every
  * "file:line: message" so an operator fixes a file in one round. Lines come from scalar tokens;
@@ -920,6 +920,30 @@ seam_err_t seam_cfg_load_text(const char *name, const char *text, size_t len,
 	return load_text(name, text, len, schema, out, diag, NULL);
 }
 
+seam_err_t seam_cfg_load_doc(const char *name, const char *text, size_t len,
+			     const seam_cfg_schema_t *schema, void *out, seam_cfg_diag_t *diag,
+			     seam_cfg_lines_t *lines)
+{
+	memset(lines, 0, sizeof *lines);
+	return text ? load_text(name, text, len, schema, out, diag, lines)
+		    : load_file(name, schema, out, diag, lines);
+}
+
+seam_err_t seam_cfg_defaults(const seam_cfg_schema_t *schema, void *out)
+{
+	seam_cfg_diag_t diag = {0};
+	struct ctx c = {.file = "(defaults)", .diag = &diag};
+	seam_err_t rc = SEAM_OK;
+	memset(out, 0, schema->size);
+	if (parse_section(&c, schema, NULL, out, 0, "", 0) != 0 || diag.n) {
+		seam_cfg_dispose(schema, out);
+		memset(out, 0, schema->size);
+		rc = SEAM_CONFIG;
+	}
+	seam_cfg_diag_dispose(&diag);
+	return rc;
+}
+
 void seam_cfg_dispose(const seam_cfg_schema_t *s, void *obj)
 {
 	if (!s || !obj)
@@ -1041,437 +1065,35 @@ void seam_cfg_print_reference(const seam_cfg_schema_t *schema, FILE *fp)
 	print_ref(schema, "", fp);
 }
 
-/* ---------- seam.yaml ---------- */
+/* ---------- checks after the load ---------- */
 
-#define F(st, fld) offsetof(st, fld)
-
-static const seam_cfg_field_t log_fields[] = {
-	{"level", SEAM_CFG_ENUM, F(seam_config_log_t, level), 0, "info",
-	 "Lowest level written to stderr.", NULL, "debug|info|warn|error", 0, 0},
-	{"access_log", SEAM_CFG_BOOL, F(seam_config_log_t, access_log), 0, "true",
-	 "One line per HTTP request (method, path, status, bytes, duration).", NULL, NULL, 0, 0},
-};
-static const seam_cfg_schema_t log_schema = {"log", sizeof(seam_config_log_t), log_fields,
-					     sizeof log_fields / sizeof log_fields[0]};
-
-static const seam_cfg_field_t http_fields[] = {
-	{"threads", SEAM_CFG_INT, F(seam_config_http_t, threads), 0, "4",
-	 "HTTP event loop threads (handlers run on them).", NULL, NULL, 1, 256},
-	{"body_limit", SEAM_CFG_SIZE, F(seam_config_http_t, body_limit), 0, "1MiB",
-	 "Largest request body accepted; larger gets 413.", NULL, NULL, 1024, 1LL << 30},
-	{"request_timeout", SEAM_CFG_DURATION, F(seam_config_http_t, request_timeout_ms), 0, "30s",
-	 "A keep-alive connection idle this long is closed; a request stalled this long gets 408.", NULL, NULL, 1000,
-	 3600000},
-	{"header_limit", SEAM_CFG_SIZE, F(seam_config_http_t, header_limit), 0, "32KiB",
-	 "Memory for one connection's request line and headers; beyond it 431.", NULL, NULL, 4096,
-	 1 << 20},
-	{"connection_limit", SEAM_CFG_INT, F(seam_config_http_t, connection_limit), 0, "1024",
-	 "Concurrent connections; when full, the oldest one not being served is closed for a new one.", NULL, NULL, 1, 100000},
-	{"drain_timeout", SEAM_CFG_DURATION, F(seam_config_http_t, drain_timeout_ms), 0, "10s",
-	 "On SIGTERM, how long requests in flight may take to finish.", NULL, NULL, 0, 600000},
-	{"header_timeout", SEAM_CFG_DURATION, F(seam_config_http_t, header_timeout_ms), 0, "10s",
-	 "Whole request line and headers, from accept (or the request's first byte on a keep-alive connection); later gets 408 and a close.",
-	 NULL, NULL, 100, 3600000},
-	{"body_min_rate", SEAM_CFG_INT, F(seam_config_http_t, body_min_rate), 0, "1024",
-	 "Bytes/s a request body must average once header_timeout of grace is spent; slower gets 408 and a close (0: no minimum).",
-	 NULL, NULL, 0, 1LL << 30},
-	{"per_ip_limit", SEAM_CFG_INT, F(seam_config_http_t, per_ip_limit), 0, "256",
-	 "Connections one client address may hold; more get 503 and a close (0: no cap).", NULL,
-	 NULL, 0, 100000},
-};
-static const seam_cfg_schema_t http_schema = {"http", sizeof(seam_config_http_t), http_fields,
-					      sizeof http_fields / sizeof http_fields[0]};
-
-static const seam_cfg_field_t metrics_fields[] = {
-	{"require_key", SEAM_CFG_BOOL, F(seam_config_metrics_t, require_key), 0, "false",
-	 "Put GET /metrics behind an API key with scope metrics:read.", NULL, NULL, 0, 0},
-};
-static const seam_cfg_schema_t metrics_schema = {
-	"metrics", sizeof(seam_config_metrics_t), metrics_fields,
-	sizeof metrics_fields / sizeof metrics_fields[0]};
-
-static const seam_cfg_field_t queue_fields[] = {
-	{"workers", SEAM_CFG_INT, F(seam_config_queue_t, workers), 0, "4",
-	 "Job worker threads.", NULL, NULL, 1, 256},
-	{"lease", SEAM_CFG_DURATION, F(seam_config_queue_t, lease_ms), 0, "30s",
-	 "A running job's lease; renewed while it runs, re-run by others when it expires.", NULL,
-	 NULL, 1000, 3600000},
-	{"poll", SEAM_CFG_DURATION, F(seam_config_queue_t, poll_ms), 0, "250ms",
-	 "How often idle workers look for due jobs (enqueues wake them at once).", NULL, NULL, 10,
-	 60000},
-	{"backoff_base", SEAM_CFG_DURATION, F(seam_config_queue_t, backoff_base_ms), 0, "1s",
-	 "First retry delay; doubles per attempt, with full jitter.", NULL, NULL, 1, 3600000},
-	{"backoff_cap", SEAM_CFG_DURATION, F(seam_config_queue_t, backoff_cap_ms), 0, "10m",
-	 "Longest retry delay (Retry-After from an upstream can ask for more).", NULL, NULL, 1,
-	 86400000},
-	{"max_attempts", SEAM_CFG_INT, F(seam_config_queue_t, max_attempts), 0, "10",
-	 "Attempts before a job goes to the dead letters.", NULL, NULL, 1, 1000},
-	{"batch_max", SEAM_CFG_INT, F(seam_config_queue_t, batch_max), 0, "256",
-	 "Most submissions sharing one group commit.", NULL, NULL, 1, 10000},
-	{"retain", SEAM_CFG_DURATION, F(seam_config_queue_t, retain_ms), 0, "7d",
-	 "How long finished jobs are kept for trace and audit.", NULL, NULL, 60000, 31536000000LL},
-};
-static const seam_cfg_schema_t queue_schema = {"queue", sizeof(seam_config_queue_t), queue_fields,
-					       sizeof queue_fields / sizeof queue_fields[0]};
-
-static const seam_cfg_field_t webhooks_fields[] = {
-	{"tolerance", SEAM_CFG_DURATION, F(seam_config_webhooks_t, tolerance_ms), 0, "300s",
-	 "Signed timestamps older or newer than this are refused (401).", NULL, NULL, 1000,
-	 86400000},
-};
-static const seam_cfg_schema_t webhooks_schema = {
-	"webhooks", sizeof(seam_config_webhooks_t), webhooks_fields,
-	sizeof webhooks_fields / sizeof webhooks_fields[0]};
-
-static const seam_cfg_field_t auth_fields[] = {
-	{"type", SEAM_CFG_ENUM, F(seam_config_auth_t, type), 0, "none", "How seam authenticates.",
-	 NULL, "none|bearer|api_key|basic|oauth2_client_credentials|oauth2_password", 0, 0},
-	{"header", SEAM_CFG_STR, F(seam_config_auth_t, header), 0, NULL,
-	 "api_key: the header name (default X-API-Key).", NULL, NULL, 0, 0},
-	{"token", SEAM_CFG_SECRET, F(seam_config_auth_t, token), 0, NULL,
-	 "bearer / api_key: the token.", NULL, NULL, 0, 0},
-	{"username", SEAM_CFG_STR, F(seam_config_auth_t, username), 0, NULL,
-	 "basic / oauth2_password: the user.", NULL, NULL, 0, 0},
-	{"password", SEAM_CFG_SECRET, F(seam_config_auth_t, password), 0, NULL,
-	 "basic / oauth2_password: the password.", NULL, NULL, 0, 0},
-	{"client_id", SEAM_CFG_STR, F(seam_config_auth_t, client_id), 0, NULL, "oauth2: client id.",
-	 NULL, NULL, 0, 0},
-	{"client_secret", SEAM_CFG_SECRET, F(seam_config_auth_t, client_secret), 0, NULL,
-	 "oauth2: client secret.", NULL, NULL, 0, 0},
-	{"token_url", SEAM_CFG_STR, F(seam_config_auth_t, token_url), 0, NULL,
-	 "oauth2: the token endpoint (absolute URL).", NULL, NULL, 0, 0},
-	{"scope", SEAM_CFG_STR, F(seam_config_auth_t, scope), 0, NULL, "oauth2: scope.", NULL, NULL,
-	 0, 0},
-};
-static const seam_cfg_schema_t auth_schema = {"auth", sizeof(seam_config_auth_t), auth_fields,
-					      sizeof auth_fields / sizeof auth_fields[0]};
-
-static const seam_cfg_field_t breaker_fields[] = {
-	{"window_calls", SEAM_CFG_INT, F(seam_config_breaker_t, window_calls), 0, "20",
-	 "Calls in the failure-ratio window.", NULL, NULL, 1, 10000},
-	{"min_calls", SEAM_CFG_INT, F(seam_config_breaker_t, min_calls), 0, "10",
-	 "Fewest calls in the window before the breaker may open.", NULL, NULL, 1, 10000},
-	{"failure_pct", SEAM_CFG_INT, F(seam_config_breaker_t, failure_pct), 0, "50",
-	 "Open at this percentage of failures in the window.", NULL, NULL, 1, 100},
-	{"open_for", SEAM_CFG_DURATION, F(seam_config_breaker_t, open_ms), 0, "30s",
-	 "Cool-down before a probe call is let through.", NULL, NULL, 100, 3600000},
-};
-static const seam_cfg_schema_t breaker_schema = {"breaker", sizeof(seam_config_breaker_t),
-						 breaker_fields,
-						 sizeof breaker_fields / sizeof breaker_fields[0]};
-
-static const seam_cfg_field_t upstream_fields[] = {
-	{"base_url", SEAM_CFG_STR, F(seam_config_upstream_t, base_url), SEAM_CFG_REQUIRED, NULL,
-	 "Base URL every path is joined to.", NULL, NULL, 0, 0},
-	{"connect_timeout", SEAM_CFG_DURATION, F(seam_config_upstream_t, connect_timeout_ms), 0,
-	 "5s", "TCP+TLS connect timeout.", NULL, NULL, 1, 600000},
-	{"timeout", SEAM_CFG_DURATION, F(seam_config_upstream_t, timeout_ms), 0, "30s",
-	 "Whole-exchange timeout (tight for checkout paths).", NULL, NULL, 1, 3600000},
-	{"max_concurrency", SEAM_CFG_INT, F(seam_config_upstream_t, max_concurrency), 0, "8",
-	 "Bulkhead: calls in flight to this upstream at most.", NULL, NULL, 1, 1024},
-	{"rate_per_s", SEAM_CFG_INT, F(seam_config_upstream_t, rate_per_s), 0, "0",
-	 "Token-bucket rate limit; 0 = none.", NULL, NULL, 0, 1000000},
-	{"burst", SEAM_CFG_INT, F(seam_config_upstream_t, burst), 0, "0",
-	 "Token-bucket size; 0 = the rate.", NULL, NULL, 0, 1000000},
-	{"tls_skip_verify", SEAM_CFG_BOOL, F(seam_config_upstream_t, tls_skip_verify), 0, "false",
-	 "Turn certificate checks off (never in production).", NULL, NULL, 0, 0},
-	{"ca_file", SEAM_CFG_STR, F(seam_config_upstream_t, ca_file), 0, NULL,
-	 "Extra CA bundle (PEM).", NULL, NULL, 0, 0},
-	{"auth", SEAM_CFG_SECTION, F(seam_config_upstream_t, auth), 0, NULL, "Authentication.",
-	 &auth_schema, NULL, 0, 0},
-	{"breaker", SEAM_CFG_SECTION, F(seam_config_upstream_t, breaker), 0, NULL,
-	 "Circuit breaker.", &breaker_schema, NULL, 0, 0},
-};
-static const seam_cfg_schema_t upstream_schema = {
-	"upstream", sizeof(seam_config_upstream_t), upstream_fields,
-	sizeof upstream_fields / sizeof upstream_fields[0]};
-
-static const seam_cfg_field_t drupal_fields[] = {
-	{"upstream", SEAM_CFG_STR, F(seam_config_store_drupal_t, upstream), 0, NULL,
-	 "Upstream (in upstreams:) serving the storefront's JSON:API.", NULL, NULL, 0, 0},
-	{"event_secrets", SEAM_CFG_SECRETLIST, F(seam_config_store_drupal_t, event_secrets), 0,
-	 NULL, "whsec_ secrets of the storefront module's events (rotation: several).", NULL, NULL,
-	 0, 0},
-	{"payment_gateway", SEAM_CFG_STR, F(seam_config_store_drupal_t, payment_gateway), 0, NULL,
-	 "Payment gateway of payments seam creates: its UUID (least privilege: the integration "
-	 "account needs no access to gateway config) or machine name (needs it).", NULL, NULL, 0, 0},
-	{"payment_gateway_mode", SEAM_CFG_ENUM, F(seam_config_store_drupal_t, payment_gateway_mode),
-	 0, "test", "Gateway mode written on payments.", NULL, "test|live", 0, 0},
-	{"payment_bundle", SEAM_CFG_STR, F(seam_config_store_drupal_t, payment_bundle), 0,
-	 "payment_default", "JSON:API bundle of commerce_payment.", NULL, NULL, 0, 0},
-	{"poll_interval", SEAM_CFG_DURATION, F(seam_config_store_drupal_t, poll_interval_ms), 0,
-	 "60s", "Order poller period (the safety net for lost events); 0 = off.", NULL, NULL, 0,
-	 86400000},
-	{"store", SEAM_CFG_STRLIST, F(seam_config_store_drupal_t, stores), SEAM_CFG_UUID, NULL,
-	 "UUID(s) of the commerce_store(s) this seam store owns (one, or a list): only their orders "
-	 "are exported, by events and the poller alike; checked against the site at start. "
-	 "Required when seam stores share a Drupal upstream.", NULL, NULL, 0, 0},
-};
-static const seam_cfg_schema_t drupal_schema = {"drupal", sizeof(seam_config_store_drupal_t),
-						drupal_fields,
-						sizeof drupal_fields / sizeof drupal_fields[0]};
-
-static const seam_cfg_field_t erp_fields[] = {
-	{"upstream", SEAM_CFG_STR, F(seam_config_store_erp_t, upstream), 0, NULL,
-	 "Upstream (in upstreams:) of this store's ERP; unset = no order export.", NULL, NULL, 0,
-	 0},
-	{"company", SEAM_CFG_STR, F(seam_config_store_erp_t, company), 0, NULL,
-	 "ERP company id.", NULL, NULL, 0, 0},
-	{"customer", SEAM_CFG_STR, F(seam_config_store_erp_t, customer), 0, NULL,
-	 "Default ERP customer number for web orders.", NULL, NULL, 0, 0},
-	{"shipping_account", SEAM_CFG_STR, F(seam_config_store_erp_t, shipping_account), 0, NULL,
-	 "ERP G/L account for shipping charges (an Account line).", NULL, NULL, 0, 0},
-	{"mapping", SEAM_CFG_STR, F(seam_config_store_erp_t, mapping), 0, "order_to_erp",
-	 "Mapping (mappings/NAME.lua) from the Drupal order to the ERP sales order.", NULL, NULL, 0,
-	 0},
-};
-static const seam_cfg_schema_t erp_schema = {"erp", sizeof(seam_config_store_erp_t), erp_fields,
-					     sizeof erp_fields / sizeof erp_fields[0]};
-
-static const seam_cfg_field_t store_fields[] = {
-	{"drupal", SEAM_CFG_SECTION, F(seam_config_store_t, drupal), 0, NULL, "The storefront.",
-	 &drupal_schema, NULL, 0, 0},
-	{"stripe_secrets", SEAM_CFG_SECRETLIST, F(seam_config_store_t, stripe_secrets), 0, NULL,
-	 "Stripe webhook endpoint secrets; unset = no Stripe endpoint for this store.", NULL, NULL,
-	 0, 0},
-	{"adyen_hmac_keys", SEAM_CFG_SECRETLIST, F(seam_config_store_t, adyen_hmac_keys), 0, NULL,
-	 "Adyen HMAC keys (hex); unset = no Adyen endpoint for this store.", NULL, NULL, 0, 0},
-	{"erp", SEAM_CFG_SECTION, F(seam_config_store_t, erp), 0, NULL, "Order export.",
-	 &erp_schema, NULL, 0, 0},
-};
-static const seam_cfg_schema_t store_schema = {"store", sizeof(seam_config_store_t), store_fields,
-					       sizeof store_fields / sizeof store_fields[0]};
-
-static const seam_cfg_field_t source_fields[] = {
-	{"secrets", SEAM_CFG_SECRETLIST, F(seam_config_source_t, secrets), SEAM_CFG_REQUIRED, NULL,
-	 "whsec_ secrets (several during rotation).", NULL, NULL, 0, 0},
-	{"store", SEAM_CFG_STR, F(seam_config_source_t, store), SEAM_CFG_REQUIRED, NULL,
-	 "The store (in stores:) its events belong to.", NULL, NULL, 0, 0},
-	{"kind", SEAM_CFG_ENUM, F(seam_config_source_t, kind), 0, "payment",
-	 "What its events are.", NULL, "payment", 0, 0},
-};
-static const seam_cfg_schema_t source_schema = {"source", sizeof(seam_config_source_t),
-						source_fields,
-						sizeof source_fields / sizeof source_fields[0]};
-
-static const seam_cfg_field_t psp_rules_fields[] = {
-	{"stripe", SEAM_CFG_STRMAP, F(seam_config_psp_rules_t, stripe), 0, NULL,
-	 "Stripe event type -> canonical event (authorized, captured, refunded, voided, expired, "
-	 "failed, ignored); overrides or adds to the built-in table.", NULL, NULL, 0, 0},
-	{"adyen", SEAM_CFG_STRMAP, F(seam_config_psp_rules_t, adyen), 0, NULL,
-	 "Adyen eventCode -> canonical event.", NULL, NULL, 0, 0},
-	{"standard", SEAM_CFG_STRMAP, F(seam_config_psp_rules_t, standard), 0, NULL,
-	 "Standard Webhooks type -> canonical event.", NULL, NULL, 0, 0},
-};
-static const seam_cfg_schema_t psp_rules_schema = {
-	"payment_events", sizeof(seam_config_psp_rules_t), psp_rules_fields,
-	sizeof psp_rules_fields / sizeof psp_rules_fields[0]};
-
-static const seam_cfg_field_t flow_fields[] = {
-	{"max_concurrency", SEAM_CFG_INT, F(seam_config_flow_t, max_concurrency), 0, "0",
-	 "Jobs of this flow running at once across all workers and instances (0: no limit).",
-	 NULL, NULL, 0, 10000},
-};
-static const seam_cfg_schema_t flow_schema = {"flow", sizeof(seam_config_flow_t), flow_fields,
-					      sizeof flow_fields / sizeof flow_fields[0]};
-
-static const seam_cfg_field_t root_fields[] = {
-	{"listen", SEAM_CFG_STR, F(seam_config_t, listen), 0, "127.0.0.1:8080",
-	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics).", NULL, NULL, 0, 0},
-	{"store", SEAM_CFG_STR, F(seam_config_t, store), 0, "sqlite://seam.db",
-	 "Store URL: sqlite://PATH (relative to the working directory); postgresql:// is planned, "
-	 "not implemented yet.", NULL, NULL, 0, 0},
-	{"log", SEAM_CFG_SECTION, F(seam_config_t, log), 0, NULL, "Logging.", &log_schema, NULL, 0, 0},
-	{"http", SEAM_CFG_SECTION, F(seam_config_t, http), 0, NULL, "HTTP server limits.",
-	 &http_schema, NULL, 0, 0},
-	{"metrics", SEAM_CFG_SECTION, F(seam_config_t, metrics), 0, NULL, "GET /metrics.",
-	 &metrics_schema, NULL, 0, 0},
-	{"mappings", SEAM_CFG_STR, F(seam_config_t, mappings), 0, "mappings",
-	 "Directory of the Lua mappings (relative to the working directory).", NULL, NULL, 0, 0},
-	{"queue", SEAM_CFG_SECTION, F(seam_config_t, queue), 0, NULL, "Durable jobs.", &queue_schema,
-	 NULL, 0, 0},
-	{"webhooks", SEAM_CFG_SECTION, F(seam_config_t, webhooks), 0, NULL, "Webhook ingress.",
-	 &webhooks_schema, NULL, 0, 0},
-	{"upstreams", SEAM_CFG_MAP, F(seam_config_t, upstreams), 0, NULL,
-	 "External systems seam calls, by name.", &upstream_schema, NULL, 0, 0},
-	{"stores", SEAM_CFG_MAP, F(seam_config_t, stores), 0, NULL,
-	 "Storefronts, by the name used in webhook paths.", &store_schema, NULL, 0, 0},
-	{"sources", SEAM_CFG_MAP, F(seam_config_t, sources), 0, NULL,
-	 "Standard Webhooks senders, by the name used in /webhooks/standard/{source}.",
-	 &source_schema, NULL, 0, 0},
-	{"flows", SEAM_CFG_MAP, F(seam_config_t, flows), 0, NULL,
-	 "Per-flow limits (payments, orders), by flow name.", &flow_schema, NULL, 0, 0},
-	{"payment_events", SEAM_CFG_SECTION, F(seam_config_t, payment_events), 0, NULL,
-	 "Changes to how provider events map onto payment events.", &psp_rules_schema, NULL, 0, 0},
-};
-
-const seam_cfg_schema_t seam_config_schema = {"seam.yaml", sizeof(seam_config_t), root_fields,
-					      sizeof root_fields / sizeof root_fields[0]};
-
-/* Line where the key (printf-style) was written, else its nearest enclosing key's, else 0. */
-__attribute__((format(printf, 2, 3)))
-static int key_line(const seam_config_t *cfg, const char *fmt, ...)
+int seam_cfg_check_line(const seam_cfg_check_t *c, const char *fmt, ...)
 {
 	char key[320];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(key, sizeof key, fmt, ap);
 	va_end(ap);
-	return seam_config_line(cfg, key);
+	return c->lines ? seam_cfg_lines_get(c->lines, key) : 0;
 }
 
-/* Two upstream names for one site: the same name, or the same base_url. */
-static int same_site(const seam_config_t *cfg, const char *a, const char *b)
+void seam_cfg_check_addf(const seam_cfg_check_t *c, int line, const char *fmt, ...)
 {
-	const seam_config_upstream_t *ua = seam_cfg_map_get(&cfg->upstreams, a);
-	const seam_config_upstream_t *ub = seam_cfg_map_get(&cfg->upstreams, b);
-	return !strcmp(a, b) || (ua && ub && ua->base_url && ub->base_url &&
-				 !strcasecmp(ua->base_url, ub->base_url));
-}
-
-/* Seam stores on one Drupal upstream split its commerce_stores between them: each must name
- * the ones it owns (else every poller would export every order), and no UUID may be owned
- * twice. Reported once per pair, on the later store. */
-static void check_store_owners(struct ctx *c, const seam_config_t *cfg, size_t i)
-{
-	const seam_config_store_t *st = cfg->stores.items[i];
-	if (!st->drupal.upstream)
-		return;
-	for (size_t j = 0; j < i; j++) {
-		const seam_config_store_t *o = cfg->stores.items[j];
-		if (!o->drupal.upstream || !same_site(cfg, o->drupal.upstream, st->drupal.upstream))
-			continue;
-		if (!st->drupal.stores.n || !o->drupal.stores.n) {
-			diagf(c, key_line(cfg, "stores.%s.drupal", cfg->stores.names[i]),
-			      "stores.%s and stores.%s share the Drupal site of upstream '%s': "
-			      "each needs drupal.store, the UUID(s) of the commerce_store(s) it owns",
-			      cfg->stores.names[j], cfg->stores.names[i], st->drupal.upstream);
-			continue;
-		}
-		for (size_t a = 0; a < st->drupal.stores.n; a++)
-			for (size_t b = 0; b < o->drupal.stores.n; b++)
-				if (!strcasecmp(st->drupal.stores.items[a], o->drupal.stores.items[b]))
-					diagf(c, key_line(cfg, "stores.%s.drupal.store", cfg->stores.names[i]),
-					      "stores.%s.drupal.store: %s is already owned by "
-					      "stores.%s (one commerce_store, one seam store)",
-					      cfg->stores.names[i], st->drupal.stores.items[a],
-					      cfg->stores.names[j]);
-	}
-}
-
-/* Checks that names used across sections exist. Each message has the line of the key that
- * names the missing thing (key_line). */
-static void check_references(const char *file, seam_config_t *cfg, seam_cfg_diag_t *diag)
-{
-	struct ctx c = {.file = file, .diag = diag};
-	for (size_t i = 0; i < cfg->stores.n; i++) {
-		seam_config_store_t *st = cfg->stores.items[i];
-		const char *name = cfg->stores.names[i];
-		if (st->drupal.upstream && !seam_cfg_map_get(&cfg->upstreams, st->drupal.upstream))
-			diagf(&c, key_line(cfg, "stores.%s.drupal.upstream", name),
-			      "stores.%s.drupal.upstream: '%s' is not defined in upstreams", name,
-			      st->drupal.upstream);
-		if (st->erp.upstream && !seam_cfg_map_get(&cfg->upstreams, st->erp.upstream))
-			diagf(&c, key_line(cfg, "stores.%s.erp.upstream", name),
-			      "stores.%s.erp.upstream: '%s' is not defined in upstreams", name,
-			      st->erp.upstream);
-		if (st->erp.upstream && !st->drupal.upstream)
-			diagf(&c, key_line(cfg, "stores.%s.erp.upstream", name),
-			      "stores.%s: order export (erp.upstream) needs drupal.upstream to "
-			      "fetch orders from", name);
-		check_store_owners(&c, cfg, i);
-	}
-	for (size_t i = 0; i < cfg->sources.n; i++) {
-		seam_config_source_t *src = cfg->sources.items[i];
-		if (!seam_cfg_map_get(&cfg->stores, src->store))
-			diagf(&c, key_line(cfg, "sources.%s.store", cfg->sources.names[i]),
-			      "sources.%s.store: '%s' is not defined in stores",
-			      cfg->sources.names[i], src->store);
-	}
-	for (size_t i = 0; i < cfg->upstreams.n; i++) {
-		seam_config_upstream_t *u = cfg->upstreams.items[i];
-		const char *t = u->auth.type, *name = cfg->upstreams.names[i];
-		int line = key_line(cfg, "upstreams.%s.auth.type", name);
-		if ((!strcmp(t, "bearer") || !strcmp(t, "api_key")) && !u->auth.token.value)
-			diagf(&c, line, "upstreams.%s.auth: type %s needs token", name, t);
-		if (!strcmp(t, "basic") && (!u->auth.username || !u->auth.password.value))
-			diagf(&c, line, "upstreams.%s.auth: type basic needs username and password", name);
-		if (!strncmp(t, "oauth2", 6) && (!u->auth.client_id || !u->auth.token_url))
-			diagf(&c, line, "upstreams.%s.auth: type %s needs client_id and token_url", name, t);
-		if (!strcmp(t, "oauth2_password") && (!u->auth.username || !u->auth.password.value))
-			diagf(&c, line, "upstreams.%s.auth: type oauth2_password needs username and password",
-			      name);
-	}
-}
-
-/* The seam.yaml loader behind both entry points: text NULL reads the file `name`. */
-static seam_err_t config_load(const char *name, const char *text, size_t len,
-			      seam_config_t **out, seam_cfg_diag_t *diag)
-{
-	seam_config_t *cfg = calloc(1, sizeof *cfg);
-	seam_cfg_lines_t lines = {0};
-	seam_err_t rc;
-	*out = NULL;
-	if (!cfg)
-		return SEAM_NOMEM;
-	rc = text ? load_text(name, text, len, &seam_config_schema, cfg, diag, &lines)
-		  : load_file(name, &seam_config_schema, cfg, diag, &lines);
-	/* Kept apart until the walk is over: the loader zeroes *cfg when it fails. */
-	cfg->lines = lines;
-	if (rc != SEAM_OK) {
-		seam_config_free(cfg);
-		return rc;
-	}
-	cfg->path = strdup(name);
-	check_references(name, cfg, diag);
-	if (diag->n || !cfg->path) {
-		seam_config_free(cfg);
-		return diag->n ? SEAM_CONFIG : SEAM_NOMEM;
-	}
-	*out = cfg;
-	return SEAM_OK;
-}
-
-seam_err_t seam_config_load(const char *path, seam_config_t **out, seam_cfg_diag_t *diag)
-{
-	return config_load(path, NULL, 0, out, diag);
-}
-
-seam_err_t seam_config_load_text(const char *name, const char *text, size_t len,
-				 seam_config_t **out, seam_cfg_diag_t *diag)
-{
-	return config_load(name, text, len, out, diag);
-}
-
-void seam_config_free(seam_config_t *cfg)
-{
-	if (!cfg)
-		return;
-	seam_cfg_dispose(&seam_config_schema, cfg);
-	seam_cfg_lines_dispose(&cfg->lines);
-	free(cfg->path);
-	free(cfg);
-}
-
-int seam_config_line(const seam_config_t *cfg, const char *key)
-{
-	return cfg ? seam_cfg_lines_get(&cfg->lines, key) : 0;
-}
-
-void seam_config_diagf(const seam_config_t *cfg, seam_cfg_diag_t *diag, const char *key,
-		       const char *fmt, ...)
-{
-	struct ctx c = {.file = cfg && cfg->path ? cfg->path : "config", .diag = diag};
+	struct ctx x = {.file = c->file ? c->file : "config", .diag = c->diag};
 	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	diagf(&c, seam_config_line(cfg, key), "%s: %s", key, msg);
+	diagf(&x, line, "%s", msg);
 }
 
-void seam_config_set_str(char **field, const char *value)
+void seam_cfg_check_keyf(const seam_cfg_check_t *c, const char *key, const char *fmt, ...)
 {
-	free(*field);
-	*field = value ? strdup(value) : NULL;
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	seam_cfg_check_addf(c, c->lines ? seam_cfg_lines_get(c->lines, key) : 0, "%s: %s", key, msg);
 }

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/keys.h"
-#include "api/scopes.h"
+#include "auth/keys.h"
+#include "auth/scopes.h"
 #include "ctl/ctl_jobs.h"
 #include "ctl/table.h"
 
@@ -25,20 +25,17 @@ typedef struct ctl_cmd {
 
 static int cmd_jobs(seam_ctl_ctx_t *ctx, int argc, char **argv)
 {
-	return seam_ctl_jobs(ctx->app ? ctx->app->store : NULL, ctx->json, ctx->out, ctx->err, argc,
-			     argv);
+	return seam_ctl_jobs(ctx->store, ctx->host->flows, ctx->json, ctx->out, ctx->err, argc, argv);
 }
 
 static int cmd_dlq(seam_ctl_ctx_t *ctx, int argc, char **argv)
 {
-	return seam_ctl_dlq(ctx->app ? ctx->app->store : NULL, ctx->json, ctx->out, ctx->err, argc,
-			    argv);
+	return seam_ctl_dlq(ctx->store, ctx->host->flows, ctx->json, ctx->out, ctx->err, argc, argv);
 }
 
 static int cmd_flow(seam_ctl_ctx_t *ctx, int argc, char **argv)
 {
-	return seam_ctl_flow(ctx->app ? ctx->app->store : NULL, ctx->json, ctx->out, ctx->err, argc,
-			     argv);
+	return seam_ctl_flow(ctx->store, ctx->host->flows, ctx->json, ctx->out, ctx->err, argc, argv);
 }
 
 static const ctl_cmd_t commands[] = {
@@ -59,13 +56,19 @@ static const ctl_cmd_t commands[] = {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-static void usage(FILE *fp)
+static void usage(const seam_ctl_host_t *host, FILE *fp)
 {
 	fprintf(fp, "usage: seam ctl [-c FILE] [--store URL] [--json] COMMAND ...\n\n"
 		    "Operator commands against the store of a seam instance.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %-8s %s\n           seam ctl %s\n", commands[i].name, commands[i].summary,
 			commands[i].usage);
+	/* The flows' own commands, from the registry. */
+	for (size_t i = 0; host->flows && i < host->flows->n; i++)
+		for (size_t j = 0; j < host->flows->defs[i]->ncmds; j++) {
+			const seam_flow_cmd_t *c = &host->flows->defs[i]->cmds[j];
+			fprintf(fp, "  %-8s %s\n           seam ctl %s\n", c->name, c->summary, c->usage);
+		}
 	fprintf(fp, "\noptions (before the command; --json also anywhere after it):\n"
 		    "  -c, --config FILE  config file (default seam.yaml)\n"
 		    "      --store URL    store URL, overrides the config\n"
@@ -86,15 +89,26 @@ static int listed(const char *list, const char *name)
 	return 0;
 }
 
-int seam_ctl_main(int argc, char **argv)
+/* A flow's command, from the registry; NULL when no flow has one called name. */
+static const seam_flow_cmd_t *flow_cmd(const seam_ctl_host_t *host, const char *name)
+{
+	for (size_t i = 0; host->flows && i < host->flows->n; i++)
+		for (size_t j = 0; j < host->flows->defs[i]->ncmds; j++)
+			if (strcmp(host->flows->defs[i]->cmds[j].name, name) == 0)
+				return &host->flows->defs[i]->cmds[j];
+	return NULL;
+}
+
+int seam_ctl_main(const seam_ctl_host_t *host, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'}, {"store", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	seam_app_args_t a = {.ctl = 1}; /* an existing store only: ctl never creates one */
-	seam_ctl_ctx_t ctx = {.out = stdout, .err = stderr};
+	seam_ctl_args_t a = {0};
+	seam_ctl_ctx_t ctx = {.host = host, .out = stdout, .err = stderr};
+	void *handle = NULL;
 	int ch, code, help = 0;
 
 	optind = 1;
@@ -104,21 +118,22 @@ int seam_ctl_main(int argc, char **argv)
 		case 'c': a.config_path = optarg; break;
 		case 's': a.store = optarg; break;
 		case 'j': ctx.json = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(host, stdout); return 0;
+		default: usage(host, stderr); return 2;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		usage(host, stderr);
 		return 2;
 	}
 	const ctl_cmd_t *cmd = NULL;
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].name, argv[optind]) == 0)
 			cmd = &commands[i];
-	if (!cmd) {
+	const seam_flow_cmd_t *fcmd = cmd ? NULL : flow_cmd(host, argv[optind]);
+	if (!cmd && !fcmd) {
 		fprintf(stderr, "seam ctl: unknown command '%s'\n\n", argv[optind]);
-		usage(stderr);
+		usage(host, stderr);
 		return 2;
 	}
 	/* --json is the same flag wherever it is written (`seam ctl --json jobs list` or
@@ -133,20 +148,30 @@ int seam_ctl_main(int argc, char **argv)
 		argv[n++] = argv[i];
 	}
 	argc = n;
+	if (help && fcmd) {
+		printf("usage: seam ctl %s [--json]\n\n%s\n", fcmd->usage, fcmd->summary);
+		return 0;
+	}
 	if (help && !cmd->own_help) {
 		printf("usage: seam ctl %s [--json]\n\n%s\n", cmd->usage, cmd->summary);
 		return 0;
 	}
 	/* Help and table-only actions need no store: run them before opening one. */
-	if (help || (argc > optind + 1 && listed(cmd->nostore, argv[optind + 1])))
+	if (cmd && (help || (argc > optind + 1 && listed(cmd->nostore, argv[optind + 1]))))
 		return cmd->fn(&ctx, argc - optind, argv + optind);
-	code = seam_app_open(&a, &ctx.app);
+	code = host->open(host->ud, &a, &ctx.store, &ctx.log, &handle);
 	if (code != 0)
 		return code;
 	/* ctl talks to people on stdout; keep the JSON log for warnings only. */
-	seam_log_set_level(ctx.app->log, SEAM_LOG_WARN);
-	code = cmd->fn(&ctx, argc - optind, argv + optind);
-	seam_app_close(ctx.app);
+	seam_log_set_level(ctx.log, SEAM_LOG_WARN);
+	if (fcmd) {
+		seam_flow_cmd_ctx_t fc = {.store = ctx.store, .json = ctx.json, .out = ctx.out,
+					  .err = ctx.err};
+		code = fcmd->run(&fc, argc - optind, argv + optind);
+	} else {
+		code = cmd->fn(&ctx, argc - optind, argv + optind);
+	}
+	host->close(handle);
 	return code;
 }
 
@@ -213,7 +238,7 @@ static int keys_create(seam_ctl_ctx_t *ctx, int argc, char **argv)
 			"(seam ctl keys scopes lists them)\n");
 		return 2;
 	}
-	seam_err_t rc = seam_keys_create(ctx->app->store, name, scopes, key, &err);
+	seam_err_t rc = seam_keys_create(ctx->store, name, scopes, key, &err);
 	if (rc != SEAM_OK) {
 		fprintf(ctx->err, "seam ctl keys create: %s%s\n", err.msg,
 			rc == SEAM_INVAL ? " (seam ctl keys scopes says what each grants)" : "");
@@ -245,7 +270,7 @@ static int keys_list(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	size_t i;
 	(void)argc;
 	(void)argv;
-	if (seam_keys_list(ctx->app->store, &arr, &err) != SEAM_OK) {
+	if (seam_keys_list(ctx->store, &arr, &err) != SEAM_OK) {
 		fprintf(ctx->err, "seam ctl keys list: %s\n", err.msg);
 		return 1;
 	}
@@ -278,7 +303,7 @@ static int keys_revoke(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	json_t *arr = NULL, *k, *found = NULL;
 	size_t i;
 	(void)argc;
-	if (seam_keys_revoke(ctx->app->store, argv[1], &err) != SEAM_OK) {
+	if (seam_keys_revoke(ctx->store, argv[1], &err) != SEAM_OK) {
 		fprintf(ctx->err, "seam ctl keys revoke: %s\n", err.msg);
 		return 1;
 	}
@@ -287,7 +312,7 @@ static int keys_revoke(seam_ctl_ctx_t *ctx, int argc, char **argv)
 		return 0;
 	}
 	/* The key as `keys list --json` shows it, now with its revoked_at. */
-	if (seam_keys_list(ctx->app->store, &arr, &err) != SEAM_OK) {
+	if (seam_keys_list(ctx->store, &arr, &err) != SEAM_OK) {
 		fprintf(ctx->err, "seam ctl keys revoke: revoked %s, but cannot read it back: %s\n",
 			argv[1], err.msg);
 		return 1;
@@ -317,7 +342,8 @@ static int keys_scopes(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	};
 	size_t ns, nr;
 	const seam_scope_def_t *d = seam_scopes(&ns);
-	const seam_route_t *r = seam_api_routes(&nr);
+	const seam_route_t *r = ctx->host ? ctx->host->routes : NULL;
+	nr = ctx->host ? ctx->host->nroutes : 0;
 	int rc = 1;
 	(void)argc;
 	(void)argv;
@@ -395,7 +421,7 @@ int seam_ctl_keys(seam_ctl_ctx_t *ctx, int argc, char **argv)
 		}
 		if (a->npos >= 0 && n - 2 != a->npos)
 			return keys_usage(a, ctx->err);
-		if (a->needs_store && (!ctx->app || !ctx->app->store)) {
+		if (a->needs_store && !ctx->store) {
 			fprintf(ctx->err, "seam ctl keys %s: no store\n", a->name);
 			return 1;
 		}

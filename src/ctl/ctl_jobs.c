@@ -20,6 +20,7 @@
 
 typedef struct ctx {
 	seam_store_t *st;
+	const seam_flows_t *flows;
 	int json;
 	FILE *out, *err;
 	const char *cmd;
@@ -87,24 +88,9 @@ static const struct {
 };
 
 /* "orders, payments" (flows) or "order.export, ..., payment.apply" (their job kinds). */
-static const char *registered(char *buf, size_t cap, int kinds)
+static const char *registered(const ctx_t *c, char *buf, size_t cap, int kinds)
 {
-	size_t n, len = 0;
-	const seam_flow_def_t *f = seam_flows_registered(&n);
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && len < cap; i++) {
-		const char *v = kinds ? f[i].kinds : f[i].name;
-		for (const char *p = v; *p && len + 3 < cap; p++) {
-			if (*p == ',')
-				buf[len++] = ',', buf[len++] = ' ';
-			else
-				buf[len++] = *p;
-		}
-		if (i + 1 < n && len + 3 < cap)
-			buf[len++] = ',', buf[len++] = ' ';
-		buf[len] = '\0';
-	}
-	return buf;
+	return seam_flows_list(c->flows, kinds, buf, cap);
 }
 
 static void usage_of(ctx_t *c, const action_t *act, FILE *fp)
@@ -120,7 +106,7 @@ static void full_usage(ctx_t *c, const action_t *act, FILE *fp)
 	fprintf(fp, "\n");
 	if (act->pos) {
 		if (strcmp(act->pos, "NAME") == 0)
-			fprintf(fp, "  NAME: %s\n\n", registered(list, sizeof list, 0));
+			fprintf(fp, "  NAME: %s\n\n", registered(c, list, sizeof list, 0));
 		else
 			fprintf(fp, "  %s\n\n", act->pos);
 	}
@@ -131,7 +117,7 @@ static void full_usage(ctx_t *c, const action_t *act, FILE *fp)
 		snprintf(flag, sizeof flag, "--%s %s", option_help[i].name, option_help[i].arg);
 		fprintf(fp, "  %-12s ", flag);
 		fprintf(fp, option_help[i].help,
-			registered(list, sizeof list, strcmp(option_help[i].name, "kind") == 0));
+			registered(c, list, sizeof list, strcmp(option_help[i].name, "kind") == 0));
 		fputc('\n', fp);
 	}
 	fprintf(fp, "  %-12s JSON for scripts instead of a table\n", "--json ");
@@ -205,7 +191,7 @@ static int fill_filter(ctx_t *c, const args_t *a, seam_job_filter_t *f)
 	seam_error_t e = {0};
 	memset(f, 0, sizeof *f);
 	/* A misspelt flow would match nothing and look like "no dead letters". */
-	if (a->flow && seam_flow_check_name(a->flow, &e) != SEAM_OK) {
+	if (a->flow && seam_flows_check_name(c->flows, a->flow, &e) != SEAM_OK) {
 		fprintf(c->err, "seam ctl %s: %s\n", c->cmd, e.msg);
 		return 1;
 	}
@@ -406,7 +392,7 @@ static int dlq_list(ctx_t *c, args_t *a)
 	f.with_payload = 1;
 	if (seam_queue_admin_list(c->st, &f, &arr, &e) != SEAM_OK)
 		return failed(c, "list", &e);
-	seam_flows_describe_jobs(c->st, arr); /* store and order number, for people */
+	seam_flows_describe_jobs(c->flows, c->st, arr); /* store and order number, for people */
 	rc = print_rows(c, dead_cols, sizeof dead_cols / sizeof dead_cols[0], arr,
 			"no dead letters");
 	json_decref(arr);
@@ -496,7 +482,7 @@ static int flow_list(ctx_t *c, args_t *a)
 	json_t *arr = NULL;
 	seam_error_t e = {0};
 	const char *names[16];
-	size_t n = seam_flow_names(names, 16);
+	size_t n = seam_flows_names(c->flows, names, 16);
 	(void)a;
 	if (seam_queue_admin_flows(c->st, names, n, &arr, &e) != SEAM_OK)
 		return failed(c, "list", &e);
@@ -509,7 +495,7 @@ static int flow_set(ctx_t *c, args_t *a, int paused)
 {
 	json_t *fl = NULL;
 	seam_error_t e = {0};
-	if (seam_flow_check_name(a->pos[0], &e) != SEAM_OK ||
+	if (seam_flows_check_name(c->flows, a->pos[0], &e) != SEAM_OK ||
 	    seam_queue_admin_pause(c->st, a->pos[0], paused, &fl, &e) != SEAM_OK)
 		return failed(c, paused ? "pause" : "resume", &e);
 	if (c->json) {
@@ -608,20 +594,26 @@ static int dispatch(ctx_t *c, const action_t *acts, size_t n, int argc, char **a
 	return 2;
 }
 
-int seam_ctl_jobs(seam_store_t *store, int json, FILE *out, FILE *errout, int argc, char **argv)
+int seam_ctl_jobs(seam_store_t *store, const seam_flows_t *flows, int json, FILE *out,
+		  FILE *errout, int argc, char **argv)
 {
-	ctx_t c = {.st = store, .json = json, .out = out, .err = errout, .cmd = "jobs"};
+	ctx_t c = {.st = store, .flows = flows, .json = json, .out = out, .err = errout,
+		   .cmd = "jobs"};
 	return dispatch(&c, jobs_actions, sizeof jobs_actions / sizeof jobs_actions[0], argc, argv);
 }
 
-int seam_ctl_dlq(seam_store_t *store, int json, FILE *out, FILE *errout, int argc, char **argv)
+int seam_ctl_dlq(seam_store_t *store, const seam_flows_t *flows, int json, FILE *out,
+		 FILE *errout, int argc, char **argv)
 {
-	ctx_t c = {.st = store, .json = json, .out = out, .err = errout, .cmd = "dlq"};
+	ctx_t c = {.st = store, .flows = flows, .json = json, .out = out, .err = errout,
+		   .cmd = "dlq"};
 	return dispatch(&c, dlq_actions, sizeof dlq_actions / sizeof dlq_actions[0], argc, argv);
 }
 
-int seam_ctl_flow(seam_store_t *store, int json, FILE *out, FILE *errout, int argc, char **argv)
+int seam_ctl_flow(seam_store_t *store, const seam_flows_t *flows, int json, FILE *out,
+		  FILE *errout, int argc, char **argv)
 {
-	ctx_t c = {.st = store, .json = json, .out = out, .err = errout, .cmd = "flow"};
+	ctx_t c = {.st = store, .flows = flows, .json = json, .out = out, .err = errout,
+		   .cmd = "flow"};
 	return dispatch(&c, flow_actions, sizeof flow_actions / sizeof flow_actions[0], argc, argv);
 }

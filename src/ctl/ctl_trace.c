@@ -284,7 +284,7 @@ static void print_human(FILE *out, json_t *result)
 
 int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 {
-	seam_store_t *st = ctx->app->store;
+	seam_store_t *st = ctx->store;
 	seam_error_t err = {0};
 	json_t *result = json_object(), *orders = NULL, *tl = NULL, *event = NULL;
 	const char *arg = NULL;

@@ -13,7 +13,9 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "domain/money.h"
+#include "flows/flow_int.h"
 #include "flows/timeline.h"
+#include "http/client_config.h"
 #include "map/map.h"
 
 /* Whether a seam store's drupal.store UUIDs were found on the site. */
@@ -23,7 +25,7 @@ struct seam_flow_orders {
 	seam_flow_env_t env;
 	pthread_key_t rt_key; /* this worker thread's Lua runtime */
 	pthread_mutex_t mu;   /* guards checked[] */
-	int *checked;         /* per cfg->stores entry: STORES_* */
+	int *checked;         /* per env.stores entry: STORES_* */
 };
 
 /* ---------- per-thread mapping runtime ---------- */
@@ -38,7 +40,7 @@ static seam_map_runtime_t *runtime(seam_flow_orders_t *fo, seam_error_t *err)
 	seam_map_runtime_t *rt = pthread_getspecific(fo->rt_key);
 	if (rt)
 		return rt;
-	seam_map_opts_t mo = {.dir = fo->env.cfg->mappings};
+	seam_map_opts_t mo = {.dir = fo->env.mappings};
 	rt = seam_map_runtime_create(&mo, err);
 	if (rt)
 		pthread_setspecific(fo->rt_key, rt);
@@ -167,7 +169,7 @@ int seam_flow_orders_owns(const seam_config_store_t *sc, const char *drupal_stor
 	if (!sc)
 		return 0;
 	if (sc->drupal.stores.n == 0)
-		return 1; /* the only seam store on its site (config.c makes sure) */
+		return 1; /* the only seam store on its site (flows/stores.c makes sure) */
 	for (size_t i = 0; drupal_store && i < sc->drupal.stores.n; i++)
 		if (!strcasecmp(sc->drupal.stores.items[i], drupal_store))
 			return 1;
@@ -305,7 +307,7 @@ static seam_err_t resolve_store(ctx_t *c, json_t *payload)
 	c->cid = c->job->correlation_id;
 	if (!c->store || !c->uuid)
 		return seam_job_fail(c->res, SEAM_PERMANENT, 0, "job payload lacks store/order_uuid");
-	c->sc = seam_cfg_map_get(&fo->env.cfg->stores, c->store);
+	c->sc = seam_cfg_map_get(fo->env.stores, c->store);
 	if (!c->sc)
 		return seam_job_fail(c->res, SEAM_PERMANENT, 0, "store %s is not configured", c->store);
 	c->drupal = c->sc->drupal.upstream ? fo->env.upstream(fo->env.upstream_ud, c->sc->drupal.upstream) : NULL;
@@ -461,8 +463,8 @@ static seam_err_t export_order(const seam_job_t *job, seam_job_result_t *res, vo
 				/* Ambiguous: the ERP may still be executing the create. Look again only
 				 * once it has surely finished, or the lookup misses it and we create a
 				 * second order. */
-				const seam_config_upstream_t *uc =
-					seam_cfg_map_get(&fo->env.cfg->upstreams, c.sc->erp.upstream);
+				const seam_upstream_config_t *uc =
+					seam_cfg_map_get(fo->env.upstreams, c.sc->erp.upstream);
 				int64_t settle = uc ? 2 * uc->timeout_ms : 60000;
 				if (after < settle)
 					after = settle;
@@ -672,10 +674,10 @@ static seam_err_t poll_listing(seam_flow_orders_t *fo, seam_upstream_t *u, const
 
 /* ---------- is drupal.store on the site? ---------- */
 
-static size_t store_index(const seam_config_t *cfg, const char *name)
+static size_t store_index(const seam_cfg_map_t *stores, const char *name)
 {
-	for (size_t i = 0; i < cfg->stores.n; i++)
-		if (!strcmp(cfg->stores.names[i], name))
+	for (size_t i = 0; i < stores->n; i++)
+		if (!strcmp(stores->names[i], name))
 			return i;
 	return (size_t)-1;
 }
@@ -686,9 +688,8 @@ static size_t store_index(const seam_config_t *cfg, const char *name)
 static seam_err_t check_one(seam_flow_orders_t *fo, size_t i, int64_t timeout_ms,
 			    const char *cid, seam_error_t *err)
 {
-	const seam_config_t *cfg = fo->env.cfg;
-	const seam_config_store_t *sc = cfg->stores.items[i];
-	const char *name = cfg->stores.names[i];
+	const seam_config_store_t *sc = fo->env.stores->items[i];
+	const char *name = fo->env.stores->names[i];
 	seam_upstream_t *u = sc->drupal.upstream ? fo->env.upstream(fo->env.upstream_ud, sc->drupal.upstream) : NULL;
 	json_t *stores = NULL, *st;
 	seam_drupal_outcome_t oc = {0};
@@ -754,7 +755,7 @@ seam_err_t seam_flow_orders_check_stores(seam_flow_orders_t *fo, int64_t timeout
 {
 	char cid[SEAM_CID_MAX];
 	seam_cid_new(cid);
-	for (size_t i = 0; i < fo->env.cfg->stores.n; i++) {
+	for (size_t i = 0; i < fo->env.stores->n; i++) {
 		seam_error_t e = {0};
 		seam_err_t rc = check_one(fo, i, timeout_ms, cid, &e);
 		if (rc == SEAM_CONFIG) {
@@ -768,9 +769,9 @@ seam_err_t seam_flow_orders_check_stores(seam_flow_orders_t *fo, int64_t timeout
 		/* The site is down or refuses: starting anyway keeps webhooks durable; the poller
 		 * checks again before it lists anything. */
 		seam_logf(fo->env.log, SEAM_LOG_WARN, "orders", cid,
-			  json_pack("{s:s, s:s}", "store", fo->env.cfg->stores.names[i], "error", e.msg),
+			  json_pack("{s:s, s:s}", "store", fo->env.stores->names[i], "error", e.msg),
 			  "cannot check stores.%s.drupal.store against the Drupal site now; the "
-			  "poller checks before its first poll", fo->env.cfg->stores.names[i]);
+			  "poller checks before its first poll", fo->env.stores->names[i]);
 	}
 	return SEAM_OK;
 }
@@ -781,7 +782,7 @@ seam_err_t seam_flow_orders_check_stores(seam_flow_orders_t *fo, int64_t timeout
 static seam_err_t poll_gate(seam_flow_orders_t *fo, const char *store, const seam_job_t *job,
 			    seam_job_result_t *res, int *skip)
 {
-	size_t i = store_index(fo->env.cfg, store);
+	size_t i = store_index(fo->env.stores, store);
 	seam_error_t err = {0};
 	*skip = 0;
 	if (i == (size_t)-1 || get_checked(fo, i) == STORES_OK)
@@ -824,7 +825,7 @@ static seam_err_t poll_orders(const seam_job_t *job, seam_job_result_t *res, voi
 	seam_flow_orders_t *fo = ud;
 	json_t *payload = json_loads(job->payload, 0, NULL);
 	const char *store = json_string_value(json_object_get(payload, "store"));
-	const seam_config_store_t *sc = store ? seam_cfg_map_get(&fo->env.cfg->stores, store) : NULL;
+	const seam_config_store_t *sc = store ? seam_cfg_map_get(fo->env.stores, store) : NULL;
 	seam_upstream_t *u = sc && sc->drupal.upstream ? fo->env.upstream(fo->env.upstream_ud, sc->drupal.upstream) : NULL;
 	seam_drupal_outcome_t oc = {0};
 	seam_error_t err = {0};
@@ -881,9 +882,9 @@ static void collect(seam_metrics_t *m, void *ud)
 	seam_metric_reset(m, SEAM_M_ORDER_EXPORT_OLDEST);
 	/* Every exporting store has its series, 0 without a backlog: an alert on the value
 	 * must not go quiet because the series vanished. */
-	for (size_t i = 0; i < fo->env.cfg->stores.n; i++) {
-		const seam_config_store_t *sc = fo->env.cfg->stores.items[i];
-		const char *name = fo->env.cfg->stores.names[i];
+	for (size_t i = 0; i < fo->env.stores->n; i++) {
+		const seam_config_store_t *sc = fo->env.stores->items[i];
+		const char *name = fo->env.stores->names[i];
 		if (!sc->erp.upstream)
 			continue;
 		seam_metric_set(m, SEAM_M_ORDER_EXPORT_BACKLOG, (const char *[]){name}, 0);
@@ -914,19 +915,13 @@ seam_err_t seam_flow_orders_create(const seam_flow_env_t *env, seam_flow_orders_
 	fo->env = *env;
 	pthread_key_create(&fo->rt_key, rt_free);
 	pthread_mutex_init(&fo->mu, NULL);
-	if (!(fo->checked = calloc(env->cfg->stores.n + 1, sizeof *fo->checked))) {
+	if (!(fo->checked = calloc(env->stores->n + 1, sizeof *fo->checked))) {
 		seam_flow_orders_destroy(fo);
 		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	}
-	if ((rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_EXPORT, export_order, fo)) != SEAM_OK ||
-	    (rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_CANCEL, cancel_order, fo)) != SEAM_OK ||
-	    (rc = seam_queue_register(env->queue, SEAM_JOB_ORDER_POLL, poll_orders, fo)) != SEAM_OK) {
-		seam_flow_orders_destroy(fo);
-		return seam_errorf(err, rc, "register order jobs");
-	}
-	for (size_t i = 0; i < env->cfg->stores.n; i++) {
-		const seam_config_store_t *sc = env->cfg->stores.items[i];
-		const char *name = env->cfg->stores.names[i];
+	for (size_t i = 0; i < env->stores->n; i++) {
+		const seam_config_store_t *sc = env->stores->items[i];
+		const char *name = env->stores->names[i];
 		char sched[128], pl[160];
 		if (!sc->erp.upstream || sc->drupal.poll_interval_ms <= 0)
 			continue;
@@ -954,3 +949,57 @@ void seam_flow_orders_destroy(seam_flow_orders_t *fo)
 	free(fo->checked);
 	free(fo);
 }
+
+/* --- what one of its jobs is about ----------------------------------------------------------- */
+
+/* order.export / order.cancel / order.poll carry {"store", "order_uuid"?}. */
+static void order_subject(seam_db_t *db, const char *kind, const json_t *payload,
+			  seam_job_subject_t *out)
+{
+	(void)kind;
+	seam__flow_copy(out->store, sizeof out->store,
+			json_string_value(json_object_get(payload, "store")));
+	seam__flow_copy(out->order_uuid, sizeof out->order_uuid,
+			json_string_value(json_object_get(payload, "order_uuid")));
+	seam__flow_subject_order(db, out);
+}
+
+/* --- the registry row ----------------------------------------------------------------------- */
+
+static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *err)
+{
+	return seam_flow_orders_create(env, (seam_flow_orders_t **)out, err);
+}
+
+static void destroy(void *fo)
+{
+	seam_flow_orders_destroy(fo);
+}
+
+/* drupal.store names a commerce_store the site must have; a site that does not answer within
+ * the bound is checked again by the poller instead of holding start-up. */
+static seam_err_t start(void *fo, seam_error_t *err)
+{
+	return seam_flow_orders_check_stores(fo, 5000, err);
+}
+
+static const seam_flow_job_t jobs[] = {
+	{SEAM_JOB_ORDER_EXPORT, export_order},
+	{SEAM_JOB_ORDER_CANCEL, cancel_order},
+	{SEAM_JOB_ORDER_POLL, poll_orders},
+};
+static const seam_metric_id_e metrics[] = {SEAM_M_ORDER_EXPORTS, SEAM_M_ORDER_EXPORT_BACKLOG,
+					   SEAM_M_ORDER_EXPORT_OLDEST, SEAM_M_ORDERS_IGNORED};
+
+const seam_flow_def_t seam_flow_orders = {
+	.name = SEAM_FLOW_ORDERS,
+	.summary = "Order export to the ERP, write-back, cancel, the order poller.",
+	.create = create,
+	.destroy = destroy,
+	.start = start,
+	.jobs = jobs,
+	.njobs = sizeof jobs / sizeof jobs[0],
+	.metrics = metrics,
+	.nmetrics = sizeof metrics / sizeof metrics[0],
+	.subject = order_subject,
+};

@@ -29,10 +29,21 @@
 
 #include "flows/flow.h"
 
+/* The flow (bulkhead and kill switch) and the job kinds that run in it. */
+#define SEAM_FLOW_ORDERS "orders"
+#define SEAM_JOB_ORDER_EXPORT "order.export"
+#define SEAM_JOB_ORDER_CANCEL "order.cancel"
+#define SEAM_JOB_ORDER_POLL "order.poll"
+
+/* The flow's registry row (app/registry.c): jobs order.export, order.cancel, order.poll; its
+ * start hook checks drupal.store against each site (seam_flow_orders_check_stores, 5 s). */
+extern const seam_flow_def_t seam_flow_orders;
+
 typedef struct seam_flow_orders seam_flow_orders_t;
 
-/* Registers order.export, order.cancel and order.poll, and a poll schedule for every store
- * with drupal.poll_interval > 0 and an ERP. Before the queue starts. */
+/* Builds the flow and a poll schedule for every store with drupal.poll_interval > 0 and an
+ * ERP, before the queue starts; the root then registers its handlers (seam_flow_orders.jobs)
+ * on the queue. */
 seam_err_t seam_flow_orders_create(const seam_flow_env_t *env, seam_flow_orders_t **out,
 				   seam_error_t *err);
 void seam_flow_orders_destroy(seam_flow_orders_t *fo);
@@ -47,7 +58,7 @@ void seam_flow_orders_destroy(seam_flow_orders_t *fo);
  */
 
 /* 1 when seam store sc owns the commerce_store with this UUID (a store without drupal.store
- * owns every store of its site; config.c allows that only for a site's sole seam store);
+ * owns every store of its site; flows/stores.c allows that only for a site's sole seam store);
  * 0 otherwise, also for a NULL UUID when sc names its stores. */
 int seam_flow_orders_owns(const seam_config_store_t *sc, const char *drupal_store);
 

@@ -4,6 +4,7 @@
 #include "flows/payments.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "domain/money.h"
 #include "domain/payment.h"
 #include "domain/psp_event.h"
+#include "flows/flow_int.h"
 #include "flows/timeline.h"
 
 #define LOCK_STRIPES 64
@@ -314,12 +316,8 @@ static seam_err_t apply_event(seam_job_t const *job, seam_job_result_t *res, voi
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "job payload lacks provider/source/event_id");
 		goto out;
 	}
-	r.store = r.source;
-	if (strcmp(r.provider, "standard") == 0) {
-		const seam_config_source_t *src = seam_cfg_map_get(&fp->env.cfg->sources, r.source);
-		r.store = src ? src->store : NULL;
-	}
-	r.sc = r.store ? seam_cfg_map_get(&fp->env.cfg->stores, r.store) : NULL;
+	r.sc = seam_stores_for_source(fp->env.stores, fp->env.sources, r.provider, r.source,
+				      &r.store);
 	if (!r.sc) {
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "store for %s/%s is not configured", r.provider,
 				   r.source);
@@ -458,7 +456,7 @@ static seam_err_t build_rules(seam_psp_provider_e p, const seam_strmap_t *m, sea
 		seam_payment_event_e ev;
 		if (seam_payment_event_parse(m->values[i], &ev) != 0) {
 			free(rows);
-			return SEAM_CONFIG; /* seam_flows_check_config reports it with the key */
+			return SEAM_CONFIG; /* check_config reports it with the key */
 		}
 		size_t j = 0;
 		while (j < count && strcmp(rows[j].provider_type, m->keys[i]) != 0)
@@ -492,8 +490,8 @@ seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payme
 	if (!fp)
 		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	fp->env = *env;
-	const seam_strmap_t *maps[3] = {&env->cfg->payment_events.stripe, &env->cfg->payment_events.adyen,
-					&env->cfg->payment_events.standard};
+	const seam_payments_config_t *pc = env->config ? env->config : &(seam_payments_config_t){0};
+	const seam_strmap_t *maps[3] = {&pc->stripe, &pc->adyen, &pc->standard};
 	const seam_psp_provider_e provs[3] = {SEAM_PSP_STRIPE, SEAM_PSP_ADYEN, SEAM_PSP_STANDARD};
 	for (int i = 0; i < 3; i++) {
 		if (maps[i]->n == 0)
@@ -505,11 +503,6 @@ seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payme
 	}
 	for (int i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_init(&fp->locks[i], NULL);
-	seam_err_t rc = seam_queue_register(env->queue, SEAM_JOB_PAYMENT_APPLY, apply_event, fp);
-	if (rc != SEAM_OK) {
-		seam_flow_payments_destroy(fp);
-		return seam_errorf(err, rc, "register %s", SEAM_JOB_PAYMENT_APPLY);
-	}
 	*out = fp;
 	return SEAM_OK;
 }
@@ -524,3 +517,119 @@ void seam_flow_payments_destroy(seam_flow_payments_t *fp)
 		free(fp->rules[i]);
 	free(fp);
 }
+
+/* --- what one of its jobs is about ----------------------------------------------------------- */
+
+/* payment.apply carries {"provider", "source", "event_id"}; the event itself is in the inbox.
+ * The order: the uuid the event names, else the order seam already linked to the payment, and
+ * its number from the orders table; else the order number the event names. */
+static void payment_subject(seam_db_t *db, const char *kind, const json_t *payload,
+			    seam_job_subject_t *out)
+{
+	const char *provider = json_string_value(json_object_get(payload, "provider"));
+	const char *source = json_string_value(json_object_get(payload, "source"));
+	const char *event_id = json_string_value(json_object_get(payload, "event_id"));
+	seam_psp_provider_e prov;
+	seam_stmt_t *s;
+	json_t *doc = NULL;
+	(void)kind;
+	if (!provider || !source || !event_id || seam_psp_provider_parse(provider, &prov) != 0)
+		return;
+	/* Stripe and Adyen paths name the store; a Standard Webhooks source is not a store. */
+	if (prov != SEAM_PSP_STANDARD)
+		seam__flow_copy(out->store, sizeof out->store, source);
+	if (seam_db_prepare(db, "SELECT body FROM inbox WHERE provider = $1 AND source = $2 "
+				"AND event_id = $3", &s, NULL) != SEAM_OK)
+		return;
+	seam_stmt_bind_text(s, 1, provider);
+	seam_stmt_bind_text(s, 2, source);
+	seam_stmt_bind_text(s, 3, event_id);
+	if (seam_stmt_step(s, NULL) == SEAM_ROW)
+		doc = json_loads(seam_stmt_column_text(s, 0), 0, NULL);
+	seam_stmt_reset(s);
+	seam_psp_event_t *pe = calloc(1, sizeof *pe); /* ~2 KB: not on a list's stack */
+	seam_psp_source_t src = {.store = out->store[0] ? out->store : NULL, .webhook_id = event_id};
+	if (doc && pe && seam_psp_normalize(prov, doc, &src, pe, NULL) == SEAM_OK) {
+		seam__flow_copy(out->order_uuid, sizeof out->order_uuid, pe->order_uuid);
+		if (seam_uuid_valid(pe->order_id))
+			seam__flow_copy(out->order_uuid, sizeof out->order_uuid, pe->order_id);
+		if (!out->order_uuid[0] && pe->remote_id[0]) {
+			seam__flow_lookup(db, "SELECT order_uuid FROM payment_refs WHERE provider = $1 "
+					      "AND remote_id = $2 AND order_uuid IS NOT NULL",
+					  (const char *[]){provider, pe->remote_id}, 2, 0,
+					  out->order_uuid, sizeof out->order_uuid);
+		}
+		seam__flow_subject_order(db, out);
+		if (!seam_uuid_valid(pe->order_id))
+			seam__flow_copy(out->order_number, sizeof out->order_number, pe->order_id);
+	}
+	free(pe);
+	json_decref(doc);
+}
+
+/* --- the registry row ----------------------------------------------------------------------- */
+
+#define F(fld) offsetof(seam_payments_config_t, fld)
+
+static const seam_cfg_field_t config_fields[] = {
+	{"stripe", SEAM_CFG_STRMAP, F(stripe), 0, NULL,
+	 "Stripe event type -> canonical event (authorized, captured, refunded, voided, expired, "
+	 "failed, ignored); overrides or adds to the built-in table.", NULL, NULL, 0, 0},
+	{"adyen", SEAM_CFG_STRMAP, F(adyen), 0, NULL, "Adyen eventCode -> canonical event.", NULL,
+	 NULL, 0, 0},
+	{"standard", SEAM_CFG_STRMAP, F(standard), 0, NULL,
+	 "Standard Webhooks type -> canonical event.", NULL, NULL, 0, 0},
+};
+static const seam_cfg_schema_t config_schema = {"payment_events", sizeof(seam_payments_config_t),
+						config_fields,
+						sizeof config_fields / sizeof config_fields[0]};
+
+/* payment_events values must be canonical events a provider event can mean. */
+static void check_config(const seam_flow_env_t *env, const seam_cfg_check_t *chk)
+{
+	const seam_payments_config_t *pc = env->config;
+	const struct {
+		const char *name;
+		const seam_strmap_t *m;
+	} pe[] = {{"stripe", &pc->stripe}, {"adyen", &pc->adyen}, {"standard", &pc->standard}};
+	for (size_t i = 0; pc && i < sizeof pe / sizeof pe[0]; i++) {
+		for (size_t j = 0; j < pe[i].m->n; j++) {
+			seam_payment_event_e ev;
+			if (seam_payment_event_parse(pe[i].m->values[j], &ev) != 0 ||
+			    ev == SEAM_PAYMENT_EV_CANCEL_OR_REFUND)
+				seam_cfg_check_addf(chk, 0,
+						    "payment_events.%s.%s: '%s' is not one of authorized, "
+						    "captured, refunded, voided, expired, failed, ignored",
+						    pe[i].name, pe[i].m->keys[j], pe[i].m->values[j]);
+		}
+	}
+}
+
+static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *err)
+{
+	return seam_flow_payments_create(env, (seam_flow_payments_t **)out, err);
+}
+
+static void destroy(void *fp)
+{
+	seam_flow_payments_destroy(fp);
+}
+
+static const seam_flow_job_t jobs[] = {{SEAM_JOB_PAYMENT_APPLY, apply_event}};
+static const seam_metric_id_e metrics[] = {SEAM_M_PAYMENT_EVENTS, SEAM_M_PAYMENT_APPLY_LATENCY};
+
+const seam_flow_def_t seam_flow_payments = {
+	.name = SEAM_FLOW_PAYMENTS,
+	.summary = "Payment events (Stripe, Adyen, Standard Webhooks) onto Drupal payments.",
+	.config_key = "payment_events",
+	.config_doc = "Changes to how provider events map onto payment events.",
+	.config = &config_schema,
+	.check = check_config,
+	.create = create,
+	.destroy = destroy,
+	.jobs = jobs,
+	.njobs = sizeof jobs / sizeof jobs[0],
+	.metrics = metrics,
+	.nmetrics = sizeof metrics / sizeof metrics[0],
+	.subject = payment_subject,
+};

@@ -25,10 +25,27 @@
 
 #include "flows/flow.h"
 
+/* The flow (bulkhead and kill switch) and the job kind that runs in it. */
+#define SEAM_FLOW_PAYMENTS "payments"
+#define SEAM_JOB_PAYMENT_APPLY "payment.apply"
+
+/* payment_events: integrators' changes to the provider event -> canonical event mapping (the
+ * flow's own config section; its table is in payments.c). */
+typedef struct seam_payments_config {
+	seam_strmap_t stripe;
+	seam_strmap_t adyen;
+	seam_strmap_t standard;
+} seam_payments_config_t;
+
+/* The flow's registry row (app/registry.c): section payment_events, job payment.apply. */
+extern const seam_flow_def_t seam_flow_payments;
+
 typedef struct seam_flow_payments seam_flow_payments_t;
 
-/* Registers the payment.apply handler on env->queue (before the queue starts). Returns owned
- * *out (free with seam_flow_payments_destroy after the queue stopped). */
+/* Builds the flow from env (env->config: its seam_payments_config_t, or NULL for the built-in
+ * event tables). The root then registers its payment.apply handler (seam_flow_payments.jobs)
+ * on the queue before it starts. Returns owned *out (free with seam_flow_payments_destroy
+ * after the queue stopped). */
 seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payments_t **out,
 				     seam_error_t *err);
 void seam_flow_payments_destroy(seam_flow_payments_t *fp);

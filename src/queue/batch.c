@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_DEFAULT_MAX 256
+#include "queue/queue_config.h"
+
 #define SP_BEGIN "SAVEPOINT seam_batch"
 #define SP_ROLLBACK "ROLLBACK TO SAVEPOINT seam_batch"
 #define SP_RELEASE "RELEASE SAVEPOINT seam_batch"
@@ -209,7 +210,13 @@ seam_err_t seam_batch_create(seam_store_t *st, const seam_batch_opts_t *opts, se
 	if (!b)
 		return seam_errorf(err, SEAM_NOMEM, "group commit: out of memory");
 	b->st = st;
-	b->max = opts && opts->max > 0 ? opts->max : BATCH_DEFAULT_MAX;
+	if (opts && opts->max > 0) {
+		b->max = opts->max;
+	} else { /* queue.batch_max's default, from its one row */
+		seam_queue_config_t def;
+		seam_queue_config_defaults(&def);
+		b->max = (int)def.batch_max;
+	}
 	if (opts) {
 		b->metrics = opts->metrics;
 		b->on_commit = opts->on_commit;

@@ -51,7 +51,7 @@ typedef void (*seam_batch_done_fn)(void *ud, seam_err_t rc, const seam_error_t *
 typedef void (*seam_batch_commit_fn)(void *ud);
 
 typedef struct seam_batch_opts {
-	int max;                        /* submissions per transaction; 0 = 256 */
+	int max;                        /* submissions per transaction; 0 = queue.batch_max's default */
 	seam_metrics_t *metrics;        /* borrowed; NULL for none */
 	seam_batch_commit_fn on_commit; /* optional */
 	void *on_commit_ud;

@@ -31,16 +31,12 @@
 #include "core/clock.h"
 #include "http/retry.h"
 #include "queue/batch.h"
+#include "queue/queue_config.h"
 
-#define DEF_WORKERS 4
-#define DEF_LEASE_MS 30000
+/* Defaults of the settings seam.yaml has (workers, lease, poll, backoff, attempts, retain)
+ * come from the `queue:` table (queue_config.c), never from here; these are the internal ones. */
 #define DEF_JOB_TIMEOUT_MS 300000
-#define DEF_POLL_MS 250
-#define DEF_BACKOFF_BASE_MS 1000
-#define DEF_BACKOFF_CAP_MS 600000
 #define DEF_DEFER_MS 5000
-#define DEF_MAX_ATTEMPTS 10
-#define DEF_RETAIN_MS (7LL * 24 * 3600 * 1000)
 #define PURGE_EVERY_MS (10LL * 60 * 1000)
 #define PURGE_FIRST_MS (60LL * 1000)
 #define PURGE_CHUNK 500
@@ -243,8 +239,14 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 		return seam_errorf(err, SEAM_INVAL, "enqueue: a job needs a kind");
 	const char *flow = spec->flow && spec->flow[0] ? spec->flow : "default";
 	const char *payload = spec->payload ? spec->payload : "{}";
-	int max_attempts = spec->max_attempts > 0 ? spec->max_attempts
-			   : q ? q->max_attempts : DEF_MAX_ATTEMPTS;
+	int max_attempts = spec->max_attempts;
+	if (max_attempts <= 0 && q) {
+		max_attempts = q->max_attempts;
+	} else if (max_attempts <= 0) {
+		seam_queue_config_t def;
+		seam_queue_config_defaults(&def);
+		max_attempts = (int)def.max_attempts;
+	}
 	int64_t now = seam_now_ms();
 	int64_t run_at = spec->run_at_ms > 0 ? spec->run_at_ms : now;
 
@@ -1316,10 +1318,12 @@ seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, se
 			     seam_error_t *err)
 {
 	seam_queue_opts_t o = {0};
+	seam_queue_config_t def;
 	seam_queue_t *q = NULL;
 	seam_err_t rc = SEAM_ERR;
 	pthread_condattr_t ca;
 	*out = NULL;
+	seam_queue_config_defaults(&def);
 	if (!st)
 		return seam_errorf(err, SEAM_INVAL, "queue: no store");
 	if (opts)
@@ -1330,17 +1334,17 @@ seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, se
 	q->st = st;
 	q->log = o.log;
 	q->metrics = o.metrics;
-	q->workers = o.workers > 0 ? o.workers : DEF_WORKERS;
+	q->workers = o.workers > 0 ? o.workers : (int)def.workers;
 	q->prefetch = o.prefetch < 0 ? 0 : o.prefetch > 0 ? o.prefetch : -1;
-	q->lease_ms = or_default(o.lease_ms, DEF_LEASE_MS);
+	q->lease_ms = or_default(o.lease_ms, def.lease_ms);
 	q->heartbeat_ms = or_default(o.heartbeat_ms, q->lease_ms / 3 > 0 ? q->lease_ms / 3 : 1);
 	q->job_timeout_ms = or_default(o.job_timeout_ms, DEF_JOB_TIMEOUT_MS);
-	q->poll_ms = or_default(o.poll_ms, DEF_POLL_MS);
-	q->backoff_base_ms = or_default(o.backoff_base_ms, DEF_BACKOFF_BASE_MS);
-	q->backoff_cap_ms = or_default(o.backoff_cap_ms, DEF_BACKOFF_CAP_MS);
+	q->poll_ms = or_default(o.poll_ms, def.poll_ms);
+	q->backoff_base_ms = or_default(o.backoff_base_ms, def.backoff_base_ms);
+	q->backoff_cap_ms = or_default(o.backoff_cap_ms, def.backoff_cap_ms);
 	q->defer_ms = or_default(o.defer_ms, DEF_DEFER_MS);
-	q->max_attempts = o.max_attempts > 0 ? o.max_attempts : DEF_MAX_ATTEMPTS;
-	q->retain_ms = o.retain_ms < 0 ? -1 : or_default(o.retain_ms, DEF_RETAIN_MS);
+	q->max_attempts = o.max_attempts > 0 ? o.max_attempts : (int)def.max_attempts;
+	q->retain_ms = o.retain_ms < 0 ? -1 : or_default(o.retain_ms, def.retain_ms);
 	if (o.instance && o.instance[0]) {
 		snprintf(q->instance, sizeof q->instance, "%s", o.instance);
 	} else {
@@ -1359,7 +1363,7 @@ seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, se
 	pthread_cond_init(&q->work_cv, NULL);
 	pthread_cond_init(&q->drain_cv, NULL);
 
-	seam_batch_opts_t bo = {.max = o.batch_max, .metrics = o.metrics, .on_commit = on_commit,
+	seam_batch_opts_t bo = {.max = o.batch_max > 0 ? o.batch_max : (int)def.batch_max, .metrics = o.metrics, .on_commit = on_commit,
 				.on_commit_ud = q};
 	rc = seam_batch_create(st, &bo, &q->batch, err);
 	if (rc != SEAM_OK)

@@ -120,21 +120,23 @@
 
 typedef struct seam_queue seam_queue_t;
 
+/* A field left 0 takes the default of its row in the `queue:` table (queue/queue_config.c,
+ * the one place those defaults are written; `seam check --reference` lists them). */
 typedef struct seam_queue_opts {
-	int workers;             /* handler threads; 0 = 4 */
+	int workers;             /* handler threads */
 	int prefetch;            /* jobs leased ahead of free workers; 0 = adaptive (workers ..
 				  * 16 * workers, from handler time vs lease round trip), -1 = none */
-	int64_t lease_ms;        /* lease length; 0 = 30000 */
+	int64_t lease_ms;        /* lease length */
 	int64_t heartbeat_ms;    /* lease renewal period; 0 = lease_ms / 3 */
 	int64_t job_timeout_ms;  /* stop renewing a running handler's lease after; 0 = 300000 */
-	int64_t poll_ms;         /* store poll when not woken; 0 = 250 */
-	int64_t backoff_base_ms; /* 0 = 1000 */
-	int64_t backoff_cap_ms;  /* 0 = 600000 */
+	int64_t poll_ms;         /* store poll when not woken */
+	int64_t backoff_base_ms; /* first retry delay */
+	int64_t backoff_cap_ms;  /* longest retry delay */
 	int64_t defer_ms;        /* requeue delay for OPEN_CIRCUIT/PAUSED without retry_after; 0 = 5000 */
-	int max_attempts;        /* default for specs that give 0; 0 = 10 */
-	int batch_max;           /* submissions per group commit; 0 = 256 */
-	int64_t retain_ms;       /* purge succeeded/canceled jobs created longer ago; 0 = 7 days,
-				  * <0 never (dead letters are never purged) */
+	int max_attempts;        /* default for specs that give 0 */
+	int batch_max;           /* submissions per group commit */
+	int64_t retain_ms;       /* purge succeeded/canceled jobs created longer ago; <0 never
+				  * (dead letters are never purged) */
 	const char *instance;    /* lease owner prefix; NULL = "<hostname>:<pid>" (copied) */
 	seam_log_t *log;         /* borrowed, may be NULL */
 	seam_metrics_t *metrics; /* borrowed, may be NULL */

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/app.h"
 #include "ctl/ctl.h"
 #include "store/store.h"
 
@@ -24,7 +23,6 @@
 typedef struct fx {
 	char dir[64], url[128];
 	seam_store_t *st;
-	seam_app_t app;
 } fx_t;
 
 static void run(seam_store_t *st, const char *sql)
@@ -50,7 +48,6 @@ static int setup(void **state)
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
-	f->app.store = f->st;
 	/* order 101 of store us, exported; paid with Stripe pi_1 (event evt_1, worked); a second
 	 * Stripe event evt_2 whose job has not run yet; order V shares a correlation id */
 	run(f->st, "INSERT INTO orders (store, order_uuid, order_number, order_state, export_state, "
@@ -110,7 +107,7 @@ static int trace(fx_t *f, char **out, const char *a1, const char *a2, const char
 {
 	size_t len = 0, elen = 0;
 	char *err = NULL;
-	seam_ctl_ctx_t ctx = {.app = &f->app};
+	seam_ctl_ctx_t ctx = {.store = f->st};
 	ctx.out = open_memstream(out, &len);
 	ctx.err = open_memstream(&err, &elen);
 	char *argv[] = {"trace", (char *)a1, (char *)a2, (char *)a3, NULL};

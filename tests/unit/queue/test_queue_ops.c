@@ -7,7 +7,8 @@
 #include <jansson.h>
 
 #include "api/api_jobs.h"
-#include "api/app.h"
+#include "api/api.h"
+#include "app/registry.h"
 #include "ctl/ctl_jobs.h"
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
@@ -141,7 +142,7 @@ static void test_admin_actions(void **state)
 
 /* --- ctl --------------------------------------------------------------------------------- */
 
-typedef int (*ctl_fn)(seam_store_t *, int, FILE *, FILE *, int, char **);
+typedef int (*ctl_fn)(seam_store_t *, const seam_flows_t *, int, FILE *, FILE *, int, char **);
 
 typedef struct run {
 	int rc;
@@ -158,7 +159,7 @@ static run_t ctl(ctl_fn fn, seam_store_t *st, int json, const char *line)
 	for (char *tok = strtok(buf, " "); tok && argc < 16; tok = strtok(NULL, " "))
 		argv[argc++] = tok;
 	FILE *out = open_memstream(&r.out, &ol), *err = open_memstream(&r.err, &el);
-	r.rc = fn(st, json, out, err, argc, argv);
+	r.rc = fn(st, seam_app_flows(), json, out, err, argc, argv);
 	fclose(out);
 	fclose(err);
 	return r;
@@ -526,10 +527,11 @@ static void test_http_routes(void **state)
 	}
 	assert_int_equal(nqueue, 11);
 	assert_int_equal(seam_queue_create(h.f.env.st, &(seam_queue_opts_t){.retain_ms = -1}, &h.q, &e), SEAM_OK);
-	static seam_app_t app;
-	app.queue = h.q;
+	static seam_api_t api;
+	api.queue = h.q;
+	api.flows = seam_app_flows();
 	seam_http_opts_t o = {.listen = "127.0.0.1:0", .routes = routes,
-			      .nroutes = nroutes, .ud = &app, .auth = test_auth, .threads = 2};
+			      .nroutes = nroutes, .ud = &api, .auth = test_auth, .threads = 2};
 	assert_int_equal(seam_http_start(&o, &h.srv, &e), SEAM_OK);
 	snprintf(h.base, sizeof h.base, "http://127.0.0.1:%d", seam_http_port(h.srv));
 

@@ -7,17 +7,17 @@
  * presented key: look up by prefix, compare the hashes in constant time, refuse revoked keys.
  * A fast hash is right here: keys are random, not passwords, so there is nothing to brute-force.
  *
- * Scopes come from the one table in api/scopes.h (`ops:read`, `ops:admin`, `metrics:read`,
+ * Scopes come from the one table in auth/scopes.h (`ops:read`, `ops:admin`, `metrics:read`,
  * `*`); a key holding `X:admin` also satisfies `X:read`; `*` satisfies everything. Thread-safety:
  * all functions are safe from any thread (each uses its own store connection).
  */
-#ifndef SEAM_API_KEYS_H
-#define SEAM_API_KEYS_H
+#ifndef SEAM_AUTH_KEYS_H
+#define SEAM_AUTH_KEYS_H
 
 #include <jansson.h>
 #include <stdint.h>
 
-#include "api/scopes.h"
+#include "auth/scopes.h"
 #include "core/err.h"
 #include "store/store.h"
 

@@ -1,7 +1,7 @@
 /*
  * keys.c: API key creation, listing, revocation and checking (see keys.h).
  */
-#include "api/keys.h"
+#include "auth/keys.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * scopes.c: the scope table and the rules of what a key's scopes grant (see scopes.h).
  */
-#include "api/scopes.h"
+#include "auth/scopes.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,13 +1,13 @@
-/* test_scopes.c: the scope table (src/api/scopes.c) against the route table, what a key's
+/* test_scopes.c: the scope table (src/auth/scopes.c) against the route table, what a key's
  * scopes grant, and that `seam ctl keys create` refuses a scope that does not exist (with the
  * known ones in the message) while `seam ctl keys scopes` lists them. */
 #include "tests/unit/queue/qtest.h"
 
 #include <jansson.h>
 
-#include "api/app.h"
-#include "api/keys.h"
-#include "api/scopes.h"
+#include "api/api.h"
+#include "auth/keys.h"
+#include "auth/scopes.h"
 #include "ctl/ctl.h"
 
 /* --- the table -------------------------------------------------------------------------- */
@@ -81,16 +81,16 @@ typedef struct run {
 
 static run_t ctl_keys(seam_store_t *st, const char *line)
 {
-	static seam_app_t app;
+	static seam_ctl_host_t host; /* what the root hands ctl: here, the route table */
 	char buf[512], *argv[16];
 	int argc = 0;
 	size_t ol = 0, el = 0;
 	run_t r = {0};
-	app.store = st;
+	host.routes = seam_api_routes(&host.nroutes);
 	snprintf(buf, sizeof buf, "%s", line);
 	for (char *tok = strtok(buf, " "); tok && argc < 16; tok = strtok(NULL, " "))
 		argv[argc++] = tok;
-	seam_ctl_ctx_t ctx = {.app = st ? &app : NULL};
+	seam_ctl_ctx_t ctx = {.host = &host, .store = st};
 	ctx.out = open_memstream(&r.out, &ol);
 	ctx.err = open_memstream(&r.err, &el);
 	r.rc = seam_ctl_keys(&ctx, argc, argv);

@@ -12,8 +12,8 @@
  * SEAM_SCOPE_ANY_KEY needs a valid key and nothing more (GET /v1/whoami): it is not a scope a
  * key can hold. Thread-safety: the table is constant.
  */
-#ifndef SEAM_API_SCOPES_H
-#define SEAM_API_SCOPES_H
+#ifndef SEAM_AUTH_SCOPES_H
+#define SEAM_AUTH_SCOPES_H
 
 #include <stddef.h>
 
