@@ -71,7 +71,7 @@ static seam_err_t reserve(seam_buf_t *b, size_t n)
 	return SEAM_OK;
 }
 
-seam_err_t seam_buf_add(seam_buf_t *b, const void *data, size_t n)
+seam_err_t seam__buf_add(seam_buf_t *b, const void *data, size_t n)
 {
 	if (b->err != SEAM_OK)
 		return b->err;
@@ -84,11 +84,6 @@ seam_err_t seam_buf_add(seam_buf_t *b, const void *data, size_t n)
 	b->len += n;
 	b->p[b->len] = '\0';
 	return SEAM_OK;
-}
-
-seam_err_t seam_buf_adds(seam_buf_t *b, const char *s)
-{
-	return seam_buf_add(b, s, strlen(s));
 }
 
 seam_err_t seam_buf_vaddf(seam_buf_t *b, const char *fmt, va_list ap)
