@@ -11,6 +11,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "core/clock.h"
+
 int64_t seam_backoff_ceiling_ms(int attempt, int64_t base_ms, int64_t cap_ms)
 {
 	int64_t c = base_ms;
@@ -82,25 +84,6 @@ static int hms(const char **pp, int *h, int *m, int *s)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return dm[m - 1];
-}
-
 static int skip_dayname(const char **pp)
 {
 	const char *p = *pp;
@@ -167,9 +150,9 @@ int seam_http_date_parse(const char *s, int64_t *out_ms)
 		p++;
 	if (*p)
 		return -1;
-	if (day < 1 || day > days_in_month(year, mon) || h > 23 || mi > 59 || sec > 60)
+	if (day < 1 || day > seam_days_in_month(year, mon) || h > 23 || mi > 59 || sec > 60)
 		return -1;
-	*out_ms = ((days_from_civil(year, mon, day) * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000;
+	*out_ms = ((seam_days_from_civil(year, mon, day) * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000;
 	return 0;
 }
 
