@@ -16,8 +16,8 @@
  *   5. the HTTP exchange, bounded by min(timeout_ms, the call's deadline).
  * SEAM_BUSY and SEAM_OPEN_CIRCUIT mean the upstream never saw the call: the job layer
  * reschedules without counting an attempt. The client never retries by itself (the queue
- * does, with seam_backoff_ms and retry_after_ms), with one exception: an OAuth2 upstream that
- * answers 401 gets the call once more with a freshly fetched token.
+ * does, with seam_backoff_after_ms and retry_after_ms), with one exception: an OAuth2
+ * upstream that answers 401 gets the call once more with a freshly fetched token.
  *
  * Outcome classification (seam_upstream_classify; docs/upstreams.md has the table):
  *   2xx, 304                                    SEAM_OK
