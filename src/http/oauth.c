@@ -21,7 +21,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
-#include "http/client.h"
+#include "http/classify.h"
 
 #define TOKEN_REPLY_MAX (64 * 1024)
 #define FORM_MAX (64 * 1024) /* the token request's form: credentials and a scope */
