@@ -73,14 +73,13 @@ static seam_err_t reserve(seam_buf_t *b, size_t n)
 
 seam_err_t seam__buf_add(seam_buf_t *b, const void *data, size_t n)
 {
-	if (b->err != SEAM_OK)
+	if (b->err != SEAM_OK || n == 0) /* an empty append allocates nothing */
 		return b->err;
 	if (n > b->cap - b->len)
 		return fail(b, SEAM_TOOBIG);
 	if (reserve(b, n) != SEAM_OK)
 		return b->err;
-	if (n)
-		memcpy(b->p + b->len, data, n);
+	memcpy(b->p + b->len, data, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 	return SEAM_OK;
@@ -109,7 +108,7 @@ seam_err_t seam_buf_vaddf(seam_buf_t *b, const char *fmt, va_list ap)
 			b->p[b->len] = '\0'; /* undo the part vsnprintf wrote */
 		return fail(b, SEAM_TOOBIG);
 	}
-	if ((size_t)n >= room) {
+	if (n > 0 && (size_t)n >= room) {
 		if (reserve(b, (size_t)n) != SEAM_OK) {
 			va_end(again);
 			if (b->p)
@@ -148,6 +147,8 @@ seam_err_t seam_buf_add_urlenc(seam_buf_t *b, const char *s)
 		return b->err;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		n += unreserved(*p) ? 1 : 3;
+	if (n == 0)
+		return SEAM_OK;
 	if (n > b->cap - b->len)
 		return fail(b, SEAM_TOOBIG);
 	if (reserve(b, n) != SEAM_OK)

@@ -200,6 +200,7 @@ static void test_zero_length(void **state)
 	assert_int_equal(seam_buf_addf(&b, "%s", ""), SEAM_OK);
 	assert_int_equal(seam_buf_add_urlenc(&b, ""), SEAM_OK);
 	assert_int_equal(b.len, 0);
+	assert_null(b.p); /* nothing allocated for nothing */
 	assert_string_equal(seam_buf_str(&b), "");
 	assert_int_equal(seam_buf_adds(&b, "x"), SEAM_OK);
 	assert_int_equal(seam_buf_add(&b, NULL, 0), SEAM_OK); /* at the cap, nothing more is fine */
