@@ -15,9 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 
 #define BODY_MAX (4u << 20) /* a sales order body larger than this is refused */
+#define LOOKUP_MAX (64 * 1024) /* a lookup's path: more than the client sends (it says when a
+				* URL is too long, as for every call) */
 #define DECIMAL_MAX 64
 
 /* The fields BC types as decimal (Edm.Decimal / Int32) that a create may carry. */
@@ -25,44 +28,6 @@ static const char *const header_numeric[] = {"discountAmount", NULL};
 static const char *const line_numeric[] = {"sequence",       "quantity",      "unitPrice",
 					   "discountAmount", "discountPercent", "invoiceQuantity",
 					   "shipQuantity",   NULL};
-
-/* ---- a growable buffer with a cap ---- */
-
-typedef struct buf {
-	char *p;
-	size_t len, cap;
-	int bad; /* out of memory or over BODY_MAX */
-} buf_t;
-
-static void put(buf_t *b, const char *s, size_t n)
-{
-	if (b->bad)
-		return;
-	if (b->len + n + 1 > BODY_MAX) {
-		b->bad = 1;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->bad = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(buf_t *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
 
 /* ---- checks ---- */
 
@@ -118,41 +83,42 @@ static int decimal_text(const char *s, char *out, size_t cap)
 
 /* ---- the wire body ---- */
 
-static int wire_jansson(buf_t *b, json_t *v)
+/* The body is written into a seam_buf_t capped at BODY_MAX; its errors are sticky and checked
+ * once, when the text is taken. The wire_* functions return only what the buffer cannot
+ * know: a value that is no decimal (SEAM_INVAL, with a message) or jansson out of memory. */
+
+static seam_err_t wire_jansson(seam_buf_t *b, json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!s) {
-		b->bad = 1;
-		return -1;
-	}
-	puts_(b, s);
+	if (!s)
+		return SEAM_NOMEM;
+	seam_buf_adds(b, s);
 	free(s);
-	return 0;
+	return SEAM_OK;
 }
 
-static int wire_key(buf_t *b, const char *key)
+static seam_err_t wire_key(seam_buf_t *b, const char *key)
 {
 	json_t *k = json_string(key);
-	int rc = k ? wire_jansson(b, k) : -1;
+	seam_err_t rc = k ? wire_jansson(b, k) : SEAM_NOMEM;
 	json_decref(k);
-	put(b, ":", 1);
+	seam_buf_add(b, ":", 1);
 	return rc;
 }
 
-static seam_err_t wire_number(buf_t *b, json_t *v, const char *where, const char *key,
+static seam_err_t wire_number(seam_buf_t *b, json_t *v, const char *where, const char *key,
 			      seam_error_t *err)
 {
 	char text[DECIMAL_MAX];
 	if (json_is_null(v)) {
-		puts_(b, "null");
+		seam_buf_adds(b, "null");
 	} else if (json_is_string(v)) {
 		if (decimal_text(json_string_value(v), text, sizeof text) != 0)
 			return seam_errorf(err, SEAM_INVAL, "erp sales order: %s%s: '%.40s' is not a decimal",
 					   where, key, json_string_value(v));
-		puts_(b, text);
+		seam_buf_adds(b, text);
 	} else if (json_is_integer(v)) {
-		snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		puts_(b, text);
+		seam_buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	} else if (json_is_real(v) && isfinite(json_real_value(v))) {
 		double d = json_real_value(v);
 		/* The shortest text that reads back as the same double: 0.1 stays 0.1. */
@@ -161,7 +127,7 @@ static seam_err_t wire_number(buf_t *b, json_t *v, const char *where, const char
 			if (strtod(text, NULL) == d)
 				break;
 		}
-		puts_(b, text);
+		seam_buf_adds(b, text);
 	} else {
 		return seam_errorf(err, SEAM_INVAL, "erp sales order: %s%s must be a decimal", where,
 				   key);
@@ -169,19 +135,20 @@ static seam_err_t wire_number(buf_t *b, json_t *v, const char *where, const char
 	return SEAM_OK;
 }
 
-static seam_err_t wire_object(buf_t *b, json_t *obj, const char *const *numeric, int header,
+static seam_err_t wire_object(seam_buf_t *b, json_t *obj, const char *const *numeric, int header,
 			      const char *where, seam_error_t *err)
 {
 	const char *key;
 	json_t *v;
 	int first = 1;
 	seam_err_t rc;
-	put(b, "{", 1);
+	seam_buf_add(b, "{", 1);
 	json_object_foreach(obj, key, v) {
 		if (!first)
-			put(b, ",", 1);
+			seam_buf_add(b, ",", 1);
 		first = 0;
-		wire_key(b, key);
+		if ((rc = wire_key(b, key)) != SEAM_OK)
+			return rc;
 		if (in_list(numeric, key)) {
 			if ((rc = wire_number(b, v, where, key, err)) != SEAM_OK)
 				return rc;
@@ -192,7 +159,7 @@ static seam_err_t wire_object(buf_t *b, json_t *obj, const char *const *numeric,
 			if (!json_is_array(v))
 				return seam_errorf(err, SEAM_INVAL,
 						   "erp sales order: salesOrderLines must be an array");
-			put(b, "[", 1);
+			seam_buf_add(b, "[", 1);
 			json_array_foreach(v, i, line) {
 				if (!json_is_object(line))
 					return seam_errorf(err, SEAM_INVAL,
@@ -200,38 +167,41 @@ static seam_err_t wire_object(buf_t *b, json_t *obj, const char *const *numeric,
 							   i);
 				snprintf(at, sizeof at, "salesOrderLines[%zu].", i);
 				if (i)
-					put(b, ",", 1);
+					seam_buf_add(b, ",", 1);
 				if ((rc = wire_object(b, line, line_numeric, 0, at, err)) != SEAM_OK)
 					return rc;
 			}
-			put(b, "]", 1);
-		} else {
-			wire_jansson(b, v);
+			seam_buf_add(b, "]", 1);
+		} else if ((rc = wire_jansson(b, v)) != SEAM_OK) {
+			return rc;
 		}
 	}
-	put(b, "}", 1);
+	seam_buf_add(b, "}", 1);
 	return SEAM_OK;
 }
 
 seam_err_t seam_erp_sales_order_body(json_t *sales_order, char **text, seam_error_t *err)
 {
-	buf_t b = {0};
+	seam_buf_t b;
 	seam_err_t rc;
 	if (!text)
 		return seam_errorf(err, SEAM_INVAL, "erp sales order: no output");
 	*text = NULL;
 	if (!json_is_object(sales_order))
 		return seam_errorf(err, SEAM_INVAL, "erp sales order: not a JSON object");
-	if ((rc = wire_object(&b, sales_order, header_numeric, 1, "", err)) != SEAM_OK) {
-		free(b.p);
+	seam_buf_init(&b, BODY_MAX);
+	rc = wire_object(&b, sales_order, header_numeric, 1, "", err);
+	if (rc == SEAM_INVAL) { /* err has the message */
+		seam_buf_dispose(&b);
 		return rc;
 	}
-	if (b.bad) {
-		free(b.p);
-		return seam_errorf(err, SEAM_NOMEM, "erp sales order: out of memory or larger than %u bytes",
-				   BODY_MAX);
-	}
-	*text = b.p;
+	if (rc == SEAM_OK)
+		rc = seam_buf_take(&b, text, NULL);
+	seam_buf_dispose(&b);
+	if (rc == SEAM_TOOBIG)
+		return seam_errorf(err, rc, "erp sales order: larger than %u bytes", BODY_MAX);
+	if (rc != SEAM_OK)
+		return seam_errorf(err, SEAM_NOMEM, "erp sales order: out of memory");
 	return SEAM_OK;
 }
 
@@ -333,21 +303,6 @@ out:
 
 /* ---- sales orders ---- */
 
-/* Percent-encodes everything but RFC 3986 unreserved characters. */
-static void put_escaped(buf_t *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-			put(b, (const char *)&c, 1);
-		} else {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			put(b, e, 3);
-		}
-	}
-}
-
 /* Orders sales order numbers: shorter first, then by text ("SO-99" < "SO-100"); no number
  * sorts last. */
 static int number_before(json_t *a, json_t *b)
@@ -368,11 +323,13 @@ seam_err_t seam_erp_find_sales_order(seam_upstream_t *u, const char *cid, const 
 				     const char *external_document_number, json_t **order,
 				     size_t *nmatch, seam_erp_outcome_t *oc, seam_error_t *err)
 {
-	buf_t path = {0}, filter = {0};
+	seam_buf_t path, filter;
 	json_t *d = NULL, *value, *o, *best = NULL;
 	size_t i;
 	seam_err_t rc;
 
+	seam_buf_init(&path, LOOKUP_MAX);
+	seam_buf_init(&filter, LOOKUP_MAX);
 	outcome_clear(oc);
 	if (order)
 		*order = NULL;
@@ -383,25 +340,29 @@ seam_err_t seam_erp_find_sales_order(seam_upstream_t *u, const char *cid, const 
 		return seam_errorf(err, SEAM_INVAL,
 				   "erp find sales order: bad company or external document number");
 	/* OData string literal: single quotes doubled. */
-	puts_(&filter, "externalDocumentNumber eq '");
+	seam_buf_adds(&filter, "externalDocumentNumber eq '");
 	for (const char *p = external_document_number; *p; p++) {
 		if (*p == '\'')
-			puts_(&filter, "''");
+			seam_buf_add(&filter, "''", 2);
 		else
-			put(&filter, p, 1);
+			seam_buf_add(&filter, p, 1);
 	}
-	puts_(&filter, "'");
-	puts_(&path, "/companies(");
-	puts_(&path, company);
-	puts_(&path, ")/salesOrders?$filter=");
-	if (!filter.bad)
-		put_escaped(&path, filter.p);
-	puts_(&path, "&$expand=salesOrderLines");
-	if (path.bad || filter.bad) {
+	seam_buf_adds(&filter, "'");
+	seam_buf_addf(&path, "/companies(%s)/salesOrders?$filter=", company);
+	seam_buf_add_urlenc(&path, seam_buf_str(&filter));
+	seam_buf_adds(&path, "&$expand=salesOrderLines");
+	if ((rc = seam_buf_err(&filter)) == SEAM_OK)
+		rc = seam_buf_err(&path);
+	if (rc == SEAM_TOOBIG) {
+		rc = seam_errorf(err, SEAM_INVAL,
+				 "erp find sales order: external document number too long for a URL");
+		goto out;
+	}
+	if (rc != SEAM_OK) {
 		rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
 		goto out;
 	}
-	req_t r = {.method = "GET", .path = path.p};
+	req_t r = {.method = "GET", .path = seam_buf_str(&path)};
 	if ((rc = exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
 		goto out;
 	value = json_object_get(d, "value");
@@ -419,8 +380,8 @@ seam_err_t seam_erp_find_sales_order(seam_upstream_t *u, const char *cid, const 
 		*order = json_incref(best);
 out:
 	json_decref(d);
-	free(path.p);
-	free(filter.p);
+	seam_buf_dispose(&path);
+	seam_buf_dispose(&filter);
 	return rc;
 }
 

@@ -47,8 +47,7 @@ void seam_sleep_ms(int64_t ms)
 
 /* ---- calendar ---- */
 
-/* Days since 1970-01-01 for y-m-d (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t seam_days_from_civil(int64_t y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -71,7 +70,7 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-static int days_in_month(int64_t y, int m)
+int seam_days_in_month(int64_t y, int m)
 {
 	static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -152,7 +151,8 @@ int seam_rfc3339_parse(const char *s, int64_t *ms)
 	    digits(&p, 2, &sec))
 		return -1;
 	/* Leap seconds (sec 60) are rejected: the store's ms clock cannot represent them. */
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
+	if (mo < 1 || mo > 12 || d < 1 || d > seam_days_in_month(y, mo) || h > 23 || mi > 59 ||
+	    sec > 59)
 		return -1;
 	if (*p == '.') {
 		int n = 0;
@@ -179,7 +179,7 @@ int seam_rfc3339_parse(const char *s, int64_t *ms)
 	}
 	if (*p != '\0')
 		return -1;
-	*ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60) *
+	*ms = ((seam_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60) *
 		      1000 + frac;
 	return 0;
 }

@@ -14,6 +14,14 @@ int64_t seam_mono_ns(void);      /* CLOCK_MONOTONIC, ns */
 double seam_mono_s(void);        /* CLOCK_MONOTONIC, seconds */
 void seam_sleep_ms(int64_t ms);
 
+/* Calendar arithmetic, proleptic Gregorian and independent of TZ and time_t (H. Hinnant's
+ * days_from_civil): the days from 1970-01-01 to y-m-d (negative before), for m 1..12 and any d
+ * (d past the month's end counts on into the next). The one copy: RFC 3339 here and the
+ * HTTP-date of Retry-After (http/retry.c) both use it. */
+int64_t seam_days_from_civil(int64_t y, int m, int d);
+/* Days in month m (1..12) of year y: 28..31, leap years by the Gregorian rule. */
+int seam_days_in_month(int64_t y, int m);
+
 /* RFC 3339 UTC with milliseconds: "2026-11-26T16:11:12.345Z". out needs 25 bytes. */
 void seam_rfc3339_ms(int64_t ms, char out[25]);
 /* Parses RFC 3339 ("...Z" or "+hh:mm", optional fraction). Returns 0 and *ms, or -1. */

@@ -29,6 +29,7 @@
  */
 #include "core/metrics.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 
 #include <math.h>
@@ -499,40 +500,13 @@ out:
 
 /* ---- text exposition ---- */
 
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 4096;
-		while (b->len + n + 1 > ncap)
-			ncap *= 2;
-		char *np = realloc(b->p, ncap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
+/* The page is written into one seam_buf_t whose errors are sticky (checked once, at the end).
+ * Its cap is far above any real page (a full one, 10000 series of each of the few dozen
+ * metrics, is tens of MiB) and keeps a runaway label value from taking all memory. */
+#define RENDER_MAX ((size_t)256 << 20)
 
 /* Escapes '\\' and '\n', and '"' too when quote is set (label values; HELP leaves quotes). */
-static void sb_escaped(sbuf *b, const char *s, int quote)
+static void put_escaped(seam_buf_t *b, const char *s, int quote)
 {
 	const char *run = s;
 	for (; *s; s++) {
@@ -544,12 +518,12 @@ static void sb_escaped(sbuf *b, const char *s, int quote)
 		else if (*s == '"' && quote)
 			rep = "\\\"";
 		if (rep) {
-			sb_put(b, run, (size_t)(s - run));
-			sb_str(b, rep);
+			seam_buf_add(b, run, (size_t)(s - run));
+			seam_buf_adds(b, rep);
 			run = s + 1;
 		}
 	}
-	sb_put(b, run, (size_t)(s - run));
+	seam_buf_add(b, run, (size_t)(s - run));
 }
 
 /* Formats v as Prometheus (and Go's strconv 'g', -1) would accept and read back exactly:
@@ -580,43 +554,43 @@ static void fmt_num(char *buf, size_t size, double v)
 	}
 }
 
-static void sb_num(sbuf *b, double v)
+static void put_num(seam_buf_t *b, double v)
 {
 	char buf[40];
 	fmt_num(buf, sizeof buf, v);
-	sb_str(b, buf);
+	seam_buf_adds(b, buf);
 }
 
-static void sb_u64(sbuf *b, uint64_t v)
+static void put_u64(seam_buf_t *b, uint64_t v)
 {
 	char buf[24];
 	snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-	sb_str(b, buf);
+	seam_buf_adds(b, buf);
 }
 
 /* Writes `name{l1="v1",...,extra}` (braces only when there is a label). vals NULL: no series
  * labels (the zero series of a label-less metric). */
-static void sb_series_name(sbuf *b, const metric *mt, const char *suffix, const char *const *vals,
-			   const char *extra)
+static void put_series_name(seam_buf_t *b, const metric *mt, const char *suffix,
+			    const char *const *vals, const char *extra)
 {
 	int any = 0;
-	sb_str(b, mt->def->name);
-	sb_str(b, suffix);
+	seam_buf_adds(b, mt->def->name);
+	seam_buf_adds(b, suffix);
 	for (size_t i = 0; vals && i < mt->nlabels; i++) {
-		sb_str(b, any ? "," : "{");
+		seam_buf_adds(b, any ? "," : "{");
 		any = 1;
-		sb_str(b, mt->names[i]);
-		sb_str(b, "=\"");
-		sb_escaped(b, vals[i], 1);
-		sb_str(b, "\"");
+		seam_buf_adds(b, mt->names[i]);
+		seam_buf_adds(b, "=\"");
+		put_escaped(b, vals[i], 1);
+		seam_buf_adds(b, "\"");
 	}
 	if (extra) {
-		sb_str(b, any ? "," : "{");
+		seam_buf_adds(b, any ? "," : "{");
 		any = 1;
-		sb_str(b, extra);
+		seam_buf_adds(b, extra);
 	}
 	if (any)
-		sb_str(b, "}");
+		seam_buf_adds(b, "}");
 }
 
 static int cmp_series(const void *a, const void *b)
@@ -630,16 +604,16 @@ static int cmp_series(const void *a, const void *b)
 }
 
 /* One series' sample lines. s NULL: the all-zero series of a label-less metric. */
-static void render_series(sbuf *b, const metric *mt, series *s)
+static void render_series(seam_buf_t *b, const metric *mt, series *s)
 {
 	const char *const *vals = s ? s->vals : NULL;
 	double val = s ? bitsd(atomic_load_explicit(&s->val, memory_order_relaxed)) : 0;
 
 	if (mt->def->kind != SEAM_METRIC_HISTOGRAM) {
-		sb_series_name(b, mt, "", vals, NULL);
-		sb_str(b, " ");
-		sb_num(b, val);
-		sb_str(b, "\n");
+		put_series_name(b, mt, "", vals, NULL);
+		seam_buf_adds(b, " ");
+		put_num(b, val);
+		seam_buf_adds(b, "\n");
 		return;
 	}
 	uint64_t cum = 0;
@@ -652,19 +626,19 @@ static void render_series(sbuf *b, const metric *mt, series *s)
 		}
 		if (s)
 			cum += atomic_load_explicit(&s->counts[i], memory_order_relaxed);
-		sb_series_name(b, mt, "_bucket", vals, le);
-		sb_str(b, " ");
-		sb_u64(b, cum);
-		sb_str(b, "\n");
+		put_series_name(b, mt, "_bucket", vals, le);
+		seam_buf_adds(b, " ");
+		put_u64(b, cum);
+		seam_buf_adds(b, "\n");
 	}
-	sb_series_name(b, mt, "_sum", vals, NULL);
-	sb_str(b, " ");
-	sb_num(b, val);
-	sb_str(b, "\n");
-	sb_series_name(b, mt, "_count", vals, NULL);
-	sb_str(b, " ");
-	sb_u64(b, cum);
-	sb_str(b, "\n");
+	put_series_name(b, mt, "_sum", vals, NULL);
+	seam_buf_adds(b, " ");
+	put_num(b, val);
+	seam_buf_adds(b, "\n");
+	put_series_name(b, mt, "_count", vals, NULL);
+	seam_buf_adds(b, " ");
+	put_u64(b, cum);
+	seam_buf_adds(b, "\n");
 }
 
 static const char *kind_name(seam_metric_kind_e k)
@@ -680,26 +654,28 @@ static const char *kind_name(seam_metric_kind_e k)
 	return "untyped";
 }
 
-static void render_metric(sbuf *b, metric *mt)
+/* Returns -1 when memory ran out outside the buffer (the series list), else 0. */
+static int render_metric(seam_buf_t *b, metric *mt)
 {
+	int rc = 0;
 	series **list = NULL;
 	size_t n = 0;
 
-	sb_str(b, "# HELP ");
-	sb_str(b, mt->def->name);
-	sb_str(b, " ");
-	sb_escaped(b, mt->def->help, 0);
-	sb_str(b, "\n# TYPE ");
-	sb_str(b, mt->def->name);
-	sb_str(b, " ");
-	sb_str(b, kind_name(mt->def->kind));
-	sb_str(b, "\n");
+	seam_buf_adds(b, "# HELP ");
+	seam_buf_adds(b, mt->def->name);
+	seam_buf_adds(b, " ");
+	put_escaped(b, mt->def->help, 0);
+	seam_buf_adds(b, "\n# TYPE ");
+	seam_buf_adds(b, mt->def->name);
+	seam_buf_adds(b, " ");
+	seam_buf_adds(b, kind_name(mt->def->kind));
+	seam_buf_adds(b, "\n");
 
 	pthread_rwlock_rdlock(&mt->lock);
 	if (mt->n) {
 		list = malloc(mt->n * sizeof *list);
 		if (!list) {
-			b->oom = 1;
+			rc = -1;
 			goto out;
 		}
 		for (size_t i = 0; i < mt->cap; i++)
@@ -714,6 +690,7 @@ static void render_metric(sbuf *b, metric *mt)
 out:
 	pthread_rwlock_unlock(&mt->lock);
 	free(list);
+	return rc;
 }
 
 static void run_collectors(seam_metrics_t *m)
@@ -739,7 +716,9 @@ static void run_collectors(seam_metrics_t *m)
 
 char *seam_metrics_render(seam_metrics_t *m, size_t *len)
 {
-	sbuf b = {0};
+	seam_buf_t b;
+	char *text = NULL;
+	int failed = 0;
 
 	if (len)
 		*len = 0;
@@ -747,17 +726,14 @@ char *seam_metrics_render(seam_metrics_t *m, size_t *len)
 		char *empty = strdup("");
 		return empty;
 	}
+	seam_buf_init(&b, RENDER_MAX);
 	pthread_mutex_lock(&m->render_lock);
 	run_collectors(m);
-	sb_put(&b, "", 0); /* an empty registry still returns a string */
 	for (size_t i = 0; i < SEAM_M__COUNT; i++)
-		render_metric(&b, &m->m[i]);
+		failed |= render_metric(&b, &m->m[i]);
 	pthread_mutex_unlock(&m->render_lock);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	if (len)
-		*len = b.len;
-	return b.p;
+	if (!failed)
+		seam_buf_take(&b, &text, len); /* NULL past the cap or out of memory */
+	seam_buf_dispose(&b);
+	return text;
 }

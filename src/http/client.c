@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
@@ -26,6 +27,7 @@
 
 #define MAX_RESPONSE_HEADERS 128
 #define MAX_URL_LEN 8192
+#define HEADER_MAX (128 * 1024) /* one request header line: room for any token reply (oauth.c) */
 #define ERROR_BODY_EXCERPT 200
 
 struct seam_upstream {
@@ -151,111 +153,6 @@ static int valid_name(const char *s)
 	return n > 0 && n <= 64;
 }
 
-typedef struct sbuf {
-	char *p;
-	size_t len, cap, limit;
-	int overflow;
-} sbuf_t;
-
-static int sb_add(sbuf_t *b, const char *s, size_t n)
-{
-	if (b->limit && b->len + n > b->limit) {
-		b->overflow = 1;
-		return -1;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static int sb_str(sbuf_t *b, const char *s)
-{
-	return sb_add(b, s, strlen(s));
-}
-
-/* RFC 3986 percent-encoding of everything but unreserved characters. */
-static int sb_escape(sbuf_t *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-			if (sb_add(b, (const char *)&c, 1))
-				return -1;
-		} else {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			if (sb_add(b, e, 3))
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* ---- classification ---- */
-
-seam_err_t seam_upstream_classify(long status, int curl_code)
-{
-	if (curl_code != CURLE_OK) {
-		switch ((CURLcode)curl_code) {
-		case CURLE_OPERATION_TIMEDOUT:
-			return SEAM_TIMEOUT;
-		case CURLE_UNSUPPORTED_PROTOCOL:
-		case CURLE_URL_MALFORMAT:
-		case CURLE_NOT_BUILT_IN:
-		case CURLE_PEER_FAILED_VERIFICATION:
-		case CURLE_SSL_CACERT_BADFILE:
-		case CURLE_SSL_CERTPROBLEM:
-		case CURLE_SSL_CIPHER:
-		case CURLE_SSL_ENGINE_NOTFOUND:
-		case CURLE_SSL_ENGINE_SETFAILED:
-		case CURLE_SSL_ENGINE_INITFAILED:
-		case CURLE_SSL_CRL_BADFILE:
-		case CURLE_SSL_ISSUER_ERROR:
-		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		case CURLE_SSL_INVALIDCERTSTATUS:
-		case CURLE_LOGIN_DENIED:
-		case CURLE_TOO_MANY_REDIRECTS:
-		case CURLE_BAD_CONTENT_ENCODING:
-		case CURLE_FILESIZE_EXCEEDED:
-		case CURLE_WRITE_ERROR:
-		case CURLE_BAD_FUNCTION_ARGUMENT:
-		case CURLE_UNKNOWN_OPTION:
-		case CURLE_SETOPT_OPTION_SYNTAX:
-		case CURLE_FUNCTION_NOT_FOUND:
-			return SEAM_PERMANENT;
-		default:
-			/* Resolve, connect, send, receive, empty reply, HTTP/2 stream resets, TLS
-			 * handshake hiccups: the network, not the request. */
-			return SEAM_RETRY;
-		}
-	}
-	if ((status >= 200 && status <= 299) || status == 304)
-		return SEAM_OK;
-	if (status == 408 || status == 425 || status == 429)
-		return SEAM_RETRY;
-	if (status >= 500 && status <= 599)
-		return status == 501 || status == 505 ? SEAM_PERMANENT : SEAM_RETRY;
-	if (status <= 0)
-		return SEAM_RETRY; /* no status although curl finished: treat like an empty reply */
-	return SEAM_PERMANENT;
-}
-
-int seam_upstream_retryable(seam_err_t rc)
-{
-	return rc == SEAM_RETRY || rc == SEAM_TIMEOUT || rc == SEAM_BUSY || rc == SEAM_OPEN_CIRCUIT;
-}
-
 /* What an exchange says about the upstream's health. */
 static seam_breaker_outcome_e breaker_outcome(long status, int curl_code)
 {
@@ -318,8 +215,9 @@ static seam_err_t setup_auth(seam_upstream_t *u, const seam_upstream_opts_t *opt
 			     seam_error_t *err)
 {
 	const seam_upstream_auth_t *a = &opts->auth;
-	sbuf_t line = {0};
-	seam_err_t rc = SEAM_CONFIG;
+	seam_buf_t line; /* the whole static "Name: value" line, a secret */
+	seam_err_t rc;
+	seam_buf_init_secret(&line, HEADER_MAX);
 	u->auth_type = a->type;
 	switch (a->type) {
 	case SEAM_AUTH_NONE:
@@ -334,9 +232,13 @@ static seam_err_t setup_auth(seam_upstream_t *u, const seam_upstream_opts_t *opt
 		if (!valid_header_name(hname))
 			return seam_errorf(err, SEAM_CONFIG, "upstream %s: bad auth header name",
 					   u->name);
-		if (!(u->auth_name = strdup(hname)) || sb_str(&line, hname) || sb_str(&line, ": ") ||
-		    (a->type == SEAM_AUTH_BEARER && sb_str(&line, "Bearer ")) || sb_str(&line, a->token))
+		if (!(u->auth_name = strdup(hname)))
 			goto nomem;
+		seam_buf_adds(&line, hname);
+		seam_buf_adds(&line, ": ");
+		if (a->type == SEAM_AUTH_BEARER)
+			seam_buf_adds(&line, "Bearer ");
+		seam_buf_adds(&line, a->token);
 		break;
 	}
 	case SEAM_AUTH_BASIC: {
@@ -364,10 +266,10 @@ static seam_err_t setup_auth(seam_upstream_t *u, const seam_upstream_opts_t *opt
 		b64[seam_base64_encode(pair, n, b64)] = '\0';
 		explicit_bzero(pair, n);
 		free(pair);
-		int bad = !(u->auth_name = strdup("Authorization")) ||
-			  sb_str(&line, "Authorization: Basic ") || sb_str(&line, b64);
+		seam_buf_adds(&line, "Authorization: Basic ");
+		seam_buf_adds(&line, b64);
 		free_secret(b64);
-		if (bad)
+		if (!(u->auth_name = strdup("Authorization")))
 			goto nomem;
 		break;
 	}
@@ -401,15 +303,16 @@ static seam_err_t setup_auth(seam_upstream_t *u, const seam_upstream_opts_t *opt
 		return seam_errorf(err, SEAM_CONFIG, "upstream %s: unknown auth type %d", u->name,
 				   (int)a->type);
 	}
-	u->auth_line = line.p;
+	rc = seam_buf_take(&line, &u->auth_line, NULL); /* wipes the line when it fails */
+	if (rc == SEAM_TOOBIG)
+		return seam_errorf(err, SEAM_CONFIG, "upstream %s: auth header longer than %d bytes",
+				   u->name, HEADER_MAX);
+	if (rc != SEAM_OK)
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	return SEAM_OK;
 nomem:
-	if (line.p) {
-		explicit_bzero(line.p, line.len);
-		free(line.p);
-	}
-	rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
-	return rc;
+	seam_buf_dispose(&line);
+	return seam_errorf(err, SEAM_NOMEM, "out of memory");
 }
 
 /* ---- create / destroy ---- */
@@ -680,7 +583,7 @@ void seam_response_dispose(seam_response_t *resp)
 
 typedef struct exchange {
 	seam_response_t *resp;
-	sbuf_t body;
+	seam_buf_t body; /* capped at max_response_bytes */
 	int header_oom;
 } exchange_t;
 
@@ -688,7 +591,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
 	exchange_t *x = ud;
 	size_t len = size * n;
-	return sb_add(&x->body, data, len) ? 0 : len;
+	return seam_buf_add(&x->body, data, len) == SEAM_OK ? len : 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
@@ -739,7 +642,8 @@ static int is_absolute(const char *p)
 	return strncmp(p, "http://", 7) == 0 || strncmp(p, "https://", 8) == 0;
 }
 
-static seam_err_t build_url(seam_upstream_t *u, const seam_call_t *call, sbuf_t *url,
+/* url is capped at MAX_URL_LEN. */
+static seam_err_t build_url(seam_upstream_t *u, const seam_call_t *call, seam_buf_t *url,
 			    seam_error_t *err)
 {
 	const char *p = call->path ? call->path : "";
@@ -752,29 +656,29 @@ static seam_err_t build_url(seam_upstream_t *u, const seam_call_t *call, sbuf_t 
 		if (strncmp(p, u->origin, ol) != 0 || (p[ol] && !strchr("/?", p[ol])))
 			return seam_errorf(err, SEAM_INVAL, "%s: URL is not on the upstream's origin %s",
 					   u->name, u->origin);
-		if (sb_str(url, p))
-			goto nomem;
+		seam_buf_adds(url, p);
 	} else {
-		if (sb_str(url, u->base_url))
-			goto nomem;
-		if (*p && *p != '/' && *p != '?' && sb_str(url, "/"))
-			goto nomem;
-		if (sb_str(url, p))
-			goto nomem;
+		seam_buf_adds(url, u->base_url);
+		if (*p && *p != '/' && *p != '?')
+			seam_buf_adds(url, "/");
+		seam_buf_adds(url, p);
 	}
 	for (size_t i = 0; i < call->nquery; i++) {
 		const seam_call_kv_t *q = &call->query[i];
 		if (!q->name || !*q->name)
 			return seam_errorf(err, SEAM_INVAL, "%s: query argument without a name", u->name);
-		if (sb_str(url, strchr(url->p, '?') ? "&" : "?") || sb_escape(url, q->name) ||
-		    (q->value && (sb_str(url, "=") || sb_escape(url, q->value))))
-			goto nomem;
+		seam_buf_adds(url, strchr(seam_buf_str(url), '?') ? "&" : "?");
+		seam_buf_add_urlenc(url, q->name);
+		if (q->value) {
+			seam_buf_adds(url, "=");
+			seam_buf_add_urlenc(url, q->value);
+		}
 	}
-	if (url->len > MAX_URL_LEN)
+	if (seam_buf_err(url) == SEAM_TOOBIG)
 		return seam_errorf(err, SEAM_INVAL, "%s: URL longer than %d bytes", u->name, MAX_URL_LEN);
+	if (seam_buf_err(url) != SEAM_OK)
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	return SEAM_OK;
-nomem:
-	return seam_errorf(err, SEAM_NOMEM, "out of memory");
 }
 
 static int header_is(const char *name, const char *want)
@@ -799,6 +703,9 @@ static seam_err_t check_call(seam_upstream_t *u, const seam_call_t *call, seam_e
 		if (!valid_header_name(h->name) || !valid_header_value(h->value))
 			return seam_errorf(err, SEAM_INVAL, "%s: bad request header %.64s", u->name,
 					   valid_header_name(h->name) ? h->name : "(name)");
+		if (strlen(h->name) + 2 + strlen(h->value) > HEADER_MAX)
+			return seam_errorf(err, SEAM_INVAL, "%s: request header %.64s longer than %d bytes",
+					   u->name, h->name, HEADER_MAX);
 		if (header_is(h->name, "traceparent") || header_is(h->name, "X-Correlation-ID") ||
 		    header_is(h->name, "Idempotency-Key"))
 			return seam_errorf(err, SEAM_INVAL,
@@ -820,17 +727,22 @@ static seam_err_t check_call(seam_upstream_t *u, const seam_call_t *call, seam_e
 	return SEAM_OK;
 }
 
-/* Appends "Name: value" to the list. */
-static int add_header(struct curl_slist **l, const char *name, const char *value)
+/* Appends "Name: [prefix]value" to the list. The line is built in a secret buffer: a caller's
+ * header may carry a credential, and so does the Authorization header. check_call has bounded
+ * the caller's headers by HEADER_MAX. */
+static int add_header(struct curl_slist **l, const char *name, const char *prefix,
+		      const char *value)
 {
-	sbuf_t b = {0};
-	struct curl_slist *nl;
-	if (sb_str(&b, name) || sb_str(&b, ": ") || sb_str(&b, value)) {
-		free(b.p);
-		return -1;
-	}
-	nl = curl_slist_append(*l, b.p);
-	free(b.p);
+	seam_buf_t b;
+	struct curl_slist *nl = NULL;
+	seam_buf_init_secret(&b, HEADER_MAX);
+	seam_buf_adds(&b, name);
+	seam_buf_adds(&b, ": ");
+	seam_buf_adds(&b, prefix);
+	seam_buf_adds(&b, value);
+	if (seam_buf_err(&b) == SEAM_OK)
+		nl = curl_slist_append(*l, b.p);
+	seam_buf_dispose(&b);
 	if (!nl)
 		return -1;
 	*l = nl;
@@ -865,21 +777,22 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 	seam_upstream_t *u = c->u;
 	const seam_call_t *call = c->call;
 	struct curl_slist *hdrs = NULL;
-	exchange_t x = {.resp = resp, .body = {.limit = u->max_response_bytes}};
+	exchange_t x = {.resp = resp};
 	seam_err_t rc = SEAM_NOMEM;
 	int64_t left_ms = (c->end_ns - seam_mono_ns()) / 1000000;
 	long status = 0;
 	CURLcode cc;
 
+	seam_buf_init(&x.body, u->max_response_bytes);
 	if (left_ms < 1)
 		left_ms = 1;
-	if (add_header(&hdrs, "traceparent", c->traceparent) ||
-	    add_header(&hdrs, "X-Correlation-ID", c->cid) ||
-	    (call->idempotency_key && add_header(&hdrs, "Idempotency-Key", call->idempotency_key)) ||
-	    (!caller_has(call, "Accept") && add_header(&hdrs, "Accept", "application/json")) ||
+	if (add_header(&hdrs, "traceparent", "", c->traceparent) ||
+	    add_header(&hdrs, "X-Correlation-ID", "", c->cid) ||
+	    (call->idempotency_key && add_header(&hdrs, "Idempotency-Key", "", call->idempotency_key)) ||
+	    (!caller_has(call, "Accept") && add_header(&hdrs, "Accept", "", "application/json")) ||
 	    (call->body && !caller_has(call, "Content-Type") &&
-	     add_header(&hdrs, "Content-Type", call->content_type ? call->content_type
-								   : "application/json")))
+	     add_header(&hdrs, "Content-Type", "", call->content_type ? call->content_type
+								       : "application/json")))
 		goto out;
 	{
 		/* "Expect:" with no value stops curl from waiting for 100 Continue on big bodies. */
@@ -890,14 +803,7 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 	}
 	if (u->auth_name && !caller_has(call, u->auth_name)) {
 		if (token) {
-			sbuf_t v = {0};
-			int bad = sb_str(&v, "Bearer ") || sb_str(&v, token) ||
-				  add_header(&hdrs, "Authorization", v.p);
-			if (v.p) {
-				explicit_bzero(v.p, v.len);
-				free(v.p);
-			}
-			if (bad)
+			if (add_header(&hdrs, "Authorization", "Bearer ", token))
 				goto out;
 		} else if (u->auth_line) {
 			struct curl_slist *nl = curl_slist_append(hdrs, u->auth_line);
@@ -907,7 +813,7 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 		}
 	}
 	for (size_t i = 0; i < call->nheaders; i++)
-		if (add_header(&hdrs, call->headers[i].name, call->headers[i].value))
+		if (add_header(&hdrs, call->headers[i].name, "", call->headers[i].value))
 			goto out;
 
 	curl_easy_reset(h);
@@ -963,18 +869,17 @@ static seam_err_t perform(callctx_t *c, CURL *h, const char *token, seam_respons
 		goto out;
 	resp->status = (int)status;
 	resp->curl_code = (int)cc;
-	if (cc == CURLE_WRITE_ERROR && !x.body.overflow)
-		goto out; /* the write callback failed for memory */
-	if (x.body.overflow) { /* no partial bodies: the caller gets none */
+	if (seam_buf_err(&x.body) == SEAM_TOOBIG) { /* no partial bodies: the caller gets none */
 		rc = SEAM_OK;
 		goto out;
 	}
-	resp->body = x.body.p;
-	resp->body_len = x.body.len;
-	x.body.p = NULL;
+	if (cc == CURLE_WRITE_ERROR)
+		goto out; /* the write callback failed for memory */
+	if (x.body.len && seam_buf_take(&x.body, &resp->body, &resp->body_len) != SEAM_OK)
+		goto out;
 	rc = SEAM_OK;
 out:
-	free(x.body.p);
+	seam_buf_dispose(&x.body);
 	free_headers(hdrs, u->auth_name);
 	return rc;
 }
@@ -1065,7 +970,7 @@ seam_err_t seam_upstream_call(seam_upstream_t *u, const seam_call_t *call, seam_
 			      seam_error_t *err)
 {
 	seam_err_t rc;
-	sbuf_t url = {0};
+	seam_buf_t url;
 	char cid[SEAM_CID_MAX], trace[33], tp[56], ebuf[CURL_ERROR_SIZE];
 	char *token = NULL;
 	CURL *h = NULL;
@@ -1078,6 +983,7 @@ seam_err_t seam_upstream_call(seam_upstream_t *u, const seam_call_t *call, seam_
 	callctx_t c = {.u = u, .call = call};
 	seam_error_t local_err = {0};
 
+	seam_buf_init(&url, MAX_URL_LEN);
 	if (!err)
 		err = &local_err;
 	memset(resp, 0, sizeof *resp);
@@ -1089,7 +995,7 @@ seam_err_t seam_upstream_call(seam_upstream_t *u, const seam_call_t *call, seam_
 	c.method = call->method ? call->method : "GET";
 	if ((rc = build_url(u, call, &url, err)) != SEAM_OK)
 		goto out;
-	c.url = url.p;
+	c.url = seam_buf_str(&url);
 	if (call->correlation_id)
 		snprintf(cid, sizeof cid, "%s", call->correlation_id);
 	else
@@ -1249,6 +1155,6 @@ out:
 				  err->msg);
 	}
 	free_secret(token);
-	free(url.p);
+	seam_buf_dispose(&url);
 	return rc;
 }

@@ -16,10 +16,11 @@
  *   5. the HTTP exchange, bounded by min(timeout_ms, the call's deadline).
  * SEAM_BUSY and SEAM_OPEN_CIRCUIT mean the upstream never saw the call: the job layer
  * reschedules without counting an attempt. The client never retries by itself (the queue
- * does, with seam_backoff_ms and retry_after_ms), with one exception: an OAuth2 upstream that
- * answers 401 gets the call once more with a freshly fetched token.
+ * does, with seam_backoff_after_ms and retry_after_ms), with one exception: an OAuth2
+ * upstream that answers 401 gets the call once more with a freshly fetched token.
  *
- * Outcome classification (seam_upstream_classify; docs/upstreams.md has the table):
+ * Outcome classification (seam_upstream_classify in classify.h; docs/upstreams.md has the
+ * table):
  *   2xx, 304                                    SEAM_OK
  *   408, 425, 429, 5xx except 501 and 505       SEAM_RETRY (resp->retry_after_ms when given)
  *   other 1xx/3xx/4xx, 501, 505                 SEAM_PERMANENT
@@ -75,6 +76,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/breaker.h"
+#include "http/classify.h"
 #include "http/oauth.h"
 
 /* curl_global_init / curl_global_cleanup. Not thread-safe: call from main only. */
@@ -208,13 +210,6 @@ void seam_response_dispose(seam_response_t *resp);
  */
 seam_err_t seam_upstream_call(seam_upstream_t *u, const seam_call_t *call, seam_response_t *resp,
 			      seam_error_t *err);
-
-/* Classifies an exchange: status is the HTTP status (0 for none), curl_code the CURLcode.
- * Returns SEAM_OK, SEAM_RETRY, SEAM_TIMEOUT or SEAM_PERMANENT. Pure. */
-seam_err_t seam_upstream_classify(long status, int curl_code);
-
-/* 1 for the codes a caller should try again later: RETRY, TIMEOUT, BUSY, OPEN_CIRCUIT. */
-int seam_upstream_retryable(seam_err_t rc);
 
 /* Accessors for tests (and metrics). */
 const char *seam_upstream_name(const seam_upstream_t *u);

@@ -19,10 +19,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
-#include "http/client.h"
+#include "http/classify.h"
 
 #define TOKEN_REPLY_MAX (64 * 1024)
+#define FORM_MAX (64 * 1024) /* the token request's form: credentials and a scope */
 #define DEFAULT_EXPIRES_MS 600000
 #define FAIL_HOLD_MS 1000
 
@@ -88,56 +90,21 @@ static int64_t clock_ms(seam_oauth_t *o)
 
 /* ---- the HTTP fetcher ---- */
 
-typedef struct buf {
-	char *p;
-	size_t len, cap;
-	int overflow;
-} buf_t;
-
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
-	buf_t *b = ud;
 	size_t len = size * n;
-	if (b->len + len + 1 > TOKEN_REPLY_MAX) {
-		b->overflow = 1;
-		return 0;
-	}
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np)
-			return 0;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return len;
+	return seam_buf_add(ud, data, len) == SEAM_OK ? len : 0;
 }
 
-/* Appends "&key=escaped(value)" to the form. */
-static int form_add(CURL *c, char **form, size_t *len, const char *key, const char *value)
+/* Appends "&key=escaped(value)" to the form (a secret buffer: it carries credentials). Errors
+ * stay on the buffer (buf.h), checked once when the form is complete. */
+static void form_add(seam_buf_t *form, const char *key, const char *value)
 {
-	char *esc = curl_easy_escape(c, value, 0);
-	size_t need;
-	char *np;
-	if (!esc)
-		return -1;
-	need = *len + strlen(key) + strlen(esc) + 3;
-	np = realloc(*form, need);
-	if (!np) {
-		explicit_bzero(esc, strlen(esc));
-		curl_free(esc);
-		return -1;
-	}
-	*form = np;
-	*len += (size_t)snprintf(np + *len, need - *len, "%s%s=%s", *len ? "&" : "", key, esc);
-	explicit_bzero(esc, strlen(esc));
-	curl_free(esc);
-	return 0;
+	if (form->len)
+		seam_buf_adds(form, "&");
+	seam_buf_adds(form, key);
+	seam_buf_adds(form, "=");
+	seam_buf_add_urlenc(form, value);
 }
 
 static seam_err_t parse_reply(const char *body, seam_oauth_tokens_t *out, seam_error_t *err)
@@ -189,15 +156,15 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 			     int64_t deadline_ns, seam_oauth_tokens_t *out, seam_error_t *err)
 {
 	seam_err_t rc = SEAM_RETRY;
-	char *form = NULL;
-	size_t flen = 0;
-	buf_t body = {0};
+	seam_buf_t form, body; /* both secrets: credentials out, tokens in */
 	struct curl_slist *hdrs = NULL;
 	char ebuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 	long status = 0;
 	int64_t timeout_ms = o->timeout_ms;
 
+	seam_buf_init_secret(&form, FORM_MAX);
+	seam_buf_init_secret(&body, TOKEN_REPLY_MAX);
 	if (deadline_ns) {
 		/* The caller's deadline bounds the fetch too (checkout must not wait 30 s). */
 		int64_t left = (deadline_ns - seam_mono_ns()) / 1000000;
@@ -209,28 +176,30 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 		goto out;
 	}
 	curl_easy_reset(o->curl);
-	if (form_add(o->curl, &form, &flen, "grant_type", grant_type))
-		goto nomem;
+	form_add(&form, "grant_type", grant_type);
 	if (strcmp(grant_type, "refresh_token") == 0) {
-		if (form_add(o->curl, &form, &flen, "refresh_token", refresh_token))
-			goto nomem;
+		form_add(&form, "refresh_token", refresh_token);
 	} else if (strcmp(grant_type, "password") == 0) {
-		if (form_add(o->curl, &form, &flen, "username", o->username ? o->username : "") ||
-		    form_add(o->curl, &form, &flen, "password", o->password ? o->password : ""))
-			goto nomem;
+		form_add(&form, "username", o->username ? o->username : "");
+		form_add(&form, "password", o->password ? o->password : "");
 	}
-	if (o->scope && strcmp(grant_type, "refresh_token") != 0 &&
-	    form_add(o->curl, &form, &flen, "scope", o->scope))
-		goto nomem;
+	if (o->scope && strcmp(grant_type, "refresh_token") != 0)
+		form_add(&form, "scope", o->scope);
 	if (o->client_auth == SEAM_OAUTH_CLIENT_POST) {
-		if (form_add(o->curl, &form, &flen, "client_id", o->client_id) ||
-		    form_add(o->curl, &form, &flen, "client_secret", o->client_secret ? o->client_secret : ""))
-			goto nomem;
+		form_add(&form, "client_id", o->client_id);
+		form_add(&form, "client_secret", o->client_secret ? o->client_secret : "");
 	} else {
 		curl_easy_setopt(o->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(o->curl, CURLOPT_USERNAME, o->client_id);
 		curl_easy_setopt(o->curl, CURLOPT_PASSWORD, o->client_secret ? o->client_secret : "");
 	}
+	if (seam_buf_err(&form) == SEAM_TOOBIG) {
+		/* credentials and scope that do not fit: no server would take them either */
+		rc = seam_errorf(err, SEAM_AUTH, "token request: form larger than %d bytes", FORM_MAX);
+		goto out;
+	}
+	if (seam_buf_err(&form) != SEAM_OK)
+		goto nomem;
 	if (!(hdrs = curl_slist_append(NULL, "Accept: application/json")) ||
 	    !curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded") ||
 	    !curl_slist_append(hdrs, "Expect:"))
@@ -239,8 +208,8 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 	curl_easy_setopt(o->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(o->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(o->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDS, form);
-	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDSIZE, (long)flen);
+	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDS, seam_buf_str(&form));
+	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDSIZE, (long)form.len);
 	curl_easy_setopt(o->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(o->curl, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)(o->connect_timeout_ms < timeout_ms ? o->connect_timeout_ms : timeout_ms));
@@ -257,7 +226,7 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 	cc = curl_easy_perform(o->curl);
 	curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (cc != CURLE_OK) {
-		if (body.overflow) {
+		if (seam_buf_err(&body) == SEAM_TOOBIG) {
 			rc = seam_errorf(err, SEAM_AUTH, "token reply larger than %d bytes",
 					 TOKEN_REPLY_MAX);
 			goto out;
@@ -269,7 +238,7 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 		goto out;
 	}
 	if (status == 200) {
-		rc = parse_reply(body.p ? body.p : "", out, err);
+		rc = parse_reply(seam_buf_str(&body), out, err);
 		goto out;
 	}
 	rc = seam_upstream_classify(status, 0);
@@ -278,7 +247,7 @@ static seam_err_t http_fetch(seam_oauth_t *o, const char *grant_type, const char
 	{
 		/* RFC 6749 5.2: {"error": "invalid_client", ...}: a code, but it is the server's
 		 * text, so it is masked like everything else an upstream answers (client.c). */
-		json_t *doc = body.p ? json_loads(body.p, 0, NULL) : NULL;
+		json_t *doc = body.len ? json_loads(seam_buf_str(&body), 0, NULL) : NULL;
 		const char *code = json_string_value(json_object_get(doc, "error"));
 		char masked[128];
 		seam_mask_pii(code, masked, sizeof masked);
@@ -296,14 +265,8 @@ out:
 		curl_easy_setopt(o->curl, CURLOPT_ERRORBUFFER, NULL);
 	}
 	curl_slist_free_all(hdrs);
-	if (form) {
-		explicit_bzero(form, flen);
-		free(form);
-	}
-	if (body.p) {
-		explicit_bzero(body.p, body.len);
-		free(body.p);
-	}
+	seam_buf_dispose(&form);
+	seam_buf_dispose(&body);
 	return rc;
 }
 

@@ -1,5 +1,5 @@
 /*
- * retry.c: backoff with full jitter and Retry-After / HTTP-date parsing.
+ * retry.c: Retry-After / HTTP-date parsing.
  *
  * The date parser is written out instead of using strptime(3) or curl_getdate(3): strptime
  * depends on the locale for month names, and curl_getdate accepts almost any free-form date,
@@ -11,33 +11,7 @@
 #include <ctype.h>
 #include <string.h>
 
-int64_t seam_backoff_ceiling_ms(int attempt, int64_t base_ms, int64_t cap_ms)
-{
-	int64_t c = base_ms;
-	if (base_ms <= 0 || cap_ms <= 0)
-		return 0;
-	if (attempt < 0)
-		attempt = 0;
-	/* Double until the cap is reached; at most 63 doublings before the cap must win. */
-	for (int i = 0; i < attempt && c < cap_ms; i++) {
-		if (c > INT64_MAX / 2) {
-			c = cap_ms;
-			break;
-		}
-		c *= 2;
-	}
-	return c < cap_ms ? c : cap_ms;
-}
-
-int64_t seam_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint64_t rand)
-{
-	int64_t ceiling = seam_backoff_ceiling_ms(attempt, base_ms, cap_ms);
-	if (ceiling <= 0)
-		return 0;
-	/* ceiling + 1 values; ceiling < INT64_MAX because cap is an int64_t and we never add. The
-	 * modulo bias is at most ceiling / 2^64, irrelevant for delays. */
-	return (int64_t)(rand % ((uint64_t)ceiling + 1));
-}
+#include "core/clock.h"
 
 static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -80,25 +54,6 @@ static int hms(const char **pp, int *h, int *m, int *s)
 	if (digits(pp, 2, h) || lit(pp, ":") || digits(pp, 2, m) || lit(pp, ":") || digits(pp, 2, s))
 		return -1;
 	return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return dm[m - 1];
 }
 
 static int skip_dayname(const char **pp)
@@ -167,9 +122,9 @@ int seam_http_date_parse(const char *s, int64_t *out_ms)
 		p++;
 	if (*p)
 		return -1;
-	if (day < 1 || day > days_in_month(year, mon) || h > 23 || mi > 59 || sec > 60)
+	if (day < 1 || day > seam_days_in_month(year, mon) || h > 23 || mi > 59 || sec > 60)
 		return -1;
-	*out_ms = ((days_from_civil(year, mon, day) * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000;
+	*out_ms = ((seam_days_from_civil(year, mon, day) * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000;
 	return 0;
 }
 

@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/backoff.h"
 #include "core/clock.h"
-#include "http/retry.h"
 #include "queue/batch.h"
 #include "queue/queue_config.h"
 
@@ -206,9 +206,7 @@ seam_err_t seam_job_fail(seam_job_result_t *res, seam_err_t code, int64_t retry_
 int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t rnd,
 			      int64_t retry_after_ms)
 {
-	/* seam_backoff_ms counts retries from 0: the delay after attempt 1 uses base. */
-	int64_t d = seam_backoff_ms(attempt > 1 ? attempt - 1 : 0, base_ms, cap_ms, rnd);
-	return d > retry_after_ms ? d : retry_after_ms;
+	return seam_backoff_after_ms(attempt, base_ms, cap_ms, rnd, retry_after_ms);
 }
 
 /* ------------------------------------------------------------------------------------------ */

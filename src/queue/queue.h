@@ -252,7 +252,7 @@ seam_err_t seam_queue_purge(seam_queue_t *q, int64_t created_before_ms, int64_t 
 			    seam_error_t *err);
 
 /* The retry delay after failed attempt `attempt` (1-based): full jitter in
- * [0, min(cap, base * 2^(attempt-1))] drawn with rnd (seam_backoff_ms in src/http/retry.h),
+ * [0, min(cap, base * 2^(attempt-1))] drawn with rnd (seam_backoff_after_ms, core/backoff.h),
  * and never less than retry_after_ms (the upstream's Retry-After). */
 int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t rnd,
 			      int64_t retry_after_ms);

@@ -394,6 +394,26 @@ static void test_body_numbers(void **state)
 	assert_string_equal(text, "{\"number\":\"0010\",\"externalDocumentNumber\":\"19.99\"}");
 	free(text);
 	json_decref(so);
+
+	/* The body's cap, 4 MiB: {"d":"..."} is 8 bytes around the text. Exactly the cap goes out,
+	 * one byte more is refused as too large, not as out of memory. */
+	size_t room = (4u << 20) - 8;
+	char *big = malloc(room + 2);
+	memset(big, 'x', room + 1);
+	big[room] = '\0';
+	so = json_pack("{s:s}", "d", big);
+	assert_int_equal(seam_erp_sales_order_body(so, &text, &err), SEAM_OK);
+	assert_int_equal(strlen(text), 4u << 20);
+	free(text);
+	json_decref(so);
+	big[room] = 'x';
+	big[room + 1] = '\0';
+	so = json_pack("{s:s}", "d", big);
+	assert_int_equal(seam_erp_sales_order_body(so, &text, &err), SEAM_TOOBIG);
+	assert_null(text);
+	assert_string_equal(err.msg, "erp sales order: larger than 4194304 bytes");
+	json_decref(so);
+	free(big);
 }
 
 /* ---- cancel ---- */

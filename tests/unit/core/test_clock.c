@@ -34,6 +34,48 @@ static void test_clocks(void **state)
 	assert_true(b - a < 100 * 1000000LL);
 }
 
+/* The calendar, checked against Python's datetime.date ordinals around the edges that matter:
+ * the epoch, leap days (2000 is a leap year, 1900 is not), far past and far future. */
+static void test_days_from_civil(void **state)
+{
+	static const struct {
+		int64_t y;
+		int m, d;
+		int64_t days;
+	} t[] = {
+		{1970, 1, 1, 0},       {1969, 12, 31, -1},   {2000, 2, 29, 11016},
+		{2000, 3, 1, 11017},   {2024, 2, 29, 19782}, {1900, 3, 1, -25508},
+		{1994, 11, 6, 9075},   {1, 1, 1, -719162},   {9999, 12, 31, 2932896},
+		{0, 3, 1, -719468},    {1970, 1, 32, 31}, /* past the month's end counts on */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+		int64_t got = seam_days_from_civil(t[i].y, t[i].m, t[i].d);
+		if (got != t[i].days)
+			fail_msg("%04lld-%02d-%02d: got %lld days, want %lld", (long long)t[i].y, t[i].m,
+				 t[i].d, (long long)got, (long long)t[i].days);
+	}
+	/* consecutive days across a whole 400-year cycle: no gaps, no repeats */
+	int64_t prev = seam_days_from_civil(1999, 12, 31);
+	for (int64_t y = 2000; y < 2400; y++)
+		for (int m = 1; m <= 12; m++)
+			for (int d = 1; d <= seam_days_in_month(y, m); d++) {
+				int64_t got = seam_days_from_civil(y, m, d);
+				if (got != prev + 1)
+					fail_msg("%lld-%02d-%02d: got %lld, want %lld", (long long)y, m, d,
+						 (long long)got, (long long)prev + 1);
+				prev = got;
+			}
+	assert_int_equal(prev - seam_days_from_civil(1999, 12, 31), 146097);
+
+	assert_int_equal(seam_days_in_month(2024, 2), 29);
+	assert_int_equal(seam_days_in_month(2023, 2), 28);
+	assert_int_equal(seam_days_in_month(2000, 2), 29);
+	assert_int_equal(seam_days_in_month(1900, 2), 28);
+	assert_int_equal(seam_days_in_month(2023, 4), 30);
+	assert_int_equal(seam_days_in_month(2023, 12), 31);
+}
+
 static void test_rfc3339_format(void **state)
 {
 	char out[25];
@@ -265,6 +307,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clocks),
+		cmocka_unit_test(test_days_from_civil),
 		cmocka_unit_test(test_rfc3339_format),
 		cmocka_unit_test(test_rfc3339_parse),
 		cmocka_unit_test(test_rfc3339_round_trip),

@@ -56,6 +56,7 @@ typedef struct srv {
 	int token_status;   /* 200 normally */
 	int token_delay_ms; /* extra latency of the token endpoint */
 	int expires_in;     /* seconds */
+	size_t token_size;  /* > 0: a good reply padded with spaces to exactly this many bytes */
 	int token_seq;
 	char valid_token[32], valid_refresh[32];
 } srv_t;
@@ -124,8 +125,19 @@ static enum MHD_Result token_endpoint(srv_t *s, struct MHD_Connection *c, const 
 		 "\"refresh_token\":\"%s\",\"scope\":null}",
 		 s->valid_token, s->expires_in, s->valid_refresh);
 	int delay = s->token_delay_ms;
+	size_t size = s->token_size;
 	pthread_mutex_unlock(&s->mu);
 	nap(s, 50 + delay); /* a little latency so concurrent callers overlap with the fetch */
+	if (size > strlen(buf)) {
+		char *big = malloc(size + 1);
+		size_t n = strlen(buf);
+		memcpy(big, buf, n);
+		memset(big + n, ' ', size - n);
+		big[size] = '\0';
+		enum MHD_Result res = reply(c, 200, big, NULL, NULL);
+		free(big);
+		return res;
+	}
 	return reply(c, 200, buf, NULL, NULL);
 }
 
@@ -326,44 +338,6 @@ static seam_err_t get(seam_upstream_t *u, const char *path, seam_response_t *r, 
 }
 
 /* ---- tests ---- */
-
-static void test_classify_table(void **state)
-{
-	(void)state;
-	struct {
-		long status;
-		int cc;
-		seam_err_t want;
-	} t[] = {
-		{200, 0, SEAM_OK}, {201, 0, SEAM_OK}, {204, 0, SEAM_OK}, {304, 0, SEAM_OK},
-		{301, 0, SEAM_PERMANENT}, {400, 0, SEAM_PERMANENT}, {401, 0, SEAM_PERMANENT},
-		{403, 0, SEAM_PERMANENT}, {404, 0, SEAM_PERMANENT}, {409, 0, SEAM_PERMANENT},
-		{422, 0, SEAM_PERMANENT}, {408, 0, SEAM_RETRY}, {425, 0, SEAM_RETRY},
-		{429, 0, SEAM_RETRY}, {500, 0, SEAM_RETRY}, {502, 0, SEAM_RETRY},
-		{503, 0, SEAM_RETRY}, {504, 0, SEAM_RETRY}, {507, 0, SEAM_RETRY},
-		{501, 0, SEAM_PERMANENT}, {505, 0, SEAM_PERMANENT},
-		{0, CURLE_OPERATION_TIMEDOUT, SEAM_TIMEOUT}, {0, CURLE_COULDNT_CONNECT, SEAM_RETRY},
-		{0, CURLE_COULDNT_RESOLVE_HOST, SEAM_RETRY}, {0, CURLE_GOT_NOTHING, SEAM_RETRY},
-		{0, CURLE_RECV_ERROR, SEAM_RETRY}, {0, CURLE_SEND_ERROR, SEAM_RETRY},
-		{0, CURLE_PARTIAL_FILE, SEAM_RETRY}, {0, CURLE_HTTP2_STREAM, SEAM_RETRY},
-		{0, CURLE_PEER_FAILED_VERIFICATION, SEAM_PERMANENT},
-		{0, CURLE_URL_MALFORMAT, SEAM_PERMANENT}, {0, CURLE_WRITE_ERROR, SEAM_PERMANENT},
-		/* a curl failure wins over a status seen before it */
-		{200, CURLE_PARTIAL_FILE, SEAM_RETRY},
-	};
-	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
-		seam_err_t got = seam_upstream_classify(t[i].status, t[i].cc);
-		if (got != t[i].want)
-			fail_msg("status %ld curl %d: got %s want %s", t[i].status, t[i].cc,
-				 seam_errname(got), seam_errname(t[i].want));
-	}
-	assert_true(seam_upstream_retryable(SEAM_RETRY));
-	assert_true(seam_upstream_retryable(SEAM_TIMEOUT));
-	assert_true(seam_upstream_retryable(SEAM_BUSY));
-	assert_true(seam_upstream_retryable(SEAM_OPEN_CIRCUIT));
-	assert_false(seam_upstream_retryable(SEAM_PERMANENT));
-	assert_false(seam_upstream_retryable(SEAM_OK));
-}
 
 static int all_lhex(const char *s, size_t n)
 {
@@ -914,14 +888,59 @@ static void test_oauth_password_grant_post_auth(void **state)
 	assert_int_equal(get(u, "/protected", &r, &err), SEAM_OK);
 	seam_response_dispose(&r);
 	const char *form = f->s->token_form;
-	assert_non_null(strstr(form, "grant_type=password"));
-	assert_non_null(strstr(form, "username=admin%40shop"));
-	assert_non_null(strstr(form, "password=p%26ss%3Dw%20rd"));
-	assert_non_null(strstr(form, "client_id=cli"));
-	assert_non_null(strstr(form, "client_secret=cs"));
+	assert_string_equal(form, "grant_type=password&username=admin%40shop&password=p%26ss%3Dw%20rd"
+				  "&client_id=cli&client_secret=cs");
 	assert_string_equal(f->s->token_auth, ""); /* no Basic header in POST mode */
 	assert_string_equal(f->s->auth, "Bearer tok1");
 	seam_upstream_destroy(u);
+}
+
+/* The token request's buffers at their caps: a reply of exactly 64 KiB is read, one byte more
+ * is refused; a form that cannot fit 64 KiB is refused before anything is sent. */
+static void test_oauth_buffer_caps(void **state)
+{
+	fx_t *f = *state;
+	seam_upstream_opts_t o = base_opts(f);
+	seam_upstream_t *u;
+	seam_response_t r;
+	seam_error_t err = {0};
+	o.auth = (seam_upstream_auth_t){.type = SEAM_AUTH_OAUTH2_CLIENT_CREDENTIALS,
+					.client_id = "cli", .client_secret = "cs",
+					.token_url = f->token_url};
+	pthread_mutex_lock(&f->s->mu);
+	f->s->token_size = 65536;
+	pthread_mutex_unlock(&f->s->mu);
+	u = make(f, &o);
+	assert_int_equal(get(u, "/protected", &r, &err), SEAM_OK);
+	seam_response_dispose(&r);
+	seam_upstream_destroy(u);
+
+	pthread_mutex_lock(&f->s->mu);
+	f->s->token_size = 65537;
+	pthread_mutex_unlock(&f->s->mu);
+	u = make(f, &o);
+	assert_int_equal(get(u, "/protected", &r, &err), SEAM_PERMANENT);
+	assert_string_equal(err.msg, "erp: access token: token reply larger than 65536 bytes");
+	seam_response_dispose(&r);
+	seam_upstream_destroy(u);
+	pthread_mutex_lock(&f->s->mu);
+	f->s->token_size = 0;
+	pthread_mutex_unlock(&f->s->mu);
+
+	char *pw = malloc(70001);
+	memset(pw, 'p', 70000);
+	pw[70000] = '\0';
+	o.auth.type = SEAM_AUTH_OAUTH2_PASSWORD;
+	o.auth.username = "admin";
+	o.auth.password = pw;
+	u = make(f, &o);
+	int before = srv_get(f->s, &f->s->token_calls);
+	assert_int_equal(get(u, "/protected", &r, &err), SEAM_PERMANENT);
+	assert_string_equal(err.msg, "erp: access token: token request: form larger than 65536 bytes");
+	assert_int_equal(srv_get(f->s, &f->s->token_calls), before);
+	seam_response_dispose(&r);
+	seam_upstream_destroy(u);
+	free(pw);
 }
 
 static void test_oauth_refused_is_permanent(void **state)
@@ -1068,6 +1087,70 @@ static void test_body_cap_and_url_safety(void **state)
 	seam_response_dispose(&r);
 	assert_int_equal(srv_get(f->s, &f->s->calls), calls);
 	seam_upstream_destroy(u);
+}
+
+/* The client's buffers at their caps: a body of exactly max_response_bytes is taken and one
+ * byte less refuses it; a URL of exactly 8192 bytes goes out and one more is refused before
+ * anything is sent; an auth token or a caller's header too long for one header line is refused
+ * with a message instead of failing as "out of memory". */
+static void test_buffer_caps_at_the_edges(void **state)
+{
+	fx_t *f = *state;
+	seam_upstream_opts_t o = base_opts(f);
+	seam_upstream_t *u;
+	seam_response_t r;
+	seam_error_t err = {0};
+	char *v;
+	o.max_response_bytes = 100000; /* /big answers exactly this many */
+	u = make(f, &o);
+	assert_int_equal(get(u, "/big", &r, &err), SEAM_OK);
+	assert_int_equal(r.body_len, 100000);
+	seam_response_dispose(&r);
+	seam_upstream_destroy(u);
+	o.max_response_bytes = 99999;
+	u = make(f, &o);
+	assert_int_equal(get(u, "/big", &r, &err), SEAM_PERMANENT);
+	assert_non_null(strstr(err.msg, "larger than 99999"));
+	assert_null(r.body);
+	seam_response_dispose(&r);
+
+	/* "http://127.0.0.1:PORT/api" + "/echo?q=" + value */
+	size_t fixed = strlen(f->base) - 1 + strlen("/echo?q=");
+	v = malloc(8192);
+	memset(v, 'a', 8192 - fixed);
+	v[8192 - fixed] = '\0';
+	seam_call_kv_t q[] = {{"q", v}};
+	seam_call_t c = {.path = "/echo", .query = q, .nquery = 1};
+	assert_int_equal(seam_upstream_call(u, &c, &r, &err), SEAM_OK);
+	assert_int_equal(strlen(f->s->q), 8192 - fixed < sizeof f->s->q ? 8192 - fixed : sizeof f->s->q - 1);
+	seam_response_dispose(&r);
+	int calls = srv_get(f->s, &f->s->calls);
+	v[8192 - fixed - 1] = ' '; /* encoded as %20: two bytes more */
+	assert_int_equal(seam_upstream_call(u, &c, &r, &err), SEAM_INVAL);
+	assert_string_equal(err.msg, "erp: URL longer than 8192 bytes");
+	seam_response_dispose(&r);
+	assert_int_equal(srv_get(f->s, &f->s->calls), calls);
+	free(v);
+
+	/* a caller's header longer than one header line may be */
+	v = malloc(200001);
+	memset(v, 'h', 200000);
+	v[200000] = '\0';
+	seam_call_kv_t h[] = {{"X-Custom", v}};
+	seam_call_t ch = {.path = "/echo", .headers = h, .nheaders = 1};
+	assert_int_equal(seam_upstream_call(u, &ch, &r, &err), SEAM_INVAL);
+	assert_string_equal(err.msg, "erp: request header X-Custom longer than 131072 bytes");
+	seam_response_dispose(&r);
+	assert_int_equal(srv_get(f->s, &f->s->calls), calls);
+	seam_upstream_destroy(u);
+
+	/* a static token that cannot fit one header line: a config error, not "out of memory" */
+	o.auth = (seam_upstream_auth_t){.type = SEAM_AUTH_BEARER, .token = v};
+	memset(&err, 0, sizeof err);
+	assert_null(seam_upstream_create(&o, NULL, NULL, &err));
+	assert_int_equal(err.code, SEAM_CONFIG);
+	assert_string_equal(err.msg, "upstream erp: auth header longer than 131072 bytes");
+	free(v);
 }
 
 static void test_create_validation(void **state)
@@ -1337,7 +1420,6 @@ static void test_failure_warnings_rate_limited(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify_table),
 		cmocka_unit_test_setup_teardown(test_request_headers_and_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_classes_and_retry_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_and_deadline, setup, teardown),
@@ -1352,6 +1434,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auth_static_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oauth_client_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oauth_password_grant_post_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oauth_buffer_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oauth_refused_is_permanent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oauth_slow_token_endpoint_respects_timeout, setup,
 						teardown),
@@ -1359,6 +1442,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_post_never_replayed_on_dropped_reused_connection, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_body_cap_and_url_safety, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buffer_caps_at_the_edges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_and_no_secrets_in_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_answers_are_masked, setup, teardown),

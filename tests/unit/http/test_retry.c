@@ -1,5 +1,5 @@
-/* test_retry.c: full-jitter backoff bounds and overflow safety, Retry-After in delta-seconds and
- * all three HTTP-date forms, caps, past dates and malformed values. */
+/* test_retry.c: Retry-After in delta-seconds and all three HTTP-date forms, caps, past dates
+ * and malformed values. (The backoff it feeds is tested in tests/unit/core/test_backoff.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,66 +12,6 @@
 
 /* Sun, 06 Nov 1994 08:49:37 GMT (the RFC 9110 example) */
 #define RFC_EXAMPLE_MS INT64_C(784111777000)
-
-static void test_backoff_ceiling_doubles_then_caps(void **state)
-{
-	(void)state;
-	assert_int_equal(seam_backoff_ceiling_ms(0, 100, 10000), 100);
-	assert_int_equal(seam_backoff_ceiling_ms(1, 100, 10000), 200);
-	assert_int_equal(seam_backoff_ceiling_ms(2, 100, 10000), 400);
-	assert_int_equal(seam_backoff_ceiling_ms(6, 100, 10000), 6400);
-	assert_int_equal(seam_backoff_ceiling_ms(7, 100, 10000), 10000);
-	assert_int_equal(seam_backoff_ceiling_ms(-3, 100, 10000), 100);
-	/* a cap below the base wins */
-	assert_int_equal(seam_backoff_ceiling_ms(0, 500, 200), 200);
-	/* degenerate inputs */
-	assert_int_equal(seam_backoff_ceiling_ms(3, 0, 1000), 0);
-	assert_int_equal(seam_backoff_ceiling_ms(3, 100, 0), 0);
-	assert_int_equal(seam_backoff_ceiling_ms(3, -5, 1000), 0);
-}
-
-static void test_backoff_no_overflow(void **state)
-{
-	(void)state;
-	assert_int_equal(seam_backoff_ceiling_ms(1000, 100, 3600000), 3600000);
-	assert_int_equal(seam_backoff_ceiling_ms(1 << 30, 1, INT64_MAX), INT64_MAX);
-	assert_int_equal(seam_backoff_ceiling_ms(5, INT64_MAX / 2 + 1, INT64_MAX), INT64_MAX);
-	assert_int_equal(seam_backoff_ceiling_ms(62, 3, INT64_MAX), INT64_MAX);
-	int64_t v = seam_backoff_ms(1 << 30, 1, INT64_MAX, UINT64_MAX);
-	assert_true(v >= 0);
-	v = seam_backoff_ms(100, 1000, 60000, UINT64_MAX);
-	assert_true(v >= 0 && v <= 60000);
-}
-
-static void test_backoff_full_jitter_range(void **state)
-{
-	(void)state;
-	/* rand 0 gives 0, rand == ceiling gives the ceiling: the range is [0, ceiling]. */
-	assert_int_equal(seam_backoff_ms(3, 100, 10000, 0), 0);
-	assert_int_equal(seam_backoff_ms(3, 100, 10000, 800), 800);
-	assert_int_equal(seam_backoff_ms(3, 100, 10000, 801), 0);
-	assert_int_equal(seam_backoff_ms(0, 100, 10000, 57), 57);
-	assert_int_equal(seam_backoff_ms(4, 0, 10000, 12345), 0);
-
-	/* A spread of random inputs stays within range and covers it (mean near the middle). */
-	uint64_t x = 0x9E3779B97F4A7C15ull;
-	double sum = 0;
-	int64_t lo = INT64_MAX, hi = 0;
-	for (int i = 0; i < 4000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		int64_t v = seam_backoff_ms(5, 100, 2000, x);
-		assert_true(v >= 0 && v <= 2000);
-		sum += (double)v;
-		lo = v < lo ? v : lo;
-		hi = v > hi ? v : hi;
-	}
-	double mean = sum / 4000;
-	assert_true(mean > 900 && mean < 1100);
-	assert_true(lo < 50);
-	assert_true(hi > 1950);
-}
 
 static void test_retry_after_seconds(void **state)
 {
@@ -163,9 +103,6 @@ static void test_retry_after_date(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_backoff_ceiling_doubles_then_caps),
-		cmocka_unit_test(test_backoff_no_overflow),
-		cmocka_unit_test(test_backoff_full_jitter_range),
 		cmocka_unit_test(test_retry_after_seconds),
 		cmocka_unit_test(test_retry_after_malformed),
 		cmocka_unit_test(test_http_date_forms),
