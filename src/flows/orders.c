@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/drupal.h"
+#include "connectors/drupal/drupal.h"
 #include "connectors/erp.h"
 #include "core/clock.h"
 #include "core/ids.h"

@@ -7,7 +7,7 @@
  * or turn the failure into (code, message): refine() picks the code from the status and the
  * caller's reading of it, fail_msg() writes Drupal's own error document into the message.
  */
-#include "connectors/drupal.h"
+#include "connectors/drupal/drupal.h"
 
 #include <ctype.h>
 #include <stdio.h>
