@@ -34,13 +34,18 @@
  * Money is always {number, currency_code} with number a decimal STRING, exactly as Drupal
  * sends it ("39.98", "0"); the connector never converts money through a double.
  *
+ * Files: this header is the connector's API; drupal_int.h what its files share. jsonapi.c
+ * (arguments, one exchange and its error message, paging, reading documents), orders.c,
+ * stores.c and payments.c (the calls on those resources, in the order of the sections below).
+ * A new resource (products, stock) is a new file beside them.
+ *
  * Ownership: every argument is borrowed for the duration of the call. json_t results are new
  * references owned by the caller (json_decref). Accessors on documents return borrowed
  * pointers into the document, valid while the caller holds it.
  * Thread-safety: reentrant; concurrent calls on one upstream are fine (the client is).
  */
-#ifndef SEAM_CONNECTORS_DRUPAL_H
-#define SEAM_CONNECTORS_DRUPAL_H
+#ifndef SEAM_CONNECTORS_DRUPAL_DRUPAL_H
+#define SEAM_CONNECTORS_DRUPAL_DRUPAL_H
 
 #include <jansson.h>
 #include <stddef.h>
