@@ -17,6 +17,7 @@
 #include "core/ids.h"
 #include "flows/orders.h"
 #include "flows/timeline.h"
+#include "inbox/inbox.h"
 #include "queue/queue.h"
 
 #define MAX_SECRETS 8
@@ -35,11 +36,7 @@ typedef struct inbound {
 	const char *order_uuid; /* when known at ingress: the timeline entry goes on the order */
 	const char *order_number, *order_state, *total, *currency; /* a storefront order's, noted
 				 * in orders with its export job (seam_flow_orders_note) */
-	int per_event_job;      /* the job is this event alone (PSP events): the inbox row's
-				 * unique key dedups it, the job has no dedup key of its own */
 	int duplicate;          /* out */
-	char inbox_id[SEAM_UUID_STR_LEN];
-	char job_id[SEAM_UUID_STR_LEN];
 } inbound_t;
 
 /* How the sender is answered once the batch is durable. */
@@ -181,97 +178,43 @@ static char *safe_headers(seam_http_req_t *req)
 static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 {
 	batch_t *b = ud;
-	char now[24];
+	seam_inbox_event_t ev = {.provider = b->provider, .source = b->source, .headers = b->headers,
+				 .correlation_id = b->cid};
 	seam_err_t rc;
-	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
 
 	if (b->q_reason) {
-		char id[SEAM_UUID_STR_LEN];
-		seam_id_new(id);
-		return seam_db_run(db,
-				   "INSERT INTO quarantine (id, provider, source, event_id, reason, body, "
-				   "headers, correlation_id, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-				   (const char *[]){id, b->provider, b->source, b->q_event_id, b->q_reason,
-						    b->q_body, b->headers, b->cid, now},
-				   9, NULL, err);
+		ev.event_id = b->q_event_id;
+		ev.body = b->q_body;
+		ev.len = b->q_len;
+		return seam_inbox_quarantine(db, &ev, b->q_reason, err);
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		inbound_t *in = &b->items[i];
-		int64_t changes = 0;
-		int existed = 0;
-		seam_stmt_t *s;
-		/* Shared jobs (several storefront events, one export per order) dedup on their key,
-		 * so they are enqueued first. A PSP event's job IS the event: the inbox row's unique
-		 * (provider, source, event_id) already says whether it is new, so that job carries
-		 * no dedup key (a second unique index on the same random ids would double the
-		 * random page writes per event) and is enqueued after the inbox insert. */
-		if (in->job_kind && !in->per_event_job) {
-			seam_job_spec_t spec = {
-				.kind = in->job_kind,
-				.flow = in->job_flow,
-				.dedup_key = in->dedup[0] ? in->dedup : NULL,
-				.payload = in->payload,
-				.correlation_id = b->cid,
-			};
-			rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, &existed, err);
-			if (rc != SEAM_OK)
-				return rc;
-		}
-		seam_id_new(in->inbox_id);
-		rc = seam_db_prepare(db,
-				     "INSERT INTO inbox (id, provider, source, event_id, event_type, body, "
-				     "headers, correlation_id, received_at, job_id) VALUES "
-				     "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
-				     "ON CONFLICT (provider, source, event_id) DO NOTHING",
-				     &s, err);
+		seam_inbox_added_t added;
+		seam_job_spec_t spec = {
+			.kind = in->job_kind,
+			.flow = in->job_flow,
+			.dedup_key = in->dedup[0] ? in->dedup : NULL,
+			.payload = in->payload,
+			.correlation_id = b->cid,
+		};
+		ev.event_id = in->event_id;
+		ev.event_type = in->event_type;
+		ev.body = in->body;
+		ev.len = in->len;
+		rc = seam_inbox_add(db, b->app->queue, &ev, in->job_kind ? &spec : NULL, &added, err);
 		if (rc != SEAM_OK)
 			return rc;
-		seam_stmt_bind_text(s, 1, in->inbox_id);
-		seam_stmt_bind_text(s, 2, b->provider);
-		seam_stmt_bind_text(s, 3, b->source);
-		seam_stmt_bind_text(s, 4, in->event_id);
-		seam_stmt_bind_text(s, 5, in->event_type);
-		seam_stmt_bind_textn(s, 6, in->body, in->len);
-		seam_stmt_bind_text(s, 7, b->headers);
-		seam_stmt_bind_text(s, 8, b->cid);
-		seam_stmt_bind_text(s, 9, now);
-		seam_stmt_bind_text(s, 10, in->job_kind && !in->per_event_job ? in->job_id : NULL);
-		rc = seam_stmt_step(s, err);
-		changes = seam_stmt_changes(s);
-		seam_stmt_reset(s);
-		if (rc != SEAM_DONE)
-			return rc;
-		if (changes == 0) {
-			/* A redelivery (or, for a shared job, an event whose job was purged after
-			 * queue.retain): not new work. */
-			in->duplicate = 1;
-			if (in->job_kind && !in->per_event_job && !existed &&
-			    (rc = seam_db_run(db, "DELETE FROM jobs WHERE id = $1",
-					      (const char *[]){in->job_id}, 1, NULL, err)) != SEAM_OK)
-				return rc;
+		in->duplicate = added.duplicate;
+		if (added.duplicate)
 			continue;
-		}
-		if (in->job_kind && in->per_event_job) {
-			seam_job_spec_t spec = {
-				.kind = in->job_kind,
-				.flow = in->job_flow,
-				.payload = in->payload,
-				.correlation_id = b->cid,
-			};
-			rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, NULL, err);
-			if (rc == SEAM_OK)
-				rc = seam_db_run(db, "UPDATE inbox SET job_id = $1 WHERE id = $2",
-						 (const char *[]){in->job_id, in->inbox_id}, 2, NULL, err);
-			if (rc != SEAM_OK)
-				return rc;
-		}
 		if (in->order_uuid) {
 			rc = seam_timeline_add(db, "order", in->order_uuid, b->cid, b->provider,
 					       "event.received",
 					       json_pack("{s:s, s:s?}", "event_id", in->event_id, "type",
 							 in->event_type),
 					       err);
-			if (rc == SEAM_OK && in->job_kind && !in->per_event_job)
+			if (rc == SEAM_OK && in->job_kind)
 				rc = seam_flow_orders_note(db, b->source, in->order_uuid, in->order_number,
 							   in->order_state, in->total, in->currency,
 							   b->cid, err);
@@ -452,8 +395,7 @@ void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 	inbound_t *in = &b->items[0];
 	*in = (inbound_t){.event_id = seam_http_strdup(req, id),
 			  .event_type = seam_http_strdup(req, type), .body = body, .len = len,
-			  .job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS,
-			  .per_event_job = 1};
+			  .job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS};
 	in->payload = job_payload("stripe", store, id);
 	b->n = 1;
 	json_decref(doc);
@@ -533,7 +475,6 @@ void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 		free(one);
 		in->job_kind = SEAM_JOB_PAYMENT_APPLY;
 		in->job_flow = SEAM_FLOW_PAYMENTS;
-		in->per_event_job = 1;
 		in->payload = job_payload("adyen", store, id);
 	}
 	json_decref(doc);
@@ -592,7 +533,7 @@ void seam_webhook_standard(seam_http_req_t *req, void *ud)
 	*in = (inbound_t){.event_id = id,
 			  .event_type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type"))),
 			  .body = body, .len = len, .job_kind = SEAM_JOB_PAYMENT_APPLY,
-			  .job_flow = SEAM_FLOW_PAYMENTS, .per_event_job = 1};
+			  .job_flow = SEAM_FLOW_PAYMENTS};
 	in->payload = job_payload("standard", source, id);
 	b->n = 1;
 	json_decref(doc);

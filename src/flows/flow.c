@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "domain/payment.h"
 #include "domain/psp_event.h"
+#include "inbox/inbox.h"
 
 /* --- what a job is about ------------------------------------------------------------------ */
 
@@ -73,7 +74,7 @@ static void payment_subject(seam_db_t *db, const char *kind, const json_t *paylo
 	const char *source = json_string_value(json_object_get(payload, "source"));
 	const char *event_id = json_string_value(json_object_get(payload, "event_id"));
 	seam_psp_provider_e prov;
-	seam_stmt_t *s;
+	char *body = NULL;
 	json_t *doc = NULL;
 	(void)kind;
 	if (!provider || !source || !event_id || seam_psp_provider_parse(provider, &prov) != 0)
@@ -81,15 +82,10 @@ static void payment_subject(seam_db_t *db, const char *kind, const json_t *paylo
 	/* Stripe and Adyen paths name the store; a Standard Webhooks source is not a store. */
 	if (prov != SEAM_PSP_STANDARD)
 		copy(out->store, sizeof out->store, source);
-	if (seam_db_prepare(db, "SELECT body FROM inbox WHERE provider = $1 AND source = $2 "
-				"AND event_id = $3", &s, NULL) != SEAM_OK)
+	if (seam_inbox_body(db, provider, source, event_id, &body, NULL) != SEAM_OK)
 		return;
-	seam_stmt_bind_text(s, 1, provider);
-	seam_stmt_bind_text(s, 2, source);
-	seam_stmt_bind_text(s, 3, event_id);
-	if (seam_stmt_step(s, NULL) == SEAM_ROW)
-		doc = json_loads(seam_stmt_column_text(s, 0), 0, NULL);
-	seam_stmt_reset(s);
+	doc = json_loads(body, 0, NULL);
+	free(body);
 	seam_psp_event_t *pe = calloc(1, sizeof *pe); /* ~2 KB: not on a list's stack */
 	seam_psp_source_t src = {.store = out->store[0] ? out->store : NULL, .webhook_id = event_id};
 	if (doc && pe && seam_psp_normalize(prov, doc, &src, pe, NULL) == SEAM_OK) {

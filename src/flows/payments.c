@@ -16,6 +16,7 @@
 #include "domain/payment.h"
 #include "domain/psp_event.h"
 #include "flows/timeline.h"
+#include "inbox/inbox.h"
 
 #define LOCK_STRIPES 64
 #define MAX_SEEN 64
@@ -55,25 +56,7 @@ static unsigned stripe_of(const char *s)
 static seam_err_t load_inbox(run_t *r, const char *event_id, char **body, seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(r->fp->env.store);
-	seam_stmt_t *s;
-	seam_err_t rc = seam_db_prepare(db,
-					"SELECT body FROM inbox WHERE provider = $1 AND source = $2 "
-					"AND event_id = $3",
-					&s, err);
-	*body = NULL;
-	if (rc == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, r->provider);
-		seam_stmt_bind_text(s, 2, r->source);
-		seam_stmt_bind_text(s, 3, event_id);
-		rc = seam_stmt_step(s, err);
-		if (rc == SEAM_ROW) {
-			*body = strdup(seam_stmt_column_text(s, 0));
-			rc = SEAM_OK;
-		} else if (rc == SEAM_DONE) {
-			rc = seam_errorf(err, SEAM_PERMANENT, "inbox has no event %s/%s/%s", r->provider,
-					 r->source, event_id);
-		}
-	}
+	seam_err_t rc = seam_inbox_body(db, r->provider, r->source, event_id, body, err);
 	seam_store_release(r->fp->env.store, db);
 	return rc;
 }
