@@ -419,6 +419,99 @@ out:
 	return rc;
 }
 
+/* ---- what seam ctl trace reads ---- */
+
+seam_err_t seam_flow_payments_order_of(seam_store_t *st, const char *id, char order_uuid[64],
+				       seam_error_t *err)
+{
+	seam_db_t *db = seam_store_acquire(st);
+	seam_stmt_t *s;
+	seam_err_t rc = seam_db_prepare(db,
+					"SELECT order_uuid FROM payment_refs WHERE order_uuid IS NOT "
+					"NULL AND (remote_id = $1 OR remote_id IN (SELECT remote_id "
+					"FROM payment_events WHERE event_id = $1)) ORDER BY updated_at "
+					"DESC",
+					&s, err);
+	order_uuid[0] = '\0';
+	if (rc == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, id);
+		rc = seam_stmt_step(s, err);
+		if (rc == SEAM_ROW) {
+			snprintf(order_uuid, 64, "%s", seam_stmt_column_text(s, 0));
+			rc = SEAM_OK;
+		} else if (rc == SEAM_DONE) {
+			rc = SEAM_NOTFOUND;
+		}
+		seam_stmt_reset(s);
+	}
+	seam_store_release(st, db);
+	return rc;
+}
+
+/* Rows of a query with one text parameter, each made into a JSON value by row(). */
+static seam_err_t rows(seam_store_t *st, const char *sql, const char *param,
+		       json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err)
+{
+	seam_db_t *db = seam_store_acquire(st);
+	seam_stmt_t *s;
+	json_t *arr = json_array();
+	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
+	*out = NULL;
+	if (rc == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, param);
+		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
+			json_array_append_new(arr, row(s));
+		seam_stmt_reset(s);
+		if (rc == SEAM_DONE)
+			rc = SEAM_OK;
+	}
+	seam_store_release(st, db);
+	if (rc != SEAM_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return SEAM_OK;
+}
+
+static json_t *payment_row(seam_stmt_t *s)
+{
+	char at[25];
+	seam_rfc3339_ms(seam_stmt_column_int64(s, 8), at);
+#define COL(i) seam_stmt_column_text(s, i)
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "provider", COL(0),
+			 "remote_id", COL(1), "store", COL(2), "payment_uuid", COL(3), "state",
+			 COL(4), "amount", COL(5), "refunded", COL(6), "currency", COL(7),
+			 "updated_at", at);
+#undef COL
+}
+
+seam_err_t seam_flow_payments_of_order(seam_store_t *st, const char *order_uuid, json_t **out,
+				       seam_error_t *err)
+{
+	return rows(st,
+		    "SELECT provider, remote_id, store, payment_uuid, state, amount, refunded, "
+		    "currency, updated_at FROM payment_refs WHERE order_uuid = $1 ORDER BY "
+		    "updated_at",
+		    order_uuid, payment_row, out, err);
+}
+
+static json_t *event_row(seam_stmt_t *s)
+{
+	return json_pack("{s:s, s:s}", "provider", seam_stmt_column_text(s, 0), "event_id",
+			 seam_stmt_column_text(s, 1));
+}
+
+seam_err_t seam_flow_payments_events_of_order(seam_store_t *st, const char *order_uuid,
+					      json_t **out, seam_error_t *err)
+{
+	return rows(st,
+		    "SELECT pe.provider, pe.event_id FROM payment_events pe JOIN payment_refs pr ON "
+		    "pr.provider = pe.provider AND pr.remote_id = pe.remote_id WHERE pr.order_uuid = "
+		    "$1 ORDER BY pe.created_at",
+		    order_uuid, event_row, out, err);
+}
+
 /*
  * The built-in table of a provider with the integrator's payment_events applied: an entry
  * for a known provider type changes its canonical type; a new provider type gets the field

@@ -33,4 +33,26 @@ seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payme
 				     seam_error_t *err);
 void seam_flow_payments_destroy(seam_flow_payments_t *fp);
 
+/*
+ * What the flow recorded, for `seam ctl trace`. Each reads only, on a connection of its own.
+ *
+ * seam_flow_payments_order_of: the order a PSP payment id (payment_refs.remote_id: "pi_...",
+ * Adyen's pspReference), or the event id of a payment event the flow has worked, belongs to:
+ * the most recently updated cross-reference. SEAM_OK with order_uuid, or SEAM_NOTFOUND.
+ *
+ * seam_flow_payments_of_order: the order's payments as seam last saw or made them, oldest
+ * update first: *out (new reference) a JSON array of {"provider", "remote_id", "store",
+ * "payment_uuid", "state", "amount", "refunded", "currency", "updated_at"} (amounts decimal
+ * strings, unknown values null).
+ *
+ * seam_flow_payments_events_of_order: the payment events worked for the order's payments, as
+ * {"provider", "event_id"} (the normalised event id, docs/payments.md), in a JSON array.
+ */
+seam_err_t seam_flow_payments_order_of(seam_store_t *st, const char *id, char order_uuid[64],
+				       seam_error_t *err);
+seam_err_t seam_flow_payments_of_order(seam_store_t *st, const char *order_uuid, json_t **out,
+				       seam_error_t *err);
+seam_err_t seam_flow_payments_events_of_order(seam_store_t *st, const char *order_uuid,
+					      json_t **out, seam_error_t *err);
+
 #endif
