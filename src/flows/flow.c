@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connectors/providers.h"
 #include "core/ids.h"
 #include "domain/payment.h"
 #include "domain/psp_event.h"
@@ -73,14 +74,15 @@ static void payment_subject(seam_db_t *db, const char *kind, const json_t *paylo
 	const char *provider = json_string_value(json_object_get(payload, "provider"));
 	const char *source = json_string_value(json_object_get(payload, "source"));
 	const char *event_id = json_string_value(json_object_get(payload, "event_id"));
-	seam_psp_provider_e prov;
+	const seam_provider_t *prov;
 	char *body = NULL;
 	json_t *doc = NULL;
 	(void)kind;
-	if (!provider || !source || !event_id || seam_psp_provider_parse(provider, &prov) != 0)
+	if (!provider || !source || !event_id || !(prov = seam_providers_find(provider)) ||
+	    !prov->normalize)
 		return;
 	/* Stripe and Adyen paths name the store; a Standard Webhooks source is not a store. */
-	if (prov != SEAM_PSP_STANDARD)
+	if (strcmp(prov->param, "store") == 0)
 		copy(out->store, sizeof out->store, source);
 	if (seam_inbox_body(db, provider, source, event_id, &body, NULL) != SEAM_OK)
 		return;
@@ -88,7 +90,7 @@ static void payment_subject(seam_db_t *db, const char *kind, const json_t *paylo
 	free(body);
 	seam_psp_event_t *pe = calloc(1, sizeof *pe); /* ~2 KB: not on a list's stack */
 	seam_psp_source_t src = {.store = out->store[0] ? out->store : NULL, .webhook_id = event_id};
-	if (doc && pe && seam_psp_normalize(prov, doc, &src, pe, NULL) == SEAM_OK) {
+	if (doc && pe && prov->normalize(doc, &src, pe, NULL) == SEAM_OK) {
 		copy(out->order_uuid, sizeof out->order_uuid, pe->order_uuid);
 		if (seam_uuid_valid(pe->order_id))
 			copy(out->order_uuid, sizeof out->order_uuid, pe->order_id);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "connectors/drupal/drupal.h"
+#include "connectors/providers.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
@@ -25,9 +26,11 @@
 struct seam_flow_payments {
 	seam_flow_env_t env;
 	pthread_mutex_t locks[LOCK_STRIPES];
-	/* Per provider: the built-in event table with the config's payment_events applied. */
-	seam_psp_rule_t *rules[SEAM_PSP__PROVIDER_COUNT];
-	size_t nrules[SEAM_PSP__PROVIDER_COUNT];
+	/* Per provider (index in connectors/providers.h): the built-in event table with the
+	 * config's payment_events applied; NULL: the built-in one. */
+	seam_psp_rule_t **rules;
+	size_t *nrules;
+	size_t nproviders;
 };
 
 typedef struct run {
@@ -288,20 +291,19 @@ static seam_err_t apply_event(seam_job_t const *job, seam_job_result_t *res, voi
 	json_t *payload = json_loads(job->payload, 0, NULL), *doc = NULL;
 	char *body = NULL;
 	seam_err_t rc;
-	seam_psp_provider_e prov;
+	const seam_provider_t *prov;
+	size_t pi;
 
 	r.provider = json_string_value(json_object_get(payload, "provider"));
 	r.source = json_string_value(json_object_get(payload, "source"));
 	const char *event_id = json_string_value(json_object_get(payload, "event_id"));
-	if (!r.provider || !r.source || !event_id || seam_psp_provider_parse(r.provider, &prov) != 0) {
+	if (!r.provider || !r.source || !event_id || !(prov = seam_providers_find(r.provider)) ||
+	    !prov->normalize) {
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "job payload lacks provider/source/event_id");
 		goto out;
 	}
-	r.store = r.source;
-	if (strcmp(r.provider, "standard") == 0) {
-		const seam_config_source_t *src = seam_cfg_map_get(&fp->env.cfg->sources, r.source);
-		r.store = src ? src->store : NULL;
-	}
+	pi = seam_providers_index(prov);
+	r.store = seam_providers_store(prov, fp->env.cfg, r.source);
 	r.sc = r.store ? seam_cfg_map_get(&fp->env.cfg->stores, r.store) : NULL;
 	if (!r.sc) {
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "store for %s/%s is not configured", r.provider,
@@ -321,8 +323,8 @@ static seam_err_t apply_event(seam_job_t const *job, seam_job_result_t *res, voi
 	}
 	doc = json_loads(body, 0, NULL);
 	seam_psp_source_t src = {.store = r.store, .webhook_id = event_id,
-				 .rules = fp->rules[prov], .nrules = fp->nrules[prov]};
-	if (!doc || seam_psp_normalize(prov, doc, &src, &r.pe, &err) != SEAM_OK) {
+				 .rules = fp->rules[pi], .nrules = fp->nrules[pi]};
+	if (!doc || prov->normalize(doc, &src, &r.pe, &err) != SEAM_OK) {
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "unusable %s event %s: %s", r.provider,
 				   event_id, doc ? err.msg : "body is not JSON");
 		goto out;
@@ -520,11 +522,11 @@ seam_err_t seam_flow_payments_events_of_order(seam_store_t *st, const char *orde
  * "charge.succeeded: captured" reads a charge like "charge.captured" does. Keys point into the
  * config (which outlives the flow).
  */
-static seam_err_t build_rules(seam_psp_provider_e p, const seam_strmap_t *m, seam_psp_rule_t **out,
-			      size_t *nout)
+static seam_err_t build_rules(const seam_provider_t *p, const seam_strmap_t *m,
+			      seam_psp_rule_t **out, size_t *nout)
 {
 	size_t n;
-	const seam_psp_rule_t *base = seam_psp_rules(p, &n);
+	const seam_psp_rule_t *base = p->rules(&n);
 	seam_psp_rule_t *rows = calloc(n + m->n + 1, sizeof *rows);
 	if (!rows)
 		return SEAM_NOMEM;
@@ -568,19 +570,26 @@ seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payme
 	if (!fp)
 		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	fp->env = *env;
-	const seam_strmap_t *maps[3] = {&env->cfg->payment_events.stripe, &env->cfg->payment_events.adyen,
-					&env->cfg->payment_events.standard};
-	const seam_psp_provider_e provs[3] = {SEAM_PSP_STRIPE, SEAM_PSP_ADYEN, SEAM_PSP_STANDARD};
-	for (int i = 0; i < 3; i++) {
-		if (maps[i]->n == 0)
+	for (int i = 0; i < LOCK_STRIPES; i++)
+		pthread_mutex_init(&fp->locks[i], NULL);
+	size_t n;
+	const seam_provider_t *provs = seam_providers_list(&n);
+	fp->nproviders = n;
+	fp->rules = calloc(n, sizeof *fp->rules);
+	fp->nrules = calloc(n, sizeof *fp->nrules);
+	if (!fp->rules || !fp->nrules) {
+		seam_flow_payments_destroy(fp);
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const seam_strmap_t *m = provs[i].event_map ? provs[i].event_map(env->cfg) : NULL;
+		if (!m || m->n == 0)
 			continue; /* the built-in table */
-		if (build_rules(provs[i], maps[i], &fp->rules[provs[i]], &fp->nrules[provs[i]]) != SEAM_OK) {
+		if (build_rules(&provs[i], m, &fp->rules[i], &fp->nrules[i]) != SEAM_OK) {
 			seam_flow_payments_destroy(fp);
 			return seam_errorf(err, SEAM_CONFIG, "payment_events: invalid mapping");
 		}
 	}
-	for (int i = 0; i < LOCK_STRIPES; i++)
-		pthread_mutex_init(&fp->locks[i], NULL);
 	seam_err_t rc = seam_queue_register(env->queue, SEAM_JOB_PAYMENT_APPLY, apply_event, fp);
 	if (rc != SEAM_OK) {
 		seam_flow_payments_destroy(fp);
@@ -596,7 +605,9 @@ void seam_flow_payments_destroy(seam_flow_payments_t *fp)
 		return;
 	for (int i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_destroy(&fp->locks[i]);
-	for (int i = 0; i < SEAM_PSP__PROVIDER_COUNT; i++)
+	for (size_t i = 0; fp->rules && i < fp->nproviders; i++)
 		free(fp->rules[i]);
+	free(fp->rules);
+	free(fp->nrules);
 	free(fp);
 }
