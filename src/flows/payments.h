@@ -4,8 +4,9 @@
  * history implies, once, whatever the arrival order.
  *
  * One run of the job:
- *   1. load the inbox row, normalise it (domain/psp_event) into a canonical event; an unusable
- *      payload fails permanently (dead letter with the reason), an ignored type is recorded;
+ *   1. load the inbox row, read it with its provider's reader (connectors/providers.h) into the
+ *      canonical event (domain/psp_event.h); an unusable payload fails permanently (dead
+ *      letter with the reason), an ignored type is recorded;
  *   2. find the order: the event's metadata, else the stored cross-reference of the remote id;
  *      an order Drupal does not show yet is retried with backoff, not dead-lettered;
  *   3. under a per-payment lock: read the Drupal payment (lookup by remote_id: Drupal itself
