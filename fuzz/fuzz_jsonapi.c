@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/drupal.h"
-#include "connectors/drupal_int.h"
+#include "connectors/drupal/drupal.h"
+#include "connectors/drupal/drupal_int.h"
 #include "core/clock.h"
 #include "domain/payment.h"
 

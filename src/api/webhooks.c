@@ -1,5 +1,10 @@
 /*
- * webhooks.c: webhook ingress (see webhooks.h for the order of work).
+ * webhooks.c: the webhook ingress, one code path for every provider: the provider table
+ * (flows/providers.h) says where a provider's secrets are, how its deliveries are signed,
+ * how a body splits into events and what each event's id is, and what kind of events they
+ * are; this file does the order of work of webhooks.h with it, and makes each kind of event
+ * its job (the table `kinds` below). Besides the per-provider route handlers at the end, which
+ * only pick their row, nothing here names a provider.
  */
 #include "api/webhooks.h"
 
@@ -8,57 +13,44 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "connectors/adyen.h"
-#include "connectors/stdwebhooks.h"
-#include "connectors/stripe.h"
-#include "connectors/webhook_sig.h"
+#include "connectors/drupal/drupal.h"
 #include "core/clock.h"
-#include "core/crypto.h"
-#include "core/ids.h"
 #include "flows/orders.h"
+#include "flows/providers.h"
 #include "flows/timeline.h"
+#include "inbox/inbox.h"
 #include "queue/queue.h"
 
 #define MAX_SECRETS 8
-#define MAX_ITEMS 256
 
-/* One event to persist. Strings are borrowed from the request. */
+/* One event to persist, with the job it makes. */
 typedef struct inbound {
-	const char *event_id;
-	const char *event_type;
-	const char *body;
-	size_t len;
+	const seam_webhook_event_t *ev; /* borrowed from the batch's events */
 	const char *job_kind;   /* NULL: stored, no job */
 	const char *job_flow;
-	char dedup[300];
+	char dedup[300];        /* "" for a job that is this event's alone */
 	char *payload;          /* job payload JSON (owned) */
-	const char *order_uuid; /* when known at ingress: the timeline entry goes on the order */
-	const char *order_number, *order_state, *total, *currency; /* a storefront order's, noted
-				 * in orders with its export job (seam_flow_orders_note) */
-	int per_event_job;      /* the job is this event alone (PSP events): the inbox row's
-				 * unique key dedups it, the job has no dedup key of its own */
+	seam_drupal_event_t order; /* a storefront event's order (order_uuid NULL: none): its
+				    * timeline entry, and the note in orders with its job
+				    * (seam_flow_orders_note) */
 	int duplicate;          /* out */
-	char inbox_id[SEAM_UUID_STR_LEN];
-	char job_id[SEAM_UUID_STR_LEN];
 } inbound_t;
-
-/* How the sender is answered once the batch is durable. */
-typedef enum reply_kind { REPLY_JSON, REPLY_ADYEN } reply_kind_e;
 
 /* One request's work, on the heap while the connection is parked (see persist()). */
 typedef struct batch {
 	seam_api_t *app;
 	seam_http_req_t *req;
-	reply_kind_e reply;
-	const char *provider, *source, *cid;
+	const seam_provider_t *p;
+	const char *source, *cid;
+	const char *body;       /* the request's raw bytes (borrowed from the request) */
+	size_t len;
 	char *headers;          /* safe headers JSON (owned) */
-	inbound_t *items;       /* owned, n of them; each payload owned */
-	size_t n;
-	/* quarantine instead, when reason is set */
+	json_t *doc;            /* the parsed body (owned): the events borrow from it */
+	seam_webhook_events_t events;
+	inbound_t *items;       /* owned, events.n of them; each payload owned */
+	/* quarantine instead, when q_reason is set */
 	const char *q_reason;
 	const char *q_event_id;
-	const char *q_body;
-	size_t q_len;
 } batch_t;
 
 static void count(seam_api_t *app, const char *provider, const char *outcome)
@@ -181,124 +173,68 @@ static char *safe_headers(seam_http_req_t *req)
 static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 {
 	batch_t *b = ud;
-	char now[24];
+	seam_inbox_event_t ev = {.provider = b->p->name, .source = b->source,
+				 .headers = b->headers, .correlation_id = b->cid};
 	seam_err_t rc;
-	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
 
 	if (b->q_reason) {
-		char id[SEAM_UUID_STR_LEN];
-		seam_id_new(id);
-		return seam_db_run(db,
-				   "INSERT INTO quarantine (id, provider, source, event_id, reason, body, "
-				   "headers, correlation_id, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-				   (const char *[]){id, b->provider, b->source, b->q_event_id, b->q_reason,
-						    b->q_body, b->headers, b->cid, now},
-				   9, NULL, err);
+		ev.event_id = b->q_event_id;
+		ev.body = b->body;
+		ev.len = b->len;
+		return seam_inbox_quarantine(db, &ev, b->q_reason, err);
 	}
-	for (size_t i = 0; i < b->n; i++) {
+	for (size_t i = 0; i < b->events.n; i++) {
 		inbound_t *in = &b->items[i];
-		int64_t changes = 0;
-		int existed = 0;
-		seam_stmt_t *s;
-		/* Shared jobs (several storefront events, one export per order) dedup on their key,
-		 * so they are enqueued first. A PSP event's job IS the event: the inbox row's unique
-		 * (provider, source, event_id) already says whether it is new, so that job carries
-		 * no dedup key (a second unique index on the same random ids would double the
-		 * random page writes per event) and is enqueued after the inbox insert. */
-		if (in->job_kind && !in->per_event_job) {
-			seam_job_spec_t spec = {
-				.kind = in->job_kind,
-				.flow = in->job_flow,
-				.dedup_key = in->dedup[0] ? in->dedup : NULL,
-				.payload = in->payload,
-				.correlation_id = b->cid,
-			};
-			rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, &existed, err);
-			if (rc != SEAM_OK)
-				return rc;
-		}
-		seam_id_new(in->inbox_id);
-		rc = seam_db_prepare(db,
-				     "INSERT INTO inbox (id, provider, source, event_id, event_type, body, "
-				     "headers, correlation_id, received_at, job_id) VALUES "
-				     "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
-				     "ON CONFLICT (provider, source, event_id) DO NOTHING",
-				     &s, err);
+		const seam_drupal_event_t *o = &in->order;
+		seam_inbox_added_t added;
+		seam_job_spec_t spec = {
+			.kind = in->job_kind,
+			.flow = in->job_flow,
+			.dedup_key = in->dedup[0] ? in->dedup : NULL,
+			.payload = in->payload,
+			.correlation_id = b->cid,
+		};
+		ev.event_id = in->ev->id;
+		ev.event_type = in->ev->type;
+		ev.body = in->ev->body ? in->ev->body : b->body;
+		ev.len = in->ev->body ? strlen(in->ev->body) : b->len;
+		rc = seam_inbox_add(db, b->app->queue, &ev, in->job_kind ? &spec : NULL, &added, err);
 		if (rc != SEAM_OK)
 			return rc;
-		seam_stmt_bind_text(s, 1, in->inbox_id);
-		seam_stmt_bind_text(s, 2, b->provider);
-		seam_stmt_bind_text(s, 3, b->source);
-		seam_stmt_bind_text(s, 4, in->event_id);
-		seam_stmt_bind_text(s, 5, in->event_type);
-		seam_stmt_bind_textn(s, 6, in->body, in->len);
-		seam_stmt_bind_text(s, 7, b->headers);
-		seam_stmt_bind_text(s, 8, b->cid);
-		seam_stmt_bind_text(s, 9, now);
-		seam_stmt_bind_text(s, 10, in->job_kind && !in->per_event_job ? in->job_id : NULL);
-		rc = seam_stmt_step(s, err);
-		changes = seam_stmt_changes(s);
-		seam_stmt_reset(s);
-		if (rc != SEAM_DONE)
-			return rc;
-		if (changes == 0) {
-			/* A redelivery (or, for a shared job, an event whose job was purged after
-			 * queue.retain): not new work. */
-			in->duplicate = 1;
-			if (in->job_kind && !in->per_event_job && !existed &&
-			    (rc = seam_db_run(db, "DELETE FROM jobs WHERE id = $1",
-					      (const char *[]){in->job_id}, 1, NULL, err)) != SEAM_OK)
-				return rc;
+		in->duplicate = added.duplicate;
+		if (added.duplicate || !o->order_uuid)
 			continue;
-		}
-		if (in->job_kind && in->per_event_job) {
-			seam_job_spec_t spec = {
-				.kind = in->job_kind,
-				.flow = in->job_flow,
-				.payload = in->payload,
-				.correlation_id = b->cid,
-			};
-			rc = seam_queue_enqueue(b->app->queue, db, &spec, in->job_id, NULL, err);
-			if (rc == SEAM_OK)
-				rc = seam_db_run(db, "UPDATE inbox SET job_id = $1 WHERE id = $2",
-						 (const char *[]){in->job_id, in->inbox_id}, 2, NULL, err);
-			if (rc != SEAM_OK)
-				return rc;
-		}
-		if (in->order_uuid) {
-			rc = seam_timeline_add(db, "order", in->order_uuid, b->cid, b->provider,
-					       "event.received",
-					       json_pack("{s:s, s:s?}", "event_id", in->event_id, "type",
-							 in->event_type),
-					       err);
-			if (rc == SEAM_OK && in->job_kind && !in->per_event_job)
-				rc = seam_flow_orders_note(db, b->source, in->order_uuid, in->order_number,
-							   in->order_state, in->total, in->currency,
-							   b->cid, err);
-			if (rc != SEAM_OK)
-				return rc;
-		}
+		rc = seam_timeline_add(db, "order", o->order_uuid, b->cid, b->p->name,
+				       "event.received",
+				       json_pack("{s:s, s:s?}", "event_id", in->ev->id, "type",
+						 in->ev->type),
+				       err);
+		if (rc == SEAM_OK && in->job_kind)
+			rc = seam_flow_orders_note(db, b->source, o->order_uuid, o->order_number,
+						   o->state, o->total, o->currency, b->cid, err);
+		if (rc != SEAM_OK)
+			return rc;
 	}
 	return SEAM_OK;
 }
 
-static batch_t *batch_new(seam_http_req_t *req, seam_api_t *app, const char *provider,
-			  const char *source, size_t nitems, reply_kind_e reply)
+/* Takes doc. */
+static batch_t *batch_new(seam_http_req_t *req, seam_api_t *app, const seam_provider_t *p,
+			  const char *source, const char *body, size_t len, json_t *doc)
 {
 	batch_t *b = calloc(1, sizeof *b);
-	if (!b)
-		return NULL;
-	b->items = calloc(nitems ? nitems : 1, sizeof *b->items);
-	if (!b->items) {
-		free(b);
+	if (!b) {
+		json_decref(doc);
 		return NULL;
 	}
 	b->app = app;
 	b->req = req;
-	b->reply = reply;
-	b->provider = provider;
+	b->p = p;
 	b->source = source;
 	b->cid = seam_http_cid(req);
+	b->body = body;
+	b->len = len;
+	b->doc = doc;
 	return b;
 }
 
@@ -306,9 +242,11 @@ static void batch_free(batch_t *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; b->items && i < b->events.n; i++)
 		free(b->items[i].payload);
 	free(b->items);
+	seam_webhook_events_dispose(&b->events);
+	json_decref(b->doc);
 	free(b->headers);
 	free(b);
 }
@@ -317,12 +255,12 @@ static void log_accepted(batch_t *b);
 
 static void reply_stored(batch_t *b)
 {
-	if (b->reply == REPLY_ADYEN) {
-		seam_http_reply(b->req, 200, "text/plain", "[accepted]", 10);
+	if (b->p->ack) {
+		seam_http_reply(b->req, 200, "text/plain", b->p->ack, strlen(b->p->ack));
 	} else if (b->q_reason) {
 		seam_http_reply_json(b->req, 200, json_pack("{s:b, s:b}", "received", 1, "quarantined", 1));
 	} else {
-		int dup = b->n == 1 && b->items[0].duplicate;
+		int dup = b->events.n == 1 && b->items[0].duplicate;
 		seam_http_reply_json(b->req, 200,
 				     json_pack("{s:b, s:b}", "received", 1, "duplicate", dup));
 	}
@@ -331,9 +269,9 @@ static void reply_stored(batch_t *b)
 static void reply_store_error(batch_t *b, const char *msg)
 {
 	seam_logf(b->app->log, SEAM_LOG_ERROR, "webhooks", b->cid,
-		  json_pack("{s:s, s:s}", "provider", b->provider, "error", msg),
+		  json_pack("{s:s, s:s}", "provider", b->p->name, "error", msg),
 		  "could not store webhook; answering 503 so the sender retries");
-	count(b->app, b->provider, "store_error");
+	count(b->app, b->p->name, "store_error");
 	seam_http_set_header(b->req, "Retry-After", "5");
 	seam_http_problem(b->req, 503, "store-unavailable", "Try again later", NULL,
 			  "the event could not be stored durably; it was not accepted");
@@ -347,9 +285,9 @@ static void persisted(void *ud, seam_err_t rc, const seam_error_t *err)
 	if (rc != SEAM_OK) {
 		reply_store_error(b, err ? err->msg : seam_strerror(rc));
 	} else if (b->q_reason) {
-		count(b->app, b->provider, "quarantined");
+		count(b->app, b->p->name, "quarantined");
 		seam_logf(b->app->log, SEAM_LOG_WARN, "webhooks", b->cid,
-			  json_pack("{s:s, s:s, s:s?}", "provider", b->provider, "reason", b->q_reason,
+			  json_pack("{s:s, s:s, s:s?}", "provider", b->p->name, "reason", b->q_reason,
 				    "event_id", b->q_event_id),
 			  "authentic webhook quarantined: %s", b->q_reason);
 		reply_stored(b);
@@ -378,28 +316,17 @@ static void persist(seam_http_req_t *req, batch_t *b)
 	}
 }
 
-static void quarantine(seam_http_req_t *req, batch_t *b, const char *event_id, const char *reason)
-{
-	size_t len;
-	b->q_reason = reason;
-	b->q_event_id = event_id ? seam_http_strdup(req, event_id) : NULL;
-	b->q_body = seam_http_body(req, &len);
-	b->q_len = len;
-	persist(req, b);
-}
-
 static void log_accepted(batch_t *b)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		count(b->app, b->provider, b->items[i].duplicate ? "duplicate" : "accepted");
+	for (size_t i = 0; i < b->events.n; i++) {
+		const inbound_t *in = &b->items[i];
+		count(b->app, b->p->name, in->duplicate ? "duplicate" : "accepted");
 		if (!seam_log_enabled(b->app->log, SEAM_LOG_INFO))
 			continue; /* do not build fields for a line that is filtered out */
 		seam_logf(b->app->log, SEAM_LOG_INFO, "webhooks", b->cid,
-			  json_pack("{s:s, s:s, s:s?, s:b}", "provider", b->provider, "event_id",
-				    b->items[i].event_id, "type", b->items[i].event_type, "duplicate",
-				    b->items[i].duplicate),
-			  "%s event %s", b->items[i].duplicate ? "duplicate" : "stored",
-			  b->items[i].event_id);
+			  json_pack("{s:s, s:s, s:s?, s:b}", "provider", b->p->name, "event_id",
+				    in->ev->id, "type", in->ev->type, "duplicate", in->duplicate),
+			  "%s event %s", in->duplicate ? "duplicate" : "stored", in->ev->id);
 	}
 }
 
@@ -411,314 +338,212 @@ static size_t secret_values(const seam_secretlist_t *l, const char *out[MAX_SECR
 	return n;
 }
 
-static char *job_payload(const char *provider, const char *source, const char *event_id)
+/* ---- the job each kind of event makes ---- */
+
+/* Fills in's job from its event; 0, or -1 when out of memory. */
+typedef int (*job_fn)(batch_t *b, inbound_t *in);
+
+/* A payment event is its own payment.apply job: {"provider", "source", "event_id"}, the event
+ * itself read back from the inbox. The inbox row's identity dedups it (no dedup key). */
+static int payment_job(batch_t *b, inbound_t *in)
 {
-	const char *kv[] = {"provider", provider, "source", source, "event_id", event_id};
-	return json_object_text(kv, 3);
+	const char *kv[] = {"provider", b->p->name, "source", b->source, "event_id", in->ev->id};
+	in->job_kind = SEAM_JOB_PAYMENT_APPLY;
+	in->job_flow = SEAM_FLOW_PAYMENTS;
+	return (in->payload = json_object_text(kv, 3)) ? 0 : -1;
+}
+
+/* The storefront's order events that make a job, and which; every other event is kept for
+ * the timeline. Placed (and later) orders are one export job per order, canceled ones one
+ * cancel job, whether the event or the poller sees them first (dedup "<key>:<store>:<uuid>"). */
+static const struct {
+	const char *type, *kind, *key;
+} storefront_jobs[] = {
+	{"order.placed", SEAM_JOB_ORDER_EXPORT, "export"},
+	{"order.paid", SEAM_JOB_ORDER_EXPORT, "export"},
+	{"order.validated", SEAM_JOB_ORDER_EXPORT, "export"},
+	{"order.fulfilled", SEAM_JOB_ORDER_EXPORT, "export"},
+	{"order.canceled", SEAM_JOB_ORDER_CANCEL, "cancel"},
+};
+
+/* An order of a commerce_store this seam store does not own is stored (audit) and counted,
+ * never worked: its own seam store exports it. Without store_uuid the export job decides from
+ * the order Drupal serves. */
+static int storefront_job(batch_t *b, inbound_t *in)
+{
+	seam_drupal_event_t *o = &in->order;
+	const seam_config_store_t *sc = seam_cfg_map_get(b->app->stores, b->source);
+	const char *uuid;
+	json_t *p;
+	if (seam_drupal_event_read(in->ev->doc, o, NULL) != SEAM_OK)
+		return -1; /* cannot happen: the split read it */
+	uuid = o->order_uuid;
+	in->job_flow = SEAM_FLOW_ORDERS;
+	if (o->store_uuid && !seam_flow_orders_owns(sc, o->store_uuid)) {
+		seam_flow_orders_foreign(b->app->log, b->app->metrics, b->source, uuid,
+					 o->store_uuid, "event", b->cid);
+		o->order_uuid = NULL;
+	} else {
+		for (size_t i = 0; i < sizeof storefront_jobs / sizeof storefront_jobs[0]; i++) {
+			if (strcmp(o->type, storefront_jobs[i].type) != 0)
+				continue;
+			in->job_kind = storefront_jobs[i].kind;
+			snprintf(in->dedup, sizeof in->dedup, "%s:%s:%s", storefront_jobs[i].key,
+				 b->source, uuid);
+			break;
+		}
+	}
+	p = json_pack("{s:s, s:s, s:s, s:s}", "store", b->source, "order_uuid", uuid, "event_id",
+		      in->ev->id, "type", o->type);
+	in->payload = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	json_decref(p);
+	return in->payload ? 0 : -1;
+}
+
+static const struct {
+	seam_provider_kind_e kind;
+	job_fn job;
+} kinds[] = {
+	{SEAM_PROVIDER_PAYMENTS, payment_job},
+	{SEAM_PROVIDER_STOREFRONT, storefront_job},
+};
+
+static job_fn job_of(seam_provider_kind_e kind)
+{
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (kinds[i].kind == kind)
+			return kinds[i].job;
+	return NULL;
+}
+
+/* ---- the ingress ---- */
+
+static const char *header(void *req, const char *name)
+{
+	return seam_http_header(req, name);
+}
+
+/* Answers a delivery whose signature did not verify (401) or could not be checked (500).
+ * Returns 1 when it answered. */
+static int refused(seam_http_req_t *req, seam_api_t *app, const seam_provider_t *p,
+		   seam_err_t vrc, const seam_webhook_sig_t *sig, const seam_error_t *err)
+{
+	if (vrc == SEAM_OK)
+		return 0;
+	if (!server_side(req, app, p->name, vrc, err))
+		reject(req, app, p->name, sig, err->msg);
+	return 1;
+}
+
+static void overloaded(seam_http_req_t *req)
+{
+	seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
+}
+
+/* The order of work of webhooks.h for one delivery to provider p. */
+static void ingress(seam_http_req_t *req, seam_api_t *app, const seam_provider_t *p)
+{
+	const char *entry = seam_http_param(req, p->param);
+	const seam_secretlist_t *sl = seam_providers_secrets(p, app->stores, app->sources, entry);
+	const char *secrets[MAX_SECRETS];
+	seam_webhook_sig_t sig;
+	seam_error_t err = {0};
+	size_t len, ns = sl ? secret_values(sl, secrets) : 0;
+	const char *body = seam_http_body(req, &len);
+	seam_webhook_delivery_t d = {.body = body, .len = len, .header = header, .ud = req,
+				     .now_s = seam_now_ms() / 1000,
+				     .tolerance_s = app->webhooks->tolerance_ms / 1000};
+	job_fn job = job_of(p->kind);
+	json_t *doc;
+	batch_t *b;
+
+	if (!sl || (ns == 0 && p->endpoint_needs_secrets))
+		return not_found(req, app, p->name, entry);
+	if (p->verify && refused(req, app, p, p->verify(&d, secrets, ns, &sig, &err), &sig, &err))
+		return;
+	doc = json_loadb(body, len, 0, NULL);
+	if (p->verify_items &&
+	    refused(req, app, p, p->verify_items(doc, secrets, ns, &sig, &err), &sig, &err)) {
+		json_decref(doc);
+		return;
+	}
+	if (!(b = batch_new(req, app, p, entry, body, len, doc)))
+		return overloaded(req);
+	if (p->split(&d, doc, &b->events, &err) != SEAM_OK) {
+		batch_free(b);
+		return overloaded(req);
+	}
+	if (b->events.quarantine) {
+		/* authentic, unusable: kept with the reason, answered 2xx */
+		b->q_reason = b->events.quarantine;
+		b->q_event_id = b->events.event_id;
+		return persist(req, b);
+	}
+	if (!(b->items = calloc(b->events.n ? b->events.n : 1, sizeof *b->items))) {
+		batch_free(b);
+		return overloaded(req);
+	}
+	for (size_t i = 0; i < b->events.n; i++) {
+		b->items[i].ev = &b->events.items[i];
+		if (job && job(b, &b->items[i]) != 0) {
+			batch_free(b);
+			return overloaded(req);
+		}
+	}
+	persist(req, b);
 }
 
 void seam_webhook_stripe(seam_http_req_t *req, void *ud)
 {
-	seam_api_t *app = ud;
-	const char *store = seam_http_param(req, "store");
-	seam_config_store_t *sc = seam_cfg_map_get(app->stores, store);
-	const char *secrets[MAX_SECRETS];
-	seam_webhook_sig_t sig;
-	seam_error_t err = {0};
-	size_t len, ns;
-	const char *body = seam_http_body(req, &len);
-
-	if (!sc || !(ns = secret_values(&sc->stripe_secrets, secrets)))
-		return not_found(req, app, "stripe", store);
-	seam_err_t vrc = seam_stripe_verify(seam_http_header(req, "Stripe-Signature"), body, len,
-					    secrets, ns, seam_now_ms() / 1000,
-					    app->webhooks->tolerance_ms / 1000, &sig, &err);
-	if (server_side(req, app, "stripe", vrc, &err))
-		return;
-	if (vrc != SEAM_OK)
-		return reject(req, app, "stripe", &sig, err.msg);
-
-	batch_t *b = batch_new(req, app, "stripe", store, 1, REPLY_JSON);
-	if (!b)
-		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
-	json_t *doc = json_loadb(body, len, 0, NULL);
-	const char *id = json_string_value(json_object_get(doc, "id"));
-	const char *type = json_string_value(json_object_get(doc, "type"));
-	if (!doc || !id || !*id || !type) {
-		quarantine(req, b, id, !doc ? "malformed_json" : "missing_event_id_or_type");
-		json_decref(doc);
-		return;
-	}
-	inbound_t *in = &b->items[0];
-	*in = (inbound_t){.event_id = seam_http_strdup(req, id),
-			  .event_type = seam_http_strdup(req, type), .body = body, .len = len,
-			  .job_kind = SEAM_JOB_PAYMENT_APPLY, .job_flow = SEAM_FLOW_PAYMENTS,
-			  .per_event_job = 1};
-	in->payload = job_payload("stripe", store, id);
-	b->n = 1;
-	json_decref(doc);
-	persist(req, b);
+	ingress(req, ud, seam_providers_find("stripe"));
 }
 
 void seam_webhook_adyen(seam_http_req_t *req, void *ud)
 {
-	seam_api_t *app = ud;
-	const char *store = seam_http_param(req, "store");
-	seam_config_store_t *sc = seam_cfg_map_get(app->stores, store);
-	const char *keys[MAX_SECRETS];
-	seam_error_t err = {0};
-	size_t len, nk, n;
-	const char *body = seam_http_body(req, &len);
-	json_t *doc, *items;
-	batch_t *b = NULL;
-
-	if (!sc || !(nk = secret_values(&sc->adyen_hmac_keys, keys)))
-		return not_found(req, app, "adyen", store);
-	/* Adyen signs each item, not the request: parsing comes first here by necessity, but
-	 * nothing is stored or acted on before every item has verified. */
-	doc = json_loadb(body, len, 0, NULL);
-	items = json_object_get(doc, "notificationItems");
-	n = json_array_size(items);
-	if (!doc || n == 0 || n > MAX_ITEMS) {
-		seam_webhook_sig_t sig = {.reason = SEAM_WHSIG_MALFORMED_PAYLOAD};
-		reject(req, app, "adyen", &sig,
-		       !doc ? "the body is not JSON, so no item signature can be checked"
-			    : "notificationItems is missing, empty or too long");
-		json_decref(doc);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *item = json_object_get(json_array_get(items, i), "NotificationRequestItem");
-		seam_webhook_sig_t sig;
-		seam_err_t vrc = seam_adyen_verify_item(item, keys, nk, &sig, &err);
-		if (server_side(req, app, "adyen", vrc, &err)) {
-			json_decref(doc);
-			return;
-		}
-		if (vrc != SEAM_OK) {
-			reject(req, app, "adyen", &sig, err.msg);
-			json_decref(doc);
-			return;
-		}
-	}
-	b = batch_new(req, app, "adyen", store, n, REPLY_ADYEN);
-	if (!b) {
-		json_decref(doc);
-		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *wrap = json_array_get(items, i);
-		json_t *item = json_object_get(wrap, "NotificationRequestItem");
-		const char *psp = json_string_value(json_object_get(item, "pspReference"));
-		const char *code = json_string_value(json_object_get(item, "eventCode"));
-		json_t *success = json_object_get(item, "success");
-		const char *ok = json_is_string(success) ? json_string_value(success)
-							 : json_is_true(success) ? "true" : "false";
-		if (!psp || !code) {
-			/* authentic, unusable: the whole batch is quarantined as received */
-			quarantine(req, b, NULL, "missing_psp_reference_or_event_code");
-			json_decref(doc);
-			return;
-		}
-		inbound_t *in = &b->items[b->n++];
-		char id[256];
-		/* Adyen's identity of a notification: eventCode + pspReference + success. */
-		snprintf(id, sizeof id, "%s:%s:%s", code, psp, ok);
-		in->event_id = seam_http_strdup(req, id);
-		in->event_type = seam_http_strdup(req, code);
-		/* each item is stored on its own so a job can be replayed per item */
-		char *one = json_dumps(wrap, JSON_COMPACT);
-		in->body = seam_http_strdup(req, one ? one : "{}");
-		in->len = strlen(in->body);
-		free(one);
-		in->job_kind = SEAM_JOB_PAYMENT_APPLY;
-		in->job_flow = SEAM_FLOW_PAYMENTS;
-		in->per_event_job = 1;
-		in->payload = job_payload("adyen", store, id);
-	}
-	json_decref(doc);
-	persist(req, b);
-}
-
-/* Standard Webhooks verification shared by /standard and /drupal. Returns the parsed body
- * (new ref) or NULL when it answered (401) or handed b to quarantine (b is then consumed). */
-static json_t *verify_standard(seam_http_req_t *req, seam_api_t *app, const char *provider,
-			       const seam_secretlist_t *sl, batch_t *b)
-{
-	const char *secrets[MAX_SECRETS];
-	seam_webhook_sig_t sig;
-	seam_error_t err = {0};
-	size_t len, ns = secret_values(sl, secrets);
-	const char *body = seam_http_body(req, &len);
-	seam_err_t vrc = seam_stdwebhooks_verify(seam_http_header(req, "webhook-id"),
-						 seam_http_header(req, "webhook-timestamp"),
-						 seam_http_header(req, "webhook-signature"), body, len,
-						 secrets, ns, seam_now_ms() / 1000,
-						 app->webhooks->tolerance_ms / 1000, &sig, &err);
-	if (vrc != SEAM_OK) {
-		if (!server_side(req, app, provider, vrc, &err))
-			reject(req, app, provider, &sig, err.msg);
-		batch_free(b);
-		return NULL;
-	}
-	json_t *doc = json_loadb(body, len, 0, NULL);
-	if (!doc || !json_is_object(doc) || !json_string_value(json_object_get(doc, "type"))) {
-		quarantine(req, b, seam_http_header(req, "webhook-id"),
-			   !doc ? "malformed_json" : "missing_type");
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
+	ingress(req, ud, seam_providers_find("adyen"));
 }
 
 void seam_webhook_standard(seam_http_req_t *req, void *ud)
 {
-	seam_api_t *app = ud;
-	const char *source = seam_http_param(req, "source");
-	seam_config_source_t *src = seam_cfg_map_get(app->sources, source);
-	size_t len;
-	const char *body = seam_http_body(req, &len);
-
-	if (!src)
-		return not_found(req, app, "standard", source);
-	batch_t *b = batch_new(req, app, "standard", source, 1, REPLY_JSON);
-	if (!b)
-		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
-	json_t *doc = verify_standard(req, app, "standard", &src->secrets, b);
-	if (!doc)
-		return;
-	const char *id = seam_http_header(req, "webhook-id");
-	inbound_t *in = &b->items[0];
-	*in = (inbound_t){.event_id = id,
-			  .event_type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type"))),
-			  .body = body, .len = len, .job_kind = SEAM_JOB_PAYMENT_APPLY,
-			  .job_flow = SEAM_FLOW_PAYMENTS, .per_event_job = 1};
-	in->payload = job_payload("standard", source, id);
-	b->n = 1;
-	json_decref(doc);
-	persist(req, b);
+	ingress(req, ud, seam_providers_find("standard"));
 }
 
 void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 {
-	seam_api_t *app = ud;
-	const char *store = seam_http_param(req, "store");
-	seam_config_store_t *sc = seam_cfg_map_get(app->stores, store);
-	size_t len;
-	const char *body = seam_http_body(req, &len);
-
-	if (!sc || sc->drupal.event_secrets.n == 0)
-		return not_found(req, app, "drupal", store);
-	batch_t *b = batch_new(req, app, "drupal", store, 1, REPLY_JSON);
-	if (!b)
-		return seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
-	json_t *doc = verify_standard(req, app, "drupal", &sc->drupal.event_secrets, b);
-	if (!doc)
-		return;
-	const char *type = seam_http_strdup(req, json_string_value(json_object_get(doc, "type")));
-	json_t *data = json_object_get(doc, "data");
-	const char *order = json_string_value(json_object_get(data, "order_uuid"));
-	const char *dstore = json_string_value(json_object_get(data, "store_uuid"));
-	const char *id = seam_http_header(req, "webhook-id");
-	if (!order || !*order) {
-		quarantine(req, b, id, "missing_order_uuid");
-		json_decref(doc);
-		return;
-	}
-	inbound_t *in = &b->items[0];
-	*in = (inbound_t){.event_id = id, .event_type = type, .body = body, .len = len,
-			  .job_flow = SEAM_FLOW_ORDERS, .order_uuid = seam_http_strdup(req, order)};
-	json_t *total = json_object_get(data, "total");
-	in->order_number = seam_http_strdup(req, json_string_value(json_object_get(data, "order_number")));
-	in->order_state = seam_http_strdup(req, json_string_value(json_object_get(data, "state")));
-	in->total = seam_http_strdup(req, json_string_value(json_object_get(total, "number")));
-	in->currency = seam_http_strdup(req, json_string_value(json_object_get(total, "currency_code")));
-	/* Placed (and later) orders become one export job per order, and canceled ones one
-	 * cancel job, whether the event or the poller sees them first; other events are kept for
-	 * the timeline. An order of a commerce_store this seam store does not own is stored
-	 * (audit) and counted, never worked: its own seam store exports it. Without store_uuid
-	 * the export job decides from the order Drupal serves. */
-	if (dstore && !seam_flow_orders_owns(sc, dstore)) {
-		seam_flow_orders_foreign(app->log, app->metrics, store, order, dstore, "event",
-					 b->cid);
-		in->order_uuid = NULL;
-	} else if (strcmp(type, "order.placed") == 0 || strcmp(type, "order.paid") == 0 ||
-	    strcmp(type, "order.validated") == 0 || strcmp(type, "order.fulfilled") == 0) {
-		in->job_kind = SEAM_JOB_ORDER_EXPORT;
-		snprintf(in->dedup, sizeof in->dedup, "export:%s:%s", store, order);
-	} else if (strcmp(type, "order.canceled") == 0) {
-		in->job_kind = SEAM_JOB_ORDER_CANCEL;
-		snprintf(in->dedup, sizeof in->dedup, "cancel:%s:%s", store, order);
-	}
-	json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "store", store, "order_uuid", order,
-			      "event_id", id, "type", type);
-	in->payload = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	b->n = 1;
-	json_decref(doc);
-	persist(req, b);
+	ingress(req, ud, seam_providers_find("drupal"));
 }
 
-static void secret_problem(seam_cfg_diag_t *d, const char *file, const char *key,
-			   const seam_secret_t *sec, const char *what)
-{
-	char *line = NULL;
-	if (asprintf(&line, "%s: %s: the secret from %s %s", file, key,
-		     sec->source ? sec->source : "?", what) < 0)
-		return;
-	char **grown = realloc(d->lines, (d->n + 1) * sizeof *grown);
-	if (!grown) {
-		free(line);
-		return;
-	}
-	d->lines = grown;
-	d->lines[d->n++] = line;
-}
-
-static size_t check_std(const seam_secretlist_t *l, const char *file, const char *key,
-			seam_cfg_diag_t *d)
-{
-	uint8_t k[SEAM_STDWEBHOOKS_KEY_MAX];
-	size_t bad = 0;
-	for (size_t i = 0; i < l->n; i++)
-		if (seam_stdwebhooks_secret_decode(l->items[i].value, k, sizeof k) < 1) {
-			secret_problem(d, file, key, &l->items[i],
-				       "is not a Standard Webhooks secret (whsec_ followed by base64)");
-			bad++;
-		}
-	explicit_bzero(k, sizeof k);
-	return bad;
-}
-
+/* Each section's entries (stores, then sources) in order, each entry's secrets row by row. */
 size_t seam_webhooks_check_config(const seam_cfg_check_t *chk, const seam_cfg_map_t *stores,
 				  const seam_cfg_map_t *sources)
 {
 	const char *file = chk->file ? chk->file : "config";
-	seam_cfg_diag_t *diag = chk->diag;
-	char key[200];
-	size_t bad = 0;
-	for (size_t i = 0; i < stores->n; i++) {
-		const seam_config_store_t *sc = stores->items[i];
-		const char *name = stores->names[i];
-		snprintf(key, sizeof key, "stores.%s.drupal.event_secrets", name);
-		bad += check_std(&sc->drupal.event_secrets, file, key, diag);
-		snprintf(key, sizeof key, "stores.%s.adyen_hmac_keys", name);
-		for (size_t j = 0; j < sc->adyen_hmac_keys.n; j++) {
-			uint8_t k[SEAM_ADYEN_KEY_MAX];
-			const seam_secret_t *sec = &sc->adyen_hmac_keys.items[j];
-			long n = seam_hex_decode(sec->value, sec->len, k, sizeof k);
-			explicit_bzero(k, sizeof k);
-			if (n < 16) {
-				secret_problem(diag, file, key, sec,
-					       "is not an Adyen HMAC key (hex, at least 32 digits)");
-				bad++;
+	size_t n, bad = 0;
+	const seam_provider_t *rows = seam_providers_list(&n);
+	for (size_t s = 0; s < n; s++) {
+		const seam_cfg_map_t *m = seam_providers_entries(&rows[s], stores, sources);
+		int seen = 0;
+		for (size_t r = 0; r < s; r++)
+			seen |= seam_providers_entries(&rows[r], stores, sources) == m;
+		for (size_t i = 0; !seen && i < m->n; i++) {
+			for (size_t r = s; r < n; r++) {
+				const seam_provider_t *p = &rows[r];
+				const seam_secretlist_t *l;
+				if (seam_providers_entries(p, stores, sources) != m || !p->secret_ok)
+					continue;
+				l = p->secrets(m->items[i]);
+				for (size_t j = 0; j < l->n; j++) {
+					const seam_secret_t *sec = &l->items[j];
+					if (p->secret_ok(sec))
+						continue;
+					seam_cfg_diag_addf(chk->diag,
+							   "%s: %s.%s.%s: the secret from %s %s", file,
+							   p->section, m->names[i], p->secrets_key,
+							   sec->source ? sec->source : "?", p->secret_what);
+					bad++;
+				}
 			}
 		}
-	}
-	for (size_t i = 0; i < sources->n; i++) {
-		const seam_config_source_t *src = sources->items[i];
-		snprintf(key, sizeof key, "sources.%s.secrets", sources->names[i]);
-		bad += check_std(&src->secrets, file, key, diag);
 	}
 	return bad;
 }

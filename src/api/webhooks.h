@@ -1,6 +1,9 @@
 /*
  * webhooks.h: webhook ingress. POST /webhooks/stripe/{store}, /webhooks/adyen/{store},
- * /webhooks/standard/{source}, /webhooks/drupal/{store}.
+ * /webhooks/standard/{source}, /webhooks/drupal/{store}: one generic ingress over the provider
+ * table (flows/providers.h), which says for each provider where its secrets are, how it
+ * signs, how a body splits into events and each event's id; the events are stored through the
+ * inbox (inbox/inbox.h).
  *
  * The order of work is the contract (docs/design.md rules 1 and 4):
  *   1. unknown store/source or no secret configured for this provider -> 404
@@ -30,7 +33,8 @@
 size_t seam_webhooks_check_config(const seam_cfg_check_t *chk, const seam_cfg_map_t *stores,
 				  const seam_cfg_map_t *sources);
 
-/* Handlers; ud is the seam_api_t (api/api.h). */
+/* The route handlers (api/routes.c), one per row of the provider table; ud is the seam_api_t
+ * (api/api.h). Each only picks its row for the one ingress. */
 void seam_webhook_stripe(seam_http_req_t *req, void *ud);
 void seam_webhook_adyen(seam_http_req_t *req, void *ud);
 void seam_webhook_standard(seam_http_req_t *req, void *ud);

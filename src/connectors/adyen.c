@@ -1,12 +1,14 @@
 /*
- * adyen.c: Adyen NotificationRequestItem HMAC. The signing string is built from the parsed
- * item exactly as Adyen's own libraries build it; the MAC under each configured key is
+ * adyen.c: Adyen notifications (see adyen.h). Signature: the signing string is built from the
+ * parsed item exactly as Adyen's own libraries build it; the MAC under each configured key is
  * compared in constant time with the decoded hmacSignature, without stopping at a match.
- * Thread-safety: reentrant; no state.
+ * Items: split with their ingress ids, read with the rules and helpers of domain/psp_event.h.
+ * Thread-safety: reentrant; the tables are read-only.
  */
 #include "connectors/adyen.h"
 
 #include "connectors/webhook_sig_int.h"
+#include "core/clock.h"
 #include "core/crypto.h"
 
 #include <stdio.h>
@@ -161,4 +163,196 @@ seam_err_t seam_adyen_verify_item(const json_t *item, const char *const *hex_key
 	if (out)
 		out->secret_index = match;
 	return SEAM_OK;
+}
+
+seam_err_t seam_adyen_verify_items(const json_t *doc, const char *const *hex_keys, size_t nkeys,
+				   seam_webhook_sig_t *out, seam_error_t *err)
+{
+	const json_t *items = json_object_get(doc, "notificationItems");
+	size_t n = json_array_size(items);
+	seam_webhook_sig_init(out);
+	/* Adyen signs each item, not the request: the body is parsed first by necessity, but
+	 * nothing is stored or acted on before every item has verified. */
+	if (!doc || n == 0 || n > SEAM_ADYEN_ITEMS_MAX) {
+		if (out)
+			out->reason = SEAM_WHSIG_MALFORMED_PAYLOAD;
+		return seam_errorf(err, SEAM_AUTH, "%s",
+				   !doc ? "the body is not JSON, so no item signature can be checked"
+					: "notificationItems is missing, empty or too long");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *item = json_object_get(json_array_get(items, i), "NotificationRequestItem");
+		seam_err_t rc = seam_adyen_verify_item(item, hex_keys, nkeys, out, err);
+		if (rc != SEAM_OK)
+			return rc;
+	}
+	return SEAM_OK;
+}
+
+/* ---- events ---- */
+
+seam_err_t seam_adyen_split(const seam_webhook_delivery_t *d, const json_t *doc,
+			    seam_webhook_events_t *out, seam_error_t *err)
+{
+	const json_t *items = json_object_get(doc, "notificationItems");
+	size_t n = json_array_size(items);
+	seam_err_t rc;
+	(void)d;
+	if ((rc = seam_webhook_events_init(out, n, err)) != SEAM_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *wrap = json_array_get(items, i);
+		const json_t *item = json_object_get(wrap, "NotificationRequestItem");
+		const char *psp = json_string_value(json_object_get(item, "pspReference"));
+		const char *code = json_string_value(json_object_get(item, "eventCode"));
+		const json_t *success = json_object_get(item, "success");
+		const char *ok = json_is_string(success) ? json_string_value(success)
+			       : json_is_true(success)   ? "true"
+							 : "false";
+		if (!psp || !code) {
+			/* authentic, unusable: the whole delivery is quarantined as received */
+			seam_webhook_events_dispose(out);
+			out->quarantine = "missing_psp_reference_or_event_code";
+			return SEAM_OK;
+		}
+		seam_webhook_event_t *ev = &out->items[out->n++];
+		/* Adyen's identity of a notification: eventCode + pspReference + success. */
+		snprintf(ev->idbuf, sizeof ev->idbuf, "%s:%s:%s", code, psp, ok);
+		ev->id = ev->idbuf;
+		ev->type = code;
+		ev->doc = wrap;
+		/* each item is stored on its own so a job can be replayed per item */
+		if (!(ev->body = json_dumps(wrap, JSON_COMPACT)) && !(ev->body = strdup("{}"))) {
+			seam_webhook_events_dispose(out);
+			return seam_errorf(err, SEAM_NOMEM, "out of memory");
+		}
+	}
+	return SEAM_OK;
+}
+
+size_t seam_adyen_count(const json_t *body)
+{
+	return json_array_size(json_object_get(body, "notificationItems"));
+}
+
+const json_t *seam_adyen_item(const json_t *body, size_t i)
+{
+	const json_t *it = json_array_get(json_object_get(body, "notificationItems"), i);
+	const json_t *w = json_object_get(it, "NotificationRequestItem");
+	return json_is_object(w) ? w : NULL;
+}
+
+static const seam_psp_rule_t rules[] = {
+#define ROW(code, ty, orig) {code, SEAM_PAYMENT_EV_##ty, NULL, NULL, false, orig},
+	SEAM_ADYEN_RULES(ROW)
+#undef ROW
+};
+#define NRULES (sizeof rules / sizeof rules[0])
+
+static const seam_psp_exponent_t exponents[] = {
+#define ROW(c, e) {c, e},
+	SEAM_ADYEN_EXPONENTS(ROW)
+#undef ROW
+};
+
+const seam_psp_rule_t *seam_adyen_rules(size_t *n)
+{
+	*n = NRULES;
+	return rules;
+}
+
+int seam_adyen_exponent(const char *currency)
+{
+	return seam_psp_exponent(exponents, sizeof exponents / sizeof exponents[0], currency);
+}
+
+static const char *str_at(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static seam_err_t read_item(const json_t *item, const seam_psp_source_t *src,
+			    seam_psp_event_t *out, seam_error_t *err)
+{
+	static const char pfx[] = "adyen";
+	const seam_psp_rule_t *rule;
+	const json_t *w = json_object_get(item, "NotificationRequestItem"), *succ, *amount;
+	char code[64], psp[128];
+	const char *date, *orig, *action;
+	bool success, present;
+	int64_t minor;
+	seam_err_t rc;
+
+	if (json_is_object(w))
+		item = w;
+	if ((rc = seam_psp_need_str(item, "eventCode", code, sizeof code, pfx, "eventCode", err)) ||
+	    (rc = seam_psp_need_str(item, "pspReference", psp, sizeof psp, pfx, "pspReference", err)))
+		return rc;
+	memcpy(out->event_type, code, strlen(code) + 1);
+	succ = json_object_get(item, "success");
+	if (json_is_boolean(succ))
+		success = json_is_true(succ);
+	else if (json_is_string(succ) && (strcmp(json_string_value(succ), "true") == 0 ||
+					  strcmp(json_string_value(succ), "false") == 0))
+		success = strcmp(json_string_value(succ), "true") == 0;
+	else
+		return seam_errorf(err, SEAM_PARSE, "adyen %s %s: success is not \"true\" or \"false\"",
+				   code, psp);
+	snprintf(out->event_id, sizeof out->event_id, "%s:%s:%s", psp, code,
+		 success ? "true" : "false");
+	date = str_at(item, "eventDate");
+	if (date && seam_rfc3339_parse(date, &out->occurred_at_ms) != 0)
+		return seam_errorf(err, SEAM_PARSE, "adyen %s: eventDate \"%.40s\" is not RFC 3339",
+				   out->event_id, date);
+	if ((rc = seam_psp_copy(out->order_id, sizeof out->order_id, str_at(item, "merchantReference"), pfx,
+		       "merchantReference", err)))
+		return rc;
+
+	rule = seam_psp_rule_pick(src, rules, NRULES, code);
+	if (!rule || rule->type == SEAM_PAYMENT_EV_IGNORED) {
+		seam_psp_event_ignore(out, "adyen eventCode %s is not a payment event in the mapping", code);
+		return SEAM_OK;
+	}
+	snprintf(out->remote_state, sizeof out->remote_state, "%s%s", code,
+		 success ? "" : ":false");
+	out->type = success ? rule->type : SEAM_PAYMENT_EV_FAILED;
+	if (success && rule->type == SEAM_PAYMENT_EV_CANCEL_OR_REFUND) {
+		action = str_at(json_object_get(item, "additionalData"), "modification.action");
+		if (action && strcmp(action, "cancel") == 0)
+			out->type = SEAM_PAYMENT_EV_VOIDED;
+		else if (action && strcmp(action, "refund") == 0)
+			out->type = SEAM_PAYMENT_EV_REFUNDED;
+	}
+	orig = str_at(item, "originalReference");
+	if (orig && orig[0])
+		rc = seam_psp_copy(out->remote_id, sizeof out->remote_id, orig, pfx, "originalReference", err);
+	else if (rule->needs_original)
+		return seam_errorf(err, SEAM_PARSE, "adyen %s: originalReference is missing",
+				   out->event_id);
+	else
+		rc = seam_psp_copy(out->remote_id, sizeof out->remote_id, psp, pfx, "pspReference", err);
+	if (rc)
+		return rc;
+
+	amount = json_object_get(item, "amount");
+	if ((rc = seam_psp_read_minor(json_object_get(amount, "value"), pfx, "amount.value", &present, &minor,
+			     err)))
+		return rc;
+	if (!present && seam_psp_needs_amount(out->type))
+		return seam_errorf(err, SEAM_PARSE, "adyen %s: amount.value is missing", out->event_id);
+	if (present &&
+	    ((rc = seam_psp_read_currency(str_at(amount, "currency"), out->currency, pfx,
+					  "amount.currency", err)) ||
+	     (rc = seam_psp_to_decimal(minor, seam_adyen_exponent(out->currency), out->currency,
+				       out->amount, pfx, "amount", err))))
+		return rc;
+	out->cumulative = false; /* every CAPTURE/REFUND reports its own amount */
+	return SEAM_OK;
+}
+
+seam_err_t seam_adyen_normalize(const json_t *item, const seam_psp_source_t *src,
+				seam_psp_event_t *out, seam_error_t *err)
+{
+	seam_err_t rc = seam_psp_event_start(out, "adyen", item, src, err);
+	return rc != SEAM_OK ? rc : seam_psp_event_finish(out, read_item(item, src, out, err));
 }

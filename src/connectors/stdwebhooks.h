@@ -1,6 +1,10 @@
 /*
  * stdwebhooks.h: Standard Webhooks (standardwebhooks.com, spec 1.0.0) signatures, verified
- * for inbound deliveries and made for the ones seam sends.
+ * for inbound deliveries and made for the ones seam sends; and the payment form a Standard
+ * Webhooks source sends, read into the canonical payment event (domain/psp_event.h). One row
+ * of flows/providers.h (and the signature of the storefront's events too).
+ *
+ * SIGNATURE
  *
  * Headers: webhook-id (the message id, stable across retries: the idempotency key),
  * webhook-timestamp (Unix seconds of this attempt), webhook-signature (a space-separated list
@@ -32,12 +36,36 @@
 
 #include "connectors/webhook_sig.h"
 #include "core/err.h"
+#include "domain/psp_event.h"
 
 #define SEAM_STDWEBHOOKS_TOLERANCE_S 300  /* what every reference library uses */
 #define SEAM_STDWEBHOOKS_HEADER_MAX 4096  /* longest webhook-signature accepted */
 #define SEAM_STDWEBHOOKS_ID_MAX 256       /* longest webhook-id accepted */
 #define SEAM_STDWEBHOOKS_KEY_MAX 128      /* longest decoded secret */
 #define SEAM_STDWEBHOOKS_SIG_MAX 48       /* "v1," + 44 base64 + NUL: one signature entry */
+
+/*
+ * EVENTS
+ *
+ * A delivery is one event; its identity is the webhook-id header (stable across retries). An
+ * authentic delivery that is not a JSON object with a "type" is quarantined (malformed_json,
+ * missing_type).
+ *
+ * The payment form (docs/payments.md has the full shape), read by seam_stdwebhooks_normalize:
+ *   {"type": "payment.captured", "timestamp": "<RFC 3339>", "data": {"payment_id": "...",
+ *    "amount": "39.98", "currency": "USD", ...}}
+ * Amounts are decimal strings at the currency's ISO 4217 exponent. payment.captured's amount
+ * is the captured total; payment.refunded gives refunded_total (cumulative) or amount (this
+ * refund only). Types, and the canonical type of each:
+ */
+#define SEAM_STDWEBHOOKS_RULES(X)                                                           \
+	X("payment.authorized", AUTHORIZED)                                                 \
+	X("payment.captured", CAPTURED)                                                     \
+	X("payment.refunded", REFUNDED)                                                     \
+	X("payment.voided", VOIDED)                                                         \
+	X("payment.expired", EXPIRED)                                                       \
+	X("payment.failed", FAILED)                                                         \
+	X("payment.canceled_or_refunded", CANCEL_OR_REFUND)
 
 /*
  * Verifies one delivery. msg_id, timestamp, signature: the three header values (NULL when
@@ -66,5 +94,23 @@ seam_err_t seam_stdwebhooks_sign(const char *secret, const char *msg_id, int64_t
 /* Decodes a secret ("whsec_" optional, base64 padded or not) into key (cap bytes). Returns the
  * key length (>= 1), or -1 when it is empty, not base64 or longer than cap. For config checks. */
 long seam_stdwebhooks_secret_decode(const char *secret, uint8_t *key, size_t cap);
+
+/* seam_stdwebhooks_verify over a delivery (its webhook-id, webhook-timestamp and
+ * webhook-signature headers, d->now_s, d->tolerance_s): the provider table's verify column. */
+seam_err_t seam_stdwebhooks_verify_delivery(const seam_webhook_delivery_t *d,
+					    const char *const *secrets, size_t nsecrets,
+					    seam_webhook_sig_t *out, seam_error_t *err);
+
+/* The one event of a delivery, its id the webhook-id header (see EVENTS): the provider
+ * table's split column. */
+seam_err_t seam_stdwebhooks_split(const seam_webhook_delivery_t *d, const json_t *doc,
+				  seam_webhook_events_t *out, seam_error_t *err);
+
+/* The built-in table of the payment form (SEAM_STDWEBHOOKS_RULES), *n rows. */
+const seam_psp_rule_t *seam_stdwebhooks_rules(size_t *n);
+/* Reads a payment-form payload into the canonical event (seam_psp_normalize_fn); the event id
+ * is src->webhook_id, else the payload's "id". */
+seam_err_t seam_stdwebhooks_normalize(const json_t *payload, const seam_psp_source_t *src,
+				      seam_psp_event_t *out, seam_error_t *err);
 
 #endif

@@ -1,15 +1,17 @@
 /*
- * stripe.c: Stripe-Signature verification. The header is parsed in place (no copies), the MAC
- * is computed over the parts "<t>", ".", body without joining them, and every candidate is
- * compared in constant time against every secret's MAC; the loop does not stop at the first
- * match, so timing does not reveal which entry matched.
- * Thread-safety: reentrant; no state.
+ * stripe.c: Stripe webhooks (see stripe.h). Signature: the header is parsed in place (no
+ * copies), the MAC is computed over the parts "<t>", ".", body without joining them, and every
+ * candidate is compared in constant time against every secret's MAC; the loop does not stop at
+ * the first match, so timing does not reveal which entry matched. Events: read with the rules
+ * and helpers of domain/psp_event.h.
+ * Thread-safety: reentrant; the tables are read-only.
  */
 #include "connectors/stripe.h"
 
 #include "connectors/webhook_sig_int.h"
 #include "core/crypto.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,4 +99,161 @@ seam_err_t seam_stripe_verify(const char *sig_header, const void *body, size_t l
 				match = (int)i;
 	}
 	return seam__webhook_sig_finish(match, t, now_s, tolerance_s, out, err, SCHEME);
+}
+
+seam_err_t seam_stripe_verify_delivery(const seam_webhook_delivery_t *d,
+				       const char *const *secrets, size_t nsecrets,
+				       seam_webhook_sig_t *out, seam_error_t *err)
+{
+	return seam_stripe_verify(d->header(d->ud, "Stripe-Signature"), d->body, d->len, secrets,
+				  nsecrets, d->now_s, d->tolerance_s, out, err);
+}
+
+/* ---- events ---- */
+
+static const seam_psp_rule_t rules[] = {
+#define ROW(t, ty, obj, field, cum) {t, SEAM_PAYMENT_EV_##ty, obj, field, cum, false},
+	SEAM_STRIPE_RULES(ROW)
+#undef ROW
+};
+#define NRULES (sizeof rules / sizeof rules[0])
+
+static const seam_psp_exponent_t exponents[] = {
+#define ROW(c, e) {c, e},
+	SEAM_STRIPE_EXPONENTS(ROW)
+#undef ROW
+};
+
+const seam_psp_rule_t *seam_stripe_rules(size_t *n)
+{
+	*n = NRULES;
+	return rules;
+}
+
+int seam_stripe_exponent(const char *currency)
+{
+	return seam_psp_exponent(exponents, sizeof exponents / sizeof exponents[0], currency);
+}
+
+seam_err_t seam_stripe_split(const seam_webhook_delivery_t *d, const json_t *doc,
+			     seam_webhook_events_t *out, seam_error_t *err)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	const char *type = json_string_value(json_object_get(doc, "type"));
+	seam_err_t rc;
+	(void)d;
+	if ((rc = seam_webhook_events_init(out, 1, err)) != SEAM_OK)
+		return rc;
+	if (!doc || !id || !*id || !type) {
+		out->quarantine = !doc ? "malformed_json" : "missing_event_id_or_type";
+		out->event_id = id;
+		return SEAM_OK;
+	}
+	out->items[0] = (seam_webhook_event_t){.id = id, .type = type, .doc = doc};
+	out->n = 1;
+	return SEAM_OK;
+}
+
+static const char *str_at(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static seam_err_t read_event(const json_t *ev, const seam_psp_source_t *src,
+			     seam_psp_event_t *out, seam_error_t *err)
+{
+	static const char pfx[] = "stripe";
+	const seam_psp_rule_t *rule;
+	const json_t *obj, *created, *meta;
+	const char *kind, *pi;
+	int64_t minor;
+	bool present;
+	seam_err_t rc;
+
+	if ((rc = seam_psp_need_str(ev, "id", out->event_id, sizeof out->event_id, pfx, "event id", err)) ||
+	    (rc = seam_psp_need_str(ev, "type", out->event_type, sizeof out->event_type, pfx, "event type",
+			   err)))
+		return rc;
+	created = json_object_get(ev, "created");
+	if (created && !json_is_null(created)) {
+		if (!json_is_integer(created) || json_integer_value(created) < 0 ||
+		    json_integer_value(created) > INT64_MAX / 1000)
+			return seam_errorf(err, SEAM_PARSE, "stripe %s: created is not a unix time",
+					   out->event_id);
+		out->occurred_at_ms = (int64_t)json_integer_value(created) * 1000;
+	}
+	rule = seam_psp_rule_pick(src, rules, NRULES, out->event_type);
+	if (!rule || rule->type == SEAM_PAYMENT_EV_IGNORED) {
+		seam_psp_event_ignore(out, "stripe event type %s is not a payment event in the mapping",
+			    out->event_type);
+		return SEAM_OK;
+	}
+	out->type = rule->type;
+	out->cumulative = rule->cumulative;
+
+	obj = json_object_get(json_object_get(ev, "data"), "object");
+	if (!json_is_object(obj))
+		return seam_errorf(err, SEAM_PARSE, "stripe %s: data.object is missing", out->event_id);
+	kind = str_at(obj, "object");
+	if (rule->object && (!kind || strcmp(kind, rule->object) != 0))
+		return seam_errorf(err, SEAM_PARSE, "stripe %s: data.object is a %.32s, expected %s",
+				   out->event_id, kind ? kind : "(none)", rule->object);
+	/* The PSP payment id is the PaymentIntent's, also for charge events. */
+	pi = kind && strcmp(kind, "charge") == 0 ? str_at(obj, "payment_intent") : NULL;
+	if (pi && pi[0])
+		rc = seam_psp_copy(out->remote_id, sizeof out->remote_id, pi, pfx, "payment_intent", err);
+	else
+		rc = seam_psp_need_str(obj, "id", out->remote_id, sizeof out->remote_id, pfx,
+			      "data.object.id", err);
+	if (rc)
+		return rc;
+	if ((rc = seam_psp_copy(out->remote_state, sizeof out->remote_state, str_at(obj, "status"), pfx,
+		       "status", err)))
+		return rc;
+	meta = json_object_get(obj, "metadata");
+	if ((rc = seam_psp_copy(out->order_uuid, sizeof out->order_uuid, str_at(meta, "order_uuid"), pfx,
+		       "metadata.order_uuid", err)) ||
+	    (rc = seam_psp_copy(out->order_id, sizeof out->order_id, str_at(meta, "order_id"), pfx,
+		       "metadata.order_id", err)))
+		return rc;
+
+	if (rule->amount_field) {
+		char what[96];
+		snprintf(what, sizeof what, "data.object.%s", rule->amount_field);
+		if ((rc = seam_psp_read_minor(json_object_get(obj, rule->amount_field), pfx, what, &present,
+				     &minor, err)))
+			return rc;
+		if (!present && seam_psp_needs_amount(rule->type))
+			return seam_errorf(err, SEAM_PARSE, "stripe %s: %s is missing", out->event_id,
+					   what);
+		if (present) {
+			if ((rc = seam_psp_read_currency(str_at(obj, "currency"), out->currency, pfx,
+							 "data.object.currency", err)) ||
+			    (rc = seam_psp_to_decimal(minor, seam_stripe_exponent(out->currency),
+						      out->currency, out->amount, pfx,
+						      rule->amount_field, err)))
+				return rc;
+		}
+	} else if (seam_psp_needs_amount(rule->type)) {
+		return seam_errorf(err, SEAM_PARSE, "stripe %s: the mapping of %s names no amount field",
+				   out->event_id, out->event_type);
+	}
+	if (rule->type == SEAM_PAYMENT_EV_REFUNDED && out->currency[0]) {
+		if ((rc = seam_psp_read_minor(json_object_get(obj, "amount_captured"), pfx,
+				     "data.object.amount_captured", &present, &minor, err)))
+			return rc;
+		if (present &&
+		    (rc = seam_psp_to_decimal(minor, seam_stripe_exponent(out->currency),
+					      out->currency, out->captured_amount, pfx,
+					      "amount_captured", err)))
+			return rc;
+	}
+	return SEAM_OK;
+}
+
+seam_err_t seam_stripe_normalize(const json_t *event, const seam_psp_source_t *src,
+				 seam_psp_event_t *out, seam_error_t *err)
+{
+	seam_err_t rc = seam_psp_event_start(out, "stripe", event, src, err);
+	return rc != SEAM_OK ? rc : seam_psp_event_finish(out, read_event(event, src, out, err));
 }

@@ -1,12 +1,14 @@
 /*
  * webhook_sig.c: reason names, timestamp parsing and the tolerance window shared by the
- * webhook signature verifiers. Thread-safety: reentrant; the table is read-only.
+ * webhook signature verifiers; the events a split makes. Thread-safety: reentrant; the table is read-only.
  */
 #include "connectors/webhook_sig.h"
 #include "connectors/webhook_sig_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char *const reason_names[] = {
 #define SEAM__WHSIG_NAME(name, str) str,
@@ -86,4 +88,22 @@ seam_err_t seam__webhook_sig_finish(int match, int64_t t, int64_t now_s, int64_t
 						(unsigned long long)seam_webhook_sig_distance(t, now_s),
 						(long long)tolerance_s);
 	return SEAM_OK;
+}
+
+seam_err_t seam_webhook_events_init(seam_webhook_events_t *out, size_t n, seam_error_t *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!(out->items = calloc(n ? n : 1, sizeof *out->items)))
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	return SEAM_OK;
+}
+
+void seam_webhook_events_dispose(seam_webhook_events_t *out)
+{
+	if (!out)
+		return;
+	for (size_t i = 0; out->items && i < out->n; i++)
+		free(out->items[i].body);
+	free(out->items);
+	memset(out, 0, sizeof *out);
 }

@@ -1,7 +1,9 @@
 /*
- * webhook_sig.h: what the three inbound webhook signature verifiers (stripe.h, adyen.h,
- * stdwebhooks.h) share: the reasons a delivery is refused, each with a stable lower-case name
- * for metrics labels, logs and problem+json, and the result every verifier fills in.
+ * webhook_sig.h: what the inbound webhook connectors (stripe.h, adyen.h, stdwebhooks.h, the
+ * storefront's events in drupal/drupal.h) share: the reasons a delivery is refused, each with a
+ * stable lower-case name for metrics labels, logs and problem+json, and the result every
+ * verifier fills in; the delivery a verifier reads and the events a verified delivery splits
+ * into (the signatures of the provider table's columns, flows/providers.h).
  *
  * The verifiers are pure functions over the raw bytes of one request: no I/O, no logging, no
  * allocation except where a header says so. They check the signature before anything parses
@@ -20,8 +22,11 @@
 #ifndef SEAM_CONNECTORS_WEBHOOK_SIG_H
 #define SEAM_CONNECTORS_WEBHOOK_SIG_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/err.h"
 
 /* Reason, stable name. Names are API: they appear as the "reason" label of metrics. */
 #define SEAM_WEBHOOK_SIG_REASONS(X)                                                          \
@@ -48,6 +53,66 @@ typedef struct seam_webhook_sig {
 			    * has none (Adyen) */
 	int secret_index;  /* index in the caller's secrets of the one that matched, else -1 */
 } seam_webhook_sig_t;
+
+/* One inbound delivery as received: the raw body and its headers. Borrowed for a call. */
+typedef struct seam_webhook_delivery {
+	const char *body;   /* the raw bytes, exactly as received */
+	size_t len;
+	const char *(*header)(void *ud, const char *name); /* a header's value, or NULL */
+	void *ud;
+	int64_t now_s;       /* time of receipt, Unix seconds */
+	int64_t tolerance_s; /* signed timestamps further than this either way are stale */
+} seam_webhook_delivery_t;
+
+/* Verifies a delivery's signature on the raw bytes, before anything parses them, against
+ * nsecrets configured secrets. Returns SEAM_OK, SEAM_AUTH or SEAM_CONFIG as above; out (may be
+ * NULL) gets the reason. */
+typedef seam_err_t (*seam_webhook_verify_fn)(const seam_webhook_delivery_t *d,
+					     const char *const *secrets, size_t nsecrets,
+					     seam_webhook_sig_t *out, seam_error_t *err);
+
+/* For schemes that sign each item of a batch rather than the request (Adyen): verifies every
+ * item of the parsed body (doc may be NULL: the body is not JSON), refusing the whole delivery
+ * when one fails. Same results; a body whose items cannot be found is SEAM_AUTH with
+ * malformed_payload and a message fit for the sender. */
+typedef seam_err_t (*seam_webhook_verify_items_fn)(const json_t *doc, const char *const *secrets,
+						   size_t nsecrets, seam_webhook_sig_t *out,
+						   seam_error_t *err);
+
+#define SEAM_WEBHOOK_ID_MAX 256 /* an event id a connector composes (Adyen's) */
+
+/* One event of a verified delivery, as the inbox stores it. */
+typedef struct seam_webhook_event {
+	const char *id;      /* the provider's event identity: the inbox's dedup key. Borrowed from
+			      * the parsed body, a header, or idbuf */
+	const char *type;    /* the provider's event type; borrowed from the parsed body */
+	const json_t *doc;   /* the event's object in the parsed body (borrowed) */
+	char *body;          /* owned: the event's own bytes when a delivery carries several (an
+			      * Adyen item, compact JSON); NULL: the delivery's raw bytes */
+	char idbuf[SEAM_WEBHOOK_ID_MAX];
+} seam_webhook_event_t;
+
+/* The events of a verified delivery, or why there are none. */
+typedef struct seam_webhook_events {
+	seam_webhook_event_t *items; /* owned: seam_webhook_events_dispose */
+	size_t n;
+	const char *quarantine; /* authentic but unusable: the reason (static, stable, e.g.
+				 * "malformed_json"); then n is 0 */
+	const char *event_id;   /* with quarantine: the event id when one could be read; borrowed */
+} seam_webhook_events_t;
+
+/*
+ * Splits a verified delivery into its events and derives each event's id. doc is the parsed
+ * body (NULL when it is not JSON); events borrow from doc and from d's headers, so both must
+ * outlive *out. Returns SEAM_OK with either events or a quarantine reason, or SEAM_NOMEM.
+ */
+typedef seam_err_t (*seam_webhook_split_fn)(const seam_webhook_delivery_t *d, const json_t *doc,
+					    seam_webhook_events_t *out, seam_error_t *err);
+
+/* Room for n events in out (zeroed; out->n stays 0). SEAM_NOMEM. */
+seam_err_t seam_webhook_events_init(seam_webhook_events_t *out, size_t n, seam_error_t *err);
+/* Frees what a split made (the items and their bodies). NULL-safe; out is zeroed. */
+void seam_webhook_events_dispose(seam_webhook_events_t *out);
 
 /* Stable name of a reason ("stale_timestamp"); "unknown" outside the enum. Never NULL. */
 const char *seam_webhook_sig_reason_name(seam_webhook_sig_reason_e reason);

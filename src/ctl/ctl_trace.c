@@ -13,184 +13,99 @@
  *      whose order is not known yet is shown on its own, with its job;
  *   4. any other uuid: the timeline of that order uuid;
  *   5. a correlation id: every timeline entry with it (a request, a job, a poll run).
+ *
+ * ctl runs no SQL: each read goes through the module that owns the table (flows/orders,
+ * flows/payments, inbox, queue/queue_admin, flows/timeline), so a schema change stays there.
  */
 #include "ctl/ctl.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "connectors/drupal/drupal.h"
 #include "core/ids.h"
 #include "ctl/table.h"
+#include "flows/orders.h"
+#include "flows/payments.h"
 #include "flows/timeline.h"
+#include "inbox/inbox.h"
+#include "queue/queue_admin.h"
 
 #define USAGE "usage: seam ctl trace <order uuid | order number | payment id | event id | " \
 	      "correlation id> [--json]\n"
 
-static const char *col(seam_stmt_t *s, int i)
-{
-	return seam_stmt_column_text(s, i);
-}
-
-/* Orders matching a uuid or an order number (several stores may share numbers). */
-static json_t *find_orders(seam_store_t *st, const char *arg)
-{
-	seam_db_t *db = seam_store_acquire(st);
-	seam_stmt_t *s;
-	json_t *arr = json_array();
-	if (seam_db_prepare(db,
-			    "SELECT store, order_uuid, order_number, order_state, export_state, "
-			    "erp_number, total, currency, placed_at, exported_at FROM orders "
-			    "WHERE order_uuid = $1 OR order_number = $1 ORDER BY store",
-			    &s, NULL) == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, arg);
-		while (seam_stmt_step(s, NULL) == SEAM_ROW) {
-			char placed[25] = "", exported[25] = "";
-			if (!seam_stmt_column_is_null(s, 8))
-				seam_rfc3339_ms(seam_stmt_column_int64(s, 8), placed);
-			if (!seam_stmt_column_is_null(s, 9))
-				seam_rfc3339_ms(seam_stmt_column_int64(s, 9), exported);
-			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
-					       "store", col(s, 0), "order_uuid", col(s, 1), "order_number",
-					       col(s, 2), "order_state", col(s, 3), "export_state", col(s, 4),
-					       "erp_number", col(s, 5), "total", col(s, 6), "currency",
-					       col(s, 7), "placed_at", *placed ? placed : NULL,
-					       "exported_at", *exported ? exported : NULL));
-		}
-	}
-	seam_store_release(st, db);
-	return arr;
-}
-
 /* The order uuid a PSP payment id or a provider event id leads to, into out (64 bytes);
- * *event (may stay NULL) gets the inbox event when arg is an event id. 1 when an order was
- * found. */
-static int resolve_other(seam_store_t *st, const char *arg, char out[64], json_t **event)
+ * *event (may stay NULL) gets the inbox event when arg is an event id. Returns 1 when an order
+ * was found, 0 when not, -1 on a store error (err says which). */
+static int resolve_other(seam_store_t *st, const char *arg, char out[64], json_t **event,
+			 seam_error_t *err)
 {
-	seam_db_t *db = seam_store_acquire(st);
-	seam_stmt_t *s;
+	char *body = NULL;
 	int found = 0;
-	out[0] = '\0';
 	/* a PSP payment id, or the event id of a payment event seam has worked */
-	if (seam_db_prepare(db,
-			    "SELECT order_uuid FROM payment_refs WHERE order_uuid IS NOT NULL AND "
-			    "(remote_id = $1 OR remote_id IN (SELECT remote_id FROM payment_events "
-			    "WHERE event_id = $1)) ORDER BY updated_at DESC",
-			    &s, NULL) == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, arg);
-		if (seam_stmt_step(s, NULL) == SEAM_ROW) {
-			snprintf(out, 64, "%s", col(s, 0));
-			found = 1;
-		}
-	}
+	seam_err_t rc = seam_flow_payments_order_of(st, arg, out, err);
+	if (rc == SEAM_OK)
+		found = 1;
+	else if (rc != SEAM_NOTFOUND)
+		return -1;
 	/* an event in the inbox: a storefront event names its order; a PSP event whose job
 	 * has not run yet names none seam can read without working it */
-	if (seam_db_prepare(db,
-			    "SELECT provider, source, event_type, received_at, job_id, body FROM inbox "
-			    "WHERE event_id = $1 ORDER BY received_at",
-			    &s, NULL) == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, arg);
-		if (seam_stmt_step(s, NULL) == SEAM_ROW) {
-			char at[25];
-			seam_rfc3339_ms(seam_stmt_column_int64(s, 3), at);
-			*event = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?}", "event_id", arg, "provider",
-					   col(s, 0), "source", col(s, 1), "type", col(s, 2),
-					   "received_at", at, "job_id", col(s, 4));
-			if (!found && !strcmp(col(s, 0), "drupal")) {
-				json_t *body = json_loads(col(s, 5), 0, NULL);
-				const char *o = json_string_value(
-					json_object_get(json_object_get(body, "data"), "order_uuid"));
-				if (o && seam_uuid_valid(o)) {
-					snprintf(out, 64, "%s", o);
-					found = 1;
-				}
-				json_decref(body);
-			}
+	if (seam_inbox_find(st, arg, event, &body, err) != SEAM_OK)
+		return -1;
+	if (*event && !found &&
+	    !strcmp(json_string_value(json_object_get(*event, "provider")), "drupal")) {
+		seam_drupal_event_t ev;
+		json_t *doc = body ? json_loads(body, 0, NULL) : NULL;
+		if (doc && seam_drupal_event_read(doc, &ev, NULL) == SEAM_OK &&
+		    seam_uuid_valid(ev.order_uuid)) {
+			snprintf(out, 64, "%s", ev.order_uuid);
+			found = 1;
 		}
+		json_decref(doc);
 	}
-	seam_store_release(st, db);
+	free(body);
 	return found;
 }
 
-/* The order's payments as seam last saw or made them. */
-static json_t *find_payments(seam_store_t *st, const char *uuid)
+/* A job as trace shows it: the fields an operator reads first. New reference. */
+static json_t *job_line(json_t *j)
 {
-	seam_db_t *db = seam_store_acquire(st);
-	seam_stmt_t *s;
-	json_t *arr = json_array();
-	if (seam_db_prepare(db,
-			    "SELECT provider, remote_id, store, payment_uuid, state, amount, refunded, "
-			    "currency, updated_at FROM payment_refs WHERE order_uuid = $1 ORDER BY "
-			    "updated_at",
-			    &s, NULL) == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, uuid);
-		while (seam_stmt_step(s, NULL) == SEAM_ROW) {
-			char at[25];
-			seam_rfc3339_ms(seam_stmt_column_int64(s, 8), at);
-			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}",
-					       "provider", col(s, 0), "remote_id", col(s, 1), "store",
-					       col(s, 2), "payment_uuid", col(s, 3), "state", col(s, 4),
-					       "amount", col(s, 5), "refunded", col(s, 6), "currency",
-					       col(s, 7), "updated_at", at));
-		}
-	}
-	seam_store_release(st, db);
-	return arr;
-}
-
-static void add_job(json_t *arr, seam_stmt_t *s)
-{
-	char at[25];
-	seam_rfc3339_ms(seam_stmt_column_int64(s, 5), at);
-	json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s?, s:s}", "id", col(s, 0),
-					     "kind", col(s, 1), "state", col(s, 2), "attempts",
-					     (json_int_t)seam_stmt_column_int64(s, 3), "last_error",
-					     col(s, 4), "updated_at", at));
+	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(j, "id"), "kind",
+			 json_object_get(j, "kind"), "state", json_object_get(j, "state"), "attempts",
+			 json_object_get(j, "attempts"), "last_error",
+			 json_object_get(j, "last_error"), "updated_at",
+			 json_object_get(j, "updated_at"));
 }
 
 /* The jobs made for the order: those whose dedup key or payload names it (export, cancel),
- * and the payment jobs of the events about its payments. */
-static json_t *find_jobs(seam_store_t *st, const char *uuid)
+ * and the payment jobs of the events about its payments. With uuid NULL, just the job id. */
+static seam_err_t find_jobs(seam_store_t *st, const char *uuid, const char *id, json_t **out,
+			    seam_error_t *err)
 {
-	seam_db_t *db = seam_store_acquire(st);
-	seam_stmt_t *s;
-	json_t *arr = json_array();
-	char like[128];
-	snprintf(like, sizeof like, "%%%s%%", uuid);
-	if (seam_db_prepare(db,
-			    "SELECT id, kind, state, attempts, last_error, updated_at FROM jobs "
-			    "WHERE dedup_key LIKE $1 OR payload LIKE $1 OR id IN (SELECT i.job_id FROM "
-			    "inbox i JOIN payment_events pe ON pe.provider = i.provider AND pe.event_id "
-			    "= i.event_id JOIN payment_refs pr ON pr.provider = pe.provider AND "
-			    "pr.remote_id = pe.remote_id WHERE pr.order_uuid = $2 AND i.job_id IS NOT "
-			    "NULL) ORDER BY created_at",
-			    &s, NULL) == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, like);
-		seam_stmt_bind_text(s, 2, uuid);
-		while (seam_stmt_step(s, NULL) == SEAM_ROW)
-			add_job(arr, s);
+	json_t *ids = json_array(), *events = NULL, *jobs = NULL, *e;
+	seam_err_t rc = SEAM_OK;
+	size_t i;
+	*out = NULL;
+	if (id)
+		json_array_append_new(ids, json_string(id));
+	if (uuid && (rc = seam_flow_payments_events_of_order(st, uuid, &events, err)) != SEAM_OK)
+		goto out;
+	json_array_foreach(events, i, e) {
+		rc = seam_inbox_job_ids(st, json_string_value(json_object_get(e, "provider")),
+					json_string_value(json_object_get(e, "event_id")), ids, err);
+		if (rc != SEAM_OK)
+			goto out;
 	}
-	seam_store_release(st, db);
-	return arr;
-}
-
-static json_t *find_job(seam_store_t *st, const char *id)
-{
-	seam_db_t *db = seam_store_acquire(st);
-	seam_stmt_t *s;
-	json_t *arr = json_array();
-	if (id && seam_db_prepare(db,
-				  "SELECT id, kind, state, attempts, last_error, updated_at FROM jobs "
-				  "WHERE id = $1",
-				  &s, NULL) == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, id);
-		while (seam_stmt_step(s, NULL) == SEAM_ROW)
-			add_job(arr, s);
-	}
-	seam_store_release(st, db);
-	return arr;
+	if ((rc = seam_queue_admin_jobs_about(st, uuid, ids, &jobs, err)) != SEAM_OK)
+		goto out;
+	*out = json_array();
+	json_array_foreach(jobs, i, e)
+		json_array_append_new(*out, job_line(e));
+out:
+	json_decref(jobs);
+	json_decref(events);
+	json_decref(ids);
+	return rc;
 }
 
 static void print_timeline(FILE *out, json_t *tl)
@@ -287,9 +202,10 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	seam_store_t *st = ctx->store;
 	seam_error_t err = {0};
 	json_t *result = json_object(), *orders = NULL, *tl = NULL, *event = NULL;
+	json_t *payments = NULL, *jobs = NULL;
 	const char *arg = NULL;
 	char uuid[64] = "";
-	int code = 0, json = ctx->json;
+	int code = 0, json = ctx->json, found;
 
 	/* --json is taken after the command too: `seam ctl trace 101 --json`. */
 	for (int i = 1; i < argc; i++) {
@@ -308,26 +224,37 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 		json_decref(result);
 		return 2;
 	}
-	orders = find_orders(st, arg);
+	if (seam_flow_orders_find(st, arg, &orders, &err) != SEAM_OK)
+		goto fail;
 	if (json_array_size(orders) > 0) {
 		snprintf(uuid, sizeof uuid, "%s", str(json_array_get(orders, 0), "order_uuid", ""));
-	} else if (resolve_other(st, arg, uuid, &event)) {
+	} else if ((found = resolve_other(st, arg, uuid, &event, &err)) < 0) {
+		goto fail;
+	} else if (found) {
 		json_decref(orders);
-		orders = find_orders(st, uuid);
+		orders = NULL;
+		if (seam_flow_orders_find(st, uuid, &orders, &err) != SEAM_OK)
+			goto fail;
 	} else if (!event && seam_uuid_valid(arg)) {
 		snprintf(uuid, sizeof uuid, "%s", arg);
 	}
 	if (event)
 		json_object_set(result, "event", event);
 	if (*uuid) {
-		if (seam_timeline_for_entity(st, "order", uuid, &tl, &err) != SEAM_OK)
+		if (seam_timeline_for_entity(st, "order", uuid, &tl, &err) != SEAM_OK ||
+		    seam_flow_payments_of_order(st, uuid, &payments, &err) != SEAM_OK ||
+		    find_jobs(st, uuid, NULL, &jobs, &err) != SEAM_OK)
 			goto fail;
 		json_object_set_new(result, "order_uuid", json_string(uuid));
 		json_object_set(result, "orders", orders);
-		json_object_set_new(result, "payments", find_payments(st, uuid));
-		json_object_set_new(result, "jobs", find_jobs(st, uuid));
+		json_object_set_new(result, "payments", payments);
+		json_object_set_new(result, "jobs", jobs);
+		payments = jobs = NULL;
 	} else if (event) {
-		json_object_set_new(result, "jobs", find_job(st, str(event, "job_id", NULL)));
+		if (find_jobs(st, NULL, str(event, "job_id", NULL), &jobs, &err) != SEAM_OK)
+			goto fail;
+		json_object_set_new(result, "jobs", jobs);
+		jobs = NULL;
 	} else {
 		if (seam_timeline_for_cid(st, arg, &tl, &err) != SEAM_OK)
 			goto fail;
@@ -352,6 +279,9 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	return code;
 fail:
 	fprintf(ctx->err, "seam ctl trace: %s\n", err.msg);
+	json_decref(tl);
+	json_decref(payments);
+	json_decref(jobs);
 	json_decref(event);
 	json_decref(orders);
 	json_decref(result);

@@ -1,30 +1,32 @@
 /*
- * psp_event.h: normalisation of payment provider webhooks (Stripe events, Adyen notification
- * items, a documented Standard Webhooks form) into one canonical payment event, the input of
- * seam_payment_resolve() (payment.h). Signatures are checked before this module sees a
- * payload (crypto); this module only reads the parsed JSON. Pure: no I/O, no allocation.
+ * psp_event.h: the canonical payment event, what every payment provider's webhook becomes
+ * before seam acts on it, and the rules a provider's reader follows to make one. The input of
+ * seam_payment_resolve() (payment.h). The providers' own wire formats (Stripe events, Adyen
+ * notification items, the Standard Webhooks payment form) and their tables live beside their
+ * signature verifiers in src/connectors/ (stripe.h, adyen.h, stdwebhooks.h); the table of
+ * providers is flows/providers.h. This module knows no provider.
  *
- * The mapping from a provider's event type to the canonical type is data: one X-macro table
- * per provider below (SEAM_PSP_STRIPE_RULES, SEAM_PSP_ADYEN_RULES, SEAM_PSP_STANDARD_RULES).
- * A type missing from the table becomes an `ignored` event with a reason (still deduplicated
- * and recorded, never an error). A caller may pass its own rows instead of the built-in
- * table (seam_psp_source_t.rules); docs/payments.md shows how to change either.
+ * The mapping from a provider's event type to the canonical type is data: one row
+ * (seam_psp_rule_t) per provider type, a built-in table per provider in its connector, which
+ * a caller may replace (seam_psp_source_t.rules: the config's payment_events). A type missing
+ * from the table becomes an `ignored` event with a reason (still deduplicated and recorded,
+ * never an error). docs/payments.md shows how to change either.
  *
- * Amounts: providers send integers in their own minor units; the canonical event carries the
- * decimal string at the currency's ISO 4217 exponent (Drupal's commerce_price), converted
- * exactly. Where a provider's minor unit differs from ISO 4217 the provider's table wins
- * (SEAM_PSP_STRIPE_EXPONENTS, SEAM_PSP_ADYEN_EXPONENTS): Stripe's zero-decimal currencies
- * (JPY 500 is 500, MGA is 0 decimals at Stripe but 2 in ISO) and ISK (2 decimals at Stripe
- * and Adyen, 0 in ISO); Adyen's CLP (2), CVE and IDR (0). An amount that cannot be written at
- * the ISO exponent without rounding (ISK 10.50) is a SEAM_PARSE error.
+ * Rules every reader follows (the helpers below carry them):
+ *   - Amounts: providers send integers in their own minor units; the canonical event carries
+ *     the decimal string at the currency's ISO 4217 exponent (Drupal's commerce_price),
+ *     converted exactly. Where a provider's minor unit differs from ISO 4217 its connector's
+ *     table of exponents wins (seam_psp_exponent). An amount that cannot be written at the ISO
+ *     exponent without rounding (ISK 10.50) is a SEAM_PARSE error.
+ *   - Errors: a payload that cannot be used (not an object, no id, no type, a mapped event
+ *     with no payment id or a bad amount, an unknown currency, a field longer than its buffer)
+ *     is SEAM_PARSE with a one-line reason on err, "<provider>[ <event id>]: <what>", fit for
+ *     the quarantine record. It never echoes payload values other than ids, types,
+ *     currencies and amounts (no card or personal data).
+ *   - An ignored event carries only what identifies it (seam_psp_event_finish).
  *
- * Errors: a payload that cannot be used (not an object, no id, no type, a mapped event with
- * no payment id or a bad amount, an unknown currency, a field longer than its buffer) is
- * SEAM_PARSE with a one-line reason on err, fit for the quarantine record. It never echoes
- * payload values other than ids, types, currencies and amounts (no card or personal data).
- *
- * Thread-safety: pure; the tables are read-only. Ownership: `payload` is borrowed (jansson,
- * not stolen, no reference taken); everything in seam_psp_event_t is copied into it.
+ * Thread-safety: pure; no I/O, no allocation. Ownership: payloads are borrowed (jansson, no
+ * reference taken); everything in seam_psp_event_t is copied into it.
  */
 #ifndef SEAM_DOMAIN_PSP_EVENT_H
 #define SEAM_DOMAIN_PSP_EVENT_H
@@ -38,84 +40,6 @@
 #include "core/err.h"
 #include "domain/money.h"
 #include "domain/payment.h"
-
-#define SEAM_PSP_PROVIDERS(X)                                                               \
-	X(STRIPE, "stripe")                                                                 \
-	X(ADYEN, "adyen")                                                                   \
-	X(STANDARD, "standard")
-
-typedef enum seam_psp_provider_e {
-#define SEAM__PSP_PROVIDER_ENUM(id, name) SEAM_PSP_##id,
-	SEAM_PSP_PROVIDERS(SEAM__PSP_PROVIDER_ENUM)
-#undef SEAM__PSP_PROVIDER_ENUM
-	SEAM_PSP__PROVIDER_COUNT
-} seam_psp_provider_e;
-
-/*
- * Stripe (event.type; data.object is the object named in the third column):
- *   type, canonical type, data.object.object, amount field of data.object, cumulative.
- * remote_id: the PaymentIntent id (data.object.id, or a charge's payment_intent; a legacy
- * charge without one uses the charge id). Refund events also carry amount_captured as the
- * captured total. charge.succeeded/charge.failed are left out on purpose: the PaymentIntent
- * events say the same and would only add duplicates.
- */
-#define SEAM_PSP_STRIPE_RULES(X)                                                            \
-	X("payment_intent.amount_capturable_updated", AUTHORIZED, "payment_intent",         \
-	  "amount_capturable", false)                                                       \
-	X("payment_intent.succeeded", CAPTURED, "payment_intent", "amount_received", true)  \
-	X("payment_intent.payment_failed", FAILED, "payment_intent", "amount", false)       \
-	X("payment_intent.canceled", VOIDED, "payment_intent", "amount", false)             \
-	X("charge.captured", CAPTURED, "charge", "amount_captured", true)                   \
-	X("charge.refunded", REFUNDED, "charge", "amount_refunded", true)                   \
-	X("charge.expired", EXPIRED, "charge", "amount", false)
-
-/*
- * Adyen (NotificationRequestItem.eventCode): eventCode, canonical type when success is
- * "true", whether the PSP payment id is originalReference (modifications) rather than
- * pspReference. Every mapped code with success "false" becomes `failed` (recorded, never
- * applied). Amounts are incremental (each CAPTURE/REFUND its own amount).
- * CANCEL_OR_REFUND: additionalData["modification.action"] "cancel" -> voided, "refund" ->
- * refunded; absent -> cancel_or_refund (resolved against capture evidence, payment.h).
- * AUTHORISATION_ADJUSTMENT -> authorized with the new amount (recorded as amount_conflict
- * while the payment is in authorization: payment_default cannot adjust; the capture sets
- * the final amount). CAPTURE_FAILED, REFUND_FAILED, REFUNDED_REVERSED -> failed.
- */
-#define SEAM_PSP_ADYEN_RULES(X)                                                             \
-	X("AUTHORISATION", AUTHORIZED, false)                                               \
-	X("AUTHORISATION_ADJUSTMENT", AUTHORIZED, true)                                     \
-	X("CAPTURE", CAPTURED, true)                                                        \
-	X("CAPTURE_FAILED", FAILED, true)                                                   \
-	X("CANCELLATION", VOIDED, true)                                                     \
-	X("TECHNICAL_CANCEL", VOIDED, true)                                                 \
-	X("CANCEL_OR_REFUND", CANCEL_OR_REFUND, true)                                       \
-	X("REFUND", REFUNDED, true)                                                         \
-	X("REFUND_FAILED", FAILED, true)                                                    \
-	X("REFUNDED_REVERSED", FAILED, true)                                                \
-	X("EXPIRE", EXPIRED, false)                                                         \
-	X("OFFER_CLOSED", FAILED, false)
-
-/*
- * Standard Webhooks generic form (docs/payments.md has the full shape):
- *   {"type": "payment.captured", "timestamp": "<RFC 3339>", "data": {"payment_id": "...",
- *    "amount": "39.98", "currency": "USD", ...}}
- * payment.captured's amount is the captured total; payment.refunded gives refunded_total
- * (cumulative) or amount (this refund only).
- */
-#define SEAM_PSP_STANDARD_RULES(X)                                                          \
-	X("payment.authorized", AUTHORIZED)                                                 \
-	X("payment.captured", CAPTURED)                                                     \
-	X("payment.refunded", REFUNDED)                                                     \
-	X("payment.voided", VOIDED)                                                         \
-	X("payment.expired", EXPIRED)                                                       \
-	X("payment.failed", FAILED)                                                         \
-	X("payment.canceled_or_refunded", CANCEL_OR_REFUND)
-
-/* Minor-unit exponents where the provider departs from ISO 4217 (currency, exponent). */
-#define SEAM_PSP_STRIPE_EXPONENTS(X)                                                        \
-	X("BIF", 0) X("CLP", 0) X("DJF", 0) X("GNF", 0) X("JPY", 0) X("KMF", 0) X("KRW", 0) \
-	X("MGA", 0) X("PYG", 0) X("RWF", 0) X("UGX", 0) X("VND", 0) X("VUV", 0) X("XAF", 0) \
-	X("XOF", 0) X("XPF", 0) X("ISK", 2)
-#define SEAM_PSP_ADYEN_EXPONENTS(X) X("CLP", 2) X("CVE", 0) X("IDR", 0) X("ISK", 2)
 
 /* One mapping row. Columns a provider does not use are NULL/false. */
 typedef struct seam_psp_rule {
@@ -136,12 +60,12 @@ typedef struct seam_psp_source {
 } seam_psp_source_t;
 
 #define SEAM_PSP_ID_MAX 256
+#define SEAM_PSP_PROVIDER_MAX 16
 
 typedef struct seam_psp_event {
-	seam_psp_provider_e provider;
-	/* Dedupe key: Stripe event id; Adyen "<pspReference>:<eventCode>:<success>" (Adyen
-	 * resends an item unchanged, and a later item with another success value overrides);
-	 * Standard webhook-id. */
+	char provider[SEAM_PSP_PROVIDER_MAX]; /* the provider's name (flows/providers.h) */
+	/* Dedupe key: the provider's event identity as its connector defines it (Stripe's event
+	 * id; Adyen "<pspReference>:<eventCode>:<success>"; Standard webhook-id). */
 	char event_id[SEAM_PSP_ID_MAX];
 	char event_type[128];          /* the provider's own type / eventCode */
 	seam_payment_event_e type;     /* SEAM_PAYMENT_EV_IGNORED when not a payment event */
@@ -158,34 +82,72 @@ typedef struct seam_psp_event {
 	char remote_state[64];         /* provider status: Stripe object.status, Adyen eventCode */
 } seam_psp_event_t;
 
-const char *seam_psp_provider_name(seam_psp_provider_e p);
-int seam_psp_provider_parse(const char *name, seam_psp_provider_e *out);
+/*
+ * A provider's reader: one payload (already verified) -> *out. src may be NULL. *out is fully
+ * written on SEAM_OK (also for ignored events); on error it holds what was read so far
+ * (provider, ids) for the quarantine record. SEAM_INVAL without out.
+ */
+typedef seam_err_t (*seam_psp_normalize_fn)(const json_t *payload, const seam_psp_source_t *src,
+					    seam_psp_event_t *out, seam_error_t *err);
 
-/* The built-in table of a provider (never NULL for a valid provider; *n set). */
-const seam_psp_rule_t *seam_psp_rules(seam_psp_provider_e p, size_t *n);
 /* The row for provider_type in rows[0..n), else NULL. */
 const seam_psp_rule_t *seam_psp_rule_find(const seam_psp_rule_t *rows, size_t n,
 					  const char *provider_type);
-/* The provider's minor-unit exponent for a currency (upper case): the override table, else
- * ISO 4217; -1 when unknown. */
-int seam_psp_exponent(seam_psp_provider_e p, const char *currency);
+/* The row a reader uses: in src->rules when the caller gave its own, else in builtin. */
+const seam_psp_rule_t *seam_psp_rule_pick(const seam_psp_source_t *src,
+					  const seam_psp_rule_t *builtin, size_t nbuiltin,
+					  const char *provider_type);
 
-/* Normalises one payload: a Stripe event object, one Adyen NotificationRequestItem (bare or
- * wrapped as {"NotificationRequestItem": {...}}), or a Standard Webhooks payload. src may be
- * NULL. *out is fully written on SEAM_OK (also for ignored events); on error it holds what
- * was read so far (provider, ids) for the quarantine record. */
-seam_err_t seam_psp_normalize(seam_psp_provider_e provider, const json_t *payload,
-			      const seam_psp_source_t *src, seam_psp_event_t *out,
-			      seam_error_t *err);
+/* A currency where a provider's minor unit departs from ISO 4217. */
+typedef struct seam_psp_exponent {
+	const char *currency; /* ISO 4217, upper case */
+	int exponent;
+} seam_psp_exponent_t;
 
-/* The items of an Adyen notification body {"live": ..., "notificationItems": [...]}:
- * the count (0 when the shape is wrong) and item i (borrowed, NULL when out of range). */
-size_t seam_psp_adyen_count(const json_t *body);
-const json_t *seam_psp_adyen_item(const json_t *body, size_t i);
+/* The provider's minor-unit exponent for a currency (upper case): its row in rows[0..n), else
+ * ISO 4217's; -1 when unknown. */
+int seam_psp_exponent(const seam_psp_exponent_t *rows, size_t n, const char *currency);
+
+/* 1 for the canonical types that must carry an amount (authorized, captured, refunded). */
+bool seam_psp_needs_amount(seam_payment_event_e type);
+
+/* ---- for readers: each returns SEAM_OK or SEAM_PARSE with "<pfx>: <what> ..." on err ---- */
+
+/* Starts a reading: *out zeroed, provider copied, type IGNORED, the store copied from src.
+ * SEAM_INVAL without out; SEAM_PARSE when payload is not a JSON object or the store is too
+ * long. */
+seam_err_t seam_psp_event_start(seam_psp_event_t *out, const char *provider,
+				const json_t *payload, const seam_psp_source_t *src,
+				seam_error_t *err);
+/* Ends one with the reader's result rc: an ignored event keeps only what identifies it.
+ * Returns rc. */
+seam_err_t seam_psp_event_finish(seam_psp_event_t *out, seam_err_t rc);
+/* Marks the event ignored, the reason from fmt with one string argument. */
+void seam_psp_event_ignore(seam_psp_event_t *out, const char *fmt, const char *arg);
+
+/* Copies a string (NULL = "") into a field of cap bytes; longer is refused, not cut. */
+seam_err_t seam_psp_copy(char *dst, size_t cap, const char *src, const char *pfx,
+			 const char *what, seam_error_t *err);
+/* The string member key of o, which must be there and not "", copied like seam_psp_copy. */
+seam_err_t seam_psp_need_str(const json_t *o, const char *key, char *dst, size_t cap,
+			     const char *pfx, const char *what, seam_error_t *err);
+/* An integer amount in minor units, >= 0; *present false (and SEAM_OK) when v is absent or
+ * null. */
+seam_err_t seam_psp_read_minor(const json_t *v, const char *pfx, const char *what,
+			       bool *present, int64_t *out, seam_error_t *err);
+/* A currency code: three ASCII letters (Stripe sends lower case), known to ISO 4217, written
+ * upper case. */
+seam_err_t seam_psp_read_currency(const char *s, char out[4], const char *pfx, const char *what,
+				  seam_error_t *err);
+/* minor units at the provider's exponent -> the decimal at the currency's ISO exponent,
+ * exactly (seam_psp_exponent gives exponent; -1 is an unknown currency). */
+seam_err_t seam_psp_to_decimal(int64_t minor, int exponent, const char *currency,
+			       char out[SEAM_MONEY_BUF], const char *pfx, const char *what,
+			       seam_error_t *err);
 
 /* The canonical event for seam_payment_resolve(): amounts in minor units at the ISO
  * exponent. out->event_id borrows pe->event_id (valid while pe is). SEAM_PARSE when an
- * amount does not parse (cannot happen for events this module produced). */
+ * amount does not parse (cannot happen for events a reader produced). */
 seam_err_t seam_psp_event_to_payment(const seam_psp_event_t *pe, seam_payment_event_t *out,
 				     seam_error_t *err);
 

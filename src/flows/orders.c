@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/drupal.h"
+#include "connectors/drupal/drupal.h"
 #include "connectors/erp.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -213,6 +213,50 @@ seam_err_t seam_flow_orders_note(seam_db_t *db, const char *store, const char *u
 			   "excluded.currency)",
 			   (const char *[]){store, uuid, number, state, total, currency, cid, now}, 8,
 			   NULL, err);
+}
+
+seam_err_t seam_flow_orders_find(seam_store_t *st, const char *uuid_or_number, json_t **out,
+				 seam_error_t *err)
+{
+	seam_db_t *db = seam_store_acquire(st);
+	seam_stmt_t *s;
+	json_t *arr = json_array();
+	seam_err_t rc = seam_db_prepare(db,
+					"SELECT store, order_uuid, order_number, order_state, "
+					"export_state, erp_number, total, currency, placed_at, "
+					"exported_at FROM orders WHERE order_uuid = $1 OR order_number "
+					"= $1 ORDER BY store",
+					&s, err);
+	*out = NULL;
+	if (rc == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, uuid_or_number);
+		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+			char placed[25] = "", exported[25] = "";
+#define COL(i) seam_stmt_column_text(s, i)
+			if (!seam_stmt_column_is_null(s, 8))
+				seam_rfc3339_ms(seam_stmt_column_int64(s, 8), placed);
+			if (!seam_stmt_column_is_null(s, 9))
+				seam_rfc3339_ms(seam_stmt_column_int64(s, 9), exported);
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
+					       "store", COL(0), "order_uuid", COL(1), "order_number",
+					       COL(2), "order_state", COL(3), "export_state", COL(4),
+					       "erp_number", COL(5), "total", COL(6), "currency", COL(7),
+					       "placed_at", *placed ? placed : NULL, "exported_at",
+					       *exported ? exported : NULL));
+#undef COL
+		}
+		seam_stmt_reset(s);
+		if (rc == SEAM_DONE)
+			rc = SEAM_OK;
+	}
+	seam_store_release(st, db);
+	if (rc != SEAM_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return SEAM_OK;
 }
 
 static void upsert_order(seam_flow_orders_t *fo, const char *store, const char *uuid,

@@ -87,6 +87,14 @@ seam_err_t seam_flow_orders_note(seam_db_t *db, const char *store, const char *u
 seam_err_t seam_flow_orders_check_stores(seam_flow_orders_t *fo, int64_t timeout_ms,
 					 seam_error_t *err);
 
+/* What seam knows of the orders with this uuid or order number (several stores may share
+ * numbers), for `seam ctl trace`: *out gets a JSON array (new reference), by store, of
+ * {"store", "order_uuid", "order_number", "order_state", "export_state", "erp_number", "total",
+ * "currency", "placed_at", "exported_at"} (times RFC 3339; unknown values null). Reads only,
+ * on a connection of its own. */
+seam_err_t seam_flow_orders_find(seam_store_t *st, const char *uuid_or_number, json_t **out,
+				 seam_error_t *err);
+
 /* Validates a mapped sales order against the Drupal order total (decimal string, may be
  * NULL to skip the total check). Returns SEAM_OK, or SEAM_PERMANENT with every problem in
  * *problems (a JSON array of strings, new reference). Exposed for tests and `seam check`. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/drupal.h"
+#include "connectors/drupal/drupal.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
@@ -17,7 +17,9 @@
 #include "domain/payment.h"
 #include "domain/psp_event.h"
 #include "flows/flow_int.h"
+#include "flows/providers.h"
 #include "flows/timeline.h"
+#include "inbox/inbox.h"
 
 #define LOCK_STRIPES 64
 #define MAX_SEEN 64
@@ -26,9 +28,11 @@
 struct seam_flow_payments {
 	seam_flow_env_t env;
 	pthread_mutex_t locks[LOCK_STRIPES];
-	/* Per provider: the built-in event table with the config's payment_events applied. */
-	seam_psp_rule_t *rules[SEAM_PSP__PROVIDER_COUNT];
-	size_t nrules[SEAM_PSP__PROVIDER_COUNT];
+	/* Per provider (index in flows/providers.h): the built-in event table with the
+	 * config's payment_events applied; NULL: the built-in one. */
+	seam_psp_rule_t **rules;
+	size_t *nrules;
+	size_t nproviders;
 };
 
 typedef struct run {
@@ -57,25 +61,7 @@ static unsigned stripe_of(const char *s)
 static seam_err_t load_inbox(run_t *r, const char *event_id, char **body, seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(r->fp->env.store);
-	seam_stmt_t *s;
-	seam_err_t rc = seam_db_prepare(db,
-					"SELECT body FROM inbox WHERE provider = $1 AND source = $2 "
-					"AND event_id = $3",
-					&s, err);
-	*body = NULL;
-	if (rc == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, r->provider);
-		seam_stmt_bind_text(s, 2, r->source);
-		seam_stmt_bind_text(s, 3, event_id);
-		rc = seam_stmt_step(s, err);
-		if (rc == SEAM_ROW) {
-			*body = strdup(seam_stmt_column_text(s, 0));
-			rc = SEAM_OK;
-		} else if (rc == SEAM_DONE) {
-			rc = seam_errorf(err, SEAM_PERMANENT, "inbox has no event %s/%s/%s", r->provider,
-					 r->source, event_id);
-		}
-	}
+	seam_err_t rc = seam_inbox_body(db, r->provider, r->source, event_id, body, err);
 	seam_store_release(r->fp->env.store, db);
 	return rc;
 }
@@ -307,17 +293,20 @@ static seam_err_t apply_event(seam_job_t const *job, seam_job_result_t *res, voi
 	json_t *payload = json_loads(job->payload, 0, NULL), *doc = NULL;
 	char *body = NULL;
 	seam_err_t rc;
-	seam_psp_provider_e prov;
+	const seam_provider_t *prov;
+	size_t pi;
 
 	r.provider = json_string_value(json_object_get(payload, "provider"));
 	r.source = json_string_value(json_object_get(payload, "source"));
 	const char *event_id = json_string_value(json_object_get(payload, "event_id"));
-	if (!r.provider || !r.source || !event_id || seam_psp_provider_parse(r.provider, &prov) != 0) {
+	if (!r.provider || !r.source || !event_id || !(prov = seam_providers_find(r.provider)) ||
+	    !prov->normalize) {
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "job payload lacks provider/source/event_id");
 		goto out;
 	}
-	r.sc = seam_stores_for_source(fp->env.stores, fp->env.sources, r.provider, r.source,
-				      &r.store);
+	pi = seam_providers_index(prov);
+	r.store = seam_providers_store(prov, fp->env.sources, r.source);
+	r.sc = r.store ? seam_cfg_map_get(fp->env.stores, r.store) : NULL;
 	if (!r.sc) {
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "store for %s/%s is not configured", r.provider,
 				   r.source);
@@ -336,8 +325,8 @@ static seam_err_t apply_event(seam_job_t const *job, seam_job_result_t *res, voi
 	}
 	doc = json_loads(body, 0, NULL);
 	seam_psp_source_t src = {.store = r.store, .webhook_id = event_id,
-				 .rules = fp->rules[prov], .nrules = fp->nrules[prov]};
-	if (!doc || seam_psp_normalize(prov, doc, &src, &r.pe, &err) != SEAM_OK) {
+				 .rules = fp->rules[pi], .nrules = fp->nrules[pi]};
+	if (!doc || prov->normalize(doc, &src, &r.pe, &err) != SEAM_OK) {
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "unusable %s event %s: %s", r.provider,
 				   event_id, doc ? err.msg : "body is not JSON");
 		goto out;
@@ -434,6 +423,118 @@ out:
 	return rc;
 }
 
+/* ---- what seam ctl trace reads ---- */
+
+seam_err_t seam_flow_payments_order_of(seam_store_t *st, const char *id, char order_uuid[64],
+				       seam_error_t *err)
+{
+	seam_db_t *db = seam_store_acquire(st);
+	seam_stmt_t *s;
+	seam_err_t rc = seam_db_prepare(db,
+					"SELECT order_uuid FROM payment_refs WHERE order_uuid IS NOT "
+					"NULL AND (remote_id = $1 OR remote_id IN (SELECT remote_id "
+					"FROM payment_events WHERE event_id = $1)) ORDER BY updated_at "
+					"DESC",
+					&s, err);
+	order_uuid[0] = '\0';
+	if (rc == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, id);
+		rc = seam_stmt_step(s, err);
+		if (rc == SEAM_ROW) {
+			snprintf(order_uuid, 64, "%s", seam_stmt_column_text(s, 0));
+			rc = SEAM_OK;
+		} else if (rc == SEAM_DONE) {
+			rc = SEAM_NOTFOUND;
+		}
+		seam_stmt_reset(s);
+	}
+	seam_store_release(st, db);
+	return rc;
+}
+
+/* Rows of a query with one text parameter, each made into a JSON value by row(). */
+static seam_err_t rows(seam_store_t *st, const char *sql, const char *param,
+		       json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err)
+{
+	seam_db_t *db = seam_store_acquire(st);
+	seam_stmt_t *s;
+	json_t *arr = json_array();
+	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
+	*out = NULL;
+	if (rc == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, param);
+		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
+			json_array_append_new(arr, row(s));
+		seam_stmt_reset(s);
+		if (rc == SEAM_DONE)
+			rc = SEAM_OK;
+	}
+	seam_store_release(st, db);
+	if (rc != SEAM_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return SEAM_OK;
+}
+
+static json_t *payment_row(seam_stmt_t *s)
+{
+	char at[25];
+	seam_rfc3339_ms(seam_stmt_column_int64(s, 8), at);
+#define COL(i) seam_stmt_column_text(s, i)
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "provider", COL(0),
+			 "remote_id", COL(1), "store", COL(2), "payment_uuid", COL(3), "state",
+			 COL(4), "amount", COL(5), "refunded", COL(6), "currency", COL(7),
+			 "updated_at", at);
+#undef COL
+}
+
+seam_err_t seam_flow_payments_of_order(seam_store_t *st, const char *order_uuid, json_t **out,
+				       seam_error_t *err)
+{
+	return rows(st,
+		    "SELECT provider, remote_id, store, payment_uuid, state, amount, refunded, "
+		    "currency, updated_at FROM payment_refs WHERE order_uuid = $1 ORDER BY "
+		    "updated_at",
+		    order_uuid, payment_row, out, err);
+}
+
+static json_t *event_row(seam_stmt_t *s)
+{
+	return json_pack("{s:s, s:s}", "provider", seam_stmt_column_text(s, 0), "event_id",
+			 seam_stmt_column_text(s, 1));
+}
+
+seam_err_t seam_flow_payments_events_of_order(seam_store_t *st, const char *order_uuid,
+					      json_t **out, seam_error_t *err)
+{
+	return rows(st,
+		    "SELECT pe.provider, pe.event_id FROM payment_events pe JOIN payment_refs pr ON "
+		    "pr.provider = pe.provider AND pr.remote_id = pe.remote_id WHERE pr.order_uuid = "
+		    "$1 ORDER BY pe.created_at",
+		    order_uuid, event_row, out, err);
+}
+
+/* payment_events.<provider>: the section's map for a provider of the table, by its name (the
+ * section's keys are the rows' names); NULL for none, or without a section. */
+static const struct {
+	const char *provider;
+	size_t off;
+} event_maps[] = {
+	{"stripe", offsetof(seam_payments_config_t, stripe)},
+	{"adyen", offsetof(seam_payments_config_t, adyen)},
+	{"standard", offsetof(seam_payments_config_t, standard)},
+};
+
+static const seam_strmap_t *events_of(const seam_payments_config_t *pc, const char *provider)
+{
+	for (size_t i = 0; pc && i < sizeof event_maps / sizeof event_maps[0]; i++)
+		if (strcmp(event_maps[i].provider, provider) == 0)
+			return (const seam_strmap_t *)((const char *)pc + event_maps[i].off);
+	return NULL;
+}
+
 /*
  * The built-in table of a provider with the integrator's payment_events applied: an entry
  * for a known provider type changes its canonical type; a new provider type gets the field
@@ -442,11 +543,11 @@ out:
  * "charge.succeeded: captured" reads a charge like "charge.captured" does. Keys point into the
  * config (which outlives the flow).
  */
-static seam_err_t build_rules(seam_psp_provider_e p, const seam_strmap_t *m, seam_psp_rule_t **out,
-			      size_t *nout)
+static seam_err_t build_rules(const seam_provider_t *p, const seam_strmap_t *m,
+			      seam_psp_rule_t **out, size_t *nout)
 {
 	size_t n;
-	const seam_psp_rule_t *base = seam_psp_rules(p, &n);
+	const seam_psp_rule_t *base = p->rules(&n);
 	seam_psp_rule_t *rows = calloc(n + m->n + 1, sizeof *rows);
 	if (!rows)
 		return SEAM_NOMEM;
@@ -490,19 +591,26 @@ seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payme
 	if (!fp)
 		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	fp->env = *env;
-	const seam_payments_config_t *pc = env->config ? env->config : &(seam_payments_config_t){0};
-	const seam_strmap_t *maps[3] = {&pc->stripe, &pc->adyen, &pc->standard};
-	const seam_psp_provider_e provs[3] = {SEAM_PSP_STRIPE, SEAM_PSP_ADYEN, SEAM_PSP_STANDARD};
-	for (int i = 0; i < 3; i++) {
-		if (maps[i]->n == 0)
+	for (int i = 0; i < LOCK_STRIPES; i++)
+		pthread_mutex_init(&fp->locks[i], NULL);
+	size_t n;
+	const seam_provider_t *provs = seam_providers_list(&n);
+	fp->nproviders = n;
+	fp->rules = calloc(n, sizeof *fp->rules);
+	fp->nrules = calloc(n, sizeof *fp->nrules);
+	if (!fp->rules || !fp->nrules) {
+		seam_flow_payments_destroy(fp);
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const seam_strmap_t *m = events_of(env->config, provs[i].name);
+		if (!provs[i].rules || !m || m->n == 0)
 			continue; /* the built-in table */
-		if (build_rules(provs[i], maps[i], &fp->rules[provs[i]], &fp->nrules[provs[i]]) != SEAM_OK) {
+		if (build_rules(&provs[i], m, &fp->rules[i], &fp->nrules[i]) != SEAM_OK) {
 			seam_flow_payments_destroy(fp);
 			return seam_errorf(err, SEAM_CONFIG, "payment_events: invalid mapping");
 		}
 	}
-	for (int i = 0; i < LOCK_STRIPES; i++)
-		pthread_mutex_init(&fp->locks[i], NULL);
 	*out = fp;
 	return SEAM_OK;
 }
@@ -513,8 +621,10 @@ void seam_flow_payments_destroy(seam_flow_payments_t *fp)
 		return;
 	for (int i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_destroy(&fp->locks[i]);
-	for (int i = 0; i < SEAM_PSP__PROVIDER_COUNT; i++)
+	for (size_t i = 0; fp->rules && i < fp->nproviders; i++)
 		free(fp->rules[i]);
+	free(fp->rules);
+	free(fp->nrules);
 	free(fp);
 }
 
@@ -529,27 +639,23 @@ static void payment_subject(seam_db_t *db, const char *kind, const json_t *paylo
 	const char *provider = json_string_value(json_object_get(payload, "provider"));
 	const char *source = json_string_value(json_object_get(payload, "source"));
 	const char *event_id = json_string_value(json_object_get(payload, "event_id"));
-	seam_psp_provider_e prov;
-	seam_stmt_t *s;
+	const seam_provider_t *prov;
+	char *body = NULL;
 	json_t *doc = NULL;
 	(void)kind;
-	if (!provider || !source || !event_id || seam_psp_provider_parse(provider, &prov) != 0)
+	if (!provider || !source || !event_id || !(prov = seam_providers_find(provider)) ||
+	    !prov->normalize)
 		return;
 	/* Stripe and Adyen paths name the store; a Standard Webhooks source is not a store. */
-	if (prov != SEAM_PSP_STANDARD)
+	if (strcmp(prov->param, "store") == 0)
 		seam__flow_copy(out->store, sizeof out->store, source);
-	if (seam_db_prepare(db, "SELECT body FROM inbox WHERE provider = $1 AND source = $2 "
-				"AND event_id = $3", &s, NULL) != SEAM_OK)
+	if (seam_inbox_body(db, provider, source, event_id, &body, NULL) != SEAM_OK)
 		return;
-	seam_stmt_bind_text(s, 1, provider);
-	seam_stmt_bind_text(s, 2, source);
-	seam_stmt_bind_text(s, 3, event_id);
-	if (seam_stmt_step(s, NULL) == SEAM_ROW)
-		doc = json_loads(seam_stmt_column_text(s, 0), 0, NULL);
-	seam_stmt_reset(s);
+	doc = json_loads(body, 0, NULL);
+	free(body);
 	seam_psp_event_t *pe = calloc(1, sizeof *pe); /* ~2 KB: not on a list's stack */
 	seam_psp_source_t src = {.store = out->store[0] ? out->store : NULL, .webhook_id = event_id};
-	if (doc && pe && seam_psp_normalize(prov, doc, &src, pe, NULL) == SEAM_OK) {
+	if (doc && pe && prov->normalize(doc, &src, pe, NULL) == SEAM_OK) {
 		seam__flow_copy(out->order_uuid, sizeof out->order_uuid, pe->order_uuid);
 		if (seam_uuid_valid(pe->order_id))
 			seam__flow_copy(out->order_uuid, sizeof out->order_uuid, pe->order_id);
@@ -587,20 +693,17 @@ static const seam_cfg_schema_t config_schema = {"payment_events", sizeof(seam_pa
 /* payment_events values must be canonical events a provider event can mean. */
 static void check_config(const seam_flow_env_t *env, const seam_cfg_check_t *chk)
 {
-	const seam_payments_config_t *pc = env->config;
-	const struct {
-		const char *name;
-		const seam_strmap_t *m;
-	} pe[] = {{"stripe", &pc->stripe}, {"adyen", &pc->adyen}, {"standard", &pc->standard}};
-	for (size_t i = 0; pc && i < sizeof pe / sizeof pe[0]; i++) {
-		for (size_t j = 0; j < pe[i].m->n; j++) {
+	for (size_t i = 0; env->config && i < sizeof event_maps / sizeof event_maps[0]; i++) {
+		const char *name = event_maps[i].provider;
+		const seam_strmap_t *m = events_of(env->config, name);
+		for (size_t j = 0; j < m->n; j++) {
 			seam_payment_event_e ev;
-			if (seam_payment_event_parse(pe[i].m->values[j], &ev) != 0 ||
+			if (seam_payment_event_parse(m->values[j], &ev) != 0 ||
 			    ev == SEAM_PAYMENT_EV_CANCEL_OR_REFUND)
 				seam_cfg_check_addf(chk, 0,
 						    "payment_events.%s.%s: '%s' is not one of authorized, "
 						    "captured, refunded, voided, expired, failed, ignored",
-						    pe[i].name, pe[i].m->keys[j], pe[i].m->values[j]);
+						    name, m->keys[j], m->values[j]);
 		}
 	}
 }

@@ -4,8 +4,9 @@
  * history implies, once, whatever the arrival order.
  *
  * One run of the job:
- *   1. load the inbox row, normalise it (domain/psp_event) into a canonical event; an unusable
- *      payload fails permanently (dead letter with the reason), an ignored type is recorded;
+ *   1. load the inbox row, read it with its provider's reader (flows/providers.h) into the
+ *      canonical event (domain/psp_event.h); an unusable payload fails permanently (dead
+ *      letter with the reason), an ignored type is recorded;
  *   2. find the order: the event's metadata, else the stored cross-reference of the remote id;
  *      an order Drupal does not show yet is retried with backoff, not dead-lettered;
  *   3. under a per-payment lock: read the Drupal payment (lookup by remote_id: Drupal itself
@@ -49,5 +50,27 @@ typedef struct seam_flow_payments seam_flow_payments_t;
 seam_err_t seam_flow_payments_create(const seam_flow_env_t *env, seam_flow_payments_t **out,
 				     seam_error_t *err);
 void seam_flow_payments_destroy(seam_flow_payments_t *fp);
+
+/*
+ * What the flow recorded, for `seam ctl trace`. Each reads only, on a connection of its own.
+ *
+ * seam_flow_payments_order_of: the order a PSP payment id (payment_refs.remote_id: "pi_...",
+ * Adyen's pspReference), or the event id of a payment event the flow has worked, belongs to:
+ * the most recently updated cross-reference. SEAM_OK with order_uuid, or SEAM_NOTFOUND.
+ *
+ * seam_flow_payments_of_order: the order's payments as seam last saw or made them, oldest
+ * update first: *out (new reference) a JSON array of {"provider", "remote_id", "store",
+ * "payment_uuid", "state", "amount", "refunded", "currency", "updated_at"} (amounts decimal
+ * strings, unknown values null).
+ *
+ * seam_flow_payments_events_of_order: the payment events worked for the order's payments, as
+ * {"provider", "event_id"} (the normalised event id, docs/payments.md), in a JSON array.
+ */
+seam_err_t seam_flow_payments_order_of(seam_store_t *st, const char *id, char order_uuid[64],
+				       seam_error_t *err);
+seam_err_t seam_flow_payments_of_order(seam_store_t *st, const char *order_uuid, json_t **out,
+				       seam_error_t *err);
+seam_err_t seam_flow_payments_events_of_order(seam_store_t *st, const char *order_uuid,
+					      json_t **out, seam_error_t *err);
 
 #endif

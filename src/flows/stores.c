@@ -156,18 +156,3 @@ void seam_stores_config_refs(const seam_cfg_check_t *chk, const seam_cfg_map_t *
 					    src->store);
 	}
 }
-
-const seam_config_store_t *seam_stores_for_source(const seam_cfg_map_t *stores,
-						  const seam_cfg_map_t *sources,
-						  const char *provider, const char *source,
-						  const char **store_name)
-{
-	const char *store = source;
-	if (provider && strcmp(provider, "standard") == 0) {
-		const seam_config_source_t *src = seam_cfg_map_get(sources, source);
-		store = src ? src->store : NULL;
-	}
-	if (store_name)
-		*store_name = store;
-	return store ? seam_cfg_map_get(stores, store) : NULL;
-}

@@ -62,12 +62,4 @@ extern const seam_cfg_schema_t seam_source_config_schema;
 void seam_stores_config_refs(const seam_cfg_check_t *chk, const seam_cfg_map_t *stores,
 			     const seam_cfg_map_t *sources, const seam_cfg_map_t *upstreams);
 
-/* The store a job's source means: a Stripe/Adyen/Drupal source is the store's name; a Standard
- * Webhooks source ("standard" provider) names its store in sources:. NULL when not
- * configured. Borrowed from the maps. */
-const seam_config_store_t *seam_stores_for_source(const seam_cfg_map_t *stores,
-						  const seam_cfg_map_t *sources,
-						  const char *provider, const char *source,
-						  const char **store_name);
-
 #endif

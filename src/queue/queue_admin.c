@@ -7,6 +7,7 @@
 #include "queue/queue_admin.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -232,6 +233,102 @@ seam_err_t seam_queue_admin_show(seam_store_t *st, const char *id, json_t **out,
 	seam_err_t rc = load_job(db, id, 1, out, err);
 	seam_store_release(st, db);
 	return rc;
+}
+
+/* --- jobs about one thing ---------------------------------------------------------------- */
+
+typedef struct about {
+	json_t *job;
+	size_t i; /* arrival order: keeps the sort stable */
+} about_t;
+
+static int by_created(const void *a, const void *b)
+{
+	const about_t *x = a, *y = b;
+	const char *cx = json_string_value(json_object_get(x->job, "created_at"));
+	const char *cy = json_string_value(json_object_get(y->job, "created_at"));
+	int c = strcmp(cx ? cx : "", cy ? cy : ""); /* RFC 3339 UTC, ms: sorts as time */
+	return c ? c : x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int listed(const json_t *arr, const char *id)
+{
+	size_t i;
+	json_t *j;
+	json_array_foreach(arr, i, j)
+		if (strcmp(json_string_value(json_object_get(j, "id")), id) == 0)
+			return 1;
+	return 0;
+}
+
+seam_err_t seam_queue_admin_jobs_about(seam_store_t *st, const char *text, const json_t *ids,
+				       json_t **out, seam_error_t *err)
+{
+	seam_db_t *db = seam_store_acquire(st);
+	json_t *arr = json_array(), *v;
+	about_t *sorted = NULL;
+	seam_stmt_t *s;
+	seam_err_t rc = SEAM_OK;
+	size_t i, n;
+
+	*out = NULL;
+	if (text) {
+		/* text is matched literally: LIKE's wildcards in it are escaped */
+		char like[300];
+		size_t o = 0;
+		like[o++] = '%';
+		for (const char *p = text; *p && o + 3 < sizeof like; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				like[o++] = '\\';
+			like[o++] = *p;
+		}
+		like[o++] = '%';
+		like[o] = '\0';
+		rc = seam_db_prepare(db, "SELECT " JOB_COLS " FROM jobs WHERE dedup_key LIKE $1 "
+				     "ESCAPE '\\' OR payload LIKE $1 ESCAPE '\\' ORDER BY created_at",
+				     &s, err);
+		if (rc != SEAM_OK)
+			goto out;
+		seam_stmt_bind_text(s, 1, like);
+		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
+			json_array_append_new(arr, job_json(s));
+		if ((rc = finish(s, rc)) != SEAM_OK)
+			goto out;
+	}
+	json_array_foreach(ids, i, v) {
+		json_t *job;
+		const char *id = json_string_value(v);
+		if (!id || listed(arr, id))
+			continue;
+		rc = load_job(db, id, 0, &job, err);
+		if (rc == SEAM_NOTFOUND)
+			continue;
+		if (rc != SEAM_OK)
+			goto out;
+		json_array_append_new(arr, job);
+	}
+	rc = SEAM_OK;
+	if ((n = json_array_size(arr)) < 2)
+		goto out;
+	if (!(sorted = calloc(n, sizeof *sorted))) {
+		rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		sorted[i] = (about_t){json_incref(json_array_get(arr, i)), i};
+	qsort(sorted, n, sizeof *sorted, by_created);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, sorted[i].job);
+out:
+	seam_store_release(st, db);
+	free(sorted);
+	if (rc != SEAM_OK) {
+		json_decref(arr);
+		return seam_error_prefix(err, "jobs");
+	}
+	*out = arr;
+	return SEAM_OK;
 }
 
 /* --- actions ------------------------------------------------------------------------------ */

@@ -65,6 +65,15 @@ seam_err_t seam_queue_admin_list(seam_store_t *st, const seam_job_filter_t *f, j
 seam_err_t seam_queue_admin_show(seam_store_t *st, const char *id, json_t **out,
 				 seam_error_t *err);
 
+/*
+ * The jobs about one thing, for `seam ctl trace`: every job whose dedup key or payload contains
+ * text (NULL: none by text; an order uuid finds its export, cancel and poll-free jobs), and
+ * the jobs with the given ids (ids: a JSON array of strings, may be NULL; ids that name no job
+ * are skipped), each once, oldest first. *out: new JSON array of job objects as above.
+ */
+seam_err_t seam_queue_admin_jobs_about(seam_store_t *st, const char *text, const json_t *ids,
+				       json_t **out, seam_error_t *err);
+
 /* The actions; *out (may be NULL) gets the job after the change (new reference). */
 seam_err_t seam_queue_admin_retry(seam_store_t *st, const char *id, json_t **out,
 				  seam_error_t *err);

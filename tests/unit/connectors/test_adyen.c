@@ -1,6 +1,8 @@
 /* test_adyen.c: Adyen NotificationRequestItem HMAC: the signing string (field order, empty
  * fields, no escaping, value/success types), the three published vectors, a real batch,
- * tampering, key rotation, and every refusal reason. */
+ * tampering, key rotation, and every refusal reason. Items: the split with the ingress id,
+ * notification items -> canonical payment events, Adyen's exponents (CLP, IDR, CVE, ISK),
+ * malformed items -> SEAM_PARSE with a reason, the built-in table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "connectors/adyen.h"
+#include "core/clock.h"
 
 #define KEY_LIB "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00"
 #define KEY_DOC "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
@@ -296,6 +299,261 @@ static void test_keys(void **state)
 	json_decref(j);
 }
 
+/* ---- events ---- */
+
+static seam_err_t norm(const char *text, const seam_psp_source_t *src, seam_psp_event_t *out,
+		       seam_error_t *err)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+	if (!j)
+		fail_msg("test JSON does not parse: %s (line %d)", jerr.text, jerr.line);
+	seam_err_t rc = seam_adyen_normalize(j, src, out, err);
+	json_decref(j);
+	return rc;
+}
+
+/* An Adyen notification body with one item. */
+static const char *adyen_body(char *buf, size_t len, const char *code, const char *psp,
+			      const char *orig, const char *currency, long long value,
+			      const char *success, const char *extra)
+{
+	char o[128] = "";
+	if (orig)
+		snprintf(o, sizeof o, "\"originalReference\":\"%s\",", orig);
+	snprintf(buf, len,
+		 "{\"live\":\"false\",\"notificationItems\":[{\"NotificationRequestItem\":{"
+		 "\"additionalData\":{\"hmacSignature\":\"coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=\"%s},"
+		 "\"amount\":{\"currency\":\"%s\",\"value\":%lld},\"eventCode\":\"%s\","
+		 "\"eventDate\":\"2024-01-15T10:00:00+01:00\",\"merchantAccountCode\":\"TestMerchant\","
+		 "\"merchantReference\":\"1002\",%s\"operations\":[\"CANCEL\",\"CAPTURE\",\"REFUND\"],"
+		 "\"paymentMethod\":\"visa\",\"pspReference\":\"%s\",\"reason\":\"1234:7777:12/2012\","
+		 "\"success\":\"%s\"}}]}",
+		 extra ? extra : "", currency, value, code, o, psp, success);
+	return buf;
+}
+
+static seam_err_t item(const char *body, seam_psp_event_t *e, seam_error_t *err)
+{
+	json_t *j = json_loads(body, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(seam_adyen_count(j), 1);
+	assert_null(seam_adyen_item(j, 1));
+	seam_psp_source_t src = {.store = "eu"};
+	seam_err_t rc = seam_adyen_normalize(seam_adyen_item(j, 0), &src, e, err);
+	/* The wrapped item normalises the same. */
+	seam_psp_event_t w;
+	seam_err_t rc2 = seam_adyen_normalize(
+		json_array_get(json_object_get(j, "notificationItems"), 0), &src, &w, NULL);
+	assert_int_equal(rc, rc2);
+	if (rc == SEAM_OK)
+		assert_string_equal(w.event_id, e->event_id);
+	json_decref(j);
+	return rc;
+}
+
+static void test_adyen(void **state)
+{
+	(void)state;
+	char buf[2048];
+	seam_psp_event_t e;
+	seam_error_t err = {0};
+	int64_t at;
+	assert_int_equal(seam_rfc3339_parse("2024-01-15T09:00:00Z", &at), 0);
+
+	/* The Adyen docs example item. */
+	assert_int_equal(item(adyen_body(buf, sizeof buf, "AUTHORISATION", "7914073381342284", NULL,
+					  "EUR", 1130, "true", NULL), &e, &err), SEAM_OK);
+	assert_string_equal(e.provider, "adyen");
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_AUTHORIZED);
+	assert_string_equal(e.event_id, "7914073381342284:AUTHORISATION:true");
+	assert_string_equal(e.event_type, "AUTHORISATION");
+	assert_string_equal(e.amount, "11.30");
+	assert_string_equal(e.currency, "EUR");
+	assert_false(e.cumulative);
+	assert_string_equal(e.remote_id, "7914073381342284");
+	assert_string_equal(e.order_id, "1002");
+	assert_string_equal(e.store, "eu");
+	assert_int_equal(e.occurred_at_ms, at);
+	assert_string_equal(e.remote_state, "AUTHORISATION");
+
+	/* Refused authorisation -> failed. */
+	assert_int_equal(item(adyen_body(buf, sizeof buf, "AUTHORISATION", "7914073381342285", NULL,
+					  "EUR", 1130, "false", NULL), &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_FAILED);
+	assert_string_equal(e.event_id, "7914073381342285:AUTHORISATION:false");
+	assert_string_equal(e.remote_state, "AUTHORISATION:false");
+
+	/* Modifications use originalReference as the payment id; amounts are increments. */
+	struct {
+		const char *code, *success, *extra;
+		seam_payment_event_e want;
+		const char *amount;
+	} rows[] = {
+		{"CAPTURE", "true", NULL, SEAM_PAYMENT_EV_CAPTURED, "11.30"},
+		{"CAPTURE", "false", NULL, SEAM_PAYMENT_EV_FAILED, "11.30"},
+		{"CAPTURE_FAILED", "true", NULL, SEAM_PAYMENT_EV_FAILED, "11.30"},
+		{"REFUND", "true", NULL, SEAM_PAYMENT_EV_REFUNDED, "11.30"},
+		{"REFUND", "false", NULL, SEAM_PAYMENT_EV_FAILED, "11.30"},
+		{"REFUND_FAILED", "true", NULL, SEAM_PAYMENT_EV_FAILED, "11.30"},
+		{"CANCELLATION", "true", NULL, SEAM_PAYMENT_EV_VOIDED, "11.30"},
+		{"TECHNICAL_CANCEL", "true", NULL, SEAM_PAYMENT_EV_VOIDED, "11.30"},
+		{"CANCEL_OR_REFUND", "true", NULL, SEAM_PAYMENT_EV_CANCEL_OR_REFUND, "11.30"},
+		{"CANCEL_OR_REFUND", "true", ",\"modification.action\":\"cancel\"", SEAM_PAYMENT_EV_VOIDED, "11.30"},
+		{"CANCEL_OR_REFUND", "true", ",\"modification.action\":\"refund\"", SEAM_PAYMENT_EV_REFUNDED, "11.30"},
+		{"AUTHORISATION_ADJUSTMENT", "true", NULL, SEAM_PAYMENT_EV_AUTHORIZED, "11.30"},
+		{"EXPIRE", "true", NULL, SEAM_PAYMENT_EV_EXPIRED, "11.30"},
+		{"REFUNDED_REVERSED", "true", NULL, SEAM_PAYMENT_EV_FAILED, "11.30"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		assert_int_equal(item(adyen_body(buf, sizeof buf, rows[i].code, "8815073381342999",
+						  "7914073381342284", "EUR", 1130, rows[i].success,
+						  rows[i].extra), &e, &err), SEAM_OK);
+		if (e.type != rows[i].want)
+			fail_msg("%s success=%s: %s, want %s", rows[i].code, rows[i].success,
+				 seam_payment_event_name(e.type), seam_payment_event_name(rows[i].want));
+		assert_string_equal(e.remote_id, "7914073381342284");
+		assert_string_equal(e.amount, rows[i].amount);
+		assert_false(e.cumulative);
+	}
+
+	/* Not payment events: ignored. */
+	assert_int_equal(item(adyen_body(buf, sizeof buf, "REPORT_AVAILABLE", "8815073381343000", NULL,
+					  "EUR", 0, "true", NULL), &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_IGNORED);
+	assert_string_equal(e.reason, "adyen eventCode REPORT_AVAILABLE is not a payment event in the mapping");
+	assert_string_equal(e.amount, "");
+
+	/* Adyen's exponents: CLP has 2 at Adyen (0 in ISO), IDR and CVE 0 (2 in ISO), ISK 2. */
+	struct {
+		const char *cur;
+		long long value;
+		const char *want;
+	} ex[] = {{"CLP", 12300, "123"}, {"IDR", 15000, "15000.00"}, {"CVE", 250, "250.00"},
+		  {"ISK", 50000, "500"},   {"JPY", 500, "500"},        {"KWD", 1250, "1.250"}};
+	for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+		assert_int_equal(item(adyen_body(buf, sizeof buf, "AUTHORISATION", "1", NULL, ex[i].cur,
+						  ex[i].value, "true", NULL), &e, &err), SEAM_OK);
+		assert_string_equal(e.amount, ex[i].want);
+	}
+	assert_int_equal(item(adyen_body(buf, sizeof buf, "AUTHORISATION", "1", NULL, "CLP", 12345,
+					  "true", NULL), &e, &err), SEAM_PARSE);
+	assert_string_equal(err.msg, "adyen: amount 123.45 CLP has more fraction digits than ISO 4217 allows (0)");
+
+	/* A JSON boolean for success is taken too. */
+	assert_int_equal(norm("{\"eventCode\":\"AUTHORISATION\",\"pspReference\":\"9\",\"success\":true,"
+			      "\"amount\":{\"value\":100,\"currency\":\"USD\"}}", NULL, &e, &err), SEAM_OK);
+	assert_string_equal(e.event_id, "9:AUTHORISATION:true");
+	assert_int_equal(e.occurred_at_ms, 0);
+}
+
+static void test_adyen_malformed(void **state)
+{
+	(void)state;
+	char buf[2048];
+	seam_psp_event_t e;
+	seam_error_t err = {0};
+
+	assert_int_equal(item(adyen_body(buf, sizeof buf, "CAPTURE", "8815", NULL, "EUR", 1130, "true",
+					  NULL), &e, &err), SEAM_PARSE);
+	assert_string_equal(err.msg, "adyen 8815:CAPTURE:true: originalReference is missing");
+	assert_string_equal(e.event_id, "8815:CAPTURE:true"); /* kept for quarantine */
+	assert_int_equal(item(adyen_body(buf, sizeof buf, "CAPTURE", "8815", "7914", "EUR", 1130, "yes",
+					  NULL), &e, &err), SEAM_PARSE);
+	assert_string_equal(err.msg, "adyen CAPTURE 8815: success is not \"true\" or \"false\"");
+	assert_int_equal(item(adyen_body(buf, sizeof buf, "CAPTURE", "8815", "7914", "EUR", -5, "true",
+					  NULL), &e, &err), SEAM_PARSE);
+	assert_string_equal(err.msg, "adyen: amount.value is not a non-negative integer");
+	assert_int_equal(item(adyen_body(buf, sizeof buf, "CAPTURE", "8815", "7914", "QQQ", 5, "true",
+					  NULL), &e, &err), SEAM_PARSE);
+	assert_string_equal(err.msg, "adyen: unknown currency QQQ");
+
+	struct {
+		const char *json, *msg;
+	} rows[] = {
+		{"{\"pspReference\":\"1\",\"success\":\"true\"}", "adyen: eventCode is missing"},
+		{"{\"eventCode\":\"CAPTURE\",\"success\":\"true\"}", "adyen: pspReference is missing"},
+		{"{\"eventCode\":\"AUTHORISATION\",\"pspReference\":\"1\",\"success\":\"true\","
+		 "\"eventDate\":\"15/01/2024\",\"amount\":{\"value\":1,\"currency\":\"EUR\"}}",
+		 "adyen 1:AUTHORISATION:true: eventDate \"15/01/2024\" is not RFC 3339"},
+		{"{\"eventCode\":\"AUTHORISATION\",\"pspReference\":\"1\",\"success\":\"true\"}",
+		 "adyen 1:AUTHORISATION:true: amount.value is missing"},
+		{"{\"eventCode\":\"AUTHORISATION\",\"pspReference\":\"1\",\"success\":\"true\","
+		 "\"amount\":{\"value\":\"100\",\"currency\":\"EUR\"}}",
+		 "adyen: amount.value is not a non-negative integer"},
+		{"{\"eventCode\":\"AUTHORISATION\",\"pspReference\":\"1\",\"success\":\"true\","
+		 "\"amount\":{\"value\":100}}",
+		 "adyen: amount.currency is missing"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		assert_int_equal(norm(rows[i].json, NULL, &e, &err), SEAM_PARSE);
+		assert_string_equal(err.msg, rows[i].msg);
+	}
+	/* A refused authorisation needs no amount. */
+	assert_int_equal(norm("{\"eventCode\":\"AUTHORISATION\",\"pspReference\":\"1\",\"success\":\"false\"}",
+			      NULL, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_FAILED);
+
+	/* Body helpers on wrong shapes. */
+	json_t *j = json_loads("{\"notificationItems\":[{\"x\":1}]}", 0, NULL);
+	assert_int_equal(seam_adyen_count(j), 1);
+	assert_null(seam_adyen_item(j, 0));
+	json_decref(j);
+	assert_int_equal(seam_adyen_count(NULL), 0);
+}
+
+/* The built-in table is the X-macro rows. */
+static void test_adyen_rules(void **state)
+{
+	(void)state;
+	size_t n;
+	const seam_psp_rule_t *rows = seam_adyen_rules(&n);
+	assert_int_equal(n, 12);
+	assert_true(seam_psp_rule_find(rows, n, "CAPTURE")->needs_original);
+	assert_false(seam_psp_rule_find(rows, n, "AUTHORISATION")->needs_original);
+}
+
+/* Every item is an event with the ingress id "<eventCode>:<pspReference>:<success>" and its own
+ * bytes; one item without pspReference or eventCode quarantines the whole delivery. */
+static void test_adyen_split(void **state)
+{
+	(void)state;
+	seam_webhook_events_t ev;
+	seam_webhook_delivery_t d = {0};
+	seam_error_t err = {0};
+	json_t *doc = json_loads("{\"live\":\"false\",\"notificationItems\":["
+				 "{\"NotificationRequestItem\":{\"eventCode\":\"AUTHORISATION\","
+				 "\"pspReference\":\"7914073381342284\",\"success\":\"true\"}},"
+				 "{\"NotificationRequestItem\":{\"eventCode\":\"AUTHORISATION\","
+				 "\"pspReference\":\"8815\",\"success\":false}}]}", 0, NULL);
+	assert_int_equal(seam_adyen_split(&d, doc, &ev, &err), SEAM_OK);
+	assert_null(ev.quarantine);
+	assert_int_equal(ev.n, 2);
+	assert_string_equal(ev.items[0].id, "AUTHORISATION:7914073381342284:true");
+	assert_string_equal(ev.items[0].type, "AUTHORISATION");
+	assert_string_equal(ev.items[0].body,
+			    "{\"NotificationRequestItem\":{\"eventCode\":\"AUTHORISATION\","
+			    "\"pspReference\":\"7914073381342284\",\"success\":\"true\"}}");
+	assert_string_equal(ev.items[1].id, "AUTHORISATION:8815:false");
+	/* the stored item normalises to the other id form */
+	seam_psp_event_t e;
+	assert_int_equal(seam_adyen_normalize(ev.items[1].doc, NULL, &e, &err), SEAM_OK);
+	assert_string_equal(e.event_id, "8815:AUTHORISATION:false");
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_FAILED);
+	seam_webhook_events_dispose(&ev);
+	json_decref(doc);
+
+	doc = json_loads("{\"notificationItems\":[{\"NotificationRequestItem\":{\"eventCode\":"
+			 "\"CAPTURE\",\"pspReference\":\"1\",\"success\":\"true\"}},"
+			 "{\"NotificationRequestItem\":{\"eventCode\":\"CAPTURE\"}}]}", 0, NULL);
+	assert_int_equal(seam_adyen_split(&d, doc, &ev, &err), SEAM_OK);
+	assert_string_equal(ev.quarantine, "missing_psp_reference_or_event_code");
+	assert_int_equal(ev.n, 0);
+	assert_null(ev.event_id);
+	seam_webhook_events_dispose(&ev);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +565,10 @@ int main(void)
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_adyen),
+		cmocka_unit_test(test_adyen_malformed),
+		cmocka_unit_test(test_adyen_rules),
+		cmocka_unit_test(test_adyen_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

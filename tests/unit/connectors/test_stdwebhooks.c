@@ -1,6 +1,7 @@
 /* test_stdwebhooks.c: Standard Webhooks signing (both published vectors, byte-exact) and
  * verification: rotation, ignored versions, partial signatures, tampering, tolerance at +-1 s
- * both ways, malformed and missing headers, secret handling. */
+ * both ways, malformed and missing headers, secret handling. The split (id: webhook-id) and
+ * the payment form -> canonical payment events. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "connectors/stdwebhooks.h"
+#include "core/clock.h"
 #include "core/crypto.h"
 
 /* Vector 1: the one in every reference library's tests. */
@@ -348,6 +350,153 @@ static void test_sign_verify_round_trip(void **state)
 			 SEAM_OK);
 }
 
+/* ---- the payment form ---- */
+
+static seam_err_t norm(const char *text, const seam_psp_source_t *src, seam_psp_event_t *out,
+		       seam_error_t *err)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+	if (!j)
+		fail_msg("test JSON does not parse: %s (line %d)", jerr.text, jerr.line);
+	seam_err_t rc = seam_stdwebhooks_normalize(j, src, out, err);
+	json_decref(j);
+	return rc;
+}
+
+static void test_standard(void **state)
+{
+	(void)state;
+	seam_psp_event_t e;
+	seam_error_t err = {0};
+	seam_psp_source_t src = {.store = "online", .webhook_id = "msg_2aXbQ1"};
+
+	assert_int_equal(norm("{\"type\":\"payment.captured\",\"timestamp\":\"2026-11-26T16:11:12.345Z\","
+			      "\"data\":{\"payment_id\":\"pay_123\",\"amount\":\"39.98\",\"currency\":\"USD\","
+			      "\"order_uuid\":\"5bdfd1e8-dfad-41ac-a514-1b58d123e678\",\"order_id\":\"1\","
+			      "\"status\":\"captured\"}}", &src, &e, &err), SEAM_OK);
+	assert_string_equal(e.provider, "standard");
+	assert_string_equal(e.event_id, "msg_2aXbQ1");
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_CAPTURED);
+	assert_string_equal(e.amount, "39.98");
+	assert_true(e.cumulative);
+	assert_string_equal(e.remote_id, "pay_123");
+	assert_string_equal(e.remote_state, "captured");
+	assert_string_equal(e.order_uuid, "5bdfd1e8-dfad-41ac-a514-1b58d123e678");
+	int64_t at;
+	assert_int_equal(seam_rfc3339_parse("2026-11-26T16:11:12.345Z", &at), 0);
+	assert_int_equal(e.occurred_at_ms, at);
+
+	/* Refunds: refunded_total is cumulative, amount alone is an increment. Amounts are
+	 * written at the currency's exponent. */
+	assert_int_equal(norm("{\"type\":\"payment.refunded\",\"data\":{\"payment_id\":\"pay_123\","
+			      "\"refunded_total\":\"10\",\"amount\":\"5.00\",\"captured_amount\":\"39.98\","
+			      "\"currency\":\"USD\"}}", &src, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_REFUNDED);
+	assert_string_equal(e.amount, "10.00");
+	assert_true(e.cumulative);
+	assert_string_equal(e.captured_amount, "39.98");
+	assert_int_equal(norm("{\"type\":\"payment.refunded\",\"data\":{\"payment_id\":\"pay_123\","
+			      "\"amount\":\"0.250\",\"currency\":\"KWD\"}}", &src, &e, &err), SEAM_OK);
+	assert_string_equal(e.amount, "0.250");
+	assert_false(e.cumulative);
+	/* No webhook-id header: the payload's id. Voids need no amount. */
+	assert_int_equal(norm("{\"id\":\"evt_9\",\"type\":\"payment.voided\",\"data\":{\"payment_id\":\"p\"}}",
+			      NULL, &e, &err), SEAM_OK);
+	assert_string_equal(e.event_id, "evt_9");
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_VOIDED);
+	assert_string_equal(e.currency, "");
+	assert_int_equal(norm("{\"type\":\"invoice.paid\",\"data\":{}}", &src, &e,
+			      &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_IGNORED);
+
+	struct {
+		const char *json, *msg;
+	} rows[] = {
+		{"{\"type\":\"payment.captured\",\"data\":{\"amount\":\"1.00\",\"currency\":\"USD\"}}",
+		 "standard: data.payment_id is missing"},
+		{"{\"type\":\"payment.captured\",\"data\":{\"payment_id\":\"p\",\"amount\":\"39.987\",\"currency\":\"USD\"}}",
+		 "standard: data.amount \"39.987\" is not a non-negative USD amount with at most 2 fraction digits"},
+		{"{\"type\":\"payment.captured\",\"data\":{\"payment_id\":\"p\",\"amount\":39.98,\"currency\":\"USD\"}}",
+		 "standard: data.amount is not a decimal string"},
+		{"{\"type\":\"payment.captured\",\"data\":{\"payment_id\":\"p\",\"amount\":\"-1.00\",\"currency\":\"USD\"}}",
+		 "standard: data.amount \"-1.00\" is not a non-negative USD amount with at most 2 fraction digits"},
+		{"{\"type\":\"payment.captured\",\"data\":{\"payment_id\":\"p\",\"currency\":\"USD\"}}",
+		 "standard msg_2aXbQ1: data.amount is missing"},
+		{"{\"type\":\"payment.refunded\",\"data\":{\"payment_id\":\"p\",\"currency\":\"USD\"}}",
+		 "standard msg_2aXbQ1: data.refunded_total (or amount) is missing"},
+		{"{\"type\":\"payment.captured\",\"data\":{\"payment_id\":\"p\",\"amount\":\"1\"}}",
+		 "standard: data.currency is missing"},
+		{"{\"type\":\"payment.captured\"}", "standard msg_2aXbQ1: data is missing"},
+		{"{\"data\":{}}", "standard: type is missing"},
+		{"{\"type\":\"payment.captured\",\"timestamp\":\"soon\",\"data\":{}}",
+		 "standard msg_2aXbQ1: timestamp \"soon\" is not RFC 3339"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		assert_int_equal(norm(rows[i].json, &src, &e, &err), SEAM_PARSE);
+		assert_string_equal(err.msg, rows[i].msg);
+	}
+	assert_int_equal(norm("{\"type\":\"payment.captured\"}", NULL, &e, &err),
+			 SEAM_PARSE);
+	assert_string_equal(err.msg, "standard: no webhook-id (and no id in the payload)");
+}
+
+/* The built-in table; a source with its own vocabulary. */
+static void test_standard_rules(void **state)
+{
+	(void)state;
+	seam_psp_event_t e;
+	seam_error_t err = {0};
+	size_t n;
+	assert_non_null(seam_stdwebhooks_rules(&n));
+	assert_int_equal(n, 7);
+	static const seam_psp_rule_t std[] = {
+		{.provider_type = "charge.settled", .type = SEAM_PAYMENT_EV_CAPTURED}};
+	seam_psp_source_t s2 = {.webhook_id = "m1", .rules = std, .nrules = 1};
+	assert_int_equal(norm("{\"type\":\"charge.settled\",\"data\":{\"payment_id\":\"p\",\"amount\":\"5\","
+			      "\"currency\":\"EUR\"}}", &s2, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_CAPTURED);
+	assert_string_equal(e.amount, "5.00");
+}
+
+static const char *hdr(void *ud, const char *name)
+{
+	return strcmp(name, "webhook-id") == 0 ? ud : NULL;
+}
+
+/* A delivery is one event; its id is the webhook-id header. */
+static void test_standard_split(void **state)
+{
+	(void)state;
+	seam_webhook_events_t ev;
+	seam_webhook_delivery_t d = {.header = hdr, .ud = "msg_1"};
+	seam_error_t err = {0};
+	struct {
+		const char *body, *quarantine;
+	} rows[] = {
+		{"{\"type\":\"payment.captured\"}", NULL},
+		{"nope", "malformed_json"},
+		{"[\"type\"]", "missing_type"},
+		{"{\"data\":{}}", "missing_type"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		json_t *doc = json_loads(rows[i].body, JSON_DECODE_ANY, NULL);
+		assert_int_equal(seam_stdwebhooks_split(&d, doc, &ev, &err), SEAM_OK);
+		if (!rows[i].quarantine) {
+			assert_int_equal(ev.n, 1);
+			assert_string_equal(ev.items[0].id, "msg_1");
+			assert_string_equal(ev.items[0].type, "payment.captured");
+		} else {
+			if (!ev.quarantine || strcmp(ev.quarantine, rows[i].quarantine))
+				fail_msg("%s: quarantine %s, want %s", rows[i].body,
+					 ev.quarantine ? ev.quarantine : "(none)", rows[i].quarantine);
+			assert_string_equal(ev.event_id, "msg_1");
+		}
+		seam_webhook_events_dispose(&ev);
+		json_decref(doc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +511,9 @@ int main(void)
 		cmocka_unit_test(test_huge_header),
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_sign_verify_round_trip),
+		cmocka_unit_test(test_standard),
+		cmocka_unit_test(test_standard_rules),
+		cmocka_unit_test(test_standard_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

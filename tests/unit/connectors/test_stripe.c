@@ -1,6 +1,9 @@
 /* test_stripe.c: Stripe-Signature verification: the reference vector byte-exact, decoy and
  * unknown schemes, secret rotation both ways, tampering of body/signature/timestamp, the
- * tolerance window at +-1 s in both directions, and every malformed-header reason. */
+ * tolerance window at +-1 s in both directions, and every malformed-header reason. Events:
+ * the split and its ids; Stripe events -> canonical payment events, Stripe's exponents (JPY,
+ * KWD, ISK, MGA), malformed payloads -> SEAM_PARSE with a reason, the built-in and an
+ * integrator's table, a Stripe history delivered out of order through seam_payment_resolve(). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "connectors/stripe.h"
+#include "core/clock.h"
 #include "core/crypto.h"
 
 #define SECRET "whsec_test_secret"
@@ -302,6 +306,411 @@ static void test_raw_bytes(void **state)
 	assert_int_equal(r.reason, SEAM_WHSIG_BAD_SIGNATURE);
 }
 
+/* ---- events ---- */
+
+static seam_err_t norm(const char *text, const seam_psp_source_t *src, seam_psp_event_t *out,
+		       seam_error_t *err)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+	if (!j)
+		fail_msg("test JSON does not parse: %s (line %d)", jerr.text, jerr.line);
+	seam_err_t rc = seam_stripe_normalize(j, src, out, err);
+	json_decref(j);
+	return rc;
+}
+
+/* A Stripe event around one data.object, as the API (2024-06-20) sends it. */
+static const char *stripe_event(char *buf, size_t len, const char *id, const char *type,
+				const char *object)
+{
+	snprintf(buf, len,
+		 "{\"id\":\"%s\",\"object\":\"event\",\"api_version\":\"2024-06-20\","
+		 "\"created\":1732636272,\"livemode\":false,\"pending_webhooks\":1,"
+		 "\"request\":{\"id\":null,\"idempotency_key\":null},\"type\":\"%s\","
+		 "\"data\":{\"object\":%s}}",
+		 id, type, object);
+	return buf;
+}
+
+#define PI_SUCCEEDED                                                                           \
+	"{\"id\":\"pi_3QPdyL2eZvKYlo2C0Xk4vFqa\",\"object\":\"payment_intent\",\"amount\":3998,"   \
+	"\"amount_capturable\":0,\"amount_received\":3998,\"capture_method\":\"automatic\","     \
+	"\"currency\":\"usd\",\"latest_charge\":\"ch_3QPdyL2eZvKYlo2C0b1WjT9c\","                 \
+	"\"metadata\":{\"order_id\":\"1\",\"order_uuid\":\"5bdfd1e8-dfad-41ac-a514-1b58d123e678\"}," \
+	"\"status\":\"succeeded\",\"created\":1732636270,\"livemode\":false}"
+
+#define CHARGE_REFUNDED(refunded)                                                              \
+	"{\"id\":\"ch_3QPdyL2eZvKYlo2C0b1WjT9c\",\"object\":\"charge\",\"amount\":3998,"           \
+	"\"amount_captured\":3998,\"amount_refunded\":" refunded ",\"captured\":true,"           \
+	"\"currency\":\"usd\",\"payment_intent\":\"pi_3QPdyL2eZvKYlo2C0Xk4vFqa\","               \
+	"\"metadata\":{},\"paid\":true,\"refunded\":false,\"status\":\"succeeded\"}"
+
+static void test_stripe(void **state)
+{
+	(void)state;
+	char buf[2048];
+	seam_psp_event_t e;
+	seam_error_t err = {0};
+	seam_psp_source_t src = {.store = "online"};
+
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_3QPdyL2eZvKYlo2C0xYz1", "payment_intent.succeeded",
+					   PI_SUCCEEDED),
+			      &src, &e, &err), SEAM_OK);
+	assert_string_equal(e.provider, "stripe");
+	assert_string_equal(e.event_id, "evt_3QPdyL2eZvKYlo2C0xYz1");
+	assert_string_equal(e.event_type, "payment_intent.succeeded");
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_CAPTURED);
+	assert_string_equal(e.amount, "39.98");
+	assert_string_equal(e.currency, "USD");
+	assert_true(e.cumulative);
+	assert_string_equal(e.captured_amount, "");
+	assert_string_equal(e.remote_id, "pi_3QPdyL2eZvKYlo2C0Xk4vFqa");
+	assert_string_equal(e.order_uuid, "5bdfd1e8-dfad-41ac-a514-1b58d123e678");
+	assert_string_equal(e.order_id, "1");
+	assert_string_equal(e.store, "online");
+	assert_int_equal(e.occurred_at_ms, 1732636272000LL);
+	assert_string_equal(e.remote_state, "succeeded");
+	assert_string_equal(e.reason, "");
+
+	/* Authorization (manual capture): amount_capturable. JPY is zero-decimal. */
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_a", "payment_intent.amount_capturable_updated",
+					   "{\"id\":\"pi_jpy\",\"object\":\"payment_intent\",\"amount\":5000,"
+					   "\"amount_capturable\":5000,\"amount_received\":0,"
+					   "\"capture_method\":\"manual\",\"currency\":\"jpy\","
+					   "\"metadata\":{\"order_uuid\":\"u-1\"},\"status\":\"requires_capture\"}"),
+			      NULL, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_AUTHORIZED);
+	assert_string_equal(e.amount, "5000");
+	assert_string_equal(e.currency, "JPY");
+	assert_false(e.cumulative);
+	assert_string_equal(e.remote_state, "requires_capture");
+	assert_string_equal(e.order_id, "");
+	assert_string_equal(e.store, "");
+
+	/* charge.refunded: cumulative amount_refunded, the captured total, the PI's id. */
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_r", "charge.refunded", CHARGE_REFUNDED("1000")),
+			      NULL, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_REFUNDED);
+	assert_string_equal(e.amount, "10.00");
+	assert_true(e.cumulative);
+	assert_string_equal(e.captured_amount, "39.98");
+	assert_string_equal(e.remote_id, "pi_3QPdyL2eZvKYlo2C0Xk4vFqa");
+
+	/* KWD has three decimals; a legacy charge without a PaymentIntent keeps its own id. */
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_k", "charge.refunded",
+					   "{\"id\":\"ch_legacy\",\"object\":\"charge\",\"amount\":5000,"
+					   "\"amount_captured\":5000,\"amount_refunded\":1250,"
+					   "\"currency\":\"kwd\",\"payment_intent\":null,\"status\":\"succeeded\"}"),
+			      NULL, &e, &err), SEAM_OK);
+	assert_string_equal(e.amount, "1.250");
+	assert_string_equal(e.captured_amount, "5.000");
+	assert_string_equal(e.currency, "KWD");
+	assert_string_equal(e.remote_id, "ch_legacy");
+
+	/* The rest of the table. */
+	struct {
+		const char *type, *object;
+		seam_payment_event_e want;
+		const char *amount;
+	} rows[] = {
+		{"payment_intent.payment_failed",
+		 "{\"id\":\"pi_f\",\"object\":\"payment_intent\",\"amount\":3998,\"currency\":\"usd\","
+		 "\"last_payment_error\":{\"code\":\"card_declined\"},\"status\":\"requires_payment_method\"}",
+		 SEAM_PAYMENT_EV_FAILED, "39.98"},
+		{"payment_intent.canceled",
+		 "{\"id\":\"pi_c\",\"object\":\"payment_intent\",\"amount\":3998,\"currency\":\"usd\","
+		 "\"cancellation_reason\":\"requested_by_customer\",\"status\":\"canceled\"}",
+		 SEAM_PAYMENT_EV_VOIDED, "39.98"},
+		{"charge.captured",
+		 "{\"id\":\"ch_c\",\"object\":\"charge\",\"amount\":3998,\"amount_captured\":2000,"
+		 "\"currency\":\"usd\",\"payment_intent\":\"pi_c\",\"captured\":true,\"status\":\"succeeded\"}",
+		 SEAM_PAYMENT_EV_CAPTURED, "20.00"},
+		{"charge.expired",
+		 "{\"id\":\"ch_e\",\"object\":\"charge\",\"amount\":3998,\"currency\":\"usd\","
+		 "\"payment_intent\":\"pi_e\",\"captured\":false,\"status\":\"failed\"}",
+		 SEAM_PAYMENT_EV_EXPIRED, "39.98"},
+		/* A void with no amount field is still a void. */
+		{"payment_intent.canceled",
+		 "{\"id\":\"pi_n\",\"object\":\"payment_intent\",\"status\":\"canceled\"}",
+		 SEAM_PAYMENT_EV_VOIDED, ""},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_x", rows[i].type, rows[i].object),
+				      NULL, &e, &err), SEAM_OK);
+		assert_int_equal(e.type, rows[i].want);
+		assert_string_equal(e.amount, rows[i].amount);
+	}
+	assert_string_equal(e.currency, "");
+
+	/* Unknown types are ignored with a reason, not an error. */
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_i", "customer.created",
+					   "{\"id\":\"cus_1\",\"object\":\"customer\",\"email\":\"x@example.com\"}"),
+			      NULL, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_IGNORED);
+	assert_string_equal(e.event_id, "evt_i");
+	assert_string_equal(e.reason, "stripe event type customer.created is not a payment event in the mapping");
+	assert_string_equal(e.remote_id, "");
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_s", "charge.succeeded", CHARGE_REFUNDED("0")),
+			      NULL, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_IGNORED);
+}
+
+static void test_stripe_exponents(void **state)
+{
+	(void)state;
+	char buf[2048], obj[512];
+	seam_psp_event_t e;
+	seam_error_t err = {0};
+	struct {
+		const char *cur;
+		long long minor;
+		const char *want;
+	} rows[] = {
+		{"usd", 3998, "39.98"}, {"jpy", 500, "500"},    {"krw", 12000, "12000"},
+		{"kwd", 1250, "1.250"}, {"bhd", 10, "0.010"},   {"isk", 100000, "1000"},
+		{"mga", 5000, "5000.00"}, {"ugx", 700, "700"},  {"eur", 0, "0.00"},
+		{"huf", 150050, "1500.50"},
+	};
+	assert_int_equal(seam_stripe_exponent("JPY"), 0);
+	assert_int_equal(seam_stripe_exponent("ISK"), 2);
+	assert_int_equal(seam_stripe_exponent("MGA"), 0);
+	assert_int_equal(seam_stripe_exponent("USD"), 2);
+	assert_int_equal(seam_stripe_exponent("ZZZ"), -1);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		snprintf(obj, sizeof obj,
+			 "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":%lld,"
+			 "\"currency\":\"%s\",\"status\":\"succeeded\"}", rows[i].minor, rows[i].cur);
+		assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt", "payment_intent.succeeded", obj),
+				      NULL, &e, &err), SEAM_OK);
+		assert_string_equal(e.amount, rows[i].want);
+	}
+	/* Fractional krónur cannot be written at ISO's 0 decimals. */
+	snprintf(obj, sizeof obj, "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":"
+				  "100050,\"currency\":\"isk\",\"status\":\"succeeded\"}");
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt", "payment_intent.succeeded", obj),
+			      NULL, &e, &err), SEAM_PARSE);
+	assert_string_equal(err.msg, "stripe: amount_received 1000.50 ISK has more fraction digits than "
+				     "ISO 4217 allows (0)");
+}
+
+static void test_stripe_malformed(void **state)
+{
+	(void)state;
+	char buf[2048];
+	seam_psp_event_t e;
+	seam_error_t err = {0};
+	struct {
+		const char *json, *msg;
+	} rows[] = {
+		{"[1,2]", "stripe: payload is not a JSON object"},
+		{"{\"type\":\"payment_intent.succeeded\"}", "stripe: event id is missing"},
+		{"{\"id\":\"\",\"type\":\"payment_intent.succeeded\"}", "stripe: event id is missing"},
+		{"{\"id\":\"evt_1\"}", "stripe: event type is missing"},
+		{"{\"id\":\"evt_1\",\"type\":\"payment_intent.succeeded\"}",
+		 "stripe evt_1: data.object is missing"},
+		{"{\"id\":\"evt_1\",\"type\":\"payment_intent.succeeded\",\"created\":\"yesterday\","
+		 "\"data\":{\"object\":{}}}",
+		 "stripe evt_1: created is not a unix time"},
+		{stripe_event(buf, sizeof buf, "evt_1", "payment_intent.succeeded",
+			      "{\"id\":\"ch_1\",\"object\":\"charge\",\"amount_received\":1,\"currency\":\"usd\"}"),
+		 "stripe evt_1: data.object is a charge, expected payment_intent"},
+		{NULL, NULL},
+	};
+	for (size_t i = 0; rows[i].json; i++) {
+		char copy[2048];
+		snprintf(copy, sizeof copy, "%s", rows[i].json);
+		assert_int_equal(norm(copy, NULL, &e, &err), SEAM_PARSE);
+		assert_string_equal(err.msg, rows[i].msg);
+	}
+
+	/* Amounts: not an integer, negative, a float, missing; currency missing or unknown. */
+	struct {
+		const char *object, *msg;
+	} amounts[] = {
+		{"{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":\"3998\",\"currency\":\"usd\"}",
+		 "stripe: data.object.amount_received is not a non-negative integer"},
+		{"{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":-1,\"currency\":\"usd\"}",
+		 "stripe: data.object.amount_received is not a non-negative integer"},
+		{"{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":39.98,\"currency\":\"usd\"}",
+		 "stripe: data.object.amount_received is not a non-negative integer"},
+		{"{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"currency\":\"usd\"}",
+		 "stripe evt_2: data.object.amount_received is missing"},
+		{"{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":1}",
+		 "stripe: data.object.currency is missing"},
+		{"{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":1,\"currency\":\"zzz\"}",
+		 "stripe: unknown currency ZZZ"},
+		{"{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":1,\"currency\":\"us\"}",
+		 "stripe: data.object.currency \"us\" is not a currency code"},
+		{"{\"object\":\"payment_intent\",\"amount_received\":1,\"currency\":\"usd\"}",
+		 "stripe: data.object.id is missing"},
+	};
+	for (size_t i = 0; i < sizeof amounts / sizeof amounts[0]; i++) {
+		assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_2", "payment_intent.succeeded",
+						   amounts[i].object),
+				      NULL, &e, &err), SEAM_PARSE);
+		assert_string_equal(err.msg, amounts[i].msg);
+	}
+	/* The event id survives for the quarantine record. */
+	assert_string_equal(e.event_id, "evt_2");
+
+	/* Ids longer than the buffers are refused, not cut. */
+	char longid[400], obj[600];
+	memset(longid, 'a', sizeof longid - 1);
+	longid[sizeof longid - 1] = '\0';
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, longid, "payment_intent.succeeded", PI_SUCCEEDED),
+			      NULL, &e, &err), SEAM_PARSE);
+	assert_string_equal(err.msg, "stripe: event id is longer than 255 bytes");
+	snprintf(obj, sizeof obj, "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"amount_received\":1,"
+				  "\"currency\":\"usd\",\"metadata\":{\"order_uuid\":\"%s\"}}", longid);
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_3", "payment_intent.succeeded", obj),
+			      NULL, &e, &err), SEAM_PARSE);
+	seam_psp_source_t src = {.store = longid};
+	assert_int_equal(norm("{}", &src, &e, &err), SEAM_PARSE);
+	assert_string_equal(err.msg, "stripe: store is longer than 63 bytes");
+	assert_int_equal(seam_stripe_normalize(NULL, NULL, &e, &err), SEAM_PARSE);
+	assert_int_equal(seam_stripe_normalize(NULL, NULL, NULL, &err), SEAM_INVAL);
+}
+
+/* The built-in table is the X-macro rows; an integrator's rows replace it. */
+static void test_stripe_rules(void **state)
+{
+	(void)state;
+	char buf[2048];
+	seam_psp_event_t e;
+	seam_error_t err = {0};
+	size_t n;
+
+	const seam_psp_rule_t *rows = seam_stripe_rules(&n);
+	assert_int_equal(n, 7);
+	const seam_psp_rule_t *r = seam_psp_rule_find(rows, n, "charge.refunded");
+	assert_non_null(r);
+	assert_int_equal(r->type, SEAM_PAYMENT_EV_REFUNDED);
+	assert_string_equal(r->amount_field, "amount_refunded");
+	assert_true(r->cumulative);
+	assert_null(seam_psp_rule_find(rows, n, "charge.succeeded"));
+
+	/* An integrator on the legacy Charges API maps charge.succeeded to a capture, and
+	 * drops payment_intent.canceled, with their own rows. */
+	static const seam_psp_rule_t mine[] = {
+		{"charge.succeeded", SEAM_PAYMENT_EV_CAPTURED, "charge", "amount_captured", true, false},
+		{"payment_intent.canceled", SEAM_PAYMENT_EV_IGNORED, NULL, NULL, false, false},
+	};
+	seam_psp_source_t src = {.rules = mine, .nrules = 2};
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_cs", "charge.succeeded", CHARGE_REFUNDED("0")),
+			      &src, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_CAPTURED);
+	assert_string_equal(e.amount, "39.98");
+	assert_int_equal(norm(stripe_event(buf, sizeof buf, "evt_pc", "payment_intent.canceled",
+					   "{\"id\":\"pi_c\",\"object\":\"payment_intent\",\"amount\":1,"
+					   "\"currency\":\"usd\",\"status\":\"canceled\"}"),
+			      &src, &e, &err), SEAM_OK);
+	assert_int_equal(e.type, SEAM_PAYMENT_EV_IGNORED);
+}
+
+/* A Stripe payment's webhooks delivered in reverse order, one twice, through
+ * normalize -> to_payment -> resolve -> apply: Drupal ends refunded 39.98 of 39.98. */
+static void test_stripe_history_end_to_end(void **state)
+{
+	(void)state;
+	char bufs[5][2048];
+	const char *deliveries[] = {
+		stripe_event(bufs[0], sizeof bufs[0], "evt_4", "charge.refunded", CHARGE_REFUNDED("3998")),
+		stripe_event(bufs[1], sizeof bufs[1], "evt_3", "charge.refunded", CHARGE_REFUNDED("1000")),
+		stripe_event(bufs[2], sizeof bufs[2], "evt_2", "payment_intent.succeeded", PI_SUCCEEDED),
+		stripe_event(bufs[3], sizeof bufs[3], "evt_1", "payment_intent.amount_capturable_updated",
+			     "{\"id\":\"pi_3QPdyL2eZvKYlo2C0Xk4vFqa\",\"object\":\"payment_intent\","
+			     "\"amount\":3998,\"amount_capturable\":3998,\"currency\":\"usd\","
+			     "\"status\":\"requires_capture\"}"),
+		bufs[0],
+	};
+	const char *want[] = {"create(completed, 39.98) -> refund(39.98)", "record_only: late",
+			      "record_only: late", "record_only: late", "none: duplicate"};
+	seam_psp_event_t pe[5];
+	seam_payment_event_t seen[5];
+	size_t nseen = 0;
+	seam_payment_t pay = {0};
+	for (int i = 0; i < 5; i++) {
+		seam_payment_plan_t plan;
+		seam_payment_event_t ev;
+		seam_error_t err = {0};
+		char line[128];
+		assert_int_equal(norm(deliveries[i], NULL, &pe[i], &err), SEAM_OK);
+		assert_string_equal(pe[i].remote_id, "pi_3QPdyL2eZvKYlo2C0Xk4vFqa");
+		assert_int_equal(seam_psp_event_to_payment(&pe[i], &ev, &err), SEAM_OK);
+		assert_int_equal(seam_payment_resolve(&pay, seen, nseen, &ev, &plan, &err), SEAM_OK);
+		assert_string_equal(seam_payment_plan_format(&plan, "USD", line, sizeof line), want[i]);
+		for (size_t s = 0; s < plan.nsteps; s++)
+			assert_int_equal(seam_payment_apply(&pay, &plan.steps[s], &err), SEAM_OK);
+		seen[nseen++] = ev;
+	}
+	assert_int_equal(pay.state, SEAM_PAYMENT_REFUNDED);
+	assert_int_equal(pay.amount, 3998);
+	assert_int_equal(pay.refunded, 3998);
+
+	/* to_payment conversions. */
+	seam_payment_event_t ev;
+	seam_error_t err = {0};
+	assert_int_equal(seam_psp_event_to_payment(&pe[1], &ev, &err), SEAM_OK);
+	assert_int_equal(ev.type, SEAM_PAYMENT_EV_REFUNDED);
+	assert_int_equal(ev.amount, 1000);
+	assert_int_equal(ev.captured_total, 3998);
+	assert_true(ev.cumulative);
+	assert_string_equal(ev.currency, "USD");
+	assert_int_equal(ev.at_ms, 1732636272000LL);
+	assert_ptr_equal(ev.event_id, pe[1].event_id);
+	seam_psp_event_t v = {.type = SEAM_PAYMENT_EV_VOIDED};
+	assert_int_equal(seam_psp_event_to_payment(&v, &ev, &err), SEAM_OK);
+	assert_int_equal(ev.amount, -1);
+	assert_int_equal(ev.captured_total, -1);
+	seam_psp_event_t bad = {.type = SEAM_PAYMENT_EV_CAPTURED, .event_id = "x", .amount = "1.005",
+				.currency = "USD"};
+	assert_int_equal(seam_psp_event_to_payment(&bad, &ev, &err), SEAM_PARSE);
+	memcpy(bad.currency, "ZZZ", 4);
+	assert_int_equal(seam_psp_event_to_payment(&bad, &ev, &err), SEAM_PARSE);
+	assert_int_equal(seam_psp_event_to_payment(NULL, &ev, &err), SEAM_INVAL);
+}
+
+/* A delivery is one event; its id is the event's "id", as Stripe sends it. */
+static void test_stripe_split(void **state)
+{
+	(void)state;
+	seam_webhook_events_t ev;
+	seam_webhook_delivery_t d = {0};
+	seam_error_t err = {0};
+	struct {
+		const char *body, *quarantine, *event_id;
+	} rows[] = {
+		{"{\"id\":\"evt_1\",\"type\":\"charge.refunded\"}", NULL, NULL},
+		{"not json", "malformed_json", NULL},
+		{"{\"id\":\"evt_2\"}", "missing_event_id_or_type", "evt_2"},
+		{"{\"id\":\"\",\"type\":\"charge.refunded\"}", "missing_event_id_or_type", ""},
+		{"[1]", "missing_event_id_or_type", NULL},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		json_t *doc = json_loads(rows[i].body, JSON_DECODE_ANY, NULL);
+		assert_int_equal(seam_stripe_split(&d, doc, &ev, &err), SEAM_OK);
+		if (!rows[i].quarantine) {
+			assert_null(ev.quarantine);
+			assert_int_equal(ev.n, 1);
+			assert_string_equal(ev.items[0].id, "evt_1");
+			assert_string_equal(ev.items[0].type, "charge.refunded");
+			assert_null(ev.items[0].body); /* the delivery's own bytes are stored */
+		} else {
+			if (!ev.quarantine || strcmp(ev.quarantine, rows[i].quarantine))
+				fail_msg("%s: quarantine %s, want %s", rows[i].body,
+					 ev.quarantine ? ev.quarantine : "(none)", rows[i].quarantine);
+			assert_int_equal(ev.n, 0);
+			if (rows[i].event_id)
+				assert_string_equal(ev.event_id, rows[i].event_id);
+			else
+				assert_null(ev.event_id);
+		}
+		seam_webhook_events_dispose(&ev);
+		json_decref(doc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +723,12 @@ int main(void)
 		cmocka_unit_test(test_header_size_cap),
 		cmocka_unit_test(test_no_secret),
 		cmocka_unit_test(test_raw_bytes),
+		cmocka_unit_test(test_stripe),
+		cmocka_unit_test(test_stripe_exponents),
+		cmocka_unit_test(test_stripe_malformed),
+		cmocka_unit_test(test_stripe_rules),
+		cmocka_unit_test(test_stripe_history_end_to_end),
+		cmocka_unit_test(test_stripe_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

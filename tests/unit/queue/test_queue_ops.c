@@ -107,6 +107,47 @@ static void test_admin_filters_and_paging(void **state)
 	qt_close(&f.env);
 }
 
+/* The jobs about one thing (seam ctl trace): by text in the dedup key or payload, taken
+ * literally (a '_' is not a wildcard), plus given ids, each once, oldest first. */
+static void test_admin_jobs_about(void **state)
+{
+	(void)state;
+	qt_env_t env;
+	char a[37], b[37], c[37], d[37];
+	json_t *ids = json_array(), *arr = NULL;
+	seam_error_t err = {0};
+	qt_open(&env);
+	mkjob_p(env.st, "order.export", "orders", "succeeded", 0, "{\"order_uuid\":\"o-1\"}", a);
+	mkjob_p(env.st, "payment.apply", "payments", "queued", 0, "{\"event_id\":\"evt_1\"}", b);
+	mkjob_p(env.st, "order.cancel", "orders", "queued", 0, "{\"order_uuid\":\"o-1\"}", c);
+	mkjob_p(env.st, "order.export", "orders", "queued", 0, "{\"order_uuid\":\"oX1\"}", d);
+	/* created_at decides the order, not the way a job was found */
+	qt_exec(env.st, "UPDATE jobs SET created_at = 30 WHERE kind = 'order.cancel'");
+	qt_exec(env.st, "UPDATE jobs SET created_at = 20 WHERE kind = 'payment.apply'");
+	qt_exec(env.st, "UPDATE jobs SET created_at = 10 WHERE kind = 'order.export'");
+	json_array_append_new(ids, json_string(b));
+	json_array_append_new(ids, json_string(a)); /* found by text too: listed once */
+	json_array_append_new(ids, json_string("no-such-job"));
+	assert_int_equal(seam_queue_admin_jobs_about(env.st, "o-1", ids, &arr, &err), SEAM_OK);
+	const char *want[] = {a, b, c};
+	assert_int_equal(json_array_size(arr), 3);
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(arr, i), "id")), want[i]))
+			fail_msg("job %zu: %s, want %s", i,
+				 json_string_value(json_object_get(json_array_get(arr, i), "id")), want[i]);
+	json_decref(arr);
+	/* "o_1" would match "o-1" as a LIKE pattern; taken literally it matches nothing */
+	assert_int_equal(seam_queue_admin_jobs_about(env.st, "o_1", NULL, &arr, &err), SEAM_OK);
+	assert_int_equal(json_array_size(arr), 0);
+	json_decref(arr);
+	assert_int_equal(seam_queue_admin_jobs_about(env.st, NULL, ids, &arr, &err), SEAM_OK);
+	assert_int_equal(json_array_size(arr), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "id")), a);
+	json_decref(arr);
+	json_decref(ids);
+	qt_close(&env);
+}
+
 static void test_admin_actions(void **state)
 {
 	fx_t f;
@@ -662,6 +703,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_admin_filters_and_paging),
+		cmocka_unit_test(test_admin_jobs_about),
 		cmocka_unit_test(test_admin_actions),
 		cmocka_unit_test(test_ctl_jobs_and_dlq),
 		cmocka_unit_test(test_ctl_usage_and_flows),

@@ -35,13 +35,19 @@
  * Money is always {number, currency_code} with number a decimal STRING, exactly as Drupal
  * sends it ("39.98", "0"); the connector never converts money through a double.
  *
+ * Files: this header is the connector's API; drupal_int.h what its files share. jsonapi.c
+ * (arguments, one exchange and its error message, paging, reading documents), orders.c,
+ * stores.c and payments.c (the calls on those resources, in the order of the sections below),
+ * events.c (the storefront module's order events, which seam receives rather than calls).
+ * A new resource (products, stock) is a new file beside them.
+ *
  * Ownership: every argument is borrowed for the duration of the call. json_t results are new
  * references owned by the caller (json_decref). Accessors on documents return borrowed
  * pointers into the document, valid while the caller holds it.
  * Thread-safety: reentrant; concurrent calls on one upstream are fine (the client is).
  */
-#ifndef SEAM_CONNECTORS_DRUPAL_H
-#define SEAM_CONNECTORS_DRUPAL_H
+#ifndef SEAM_CONNECTORS_DRUPAL_DRUPAL_H
+#define SEAM_CONNECTORS_DRUPAL_DRUPAL_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -250,6 +256,35 @@ seam_err_t seam_drupal_payment_transition(seam_upstream_t *u, const char *cid,
 					  const seam_drupal_transition_t *t, json_t **payment,
 					  char *current_state, seam_drupal_outcome_t *oc,
 					  seam_error_t *err);
+
+/* ---- storefront events (events.c) ---- */
+
+/*
+ * An order event of the storefront module (contracts/bridge/v1/event.schema.json), the body
+ * of POST /webhooks/drupal/{store} once its Standard Webhooks signature verified:
+ *   {"type": "order.placed", "timestamp": "...", "data": {"order_uuid", "order_id",
+ *    "order_number", "store_uuid", "state", "workflow", "transition", "total": {"number",
+ *    "currency_code"} | null}}
+ * A thin event: seam reads the order itself over JSON:API before it acts. Its identity is the
+ * delivery's webhook-id header, not a field of the body.
+ */
+typedef struct seam_drupal_event {
+	const char *type;         /* "order.placed", "order.canceled", ... */
+	const char *order_uuid;   /* data.order_uuid */
+	const char *store_uuid;   /* data.store_uuid: the commerce_store; NULL when absent */
+	const char *order_number; /* NULL until the order is placed (or when absent) */
+	const char *state;        /* the order's state after the transition; may be NULL */
+	const char *total;        /* data.total.number; NULL when the order has no total */
+	const char *currency;     /* data.total.currency_code; NULL likewise */
+} seam_drupal_event_t;
+
+/*
+ * Reads a parsed storefront event. Every pointer in *out is borrowed from doc. SEAM_OK, or
+ * SEAM_PARSE when seam cannot use it, with *reason (may be NULL; a static, stable word for the
+ * quarantine record): "missing_type" (not an object, or no type) or "missing_order_uuid".
+ */
+seam_err_t seam_drupal_event_read(const json_t *doc, seam_drupal_event_t *out,
+				  const char **reason);
 
 /* ---- reading JSON:API documents (all borrowed; NULL-safe) ---- */
 

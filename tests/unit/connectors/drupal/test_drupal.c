@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/drupal.h"
+#include "connectors/drupal/drupal.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "http/client.h"
