@@ -178,7 +178,11 @@ static size_t exchange(const uint8_t *data, size_t size, char **out)
 		abort();
 	seam__http_adopt(srv, sv[1]);
 	int fd = sv[0], wr_open = 1;
-	for (int spins = 0; spins < 400; spins++) {
+	/* Until the server closes (it answers, then sees our EOF), or 8 s of silence: under load
+	 * (make test runs two targets at a time beside other work) 4 s was once too short and an
+	 * answer still on its way read as none. A server that truly hangs is libFuzzer's -timeout
+	 * (10 s per input in make fuzz). */
+	for (int spins = 0; spins < 800; spins++) {
 		struct pollfd p = {fd, POLLIN | (wr_open ? POLLOUT : 0), 0};
 		if (poll(&p, 1, 10) < 0)
 			break;
