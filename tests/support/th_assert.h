@@ -54,10 +54,16 @@ void th__cmp_fail(const char *file, int line, const char *atext, const char *op,
 void th__str_fail(const char *file, int line, const char *call, const char *atext,
 		  const char *op, const char *btext, const char *a, const char *b, size_t n);
 
+/* -Wsign-compare is off for the comparison of the temporaries only: `n >= 1` with a size_t n
+ * does not warn (1 is a constant) but a temporary holding 1 would, for the same comparison. */
 #define TH_ASSERT_CMP(a, op, b) do { \
 	__typeof__(a) th_a_ = (a); \
 	__typeof__(b) th_b_ = (b); \
-	if (!(th_a_ op th_b_)) \
+	_Pragma("GCC diagnostic push") \
+	_Pragma("GCC diagnostic ignored \"-Wsign-compare\"") \
+	int th_ok_ = th_a_ op th_b_; \
+	_Pragma("GCC diagnostic pop") \
+	if (!th_ok_) \
 		th__cmp_fail(__FILE__, __LINE__, #a, #op, #b, TH__VAL(th_a_), TH__VAL(th_b_)); \
 } while (0)
 

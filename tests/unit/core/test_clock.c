@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "tests/support/th_assert.h"
 
 static void test_clocks(void **state)
 {
@@ -17,21 +18,22 @@ static void test_clocks(void **state)
 	int64_t now = seam_now_ms();
 	int64_t t = (int64_t)time(NULL) * 1000;
 	/* Wall clock agrees with time(2) to within a couple of seconds. */
-	assert_true(now >= t - 2000 && now <= t + 2000);
+	TH_ASSERT_CMP(now, >=, t - 2000);
+	TH_ASSERT_CMP(now, <=, t + 2000);
 
 	int64_t a = seam_mono_ns();
 	seam_sleep_ms(20);
 	int64_t b = seam_mono_ns();
-	assert_true(b - a >= 20 * 1000000LL);
-	assert_true(b - a < 2000 * 1000000LL);
+	TH_ASSERT_CMP(b - a, >=, 20 * 1000000LL);
+	TH_ASSERT_CMP(b - a, <, 2000 * 1000000LL);
 	double s = seam_mono_s();
-	assert_true(s * 1e9 >= (double)b - 1e6);
+	TH_ASSERT_CMP(s * 1e9, >=, (double)b - 1e6);
 
 	a = seam_mono_ns();
 	seam_sleep_ms(0);
 	seam_sleep_ms(-5);
 	b = seam_mono_ns();
-	assert_true(b - a < 100 * 1000000LL);
+	TH_ASSERT_CMP(b - a, <, 100 * 1000000LL);
 }
 
 static void test_rfc3339_format(void **state)

@@ -95,6 +95,8 @@ static void pass_all(void **state)
 	TH_ASSERT_CMP(-1, <, 0);
 	TH_ASSERT_CMP(2.5, >, 2);
 	TH_ASSERT_CMP((unsigned)3, <=, 3u);
+	size_t n = 7;
+	TH_ASSERT_CMP(n, >=, 1); /* a size_t against a literal, as the tests write it */
 	TH_ASSERT_CMP(0.73, ==, 0.73);
 	TH_ASSERT_CMP((long double)1, <, 2.0L);
 	TH_ASSERT_CMP(7, !=, 8);
