@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http/retry.h"
+#include "tests/support/th_assert.h"
 
 /* Sun, 06 Nov 1994 08:49:37 GMT (the RFC 9110 example) */
 #define RFC_EXAMPLE_MS INT64_C(784111777000)
@@ -38,9 +39,10 @@ static void test_backoff_no_overflow(void **state)
 	assert_int_equal(seam_backoff_ceiling_ms(5, INT64_MAX / 2 + 1, INT64_MAX), INT64_MAX);
 	assert_int_equal(seam_backoff_ceiling_ms(62, 3, INT64_MAX), INT64_MAX);
 	int64_t v = seam_backoff_ms(1 << 30, 1, INT64_MAX, UINT64_MAX);
-	assert_true(v >= 0);
+	TH_ASSERT_CMP(v, >=, 0);
 	v = seam_backoff_ms(100, 1000, 60000, UINT64_MAX);
-	assert_true(v >= 0 && v <= 60000);
+	TH_ASSERT_CMP(v, >=, 0);
+	TH_ASSERT_CMP(v, <=, 60000);
 }
 
 static void test_backoff_full_jitter_range(void **state)
@@ -62,15 +64,17 @@ static void test_backoff_full_jitter_range(void **state)
 		x ^= x >> 7;
 		x ^= x << 17;
 		int64_t v = seam_backoff_ms(5, 100, 2000, x);
-		assert_true(v >= 0 && v <= 2000);
+		TH_ASSERT_CMP(v, >=, 0);
+		TH_ASSERT_CMP(v, <=, 2000);
 		sum += (double)v;
 		lo = v < lo ? v : lo;
 		hi = v > hi ? v : hi;
 	}
 	double mean = sum / 4000;
-	assert_true(mean > 900 && mean < 1100);
-	assert_true(lo < 50);
-	assert_true(hi > 1950);
+	TH_ASSERT_CMP(mean, >, 900);
+	TH_ASSERT_CMP(mean, <, 1100);
+	TH_ASSERT_CMP(lo, <, 50);
+	TH_ASSERT_CMP(hi, >, 1950);
 }
 
 static void test_retry_after_seconds(void **state)
