@@ -11,6 +11,7 @@
 
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
+#include "tests/support/th_assert.h"
 
 /* --- a recording handler ------------------------------------------------------------------ */
 
@@ -164,10 +165,12 @@ static void test_backoff_schedule(void **state)
 		x ^= x >> 7;
 		x ^= x << 17;
 		int64_t d = seam_queue_backoff_ms(1000, 60000, 3, x, 0);
-		assert_true(d >= 0 && d <= 4000);
+		TH_ASSERT_CMP(d, >=, 0);
+		TH_ASSERT_CMP(d, <=, 4000);
 		sum += (double)d;
 	}
-	assert_true(sum / 4000 > 1900 && sum / 4000 < 2100);
+	TH_ASSERT_CMP(sum / 4000, >, 1900);
+	TH_ASSERT_CMP(sum / 4000, <, 2100);
 }
 
 /* --- enqueue ------------------------------------------------------------------------------ */
@@ -286,7 +289,7 @@ static void test_submit_then_run(void **state)
 	/* Durable on return: visible from another connection. */
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM events", NULL), 1);
 	assert_int_equal(wait_state(env.st, in.job_id, "succeeded", 3000), 1);
-	assert_true(r.at_ms[0] - t0 < 1000); /* woken by the enqueue, not the 5 s poll */
+	TH_ASSERT_CMP(r.at_ms[0] - t0, <, 1000); /* woken by the enqueue, not the 5 s poll */
 	assert_int_equal(rec_calls(&r), 1);
 	assert_string_equal(r.last_payload, "{\"event\":\"evt_1\"}");
 	assert_string_equal(r.last_cid, "cid-123");
@@ -326,7 +329,7 @@ static void test_retry_keeps_attempt_errors(void **state)
 	assert_int_equal(r.attempt[1], 2);
 	assert_int_equal(r.attempt[2], 3);
 	for (int i = 1; i < 3; i++) /* backoff capped at 40 ms plus dispatch latency */
-		assert_true(r.at_ms[i] - r.at_ms[i - 1] < 1000);
+		TH_ASSERT_CMP(r.at_ms[i] - r.at_ms[i - 1], <, 1000);
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 3);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome || '=' || COALESCE(error, '-'), '|') "
 				    "FROM (SELECT outcome, error FROM job_attempts WHERE job_id = $1 ORDER BY attempt)",
@@ -358,8 +361,8 @@ static void test_retry_after_honoured(void **state)
 	print_message("retry-after 400 ms: second attempt after %lld ms\n", (long long)gap);
 	/* run_at and the handler's stamps are both wall-clock milliseconds taken at different
 	 * instants, so allow the rounding of one tick each. */
-	assert_true(gap >= 398);
-	assert_true(gap < 1500);
+	TH_ASSERT_CMP(gap, >=, 398);
+	TH_ASSERT_CMP(gap, <, 1500);
 	qt_close(&env);
 }
 
@@ -529,7 +532,7 @@ static void test_bulkhead_never_exceeded(void **state)
 	print_message("bulkhead: erp max concurrent %d (limit 2), pim max concurrent %d\n",
 		      erp.max_running, pim.max_running);
 	assert_int_equal(erp.max_running, 2);
-	assert_true(pim.max_running >= 3); /* the limited flow does not hold the others back */
+	TH_ASSERT_CMP(pim.max_running, >=, 3); /* the limited flow does not hold the others back */
 	qt_close(&env);
 }
 
@@ -563,7 +566,8 @@ static void test_schedule_once_per_interval_two_instances(void **state)
 	print_message("schedule 100 ms over %lld ms: %lld jobs, %d runs\n", (long long)elapsed,
 		      (long long)jobs, rec_calls(&r));
 	/* One per slot: about elapsed/100 + the first immediate one, never two in one slot. */
-	assert_true(jobs >= 8 && jobs <= elapsed / 100 + 1);
+	TH_ASSERT_CMP(jobs, >=, 8);
+	TH_ASSERT_CMP(jobs, <=, elapsed / 100 + 1);
 	assert_int_equal(rec_calls(&r), jobs - qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE kind = 'tick' AND state <> 'succeeded'", NULL));
 	/* Slots (the dedup keys) are distinct and at least one interval apart. */
 	seam_db_t *db = seam_store_acquire(env.st);
@@ -576,7 +580,7 @@ static void test_schedule_once_per_interval_two_instances(void **state)
 		assert_memory_equal(k, "heartbeat:", 10);
 		long long slot = atoll(k + 10);
 		if (n++)
-			assert_true(slot - prev >= 100);
+			TH_ASSERT_CMP(slot - prev, >=, 100);
 		prev = slot;
 	}
 	seam_stmt_reset(s);
@@ -712,9 +716,10 @@ static void test_open_circuit_defers_without_burning(void **state)
 	/* ... until the circuit closes. */
 	for (int i = 0; i < 300 && rec_calls(&r) < 4; i++)
 		seam_sleep_ms(10);
-	assert_true(rec_calls(&r) >= 4); /* deferred 4 times with max_attempts 2: not burned */
+	TH_ASSERT_CMP(rec_calls(&r), >=, 4); /* deferred 4 times with max_attempts 2: not burned */
 	job_state(env.st, id, buf); /* queued, or running its next deferral: never dead */
-	assert_true(strcmp(buf, "queued") == 0 || strcmp(buf, "running") == 0);
+	if (strcmp(buf, "queued") != 0 && strcmp(buf, "running") != 0)
+		fail_msg("got state \"%s\", want queued or running", buf);
 	pthread_mutex_lock(&r.mu);
 	r.fail_first = 0;
 	pthread_mutex_unlock(&r.mu);
@@ -723,7 +728,7 @@ static void test_open_circuit_defers_without_burning(void **state)
 	for (int i = 0; i < rec_calls(&r) && i < MAX_CALLS; i++)
 		assert_int_equal(r.attempt[i], 1);
 	for (int i = 1; i < rec_calls(&r) && i < MAX_CALLS; i++)
-		assert_true(r.at_ms[i] - r.at_ms[i - 1] >= 28); /* retry_after 30, ms truncation */
+		TH_ASSERT_CMP(r.at_ms[i] - r.at_ms[i - 1], >=, 28); /* retry_after 30, ms truncation */
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 1);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 AND outcome = 'deferred'", id),
 			 rec_calls(&r) - 1);
@@ -874,7 +879,8 @@ static void test_metrics(void **state)
 	const char *queued[] = {"erp", "queued"}, *erp[] = {"erp"};
 	assert_int_equal((int)seam_metric_get(m, SEAM_M_QUEUE_JOBS, queued), 3);
 	double age = seam_metric_get(m, SEAM_M_QUEUE_OLDEST_AGE, erp);
-	assert_true(age >= 5.0 && age < 60.0);
+	TH_ASSERT_CMP(age, >=, 5.0);
+	TH_ASSERT_CMP(age, <, 60.0);
 	startq(q);
 	assert_int_equal(qt_wait_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", NULL, 2, 3000), 2);
 	seam_sleep_ms(50);
@@ -886,7 +892,7 @@ static void test_metrics(void **state)
 	assert_int_equal((int)seam_metric_get(m, SEAM_M_QUEUE_JOB_DURATION, dur), 2);
 	assert_int_equal((int)seam_metric_get(m, SEAM_M_QUEUE_DEAD_LETTERS, erp), 2);
 	assert_int_equal((int)seam_metric_get(m, SEAM_M_QUEUE_JOBS, queued), 1);
-	assert_true(seam_metric_get(m, SEAM_M_QUEUE_COMMIT_BATCH, NULL) >= 1);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_QUEUE_COMMIT_BATCH, NULL), >=, 1);
 	seam_queue_destroy(q);
 	seam_metrics_destroy(m);
 	qt_close(&env);
