@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define STRIPE_SECRET "whsec_test_edge_secret"
 #define HEADER_TIMEOUT_MS 2000
@@ -101,7 +102,7 @@ static size_t exchange(const char *req, size_t len, int timeout_ms, char *out, s
 	size_t got = 0;
 	int64_t t0 = seam_mono_ns(), end = t0 + (int64_t)timeout_ms * 1000000;
 	*closed = 0;
-	assert_true(fd >= 0);
+	TH_ASSERT_CMP(fd, >=, 0);
 	assert_int_equal(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
 	for (;;) {
 		int64_t left = (end - seam_mono_ns()) / 1000000;
@@ -251,7 +252,7 @@ static void test_pipelining(void **state)
 	exchange(two, strlen(two), 3000, buf, sizeof buf, &closed, &ms);
 	assert_int_equal(status_lines(buf), 2);
 	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
-	assert_true(strstr(buf, "HTTP/1.1 200 ") < strstr(buf, "HTTP/1.1 404 "));
+	TH_ASSERT_CMP(strstr(buf, "HTTP/1.1 200 "), <, strstr(buf, "HTTP/1.1 404 "));
 	assert_true(closed);
 }
 
@@ -425,21 +426,21 @@ static void run_flood(const char *first, int64_t deadline_ms, const char *timeou
 		f->opened_total, f->closed_by_server, left, (long long)f->max_age_ms, hz_ok, hz_n,
 		(long long)hz_max, wh_ok, wh_n);
 	assert_int_equal(hz_ok, hz_n);       /* every health check answered 200 within 1 s */
-	assert_true(hz_n >= 20);
+	TH_ASSERT_CMP(hz_n, >=, 20);
 	assert_int_equal(wh_ok, wh_n);       /* every signed webhook was accepted */
-	assert_true(wh_n >= 5);
+	TH_ASSERT_CMP(wh_n, >=, 5);
 	assert_int_equal(left, 0);           /* every slow connection was closed by the server */
-	assert_true(f->closed_by_server >= FLOOD);
+	TH_ASSERT_CMP(f->closed_by_server, >=, FLOOD);
 	/* no flood connection outlived its deadline (plus the sweep and our polling period) */
-	assert_true(f->max_age_ms < deadline_ms + 1000);
+	TH_ASSERT_CMP(f->max_age_ms, <, deadline_ms + 1000);
 	/* the metrics say why */
 	th_resp_t r;
 	snprintf(u, sizeof u, "%s/metrics", base);
 	assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 0);
 	char series[96];
 	snprintf(series, sizeof series, "seam_http_rejected_total{reason=\"%s\"} ", timeout_reason);
-	assert_true(metric(r.body, series) >= 1);
-	assert_true(metric(r.body, "seam_http_rejected_total{reason=\"per_ip_limit\"} ") >= 1);
+	TH_ASSERT_CMP(metric(r.body, series), >=, 1);
+	TH_ASSERT_CMP(metric(r.body, "seam_http_rejected_total{reason=\"per_ip_limit\"} "), >=, 1);
 	th_resp_free(&r);
 	free(f);
 }

@@ -34,6 +34,7 @@
 #include "core/clock.h"
 #include "sim/sim_sign.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define DRUPAL_PW "e2e-drupal-pass"
 #define ERP_SECRET "e2e-erp-secret"
@@ -247,10 +248,10 @@ static void test_backlog_gauges_zero_without_backlog(void **state)
 	snprintf(u, sizeof u, "%s/metrics", seam_base);
 	char *m = get_text(u);
 	assert_non_null(m);
-	assert_true(metric(m, "seam_order_export_backlog{store=\"us\"}") == 0);
-	assert_true(metric(m, "seam_order_export_backlog{store=\"eu\"}") == 0);
-	assert_true(metric(m, "seam_order_export_oldest_age_seconds{store=\"us\"}") == 0);
-	assert_true(metric(m, "seam_order_export_oldest_age_seconds{store=\"eu\"}") == 0);
+	TH_ASSERT_CMP(metric(m, "seam_order_export_backlog{store=\"us\"}"), ==, 0);
+	TH_ASSERT_CMP(metric(m, "seam_order_export_backlog{store=\"eu\"}"), ==, 0);
+	TH_ASSERT_CMP(metric(m, "seam_order_export_oldest_age_seconds{store=\"us\"}"), ==, 0);
+	TH_ASSERT_CMP(metric(m, "seam_order_export_oldest_age_seconds{store=\"eu\"}"), ==, 0);
 	free(m);
 }
 
@@ -323,9 +324,10 @@ static void test_each_store_exports_only_its_orders(void **state)
 	double us_n = metric_sum(m, "seam_order_exports_total{store=\"us\"");
 	double eu_n = metric_sum(m, "seam_order_exports_total{store=\"eu\"");
 	printf("seam_order_exports_total: us %g, eu %g\n", us_n, eu_n);
-	assert_true(exports == 2 * PER_STORE);
-	assert_true(us_n == PER_STORE && eu_n == PER_STORE);
-	assert_true(metric(m, "seam_orders_ignored_total{store=\"us\",seen_by=\"event\"}") >= 1);
+	TH_ASSERT_CMP(exports, ==, 2 * PER_STORE);
+	TH_ASSERT_CMP(us_n, ==, PER_STORE);
+	TH_ASSERT_CMP(eu_n, ==, PER_STORE);
+	TH_ASSERT_CMP(metric(m, "seam_orders_ignored_total{store=\"us\",seen_by=\"event\"}"), >=, 1);
 	free(m);
 
 	/* Item 15: every export said so at info. */
@@ -356,7 +358,8 @@ static void test_poll_run_and_trace_of_one_order(void **state)
 	 * of these orders. */
 	json_decref(call("POST", drupal_url, "/_sim/faults", "{\"kind\":\"lose\",\"path\":\"/webhooks/drupal\"}",
 			 NULL, &st));
-	assert_true(st >= 200 && st < 300);
+	TH_ASSERT_CMP(st, >=, 200);
+	TH_ASSERT_CMP(st, <, 300);
 	assert_int_equal(ctl(&out, "flow", "pause", "orders", NULL), 0);
 	free(out);
 	place("us", 4, nums, uuids);
@@ -380,8 +383,9 @@ static void test_poll_run_and_trace_of_one_order(void **state)
 	long listed = th_store_count(db_url, "SELECT sum(json_array_length(json_extract(detail, '$.orders'))) "
 					     "FROM timeline WHERE entity_type = 'poll' AND event = 'poll.run'");
 	printf("poller.found %ld, poll.run entries %ld listing %ld orders\n", found, runs, listed);
-	assert_true(found >= 4);
-	assert_true(runs >= 1 && runs < found);
+	TH_ASSERT_CMP(found, >=, 4);
+	TH_ASSERT_CMP(runs, >=, 1);
+	TH_ASSERT_CMP(runs, <, found);
 	assert_int_equal(listed, found);
 
 	/* The trace of one of them (--json after the command): its entries and jobs only. */
@@ -403,7 +407,7 @@ static void test_poll_run_and_trace_of_one_order(void **state)
 		saw_found |= !strcmp(json_string_value(json_object_get(e, "event")), "poller.found");
 	}
 	assert_true(saw_found);
-	assert_true(json_array_size(tl) >= 3); /* found, export, write-back */
+	TH_ASSERT_CMP(json_array_size(tl), >=, 3); /* found, export, write-back */
 	json_array_foreach(json_object_get(t, "jobs"), i, j)
 		assert_string_equal(json_string_value(json_object_get(j, "kind")), "order.export");
 	assert_int_equal(json_array_size(json_object_get(t, "jobs")), 1);
@@ -423,7 +427,7 @@ static void test_trace_finds_queued_order_by_number(void **state)
 	place("eu", 1, nums, uuids);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM inbox WHERE provider = 'drupal' AND body LIKE '%%%s%%'",
 		 json_string_value(json_array_get(uuids, 0)));
-	assert_true(wait_count(sql, 1, 10000) >= 1);
+	TH_ASSERT_CMP(wait_count(sql, 1, 10000), >=, 1);
 	int rc = ctl(&out, "trace", json_string_value(json_array_get(nums, 0)), "--json", NULL);
 	json_t *t = json_loads(out ? out : "", 0, NULL);
 	if (rc != 0 || !t)

@@ -30,6 +30,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define STRIPE_SECRET "whsec_e2e_payments_stripe"
 #define ADYEN_KEY "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
@@ -133,7 +134,7 @@ static void new_order(char uuid[64], char total[32])
 {
 	long st;
 	json_t *d = call("POST", drupal_url, "/_sim/drupal/orders", "{\"count\":1,\"store\":\"us\",\"items\":2}", &st);
-	assert_true(st == 200 || st == 201);
+	assert_in_range(st, 200, 201);
 	json_t *o = json_array_get(json_object_get(d, "orders"), 0);
 	snprintf(uuid, 64, "%s", json_string_value(json_object_get(o, "uuid")));
 	snprintf(total, 32, "%s", json_string_value(json_object_get(json_object_get(o, "total"), "number")));
@@ -147,7 +148,7 @@ static void new_payment(const char *provider, const char *order, const char *tot
 	snprintf(body, sizeof body, "{\"provider\":\"%s\",\"store\":\"us\",\"order_uuid\":\"%s\",\"amount\":\"%s\",\"currency\":\"USD\"}",
 		 provider, order, total);
 	json_t *d = call("POST", psp_url, "/_sim/psp/payments", body, &st);
-	assert_true(st == 200 || st == 201);
+	assert_in_range(st, 200, 201);
 	snprintf(id, 64, "%s", json_string_value(json_object_get(d, "id")));
 	json_decref(d);
 }
@@ -161,14 +162,16 @@ static void event(const char *pid, const char *type, const char *amount, int hol
 		 amount ? ",\"amount\":\"" : "", amount ? amount : "", amount ? "\"" : "",
 		 hold ? ",\"hold\":true" : "");
 	json_decref(call("POST", psp_url, path, body, &st));
-	assert_true(st >= 200 && st < 300);
+	TH_ASSERT_CMP(st, >=, 200);
+	TH_ASSERT_CMP(st, <, 300);
 }
 
 static void release(void)
 {
 	long st;
 	json_decref(call("POST", psp_url, "/_sim/deliveries/release", "{\"shuffle\":true}", &st));
-	assert_true(st >= 200 && st < 300);
+	TH_ASSERT_CMP(st, >=, 200);
+	TH_ASSERT_CMP(st, <, 300);
 }
 
 /* The Drupal payments with this remote id (JSON:API), as a new array. */
@@ -293,12 +296,13 @@ static void refunds_shuffled(const char *provider, int kill_seam)
 	assert_string_equal(money(one, "amount"), total);
 	assert_string_equal(money(one, "refunded_amount"), total);
 	const char *uuid = json_string_value(json_object_get(one, "id"));
-	assert_true(bridge_keys(uuid, "capture") <= 1);
-	assert_true(bridge_keys(uuid, "partially_refund") <= 1);
+	TH_ASSERT_CMP(bridge_keys(uuid, "capture"), <=, 1);
+	TH_ASSERT_CMP(bridge_keys(uuid, "partially_refund"), <=, 1);
 	assert_int_equal(bridge_keys(uuid, "refund"), 1);
 	json_decref(p);
 	order_paid(order, paid);
-	assert_true(strtod(paid, NULL) == 0.0 && paid[0] == '0'); /* "0" or "0.00": nothing paid */
+	TH_ASSERT_CMP(strtod(paid, NULL), ==, 0.0);
+	assert_int_equal(paid[0], '0'); /* "0" or "0.00": nothing paid */
 }
 
 static void test_stripe_refunds_shuffled(void **state)

@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 typedef struct {
 	char dir[64], cfg[128], log[128], db[128], base[64];
@@ -334,10 +335,10 @@ static void test_malformed_and_slow_clients(void **state)
 	int64_t t0 = seam_mono_ns();
 	int got = raw_exchange(in.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 5000, buf, sizeof buf);
 	int64_t ms = (seam_mono_ns() - t0) / 1000000;
-	assert_true(got > 0);
+	TH_ASSERT_CMP(got, >, 0);
 	assert_non_null(strstr(buf, "HTTP/1.1 408 "));
 	assert_non_null(strstr(buf, "Connection: close"));
-	assert_true(ms < 4500);    /* by the 1 s timeout, not by our 5 s read timeout */
+	TH_ASSERT_CMP(ms, <, 4500);    /* by the 1 s timeout, not by our 5 s read timeout */
 	url(&in, "/healthz", u);
 	assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);

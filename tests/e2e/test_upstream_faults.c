@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "tests/support/harness.h"
 #include "tests/support/mock_upstream.h"
+#include "tests/support/th_assert.h"
 
 #define DRUPAL_PW "e2e-drupal-pass"
 #define COMPANY "c0ffee00-1111-4222-8333-444444444444"
@@ -266,7 +267,7 @@ static void test_error_answer_with_personal_data(void **state)
 				 "'%Customer j***@e***.com (phone ***4567) cannot be billed: IBAN DE***3000 is "
 				 "blocked for order 1001%'");
 	assert_int_equal(masked, 3);
-	assert_true(lines_with(in.log, "j***@e***.com") >= 3);
+	TH_ASSERT_CMP(lines_with(in.log, "j***@e***.com"), >=, 3);
 }
 
 int main(void)
