@@ -36,6 +36,36 @@ static void test_clocks(void **state)
 	TH_ASSERT_CMP(b - a, <, 100 * 1000000LL);
 }
 
+static int64_t fixed_ms(void *ud)
+{
+	return *(int64_t *)ud;
+}
+
+static int64_t fixed_ns(void *ud)
+{
+	return *(int64_t *)ud * 1000000;
+}
+
+/* seam_clock_t: zeroed or NULL reads the real clocks; set, it reads what it was given. */
+static void test_injectable_clock(void **state)
+{
+	(void)state;
+	seam_clock_t zero = {0};
+	int64_t w = seam_clock_now_ms(&zero), real = seam_now_ms();
+	TH_ASSERT_CMP(real - w, >=, 0);
+	TH_ASSERT_CMP(real - w, <, 2000);
+	TH_ASSERT_CMP(seam_clock_now_ms(NULL), >=, real);
+	int64_t m = seam_clock_mono_ns(NULL);
+	TH_ASSERT_CMP(seam_mono_ns(), >=, m);
+	TH_ASSERT_CMP(seam_clock_mono_ns(&zero), >=, m);
+	int64_t t = 1234;
+	seam_clock_t fixed = {.now_ms = fixed_ms, .mono_ns = fixed_ns, .ud = &t};
+	assert_int_equal(seam_clock_now_ms(&fixed), 1234);
+	assert_int_equal(seam_clock_mono_ns(&fixed), 1234000000);
+	t = 5678;
+	assert_int_equal(seam_clock_now_ms(&fixed), 5678);
+}
+
 static void test_rfc3339_format(void **state)
 {
 	char out[25];
@@ -267,6 +297,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clocks),
+		cmocka_unit_test(test_injectable_clock),
 		cmocka_unit_test(test_rfc3339_format),
 		cmocka_unit_test(test_rfc3339_parse),
 		cmocka_unit_test(test_rfc3339_round_trip),
