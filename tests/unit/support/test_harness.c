@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <string.h>
 
 #include "connectors/stripe.h"
@@ -73,7 +74,7 @@ static void test_seam_files(void **state)
 	assert_int_equal(s.pid, 0);
 	snprintf(u, sizeof u, "http://127.0.0.1:%d/healthz", s.port);
 	assert_string_equal(th_seam_url(&s, "/healthz", (char[96]){0}, 96), u);
-	assert_int_equal(th_seam_stop(&s, 15, 10), -1); /* not running: nothing to stop */
+	assert_int_equal(th_seam_stop(&s, SIGTERM, 10), -1); /* not running: nothing to stop */
 }
 
 int main(void)
