@@ -71,6 +71,17 @@ typedef struct pfx {
 	seam_flow_payments_t *fp;
 } pfx_t;
 
+/* Drupal's answer to the payment create: the payment, completed, nothing refunded. */
+static void push_created(pfx_t *x)
+{
+	char *res = payment_res("completed", "0"), *doc = NULL;
+	if (asprintf(&doc, "{\"data\":%s}", res) < 0)
+		abort();
+	th_mock_push(x->f.drupal_mk, 201, doc, NULL, 0, NULL, NULL);
+	free(doc);
+	free(res);
+}
+
 static int pfx_setup(void **state)
 {
 	pfx_t *x = calloc(1, sizeof *x);
@@ -132,13 +143,7 @@ static void test_refund_before_capture(void **state)
 	/* 1. The refund arrives first: no payment in Drupal yet. */
 	th_mock_push(x->f.drupal_mk, 200, ORDER_DOC, NULL, 0, NULL, NULL);
 	th_mock_push(x->f.drupal_mk, 200, "{\"data\":[]}", NULL, 0, NULL, NULL);
-	res = payment_res("completed", "0");
-	char *created = NULL;
-	if (asprintf(&created, "{\"data\":%s}", res) < 0)
-		abort();
-	th_mock_push(x->f.drupal_mk, 201, created, NULL, 0, NULL, NULL);
-	free(created);
-	free(res);
+	push_created(x);
 	th_mock_push(x->f.drupal_mk, 200,
 		     "{\"uuid\":\"" PAY_UUID "\",\"state\":\"partially_refunded\",\"amount\":\"39.98\","
 		     "\"refunded_amount\":\"10.00\",\"remote_id\":\"" PI "\",\"replayed\":false}",
@@ -211,12 +216,7 @@ static void test_order_not_visible_yet_retried(void **state)
 		     NULL, 0, NULL, NULL);
 	th_mock_push(x->f.drupal_mk, 200, ORDER_DOC, NULL, 0, NULL, NULL);
 	th_mock_push(x->f.drupal_mk, 200, "{\"data\":[]}", NULL, 0, NULL, NULL);
-	char *res = payment_res("completed", "0"), *created = NULL;
-	if (asprintf(&created, "{\"data\":%s}", res) < 0)
-		abort();
-	th_mock_push(x->f.drupal_mk, 201, created, NULL, 0, NULL, NULL);
-	free(created);
-	free(res);
+	push_created(x);
 	deliver(x, "evt_pi", "payment_intent.succeeded",
 		stripe_event("evt_pi", "payment_intent.succeeded", PI_SUCCEEDED), id);
 	ft_start(&x->f);
