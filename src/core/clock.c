@@ -45,6 +45,16 @@ void seam_sleep_ms(int64_t ms)
 		req = rem;
 }
 
+int64_t seam_clock_now_ms(const seam_clock_t *c)
+{
+	return c && c->now_ms ? c->now_ms(c->ud) : seam_now_ms();
+}
+
+int64_t seam_clock_mono_ns(const seam_clock_t *c)
+{
+	return c && c->mono_ns ? c->mono_ns(c->ud) : seam_mono_ns();
+}
+
 /* ---- calendar ---- */
 
 int64_t seam_days_from_civil(int64_t y, int m, int d)

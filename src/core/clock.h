@@ -22,6 +22,20 @@ int64_t seam_days_from_civil(int64_t y, int m, int d);
 /* Days in month m (1..12) of year y: 28..31, leap years by the Gregorian rule. */
 int seam_days_in_month(int64_t y, int m);
 
+/* An injectable clock, for modules whose behaviour depends on time (the queue's leases,
+ * backoff, run_at and schedules), so their tests can set the time instead of sleeping through
+ * it. A zeroed seam_clock_t (or a NULL pointer, or a NULL function) is the real clock above;
+ * tests install a manual one they advance (tests/support/th_clock.h). Both functions must be
+ * thread-safe: the queue reads them from its dispatcher and worker threads. */
+typedef struct seam_clock {
+	int64_t (*now_ms)(void *ud);  /* wall ms since the epoch, as seam_now_ms */
+	int64_t (*mono_ns)(void *ud); /* monotonic ns, as seam_mono_ns */
+	void *ud;
+} seam_clock_t;
+
+int64_t seam_clock_now_ms(const seam_clock_t *c);
+int64_t seam_clock_mono_ns(const seam_clock_t *c);
+
 /* RFC 3339 UTC with milliseconds: "2026-11-26T16:11:12.345Z". out needs 25 bytes. */
 void seam_rfc3339_ms(int64_t ms, char out[25]);
 /* Parses RFC 3339 ("...Z" or "+hh:mm", optional fraction). Returns 0 and *ms, or -1. */

@@ -16,6 +16,11 @@
  * counts handlers executing, `inflight` lists every lease this process holds (ready, running,
  * or result waiting for its commit) so the heartbeat can renew them. A lease leaves `inflight`
  * only after its result committed (or failed to), in complete_done on the committer thread.
+ *
+ * Time: every "now" (wall ms written to the store, monotonic ms of the dispatcher's timers and
+ * of job_timeout) comes from q->clock, so tests drive leases, backoff and schedules by advancing
+ * a manual clock instead of sleeping. Only measurements (handler and lease round-trip times for
+ * the prefetch, the duration metric) and the jitter seed read the real monotonic clock.
  */
 #include "queue/queue.h"
 
@@ -89,6 +94,7 @@ struct seam_queue {
 	seam_batch_t *batch;
 	seam_log_t *log;
 	seam_metrics_t *metrics;
+	seam_clock_t clock;
 
 	int workers;
 	int prefetch;           /* fixed prefetch, or -1 for adaptive */
@@ -123,9 +129,15 @@ struct seam_queue {
 /* ------------------------------------------------------------------------------------------ */
 /* small helpers */
 
-static int64_t mono_ms(void)
+/* The queue's clocks (opts->clock, the real ones by default). */
+static int64_t now_ms(const seam_queue_t *q)
 {
-	return seam_mono_ns() / 1000000;
+	return seam_clock_now_ms(q ? &q->clock : NULL);
+}
+
+static int64_t mono_ms(const seam_queue_t *q)
+{
+	return seam_clock_mono_ns(&q->clock) / 1000000;
 }
 
 /* splitmix64 over an atomic counter: cheap, thread-safe jitter (not for secrets). */
@@ -245,7 +257,7 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 		seam_queue_config_defaults(&def);
 		max_attempts = (int)def.max_attempts;
 	}
-	int64_t now = seam_now_ms();
+	int64_t now = now_ms(q);
 	int64_t run_at = spec->run_at_ms > 0 ? spec->run_at_ms : now;
 
 	rc = upsert_flow(db, flow, now, err);
@@ -528,7 +540,7 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	seam_stmt_t *s;
 	seam_err_t rc = SEAM_OK;
 
-	r->now = seam_now_ms();
+	r->now = now_ms(r->q);
 	if (r->maintenance) {
 		rc = reap(db, r, err);
 		if (rc != SEAM_OK)
@@ -867,6 +879,7 @@ out:
 }
 
 typedef struct sched_spec {
+	seam_queue_t *q;
 	const char *name, *flow, *kind, *payload;
 	int64_t interval;
 } sched_spec_t;
@@ -875,7 +888,7 @@ static seam_err_t schedule_fn(seam_db_t *db, void *ud, seam_error_t *err)
 {
 	sched_spec_t *sp = ud;
 	seam_stmt_t *s;
-	int64_t now = seam_now_ms();
+	int64_t now = now_ms(sp->q);
 	seam_err_t rc = upsert_flow(db, sp->flow, now, err);
 	if (rc != SEAM_OK)
 		return rc;
@@ -896,6 +909,7 @@ static seam_err_t schedule_fn(seam_db_t *db, void *ud, seam_error_t *err)
 }
 
 typedef struct limit_spec {
+	seam_queue_t *q;
 	const char *flow;
 	int max;
 } limit_spec_t;
@@ -912,7 +926,7 @@ static seam_err_t flow_limit_fn(seam_db_t *db, void *ud, seam_error_t *err)
 		return rc;
 	seam_stmt_bind_text(s, 1, ls->flow);
 	seam_stmt_bind_int64(s, 2, ls->max);
-	seam_stmt_bind_int64(s, 3, seam_now_ms());
+	seam_stmt_bind_int64(s, 3, now_ms(ls->q));
 	return run_stmt(s, NULL, err);
 }
 
@@ -1064,14 +1078,14 @@ static void do_lease(seam_queue_t *q, int want, int maintenance, int64_t *next_d
 		q->wake = 1; /* full harvest: there is probably more */
 	*next_due_mono = 0;
 	if (rc == SEAM_OK && r.next_due) {
-		int64_t in = r.next_due - seam_now_ms();
-		*next_due_mono = mono_ms() + (in > 0 ? in : 0);
+		int64_t in = r.next_due - now_ms(q);
+		*next_due_mono = mono_ms(q) + (in > 0 ? in : 0);
 	}
 }
 
 static void do_heartbeat(seam_queue_t *q)
 {
-	int64_t now = mono_ms();
+	int64_t now = mono_ms(q);
 	refs_req_t r = {0};
 	seam_error_t e = {0};
 	r.refs = calloc((size_t)q->ninflight + 1, sizeof *r.refs);
@@ -1086,7 +1100,7 @@ static void do_heartbeat(seam_queue_t *q)
 		memcpy(f->owner, l->owner, sizeof f->owner);
 	}
 	pthread_mutex_unlock(&q->mu);
-	r.now = seam_now_ms();
+	r.now = now_ms(q);
 	r.expires = r.now + q->lease_ms;
 	seam_err_t rc = r.n ? seam_batch_submit(q->batch, heartbeat_fn, &r, &e) : SEAM_OK;
 	if (rc != SEAM_OK)
@@ -1131,7 +1145,7 @@ seam_err_t seam_queue_purge(seam_queue_t *q, int64_t created_before_ms, int64_t 
  * a chunk comes back short or PURGE_ROUNDS chunks ran. Returns 1 when more may be left. */
 static int do_purge(seam_queue_t *q)
 {
-	purge_req_t p = {.before = seam_now_ms() - q->retain_ms};
+	purge_req_t p = {.before = now_ms(q) - q->retain_ms};
 	seam_error_t e = {0};
 	int64_t total = 0;
 	int more = 0;
@@ -1158,17 +1172,17 @@ static void *dispatcher_main(void *arg)
 {
 	seam_queue_t *q = arg;
 	int64_t next_poll = 0, next_due = 0;
-	int64_t next_hb = mono_ms() + q->heartbeat_ms;
-	int64_t next_purge = mono_ms() + PURGE_FIRST_MS;
+	int64_t next_hb = mono_ms(q) + q->heartbeat_ms;
+	int64_t next_purge = mono_ms(q) + PURGE_FIRST_MS;
 	pthread_mutex_lock(&q->mu);
 	while (!q->stop) {
-		int64_t now = mono_ms();
+		int64_t now = mono_ms(q);
 		/* Heartbeats first: under sustained load leasing never idles, and a missed renewal
 		 * would hand running jobs to the reaper. */
 		if (now >= next_hb) {
 			if (q->ninflight)
 				do_heartbeat(q);
-			next_hb = mono_ms() + q->heartbeat_ms;
+			next_hb = mono_ms(q) + q->heartbeat_ms;
 			continue;
 		}
 		int want = capacity(q) - q->nready - q->nrunning;
@@ -1177,12 +1191,12 @@ static void *dispatcher_main(void *arg)
 		if (poll_due || (want > 0 && (q->wake || due))) {
 			do_lease(q, want > 0 ? want : 0, poll_due, &next_due);
 			if (poll_due)
-				next_poll = mono_ms() + q->poll_ms;
+				next_poll = mono_ms(q) + q->poll_ms;
 			continue;
 		}
 		if (q->retain_ms > 0 && now >= next_purge) {
 			int more = do_purge(q);
-			next_purge = mono_ms() + (more ? PURGE_AGAIN_MS : PURGE_EVERY_MS);
+			next_purge = mono_ms(q) + (more ? PURGE_AGAIN_MS : PURGE_EVERY_MS);
 			continue;
 		}
 		int64_t until = next_poll < next_hb ? next_poll : next_hb;
@@ -1219,12 +1233,12 @@ static void run_job(seam_queue_t *q, lease_t *l)
 					  l->kind);
 	double secs = (double)(seam_mono_ns() - t0) / 1e9;
 	pthread_mutex_lock(&q->mu);
-	l->finished_ms = mono_ms(); /* the heartbeat keeps renewing until the result commits */
+	l->finished_ms = mono_ms(q); /* the heartbeat keeps renewing until the result commits */
 	pthread_mutex_unlock(&q->mu);
 	const char *hl[] = {l->flow, l->kind};
 	seam_metric_observe(q->metrics, SEAM_M_QUEUE_JOB_DURATION, hl, secs);
 
-	int64_t now = seam_now_ms();
+	int64_t now = now_ms(q);
 	l->done_at = now;
 	if (rc != SEAM_OK) {
 		l->has_error = 1;
@@ -1281,7 +1295,7 @@ static void *worker_main(void *arg)
 		l->next_ready = NULL;
 		q->nready--;
 		q->nrunning++;
-		l->started_ms = mono_ms();
+		l->started_ms = mono_ms(q);
 		pthread_mutex_unlock(&q->mu);
 
 		int64_t t0 = seam_mono_ns();
@@ -1332,6 +1346,7 @@ seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, se
 	q->st = st;
 	q->log = o.log;
 	q->metrics = o.metrics;
+	q->clock = o.clock;
 	q->workers = o.workers > 0 ? o.workers : (int)def.workers;
 	q->prefetch = o.prefetch < 0 ? 0 : o.prefetch > 0 ? o.prefetch : -1;
 	q->lease_ms = or_default(o.lease_ms, def.lease_ms);
@@ -1404,7 +1419,7 @@ seam_err_t seam_queue_schedule(seam_queue_t *q, const char *name, const char *fl
 	if (!q || !name || !name[0] || !kind || !kind[0] || interval_ms <= 0)
 		return seam_errorf(err, SEAM_INVAL,
 				   "schedule: needs a name, a kind and a positive interval");
-	sched_spec_t sp = {.name = name, .flow = flow && flow[0] ? flow : "default", .kind = kind,
+	sched_spec_t sp = {.q = q, .name = name, .flow = flow && flow[0] ? flow : "default", .kind = kind,
 			   .payload = payload ? payload : "{}", .interval = interval_ms};
 	seam_err_t rc = seam_batch_submit(q->batch, schedule_fn, &sp, err);
 	if (rc != SEAM_OK)
@@ -1417,7 +1432,7 @@ seam_err_t seam_queue_flow_limit(seam_queue_t *q, const char *flow, int max_conc
 {
 	if (!q || !flow || !flow[0] || max_concurrency < 0)
 		return seam_errorf(err, SEAM_INVAL, "flow limit: needs a flow and a limit >= 0");
-	limit_spec_t ls = {.flow = flow, .max = max_concurrency};
+	limit_spec_t ls = {.q = q, .flow = flow, .max = max_concurrency};
 	seam_err_t rc = seam_batch_submit(q->batch, flow_limit_fn, &ls, err);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "flow %s", flow);
@@ -1483,7 +1498,7 @@ void seam_queue_stop(seam_queue_t *q)
 	pthread_mutex_unlock(&q->mu);
 	if (r.n) {
 		seam_error_t e = {0};
-		r.now = seam_now_ms();
+		r.now = now_ms(q);
 		if (seam_batch_submit(q->batch, release_fn, &r, &e) != SEAM_OK)
 			seam_logf(q->log, SEAM_LOG_WARN, "queue", NULL, json_pack("{s:s}", "error", e.msg),
 				  "could not hand back %d leased job(s); they run after their lease "
@@ -1559,7 +1574,7 @@ void seam_queue_collect_metrics(seam_metrics_t *m, void *ud)
 	seam_db_t *db = seam_store_acquire(q->st);
 	seam_stmt_t *s;
 	seam_error_t e = {0};
-	int64_t now = seam_now_ms();
+	int64_t now = now_ms(q);
 	if (!db)
 		return;
 	if (seam_db_prepare(db,

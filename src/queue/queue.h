@@ -112,6 +112,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -140,6 +141,11 @@ typedef struct seam_queue_opts {
 	const char *instance;    /* lease owner prefix; NULL = "<hostname>:<pid>" (copied) */
 	seam_log_t *log;         /* borrowed, may be NULL */
 	seam_metrics_t *metrics; /* borrowed, may be NULL */
+	seam_clock_t clock;      /* "now" for run_at, leases, backoff, schedules, purge and the
+				  * dispatcher's timers; zeroed = the real clocks. Tests set a manual
+				  * one (its ud must outlive the queue) and call seam_queue_notify
+				  * after advancing it: the dispatcher sleeps on the real clock.
+				  * Handler run times and the prefetch estimate are always real. */
 } seam_queue_opts_t;
 
 /* What to enqueue. Strings are borrowed for the call. */

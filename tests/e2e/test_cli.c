@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 static char bin[PATH_MAX], simbin[PATH_MAX];
 
@@ -574,7 +575,7 @@ static void test_product_has_no_simulator(void **state)
 	long in_seam = sim_symbols(bin), in_sim = sim_symbols(simbin);
 	print_message("sim symbols: seam %ld, seam-sim %ld\n", in_seam, in_sim);
 	assert_int_equal(in_seam, 0);
-	assert_true(in_sim > 0);
+	TH_ASSERT_CMP(in_sim, >, 0);
 	assert_int_equal(file_has(bin, "/_sim/"), 0);
 	assert_int_equal(file_has(simbin, "/_sim/"), 1);
 

@@ -22,6 +22,7 @@
 #include "queue/queue.h"
 #include "store/store.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define ORDER_UUID "5bdfd1e8-dfad-41ac-a514-1b58d123e678"
 #define ORDER_NUMBER "1001"
@@ -270,7 +271,7 @@ static size_t extract(const char *path, cmd_t *cmds, size_t cap, size_t n)
 		if (fence) {
 			if (strncmp(t, "seam ctl ", 9) != 0)
 				continue;
-			assert_true(n < cap);
+			TH_ASSERT_CMP(n, <, cap);
 			cmd_t *c = &cmds[n++];
 			snprintf(c->where, sizeof c->where, "%s:%d", path, lineno);
 			char *hash = strstr(t, " #"), *pipe = strstr(t, " | ");
@@ -288,7 +289,7 @@ static size_t extract(const char *path, cmd_t *cmds, size_t cap, size_t n)
 			if (!end)
 				fail_msg("%s:%d: `%s` breaks across lines: keep a command on one line", path,
 					 lineno, p + 1);
-			assert_true(n < cap);
+			TH_ASSERT_CMP(n, <, cap);
 			cmd_t *c = &cmds[n++];
 			snprintf(c->where, sizeof c->where, "%s:%d", path, lineno);
 			snprintf(c->text, sizeof c->text, "%.*s", (int)(end - p - 1), p + 1);
@@ -353,7 +354,7 @@ static void test_runbooks_work_as_pasted(void **state)
 	}
 	closedir(d);
 	/* the runbooks do show commands: an extractor that finds none proves nothing */
-	assert_true(n >= 15);
+	TH_ASSERT_CMP(n, >=, 15);
 	int failures = 0;
 	for (size_t i = 0; i < n; i++) {
 		fx_t f;

@@ -101,7 +101,8 @@ static char *run(char *const argv[])
 	waitpid(pid, &st, 0);
 	char *out = th_read_file(log);
 	th_rmrf(dir);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 	return out;
 }
 

@@ -35,8 +35,9 @@
 #define STRIPE_SECRET "whsec_real_drupal_e2e"
 
 static const char *url_, *admin_auth_h;
-static char admin_hdr[256], dir[64], base[64], cfg[128], logp[128], erp_url[64], db_url[160];
-static pid_t pid, sim_pid;
+static char admin_hdr[256], dir[64], erp_url[64];
+static th_seam_t sm;
+static pid_t sim_pid;
 
 static const char *env_or(const char *k, const char *d)
 {
@@ -165,20 +166,9 @@ static const char *make_order(char number[32])
 
 static void stripe_post(const char *body)
 {
-	char ts[24], hex[65], sig[200], u[256];
-	uint8_t mac[32];
-	th_resp_t r;
-	snprintf(ts, sizeof ts, "%lld", (long long)(seam_now_ms() / 1000));
-	const void *parts[] = {ts, ".", body};
-	size_t lens[] = {strlen(ts), 1, strlen(body)};
-	seam_hmac_sha256_parts(STRIPE_SECRET, strlen(STRIPE_SECRET), parts, lens, 3, mac);
-	seam_hex_encode(mac, 32, hex);
-	snprintf(sig, sizeof sig, "Stripe-Signature: t=%s,v1=%s", ts, hex);
-	snprintf(u, sizeof u, "%s/webhooks/stripe/main", base);
-	const char *h[] = {sig, "Content-Type: application/json", NULL};
-	th_http("POST", u, h, body, strlen(body), &r);
-	assert_int_equal(r.status, 200);
-	th_resp_free(&r);
+	char u[256];
+	assert_int_equal(th_stripe_post(th_seam_url(&sm, "/webhooks/stripe/main", u, sizeof u), STRIPE_SECRET,
+					body), 200);
 }
 
 /* Waits until the Drupal payment with remote id pi is in `state`; returns it (new ref). */
@@ -277,7 +267,7 @@ static void test_payments_against_real_drupal(void **state)
 	long done = 0;
 	for (int w = 0; w < 120 && done != 1; w++) {
 		seam_sleep_ms(250);
-		done = th_store_count(db_url, sql);
+		done = th_store_count(sm.db_url, sql);
 	}
 	assert_int_equal(done, 1);
 	long st;
@@ -292,7 +282,7 @@ static void test_payments_against_real_drupal(void **state)
 
 static int setup(void **state)
 {
-	char text[2048], seam_auth[300];
+	char seam_auth[300];
 	(void)state;
 	url_ = getenv("SEAM_DRUPAL_URL");
 	if (!url_ || !*url_)
@@ -348,15 +338,11 @@ static int setup(void **state)
 		fprintf(stderr, "ERP double did not start\n");
 		return -1;
 	}
-	snprintf(db_url, sizeof db_url, "sqlite://%s/seam.db", dir);
-	int port = th_free_port();
-	snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
-	snprintf(cfg, sizeof cfg, "%s/seam.yaml", dir);
-	snprintf(logp, sizeof logp, "%s/seam.log", dir);
+	th_seam_init(&sm, dir, "seam");
 	setenv("SEAM_E2E_DRUPAL_PASS", env_or("SEAM_DRUPAL_PASS", env_or("SEAM_DRUPAL_ADMIN_PASS", "admin")), 1);
 	setenv("SEAM_E2E_STRIPE", STRIPE_SECRET, 1);
-	snprintf(text, sizeof text,
-		 "listen: 127.0.0.1:%d\nstore: sqlite://%s/seam.db\nqueue: {workers: 2, backoff_base: 200ms, backoff_cap: 2s}\n"
+	th_seam_write_config(&sm,
+		 "listen: 127.0.0.1:%d\nstore: %s\nqueue: {workers: 2, backoff_base: 200ms, backoff_cap: 2s}\n"
 		 "upstreams:\n  drupal:\n    base_url: %s\n    timeout: 20s\n"
 		 "    auth: {type: basic, username: %s, password: {env: SEAM_E2E_DRUPAL_PASS}}\n"
 		 "  erp:\n    base_url: %s/api/v2.0\n"
@@ -364,21 +350,18 @@ static int setup(void **state)
 		 "stores:\n  main:\n    stripe_secrets: [{env: SEAM_E2E_STRIPE}]\n"
 		 "    drupal: {upstream: drupal, store: %s, payment_gateway: %s, payment_bundle: payment_default, poll_interval: 1s}\n"
 		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n",
-		 port, dir, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
+		 sm.port, sm.db_url, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
 		 erp_url, store_uuid, gw, company);
-	th_write_file(cfg, text);
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", cfg, NULL};
-	pid = th_spawn(argv, logp);
-	return th_wait_http(base, 5000);
+	return th_seam_start(&sm, 5000);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	if (pid > 0) {
-		th_stop(pid, SIGTERM, 10000);
+	if (sm.pid > 0) {
+		th_seam_stop(&sm, SIGTERM, 10000);
 		th_stop(sim_pid, SIGTERM, 5000);
-		char *log = th_read_file(logp);
+		char *log = th_read_file(sm.log);
 		if (log && getenv("SEAM_E2E_VERBOSE"))
 			fprintf(stderr, "%s", log);
 		free(log);

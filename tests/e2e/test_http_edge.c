@@ -29,46 +29,36 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/crypto.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define STRIPE_SECRET "whsec_test_edge_secret"
 #define HEADER_TIMEOUT_MS 2000
 #define FLOOD 1100
 
-static char dir[64], cfg[128], logp[128], base[64];
-static int port;
-static pid_t pid;
+static char dir[64];
+static th_seam_t sm;
 
 static int setup(void **state)
 {
-	char text[1024], db[160];
 	(void)state;
 	th_tmpdir(dir);
-	port = th_free_port();
-	snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
-	snprintf(cfg, sizeof cfg, "%s/seam.yaml", dir);
-	snprintf(logp, sizeof logp, "%s/seam.log", dir);
-	snprintf(db, sizeof db, "sqlite://%s/seam.db", dir);
+	th_seam_init(&sm, dir, "seam");
 	setenv("SEAM_T_STRIPE", STRIPE_SECRET, 1);
-	snprintf(text, sizeof text,
+	th_seam_write_config(&sm,
 		 "listen: 127.0.0.1:%d\nstore: %s\n"
 		 "http: {header_timeout: %dms, body_min_rate: 1024, per_ip_limit: 256,\n"
 		 "       connection_limit: 1024, body_limit: 64KiB, request_timeout: 5s, threads: 2}\n"
 		 "queue: {workers: 1}\n"
 		 "stores:\n  us:\n    stripe_secrets: [{env: SEAM_T_STRIPE}]\n",
-		 port, db, HEADER_TIMEOUT_MS);
-	th_write_file(cfg, text);
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", cfg, NULL};
-	pid = th_spawn(argv, logp);
-	return th_wait_http(base, 5000);
+		 sm.port, sm.db_url, HEADER_TIMEOUT_MS);
+	return th_seam_start(&sm, 5000);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	th_stop(pid, SIGTERM, 5000);
-	th_rmrf(dir);
+	th_e2e_teardown(&sm, 0, 5000, dir);
 	return 0;
 }
 
@@ -82,7 +72,7 @@ static int dial(int host)
 	src.sin_family = AF_INET;
 	src.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)host);
 	dst.sin_family = AF_INET;
-	dst.sin_port = htons((uint16_t)port);
+	dst.sin_port = htons((uint16_t)sm.port);
 	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0 ||
 	    connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
@@ -101,7 +91,7 @@ static size_t exchange(const char *req, size_t len, int timeout_ms, char *out, s
 	size_t got = 0;
 	int64_t t0 = seam_mono_ns(), end = t0 + (int64_t)timeout_ms * 1000000;
 	*closed = 0;
-	assert_true(fd >= 0);
+	TH_ASSERT_CMP(fd, >=, 0);
 	assert_int_equal(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
 	for (;;) {
 		int64_t left = (end - seam_mono_ns()) / 1000000;
@@ -207,7 +197,7 @@ static void test_framing_refusals(void **state)
 
 	/* every refusal is in the access log with its status and path */
 	seam_sleep_ms(200);
-	char *log = th_read_file(logp);
+	char *log = th_read_file(sm.log);
 	assert_non_null(log);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		snprintf(path, sizeof path, "\"path\":\"/t/%d\"", (int)i);
@@ -232,7 +222,7 @@ static void test_framing_refusals(void **state)
 	/* and in the metrics */
 	th_resp_t r;
 	char u[128];
-	snprintf(u, sizeof u, "%s/metrics", base);
+	snprintf(u, sizeof u, "%s/metrics", sm.base);
 	assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 0);
 	assert_non_null(strstr(r.body, "seam_http_rejected_total{reason=\"bad_framing\"}"));
 	assert_non_null(strstr(r.body, "seam_http_requests_total{route=\"unmatched\",method=\"POST\",status=\"400\"}"));
@@ -251,7 +241,7 @@ static void test_pipelining(void **state)
 	exchange(two, strlen(two), 3000, buf, sizeof buf, &closed, &ms);
 	assert_int_equal(status_lines(buf), 2);
 	assert_non_null(strstr(buf, "HTTP/1.1 200 "));
-	assert_true(strstr(buf, "HTTP/1.1 200 ") < strstr(buf, "HTTP/1.1 404 "));
+	TH_ASSERT_CMP(strstr(buf, "HTTP/1.1 200 "), <, strstr(buf, "HTTP/1.1 404 "));
 	assert_true(closed);
 }
 
@@ -327,18 +317,6 @@ static void *flood_main(void *arg)
 	return NULL;
 }
 
-static void stripe_header(int64_t t, const char *body, char *out, size_t cap)
-{
-	char ts[32], hex[65];
-	uint8_t mac[32];
-	snprintf(ts, sizeof ts, "%lld", (long long)t);
-	const void *parts[] = {ts, ".", body};
-	size_t lens[] = {strlen(ts), 1, strlen(body)};
-	seam_hmac_sha256_parts(STRIPE_SECRET, strlen(STRIPE_SECRET), parts, lens, 3, mac);
-	seam_hex_encode(mac, 32, hex);
-	snprintf(out, cap, "Stripe-Signature: t=%s,v1=%s", ts, hex);
-}
-
 static long signed_webhook(int seq)
 {
 	char body[512], sig[256], u[128];
@@ -348,19 +326,13 @@ static long signed_webhook(int seq)
 		 "\"data\":{\"object\":{\"id\":\"pi_f%d\",\"amount_received\":100,\"currency\":\"usd\","
 		 "\"metadata\":{\"order_uuid\":\"0b8a2f3e-0000-4000-8000-000000000001\"}}}}",
 		 seq, (long long)seam_now_ms(), seq);
-	stripe_header(seam_now_ms() / 1000, body, sig, sizeof sig);
-	snprintf(u, sizeof u, "%s/webhooks/stripe/us", base);
+	th_stripe_signature(STRIPE_SECRET, seam_now_ms() / 1000, body, sig, sizeof sig);
+	snprintf(u, sizeof u, "%s/webhooks/stripe/us", sm.base);
 	const char *h[] = {"Content-Type: application/json", sig, NULL};
 	th_http("POST", u, h, body, strlen(body), &r);
 	long st = r.status;
 	th_resp_free(&r);
 	return st;
-}
-
-static double metric(const char *text, const char *series)
-{
-	const char *p = strstr(text, series);
-	return p ? atof(p + strlen(series)) : 0.0;
 }
 
 /* Runs a flood for a few seconds while /healthz and webhooks are exercised, then checks that
@@ -387,7 +359,7 @@ static void run_flood(const char *first, int64_t deadline_ms, const char *timeou
 		seam_sleep_ms(20);
 	fprintf(stderr, "flood up: %d open after %lld ms\n", __atomic_load_n(&f->open_now, __ATOMIC_ACQUIRE),
 		(long long)(now_ms() - t0));
-	snprintf(u, sizeof u, "%s/healthz", base);
+	snprintf(u, sizeof u, "%s/healthz", sm.base);
 	int64_t until = now_ms() + 6000;
 	for (int i = 0; now_ms() < until; i++) {
 		th_resp_t r;
@@ -425,21 +397,21 @@ static void run_flood(const char *first, int64_t deadline_ms, const char *timeou
 		f->opened_total, f->closed_by_server, left, (long long)f->max_age_ms, hz_ok, hz_n,
 		(long long)hz_max, wh_ok, wh_n);
 	assert_int_equal(hz_ok, hz_n);       /* every health check answered 200 within 1 s */
-	assert_true(hz_n >= 20);
+	TH_ASSERT_CMP(hz_n, >=, 20);
 	assert_int_equal(wh_ok, wh_n);       /* every signed webhook was accepted */
-	assert_true(wh_n >= 5);
+	TH_ASSERT_CMP(wh_n, >=, 5);
 	assert_int_equal(left, 0);           /* every slow connection was closed by the server */
-	assert_true(f->closed_by_server >= FLOOD);
+	TH_ASSERT_CMP(f->closed_by_server, >=, FLOOD);
 	/* no flood connection outlived its deadline (plus the sweep and our polling period) */
-	assert_true(f->max_age_ms < deadline_ms + 1000);
+	TH_ASSERT_CMP(f->max_age_ms, <, deadline_ms + 1000);
 	/* the metrics say why */
 	th_resp_t r;
-	snprintf(u, sizeof u, "%s/metrics", base);
+	snprintf(u, sizeof u, "%s/metrics", sm.base);
 	assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 0);
 	char series[96];
-	snprintf(series, sizeof series, "seam_http_rejected_total{reason=\"%s\"} ", timeout_reason);
-	assert_true(metric(r.body, series) >= 1);
-	assert_true(metric(r.body, "seam_http_rejected_total{reason=\"per_ip_limit\"} ") >= 1);
+	snprintf(series, sizeof series, "seam_http_rejected_total{reason=\"%s\"}", timeout_reason);
+	TH_ASSERT_CMP(th_metric(r.body, series), >=, 1);
+	TH_ASSERT_CMP(th_metric(r.body, "seam_http_rejected_total{reason=\"per_ip_limit\"}"), >=, 1);
 	th_resp_free(&r);
 	free(f);
 }

@@ -30,38 +30,26 @@
 #include "core/crypto.h"
 #include "store/store.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define ORDERS 1000
 #define BATCH 100
 #define DRUPAL_PW "e2e-drupal-pass"
 #define ERP_SECRET "e2e-erp-secret"
 
-static char dir[64], seam_cfg[128], seam_log[128], sim_log[128], db_url[160];
-static char seam_base[64], drupal_url[64], erp_url[64];
-static pid_t sim_pid, seam_pid;
+static char dir[64], sim_log[128];
+static char drupal_url[64], erp_url[64];
+static th_seam_t sm;
+static pid_t sim_pid;
 
-static int start_seam(void)
-{
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", seam_cfg, NULL};
-	seam_pid = th_spawn(argv, seam_log);
-	char u[96];
-	snprintf(u, sizeof u, "%s/healthz", seam_base);
-	return th_wait_http(u, 10000);
-}
-
+/* A JSON call to base + path with an optional extra header line. */
 static json_t *call(const char *method, const char *base, const char *path, const char *body,
 		    const char *auth, long *status)
 {
 	char u[700];
-	th_resp_t r;
 	snprintf(u, sizeof u, "%s%s", base, path);
 	const char *h[] = {auth ? auth : "X-None: 1", "Content-Type: application/json", NULL};
-	th_http(method, u, h, body, body ? strlen(body) : 0, &r);
-	if (status)
-		*status = r.status;
-	json_t *doc = json_loads(r.body, 0, NULL);
-	th_resp_free(&r);
-	return doc;
+	return th_json(method, u, h, body, status);
 }
 
 static char drupal_auth[128], erp_auth[1200];
@@ -71,12 +59,8 @@ static int setup(void **state)
 	char text[3000], b64[128];
 	(void)state;
 	th_tmpdir(dir);
-	int port = th_free_port();
-	snprintf(seam_base, sizeof seam_base, "http://127.0.0.1:%d", port);
-	snprintf(seam_cfg, sizeof seam_cfg, "%s/seam.yaml", dir);
-	snprintf(seam_log, sizeof seam_log, "%s/seam.log", dir);
+	th_seam_init(&sm, dir, "seam");
 	snprintf(sim_log, sizeof sim_log, "%s/sim.log", dir);
-	snprintf(db_url, sizeof db_url, "sqlite://%s/seam.db", dir);
 	setenv("T_DRUPAL_PW", DRUPAL_PW, 1);
 	setenv("T_ERP", ERP_SECRET, 1);
 	setenv("T_EVENTS", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", 1);
@@ -93,7 +77,7 @@ static int setup(void **state)
 		 "  events: {url: %s, secret: {env: T_EVENTS}, drop_rate: 0.1, attempts: 20, backoff: [200ms, 500ms, 1s]}\n"
 		 "erp:\n  listen: 127.0.0.1:0\n  threads: 8\n  client_id: seam\n  client_secret: {env: T_ERP}\n"
 		 "  items: 60\n  currency: USD\n  page_size: 500\n",
-		 seam_base);
+		 sm.base);
 	th_write_file(simcfg, text);
 	char urls[2][64], company[64];
 	sim_pid = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "erp", NULL}, urls);
@@ -102,16 +86,12 @@ static int setup(void **state)
 	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
 	snprintf(erp_url, sizeof erp_url, "%s", urls[1]);
 	/* a token for the checks, and the company id */
-	char tok_body[] = "grant_type=client_credentials&client_id=seam&client_secret=" ERP_SECRET;
-	json_t *t = call("POST", erp_url, "/oauth2/v2.0/token", tok_body, NULL, NULL);
-	snprintf(erp_auth, sizeof erp_auth, "Authorization: Bearer %s",
-		 json_string_value(json_object_get(t, "access_token")) ?: "");
-	json_decref(t);
+	th_erp_bearer(erp_url, "seam", ERP_SECRET, erp_auth, sizeof erp_auth);
 	if (th_erp_company(erp_url, "seam", ERP_SECRET, company) != 0) {
 		fprintf(stderr, "no ERP company\n");
 		return -1;
 	}
-	snprintf(text, sizeof text,
+	th_seam_write_config(&sm,
 		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: info, access_log: false}\n"
 		 "queue: {workers: 4, lease: 5s, backoff_base: 100ms, backoff_cap: 2s, max_attempts: 100}\n"
 		 "upstreams:\n"
@@ -123,20 +103,14 @@ static int setup(void **state)
 		 "stores:\n  us:\n"
 		 "    drupal: {upstream: drupal, event_secrets: [{env: T_EVENTS}], poll_interval: 2s}\n"
 		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n",
-		 port, db_url, drupal_url, erp_url, erp_url, company);
-	th_write_file(seam_cfg, text);
-	return start_seam();
+		 sm.port, sm.db_url, drupal_url, erp_url, erp_url, company);
+	return th_seam_start(&sm, 10000);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	th_stop(seam_pid, SIGTERM, 15000);
-	th_stop(sim_pid, SIGTERM, 5000);
-	if (getenv("SEAM_E2E_KEEP"))
-		fprintf(stderr, "kept %s\n", dir);
-	else
-		th_rmrf(dir);
+	th_e2e_teardown(&sm, sim_pid, 15000, dir);
 	return 0;
 }
 
@@ -185,17 +159,19 @@ static void test_thousand_orders_through_faults(void **state)
 			     "{\"kind\":\"timeout\",\"rate\":0.05,\"ms\":1500,\"method\":\"POST\",\"path\":\"/api/v2.0/companies\"},"
 			     "{\"kind\":\"drop_after_commit\",\"rate\":0.05,\"method\":\"POST\",\"path\":\"/api/v2.0/companies\"}]";
 	json_decref(call("POST", erp_url, "/_sim/faults", faults, NULL, &st));
-	assert_true(st >= 200 && st < 300);
+	TH_ASSERT_CMP(st, >=, 200);
+	TH_ASSERT_CMP(st, <, 300);
 
 	for (int b = 0; b < ORDERS / BATCH; b++) {
 		json_decref(call("POST", drupal_url, "/_sim/drupal/orders",
 				 "{\"count\":100,\"store\":\"us\",\"items\":3}", NULL, &st));
-		assert_true(st >= 200 && st < 300);
+		TH_ASSERT_CMP(st, >=, 200);
+		TH_ASSERT_CMP(st, <, 300);
 		if (b == 3 || b == 7) {
 			seam_sleep_ms(700);
-			th_stop(seam_pid, SIGKILL, 2000);
+			th_seam_stop(&sm, SIGKILL, 2000);
 			seam_sleep_ms(300);
-			assert_int_equal(start_seam(), 0);
+			assert_int_equal(th_seam_start(&sm, 10000), 0);
 		} else {
 			seam_sleep_ms(400);
 		}
@@ -206,11 +182,11 @@ static void test_thousand_orders_through_faults(void **state)
 	long done = 0;
 	for (int w = 0; w < 240 && done < ORDERS; w++) {
 		seam_sleep_ms(500);
-		done = th_store_count(db_url, "SELECT count(*) FROM orders WHERE export_state = 'written_back'");
+		done = th_store_count(sm.db_url, "SELECT count(*) FROM orders WHERE export_state = 'written_back'");
 	}
 	printf("orders written back: %ld of %d\n", done, ORDERS);
 	assert_int_equal(done, ORDERS);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
 
 	/* ERP: exactly one sales order per storefront order, with lines and the right total. */
 	json_t *erp = erp_orders();
@@ -275,21 +251,17 @@ static void test_thousand_orders_through_faults(void **state)
 	assert_int_equal(mismatched, 0);
 
 	/* The story of an order that met a fault. */
-	long retried = th_store_count(db_url, "SELECT count(*) FROM timeline WHERE event IN ('export.failed', 'export.adopted')");
+	long retried = th_store_count(sm.db_url, "SELECT count(*) FROM timeline WHERE event IN ('export.failed', 'export.adopted')");
 	printf("timeline: %ld failed/adopted export steps recorded\n", retried);
-	assert_true(retried > 0);
+	TH_ASSERT_CMP(retried, >, 0);
 	json_decref(erp);
-	char out_path[160], *out;
-	snprintf(out_path, sizeof out_path, "%s/trace.txt", dir);
-	char *targv[] = {(char *)th_seam_bin(), "ctl", "-c", seam_cfg, "trace", "1", NULL};
-	pid_t tp = th_spawn(targv, out_path);
-	int wst;
-	waitpid(tp, &wst, 0);
-	out = th_read_file(out_path);
+	char *out;
+	th_seam_ctl(&sm, (const char *[]){"trace", "1", NULL}, &out);
 	assert_non_null(strstr(out, "writeback.done"));
 	assert_non_null(strstr(out, "export written_back")); /* the order line of the human trace */
 	/* how seam heard of it: the storefront's event or, when that was lost, the poller */
-	assert_true(strstr(out, "event.received") != NULL || strstr(out, "poller.found") != NULL);
+	if (!strstr(out, "event.received") && !strstr(out, "poller.found"))
+		fail_msg("neither event.received nor poller.found in the trace:\n%s", out);
 	free(out);
 }
 
@@ -311,7 +283,7 @@ static void test_cancel_after_export(void **state)
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE order_uuid = '%s' AND export_state = 'written_back'", uuid);
 	long n = 0;
 	for (int w = 0; w < 100 && n != 1; w++, seam_sleep_ms(200))
-		n = th_store_count(db_url, sql);
+		n = th_store_count(sm.db_url, sql);
 	assert_int_equal(n, 1);
 	json_t *erp = erp_orders();
 	assert_int_equal(json_array_size(json_object_get(erp, number)), 1);
@@ -319,17 +291,18 @@ static void test_cancel_after_export(void **state)
 
 	snprintf(path, sizeof path, "/_sim/drupal/orders/%s/transition", uuid);
 	json_decref(call("POST", drupal_url, path, "{\"transition\":\"cancel\"}", NULL, &st));
-	assert_true(st >= 200 && st < 300);
+	TH_ASSERT_CMP(st, >=, 200);
+	TH_ASSERT_CMP(st, <, 300);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE order_uuid = '%s' AND export_state = 'canceled_in_erp'", uuid);
 	n = 0;
 	for (int w = 0; w < 100 && n != 1; w++, seam_sleep_ms(200))
-		n = th_store_count(db_url, sql);
+		n = th_store_count(sm.db_url, sql);
 	assert_int_equal(n, 1);
 	erp = erp_orders();
 	assert_int_equal(json_array_size(json_object_get(erp, number)), 0);
 	json_decref(erp);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM timeline WHERE entity_id = '%s' AND event = 'cancel.done'", uuid);
-	assert_int_equal(th_store_count(db_url, sql), 1);
+	assert_int_equal(th_store_count(sm.db_url, sql), 1);
 }
 
 int main(void)

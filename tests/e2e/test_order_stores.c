@@ -34,6 +34,7 @@
 #include "core/clock.h"
 #include "sim/sim_sign.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define DRUPAL_PW "e2e-drupal-pass"
 #define ERP_SECRET "e2e-erp-secret"
@@ -44,43 +45,27 @@
 #define EU_CO "1a2b3c4d-0000-4000-8000-00000000e002"
 #define PER_STORE 8
 
-static char dir[64], seam_cfg[128], seam_log[128], sim_log[128], db_url[160];
-static char seam_base[64], drupal_url[64], erp_url[64], erp_auth[1200];
-static pid_t sim_pid, seam_pid;
-static int seam_port;
+static char dir[64], sim_log[128];
+static char drupal_url[64], erp_url[64], erp_auth[1200];
+static th_seam_t sm;
+static pid_t sim_pid;
 
+/* A JSON call to base + path with up to four extra header lines. */
 static json_t *call(const char *method, const char *base, const char *path, const char *body,
 		    const char *const *hdrs, long *status)
 {
 	char u[800];
-	th_resp_t r;
 	snprintf(u, sizeof u, "%s%s", base, path);
 	const char *h[] = {"Content-Type: application/json", NULL, NULL, NULL, NULL, NULL};
 	for (int i = 0; hdrs && hdrs[i] && i < 4; i++)
 		h[i + 1] = hdrs[i];
-	th_http(method, u, h, body, body ? strlen(body) : 0, &r);
-	if (status)
-		*status = r.status;
-	json_t *doc = json_loads(r.body, 0, NULL);
-	th_resp_free(&r);
-	return doc;
-}
-
-static char *get_text(const char *url)
-{
-	th_resp_t r;
-	th_http("GET", url, NULL, NULL, 0, &r);
-	char *b = r.body;
-	r.body = NULL;
-	th_resp_free(&r);
-	return b;
+	return th_json(method, u, h, body, status);
 }
 
 /* Writes seam's config: both stores on one Drupal, each its own commerce_store and company. */
-static void write_seam_cfg(const char *path, int port, const char *drupal, const char *us_store)
+static void write_seam_cfg(const th_seam_t *s, const char *drupal, const char *us_store)
 {
-	char text[3000];
-	snprintf(text, sizeof text,
+	th_seam_write_config(s,
 		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: info, access_log: false}\n"
 		 "queue: {workers: 4, lease: 5s, backoff_base: 100ms, backoff_cap: 1s, max_attempts: 50}\n"
 		 "upstreams:\n"
@@ -95,8 +80,7 @@ static void write_seam_cfg(const char *path, int port, const char *drupal, const
 		 "  eu:\n"
 		 "    drupal: {upstream: drupal, store: [" EU_STORE "], event_secrets: [{env: T_EVENTS}], poll_interval: 1s}\n"
 		 "    erp: {upstream: erp, company: " EU_CO ", customer: WEB, shipping_account: '6130'}\n",
-		 port, db_url, drupal, erp_url, erp_url, us_store);
-	th_write_file(path, text);
+		 s->port, s->db_url, drupal, erp_url, erp_url, us_store);
 }
 
 static int setup(void **state)
@@ -104,13 +88,9 @@ static int setup(void **state)
 	char text[3000], simcfg[128];
 	(void)state;
 	th_tmpdir(dir);
-	seam_port = th_free_port();
-	snprintf(seam_base, sizeof seam_base, "http://127.0.0.1:%d", seam_port);
-	snprintf(seam_cfg, sizeof seam_cfg, "%s/seam.yaml", dir);
-	snprintf(seam_log, sizeof seam_log, "%s/seam.log", dir);
+	th_seam_init(&sm, dir, "seam");
 	snprintf(sim_log, sizeof sim_log, "%s/sim.log", dir);
 	snprintf(simcfg, sizeof simcfg, "%s/sim.yaml", dir);
-	snprintf(db_url, sizeof db_url, "sqlite://%s/seam.db", dir);
 	setenv("T_DRUPAL_PW", DRUPAL_PW, 1);
 	setenv("T_ERP", ERP_SECRET, 1);
 	setenv("T_EVENTS", EVENTS, 1);
@@ -127,7 +107,7 @@ static int setup(void **state)
 		 "  companies:\n"
 		 "    - {name: CRONUS USA, currency: USD, id: " US_CO "}\n"
 		 "    - {name: CRONUS Europe, currency: EUR, id: " EU_CO "}\n",
-		 seam_base);
+		 sm.base);
 	th_write_file(simcfg, text);
 	char urls[2][64];
 	sim_pid = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "erp", NULL}, urls);
@@ -135,44 +115,22 @@ static int setup(void **state)
 		return -1;
 	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
 	snprintf(erp_url, sizeof erp_url, "%s", urls[1]);
-	json_t *t = call("POST", erp_url, "/oauth2/v2.0/token",
-			 "grant_type=client_credentials&client_id=seam&client_secret=" ERP_SECRET, NULL, NULL);
-	snprintf(erp_auth, sizeof erp_auth, "Authorization: Bearer %s",
-		 json_string_value(json_object_get(t, "access_token")) ?: "");
-	json_decref(t);
-	write_seam_cfg(seam_cfg, seam_port, drupal_url, US_STORE);
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", seam_cfg, NULL};
-	seam_pid = th_spawn(argv, seam_log);
-	char u[96];
-	snprintf(u, sizeof u, "%s/healthz", seam_base);
-	return th_wait_http(u, 10000);
+	th_erp_bearer(erp_url, "seam", ERP_SECRET, erp_auth, sizeof erp_auth);
+	write_seam_cfg(&sm, drupal_url, US_STORE);
+	return th_seam_start(&sm, 10000);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	th_stop(seam_pid, SIGTERM, 15000);
-	th_stop(sim_pid, SIGTERM, 5000);
-	if (getenv("SEAM_E2E_KEEP"))
-		fprintf(stderr, "kept %s\n", dir);
-	else
-		th_rmrf(dir);
+	th_e2e_teardown(&sm, sim_pid, 15000, dir);
 	return 0;
 }
 
 /* Runs `seam ctl -c seam.yaml args...`; returns the exit code and the output (owned). */
 static int ctl(char **out, const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	char path[160];
-	static int n;
-	snprintf(path, sizeof path, "%s/ctl-%d.txt", dir, n++);
-	char *argv[] = {(char *)th_seam_bin(), "ctl", "-c", seam_cfg, (char *)a1, (char *)a2,
-			(char *)a3, (char *)a4, NULL};
-	pid_t p = th_spawn(argv, path);
-	int st = 0;
-	waitpid(p, &st, 0);
-	*out = th_read_file(path);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return th_seam_ctl(&sm, (const char *[]){a1, a2, a3, a4, NULL}, out);
 }
 
 /* Places n orders in a seam store's commerce_store; their numbers are appended to numbers. */
@@ -210,32 +168,11 @@ static json_t *erp_numbers(const char *company)
 	return by;
 }
 
-/* The value of one sample line of /metrics ("name{labels}"), or -1 when it is not there. */
-static double metric(const char *text, const char *series)
-{
-	char want[256];
-	snprintf(want, sizeof want, "\n%s ", series);
-	const char *p = strstr(text, want);
-	return p ? strtod(p + strlen(want), NULL) : -1;
-}
-
-static double metric_sum(const char *text, const char *prefix)
-{
-	double sum = 0;
-	for (const char *p = text; (p = strstr(p, prefix)); p++)
-		if (p == text || p[-1] == '\n') {
-			const char *sp = strchr(p, ' ');
-			if (sp)
-				sum += strtod(sp + 1, NULL);
-		}
-	return sum;
-}
-
 static long wait_count(const char *sql, long want, int ms)
 {
 	long n = -1;
 	for (int w = 0; w < ms / 100 && n != want; w++, seam_sleep_ms(100))
-		n = th_store_count(db_url, sql);
+		n = th_store_count(sm.db_url, sql);
 	return n;
 }
 
@@ -244,13 +181,13 @@ static void test_backlog_gauges_zero_without_backlog(void **state)
 {
 	char u[96];
 	(void)state;
-	snprintf(u, sizeof u, "%s/metrics", seam_base);
-	char *m = get_text(u);
+	snprintf(u, sizeof u, "%s/metrics", sm.base);
+	char *m = th_get_text(u);
 	assert_non_null(m);
-	assert_true(metric(m, "seam_order_export_backlog{store=\"us\"}") == 0);
-	assert_true(metric(m, "seam_order_export_backlog{store=\"eu\"}") == 0);
-	assert_true(metric(m, "seam_order_export_oldest_age_seconds{store=\"us\"}") == 0);
-	assert_true(metric(m, "seam_order_export_oldest_age_seconds{store=\"eu\"}") == 0);
+	TH_ASSERT_CMP(th_metric(m, "seam_order_export_backlog{store=\"us\"}"), ==, 0);
+	TH_ASSERT_CMP(th_metric(m, "seam_order_export_backlog{store=\"eu\"}"), ==, 0);
+	TH_ASSERT_CMP(th_metric(m, "seam_order_export_oldest_age_seconds{store=\"us\"}"), ==, 0);
+	TH_ASSERT_CMP(th_metric(m, "seam_order_export_oldest_age_seconds{store=\"eu\"}"), ==, 0);
 	free(m);
 }
 
@@ -277,18 +214,18 @@ static void test_each_store_exports_only_its_orders(void **state)
 	snprintf(hts, sizeof hts, "webhook-timestamp: %lld", (long long)now);
 	snprintf(hsig, sizeof hsig, "webhook-signature: %s", sig);
 	long st;
-	json_decref(call("POST", seam_base, "/webhooks/drupal/us", body,
+	json_decref(call("POST", sm.base, "/webhooks/drupal/us", body,
 			 (const char *[]){hid, hts, hsig, NULL}, &st));
 	assert_int_equal(st, 200);
 
 	long done = wait_count("SELECT count(*) FROM orders WHERE export_state = 'written_back'",
 			       2 * PER_STORE, 30000);
 	seam_sleep_ms(3000); /* three more poll runs of each store: nothing may change */
-	done = th_store_count(db_url, "SELECT count(*) FROM orders WHERE export_state = 'written_back'");
+	done = th_store_count(sm.db_url, "SELECT count(*) FROM orders WHERE export_state = 'written_back'");
 	printf("orders written back: %ld of %d\n", done, 2 * PER_STORE);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM orders"), 2 * PER_STORE);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM orders"), 2 * PER_STORE);
 	assert_int_equal(done, 2 * PER_STORE);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
 
 	/* The ERP: each company holds exactly its store's orders, once each. */
 	struct {
@@ -317,19 +254,20 @@ static void test_each_store_exports_only_its_orders(void **state)
 
 	/* Metrics: one export per order, per store; the misrouted event counted. */
 	char u[96];
-	snprintf(u, sizeof u, "%s/metrics", seam_base);
-	char *m = get_text(u);
-	double exports = metric_sum(m, "seam_order_exports_total{");
-	double us_n = metric_sum(m, "seam_order_exports_total{store=\"us\"");
-	double eu_n = metric_sum(m, "seam_order_exports_total{store=\"eu\"");
+	snprintf(u, sizeof u, "%s/metrics", sm.base);
+	char *m = th_get_text(u);
+	double exports = th_metric_sum(m, "seam_order_exports_total{");
+	double us_n = th_metric_sum(m, "seam_order_exports_total{store=\"us\"");
+	double eu_n = th_metric_sum(m, "seam_order_exports_total{store=\"eu\"");
 	printf("seam_order_exports_total: us %g, eu %g\n", us_n, eu_n);
-	assert_true(exports == 2 * PER_STORE);
-	assert_true(us_n == PER_STORE && eu_n == PER_STORE);
-	assert_true(metric(m, "seam_orders_ignored_total{store=\"us\",seen_by=\"event\"}") >= 1);
+	TH_ASSERT_CMP(exports, ==, 2 * PER_STORE);
+	TH_ASSERT_CMP(us_n, ==, PER_STORE);
+	TH_ASSERT_CMP(eu_n, ==, PER_STORE);
+	TH_ASSERT_CMP(th_metric(m, "seam_orders_ignored_total{store=\"us\",seen_by=\"event\"}"), >=, 1);
 	free(m);
 
 	/* Item 15: every export said so at info. */
-	char *log = th_read_file(seam_log);
+	char *log = th_read_file(sm.log);
 	int lines = 0;
 	for (const char *p = log; (p = strstr(p, "\"level\":\"info\"")); p++) {
 		const char *eol = strchr(p, '\n');
@@ -356,7 +294,8 @@ static void test_poll_run_and_trace_of_one_order(void **state)
 	 * of these orders. */
 	json_decref(call("POST", drupal_url, "/_sim/faults", "{\"kind\":\"lose\",\"path\":\"/webhooks/drupal\"}",
 			 NULL, &st));
-	assert_true(st >= 200 && st < 300);
+	TH_ASSERT_CMP(st, >=, 200);
+	TH_ASSERT_CMP(st, <, 300);
 	assert_int_equal(ctl(&out, "flow", "pause", "orders", NULL), 0);
 	free(out);
 	place("us", 4, nums, uuids);
@@ -370,18 +309,19 @@ static void test_poll_run_and_trace_of_one_order(void **state)
 
 	/* No two orders share a correlation id on the timeline, and every order found by a
 	 * poll is listed by exactly one poll.run entry. */
-	assert_int_equal(th_store_count(db_url,
+	assert_int_equal(th_store_count(sm.db_url,
 					"SELECT count(*) FROM (SELECT correlation_id FROM timeline "
 					"WHERE entity_type = 'order' GROUP BY correlation_id HAVING "
 					"count(DISTINCT entity_id) > 1) x"),
 			 0);
-	long found = th_store_count(db_url, "SELECT count(*) FROM timeline WHERE event = 'poller.found'");
-	long runs = th_store_count(db_url, "SELECT count(*) FROM timeline WHERE entity_type = 'poll' AND event = 'poll.run'");
-	long listed = th_store_count(db_url, "SELECT sum(json_array_length(json_extract(detail, '$.orders'))) "
+	long found = th_store_count(sm.db_url, "SELECT count(*) FROM timeline WHERE event = 'poller.found'");
+	long runs = th_store_count(sm.db_url, "SELECT count(*) FROM timeline WHERE entity_type = 'poll' AND event = 'poll.run'");
+	long listed = th_store_count(sm.db_url, "SELECT sum(json_array_length(json_extract(detail, '$.orders'))) "
 					     "FROM timeline WHERE entity_type = 'poll' AND event = 'poll.run'");
 	printf("poller.found %ld, poll.run entries %ld listing %ld orders\n", found, runs, listed);
-	assert_true(found >= 4);
-	assert_true(runs >= 1 && runs < found);
+	TH_ASSERT_CMP(found, >=, 4);
+	TH_ASSERT_CMP(runs, >=, 1);
+	TH_ASSERT_CMP(runs, <, found);
 	assert_int_equal(listed, found);
 
 	/* The trace of one of them (--json after the command): its entries and jobs only. */
@@ -403,7 +343,7 @@ static void test_poll_run_and_trace_of_one_order(void **state)
 		saw_found |= !strcmp(json_string_value(json_object_get(e, "event")), "poller.found");
 	}
 	assert_true(saw_found);
-	assert_true(json_array_size(tl) >= 3); /* found, export, write-back */
+	TH_ASSERT_CMP(json_array_size(tl), >=, 3); /* found, export, write-back */
 	json_array_foreach(json_object_get(t, "jobs"), i, j)
 		assert_string_equal(json_string_value(json_object_get(j, "kind")), "order.export");
 	assert_int_equal(json_array_size(json_object_get(t, "jobs")), 1);
@@ -423,7 +363,7 @@ static void test_trace_finds_queued_order_by_number(void **state)
 	place("eu", 1, nums, uuids);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM inbox WHERE provider = 'drupal' AND body LIKE '%%%s%%'",
 		 json_string_value(json_array_get(uuids, 0)));
-	assert_true(wait_count(sql, 1, 10000) >= 1);
+	TH_ASSERT_CMP(wait_count(sql, 1, 10000), >=, 1);
 	int rc = ctl(&out, "trace", json_string_value(json_array_get(nums, 0)), "--json", NULL);
 	json_t *t = json_loads(out ? out : "", 0, NULL);
 	if (rc != 0 || !t)
@@ -451,16 +391,13 @@ static void test_trace_finds_queued_order_by_number(void **state)
 /* Item 1: drupal.store is checked against the site at start. */
 static void test_start_checks_store_uuids(void **state)
 {
-	char cfg[160], log[160], u[96];
+	th_seam_t bad, down;
 	(void)state;
-	int port = th_free_port();
-	snprintf(cfg, sizeof cfg, "%s/bad.yaml", dir);
-	snprintf(log, sizeof log, "%s/bad.log", dir);
-	write_seam_cfg(cfg, port, drupal_url, "0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2fff");
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", cfg, NULL};
-	pid_t p = th_spawn(argv, log);
-	int st = th_stop(p, 0, 10000); /* waits for it to exit by itself */
-	char *text = th_read_file(log);
+	th_seam_init(&bad, dir, "bad");
+	write_seam_cfg(&bad, drupal_url, "0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2fff");
+	th_seam_start(&bad, 0);
+	int st = th_seam_stop(&bad, 0, 10000); /* waits for it to exit by itself */
+	char *text = th_read_file(bad.log);
 	printf("serve with an unknown store: %s", text ? text : "");
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 2);
@@ -470,15 +407,13 @@ static void test_start_checks_store_uuids(void **state)
 	free(text);
 
 	/* A site that cannot be asked does not hold start-up. */
-	char down[64];
-	snprintf(down, sizeof down, "http://127.0.0.1:%d", th_free_port());
-	snprintf(log, sizeof log, "%s/down.log", dir);
-	write_seam_cfg(cfg, port, down, US_STORE);
-	p = th_spawn(argv, log);
-	snprintf(u, sizeof u, "http://127.0.0.1:%d/healthz", port);
-	assert_int_equal(th_wait_http(u, 10000), 0);
-	th_stop(p, SIGTERM, 10000);
-	text = th_read_file(log);
+	char nowhere[64];
+	snprintf(nowhere, sizeof nowhere, "http://127.0.0.1:%d", th_free_port());
+	th_seam_init(&down, dir, "down");
+	write_seam_cfg(&down, nowhere, US_STORE);
+	assert_int_equal(th_seam_start(&down, 10000), 0);
+	th_seam_stop(&down, SIGTERM, 10000);
+	text = th_read_file(down.log);
 	assert_non_null(strstr(text, "cannot check stores.us.drupal.store against the Drupal site now"));
 	free(text);
 }

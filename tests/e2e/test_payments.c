@@ -30,34 +30,23 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define STRIPE_SECRET "whsec_e2e_payments_stripe"
 #define ADYEN_KEY "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
 #define DRUPAL_PW "e2e-drupal-pass"
 
-static char dir[64], seam_cfg[128], seam_log[128], sim_log[128];
-static char seam_base[64], drupal_url[64], psp_url[64];
-static pid_t sim_pid, seam_pid;
-static int seam_port;
-
-static int start_seam(void)
-{
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", seam_cfg, NULL};
-	seam_pid = th_spawn(argv, seam_log);
-	char u[96];
-	snprintf(u, sizeof u, "%s/healthz", seam_base);
-	return th_wait_http(u, 10000);
-}
+static char dir[64], sim_log[128];
+static char drupal_url[64], psp_url[64];
+static th_seam_t sm;
+static pid_t sim_pid;
 
 static int setup(void **state)
 {
 	char text[3000];
 	(void)state;
 	th_tmpdir(dir);
-	seam_port = th_free_port();
-	snprintf(seam_base, sizeof seam_base, "http://127.0.0.1:%d", seam_port);
-	snprintf(seam_cfg, sizeof seam_cfg, "%s/seam.yaml", dir);
-	snprintf(seam_log, sizeof seam_log, "%s/seam.log", dir);
+	th_seam_init(&sm, dir, "seam");
 	snprintf(sim_log, sizeof sim_log, "%s/sim.log", dir);
 	setenv("T_STRIPE", STRIPE_SECRET, 1);
 	setenv("T_ADYEN", ADYEN_KEY, 1);
@@ -77,7 +66,7 @@ static int setup(void **state)
 		 "  stripe: {url: '%s/webhooks/stripe/{store}', secret: {env: T_STRIPE}}\n"
 		 "  adyen: {url: '%s/webhooks/adyen/{store}', hmac_key: {env: T_ADYEN}}\n"
 		 "  attempts: 12\n  backoff: [200ms, 300ms, 500ms, 800ms, 1s]\n  timeout: 5s\n",
-		 seam_base, seam_base, seam_base);
+		 sm.base, sm.base, sm.base);
 	th_write_file(simcfg, text);
 	char urls[2][64];
 	sim_pid = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "psp", NULL}, urls);
@@ -85,8 +74,8 @@ static int setup(void **state)
 		return -1;
 	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
 	snprintf(psp_url, sizeof psp_url, "%s", urls[1]);
-	snprintf(text, sizeof text,
-		 "listen: 127.0.0.1:%d\nstore: sqlite://%s/seam.db\nlog: {level: info}\n"
+	th_seam_write_config(&sm,
+		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: info}\n"
 		 "queue: {workers: 4, lease: 3s, backoff_base: 100ms, backoff_cap: 1s, max_attempts: 30}\n"
 		 "upstreams:\n  drupal:\n    base_url: %s\n    timeout: 5s\n"
 		 "    auth: {type: basic, username: seam, password: {env: T_DRUPAL_PW}}\n"
@@ -94,38 +83,27 @@ static int setup(void **state)
 		 "    drupal: {upstream: drupal, payment_gateway: stripe, poll_interval: 0s}\n"
 		 "payment_events:\n  stripe:\n    charge.succeeded: captured\n"
 		 "    payment_intent.canceled: ignored\n",
-		 seam_port, dir, drupal_url);
-	th_write_file(seam_cfg, text);
-	return start_seam();
+		 sm.port, sm.db_url, drupal_url);
+	return th_seam_start(&sm, 10000);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	th_stop(seam_pid, SIGTERM, 10000);
-	th_stop(sim_pid, SIGTERM, 5000);
-	if (getenv("SEAM_E2E_KEEP"))
-		fprintf(stderr, "kept %s\n", dir);
-	else
-		th_rmrf(dir);
+	th_e2e_teardown(&sm, sim_pid, 10000, dir);
 	return 0;
 }
 
+/* A JSON call to base + path as the storefront's integration account. */
 static json_t *call(const char *method, const char *base, const char *path, const char *body,
 		    long *status)
 {
 	char u[512], auth[128], b64[128];
-	th_resp_t r;
 	seam_base64_encode("seam:" DRUPAL_PW, strlen("seam:" DRUPAL_PW), b64);
 	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
 	snprintf(u, sizeof u, "%s%s", base, path);
-	const char *h[] = {auth, "Content-Type: application/json", NULL};
-	th_http(method, u, h, body, body ? strlen(body) : 0, &r);
-	if (status)
-		*status = r.status;
-	json_t *doc = json_loads(r.body, 0, NULL);
-	th_resp_free(&r);
-	return doc;
+	return th_json(method, u, (const char *[]){auth, "Content-Type: application/json", NULL}, body,
+		       status);
 }
 
 /* A placed order in the Drupal double; its uuid and total. */
@@ -133,7 +111,7 @@ static void new_order(char uuid[64], char total[32])
 {
 	long st;
 	json_t *d = call("POST", drupal_url, "/_sim/drupal/orders", "{\"count\":1,\"store\":\"us\",\"items\":2}", &st);
-	assert_true(st == 200 || st == 201);
+	assert_in_range(st, 200, 201);
 	json_t *o = json_array_get(json_object_get(d, "orders"), 0);
 	snprintf(uuid, 64, "%s", json_string_value(json_object_get(o, "uuid")));
 	snprintf(total, 32, "%s", json_string_value(json_object_get(json_object_get(o, "total"), "number")));
@@ -147,7 +125,7 @@ static void new_payment(const char *provider, const char *order, const char *tot
 	snprintf(body, sizeof body, "{\"provider\":\"%s\",\"store\":\"us\",\"order_uuid\":\"%s\",\"amount\":\"%s\",\"currency\":\"USD\"}",
 		 provider, order, total);
 	json_t *d = call("POST", psp_url, "/_sim/psp/payments", body, &st);
-	assert_true(st == 200 || st == 201);
+	assert_in_range(st, 200, 201);
 	snprintf(id, 64, "%s", json_string_value(json_object_get(d, "id")));
 	json_decref(d);
 }
@@ -161,14 +139,16 @@ static void event(const char *pid, const char *type, const char *amount, int hol
 		 amount ? ",\"amount\":\"" : "", amount ? amount : "", amount ? "\"" : "",
 		 hold ? ",\"hold\":true" : "");
 	json_decref(call("POST", psp_url, path, body, &st));
-	assert_true(st >= 200 && st < 300);
+	TH_ASSERT_CMP(st, >=, 200);
+	TH_ASSERT_CMP(st, <, 300);
 }
 
 static void release(void)
 {
 	long st;
 	json_decref(call("POST", psp_url, "/_sim/deliveries/release", "{\"shuffle\":true}", &st));
-	assert_true(st >= 200 && st < 300);
+	TH_ASSERT_CMP(st, >=, 200);
+	TH_ASSERT_CMP(st, <, 300);
 }
 
 /* The Drupal payments with this remote id (JSON:API), as a new array. */
@@ -282,9 +262,9 @@ static void refunds_shuffled(const char *provider, int kill_seam)
 		/* Mid-delivery: some events are acknowledged, some jobs leased; nothing may be lost
 		 * or doubled. The provider retries what got no 2xx. */
 		seam_sleep_ms(150);
-		th_stop(seam_pid, SIGKILL, 2000);
+		th_seam_stop(&sm, SIGKILL, 2000);
 		seam_sleep_ms(500);
-		assert_int_equal(start_seam(), 0);
+		assert_int_equal(th_seam_start(&sm, 10000), 0);
 	}
 	json_t *p = wait_state(pid, "refunded", total, 40000);
 	assert_non_null(p);
@@ -293,12 +273,13 @@ static void refunds_shuffled(const char *provider, int kill_seam)
 	assert_string_equal(money(one, "amount"), total);
 	assert_string_equal(money(one, "refunded_amount"), total);
 	const char *uuid = json_string_value(json_object_get(one, "id"));
-	assert_true(bridge_keys(uuid, "capture") <= 1);
-	assert_true(bridge_keys(uuid, "partially_refund") <= 1);
+	TH_ASSERT_CMP(bridge_keys(uuid, "capture"), <=, 1);
+	TH_ASSERT_CMP(bridge_keys(uuid, "partially_refund"), <=, 1);
 	assert_int_equal(bridge_keys(uuid, "refund"), 1);
 	json_decref(p);
 	order_paid(order, paid);
-	assert_true(strtod(paid, NULL) == 0.0 && paid[0] == '0'); /* "0" or "0.00": nothing paid */
+	TH_ASSERT_CMP(strtod(paid, NULL), ==, 0.0);
+	assert_int_equal(paid[0], '0'); /* "0" or "0.00": nothing paid */
 }
 
 static void test_stripe_refunds_shuffled(void **state)
@@ -336,20 +317,9 @@ static void test_failure_creates_nothing(void **state)
 /* Signs and posts a Stripe event to seam directly (for types the PSP double does not make). */
 static void stripe_direct(const char *body)
 {
-	char ts[24], hex[65], sig[200], u[128];
-	uint8_t mac[32];
-	th_resp_t r;
-	snprintf(ts, sizeof ts, "%lld", (long long)(seam_now_ms() / 1000));
-	const void *parts[] = {ts, ".", body};
-	size_t lens[] = {strlen(ts), 1, strlen(body)};
-	seam_hmac_sha256_parts(STRIPE_SECRET, strlen(STRIPE_SECRET), parts, lens, 3, mac);
-	seam_hex_encode(mac, 32, hex);
-	snprintf(sig, sizeof sig, "Stripe-Signature: t=%s,v1=%s", ts, hex);
-	snprintf(u, sizeof u, "%s/webhooks/stripe/us", seam_base);
-	th_http("POST", u, (const char *[]){sig, "Content-Type: application/json", NULL}, body,
-		strlen(body), &r);
-	assert_int_equal(r.status, 200);
-	th_resp_free(&r);
+	char u[128];
+	assert_int_equal(th_stripe_post(th_seam_url(&sm, "/webhooks/stripe/us", u, sizeof u), STRIPE_SECRET,
+					body), 200);
 }
 
 /* payment_events in the config: an event type the built-in table does not know is mapped by

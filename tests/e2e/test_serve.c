@@ -21,44 +21,42 @@
 
 #include "core/clock.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
-typedef struct {
-	char dir[64], cfg[128], log[128], db[128], base[64];
-	int port;
-	pid_t pid;
-} inst_t;
-
-static void write_config(inst_t *in, const char *extra)
+/* A seam under test (harness.h) in a temp dir of its own; nothing started. */
+static void init(th_seam_t *in)
 {
-	char text[1024];
-	snprintf(in->cfg, sizeof in->cfg, "%s/seam.yaml", in->dir);
-	snprintf(in->db, sizeof in->db, "%s/seam.db", in->dir);
+	char d[64];
+	th_tmpdir(d);
+	th_seam_init(in, d, "seam");
+}
+
+/* The store's file. */
+static const char *db_file(const th_seam_t *in)
+{
+	return in->db_url + strlen("sqlite://");
+}
+
+static void write_config(th_seam_t *in, const char *extra)
+{
 	/* extra may bring its own http section (YAML refuses a key twice) */
 	int own_http = extra && strstr(extra, "http:") != NULL;
-	snprintf(text, sizeof text,
-		 "listen: 127.0.0.1:%d\nstore: sqlite://%s\nlog: {level: info}\n%s%s",
-		 in->port, in->db, own_http ? "" : "http: {body_limit: 64KiB, drain_timeout: 5s}\n",
-		 extra ? extra : "");
-	th_write_file(in->cfg, text);
+	th_seam_write_config(in, "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: info}\n%s%s",
+			     in->port, in->db_url,
+			     own_http ? "" : "http: {body_limit: 64KiB, drain_timeout: 5s}\n",
+			     extra ? extra : "");
 }
 
-static int start(inst_t *in, const char *extra)
+static int start(th_seam_t *in, const char *extra)
 {
-	th_tmpdir(in->dir);
-	in->port = th_free_port();
-	snprintf(in->log, sizeof in->log, "%s/seam.log", in->dir);
-	snprintf(in->base, sizeof in->base, "http://127.0.0.1:%d", in->port);
+	init(in);
 	write_config(in, extra);
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", in->cfg, NULL};
-	in->pid = th_spawn(argv, in->log);
-	return th_wait_http(in->base, 5000);
+	return th_seam_start(in, 5000);
 }
 
-static void stop(inst_t *in)
+static void stop(th_seam_t *in)
 {
-	if (in->pid > 0)
-		th_stop(in->pid, SIGTERM, 5000);
-	in->pid = 0;
+	th_seam_stop(in, SIGTERM, 5000);
 	th_rmrf(in->dir);
 }
 
@@ -75,14 +73,14 @@ static int run(char *const argv[], const char *dir, char **out)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static void url(const inst_t *in, const char *path, char *out)
+static void url(const th_seam_t *in, const char *path, char *out)
 {
-	snprintf(out, 256, "%s%s", in->base, path);
+	th_seam_url(in, path, out, 256);
 }
 
 static void test_health_ready_metrics(void **state)
 {
-	inst_t in = {0};
+	th_seam_t in = {0};
 	char u[256], tmp[200], cmd[300];
 	th_resp_t r;
 	(void)state;
@@ -122,8 +120,7 @@ static void test_health_ready_metrics(void **state)
 	th_http("GET", u, (const char *[]){"X-Correlation-ID: e2e-trace-1", NULL}, NULL, 0, &r);
 	assert_int_equal(r.status, 404);
 	th_resp_free(&r);
-	int st = th_stop(in.pid, SIGTERM, 5000);
-	in.pid = 0;
+	int st = th_seam_stop(&in, SIGTERM, 5000);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	char *log = th_read_file(in.log);
@@ -136,7 +133,7 @@ static void test_health_ready_metrics(void **state)
 
 static void test_api_keys(void **state)
 {
-	inst_t in = {0};
+	th_seam_t in = {0};
 	char u[256], auth[128], *out = NULL;
 	th_resp_t r;
 	(void)state;
@@ -202,7 +199,7 @@ static void test_api_keys(void **state)
 
 static void test_metrics_behind_key(void **state)
 {
-	inst_t in = {0};
+	th_seam_t in = {0};
 	char u[256];
 	th_resp_t r;
 	(void)state;
@@ -220,11 +217,10 @@ static void test_metrics_behind_key(void **state)
 
 static void test_bad_config_exit_2(void **state)
 {
-	inst_t in = {0};
+	th_seam_t in = {0};
 	char *out = NULL;
 	(void)state;
-	th_tmpdir(in.dir);
-	in.port = th_free_port();
+	init(&in);
 	write_config(&in, "metrics: {requre_key: true}\nhttp2: {}\n");
 	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", in.cfg, NULL};
 	assert_int_equal(run(argv, in.dir, &out), 2);
@@ -242,18 +238,18 @@ static void test_bad_config_exit_2(void **state)
 	assert_null(strstr(out, "not-base64"));
 	free(out);
 	/* nothing was created: no half-started server left a database behind */
-	assert_int_equal(access(in.db, F_OK), -1);
+	assert_int_equal(access(db_file(&in), F_OK), -1);
 	th_rmrf(in.dir);
 }
 
 static void test_startup_failures(void **state)
 {
-	inst_t a = {0}, b = {0};
+	th_seam_t a = {0}, b = {0};
 	char *out = NULL;
 	(void)state;
 	/* port in use */
 	assert_int_equal(start(&a, NULL), 0);
-	th_tmpdir(b.dir);
+	init(&b);
 	b.port = a.port;
 	write_config(&b, NULL);
 	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", b.cfg, NULL};
@@ -265,17 +261,17 @@ static void test_startup_failures(void **state)
 	 * validation serve shares with check: exit 2 from both, with the store key's line */
 	b.port = th_free_port();
 	write_config(&b, NULL);
-	th_write_file(b.db, "this is not a database, just bytes that pretend to be one........");
+	th_write_file(db_file(&b), "this is not a database, just bytes that pretend to be one........");
 	char *check[] = {(char *)th_seam_bin(), "check", "-c", b.cfg, NULL};
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(run(i ? check : argv, b.dir, &out), 2);
 		assert_non_null(strstr(out, "seam.yaml:2: store: sqlite "));
-		assert_non_null(strstr(out, b.db));
+		assert_non_null(strstr(out, db_file(&b)));
 		assert_non_null(strstr(out, "not a database"));
 		free(out);
 	}
 	/* store directory not writable / missing */
-	unlink(b.db);
+	unlink(db_file(&b));
 	char cfg2[600];
 	snprintf(cfg2, sizeof cfg2, "listen: 127.0.0.1:%d\nstore: sqlite:///nonexistent-dir/x/seam.db\n",
 		 b.port);
@@ -318,7 +314,7 @@ static int raw_exchange(int port, const char *send_bytes, int wait_ms, char *out
 
 static void test_malformed_and_slow_clients(void **state)
 {
-	inst_t in = {0};
+	th_seam_t in = {0};
 	char buf[4096], u[256];
 	th_resp_t r;
 	(void)state;
@@ -334,10 +330,10 @@ static void test_malformed_and_slow_clients(void **state)
 	int64_t t0 = seam_mono_ns();
 	int got = raw_exchange(in.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 5000, buf, sizeof buf);
 	int64_t ms = (seam_mono_ns() - t0) / 1000000;
-	assert_true(got > 0);
+	TH_ASSERT_CMP(got, >, 0);
 	assert_non_null(strstr(buf, "HTTP/1.1 408 "));
 	assert_non_null(strstr(buf, "Connection: close"));
-	assert_true(ms < 4500);    /* by the 1 s timeout, not by our 5 s read timeout */
+	TH_ASSERT_CMP(ms, <, 4500);    /* by the 1 s timeout, not by our 5 s read timeout */
 	url(&in, "/healthz", u);
 	assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);

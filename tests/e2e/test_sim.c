@@ -24,6 +24,7 @@
 #include "core/crypto.h"
 #include "http/server.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define STD_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define STRIPE_SECRET "whsec_e2e_stripe"
@@ -402,7 +403,7 @@ static void test_drop_after_commit_and_timeout(void **state)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, devnull);
 	int64_t t0 = seam_mono_ns();
 	assert_int_equal(curl_easy_perform(c), CURLE_OPERATION_TIMEDOUT);
-	assert_true((seam_mono_ns() - t0) / 1000000 < 1200);
+	TH_ASSERT_CMP((seam_mono_ns() - t0) / 1000000, <, 1200);
 	curl_easy_cleanup(c);
 	fclose(devnull);
 	/* the call is recorded once the double answered anyway */
@@ -443,7 +444,7 @@ static void test_sigterm_stops_cleanly(void **state)
 	print_message("stopped in %lld ms\n", (long long)ms);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_true(ms < 5000);
+	TH_ASSERT_CMP(ms, <, 5000);
 	char *log = th_read_file(logp);
 	assert_non_null(strstr(log, "seam-sim: SIGTERM, stopping"));
 	free(log);

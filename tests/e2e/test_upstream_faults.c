@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "tests/support/harness.h"
 #include "tests/support/mock_upstream.h"
+#include "tests/support/th_assert.h"
 
 #define DRUPAL_PW "e2e-drupal-pass"
 #define COMPANY "c0ffee00-1111-4222-8333-444444444444"
@@ -36,18 +37,12 @@ static char dir[64], sim_log[128], drupal_url[64], seam_base[64];
 static int seam_port;
 static pid_t sim_pid;
 
-/* One seam instance: its config, log and store under dir/<name>. */
-typedef struct inst {
-	char cfg[128], log[128], db[160];
-	pid_t pid;
-} inst_t;
-
 static int group_setup(void **state)
 {
 	char simcfg[128], text[2000], urls[1][64];
 	(void)state;
 	th_tmpdir(dir);
-	seam_port = th_free_port();
+	seam_port = th_free_port(); /* every instance's: the storefront double sends events there */
 	snprintf(seam_base, sizeof seam_base, "http://127.0.0.1:%d", seam_port);
 	snprintf(sim_log, sizeof sim_log, "%s/sim.log", dir);
 	snprintf(simcfg, sizeof simcfg, "%s/sim.yaml", dir);
@@ -70,13 +65,13 @@ static int group_setup(void **state)
 }
 
 /* The instance of the running test: stopped after it whatever happened. */
-static inst_t *running;
+static th_seam_t *running;
 
 static int test_teardown(void **state)
 {
 	(void)state;
-	if (running && running->pid > 0)
-		th_stop(running->pid, SIGTERM, 15000);
+	if (running)
+		th_seam_stop(running, SIGTERM, 15000);
 	running = NULL;
 	return 0;
 }
@@ -85,21 +80,17 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	th_stop(sim_pid, SIGTERM, 5000);
-	if (getenv("SEAM_E2E_KEEP"))
-		fprintf(stderr, "kept %s\n", dir);
-	else
-		th_rmrf(dir);
+	th_cleanup_dir(dir);
 	return 0;
 }
 
 /* Writes the config (the ERP upstream's YAML is erp_yaml) and starts seam serve. */
-static int start(inst_t *in, const char *name, const char *erp_yaml)
+static int start(th_seam_t *in, const char *name, const char *erp_yaml)
 {
-	char text[2000], u[96];
-	snprintf(in->cfg, sizeof in->cfg, "%s/%s.yaml", dir, name);
-	snprintf(in->log, sizeof in->log, "%s/%s.log", dir, name);
-	snprintf(in->db, sizeof in->db, "sqlite://%s/%s.db", dir, name);
-	snprintf(text, sizeof text,
+	th_seam_init(in, dir, name);
+	in->port = seam_port;
+	snprintf(in->base, sizeof in->base, "%s", seam_base);
+	th_seam_write_config(in,
 		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: info, access_log: false}\n"
 		 "queue: {workers: 4, backoff_base: 100ms, backoff_cap: 1s, max_attempts: 10}\n"
 		 "upstreams:\n"
@@ -109,13 +100,9 @@ static int start(inst_t *in, const char *name, const char *erp_yaml)
 		 "stores:\n  us:\n"
 		 "    drupal: {upstream: drupal, event_secrets: [{env: T_EVENTS}], poll_interval: 0}\n"
 		 "    erp: {upstream: erp, company: " COMPANY ", customer: WEB, shipping_account: '6130'}\n",
-		 seam_port, in->db, drupal_url, erp_yaml);
-	th_write_file(in->cfg, text);
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", in->cfg, NULL};
-	in->pid = th_spawn(argv, in->log);
+		 in->port, in->db_url, drupal_url, erp_yaml);
 	running = in;
-	snprintf(u, sizeof u, "%s/healthz", seam_base);
-	return th_wait_http(u, 10000);
+	return th_seam_start(in, 10000);
 }
 
 static void place_orders(int n)
@@ -130,9 +117,9 @@ static void place_orders(int n)
 	th_resp_free(&r);
 }
 
-static long count(const inst_t *in, const char *sql)
+static long count(const th_seam_t *in, const char *sql)
 {
-	return th_store_count(in->db, sql);
+	return th_store_count(in->db_url, sql);
 }
 
 /* Lines of a log file that contain needle. */
@@ -165,7 +152,7 @@ static char *get(const char *path, long *status)
 
 static void test_token_endpoint_unreachable(void **state)
 {
-	static inst_t in;
+	static th_seam_t in;
 	char erp[600];
 	int dead_port = th_free_port();
 	(void)state;
@@ -226,7 +213,7 @@ static void test_token_endpoint_unreachable(void **state)
 
 static void test_error_answer_with_personal_data(void **state)
 {
-	static inst_t in;
+	static th_seam_t in;
 	char erp[300];
 	(void)state;
 	th_mock_t *mk = th_mock_start("application/json");
@@ -244,8 +231,7 @@ static void test_error_answer_with_personal_data(void **state)
 		seam_sleep_ms(100);
 		dead = count(&in, "SELECT count(*) FROM jobs WHERE kind = 'order.export' AND state = 'dead'");
 	}
-	th_stop(in.pid, SIGTERM, 15000);
-	in.pid = 0;
+	th_seam_stop(&in, SIGTERM, 15000);
 	th_mock_stop(mk);
 	assert_int_equal(dead, 3);
 
@@ -266,7 +252,7 @@ static void test_error_answer_with_personal_data(void **state)
 				 "'%Customer j***@e***.com (phone ***4567) cannot be billed: IBAN DE***3000 is "
 				 "blocked for order 1001%'");
 	assert_int_equal(masked, 3);
-	assert_true(lines_with(in.log, "j***@e***.com") >= 3);
+	TH_ASSERT_CMP(lines_with(in.log, "j***@e***.com"), >=, 3);
 }
 
 int main(void)

@@ -26,24 +26,19 @@
 #define STD_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define ADYEN_KEY "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
 
-static char dir[64], cfg[128], logp[128], db_url[160], base[64];
-static pid_t pid;
+static char dir[64];
+static th_seam_t sm;
 
 static int setup(void **state)
 {
-	char text[2048];
 	(void)state;
 	th_tmpdir(dir);
-	int port = th_free_port();
-	snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
-	snprintf(cfg, sizeof cfg, "%s/seam.yaml", dir);
-	snprintf(logp, sizeof logp, "%s/seam.log", dir);
-	snprintf(db_url, sizeof db_url, "sqlite://%s/seam.db", dir);
+	th_seam_init(&sm, dir, "seam");
 	setenv("SEAM_T_STRIPE_OLD", "whsec_rotated_out_but_still_accepted", 1);
 	setenv("SEAM_T_STRIPE", STRIPE_SECRET, 1);
 	setenv("SEAM_T_STD", STD_SECRET, 1);
 	setenv("SEAM_T_ADYEN", ADYEN_KEY, 1);
-	snprintf(text, sizeof text,
+	th_seam_write_config(&sm,
 		 "listen: 127.0.0.1:%d\nstore: %s\nhttp: {body_limit: 64KiB}\n"
 		 "queue: {workers: 1}\n"
 		 "stores:\n"
@@ -54,38 +49,22 @@ static int setup(void **state)
 		 "  us: {}\n"
 		 "sources:\n"
 		 "  acme: {secrets: [{env: SEAM_T_STD}], store: eu}\n",
-		 port, db_url);
-	th_write_file(cfg, text);
-	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", cfg, NULL};
-	pid = th_spawn(argv, logp);
-	return th_wait_http(base, 5000);
+		 sm.port, sm.db_url);
+	return th_seam_start(&sm, 5000);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	th_stop(pid, SIGTERM, 5000);
-	th_rmrf(dir);
+	th_e2e_teardown(&sm, 0, 5000, dir);
 	return 0;
-}
-
-static void stripe_header(const char *secret, int64_t t, const char *body, char *out, size_t cap)
-{
-	char ts[32], hex[65];
-	uint8_t mac[32];
-	snprintf(ts, sizeof ts, "%lld", (long long)t);
-	const void *parts[] = {ts, ".", body};
-	size_t lens[] = {strlen(ts), 1, strlen(body)};
-	seam_hmac_sha256_parts(secret, strlen(secret), parts, lens, 3, mac);
-	seam_hex_encode(mac, 32, hex);
-	snprintf(out, cap, "Stripe-Signature: t=%s,v1=%s", ts, hex);
 }
 
 static long post(const char *path, const char *h1, const char *h2, const char *h3,
 		 const char *body, th_resp_t *r)
 {
 	char url[256];
-	snprintf(url, sizeof url, "%s%s", base, path);
+	snprintf(url, sizeof url, "%s%s", sm.base, path);
 	const char *h[] = {"Content-Type: application/json", h1, h2, h3, NULL};
 	th_http("POST", url, h, body, strlen(body), r);
 	return r->status;
@@ -118,7 +97,7 @@ static void test_stripe_accept_and_concurrent_duplicates(void **state)
 	int dups = 0;
 	(void)state;
 	for (int i = 0; i < 5; i++) {
-		stripe_header(STRIPE_SECRET, seam_now_ms() / 1000, EVT, a[i].hdr, sizeof a[i].hdr);
+		th_stripe_signature(STRIPE_SECRET, seam_now_ms() / 1000, EVT, a[i].hdr, sizeof a[i].hdr);
 		pthread_create(&t[i], NULL, send_dup, &a[i]);
 	}
 	for (int i = 0; i < 5; i++) {
@@ -127,14 +106,14 @@ static void test_stripe_accept_and_concurrent_duplicates(void **state)
 		dups += a[i].dup;
 	}
 	assert_int_equal(dups, 4); /* exactly one delivery did new work */
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE event_id = 'evt_1Nq'"), 1);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE event_id = 'evt_1Nq'"), 1);
 	/* one job, linked from the event's inbox row */
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs j JOIN inbox i ON i.job_id = j.id "
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs j JOIN inbox i ON i.job_id = j.id "
 				    "WHERE j.kind = 'payment.apply' AND i.event_id = 'evt_1Nq'"),
 			 1);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE payload LIKE '%evt_1Nq%'"), 1);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE payload LIKE '%evt_1Nq%'"), 1);
 	/* the job carries the request's correlation id and the inbox row has no secrets */
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE headers LIKE '%Stripe-Signature%'"), 0);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE headers LIKE '%Stripe-Signature%'"), 0);
 }
 
 static void test_stripe_rotated_secret(void **state)
@@ -143,7 +122,7 @@ static void test_stripe_rotated_secret(void **state)
 	th_resp_t r;
 	(void)state;
 	const char *body = "{\"id\":\"evt_rot\",\"type\":\"charge.refunded\",\"data\":{\"object\":{}}}";
-	stripe_header("whsec_rotated_out_but_still_accepted", seam_now_ms() / 1000, body, h, sizeof h);
+	th_stripe_signature("whsec_rotated_out_but_still_accepted", seam_now_ms() / 1000, body, h, sizeof h);
 	assert_int_equal(post("/webhooks/stripe/eu", h, NULL, NULL, body, &r), 200);
 	th_resp_free(&r);
 }
@@ -155,7 +134,7 @@ static void test_stripe_rejections(void **state)
 	int64_t now = seam_now_ms() / 1000;
 	(void)state;
 	/* tampered body: signed one thing, sent another */
-	stripe_header(STRIPE_SECRET, now, EVT, h, sizeof h);
+	th_stripe_signature(STRIPE_SECRET, now, EVT, h, sizeof h);
 	const char *tampered = "{\"id\":\"evt_1Nq\",\"type\":\"payment_intent.succeeded\",\"amount\":1}";
 	assert_int_equal(post("/webhooks/stripe/eu", h, NULL, NULL, tampered, &r), 401);
 	assert_non_null(strstr(r.body, "\"reason\":\"bad_signature\""));
@@ -164,22 +143,22 @@ static void test_stripe_rejections(void **state)
 	assert_string_equal(ct, "application/problem+json");
 	th_resp_free(&r);
 	/* stale and future timestamps, correctly signed */
-	stripe_header(STRIPE_SECRET, now - 301, EVT, h, sizeof h);
+	th_stripe_signature(STRIPE_SECRET, now - 301, EVT, h, sizeof h);
 	assert_int_equal(post("/webhooks/stripe/eu", h, NULL, NULL, EVT, &r), 401);
 	assert_non_null(strstr(r.body, "stale-timestamp"));
 	th_resp_free(&r);
-	stripe_header(STRIPE_SECRET, now + 400, EVT, h, sizeof h);
+	th_stripe_signature(STRIPE_SECRET, now + 400, EVT, h, sizeof h);
 	assert_int_equal(post("/webhooks/stripe/eu", h, NULL, NULL, EVT, &r), 401);
 	th_resp_free(&r);
 	/* wrong secret, no header */
-	stripe_header("whsec_wrong", now, EVT, h, sizeof h);
+	th_stripe_signature("whsec_wrong", now, EVT, h, sizeof h);
 	assert_int_equal(post("/webhooks/stripe/eu", h, NULL, NULL, EVT, &r), 401);
 	th_resp_free(&r);
 	assert_int_equal(post("/webhooks/stripe/eu", NULL, NULL, NULL, EVT, &r), 401);
 	assert_non_null(strstr(r.body, "missing_signature"));
 	th_resp_free(&r);
 	/* unknown store, and a store without Stripe configured */
-	stripe_header(STRIPE_SECRET, now, EVT, h, sizeof h);
+	th_stripe_signature(STRIPE_SECRET, now, EVT, h, sizeof h);
 	assert_int_equal(post("/webhooks/stripe/apac", h, NULL, NULL, EVT, &r), 404);
 	th_resp_free(&r);
 	assert_int_equal(post("/webhooks/stripe/us", h, NULL, NULL, EVT, &r), 404);
@@ -194,14 +173,14 @@ static void test_stripe_rejections(void **state)
 	free(big);
 	th_resp_free(&r);
 	/* counted by reason */
-	snprintf(url, sizeof url, "%s/metrics", base);
+	snprintf(url, sizeof url, "%s/metrics", sm.base);
 	th_http("GET", url, NULL, NULL, 0, &r);
 	assert_non_null(strstr(r.body, "seam_webhooks_rejected_total{provider=\"stripe\",reason=\"bad_signature\"} 2"));
 	assert_non_null(strstr(r.body, "seam_webhooks_rejected_total{provider=\"stripe\",reason=\"stale_timestamp\"} 2"));
 	assert_non_null(strstr(r.body, "seam_webhooks_rejected_total{provider=\"stripe\",reason=\"missing_signature\"} 1"));
 	th_resp_free(&r);
 	/* nothing of it was stored */
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE body LIKE '%\"amount\":1}%'"), 0);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE body LIKE '%\"amount\":1}%'"), 0);
 }
 
 static void test_quarantine(void **state)
@@ -210,11 +189,11 @@ static void test_quarantine(void **state)
 	th_resp_t r;
 	(void)state;
 	const char *junk = "this is not json, but it is signed";
-	stripe_header(STRIPE_SECRET, seam_now_ms() / 1000, junk, h, sizeof h);
+	th_stripe_signature(STRIPE_SECRET, seam_now_ms() / 1000, junk, h, sizeof h);
 	assert_int_equal(post("/webhooks/stripe/eu", h, NULL, NULL, junk, &r), 200);
 	assert_non_null(strstr(r.body, "\"quarantined\":true"));
 	th_resp_free(&r);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM quarantine WHERE reason = 'malformed_json' "
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM quarantine WHERE reason = 'malformed_json' "
 				    "AND body = 'this is not json, but it is signed'"),
 			 1);
 }
@@ -251,8 +230,8 @@ static void test_drupal_events_one_export_job_per_order(void **state)
 	std_headers(STD_SECRET, "msg_paid_1", seam_now_ms() / 1000, paid, h);
 	assert_int_equal(post("/webhooks/drupal/eu", h[0], h[1], h[2], paid, &r), 200);
 	th_resp_free(&r);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'drupal'"), 2);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE kind = 'order.export' AND "
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE provider = 'drupal'"), 2);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE kind = 'order.export' AND "
 				    "dedup_key = 'export:eu:5f0c1a2b-0000-4000-8000-00000000aaaa'"),
 			 1);
 	/* tampered signature */
@@ -304,19 +283,19 @@ static void test_adyen_batch(void **state)
 	assert_int_equal(post("/webhooks/adyen/eu", NULL, NULL, NULL, body, &r), 200);
 	assert_string_equal(r.body, "[accepted]");
 	th_resp_free(&r);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
 	/* The ingress event id is <eventCode>:<pspReference>:<success> (docs/payments.md): stored
 	 * rows are keyed by it, so it must never change. */
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen' AND "
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen' AND "
 				    "event_id IN ('AUTHORISATION:PSP0001:true', 'CAPTURE:PSP0002:true')"), 2);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM jobs WHERE kind = 'payment.apply' AND "
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE kind = 'payment.apply' AND "
 				    "payload LIKE '%\"event_id\":\"CAPTURE:PSP0002:true\"%'"), 1);
 	/* one forged item: the whole batch is refused and nothing new is stored */
 	adyen_item(i2, sizeof i2, "PSP0003", "REFUND", 9999, s2);
 	snprintf(body, sizeof body, "{\"live\":\"false\",\"notificationItems\":[%s,%s]}", i1, i2);
 	assert_int_equal(post("/webhooks/adyen/eu", NULL, NULL, NULL, body, &r), 401);
 	th_resp_free(&r);
-	assert_int_equal(th_store_count(db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
 }
 
 int main(void)

@@ -3,9 +3,11 @@
 
 #include <jansson.h>
 
+#include "core/crypto.h"
 #include "store/store.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -264,24 +266,27 @@ pid_t th_sim_start(const char *config_path, const char *logpath, const char *con
 	return -1;
 }
 
-int th_erp_company(const char *erp_url, const char *client_id, const char *secret, char out[64])
+int th_erp_bearer(const char *erp_url, const char *client_id, const char *secret, char *out,
+		  size_t cap)
 {
-	char url[200], body[300], bearer[2100];
-	th_resp_t r;
-	int rc = -1;
+	char url[200], body[300];
 	snprintf(url, sizeof url, "%s/oauth2/v2.0/token", erp_url);
 	snprintf(body, sizeof body, "grant_type=client_credentials&client_id=%s&client_secret=%s",
 		 client_id, secret);
-	th_http("POST", url, NULL, body, strlen(body), &r);
-	json_t *t = json_loads(r.body, 0, NULL);
-	th_resp_free(&r);
+	json_t *t = th_json("POST", url, NULL, body, NULL);
 	const char *tok = json_string_value(json_object_get(t, "access_token"));
-	snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", tok ? tok : "");
+	snprintf(out, cap, "Authorization: Bearer %s", tok ? tok : "");
 	json_decref(t);
+	return tok ? 0 : -1;
+}
+
+int th_erp_company(const char *erp_url, const char *client_id, const char *secret, char out[64])
+{
+	char url[200], bearer[2100];
+	int rc = -1;
+	th_erp_bearer(erp_url, client_id, secret, bearer, sizeof bearer);
 	snprintf(url, sizeof url, "%s/api/v2.0/companies", erp_url);
-	th_http("GET", url, (const char *[]){bearer, NULL}, NULL, 0, &r);
-	json_t *co = json_loads(r.body, 0, NULL);
-	th_resp_free(&r);
+	json_t *co = th_json("GET", url, (const char *[]){bearer, NULL}, NULL, NULL);
 	const char *id = json_string_value(json_object_get(json_array_get(json_object_get(co, "value"), 0), "id"));
 	if (id) {
 		snprintf(out, 64, "%s", id);
@@ -308,4 +313,157 @@ long th_store_count(const char *db_url, const char *sql)
 	seam_store_release(st, db);
 	seam_store_close(st);
 	return n;
+}
+
+/* ---- end-to-end fixtures ---- */
+
+void th_seam_init(th_seam_t *s, const char *dir, const char *name)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->dir, sizeof s->dir, "%s", dir);
+	snprintf(s->cfg, sizeof s->cfg, "%s/%s.yaml", dir, name);
+	snprintf(s->log, sizeof s->log, "%s/%s.log", dir, name);
+	snprintf(s->db_url, sizeof s->db_url, "sqlite://%s/%s.db", dir, name);
+	s->port = th_free_port();
+	snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+}
+
+void th_seam_write_config(const th_seam_t *s, const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	th_write_file(s->cfg, text);
+	free(text);
+}
+
+int th_seam_start(th_seam_t *s, int timeout_ms)
+{
+	char u[96];
+	char *argv[] = {(char *)th_seam_bin(), "serve", "-c", s->cfg, NULL};
+	s->pid = th_spawn(argv, s->log);
+	/* GET / (the route table), not /healthz: tests count the health checks they make. */
+	return th_wait_http(th_seam_url(s, "/", u, sizeof u), timeout_ms);
+}
+
+int th_seam_stop(th_seam_t *s, int sig, int timeout_ms)
+{
+	if (s->pid <= 0)
+		return -1;
+	int st = th_stop(s->pid, sig, timeout_ms);
+	s->pid = 0;
+	return st;
+}
+
+int th_seam_ctl(const th_seam_t *s, const char *const *args, char **out)
+{
+	static int seq; /* one output file per run */
+	char path[192];
+	char *argv[24] = {(char *)th_seam_bin(), "ctl", "-c", (char *)s->cfg};
+	int n = 4, st = 0;
+	for (; args && args[n - 4] && n < 23; n++)
+		argv[n] = (char *)args[n - 4];
+	argv[n] = NULL;
+	snprintf(path, sizeof path, "%s/ctl-%d.out", s->dir, __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	pid_t p = th_spawn(argv, path);
+	if (p < 0 || waitpid(p, &st, 0) != p) {
+		*out = NULL;
+		return -1;
+	}
+	*out = th_read_file(path);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *th_seam_url(const th_seam_t *s, const char *path, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s", s->base, path);
+	return out;
+}
+
+void th_cleanup_dir(const char *dir)
+{
+	if (getenv("SEAM_E2E_KEEP"))
+		fprintf(stderr, "kept %s\n", dir);
+	else
+		th_rmrf(dir);
+}
+
+void th_e2e_teardown(th_seam_t *s, pid_t sim_pid, int timeout_ms, const char *dir)
+{
+	th_seam_stop(s, SIGTERM, timeout_ms);
+	if (sim_pid > 0)
+		th_stop(sim_pid, SIGTERM, 5000);
+	th_cleanup_dir(dir);
+}
+
+json_t *th_json(const char *method, const char *url, const char *const *headers, const char *body,
+		long *status)
+{
+	th_resp_t r;
+	th_http(method, url, headers, body, body ? strlen(body) : 0, &r);
+	if (status)
+		*status = r.status;
+	json_t *doc = json_loads(r.body, 0, NULL);
+	th_resp_free(&r);
+	return doc;
+}
+
+char *th_get_text(const char *url)
+{
+	th_resp_t r;
+	th_http("GET", url, NULL, NULL, 0, &r);
+	char *b = r.body;
+	r.body = NULL;
+	th_resp_free(&r);
+	return b;
+}
+
+void th_stripe_signature(const char *secret, int64_t t, const char *body, char *out, size_t cap)
+{
+	char ts[32], hex[65];
+	uint8_t mac[32];
+	snprintf(ts, sizeof ts, "%lld", (long long)t);
+	const void *parts[] = {ts, ".", body};
+	size_t lens[] = {strlen(ts), 1, strlen(body)};
+	seam_hmac_sha256_parts(secret, strlen(secret), parts, lens, 3, mac);
+	seam_hex_encode(mac, 32, hex);
+	snprintf(out, cap, "Stripe-Signature: t=%s,v1=%s", ts, hex);
+}
+
+long th_stripe_post(const char *url, const char *secret, const char *body)
+{
+	char sig[200];
+	th_resp_t r;
+	th_stripe_signature(secret, (int64_t)time(NULL), body, sig, sizeof sig);
+	th_http("POST", url, (const char *[]){sig, "Content-Type: application/json", NULL}, body,
+		strlen(body), &r);
+	long st = r.status;
+	th_resp_free(&r);
+	return st;
+}
+
+double th_metric(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+	for (const char *p = text; p && (p = strstr(p, series)); p++)
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	return -1;
+}
+
+double th_metric_sum(const char *text, const char *prefix)
+{
+	double sum = 0;
+	for (const char *p = text; p && (p = strstr(p, prefix)); p++) {
+		if (p != text && p[-1] != '\n')
+			continue;
+		const char *sp = strchr(p, ' ');
+		if (sp)
+			sum += strtod(sp + 1, NULL);
+	}
+	return sum;
 }

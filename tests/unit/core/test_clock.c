@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "tests/support/th_assert.h"
 
 static void test_clocks(void **state)
 {
@@ -17,21 +18,52 @@ static void test_clocks(void **state)
 	int64_t now = seam_now_ms();
 	int64_t t = (int64_t)time(NULL) * 1000;
 	/* Wall clock agrees with time(2) to within a couple of seconds. */
-	assert_true(now >= t - 2000 && now <= t + 2000);
+	TH_ASSERT_CMP(now, >=, t - 2000);
+	TH_ASSERT_CMP(now, <=, t + 2000);
 
 	int64_t a = seam_mono_ns();
 	seam_sleep_ms(20);
 	int64_t b = seam_mono_ns();
-	assert_true(b - a >= 20 * 1000000LL);
-	assert_true(b - a < 2000 * 1000000LL);
+	TH_ASSERT_CMP(b - a, >=, 20 * 1000000LL);
+	TH_ASSERT_CMP(b - a, <, 2000 * 1000000LL);
 	double s = seam_mono_s();
-	assert_true(s * 1e9 >= (double)b - 1e6);
+	TH_ASSERT_CMP(s * 1e9, >=, (double)b - 1e6);
 
 	a = seam_mono_ns();
 	seam_sleep_ms(0);
 	seam_sleep_ms(-5);
 	b = seam_mono_ns();
-	assert_true(b - a < 100 * 1000000LL);
+	TH_ASSERT_CMP(b - a, <, 100 * 1000000LL);
+}
+
+static int64_t fixed_ms(void *ud)
+{
+	return *(int64_t *)ud;
+}
+
+static int64_t fixed_ns(void *ud)
+{
+	return *(int64_t *)ud * 1000000;
+}
+
+/* seam_clock_t: zeroed or NULL reads the real clocks; set, it reads what it was given. */
+static void test_injectable_clock(void **state)
+{
+	(void)state;
+	seam_clock_t zero = {0};
+	int64_t w = seam_clock_now_ms(&zero), real = seam_now_ms();
+	TH_ASSERT_CMP(real - w, >=, 0);
+	TH_ASSERT_CMP(real - w, <, 2000);
+	TH_ASSERT_CMP(seam_clock_now_ms(NULL), >=, real);
+	int64_t m = seam_clock_mono_ns(NULL);
+	TH_ASSERT_CMP(seam_mono_ns(), >=, m);
+	TH_ASSERT_CMP(seam_clock_mono_ns(&zero), >=, m);
+	int64_t t = 1234;
+	seam_clock_t fixed = {.now_ms = fixed_ms, .mono_ns = fixed_ns, .ud = &t};
+	assert_int_equal(seam_clock_now_ms(&fixed), 1234);
+	assert_int_equal(seam_clock_mono_ns(&fixed), 1234000000);
+	t = 5678;
+	assert_int_equal(seam_clock_now_ms(&fixed), 5678);
 }
 
 /* The calendar, checked against Python's datetime.date ordinals around the edges that matter:
@@ -308,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clocks),
 		cmocka_unit_test(test_days_from_civil),
+		cmocka_unit_test(test_injectable_clock),
 		cmocka_unit_test(test_rfc3339_format),
 		cmocka_unit_test(test_rfc3339_parse),
 		cmocka_unit_test(test_rfc3339_round_trip),

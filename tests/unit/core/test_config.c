@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "tests/support/th_assert.h"
 
 static int diag_has(const seam_cfg_diag_t *d, const char *needle)
 {

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "tests/support/th_assert.h"
 
 static int64_t v7_ms(const char *id)
 {
@@ -48,8 +49,8 @@ static void test_uuid7_layout(void **state)
 	assert_string_equal(id, lower);			/* canonical lower case */
 	/* The timestamp is the wall clock (it may run ahead only by ids made in the same ms). */
 	int64_t ms = v7_ms(id);
-	assert_true(ms >= before);
-	assert_true(ms <= after + 1);
+	TH_ASSERT_CMP(ms, >=, before);
+	TH_ASSERT_CMP(ms, <=, after + 1);
 }
 
 static void test_uuid7_monotonic(void **state)
@@ -69,7 +70,7 @@ static void test_uuid7_monotonic(void **state)
 		same_ms += v7_ms(ids[i]) == v7_ms(ids[i - 1]);
 	}
 	/* 20000 ids take far less than 20000 ms, so the counter path was exercised. */
-	assert_true(same_ms > 0);
+	TH_ASSERT_CMP(same_ms, >, 0);
 	free(ids);
 }
 
@@ -108,7 +109,7 @@ static void test_uuid7_threads(void **state)
 	/* Each thread sees its own ids in order... */
 	for (int i = 0; i < TH; i++)
 		for (int j = 1; j < PER; j++)
-			assert_true(strcmp(a[i].ids[j - 1], a[i].ids[j]) < 0);
+			TH_ASSERT_STRCMP(a[i].ids[j - 1], <, a[i].ids[j]);
 	/* ...and no id appears twice across threads. */
 	qsort(all, (size_t)TH * PER, sizeof *all, cmp_id);
 	for (int i = 1; i < TH * PER; i++)
@@ -314,7 +315,7 @@ static void test_cid_time_ordered(void **state)
 	nanosleep(&ts, NULL);
 	seam_cid_new(b);
 	assert_int_equal(strlen(a), 32);
-	assert_true(strcmp(a, b) < 0);
+	TH_ASSERT_STRCMP(a, <, b);
 	assert_string_not_equal(a + 12, b + 12); /* the random part differs */
 	seam_traceparent_make(a, tp);
 	assert_int_equal(seam_traceparent_parse(tp, trace, NULL, NULL), 0);

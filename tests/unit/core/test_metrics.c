@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/metrics.h"
+#include "tests/support/th_assert.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -83,8 +84,8 @@ static void test_defs_valid(void **state)
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(d[i].id, i);
 		assert_true(valid_name(d[i].name, 1));
-		assert_true(strncmp(d[i].name, "seam_", 5) == 0);
-		assert_true(d[i].help[0] != '\0');
+		TH_ASSERT_STRNCMP(d[i].name, ==, "seam_", 5);
+		assert_int_not_equal(d[i].help[0], '\0');
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(d[i].name, d[j].name);
 		if (d[i].kind == SEAM_METRIC_COUNTER) {
@@ -96,12 +97,12 @@ static void test_defs_valid(void **state)
 			assert_false(ends_with(d[i].name, "_bucket"));
 		}
 		if (d[i].kind == SEAM_METRIC_HISTOGRAM) {
-			assert_true(d[i].nbuckets > 0);
+			TH_ASSERT_CMP(d[i].nbuckets, >, 0);
 			assert_non_null(d[i].buckets);
 			for (size_t k = 0; k < d[i].nbuckets; k++) {
 				assert_true(isfinite(d[i].buckets[k]));
 				if (k)
-					assert_true(d[i].buckets[k - 1] < d[i].buckets[k]);
+					TH_ASSERT_CMP(d[i].buckets[k - 1], <, d[i].buckets[k]);
 			}
 		} else {
 			assert_int_equal(d[i].nbuckets, 0);
@@ -113,20 +114,20 @@ static void test_defs_valid(void **state)
 		size_t nseen = 0;
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 			assert_true(valid_name(t, 0));
-			assert_false(strncmp(t, "__", 2) == 0);
+			TH_ASSERT_STRNCMP(t, !=, "__", 2);
 			if (d[i].kind == SEAM_METRIC_HISTOGRAM)
 				assert_string_not_equal(t, "le");
 			for (size_t k = 0; k < nseen; k++)
 				assert_string_not_equal(t, seen[k]);
-			assert_true(nseen < 16);
+			TH_ASSERT_CMP(nseen, <, 16);
 			seen[nseen++] = t;
 		}
 		free(copy);
 	}
 	assert_string_equal(d[SEAM_M_HTTP_DURATION].name, "seam_http_request_duration_seconds");
 	assert_int_equal(d[SEAM_M_HTTP_DURATION].nbuckets, 14);
-	assert_true(d[SEAM_M_HTTP_DURATION].buckets[0] == 0.0005);
-	assert_true(d[SEAM_M_HTTP_DURATION].buckets[13] == 10);
+	TH_ASSERT_CMP(d[SEAM_M_HTTP_DURATION].buckets[0], ==, 0.0005);
+	TH_ASSERT_CMP(d[SEAM_M_HTTP_DURATION].buckets[13], ==, 10);
 	/* The registry counts drops here; it must stay a label-less counter. */
 	assert_int_equal(d[SEAM_M_SERIES_DROPPED].kind, SEAM_METRIC_COUNTER);
 	assert_string_equal(d[SEAM_M_SERIES_DROPPED].labels, "");
@@ -144,7 +145,7 @@ static void test_counter_render_sorted(void **state)
 	seam_metric_add(m, SEAM_M_HTTP_REQUESTS, b200, 2);
 	seam_metric_add(m, SEAM_M_HTTP_REQUESTS, a500, 1);
 	seam_metric_add(m, SEAM_M_HTTP_REQUESTS, a200, 0.25);
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REQUESTS, b200) == 3);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REQUESTS, b200), ==, 3);
 	char *b = render_block(m, SEAM_M_HTTP_REQUESTS);
 	assert_string_equal(b,
 		"# HELP seam_http_requests_total HTTP requests served, by route pattern, method and status code.\n"
@@ -209,7 +210,7 @@ static void test_gauge(void **state)
 	(void)state;
 	seam_metric_set(m, SEAM_M_HTTP_INFLIGHT, NULL, 5);
 	seam_metric_add(m, SEAM_M_HTTP_INFLIGHT, NULL, -7);
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_INFLIGHT, NULL) == -2);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_INFLIGHT, NULL), ==, -2);
 	b = render_block(m, SEAM_M_HTTP_INFLIGHT);
 	assert_string_equal(b,
 		"# HELP seam_http_requests_in_flight Requests being handled now.\n"
@@ -238,7 +239,7 @@ static void test_histogram(void **state)
 	seam_metric_observe(m, SEAM_M_HTTP_DURATION, orders, 20);    /* +Inf only */
 	seam_metric_observe(m, SEAM_M_HTTP_DURATION, health, 0.0001); /* first bucket */
 	seam_metric_observe(m, SEAM_M_HTTP_DURATION, orders, NAN);   /* ignored */
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_DURATION, orders) == 4);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_DURATION, orders), ==, 4);
 	char *b = render_block(m, SEAM_M_HTTP_DURATION);
 	assert_string_equal(b,
 		"# HELP seam_http_request_duration_seconds Time from request start to response queued, by route pattern.\n"
@@ -287,7 +288,7 @@ static void test_label_escaping(void **state)
 	(void)state;
 	seam_metric_add(m, SEAM_M_HTTP_REJECTED, (const char *[]){"say \"hi\"\\path\nnext"}, 1);
 	seam_metric_add(m, SEAM_M_HTTP_REJECTED, (const char *[]){NULL}, 2); /* NULL value is "" */
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){""}) == 2);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){""}), ==, 2);
 	char *b = render_block(m, SEAM_M_HTTP_REJECTED);
 	assert_string_equal(b,
 		"# HELP seam_http_rejected_total Requests refused before a handler ran, by reason.\n"
@@ -331,7 +332,7 @@ static void test_number_format(void **state)
 		free(b);
 		/* the text reads back as the same double */
 		if (!isnan(cases[i].v) && !isinf(cases[i].v))
-			assert_true(strtod(cases[i].text, NULL) == cases[i].v);
+			TH_ASSERT_CMP(strtod(cases[i].text, NULL), ==, cases[i].v);
 	}
 	seam_metrics_destroy(m);
 }
@@ -347,20 +348,20 @@ static void test_kind_rules(void **state)
 	seam_metric_add(m, SEAM_M_HTTP_REJECTED, r, NAN);
 	seam_metric_add(m, SEAM_M_HTTP_REJECTED, r, INFINITY);
 	seam_metric_observe(m, SEAM_M_HTTP_REJECTED, r, 5);    /* wrong kind */
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REJECTED, r) == 2);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REJECTED, r), ==, 2);
 	seam_metric_set(m, SEAM_M_HTTP_REJECTED, r, 40);        /* collectors copy totals */
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REJECTED, r) == 40);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REJECTED, r), ==, 40);
 	seam_metric_add(m, SEAM_M_HTTP_DURATION, route, 1);     /* wrong kind */
 	seam_metric_set(m, SEAM_M_HTTP_DURATION, route, 1);
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_DURATION, route) == 0);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_DURATION, route), ==, 0);
 	seam_metric_observe(m, SEAM_M_HTTP_INFLIGHT, NULL, 1);  /* wrong kind */
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_INFLIGHT, NULL) == 0);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_INFLIGHT, NULL), ==, 0);
 	/* labelled metric without labels, ids out of range: nothing happens */
 	seam_metric_add(m, SEAM_M_HTTP_REJECTED, NULL, 1);
 	seam_metric_add(m, SEAM_M__COUNT, NULL, 1);
 	seam_metric_add(m, (seam_metric_id_e)-1, NULL, 1);
-	assert_true(seam_metric_get(m, SEAM_M__COUNT, NULL) == 0);
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REJECTED, NULL) == 0);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M__COUNT, NULL), ==, 0);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REJECTED, NULL), ==, 0);
 	char *b = render_block(m, SEAM_M_HTTP_REJECTED);
 	assert_string_equal(b,
 		"# HELP seam_http_rejected_total Requests refused before a handler ran, by reason.\n"
@@ -378,7 +379,7 @@ static void test_null_registry(void **state)
 	seam_metric_set(NULL, SEAM_M_HTTP_INFLIGHT, NULL, 1);
 	seam_metric_observe(NULL, SEAM_M_HTTP_DURATION, (const char *[]){"/"}, 1);
 	seam_metric_reset(NULL, SEAM_M_HTTP_INFLIGHT);
-	assert_true(seam_metric_get(NULL, SEAM_M_HTTP_INFLIGHT, NULL) == 0);
+	TH_ASSERT_CMP(seam_metric_get(NULL, SEAM_M_HTTP_INFLIGHT, NULL), ==, 0);
 	assert_int_equal(seam_metrics_add_collector(NULL, NULL, NULL), 0);
 	char *text = seam_metrics_render(NULL, &len);
 	assert_non_null(text);
@@ -396,7 +397,7 @@ static void test_reset(void **state)
 	seam_metric_set(m, SEAM_M_BUILD_INFO, (const char *[]){"1.0"}, 1);
 	seam_metric_set(m, SEAM_M_BUILD_INFO, (const char *[]){"2.0"}, 1);
 	seam_metric_reset(m, SEAM_M_BUILD_INFO);
-	assert_true(seam_metric_get(m, SEAM_M_BUILD_INFO, (const char *[]){"1.0"}) == 0);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_BUILD_INFO, (const char *[]){"1.0"}), ==, 0);
 	seam_metric_set(m, SEAM_M_BUILD_INFO, (const char *[]){"3.0"}, 1);
 	b = render_block(m, SEAM_M_BUILD_INFO);
 	assert_string_equal(b,
@@ -413,7 +414,7 @@ static void test_reset(void **state)
 	/* counters are not reset */
 	seam_metric_add(m, SEAM_M_HTTP_REJECTED, (const char *[]){"r"}, 1);
 	seam_metric_reset(m, SEAM_M_HTTP_REJECTED);
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){"r"}) == 1);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){"r"}), ==, 1);
 	seam_metrics_destroy(m);
 }
 
@@ -553,15 +554,15 @@ static void test_cardinality_cap(void **state)
 	}
 	snprintf(v, sizeof v, "r%05d", 0);
 	seam_metric_add(m, SEAM_M_HTTP_REJECTED, (const char *[]){v}, 1); /* existing: still counts */
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){v}) == 2);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){v}), ==, 2);
 	snprintf(v, sizeof v, "r%05d", SEAM_METRICS_MAX_SERIES - 1);
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){v}) == 1);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){v}), ==, 1);
 	snprintf(v, sizeof v, "r%05d", SEAM_METRICS_MAX_SERIES);
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){v}) == 0);
-	assert_true(seam_metric_get(m, SEAM_M_SERIES_DROPPED, NULL) == 5);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REJECTED, (const char *[]){v}), ==, 0);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_SERIES_DROPPED, NULL), ==, 5);
 	/* other metrics are not affected by one metric's cap */
 	seam_metric_add(m, SEAM_M_HTTP_REQUESTS, (const char *[]){"/", "GET", "200"}, 1);
-	assert_true(seam_metric_get(m, SEAM_M_HTTP_REQUESTS, (const char *[]){"/", "GET", "200"}) == 1);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_HTTP_REQUESTS, (const char *[]){"/", "GET", "200"}), ==, 1);
 
 	char *b = render_block(m, SEAM_M_HTTP_REJECTED);
 	assert_int_equal(count_lines(b), SEAM_METRICS_MAX_SERIES + 2);
@@ -631,7 +632,7 @@ static void test_promtool(void **state)
 	assert_non_null(text);
 	char path[] = "/tmp/seam-test-metrics-XXXXXX";
 	int fd = mkstemp(path);
-	assert_true(fd >= 0);
+	TH_ASSERT_CMP(fd, >=, 0);
 	assert_int_equal(write(fd, text, len), (ssize_t)len);
 	close(fd);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ctl/table.h"
+#include "tests/support/th_assert.h"
 
 static const seam_table_col_t cols[] = {
 	{"id", 0, SEAM_TABLE_TEXT},
@@ -81,7 +82,7 @@ static void test_json_same_rows(void **state)
 			    "ERP 503:\nservice unavailable");
 	/* Keys in column order. */
 	assert_non_null(strstr(out, "\"id\""));
-	assert_true(strstr(out, "\"id\"") < strstr(out, "\"attempts\""));
+	TH_ASSERT_CMP(strstr(out, "\"id\""), <, strstr(out, "\"attempts\""));
 	json_decref(doc);
 	free(out);
 	seam_table_destroy(t);

@@ -12,6 +12,7 @@
 
 #include "domain/money.h"
 #include "domain/payment.h"
+#include "tests/support/th_assert.h"
 
 #define NONE_P ((seam_payment_t){0})
 
@@ -62,13 +63,14 @@ static const char *run(seam_payment_t p, const seam_payment_event_t *seen, size_
 	for (size_t i = 0; i < plan.nsteps; i++)
 		assert_int_equal(seam_payment_apply(&q, &plan.steps[i], NULL), SEAM_OK);
 	if (plan.action == SEAM_PAYMENT_ACT_PLAN) {
-		assert_true(plan.nsteps >= 1 && plan.nsteps <= SEAM_PAYMENT_PLAN_MAX);
+		TH_ASSERT_CMP(plan.nsteps, >=, 1);
+		TH_ASSERT_CMP(plan.nsteps, <=, SEAM_PAYMENT_PLAN_MAX);
 		assert_int_equal(q.state, plan.result.state);
 		assert_int_equal(q.amount, plan.result.amount);
 		assert_int_equal(q.refunded, plan.result.refunded);
 	} else {
 		assert_int_equal(plan.nsteps, 0);
-		assert_true(plan.detail[0] != '\0');
+		assert_int_not_equal(plan.detail[0], '\0');
 	}
 	return seam_payment_plan_format(&plan, "USD", buf, sizeof buf);
 }
@@ -396,21 +398,21 @@ static seam_payment_t deliver(const seam_payment_event_t *events, const int *ord
 				fail_msg("apply: %s", err.msg);
 			if (existed && st->kind == SEAM_PAYMENT_STEP_TRANSITION)
 				assert_true(seam_payment_is_forward(before, p.state));
-			assert_true(p.refunded >= refunded);
+			TH_ASSERT_CMP(p.refunded, >=, refunded);
 			/* Every refund step refunds something new: no refund is done twice. */
 			if (st->kind == SEAM_PAYMENT_STEP_REFUND_MORE ||
 			    (st->kind == SEAM_PAYMENT_STEP_TRANSITION &&
 			     (st->transition == SEAM_PAYMENT_TR_REFUND ||
 			      st->transition == SEAM_PAYMENT_TR_PARTIALLY_REFUND)))
-				assert_true(p.refunded > refunded);
+				TH_ASSERT_CMP(p.refunded, >, refunded);
 			captures += st->transition == SEAM_PAYMENT_TR_CAPTURE ||
 				    st->transition == SEAM_PAYMENT_TR_AUTHORIZE_CAPTURE;
 			create_steps += st->kind == SEAM_PAYMENT_STEP_CREATE;
 		}
 		seen[nseen++] = *ev;
 	}
-	assert_true(captures <= 1);
-	assert_true(create_steps <= 1);
+	TH_ASSERT_CMP(captures, <=, 1);
+	TH_ASSERT_CMP(create_steps, <=, 1);
 	return p;
 }
 

@@ -29,6 +29,7 @@
 #include "core/metrics.h"
 #include "http/client.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 /* ---- the programmable server ---- */
 
@@ -266,7 +267,7 @@ static srv_t *srv_start(void)
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	assert_non_null(s->d);
 	s->port = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT)->port;
-	assert_true(s->port > 0);
+	TH_ASSERT_CMP(s->port, >, 0);
 	return s;
 }
 
@@ -497,7 +498,7 @@ static void test_timeout_and_deadline(void **state)
 	assert_in_range(ms, 150, 999);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.curl_code, CURLE_OPERATION_TIMEDOUT);
-	assert_true(r.elapsed_ms >= 150);
+	TH_ASSERT_CMP(r.elapsed_ms, >=, 150);
 	seam_response_dispose(&r);
 	seam_upstream_destroy(u);
 
@@ -536,7 +537,7 @@ static void test_connection_failures(void **state)
 	assert_int_equal(get(u, "/close", &r, &err), SEAM_RETRY);
 	assert_int_equal(r.status, 0);
 	assert_int_not_equal(r.curl_code, 0);
-	assert_true(srv_get(f->s, &f->s->calls) >= 1);
+	TH_ASSERT_CMP(srv_get(f->s, &f->s->calls), >=, 1);
 	seam_response_dispose(&r);
 	seam_upstream_destroy(u);
 
@@ -547,7 +548,7 @@ static void test_connection_failures(void **state)
 	u = make(f, &o);
 	int64_t t0 = seam_mono_ns();
 	assert_int_equal(get(u, "/x", &r, &err), SEAM_RETRY);
-	assert_true((seam_mono_ns() - t0) / 1000000 < 1000);
+	TH_ASSERT_CMP((seam_mono_ns() - t0) / 1000000, <, 1000);
 	assert_int_equal(r.curl_code, CURLE_COULDNT_CONNECT);
 	assert_non_null(strstr(err.msg, "erp: GET /x"));
 	seam_response_dispose(&r);
@@ -610,7 +611,7 @@ static void test_bulkhead_bounds_concurrency(void **state)
 	assert_in_range(srv_get(f->s, &f->s->conns), 1, 3);
 	assert_int_equal(seam_upstream_in_flight(u), 0);
 	const char *l[] = {"erp"};
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_INFLIGHT, l) == 0);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_INFLIGHT, l), ==, 0);
 	seam_upstream_destroy(u);
 }
 
@@ -654,7 +655,7 @@ static void test_bulkhead_full_is_busy(void **state)
 	assert_int_equal(b.rc, SEAM_OK);
 	assert_int_equal(srv_get(f->s, &f->s->calls), 1); /* the refused call never arrived */
 	const char *l[] = {"erp", "bulkhead"};
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_REJECTED, l) == 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_REJECTED, l), ==, 1);
 	seam_upstream_destroy(u);
 }
 
@@ -692,7 +693,7 @@ static void test_rate_limit(void **state)
 	seam_response_dispose(&r);
 	assert_int_equal(srv_get(f->s, &f->s->calls), 14);
 	const char *l[] = {"erp", "rate_limit"};
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_REJECTED, l) == 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_REJECTED, l), ==, 1);
 	seam_upstream_destroy(u);
 }
 
@@ -714,14 +715,14 @@ static void test_breaker_opens_fails_fast_and_recovers(void **state)
 		seam_response_dispose(&r);
 	}
 	assert_int_equal(seam_upstream_breaker_state(u), SEAM_BREAKER_OPEN);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_STATE, name) == 2);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_TRANSITIONS, to_open) == 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_STATE, name), ==, 2);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_TRANSITIONS, to_open), ==, 1);
 
 	/* open: fails fast, the server sees nothing, the caller learns the cool-down */
 	int calls = srv_get(f->s, &f->s->calls);
 	int64_t t0 = seam_mono_ns();
 	assert_int_equal(get(u, "/echo", &r, &err), SEAM_OPEN_CIRCUIT);
-	assert_true((seam_mono_ns() - t0) / 1000000 < 100);
+	TH_ASSERT_CMP((seam_mono_ns() - t0) / 1000000, <, 100);
 	assert_in_range(r.retry_after_ms, 1, 300);
 	assert_non_null(strstr(err.msg, "circuit open"));
 	seam_response_dispose(&r);
@@ -733,9 +734,9 @@ static void test_breaker_opens_fails_fast_and_recovers(void **state)
 	seam_response_dispose(&r);
 	assert_int_equal(srv_get(f->s, &f->s->calls), calls + 1);
 	assert_int_equal(seam_upstream_breaker_state(u), SEAM_BREAKER_CLOSED);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_STATE, name) == 0);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_TRANSITIONS, to_half) == 1);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_TRANSITIONS, to_closed) == 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_STATE, name), ==, 0);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_TRANSITIONS, to_half), ==, 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_TRANSITIONS, to_closed), ==, 1);
 
 	/* open again; this time the probe fails and the breaker re-opens */
 	for (int i = 0; i < 4; i++) {
@@ -755,7 +756,7 @@ static void test_breaker_opens_fails_fast_and_recovers(void **state)
 	assert_int_equal(get(u, "/status/503", &r, &err), SEAM_RETRY);
 	seam_response_dispose(&r);
 	assert_int_equal(seam_upstream_breaker_state(u), SEAM_BREAKER_OPEN);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_TRANSITIONS, to_open) == 4);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_TRANSITIONS, to_open), ==, 4);
 	seam_upstream_destroy(u);
 }
 
@@ -870,7 +871,7 @@ static void test_oauth_client_credentials(void **state)
 	assert_int_equal(srv_get(f->s, &f->s->token_calls), 3);
 	assert_string_equal(f->s->auth, "Bearer tok3");
 	const char *l[] = {"erp", "refresh_token", "ok"};
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_TOKEN_REQUESTS, l) >= 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_TOKEN_REQUESTS, l), >=, 1);
 	seam_upstream_destroy(u);
 }
 
@@ -966,7 +967,7 @@ static void test_oauth_refused_is_permanent(void **state)
 	assert_int_equal(get(u, "/protected", &r, &err), SEAM_RETRY);
 	seam_response_dispose(&r);
 	const char *l[] = {"erp", "client_credentials", "refused"};
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_TOKEN_REQUESTS, l) == 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_TOKEN_REQUESTS, l), ==, 1);
 	seam_upstream_destroy(u);
 }
 
@@ -1239,14 +1240,14 @@ static void test_metrics_and_no_secrets_in_logs(void **state)
 
 	const char *ok[] = {"erp", "POST", "200"}, *e500[] = {"erp", "GET", "500"},
 		   *to[] = {"erp", "GET", "timeout"};
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_REQUESTS, ok) == 1);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_REQUESTS, e500) == 1);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_REQUESTS, to) == 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_REQUESTS, ok), ==, 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_REQUESTS, e500), ==, 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_REQUESTS, to), ==, 1);
 	const char *d_ok[] = {"erp", "POST", "ok"}, *d_retry[] = {"erp", "GET", "retry"},
 		   *d_to[] = {"erp", "GET", "timeout"};
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_DURATION, d_ok) == 1);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_DURATION, d_retry) == 1);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_DURATION, d_to) == 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_DURATION, d_ok), ==, 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_DURATION, d_retry), ==, 1);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_DURATION, d_to), ==, 1);
 	char *text2 = seam_metrics_render(f->m, NULL);
 	assert_non_null(strstr(text2, "seam_upstream_request_duration_seconds_bucket{upstream=\"erp\""));
 	free(text2);
@@ -1316,7 +1317,7 @@ static void test_error_answers_are_masked(void **state)
 	seam_log_destroy(lg);
 	char *text = slurp(tmp);
 	fclose(tmp);
-	assert_true(log_lines_with(text, "/pii/") >= 3);
+	TH_ASSERT_CMP(log_lines_with(text, "/pii/"), >=, 3);
 	for (size_t j = 0; j < 4; j++)
 		if (strstr(text, pii[j]))
 			fail_msg("the log has '%s':\n%s", pii[j], text);
@@ -1348,7 +1349,7 @@ static void test_token_endpoint_down_opens_breaker(void **state)
 		seam_err_t rc = get(u, "/echo", &r, &err);
 		if (rc == SEAM_OPEN_CIRCUIT) {
 			open++;
-			assert_true(r.retry_after_ms > 0); /* the job layer defers by the cool-down */
+			TH_ASSERT_CMP(r.retry_after_ms, >, 0); /* the job layer defers by the cool-down */
 		} else if (rc == SEAM_RETRY || rc == SEAM_TIMEOUT) {
 			retry++;
 			assert_non_null(strstr(err.msg, "access token"));
@@ -1360,7 +1361,7 @@ static void test_token_endpoint_down_opens_breaker(void **state)
 	if (retry != 5 || open != 195)
 		fail_msg("got %d failed calls and %d refused by the breaker, want 5 and 195", retry, open);
 	assert_int_equal(seam_upstream_breaker_state(u), SEAM_BREAKER_OPEN);
-	assert_true(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_STATE, (const char *[]){"erp"}) == 2);
+	TH_ASSERT_CMP(seam_metric_get(f->m, SEAM_M_UPSTREAM_BREAKER_STATE, (const char *[]){"erp"}), ==, 2);
 	double fetches = seam_metric_get(f->m, SEAM_M_UPSTREAM_TOKEN_REQUESTS,
 					 (const char *[]){"erp", "client_credentials", "error"});
 	if (fetches < 1 || fetches > 5)

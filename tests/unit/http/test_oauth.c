@@ -17,6 +17,7 @@
 
 #include "core/clock.h"
 #include "http/oauth.h"
+#include "tests/support/th_assert.h"
 
 typedef struct fake {
 	pthread_mutex_t mu;
@@ -262,7 +263,7 @@ static void test_old_token_while_refreshing(void **state)
 		}
 	}
 	assert_int_equal(slow, 1);
-	assert_true(old >= 1); /* at least one served the old token during the refresh */
+	TH_ASSERT_CMP(old, >=, 1); /* at least one served the old token during the refresh */
 	assert_int_equal(f.calls, 2);
 	seam_oauth_destroy(oa);
 }
@@ -361,7 +362,7 @@ static void test_deadline_while_waiting(void **state)
 			ok++;
 		if (g[i].rc == SEAM_TIMEOUT) {
 			timeout++;
-			assert_true(g[i].took_ms < 300);
+			TH_ASSERT_CMP(g[i].took_ms, <, 300);
 		}
 	}
 	assert_int_equal(ok, 1);

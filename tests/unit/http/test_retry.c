@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http/retry.h"
+#include "tests/support/th_assert.h"
 
 /* Sun, 06 Nov 1994 08:49:37 GMT (the RFC 9110 example) */
 #define RFC_EXAMPLE_MS INT64_C(784111777000)

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "http/server.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 static void h_echo(seam_http_req_t *req, void *ud)
 {
@@ -240,7 +241,7 @@ static void test_body_cap(void **state)
 	th_resp_free(&r);
 	free(big);
 	double rejected = seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"body_too_large"});
-	assert_true(rejected >= 2.0);
+	TH_ASSERT_CMP(rejected, >=, 2.0);
 }
 
 static void test_correlation_ids(void **state)
@@ -322,9 +323,9 @@ static void test_metrics_by_route(void **state)
 	th_resp_free(&r);
 	get(fx, "GET", "/webhooks/stripe/eu", NULL, NULL, &r);
 	th_resp_free(&r);
-	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REQUESTS,
-				    (const char *[]){"/webhooks/stripe/{store}", "GET", "200"}) ==
-		    before + 2);
+	TH_ASSERT_CMP(seam_metric_get(fx->m, SEAM_M_HTTP_REQUESTS,
+				      (const char *[]){"/webhooks/stripe/{store}", "GET", "200"}),
+		      ==, before + 2);
 }
 
 struct slow_arg {
@@ -456,7 +457,7 @@ static void test_deferred_answers(void **state)
 			snprintf(want, sizeof want, "\r\n\r\n%d", i);
 			while (!strstr(buf, want) || got == 0) {
 				ssize_t n = recv(fds[i], buf + got, sizeof buf - 1 - got, 0);
-				assert_true(n > 0);
+				TH_ASSERT_CMP(n, >, 0);
 				got += (size_t)n;
 				buf[got] = '\0';
 			}
@@ -473,7 +474,7 @@ static void test_deferred_answers(void **state)
 	slurp(fd, 2000, buf, sizeof buf, &closed);
 	assert_true(closed);
 	assert_non_null(strstr(buf, "HTTP/1.1 202 "));
-	assert_true(strstr(buf, "HTTP/1.1 202 ") < strstr(buf, "HTTP/1.1 200 "));
+	TH_ASSERT_CMP(strstr(buf, "HTTP/1.1 202 "), <, strstr(buf, "HTTP/1.1 200 "));
 	close(fd);
 }
 
@@ -529,8 +530,9 @@ static void test_header_deadline(void **state)
 	assert_non_null(strstr(buf, "HTTP/1.1 408 "));
 	assert_non_null(strstr(buf, "request-timeout"));
 	assert_true(closed);
-	assert_true(ms >= 300 && ms < 1500);
-	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"header_timeout"}) >= 1);
+	TH_ASSERT_CMP(ms, >=, 300);
+	TH_ASSERT_CMP(ms, <, 1500);
+	TH_ASSERT_CMP(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"header_timeout"}), >=, 1);
 	/* a connection that never sends a byte is closed silently at the same deadline */
 	fd = dial(fx, 1);
 	assert_int_equal(slurp(fd, 3000, buf, sizeof buf, &closed), 0);
@@ -557,8 +559,8 @@ static void test_body_min_rate(void **state)
 	close(fd);
 	assert_non_null(strstr(buf, "HTTP/1.1 408 "));
 	assert_true(closed);
-	assert_true(ms < 1500);
-	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"body_timeout"}) >= 1);
+	TH_ASSERT_CMP(ms, <, 1500);
+	TH_ASSERT_CMP(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"body_timeout"}), >=, 1);
 }
 
 /* The third connection from one address gets 503; another address is unaffected. */
@@ -575,7 +577,7 @@ static void test_per_ip_limit(void **state)
 	assert_non_null(strstr(buf, "too-many-connections"));
 	assert_non_null(strstr(buf, "Retry-After: 1"));
 	assert_true(closed);
-	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"per_ip_limit"}) >= 1);
+	TH_ASSERT_CMP(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"per_ip_limit"}), >=, 1);
 	int d = dial(fx, 3);
 	sendall(d, "GET /ops/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 	slurp(d, 2000, buf, sizeof buf, &closed);
@@ -668,7 +670,7 @@ static void test_eviction_at_limit(void **state)
 	assert_true(closed);
 	assert_int_equal(slurp(fds[3], 50, buf, sizeof buf, &closed), 0);
 	assert_false(closed);
-	assert_true(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"evicted"}) >= 1);
+	TH_ASSERT_CMP(seam_metric_get(fx->m, SEAM_M_HTTP_REJECTED, (const char *[]){"evicted"}), >=, 1);
 	for (int i = 0; i < 4; i++)
 		close(fds[i]);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "map/map.h"
+#include "tests/support/th_assert.h"
 
 typedef struct fx {
 	char dir[64];
@@ -113,7 +114,7 @@ static json_t *run(seam_map_runtime_t *rt, const char *name, const char *input, 
 {
 	json_t *in = J(input), *c = ctx ? J(ctx) : NULL, *out = NULL;
 	seam_err_t rc = seam_map_run(rt, name, in, c, &out, err);
-	assert_true((rc == SEAM_OK) == (out != NULL));
+	assert_int_equal((rc == SEAM_OK), (out != NULL));
 	json_decref(in);
 	json_decref(c);
 	return out;
@@ -459,7 +460,7 @@ static void test_instruction_limit(void **state)
 	run_fails(rt, "loop", "{\"mode\":\"xpcall\"}", SEAM_PERMANENT, "%P:7: instruction limit exceeded (1000000)");
 	run_fails(rt, "loop", "{\"mode\":\"sort\"}", SEAM_PERMANENT, "%P:10: instruction limit exceeded (1000000)");
 	/* Bounded: four runaways cost well under the time of a test. */
-	assert_true(now_s() - t0 < 5.0);
+	TH_ASSERT_CMP(now_s() - t0, <, 5.0);
 	/* The runtime is usable right after, with a fresh instruction budget each run. */
 	for (int i = 0; i < 3; i++) {
 		seam_error_t err = {0};
@@ -483,7 +484,7 @@ static void test_instruction_limit(void **state)
 	load_fails(*state, "toppcall",
 		   "pcall(function()\n  while true do end\nend)\nfunction map(i) return i end\n", 0,
 		   SEAM_PERMANENT, "%P:2: instruction limit exceeded (1000000)");
-	assert_true(now_s() - t0 < 5.0);
+	TH_ASSERT_CMP(now_s() - t0, <, 5.0);
 }
 
 static void test_memory_limit(void **state)

@@ -112,7 +112,7 @@ static json_t *run(fx_t *f, json_t *doc, json_t *ctx, seam_error_t *err)
 {
 	json_t *out = NULL;
 	seam_err_t rc = seam_map_run(f->rt, "order_to_erp", doc, ctx, &out, err);
-	assert_true((rc == SEAM_OK) == (out != NULL));
+	assert_int_equal((rc == SEAM_OK), (out != NULL));
 	return out;
 }
 

@@ -11,6 +11,9 @@
 
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
+#include "tests/support/th_assert.h"
+#include "tests/support/th_clock.h"
+#include "tests/support/th_fault.h"
 
 /* --- a recording handler ------------------------------------------------------------------ */
 
@@ -32,6 +35,7 @@ typedef struct rec {
 	int running, max_running;
 	/* gate */
 	int gate_closed;
+	int gate_attempt;     /* > 0: only runs of this attempt wait at the gate */
 	pthread_cond_t cv;
 } rec_t;
 
@@ -66,7 +70,7 @@ static seam_err_t rec_handler(const seam_job_t *job, seam_job_result_t *res, voi
 	snprintf(r->last_id, sizeof r->last_id, "%s", job->id);
 	if (++r->running > r->max_running)
 		r->max_running = r->running;
-	while (r->gate_closed)
+	while (r->gate_closed && (!r->gate_attempt || job->attempt == r->gate_attempt))
 		pthread_cond_wait(&r->cv, &r->mu);
 	int fail = job->attempt <= r->fail_first;
 	int sleep_ms = r->sleep_ms + (job->attempt == 1 ? r->sleep_first_ms : 0);
@@ -83,6 +87,17 @@ static seam_err_t rec_handler(const seam_job_t *job, seam_job_result_t *res, voi
 	return SEAM_OK;
 }
 
+/* Waits (polling) until the handler has been entered n times; returns the count seen. */
+static int rec_wait_calls(rec_t *r, int n, int timeout_ms)
+{
+	int got = rec_calls(r);
+	for (int i = 0; got < n && i < timeout_ms / 5; i++) {
+		seam_sleep_ms(5);
+		got = rec_calls(r);
+	}
+	return got;
+}
+
 static void rec_open_gate(rec_t *r)
 {
 	pthread_mutex_lock(&r->mu);
@@ -97,6 +112,59 @@ static seam_queue_opts_t fast_opts(void)
 {
 	return (seam_queue_opts_t){.workers = 4, .poll_ms = 20, .backoff_base_ms = 10,
 				   .backoff_cap_ms = 40, .defer_ms = 20, .retain_ms = -1};
+}
+
+/* Tests about time run the queue on a manual clock starting at T0: the time moves only when
+ * the test says so, and every stored time is exact. */
+#define T0 1800000000000LL
+
+static seam_queue_opts_t manual_opts(th_clock_t *c)
+{
+	seam_queue_opts_t o = fast_opts();
+	th_clock_init(c, T0);
+	o.clock = th_clock_get(c);
+	return o;
+}
+
+/* Moves the queue's time forward and wakes its dispatcher (which sleeps on the real clock). */
+static void tick(seam_queue_t *q, th_clock_t *c, int64_t ms)
+{
+	th_clock_advance(c, ms);
+	seam_queue_notify(q);
+}
+
+/*
+ * Advances the time by ms and waits until qt_int(sql, p1) == want, for effects of the
+ * dispatcher's timers (polls: reaper, schedules). The dispatcher sets its next poll from the
+ * clock it reads after a step, so a step that overlaps an advance puts the next poll one
+ * poll_ms after the new time: when the effect does not show, move the time on by nudge_ms
+ * (poll_ms) and look again. Leases on a wake-up (enqueue, completion, notify) need none of
+ * this. q2 (may be NULL) is woken too.
+ */
+static void tick_until(seam_queue_t *q, seam_queue_t *q2, th_clock_t *c, int64_t ms, int64_t nudge_ms,
+		       seam_store_t *st, const char *sql, const char *p1, int64_t want)
+{
+	int64_t got = -1;
+	th_clock_advance(c, ms);
+	for (int i = 0; i < 20; i++) {
+		seam_queue_notify(q);
+		seam_queue_notify(q2);
+		got = qt_wait_int(st, sql, p1, want, 250);
+		if (got == want)
+			return;
+		th_clock_advance(c, nudge_ms);
+	}
+	fail_msg("%s: got %lld, want %lld", sql, (long long)got, (long long)want);
+}
+
+/* A time column of one attempt of a job (attempt numbers count from 1; with deferrals one
+ * attempt number has several rows: nth picks the row in start order, from 0). */
+static int64_t attempt_time(seam_store_t *st, const char *job_id, const char *col, int nth)
+{
+	char sql[192];
+	snprintf(sql, sizeof sql, "SELECT %s FROM job_attempts WHERE job_id = $1 "
+		 "ORDER BY started_at, attempt LIMIT 1 OFFSET %d", col, nth);
+	return qt_int(st, sql, job_id);
 }
 
 static seam_queue_t *mkq(seam_store_t *st, const seam_queue_opts_t *o)
@@ -164,10 +232,12 @@ static void test_backoff_schedule(void **state)
 		x ^= x >> 7;
 		x ^= x << 17;
 		int64_t d = seam_queue_backoff_ms(1000, 60000, 3, x, 0);
-		assert_true(d >= 0 && d <= 4000);
+		TH_ASSERT_CMP(d, >=, 0);
+		TH_ASSERT_CMP(d, <=, 4000);
 		sum += (double)d;
 	}
-	assert_true(sum / 4000 > 1900 && sum / 4000 < 2100);
+	TH_ASSERT_CMP(sum / 4000, >, 1900);
+	TH_ASSERT_CMP(sum / 4000, <, 2100);
 }
 
 /* --- enqueue ------------------------------------------------------------------------------ */
@@ -273,20 +343,21 @@ static void test_submit_then_run(void **state)
 	qt_open(&env);
 	qt_exec(env.st, "CREATE TABLE events (id TEXT PRIMARY KEY)");
 	rec_init(&r);
-	seam_queue_opts_t o = fast_opts();
-	o.poll_ms = 5000; /* only the enqueue wake-up can start it quickly */
+	th_clock_t clk;
+	seam_queue_opts_t o = manual_opts(&clk); /* the clock never moves: no poll comes due */
+	o.poll_ms = 5000;
 	seam_queue_t *q = mkq(env.st, &o);
 	assert_int_equal(seam_queue_register(q, "echo", rec_handler, &r), SEAM_OK);
 	assert_int_equal(seam_queue_register(q, "echo", rec_handler, &r), SEAM_EXISTS);
 	startq(q);
-	seam_sleep_ms(50); /* past the first poll */
+	seam_sleep_ms(50); /* the dispatcher's first poll (at start) is behind it */
 	inbound_t in = {.q = q, .event_id = "evt_1"};
-	int64_t t0 = seam_mono_ns() / 1000000;
 	assert_int_equal(seam_queue_submit(q, store_event_and_enqueue, &in, &e), SEAM_OK);
 	/* Durable on return: visible from another connection. */
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM events", NULL), 1);
+	/* Only the enqueue's wake-up can have started it: no time passed for a poll. */
 	assert_int_equal(wait_state(env.st, in.job_id, "succeeded", 3000), 1);
-	assert_true(r.at_ms[0] - t0 < 1000); /* woken by the enqueue, not the 5 s poll */
+	assert_int_equal(th_clock_now(&clk), T0);
 	assert_int_equal(rec_calls(&r), 1);
 	assert_string_equal(r.last_payload, "{\"event\":\"evt_1\"}");
 	assert_string_equal(r.last_cid, "cid-123");
@@ -302,6 +373,76 @@ static void test_submit_then_run(void **state)
 	qt_close(&env);
 }
 
+/* The disk fails under the queue's commits (I/O errors injected below SQLite). A failed
+ * submission is not acknowledged and leaves neither its event nor its job; a redelivery
+ * commits. A result whose commit fails is submitted again (RESULT_RETRIES) and stored once;
+ * one whose every try fails is dropped, and the job runs again once its lease expires. */
+static void test_store_io_errors(void **state)
+{
+	qt_env_t env;
+	rec_t r;
+	char buf[128];
+	seam_error_t e = {0};
+	(void)state;
+	th_fault_install();
+	qt_open(&env);
+	qt_exec(env.st, "CREATE TABLE events (id TEXT PRIMARY KEY)");
+	rec_init(&r);
+	r.gate_closed = 1;
+	th_clock_t clk; /* frozen: no poll or heartbeat writes while a fault is armed */
+	seam_queue_opts_t o = manual_opts(&clk);
+	o.lease_ms = 1000;
+	seam_queue_t *q = mkq(env.st, &o);
+	seam_queue_register(q, "echo", rec_handler, &r);
+	startq(q);
+
+	/* The submission's commit fails: SEAM_IO, nothing stored, nothing runs. */
+	inbound_t in = {.q = q, .event_id = "evt_1"};
+	th_fault_wal_writes(env.dir, 0, 1);
+	assert_int_equal(seam_queue_submit(q, store_event_and_enqueue, &in, &e), SEAM_IO);
+	assert_int_equal(th_fault_hits(), 1);
+	assert_non_null(strstr(e.msg, "I/O"));
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM events", NULL), 0);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs", NULL), 0);
+	/* Redelivered: stored and run. */
+	assert_int_equal(seam_queue_submit(q, store_event_and_enqueue, &in, &e), SEAM_OK);
+	assert_int_equal(rec_wait_calls(&r, 1, 3000), 1);
+
+	/* The handler's result fails to commit once: stored by the next try, one attempt. */
+	th_fault_wal_writes(env.dir, 0, 1);
+	rec_open_gate(&r);
+	assert_int_equal(wait_state(env.st, in.job_id, "succeeded", 3000), 1);
+	assert_int_equal(th_fault_hits(), 1);
+	assert_int_equal(rec_calls(&r), 1);
+	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM job_attempts WHERE job_id = $1",
+				    in.job_id, buf, sizeof buf), "succeeded");
+
+	/* Every try fails: the result is lost, the job stays running until its lease expires,
+	 * then runs again (at least once) and its second result is stored. */
+	pthread_mutex_lock(&r.mu);
+	r.gate_closed = 1;
+	pthread_mutex_unlock(&r.mu);
+	inbound_t in2 = {.q = q, .event_id = "evt_2"};
+	assert_int_equal(seam_queue_submit(q, store_event_and_enqueue, &in2, &e), SEAM_OK);
+	assert_int_equal(rec_wait_calls(&r, 2, 3000), 2);
+	th_fault_wal_writes(env.dir, 0, 3);
+	rec_open_gate(&r);
+	for (int i = 0; i < 300 && th_fault_hits() < 3; i++)
+		seam_sleep_ms(5);
+	assert_int_equal(th_fault_hits(), 3);
+	th_fault_off();
+	assert_string_equal(job_state(env.st, in2.job_id, buf), "running");
+	tick_until(q, NULL, &clk, 1001, o.poll_ms, env.st,
+		   "SELECT COUNT(*) FROM jobs WHERE id = $1 AND state = 'succeeded'", in2.job_id, 1);
+	seam_queue_destroy(q);
+	assert_int_equal(rec_calls(&r), 3);
+	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", in2.job_id), 2);
+	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
+				    "job_attempts WHERE job_id = $1 ORDER BY attempt)", in2.job_id, buf, sizeof buf),
+			    "lease_expired,succeeded");
+	qt_close(&env);
+}
+
 /* --- retries ------------------------------------------------------------------------------ */
 
 static void test_retry_keeps_attempt_errors(void **state)
@@ -313,20 +454,38 @@ static void test_retry_keeps_attempt_errors(void **state)
 	qt_open(&env);
 	rec_init(&r);
 	r.fail_first = 2;
-	seam_queue_opts_t o = fast_opts();
+	th_clock_t clk;
+	seam_queue_opts_t o = manual_opts(&clk); /* backoff base 10 ms: ceilings 10, 20 */
 	seam_queue_t *q = mkq(env.st, &o);
 	seam_queue_register(q, "k", rec_handler, &r);
 	startq(q);
 	seam_job_spec_t spec = {.kind = "k", .max_attempts = 5};
 	enq(env.st, q, &spec, id);
+	/* After failed attempt k the next starts no earlier than it finished and no later than
+	 * the backoff ceiling after: move the time to that ceiling and no further. */
+	static const int64_t ceiling[] = {0, 10, 20};
+	for (int k = 1; k <= 2; k++) {
+		char sql[160];
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 "
+			 "AND attempt = %d AND outcome = 'retry'", k);
+		assert_int_equal(qt_wait_int(env.st, sql, id, 1, 3000), 1);
+		int64_t fin = attempt_time(env.st, id, "finished_at", k - 1);
+		int64_t now = th_clock_now(&clk);
+		if (now < fin + ceiling[k])
+			tick(q, &clk, fin + ceiling[k] - now);
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 "
+			 "AND attempt = %d", k + 1);
+		assert_int_equal(qt_wait_int(env.st, sql, id, 1, 3000), 1);
+		int64_t next = attempt_time(env.st, id, "started_at", k);
+		TH_ASSERT_CMP(next, >=, fin);
+		TH_ASSERT_CMP(next, <=, fin + ceiling[k]);
+	}
 	assert_int_equal(wait_state(env.st, id, "succeeded", 3000), 1);
 	seam_queue_destroy(q);
 	assert_int_equal(rec_calls(&r), 3);
 	assert_int_equal(r.attempt[0], 1);
 	assert_int_equal(r.attempt[1], 2);
 	assert_int_equal(r.attempt[2], 3);
-	for (int i = 1; i < 3; i++) /* backoff capped at 40 ms plus dispatch latency */
-		assert_true(r.at_ms[i] - r.at_ms[i - 1] < 1000);
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 3);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome || '=' || COALESCE(error, '-'), '|') "
 				    "FROM (SELECT outcome, error FROM job_attempts WHERE job_id = $1 ORDER BY attempt)",
@@ -344,22 +503,26 @@ static void test_retry_after_honoured(void **state)
 	qt_open(&env);
 	rec_init(&r);
 	r.fail_first = 1;
-	r.retry_after = 400; /* far above the 10..40 ms backoff */
-	seam_queue_opts_t o = fast_opts();
+	r.retry_after = 400; /* far above the 10 ms backoff ceiling of attempt 1 */
+	th_clock_t clk;
+	seam_queue_opts_t o = manual_opts(&clk);
 	seam_queue_t *q = mkq(env.st, &o);
 	seam_queue_register(q, "k", rec_handler, &r);
 	startq(q);
 	seam_job_spec_t spec = {.kind = "k"};
 	enq(env.st, q, &spec, id);
+	assert_int_equal(qt_wait_int(env.st, "SELECT COUNT(*) FROM jobs WHERE id = $1 AND state = 'queued' "
+				     "AND attempts = 1", id, 1, 3000), 1);
+	/* Failed at T0 (the clock has not moved): due exactly Retry-After later. */
+	assert_int_equal(qt_int(env.st, "SELECT run_at FROM jobs WHERE id = $1", id), T0 + 400);
+	tick(q, &clk, 399);
+	seam_sleep_ms(50); /* the dispatcher leases on the wake-up: not due yet */
+	assert_int_equal(rec_calls(&r), 1);
+	tick(q, &clk, 1);
 	assert_int_equal(wait_state(env.st, id, "succeeded", 3000), 1);
 	seam_queue_destroy(q);
 	assert_int_equal(rec_calls(&r), 2);
-	int64_t gap = r.at_ms[1] - r.at_ms[0];
-	print_message("retry-after 400 ms: second attempt after %lld ms\n", (long long)gap);
-	/* run_at and the handler's stamps are both wall-clock milliseconds taken at different
-	 * instants, so allow the rounding of one tick each. */
-	assert_true(gap >= 398);
-	assert_true(gap < 1500);
+	assert_int_equal(attempt_time(env.st, id, "started_at", 1), T0 + 400);
 	qt_close(&env);
 }
 
@@ -529,7 +692,7 @@ static void test_bulkhead_never_exceeded(void **state)
 	print_message("bulkhead: erp max concurrent %d (limit 2), pim max concurrent %d\n",
 		      erp.max_running, pim.max_running);
 	assert_int_equal(erp.max_running, 2);
-	assert_true(pim.max_running >= 3); /* the limited flow does not hold the others back */
+	TH_ASSERT_CMP(pim.max_running, >=, 3); /* the limited flow does not hold the others back */
 	qt_close(&env);
 }
 
@@ -543,41 +706,42 @@ static void test_schedule_once_per_interval_two_instances(void **state)
 	(void)state;
 	qt_open(&env);
 	rec_init(&r);
-	/* Two instances: separate stores (connection pools) on the same file, 4 workers each. */
+	/* Two instances: separate stores (connection pools) on the same file, 4 workers each,
+	 * on one clock. */
 	seam_store_t *st2 = qt_open_url(env.url, 5000);
-	seam_queue_opts_t o = fast_opts();
+	th_clock_t clk;
+	seam_queue_opts_t o = manual_opts(&clk);
 	o.poll_ms = 10;
 	seam_queue_t *q1 = mkq(env.st, &o), *q2 = mkq(st2, &o);
 	seam_queue_register(q1, "tick", rec_handler, &r);
 	seam_queue_register(q2, "tick", rec_handler, &r);
 	assert_int_equal(seam_queue_schedule(q1, "heartbeat", "ops", "tick", 100, "{\"s\":1}", &e), SEAM_OK);
 	assert_int_equal(seam_queue_schedule(q2, "heartbeat", "ops", "tick", 100, "{\"s\":1}", &e), SEAM_OK);
-	int64_t t0 = seam_mono_ns() / 1000000;
 	startq(q1);
 	startq(q2);
-	seam_sleep_ms(1050);
+	/* A new schedule fires at once; then once per 100 ms slot, whichever instance polls. */
+	const char *count = "SELECT COUNT(*) FROM jobs WHERE kind = 'tick'";
+	assert_int_equal(qt_wait_int(env.st, count, NULL, 1, 3000), 1);
+	for (int i = 1; i <= 10; i++) /* a nudge (10 ms) never reaches the next slot */
+		tick_until(q1, q2, &clk, 100, o.poll_ms, env.st, count, NULL, i + 1);
+	assert_int_equal(qt_wait_int(env.st, "SELECT COUNT(*) FROM jobs WHERE kind = 'tick' AND state = 'succeeded'",
+				     NULL, 11, 3000), 11);
 	seam_queue_destroy(q1);
 	seam_queue_destroy(q2);
-	int64_t elapsed = seam_mono_ns() / 1000000 - t0;
-	int64_t jobs = qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE kind = 'tick'", NULL);
-	print_message("schedule 100 ms over %lld ms: %lld jobs, %d runs\n", (long long)elapsed,
-		      (long long)jobs, rec_calls(&r));
-	/* One per slot: about elapsed/100 + the first immediate one, never two in one slot. */
-	assert_true(jobs >= 8 && jobs <= elapsed / 100 + 1);
-	assert_int_equal(rec_calls(&r), jobs - qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE kind = 'tick' AND state <> 'succeeded'", NULL));
-	/* Slots (the dedup keys) are distinct and at least one interval apart. */
+	/* One per slot, never two: exactly the first and the ten that came due. */
+	int64_t jobs = qt_int(env.st, count, NULL);
+	assert_int_equal(jobs, 11);
+	assert_int_equal(rec_calls(&r), 11);
+	/* Slots (the dedup keys) are the schedule's times: T0 and every 100 ms after. */
 	seam_db_t *db = seam_store_acquire(env.st);
 	seam_stmt_t *s;
 	assert_int_equal(seam_db_prepare(db, "SELECT dedup_key FROM jobs WHERE kind = 'tick' ORDER BY dedup_key", &s, &e), SEAM_OK);
-	long long prev = 0;
 	int n = 0;
 	while (seam_stmt_step(s, &e) == SEAM_ROW) {
 		const char *k = seam_stmt_column_text(s, 0);
 		assert_memory_equal(k, "heartbeat:", 10);
-		long long slot = atoll(k + 10);
-		if (n++)
-			assert_true(slot - prev >= 100);
-		prev = slot;
+		assert_int_equal(atoll(k + 10), T0 + 100 * n);
+		n++;
 	}
 	seam_stmt_reset(s);
 	seam_store_release(env.st, db);
@@ -647,20 +811,29 @@ static void test_lease_expiry_reruns_hung_job(void **state)
 	(void)state;
 	qt_open(&env);
 	rec_init(&r);
-	r.sleep_first_ms = 1200; /* attempt 1 "hangs" past job_timeout */
+	r.gate_closed = 1;
+	r.gate_attempt = 1; /* attempt 1 hangs until the test lets it return */
+	th_clock_t clk;
+	th_clock_init(&clk, T0);
 	seam_queue_opts_t o = {.workers = 2, .prefetch = -1, .poll_ms = 20, .lease_ms = 200,
-			       .heartbeat_ms = 50, .job_timeout_ms = 300, .retain_ms = -1};
+			       .heartbeat_ms = 50, .job_timeout_ms = 300, .retain_ms = -1,
+			       .clock = th_clock_get(&clk)};
 	seam_queue_t *q = mkq(env.st, &o);
 	seam_queue_register(q, "k", rec_handler, &r);
 	startq(q);
 	seam_job_spec_t spec = {.kind = "k", .max_attempts = 3};
 	enq(env.st, q, &spec, id);
-	assert_int_equal(wait_state(env.st, id, "succeeded", 3000), 1);
+	assert_int_equal(rec_wait_calls(&r, 1, 3000), 1); /* its run started: job_timeout counts */
+	/* Past job_timeout the heartbeat stops renewing the hung run, and past its lease the
+	 * reaper hands the job to another worker. (Were the hung run still renewed, this would
+	 * be the heartbeat's instant too, and the job would stay running.) */
+	tick_until(q, NULL, &clk, 301, o.poll_ms, env.st,
+		   "SELECT COUNT(*) FROM jobs WHERE id = $1 AND state = 'succeeded'", id, 1);
 	assert_int_equal(rec_calls(&r), 2);
 	assert_int_equal(r.attempt[1], 2);
 	/* Let the hung attempt return: its late result must not change anything. */
-	seam_sleep_ms(1300 - (int)(seam_mono_ns() / 1000000 - r.at_ms[0]) + 100);
-	seam_queue_destroy(q);
+	rec_open_gate(&r);
+	seam_queue_destroy(q); /* waits for that result */
 	assert_string_equal(job_state(env.st, id, buf), "succeeded");
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 2);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
@@ -677,17 +850,35 @@ static void test_heartbeat_keeps_slow_job(void **state)
 	(void)state;
 	qt_open(&env);
 	rec_init(&r);
-	r.sleep_ms = 700; /* 3.5 leases long, under job_timeout */
-	seam_queue_opts_t o = {.workers = 2, .poll_ms = 20, .lease_ms = 200, .heartbeat_ms = 50,
-			       .job_timeout_ms = 5000, .retain_ms = -1};
+	r.gate_closed = 1; /* the handler runs until the test opens the gate */
+	th_clock_t clk;
+	th_clock_init(&clk, T0);
+	seam_queue_opts_t o = {.workers = 2, .poll_ms = 20, .lease_ms = 200, .heartbeat_ms = 10,
+			       .job_timeout_ms = 5000, .retain_ms = -1, .clock = th_clock_get(&clk)};
 	seam_queue_t *q = mkq(env.st, &o);
 	seam_queue_register(q, "k", rec_handler, &r);
 	startq(q);
 	enq(env.st, q, &(seam_job_spec_t){.kind = "k"}, id);
+	assert_int_equal(qt_wait_int(env.st, "SELECT lease_expires_at FROM jobs WHERE id = $1", id, T0 + 200, 3000),
+			 T0 + 200);
+	/* 700 ms, 3.5 leases, under job_timeout, in steps of 50: each step brings a heartbeat
+	 * (due every 10 ms) that moves the lease a full lease ahead of its time, so the reaper
+	 * (polling at the same instants, after the heartbeat) never takes it. The dispatcher sets
+	 * its next heartbeat from the clock it reads after one, so a heartbeat that overlaps an
+	 * advance comes a step late: accept one renewed at this step or the one before. */
+	for (int64_t t = 50; t <= 700; t += 50) {
+		char sql[160];
+		tick(q, &clk, 50);
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM jobs WHERE id = $1 AND state = 'running' "
+			 "AND lease_expires_at >= %lld", (long long)(T0 + t - 50 + 200));
+		assert_int_equal(qt_wait_int(env.st, sql, id, 1, 3000), 1);
+	}
+	rec_open_gate(&r);
 	assert_int_equal(wait_state(env.st, id, "succeeded", 3000), 1);
 	seam_queue_destroy(q);
 	assert_int_equal(rec_calls(&r), 1);
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 1);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1", id), 1);
 	qt_close(&env);
 }
 
@@ -704,29 +895,38 @@ static void test_open_circuit_defers_without_burning(void **state)
 	r.fail_first = 1; /* attempt stays 1 while deferred, so every run "fails" ... */
 	r.fail_code = SEAM_OPEN_CIRCUIT;
 	r.retry_after = 30;
-	seam_queue_opts_t o = fast_opts();
+	th_clock_t clk;
+	seam_queue_opts_t o = manual_opts(&clk);
 	seam_queue_t *q = mkq(env.st, &o);
 	seam_queue_register(q, "k", rec_handler, &r);
 	startq(q);
 	enq(env.st, q, &(seam_job_spec_t){.kind = "k", .max_attempts = 2}, id);
-	/* ... until the circuit closes. */
-	for (int i = 0; i < 300 && rec_calls(&r) < 4; i++)
-		seam_sleep_ms(10);
-	assert_true(rec_calls(&r) >= 4); /* deferred 4 times with max_attempts 2: not burned */
-	job_state(env.st, id, buf); /* queued, or running its next deferral: never dead */
-	assert_true(strcmp(buf, "queued") == 0 || strcmp(buf, "running") == 0);
-	pthread_mutex_lock(&r.mu);
-	r.fail_first = 0;
-	pthread_mutex_unlock(&r.mu);
+	/* Deferred 4 times with max_attempts 2: queued again each time (not burned, never
+	 * dead), due exactly retry_after later, and not run before. */
+	for (int k = 1; k <= 4; k++) {
+		assert_int_equal(qt_wait_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 "
+					     "AND outcome = 'deferred'", id, k, 3000), k);
+		assert_string_equal(job_state(env.st, id, buf), "queued");
+		assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 0);
+		assert_int_equal(qt_int(env.st, "SELECT run_at FROM jobs WHERE id = $1", id), th_clock_now(&clk) + 30);
+		assert_int_equal(rec_calls(&r), k);
+		if (k == 4) { /* ... until the circuit closes */
+			pthread_mutex_lock(&r.mu);
+			r.fail_first = 0;
+			pthread_mutex_unlock(&r.mu);
+		}
+		tick(q, &clk, 30);
+	}
 	assert_int_equal(wait_state(env.st, id, "succeeded", 3000), 1);
 	seam_queue_destroy(q);
-	for (int i = 0; i < rec_calls(&r) && i < MAX_CALLS; i++)
+	assert_int_equal(rec_calls(&r), 5);
+	for (int i = 0; i < 5; i++) {
 		assert_int_equal(r.attempt[i], 1);
-	for (int i = 1; i < rec_calls(&r) && i < MAX_CALLS; i++)
-		assert_true(r.at_ms[i] - r.at_ms[i - 1] >= 28); /* retry_after 30, ms truncation */
+		assert_int_equal(attempt_time(env.st, id, "started_at", i), T0 + 30 * i);
+	}
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 1);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 AND outcome = 'deferred'", id),
-			 rec_calls(&r) - 1);
+			 4);
 	qt_close(&env);
 }
 
@@ -763,9 +963,7 @@ static void test_cancel_running_drops_result(void **state)
 	seam_queue_register(q, "k", rec_handler, &r);
 	startq(q);
 	enq(env.st, q, &(seam_job_spec_t){.kind = "k"}, id);
-	for (int i = 0; i < 300 && rec_calls(&r) < 1; i++)
-		seam_sleep_ms(10);
-	assert_int_equal(rec_calls(&r), 1);
+	assert_int_equal(rec_wait_calls(&r, 1, 3000), 1);
 	assert_int_equal(seam_queue_admin_retry(env.st, id, NULL, &e), SEAM_CONFLICT); /* running */
 	assert_int_equal(seam_queue_admin_cancel(env.st, id, &job, &e), SEAM_OK);
 	assert_string_equal(json_string_value(json_object_get(job, "state")), "canceled");
@@ -799,8 +997,7 @@ static void test_stop_hands_back_unstarted(void **state)
 	for (int i = 0; i < 4; i++)
 		enq(env.st, q, &(seam_job_spec_t){.kind = "k"}, ids[i]);
 	startq(q);
-	for (int i = 0; i < 300 && rec_calls(&r) < 1; i++)
-		seam_sleep_ms(5);
+	rec_wait_calls(&r, 1, 1500);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'running'", NULL), 4);
 	seam_queue_destroy(q);
 	int ran = rec_calls(&r);
@@ -863,22 +1060,22 @@ static void test_metrics(void **state)
 	r.fail_first = 1;
 	r.fail_code = SEAM_PERMANENT;
 	seam_metrics_t *m = seam_metrics_create();
-	seam_queue_opts_t o = fast_opts();
+	th_clock_t clk;
+	seam_queue_opts_t o = manual_opts(&clk);
 	o.metrics = m;
 	seam_queue_t *q = mkq(env.st, &o);
 	seam_queue_register(q, "k", rec_handler, &r);
 	enq(env.st, q, &(seam_job_spec_t){.kind = "k", .flow = "erp"}, id);
-	enq(env.st, q, &(seam_job_spec_t){.kind = "k", .flow = "erp", .run_at_ms = seam_now_ms() + 600000}, id);
-	enq(env.st, q, &(seam_job_spec_t){.kind = "k", .flow = "erp", .run_at_ms = seam_now_ms() - 5000}, id);
+	enq(env.st, q, &(seam_job_spec_t){.kind = "k", .flow = "erp", .run_at_ms = T0 + 600000}, id);
+	enq(env.st, q, &(seam_job_spec_t){.kind = "k", .flow = "erp", .run_at_ms = T0 - 5000}, id);
 	free(seam_metrics_render(m, NULL));
 	const char *queued[] = {"erp", "queued"}, *erp[] = {"erp"};
 	assert_int_equal((int)seam_metric_get(m, SEAM_M_QUEUE_JOBS, queued), 3);
-	double age = seam_metric_get(m, SEAM_M_QUEUE_OLDEST_AGE, erp);
-	assert_true(age >= 5.0 && age < 60.0);
+	/* The oldest runnable job became due 5 s before the queue's now. */
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_QUEUE_OLDEST_AGE, erp), ==, 5.0);
 	startq(q);
 	assert_int_equal(qt_wait_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", NULL, 2, 3000), 2);
-	seam_sleep_ms(50);
-	seam_queue_stop(q);
+	seam_queue_stop(q); /* waits for both results and their metrics */
 	free(seam_metrics_render(m, NULL));
 	const char *dead_outcome[] = {"erp", "dead"}, *dur[] = {"erp", "k"}, *dead[] = {"erp", "dead"};
 	(void)dead;
@@ -886,7 +1083,7 @@ static void test_metrics(void **state)
 	assert_int_equal((int)seam_metric_get(m, SEAM_M_QUEUE_JOB_DURATION, dur), 2);
 	assert_int_equal((int)seam_metric_get(m, SEAM_M_QUEUE_DEAD_LETTERS, erp), 2);
 	assert_int_equal((int)seam_metric_get(m, SEAM_M_QUEUE_JOBS, queued), 1);
-	assert_true(seam_metric_get(m, SEAM_M_QUEUE_COMMIT_BATCH, NULL) >= 1);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_QUEUE_COMMIT_BATCH, NULL), >=, 1);
 	seam_queue_destroy(q);
 	seam_metrics_destroy(m);
 	qt_close(&env);
@@ -899,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_enqueue_joins_caller_tx),
 		cmocka_unit_test(test_submit_then_run),
+		cmocka_unit_test(test_store_io_errors),
 		cmocka_unit_test(test_retry_keeps_attempt_errors),
 		cmocka_unit_test(test_retry_after_honoured),
 		cmocka_unit_test(test_permanent_goes_dead),

@@ -13,6 +13,7 @@
 
 #include "core/ids.h"
 #include "queue/queue.h"
+#include "tests/support/th_assert.h"
 
 enum { N = 300 };
 
@@ -103,7 +104,7 @@ static void child(const char *url)
 static pid_t spawn(const char *url)
 {
 	pid_t pid = fork();
-	assert_true(pid >= 0);
+	TH_ASSERT_CMP(pid, >=, 0);
 	if (pid == 0)
 		child(url);
 	return pid;
@@ -131,7 +132,8 @@ static void test_kill9_mid_run(void **state)
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		int status = 0;
 		assert_int_equal(waitpid(pid, &status, 0), pid);
-		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), SIGKILL);
 		print_message("round %d: killed with %lld effects stored, %lld jobs running\n", round + 1,
 			      (long long)qt_int(st, "SELECT COUNT(*) FROM effects", NULL),
 			      (long long)qt_int(st, "SELECT COUNT(*) FROM jobs WHERE state = 'running'", NULL));
@@ -162,8 +164,8 @@ static void test_kill9_mid_run(void **state)
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs j WHERE NOT EXISTS "
 				"(SELECT 1 FROM effects e WHERE e.key = j.dedup_key)", NULL), 0);
 	/* ... although some handlers ran more than once. */
-	assert_true(raw > N);
-	assert_true(expired >= 1);
+	TH_ASSERT_CMP(raw, >, N);
+	TH_ASSERT_CMP(expired, >=, 1);
 	/* One success recorded per job, however many runs. */
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE outcome = 'succeeded'", NULL), N);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE outcome = 'running'", NULL), 0);

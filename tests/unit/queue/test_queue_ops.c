@@ -12,6 +12,7 @@
 #include "ctl/ctl_jobs.h"
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
+#include "tests/support/th_assert.h"
 
 /* Fixture: 3 dead letters (orders x2 dying at t=1000s and 2000s, payments at 3000s), 2 queued, 1
  * succeeded. */
@@ -162,7 +163,7 @@ static void test_admin_actions(void **state)
 	assert_int_equal(seam_queue_admin_retry(f.env.st, f.queued1, &job, &e), SEAM_OK);
 	assert_int_equal(json_integer_value(json_object_get(job, "attempts")), 2);
 	json_decref(job);
-	assert_true(qt_int(f.env.st, "SELECT run_at FROM jobs WHERE id = $1", f.queued1) >= before);
+	TH_ASSERT_CMP(qt_int(f.env.st, "SELECT run_at FROM jobs WHERE id = $1", f.queued1), >=, before);
 	assert_int_equal(seam_queue_admin_retry(f.env.st, f.done, NULL, &e), SEAM_CONFLICT);
 	assert_int_equal(seam_queue_admin_replay(f.env.st, f.queued2, NULL, &e), SEAM_CONFLICT);
 	assert_int_equal(seam_queue_admin_show(f.env.st, "nope", &job, &e), SEAM_NOTFOUND);

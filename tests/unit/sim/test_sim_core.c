@@ -6,6 +6,7 @@
 #include "sim_test.h"
 
 #include "core/clock.h"
+#include "tests/support/th_assert.h"
 
 static const char *yaml = "seed: 1234\n"
 			  "tax: {account_id: acct, license_key: lic}\n"
@@ -150,7 +151,7 @@ static void test_timeout_and_latency_still_do_the_work(void **state)
 	seam_sim_resp_t r;
 	call(d, "GET", "/api/v2/utilities/ping", tax_auth(), NULL, &r);
 	int64_t ms = (seam_mono_ns() - t0) / 1000000;
-	assert_true(ms >= 95);
+	TH_ASSERT_CMP(ms, >=, 95);
 	assert_int_equal(r.status, 200);
 	assert_true(json_is_true(json_object_get(r.json, "authenticated")));
 	assert_string_equal(seam_sim_resp_header(&r, "X-Sim-Fault"), "timeout");
@@ -158,7 +159,7 @@ static void test_timeout_and_latency_still_do_the_work(void **state)
 	t0 = seam_mono_ns();
 	call(d, "GET", "/api/v2/utilities/ping", tax_auth(), NULL, &r);
 	ms = (seam_mono_ns() - t0) / 1000000;
-	assert_true(ms >= 38);
+	TH_ASSERT_CMP(ms, >=, 38);
 	assert_string_equal(seam_sim_resp_header(&r, "X-Sim-Fault"), "latency"); /* timeout spent */
 	seam_sim_resp_dispose(&r);
 	simt_free(t);
@@ -171,7 +172,7 @@ static char *erp_token(seam_sim_double_t *d)
 	     "grant_type=client_credentials&client_id=cid&client_secret=csec&scope=x", &r);
 	assert_int_equal(r.status, 200);
 	char *h = NULL;
-	assert_true(asprintf(&h, "Authorization: Bearer %s", jstr(r.json, "access_token")) > 0);
+	TH_ASSERT_CMP(asprintf(&h, "Authorization: Bearer %s", jstr(r.json, "access_token")), >, 0);
 	seam_sim_resp_dispose(&r);
 	return h;
 }
@@ -199,7 +200,7 @@ static void test_drop_after_commit_commits(void **state)
 	callf(d, "GET", h, NULL, &r, "/api/v2.0/companies(%s)/salesOrders?$filter=externalDocumentNumber eq '1002'", co);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(json_array_size(json_object_get(r.json, "value")), 1);
-	assert_true(json_real_value(jget(r.json, "value.0.totalAmountIncludingTax")) == 39.98);
+	TH_ASSERT_CMP(json_real_value(jget(r.json, "value.0.totalAmountIncludingTax")), ==, 39.98);
 	seam_sim_resp_dispose(&r);
 	/* the recorded call shows the drop */
 	call(d, "GET", "/_sim/calls?method=POST&path=/api/v2.0", NULL, NULL, &r);

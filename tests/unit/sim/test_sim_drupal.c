@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "sim/sim_drupal.h"
 #include "sim/sim_sign.h"
+#include "tests/support/th_assert.h"
 
 #define VND_H "Content-Type: application/vnd.api+json"
 
@@ -85,7 +86,7 @@ static void test_anonymous_short_pages_and_omitted(void **state)
 			    "Some resources have been omitted because of insufficient authorization.");
 	size_t omitted = json_object_size(json_object_get(om, "links")) - 1; /* minus "help" */
 	assert_int_equal(visible + omitted, 50);
-	assert_true(visible < 50);
+	TH_ASSERT_CMP(visible, <, 50);
 	assert_non_null(jget(r.json, "links.next"));
 	seam_sim_resp_dispose(&r);
 
@@ -187,9 +188,9 @@ static void test_filters_and_sorts(void **state)
 	     admin(), NULL, &r);
 	size_t i;
 	json_t *it;
-	assert_true(count_data(&r) > 0);
+	TH_ASSERT_CMP(count_data(&r), >, 0);
 	json_array_foreach(json_object_get(r.json, "data"), i, it)
-		assert_true(atof(jstr(it, "attributes.price.number")) >= 100.0);
+		TH_ASSERT_CMP(atof(jstr(it, "attributes.price.number")), >=, 100.0);
 	seam_sim_resp_dispose(&r);
 
 	/* relationship path: variations of one product */
@@ -747,7 +748,8 @@ static void test_control_orders_and_drop_rate(void **state)
 	seam_sim_resp_dispose(&r);
 	assert_int_equal(seam_sim_sender_flush(seam_sim_drupal_sender(seam_sim_impl(t->sim, "drupal")), 10000), 0);
 	/* about a quarter lost, deterministically per seed */
-	assert_true(t->cap.n > 250 && t->cap.n < 350);
+	TH_ASSERT_CMP(t->cap.n, >, 250);
+	TH_ASSERT_CMP(t->cap.n, <, 350);
 	call(d, "GET", "/_sim/deliveries?limit=1000", NULL, NULL, &r);
 	assert_int_equal(json_integer_value(jget(r.json, "stats.lost")) + json_integer_value(jget(r.json, "stats.delivered")), 400);
 	seam_sim_resp_dispose(&r);
@@ -808,7 +810,7 @@ static void test_stores_currency_and_store_filter(void **state)
 		assert_int_equal(r.status, 200);
 		json_t *data = json_object_get(r.json, "data"), *o, *it;
 		size_t i;
-		assert_true(json_array_size(data) > 3);
+		TH_ASSERT_CMP(json_array_size(data), >, 3);
 		json_array_foreach(data, i, o) {
 			const char *store = json_string_value(
 				jget(o, "relationships.store_id.data.id"));
@@ -833,11 +835,11 @@ static void test_deterministic_seed_and_fast_seeding(void **state)
 	int64_t ms = (seam_mono_ns() - t0) / 1000000;
 	print_message("seeded 5000 products, 15000 variations, 200 orders in %lld ms\n", (long long)ms);
 #if defined(__SANITIZE_THREAD__)
-	assert_true(ms < 15000); /* ThreadSanitizer instruments every access */
+	TH_ASSERT_CMP(ms, <, 15000); /* ThreadSanitizer instruments every access */
 #elif defined(__SANITIZE_ADDRESS__)
-	assert_true(ms < 3000); /* sanitizers slow allocation several times over */
+	TH_ASSERT_CMP(ms, <, 3000); /* sanitizers slow allocation several times over */
 #else
-	assert_true(ms < 1000);
+	TH_ASSERT_CMP(ms, <, 1000);
 #endif
 	simt_t *b = simt_new(y);
 	seam_sim_resp_t ra, rb;

@@ -6,6 +6,7 @@
 #include "sim_test.h"
 
 #include "core/clock.h"
+#include "tests/support/th_assert.h"
 
 static const char *yaml = "seed: 8\nerp: {items: 30, customers: 2, client_id: cid, client_secret: csec, page_size: 10}\n";
 
@@ -101,7 +102,7 @@ static void test_sales_orders(void **state)
 	assert_string_equal(jstr(r.json, "externalDocumentNumber"), "1002");
 	assert_string_equal(jstr(r.json, "status"), "Draft");
 	/* exact decimals: 2 x 19.99 + 0.1 */
-	assert_true(json_real_value(json_object_get(r.json, "totalAmountExcludingTax")) == 40.08);
+	TH_ASSERT_CMP(json_real_value(json_object_get(r.json, "totalAmountExcludingTax")), ==, 40.08);
 	assert_non_null(strstr(r.body, "\"totalAmountExcludingTax\":40.08"));
 	assert_int_equal(json_array_size(json_object_get(r.json, "salesOrderLines")), 2);
 	assert_non_null(seam_sim_resp_header(&r, "Location"));
@@ -173,7 +174,7 @@ static void test_sales_orders(void **state)
 	assert_int_equal(r.status, 201);
 	seam_sim_resp_dispose(&r);
 	erp_call(&e, "GET", NULL, NULL, &r, "/salesOrders(%s)", id);
-	assert_true(json_real_value(json_object_get(r.json, "totalAmountIncludingTax")) == 44.58);
+	TH_ASSERT_CMP(json_real_value(json_object_get(r.json, "totalAmountIncludingTax")), ==, 44.58);
 	seam_sim_resp_dispose(&r);
 	simt_free(e.t);
 
@@ -234,8 +235,8 @@ static void test_items_paging_and_changes(void **state)
 	erp_call(&e, "GET", NULL, NULL, &r, "/items?$filter=lastModifiedDateTime gt %s and type eq 'Inventory'", since);
 	assert_int_equal(json_array_size(json_object_get(r.json, "value")), 1);
 	assert_string_equal(jstr(r.json, "value.0.number"), "SKU-000005");
-	assert_true(json_real_value(jget(r.json, "value.0.unitPrice")) == 12.34);
-	assert_true(json_number_value(jget(r.json, "value.0.inventory")) == 7);
+	TH_ASSERT_CMP(json_real_value(jget(r.json, "value.0.unitPrice")), ==, 12.34);
+	TH_ASSERT_CMP(json_number_value(jget(r.json, "value.0.inventory")), ==, 7);
 	seam_sim_resp_dispose(&r);
 	simt_free(e.t);
 }

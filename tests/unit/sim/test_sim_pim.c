@@ -4,6 +4,7 @@
  * and scoped values, 429 past the rate limit.
  */
 #include "sim_test.h"
+#include "tests/support/th_assert.h"
 
 #include <time.h>
 
@@ -101,7 +102,7 @@ static void test_search_after_walks_all_once(void **state)
 		json_array_foreach(jget(r.json, "_embedded.items"), i, it) {
 			const char *u = jstr(it, "uuid");
 			assert_null(json_object_get(seen, u));
-			assert_true(strcmp(u, prev) > 0); /* ordered by the primary key */
+			TH_ASSERT_STRCMP(u, >, prev); /* ordered by the primary key */
 			snprintf(prev, sizeof prev, "%s", u);
 			json_object_set_new(seen, u, json_true());
 		}
@@ -155,7 +156,7 @@ static void test_updated_filter_values_models(void **state)
 	seam_sim_resp_dispose(&r);
 	get(&p, &r, target);
 	json_t *items = jget(r.json, "_embedded.items");
-	assert_true(json_array_size(items) >= 7);
+	TH_ASSERT_CMP(json_array_size(items), >=, 7);
 	size_t i;
 	json_t *it;
 	json_array_foreach(items, i, it)
@@ -216,8 +217,9 @@ static void test_rate_limit(void **state)
 		seam_sim_resp_dispose(&r);
 	}
 	/* at most 5 per second: with the second boundary somewhere in the loop, at most 10 pass */
-	assert_true(ok >= 5 && ok < 12);
-	assert_true(limited >= 1);
+	TH_ASSERT_CMP(ok, >=, 5);
+	TH_ASSERT_CMP(ok, <, 12);
+	TH_ASSERT_CMP(limited, >=, 1);
 	assert_int_equal(ok + limited, 12);
 	simt_free(p.t);
 }

@@ -3,6 +3,7 @@
  * tax-included lines, exemptions, kept invoices and createoradjust, validation, auth.
  */
 #include "sim_test.h"
+#include "tests/support/th_assert.h"
 
 static const char *yaml =
 	"seed: 2\n"
@@ -39,14 +40,14 @@ static void test_quote(void **state)
 	call(d, "POST", "/api/v2/transactions/create", auth(), q, &r);
 	assert_int_equal(r.status, 201);
 	/* 10.00 x 7.25% = 0.725 -> 0.73; 0.07 x 7.25% = 0.005075 -> 0.01; 100 x 5% = 5; exempt 0 */
-	assert_true(json_real_value(jget(r.json, "lines.0.tax")) == 0.73);
-	assert_true(json_real_value(jget(r.json, "lines.1.tax")) == 0.01);
-	assert_true(json_real_value(jget(r.json, "lines.2.tax")) == 5.0);
-	assert_true(json_real_value(jget(r.json, "lines.3.tax")) == 0.0);
-	assert_true(json_real_value(jget(r.json, "lines.3.exemptAmount")) == 50.0);
-	assert_true(json_real_value(json_object_get(r.json, "totalTax")) == 5.74);
+	TH_ASSERT_CMP(json_real_value(jget(r.json, "lines.0.tax")), ==, 0.73);
+	TH_ASSERT_CMP(json_real_value(jget(r.json, "lines.1.tax")), ==, 0.01);
+	TH_ASSERT_CMP(json_real_value(jget(r.json, "lines.2.tax")), ==, 5.0);
+	TH_ASSERT_CMP(json_real_value(jget(r.json, "lines.3.tax")), ==, 0.0);
+	TH_ASSERT_CMP(json_real_value(jget(r.json, "lines.3.exemptAmount")), ==, 50.0);
+	TH_ASSERT_CMP(json_real_value(json_object_get(r.json, "totalTax")), ==, 5.74);
 	assert_non_null(strstr(r.body, "\"totalTax\":5.74"));
-	assert_true(json_real_value(json_object_get(r.json, "totalAmount")) == 160.07);
+	TH_ASSERT_CMP(json_real_value(json_object_get(r.json, "totalAmount")), ==, 160.07);
 	assert_string_equal(jstr(r.json, "status"), "Temporary");
 	assert_int_equal(json_array_size(json_object_get(r.json, "summary")), 2); /* CA (incl. the exempt line), NV */
 	assert_string_equal(jstr(r.json, "lines.0.details.0.jurisName"), "CA STATE");
@@ -58,8 +59,8 @@ static void test_quote(void **state)
 	     "\"lines\":[{\"amount\":\"119.00\",\"taxIncluded\":true}]}",
 	     &r);
 	assert_int_equal(r.status, 201);
-	assert_true(json_real_value(json_object_get(r.json, "totalTax")) == 19.0);
-	assert_true(json_real_value(jget(r.json, "lines.0.lineAmount")) == 100.0);
+	TH_ASSERT_CMP(json_real_value(json_object_get(r.json, "totalTax")), ==, 19.0);
+	TH_ASSERT_CMP(json_real_value(jget(r.json, "lines.0.lineAmount")), ==, 100.0);
 	seam_sim_resp_dispose(&r);
 	simt_free(t);
 }
@@ -89,7 +90,7 @@ static void test_invoices_and_errors(void **state)
 	seam_sim_resp_dispose(&r);
 	call(d, "GET", "/api/v2/companies/DEFAULT/transactions/ORD-1", auth(), NULL, &r);
 	assert_int_equal(r.status, 200);
-	assert_true(json_real_value(json_object_get(r.json, "totalTax")) == 1.45);
+	TH_ASSERT_CMP(json_real_value(json_object_get(r.json, "totalTax")), ==, 1.45);
 	seam_sim_resp_dispose(&r);
 	call(d, "GET", "/api/v2/companies/DEFAULT/transactions/NOPE", auth(), NULL, &r);
 	assert_int_equal(r.status, 404);

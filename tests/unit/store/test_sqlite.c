@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "store/store.h"
+#include "tests/support/th_assert.h"
 
 #include <ftw.h>
 #include <pthread.h>
@@ -154,7 +155,7 @@ static void test_numbered_params(void **state)
 	assert_string_equal(seam_stmt_column_text(s, 0), "x");
 	assert_int_equal(seam_stmt_column_bytes(s, 0), 1);
 	assert_int_equal(seam_stmt_column_int64(s, 1), INT64_MAX);
-	assert_true(seam_stmt_column_double(s, 2) == 2.5);
+	TH_ASSERT_CMP(seam_stmt_column_double(s, 2), ==, 2.5);
 	assert_int_equal(seam_stmt_step(s, &err), SEAM_DONE);
 
 	/* indexes that the statement does not have */
@@ -221,7 +222,7 @@ static void test_nulls(void **state)
 		assert_null(seam_stmt_column_text(s, 1));
 		assert_int_equal(seam_stmt_column_bytes(s, 1), 0);
 		assert_int_equal(seam_stmt_column_int64(s, 2), 0);
-		assert_true(seam_stmt_column_double(s, 3) == 0.0);
+		TH_ASSERT_CMP(seam_stmt_column_double(s, 3), ==, 0.0);
 	}
 	assert_int_equal(seam_stmt_step(s, &err), SEAM_DONE);
 	seam_store_release(st, db);
@@ -308,7 +309,8 @@ static void test_busy_timeout(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(seam_db_begin(b, &err), SEAM_BUSY);
 	ms = ms_since(&t0);
-	assert_true(ms >= 90 && ms < 3000);
+	TH_ASSERT_CMP(ms, >=, 90);
+	TH_ASSERT_CMP(ms, <, 3000);
 	assert_non_null(strstr(err.msg, "database is locked"));
 	assert_false(seam_db_in_tx(b));
 	/* readers are not blocked by the writer (WAL) and see the last commit only */

@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "store/store.h"
 #include "store/store_int.h"
+#include "tests/support/th_assert.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -215,7 +216,7 @@ static void test_path_not_dir_or_file(void **state)
 	/* parent "directory" is a regular file */
 	snprintf(file, sizeof file, "%s/plain", f->dir);
 	fd = open(file, O_CREAT | O_WRONLY, 0600);
-	assert_true(fd >= 0);
+	TH_ASSERT_CMP(fd, >=, 0);
 	close(fd);
 	snprintf(url, sizeof url, "sqlite://%s/seam.db", file);
 	assert_int_equal(seam_store_open(url, NULL, &st, &err), SEAM_IO);
@@ -258,7 +259,7 @@ static void test_unwritable_dir(void **state)
 		assert_int_equal(chmod(f->dir, 0755), 0);
 		assert_int_equal(pipe(fds), 0);
 		pid = fork();
-		assert_true(pid >= 0);
+		TH_ASSERT_CMP(pid, >=, 0);
 		if (pid == 0) {
 			char buf[700];
 			close(fds[0]);
@@ -398,13 +399,13 @@ static void test_migration_list(void **state)
 	size_t n = 0, i;
 	const seam__migration_t *m = seam__store_migrations(&n);
 	(void)state;
-	assert_true(n >= 1);
+	TH_ASSERT_CMP(n, >=, 1);
 	for (i = 0; i < n; i++) {
 		char want[8];
 		snprintf(want, sizeof want, "%03d_", (int)i + 1);
 		assert_int_equal(m[i].version, (int)i + 1);
 		assert_memory_equal(m[i].name, want, 4);
-		assert_true(m[i].end > m[i].sql);
+		TH_ASSERT_CMP(m[i].end, >, m[i].sql);
 		assert_int_equal(*m[i].end, '\0');
 		/* the whole file came in: no NUL inside, text up to the end symbol */
 		assert_int_equal(strlen(m[i].sql), (size_t)(m[i].end - m[i].sql));
@@ -660,7 +661,8 @@ static void test_ready_with_exhausted_pool(void **state)
 	assert_int_equal(seam_store_ready(st, &err), SEAM_BUSY); /* answers instead of hanging */
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
-	assert_true(ms >= 90 && ms < 2000);
+	TH_ASSERT_CMP(ms, >=, 90);
+	TH_ASSERT_CMP(ms, <, 2000);
 	assert_non_null(strstr(err.msg, "in use"));
 	seam_store_release(st, db);
 	assert_int_equal(seam_store_ready(st, &err), SEAM_OK);

@@ -21,6 +21,7 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "tests/support/mock_upstream.h"
+#include "tests/support/th_assert.h"
 
 #define CID "cid-drupal-test-0001"
 #define ORDER_UUID "5bdfd1e8-dfad-41ac-a514-1b58d123e678"
@@ -330,7 +331,7 @@ static void test_open_circuit_preserved(void **state)
 	assert_int_equal(seam_drupal_get_order(m->u, CID, NULL, ORDER_UUID, &doc, &oc, &err),
 			 SEAM_OPEN_CIRCUIT);
 	assert_int_equal(th_mock_nseen(m->mk), 3); /* nothing sent */
-	assert_true(oc.retry_after_ms > 0);
+	TH_ASSERT_CMP(oc.retry_after_ms, >, 0);
 }
 
 typedef struct collect {
