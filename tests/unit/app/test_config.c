@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/config.h"
+#include "tests/support/th_assert.h"
 #include "app/registry.h"
 
 static seam_err_t load(const char *text, seam_config_t **cfg, seam_cfg_diag_t *d)
@@ -117,7 +118,7 @@ static void test_yaml_syntax_error(void **state)
 	(void)state;
 	assert_int_equal(load("listen: [unclosed\nstore: x\n", &cfg, &d), SEAM_CONFIG);
 	dump(&d);
-	assert_true(d.n >= 1);
+	TH_ASSERT_CMP(d.n, >=, 1);
 	assert_true(diag_has(&d, "t.yaml:"));
 	assert_true(diag_has(&d, "YAML syntax"));
 	seam_cfg_diag_dispose(&d);
@@ -326,7 +327,7 @@ static seam_err_t load_file(const char *text, seam_config_t **cfg, seam_cfg_diag
 {
 	char path[] = "/tmp/seam-cfg-XXXXXX";
 	int fd = mkstemp(path);
-	assert_true(fd >= 0);
+	TH_ASSERT_CMP(fd, >=, 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	seam_err_t rc = seam_config_load(seam_app_flows(), path, cfg, d);

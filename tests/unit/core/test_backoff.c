@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "core/backoff.h"
+#include "tests/support/th_assert.h"
 
 static void test_backoff_ceiling_doubles_then_caps(void **state)
 {
@@ -33,9 +34,10 @@ static void test_backoff_no_overflow(void **state)
 	assert_int_equal(seam_backoff_ceiling_ms(5, INT64_MAX / 2 + 1, INT64_MAX), INT64_MAX);
 	assert_int_equal(seam_backoff_ceiling_ms(62, 3, INT64_MAX), INT64_MAX);
 	int64_t v = seam_backoff_ms(1 << 30, 1, INT64_MAX, UINT64_MAX);
-	assert_true(v >= 0);
+	TH_ASSERT_CMP(v, >=, 0);
 	v = seam_backoff_ms(100, 1000, 60000, UINT64_MAX);
-	assert_true(v >= 0 && v <= 60000);
+	TH_ASSERT_CMP(v, >=, 0);
+	TH_ASSERT_CMP(v, <=, 60000);
 }
 
 static void test_backoff_full_jitter_range(void **state)
@@ -57,15 +59,17 @@ static void test_backoff_full_jitter_range(void **state)
 		x ^= x >> 7;
 		x ^= x << 17;
 		int64_t v = seam_backoff_ms(5, 100, 2000, x);
-		assert_true(v >= 0 && v <= 2000);
+		TH_ASSERT_CMP(v, >=, 0);
+		TH_ASSERT_CMP(v, <=, 2000);
 		sum += (double)v;
 		lo = v < lo ? v : lo;
 		hi = v > hi ? v : hi;
 	}
 	double mean = sum / 4000;
-	assert_true(mean > 900 && mean < 1100);
-	assert_true(lo < 50);
-	assert_true(hi > 1950);
+	TH_ASSERT_CMP(mean, >, 900);
+	TH_ASSERT_CMP(mean, <, 1100);
+	TH_ASSERT_CMP(lo, <, 50);
+	TH_ASSERT_CMP(hi, >, 1950);
 }
 
 /* The delay after the n-th failure: drawn from [0, base] after the first, doubling after each
