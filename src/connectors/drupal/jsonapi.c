@@ -124,7 +124,7 @@ void seam__drupal_error_details(json_t *doc, char *buf, size_t cap)
 				break;
 			}
 			used += (size_t)snprintf(buf + used, cap - used, "%s%s%s%s%s%s%s",
-						 i ? "; " : "", title ? title : "error",
+						 i ? "; " : "", title && *title ? title : "error",
 						 detail && *detail ? ": " : "",
 						 detail && *detail ? detail : "",
 						 ptr ? " (at " : "", ptr ? ptr : "", ptr ? ")" : "");

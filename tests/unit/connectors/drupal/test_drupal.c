@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "connectors/drupal/drupal.h"
+#include "connectors/drupal/drupal_int.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "http/client.h"
@@ -964,6 +965,24 @@ static void test_money_helpers(void **state)
 	assert_null(seam_drupal_included(NULL, "t", "i"));
 }
 
+/* Found by fuzz/fuzz_jsonapi.c (corpus: regress_empty_title): an error document whose only
+ * error has an empty title and no detail gave an empty message, so a failed call said nothing
+ * of why. Each error says at least "error". */
+static void test_error_details_never_empty(void **state)
+{
+	char buf[400];
+	(void)state;
+	json_t *doc = json_loads("{\"errors\":[{\"title\":\"\",\"x\":\"y\"}]}", 0, NULL);
+	assert_non_null(doc);
+	seam__drupal_error_details(doc, buf, sizeof buf);
+	assert_string_equal(buf, "error");
+	json_decref(doc);
+	doc = json_loads("{\"errors\":[{\"title\":\"Forbidden\",\"detail\":\"no\"},{}]}", 0, NULL);
+	seam__drupal_error_details(doc, buf, sizeof buf);
+	assert_string_equal(buf, "Forbidden: no; error");
+	json_decref(doc);
+}
+
 int main(void)
 {
 	seam_error_t err = {0};
@@ -990,6 +1009,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transition_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transition_timeout, setup, teardown),
 		cmocka_unit_test(test_money_helpers),
+		cmocka_unit_test(test_error_details_never_empty),
 	};
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	seam_http_client_global_cleanup();
