@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -87,4 +88,13 @@ void th__str_fail(const char *file, int line, const char *call, const char *atex
 		print_error("ERROR: %s:%d: %s(%s, %s) %s 0: got \"%s\", want %s \"%s\"\n", file,
 			    line, call, atext, btext, op, a ? a : "(null)", op, b ? b : "(null)");
 	_fail(file, line);
+}
+
+json_t *th_json_parse(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+	if (!j)
+		fail_msg("test JSON does not parse: %s (line %d)", jerr.text, jerr.line);
+	return j;
 }

@@ -80,4 +80,9 @@ void th__str_fail(const char *file, int line, const char *call, const char *atex
 		th__str_fail(__FILE__, __LINE__, "strncmp", #a, #op, #b, th_sa_, th_sb_, th_n_); \
 } while (0)
 
+/* Test JSON written in the test itself: parsed (new reference), or the test fails with
+ * jansson's message and line (a typo in a fixture, not a finding). */
+struct json_t;
+struct json_t *th_json_parse(const char *text);
+
 #endif

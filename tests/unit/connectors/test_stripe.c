@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/th_assert.h"
 #include "connectors/stripe.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -311,10 +312,7 @@ static void test_raw_bytes(void **state)
 static seam_err_t norm(const char *text, const seam_psp_source_t *src, seam_psp_event_t *out,
 		       seam_error_t *err)
 {
-	json_error_t jerr;
-	json_t *j = json_loads(text, 0, &jerr);
-	if (!j)
-		fail_msg("test JSON does not parse: %s (line %d)", jerr.text, jerr.line);
+	json_t *j = th_json_parse(text);
 	seam_err_t rc = seam_stripe_normalize(j, src, out, err);
 	json_decref(j);
 	return rc;
