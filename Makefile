@@ -18,9 +18,9 @@
 # objects built by clang with coverage and ASan+UBSan): adding a target needs no edit either.
 
 CC      ?= gcc
-PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4
+PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4 libpcre2-8
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
-            libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev \
+            libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev libpcre2-dev \
             prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

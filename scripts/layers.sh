@@ -4,7 +4,7 @@
 #
 # Layers, lowest first (a folder of src/ is one layer's module group):
 #
-#   0 core | 1 store | 2 queue http domain auth | 3 inbox map connectors | 4 flows
+#   0 core | 1 store | 2 queue http domain auth contract | 3 inbox map connectors | 4 flows
 #   5 api ctl | 6 app | 7 main (src/main.c)
 #
 # A file includes its own folder's headers and those of LOWER layers only: an include of a
@@ -59,7 +59,7 @@ function module(p) {
 	return p
 }
 BEGIN {
-	split("core:0 store:1 queue:2 http:2 domain:2 auth:2 inbox:3 map:3 connectors:3 flows:4 api:5 ctl:5 app:6 main:7", kv, " ")
+	split("core:0 store:1 queue:2 http:2 domain:2 auth:2 contract:2 inbox:3 map:3 connectors:3 flows:4 api:5 ctl:5 app:6 main:7", kv, " ")
 	for (i in kv) { split(kv[i], p, ":"); L[p[1]] = p[2] }
 	SIMOK["core"] = SIMOK["http"] = SIMOK["sim"] = 1
 	while ((getline line < exc) > 0) {
