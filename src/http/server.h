@@ -64,6 +64,12 @@ struct seam_route {
 	const char *scope;   /* NULL: open; else passed to the auth hook */
 	unsigned flags;
 	const char *summary; /* one line, for docs and the route listing */
+	/* Contracts (contract/registry.h refs such as "rest.dead-letter-replay@v1"), read by the
+	 * api layer: the request body is validated against `request` before the handler runs (422
+	 * with the errors), `response` documents the 2xx body (OpenAPI, tests). NULL: none. The
+	 * server itself never reads them. */
+	const char *request;
+	const char *response;
 };
 
 typedef struct seam_http_opts {
