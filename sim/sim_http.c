@@ -96,7 +96,7 @@ seam_err_t seam_sim_http_start(seam_sim_double_t *d, const char *listen, int thr
 	for (size_t i = 0; i < l->nroutes; i++) {
 		const seam_sim_route_t *r = i < def->nroutes ? &def->routes[i] : &ctl[i - def->nroutes];
 		l->routes[i] = (seam_route_t){r->method, r->pattern, entry, NULL,
-					      SEAM_ROUTE_RAW_BODY | SEAM_ROUTE_OPEN, r->summary};
+					      SEAM_ROUTE_RAW_BODY | SEAM_ROUTE_OPEN, r->summary, NULL, NULL};
 	}
 	l->dbl = d;
 	l->opts = (seam_http_opts_t){

@@ -74,7 +74,7 @@ static void receive(seam_http_req_t *req, void *ud)
 }
 
 static const seam_route_t recv_routes[] = {
-	{"POST", "/webhooks/*", receive, NULL, SEAM_ROUTE_RAW_BODY | SEAM_ROUTE_OPEN, "receiver"},
+	{"POST", "/webhooks/*", receive, NULL, SEAM_ROUTE_RAW_BODY | SEAM_ROUTE_OPEN, "receiver", NULL, NULL},
 };
 
 static seam_http_server_t *recv_srv;

@@ -74,10 +74,10 @@ static void on_any(seam_http_req_t *req, void *ud)
 }
 
 static const seam_route_t routes[] = {
-	{"GET", "/*", on_any, NULL, 0, "any"},
-	{"POST", "/*", on_any, NULL, SEAM_ROUTE_RAW_BODY, "any"},
-	{"PATCH", "/*", on_any, NULL, SEAM_ROUTE_RAW_BODY, "any"},
-	{"DELETE", "/*", on_any, NULL, 0, "any"},
+	{"GET", "/*", on_any, NULL, 0, "any", NULL, NULL},
+	{"POST", "/*", on_any, NULL, SEAM_ROUTE_RAW_BODY, "any", NULL, NULL},
+	{"PATCH", "/*", on_any, NULL, SEAM_ROUTE_RAW_BODY, "any", NULL, NULL},
+	{"DELETE", "/*", on_any, NULL, 0, "any", NULL, NULL},
 };
 
 th_mock_t *th_mock_start(const char *default_ctype)

@@ -94,16 +94,16 @@ static int auth(seam_http_req_t *req, const char *scope, void *ud)
 }
 
 static const seam_route_t routes[] = {
-	{"POST", "/webhooks/stripe/{store}", h_echo, NULL, SEAM_ROUTE_RAW_BODY, "echo"},
-	{"GET", "/webhooks/stripe/{store}", h_echo, NULL, 0, "echo"},
-	{"POST", "/json", h_json, NULL, 0, "json"},
-	{"GET", "/silent", h_silent, NULL, 0, "no answer"},
-	{"GET", "/slow", h_slow, NULL, 0, "slow"},
-	{"GET", "/drop", h_drop, NULL, 0, "drop"},
-	{"GET", "/v1/jobs", h_echo, "ops:read", 0, "scoped"},
-	{"POST", "/v1/jobs", h_echo, "ops:admin", 0, "scoped"},
-	{"GET", "/ops/*", h_echo, NULL, 0, "wildcard"},
-	{"POST", "/defer/{n}", h_defer, NULL, SEAM_ROUTE_RAW_BODY, "deferred"},
+	{"POST", "/webhooks/stripe/{store}", h_echo, NULL, SEAM_ROUTE_RAW_BODY, "echo", NULL, NULL},
+	{"GET", "/webhooks/stripe/{store}", h_echo, NULL, 0, "echo", NULL, NULL},
+	{"POST", "/json", h_json, NULL, 0, "json", NULL, NULL},
+	{"GET", "/silent", h_silent, NULL, 0, "no answer", NULL, NULL},
+	{"GET", "/slow", h_slow, NULL, 0, "slow", NULL, NULL},
+	{"GET", "/drop", h_drop, NULL, 0, "drop", NULL, NULL},
+	{"GET", "/v1/jobs", h_echo, "ops:read", 0, "scoped", NULL, NULL},
+	{"POST", "/v1/jobs", h_echo, "ops:admin", 0, "scoped", NULL, NULL},
+	{"GET", "/ops/*", h_echo, NULL, 0, "wildcard", NULL, NULL},
+	{"POST", "/defer/{n}", h_defer, NULL, SEAM_ROUTE_RAW_BODY, "deferred", NULL, NULL},
 };
 
 typedef struct {
