@@ -20,10 +20,13 @@
  * does not define (\a \e \A \Z \z \h \R \K \X \Q \G \N \o ... : u-mode has no identity escapes
  * for letters), every "(?" but (?: (?= (?! (?<= (?<! (?<name>, "(*" verbs, possessive and
  * doubled quantifiers, a quantifier with nothing to repeat, lone ] { }, \c without a letter.
- * Options: UTF with PCRE2_MATCH_INVALID_UTF (bytes that are not UTF-8 in a subject simply never
- * match), DOLLAR_ENDONLY ($ is the very end, never before a final \n), ALLOW_EMPTY_CLASS ([] and
+ * Options: UTF, DOLLAR_ENDONLY ($ is the very end, never before a final \n), ALLOW_EMPTY_CLASS ([] and
  * [^] as ECMA), MATCH_UNSET_BACKREF (a backreference to a group that did not take part matches
- * the empty string), NEVER_BACKSLASH_C.
+ * the empty string), NEVER_BACKSLASH_C. Not PCRE2_MATCH_INVALID_UTF: with it, 10.42's JIT fails
+ * to match \D and \W against a non-ASCII character (^\D$ on U+07C0: no match; the interpreter
+ * matches). A subject that is not UTF-8 is refused instead (SEAM_REGEX_LIMIT): jansson never
+ * hands out such strings, and refusing is the safe verdict for `pattern` and
+ * `patternProperties` alike.
  *
  * What PCRE2 10.42 cannot do: variable-width lookbehind ((?<=a+)b is ECMA since ES2018, PCRE2
  * 10.43): compile fails with err->code SEAM_UNSUPPORTED (the pattern is valid ECMA, just not
@@ -568,7 +571,7 @@ seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *
 	}
 	pcre2_set_compile_extra_options(cctx, PCRE2_EXTRA_ALT_BSUX);
 	pcre2_code *code = pcre2_compile((PCRE2_SPTR)(o.b ? o.b : ""), o.n,
-					 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY |
+					 PCRE2_UTF | PCRE2_DOLLAR_ENDONLY |
 						 PCRE2_ALT_BSUX | PCRE2_ALLOW_EMPTY_CLASS |
 						 PCRE2_MATCH_UNSET_BACKREF | PCRE2_NEVER_BACKSLASH_C,
 					 &ec, &eo, cctx);
