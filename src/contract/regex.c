@@ -34,9 +34,10 @@
  *
  * Limits: every search runs under a match limit, a depth limit and a heap limit (a match context
  * per compiled regex, read-only after compile). JIT is used when pcre2_config says it exists and
- * the pattern JIT-compiles; a JIT stack overflow is retried by the interpreter. Match data is
- * one per thread (created on first use, freed by a pthread key destructor when the thread ends),
- * so searches are reentrant and allocate nothing after the first.
+ * the pattern JIT-compiles, with a JIT stack per thread of up to 8 MiB; a JIT stack overflow is
+ * retried by the interpreter. Match data and JIT stack are one per thread (created on first use,
+ * freed by a pthread key destructor when the thread ends), so searches are reentrant and
+ * allocate nothing after the first.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "contract/regex.h"
@@ -54,6 +55,9 @@
 #define MATCH_LIMIT 2000000u
 #define DEPTH_LIMIT 20000u
 #define HEAP_LIMIT_KIB 16384u
+#define JIT_STACK_MAX (8u << 20)
+
+static pcre2_jit_stack *jit_stack_cb(void *unused);
 
 struct seam_regex {
 	pcre2_code *code;
@@ -600,6 +604,7 @@ seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *
 	pcre2_set_match_limit(mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(mctx, DEPTH_LIMIT);
 	pcre2_set_heap_limit(mctx, HEAP_LIMIT_KIB);
+	pcre2_jit_stack_assign(mctx, jit_stack_cb, NULL);
 	re->code = code;
 	re->mctx = mctx;
 	uint32_t have_jit = 0;
@@ -620,48 +625,77 @@ void seam_regex_free(seam_regex_t *re)
 	free(re);
 }
 
-/* One match data per thread: an ovector of one pair is all a yes/no search needs (pcre2_match
- * still returns >= 0 on a match), and the interpreter's frame memory it caches is bounded by the
- * heap limit. */
-static pthread_key_t md_key;
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
-static bool md_key_ok;
+/* Per thread: the match data (an ovector of one pair is all a yes/no search needs;
+ * pcre2_match still returns >= 0 on a match; the interpreter's frame memory it caches is bounded
+ * by the heap limit) and a JIT stack (PCRE2's default is 32 KiB of the machine stack, which a
+ * repeated group overflows after a few thousand iterations; this one grows on demand up to
+ * JIT_STACK_MAX). Both are created on first use and freed when the thread ends. */
+typedef struct tls {
+	pcre2_match_data *md;
+	pcre2_jit_stack *jit;
+} tls_t;
 
-static void md_free(void *md)
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static bool tls_key_ok;
+
+static void tls_free(void *p)
 {
-	pcre2_match_data_free(md);
+	tls_t *t = p;
+	if (!t)
+		return;
+	pcre2_match_data_free(t->md);
+	pcre2_jit_stack_free(t->jit);
+	free(t);
 }
 
-static void md_init(void)
+static void tls_init(void)
 {
-	md_key_ok = pthread_key_create(&md_key, md_free) == 0;
+	tls_key_ok = pthread_key_create(&tls_key, tls_free) == 0;
 }
 
-static pcre2_match_data *thread_md(bool *owned)
+/* This thread's state; *owned when it could not be kept (free it after the call). */
+static tls_t *thread_state(bool *owned)
 {
-	pthread_once(&md_once, md_init);
+	pthread_once(&tls_once, tls_init);
 	*owned = false;
-	pcre2_match_data *md = md_key_ok ? pthread_getspecific(md_key) : NULL;
-	if (md)
-		return md;
-	md = pcre2_match_data_create(1, NULL);
-	if (md && (!md_key_ok || pthread_setspecific(md_key, md) != 0))
+	tls_t *t = tls_key_ok ? pthread_getspecific(tls_key) : NULL;
+	if (t)
+		return t;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->md = pcre2_match_data_create(1, NULL);
+	t->jit = pcre2_jit_stack_create(32 * 1024, JIT_STACK_MAX, NULL);
+	if (!t->md) {
+		tls_free(t);
+		return NULL;
+	}
+	if (!tls_key_ok || pthread_setspecific(tls_key, t) != 0)
 		*owned = true;
-	return md;
+	return t;
+}
+
+/* pcre2_jit_stack_assign's callback: the calling thread's stack (NULL = the 32 KiB default). */
+static pcre2_jit_stack *jit_stack_cb(void *unused)
+{
+	(void)unused;
+	tls_t *t = tls_key_ok ? pthread_getspecific(tls_key) : NULL;
+	return t ? t->jit : NULL;
 }
 
 int seam_regex_search(const seam_regex_t *re, const char *s, size_t len)
 {
 	bool owned;
-	pcre2_match_data *md = thread_md(&owned);
-	if (!md)
+	tls_t *t = thread_state(&owned);
+	if (!t)
 		return SEAM_REGEX_LIMIT; /* out of memory: refuse, as for any limit */
 	PCRE2_SPTR subj = (PCRE2_SPTR)(s ? s : "");
-	int rc = pcre2_match(re->code, subj, len, 0, 0, md, re->mctx);
+	int rc = pcre2_match(re->code, subj, len, 0, 0, t->md, re->mctx);
 	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
-		rc = pcre2_match(re->code, subj, len, 0, PCRE2_NO_JIT, md, re->mctx);
+		rc = pcre2_match(re->code, subj, len, 0, PCRE2_NO_JIT, t->md, re->mctx);
 	if (owned)
-		pcre2_match_data_free(md);
+		tls_free(t);
 	if (rc >= 0)
 		return SEAM_REGEX_MATCH;
 	if (rc == PCRE2_ERROR_NOMATCH)
