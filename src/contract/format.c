@@ -373,7 +373,8 @@ static bool email(const char *s, size_t len, bool intl)
 		if (!dot_ok)
 			return false; /* empty, or ends with '.' */
 	}
-	if (i > 64 && !intl)
+	/* RFC 5321 4.5.3.1: 64 octets of local part, 254 in all (RFC 6531 keeps octets). */
+	if (i > 64 || len > 254)
 		return false;
 	if (i >= len || s[i] != '@')
 		return false;

@@ -19,7 +19,8 @@
  * \d \w \b stay as they are: without PCRE2_UCP they are ASCII, as in ECMA. Refused: escapes ECMA
  * does not define (\a \e \A \Z \z \h \R \K \X \Q \G \N \o ... : u-mode has no identity escapes
  * for letters), every "(?" but (?: (?= (?! (?<= (?<! (?<name>, "(*" verbs, possessive and
- * doubled quantifiers, a quantifier with nothing to repeat, lone ] { }, \c without a letter.
+ * doubled quantifiers, a quantifier with nothing to repeat or on a lookaround, lone ] { }, \c
+ * without a letter.
  * Options: UTF, DOLLAR_ENDONLY ($ is the very end, never before a final \n), ALLOW_EMPTY_CLASS ([] and
  * [^] as ECMA), MATCH_UNSET_BACKREF (a backreference to a group that did not take part matches
  * the empty string), NEVER_BACKSLASH_C. Not PCRE2_MATCH_INVALID_UTF: with it, 10.42's JIT fails
@@ -56,6 +57,8 @@
 #define DEPTH_LIMIT 20000u
 #define HEAP_LIMIT_KIB 16384u
 #define JIT_STACK_MAX (8u << 20)
+/* Group nesting the translator follows (PCRE2's own default limit is 250). */
+#define MAX_NEST 1024
 
 static pcre2_jit_stack *jit_stack_cb(void *unused);
 
@@ -424,6 +427,9 @@ static tres_e translate(const char *p, size_t len, out_t *o, const char **why, s
 	bool in_class = false, atom = false, quantified = false;
 	size_t class_start = 0;
 	size_t i = 0;
+	/* Per open group: is it a lookaround? (u-mode: an assertion cannot be quantified) */
+	uint8_t look[MAX_NEST / 8] = {0};
+	size_t depth = 0;
 	while (i < len) {
 		size_t at = i;
 		char c = p[i];
@@ -498,6 +504,16 @@ static tres_e translate(const char *p, size_t len, out_t *o, const char **why, s
 				*why = "nothing to repeat";
 				return T_PARSE;
 			}
+			if (depth >= MAX_NEST) {
+				*why = "groups nested too deeply";
+				return T_PARSE;
+			}
+			bool is_look = n == 3 ? p[i + 2] != ':' : n == 4;
+			if (is_look)
+				look[depth / 8] |= (uint8_t)(1u << (depth % 8));
+			else
+				look[depth / 8] &= (uint8_t)~(1u << (depth % 8));
+			depth++;
 			put(o, p + i, n, at);
 			i += n;
 			atom = false, quantified = false;
@@ -506,7 +522,12 @@ static tres_e translate(const char *p, size_t len, out_t *o, const char **why, s
 		case ')':
 			puts_(o, ")", at);
 			i++;
+			/* an unmatched ')' is left to PCRE2, which reports it */
 			atom = true, quantified = false;
+			if (depth > 0) {
+				depth--;
+				atom = !(look[depth / 8] & (1u << (depth % 8)));
+			}
 			continue;
 		case '|': case '^': case '$':
 			put(o, &c, 1, at);
