@@ -121,15 +121,18 @@ static size_t utf8_put(uint32_t cp, char *p)
 	return 4;
 }
 
-/* A U-label (NUL-terminated UTF-8) as libidn2 registers it: its A-label length, or -1. */
+/* A U-label (NUL-terminated UTF-8) as libidn2 registers it: its A-label (into alabel_out, cap
+ * bytes) and that label's length, or -1. */
 static long register_ulabel(const char *ul, int flags, char *alabel_out, size_t cap)
 {
 	uint8_t *al = NULL;
 	long n = -1;
 	if (idn2_register_u8((const uint8_t *)ul, NULL, &al, flags) == IDN2_OK && al) {
 		n = (long)strlen((const char *)al);
-		if (alabel_out && (size_t)n < cap)
+		if ((size_t)n < cap)
 			memcpy(alabel_out, al, (size_t)n + 1);
+		else
+			n = -1; /* longer than any label may be: not one */
 	}
 	idn2_free(al);
 	return n;
