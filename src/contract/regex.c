@@ -31,7 +31,8 @@
  *
  * What PCRE2 10.42 cannot do: variable-width lookbehind ((?<=a+)b is ECMA since ES2018, PCRE2
  * 10.43): compile fails with err->code SEAM_UNSUPPORTED (the pattern is valid ECMA, just not
- * runnable here), every other failure is SEAM_PARSE. Lone surrogates (\uD800) likewise.
+ * runnable here), every other failure is SEAM_PARSE. Lone surrogates (\uD800) likewise, once
+ * the rest of the pattern is known to be valid.
  *
  * Limits: every search runs under a match limit, a depth limit and a heap limit (a match context
  * per compiled regex, read-only after compile). JIT is used when pcre2_config says it exists and
@@ -82,6 +83,7 @@ typedef struct out {
 	size_t *map;
 	size_t n, cap;
 	bool oom;
+	size_t surrogate_at; /* 1 + offset of the first lone surrogate escape; 0: none */
 } out_t;
 
 static void put(out_t *o, const char *s, size_t len, size_t at)
@@ -220,14 +222,38 @@ static const struct {
 	{"Paragraph_Separator", "Zp"}, {"Zs", "Zs"}, {"Space_Separator", "Zs"},
 };
 
+/* ECMA-262's binary properties (table-binary-unicode-properties), long names and aliases,
+ * which PCRE2 10.42 knows by the same names; but Assigned (ECMA's own, = \P{Cn}, handled
+ * below) and Changes_When_NFKC_Casefolded, which it does not know (refused). */
+static const char *const binary_props[] = {
+	"ASCII", "ASCII_Hex_Digit", "AHex", "Alphabetic", "Alpha", "Any", "Bidi_Control", "Bidi_C",
+	"Bidi_Mirrored", "Bidi_M", "Case_Ignorable", "CI", "Cased", "Changes_When_Casefolded",
+	"CWCF", "Changes_When_Casemapped", "CWCM", "Changes_When_Lowercased", "CWL",
+	"Changes_When_Titlecased", "CWT", "Changes_When_Uppercased", "CWU", "Dash",
+	"Default_Ignorable_Code_Point", "DI", "Deprecated", "Dep", "Diacritic", "Dia", "Emoji",
+	"Emoji_Component", "EComp", "Emoji_Modifier", "EMod", "Emoji_Modifier_Base", "EBase",
+	"Emoji_Presentation", "EPres", "Extended_Pictographic", "ExtPict", "Extender", "Ext",
+	"Grapheme_Base", "Gr_Base", "Grapheme_Extend", "Gr_Ext", "Hex_Digit", "Hex",
+	"IDS_Binary_Operator", "IDSB", "IDS_Trinary_Operator", "IDST", "ID_Continue", "IDC",
+	"ID_Start", "IDS", "Ideographic", "Ideo", "Join_Control", "Join_C",
+	"Logical_Order_Exception", "LOE", "Lowercase", "Lower", "Math", "Noncharacter_Code_Point",
+	"NChar", "Pattern_Syntax", "Pat_Syn", "Pattern_White_Space", "Pat_WS", "Quotation_Mark",
+	"QMark", "Radical", "Regional_Indicator", "RI", "Sentence_Terminal", "STerm", "Soft_Dotted",
+	"SD", "Terminal_Punctuation", "Term", "Unified_Ideograph", "UIdeo", "Uppercase", "Upper",
+	"Variation_Selector", "VS", "White_Space", "space", "XID_Continue", "XIDC", "XID_Start",
+	"XIDS",
+};
+
 static bool span_is(const char *s, size_t n, const char *lit)
 {
 	return strlen(lit) == n && memcmp(s, lit, n) == 0;
 }
 
 /* \p{name} / \p{lhs=value} (name is the inside of the braces): a General_Category is emitted
- * by PCRE2's short name, Script/Script_Extensions and binary properties as written (PCRE2 then
- * refuses what it does not know). False when ECMA has no such form. */
+ * by PCRE2's short name, a binary property as written, Script/Script_Extensions values as
+ * written when they are spelled as Unicode spells them (an upper-case first letter: PCRE2
+ * matches names loosely, ECMA exactly; PCRE2 refuses a script it does not know). False when
+ * ECMA has no such property. */
 static bool property(const char *name, size_t n, char pc, out_t *o, size_t at)
 {
 	const char *eq = memchr(name, '=', n);
@@ -242,6 +268,8 @@ static bool property(const char *name, size_t n, char pc, out_t *o, size_t at)
 		if (!span_is(name, ln, "General_Category") && !span_is(name, ln, "gc")) {
 			if (!span_is(name, ln, "Script") && !span_is(name, ln, "sc") &&
 			    !span_is(name, ln, "Script_Extensions") && !span_is(name, ln, "scx"))
+				return false;
+			if (!(val[0] >= 'A' && val[0] <= 'Z'))
 				return false;
 			char pre[3] = {'\\', pc, '{'};
 			put(o, pre, 3, at);
@@ -261,14 +289,23 @@ static bool property(const char *name, size_t n, char pc, out_t *o, size_t at)
 	}
 	if (eq)
 		return false;
-	char pre[3] = {'\\', pc, '{'};
-	put(o, pre, 3, at);
-	put(o, name, n, at);
-	puts_(o, "}", at);
-	return true;
+	if (span_is(name, n, "Assigned")) {
+		puts_(o, pc == 'p' ? "\\P{Cn}" : "\\p{Cn}", at);
+		return true;
+	}
+	for (size_t k = 0; k < sizeof binary_props / sizeof binary_props[0]; k++) {
+		if (span_is(name, n, binary_props[k])) {
+			char pre[3] = {'\\', pc, '{'};
+			put(o, pre, 3, at);
+			put(o, name, n, at);
+			puts_(o, "}", at);
+			return true;
+		}
+	}
+	return false;
 }
 
-typedef enum { T_OK, T_PARSE, T_UNSUPPORTED } tres_e;
+typedef enum { T_OK, T_PARSE } tres_e;
 
 /* Translates one escape at p[*i] ('\\'); in_class selects the class grammar. Sets *atom when it
  * is something a quantifier may follow. */
@@ -371,8 +408,11 @@ static tres_e escape(const char *p, size_t len, size_t *i, bool in_class, out_t 
 	case 'u': {
 		long v = uescape(p, len, i);
 		if (v == -2) {
-			*why = "a lone surrogate cannot be matched in UTF-8";
-			return T_UNSUPPORTED;
+			/* Valid ECMA that UTF-8 cannot hold. U+FFFD keeps the pattern's shape so the
+			 * rest is still checked; compile reports it once everything else passed. */
+			if (!o->surrogate_at)
+				o->surrogate_at = at + 1;
+			v = 0xFFFD;
 		}
 		if (v < 0) {
 			*why = "\\u must be followed by four hex digits or {hex}";
@@ -583,8 +623,7 @@ seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *
 		goto out;
 	}
 	if (tr != T_OK) {
-		seam_errorf(err, tr == T_UNSUPPORTED ? SEAM_UNSUPPORTED : SEAM_PARSE, "offset %zu: %s",
-			    where, why);
+		seam_errorf(err, SEAM_PARSE, "offset %zu: %s", where, why);
 		goto out;
 	}
 	int ec = 0;
@@ -611,6 +650,13 @@ seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *
 		seam_errorf(err, unsupported ? SEAM_UNSUPPORTED : SEAM_PARSE, "offset %zu: %s%s", off,
 			    (const char *)msg,
 			    unsupported ? " (valid ECMA-262, not supported by this PCRE2)" : "");
+		goto out;
+	}
+	if (o.surrogate_at) {
+		pcre2_code_free(code);
+		seam_errorf(err, SEAM_UNSUPPORTED,
+			    "offset %zu: a lone surrogate cannot be matched in UTF-8 (valid ECMA-262)",
+			    o.surrogate_at - 1);
 		goto out;
 	}
 	re = calloc(1, sizeof *re);

@@ -87,6 +87,12 @@ static void test_classes(void **state)
 		{"^\\p{Script=Greek}$", "\xce\xb1", M},
 		{"^\\p{sc=Greek}$", "a", N},
 		{"^[[a]$", "[", M},                 /* '[' in a class is a literal, not [:posix:] */
+		{"^\\p{Assigned}$", "a", M},
+		{"^\\p{Assigned}$", "\xcd\xb8", N}, /* U+0378: unassigned */
+		{"^\\P{Assigned}$", "\xcd\xb8", M},
+		{"^\\p{White_Space}$", "\xe3\x80\x80", M},
+		{"^\\p{Emoji_Presentation}$", "\xf0\x9f\x90\xb2", M},
+		{"^\\p{Script_Extensions=Latin}$", "a", M},
 	};
 	run_cases(c, sizeof c / sizeof c[0]);
 }
@@ -143,6 +149,8 @@ static void test_refused(void **state)
 		"(?>a)", "(?|a)", "(?R)", "(?1)(a)", "(?(1)a|b)", "(*UTF)a", "(*ACCEPT)",
 		"a++", "a*+", "a?+", "a{2}+", "a**", "*a", "a|*", "(*)", "^*", "a{", "a{1",
 		"a}", "]", "[a", "[[:alpha:]]", "(a", "a)", "\\", "[\\B]", "[\\1]", "(?<>a)",
+		"\\p{m}", "\\p{LL}", "\\p{letter}", "\\p{Greek}", "\\p{sc=greek}", "\\p{gc=Greek}",
+		"\\p{Changes_When_NFKC_Casefolded}", "[}\\ud83d", "(\\udc00", "\\ud800{",
 		"\\8", "(a)\\2", "[z-a]", "(?=a)*", "(?!a)+", "(?<=a){2}", "(?<!a)?",
 	};
 	size_t wrong = 0;
