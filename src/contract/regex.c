@@ -14,16 +14,22 @@
  *   \xHH                      \xHH (PCRE2_ALT_BSUX)              exactly two digits
  *   \1..\99                   \g{N}                              PCRE2 reads \12 as octal when
  *                                                                there are fewer groups
- *   [ inside a class          \[                                 no POSIX [:alpha:] classes
+ *   \N, \k<n> before group N   (?:)                               ECMA: always empty; PCRE2: the
+ *   has closed                                                   previous iteration's capture
+ *   [ : . = inside a class    \[ \: \. \=                        no POSIX [:a:] [.a.] [=a=]
+ *   []  [^]                   (?:(?!))  [\x00-\u{10ffff}]          PCRE2_ALLOW_EMPTY_CLASS's []*
+ *                                                                fails on "" (ECMA: matches)
+ *   \p{Letter} \p{digit} ...  \p{L} \p{Nd} ...                     PCRE2 knows short names only
+ *   \D \W inside a class      their complements as ranges         [^\D\p{L}] matched U+07C0
  *
  * \d \w \b stay as they are: without PCRE2_UCP they are ASCII, as in ECMA. Refused: escapes ECMA
  * does not define (\a \e \A \Z \z \h \R \K \X \Q \G \N \o ... : u-mode has no identity escapes
  * for letters), every "(?" but (?: (?= (?! (?<= (?<! (?<name>, "(*" verbs, possessive and
  * doubled quantifiers, a quantifier with nothing to repeat or on a lookaround, lone ] { }, \c
- * without a letter.
- * Options: UTF, DOLLAR_ENDONLY ($ is the very end, never before a final \n), ALLOW_EMPTY_CLASS ([] and
- * [^] as ECMA), MATCH_UNSET_BACKREF (a backreference to a group that did not take part matches
- * the empty string), NEVER_BACKSLASH_C. Not PCRE2_MATCH_INVALID_UTF: with it, 10.42's JIT fails
+ * without a letter, a class escape as a range end ([\d-z]), property names ECMA does not have.
+ * Options: UTF, DOLLAR_ENDONLY ($ is the very end, never before a final \n), MATCH_UNSET_BACKREF
+ * (a backreference to a group that did not take part matches the empty string),
+ * NEVER_BACKSLASH_C. Not PCRE2_MATCH_INVALID_UTF: with it, 10.42's JIT fails
  * to match \D and \W against a non-ASCII character (^\D$ on U+07C0: no match; the interpreter
  * matches). A subject that is not UTF-8 is refused instead (SEAM_REGEX_LIMIT): jansson never
  * hands out such strings, and refusing is the safe verdict for `pattern` and
@@ -31,8 +37,9 @@
  *
  * What PCRE2 10.42 cannot do: variable-width lookbehind ((?<=a+)b is ECMA since ES2018, PCRE2
  * 10.43): compile fails with err->code SEAM_UNSUPPORTED (the pattern is valid ECMA, just not
- * runnable here), every other failure is SEAM_PARSE. Lone surrogates (\uD800) likewise, once
- * the rest of the pattern is known to be valid.
+ * runnable here: checked by compiling it once more with its lookbehinds as lookaheads), every
+ * other failure is SEAM_PARSE. Lone surrogates (\uD800) likewise, once the rest of the pattern
+ * is known to be valid.
  *
  * Limits: every search runs under a match limit, a depth limit and a heap limit (a match context
  * per compiled regex, read-only after compile). JIT is used when pcre2_config says it exists and
@@ -58,6 +65,9 @@
 #define DEPTH_LIMIT 20000u
 #define HEAP_LIMIT_KIB 16384u
 #define JIT_STACK_MAX (8u << 20)
+#define COMPILE_OPTS                                                                   \
+	(PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX | PCRE2_MATCH_UNSET_BACKREF | \
+	 PCRE2_NEVER_BACKSLASH_C)
 /* Group nesting the translator follows (PCRE2's own default limit is 250). */
 #define MAX_NEST 1024
 
@@ -322,7 +332,15 @@ static tres_e escape(const char *p, size_t len, size_t *i, bool in_class, out_t 
 	*atom = true;
 	char tmp[32];
 	switch (c) {
-	case 'd': case 'D': case 'w': case 'W':
+	case 'D':
+		/* In a class as ranges: PCRE2 10.42 (UTF, no UCP) lets [^\D\p{L}] match U+07C0,
+		 * which \D holds; the ranges say it plainly. */
+		puts_(o, in_class ? "\\x00-\\x2f\\x3a-\\u{10ffff}" : "\\D", at);
+		return T_OK;
+	case 'W':
+		puts_(o, in_class ? "\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\u{10ffff}" : "\\W", at);
+		return T_OK;
+	case 'd': case 'w':
 	case 't': case 'n': case 'f': case 'r':
 		tmp[0] = '\\', tmp[1] = c, tmp[2] = 0;
 		puts_(o, tmp, at);
@@ -461,58 +479,212 @@ static tres_e escape(const char *p, size_t len, size_t *i, bool in_class, out_t 
 	return T_PARSE;
 }
 
-/* ECMA pattern -> PCRE2 pattern. On failure *why and *where say what and where. */
-static tres_e translate(const char *p, size_t len, out_t *o, const char **why, size_t *where)
+/* One ClassAtom at p[*i]; *set when it is a class escape (\\d \\s \\p{..} ...), which cannot end a
+ * range in u-mode. '[' ':' '.' '=' are escaped: PCRE2 would read [:alpha:], [.a.] and [=a=]. */
+static tres_e class_atom(const char *p, size_t len, size_t *i, out_t *o, bool *set,
+			 const char **why)
 {
-	bool in_class = false, atom = false, quantified = false;
-	size_t class_start = 0;
+	size_t at = *i;
+	char c = p[at];
+	*set = false;
+	if (c == '\\') {
+		bool dummy;
+		*set = at + 1 < len && strchr("dDwWsSpP", p[at + 1]) && p[at + 1];
+		return escape(p, len, i, true, o, &dummy, why);
+	}
+	if (c == '[' || c == ':' || c == '.' || c == '=') {
+		char e[2] = {'\\', c};
+		put(o, e, 2, at);
+		(*i)++;
+		return T_OK;
+	}
+	/* one code point, whole (PCRE2 checks the UTF-8) */
+	unsigned char u = (unsigned char)c;
+	size_t n = u < 0xC0 ? 1 : u < 0xE0 ? 2 : u < 0xF0 ? 3 : 4;
+	if (n > len - at)
+		n = len - at;
+	put(o, p + at, n, at);
+	*i += n;
+	return T_OK;
+}
+
+/* A character class at p[*i] ('['), to its ']'. [] and [^] become what they mean in ECMA (no
+ * character; any character) without PCRE2's empty-class option, whose [] fails even quantified
+ * ([]* on "" found no match). */
+static tres_e char_class(const char *p, size_t len, size_t *i, out_t *o, const char **why,
+			 size_t *where)
+{
+	size_t at = *i, k = at + 1;
+	bool neg = k < len && p[k] == '^';
+	if (neg)
+		k++;
+	if (k < len && p[k] == ']') {
+		puts_(o, neg ? "[\\x00-\\u{10ffff}]" : "(?:(?!))", at);
+		*i = k + 1;
+		return T_OK;
+	}
+	puts_(o, neg ? "[^" : "[", at);
+	for (;;) {
+		*where = k;
+		if (k >= len) {
+			*where = at;
+			*why = "missing ] (unterminated character class)";
+			return T_PARSE;
+		}
+		if (p[k] == ']') {
+			puts_(o, "]", k);
+			*i = k + 1;
+			return T_OK;
+		}
+		bool set1, set2;
+		tres_e r = class_atom(p, len, &k, o, &set1, why);
+		if (r != T_OK)
+			return r;
+		if (k + 1 < len && p[k] == '-' && p[k + 1] != ']') {
+			puts_(o, "-", k);
+			k++;
+			*where = k;
+			r = class_atom(p, len, &k, o, &set2, why);
+			if (r != T_OK)
+				return r;
+			if (set1 || set2) {
+				*why = "a class escape cannot be a range end (unicode mode)";
+				return T_PARSE;
+			}
+		}
+	}
+}
+
+/* What the translator knows of capturing groups, for backreferences: ECMA matches a
+ * backreference to a group that has not closed yet (a forward reference, or one inside the group
+ * itself) as the empty string, always (each iteration of a quantifier resets the captures inside
+ * it); PCRE2 would match the previous iteration's capture or fail. Such a reference is emitted as
+ * (?:) and checked at the end to name a group that exists. */
+typedef struct span {
+	const char *s;
+	size_t n, num, at;
+} span_t;
+
+typedef struct groups {
+	size_t count;             /* capturing groups opened so far */
+	uint32_t open[MAX_NEST];  /* per open paren: its group number, 0 when not capturing */
+	span_t *names;            /* named groups seen: name, number */
+	size_t nnames;
+	span_t *pending;          /* \k<name> before its group closed: name, offset */
+	size_t npending;
+	size_t max_ref, max_ref_at; /* the highest \N emitted as (?:), where */
+	bool oom;
+} groups_t;
+
+static void span_push(span_t **v, size_t *n, span_t x, bool *oom)
+{
+	if ((*n & (*n - 1)) == 0 || *n == 0) { /* grow at 0, 1, 2, 4, ... */
+		span_t *nv = realloc(*v, (*n ? *n * 2 : 1) * sizeof **v);
+		if (!nv) {
+			*oom = true;
+			return;
+		}
+		*v = nv;
+	}
+	(*v)[(*n)++] = x;
+}
+
+static bool group_open(const groups_t *g, size_t depth, size_t num)
+{
+	for (size_t d = 0; d < depth; d++)
+		if (g->open[d] == num)
+			return true;
+	return false;
+}
+
+/* A backreference at p[*i] ('\\' then a digit or 'k'), outside a class. */
+static tres_e backref(const char *p, size_t len, size_t *i, groups_t *g, size_t depth, out_t *o,
+		      const char **why)
+{
+	size_t at = *i;
+	char tmp[32];
+	if (p[at + 1] == 'k') {
+		size_t j = at + 2;
+		if (j >= len || p[j] != '<') {
+			*why = "\\k must be a named backreference \\k<name>";
+			return T_PARSE;
+		}
+		size_t st = ++j;
+		while (j < len && p[j] != '>')
+			j++;
+		if (j >= len || j == st) {
+			*why = "unterminated \\k<name>";
+			return T_PARSE;
+		}
+		*i = j + 1;
+		for (size_t k = 0; k < g->nnames; k++) {
+			if (g->names[k].n == j - st && memcmp(g->names[k].s, p + st, j - st) == 0 &&
+			    !group_open(g, depth, g->names[k].num)) {
+				put(o, p + at, j + 1 - at, at);
+				return T_OK;
+			}
+		}
+		span_push(&g->pending, &g->npending, (span_t){p + st, j - st, 0, at}, &g->oom);
+		puts_(o, "(?:)", at);
+		return T_OK;
+	}
+	size_t n = 0, j = at + 1;
+	while (j < len && p[j] >= '0' && p[j] <= '9' && n < 100000)
+		n = n * 10 + (size_t)(p[j++] - '0');
+	*i = j;
+	if (n <= g->count && !group_open(g, depth, n)) {
+		snprintf(tmp, sizeof tmp, "\\g{%zu}", n);
+		puts_(o, tmp, at);
+	} else {
+		if (n > g->max_ref)
+			g->max_ref = n, g->max_ref_at = at;
+		puts_(o, "(?:)", at);
+	}
+	return T_OK;
+}
+
+/* ECMA pattern -> PCRE2 pattern. On failure *why and *where say what and where. */
+static tres_e translate(const char *p, size_t len, bool lb_as_la, out_t *o, const char **why,
+			size_t *where)
+{
+	bool atom = false, quantified = false;
 	size_t i = 0;
 	/* Per open group: is it a lookaround? (u-mode: an assertion cannot be quantified) */
 	uint8_t look[MAX_NEST / 8] = {0};
 	size_t depth = 0;
+	tres_e rc = T_OK;
+	groups_t *g = calloc(1, sizeof *g);
+	if (!g) {
+		o->oom = true;
+		return T_OK;
+	}
 	while (i < len) {
 		size_t at = i;
 		char c = p[i];
 		*where = at;
-		if (in_class) {
-			if (c == ']') { /* also right after [ or [^: ECMA's empty class */
-				in_class = false;
-				atom = true;
-				quantified = false;
-				puts_(o, "]", at);
-				i++;
-			} else if (c == '\\') {
-				bool dummy;
-				tres_e r = escape(p, len, &i, true, o, &dummy, why);
-				if (r != T_OK)
-					return r;
-			} else if (c == '[') {
-				puts_(o, "\\[", at);
-				i++;
-			} else {
-				put(o, p + i, 1, at);
-				i++;
-			}
-			continue;
-		}
 		switch (c) {
 		case '\\': {
-			tres_e r = escape(p, len, &i, false, o, &atom, why);
-			if (r != T_OK)
-				return r;
+			bool ref = i + 1 < len && (p[i + 1] == 'k' || (p[i + 1] >= '1' && p[i + 1] <= '9'));
+			tres_e r = ref ? backref(p, len, &i, g, depth, o, why)
+				       : escape(p, len, &i, false, o, &atom, why);
+			if (r != T_OK) {
+				rc = r;
+				goto out;
+			}
+			if (ref)
+				atom = true;
 			quantified = false;
 			continue;
 		}
-		case '[':
-			in_class = true;
-			puts_(o, "[", at);
-			i++;
-			if (i < len && p[i] == '^') {
-				puts_(o, "^", i);
-				i++;
+		case '[': {
+			tres_e r = char_class(p, len, &i, o, why, where);
+			if (r != T_OK) {
+				rc = r;
+				goto out;
 			}
-			class_start = at;
+			atom = true, quantified = false;
 			continue;
+		}
 		case '.':
 			puts_(o, "[^\\n\\r\\u{2028}\\u{2029}]", at);
 			atom = true, quantified = false;
@@ -533,28 +705,44 @@ static tres_e translate(const char *p, size_t len, out_t *o, const char **why, s
 						j++;
 					if (j >= left || j == 1) {
 						*why = "unterminated group name";
-						return T_PARSE;
+						rc = T_PARSE;
+				goto out;
 					}
 					n = 2 + j + 1;
 				} else {
 					*why = "(? is only (?: (?= (?! (?<= (?<! or (?<name> in ECMA-262";
-					return T_PARSE;
+					rc = T_PARSE;
+				goto out;
 				}
 			} else if (i + 1 < len && p[i + 1] == '*') {
 				*why = "nothing to repeat";
-				return T_PARSE;
+				rc = T_PARSE;
+				goto out;
 			}
 			if (depth >= MAX_NEST) {
 				*why = "groups nested too deeply";
-				return T_PARSE;
+				rc = T_PARSE;
+				goto out;
 			}
 			bool is_look = n == 3 ? p[i + 2] != ':' : n == 4;
+			g->open[depth] = 0;
+			if (n == 1 || n > 4) { /* ( or (?<name> */
+				g->open[depth] = (uint32_t)++g->count;
+				if (n > 4)
+					span_push(&g->names, &g->nnames,
+						  (span_t){p + i + 3, n - 4, g->count, at}, &g->oom);
+			}
 			if (is_look)
 				look[depth / 8] |= (uint8_t)(1u << (depth % 8));
 			else
 				look[depth / 8] &= (uint8_t)~(1u << (depth % 8));
 			depth++;
-			put(o, p + i, n, at);
+			if (n == 4 && lb_as_la) {
+				char la[3] = {'(', '?', p[i + 3]};
+				put(o, la, 3, at);
+			} else {
+				put(o, p + i, n, at);
+			}
 			i += n;
 			atom = false, quantified = false;
 			continue;
@@ -578,11 +766,13 @@ static tres_e translate(const char *p, size_t len, out_t *o, const char **why, s
 			size_t n = 1;
 			if (c == '{' && !(n = quantbraces(p, len, i))) {
 				*why = "lone { (unicode mode)";
-				return T_PARSE;
+				rc = T_PARSE;
+				goto out;
 			}
 			if (!atom || quantified) {
 				*why = "nothing to repeat";
-				return T_PARSE;
+				rc = T_PARSE;
+				goto out;
 			}
 			put(o, p + i, n, at);
 			i += n;
@@ -595,7 +785,8 @@ static tres_e translate(const char *p, size_t len, out_t *o, const char **why, s
 		}
 		case ']': case '}':
 			*why = "lone ] or } (unicode mode)";
-			return T_PARSE;
+			rc = T_PARSE;
+			goto out;
 		default:
 			put(o, p + i, 1, at);
 			i++;
@@ -603,12 +794,32 @@ static tres_e translate(const char *p, size_t len, out_t *o, const char **why, s
 			continue;
 		}
 	}
-	if (in_class) {
-		*where = class_start;
-		*why = "missing ] (unterminated character class)";
-		return T_PARSE;
+	/* Every reference emitted as (?:) must still name a group that exists. */
+	if (g->max_ref > g->count) {
+		*where = g->max_ref_at;
+		*why = "reference to a group that does not exist";
+		rc = T_PARSE;
+		goto out;
 	}
-	return T_OK;
+	for (size_t k = 0; k < g->npending; k++) {
+		bool found = false;
+		for (size_t m = 0; m < g->nnames && !found; m++)
+			found = g->names[m].n == g->pending[k].n &&
+				memcmp(g->names[m].s, g->pending[k].s, g->pending[k].n) == 0;
+		if (!found) {
+			*where = g->pending[k].at;
+			*why = "reference to a group name that does not exist";
+			rc = T_PARSE;
+			goto out;
+		}
+	}
+out:
+	if (g->oom)
+		o->oom = true;
+	free(g->names);
+	free(g->pending);
+	free(g);
+	return rc;
 }
 
 seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *err)
@@ -617,7 +828,7 @@ seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *
 	seam_regex_t *re = NULL;
 	const char *why = "";
 	size_t where = 0;
-	tres_e tr = translate(pattern, len, &o, &why, &where);
+	tres_e tr = translate(pattern, len, false, &o, &why, &where);
 	if (o.oom) {
 		seam_errorf(err, SEAM_NOMEM, "out of memory");
 		goto out;
@@ -634,19 +845,40 @@ seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *
 		goto out;
 	}
 	pcre2_set_compile_extra_options(cctx, PCRE2_EXTRA_ALT_BSUX);
-	pcre2_code *code = pcre2_compile((PCRE2_SPTR)(o.b ? o.b : ""), o.n,
-					 PCRE2_UTF | PCRE2_DOLLAR_ENDONLY |
-						 PCRE2_ALT_BSUX | PCRE2_ALLOW_EMPTY_CLASS |
-						 PCRE2_MATCH_UNSET_BACKREF | PCRE2_NEVER_BACKSLASH_C,
-					 &ec, &eo, cctx);
-	pcre2_compile_context_free(cctx);
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)(o.b ? o.b : ""), o.n, COMPILE_OPTS, &ec, &eo,
+					 cctx);
+	if (code)
+		pcre2_compile_context_free(cctx);
 	if (!code) {
 		PCRE2_UCHAR msg[160];
 		if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
 			snprintf((char *)msg, sizeof msg, "error %d", ec);
 		size_t off = eo < o.n ? o.map[eo] : len;
-		/* Variable-width lookbehind is ES2018; PCRE2 has it from 10.43. */
+		/* Variable-width lookbehind is ES2018; PCRE2 has it from 10.43. Valid ECMA only if
+		 * the pattern is valid with its lookbehinds read as lookaheads (which have no such
+		 * restriction): otherwise that error is the one to report. */
 		bool unsupported = ec == PCRE2_ERROR_LOOKBEHIND_NOT_FIXED_LENGTH;
+		if (unsupported) {
+			out_t o2 = {0};
+			int ec2 = 0;
+			PCRE2_SIZE eo2 = 0;
+			pcre2_code *c2 = NULL;
+			if (translate(pattern, len, true, &o2, &why, &where) == T_OK && !o2.oom) {
+				c2 = pcre2_compile((PCRE2_SPTR)(o2.b ? o2.b : ""), o2.n, COMPILE_OPTS, &ec2,
+						   &eo2, cctx);
+				if (!c2) {
+					unsupported = false;
+					ec = ec2;
+					off = eo2 < o2.n ? o2.map[eo2] : len;
+					if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
+						snprintf((char *)msg, sizeof msg, "error %d", ec);
+				}
+			}
+			pcre2_code_free(c2);
+			free(o2.b);
+			free(o2.map);
+		}
+		pcre2_compile_context_free(cctx);
 		seam_errorf(err, unsupported ? SEAM_UNSUPPORTED : SEAM_PARSE, "offset %zu: %s%s", off,
 			    (const char *)msg,
 			    unsupported ? " (valid ECMA-262, not supported by this PCRE2)" : "");

@@ -87,6 +87,20 @@ static void test_classes(void **state)
 		{"^\\p{Script=Greek}$", "\xce\xb1", M},
 		{"^\\p{sc=Greek}$", "a", N},
 		{"^[[a]$", "[", M},                 /* '[' in a class is a literal, not [:posix:] */
+		{"^[::]$", ":", M},
+		{"^[.a.]$", ".", M},
+		{"^[\\d-]$", "-", M},
+		{"^[-\\d]$", "-", M},
+		{"^[a-c-e]$", "-", M},
+		{"^[^\\D\\p{L}]$", "\xdf\x80", N}, /* NKO DIGIT ZERO is in \\D */
+		{"^[^\\D\\p{L}]$", "7", M},
+		{"^[^\\W\\p{L}]$", "\xc3\xa9", N},
+		{"^[^\\W\\p{L}]$", "_", M},
+		{"^[\\W]$", "_", N},
+		{"^[\\W]$", "`", M},
+		{"^[\\D]$", "0", N},
+		{"^[]*$", "", M},                   /* PCRE2's empty class failed even quantified */
+		{"^a[]?b$", "ab", M},
 		{"^\\p{Assigned}$", "a", M},
 		{"^\\p{Assigned}$", "\xcd\xb8", N}, /* U+0378: unassigned */
 		{"^\\P{Assigned}$", "\xcd\xb8", M},
@@ -120,6 +134,13 @@ static void test_escapes_and_anchors(void **state)
 		{"^(a)\\1$", "aa", M},
 		{"^(?:(a)|b)\\1$", "b", M}, /* an unset group's backreference matches empty */
 		{"^(?<y>\\d{4})-\\k<y>$", "2026-2026", M},
+		/* a backreference to a group that has not closed is empty, always, in ECMA */
+		{"^(a\\1)$", "a", M},
+		{"^(?:\\1(a))+$", "aa", M},
+		{"^\\k<x>(?<x>a)$", "a", M},
+		{"^(?<x>a\\k<x>)$", "a", M},
+		{"^(a)\\1$", "aa", M},
+		{"^(a)(?:\\1b)+$", "aabab", M},
 		{"^(?=a)a(?!b)", "ac", M},
 		{"(?<=\\$)\\d+", "$42", M},
 		{"(?<!\\$)\\b\\d+", "$42", N},
@@ -151,7 +172,8 @@ static void test_refused(void **state)
 		"a}", "]", "[a", "[[:alpha:]]", "(a", "a)", "\\", "[\\B]", "[\\1]", "(?<>a)",
 		"\\p{m}", "\\p{LL}", "\\p{letter}", "\\p{Greek}", "\\p{sc=greek}", "\\p{gc=Greek}",
 		"\\p{Changes_When_NFKC_Casefolded}", "[}\\ud83d", "(\\udc00", "\\ud800{",
-		"\\8", "(a)\\2", "[z-a]", "(?=a)*", "(?!a)+", "(?<=a){2}", "(?<!a)?",
+		"\\8", "(a)\\2", "\\2(a)", "\\k<y>(?<x>a)", "(?<x>a)\\k<y>", "[z-a]", "[\\d-z]", "[a-\\s]",
+		"[\\p{L}-z]", "(?=a)*", "(?!a)+", "(?<=a){2}", "(?<!a)?",
 	};
 	size_t wrong = 0;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
