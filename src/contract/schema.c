@@ -435,7 +435,7 @@ static const char *const SCAN_ONE[] = { "additionalProperties", "unevaluatedItem
 					"unevaluatedProperties", "items", "contains",
 					"propertyNames", "not", "if", "then", "else" };
 static const char *const SCAN_MAP[] = { "$defs", "properties", "patternProperties",
-					"dependentSchemas" };
+					"dependentSchemas", "dependencies" };
 static const char *const SCAN_ARR[] = { "allOf", "anyOf", "oneOf", "prefixItems" };
 
 static seam_err_t scan_child(cc_t *c, json_t *cj, node_t *n, const char *loc, int depth)
@@ -1179,6 +1179,55 @@ static seam_err_t compile_validation(cc_t *c, node_t *n)
 	return SEAM_OK;
 }
 
+/* draft 7's "dependencies" (2020-12 appendix: split into dependentRequired and
+ * dependentSchemas): an array value is the former, a schema the latter. Kept because contracts
+ * converted from draft 7 still carry it and the suite's optional compatibility file tests it. */
+static seam_err_t compile_dependencies(cc_t *c, node_t *n, unsigned voc)
+{
+	seam_schema_set_t *set = c->set;
+	json_t *m = json_object_get(n->json, "dependencies"), *v;
+	const char *key, *l;
+	size_t klen, ns = n->n_dep_schemas, nr = n->n_dep_req;
+	seam__dep_t *ds, *dr;
+	seam_err_t rc;
+	if (!m)
+		return SEAM_OK;
+	if (!json_is_object(m))
+		return bad(c, n, "dependencies", "must be an object of schemas or string arrays");
+	if (!(l = loc_add(set, n->loc, "dependencies", 12)) ||
+	    !(ds = zalloc(set, (ns + json_object_size(m)) * sizeof(*ds))) ||
+	    !(dr = zalloc(set, (nr + json_object_size(m)) * sizeof(*dr))))
+		return nomem(c);
+	if (ns)
+		memcpy(ds, n->dep_schemas, ns * sizeof(*ds));
+	if (nr)
+		memcpy(dr, n->dep_req, nr * sizeof(*dr));
+	json_object_keylen_foreach(m, key, klen, v) {
+		if (json_is_array(v)) {
+			if (!(voc & SEAM__VOC_VALIDATION))
+				continue;
+			dr[nr].name = key;
+			dr[nr].len = klen;
+			if ((rc = get_strings(c, n, v, "dependencies", &dr[nr].req, &dr[nr].nreq)))
+				return rc;
+			nr++;
+		} else {
+			if (!(voc & SEAM__VOC_APPLICATOR))
+				continue;
+			ds[ns].name = key;
+			ds[ns].len = klen;
+			if ((rc = child(c, n, v, loc_add(set, l, key, klen), "dependencies", &ds[ns].schema)))
+				return rc;
+			ns++;
+		}
+	}
+	n->dep_schemas = ds;
+	n->n_dep_schemas = ns;
+	n->dep_req = dr;
+	n->n_dep_req = nr;
+	return SEAM_OK;
+}
+
 static seam_err_t compile_node(cc_t *c, node_t *n)
 {
 	json_t *js = n->json, *v;
@@ -1220,6 +1269,8 @@ static seam_err_t compile_node(cc_t *c, node_t *n)
 			return rc;
 	}
 	if ((voc & SEAM__VOC_VALIDATION) && (rc = compile_validation(c, n)))
+		return rc;
+	if ((rc = compile_dependencies(c, n, voc)))
 		return rc;
 	if ((voc & (SEAM__VOC_FORMAT_ANN | SEAM__VOC_FORMAT_ASSERT)) && (v = json_object_get(js, "format"))) {
 		if (!json_is_string(v))
