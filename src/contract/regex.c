@@ -555,6 +555,23 @@ static tres_e char_class(const char *p, size_t len, size_t *i, out_t *o, const c
 	}
 }
 
+/* Group names: ECMA takes any IdentifierName ($, Unicode letters); PCRE2 10.42 only
+ * [A-Za-z_][A-Za-z0-9_]*, and whatever else it is handed there may parse as something else
+ * ("(?<*" is its non-atomic lookbehind). So only PCRE2's names pass. */
+#define GROUP_NAME_WHY "group names are [A-Za-z_][A-Za-z0-9_]* here (PCRE2)"
+
+static bool group_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+				  s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
 /* What the translator knows of capturing groups, for backreferences: ECMA matches a
  * backreference to a group that has not closed yet (a forward reference, or one inside the group
  * itself) as the empty string, always (each iteration of a quantifier resets the captures inside
@@ -614,6 +631,10 @@ static tres_e backref(const char *p, size_t len, size_t *i, groups_t *g, size_t 
 			j++;
 		if (j >= len || j == st) {
 			*why = "unterminated \\k<name>";
+			return T_PARSE;
+		}
+		if (!group_name_ok(p + st, j - st)) {
+			*why = GROUP_NAME_WHY;
 			return T_PARSE;
 		}
 		*i = j + 1;
@@ -706,7 +727,12 @@ static tres_e translate(const char *p, size_t len, bool lb_as_la, out_t *o, cons
 					if (j >= left || j == 1) {
 						*why = "unterminated group name";
 						rc = T_PARSE;
-				goto out;
+						goto out;
+					}
+					if (!group_name_ok(r + 1, j - 1)) {
+						*why = GROUP_NAME_WHY;
+						rc = T_PARSE;
+						goto out;
 					}
 					n = 2 + j + 1;
 				} else {

@@ -172,7 +172,7 @@ static void test_refused(void **state)
 		"a}", "]", "[a", "[[:alpha:]]", "(a", "a)", "\\", "[\\B]", "[\\1]", "(?<>a)",
 		"\\p{m}", "\\p{LL}", "\\p{letter}", "\\p{Greek}", "\\p{sc=greek}", "\\p{gc=Greek}",
 		"\\p{Changes_When_NFKC_Casefolded}", "[}\\ud83d", "(\\udc00", "\\ud800{",
-		"\\8", "(a)\\2", "\\2(a)", "\\k<y>(?<x>a)", "(?<x>a)\\k<y>", "[z-a]", "[\\d-z]", "[a-\\s]",
+		"\\8", "(a)\\2", "\\2(a)", "(?<*<z(?>a)>b)", "(?<a-b>x)", "\\k<a b>", "\\k<y>(?<x>a)", "(?<x>a)\\k<y>", "[z-a]", "[\\d-z]", "[a-\\s]",
 		"[\\p{L}-z]", "(?=a)*", "(?!a)+", "(?<=a){2}", "(?<!a)?",
 	};
 	size_t wrong = 0;
