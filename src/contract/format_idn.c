@@ -28,6 +28,7 @@
 #include "contract/format_int.h"
 
 #define LABEL_MAX_CPS 63
+#define MAX_LABELS 127 /* "a.a. ... a": 253 octets */
 
 static bool is_ldh(int c)
 {
@@ -239,14 +240,16 @@ typedef struct label {
 
 bool seam__format_idn_hostname(const char *s, size_t len)
 {
-	if (len == 0 || len > 4096)
+	/* 253 octets as A-labels: at most 127 labels, and no U-label form is longer than four
+	 * bytes per A-label octet plus three per separator. */
+	if (len == 0 || len > 4 * 253 + 3 * 127)
 		return false;
 	label_t *labels = NULL;
 	size_t nlabels = 0, total = 0;
 	bool ok = false, bidi_domain = false;
 	size_t st = 0;
 	char buf[LABEL_MAX_CPS * 4 + 1];
-	labels = calloc(len / 2 + 2, sizeof *labels);
+	labels = calloc(MAX_LABELS, sizeof *labels);
 	if (!labels)
 		goto out;
 	for (size_t i = 0;;) {
@@ -259,6 +262,8 @@ bool seam__format_idn_hostname(const char *s, size_t len)
 		/* the label s[st..i) */
 		const char *l = s + st;
 		size_t n = i - st;
+		if (nlabels == MAX_LABELS)
+			goto out;
 		label_t *lab = &labels[nlabels++];
 		bool ascii = true;
 		for (size_t k = 0; k < n; k++)
