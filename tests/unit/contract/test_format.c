@@ -429,6 +429,29 @@ static void test_seam_formats(void **state)
 	}
 }
 
+/* The most labels a name can have: 127 one-letter labels are 253 octets. */
+static void test_hostname_labels(void **state)
+{
+	(void)state;
+	char name[600];
+	size_t n = 0;
+	for (int i = 0; i < 127; i++)
+		n += (size_t)snprintf(name + n, sizeof name - n, i ? ".a" : "a");
+	assert_int_equal(n, 253);
+	assert_true(seam_schema_format_check(SEAM_FORMAT_HOSTNAME, name, n));
+	assert_true(seam_schema_format_check(SEAM_FORMAT_IDN_HOSTNAME, name, n));
+	n += (size_t)snprintf(name + n, sizeof name - n, ".a");
+	assert_false(seam_schema_format_check(SEAM_FORMAT_HOSTNAME, name, n));
+	assert_false(seam_schema_format_check(SEAM_FORMAT_IDN_HOSTNAME, name, n));
+	/* the same with U-labels: 127 labels of one e-acute, U+3002 between them */
+	n = 0;
+	for (int i = 0; i < 127; i++)
+		n += (size_t)snprintf(name + n, sizeof name - n, i ? "\xe3\x80\x82\xc3\xa9" : "\xc3\xa9");
+	/* as A-labels, "xn--9ca" is 7 octets: 127 * 8 - 1 > 253 */
+	assert_false(seam_schema_format_check(SEAM_FORMAT_IDN_HOSTNAME, name, n));
+	assert_true(seam_schema_format_check(SEAM_FORMAT_IDN_HOSTNAME, name, 2 + 5 * 30)); /* 31 labels: 31 * 8 - 1 = 247 */
+}
+
 static void test_lookup(void **state)
 {
 	(void)state;
@@ -452,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_suite),
 		cmocka_unit_test(test_decimal),
 		cmocka_unit_test(test_seam_formats),
+		cmocka_unit_test(test_hostname_labels),
 		cmocka_unit_test(test_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
