@@ -433,7 +433,7 @@ static void test_seam_formats(void **state)
 static void test_hostname_labels(void **state)
 {
 	(void)state;
-	char name[600];
+	char name[1024];
 	size_t n = 0;
 	for (int i = 0; i < 127; i++)
 		n += (size_t)snprintf(name + n, sizeof name - n, i ? ".a" : "a");
