@@ -16,6 +16,7 @@
  * cannot drift. Then seam's own `decimal` and the lookup/name table.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -452,6 +453,43 @@ static void test_hostname_labels(void **state)
 	assert_true(seam_schema_format_check(SEAM_FORMAT_IDN_HOSTNAME, name, 2 + 5 * 30)); /* 31 labels: 31 * 8 - 1 = 247 */
 }
 
+/* Formats are pure: many threads at once get the same verdicts (run under TSan too). */
+static const fcase_t thread_cases[] = {
+	{SEAM_FORMAT_IDN_HOSTNAME, "\xec\x8b\xa4\xeb\xa1\x80.\xed\x85\x8c\xec\x8a\xa4\xed\x8a\xb8", true},
+	{SEAM_FORMAT_IDN_HOSTNAME, "a\xd7\x90", false},
+	{SEAM_FORMAT_HOSTNAME, "xn--9n2bp8q.xn--9t4b11yi5a", true},
+	{SEAM_FORMAT_REGEX, "^(?<y>\\d{4})-\\k<y>$", true},
+	{SEAM_FORMAT_REGEX, "(?i)x", false},
+	{SEAM_FORMAT_DATE_TIME, "1998-12-31T23:59:60Z", true},
+	{SEAM_FORMAT_IRI, "http://\xc6\x92\xc3\xb8\xc3\xb8.\xc3\x9f\xc3\xa5r/", true},
+	{SEAM_FORMAT_IDN_EMAIL, "\xec\x8b\xa4\xeb\xa1\x80@\xec\x8b\xa4\xeb\xa1\x80.\xed\x85\x8c\xec\x8a\xa4\xed\x8a\xb8", true},
+	{SEAM_FORMAT_DECIMAL, "-0.50", true},
+};
+
+static void *format_worker(void *arg)
+{
+	size_t *wrong = arg;
+	for (int r = 0; r < 300; r++)
+		for (size_t i = 0; i < sizeof thread_cases / sizeof thread_cases[0]; i++)
+			*wrong += seam_schema_format_check(thread_cases[i].f, thread_cases[i].s,
+							   strlen(thread_cases[i].s)) !=
+				  thread_cases[i].want;
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	pthread_t t[4];
+	size_t wrong[4] = {0};
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, format_worker, &wrong[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(wrong[i], 0);
+	}
+}
+
 static void test_lookup(void **state)
 {
 	(void)state;
@@ -476,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_decimal),
 		cmocka_unit_test(test_seam_formats),
 		cmocka_unit_test(test_hostname_labels),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
