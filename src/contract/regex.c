@@ -1016,6 +1016,8 @@ int seam_regex_search(const seam_regex_t *re, const char *s, size_t len)
 	if (!t)
 		return SEAM_REGEX_LIMIT; /* out of memory: refuse, as for any limit */
 	PCRE2_SPTR subj = (PCRE2_SPTR)(s ? s : "");
+	if (!s)
+		len = 0;
 	int rc = pcre2_match(re->code, subj, len, 0, 0, t->md, re->mctx);
 	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
 		rc = pcre2_match(re->code, subj, len, 0, PCRE2_NO_JIT, t->md, re->mctx);

@@ -154,6 +154,8 @@ static void test_escapes_and_anchors(void **state)
 	assert_non_null(re);
 	assert_int_equal(seam_regex_search(re, "a\0b", 3), SEAM_REGEX_MATCH);
 	assert_int_equal(seam_regex_search(re, "a\0c", 3), SEAM_REGEX_NOMATCH);
+	/* NULL is the empty string, whatever the length says. */
+	assert_int_equal(seam_regex_search(re, NULL, 5), SEAM_REGEX_NOMATCH);
 	/* A subject that is not UTF-8 is refused, never waved on. */
 	assert_int_equal(seam_regex_search(re, "a\xff", 2), SEAM_REGEX_LIMIT);
 	seam_regex_free(re);
