@@ -12,8 +12,11 @@
  *   \v                        \x0b                               PCRE2's \v is a class
  *   \uXXXX, \u{X..}, pairs    \u{X..} (PCRE2_EXTRA_ALT_BSUX)     a surrogate pair is one code point
  *   \xHH                      \xHH (PCRE2_ALT_BSUX)              exactly two digits
- *   \1..\99                   \g{N}                              PCRE2 reads \12 as octal when
- *                                                                there are fewer groups
+ *   \1..\99, \k<n>            (?:\g{N}), (?:\k<n>)                PCRE2 reads \12 as octal when
+ *                                                                there are fewer groups; 10.42's
+ *                                                                JIT fails (a)?b\1+ on "b" (an
+ *                                                                unset group, repeated) unless
+ *                                                                the reference is in a group
  *   \N, \k<n> before group N   (?:)                               ECMA: always empty; PCRE2: the
  *   has closed                                                   previous iteration's capture
  *   [ : . = inside a class    \[ \: \. \=                        no POSIX [:a:] [.a.] [=a=]
@@ -641,7 +644,9 @@ static tres_e backref(const char *p, size_t len, size_t *i, groups_t *g, size_t 
 		for (size_t k = 0; k < g->nnames; k++) {
 			if (g->names[k].n == j - st && memcmp(g->names[k].s, p + st, j - st) == 0 &&
 			    !group_open(g, depth, g->names[k].num)) {
+				puts_(o, "(?:", at);
 				put(o, p + at, j + 1 - at, at);
+				puts_(o, ")", at);
 				return T_OK;
 			}
 		}
@@ -654,7 +659,7 @@ static tres_e backref(const char *p, size_t len, size_t *i, groups_t *g, size_t 
 		n = n * 10 + (size_t)(p[j++] - '0');
 	*i = j;
 	if (n <= g->count && !group_open(g, depth, n)) {
-		snprintf(tmp, sizeof tmp, "\\g{%zu}", n);
+		snprintf(tmp, sizeof tmp, "(?:\\g{%zu})", n);
 		puts_(o, tmp, at);
 	} else {
 		if (n > g->max_ref)

@@ -141,6 +141,10 @@ static void test_escapes_and_anchors(void **state)
 		{"^(?<x>a\\k<x>)$", "a", M},
 		{"^(a)\\1$", "aa", M},
 		{"^(a)(?:\\1b)+$", "aabab", M},
+		{"^(a)?b\\1+$", "b", M},       /* an unset group, repeated: empty (PCRE2 JIT: no match) */
+		{"^(a)?b\\1{2}$", "b", M},
+		{"^(?<x>a)?b\\k<x>{1,3}$", "b", M},
+		{"^(a)?b\\1+$", "aba", M},
 		{"^(?=a)a(?!b)", "ac", M},
 		{"(?<=\\$)\\d+", "$42", M},
 		{"(?<!\\$)\\b\\d+", "$42", N},
