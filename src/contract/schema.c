@@ -454,7 +454,7 @@ static seam_err_t scan(cc_t *c, json_t *js, const char *base, res_t *res, const 
 	json_t *id = json_object_get(js, "$id"), *sch = json_object_get(js, "$schema");
 	node_t *n = NULL;
 	char *full = NULL, *nb = NULL;
-	const char *frag = NULL;
+	const char *frag = NULL, *loc0 = loc;
 	seam_err_t rc = SEAM_OK;
 
 	if (pmap_get(&set->nodes, js))
@@ -488,6 +488,12 @@ static seam_err_t scan(cc_t *c, json_t *js, const char *base, res_t *res, const 
 		nb = NULL;
 		if (!(res = res_get_or_make(c, base, js)) || !(loc = sprintf_own(set, "%s#", base))) {
 			rc = nomem(c);
+			goto out;
+		}
+		if (res->root != js) {
+			node_t *other = pmap_get(&set->nodes, res->root);
+			rc = seam_errorf(c->err, SEAM_EXISTS, "%s/$id: '%s' already identifies the schema at %s",
+					 loc0, base, other ? other->loc : res->uri);
 			goto out;
 		}
 	}
@@ -602,26 +608,27 @@ static seam_err_t scan_doc(cc_t *c, size_t i)
 /* ---------------------------------------------------------------------------------------- */
 /* resolution */
 
-static res_t *find_res(cc_t *c, const char *uri)
+/* The resource at uri, asking the resolver when no document defines it. SEAM_OK with *out NULL
+ * when nobody knows it; an error (with its message) when the resolver's document is broken. */
+static seam_err_t find_res(cc_t *c, const char *uri, res_t **out)
 {
 	seam_schema_set_t *set = c->set;
-	res_t *r = smap_get(&set->resources, uri);
-	json_t *doc;
-	seam_error_t e = { 0 };
-	if (r || !set->resolve)
-		return r;
-	doc = set->resolve(uri, set->resolve_ud);
-	if (!doc)
-		return NULL;
-	if (seam_schema_set_add(set, uri, doc, &e) != SEAM_OK) {
-		json_decref(doc);
-		return NULL;
-	}
-	json_decref(doc); /* the set holds its own reference now */
-	if (scan_doc(c, set->ndocs - 1) != SEAM_OK)
-		return NULL;
-	set->nscanned = set->ndocs > set->nscanned ? set->ndocs : set->nscanned;
-	return smap_get(&set->resources, uri);
+	json_t *doc = NULL;
+	seam_err_t rc = SEAM_OK;
+	*out = smap_get(&set->resources, uri);
+	if (*out || !set->resolve)
+		goto out;
+	if (!(doc = set->resolve(uri, set->resolve_ud)))
+		goto out;
+	if ((rc = seam_schema_set_add(set, uri, doc, c->err)) != SEAM_OK)
+		goto out;
+	if ((rc = scan_doc(c, set->ndocs - 1)) != SEAM_OK)
+		goto out;
+	set->nscanned = set->ndocs;
+	*out = smap_get(&set->resources, uri);
+out:
+	json_decref(doc); /* the set holds its own reference */
+	return rc;
 }
 
 static node_t *bool_node(cc_t *c, bool v, const char *loc, res_t *res)
@@ -702,7 +709,9 @@ static seam_err_t resolve_ref(cc_t *c, node_t *n, const char *kw, const char *re
 		rc = nomem(c);
 		goto out;
 	}
-	if (!(r = find_res(c, u))) {
+	if ((rc = find_res(c, u, &r)) != SEAM_OK)
+		goto out;
+	if (!r) {
 		rc = seam_errorf(c->err, SEAM_NOTFOUND, "%s/%s: cannot resolve '%s': no schema '%s' is known",
 				 n->loc, kw, ref, u);
 		goto out;
@@ -802,6 +811,7 @@ static seam_err_t vocab_of(cc_t *c, node_t *n, unsigned *voc)
 	res_t *r;
 	json_t *v, *val;
 	const char *key;
+	seam_err_t rc;
 	*voc = SEAM__VOC_DEFAULT;
 	if (!uri || strcmp(uri, META_2020) == 0)
 		return SEAM_OK;
@@ -809,7 +819,9 @@ static seam_err_t vocab_of(cc_t *c, node_t *n, unsigned *voc)
 		*voc = set->voc;
 		return SEAM_OK;
 	}
-	if (!(r = find_res(c, uri)))
+	if ((rc = find_res(c, uri, &r)) != SEAM_OK)
+		return rc;
+	if (!r)
 		return seam_errorf(c->err, SEAM_UNSUPPORTED,
 				   "%s/$schema: meta-schema '%s' is not known (seam validates draft 2020-12)",
 				   n->loc, uri);

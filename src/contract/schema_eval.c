@@ -18,6 +18,8 @@
  *   errors    every error, unless the branch is "quiet" (not, if, contains, or no output
  *             wanted): then evaluation stops at the first failure and nothing is rendered.
  *             anyOf/oneOf keep the errors of their branches only when the keyword fails.
+ *             Once max_errors errors are recorded outside any anyOf/oneOf (so none can be
+ *             dropped), the verdict is known and the walk stops.
  *
  * Limits: instance depth, schema frames (max_depth * 8 + 64: a $dynamicRef or a long $ref
  * chain cannot exhaust the stack), steps, regex match limits. Crossing one records a "$limit"
@@ -74,6 +76,7 @@ typedef struct vctx {
 	size_t max_errors, max_depth, max_frames, frames;
 	uint64_t max_steps, steps;
 	int quiet;  /* > 0: errors are not wanted here; stop at the first failure */
+	int spec;   /* > 0: inside anyOf/oneOf, whose branch errors may yet be dropped */
 	bool abort; /* a limit was crossed (or no memory): stop, the instance is invalid */
 	verr_t *errs;
 	size_t nerrs, caperrs;
@@ -294,6 +297,9 @@ static void report(vctx_t *c, const ipath_t *ip, const kpath_t *kp, const node_t
 		return;
 	}
 	c->errs[c->nerrs++] = e;
+	/* a full list of errors nothing can drop any more: the verdict is known, stop the walk */
+	if (!force && c->spec == 0 && c->nerrs >= c->max_errors)
+		c->abort = true;
 }
 
 #define FAIL(kw, ...) report(c, f->ip, f->kp, n, kw, false, __VA_ARGS__)
@@ -932,6 +938,7 @@ static bool eval_some(vctx_t *c, const node_t *n, const json_t *inst, const fram
 	frame_t cf = *f;
 	bool ok;
 	cf.kp = &kp;
+	c->spec++;
 	for (size_t i = 0; i < nb; i++) {
 		ann_t tmp = { 0 };
 		kp.idx = i;
@@ -953,6 +960,7 @@ static bool eval_some(vctx_t *c, const node_t *n, const json_t *inst, const fram
 		if (one && passed > 1)
 			break;
 	}
+	c->spec--;
 	if (c->abort)
 		return false;
 	ok = one ? passed == 1 : passed > 0;

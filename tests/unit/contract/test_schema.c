@@ -84,6 +84,21 @@ static void want_error(const json_t *errs, const char *iloc, const char *kloc, c
 	}
 }
 
+/* Is there a "$limit" error whose message has substr? */
+static bool limit_error(const json_t *errs, const char *substr)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(errs, i, e) {
+		const char *k = json_string_value(json_object_get(e, "keywordLocation"));
+		const char *m = json_string_value(json_object_get(e, "error"));
+		size_t kl = strlen(k);
+		if (kl >= 7 && strcmp(k + kl - 7, "/$limit") == 0 && strstr(m, substr))
+			return true;
+	}
+	return false;
+}
+
 static const char ORDER[] =
 	"{\"$defs\": {\"line\": {\"type\": \"object\", \"required\": [\"sku\", \"qty\"],"
 	"  \"properties\": {\"sku\": {\"type\": \"string\", \"minLength\": 1},"
@@ -173,6 +188,26 @@ static void test_max_errors_cap(void **state)
 	assert_int_equal(json_array_size(errs), 5);
 	want_error(errs, "/4", "/items/type", URI "#/items/type", "expected string, got integer");
 	json_decref(errs);
+	/* once the list is full of errors nothing can take back, the walk stops: 100,000 wrong
+	 * items with a 1,000-step limit end at 5 errors, not at the step limit */
+	for (int i = 300; i < 100000; i++)
+		json_array_append_new(inst, json_integer(i));
+	o.max_steps = 1000;
+	assert_false(seam_schema_validate(s, inst, &o, &errs));
+	assert_int_equal(json_array_size(errs), 5);
+	assert_false(limit_error(errs, "steps"));
+	json_decref(errs);
+	/* but not inside anyOf, whose branch errors may all be dropped when another branch passes */
+	seam_schema_set_destroy(set);
+	set = compile("{\"anyOf\": [{\"items\": {\"type\": \"string\"}}, {\"items\": {\"type\": \"integer\"}}]}");
+	s = seam_schema_set_get(set, URI);
+	o.max_steps = 0;
+	assert_true(seam_schema_validate(s, inst, &o, &errs));
+	assert_int_equal(json_array_size(errs), 0);
+	json_decref(errs);
+	seam_schema_set_destroy(set);
+	set = compile("{\"items\": {\"type\": \"string\"}}");
+	s = seam_schema_set_get(set, URI);
 	/* the default cap is 100 */
 	assert_false(seam_schema_validate(s, inst, NULL, &errs));
 	assert_int_equal(json_array_size(errs), 100);
@@ -199,19 +234,6 @@ static json_t *deep_array(int depth)
 	return root;
 }
 
-static bool limit_error(const json_t *errs, const char *substr)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(errs, i, e) {
-		const char *k = json_string_value(json_object_get(e, "keywordLocation"));
-		const char *m = json_string_value(json_object_get(e, "error"));
-		size_t kl = strlen(k);
-		if (kl >= 7 && strcmp(k + kl - 7, "/$limit") == 0 && strstr(m, substr))
-			return true;
-	}
-	return false;
-}
 
 static void test_limit_deep_instance(void **state)
 {
@@ -321,6 +343,9 @@ static void test_compile_errors_say_where(void **state)
 		      "meta-schema 'http://example.com/unknown-meta' is not known");
 	compile_fails("{\"multipleOf\": 0}", URI "#/multipleOf: must be a number greater than 0");
 	compile_fails("{\"required\": [\"a\", \"a\"]}", URI "#/required: lists a name twice");
+	/* one $id for two different schemas is ambiguous */
+	compile_fails("{\"$defs\": {\"a\": {\"$id\": \"x.json\"}, \"b\": {\"$id\": \"x.json\", \"type\": \"string\"}}}",
+		      "/$id: 'seam:test/x.json' already identifies the schema at ");
 	/* a recursion through properties consumes instance: fine */
 	seam_schema_set_destroy(compile("{\"properties\": {\"next\": {\"$ref\": \"#\"}}}"));
 }
@@ -355,6 +380,42 @@ static json_t *resolver(const char *uri, void *ud)
 	if (strcmp(uri, "seam:lib/money.json") == 0)
 		return js("{\"type\": \"string\", \"pattern\": \"^[0-9]+\\\\.[0-9]{2}$\"}");
 	return NULL;
+}
+
+static json_t *bad_resolver(const char *uri, void *ud)
+{
+	(void)ud;
+	if (strcmp(uri, "seam:lib/broken.json") == 0)
+		return js("{\"properties\": {\"a\": {\"pattern\": \"[\"}}}");
+	if (strcmp(uri, "seam:lib/badid.json") == 0)
+		return js("{\"$defs\": {\"a\": {\"$id\": \"x.json#frag\"}}}");
+	return NULL;
+}
+
+static void test_resolver_broken_document(void **state)
+{
+	/* the message is about the fetched document, where it is broken */
+	seam_schema_set_t *set = seam_schema_set_create();
+	seam_error_t err = { 0 };
+	json_t *doc = js("{\"$ref\": \"seam:lib/broken.json\"}");
+	(void)state;
+	seam_schema_set_resolver(set, bad_resolver, NULL);
+	assert_int_equal(seam_schema_set_add(set, URI, doc, &err), SEAM_OK);
+	assert_int_not_equal(seam_schema_set_compile(set, &err), SEAM_OK);
+	if (!strstr(err.msg, "seam:lib/broken.json#/properties/a/pattern: not a valid regular expression"))
+		fail_msg("got: %s", err.msg);
+	seam_schema_set_destroy(set);
+	json_decref(doc);
+	/* also when the fetched document is broken in a way found while reading its identifiers */
+	set = seam_schema_set_create();
+	doc = js("{\"$ref\": \"seam:lib/badid.json\"}");
+	seam_schema_set_resolver(set, bad_resolver, NULL);
+	assert_int_equal(seam_schema_set_add(set, URI, doc, &err), SEAM_OK);
+	assert_int_not_equal(seam_schema_set_compile(set, &err), SEAM_OK);
+	if (!strstr(err.msg, "seam:lib/badid.json#/$defs/a/$id: must not have a fragment"))
+		fail_msg("got: %s", err.msg);
+	seam_schema_set_destroy(set);
+	json_decref(doc);
 }
 
 static void test_resolver(void **state)
@@ -476,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_compile_errors_say_where),
 		cmocka_unit_test(test_get_pointer_anchor_and_ids),
 		cmocka_unit_test(test_resolver),
+		cmocka_unit_test(test_resolver_broken_document),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_format_assertion_is_per_call),
 		cmocka_unit_test(test_threads_share_one_schema),
