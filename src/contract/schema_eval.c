@@ -21,9 +21,11 @@
  *             Once max_errors errors are recorded outside any anyOf/oneOf (so none can be
  *             dropped), the verdict is known and the walk stops.
  *
- * Limits: instance depth, schema frames (max_depth * 8 + 64: a $dynamicRef or a long $ref
- * chain cannot exhaust the stack), steps, regex match limits. Crossing one records a "$limit"
- * error (even in a quiet branch), stops the walk and makes the instance invalid.
+ * Limits: instance depth, schema frames (max_depth * 8 + 64, at most 4,096, so neither a
+ * $dynamicRef loop, a long $ref chain nor a huge max_depth can exhaust a thread's stack),
+ * equality depth (enum, const, uniqueItems: max_depth, at most 4,096), steps, regex match
+ * limits. Crossing one records a "$limit" error (even in a quiet branch), stops the walk and
+ * makes the instance invalid.
  *
  * Thread-safety: reads the compiled set only; every mutable thing is on this call's stack or
  * heap.
@@ -74,6 +76,7 @@ typedef struct verr {
 typedef struct vctx {
 	uint32_t assert_formats;
 	size_t max_errors, max_depth, max_frames, frames;
+	size_t max_vdepth; /* jeq/jhash recursion: max_depth, but never past what the stack takes */
 	uint64_t max_steps, steps;
 	int quiet;  /* > 0: errors are not wanted here; stop at the first failure */
 	int spec;   /* > 0: inside anyOf/oneOf, whose branch errors may yet be dropped */
@@ -667,7 +670,7 @@ static bool find_dup(vctx_t *c, const json_t *arr, size_t *di, size_t *dj, bool 
 	if (n <= 16) {
 		for (size_t i = 0; i < n && !found; i++)
 			for (size_t j = i + 1; j < n && !found; j++)
-				if (jeq(json_array_get(arr, i), json_array_get(arr, j), c->max_depth, deep))
+				if (jeq(json_array_get(arr, i), json_array_get(arr, j), c->max_vdepth, deep))
 					*di = i, *dj = j, found = true;
 		return found;
 	}
@@ -676,13 +679,13 @@ static bool find_dup(vctx_t *c, const json_t *arr, size_t *di, size_t *dj, bool 
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		h[i].h = jhash(json_array_get(arr, i), c->max_depth);
+		h[i].h = jhash(json_array_get(arr, i), c->max_vdepth);
 		h[i].i = i;
 	}
 	qsort(h, n, sizeof(*h), hidx_cmp);
 	for (size_t a = 0; a < n && !found; a++)
 		for (size_t b = a + 1; b < n && h[b].h == h[a].h && !found; b++)
-			if (jeq(json_array_get(arr, h[a].i), json_array_get(arr, h[b].i), c->max_depth, deep)) {
+			if (jeq(json_array_get(arr, h[a].i), json_array_get(arr, h[b].i), c->max_vdepth, deep)) {
 				*di = h[a].i < h[b].i ? h[a].i : h[b].i;
 				*dj = h[a].i < h[b].i ? h[b].i : h[a].i;
 				found = true;
@@ -716,7 +719,7 @@ static bool eval_array(vctx_t *c, const node_t *n, const json_t *inst, const fra
 			QUICK();
 		}
 		if (deep) {
-			limit(c, f, n, "uniqueItems: items nested deeper than %zu levels", c->max_depth);
+			limit(c, f, n, "uniqueItems: items nested deeper than %zu levels", c->max_vdepth);
 			ok = false;
 			goto out;
 		}
@@ -1117,6 +1120,40 @@ static bool eval_false(vctx_t *c, const node_t *n, const frame_t *f)
 	return false;
 }
 
+/* type, enum, const. Not inlined: its message buffers would otherwise sit in every eval()
+ * frame, and eval() recurses once per instance level and $ref. */
+static __attribute__((noinline)) bool eval_value(vctx_t *c, const node_t *n, const json_t *inst,
+						 const frame_t *f, unsigned it)
+{
+	bool ok = true, deep = false;
+	char buf[160];
+	if ((n->has & SEAM__H_TYPE) && !(n->types & it)) {
+		ok = false;
+		types_str(buf, sizeof(buf), n->types);
+		FAIL("type", "expected %s, got %s", buf, type_name(inst));
+		QUICK();
+	}
+	if (n->has & SEAM__H_ENUM) {
+		bool found = false;
+		for (size_t i = 0; i < json_array_size(n->enum_) && !found; i++)
+			found = jeq(inst, json_array_get(n->enum_, i), c->max_vdepth, &deep);
+		if (!found) {
+			ok = false;
+			dump_short(buf, sizeof(buf), n->enum_);
+			FAIL("enum", "must be one of %s", buf);
+			QUICK();
+		}
+	}
+	if ((n->has & SEAM__H_CONST) && !jeq(inst, n->const_, c->max_vdepth, &deep)) {
+		ok = false;
+		dump_short(buf, sizeof(buf), n->const_);
+		FAIL("const", "must be %s", buf);
+		QUICK();
+	}
+out:
+	return ok;
+}
+
 static bool eval(vctx_t *c, const node_t *n, const json_t *inst, const frame_t *f, ann_t *ann)
 {
 	bool ok = true;
@@ -1125,7 +1162,6 @@ static bool eval(vctx_t *c, const node_t *n, const json_t *inst, const frame_t *
 	bool has_own = false;
 	scope_t sc;
 	frame_t me = *f;
-	char buf[160];
 
 	if (c->abort)
 		return false;
@@ -1182,32 +1218,9 @@ static bool eval(vctx_t *c, const node_t *n, const json_t *inst, const frame_t *
 		ok &= eval(c, t, inst, &cf, a);
 		QUICK();
 	}
-	if ((n->has & SEAM__H_TYPE) && !(n->types & it)) {
-		char want[80];
+	if ((n->has & (SEAM__H_TYPE | SEAM__H_ENUM | SEAM__H_CONST)) && !eval_value(c, n, inst, &me, it)) {
 		ok = false;
-		types_str(want, sizeof(want), n->types);
-		FAIL("type", "expected %s, got %s", want, type_name(inst));
 		QUICK();
-	}
-	if (n->has & SEAM__H_ENUM) {
-		bool found = false, deep = false;
-		for (size_t i = 0; i < json_array_size(n->enum_) && !found; i++)
-			found = jeq(inst, json_array_get(n->enum_, i), c->max_depth, &deep);
-		if (!found) {
-			ok = false;
-			dump_short(buf, sizeof(buf), n->enum_);
-			FAIL("enum", "must be one of %s", buf);
-			QUICK();
-		}
-	}
-	if (n->has & SEAM__H_CONST) {
-		bool deep = false;
-		if (!jeq(inst, n->const_, c->max_depth, &deep)) {
-			ok = false;
-			dump_short(buf, sizeof(buf), n->const_);
-			FAIL("const", "must be %s", buf);
-			QUICK();
-		}
 	}
 	switch (json_typeof(inst)) {
 	case JSON_INTEGER:
@@ -1253,7 +1266,10 @@ bool seam_schema_validate(const seam_schema_t *schema, const json_t *instance,
 	c.max_errors = opts && opts->max_errors ? opts->max_errors : 100;
 	c.max_depth = opts && opts->max_depth ? opts->max_depth : 256;
 	c.max_steps = opts && opts->max_steps ? opts->max_steps : 10000000;
-	c.max_frames = c.max_depth * 8 + 64;
+	/* eval() takes some 500 bytes of stack: 4,096 frames stay well inside a thread's default
+	 * 8 MiB whatever max_depth says */
+	c.max_frames = c.max_depth * 8 + 64 < 4096 ? c.max_depth * 8 + 64 : 4096;
+	c.max_vdepth = c.max_depth < 4096 ? c.max_depth : 4096;
 	c.quiet = errors ? 0 : 1;
 	if (!schema || !instance)
 		goto out;

@@ -252,11 +252,27 @@ static void test_limit_deep_instance(void **state)
 	assert_false(seam_schema_validate(s, inst, &o, &errs));
 	assert_true(limit_error(errs, "deeper than 100 levels"));
 	json_decref(errs);
+	/* a max_depth beyond what the stack can take is not taken at its word (this one would
+	 * recurse 10,000 levels, several frames each) */
+	o.max_depth = 1000000;
+	assert_false(seam_schema_validate(s, inst, &o, &errs));
+	assert_true(limit_error(errs, "schema evaluation nested deeper than 4096 levels"));
+	json_decref(errs);
+	json_decref(inst);
+	inst = deep_array(200000);
+	o.max_depth = 1000000;
+	assert_false(seam_schema_validate(s, inst, &o, NULL));
 	/* enum and const compare whole values: deep ones too, without recursing to the bottom */
 	seam_schema_set_destroy(set);
 	set = compile("{\"enum\": [[[1]], 2]}");
 	s = seam_schema_set_get(set, URI);
 	assert_false(seam_schema_validate(s, inst, NULL, NULL));
+	assert_false(seam_schema_validate(s, inst, &o, NULL));
+	seam_schema_set_destroy(set);
+	set = compile("{\"uniqueItems\": true}");
+	s = seam_schema_set_get(set, URI);
+	json_array_append_new(inst, deep_array(200000));
+	assert_false(seam_schema_validate(s, inst, &o, NULL));
 	json_decref(inst);
 	seam_schema_set_destroy(set);
 }
