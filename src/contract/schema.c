@@ -662,7 +662,7 @@ static json_t *walk_ptr(cc_t *c, json_t *root, char *ptr, node_t **last)
 		char save = end ? *end : '\0';
 		if (end)
 			*end = '\0';
-		if (!seam__ptr_unescape(tok, &len))
+		if (!seam__uri_ptr_unescape(tok, &len))
 			return NULL;
 		if (json_is_object(cur)) {
 			cur = json_object_getn(cur, tok, len);
@@ -1470,7 +1470,7 @@ const seam_schema_t *seam_schema_set_get(const seam_schema_set_t *set, const cha
 			if (end)
 				*end = '\0';
 			len = strlen(tok);
-			if (!seam__ptr_unescape(tok, &len)) {
+			if (!seam__uri_ptr_unescape(tok, &len)) {
 				cur = NULL;
 				break;
 			}

@@ -1271,8 +1271,14 @@ bool seam_schema_validate(const seam_schema_t *schema, const json_t *instance,
 	c.max_frames = c.max_depth * 8 + 64 < 4096 ? c.max_depth * 8 + 64 : 4096;
 	c.max_vdepth = c.max_depth < 4096 ? c.max_depth : 4096;
 	c.quiet = errors ? 0 : 1;
-	if (!schema || !instance)
+	if (!schema || !instance) {
+		/* a schema that is not there (a failed get) refuses everything, and says so */
+		if (errors)
+			*errors = json_pack("[{s:s,s:s,s:s,s:s}]", "instanceLocation", "", "keywordLocation", "",
+					    "absoluteKeywordLocation", "", "error",
+					    schema ? "no instance to validate" : "no schema to validate against");
 		goto out;
+	}
 	ok = eval(&c, schema, instance, &f, NULL);
 	if (errors) {
 		if (!(arr = json_array())) {

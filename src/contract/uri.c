@@ -246,7 +246,7 @@ char *seam__uri_pct_decode(const char *s, size_t len, size_t *outlen)
 	return o;
 }
 
-bool seam__ptr_unescape(char *tok, size_t *len)
+bool seam__uri_ptr_unescape(char *tok, size_t *len)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < *len; i++) {

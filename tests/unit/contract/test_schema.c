@@ -384,6 +384,11 @@ static void test_get_pointer_anchor_and_ids(void **state)
 	assert_null(seam_schema_set_get(set, URI "#/$defs/nothere"));
 	assert_null(seam_schema_set_get(set, URI "#nothere"));
 	assert_null(seam_schema_set_get(set, "seam:test/other.json"));
+	/* validating against a lookup that found nothing refuses, with a reason */
+	json_t *errs = NULL;
+	assert_false(seam_schema_validate(seam_schema_set_get(set, URI "#nothere"), one, NULL, &errs));
+	want_error(errs, "", "", "", "no schema to validate against");
+	json_decref(errs);
 	json_decref(one);
 	json_decref(str);
 	seam_schema_set_destroy(set);
