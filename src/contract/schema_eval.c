@@ -21,8 +21,9 @@
  *             Once max_errors errors are recorded outside any anyOf/oneOf (so none can be
  *             dropped), the verdict is known and the walk stops.
  *
- * Limits: instance depth, schema frames (max_depth * 8 + 64, at most 4,096, so neither a
- * $dynamicRef loop, a long $ref chain nor a huge max_depth can exhaust a thread's stack),
+ * Limits: instance depth, schema frames (max_depth * 8 + 64, at most 4,096, and at most 3 MiB
+ * of stack, so neither a $dynamicRef loop, a long $ref chain nor a huge max_depth can exhaust
+ * a thread's 8 MiB),
  * equality depth (enum, const, uniqueItems: max_depth, at most 4,096), steps, regex match
  * limits. Crossing one records a "$limit" error (even in a quiet branch), stops the walk and
  * makes the instance invalid.
@@ -77,6 +78,8 @@ typedef struct vctx {
 	uint32_t assert_formats;
 	size_t max_errors, max_depth, max_frames, frames;
 	size_t max_vdepth; /* jeq/jhash recursion: max_depth, but never past what the stack takes */
+	uintptr_t stack0;  /* the stack where validation began, and how much of it it may use */
+	size_t stack_max;
 	uint64_t max_steps, steps;
 	int quiet;  /* > 0: errors are not wanted here; stop at the first failure */
 	int spec;   /* > 0: inside anyOf/oneOf, whose branch errors may yet be dropped */
@@ -1174,9 +1177,13 @@ static bool eval(vctx_t *c, const node_t *n, const json_t *inst, const frame_t *
 		      (unsigned long long)c->max_steps);
 		return false;
 	}
-	if (++c->frames > c->max_frames) {
+	/* frames are counted, and the stack measured too: a sanitizer build's frames are five
+	 * times a release build's */
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	if (++c->frames > c->max_frames ||
+	    (here > c->stack0 ? here - c->stack0 : c->stack0 - here) > c->stack_max) {
 		c->frames--;
-		limit(c, f, n, "schema evaluation nested deeper than %zu levels", c->max_frames);
+		limit(c, f, n, "schema evaluation nested too deep (%zu levels)", c->frames);
 		return false;
 	}
 	if (!f->sc || f->sc->res != n->res) {
@@ -1270,6 +1277,8 @@ bool seam_schema_validate(const seam_schema_t *schema, const json_t *instance,
 	 * 8 MiB whatever max_depth says */
 	c.max_frames = c.max_depth * 8 + 64 < 4096 ? c.max_depth * 8 + 64 : 4096;
 	c.max_vdepth = c.max_depth < 4096 ? c.max_depth : 4096;
+	c.stack0 = (uintptr_t)__builtin_frame_address(0);
+	c.stack_max = 3u << 20;
 	c.quiet = errors ? 0 : 1;
 	if (!schema || !instance) {
 		/* a schema that is not there (a failed get) refuses everything, and says so */
