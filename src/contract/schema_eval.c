@@ -731,7 +731,7 @@ static bool eval_array(vctx_t *c, const node_t *n, const json_t *inst, const fra
 			goto out;
 		}
 	}
-	if ((n->n_prefix || n->items || n->contains) && !child_frame(c, f, n, &cf, &ip)) {
+	if ((n->n_prefix || n->items || n->contains) && len > 0 && !child_frame(c, f, n, &cf, &ip)) {
 		ok = false;
 		goto out;
 	}

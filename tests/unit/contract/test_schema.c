@@ -252,6 +252,18 @@ static void test_limit_deep_instance(void **state)
 	assert_false(seam_schema_validate(s, inst, &o, &errs));
 	assert_true(limit_error(errs, "deeper than 100 levels"));
 	json_decref(errs);
+	/* max_depth counts values that are there: an empty array at the limit has no children */
+	{
+		seam_schema_opts_t o3 = { .max_depth = 3 };
+		seam_schema_set_t *set2 = compile("{\"items\": {\"$ref\": \"#\"}}");
+		const seam_schema_t *s2 = seam_schema_set_get(set2, URI);
+		json_t *ok4 = deep_array(4), *bad5 = deep_array(5);
+		assert_true(seam_schema_validate(s2, ok4, &o3, NULL));
+		assert_false(seam_schema_validate(s2, bad5, &o3, NULL));
+		json_decref(ok4);
+		json_decref(bad5);
+		seam_schema_set_destroy(set2);
+	}
 	/* a max_depth beyond what the stack can take is not taken at its word (this one would
 	 * recurse 10,000 levels, several frames each) */
 	o.max_depth = 1000000;
