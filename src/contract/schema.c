@@ -16,6 +16,11 @@
  *
  * Every compile error says where: "uri#/json/pointer: what is wrong".
  *
+ * The compiled form copies what validation needs (names, patterns' text, enum and const
+ * values), so validation never reads the documents; seam_schema_set_get() does walk them (a
+ * JSON pointer is looked up in the document, then its node), so a caller that changes a
+ * document after compile gets lookups by pointer that follow the change.
+ *
  * Thread-safety: a set is built by one thread; see schema.h.
  */
 #include "contract/schema.h"
@@ -183,6 +188,7 @@ struct seam_schema_set {
 	bool compiled, broken;
 	node_t *true_node, *false_node;
 	res_t *res_list; /* every resource once (the map has aliases) */
+	json_t *kept;     /* copies of enum and const values, so the documents may change later */
 	/* the last $schema looked up and its vocabularies (nodes share the pointer) */
 	const char *voc_uri;
 	unsigned voc;
@@ -223,6 +229,17 @@ static void *zalloc(seam_schema_set_t *set, size_t n)
 static char *sdup(seam_schema_set_t *set, const char *s)
 {
 	return own(set, strdup(s));
+}
+
+/* n bytes of p (which may hold NULs), NUL-terminated, owned by the set */
+static char *mdup(seam_schema_set_t *set, const char *p, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (!d)
+		return NULL;
+	memcpy(d, p, n);
+	d[n] = '\0';
+	return own(set, d);
 }
 
 static char *sprintf_own(seam_schema_set_t *set, const char *fmt, ...)
@@ -293,6 +310,7 @@ void seam_schema_set_destroy(seam_schema_set_t *set)
 	free(set->nodes.keys);
 	free(set->nodes.vals);
 	free(set->all);
+	json_decref(set->kept);
 	free(set);
 }
 
@@ -1028,7 +1046,8 @@ static seam_err_t get_strings(cc_t *c, node_t *n, json_t *a, const char *kw, con
 		for (size_t j = 0; j < i; j++)
 			if (strcmp((*out)[j], json_string_value(e)) == 0)
 				return bad(c, n, kw, "lists a name twice");
-		(*out)[i] = json_string_value(e);
+		if (!((*out)[i] = sdup(c->set, json_string_value(e))))
+			return nomem(c);
 	}
 	*cnt = json_array_size(a);
 	return SEAM_OK;
@@ -1085,7 +1104,8 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 			return nomem(c);
 		i = 0;
 		json_object_keylen_foreach(m, key, klen, v) {
-			n->props[i].name = key;
+			if (!(n->props[i].name = mdup(set, key, klen)))
+				return nomem(c);
 			n->props[i].len = klen;
 			if ((rc = child(c, n, v, l ? loc_add(set, l, key, klen) : NULL, "properties",
 					&n->props[i].schema)))
@@ -1104,7 +1124,8 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 		i = 0;
 		json_object_keylen_foreach(m, key, klen, v) {
 			const char *cl = loc_add(set, l, key, klen);
-			n->pats[i].src = key;
+			if (!(n->pats[i].src = mdup(set, key, klen)))
+				return nomem(c);
 			if (!cl)
 				return nomem(c);
 			if (!(n->pats[i].re = regex(c, n, cl, key, klen)))
@@ -1123,7 +1144,8 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 			return nomem(c);
 		i = 0;
 		json_object_keylen_foreach(m, key, klen, v) {
-			n->dep_schemas[i].name = key;
+			if (!(n->dep_schemas[i].name = mdup(set, key, klen)))
+				return nomem(c);
 			n->dep_schemas[i].len = klen;
 			if ((rc = child(c, n, v, loc_add(set, l, key, klen), "dependentSchemas",
 					&n->dep_schemas[i].schema)))
@@ -1133,6 +1155,18 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 		n->n_dep_schemas = i;
 	}
 	return SEAM_OK;
+}
+
+/* A copy of v the set keeps (enum and const values are data the validator compares with, and
+ * a caller may change or drop the schema documents after compile). */
+static const json_t *keep(cc_t *c, json_t *v)
+{
+	json_t *cp;
+	if (!c->set->kept && !(c->set->kept = json_array()))
+		return NULL;
+	if (!(cp = json_deep_copy(v)) || json_array_append_new(c->set->kept, cp) != 0)
+		return NULL;
+	return cp;
 }
 
 static seam_err_t compile_validation(cc_t *c, node_t *n)
@@ -1147,11 +1181,13 @@ static seam_err_t compile_validation(cc_t *c, node_t *n)
 	if ((v = json_object_get(js, "enum"))) {
 		if (!json_is_array(v))
 			return bad(c, n, "enum", "must be an array");
-		n->enum_ = v;
+		if (!(n->enum_ = keep(c, v)))
+			return nomem(c);
 		n->has |= SEAM__H_ENUM;
 	}
 	if ((v = json_object_get(js, "const"))) {
-		n->const_ = v;
+		if (!(n->const_ = keep(c, v)))
+			return nomem(c);
 		n->has |= SEAM__H_CONST;
 	}
 	if ((v = json_object_get(js, "uniqueItems"))) {
@@ -1168,7 +1204,8 @@ static seam_err_t compile_validation(cc_t *c, node_t *n)
 			return nomem(c);
 		if (!(n->pattern = regex(c, n, l, json_string_value(v), json_string_length(v))))
 			return c->err ? c->err->code : SEAM_PARSE;
-		n->pattern_src = json_string_value(v);
+		if (!(n->pattern_src = mdup(set, json_string_value(v), json_string_length(v))))
+			return nomem(c);
 	}
 	if ((v = json_object_get(js, "required")) &&
 	    (rc = get_strings(c, n, v, "required", &n->required, &n->n_required)))
@@ -1180,7 +1217,8 @@ static seam_err_t compile_validation(cc_t *c, node_t *n)
 			return nomem(c);
 		i = 0;
 		json_object_keylen_foreach(m, key, klen, v) {
-			n->dep_req[i].name = key;
+			if (!(n->dep_req[i].name = mdup(set, key, klen)))
+				return nomem(c);
 			n->dep_req[i].len = klen;
 			if ((rc = get_strings(c, n, v, "dependentRequired", &n->dep_req[i].req, &n->dep_req[i].nreq)))
 				return rc;
@@ -1218,7 +1256,8 @@ static seam_err_t compile_dependencies(cc_t *c, node_t *n, unsigned voc)
 		if (json_is_array(v)) {
 			if (!(voc & SEAM__VOC_VALIDATION))
 				continue;
-			dr[nr].name = key;
+			if (!(dr[nr].name = mdup(set, key, klen)))
+				return nomem(c);
 			dr[nr].len = klen;
 			if ((rc = get_strings(c, n, v, "dependencies", &dr[nr].req, &dr[nr].nreq)))
 				return rc;
@@ -1226,7 +1265,8 @@ static seam_err_t compile_dependencies(cc_t *c, node_t *n, unsigned voc)
 		} else {
 			if (!(voc & SEAM__VOC_APPLICATOR))
 				continue;
-			ds[ns].name = key;
+			if (!(ds[ns].name = mdup(set, key, klen)))
+				return nomem(c);
 			ds[ns].len = klen;
 			if ((rc = child(c, n, v, loc_add(set, l, key, klen), "dependencies", &ds[ns].schema)))
 				return rc;

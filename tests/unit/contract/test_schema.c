@@ -515,6 +515,65 @@ static void test_format_assertion_is_per_call(void **state)
 	seam_schema_set_destroy(set);
 }
 
+static void test_compiled_form_is_independent(void **state)
+{
+	/* after compile, the schema JSON may change or go: validation reads only the compiled form */
+	seam_schema_set_t *set = seam_schema_set_create();
+	seam_error_t err = { 0 };
+	json_t *doc = js("{\"type\": \"string\", \"minLength\": 1, \"enum\": [\"a\", \"b\", \"\"],"
+			 " \"not\": {\"const\": \"b\"}}");
+	json_t *a = json_string("a"), *b = json_string("b"), *empty = json_string(""), *one = json_integer(1);
+	const seam_schema_t *s;
+	(void)state;
+	assert_int_equal(seam_schema_set_add(set, URI, doc, &err), SEAM_OK);
+	assert_int_equal(seam_schema_set_compile(set, &err), SEAM_OK);
+	s = seam_schema_set_get(set, URI);
+	json_object_set_new(doc, "type", json_string("integer"));
+	json_object_del(doc, "minLength");
+	json_array_clear(json_object_get(doc, "enum"));
+	json_object_set_new(json_object_get(doc, "not"), "const", json_string("a"));
+	assert_true(seam_schema_validate(s, a, NULL, NULL));
+	assert_false(seam_schema_validate(s, b, NULL, NULL));
+	assert_false(seam_schema_validate(s, empty, NULL, NULL));
+	assert_false(seam_schema_validate(s, one, NULL, NULL));
+	json_decref(doc);
+	json_decref(a);
+	json_decref(b);
+	json_decref(empty);
+	json_decref(one);
+	seam_schema_set_destroy(set);
+
+	/* names too: properties, patterns, required, dependencies (ASan sees a use after free) */
+	set = seam_schema_set_create();
+	doc = js("{\"properties\": {\"xx\": {\"type\": \"integer\"}}, \"required\": [\"xx\"],"
+		 " \"patternProperties\": {\"^y\": false}, \"dependentRequired\": {\"zz\": [\"xx\"]},"
+		 " \"dependentSchemas\": {\"ww\": false}, \"pattern\": \"^q\"}");
+	assert_int_equal(seam_schema_set_add(set, URI, doc, &err), SEAM_OK);
+	assert_int_equal(seam_schema_set_compile(set, &err), SEAM_OK);
+	s = seam_schema_set_get(set, URI);
+	json_object_clear(doc);
+	json_decref(doc);
+	a = js("{\"xx\": \"s\"}");
+	b = js("{\"zz\": 1}");
+	empty = js("{\"xx\": 1, \"yes\": 1}");
+	one = js("{\"xx\": 1, \"ww\": 1}");
+	json_t *okv = js("{\"xx\": 1, \"zz\": 2}"), *errs = NULL;
+	assert_false(seam_schema_validate(s, a, NULL, NULL));
+	assert_false(seam_schema_validate(s, b, NULL, NULL));
+	assert_false(seam_schema_validate(s, empty, NULL, NULL));
+	assert_false(seam_schema_validate(s, one, NULL, NULL));
+	assert_true(seam_schema_validate(s, okv, NULL, NULL));
+	assert_false(seam_schema_validate(s, a, NULL, &errs));
+	want_error(errs, "/xx", "/properties/xx/type", URI "#/properties/xx/type", "expected integer, got string");
+	json_decref(errs);
+	json_decref(a);
+	json_decref(b);
+	json_decref(empty);
+	json_decref(one);
+	json_decref(okv);
+	seam_schema_set_destroy(set);
+}
+
 typedef struct th_arg {
 	const seam_schema_t *s;
 	json_t *good, *bad;
@@ -573,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_broken_document),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_format_assertion_is_per_call),
+		cmocka_unit_test(test_compiled_form_is_independent),
 		cmocka_unit_test(test_threads_share_one_schema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
