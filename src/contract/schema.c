@@ -665,11 +665,11 @@ static node_t *bool_node(cc_t *c, bool v, const char *loc, res_t *res)
 /* Walks a JSON pointer (already percent-decoded) from root; NULL when it leads nowhere. Also
  * reports the last scanned node passed on the way (its base is the target's, for targets
  * under unknown keywords). */
-static json_t *walk_ptr(cc_t *c, json_t *root, char *ptr, node_t **last)
+static json_t *walk_ptr(const pmap_t *nodes, json_t *root, char *ptr, node_t **last)
 {
 	json_t *cur = root;
 	char *p = ptr;
-	*last = pmap_get(&c->set->nodes, root);
+	*last = pmap_get(nodes, root);
 	if (*p == '\0')
 		return cur;
 	if (*p != '/')
@@ -699,7 +699,7 @@ static json_t *walk_ptr(cc_t *c, json_t *root, char *ptr, node_t **last)
 		}
 		if (!cur)
 			return NULL;
-		node_t *n = pmap_get(&c->set->nodes, cur);
+		node_t *n = pmap_get(nodes, cur);
 		if (n)
 			*last = n;
 		if (!end)
@@ -746,7 +746,7 @@ static seam_err_t resolve_ref(cc_t *c, node_t *n, const char *kw, const char *re
 		}
 		if (dec[0] == '/') {
 			node_t *last = NULL;
-			json_t *t = walk_ptr(c, r->root, dec, &last);
+			json_t *t = walk_ptr(&set->nodes, r->root, dec, &last);
 			if (!t) {
 				rc = seam_errorf(c->err, SEAM_NOTFOUND, "%s/%s: '%s' points to nothing", n->loc,
 						 kw, ref);
@@ -1053,7 +1053,8 @@ static seam_err_t get_strings(cc_t *c, node_t *n, json_t *a, const char *kw, con
 	return SEAM_OK;
 }
 
-static seam_regex_t *regex(cc_t *c, node_t *n, const char *loc, const char *src, size_t len)
+/* The compiled regex (kept in the set's list, freed at destroy); NULL with the error at loc. */
+static seam_regex_t *regex(cc_t *c, const char *loc, const char *src, size_t len)
 {
 	seam_error_t e = { 0 };
 	seam_regex_t *re = seam_regex_compile(src, len, &e);
@@ -1067,7 +1068,6 @@ static seam_regex_t *regex(cc_t *c, node_t *n, const char *loc, const char *src,
 		return NULL;
 	}
 	c->set->regexes[c->set->nregexes++] = re;
-	(void)n;
 	return re;
 }
 
@@ -1128,7 +1128,7 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 				return nomem(c);
 			if (!cl)
 				return nomem(c);
-			if (!(n->pats[i].re = regex(c, n, cl, key, klen)))
+			if (!(n->pats[i].re = regex(c, cl, key, klen)))
 				return c->err ? c->err->code : SEAM_PARSE;
 			if ((rc = child(c, n, v, cl, "patternProperties", &n->pats[i].schema)))
 				return rc;
@@ -1202,7 +1202,7 @@ static seam_err_t compile_validation(cc_t *c, node_t *n)
 			return bad(c, n, "pattern", "must be a string");
 		if (!l)
 			return nomem(c);
-		if (!(n->pattern = regex(c, n, l, json_string_value(v), json_string_length(v))))
+		if (!(n->pattern = regex(c, l, json_string_value(v), json_string_length(v))))
 			return c->err ? c->err->code : SEAM_PARSE;
 		if (!(n->pattern_src = mdup(set, json_string_value(v), json_string_length(v))))
 			return nomem(c);
@@ -1501,30 +1501,8 @@ const seam_schema_t *seam_schema_set_get(const seam_schema_set_t *set, const cha
 	if (!(dec = seam__uri_pct_decode(frag, strlen(frag), NULL)))
 		goto out;
 	if (dec[0] == '/') {
-		/* a read-only pointer walk (walk_ptr needs a compile context) */
-		json_t *cur = r->root;
-		char *p = dec;
-		while (cur && *p == '/') {
-			char *tok = p + 1, *end = strchr(tok, '/');
-			size_t len;
-			if (end)
-				*end = '\0';
-			len = strlen(tok);
-			if (!seam__uri_ptr_unescape(tok, &len)) {
-				cur = NULL;
-				break;
-			}
-			if (json_is_object(cur))
-				cur = json_object_getn(cur, tok, len);
-			else if (json_is_array(cur) && len > 0 && tok[0] >= '0' && tok[0] <= '9')
-				cur = json_array_get(cur, strtoul(tok, NULL, 10));
-			else
-				cur = NULL;
-			if (!end)
-				break;
-			p = end;
-			*p = '/';
-		}
+		node_t *last = NULL;
+		json_t *cur = walk_ptr(&set->nodes, r->root, dec, &last);
 		if (json_is_boolean(cur))
 			out = json_is_true(cur) ? set->true_node : set->false_node;
 		else if (cur)
