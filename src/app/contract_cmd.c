@@ -1005,7 +1005,8 @@ static const sub_cmd_t subs[] = {
 	{"list", cmd_list, "list [--dir DIR] [--json]",
 	 "The contracts of the registry built into seam (or of a directory).",
 	 "  --dir DIR      a contracts/ tree instead of the built-in registry\n"
-	 "  --json         machine-readable\n"},
+	 "  --json         machine-readable\n"
+	 "exit: 0, 2 a registry that cannot be used (each problem with file:line)\n"},
 };
 #define NSUBS (sizeof subs / sizeof subs[0])
 
