@@ -168,6 +168,12 @@ static int emit(ctx_t *c, seam_diff_kind_e k, const loc_t *where, const json_t *
 
 /* ---------- reading schemas ---------- */
 
+/* json_equal, with two absent values equal (jansson says a NULL is equal to nothing). */
+static int same(const json_t *a, const json_t *b)
+{
+	return a == b || (a && b && json_equal(a, b));
+}
+
 static int is_false(const json_t *s)
 {
 	return json_is_false(s);
@@ -536,7 +542,7 @@ static int cmp_type(ctx_t *c, const json_t *a, const loc_t *la, const json_t *b,
 	loc_t where = json_object_get(b, "type") ? sub(lb, buf, "type") : sub(la, buf, "type");
 	const json_t *ov = json_object_get(a, "type"), *nv = json_object_get(b, "type");
 	if (ta < 0 || tb < 0) {
-		if (!json_equal(ov, nv))
+		if (!same(ov, nv))
 			return emit(c, SEAM_DIFF_UNKNOWN, &where, ov, nv, -1, "type is not a type name");
 		return 0;
 	}
@@ -572,7 +578,7 @@ static int in_array(const json_t *arr, const json_t *v)
 	size_t i;
 	const json_t *x;
 	json_array_foreach(arr, i, x)
-		if (json_equal(x, v))
+		if (same(x, v))
 			return 1;
 	return 0;
 }
@@ -587,7 +593,7 @@ static int cmp_values(ctx_t *c, const json_t *a, const loc_t *la, const json_t *
 	size_t i;
 	const json_t *v;
 	if (json_object_get(a, "enum") && !json_is_array(json_object_get(a, "enum")) &&
-	    !json_equal(json_object_get(a, "enum"), json_object_get(b, "enum")))
+	    !same(json_object_get(a, "enum"), json_object_get(b, "enum")))
 		flags |= emit(c, SEAM_DIFF_UNKNOWN, &wb, json_object_get(a, "enum"),
 			      json_object_get(b, "enum"), -1, "enum is not an array");
 	if (!va && vb)
@@ -597,7 +603,7 @@ static int cmp_values(ctx_t *c, const json_t *a, const loc_t *la, const json_t *
 		flags |= emit(c, ca ? SEAM_DIFF_CONST_REMOVED : SEAM_DIFF_ENUM_REMOVED, &wa,
 			      ca ? json_array_get(va, 0) : va, NULL, -1, NULL);
 	else if (va && vb && ca && cb) {
-		if (!json_equal(json_array_get(va, 0), json_array_get(vb, 0)))
+		if (!same(json_array_get(va, 0), json_array_get(vb, 0)))
 			flags |= emit(c, SEAM_DIFF_CONST_CHANGED, &wb, json_array_get(va, 0),
 				      json_array_get(vb, 0), -1, NULL);
 	} else if (va && vb) {
@@ -664,8 +670,8 @@ static int cmp_numeric(ctx_t *c, const json_t *a, const loc_t *la, const json_t 
 		int d = bound_cmp(ba, bb, bs[i].lower);
 		loc_t w = bb.set ? sub(lb, buf, bb.kw) : sub(la, buf, ba.kw ? ba.kw : bs[i].incl);
 		if (bad) {
-			if (!json_equal(json_object_get(a, bs[i].incl), json_object_get(b, bs[i].incl)) ||
-			    !json_equal(json_object_get(a, bs[i].excl), json_object_get(b, bs[i].excl)))
+			if (!same(json_object_get(a, bs[i].incl), json_object_get(b, bs[i].incl)) ||
+			    !same(json_object_get(a, bs[i].excl), json_object_get(b, bs[i].excl)))
 				flags |= emit(c, SEAM_DIFF_UNKNOWN, &w, NULL, NULL, -1,
 					      "a numeric bound is not a number");
 			continue;
@@ -682,7 +688,7 @@ static int cmp_numeric(ctx_t *c, const json_t *a, const loc_t *la, const json_t 
 		return flags;
 	if ((ma && !json_is_number(ma)) || (mb && !json_is_number(mb)) ||
 	    (ma && json_number_value(ma) <= 0) || (mb && json_number_value(mb) <= 0)) {
-		if (!json_equal(ma, mb))
+		if (!same(ma, mb))
 			flags |= emit(c, SEAM_DIFF_UNKNOWN, &w, ma, mb, -1, "multipleOf is not a positive number");
 		return flags;
 	}
@@ -729,7 +735,7 @@ static int cmp_counts(ctx_t *c, const json_t *a, const loc_t *la, const json_t *
 		if (!va && !vb)
 			continue;
 		if ((va && !json_is_number(va)) || (vb && !json_is_number(vb))) {
-			if (!json_equal(va, vb))
+			if (!same(va, vb))
 				flags |= emit(c, SEAM_DIFF_UNKNOWN, &w, va, vb, -1, "a count is not a number");
 			continue;
 		}
@@ -763,7 +769,7 @@ static int cmp_string_kw(ctx_t *c, const json_t *a, const loc_t *la, const json_
 	const json_t *va = json_object_get(a, kw), *vb = json_object_get(b, kw);
 	char buf[LOC_MAX];
 	loc_t w = vb ? sub(lb, buf, kw) : sub(la, buf, kw);
-	if (json_equal(va, vb) || (!va && !vb))
+	if (same(va, vb) || (!va && !vb))
 		return 0;
 	if (!va)
 		return emit(c, added, &w, NULL, vb, -1, NULL);
@@ -799,7 +805,7 @@ static int cmp_required(ctx_t *c, const json_t *a, const loc_t *la, const json_t
 	json_t *v;
 	loc_t w = rb ? sub(lb, buf, "required") : sub(la, buf, "required");
 	if ((ra && !json_is_array(ra)) || (rb && !json_is_array(rb))) {
-		if (!json_equal(ra, rb))
+		if (!same(ra, rb))
 			flags |= emit(c, SEAM_DIFF_UNKNOWN, &w, ra, rb, -1, "required is not an array");
 	} else {
 		flags |= cmp_name_sets(c, ra, rb, &w, SEAM_DIFF_REQUIRED_ADDED, SEAM_DIFF_REQUIRED_REMOVED);
@@ -808,7 +814,7 @@ static int cmp_required(ctx_t *c, const json_t *a, const loc_t *la, const json_t
 		return flags;
 	w = db ? sub(lb, buf, "dependentRequired") : sub(la, buf, "dependentRequired");
 	if ((da && !json_is_object(da)) || (db && !json_is_object(db))) {
-		if (!json_equal(da, db))
+		if (!same(da, db))
 			flags |= emit(c, SEAM_DIFF_UNKNOWN, &w, da, db, -1, "dependentRequired is not an object");
 		return flags;
 	}
@@ -890,7 +896,7 @@ static int cmp_properties(ctx_t *c, const json_t *a, const loc_t *la, const json
 	loc_t lma = sub(la, b3, kwa), lmb = sub(lb, b4, kwb);
 
 	if ((pa && !json_is_object(pa)) || (pb && !json_is_object(pb))) {
-		if (!json_equal(pa, pb))
+		if (!same(pa, pb))
 			flags |= emit(c, SEAM_DIFF_UNKNOWN, &lpb, pa, pb, -1, "properties is not an object");
 		return flags;
 	}
@@ -944,7 +950,7 @@ static int cmp_properties(ctx_t *c, const json_t *a, const loc_t *la, const json
 		if (!ka && !kb)
 			continue;
 		if ((ka && !json_is_object(ka)) || (kb && !json_is_object(kb))) {
-			if (!json_equal(ka, kb))
+			if (!same(ka, kb))
 				flags |= emit(c, SEAM_DIFF_UNKNOWN, &wb, ka, kb, -1, "not an object");
 			continue;
 		}
@@ -988,7 +994,7 @@ static int cmp_items(ctx_t *c, const json_t *a, const loc_t *la, const json_t *b
 	loc_t lia = sub(la, b3, "items"), lib = sub(lb, b4, "items");
 	if ((pa && !json_is_array(pa)) || (pb && !json_is_array(pb)) || json_is_array(ia) ||
 	    json_is_array(ib)) {
-		if (!json_equal(pa, pb) || !json_equal(ia, ib))
+		if (!same(pa, pb) || !same(ia, ib))
 			flags |= emit(c, SEAM_DIFF_UNKNOWN, &lib, ia, ib, -1,
 				      "items/prefixItems not in draft 2020-12 form");
 		return flags;
@@ -1092,7 +1098,7 @@ static int cmp_branches(ctx_t *c, const json_t *a, const loc_t *la, const json_t
 	if (!xa && !xb)
 		return 0;
 	if ((xa && !json_is_array(xa)) || (xb && !json_is_array(xb))) {
-		if (!json_equal(xa, xb))
+		if (!same(xa, xb))
 			flags |= emit(c, SEAM_DIFF_UNKNOWN, &wb, xa, xb, -1, "not an array");
 		return flags;
 	}
@@ -1121,7 +1127,7 @@ static int cmp_branches(ctx_t *c, const json_t *a, const loc_t *la, const json_t
 	/* identical branches pair first, whatever their position */
 	for (size_t j = 0; j < nb; j++)
 		for (size_t i = 0; i < na; i++)
-			if (!ma[i] && json_equal(json_array_get(xa, i), json_array_get(xb, j))) {
+			if (!ma[i] && same(json_array_get(xa, i), json_array_get(xb, j))) {
 				char x[LOC_MAX], y[LOC_MAX];
 				ma[i] = mb[j] = 1;
 				flags |= compare(c, json_array_get(xa, i), subi(&wa, x, i),
@@ -1207,7 +1213,7 @@ static int cmp_not_if(ctx_t *c, const json_t *a, const loc_t *la, const json_t *
 		/* the set under not is the complement: what widens there narrows here */
 		int f = compare_quiet(c, na, wa, nb, wb, depth + 1, detail, sizeof detail);
 		int g = ((f & BREAK_B) ? BREAK_F : 0) | ((f & BREAK_F) ? BREAK_B : 0);
-		if (f || !json_equal(na, nb))
+		if (f || !same(na, nb))
 			flags |= emit(c, SEAM_DIFF_NOT_CHANGED, &wb, na, nb, g, detail);
 	} else if (na || nb) {
 		flags |= emit(c, nb ? SEAM_DIFF_COMBINATOR_ADDED : SEAM_DIFF_COMBINATOR_REMOVED,
@@ -1218,7 +1224,7 @@ static int cmp_not_if(ctx_t *c, const json_t *a, const loc_t *la, const json_t *
 	wb = sub(lb, b2, "if");
 	if (!ia && !ib)
 		return flags; /* then/else without if do nothing */
-	if (ia && ib && json_equal(ia, ib)) {
+	if (ia && ib && same(ia, ib)) {
 		flags |= cmp_opt_sub(c, a, la, b, lb, "then", depth);
 		flags |= cmp_opt_sub(c, a, la, b, lb, "else", depth);
 	} else if (ia && ib) {
@@ -1257,7 +1263,7 @@ static int cmp_rest(ctx_t *c, const json_t *a, const loc_t *la, const json_t *b,
 	int flags = 0;
 	char buf[LOC_MAX];
 	json_object_foreach((json_t *)b, k, v)
-		if (!is_handled(k) && !json_equal(v, json_object_get(a, k))) {
+		if (!is_handled(k) && !same(v, json_object_get(a, k))) {
 			loc_t w = sub(lb, buf, k);
 			flags |= emit(c, SEAM_DIFF_UNKNOWN, &w, json_object_get(a, k), v, -1, k);
 		}
@@ -1280,7 +1286,7 @@ static int cmp_ref(ctx_t *c, const json_t *a, const loc_t *la, const json_t *b, 
 	loc_t lta = sub(la, b1, "$ref"), ltb = *lb;
 	if (!ra && !rb) {
 		if (json_object_get(a, "$ref") || json_object_get(b, "$ref"))
-			if (!json_equal(json_object_get(a, "$ref"), json_object_get(b, "$ref")))
+			if (!same(json_object_get(a, "$ref"), json_object_get(b, "$ref")))
 				return emit(c, SEAM_DIFF_UNKNOWN, lb, json_object_get(a, "$ref"),
 					    json_object_get(b, "$ref"), -1, "$ref is not a string");
 		return 0;
@@ -1313,7 +1319,7 @@ static int compare(ctx_t *c, const json_t *a, loc_t la, const json_t *b, loc_t l
 	if (c->rc != SEAM_OK)
 		return 0;
 	if (depth > MAX_DEPTH || ++c->steps > MAX_STEPS) {
-		if (c->gave_up || json_equal(a, b))
+		if (c->gave_up || same(a, b))
 			return 0;
 		c->gave_up = 1;
 		return emit(c, SEAM_DIFF_UNKNOWN, &lb, NULL, NULL, -1,

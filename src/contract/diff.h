@@ -50,16 +50,16 @@
 	X(TYPE_CHANGED, "type-changed", 1, 1, "types were both removed and added")                \
 	X(NULLABLE_ADDED, "nullable-added", 0, 1, "null added to the type array")                 \
 	X(NULLABLE_REMOVED, "nullable-removed", 1, 0, "null removed from the type array")         \
-	X(PROPERTY_ADDED_OPEN, "property-added-open", 1, 0,                                       \
-	  "property declared where any value was allowed before (open content): old data may hold it with another shape") \
-	X(PROPERTY_ADDED_CLOSED, "property-added-closed", 0, 1,                                   \
-	  "property declared where closed content (additionalProperties/unevaluatedProperties false) refused it") \
+	X(PROPERTY_ADDED_OPEN, "property-added-open", -1, -1,                                     \
+	  "property declared under open content: narrows (old data may hold it with another shape) unless its schema accepts anything")  \
+	X(PROPERTY_ADDED_CLOSED, "property-added-closed", -1, -1,                                 \
+	  "property declared where closed content (additionalProperties/unevaluatedProperties false) refused it: widens unless its schema is false") \
 	X(PROPERTY_ADDED, "property-added", -1, -1,                                               \
 	  "property declared where additionalProperties was a schema: compared with that schema") \
-	X(PROPERTY_REMOVED_OPEN, "property-removed-open", 0, 1,                                   \
-	  "property no longer declared under open content: any value is accepted now")            \
-	X(PROPERTY_REMOVED_CLOSED, "property-removed-closed", 1, 0,                               \
-	  "property no longer declared under closed content: it is refused now")                  \
+	X(PROPERTY_REMOVED_OPEN, "property-removed-open", -1, -1,                                 \
+	  "property no longer declared under open content: widens (any value is accepted now) unless its schema accepted anything")            \
+	X(PROPERTY_REMOVED_CLOSED, "property-removed-closed", -1, -1,                             \
+	  "property no longer declared under closed content: narrows (it is refused now) unless its schema was false")                  \
 	X(PROPERTY_REMOVED, "property-removed", -1, -1,                                           \
 	  "property no longer declared; additionalProperties' schema applies: compared with it")  \
 	X(CONTENT_CLOSED, "content-closed", 1, 0, "a subschema became false (e.g. additionalProperties: false)") \

@@ -263,6 +263,11 @@ static const row_t catalogue[] = {
 	 "{\"title\":\"b\",\"description\":\"y\",\"examples\":[2],\"default\":3,\"type\":\"integer\"}",
 	 "", 0, 0, NULL},
 	{"false to true", "false", "true", "content-opened", 0, 1, ""},
+	/* found by fuzz/fuzz_contract_diff.c: an unchanged keyword read as changed when absent on both sides */
+	{"array-form items unchanged", "{\"items\":[{\"type\":\"string\"}]}",
+	 "{\"items\":[{\"type\":\"string\"}]}", "", 0, 0, NULL},
+	{"array-form items changed", "{\"items\":[{\"type\":\"string\"}]}",
+	 "{\"items\":[{\"type\":\"integer\"}]}", "unknown", 1, 1, "/items"},
 };
 #define NROWS (sizeof catalogue / sizeof catalogue[0])
 
@@ -321,6 +326,24 @@ static void test_catalogue(void **state)
 			print_error("row %zu '%s': seam_diff failed: %s\n", r, row->name, err.msg);
 			failures++;
 			goto next;
+		}
+		/* a kind whose verdict the table fixes has that verdict (docs/contracts.md prints the table) */
+		size_t ci;
+		const json_t *one;
+		json_array_foreach(changes, ci, one) {
+			const char *kn = json_string_value(json_object_get(one, "kind"));
+			for (int k = 0; k < SEAM__DIFF_KIND_COUNT; k++) {
+				if (strcmp(kn, seam_diff_kind_name((seam_diff_kind_e)k)) != 0)
+					continue;
+				int tb = seam_diff_kind_breaks((seam_diff_kind_e)k, SEAM_COMPAT_BACKWARD);
+				int tf = seam_diff_kind_breaks((seam_diff_kind_e)k, SEAM_COMPAT_FORWARD);
+				if ((tb >= 0 && tb != json_is_true(json_object_get(one, "breaks_backward"))) ||
+				    (tf >= 0 && tf != json_is_true(json_object_get(one, "breaks_forward")))) {
+					print_error("row %zu '%s': %s does not have the table's verdict\n", r,
+						    row->name, kn);
+					failures++;
+				}
+			}
 		}
 		kinds_of(changes, got, sizeof got);
 		sorted_list(row->kinds, want, sizeof want);
