@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "contract/diff.h"
+#include "tests/support/harness.h"
 #include "tests/support/th_assert.h"
 
 typedef struct row {
@@ -502,6 +503,25 @@ static void test_limits(void **state)
 	free(s2);
 }
 
+/* docs/contracts.md has a row for every kind, with the table's verdicts. */
+static void test_docs_list_every_kind(void **state)
+{
+	(void)state;
+	char *doc = th_read_file("docs/contracts.md");
+	if (!doc)
+		skip(); /* not run from the repository root */
+	for (int k = 0; k < SEAM__DIFF_KIND_COUNT; k++) {
+		char row[256];
+		int b = seam_diff_kind_breaks((seam_diff_kind_e)k, SEAM_COMPAT_BACKWARD);
+		int f = seam_diff_kind_breaks((seam_diff_kind_e)k, SEAM_COMPAT_FORWARD);
+		snprintf(row, sizeof row, "| `%s` | %s | %s |", seam_diff_kind_name((seam_diff_kind_e)k),
+			 b < 0 ? "depends" : b ? "**yes**" : "no", f < 0 ? "depends" : f ? "**yes**" : "no");
+		if (!strstr(doc, row))
+			fail_msg("docs/contracts.md has no row starting %s", row);
+	}
+	free(doc);
+}
+
 static void test_modes_parse(void **state)
 {
 	(void)state;
@@ -532,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_modes_parse),
+		cmocka_unit_test(test_docs_list_every_kind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
