@@ -363,6 +363,60 @@ static void test_check_tampered_copy_fails(void **state)
 	th_rmrf(dir);
 }
 
+static void git_commit_all(const char *repo, const char *msg)
+{
+	run_t g = run_in(repo, NULL, (const char *const[]){"git", "add", "-A", NULL});
+	run_free(&g);
+	g = run_in(repo, NULL,
+		   (const char *const[]){"git", "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+					 "-qm", msg, NULL});
+	want_code(&g, 0, "git commit");
+	run_free(&g);
+}
+
+/* -transitive compares with every earlier revision: a breaking revision that was committed
+ * anyway does not become the baseline. */
+static void test_check_transitive(void **state)
+{
+	(void)state;
+	char repo[64], p[200];
+	static const char *const index_fmt =
+		"contracts:\n  thing:\n    file: thing/v{major}/thing.schema.json\n    versions: [1]\n"
+		"    owner: erp\n    compatibility: %s\n";
+	char index[300];
+	th_tmpdir(repo);
+	run_t g = run_in(repo, NULL, (const char *const[]){"git", "init", "-q", ".", NULL});
+	run_free(&g);
+	snprintf(p, sizeof p, "%s/contracts", repo);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/contracts/thing", repo);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/contracts/thing/v1", repo);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/contracts/index.yaml", repo);
+	snprintf(index, sizeof index, index_fmt, "backward-transitive");
+	th_write_file(p, index);
+	snprintf(p, sizeof p, "%s/contracts/thing/v1/thing.schema.json", repo);
+	th_write_file(p, "{\"type\":[\"string\",\"null\"]}");
+	git_commit_all(repo, "A");
+	th_write_file(p, "{\"type\":\"string\"}");
+	git_commit_all(repo, "B: breaks backward, committed anyway");
+	th_write_file(p, "{\"type\":\"string\",\"description\":\"C\"}");
+
+	run_t r = run_in(repo, NULL, (const char *const[]){"seam", "contract", "check", NULL});
+	want_code(&r, 1, "transitive: C against A");
+	want_in(r.out, "nullable-removed", "transitive: kind");
+	run_free(&r);
+
+	snprintf(p, sizeof p, "%s/contracts/index.yaml", repo);
+	snprintf(index, sizeof index, index_fmt, "backward");
+	th_write_file(p, index);
+	r = run_in(repo, NULL, (const char *const[]){"seam", "contract", "check", NULL});
+	want_code(&r, 0, "not transitive: C against B only");
+	run_free(&r);
+	th_rmrf(repo);
+}
+
 static const char money_schema[] =
 	"{\"$id\":\"https://example.test/money.json\",\"type\":\"object\",\"required\":[\"number\","
 	"\"currency_code\"],\"properties\":{\"number\":{\"type\":\"string\",\"pattern\":\"^[0-9]+(\\\\.[0-9]+)?$\"},"
@@ -473,6 +527,94 @@ static void test_validate(void **state)
 	th_rmrf(dir);
 }
 
+/* The command examples of docs/contracts.md work when pasted: every indented code block that
+ * runs `build/seam contract` is run as a shell script from the repository root (with the
+ * binary under test), and each of its commands must exit 0 or 1 (the verdicts), never 2
+ * (unusable input) or 127. Lines that need a remote (origin/...) are left out. */
+static void test_docs_examples_run(void **state)
+{
+	(void)state;
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/docs/contracts.md", root);
+	char *doc = th_read_file(path);
+	assert_non_null(doc);
+	size_t nblocks = 0;
+	char *save = NULL;
+	char *script = malloc(strlen(doc) * 4 + 4096);
+	size_t len = 0;
+	int in_block = 0, wants = 0;
+	const char *heredoc_end = NULL;
+	char endbuf[64];
+	for (char *line = strtok_r(doc, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
+		int code = line && strncmp(line, "    ", 4) == 0;
+		if (!code && in_block) {
+			/* the block ended: run it when it drives the binary */
+			if (wants) {
+				char dir[64], spath[128];
+				th_tmpdir(dir);
+				snprintf(spath, sizeof spath, "%s/block.sh", dir);
+				script[len] = '\0';
+				th_write_file(spath, script);
+				run_t r = run_in(root, NULL, (const char *const[]){"sh", spath, NULL});
+				if (r.code != 0)
+					fail_msg("docs/contracts.md example block %zu failed (exit %d):\n%s\n"
+						 "stdout:\n%s\nstderr:\n%s", nblocks, r.code, script, r.out, r.err);
+				run_free(&r);
+				th_rmrf(dir);
+				nblocks++;
+			}
+			in_block = wants = 0;
+			len = 0;
+		}
+		if (!line)
+			break;
+		if (!code)
+			continue;
+		if (!in_block) {
+			in_block = 1;
+			len = (size_t)sprintf(script, "set -u\nPATH=%s:$PATH\n", "/usr/bin:/bin");
+		}
+		const char *l = line + 4;
+		if (heredoc_end) {
+			len += (size_t)sprintf(script + len, "%s\n", l);
+			if (strcmp(l, heredoc_end) == 0)
+				heredoc_end = NULL;
+			continue;
+		}
+		if (strstr(l, "origin/"))
+			continue;
+		const char *hd = strstr(l, "<<'");
+		if (hd) {
+			snprintf(endbuf, sizeof endbuf, "%s", hd + 3);
+			char *q = strchr(endbuf, '\'');
+			if (q)
+				*q = '\0';
+			heredoc_end = endbuf;
+		}
+		/* build/seam -> the binary under test */
+		const char *p = l;
+		while (*p) {
+			if (strncmp(p, "build/seam ", 11) == 0) {
+				len += (size_t)sprintf(script + len, "%s ", bin);
+				p += 11;
+				wants = 1;
+			} else {
+				script[len++] = *p++;
+			}
+		}
+		size_t ll = strlen(l);
+		if (hd || (ll && l[ll - 1] == '\\')) {
+			script[len++] = '\n';
+			continue;
+		}
+		len += (size_t)sprintf(script + len,
+				       "\nrc=$?; [ $rc -le 1 ] || { echo \"the command above exited $rc\" >&2; exit 9; }\n");
+	}
+	free(script);
+	free(doc);
+	TH_ASSERT_CMP(nblocks, >=, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,7 +622,9 @@ int main(void)
 		cmocka_unit_test(test_diff_exit_codes),
 		cmocka_unit_test(test_check_repository_contracts),
 		cmocka_unit_test(test_check_tampered_copy_fails),
+		cmocka_unit_test(test_check_transitive),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_docs_examples_run),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
