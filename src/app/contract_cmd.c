@@ -636,21 +636,41 @@ out:
 
 /* ---------- validate ---------- */
 
+/* Where a schema given as a file lives: its $id (NULL: none) and its file. */
+typedef struct file_base {
+	const char *id;
+	const char *path; /* realpath of the schema file */
+} file_base_t;
+
 typedef struct validator {
 	seam_schema_set_t *set;
 	const seam_schema_t *schema;
 	const seam_contract_t *contract; /* when NAME@vN */
 	seam_contracts_t *reg;
 	seam_schema_opts_t opts;
+	file_base_t base; /* the resolver's; points into doc and real */
+	json_t *doc;
+	char real[PATH_MAX];
 } validator_t;
 
-/* The resolver for schemas given as files: file:// URIs are read from disk. */
+/* The resolver for schemas given as files: file:// URIs are read from disk, and a URI under
+ * the schema's own $id (https://seam.invalid/contracts/x/v1/a.json refers to .../b.json) is
+ * the file at the same relative path next to it, so a contract that refers to its neighbours
+ * validates from a checkout without --ref. */
 static json_t *resolve_file(const char *uri, void *ud)
 {
-	(void)ud;
-	if (strncmp(uri, "file://", 7) != 0)
+	const file_base_t *b = ud;
+	char full[PATH_MAX * 2];
+	char *rel;
+	if (strncmp(uri, "file://", 7) == 0)
+		return json_load_file(uri + 7, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+	if (!b->id || !(rel = seam_diff_relative_ref(b->id, uri)))
 		return NULL;
-	return json_load_file(uri + 7, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+	const char *slash = strrchr(b->path, '/');
+	snprintf(full, sizeof full, "%.*s/%s", (int)(slash ? slash - b->path : 1),
+		 slash ? b->path : ".", rel);
+	free(rel);
+	return json_load_file(full, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
 }
 
 static int validator_open(validator_t *v, const char *arg, char **refs, size_t nrefs)
@@ -658,7 +678,7 @@ static int validator_open(validator_t *v, const char *arg, char **refs, size_t n
 	seam_error_t err = {0};
 	json_error_t je;
 	struct stat st;
-	char real[PATH_MAX], uri[PATH_MAX + 8];
+	char uri[PATH_MAX + 8];
 	json_t *doc = NULL;
 	int rc = 2;
 
@@ -677,19 +697,22 @@ static int validator_open(validator_t *v, const char *arg, char **refs, size_t n
 		v->opts.assert_formats = v->contract->assert_formats;
 		return 0;
 	}
-	if (!realpath(arg, real)) {
+	if (!realpath(arg, v->real)) {
 		fprintf(stderr, "seam contract validate: %s: %s\n", arg, strerror(errno));
 		return 2;
 	}
-	if (!(doc = json_load_file(real, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je))) {
+	if (!(doc = json_load_file(v->real, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je))) {
 		fprintf(stderr, "seam contract validate: %s:%d:%d: not JSON: %s\n", arg, je.line,
 			je.column, je.text);
 		return 2;
 	}
-	snprintf(uri, sizeof uri, "file://%s", real);
+	snprintf(uri, sizeof uri, "file://%s", v->real);
+	v->doc = json_incref(doc);
 	if (!(v->set = seam_schema_set_create()))
 		goto out;
-	seam_schema_set_resolver(v->set, resolve_file, NULL);
+	v->base.id = json_string_value(json_object_get(doc, "$id"));
+	v->base.path = v->real;
+	seam_schema_set_resolver(v->set, resolve_file, &v->base);
 	if (seam_schema_set_add(v->set, uri, doc, &err) != SEAM_OK) {
 		fprintf(stderr, "seam contract validate: %s: %s\n", arg, err.msg);
 		goto out;
@@ -732,6 +755,7 @@ out:
 
 static void validator_close(validator_t *v)
 {
+	json_decref(v->doc);
 	seam_schema_set_destroy(v->set);
 	seam_contracts_close(v->reg);
 }

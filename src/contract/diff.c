@@ -396,7 +396,14 @@ static const json_t *resolve(ctx_t *c, side_t *s, const char *doc_path, const ch
 		char *u = strndup(ref, ulen), *p = NULL;
 		if (!u)
 			return fail(c, SEAM_NOMEM, "diff: out of memory"), NULL;
-		if (has_scheme(u)) {
+		const json_t *cur = side_doc(c, s, doc_path);
+		const char *id = json_is_object(cur) ? json_string_value(json_object_get(cur, "$id")) : NULL;
+		char *rel = has_scheme(u) && id ? seam_diff_relative_ref(id, u) : NULL;
+		if (rel) {
+			/* an absolute URI under the document's own $id: the same tree, by relative path */
+			p = join_path(doc_path, rel, strlen(rel));
+			free(rel);
+		} else if (has_scheme(u)) {
 			for (size_t i = 0; i < sizeof tree_prefixes / sizeof tree_prefixes[0] && !p; i++)
 				if (strncmp(u, tree_prefixes[i], strlen(tree_prefixes[i])) == 0)
 					p = strdup(u + strlen(tree_prefixes[i]));
@@ -1480,6 +1487,31 @@ int seam_diff_mode_parse(const char *s, seam_compat_e *mode, bool *transitive)
 const char *seam_diff_mode_name(seam_compat_e mode)
 {
 	return (unsigned)mode < 4 ? mode_names[mode] : "?";
+}
+
+char *seam_diff_relative_ref(const char *base, const char *uri)
+{
+	size_t plen = 0, slashes = 0, ups = 0;
+	const char *q = strchr(base, '#'), *uq = strchr(uri, '#');
+	size_t blen = q ? (size_t)(q - base) : strlen(base), ulen = uq ? (size_t)(uq - uri) : strlen(uri);
+	char *out;
+	/* the longest common prefix that ends with '/' */
+	for (size_t i = 0; i < blen && i < ulen && base[i] == uri[i]; i++)
+		if (base[i] == '/')
+			plen = i + 1;
+	for (size_t i = 0; i < plen; i++)
+		slashes += base[i] == '/';
+	if (!has_scheme(base) || slashes < 3 || !strstr(base, "://"))
+		return NULL; /* not even the same scheme://authority/ */
+	for (size_t i = plen; i < blen; i++)
+		ups += base[i] == '/';
+	if (!(out = malloc(ups * 3 + (ulen - plen) + 1)))
+		return NULL;
+	for (size_t i = 0; i < ups; i++)
+		memcpy(out + i * 3, "../", 3);
+	memcpy(out + ups * 3, uri + plen, ulen - plen);
+	out[ups * 3 + ulen - plen] = '\0';
+	return out;
 }
 
 json_t *seam_diff_load_dir(const char *path, void *ud)

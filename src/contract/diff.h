@@ -156,6 +156,11 @@ bool seam_diff_breaks(const json_t *changes, seam_compat_e mode);
 int seam_diff_mode_parse(const char *s, seam_compat_e *mode, bool *transitive);
 const char *seam_diff_mode_name(seam_compat_e mode);
 
+/* uri as a path relative to the document whose base URI is base (its $id), when both share
+ * scheme://authority/ ("https://x/a/b/c.json", "https://x/a/d.json" -> "../d.json"); the
+ * fragment of uri is dropped. NULL when they do not share it. Returns owned (free). */
+char *seam_diff_relative_ref(const char *base, const char *uri);
+
 /* Loaders: the files of a directory (ud: the directory, a const char *), and the *.json
  * files of an open registry (ud: a const seam_contracts_t *). */
 json_t *seam_diff_load_dir(const char *path, void *ud);

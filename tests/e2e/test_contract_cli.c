@@ -507,6 +507,25 @@ static void test_validate(void **state)
 	want_code(&r, 2, "unresolvable $ref without --ref");
 	run_free(&r);
 
+	/* a neighbour named relative to the schema's own $id is read from next to the file */
+	char sub[128], mainp[200], m2[200];
+	snprintf(sub, sizeof sub, "%s/s", dir);
+	mkdir(sub, 0700);
+	write_in(sub, "main.json",
+		 "{\"$id\":\"https://example.test/s/main.json\",\"properties\":{\"total\":{\"$ref\":"
+		 "\"money2.json\"}}}",
+		 mainp, sizeof mainp);
+	write_in(sub, "money2.json", "{\"type\":\"object\",\"required\":[\"number\"]}", m2, sizeof m2);
+	r = run_in(root, "{\"total\":{\"number\":\"1\"}}",
+		   (const char *const[]){"seam", "contract", "validate", mainp, "-", NULL});
+	want_code(&r, 0, "$ref to a neighbour by the $id");
+	run_free(&r);
+	r = run_in(root, "{\"total\":{}}",
+		   (const char *const[]){"seam", "contract", "validate", mainp, "-", NULL});
+	want_code(&r, 1, "$ref to a neighbour by the $id, invalid");
+	want_in(r.out, "/total", "neighbour's error pointer");
+	run_free(&r);
+
 	/* a contract of the built-in registry */
 	r = run_in(root,
 		   "{\"type\":\"order.placed\",\"timestamp\":\"2025-11-26T15:31:16Z\",\"data\":{"

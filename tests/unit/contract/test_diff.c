@@ -423,6 +423,43 @@ static void test_cross_file_ref_followed(void **state)
 	json_decref(doc);
 }
 
+static void test_relative_ref(void **state)
+{
+	(void)state;
+	static const char *const cases[][3] = {
+		{"https://x.test/a/b/c.json", "https://x.test/a/d.json", "../d.json"},
+		{"https://x.test/a/b/c.json", "https://x.test/a/b/e.json#/$defs/m", "e.json"},
+		{"https://x.test/c.json", "https://x.test/q/r.json", "q/r.json"},
+		{"https://x.test/a/c.json", "https://y.test/a/d.json", NULL},
+		{"https://xa.test/c.json", "https://xb.test/c.json", NULL},
+		{"urn:x:y", "urn:x:z", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = seam_diff_relative_ref(cases[i][0], cases[i][1]);
+		if (cases[i][2] ? !got || strcmp(got, cases[i][2]) : got != NULL)
+			fail_msg("relative_ref(%s, %s): got %s, want %s", cases[i][0], cases[i][1],
+				 got ? got : "NULL", cases[i][2] ? cases[i][2] : "NULL");
+		free(got);
+	}
+
+	/* a $ref by absolute URI under the document's own $id is a file of the same tree */
+	const char *old_tree[] = {"common/price.schema.json", "{\"type\":\"number\"}", NULL};
+	const char *new_tree[] = {"common/price.schema.json", "{\"type\":\"integer\"}", NULL};
+	json_t *doc = parse("{\"$id\":\"https://seam.test/contracts/order/v1.schema.json\",\"items\":"
+			    "{\"$ref\":\"https://seam.test/contracts/common/price.schema.json\"}}");
+	json_t *changes = NULL;
+	seam_diff_side_t so = {doc, "order/v1.schema.json", mem_load, old_tree};
+	seam_diff_side_t sn = {doc, "order/v1.schema.json", mem_load, new_tree};
+	seam_error_t err = {0};
+	if (seam_diff(&so, &sn, &changes, &err) != SEAM_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(json_array_size(changes), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(changes, 0), "path")),
+			    "common/price.schema.json#/type");
+	json_decref(changes);
+	json_decref(doc);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -549,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_catalogue),
 		cmocka_unit_test(test_catalogue_covers_every_kind),
 		cmocka_unit_test(test_cross_file_ref_followed),
+		cmocka_unit_test(test_relative_ref),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_modes_parse),
