@@ -24,7 +24,7 @@ PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4 libpcre2-8 libi
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
             libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev libpcre2-dev \
             libidn2-dev libunistring-dev \
-            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev
+            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev git
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

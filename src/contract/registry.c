@@ -566,7 +566,16 @@ static seam_err_t open_tree(seam_contracts_t **out, const tree_t *t, seam_error_
 			goto out;
 	}
 	if ((rc = seam_schema_set_compile(r->set, err)) != SEAM_OK) {
-		seam_error_prefix(err, "%s", t->label);
+		/* name the file as the user knows it: <dir>/x/v1/x.schema.json#/pointer */
+		char *at = err ? strstr(err->msg, URI_PREFIX) : NULL;
+		if (at) {
+			char msg[SEAM_ERROR_MSG_MAX];
+			snprintf(msg, sizeof msg, "%.*s%s/%s", (int)(at - err->msg), err->msg, t->label,
+				 at + strlen(URI_PREFIX));
+			seam_errorf(err, rc, "%s", msg);
+		} else {
+			seam_error_prefix(err, "%s", t->label);
+		}
 		goto out;
 	}
 	for (size_t i = 0; i < r->n; i++) {

@@ -203,6 +203,18 @@ static void test_schema_not_json(void **state)
 		fail_msg("got '%s', want it to contain '%s'", err.msg, p);
 	th_rmrf(dir);
 
+	/* a schema that does not compile: the file and the JSON pointer */
+	make_tree(dir, "contracts:\n  thing:\n    file: thing/v{major}/thing.schema.json\n"
+		       "    versions: [1]\n    owner: erp\n");
+	snprintf(p, sizeof p, "%s/thing/v1/thing.schema.json", dir);
+	th_write_file(p, "{\"properties\": {\"a\": {\"$ref\": \"#/$defs/nowhere\"}}}");
+	err = (seam_error_t){0};
+	assert_int_not_equal(seam_contracts_open_dir(&reg, dir, &err), SEAM_OK);
+	snprintf(p, sizeof p, "%s/thing/v1/thing.schema.json#/properties/a/$ref", dir);
+	if (!strstr(err.msg, p))
+		fail_msg("got '%s', want it to contain '%s'", err.msg, p);
+	th_rmrf(dir);
+
 	assert_int_not_equal(seam_contracts_open_dir(&reg, "/nonexistent/contracts", &err), SEAM_OK);
 	assert_non_null(strstr(err.msg, "/nonexistent/contracts"));
 }
