@@ -82,16 +82,18 @@ typedef struct side {
 } side_t;
 
 typedef struct pair {
-	const json_t *a, *b;
-	int state; /* 0 in progress, 1 done */
+	const json_t *a, *b; /* a NULL: the slot is free */
+	int state;  /* 0 in progress, 1 done */
 	int flags;
+	int listed; /* its changes went to the result (not only to a wrapper's scratch list) */
 } pair_t;
 
 typedef struct ctx {
 	side_t o, n;
 	json_t *out; /* where changes go now (a scratch list inside wrappers) */
-	pair_t *pairs;
+	pair_t *pairs; /* open addressing, cap a power of two, at most half full */
 	size_t npairs, cap;
+	int quiet;    /* inside compare_quiet */
 	unsigned long steps;
 	int gave_up;
 	seam_err_t rc;
@@ -509,7 +511,9 @@ static int compare_quiet(ctx_t *c, const json_t *a, loc_t la, const json_t *b, l
 	if (!scratch)
 		return fail(c, SEAM_NOMEM, "diff: out of memory");
 	c->out = scratch;
+	c->quiet++;
 	flags = compare(c, a, la, b, lb, depth);
+	c->quiet--;
 	c->out = saved;
 	if (detail && cap) {
 		size_t n = 0;
@@ -1317,11 +1321,56 @@ static int cmp_ref(ctx_t *c, const json_t *a, const loc_t *la, const json_t *b, 
 		    json_object_get(b, "$ref"), f, detail);
 }
 
+static size_t pair_hash(const json_t *a, const json_t *b)
+{
+	uint64_t h = (uint64_t)(uintptr_t)a * UINT64_C(0x9E3779B97F4A7C15) ^
+		     ((uint64_t)(uintptr_t)b + UINT64_C(0x632BE59BD9B4E019));
+	return (size_t)(h ^ (h >> 29));
+}
+
+static pair_t *pair_get(ctx_t *c, const json_t *a, const json_t *b)
+{
+	if (!c->cap)
+		return NULL;
+	for (size_t i = pair_hash(a, b) & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
+		if (!c->pairs[i].a)
+			return NULL;
+		if (c->pairs[i].a == a && c->pairs[i].b == b)
+			return &c->pairs[i];
+	}
+}
+
+/* Adds (a, b) in progress and listed unless quiet; 0 when out of memory. */
+static int pair_add(ctx_t *c, const json_t *a, const json_t *b)
+{
+	if ((c->npairs + 1) * 2 > c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 256;
+		pair_t *np = calloc(ncap, sizeof *np), *old = c->pairs;
+		if (!np)
+			return 0;
+		for (size_t k = 0; k < c->cap; k++)
+			if (old[k].a) {
+				size_t i = pair_hash(old[k].a, old[k].b) & (ncap - 1);
+				while (np[i].a)
+					i = (i + 1) & (ncap - 1);
+				np[i] = old[k];
+			}
+		free(old);
+		c->pairs = np;
+		c->cap = ncap;
+	}
+	size_t i = pair_hash(a, b) & (c->cap - 1);
+	while (c->pairs[i].a)
+		i = (i + 1) & (c->cap - 1);
+	c->pairs[i] = (pair_t){a, b, 0, 0, !c->quiet};
+	c->npairs++;
+	return 1;
+}
+
 static int compare(ctx_t *c, const json_t *a, loc_t la, const json_t *b, loc_t lb, int depth)
 {
 	char da[LOC_MAX], pa[LOC_MAX], db[LOC_MAX], pb[LOC_MAX];
 	int flags = 0;
-	size_t slot;
 
 	if (c->rc != SEAM_OK)
 		return 0;
@@ -1353,19 +1402,18 @@ static int compare(ctx_t *c, const json_t *a, loc_t la, const json_t *b, loc_t l
 	if (c->rc != SEAM_OK)
 		return 0;
 
-	for (slot = 0; slot < c->npairs; slot++)
-		if (c->pairs[slot].a == a && c->pairs[slot].b == b)
-			return c->pairs[slot].state ? c->pairs[slot].flags : 0;
-	if (c->npairs == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		pair_t *np = realloc(c->pairs, ncap * sizeof *np);
-		if (!np)
-			return fail(c, SEAM_NOMEM, "diff: out of memory");
-		c->pairs = np;
-		c->cap = ncap;
+	pair_t *seen = pair_get(c, a, b);
+	if (seen && seen->state == 0)
+		return 0; /* a cycle: its changes are found on the way down */
+	if (seen && (seen->listed || c->quiet))
+		return seen->flags;
+	if (seen) {
+		/* judged inside a wrapper only: compare again so the changes are listed */
+		seen->state = 0;
+		seen->listed = 1;
+	} else if (!pair_add(c, a, b)) {
+		return fail(c, SEAM_NOMEM, "diff: out of memory");
 	}
-	slot = c->npairs++;
-	c->pairs[slot] = (pair_t){a, b, 0, 0};
 
 	if (is_false(a) || is_false(b)) {
 		if (!(is_false(a) && is_false(b)))
@@ -1414,9 +1462,11 @@ static int compare(ctx_t *c, const json_t *a, loc_t la, const json_t *b, loc_t l
 		json_decref(eb);
 	}
 done:
-	/* c->pairs may have moved; the slot index has not */
-	c->pairs[slot].state = 1;
-	c->pairs[slot].flags = flags;
+	/* the table may have grown meanwhile: find the pair again */
+	if ((seen = pair_get(c, a, b))) {
+		seen->state = 1;
+		seen->flags = flags;
+	}
 	return flags;
 }
 

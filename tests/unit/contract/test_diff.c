@@ -228,6 +228,12 @@ static const row_t catalogue[] = {
 	 "{\"type\":[\"object\",\"null\"],\"properties\":{\"kids\":{\"items\":{\"$ref\":\"#\"}}}}",
 	 "{\"type\":\"object\",\"properties\":{\"kids\":{\"items\":{\"$ref\":\"#\"}}}}",
 	 "nullable-removed", 1, 0, "/type"},
+	{"a definition judged inside a wrapper first is still listed",
+	 "{\"additionalProperties\":{\"$ref\":\"#/$defs/d\"},\"properties\":{\"x\":{\"$ref\":\"#/$defs/d\"}},"
+	 "\"$defs\":{\"d\":{\"type\":\"number\"}}}",
+	 "{\"additionalProperties\":{\"$ref\":\"#/$defs/d\"},\"properties\":{\"y\":{\"$ref\":\"#/$defs/d\"},"
+	 "\"x\":{\"$ref\":\"#/$defs/d\"}},\"$defs\":{\"d\":{\"type\":\"integer\"}}}",
+	 "property-added,type-narrowed", 1, 0, NULL},
 	/* anyOf / oneOf branches, allOf, not */
 	{"anyOf branch added", "{\"anyOf\":[{\"type\":\"string\"}]}",
 	 "{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}", "branch-added", 0, 1,
