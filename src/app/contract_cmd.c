@@ -693,6 +693,11 @@ static int validator_open(validator_t *v, const char *arg, char **refs, size_t n
 					"registry\n", arg);
 			return 2;
 		}
+		if (nrefs) {
+			fprintf(stderr, "seam contract validate: --ref is for schema files; %s resolves "
+					"its $refs inside the registry\n", arg);
+			return 2;
+		}
 		v->schema = v->contract->schema;
 		v->opts.assert_formats = v->contract->assert_formats;
 		return 0;

@@ -170,10 +170,38 @@ static int emit(ctx_t *c, seam_diff_kind_e k, const loc_t *where, const json_t *
 
 /* ---------- reading schemas ---------- */
 
-/* json_equal, with two absent values equal (jansson says a NULL is equal to nothing). */
+/* JSON Schema's equality: two absent values are equal (jansson's json_equal says a NULL equals
+ * nothing), numbers by value (1 and 1.0 are the same), arrays and objects member by member. */
 static int same(const json_t *a, const json_t *b)
 {
-	return a == b || (a && b && json_equal(a, b));
+	size_t i;
+	const char *k;
+	json_t *v;
+	if (a == b)
+		return 1;
+	if (!a || !b)
+		return 0;
+	if (json_is_integer(a) && json_is_integer(b))
+		return json_integer_value(a) == json_integer_value(b);
+	if (json_is_number(a) && json_is_number(b))
+		return json_number_value(a) == json_number_value(b);
+	if (json_is_array(a) && json_is_array(b)) {
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		json_array_foreach((json_t *)a, i, v)
+			if (!same(v, json_array_get(b, i)))
+				return 0;
+		return 1;
+	}
+	if (json_is_object(a) && json_is_object(b)) {
+		if (json_object_size(a) != json_object_size(b))
+			return 0;
+		json_object_foreach((json_t *)a, k, v)
+			if (!same(v, json_object_get(b, k)))
+				return 0;
+		return 1;
+	}
+	return json_equal(a, b);
 }
 
 static int is_false(const json_t *s)

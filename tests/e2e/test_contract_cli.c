@@ -540,6 +540,9 @@ static void test_validate(void **state)
 	want_code(&r, 1, "bridge.event@v1 invalid");
 	want_in(r.out, "required", "missing members");
 	run_free(&r);
+	r = RUN("seam", "contract", "validate", "bridge.event@v1", ok, "--ref", refarg);
+	want_code(&r, 2, "--ref with a registry contract");
+	run_free(&r);
 	r = RUN("seam", "contract", "validate", schema, "/nonexistent.json");
 	want_code(&r, 2, "missing input");
 	run_free(&r);
