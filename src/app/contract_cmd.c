@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -477,6 +478,136 @@ static const seam_table_col_t breaking_cols[] = {
 	{"why", 80, SEAM_TABLE_TEXT},
 };
 
+/* The registry of a git revision of dir: `git archive` into tmp (a fresh directory) and
+ * opened from there. NULL when it cannot be had (printed as a warning by the caller). */
+static seam_contracts_t *registry_at(const char *dir, const char *rev, const char *tmp)
+{
+	char tar[PATH_MAX], *out = NULL;
+	size_t len;
+	seam_contracts_t *reg = NULL;
+	seam_error_t err = {0};
+	snprintf(tar, sizeof tar, "%s/old.tar", tmp);
+	char *arch[] = {"git", "archive", "--format=tar", "-o", tar, (char *)rev, NULL};
+	char *untar[] = {"tar", "-xf", tar, "-C", (char *)tmp, NULL};
+	if (run_capture(dir, arch, &out, &len) != 0) {
+		free(out);
+		return NULL;
+	}
+	free(out);
+	out = NULL;
+	if (run_capture(NULL, untar, &out, &len) != 0) {
+		free(out);
+		return NULL;
+	}
+	free(out);
+	unlink(tar);
+	if (seam_contracts_open_dir(&reg, tmp, &err) != SEAM_OK)
+		fprintf(stderr, "seam contract check: the registry at %s: %s\n", rev, err.msg);
+	return reg;
+}
+
+/* The last commit whose index.yaml differs from the one in dir now; 0 and *rev (owned) set,
+ * or 0 and NULL when there is none. */
+static int index_history(const char *dir, char **rev)
+{
+	char *log = NULL, *save = NULL, *cur = NULL, path[PATH_MAX];
+	size_t len, clen = 0;
+	char *argv[] = {"git", "log", "--format=%H", "--", "index.yaml", NULL};
+	*rev = NULL;
+	snprintf(path, sizeof path, "%s/index.yaml", dir);
+	cur = read_path(path, &clen);
+	if (run_capture(dir, argv, &log, &len) != 0) {
+		free(log);
+		free(cur);
+		return 2;
+	}
+	for (char *h = strtok_r(log, "\n", &save); h && !*rev; h = strtok_r(NULL, "\n", &save)) {
+		char spec[128], *text = NULL;
+		size_t tlen;
+		snprintf(spec, sizeof spec, "%s:./index.yaml", h);
+		char *show[] = {"git", "show", spec, NULL};
+		if (run_capture(dir, show, &text, &tlen) == 0 &&
+		    (!cur || tlen != clen || memcmp(text, cur, tlen) != 0))
+			*rev = strdup(h);
+		free(text);
+	}
+	free(log);
+	free(cur);
+	return 0;
+}
+
+/* Contract versions the earlier registry had and the current one lacks: each a breaking
+ * change (a reader or writer may still use it), unless it was retired first (compatibility
+ * none). Returns how many. */
+static size_t removed_contracts(const seam_contracts_t *old, const seam_contracts_t *cur,
+				const char *label, seam_table_t *vt, seam_table_t *bt, json_t *report)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < seam_contracts_count(old); i++) {
+		const seam_contract_t *c = seam_contracts_at(old, i);
+		if (seam_contracts_find(cur, c->ref) || c->compat == SEAM_COMPAT_NONE)
+			continue;
+		const char *row[] = {c->ref, seam_diff_mode_name(c->compat), label, "REMOVED", "1"};
+		const char *why = "no longer in index.yaml: readers or writers may still use it (retire it "
+				  "with compatibility: none first)";
+		const char *brow[] = {c->ref, label, "-", "contract-removed", why};
+		seam_table_add(vt, row);
+		seam_table_add(bt, brow);
+		json_array_append_new(report, json_pack("{s:s, s:s, s:s, s:[{s:s, s:b, s:[{s:s, s:s, "
+							"s:b, s:b, s:s}]}]}",
+							"contract", c->ref, "file", c->path, "mode",
+							seam_diff_mode_name(c->compat), "versions",
+							"against", label, "compatible", 0, "changes",
+							"path", "", "kind", "contract-removed",
+							"breaks_backward", 1, "breaks_forward", 1,
+							"why", why));
+		n++;
+	}
+	return n;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* The earlier registry as a whole (the directory, the revision, or the last commit whose
+ * index.yaml differs) against the current one: contract versions that went away. A registry
+ * that cannot be had is a warning, not a verdict. Returns how many were removed. */
+static size_t check_removed(const seam_contracts_t *reg, const char *dir, const char *against,
+			    int against_dir, seam_table_t *vt, seam_table_t *bt, json_t *report)
+{
+	seam_contracts_t *old = NULL;
+	char tmp[] = "/tmp/seam-contract-XXXXXX", label[16], *rev = NULL;
+	size_t n = 0;
+	if (against_dir) {
+		seam_error_t e = {0};
+		if (seam_contracts_open_dir(&old, against, &e) != SEAM_OK)
+			fprintf(stderr, "seam contract check: %s: %s (removed contracts not checked)\n",
+				against, e.msg);
+		snprintf(label, sizeof label, "%.15s", against);
+	} else {
+		if (against)
+			rev = strdup(against);
+		else if (index_history(dir, &rev) != 0)
+			fprintf(stderr, "seam contract check: git log of index.yaml failed\n");
+		snprintf(label, sizeof label, "%.10s", rev ? rev : "");
+		if (rev && mkdtemp(tmp)) {
+			old = registry_at(dir, rev, tmp);
+			nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		}
+	}
+	if (old)
+		n = removed_contracts(old, reg, against_dir ? against : label, vt, bt, report);
+	seam_contracts_close(old);
+	free(rev);
+	return n;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	const char *against = NULL, *dir = "contracts";
@@ -609,6 +740,7 @@ static int cmd_check(int argc, char **argv)
 		json_array_append_new(report, entry);
 		earlier_dispose(&prev);
 	}
+	nbreaking += check_removed(reg, dir, against, against_dir, vt, bt, report);
 	if (json) {
 		json_t *o = json_pack("{s:b, s:I, s:I, s:O}", "compatible", nbreaking == 0, "checked",
 				      (json_int_t)nchecked, "breaking", (json_int_t)nbreaking,
@@ -618,8 +750,8 @@ static int cmd_check(int argc, char **argv)
 	} else {
 		seam_table_print(vt, stdout, 0);
 		if (seam_table_rows(bt)) {
-			printf("\nbreaking changes (give the contract a new major version instead: a "
-			       "v%s/ folder and the number in index.yaml's versions):\n", "N+1");
+			printf("\nbreaking changes (ship them as a new major version instead: a v<N+1>/ "
+			       "file and N+1 in index.yaml's versions, the old one kept):\n");
 			seam_table_print(bt, stdout, 0);
 		}
 		printf("\n%zu contract%s checked, %zu breaking\n", nchecked, nchecked == 1 ? "" : "s",

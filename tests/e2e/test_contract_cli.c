@@ -290,13 +290,31 @@ static void test_check_tampered_copy_fails(void **state)
 	want_in(r.out, "1 breaking", "summary");
 	run_free(&r);
 
+	/* a contract taken out of the index */
+	char idx2[200];
+	snprintf(idx2, sizeof idx2, "%s/index.yaml", copy);
+	char *itext = th_read_file(idx2);
+	assert_non_null(itext);
+	char *cut = strstr(itext, "  bridge.transition-conflict:\n");
+	char *next = cut ? strstr(cut, "  bridge.transition-error:\n") : NULL;
+	assert_non_null(next);
+	memmove(cut, next, strlen(next) + 1);
+	th_write_file(idx2, itext);
+	free(itext);
+	r = RUN("seam", "contract", "check", "--dir", copy, "--against", "contracts");
+	want_code(&r, 1, "a contract removed");
+	want_in(r.out, "contract-removed", "removed kind");
+	want_in(r.out, "bridge.transition-conflict@v1", "removed name");
+	want_in(r.out, "2 breaking", "summary");
+	run_free(&r);
+
 	r = RUN("seam", "contract", "check", "--dir", copy, "--against", "contracts", "--json");
 	want_code(&r, 1, "--json");
 	json_t *j = json_loads(r.out, 0, NULL);
 	if (!j)
 		fail_msg("not JSON:\n%s", r.out);
 	assert_true(json_is_false(json_object_get(j, "compatible")));
-	assert_int_equal(json_integer_value(json_object_get(j, "breaking")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "breaking")), 2);
 	json_decref(j);
 	run_free(&r);
 
@@ -413,6 +431,36 @@ static void test_check_transitive(void **state)
 	th_write_file(p, index);
 	r = run_in(repo, NULL, (const char *const[]){"seam", "contract", "check", NULL});
 	want_code(&r, 0, "not transitive: C against B only");
+	run_free(&r);
+	git_commit_all(repo, "C");
+
+	/* a contract version that goes away is breaking, unless it was retired (none) first */
+	static const char *const two_fmt =
+		"contracts:\n  other:\n    file: thing/v{major}/thing.schema.json\n    versions: [1]\n"
+		"    owner: erp\n    compatibility: %s\n"
+		"  thing:\n    file: thing/v{major}/thing.schema.json\n    versions: [1]\n"
+		"    owner: erp\n    compatibility: backward\n";
+	snprintf(p, sizeof p, "%s/contracts/index.yaml", repo);
+	snprintf(index, sizeof index, two_fmt, "backward");
+	th_write_file(p, index);
+	git_commit_all(repo, "other@v1");
+	snprintf(index, sizeof index, index_fmt, "backward");
+	th_write_file(p, index);
+	r = run_in(repo, NULL, (const char *const[]){"seam", "contract", "check", NULL});
+	want_code(&r, 1, "other@v1 removed from the index");
+	want_in(r.out, "contract-removed", "removed: kind");
+	want_in(r.out, "other@v1", "removed: name");
+	run_free(&r);
+	r = run_in(repo, NULL, (const char *const[]){"seam", "contract", "check", "--against", "HEAD", NULL});
+	want_code(&r, 1, "other@v1 removed, against HEAD");
+	run_free(&r);
+	snprintf(index, sizeof index, two_fmt, "none");
+	th_write_file(p, index);
+	git_commit_all(repo, "retire other@v1");
+	snprintf(index, sizeof index, index_fmt, "backward");
+	th_write_file(p, index);
+	r = run_in(repo, NULL, (const char *const[]){"seam", "contract", "check", NULL});
+	want_code(&r, 0, "a retired contract may go");
 	run_free(&r);
 	th_rmrf(repo);
 }
