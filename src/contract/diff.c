@@ -219,6 +219,8 @@ static const char *const annotations[] = {
 
 static int is_annotation(const char *k)
 {
+	if (k[0] == 'x' && k[1] == '-')
+		return 1; /* vendor extensions (OpenAPI's x-...) carry no assertion */
 	for (size_t i = 0; i < NANNOT; i++)
 		if (strcmp(k, annotations[i]) == 0)
 			return 1;

@@ -17,7 +17,7 @@
  * definition is found where it is, and a ref that now points elsewhere is compared
  * structurally. A schema that is only a $ref is replaced by its target, so inlining a
  * definition is not a change. Annotations (title, description, examples, default, $comment,
- * deprecated, readOnly, writeOnly, content*) never matter.
+ * deprecated, readOnly, writeOnly, content*, x-... extensions) never matter.
  *
  * Conservative by design: what the engine cannot classify (a keyword it does not know whose
  * value differs, pattern-to-pattern changes, if/then/else with a different `if`, a

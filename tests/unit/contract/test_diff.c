@@ -269,6 +269,8 @@ static const row_t catalogue[] = {
 	{"patternProperties key added", "{\"type\":\"object\"}",
 	 "{\"type\":\"object\",\"patternProperties\":{\"^x-\":{\"type\":\"string\"}}}", "unknown", 1,
 	 1, NULL},
+	{"vendor extension changed", "{\"type\":\"string\",\"x-erp-field\":\"NAME\"}",
+	 "{\"type\":\"string\",\"x-erp-field\":\"NAME2\"}", "", 0, 0, NULL},
 	{"annotations only", "{\"title\":\"a\",\"description\":\"x\",\"examples\":[1],\"type\":\"integer\"}",
 	 "{\"title\":\"b\",\"description\":\"y\",\"examples\":[2],\"default\":3,\"type\":\"integer\"}",
 	 "", 0, 0, NULL},
