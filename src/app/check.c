@@ -14,7 +14,9 @@
 
 #include "api/webhooks.h"
 #include "app/registry.h"
+#include "contract/registry.h"
 #include "core/metrics.h"
+#include "flows/orders.h"
 #include "map/map.h"
 
 /* seam_map_check_dir's report: passes to outfp, failures into the diagnostics. A mapping's
@@ -48,9 +50,109 @@ static void report_mapping(void *arg, const char *name, const char *path, seam_e
 		seam_cfg_diag_addf(r->diag, "%s: %s", path, msg);
 }
 
+/* ---- contracts of the order mappings' samples ---- */
+
+/* Reads <dir>/samples/<name><ext> when it is there: a new reference, or NULL (absent, or not
+ * JSON: seam_map_check_dir reports that one). */
+static json_t *sample_doc(const char *dir, const char *name, const char *ext, char *path,
+			  size_t cap)
+{
+	snprintf(path, cap, "%s/samples/%s%s", dir, name, ext);
+	return access(path, R_OK) == 0 ? json_load_file(path, 0, NULL) : NULL;
+}
+
+/* One diagnostic per error (public form), "file: what at pointer: detail (keyword)". */
+static void contract_diags(seam_cfg_diag_t *diag, const char *file, const char *what,
+			   const json_t *errors)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(errors, i, e) {
+		const char *ptr = json_string_value(json_object_get(e, "pointer"));
+		seam_cfg_diag_addf(diag, "%s: %s at %s: %s (%s)", file, what,
+				   ptr && *ptr ? ptr : "/",
+				   json_string_value(json_object_get(e, "detail")),
+				   json_string_value(json_object_get(e, "keyword")));
+	}
+}
+
+/*
+ * The sample of an order mapping (stores.<name>.erp.mapping) against the contracts of what it
+ * reads and writes: samples/<name>.json against order@v1, and its output (the mapping run on
+ * it with samples/<name>.ctx.json) against erp.sales-order@v1 plus the totals rule, exactly
+ * as order.export checks it before the ERP is called. Problems name the sample file, the
+ * JSON pointer and the validator's detail. A mapping that does not run is reported by
+ * seam_map_check_dir already. Returns the number of problems.
+ */
+static size_t check_order_sample(const seam_config_t *cfg, const seam_contracts_t *contracts,
+				 seam_map_runtime_t *rt, const char *name, seam_cfg_diag_t *diag)
+{
+	char path[512], ctxpath[512], what[160];
+	json_t *in = sample_doc(cfg->mappings, name, ".json", path, sizeof path);
+	json_t *ctx = sample_doc(cfg->mappings, name, ".ctx.json", ctxpath, sizeof ctxpath);
+	json_t *out = NULL, *basic = NULL, *errors = NULL;
+	const seam_contract_t *order = seam_contracts_find(contracts, "order@v1");
+	seam_error_t err = {0};
+	size_t before = diag->n;
+
+	if (!in)
+		goto out;
+	if (order && !seam_contract_validate(order, in, &basic)) {
+		errors = seam_contract_errors_public(basic);
+		snprintf(what, sizeof what, "the input of mapping %s violates order@v1", name);
+		contract_diags(diag, path, what, errors);
+		json_decref(errors);
+		errors = NULL;
+	}
+	if (seam_map_check(rt, name, in, ctx, NULL, &out, &err) != SEAM_OK)
+		goto out;
+	if (seam_flow_orders_check_mapped(contracts, in, out, &errors, NULL) != SEAM_OK) {
+		snprintf(what, sizeof what, "the output of mapping %s violates erp.sales-order@v1",
+			 name);
+		contract_diags(diag, path, what, errors);
+	}
+out:
+	json_decref(errors);
+	json_decref(basic);
+	json_decref(out);
+	json_decref(ctx);
+	json_decref(in);
+	return diag->n - before;
+}
+
+static void check_order_samples(const seam_config_t *cfg, const seam_contracts_t *contracts,
+				seam_cfg_diag_t *diag, FILE *outfp)
+{
+	seam_map_opts_t mo = {.dir = cfg->mappings};
+	seam_map_runtime_t *rt;
+	seam_error_t err = {0};
+	char path[512];
+
+	if (!contracts || !(rt = seam_map_runtime_create(&mo, &err)))
+		return; /* a mapping that does not compile is reported already */
+	for (size_t i = 0; i < cfg->stores.n; i++) {
+		const seam_config_store_t *sc = cfg->stores.items[i];
+		int seen = 0;
+		if (!sc->erp.upstream || !sc->erp.mapping)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const seam_config_store_t *o = cfg->stores.items[j];
+			seen |= o->erp.upstream && o->erp.mapping && !strcmp(o->erp.mapping, sc->erp.mapping);
+		}
+		snprintf(path, sizeof path, "%s/samples/%s.json", cfg->mappings, sc->erp.mapping);
+		if (seen || access(path, R_OK) != 0)
+			continue;
+		if (check_order_sample(cfg, contracts, rt, sc->erp.mapping, diag) == 0 && outfp)
+			fprintf(outfp, "%s: holds order@v1, its output erp.sales-order@v1\n", path);
+	}
+	seam_map_runtime_destroy(rt);
+}
+
 /* Mappings: every file compiles (top-level code run within the limits), every sample runs and
- * matches, every mapping a store names exists. */
-static void validate_mappings(const seam_config_t *cfg, seam_cfg_diag_t *diag, FILE *outfp)
+ * matches, every mapping a store names exists, and the order mappings' samples hold their
+ * contracts. */
+static void validate_mappings(const seam_config_t *cfg, const seam_contracts_t *contracts,
+			      seam_cfg_diag_t *diag, FILE *outfp)
 {
 	struct map_report rep = {.diag = diag, .out = outfp, .dir = cfg->mappings};
 	struct stat st;
@@ -82,10 +184,12 @@ static void validate_mappings(const seam_config_t *cfg, seam_cfg_diag_t *diag, F
 		if (access(path, R_OK) != 0)
 			seam_config_diagf(cfg, diag, key, "%s not found", path);
 	}
+	if (rep.failed == 0)
+		check_order_samples(cfg, contracts, diag, outfp);
 }
 
-size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg, FILE *outfp,
-			 FILE *errfp)
+size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg,
+			 const seam_contracts_t *contracts, FILE *outfp, FILE *errfp)
 {
 	seam_cfg_diag_t diag = {0};
 	seam_cfg_check_t chk = seam_config_check_ctx(cfg, &diag);
@@ -112,7 +216,7 @@ size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg, 
 		else
 			seam_config_diagf(cfg, &diag, "store", "%s", msg);
 	}
-	validate_mappings(cfg, &diag, outfp);
+	validate_mappings(cfg, contracts, &diag, outfp);
 	seam_cfg_diag_print(&diag, errfp);
 	n = diag.n;
 	seam_cfg_diag_dispose(&diag);
@@ -170,7 +274,17 @@ int seam_app_cmd_check(int argc, char **argv)
 	if (!seam_app_config_path(&a, NULL))
 		printf("seam check: no -c, no SEAM_CONFIG, no ./seam.yaml: checking the built-in "
 		       "defaults (what seam serve would run with here)\n");
-	size_t problems = seam_app_validate(&a, cfg, stdout, stderr);
+	/* Every contract built into the binary compiles (a schema that does not: file#pointer),
+	 * once; serve opens the same registry the same way. */
+	seam_contracts_t *contracts = NULL;
+	seam_error_t err = {0};
+	size_t problems = 0;
+	if (seam_contracts_open(&contracts, &err) != SEAM_OK) {
+		fprintf(stderr, "contracts: %s\n", err.msg);
+		problems++;
+	}
+	problems += seam_app_validate(&a, cfg, contracts, stdout, stderr);
+	seam_contracts_close(contracts);
 	if (problems) {
 		fprintf(stderr, "seam check: %zu problem%s in %s\n", problems, problems == 1 ? "" : "s",
 			cfg->path);
