@@ -1,8 +1,10 @@
 /*
  * webhooks.c: the webhook ingress, one code path for every provider: the provider table
  * (flows/providers.h) says where a provider's secrets are, how its deliveries are signed,
- * how a body splits into events and what each event's id is, and what kind of events they
- * are; this file does the order of work of webhooks.h with it, and makes each kind of event
+ * how a body splits into events and what each event's id is, which contract its payloads
+ * must hold, and what kind of events they are; this file does the order of work of
+ * webhooks.h with it (the contract check after the signature: "contracts" below, with the
+ * registry the root hands over in seam_api_t.contracts), and makes each kind of event
  * its job (the table `kinds` below). Besides the per-provider route handlers at the end, which
  * only pick their row, nothing here names a provider.
  */
@@ -554,10 +556,12 @@ static int screen_items(batch_t *b, const seam_webhook_delivery_t *d)
 		if (oom)
 			break;
 	}
-	if (oom || !(copy = json_copy(b->doc)) ||
-	    json_object_set_new(copy, b->p->contract_items, kept) != 0) {
-		if (!oom)
-			json_decref(kept);
+	if (oom || !(copy = json_copy(b->doc))) {
+		json_decref(kept);
+		return -1;
+	}
+	if (json_object_set_new(copy, b->p->contract_items, kept) != 0) { /* takes kept */
+		json_decref(copy);
 		return -1;
 	}
 	json_decref(b->doc);

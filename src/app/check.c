@@ -235,8 +235,10 @@ int seam_app_cmd_check(int argc, char **argv)
 	int code = seam__app_parse_args(
 		argc, argv, check_usage,
 		"Runs the start-up validation of seam serve without serving: the config,\n"
-		"the store it names (nothing is created), every mapping compiled and its\n"
-		"samples run. Every problem is printed as file:line: message; exit 0 when\n"
+		"the store it names (nothing is created), every contract compiled, every\n"
+		"mapping compiled and its samples run, an order mapping's sample checked\n"
+		"against the contracts of its input and output. Every problem is printed as\n"
+		"file:line: message (a contract's: file and JSON pointer); exit 0 when\n"
 		"serve would start, 2 when it would refuse.\n\n"
 		"  -c, --config FILE  config file (default $SEAM_CONFIG, else ./seam.yaml,\n"
 		"                     else the built-in defaults)\n"
