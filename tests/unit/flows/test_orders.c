@@ -113,7 +113,9 @@ static void test_every_problem_reported(void **state)
 	/* a float price would not be exact: refused */
 	want(errors, "/salesOrderLines/1/unitPrice", "type", NULL);
 	want(errors, "/salesOrderLines/2/quantity", "type", NULL);
-	want(errors, "/salesOrderLines/2", "additionalProperties", NULL); /* closed: a typo is caught */
+	/* closed: a typo is caught (at the property or at its object: the spec allows both) */
+	if (!has(errors, "/salesOrderLines/2/colour", "additionalProperties", NULL))
+		want(errors, "/salesOrderLines/2", "additionalProperties", NULL);
 	assert_false(has(errors, "/currencyCode", "currency", NULL));
 	assert_non_null(text);
 	assert_non_null(strstr(text, "/salesOrderLines/1/unitPrice: "));
