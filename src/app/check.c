@@ -8,6 +8,7 @@
 #include "app/app_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,15 +62,124 @@ static json_t *sample_doc(const char *dir, const char *name, const char *ext, ch
 	return access(path, R_OK) == 0 ? json_load_file(path, 0, NULL) : NULL;
 }
 
-/* One diagnostic per error (public form), "file: what at pointer: detail (keyword)". */
-static void contract_diags(seam_cfg_diag_t *diag, const char *file, const char *what,
+/* ---- where a JSON pointer is in a file: its line ---- */
+
+/* A scan of JSON text that follows the path (as a JSON pointer) of every value and notes
+ * where the one at `want` starts. The text was parsed already (jansson keeps no positions),
+ * so it is well-formed; the scan only needs to stay in bounds on anything. */
+typedef struct ptr_scan {
+	const char *s, *end, *want, *found;
+	char path[1024];
+	size_t len;
+	int depth;
+} ptr_scan_t;
+
+static void ws(ptr_scan_t *z)
+{
+	while (z->s < z->end && (*z->s == ' ' || *z->s == '\t' || *z->s == '\n' || *z->s == '\r'))
+		z->s++;
+}
+
+/* Skips a string; with key, appends it to the path as a pointer token (~0 ~1 escaped;
+ * JSON escapes other than \" \\ \/ are kept as written: a key with them is not found). */
+static void str(ptr_scan_t *z, int key)
+{
+	z->s++;
+	while (z->s < z->end && *z->s != '"') {
+		char c = *z->s++;
+		if (c == '\\' && z->s < z->end)
+			c = *z->s++;
+		if (!key || z->len + 3 >= sizeof z->path)
+			continue;
+		if (c == '~' || c == '/') {
+			z->path[z->len++] = '~';
+			c = c == '~' ? '0' : '1';
+		}
+		z->path[z->len++] = c;
+	}
+	z->s++;
+	z->path[z->len] = '\0';
+}
+
+static void value(ptr_scan_t *z)
+{
+	size_t at = z->len, i = 0;
+	ws(z);
+	if (z->s >= z->end || z->depth > 256)
+		return;
+	if (!z->found && strcmp(z->path, z->want) == 0)
+		z->found = z->s;
+	if (*z->s == '"') {
+		str(z, 0);
+	} else if (*z->s == '{' || *z->s == '[') {
+		int obj = *z->s == '{';
+		z->s++;
+		z->depth++;
+		for (ws(z); z->s < z->end && *z->s != (obj ? '}' : ']'); ws(z), i++) {
+			z->len = at;
+			if (z->len + 24 < sizeof z->path)
+				z->len += (size_t)snprintf(z->path + z->len, 2, "/");
+			if (obj) {
+				str(z, 1);
+				ws(z);
+				z->s++; /* : */
+			} else if (z->len + 22 < sizeof z->path) {
+				z->len += (size_t)snprintf(z->path + z->len, 22, "%zu", i);
+			}
+			value(z);
+			ws(z);
+			if (z->s < z->end && *z->s == ',')
+				z->s++;
+		}
+		z->depth--;
+		z->s++;
+	} else {
+		while (z->s < z->end && !strchr(",]} \t\r\n", *z->s))
+			z->s++;
+	}
+	z->len = at;
+	z->path[at] = '\0';
+}
+
+/* The line (1-based) of the value at pointer in file, 0 when it cannot be told. */
+static int pointer_line(const char *file, const char *pointer)
+{
+	FILE *f = fopen(file, "rb");
+	char *text = NULL;
+	long n;
+	int line = 0;
+	if (!f)
+		return 0;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (16L << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n)) &&
+	    fread(text, 1, (size_t)n, f) == (size_t)n) {
+		ptr_scan_t z = {.s = text, .end = text + n, .want = pointer};
+		value(&z);
+		if (z.found) {
+			line = 1;
+			for (const char *p = text; p < z.found; p++)
+				line += *p == '\n';
+		}
+	}
+	free(text);
+	fclose(f);
+	return line;
+}
+
+/* One diagnostic per error (public form), "file[:line]: what at pointer: detail (keyword)";
+ * the line when the pointer is into file itself (lines: 1). */
+static void contract_diags(seam_cfg_diag_t *diag, const char *file, int lines, const char *what,
 			   const json_t *errors)
 {
 	size_t i;
 	json_t *e;
 	json_array_foreach(errors, i, e) {
 		const char *ptr = json_string_value(json_object_get(e, "pointer"));
-		seam_cfg_diag_addf(diag, "%s: %s at %s: %s (%s)", file, what,
+		int line = lines && ptr ? pointer_line(file, ptr) : 0;
+		char where[32] = "";
+		if (line > 0)
+			snprintf(where, sizeof where, ":%d", line);
+		seam_cfg_diag_addf(diag, "%s%s: %s at %s: %s (%s)", file, where, what,
 				   ptr && *ptr ? ptr : "/",
 				   json_string_value(json_object_get(e, "detail")),
 				   json_string_value(json_object_get(e, "keyword")));
@@ -100,7 +210,7 @@ static size_t check_order_sample(const seam_config_t *cfg, const seam_contracts_
 	if (order && !seam_contract_validate(order, in, &basic)) {
 		errors = seam_contract_errors_public(basic);
 		snprintf(what, sizeof what, "the input of mapping %s violates order@v1", name);
-		contract_diags(diag, path, what, errors);
+		contract_diags(diag, path, 1, what, errors);
 		json_decref(errors);
 		errors = NULL;
 	}
@@ -109,7 +219,7 @@ static size_t check_order_sample(const seam_config_t *cfg, const seam_contracts_
 	if (seam_flow_orders_check_mapped(contracts, in, out, &errors, NULL) != SEAM_OK) {
 		snprintf(what, sizeof what, "the output of mapping %s violates erp.sales-order@v1",
 			 name);
-		contract_diags(diag, path, what, errors);
+		contract_diags(diag, path, 0, what, errors); /* computed: no line to point at */
 	}
 out:
 	json_decref(errors);

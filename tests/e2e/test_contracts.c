@@ -6,8 +6,8 @@
  * never sent to the ERP double; its export job is dead with the contract's errors
  * (erp.sales-order@v1, the pointer and the keyword) as last_error, and the order's timeline
  * has export.invalid with the errors array. The same mapping with a sample: `seam check`
- * exits 2 naming the sample file, the contract and the pointer; the real mapping with its
- * real sample passes.
+ * exits 2 naming the sample file, the contract and the pointer; a sample input that violates
+ * order@v1: exit 2 at the sample's file:line; the real mapping with its real sample passes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,8 +157,9 @@ static void test_bad_sales_order_is_dead_with_the_contract_errors(void **state)
 	json_decref(so);
 }
 
-/* `seam check` on a config whose order mapping has a sample: exit code and output. */
-static int check(const char *cfgdir, const char *mapping, char **out)
+/* `seam check` on a config whose order mapping has a sample (the repository's, or sample when
+ * not NULL): exit code and output. */
+static int check(const char *cfgdir, const char *mapping, const char *sample, char **out)
 {
 	char path[200], log[200], cfg[200], text[800];
 	int st = 0;
@@ -176,7 +177,7 @@ static int check(const char *cfgdir, const char *mapping, char **out)
 		if (!t)
 			fail_msg("%s: cannot read (run from the repository root)", src);
 		snprintf(path, sizeof path, "%s/mappings/samples/%s", cfgdir, copy[i]);
-		th_write_file(path, t);
+		th_write_file(path, i == 0 && sample ? sample : t);
 		free(t);
 	}
 	snprintf(cfg, sizeof cfg, "%s/check.yaml", cfgdir);
@@ -204,19 +205,40 @@ static void test_check_names_the_sample_and_the_pointer(void **state)
 	/* the real mapping and its real sample hold both contracts */
 	char *real = th_read_file("mappings/order_to_erp.lua");
 	assert_non_null(real);
-	int code = check(cdir, real, &out);
+	int code = check(cdir, real, NULL, &out);
 	free(real);
 	if (code != 0)
 		fail_msg("seam check of the real mapping: exit %d\n%s", code, out);
 	assert_non_null(strstr(out, "holds order@v1, its output erp.sales-order@v1"));
 	free(out);
 	/* the bad one: exit 2, the sample file, the contract, the pointer, the keyword */
-	assert_int_equal(check(cdir, BAD_MAPPING, &out), 2);
+	assert_int_equal(check(cdir, BAD_MAPPING, NULL, &out), 2);
 	snprintf(want, sizeof want,
 		 "%s/mappings/samples/order_to_erp.json: the output of mapping order_to_erp violates "
 		 "erp.sales-order@v1 at /salesOrderLines/0/quantity: ", cdir);
 	if (!strstr(out, want) || !strstr(out, "(type)"))
 		fail_msg("want \"%s...(type)\" in:\n%s", want, out);
+	free(out);
+
+	/* an input that violates order@v1 (the order's id is no uuid; the mapping does not read
+	 * it): exit 2 at the sample's line of that value */
+	char *text = th_read_file("mappings/samples/order_to_erp.json");
+	assert_non_null(text);
+	char *at = strstr(text, "\"id\": \"5bdfd1e8-dfad-41ac-a514-1b58d123e678\"");
+	assert_non_null(at);
+	int line = 1;
+	for (const char *p = text; p < at; p++)
+		line += *p == '\n';
+	memcpy(at + 7, "not-a-uuid-at-all------------------X", 36); /* the uuid's 36 */
+	real = th_read_file("mappings/order_to_erp.lua");
+	assert_int_equal(check(cdir, real, text, &out), 2);
+	free(real);
+	free(text);
+	snprintf(want, sizeof want,
+		 "%s/mappings/samples/order_to_erp.json:%d: the input of mapping order_to_erp violates "
+		 "order@v1 at /data/id: ", cdir, line);
+	if (!strstr(out, want) || !strstr(out, "(format)"))
+		fail_msg("want \"%s...(format)\" in:\n%s", want, out);
 	free(out);
 	th_rmrf(cdir);
 }
