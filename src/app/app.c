@@ -252,10 +252,11 @@ void seam_app_close(seam_app_t *app)
 		seam_http_client_global_cleanup();
 	free(app->upstreams);
 	seam_store_close(app->store);
+	if (app->contracts)
+		seam_contracts_close(app->contracts);
 	seam_metrics_destroy(app->metrics);
 	seam_log_destroy(app->log);
 	seam_config_free(app->cfg);
-	seam_contracts_close(app->contracts);
 	free(app);
 }
 
