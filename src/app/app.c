@@ -207,6 +207,13 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		fprintf(stderr, "seam: job queue: %s\n", err.msg);
 		goto fail;
 	}
+	/* The contracts every boundary checks against: compiled once, here, so a schema that
+	 * does not compile stops start-up (exit 2, with file and pointer) before anything listens. */
+	if (!args->ctl && seam_contracts_open(&app->contracts, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: contracts: %s\n", err.msg);
+		code = 2;
+		goto fail;
+	}
 	app->api = (seam_api_t){
 		.store = app->store,
 		.log = app->log,
@@ -219,6 +226,7 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		.webhooks = &app->cfg->webhooks,
 		.upstream_config = &app->cfg->upstreams,
 		.upstreams = app->upstreams,
+		.contracts = app->contracts,
 	};
 	*out = app;
 	return 0;
@@ -242,6 +250,8 @@ void seam_app_close(seam_app_t *app)
 		seam_http_client_global_cleanup();
 	free(app->upstreams);
 	seam_store_close(app->store);
+	if (app->contracts)
+		seam_contracts_close(app->contracts);
 	seam_metrics_destroy(app->metrics);
 	seam_log_destroy(app->log);
 	seam_config_free(app->cfg);

@@ -37,6 +37,7 @@ typedef struct seam_app {
 	seam_upstream_t **upstreams; /* one per cfg->upstreams entry, same order */
 	void **flow;                /* per registry row: the flow's instance (serve creates) */
 	seam_api_t api;             /* what the HTTP handlers get (every route's user data) */
+	seam_contracts_t *contracts; /* the built-in contract registry (not for ctl) */
 	int64_t started_ms;
 } seam_app_t;
 
