@@ -461,6 +461,20 @@ static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
 	if (scoped)
 		json_object_set_new(op, "x-seam-scope", json_string(r->scope));
 	json_t *params = path_params(r->pattern);
+#ifdef SEAM_ROUTE_IDEMPOTENT
+	/* api/idempotency.h's route flag, where the tree has it: the header such a route needs
+	 * (400 without it, 422 when reused with another body, 409 while the first is in flight). */
+	if (r->flags & SEAM_ROUTE_IDEMPOTENT) {
+		json_array_append_new(params,
+				      json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i, s:i}}", "name",
+						"Idempotency-Key", "in", "header", "required", 1,
+						"description",
+						"A key unique to this operation; a retry with the same key "
+						"and body replays the first answer (IETF httpapi draft).",
+						"schema", "type", "string", "minLength", 1, "maxLength", 255));
+		add_problem(json_object_get(op, "responses"), 422);
+	}
+#endif
 	if (json_array_size(params))
 		json_object_set_new(op, "parameters", params);
 	else

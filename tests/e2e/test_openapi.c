@@ -359,10 +359,16 @@ static void test_every_route_documented(void **state)
 			}
 		}
 		/* Path parameters, each required. */
-		size_t nparam = 0;
+		size_t nparam = 0, npath = 0, k;
+		json_t *prm;
 		for (const char *p = strchr(r[i].pattern, '{'); p; p = strchr(p + 1, '{'))
 			nparam++;
-		assert_int_equal(json_array_size(json_object_get(op, "parameters")), nparam);
+		json_array_foreach(json_object_get(op, "parameters"), k, prm)
+			if (strcmp(json_string_value(json_object_get(prm, "in")), "path") == 0) {
+				assert_true(json_is_true(json_object_get(prm, "required")));
+				npath++;
+			}
+		assert_int_equal(npath, nparam);
 		/* Contracts by $ref into components, and 422 where the body is validated. */
 		json_t *resp = json_object_get(op, "responses");
 		if (r[i].response) {
