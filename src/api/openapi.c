@@ -225,6 +225,33 @@ static int want(build_t *b, const seam_contract_t *c, char *ref, size_t cap)
 	return 0;
 }
 
+/* A top-level $defs entry becomes a component of its own ("rest.job.v1.attempt"): client
+ * generators make a type of each component, while $defs kept inside one turn into a member of
+ * its type. Only names a component may carry (A-Z a-z 0-9 . _ -) are moved. */
+static int hoistable(const char *name, size_t len)
+{
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '.' && name[i] != '_' && name[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* The component $ref of pointer ptr inside the contract whose component is comp. */
+static void component_ref(const char *comp, const char *ptr, char *out, size_t cap)
+{
+	if (strncmp(ptr, "/$defs/", 7) == 0) {
+		const char *name = ptr + 7, *end = strchr(name, '/');
+		size_t len = end ? (size_t)(end - name) : strlen(name);
+		if (hoistable(name, len)) {
+			snprintf(out, cap, COMP_PREFIX "%s.%.*s%s", comp, (int)len, name, end ? end : "");
+			return;
+		}
+	}
+	snprintf(out, cap, COMP_PREFIX "%s%s", comp, ptr);
+}
+
 /* A $ref value of contract c rewritten to the component it names. */
 static int rewrite_ref(build_t *b, const seam_contract_t *c, json_t *holder, const char *key)
 {
@@ -248,7 +275,7 @@ static int rewrite_ref(build_t *b, const seam_contract_t *c, json_t *holder, con
 	if (want(b, t, NULL, 0) != 0)
 		return -1;
 	seam_openapi_component_name(t->ref, comp, sizeof comp);
-	snprintf(out, sizeof out, COMP_PREFIX "%s%s", comp, ptr);
+	component_ref(comp, ptr, out, sizeof out);
 	json_object_set_new(holder, key, json_string(out));
 	return 0;
 }
@@ -301,6 +328,25 @@ static int copy_schemas(build_t *b)
 			return -1;
 		}
 		seam_openapi_component_name(c->ref, comp, sizeof comp);
+		/* Its $defs out into components of their own (the $refs already point there). */
+		json_t *defs = json_object_get(copy, "$defs"), *def;
+		const char *name;
+		void *tmp;
+		json_object_foreach_safe(defs, tmp, name, def) {
+			char dcomp[400];
+			if (!hoistable(name, strlen(name)))
+				continue;
+			snprintf(dcomp, sizeof dcomp, "%s.%s", comp, name);
+			if (json_is_object(def) && !json_object_get(def, "x-seam-contract")) {
+				char from[400];
+				snprintf(from, sizeof from, "%s#/$defs/%s", c->ref, name);
+				json_object_set_new(def, "x-seam-contract", json_string(from));
+			}
+			json_object_set(b->schemas, dcomp, def);
+			json_object_del(defs, name);
+		}
+		if (defs && json_object_size(defs) == 0)
+			json_object_del(copy, "$defs");
 		json_object_set_new(b->schemas, comp, copy);
 	}
 	return 0;

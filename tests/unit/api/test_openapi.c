@@ -4,8 +4,9 @@
  *    contract a route names exists, and the whole document builds;
  *  - over a small registry of its own (a temp contracts/ tree): operationIds, tags, path
  *    parameters, security per scope, the problem answers per route, contracts copied into
- *    components with every $ref rewritten (a local #/$defs pointer, another file with a
- *    fragment, a ../ path, an $anchor), data under enum/examples left alone;
+ *    components (their $defs as components of their own) with every $ref rewritten (a local
+ *    #/$defs pointer, another file with a fragment, a ../ path, an $anchor), data under
+ *    enum/examples left alone;
  *  - a route naming a contract the registry lacks fails the build with a message naming it
  *    (a $ref to nowhere cannot reach the generator: the registry does not open). */
 #include <setjmp.h>
@@ -234,21 +235,27 @@ static void test_schemas_copied_with_refs_rewritten(void **state)
 	if (!doc)
 		fail_msg("build: %s", e.msg);
 	json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
-	/* What the routes name, and what those $ref; nothing else. */
-	assert_int_equal(json_object_size(schemas), 4);
+	/* What the routes name and what those $ref, their $defs as components of their own;
+	 * nothing else. */
+	assert_int_equal(json_object_size(schemas), 7);
 	json_eq(json_object_get(schemas, "rest.thing.v1"),
 		"{\"type\": \"object\", \"additionalProperties\": false, \"x-seam-contract\": \"rest.thing@v1\","
 		" \"properties\": {"
-		"   \"a\": {\"$ref\": \"#/components/schemas/rest.thing.v1/$defs/a\"},"
-		"   \"b\": {\"$ref\": \"#/components/schemas/rest.other.v1/$defs/b\"},"
+		"   \"a\": {\"$ref\": \"#/components/schemas/rest.thing.v1.a\"},"
+		"   \"b\": {\"$ref\": \"#/components/schemas/rest.other.v1.b\"},"
 		"   \"c\": {\"$ref\": \"#/components/schemas/shared.c.v1\"},"
-		"   \"d\": {\"$ref\": \"#/components/schemas/rest.thing.v1/$defs/d\"},"
+		"   \"d\": {\"$ref\": \"#/components/schemas/rest.thing.v1.d\"},"
 		"   \"e\": {\"enum\": [{\"$ref\": \"not a ref: data\"}]}},"
-		" \"$defs\": {\"a\": {\"type\": \"integer\"}, \"d\": {\"$anchor\": \"dee\", \"type\": \"string\"}},"
 		" \"examples\": [{\"a\": 1}]}", "rest.thing.v1");
+	json_eq(json_object_get(schemas, "rest.thing.v1.a"),
+		"{\"type\": \"integer\", \"x-seam-contract\": \"rest.thing@v1#/$defs/a\"}", "rest.thing.v1.a");
+	json_eq(json_object_get(schemas, "rest.thing.v1.d"),
+		"{\"$anchor\": \"dee\", \"type\": \"string\", \"x-seam-contract\": \"rest.thing@v1#/$defs/d\"}",
+		"rest.thing.v1.d");
 	json_eq(json_object_get(schemas, "rest.other.v1"),
-		"{\"$defs\": {\"b\": {\"type\": \"boolean\"}}, \"x-seam-contract\": \"rest.other@v1\"}",
-		"rest.other.v1");
+		"{\"x-seam-contract\": \"rest.other@v1\"}", "rest.other.v1");
+	json_eq(json_object_get(schemas, "rest.other.v1.b"),
+		"{\"type\": \"boolean\", \"x-seam-contract\": \"rest.other@v1#/$defs/b\"}", "rest.other.v1.b");
 	json_eq(json_object_get(schemas, "shared.c.v1"),
 		"{\"type\": \"null\", \"x-seam-contract\": \"shared.c@v1\"}", "shared.c.v1");
 	assert_non_null(json_object_get(schemas, "rest.problem.v1"));
