@@ -11,6 +11,7 @@
  *    the contract answer in the same shape.
  *  - Every GET route's 200 body (and the error bodies met on the way) validates against its
  *    contract in the registry built into the binary.
+ *  - `seam check --openapi` prints the same document.
  *  - GET /v1/contracts lists the registry; /v1/contracts/{name}/{version} serves each schema
  *    with an ETag (304 on If-None-Match).
  * Run from the repository root (make e2e does): it runs scripts/openapi-lint.sh. */
@@ -230,6 +231,29 @@ static void test_document_lints_clean(void **state)
 	assert_int_equal(rc, 0);
 	json_decref(report);
 	json_decref(doc);
+}
+
+/* `seam check --openapi` prints the very document the server serves. */
+static void test_check_prints_the_same_document(void **state)
+{
+	char out[160], *text;
+	(void)state;
+	snprintf(out, sizeof out, "%s/check-openapi.json", fx.dir);
+	char *argv[] = {(char *)th_seam_bin(), "check", "--openapi", NULL};
+	pid_t pid = th_spawn(argv, out);
+	int st = 0;
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	text = th_read_file(out);
+	assert_non_null(text);
+	json_t *printed = json_loads(text, 0, NULL), *served = openapi();
+	if (!printed)
+		fail_msg("seam check --openapi printed no JSON: %.300s", text);
+	assert_true(json_equal(printed, served));
+	json_decref(printed);
+	json_decref(served);
+	free(text);
 }
 
 /* The linter is real: a $ref to nowhere and an operation without responses are errors. */
@@ -641,6 +665,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_document_lints_clean),
 		cmocka_unit_test(test_linter_fails_a_broken_copy),
+		cmocka_unit_test(test_check_prints_the_same_document),
 		cmocka_unit_test(test_every_route_documented),
 		cmocka_unit_test(test_bad_body_gets_422_with_pointers),
 		cmocka_unit_test(test_responses_match_contracts),
