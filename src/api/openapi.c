@@ -451,33 +451,14 @@ static void add_problem(json_t *responses, int status)
 	}
 }
 
-static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
+/* The problem answers of route r (openapi.h has the rules). */
+static json_t *responses_of(const seam_route_t *r, int webhook, json_t *ok)
 {
-	char opid[128];
-	int webhook = strcmp(tag, "webhooks") == 0;
+	int scoped = r->scope && !(r->flags & SEAM_ROUTE_OPEN);
+	int unsafe = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
 	int has_body = strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
 		       strcmp(r->method, "PATCH") == 0;
-	int unsafe = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
-	int scoped = r->scope && !(r->flags & SEAM_ROUTE_OPEN);
-	json_t *op, *responses = json_object(), *ok, *security;
-
-	operation_id(r, opid, sizeof opid);
-	/* 200: the response contract, or what the media table says. */
-	ok = json_pack("{s:s}", "description", r->summary ? r->summary : "OK");
-	if (r->response) {
-		json_t *s = schema_ref(b, r->response, r);
-		if (!s)
-			goto fail;
-		json_object_set_new(ok, "content", json_pack("{s:{s:o}}", "application/json", "schema", s));
-	} else {
-		for (size_t i = 0; i < sizeof media / sizeof media[0]; i++)
-			if (strcmp(media[i].method, r->method) == 0 &&
-			    strcmp(media[i].pattern, r->pattern) == 0)
-				json_object_set_new(ok, "content",
-						    json_pack("{s:{s:{s:s}}}", media[i].media, "schema",
-							      "type", media[i].schema_type));
-	}
-	json_object_set_new(responses, "200", ok);
+	json_t *responses = json_pack("{s:o}", "200", ok);
 	add_problem(responses, 400);
 	if (scoped || webhook)
 		add_problem(responses, 401);
@@ -493,7 +474,42 @@ static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
 		add_problem(responses, 422);
 	add_problem(responses, 500);
 	add_problem(responses, 503);
+	return responses;
+}
 
+static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
+{
+	char opid[128];
+	int webhook = strcmp(tag, "webhooks") == 0;
+	int scoped = r->scope && !(r->flags & SEAM_ROUTE_OPEN);
+	json_t *op = NULL, *ok, *security, *params, *body = NULL, *s;
+
+	operation_id(r, opid, sizeof opid);
+	/* 200: the response contract, or what the media table says. */
+	ok = json_pack("{s:s}", "description", r->summary ? r->summary : "OK");
+	if (r->response) {
+		if (!(s = schema_ref(b, r->response, r)))
+			goto out;
+		json_object_set_new(ok, "content", json_pack("{s:{s:o}}", "application/json", "schema", s));
+	} else {
+		for (size_t i = 0; i < sizeof media / sizeof media[0]; i++)
+			if (strcmp(media[i].method, r->method) == 0 &&
+			    strcmp(media[i].pattern, r->pattern) == 0)
+				json_object_set_new(ok, "content",
+						    json_pack("{s:{s:{s:s}}}", media[i].media, "schema",
+							      "type", media[i].schema_type));
+	}
+	if (r->request) {
+		if (!(s = schema_ref(b, r->request, r)))
+			goto out;
+		body = json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content", "application/json",
+				 "schema", s);
+	} else if (webhook) {
+		body = json_pack("{s:b, s:s, s:{s:{s:{s:s}}}}", "required", 1, "description",
+				 "The provider's event as it signed it (verified before anything "
+				 "reads it).",
+				 "content", "application/json", "schema", "type", "object");
+	}
 	if (!scoped)
 		security = json_array();
 	else if (strcmp(r->scope, SEAM_SCOPE_ANY_KEY) == 0)
@@ -502,11 +518,11 @@ static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
 		security = json_pack("[{s:[s]}]", "bearer", r->scope);
 	op = json_pack("{s:s, s:s, s:[s], s:o, s:o}", "operationId", opid, "summary",
 		       r->summary ? r->summary : opid, "tags", tag, "security", security, "responses",
-		       responses);
-	responses = NULL;
+		       responses_of(r, webhook, ok));
+	ok = NULL;
 	if (scoped)
 		json_object_set_new(op, "x-seam-scope", json_string(r->scope));
-	json_t *params = path_params(r->pattern);
+	params = path_params(r->pattern);
 #ifdef SEAM_ROUTE_IDEMPOTENT
 	/* api/idempotency.h's route flag, where the tree has it: the header such a route needs
 	 * (400 without it, 422 when reused with another body, 409 while the first is in flight). */
@@ -525,27 +541,11 @@ static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
 		json_object_set_new(op, "parameters", params);
 	else
 		json_decref(params);
-	if (r->request) {
-		json_t *s = schema_ref(b, r->request, r);
-		if (!s) {
-			json_decref(op);
-			return NULL;
-		}
-		json_object_set_new(op, "requestBody",
-				    json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content",
-					      "application/json", "schema", s));
-	} else if (webhook) {
-		json_object_set_new(op, "requestBody",
-				    json_pack("{s:b, s:s, s:{s:{s:{s:s}}}}", "required", 1, "description",
-					      "The provider's event as it signed it (verified before "
-					      "anything reads it).",
-					      "content", "application/json", "schema", "type", "object"));
-	}
-	return op;
-fail:
+	if (body)
+		json_object_set_new(op, "requestBody", body);
+out:
 	json_decref(ok);
-	json_decref(responses);
-	return NULL;
+	return op;
 }
 
 static const char *info_description =
