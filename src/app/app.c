@@ -143,6 +143,14 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		goto fail;
 	code = 1;
 	if (!args->ctl) {
+		/* Every contract compiled once, here; a schema that does not compile is a build
+		 * that cannot serve (exit 2, file#pointer), as `seam check` says. */
+		if (seam_contracts_open(&app->contracts, &err) != SEAM_OK) {
+			fprintf(stderr, "seam: contracts: %s; not starting (seam check shows the "
+					"same)\n", err.msg);
+			code = 2;
+			goto fail;
+		}
 		size_t problems = seam_app_validate(args, app->cfg, NULL, stderr);
 		if (problems) {
 			fprintf(stderr, "seam: %zu problem%s in %s; not starting (seam check shows the "
@@ -205,13 +213,6 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 	};
 	if (seam_queue_create(app->store, &qo, &app->queue, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: job queue: %s\n", err.msg);
-		goto fail;
-	}
-	/* The contracts every boundary checks against: compiled once, here, so a schema that
-	 * does not compile stops start-up (exit 2, with file and pointer) before anything listens. */
-	if (!args->ctl && seam_contracts_open(&app->contracts, &err) != SEAM_OK) {
-		fprintf(stderr, "seam: contracts: %s\n", err.msg);
-		code = 2;
 		goto fail;
 	}
 	app->api = (seam_api_t){

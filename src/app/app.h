@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "app/config.h"
+#include "contract/registry.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "flows/flow.h"
