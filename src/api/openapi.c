@@ -47,6 +47,11 @@ static const struct {
 	{"GET", "/v1/contracts/{name}/{version}", "application/schema+json", "object"},
 };
 
+/* GET routes that answer with an ETag and honour If-None-Match (304). */
+static const char *const conditional[] = {
+	"/v1/contracts/{name}/{version}",
+};
+
 static const struct {
 	const char *name, *description;
 } tags[] = {
@@ -537,6 +542,21 @@ static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
 		add_problem(json_object_get(op, "responses"), 422);
 	}
 #endif
+	for (size_t i = 0; i < sizeof conditional / sizeof conditional[0]; i++) {
+		if (strcmp(r->method, "GET") != 0 || strcmp(conditional[i], r->pattern) != 0)
+			continue;
+		json_array_append_new(params,
+				      json_pack("{s:s, s:s, s:b, s:s, s:{s:s}}", "name", "If-None-Match",
+						"in", "header", "required", 0, "description",
+						"An ETag this operation gave: 304 while it still holds.",
+						"schema", "type", "string"));
+		json_object_set_new(json_object_get(json_object_get(op, "responses"), "200"), "headers",
+				    json_pack("{s:{s:s, s:{s:s}}}", "ETag", "description",
+					      "Strong validator of the body.", "schema", "type", "string"));
+		json_object_set_new(json_object_get(op, "responses"), "304",
+				    json_pack("{s:s}", "description",
+					      "Not modified: If-None-Match matched the ETag."));
+	}
 	if (json_array_size(params))
 		json_object_set_new(op, "parameters", params);
 	else

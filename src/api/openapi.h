@@ -27,7 +27,8 @@
  * else changes.
  *
  * What the route table does not say (the media types of the few answers that are not JSON
- * contracts) is one small table in openapi.c. Thread-safety: reentrant.
+ * contracts; the GET routes with an ETag, which get If-None-Match and 304) is two small tables
+ * in openapi.c. Thread-safety: reentrant.
  */
 #ifndef SEAM_API_OPENAPI_H
 #define SEAM_API_OPENAPI_H

@@ -418,6 +418,11 @@ static void test_every_route_documented(void **state)
 				    "#/components/schemas/rest.problem.v1");
 	}
 	assert_true(nv1 >= 14);
+	/* The schema documents are conditional GETs. */
+	json_t *show = json_object_get(json_object_get(paths, "/v1/contracts/{name}/{version}"), "get");
+	assert_non_null(json_object_get(json_object_get(show, "responses"), "304"));
+	assert_non_null(json_object_get(json_object_get(json_object_get(json_object_get(show, "responses"),
+									"200"), "headers"), "ETag"));
 	/* Every component is a registry document (or one of its $defs), without $id and $schema. */
 	const char *name;
 	json_t *schema;
