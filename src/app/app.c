@@ -267,7 +267,8 @@ int seam__app_parse_args(int argc, char **argv, const char *usage_line, const ch
 		{"config", required_argument, NULL, 'c'},  {"listen", required_argument, NULL, 'l'},
 		{"store", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
 		{"reference", no_argument, NULL, 'R'},     {"routes", no_argument, NULL, 'T'},
-		{"metrics", no_argument, NULL, 'M'},       {NULL, 0, NULL, 0},
+		{"metrics", no_argument, NULL, 'M'},       {"openapi", no_argument, NULL, 'O'},
+		{NULL, 0, NULL, 0},
 	};
 	int ch;
 	optind = 1;
@@ -276,7 +277,7 @@ int seam__app_parse_args(int argc, char **argv, const char *usage_line, const ch
 		case 'c': a->config_path = optarg; break;
 		case 'l': a->listen = optarg; break;
 		case 's': a->store = optarg; break;
-		case 'R': case 'T': case 'M':
+		case 'R': case 'T': case 'M': case 'O':
 			if (extra) {
 				*extra = ch;
 				break;

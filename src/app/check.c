@@ -13,11 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/openapi.h"
 #include "api/webhooks.h"
 #include "app/registry.h"
 #include "contract/registry.h"
 #include "core/metrics.h"
 #include "flows/orders.h"
+#include "core/version.h"
 #include "map/map.h"
 
 /* seam_map_check_dir's report: passes to outfp, failures into the diagnostics. A mapping's
@@ -335,7 +337,32 @@ size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg,
 
 /* --- seam check ----------------------------------------------------------------------------- */
 
-static const char check_usage[] = "check [-c FILE] [--store URL] [--reference|--routes|--metrics]";
+static const char check_usage[] =
+	"check [-c FILE] [--store URL] [--reference|--routes|--metrics|--openapi]";
+
+/* The document GET /openapi.json serves, from the same table and the built-in registry. */
+static int print_openapi(void)
+{
+	seam_contracts_t *reg = NULL;
+	seam_error_t err = {0};
+	size_t n;
+	const seam_route_t *routes = seam_api_routes(&n);
+	json_t *doc = NULL;
+	int code = 2;
+	if (seam_contracts_open(&reg, &err) != SEAM_OK ||
+	    !(doc = seam_openapi_build(routes, n, reg, SEAM_VERSION, &err))) {
+		fprintf(stderr, "seam check: openapi: %s\n", err.msg);
+		goto out;
+	}
+	json_dumpf(doc, stdout, JSON_INDENT(2));
+	putchar('\n');
+	code = 0;
+out:
+	json_decref(doc);
+	if (reg)
+		seam_contracts_close(reg);
+	return code;
+}
 
 int seam_app_cmd_check(int argc, char **argv)
 {
@@ -355,7 +382,9 @@ int seam_app_cmd_check(int argc, char **argv)
 		"      --store URL    check this store instead of the config's\n"
 		"      --reference    print the config reference (Markdown) and exit\n"
 		"      --routes       print the HTTP route table and exit\n"
-		"      --metrics      print the metrics table and exit",
+		"      --metrics      print the metrics table and exit\n"
+		"      --openapi      print the OpenAPI 3.1 document GET /openapi.json serves\n"
+		"                     and exit",
 		&a, &what);
 	if (code >= 0)
 		return code;
@@ -371,6 +400,8 @@ int seam_app_cmd_check(int argc, char **argv)
 			       r[i].scope ? r[i].scope : "-", r[i].summary ? r[i].summary : "");
 		return 0;
 	}
+	if (what == 'O')
+		return print_openapi();
 	if (what == 'M') {
 		size_t n;
 		const seam_metric_def_t *d = seam_metric_defs(&n);
