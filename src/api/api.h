@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "api/api_config.h"
+#include "contract/registry.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -35,6 +36,8 @@ typedef struct seam_api {
 	const seam_webhooks_config_t *webhooks;          /* webhooks: */
 	const seam_cfg_map_t *upstream_config;           /* upstreams: (names, same order) */
 	seam_upstream_t *const *upstreams;               /* one per upstream_config entry */
+	const seam_contracts_t *contracts; /* the registry: request validation, /v1/contracts,
+					    * /openapi.json (api/api_contracts.h, api/openapi.h) */
 } seam_api_t;
 
 /* The route table of seam serve (also used for docs: `seam check --routes`, and handed to
