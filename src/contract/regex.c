@@ -388,34 +388,11 @@ static tres_e escape(const char *p, size_t len, size_t *i, bool in_class, out_t 
 		}
 		puts_(o, "\\x00", at);
 		return T_OK;
-	case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9': {
-		if (in_class) {
-			*why = "a backreference in a character class";
-			return T_PARSE;
-		}
-		unsigned long n = (unsigned long)(c - '0');
-		while (*i < len && p[*i] >= '0' && p[*i] <= '9' && n < 100000)
-			n = n * 10 + (unsigned long)(p[(*i)++] - '0');
-		snprintf(tmp, sizeof tmp, "\\g{%lu}", n);
-		puts_(o, tmp, at);
-		return T_OK;
-	}
-	case 'k': {
-		if (in_class || *i >= len || p[*i] != '<') {
-			*why = "\\k must be a named backreference \\k<name>";
-			return T_PARSE;
-		}
-		size_t j = *i + 1;
-		while (j < len && p[j] != '>')
-			j++;
-		if (j >= len || j == *i + 1) {
-			*why = "unterminated \\k<name>";
-			return T_PARSE;
-		}
-		put(o, p + at, j + 1 - at, at);
-		*i = j + 1;
-		return T_OK;
-	}
+	case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+	case 'k':
+		/* Outside a class translate() hands backreferences to backref(). */
+		*why = "a backreference in a character class";
+		return T_PARSE;
 	case 'x': {
 		long v = hexn(p, len, i, 2);
 		if (v < 0) {
