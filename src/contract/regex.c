@@ -646,7 +646,9 @@ static tres_e backref(const char *p, size_t len, size_t *i, groups_t *g, size_t 
 	return T_OK;
 }
 
-/* ECMA pattern -> PCRE2 pattern. On failure *why and *where say what and where. */
+/* ECMA pattern -> PCRE2 pattern. On failure *why and *where say what and where. lb_as_la
+ * writes lookbehinds as lookaheads (to learn whether a pattern PCRE2 refused only for a
+ * variable-width lookbehind is otherwise valid). */
 static tres_e translate(const char *p, size_t len, bool lb_as_la, out_t *o, const char **why,
 			size_t *where)
 {
