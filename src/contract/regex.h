@@ -24,7 +24,9 @@ typedef struct seam_regex seam_regex_t;
 enum { SEAM_REGEX_NOMATCH = 0, SEAM_REGEX_MATCH = 1, SEAM_REGEX_LIMIT = -1 };
 
 /* Compiles pattern (len bytes of UTF-8). NULL with err "offset N: reason" when it is not a
- * valid ECMA-262 pattern. */
+ * valid ECMA-262 pattern (err->code SEAM_PARSE), or is valid ECMA-262 that PCRE2 10.42 cannot
+ * run: a variable-width lookbehind, a lone surrogate (SEAM_UNSUPPORTED; the `regex` format
+ * still calls it a regex). */
 seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *err);
 void seam_regex_free(seam_regex_t *re);
 
