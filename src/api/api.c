@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/idempotency.h"
 #include "auth/keys.h"
 #include "core/clock.h"
 #include "core/version.h"
@@ -120,4 +121,9 @@ int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud)
 	default:
 		return 401;
 	}
+}
+
+void seam_api_around(seam_http_req_t *req, const seam_route_t *r, void *ud)
+{
+	seam_idem_run(req, r, ud);
 }

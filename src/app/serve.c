@@ -89,6 +89,7 @@ int seam_app_serve(seam_app_t *app)
 		.routes = seam_api_routes(&nroutes),
 		.ud = &app->api,
 		.auth = seam_api_auth,
+		.around = seam_api_around,
 		.log = app->log,
 		.metrics = app->metrics,
 		.threads = (int)c->http.threads,
