@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/idempotency.h"
 #include "auth/keys.h"
 #include "core/clock.h"
 #include "core/version.h"
@@ -125,5 +124,6 @@ int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud)
 
 void seam_api_around(seam_http_req_t *req, const seam_route_t *r, void *ud)
 {
-	seam_idem_run(req, r, ud);
+	const seam_api_t *app = ud;
+	seam_idem_run(req, r, ud, app->store, app->idempotency);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "api/api_config.h"
+#include "api/idempotency.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -40,7 +41,7 @@ typedef struct seam_api {
 
 /* A route flag of api/ (server.h leaves bits from 0x100 to the application): an unsafe
  * request without an Idempotency-Key header is answered 400 (api/idempotency.h). */
-#define SEAM_ROUTE_IDEMPOTENT 0x100
+#define SEAM_ROUTE_IDEMPOTENT SEAM_IDEM_ROUTE_FLAG
 
 /* The route table of seam serve (also used for docs: `seam check --routes`, and handed to
  * `seam ctl keys scopes` by the root). */

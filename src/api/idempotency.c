@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "api/resource.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -256,14 +255,14 @@ static void replay(seam_http_req_t *req, seam_idem_stored_t *s)
 	seam_http_reply(req, s->status, s->content_type, s->body ? s->body : "", s->len);
 }
 
-void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud)
+void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud, seam_store_t *st,
+		   const seam_api_idempotency_config_t *cfg)
 {
-	const seam_api_t *api = ud;
 	const char *hv = seam_http_header(req, "Idempotency-Key"), *why = NULL;
 	const char *owner = seam_http_user(req) ? (const char *)seam_http_user(req) : "";
 	char key[SEAM_IDEM_KEY_MAX + 1], fp[65];
-	int64_t ttl = api->idempotency ? api->idempotency->ttl_ms : 86400000;
-	int64_t lease = api->idempotency ? api->idempotency->lease_ms : 60000;
+	int64_t ttl = cfg ? cfg->ttl_ms : 86400000;
+	int64_t lease = cfg ? cfg->lease_ms : 60000;
 	seam_idem_stored_t stored = {0};
 	seam_idem_e verdict;
 	seam_error_t e = {0};
@@ -275,7 +274,7 @@ void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud)
 		return;
 	}
 	if (!hv) {
-		if (r->flags & SEAM_ROUTE_IDEMPOTENT) {
+		if (r->flags & SEAM_IDEM_ROUTE_FLAG) {
 			seam_http_problem(req, 400, "idempotency-key-missing", "Idempotency-Key missing",
 					  NULL, "%s %s changes state and needs an Idempotency-Key header "
 					  "(a unique value per intended action, 1 to 255 characters); a "
@@ -294,7 +293,7 @@ void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud)
 	}
 	body = seam_http_body(req, &blen);
 	seam_idem_fingerprint(seam_http_method(req), seam_http_path(req), body, blen, fp);
-	if (seam_idem_begin(api->store, owner, key, fp, seam_now_ms(), ttl, lease, &verdict,
+	if (seam_idem_begin(st, owner, key, fp, seam_now_ms(), ttl, lease, &verdict,
 			    &stored, &e) != SEAM_OK) {
 		seam_api_reply_error(req, &e);
 		return;
@@ -330,10 +329,10 @@ void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud)
 			if (v)
 				json_object_set_new(h, kept_headers[i], json_string(v));
 		}
-		rc = seam_idem_finish(api->store, owner, key, fp, status, ct, h, rb, rlen, &e);
+		rc = seam_idem_finish(st, owner, key, fp, status, ct, h, rb, rlen, &e);
 		json_decref(h);
 	} else {
-		rc = seam_idem_release(api->store, owner, key, fp, &e);
+		rc = seam_idem_release(st, owner, key, fp, &e);
 	}
 	if (rc != SEAM_OK) /* the lease (then ttl) ends the row; the answer is already made */
 		seam_logf(seam_http_log(req), SEAM_LOG_ERROR, "api", seam_http_cid(req),

@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/api_config.h"
 #include "core/err.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -80,8 +81,12 @@ seam_err_t seam_idem_release(seam_store_t *st, const char *api_key, const char *
 			     const char *fingerprint, seam_error_t *err);
 void seam_idem_stored_dispose(seam_idem_stored_t *s);
 
-/* Runs route r for req under the rules above (the around hook calls it for unsafe methods
- * under /v1). ud is the seam_api_t. */
-void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud);
+/* The route flag that makes the header required (api.h names it SEAM_ROUTE_IDEMPOTENT). */
+#define SEAM_IDEM_ROUTE_FLAG 0x100
+
+/* Runs route r (r->fn(req, ud)) for req under the rules above, with keys in st; cfg NULL
+ * means the defaults (24 h, 60 s). Safe methods and paths outside /v1 just run. */
+void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud, seam_store_t *st,
+		   const seam_api_idempotency_config_t *cfg);
 
 #endif

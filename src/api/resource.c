@@ -189,12 +189,12 @@ int seam_api_query_parse(seam_http_req_t *req, const seam_api_list_def_t *def,
 	seam_http_query_each(req, collect, &a);
 	if (a.overflow) {
 		memset(q, 0, sizeof *q);
-		seam_http_problem(req, 400, "bad-query", "Bad query", NULL,
+		seam_http_problem(req, 400, "bad-request", "Bad request", NULL,
 				  "more than 64 query parameters");
 		return -1;
 	}
 	if (seam_api_query_parse_args(def, a.k, a.v, a.n, seam_now_ms(), q, &bad, &e) != SEAM_OK) {
-		seam_http_problem(req, 400, "bad-query", "Bad query",
+		seam_http_problem(req, 400, "bad-request", "Bad request",
 				  bad ? json_pack("{s:s}", "parameter", bad) : NULL, "%s", e.msg);
 		return -1;
 	}

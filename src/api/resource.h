@@ -80,7 +80,7 @@ seam_err_t seam_api_cursor_decode(const char *kind, const char *text, size_t nke
 seam_err_t seam_api_query_parse_args(const seam_api_list_def_t *def, const char *const *names,
 				     const char *const *values, size_t n, int64_t now_ms,
 				     seam_api_query_t *q, const char **bad, seam_error_t *err);
-/* The same on a request; answers 400 (slug bad-query, with "parameter") and returns -1 on
+/* The same on a request; answers 400 (slug bad-request, with "parameter") and returns -1 on
  * error. Call seam_api_query_dispose after either outcome. */
 int seam_api_query_parse(seam_http_req_t *req, const seam_api_list_def_t *def,
 			 seam_api_query_t *q);

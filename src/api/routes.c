@@ -5,6 +5,7 @@
  */
 #include "api/api.h"
 #include "api/api_jobs.h"
+#include "api/api_resources.h"
 #include "auth/scopes.h"
 #include "api/webhooks.h"
 
@@ -38,6 +39,21 @@ static const seam_route_t routes[] = {
 	 "Pause a flow (kill switch; stored, survives restarts).", NULL, NULL},
 	{"POST", "/v1/flows/{name}/resume", seam_api_flows_resume, "ops:admin", 0,
 	 "Resume a flow; its backlog drains.", NULL, NULL},
+	{"GET", "/v1/orders", seam_api_orders_list, "orders:read", 0,
+	 "Orders seam knows, newest first; filters store, export_state, since, until (placed), number; cursor paging.",
+	 NULL, "rest.order-list@v1"},
+	{"GET", "/v1/orders/{id}", seam_api_orders_show, "orders:read", 0,
+	 "One order by uuid or number: Drupal and export state, ERP number, total, payments, last error; ETag.",
+	 NULL, "rest.order@v1"},
+	{"GET", "/v1/orders/{id}/timeline", seam_api_orders_timeline, "orders:read", 0,
+	 "The order's story across systems (what `seam ctl trace` shows): timeline, payments, jobs; ETag.",
+	 NULL, "rest.order-timeline@v1"},
+	{"GET", "/v1/payments/{id}", seam_api_payments_show, "orders:read", 0,
+	 "One payment by PSP payment id or Drupal payment uuid, with the provider events seam worked; ETag.",
+	 NULL, "rest.payment@v1"},
+	{"GET", "/v1/quarantine", seam_api_quarantine_list, "ops:read", 0,
+	 "Authentic events seam refused to use, with the reason, newest first; filters provider, store, since, until; cursor paging.",
+	 NULL, "rest.quarantine-list@v1"},
 	{"POST", "/webhooks/stripe/{store}", seam_webhook_stripe, NULL, SEAM_ROUTE_RAW_BODY,
 	 "Stripe events; Stripe-Signature verified; stored, then 200.", NULL, NULL},
 	{"POST", "/webhooks/adyen/{store}", seam_webhook_adyen, NULL, SEAM_ROUTE_RAW_BODY,

@@ -175,3 +175,93 @@ seam_err_t seam_inbox_job_ids(seam_store_t *st, const char *provider, const char
 	seam_store_release(st, db);
 	return rc;
 }
+
+seam_err_t seam_inbox_quarantine_list(seam_store_t *st, const seam_inbox_quarantine_filter_t *f,
+				      json_t **out, json_t **next_key, seam_error_t *err)
+{
+	char sql[768];
+	const char *texts[4];
+	int64_t nums[4];
+	int nt = 0, nn = 0, param = 0, n = 0, limit = f->limit > 0 ? f->limit : 100;
+	size_t len;
+	int64_t last_at = 0;
+	char last_id[64] = "";
+	json_t *arr = json_array();
+	seam_stmt_t *s = NULL;
+	seam_db_t *db;
+	seam_err_t rc;
+	*out = NULL;
+	*next_key = NULL;
+	/* text parameters take $1.., numbers follow: each condition is numbered as added, so
+	 * texts are added first */
+	len = (size_t)snprintf(sql, sizeof sql,
+			       "SELECT id, provider, source, event_id, reason, correlation_id, "
+			       "received_at, resolved_at, length(body) FROM quarantine WHERE 1 = 1");
+	if (f->provider) {
+		texts[nt++] = f->provider;
+		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND provider = $%d", ++param);
+	}
+	if (f->source) {
+		texts[nt++] = f->source;
+		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND source = $%d", ++param);
+	}
+	if (f->after_id) {
+		texts[nt++] = f->after_id;
+		nums[nn++] = f->after_at;
+		len += (size_t)snprintf(sql + len, sizeof sql - len,
+					" AND (received_at, id) < ($%d, $%d)", param + 2, param + 1);
+		param += 2;
+		/* the number is bound after the texts: renumber below */
+	}
+	if (f->since_ms > 0) {
+		nums[nn++] = f->since_ms;
+		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND received_at >= $%d",
+					++param);
+	}
+	if (f->until_ms > 0) {
+		nums[nn++] = f->until_ms;
+		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND received_at < $%d",
+					++param);
+	}
+	nums[nn++] = limit;
+	snprintf(sql + len, sizeof sql - len, " ORDER BY received_at DESC, id DESC LIMIT $%d",
+		 ++param);
+	(void)len;
+	db = seam_store_acquire(st);
+	if ((rc = seam_db_prepare(db, sql, &s, err)) != SEAM_OK)
+		goto out;
+	for (int i = 0; i < nt; i++)
+		seam_stmt_bind_text(s, i + 1, texts[i]);
+	for (int i = 0; i < nn; i++)
+		seam_stmt_bind_int64(s, nt + i + 1, nums[i]);
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+		char at[25], res[25] = "";
+		seam_rfc3339_ms(seam_stmt_column_int64(s, 6), at);
+		if (!seam_stmt_column_is_null(s, 7))
+			seam_rfc3339_ms(seam_stmt_column_int64(s, 7), res);
+#define COL(i) seam_stmt_column_text(s, i)
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:I}", "id", COL(0),
+				       "provider", COL(1), "source", COL(2), "event_id", COL(3),
+				       "reason", COL(4), "correlation_id", COL(5), "received_at", at,
+				       "resolved_at", *res ? res : NULL, "body_bytes",
+				       (json_int_t)seam_stmt_column_int64(s, 8)));
+#undef COL
+		last_at = seam_stmt_column_int64(s, 6);
+		snprintf(last_id, sizeof last_id, "%s", seam_stmt_column_text(s, 0));
+		n++;
+	}
+	seam_stmt_reset(s);
+	if (rc == SEAM_DONE)
+		rc = SEAM_OK;
+out:
+	seam_store_release(st, db);
+	if (rc != SEAM_OK) {
+		json_decref(arr);
+		return seam_error_prefix(err, "list quarantine");
+	}
+	if (n == limit)
+		*next_key = json_pack("[I, s]", (json_int_t)last_at, last_id);
+	*out = arr;
+	return SEAM_OK;
+}
