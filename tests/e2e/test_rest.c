@@ -536,7 +536,7 @@ static void test_idempotency_key(void **state)
 	th_resp_free(&r2);
 	th_resp_free(&r);
 	assert_int_equal(attempts_with(job2, "operator_retry"), 1);
-	/* without a key the same POST is a second action ("run now" on a queued job) */
+	/* with a new key the same POST is a second action ("run now" on a queued job) */
 	req("POST", path, admin, (const char *[]){"Idempotency-Key: retry-d2-2", NULL}, NULL, &r);
 	assert_int_equal(r.status, 200);
 	th_resp_free(&r);
@@ -669,6 +669,8 @@ static void test_idempotency_concurrent(void **state)
 			fail_msg("request %d: %ld", i, s[i].status);
 	}
 	pthread_barrier_destroy(&go);
+	print_message("%d concurrent: ran %d, in flight (409) %d, replayed %d\n", N, ran, in_flight,
+		      replays);
 	assert_int_equal(ran, 1);
 	assert_int_equal(ran + replays + in_flight, N);
 	assert_int_equal(attempts_with(job, "operator_retry"), 1);
