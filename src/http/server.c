@@ -511,7 +511,9 @@ void seam_http_problem(seam_http_req_t *req, int status, const char *slug, const
 int seam_http_response(const seam_http_req_t *req, int *status, const char **content_type,
 		       const char **body, size_t *len)
 {
-	if (!req->replied || req->dropped || req->suspended)
+	/* suspended first: a deferred answer is written by another thread, so its fields are
+	 * not ours to read until the loop resumes the request */
+	if (req->suspended || !req->replied || req->dropped)
 		return 0;
 	*status = req->status;
 	*content_type = req->resp_ct;
