@@ -101,15 +101,74 @@ static char *dup_col(seam_stmt_t *s, int col)
 	return t ? strdup(t) : NULL;
 }
 
+/* Reads the key's live row (not expired at now) and says what it means for a request with
+ * fingerprint fp: *verdict (NEW when there is no row, or a running one past its lease, then
+ * *found says which), the stored answer for a REPLAY. */
+static seam_err_t look(seam_db_t *db, const char *api_key, const char *key, const char *fp,
+		       int64_t now, seam_idem_e *verdict, int *found, seam_idem_stored_t *stored,
+		       seam_error_t *err)
+{
+	seam_stmt_t *s = NULL;
+	seam_err_t rc = seam_db_prepare(db,
+					"SELECT fingerprint, state, status, content_type, headers, body, "
+					"locked_until FROM idempotency_keys WHERE api_key = $1 AND "
+					"idem_key = $2 AND expires_at > $3",
+					&s, err);
+	*verdict = SEAM_IDEM_NEW;
+	*found = 0;
+	if (rc != SEAM_OK)
+		return rc;
+	seam_stmt_bind_text(s, 1, api_key);
+	seam_stmt_bind_text(s, 2, key);
+	seam_stmt_bind_int64(s, 3, now);
+	rc = seam_stmt_step(s, err);
+	if (rc == SEAM_ROW) {
+		const char *f = seam_stmt_column_text(s, 0), *state = seam_stmt_column_text(s, 1);
+		*found = 1;
+		if (!f || strcmp(f, fp) != 0) {
+			*verdict = SEAM_IDEM_MISMATCH;
+		} else if (state && strcmp(state, "done") == 0) {
+			const char *h = seam_stmt_column_text(s, 4), *b = seam_stmt_column_text(s, 5);
+			*verdict = SEAM_IDEM_REPLAY;
+			stored->status = (int)seam_stmt_column_int64(s, 2);
+			stored->content_type = dup_col(s, 3);
+			stored->headers = h ? json_loads(h, 0, NULL) : NULL;
+			stored->len = b ? seam_stmt_column_bytes(s, 5) : 0;
+			stored->body = malloc(stored->len + 1);
+			if (stored->body) {
+				memcpy(stored->body, b ? b : "", stored->len);
+				stored->body[stored->len] = '\0';
+			} else {
+				stored->len = 0;
+			}
+		} else if (seam_stmt_column_int64(s, 6) > now) {
+			*verdict = SEAM_IDEM_IN_FLIGHT;
+		}
+		/* else running past its lease: the request that took it died; NEW takes it over */
+		rc = SEAM_OK;
+	} else if (rc == SEAM_DONE) {
+		rc = SEAM_OK;
+	}
+	seam_stmt_reset(s);
+	return rc;
+}
+
 seam_err_t seam_idem_begin(seam_store_t *st, const char *api_key, const char *key,
 			   const char *fp, int64_t now, int64_t ttl, int64_t lease,
 			   seam_idem_e *verdict, seam_idem_stored_t *stored, seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(st);
 	seam_stmt_t *s = NULL;
+	int found = 0;
 	seam_err_t rc;
 	memset(stored, 0, sizeof *stored);
-	*verdict = SEAM_IDEM_NEW;
+	/* A replay, a mismatch or a request in flight is answered from a plain read (WAL: no
+	 * write lock, so it is not queued behind the writer it may be waiting for). */
+	if ((rc = look(db, api_key, key, fp, now, verdict, &found, stored, err)) != SEAM_OK ||
+	    *verdict != SEAM_IDEM_NEW)
+		goto out;
+	/* Taking the key: under the write lock, so of two requests exactly one takes it; the
+	 * other's look below finds the first's row. */
 	if ((rc = seam_db_begin(db, err)) != SEAM_OK)
 		goto out;
 	/* the purge: expired keys are fresh again, this one included */
@@ -119,44 +178,10 @@ seam_err_t seam_idem_begin(seam_store_t *st, const char *api_key, const char *ke
 	seam_stmt_reset(s);
 	if (rc != SEAM_DONE)
 		goto out;
-	rc = seam_db_prepare(db,
-			     "SELECT fingerprint, state, status, content_type, headers, body, locked_until "
-			     "FROM idempotency_keys WHERE api_key = $1 AND idem_key = $2",
-			     &s, err);
-	if (rc != SEAM_OK)
-		goto out;
-	seam_stmt_bind_text(s, 1, api_key);
-	seam_stmt_bind_text(s, 2, key);
-	rc = seam_stmt_step(s, err);
-	if (rc == SEAM_ROW) {
-		const char *f = seam_stmt_column_text(s, 0), *state = seam_stmt_column_text(s, 1);
-		int done = state && strcmp(state, "done") == 0;
-		if (!f || strcmp(f, fp) != 0) {
-			*verdict = SEAM_IDEM_MISMATCH;
-		} else if (done) {
-			const char *h = seam_stmt_column_text(s, 4);
-			*verdict = SEAM_IDEM_REPLAY;
-			stored->status = (int)seam_stmt_column_int64(s, 2);
-			stored->content_type = dup_col(s, 3);
-			stored->headers = h ? json_loads(h, 0, NULL) : NULL;
-			stored->len = seam_stmt_column_bytes(s, 5);
-			stored->body = malloc(stored->len + 1);
-			if (stored->body) {
-				memcpy(stored->body, seam_stmt_column_text(s, 5) ? seam_stmt_column_text(s, 5) : "",
-				       stored->len);
-				stored->body[stored->len] = '\0';
-			} else {
-				stored->len = 0;
-			}
-		} else if (seam_stmt_column_int64(s, 6) > now) {
-			*verdict = SEAM_IDEM_IN_FLIGHT;
-		}
-		/* else running past its lease: the request that took it died; take it over */
-		seam_stmt_reset(s);
-		if (*verdict != SEAM_IDEM_NEW) {
-			rc = SEAM_OK;
-			goto out; /* nothing written: the rollback below ends the read */
-		}
+	if ((rc = look(db, api_key, key, fp, now, verdict, &found, stored, err)) != SEAM_OK ||
+	    *verdict != SEAM_IDEM_NEW)
+		goto out; /* nothing written: the rollback below ends the transaction */
+	if (found) {
 		rc = seam_db_prepare(db,
 				     "UPDATE idempotency_keys SET locked_until = $3 "
 				     "WHERE api_key = $1 AND idem_key = $2",
@@ -166,7 +191,7 @@ seam_err_t seam_idem_begin(seam_store_t *st, const char *api_key, const char *ke
 		seam_stmt_bind_text(s, 1, api_key);
 		seam_stmt_bind_text(s, 2, key);
 		seam_stmt_bind_int64(s, 3, now + lease);
-	} else if (rc == SEAM_DONE) {
+	} else {
 		rc = seam_db_prepare(db,
 				     "INSERT INTO idempotency_keys (api_key, idem_key, fingerprint, state, "
 				     "created_at, locked_until, expires_at) "
@@ -180,8 +205,6 @@ seam_err_t seam_idem_begin(seam_store_t *st, const char *api_key, const char *ke
 		seam_stmt_bind_int64(s, 4, now);
 		seam_stmt_bind_int64(s, 5, now + lease);
 		seam_stmt_bind_int64(s, 6, now + ttl);
-	} else {
-		goto out;
 	}
 	rc = seam_stmt_step(s, err);
 	seam_stmt_reset(s);

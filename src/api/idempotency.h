@@ -25,8 +25,9 @@
  *     begin deletes expired rows (one indexed range delete, in the same transaction), so no
  *     periodic job is needed and an expired key is fresh again.
  *
- * Thread-safety: reentrant; every function acquires its own connection. Each begin is one
- * write transaction, so two requests with one key are ordered by the store's write lock.
+ * Thread-safety: reentrant; every function acquires its own connection. A begin that finds a
+ * live row answers from a plain read (no write lock); taking a key is one write transaction
+ * that looks again under the lock, so of two requests with one key exactly one takes it.
  */
 #ifndef SEAM_API_IDEMPOTENCY_H
 #define SEAM_API_IDEMPOTENCY_H
