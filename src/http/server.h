@@ -12,6 +12,8 @@
  *     response as X-Correlation-ID;
  *   - enforces the body cap (413 from Content-Length up front, or while reading);
  *   - calls the auth hook for routes with a scope (401/403 as problem+json);
+ *   - hands the route to the around hook when there is one, which runs the handler itself
+ *     (the application's middleware: api/'s Idempotency-Key);
  * and after it: writes the access log line and the HTTP metrics, labelled by route pattern
  * (bounded cardinality).
  *
