@@ -18,9 +18,10 @@
 # objects built by clang with coverage and ASan+UBSan): adding a target needs no edit either.
 
 CC      ?= gcc
-PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4 libpcre2-8
+PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4 libpcre2-8 libidn2
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
             libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev libpcre2-dev \
+            libidn2-dev libunistring-dev \
             prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -32,7 +33,7 @@ TEST_LIBS  := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -I. $(PKG_CFLAGS) -MMD -MP
-LDLIBS  := $(PKG_LIBS) -lpthread -lm
+LDLIBS  := $(PKG_LIBS) -lunistring -lpthread -lm
 
 # The rules the $(eval)s below write come first in the file; without this, bare `make` would
 # build their first target (build/libseam.a) instead of build/seam.

@@ -29,7 +29,8 @@ seam_regex_t *seam_regex_compile(const char *pattern, size_t len, seam_error_t *
 void seam_regex_free(seam_regex_t *re);
 
 /* Searches s (len bytes of UTF-8) anywhere: SEAM_REGEX_MATCH, _NOMATCH, or _LIMIT when the
- * match or depth limit was reached (treat as invalid: the instance is refused, not waved on). */
+ * match or depth limit was reached, or s is not UTF-8 (treat as invalid: the instance is
+ * refused, not waved on). */
 int seam_regex_search(const seam_regex_t *re, const char *s, size_t len);
 
 #endif
