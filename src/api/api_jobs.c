@@ -62,10 +62,10 @@ static const seam_api_filter_t job_filters[] = {
 	{"until", SEAM_API_FILTER_STR, NULL, "Created (dead letters: died) before."},
 };
 static const char *const job_extra[] = {"before", NULL};
-static const seam_api_list_def_t jobs_def = {
+const seam_api_list_def_t seam_api_jobs_list_def = {
 	"job", job_filters, sizeof job_filters / sizeof job_filters[0], SEAM_JOB_LIST_DEFAULT,
 	SEAM_JOB_LIST_MAX, job_extra};
-static const seam_api_list_def_t dead_def = {
+const seam_api_list_def_t seam_api_dead_list_def = {
 	"dead-letter", job_filters, sizeof job_filters / sizeof job_filters[0],
 	SEAM_JOB_LIST_DEFAULT, SEAM_JOB_LIST_MAX, job_extra};
 
@@ -134,7 +134,7 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 	seam_error_t e = {0};
 	json_t *items = NULL;
 	seam_api_query_t qy;
-	const seam_api_list_def_t *def = dead ? &dead_def : &jobs_def;
+	const seam_api_list_def_t *def = dead ? &seam_api_dead_list_def : &seam_api_jobs_list_def;
 	if (query_filter(req, api->flows, def, &qy, &f) != 0)
 		goto out;
 	if (dead) {

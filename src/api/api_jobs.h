@@ -34,7 +34,12 @@
 
 #include <stddef.h>
 
+#include "api/resource.h"
 #include "http/server.h"
+
+/* The two lists' query parameters and paging (api/resource.h). */
+extern const seam_api_list_def_t seam_api_jobs_list_def;
+extern const seam_api_list_def_t seam_api_dead_list_def;
 
 void seam_api_jobs_list(seam_http_req_t *req, void *ud);
 void seam_api_dead_list(seam_http_req_t *req, void *ud);

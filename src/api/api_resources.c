@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_jobs.h"
 #include "flows/orders.h"
 #include "flows/payments.h"
 #include "flows/trace.h"
@@ -41,6 +42,23 @@ static const seam_api_filter_t quarantine_filters[] = {
 const seam_api_list_def_t seam_api_quarantine_list_def = {
 	"quarantine", quarantine_filters, sizeof quarantine_filters / sizeof quarantine_filters[0],
 	100, 500, NULL};
+
+const seam_api_list_def_t *seam_api_list_def_of(const char *pattern)
+{
+	static const struct {
+		const char *pattern;
+		const seam_api_list_def_t *def;
+	} lists[] = {
+		{"/v1/orders", &seam_api_orders_list_def},
+		{"/v1/quarantine", &seam_api_quarantine_list_def},
+		{"/v1/jobs", &seam_api_jobs_list_def},
+		{"/v1/dead-letters", &seam_api_dead_list_def},
+	};
+	for (size_t i = 0; pattern && i < sizeof lists / sizeof lists[0]; i++)
+		if (strcmp(lists[i].pattern, pattern) == 0)
+			return lists[i].def;
+	return NULL;
+}
 
 /* The cursor's key has the shape this list gives out ("i" integer, "s" string per value).
  * Answers 400 and returns -1 when not (a cursor of the right kind, edited by hand). */

@@ -24,6 +24,10 @@
 extern const seam_api_list_def_t seam_api_orders_list_def;
 extern const seam_api_list_def_t seam_api_quarantine_list_def;
 
+/* The list definition of a GET route pattern ("/v1/orders", "/v1/jobs", ...), or NULL when
+ * the route is not a list: its query parameters for docs and OpenAPI. */
+const seam_api_list_def_t *seam_api_list_def_of(const char *pattern);
+
 void seam_api_orders_list(seam_http_req_t *req, void *ud);
 void seam_api_orders_show(seam_http_req_t *req, void *ud);
 void seam_api_orders_timeline(seam_http_req_t *req, void *ud);

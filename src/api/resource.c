@@ -4,6 +4,7 @@
  */
 #include "api/resource.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,7 @@ seam_err_t seam_api_query_parse_args(const seam_api_list_def_t *def, const char 
 {
 	char known[512];
 	int seen_limit = 0;
+	assert(def->nfilters <= SEAM_API_MAX_FILTERS); /* a table's size, not input */
 	memset(q, 0, sizeof *q);
 	q->limit = def->limit_default;
 	*bad = NULL;

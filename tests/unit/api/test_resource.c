@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "api/api_resources.h"
 #include "api/resource.h"
 #include "core/crypto.h"
@@ -155,6 +156,25 @@ static void test_etag(void **state)
 	assert_false(seam_api_etag_match("\"x\", \"y\"", a));
 }
 
+/* Every GET list route of the table has its definition (docs and OpenAPI read the filters
+ * there), and nothing else does. */
+static void test_list_defs_cover_the_lists(void **state)
+{
+	(void)state;
+	size_t n, lists = 0;
+	const seam_route_t *r = seam_api_routes(&n);
+	for (size_t i = 0; i < n; i++) {
+		const seam_api_list_def_t *d = seam_api_list_def_of(r[i].pattern);
+		if (strcmp(r[i].method, "GET") != 0 || !d)
+			continue;
+		lists++;
+		TH_ASSERT_CMP(d->limit_default, <=, d->limit_max);
+		TH_ASSERT_CMP(d->nfilters, <=, (size_t)SEAM_API_MAX_FILTERS);
+	}
+	assert_int_equal(lists, 4);
+	assert_null(seam_api_list_def_of("/v1/orders/{id}"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_cursor_garbage),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_etag),
+		cmocka_unit_test(test_list_defs_cover_the_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
