@@ -180,7 +180,7 @@ static void show_common(seam_http_req_t *req, void *ud, int dead)
 		json_decref(job);
 		return;
 	}
-	seam_http_reply_json(req, 200, job);
+	seam_api_reply_etag(req, job); /* a single resource: ETag, If-None-Match -> 304 */
 }
 
 void seam_api_jobs_show(seam_http_req_t *req, void *ud)
