@@ -78,6 +78,16 @@ static int setup(void **state)
 		"INSERT INTO quarantine (id, provider, source, reason, body, headers, received_at) "
 		"VALUES ('q1', 'stripe', 'zz', 'missing_id', '{}', '{}', 5)",
 		NULL, 0);
+	/* five more: stripe/zz at 10..14 s, one adyen and one of store yy in between */
+	for (int i = 0; i < 7; i++) {
+		char id[16], at[24];
+		snprintf(id, sizeof id, "q%d", i + 2);
+		snprintf(at, sizeof at, "%d", 10000 + i * 1000);
+		run_sql(h->env.st,
+			"INSERT INTO quarantine (id, provider, source, reason, body, headers, "
+			"received_at) VALUES ($1, $2, $3, 'malformed_json', '{', '{}', $4)",
+			(const char *[]){id, i == 2 ? "adyen" : "stripe", i == 4 ? "yy" : "zz", at}, 4);
+	}
 	*state = h;
 	return 0;
 }
@@ -158,12 +168,36 @@ static void test_orders(void **state)
 	call(h, "GET", "/v1/payments/none", NULL, NULL, &r);
 	assert_int_equal(r.status, 404);
 	th_resp_free(&r);
-	call(h, "GET", "/v1/quarantine?provider=stripe", NULL, NULL, &r);
+	call(h, "GET", "/v1/quarantine?provider=stripe&until=1970-01-01T00:00:01Z", NULL, NULL, &r);
 	d = th_json_parse(r.body);
 	th_resp_free(&r);
+	assert_int_equal(json_array_size(json_object_get(d, "items")), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(d, "items"), 0), "reason")),
 			    "missing_id");
 	json_decref(d);
+	/* every filter and the cursor at once (their parameters are numbered together): stripe
+	 * of store zz since 11 s, two a page: q8 q7 | q5 q3 | (q2 is before 11 s) */
+	const char *want[] = {"q8", "q7", "q5", "q3"};
+	size_t got = 0;
+	snprintf(path, sizeof path, "/v1/quarantine?provider=stripe&store=zz&since=1970-01-01T00:00:11Z&limit=2");
+	for (int page = 0; *path && page < 5; page++) {
+		call(h, "GET", path, NULL, NULL, &r);
+		assert_int_equal(r.status, 200);
+		d = th_json_parse(r.body);
+		th_resp_free(&r);
+		json_t *it;
+		size_t i;
+		json_array_foreach(json_object_get(d, "items"), i, it) {
+			if (got >= 4)
+				fail_msg("more than 4 items");
+			assert_string_equal(json_string_value(json_object_get(it, "id")), want[got]);
+			got++;
+		}
+		const char *next = json_string_value(json_object_get(d, "next"));
+		snprintf(path, sizeof path, "%s", next ? next : "");
+		json_decref(d);
+	}
+	assert_int_equal(got, 4);
 }
 
 typedef struct shot {
