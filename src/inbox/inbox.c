@@ -180,9 +180,11 @@ seam_err_t seam_inbox_quarantine_list(seam_store_t *st, const seam_inbox_quarant
 				      json_t **out, json_t **next_key, seam_error_t *err)
 {
 	char sql[768];
-	const char *texts[4];
-	int64_t nums[4];
-	int nt = 0, nn = 0, param = 0, n = 0, limit = f->limit > 0 ? f->limit : 100;
+	struct {
+		const char *text; /* NULL: num */
+		int64_t num;
+	} p[8];
+	int np = 0, n = 0, limit = f->limit > 0 ? f->limit : 100;
 	size_t len;
 	int64_t last_at = 0;
 	char last_id[64] = "";
@@ -192,48 +194,39 @@ seam_err_t seam_inbox_quarantine_list(seam_store_t *st, const seam_inbox_quarant
 	seam_err_t rc;
 	*out = NULL;
 	*next_key = NULL;
-	/* text parameters take $1.., numbers follow: each condition is numbered as added, so
-	 * texts are added first */
 	len = (size_t)snprintf(sql, sizeof sql,
 			       "SELECT id, provider, source, event_id, reason, correlation_id, "
 			       "received_at, resolved_at, length(body) FROM quarantine WHERE 1 = 1");
-	if (f->provider) {
-		texts[nt++] = f->provider;
-		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND provider = $%d", ++param);
+	/* each condition takes the next parameter number as it is added */
+#define ADD(cond, t, v)                                                                            \
+	do {                                                                                       \
+		p[np].text = (t);                                                                  \
+		p[np++].num = (v);                                                                 \
+		len += (size_t)snprintf(sql + len, sizeof sql - len, cond, np);                    \
+	} while (0)
+	if (f->provider)
+		ADD(" AND provider = $%d", f->provider, 0);
+	if (f->source)
+		ADD(" AND source = $%d", f->source, 0);
+	if (f->since_ms > 0)
+		ADD(" AND received_at >= $%d", NULL, f->since_ms);
+	if (f->until_ms > 0)
+		ADD(" AND received_at < $%d", NULL, f->until_ms);
+	if (f->after_id) { /* the keyset: strictly after the previous page's last row */
+		ADD(" AND (received_at, id) < ($%d", NULL, f->after_at);
+		ADD(", $%d)", f->after_id, 0);
 	}
-	if (f->source) {
-		texts[nt++] = f->source;
-		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND source = $%d", ++param);
-	}
-	if (f->after_id) {
-		texts[nt++] = f->after_id;
-		nums[nn++] = f->after_at;
-		len += (size_t)snprintf(sql + len, sizeof sql - len,
-					" AND (received_at, id) < ($%d, $%d)", param + 2, param + 1);
-		param += 2;
-		/* the number is bound after the texts: renumber below */
-	}
-	if (f->since_ms > 0) {
-		nums[nn++] = f->since_ms;
-		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND received_at >= $%d",
-					++param);
-	}
-	if (f->until_ms > 0) {
-		nums[nn++] = f->until_ms;
-		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND received_at < $%d",
-					++param);
-	}
-	nums[nn++] = limit;
-	snprintf(sql + len, sizeof sql - len, " ORDER BY received_at DESC, id DESC LIMIT $%d",
-		 ++param);
-	(void)len;
+	ADD(" ORDER BY received_at DESC, id DESC LIMIT $%d", NULL, limit);
+#undef ADD
 	db = seam_store_acquire(st);
 	if ((rc = seam_db_prepare(db, sql, &s, err)) != SEAM_OK)
 		goto out;
-	for (int i = 0; i < nt; i++)
-		seam_stmt_bind_text(s, i + 1, texts[i]);
-	for (int i = 0; i < nn; i++)
-		seam_stmt_bind_int64(s, nt + i + 1, nums[i]);
+	for (int i = 0; i < np; i++) {
+		if (p[i].text)
+			seam_stmt_bind_text(s, i + 1, p[i].text);
+		else
+			seam_stmt_bind_int64(s, i + 1, p[i].num);
+	}
 	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
 		char at[25], res[25] = "";
 		seam_rfc3339_ms(seam_stmt_column_int64(s, 6), at);
