@@ -1,4 +1,6 @@
-# seam build. GNU make + pkg-config; nothing is generated.
+# seam build. GNU make + pkg-config. One file is generated: build/gen/contracts.c, every file of
+# contracts/ as bytes (scripts/embed-contracts.sh), compiled into libseam.a so the contract registry
+# is built into the binary; it is rewritten only when a contract changes.
 #
 #   make            build/seam and build/seam-sim
 #   make deps       install the Debian packages the build and tests need (apt-get, as root)
@@ -22,7 +24,7 @@ PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4 libpcre2-8 libi
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
             libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev libpcre2-dev \
             libidn2-dev libunistring-dev \
-            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev
+            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev git
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -55,7 +57,11 @@ $(1)/obj/%.o: %.c
 	@mkdir -p $$(@D)
 	@echo "  CC      $$@"
 	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
-$(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o)
+$(1)/obj/gen/contracts.o: build/gen/contracts.c
+	@mkdir -p $$(@D)
+	@echo "  CC      $$@"
+	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+$(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o) $(1)/obj/gen/contracts.o
 	@rm -f $$@
 	@ar rcs $$@ $$^
 $(1)/libseam-sim.a: $$(SIM_SRC:%.c=$(1)/obj/%.o)
@@ -91,17 +97,28 @@ build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CLANG   $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-build/fuzz/libseam.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/gen/contracts.o: build/gen/contracts.c
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/libseam.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/contracts.o
 	@rm -f $@
 	@ar rcs $@ $^
 build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o build/fuzz/libseam.a
 	@echo "  LD      $@"
 	@$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libseam.a $(LDLIBS)
 
-.PHONY: all deps test unit e2e san tsan fuzz demo bench clean check-tools layers
+.PHONY: all deps test unit e2e san tsan fuzz demo bench clean check-tools layers FORCE
 .SECONDARY:
 
 all: build/seam build/seam-sim
+
+# The registry built into seam (src/contract/registry.c). The script runs on every make and
+# rewrites the file only when contracts/ changed (a file edited, added or removed), so the
+# objects that depend on it are rebuilt exactly then.
+build/gen/contracts.c: FORCE
+	@sh scripts/embed-contracts.sh contracts $@
+FORCE:
 
 build/seam: build/obj/src/main.o build/libseam.a
 	@echo "  LD      $@"

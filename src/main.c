@@ -25,6 +25,8 @@ static const struct {
 	 "Validate the config (and mappings, contracts); exit 2 with file:line messages."},
 	{"ctl", seam_app_cmd_ctl,
 	 "Operator commands: keys, jobs, dead letters, flows, trace (seam ctl --help)."},
+	{"contract", seam_app_cmd_contract,
+	 "Contracts: diff two schema versions, check the registry (the CI gate), validate documents."},
 	{"version", cmd_version, "Print the version."},
 	{"help", cmd_help, "This text."},
 };

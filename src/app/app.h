@@ -57,6 +57,7 @@ typedef struct seam_app_args {
 int seam_app_cmd_serve(int argc, char **argv);   /* app/serve.c */
 int seam_app_cmd_check(int argc, char **argv);   /* app/check.c */
 int seam_app_cmd_ctl(int argc, char **argv);     /* app/app.c: ctl/ with the root's host */
+int seam_app_cmd_contract(int argc, char **argv); /* app/contract_cmd.c: diff, check, validate */
 /* `seam ctl` with the flows fl (seam_app_cmd_ctl passes the registry; tests their own). */
 int seam_app_ctl_main(const seam_flows_t *fl, int argc, char **argv);
 

@@ -16,6 +16,11 @@
  *
  * Every compile error says where: "uri#/json/pointer: what is wrong".
  *
+ * The compiled form copies what validation needs (names, patterns' text, enum and const
+ * values), so validation never reads the documents; seam_schema_set_get() does walk them (a
+ * JSON pointer is looked up in the document, then its node), so a caller that changes a
+ * document after compile gets lookups by pointer that follow the change.
+ *
  * Thread-safety: a set is built by one thread; see schema.h.
  */
 #include "contract/schema.h"
@@ -183,6 +188,7 @@ struct seam_schema_set {
 	bool compiled, broken;
 	node_t *true_node, *false_node;
 	res_t *res_list; /* every resource once (the map has aliases) */
+	json_t *kept;     /* copies of enum and const values, so the documents may change later */
 	/* the last $schema looked up and its vocabularies (nodes share the pointer) */
 	const char *voc_uri;
 	unsigned voc;
@@ -223,6 +229,17 @@ static void *zalloc(seam_schema_set_t *set, size_t n)
 static char *sdup(seam_schema_set_t *set, const char *s)
 {
 	return own(set, strdup(s));
+}
+
+/* n bytes of p (which may hold NULs), NUL-terminated, owned by the set */
+static char *mdup(seam_schema_set_t *set, const char *p, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (!d)
+		return NULL;
+	memcpy(d, p, n);
+	d[n] = '\0';
+	return own(set, d);
 }
 
 static char *sprintf_own(seam_schema_set_t *set, const char *fmt, ...)
@@ -293,6 +310,7 @@ void seam_schema_set_destroy(seam_schema_set_t *set)
 	free(set->nodes.keys);
 	free(set->nodes.vals);
 	free(set->all);
+	json_decref(set->kept);
 	free(set);
 }
 
@@ -454,7 +472,7 @@ static seam_err_t scan(cc_t *c, json_t *js, const char *base, res_t *res, const 
 	json_t *id = json_object_get(js, "$id"), *sch = json_object_get(js, "$schema");
 	node_t *n = NULL;
 	char *full = NULL, *nb = NULL;
-	const char *frag = NULL;
+	const char *frag = NULL, *loc0 = loc;
 	seam_err_t rc = SEAM_OK;
 
 	if (pmap_get(&set->nodes, js))
@@ -488,6 +506,12 @@ static seam_err_t scan(cc_t *c, json_t *js, const char *base, res_t *res, const 
 		nb = NULL;
 		if (!(res = res_get_or_make(c, base, js)) || !(loc = sprintf_own(set, "%s#", base))) {
 			rc = nomem(c);
+			goto out;
+		}
+		if (res->root != js) {
+			node_t *other = pmap_get(&set->nodes, res->root);
+			rc = seam_errorf(c->err, SEAM_EXISTS, "%s/$id: '%s' already identifies the schema at %s",
+					 loc0, base, other ? other->loc : res->uri);
 			goto out;
 		}
 	}
@@ -602,26 +626,27 @@ static seam_err_t scan_doc(cc_t *c, size_t i)
 /* ---------------------------------------------------------------------------------------- */
 /* resolution */
 
-static res_t *find_res(cc_t *c, const char *uri)
+/* The resource at uri, asking the resolver when no document defines it. SEAM_OK with *out NULL
+ * when nobody knows it; an error (with its message) when the resolver's document is broken. */
+static seam_err_t find_res(cc_t *c, const char *uri, res_t **out)
 {
 	seam_schema_set_t *set = c->set;
-	res_t *r = smap_get(&set->resources, uri);
-	json_t *doc;
-	seam_error_t e = { 0 };
-	if (r || !set->resolve)
-		return r;
-	doc = set->resolve(uri, set->resolve_ud);
-	if (!doc)
-		return NULL;
-	if (seam_schema_set_add(set, uri, doc, &e) != SEAM_OK) {
-		json_decref(doc);
-		return NULL;
-	}
-	json_decref(doc); /* the set holds its own reference now */
-	if (scan_doc(c, set->ndocs - 1) != SEAM_OK)
-		return NULL;
-	set->nscanned = set->ndocs > set->nscanned ? set->ndocs : set->nscanned;
-	return smap_get(&set->resources, uri);
+	json_t *doc = NULL;
+	seam_err_t rc = SEAM_OK;
+	*out = smap_get(&set->resources, uri);
+	if (*out || !set->resolve)
+		goto out;
+	if (!(doc = set->resolve(uri, set->resolve_ud)))
+		goto out;
+	if ((rc = seam_schema_set_add(set, uri, doc, c->err)) != SEAM_OK)
+		goto out;
+	if ((rc = scan_doc(c, set->ndocs - 1)) != SEAM_OK)
+		goto out;
+	set->nscanned = set->ndocs;
+	*out = smap_get(&set->resources, uri);
+out:
+	json_decref(doc); /* the set holds its own reference */
+	return rc;
 }
 
 static node_t *bool_node(cc_t *c, bool v, const char *loc, res_t *res)
@@ -640,11 +665,11 @@ static node_t *bool_node(cc_t *c, bool v, const char *loc, res_t *res)
 /* Walks a JSON pointer (already percent-decoded) from root; NULL when it leads nowhere. Also
  * reports the last scanned node passed on the way (its base is the target's, for targets
  * under unknown keywords). */
-static json_t *walk_ptr(cc_t *c, json_t *root, char *ptr, node_t **last)
+static json_t *walk_ptr(const pmap_t *nodes, json_t *root, char *ptr, node_t **last)
 {
 	json_t *cur = root;
 	char *p = ptr;
-	*last = pmap_get(&c->set->nodes, root);
+	*last = pmap_get(nodes, root);
 	if (*p == '\0')
 		return cur;
 	if (*p != '/')
@@ -655,7 +680,7 @@ static json_t *walk_ptr(cc_t *c, json_t *root, char *ptr, node_t **last)
 		char save = end ? *end : '\0';
 		if (end)
 			*end = '\0';
-		if (!seam__ptr_unescape(tok, &len))
+		if (!seam__uri_ptr_unescape(tok, &len))
 			return NULL;
 		if (json_is_object(cur)) {
 			cur = json_object_getn(cur, tok, len);
@@ -674,7 +699,7 @@ static json_t *walk_ptr(cc_t *c, json_t *root, char *ptr, node_t **last)
 		}
 		if (!cur)
 			return NULL;
-		node_t *n = pmap_get(&c->set->nodes, cur);
+		node_t *n = pmap_get(nodes, cur);
 		if (n)
 			*last = n;
 		if (!end)
@@ -702,7 +727,9 @@ static seam_err_t resolve_ref(cc_t *c, node_t *n, const char *kw, const char *re
 		rc = nomem(c);
 		goto out;
 	}
-	if (!(r = find_res(c, u))) {
+	if ((rc = find_res(c, u, &r)) != SEAM_OK)
+		goto out;
+	if (!r) {
 		rc = seam_errorf(c->err, SEAM_NOTFOUND, "%s/%s: cannot resolve '%s': no schema '%s' is known",
 				 n->loc, kw, ref, u);
 		goto out;
@@ -719,7 +746,7 @@ static seam_err_t resolve_ref(cc_t *c, node_t *n, const char *kw, const char *re
 		}
 		if (dec[0] == '/') {
 			node_t *last = NULL;
-			json_t *t = walk_ptr(c, r->root, dec, &last);
+			json_t *t = walk_ptr(&set->nodes, r->root, dec, &last);
 			if (!t) {
 				rc = seam_errorf(c->err, SEAM_NOTFOUND, "%s/%s: '%s' points to nothing", n->loc,
 						 kw, ref);
@@ -802,6 +829,7 @@ static seam_err_t vocab_of(cc_t *c, node_t *n, unsigned *voc)
 	res_t *r;
 	json_t *v, *val;
 	const char *key;
+	seam_err_t rc;
 	*voc = SEAM__VOC_DEFAULT;
 	if (!uri || strcmp(uri, META_2020) == 0)
 		return SEAM_OK;
@@ -809,7 +837,9 @@ static seam_err_t vocab_of(cc_t *c, node_t *n, unsigned *voc)
 		*voc = set->voc;
 		return SEAM_OK;
 	}
-	if (!(r = find_res(c, uri)))
+	if ((rc = find_res(c, uri, &r)) != SEAM_OK)
+		return rc;
+	if (!r)
 		return seam_errorf(c->err, SEAM_UNSUPPORTED,
 				   "%s/$schema: meta-schema '%s' is not known (seam validates draft 2020-12)",
 				   n->loc, uri);
@@ -1016,13 +1046,15 @@ static seam_err_t get_strings(cc_t *c, node_t *n, json_t *a, const char *kw, con
 		for (size_t j = 0; j < i; j++)
 			if (strcmp((*out)[j], json_string_value(e)) == 0)
 				return bad(c, n, kw, "lists a name twice");
-		(*out)[i] = json_string_value(e);
+		if (!((*out)[i] = sdup(c->set, json_string_value(e))))
+			return nomem(c);
 	}
 	*cnt = json_array_size(a);
 	return SEAM_OK;
 }
 
-static seam_regex_t *regex(cc_t *c, node_t *n, const char *loc, const char *src, size_t len)
+/* The compiled regex (kept in the set's list, freed at destroy); NULL with the error at loc. */
+static seam_regex_t *regex(cc_t *c, const char *loc, const char *src, size_t len)
 {
 	seam_error_t e = { 0 };
 	seam_regex_t *re = seam_regex_compile(src, len, &e);
@@ -1036,7 +1068,6 @@ static seam_regex_t *regex(cc_t *c, node_t *n, const char *loc, const char *src,
 		return NULL;
 	}
 	c->set->regexes[c->set->nregexes++] = re;
-	(void)n;
 	return re;
 }
 
@@ -1073,7 +1104,8 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 			return nomem(c);
 		i = 0;
 		json_object_keylen_foreach(m, key, klen, v) {
-			n->props[i].name = key;
+			if (!(n->props[i].name = mdup(set, key, klen)))
+				return nomem(c);
 			n->props[i].len = klen;
 			if ((rc = child(c, n, v, l ? loc_add(set, l, key, klen) : NULL, "properties",
 					&n->props[i].schema)))
@@ -1092,10 +1124,11 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 		i = 0;
 		json_object_keylen_foreach(m, key, klen, v) {
 			const char *cl = loc_add(set, l, key, klen);
-			n->pats[i].src = key;
+			if (!(n->pats[i].src = mdup(set, key, klen)))
+				return nomem(c);
 			if (!cl)
 				return nomem(c);
-			if (!(n->pats[i].re = regex(c, n, cl, key, klen)))
+			if (!(n->pats[i].re = regex(c, cl, key, klen)))
 				return c->err ? c->err->code : SEAM_PARSE;
 			if ((rc = child(c, n, v, cl, "patternProperties", &n->pats[i].schema)))
 				return rc;
@@ -1111,7 +1144,8 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 			return nomem(c);
 		i = 0;
 		json_object_keylen_foreach(m, key, klen, v) {
-			n->dep_schemas[i].name = key;
+			if (!(n->dep_schemas[i].name = mdup(set, key, klen)))
+				return nomem(c);
 			n->dep_schemas[i].len = klen;
 			if ((rc = child(c, n, v, loc_add(set, l, key, klen), "dependentSchemas",
 					&n->dep_schemas[i].schema)))
@@ -1121,6 +1155,18 @@ static seam_err_t compile_applicator(cc_t *c, node_t *n)
 		n->n_dep_schemas = i;
 	}
 	return SEAM_OK;
+}
+
+/* A copy of v the set keeps (enum and const values are data the validator compares with, and
+ * a caller may change or drop the schema documents after compile). */
+static const json_t *keep(cc_t *c, json_t *v)
+{
+	json_t *cp;
+	if (!c->set->kept && !(c->set->kept = json_array()))
+		return NULL;
+	if (!(cp = json_deep_copy(v)) || json_array_append_new(c->set->kept, cp) != 0)
+		return NULL;
+	return cp;
 }
 
 static seam_err_t compile_validation(cc_t *c, node_t *n)
@@ -1135,11 +1181,13 @@ static seam_err_t compile_validation(cc_t *c, node_t *n)
 	if ((v = json_object_get(js, "enum"))) {
 		if (!json_is_array(v))
 			return bad(c, n, "enum", "must be an array");
-		n->enum_ = v;
+		if (!(n->enum_ = keep(c, v)))
+			return nomem(c);
 		n->has |= SEAM__H_ENUM;
 	}
 	if ((v = json_object_get(js, "const"))) {
-		n->const_ = v;
+		if (!(n->const_ = keep(c, v)))
+			return nomem(c);
 		n->has |= SEAM__H_CONST;
 	}
 	if ((v = json_object_get(js, "uniqueItems"))) {
@@ -1154,9 +1202,10 @@ static seam_err_t compile_validation(cc_t *c, node_t *n)
 			return bad(c, n, "pattern", "must be a string");
 		if (!l)
 			return nomem(c);
-		if (!(n->pattern = regex(c, n, l, json_string_value(v), json_string_length(v))))
+		if (!(n->pattern = regex(c, l, json_string_value(v), json_string_length(v))))
 			return c->err ? c->err->code : SEAM_PARSE;
-		n->pattern_src = json_string_value(v);
+		if (!(n->pattern_src = mdup(set, json_string_value(v), json_string_length(v))))
+			return nomem(c);
 	}
 	if ((v = json_object_get(js, "required")) &&
 	    (rc = get_strings(c, n, v, "required", &n->required, &n->n_required)))
@@ -1168,7 +1217,8 @@ static seam_err_t compile_validation(cc_t *c, node_t *n)
 			return nomem(c);
 		i = 0;
 		json_object_keylen_foreach(m, key, klen, v) {
-			n->dep_req[i].name = key;
+			if (!(n->dep_req[i].name = mdup(set, key, klen)))
+				return nomem(c);
 			n->dep_req[i].len = klen;
 			if ((rc = get_strings(c, n, v, "dependentRequired", &n->dep_req[i].req, &n->dep_req[i].nreq)))
 				return rc;
@@ -1206,7 +1256,8 @@ static seam_err_t compile_dependencies(cc_t *c, node_t *n, unsigned voc)
 		if (json_is_array(v)) {
 			if (!(voc & SEAM__VOC_VALIDATION))
 				continue;
-			dr[nr].name = key;
+			if (!(dr[nr].name = mdup(set, key, klen)))
+				return nomem(c);
 			dr[nr].len = klen;
 			if ((rc = get_strings(c, n, v, "dependencies", &dr[nr].req, &dr[nr].nreq)))
 				return rc;
@@ -1214,7 +1265,8 @@ static seam_err_t compile_dependencies(cc_t *c, node_t *n, unsigned voc)
 		} else {
 			if (!(voc & SEAM__VOC_APPLICATOR))
 				continue;
-			ds[ns].name = key;
+			if (!(ds[ns].name = mdup(set, key, klen)))
+				return nomem(c);
 			ds[ns].len = klen;
 			if ((rc = child(c, n, v, loc_add(set, l, key, klen), "dependencies", &ds[ns].schema)))
 				return rc;
@@ -1449,30 +1501,8 @@ const seam_schema_t *seam_schema_set_get(const seam_schema_set_t *set, const cha
 	if (!(dec = seam__uri_pct_decode(frag, strlen(frag), NULL)))
 		goto out;
 	if (dec[0] == '/') {
-		/* a read-only pointer walk (walk_ptr needs a compile context) */
-		json_t *cur = r->root;
-		char *p = dec;
-		while (cur && *p == '/') {
-			char *tok = p + 1, *end = strchr(tok, '/');
-			size_t len;
-			if (end)
-				*end = '\0';
-			len = strlen(tok);
-			if (!seam__ptr_unescape(tok, &len)) {
-				cur = NULL;
-				break;
-			}
-			if (json_is_object(cur))
-				cur = json_object_getn(cur, tok, len);
-			else if (json_is_array(cur) && len > 0 && tok[0] >= '0' && tok[0] <= '9')
-				cur = json_array_get(cur, strtoul(tok, NULL, 10));
-			else
-				cur = NULL;
-			if (!end)
-				break;
-			p = end;
-			*p = '/';
-		}
+		node_t *last = NULL;
+		json_t *cur = walk_ptr(&set->nodes, r->root, dec, &last);
 		if (json_is_boolean(cur))
 			out = json_is_true(cur) ? set->true_node : set->false_node;
 		else if (cur)

@@ -18,10 +18,15 @@
  *   errors    every error, unless the branch is "quiet" (not, if, contains, or no output
  *             wanted): then evaluation stops at the first failure and nothing is rendered.
  *             anyOf/oneOf keep the errors of their branches only when the keyword fails.
+ *             Once max_errors errors are recorded outside any anyOf/oneOf (so none can be
+ *             dropped), the verdict is known and the walk stops.
  *
- * Limits: instance depth, schema frames (max_depth * 8 + 64: a $dynamicRef or a long $ref
- * chain cannot exhaust the stack), steps, regex match limits. Crossing one records a "$limit"
- * error (even in a quiet branch), stops the walk and makes the instance invalid.
+ * Limits: instance depth, schema frames (max_depth * 8 + 64, at most 4,096, and at most 3 MiB
+ * of stack, so neither a $dynamicRef loop, a long $ref chain nor a huge max_depth can exhaust
+ * a thread's 8 MiB),
+ * equality depth (enum, const, uniqueItems: max_depth, at most 4,096), steps, regex match
+ * limits. Crossing one records a "$limit" error (even in a quiet branch), stops the walk and
+ * makes the instance invalid.
  *
  * Thread-safety: reads the compiled set only; every mutable thing is on this call's stack or
  * heap.
@@ -72,8 +77,12 @@ typedef struct verr {
 typedef struct vctx {
 	uint32_t assert_formats;
 	size_t max_errors, max_depth, max_frames, frames;
+	size_t max_vdepth; /* jeq/jhash recursion: max_depth, but never past what the stack takes */
+	uintptr_t stack0;  /* the stack where validation began, and how much of it it may use */
+	size_t stack_max;
 	uint64_t max_steps, steps;
 	int quiet;  /* > 0: errors are not wanted here; stop at the first failure */
+	int spec;   /* > 0: inside anyOf/oneOf, whose branch errors may yet be dropped */
 	bool abort; /* a limit was crossed (or no memory): stop, the instance is invalid */
 	verr_t *errs;
 	size_t nerrs, caperrs;
@@ -294,6 +303,9 @@ static void report(vctx_t *c, const ipath_t *ip, const kpath_t *kp, const node_t
 		return;
 	}
 	c->errs[c->nerrs++] = e;
+	/* a full list of errors nothing can drop any more: the verdict is known, stop the walk */
+	if (!force && c->spec == 0 && c->nerrs >= c->max_errors)
+		c->abort = true;
 }
 
 #define FAIL(kw, ...) report(c, f->ip, f->kp, n, kw, false, __VA_ARGS__)
@@ -661,7 +673,7 @@ static bool find_dup(vctx_t *c, const json_t *arr, size_t *di, size_t *dj, bool 
 	if (n <= 16) {
 		for (size_t i = 0; i < n && !found; i++)
 			for (size_t j = i + 1; j < n && !found; j++)
-				if (jeq(json_array_get(arr, i), json_array_get(arr, j), c->max_depth, deep))
+				if (jeq(json_array_get(arr, i), json_array_get(arr, j), c->max_vdepth, deep))
 					*di = i, *dj = j, found = true;
 		return found;
 	}
@@ -670,13 +682,13 @@ static bool find_dup(vctx_t *c, const json_t *arr, size_t *di, size_t *dj, bool 
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		h[i].h = jhash(json_array_get(arr, i), c->max_depth);
+		h[i].h = jhash(json_array_get(arr, i), c->max_vdepth);
 		h[i].i = i;
 	}
 	qsort(h, n, sizeof(*h), hidx_cmp);
 	for (size_t a = 0; a < n && !found; a++)
 		for (size_t b = a + 1; b < n && h[b].h == h[a].h && !found; b++)
-			if (jeq(json_array_get(arr, h[a].i), json_array_get(arr, h[b].i), c->max_depth, deep)) {
+			if (jeq(json_array_get(arr, h[a].i), json_array_get(arr, h[b].i), c->max_vdepth, deep)) {
 				*di = h[a].i < h[b].i ? h[a].i : h[b].i;
 				*dj = h[a].i < h[b].i ? h[b].i : h[a].i;
 				found = true;
@@ -710,7 +722,7 @@ static bool eval_array(vctx_t *c, const node_t *n, const json_t *inst, const fra
 			QUICK();
 		}
 		if (deep) {
-			limit(c, f, n, "uniqueItems: items nested deeper than %zu levels", c->max_depth);
+			limit(c, f, n, "uniqueItems: items nested deeper than %zu levels", c->max_vdepth);
 			ok = false;
 			goto out;
 		}
@@ -719,7 +731,7 @@ static bool eval_array(vctx_t *c, const node_t *n, const json_t *inst, const fra
 			goto out;
 		}
 	}
-	if ((n->n_prefix || n->items || n->contains) && !child_frame(c, f, n, &cf, &ip)) {
+	if ((n->n_prefix || n->items || n->contains) && len > 0 && !child_frame(c, f, n, &cf, &ip)) {
 		ok = false;
 		goto out;
 	}
@@ -932,6 +944,7 @@ static bool eval_some(vctx_t *c, const node_t *n, const json_t *inst, const fram
 	frame_t cf = *f;
 	bool ok;
 	cf.kp = &kp;
+	c->spec++;
 	for (size_t i = 0; i < nb; i++) {
 		ann_t tmp = { 0 };
 		kp.idx = i;
@@ -953,6 +966,7 @@ static bool eval_some(vctx_t *c, const node_t *n, const json_t *inst, const fram
 		if (one && passed > 1)
 			break;
 	}
+	c->spec--;
 	if (c->abort)
 		return false;
 	ok = one ? passed == 1 : passed > 0;
@@ -1109,6 +1123,40 @@ static bool eval_false(vctx_t *c, const node_t *n, const frame_t *f)
 	return false;
 }
 
+/* type, enum, const. Not inlined: its message buffers would otherwise sit in every eval()
+ * frame, and eval() recurses once per instance level and $ref. */
+static __attribute__((noinline)) bool eval_value(vctx_t *c, const node_t *n, const json_t *inst,
+						 const frame_t *f, unsigned it)
+{
+	bool ok = true, deep = false;
+	char buf[160];
+	if ((n->has & SEAM__H_TYPE) && !(n->types & it)) {
+		ok = false;
+		types_str(buf, sizeof(buf), n->types);
+		FAIL("type", "expected %s, got %s", buf, type_name(inst));
+		QUICK();
+	}
+	if (n->has & SEAM__H_ENUM) {
+		bool found = false;
+		for (size_t i = 0; i < json_array_size(n->enum_) && !found; i++)
+			found = jeq(inst, json_array_get(n->enum_, i), c->max_vdepth, &deep);
+		if (!found) {
+			ok = false;
+			dump_short(buf, sizeof(buf), n->enum_);
+			FAIL("enum", "must be one of %s", buf);
+			QUICK();
+		}
+	}
+	if ((n->has & SEAM__H_CONST) && !jeq(inst, n->const_, c->max_vdepth, &deep)) {
+		ok = false;
+		dump_short(buf, sizeof(buf), n->const_);
+		FAIL("const", "must be %s", buf);
+		QUICK();
+	}
+out:
+	return ok;
+}
+
 static bool eval(vctx_t *c, const node_t *n, const json_t *inst, const frame_t *f, ann_t *ann)
 {
 	bool ok = true;
@@ -1117,7 +1165,6 @@ static bool eval(vctx_t *c, const node_t *n, const json_t *inst, const frame_t *
 	bool has_own = false;
 	scope_t sc;
 	frame_t me = *f;
-	char buf[160];
 
 	if (c->abort)
 		return false;
@@ -1130,9 +1177,13 @@ static bool eval(vctx_t *c, const node_t *n, const json_t *inst, const frame_t *
 		      (unsigned long long)c->max_steps);
 		return false;
 	}
-	if (++c->frames > c->max_frames) {
+	/* frames are counted, and the stack measured too: a sanitizer build's frames are five
+	 * times a release build's */
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	if (++c->frames > c->max_frames ||
+	    (here > c->stack0 ? here - c->stack0 : c->stack0 - here) > c->stack_max) {
 		c->frames--;
-		limit(c, f, n, "schema evaluation nested deeper than %zu levels", c->max_frames);
+		limit(c, f, n, "schema evaluation nested too deep (%zu levels)", c->frames);
 		return false;
 	}
 	if (!f->sc || f->sc->res != n->res) {
@@ -1174,32 +1225,9 @@ static bool eval(vctx_t *c, const node_t *n, const json_t *inst, const frame_t *
 		ok &= eval(c, t, inst, &cf, a);
 		QUICK();
 	}
-	if ((n->has & SEAM__H_TYPE) && !(n->types & it)) {
-		char want[80];
+	if ((n->has & (SEAM__H_TYPE | SEAM__H_ENUM | SEAM__H_CONST)) && !eval_value(c, n, inst, &me, it)) {
 		ok = false;
-		types_str(want, sizeof(want), n->types);
-		FAIL("type", "expected %s, got %s", want, type_name(inst));
 		QUICK();
-	}
-	if (n->has & SEAM__H_ENUM) {
-		bool found = false, deep = false;
-		for (size_t i = 0; i < json_array_size(n->enum_) && !found; i++)
-			found = jeq(inst, json_array_get(n->enum_, i), c->max_depth, &deep);
-		if (!found) {
-			ok = false;
-			dump_short(buf, sizeof(buf), n->enum_);
-			FAIL("enum", "must be one of %s", buf);
-			QUICK();
-		}
-	}
-	if (n->has & SEAM__H_CONST) {
-		bool deep = false;
-		if (!jeq(inst, n->const_, c->max_depth, &deep)) {
-			ok = false;
-			dump_short(buf, sizeof(buf), n->const_);
-			FAIL("const", "must be %s", buf);
-			QUICK();
-		}
 	}
 	switch (json_typeof(inst)) {
 	case JSON_INTEGER:
@@ -1245,10 +1273,21 @@ bool seam_schema_validate(const seam_schema_t *schema, const json_t *instance,
 	c.max_errors = opts && opts->max_errors ? opts->max_errors : 100;
 	c.max_depth = opts && opts->max_depth ? opts->max_depth : 256;
 	c.max_steps = opts && opts->max_steps ? opts->max_steps : 10000000;
-	c.max_frames = c.max_depth * 8 + 64;
+	/* eval() takes some 500 bytes of stack: 4,096 frames stay well inside a thread's default
+	 * 8 MiB whatever max_depth says */
+	c.max_frames = c.max_depth * 8 + 64 < 4096 ? c.max_depth * 8 + 64 : 4096;
+	c.max_vdepth = c.max_depth < 4096 ? c.max_depth : 4096;
+	c.stack0 = (uintptr_t)__builtin_frame_address(0);
+	c.stack_max = 3u << 20;
 	c.quiet = errors ? 0 : 1;
-	if (!schema || !instance)
+	if (!schema || !instance) {
+		/* a schema that is not there (a failed get) refuses everything, and says so */
+		if (errors)
+			*errors = json_pack("[{s:s,s:s,s:s,s:s}]", "instanceLocation", "", "keywordLocation", "",
+					    "absoluteKeywordLocation", "", "error",
+					    schema ? "no instance to validate" : "no schema to validate against");
 		goto out;
+	}
 	ok = eval(&c, schema, instance, &f, NULL);
 	if (errors) {
 		if (!(arr = json_array())) {

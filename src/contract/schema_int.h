@@ -14,8 +14,8 @@
  *            compiled. Nodes are compiled from a work list, never recursively, so schema
  *            nesting and `$ref` chains cost heap, not stack.
  *
- * After compile, the set is immutable; validation reads nodes only (never the schema JSON,
- * except `enum`/`const` values, which are data). Boolean subschemas get a node per place (their
+ * After compile, the set is immutable; validation reads nodes only, never the schema JSON
+ * (`enum`/`const` values are the set's own copies). Boolean subschemas get a node per place (their
  * json_t is jansson's singleton, so cannot key a map); object subschemas one per json_t.
  *
  * Thread-safety: compile is one thread's; compiled nodes are read-only.
@@ -160,7 +160,7 @@ struct seam_schema {
 
 	/* validation */
 	unsigned types;
-	const json_t *enum_;  /* borrowed from the set's documents */
+	const json_t *enum_;  /* the set's copy (schema.c keep()) */
 	const json_t *const_;
 	seam__num_t max, xmax, min, xmin;
 	double multiple;

@@ -166,15 +166,9 @@ char *seam__uri_resolve(const char *base, const char *ref)
 	dots = malloc(T.path.n + 2);
 	if (!dots)
 		goto out;
-	/* dot segments only mean something in hierarchical paths; "urn:a/../b" keeps them
-	 * too in practice, so apply 5.2.4 whenever the path is hierarchical (starts with '/') */
-	if (T.path.n > 0 && (T.path.p[0] == '/' || T.auth.has))
-		dn = remove_dots(T.path.p, T.path.n, dots);
-	else {
-		memcpy(dots, T.path.p ? T.path.p : "", T.path.n);
-		dn = T.path.n;
-		dots[dn] = '\0';
-	}
+	/* 5.2.2 removes dot segments from every target path, rootless ones too: seam's own
+	 * "seam:contracts/order/v1/x.json" + "../../money/v1/y.json" must meet in the middle */
+	dn = remove_dots(T.path.p ? T.path.p : "", T.path.n, dots);
 	if (T.scheme.has) {
 		seam_buf_add(&out, T.scheme.p, T.scheme.n);
 		seam_buf_adds(&out, ":");
@@ -246,7 +240,7 @@ char *seam__uri_pct_decode(const char *s, size_t len, size_t *outlen)
 	return o;
 }
 
-bool seam__ptr_unescape(char *tok, size_t *len)
+bool seam__uri_ptr_unescape(char *tok, size_t *len)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < *len; i++) {

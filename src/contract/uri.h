@@ -30,6 +30,6 @@ char *seam__uri_pct_decode(const char *s, size_t len, size_t *outlen);
 
 /* Decodes one RFC 6901 reference token in place (~1 -> '/', ~0 -> '~'); false when a '~' is
  * followed by anything else. *len is updated. */
-bool seam__ptr_unescape(char *tok, size_t *len);
+bool seam__uri_ptr_unescape(char *tok, size_t *len);
 
 #endif

@@ -84,6 +84,21 @@ static void want_error(const json_t *errs, const char *iloc, const char *kloc, c
 	}
 }
 
+/* Is there a "$limit" error whose message has substr? */
+static bool limit_error(const json_t *errs, const char *substr)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(errs, i, e) {
+		const char *k = json_string_value(json_object_get(e, "keywordLocation"));
+		const char *m = json_string_value(json_object_get(e, "error"));
+		size_t kl = strlen(k);
+		if (kl >= 7 && strcmp(k + kl - 7, "/$limit") == 0 && strstr(m, substr))
+			return true;
+	}
+	return false;
+}
+
 static const char ORDER[] =
 	"{\"$defs\": {\"line\": {\"type\": \"object\", \"required\": [\"sku\", \"qty\"],"
 	"  \"properties\": {\"sku\": {\"type\": \"string\", \"minLength\": 1},"
@@ -173,6 +188,26 @@ static void test_max_errors_cap(void **state)
 	assert_int_equal(json_array_size(errs), 5);
 	want_error(errs, "/4", "/items/type", URI "#/items/type", "expected string, got integer");
 	json_decref(errs);
+	/* once the list is full of errors nothing can take back, the walk stops: 100,000 wrong
+	 * items with a 1,000-step limit end at 5 errors, not at the step limit */
+	for (int i = 300; i < 100000; i++)
+		json_array_append_new(inst, json_integer(i));
+	o.max_steps = 1000;
+	assert_false(seam_schema_validate(s, inst, &o, &errs));
+	assert_int_equal(json_array_size(errs), 5);
+	assert_false(limit_error(errs, "steps"));
+	json_decref(errs);
+	/* but not inside anyOf, whose branch errors may all be dropped when another branch passes */
+	seam_schema_set_destroy(set);
+	set = compile("{\"anyOf\": [{\"items\": {\"type\": \"string\"}}, {\"items\": {\"type\": \"integer\"}}]}");
+	s = seam_schema_set_get(set, URI);
+	o.max_steps = 0;
+	assert_true(seam_schema_validate(s, inst, &o, &errs));
+	assert_int_equal(json_array_size(errs), 0);
+	json_decref(errs);
+	seam_schema_set_destroy(set);
+	set = compile("{\"items\": {\"type\": \"string\"}}");
+	s = seam_schema_set_get(set, URI);
 	/* the default cap is 100 */
 	assert_false(seam_schema_validate(s, inst, NULL, &errs));
 	assert_int_equal(json_array_size(errs), 100);
@@ -199,19 +234,6 @@ static json_t *deep_array(int depth)
 	return root;
 }
 
-static bool limit_error(const json_t *errs, const char *substr)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(errs, i, e) {
-		const char *k = json_string_value(json_object_get(e, "keywordLocation"));
-		const char *m = json_string_value(json_object_get(e, "error"));
-		size_t kl = strlen(k);
-		if (kl >= 7 && strcmp(k + kl - 7, "/$limit") == 0 && strstr(m, substr))
-			return true;
-	}
-	return false;
-}
 
 static void test_limit_deep_instance(void **state)
 {
@@ -230,11 +252,39 @@ static void test_limit_deep_instance(void **state)
 	assert_false(seam_schema_validate(s, inst, &o, &errs));
 	assert_true(limit_error(errs, "deeper than 100 levels"));
 	json_decref(errs);
+	/* max_depth counts values that are there: an empty array at the limit has no children */
+	{
+		seam_schema_opts_t o3 = { .max_depth = 3 };
+		seam_schema_set_t *set2 = compile("{\"items\": {\"$ref\": \"#\"}}");
+		const seam_schema_t *s2 = seam_schema_set_get(set2, URI);
+		json_t *ok4 = deep_array(4), *bad5 = deep_array(5);
+		assert_true(seam_schema_validate(s2, ok4, &o3, NULL));
+		assert_false(seam_schema_validate(s2, bad5, &o3, NULL));
+		json_decref(ok4);
+		json_decref(bad5);
+		seam_schema_set_destroy(set2);
+	}
+	/* a max_depth beyond what the stack can take is not taken at its word (this one would
+	 * recurse 10,000 levels, several frames each) */
+	o.max_depth = 1000000;
+	assert_false(seam_schema_validate(s, inst, &o, &errs));
+	assert_true(limit_error(errs, "schema evaluation nested too deep"));
+	json_decref(errs);
+	json_decref(inst);
+	inst = deep_array(200000);
+	o.max_depth = 1000000;
+	assert_false(seam_schema_validate(s, inst, &o, NULL));
 	/* enum and const compare whole values: deep ones too, without recursing to the bottom */
 	seam_schema_set_destroy(set);
 	set = compile("{\"enum\": [[[1]], 2]}");
 	s = seam_schema_set_get(set, URI);
 	assert_false(seam_schema_validate(s, inst, NULL, NULL));
+	assert_false(seam_schema_validate(s, inst, &o, NULL));
+	seam_schema_set_destroy(set);
+	set = compile("{\"uniqueItems\": true}");
+	s = seam_schema_set_get(set, URI);
+	json_array_append_new(inst, deep_array(200000));
+	assert_false(seam_schema_validate(s, inst, &o, NULL));
 	json_decref(inst);
 	seam_schema_set_destroy(set);
 }
@@ -321,6 +371,9 @@ static void test_compile_errors_say_where(void **state)
 		      "meta-schema 'http://example.com/unknown-meta' is not known");
 	compile_fails("{\"multipleOf\": 0}", URI "#/multipleOf: must be a number greater than 0");
 	compile_fails("{\"required\": [\"a\", \"a\"]}", URI "#/required: lists a name twice");
+	/* one $id for two different schemas is ambiguous */
+	compile_fails("{\"$defs\": {\"a\": {\"$id\": \"x.json\"}, \"b\": {\"$id\": \"x.json\", \"type\": \"string\"}}}",
+		      "/$id: 'seam:test/x.json' already identifies the schema at ");
 	/* a recursion through properties consumes instance: fine */
 	seam_schema_set_destroy(compile("{\"properties\": {\"next\": {\"$ref\": \"#\"}}}"));
 }
@@ -343,6 +396,11 @@ static void test_get_pointer_anchor_and_ids(void **state)
 	assert_null(seam_schema_set_get(set, URI "#/$defs/nothere"));
 	assert_null(seam_schema_set_get(set, URI "#nothere"));
 	assert_null(seam_schema_set_get(set, "seam:test/other.json"));
+	/* validating against a lookup that found nothing refuses, with a reason */
+	json_t *errs = NULL;
+	assert_false(seam_schema_validate(seam_schema_set_get(set, URI "#nothere"), one, NULL, &errs));
+	want_error(errs, "", "", "", "no schema to validate against");
+	json_decref(errs);
 	json_decref(one);
 	json_decref(str);
 	seam_schema_set_destroy(set);
@@ -355,6 +413,42 @@ static json_t *resolver(const char *uri, void *ud)
 	if (strcmp(uri, "seam:lib/money.json") == 0)
 		return js("{\"type\": \"string\", \"pattern\": \"^[0-9]+\\\\.[0-9]{2}$\"}");
 	return NULL;
+}
+
+static json_t *bad_resolver(const char *uri, void *ud)
+{
+	(void)ud;
+	if (strcmp(uri, "seam:lib/broken.json") == 0)
+		return js("{\"properties\": {\"a\": {\"pattern\": \"[\"}}}");
+	if (strcmp(uri, "seam:lib/badid.json") == 0)
+		return js("{\"$defs\": {\"a\": {\"$id\": \"x.json#frag\"}}}");
+	return NULL;
+}
+
+static void test_resolver_broken_document(void **state)
+{
+	/* the message is about the fetched document, where it is broken */
+	seam_schema_set_t *set = seam_schema_set_create();
+	seam_error_t err = { 0 };
+	json_t *doc = js("{\"$ref\": \"seam:lib/broken.json\"}");
+	(void)state;
+	seam_schema_set_resolver(set, bad_resolver, NULL);
+	assert_int_equal(seam_schema_set_add(set, URI, doc, &err), SEAM_OK);
+	assert_int_not_equal(seam_schema_set_compile(set, &err), SEAM_OK);
+	if (!strstr(err.msg, "seam:lib/broken.json#/properties/a/pattern: not a valid regular expression"))
+		fail_msg("got: %s", err.msg);
+	seam_schema_set_destroy(set);
+	json_decref(doc);
+	/* also when the fetched document is broken in a way found while reading its identifiers */
+	set = seam_schema_set_create();
+	doc = js("{\"$ref\": \"seam:lib/badid.json\"}");
+	seam_schema_set_resolver(set, bad_resolver, NULL);
+	assert_int_equal(seam_schema_set_add(set, URI, doc, &err), SEAM_OK);
+	assert_int_not_equal(seam_schema_set_compile(set, &err), SEAM_OK);
+	if (!strstr(err.msg, "seam:lib/badid.json#/$defs/a/$id: must not have a fragment"))
+		fail_msg("got: %s", err.msg);
+	seam_schema_set_destroy(set);
+	json_decref(doc);
 }
 
 static void test_resolver(void **state)
@@ -421,6 +515,65 @@ static void test_format_assertion_is_per_call(void **state)
 	seam_schema_set_destroy(set);
 }
 
+static void test_compiled_form_is_independent(void **state)
+{
+	/* after compile, the schema JSON may change or go: validation reads only the compiled form */
+	seam_schema_set_t *set = seam_schema_set_create();
+	seam_error_t err = { 0 };
+	json_t *doc = js("{\"type\": \"string\", \"minLength\": 1, \"enum\": [\"a\", \"b\", \"\"],"
+			 " \"not\": {\"const\": \"b\"}}");
+	json_t *a = json_string("a"), *b = json_string("b"), *empty = json_string(""), *one = json_integer(1);
+	const seam_schema_t *s;
+	(void)state;
+	assert_int_equal(seam_schema_set_add(set, URI, doc, &err), SEAM_OK);
+	assert_int_equal(seam_schema_set_compile(set, &err), SEAM_OK);
+	s = seam_schema_set_get(set, URI);
+	json_object_set_new(doc, "type", json_string("integer"));
+	json_object_del(doc, "minLength");
+	json_array_clear(json_object_get(doc, "enum"));
+	json_object_set_new(json_object_get(doc, "not"), "const", json_string("a"));
+	assert_true(seam_schema_validate(s, a, NULL, NULL));
+	assert_false(seam_schema_validate(s, b, NULL, NULL));
+	assert_false(seam_schema_validate(s, empty, NULL, NULL));
+	assert_false(seam_schema_validate(s, one, NULL, NULL));
+	json_decref(doc);
+	json_decref(a);
+	json_decref(b);
+	json_decref(empty);
+	json_decref(one);
+	seam_schema_set_destroy(set);
+
+	/* names too: properties, patterns, required, dependencies (ASan sees a use after free) */
+	set = seam_schema_set_create();
+	doc = js("{\"properties\": {\"xx\": {\"type\": \"integer\"}}, \"required\": [\"xx\"],"
+		 " \"patternProperties\": {\"^y\": false}, \"dependentRequired\": {\"zz\": [\"xx\"]},"
+		 " \"dependentSchemas\": {\"ww\": false}, \"pattern\": \"^q\"}");
+	assert_int_equal(seam_schema_set_add(set, URI, doc, &err), SEAM_OK);
+	assert_int_equal(seam_schema_set_compile(set, &err), SEAM_OK);
+	s = seam_schema_set_get(set, URI);
+	json_object_clear(doc);
+	json_decref(doc);
+	a = js("{\"xx\": \"s\"}");
+	b = js("{\"zz\": 1}");
+	empty = js("{\"xx\": 1, \"yes\": 1}");
+	one = js("{\"xx\": 1, \"ww\": 1}");
+	json_t *okv = js("{\"xx\": 1, \"zz\": 2}"), *errs = NULL;
+	assert_false(seam_schema_validate(s, a, NULL, NULL));
+	assert_false(seam_schema_validate(s, b, NULL, NULL));
+	assert_false(seam_schema_validate(s, empty, NULL, NULL));
+	assert_false(seam_schema_validate(s, one, NULL, NULL));
+	assert_true(seam_schema_validate(s, okv, NULL, NULL));
+	assert_false(seam_schema_validate(s, a, NULL, &errs));
+	want_error(errs, "/xx", "/properties/xx/type", URI "#/properties/xx/type", "expected integer, got string");
+	json_decref(errs);
+	json_decref(a);
+	json_decref(b);
+	json_decref(empty);
+	json_decref(one);
+	json_decref(okv);
+	seam_schema_set_destroy(set);
+}
+
 typedef struct th_arg {
 	const seam_schema_t *s;
 	json_t *good, *bad;
@@ -476,8 +629,10 @@ int main(void)
 		cmocka_unit_test(test_compile_errors_say_where),
 		cmocka_unit_test(test_get_pointer_anchor_and_ids),
 		cmocka_unit_test(test_resolver),
+		cmocka_unit_test(test_resolver_broken_document),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_format_assertion_is_per_call),
+		cmocka_unit_test(test_compiled_form_is_independent),
 		cmocka_unit_test(test_threads_share_one_schema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
