@@ -14,8 +14,8 @@
  *     deterministic) and eight concurrent requests run the action exactly once; after the
  *     lease (a crash) the key is taken over; expired keys are fresh again; the ttl is the
  *     configured one;
- *   - every response body above validates against its route's contract
- *     (contracts/rest/v1/, seam's own validator, formats asserted).
+ *   - every response body above validates against the contract its route names in the route
+ *     table (the registry built into seam, contracts/rest/v1/, with index.yaml's formats).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,7 +31,8 @@
 #include <unistd.h>
 
 #include "api/idempotency.h"
-#include "contract/schema.h"
+#include "api/api.h"
+#include "contract/registry.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "store/store.h"
@@ -47,53 +48,42 @@ static th_seam_t sm;
 static pid_t sim_pid;
 static char reader[128], admin[128]; /* "Authorization: Bearer ..." lines */
 
-/* The response contracts of the resources (contracts/rest/v1/), compiled once. */
-static seam_schema_set_t *contracts;
-static const char *const contract_files[] = {"order", "order-list", "order-timeline", "payment",
-					     "quarantine-list"};
+/* The contract registry built into seam (contracts/, the same one serve runs with). */
+static seam_contracts_t *contracts;
 
 static int load_contracts(void)
 {
 	seam_error_t e = {0};
-	contracts = seam_schema_set_create();
-	for (size_t i = 0; i < sizeof contract_files / sizeof contract_files[0]; i++) {
-		char path[128], uri[160];
-		json_error_t je;
-		snprintf(path, sizeof path, "contracts/rest/v1/%s.schema.json", contract_files[i]);
-		snprintf(uri, sizeof uri, "seam:%s", path);
-		json_t *doc = json_load_file(path, 0, &je);
-		if (!doc || seam_schema_set_add(contracts, uri, doc, &e) != SEAM_OK) {
-			fprintf(stderr, "%s: %s\n", path, doc ? e.msg : je.text);
-			json_decref(doc);
-			return -1;
-		}
-		json_decref(doc);
-	}
-	if (seam_schema_set_compile(contracts, &e) != SEAM_OK) {
+	if (seam_contracts_open(&contracts, &e) != SEAM_OK) {
 		fprintf(stderr, "contracts: %s\n", e.msg);
 		return -1;
 	}
 	return 0;
 }
 
-/* doc is valid against contracts/rest/v1/<name>.schema.json, formats asserted; else the
- * test fails with every error. */
-static void assert_contract(const char *name, const json_t *doc)
+/* doc, the answer of GET pattern, is valid against the contract the route table names in
+ * that route's `response` column (with the formats index.yaml asserts for it); else the test
+ * fails with every error. */
+static void assert_contract(const char *pattern, const json_t *doc)
 {
-	char uri[160];
+	size_t n;
+	const seam_route_t *r = seam_api_routes(&n), *route = NULL;
 	json_t *errors = NULL;
-	snprintf(uri, sizeof uri, "seam:contracts/rest/v1/%s.schema.json", name);
-	const seam_schema_t *sc = seam_schema_set_get(contracts, uri);
-	if (!sc)
-		fail_msg("no contract %s", uri);
-	seam_schema_opts_t o = {.assert_formats = SEAM_FORMAT_ALL};
-	if (!seam_schema_validate(sc, doc, &o, &errors)) {
+	for (size_t i = 0; i < n && !route; i++)
+		if (!strcmp(r[i].method, "GET") && !strcmp(r[i].pattern, pattern))
+			route = &r[i];
+	if (!route || !route->response)
+		fail_msg("GET %s: no route, or no response contract in the route table", pattern);
+	const seam_contract_t *c = seam_contracts_find(contracts, route->response);
+	if (!c)
+		fail_msg("GET %s: contract %s is not in the registry", pattern, route->response);
+	if (!seam_contract_validate(c, doc, &errors)) {
 		char *e = json_dumps(errors, JSON_INDENT(1)), *d = json_dumps(doc, JSON_COMPACT);
-		fprintf(stderr, "response against %s:\n%s\n%.2000s\n", name, e, d);
+		fprintf(stderr, "GET %s against %s:\n%s\n%.2000s\n", pattern, c->ref, e, d);
 		free(e);
 		free(d);
 		json_decref(errors);
-		fail_msg("a response breaks contract %s", name);
+		fail_msg("a response breaks contract %s", c->ref);
 	}
 	json_decref(errors);
 }
@@ -171,7 +161,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	th_e2e_teardown(&sm, sim_pid, 15000, dir);
-	seam_schema_set_destroy(contracts);
+	seam_contracts_close(contracts);
 	return 0;
 }
 
@@ -241,7 +231,7 @@ static void test_orders_exported(void **state)
 
 	/* the list, filtered */
 	d = get_json("/v1/orders?store=us&export_state=written_back", reader, 200);
-	assert_contract("order-list", d);
+	assert_contract("/v1/orders", d);
 	assert_int_equal(json_array_size(json_object_get(d, "items")), 3);
 	assert_true(json_is_null(json_object_get(d, "next")));
 	json_decref(d);
@@ -259,7 +249,7 @@ static void test_orders_exported(void **state)
 	TH_ASSERT_CMP(strlen(etag), ==, (size_t)34);
 	json_t *ord = th_json_parse(r.body);
 	th_resp_free(&r);
-	assert_contract("order", ord);
+	assert_contract("/v1/orders/{id}", ord);
 	assert_string_equal(json_string_value(json_object_get(ord, "order_uuid")), uuid);
 	assert_string_equal(json_string_value(json_object_get(ord, "store")), "us");
 	assert_string_equal(json_string_value(json_object_get(ord, "export_state")), "written_back");
@@ -298,7 +288,7 @@ static void test_orders_exported(void **state)
 	/* the timeline: the entries `seam ctl trace --json` shows for the order */
 	snprintf(path, sizeof path, "/v1/orders/%s/timeline", number);
 	json_t *tl = get_json(path, reader, 200);
-	assert_contract("order-timeline", tl);
+	assert_contract("/v1/orders/{id}/timeline", tl);
 	char *out = NULL;
 	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"trace", uuid, "--json", NULL}, &out), 0);
 	json_t *trace = th_json_parse(out);
@@ -340,7 +330,7 @@ static void test_payment_and_quarantine(void **state)
 		  "('stripe', 'evt_e2e_1', 'pi_e2e_1', 'captured', 1250, 'USD', 0, -1, $1, 'plan', $1)",
 		  (const char *[]){now}, 1);
 	json_t *p = get_json("/v1/payments/pi_e2e_1", reader, 200);
-	assert_contract("payment", p);
+	assert_contract("/v1/payments/{id}", p);
 	assert_string_equal(json_string_value(json_object_get(p, "state")), "completed");
 	assert_string_equal(json_string_value(json_object_get(p, "amount")), "12.50");
 	assert_string_equal(json_string_value(json_object_get(p, "order_uuid")),
@@ -364,7 +354,7 @@ static void test_payment_and_quarantine(void **state)
 			  (const char *[]){id, i == 1 ? "adyen" : "stripe", at}, 3);
 	}
 	json_t *q = get_json("/v1/quarantine?limit=2", reader, 200);
-	assert_contract("quarantine-list", q);
+	assert_contract("/v1/quarantine", q);
 	assert_int_equal(json_array_size(json_object_get(q, "items")), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(q, "items"), 0), "id")),
 			    "0190c0de-0000-7000-8000-0000000000c2");
@@ -426,7 +416,7 @@ static void test_paging_under_inserts(void **state)
 		req("GET", path, reader, NULL, NULL, &r);
 		assert_int_equal(r.status, 200);
 		json_t *d = th_json_parse(r.body), *it;
-		assert_contract("order-list", d);
+		assert_contract("/v1/orders", d);
 		char link[2300] = "";
 		int has_link = th_resp_header(&r, "Link", link, sizeof link) == 0;
 		th_resp_free(&r);
