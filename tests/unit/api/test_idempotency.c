@@ -16,6 +16,8 @@
 #include "tests/support/th_assert.h"
 #include "tests/unit/queue/qtest.h"
 
+#include <stdatomic.h>
+
 static void test_key_parse(void **state)
 {
 	(void)state;
@@ -152,12 +154,111 @@ static void test_store_life(void **state)
 	qt_close(&env);
 }
 
+/* ---- the middleware on a server: which answers are kept ---- */
+
+static atomic_int runs;
+static seam_store_t *run_store;
+
+/* Fails with a 503 on its first run, then creates (201 + Location); a body "400" is refused. */
+static void h_flaky(seam_http_req_t *req, void *ud)
+{
+	size_t len = 0;
+	const char *body = seam_http_body(req, &len);
+	int n = atomic_fetch_add(&runs, 1) + 1;
+	(void)ud;
+	if (len == 3 && !memcmp(body, "400", 3)) {
+		seam_http_problem(req, 400, "bad-request", "Bad request", NULL, "no");
+		return;
+	}
+	if (n == 1) {
+		seam_http_problem(req, 503, "store-busy", "Store busy", NULL, "try again");
+		return;
+	}
+	char doc[64];
+	snprintf(doc, sizeof doc, "{\"run\":%d}", n);
+	seam_http_set_header(req, "Location", "/v1/things/1");
+	seam_http_set_header(req, "X-Not-Kept", "1");
+	seam_http_reply(req, 201, "application/json", doc, strlen(doc));
+}
+
+static int who(seam_http_req_t *req, const char *scope, void *ud)
+{
+	(void)scope;
+	(void)ud;
+	seam_http_set_user(req, "shop");
+	return 200;
+}
+
+static void around(seam_http_req_t *req, const seam_route_t *r, void *ud)
+{
+	seam_idem_run(req, r, ud, run_store, NULL);
+}
+
+static const seam_route_t run_routes[] = {
+	{"POST", "/v1/things", h_flaky, "x", SEAM_IDEM_ROUTE_FLAG, "flaky", NULL, NULL},
+};
+
+static void test_run_keeps_answers_not_failures(void **state)
+{
+	(void)state;
+	qt_env_t env;
+	seam_http_server_t *srv = NULL;
+	seam_error_t e = {0};
+	char url[128], loc[64], kept[16];
+	th_resp_t r;
+	const char *h[] = {"Idempotency-Key: t1", NULL};
+	qt_open(&env);
+	run_store = env.st;
+	atomic_store(&runs, 0);
+	seam_http_opts_t o = {.listen = "127.0.0.1:0", .routes = run_routes, .nroutes = 1,
+			      .auth = who, .around = around, .threads = 1};
+	assert_int_equal(seam_http_start(&o, &srv, &e), SEAM_OK);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/things", seam_http_port(srv));
+	/* a 5xx is not kept: the retry runs again */
+	th_http("POST", url, h, "{}", 2, &r);
+	assert_int_equal(r.status, 503);
+	th_resp_free(&r);
+	th_http("POST", url, h, "{}", 2, &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(r.body, "{\"run\":2}");
+	th_resp_free(&r);
+	/* the 201 is: replayed with its Location, not the headers that do not matter */
+	th_http("POST", url, h, "{}", 2, &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(r.body, "{\"run\":2}");
+	assert_int_equal(th_resp_header(&r, "Location", loc, sizeof loc), 0);
+	assert_string_equal(loc, "/v1/things/1");
+	assert_int_equal(th_resp_header(&r, "X-Not-Kept", kept, sizeof kept), -1);
+	assert_int_equal(th_resp_header(&r, "Idempotent-Replayed", kept, sizeof kept), 0);
+	th_resp_free(&r);
+	assert_int_equal(atomic_load(&runs), 2);
+	/* a 4xx is the outcome of the request: kept and replayed */
+	const char *h2[] = {"Idempotency-Key: t2", NULL};
+	th_http("POST", url, h2, "400", 3, &r);
+	assert_int_equal(r.status, 400);
+	th_resp_free(&r);
+	th_http("POST", url, h2, "400", 3, &r);
+	assert_int_equal(r.status, 400);
+	assert_int_equal(th_resp_header(&r, "Idempotent-Replayed", kept, sizeof kept), 0);
+	th_resp_free(&r);
+	assert_int_equal(atomic_load(&runs), 3);
+	/* no key where the route requires one */
+	th_http("POST", url, NULL, "{}", 2, &r);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "idempotency-key-missing"));
+	th_resp_free(&r);
+	assert_int_equal(atomic_load(&runs), 3);
+	seam_http_stop(srv, 1000);
+	qt_close(&env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_parse),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_store_life),
+		cmocka_unit_test(test_run_keeps_answers_not_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
