@@ -49,11 +49,12 @@ static void emit(seam_sim_drupal_t *d, const seam_sim_ent_t *order, const char *
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_t *body = json_pack(
-		"{s:s, s:s, s:{s:s, s:I, s:O, s:s?, s:O, s:s, s:s?, s:o}}", "type", type, "timestamp",
+		"{s:s, s:s, s:{s:s, s:I, s:O, s:s?, s:O, s:s, s:o, s:o}}", "type", type, "timestamp",
 		ts, "data", "order_uuid", order->uuid, "order_id", (json_int_t)order->iid,
 		"order_number", json_object_get(order->attrs, "order_number"), "store_uuid",
 		sc ? sc->uuid : NULL, "state", json_object_get(order->attrs, "state"), "workflow",
-		d->workflow->id, "transition", transition, "total", total);
+		d->workflow->id, "transition", /* null for order.paid, as bridge.event@v1 says */
+		transition ? json_string(transition) : json_null(), "total", total);
 	char *text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (!text)

@@ -87,7 +87,8 @@ void seam_api_root(seam_http_req_t *req, void *ud)
 	json_t *routes = json_array();
 	(void)ud;
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(routes, json_pack("{s:s, s:s, s:s?, s:s?}", "method", r[i].method,
+		/* scope and summary are left out when a route has none (rest.service@v1) */
+		json_array_append_new(routes, json_pack("{s:s, s:s, s:s*, s:s*}", "method", r[i].method,
 							"path", r[i].pattern, "scope", r[i].scope,
 							"summary", r[i].summary));
 	seam_http_reply_json(req, 200,

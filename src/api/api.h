@@ -15,6 +15,7 @@
 
 #include "api/api_config.h"
 #include "api/idempotency.h"
+#include "contract/registry.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -37,6 +38,8 @@ typedef struct seam_api {
 	const seam_api_idempotency_config_t *idempotency; /* idempotency: (NULL: defaults) */
 	const seam_cfg_map_t *upstream_config;           /* upstreams: (names, same order) */
 	seam_upstream_t *const *upstreams;               /* one per upstream_config entry */
+	const seam_contracts_t *contracts; /* the registry: request validation, /v1/contracts,
+					    * /openapi.json (api/api_contracts.h, api/openapi.h) */
 } seam_api_t;
 
 /* A route flag of api/ (server.h leaves bits from 0x100 to the application): an unsafe

@@ -23,7 +23,9 @@
  * ago ("2h"). Flow names are the registered flows (seam_api_t.flows, the registry the root
  * hands down). Errors are problem+json: 400 bad-request (bad filter, unknown flow in a
  * filter), 404 not-found (also an unknown flow in the path), 409 conflict (the job's state
- * does not allow the action), 503 store-busy, 500 internal.
+ * does not allow the action), 422 invalid-body (a replay body that breaks
+ * rest.dead-letter-replay@v1, names a flow that is not registered or a time seam cannot read:
+ * `errors` [{pointer, keyword, detail}], api/api_contracts.h), 503 store-busy, 500 internal.
  *
  * Handlers take the seam_api_t (api/api.h) as user data and work on its queue (and wake its
  * dispatcher after retry/replay/resume so the work starts at once). They are listed in

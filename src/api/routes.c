@@ -1,44 +1,62 @@
 /*
  * routes.c: the one route table of `seam serve`. Every HTTP path seam answers is listed here
- * with its method, scope and a one-line summary; dispatch, the route listing at GET / and the
- * docs read this table.
+ * with its method, scope and a one-line summary, and the contracts of its request and response
+ * bodies; dispatch, request validation (api/api_contracts.h), the route listing at GET /,
+ * GET /openapi.json (api/openapi.h) and the docs read this table.
  */
 #include "api/api.h"
+#include "api/api_contracts.h"
 #include "api/api_jobs.h"
 #include "api/api_resources.h"
+#include "api/openapi.h"
 #include "auth/scopes.h"
 #include "api/webhooks.h"
 
 static const seam_route_t routes[] = {
-	{"GET", "/", seam_api_root, NULL, 0, "Service name, version and this route table.", NULL, NULL},
-	{"GET", "/healthz", seam_api_healthz, NULL, 0, "Liveness.", NULL, NULL},
+	{"GET", "/", seam_api_root, NULL, 0, "Service name, version and this route table.", NULL, "rest.service@v1"},
+	{"GET", "/healthz", seam_api_healthz, NULL, 0, "Liveness.", NULL, "rest.health@v1"},
 	{"GET", "/readyz", seam_api_readyz, NULL, 0,
-	 "Readiness: store reachable and migrations applied.", NULL, NULL},
+	 "Readiness: store reachable and migrations applied.", NULL, "rest.ready@v1"},
 	{"GET", "/metrics", seam_api_metrics, NULL, 0,
 	 "Prometheus text exposition (behind metrics:read when metrics.require_key).", NULL, NULL},
+	{"GET", "/openapi.json", seam_api_openapi, NULL, 0,
+	 "This API as OpenAPI 3.1, generated from this table and the contracts.", NULL, NULL},
 	{"GET", "/v1/whoami", seam_api_whoami, SEAM_SCOPE_ANY_KEY, 0,
-	 "The API key's name: answers any valid key, whatever its scopes (auth check).", NULL, NULL},
+	 "The API key's name: answers any valid key, whatever its scopes (auth check).", NULL,
+	 "rest.whoami@v1"},
 	{"GET", "/v1/jobs", seam_api_jobs_list, "ops:read", 0,
-	 "Jobs, newest first; filters flow, state, kind, correlation_id, since, until; paging before, limit.", NULL, NULL},
-	{"GET", "/v1/jobs/{id}", seam_api_jobs_show, "ops:read", 0, "One job with payload and every attempt.", NULL, NULL},
+	 "Jobs, newest first; filters flow, state, kind, correlation_id, since, until; paging before, limit.", NULL,
+	 "rest.job-page@v1"},
+	{"GET", "/v1/jobs/{id}", seam_api_jobs_show, "ops:read", 0, "One job with payload and every attempt.", NULL,
+	 "rest.job@v1"},
 	{"POST", "/v1/jobs/{id}/retry", seam_api_jobs_retry, "ops:admin", SEAM_ROUTE_IDEMPOTENT,
-	 "Queue a dead or canceled job again (fresh attempts), or run a queued job now.", NULL, NULL},
+	 "Queue a dead or canceled job again (fresh attempts), or run a queued job now.", NULL,
+	 "rest.job@v1"},
 	{"POST", "/v1/jobs/{id}/cancel", seam_api_jobs_cancel, "ops:admin", SEAM_ROUTE_IDEMPOTENT,
-	 "Cancel a queued, running or dead job.", NULL, NULL},
+	 "Cancel a queued, running or dead job.", NULL, "rest.job@v1"},
 	{"GET", "/v1/dead-letters", seam_api_dead_list, "ops:read", 0,
-	 "Dead letters, newest first; filters flow, since, until (time of death); paging.", NULL, NULL},
+	 "Dead letters, newest first; filters flow, since, until (time of death); paging.", NULL,
+	 "rest.job-page@v1"},
 	{"GET", "/v1/dead-letters/{id}", seam_api_dead_show, "ops:read", 0,
-	 "One dead letter with payload, correlation id and every attempt's error.", NULL, NULL},
+	 "One dead letter with payload, correlation id and every attempt's error.", NULL,
+	 "rest.job@v1"},
 	{"POST", "/v1/dead-letters/replay", seam_api_dead_replay_many, "ops:admin", SEAM_ROUTE_IDEMPOTENT,
-	 "Replay the dead letters matching {flow, since, until}, or {all: true}.", NULL, NULL},
+	 "Replay the dead letters matching {flow, since, until}, or {all: true}.",
+	 "rest.dead-letter-replay@v1", "rest.dead-letter-replayed@v1"},
 	{"POST", "/v1/dead-letters/{id}/replay", seam_api_dead_replay, "ops:admin", SEAM_ROUTE_IDEMPOTENT,
-	 "Replay one dead letter with a fresh attempt budget.", NULL, NULL},
+	 "Replay one dead letter with a fresh attempt budget.", NULL, "rest.job@v1"},
 	{"GET", "/v1/flows", seam_api_flows_list, "ops:read", 0,
-	 "Flows: paused, bulkhead, queued/running/dead counts, oldest runnable age.", NULL, NULL},
+	 "Flows: paused, bulkhead, queued/running/dead counts, oldest runnable age.", NULL,
+	 "rest.flow-list@v1"},
 	{"POST", "/v1/flows/{name}/pause", seam_api_flows_pause, "ops:admin", 0,
-	 "Pause a flow (kill switch; stored, survives restarts).", NULL, NULL},
+	 "Pause a flow (kill switch; stored, survives restarts).", NULL, "rest.flow@v1"},
 	{"POST", "/v1/flows/{name}/resume", seam_api_flows_resume, "ops:admin", 0,
-	 "Resume a flow; its backlog drains.", NULL, NULL},
+	 "Resume a flow; its backlog drains.", NULL, "rest.flow@v1"},
+	{"GET", "/v1/contracts", seam_api_contracts_list, SEAM_SCOPE_ANY_KEY, 0,
+	 "The contract registry: name, version, owner, compatibility, where enforced.", NULL,
+	 "rest.contract-list@v1"},
+	{"GET", "/v1/contracts/{name}/{version}", seam_api_contracts_show, SEAM_SCOPE_ANY_KEY, 0,
+	 "One contract's JSON Schema document (version v1 or 1), with ETag.", NULL, NULL},
 	{"GET", "/v1/orders", seam_api_orders_list, "orders:read", 0,
 	 "Orders seam knows, newest first; filters store, export_state, since, until (placed), number; cursor paging.",
 	 NULL, "rest.order-list@v1"},

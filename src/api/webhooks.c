@@ -1,8 +1,10 @@
 /*
  * webhooks.c: the webhook ingress, one code path for every provider: the provider table
  * (flows/providers.h) says where a provider's secrets are, how its deliveries are signed,
- * how a body splits into events and what each event's id is, and what kind of events they
- * are; this file does the order of work of webhooks.h with it, and makes each kind of event
+ * how a body splits into events and what each event's id is, which contract its payloads
+ * must hold, and what kind of events they are; this file does the order of work of
+ * webhooks.h with it (the contract check after the signature: "contracts" below, with the
+ * registry the root hands over in seam_api_t.contracts), and makes each kind of event
  * its job (the table `kinds` below). Besides the per-provider route handlers at the end, which
  * only pick their row, nothing here names a provider.
  */
@@ -36,6 +38,15 @@ typedef struct inbound {
 	int duplicate;          /* out */
 } inbound_t;
 
+/* An authentic payload kept in the quarantine instead of being worked: the whole delivery,
+ * or one item of a batch (contract_items). Everything owned. */
+typedef struct quarantined {
+	char *event_id; /* NULL when it could not be read */
+	char *body;     /* NULL: the delivery's raw bytes */
+	char *reason;   /* the split's stable word, or seam_inbox_contract_reason */
+	int invalid;    /* 1: it violates its contract (counted in seam_webhooks_invalid_total) */
+} quarantined_t;
+
 /* One request's work, on the heap while the connection is parked (see persist()). */
 typedef struct batch {
 	seam_api_t *app;
@@ -48,9 +59,8 @@ typedef struct batch {
 	json_t *doc;            /* the parsed body (owned): the events borrow from it */
 	seam_webhook_events_t events;
 	inbound_t *items;       /* owned, events.n of them; each payload owned */
-	/* quarantine instead, when q_reason is set */
-	const char *q_reason;
-	const char *q_event_id;
+	quarantined_t *q;       /* owned, nq of them: kept instead of worked */
+	size_t nq;
 } batch_t;
 
 static void count(seam_api_t *app, const char *provider, const char *outcome)
@@ -177,12 +187,15 @@ static seam_err_t store_batch(seam_db_t *db, void *ud, seam_error_t *err)
 				 .headers = b->headers, .correlation_id = b->cid};
 	seam_err_t rc;
 
-	if (b->q_reason) {
-		ev.event_id = b->q_event_id;
-		ev.body = b->body;
-		ev.len = b->len;
-		return seam_inbox_quarantine(db, &ev, b->q_reason, err);
+	for (size_t i = 0; i < b->nq; i++) {
+		const quarantined_t *q = &b->q[i];
+		ev.event_id = q->event_id;
+		ev.body = q->body ? q->body : b->body;
+		ev.len = q->body ? strlen(q->body) : b->len;
+		if ((rc = seam_inbox_quarantine(db, &ev, q->reason, err)) != SEAM_OK)
+			return rc;
 	}
+	ev.event_id = NULL;
 	for (size_t i = 0; i < b->events.n; i++) {
 		inbound_t *in = &b->items[i];
 		const seam_drupal_event_t *o = &in->order;
@@ -245,6 +258,12 @@ static void batch_free(batch_t *b)
 	for (size_t i = 0; b->items && i < b->events.n; i++)
 		free(b->items[i].payload);
 	free(b->items);
+	for (size_t i = 0; i < b->nq; i++) {
+		free(b->q[i].event_id);
+		free(b->q[i].body);
+		free(b->q[i].reason);
+	}
+	free(b->q);
 	seam_webhook_events_dispose(&b->events);
 	json_decref(b->doc);
 	free(b->headers);
@@ -252,12 +271,13 @@ static void batch_free(batch_t *b)
 }
 
 static void log_accepted(batch_t *b);
+static void log_quarantined(batch_t *b);
 
 static void reply_stored(batch_t *b)
 {
 	if (b->p->ack) {
 		seam_http_reply(b->req, 200, "text/plain", b->p->ack, strlen(b->p->ack));
-	} else if (b->q_reason) {
+	} else if (b->nq && b->events.n == 0) {
 		seam_http_reply_json(b->req, 200, json_pack("{s:b, s:b}", "received", 1, "quarantined", 1));
 	} else {
 		int dup = b->events.n == 1 && b->items[0].duplicate;
@@ -284,14 +304,8 @@ static void persisted(void *ud, seam_err_t rc, const seam_error_t *err)
 	seam_http_req_t *req = b->req;
 	if (rc != SEAM_OK) {
 		reply_store_error(b, err ? err->msg : seam_strerror(rc));
-	} else if (b->q_reason) {
-		count(b->app, b->p->name, "quarantined");
-		seam_logf(b->app->log, SEAM_LOG_WARN, "webhooks", b->cid,
-			  json_pack("{s:s, s:s, s:s?}", "provider", b->p->name, "reason", b->q_reason,
-				    "event_id", b->q_event_id),
-			  "authentic webhook quarantined: %s", b->q_reason);
-		reply_stored(b);
 	} else {
+		log_quarantined(b);
 		log_accepted(b);
 		reply_stored(b);
 	}
@@ -327,6 +341,22 @@ static void log_accepted(batch_t *b)
 			  json_pack("{s:s, s:s, s:s?, s:b}", "provider", b->p->name, "event_id",
 				    in->ev->id, "type", in->ev->type, "duplicate", in->duplicate),
 			  "%s event %s", in->duplicate ? "duplicate" : "stored", in->ev->id);
+	}
+}
+
+static void log_quarantined(batch_t *b)
+{
+	const char *store = seam_providers_store(b->p, b->app->sources, b->source);
+	for (size_t i = 0; i < b->nq; i++) {
+		const quarantined_t *q = &b->q[i];
+		count(b->app, b->p->name, "quarantined");
+		if (q->invalid)
+			seam_metric_add(b->app->metrics, SEAM_M_WEBHOOKS_INVALID,
+					(const char *[]){b->p->name, store ? store : b->source}, 1);
+		seam_logf(b->app->log, SEAM_LOG_WARN, "webhooks", b->cid,
+			  json_pack("{s:s, s:s, s:s, s:s?}", "provider", b->p->name, "source",
+				    b->source, "reason", q->reason, "event_id", q->event_id),
+			  "authentic webhook quarantined: %s", q->reason);
 	}
 }
 
@@ -440,6 +470,139 @@ static void overloaded(seam_http_req_t *req)
 	seam_http_problem(req, 503, "overloaded", "Try again later", NULL, "out of memory");
 }
 
+/* ---- contracts: what an authentic payload must hold (flows/providers.h `contract`) ---- */
+
+/* Adds a quarantine entry (event_id, body: copied; reason: taken). 0, or -1 out of memory. */
+static int quarantine_add(batch_t *b, const char *event_id, const char *body, char *reason,
+			  int invalid)
+{
+	quarantined_t *q = realloc(b->q, (b->nq + 1) * sizeof *q);
+	if (!q || !reason) {
+		b->q = q ? q : b->q;
+		free(reason);
+		return -1;
+	}
+	b->q = q;
+	q = &b->q[b->nq++];
+	*q = (quarantined_t){.event_id = event_id ? strdup(event_id) : NULL,
+			     .body = body ? strdup(body) : NULL, .reason = reason,
+			     .invalid = invalid};
+	if ((event_id && !q->event_id) || (body && !q->body))
+		return -1;
+	return 0;
+}
+
+/* The provider's contract, or NULL when it has none (or no registry was handed over: the
+ * root always hands one, see app/app.c). */
+static const seam_contract_t *contract_of(const batch_t *b)
+{
+	return b->p->contract && b->app->contracts
+		       ? seam_contracts_find(b->app->contracts, b->p->contract)
+		       : NULL;
+}
+
+/* Validates doc against c: NULL when it holds, else the quarantine reason (owned) with
+ * *oom set when it could not be made. */
+static char *violation(const seam_contract_t *c, const json_t *doc, int *oom)
+{
+	json_t *errors = NULL;
+	char *reason = NULL;
+	if (!seam_contract_validate(c, doc, &errors)) {
+		reason = seam_inbox_contract_reason(c->ref, errors);
+		*oom = !reason;
+	}
+	json_decref(errors);
+	return reason;
+}
+
+/*
+ * A provider that signs items (contract_items): each item is checked on its own, an item that
+ * violates the contract is quarantined alone (with the event id the split gives it, when it
+ * has one) and the batch goes on with the others: b->doc is replaced by a copy that holds only
+ * the items that passed. 0, or -1 out of memory.
+ */
+static int screen_items(batch_t *b, const seam_webhook_delivery_t *d)
+{
+	const seam_contract_t *c = contract_of(b);
+	json_t *items = json_object_get(b->doc, b->p->contract_items), *item, *kept, *copy;
+	size_t i;
+	int oom = 0;
+	if (!c || !json_is_array(items))
+		return 0;
+	if (!(kept = json_array()))
+		return -1;
+	json_array_foreach(items, i, item) {
+		char *reason = violation(c, item, &oom), *body;
+		const char *id = NULL;
+		seam_webhook_events_t one = {0};
+		json_t *alone;
+		seam_error_t err = {0};
+		if (oom)
+			break;
+		if (!reason) {
+			json_array_append(kept, item);
+			continue;
+		}
+		/* its id, as the split would give it were it alone in the delivery */
+		alone = json_pack("{s:[O]}", b->p->contract_items, item);
+		if (alone && b->p->split(d, alone, &one, &err) == SEAM_OK && one.n == 1)
+			id = one.items[0].id;
+		if (!(body = json_dumps(item, JSON_COMPACT)))
+			free(reason);
+		oom = !body || quarantine_add(b, id, body, reason, 1) != 0;
+		free(body);
+		seam_webhook_events_dispose(&one);
+		json_decref(alone);
+		if (oom)
+			break;
+	}
+	if (oom || !(copy = json_copy(b->doc))) {
+		json_decref(kept);
+		return -1;
+	}
+	if (json_object_set_new(copy, b->p->contract_items, kept) != 0) { /* takes kept */
+		json_decref(copy);
+		return -1;
+	}
+	json_decref(b->doc);
+	b->doc = copy;
+	return 0;
+}
+
+/*
+ * After the split: a delivery the split could not use is quarantined with the split's reason,
+ * or with the contract's errors when the body is JSON that violates its contract (they say
+ * more than "missing_type"); a delivery checked as a whole that violates its contract is
+ * quarantined instead of worked. A batch whose items were all quarantined has no events.
+ * 0, or -1 out of memory.
+ */
+static int screen_delivery(batch_t *b)
+{
+	const seam_contract_t *c = b->p->contract_items ? NULL : contract_of(b);
+	const char *id;
+	char *reason = NULL;
+	int oom = 0;
+	if (b->events.quarantine) {
+		id = b->events.event_id;
+		if (c && b->doc)
+			reason = violation(c, b->doc, &oom);
+		if (oom)
+			return -1;
+		if (reason)
+			return quarantine_add(b, id, NULL, reason, 1);
+		return quarantine_add(b, id, NULL, strdup(b->events.quarantine), 0);
+	}
+	if (!c || b->events.n == 0)
+		return 0;
+	if (!(reason = violation(c, b->doc, &oom)))
+		return oom ? -1 : 0;
+	id = b->events.items[0].id;
+	if (quarantine_add(b, id, NULL, reason, 1) != 0)
+		return -1;
+	seam_webhook_events_dispose(&b->events); /* nothing of it is worked */
+	return 0;
+}
+
 /* The order of work of webhooks.h for one delivery to provider p. */
 static void ingress(seam_http_req_t *req, seam_api_t *app, const seam_provider_t *p)
 {
@@ -469,15 +632,12 @@ static void ingress(seam_http_req_t *req, seam_api_t *app, const seam_provider_t
 	}
 	if (!(b = batch_new(req, app, p, entry, body, len, doc)))
 		return overloaded(req);
-	if (p->split(&d, doc, &b->events, &err) != SEAM_OK) {
+	/* authentic, unusable (not JSON, no id, or against its contract): kept with the reason
+	 * and answered 2xx, the sender would only retry the same bytes */
+	if ((p->contract_items && screen_items(b, &d) != 0) ||
+	    p->split(&d, b->doc, &b->events, &err) != SEAM_OK || screen_delivery(b) != 0) {
 		batch_free(b);
 		return overloaded(req);
-	}
-	if (b->events.quarantine) {
-		/* authentic, unusable: kept with the reason, answered 2xx */
-		b->q_reason = b->events.quarantine;
-		b->q_event_id = b->events.event_id;
-		return persist(req, b);
 	}
 	if (!(b->items = calloc(b->events.n ? b->events.n : 1, sizeof *b->items))) {
 		batch_free(b);

@@ -9,8 +9,11 @@
  *   1. unknown store/source or no secret configured for this provider -> 404
  *   2. signature verified on the raw bytes, before any parsing, in constant time
  *      -> 401 with the reason (bad_signature, stale_timestamp, ...), counted by reason
- *   3. parse; an authentic but unusable payload is quarantined with its reason and answered
- *      2xx (the provider would only retry the same bytes)
+ *   3. parse, then check against the provider's contract (flows/providers.h: the body, or
+ *      each item of a batch on its own); an authentic but unusable payload (not JSON, no id,
+ *      or against its contract, with the validator's errors as the reason) is quarantined and
+ *      answered 2xx (the provider would only retry the same bytes), counted in
+ *      seam_webhooks_invalid_total when it violates its contract; no job is made of it
  *   4. the event is written to the inbox and its job enqueued in ONE commit, shared with
  *      concurrent requests (group commit); only then 2xx
  *   5. a repeated event id finds its inbox row: 2xx, no new work

@@ -45,6 +45,7 @@ void seam_app_flow_env(const seam_app_t *app, const seam_config_t *cfg, const se
 	env->config = seam_config_section(cfg, def);
 	if (!app)
 		return;
+	env->contracts = app->contracts;
 	env->store = app->store;
 	env->log = app->log;
 	env->metrics = app->metrics;
@@ -143,7 +144,15 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		goto fail;
 	code = 1;
 	if (!args->ctl) {
-		size_t problems = seam_app_validate(args, app->cfg, NULL, stderr);
+		/* Every contract compiled once, here; a schema that does not compile is a build
+		 * that cannot serve (exit 2, file#pointer), as `seam check` says. */
+		if (seam_contracts_open(&app->contracts, &err) != SEAM_OK) {
+			fprintf(stderr, "seam: contracts: %s; not starting (seam check shows the "
+					"same)\n", err.msg);
+			code = 2;
+			goto fail;
+		}
+		size_t problems = seam_app_validate(args, app->cfg, app->contracts, NULL, stderr);
 		if (problems) {
 			fprintf(stderr, "seam: %zu problem%s in %s; not starting (seam check shows the "
 					"same)\n", problems, problems == 1 ? "" : "s", app->cfg->path);
@@ -220,6 +229,7 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		.idempotency = &app->cfg->idempotency,
 		.upstream_config = &app->cfg->upstreams,
 		.upstreams = app->upstreams,
+		.contracts = app->contracts,
 	};
 	*out = app;
 	return 0;
@@ -243,6 +253,8 @@ void seam_app_close(seam_app_t *app)
 		seam_http_client_global_cleanup();
 	free(app->upstreams);
 	seam_store_close(app->store);
+	if (app->contracts)
+		seam_contracts_close(app->contracts);
 	seam_metrics_destroy(app->metrics);
 	seam_log_destroy(app->log);
 	seam_config_free(app->cfg);
@@ -256,7 +268,8 @@ int seam__app_parse_args(int argc, char **argv, const char *usage_line, const ch
 		{"config", required_argument, NULL, 'c'},  {"listen", required_argument, NULL, 'l'},
 		{"store", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
 		{"reference", no_argument, NULL, 'R'},     {"routes", no_argument, NULL, 'T'},
-		{"metrics", no_argument, NULL, 'M'},       {NULL, 0, NULL, 0},
+		{"metrics", no_argument, NULL, 'M'},       {"openapi", no_argument, NULL, 'O'},
+		{NULL, 0, NULL, 0},
 	};
 	int ch;
 	optind = 1;
@@ -265,7 +278,7 @@ int seam__app_parse_args(int argc, char **argv, const char *usage_line, const ch
 		case 'c': a->config_path = optarg; break;
 		case 'l': a->listen = optarg; break;
 		case 's': a->store = optarg; break;
-		case 'R': case 'T': case 'M':
+		case 'R': case 'T': case 'M': case 'O':
 			if (extra) {
 				*extra = ch;
 				break;

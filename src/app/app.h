@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "app/config.h"
+#include "contract/registry.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "flows/flow.h"
@@ -37,6 +38,7 @@ typedef struct seam_app {
 	seam_upstream_t **upstreams; /* one per cfg->upstreams entry, same order */
 	void **flow;                /* per registry row: the flow's instance (serve creates) */
 	seam_api_t api;             /* what the HTTP handlers get (every route's user data) */
+	seam_contracts_t *contracts; /* the built-in contract registry (not for ctl) */
 	int64_t started_ms;
 } seam_app_t;
 
@@ -78,11 +80,14 @@ int seam_app_config_load(const seam_app_args_t *args, FILE *errfp, seam_config_t
  * (built and thrown away), the store (seam_store_check: the URL's scheme, the directory, an
  * existing database; nothing is created) and the mappings (every file in cfg->mappings
  * compiled and its top-level code run within the limits, every sample run and compared, every
- * mapping a store names present). Every problem goes to errfp as "file:line: message", each
- * once; a line per mapping that passed goes to outfp (NULL: none). args is what overrode cfg
- * (for messages; NULL: nothing). Returns the number of problems: 0 means serve may start. */
-size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg, FILE *outfp,
-			 FILE *errfp);
+ * mapping a store names present, and the sample of each order mapping a store names checked
+ * against contracts: its input against order@v1, its output against erp.sales-order@v1 and
+ * the totals rule; contracts NULL: those two checks are skipped). Every problem goes to errfp
+ * as "file:line: message", each once; a line per mapping that passed goes to outfp (NULL:
+ * none). args is what overrode cfg (for messages; NULL: nothing). Returns the number of
+ * problems: 0 means serve may start. */
+size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg,
+			 const seam_contracts_t *contracts, FILE *outfp, FILE *errfp);
 
 /* Loads the config (printing every file:line problem to stderr) and, unless args->ctl, runs
  * seam_app_validate; makes the logger and metrics, opens (ctl: an existing one only) and

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_contracts.h"
 #include "app/registry.h"
 #include "core/version.h"
 
@@ -89,6 +90,7 @@ int seam_app_serve(seam_app_t *app)
 		.routes = seam_api_routes(&nroutes),
 		.ud = &app->api,
 		.auth = seam_api_auth,
+		.before = seam_api_before, /* request bodies against the route's contract */
 		.around = seam_api_around,
 		.log = app->log,
 		.metrics = app->metrics,

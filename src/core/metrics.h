@@ -46,6 +46,9 @@ typedef enum seam_metric_kind_e {
 	  "provider,outcome", 0)                                                                   \
 	X(WEBHOOKS_REJECTED, COUNTER, "seam_webhooks_rejected_total",                            \
 	  "Webhooks refused before storing, by provider and reason.", "provider,reason", 0)          \
+	X(WEBHOOKS_INVALID, COUNTER, "seam_webhooks_invalid_total",                              \
+	  "Authentic webhook events quarantined because they violate their contract, by provider and store.", \
+	  "provider,store", 0)                                                                     \
 	X(PAYMENT_EVENTS, COUNTER, "seam_payment_events_total",                                  \
 	  "Payment events worked, by provider and outcome (plan, none, record_only, ignored).",      \
 	  "provider,outcome", 0)                                                                   \

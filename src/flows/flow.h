@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "contract/registry.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -35,6 +36,8 @@ typedef struct seam_flow_env {
 	const seam_cfg_map_t *upstreams; /* upstreams: of seam_upstream_config_t
 					  * (http/client_config.h) */
 	const char *mappings;            /* directory of the Lua mappings */
+	const seam_contracts_t *contracts; /* the contract registry (mapping output is checked
+					    * against it); NULL at start-up validation */
 	const void *config;              /* the flow's own section (def->config), else NULL */
 	seam_store_t *store;
 	seam_log_t *log;

@@ -49,6 +49,18 @@ static seam_map_runtime_t *runtime(seam_flow_orders_t *fo, seam_error_t *err)
 
 /* ---------- validation ---------- */
 
+/*
+ * What the ERP is sent is checked in two parts: the contract erp.sales-order@v1
+ * (contracts/erp/v1/sales-order.schema.json: required fields, closed properties, decimal
+ * strings, positive quantities, at least one line) and, once it holds, what JSON Schema
+ * cannot say: the order's currency, and lines - line discounts - order discount == the Drupal
+ * total less the tax the ERP adds itself, to the cent. Both kinds of problem go into one
+ * list in the validator's basic output form, so the dead letter and the timeline show them
+ * alike ("pointer: detail (keyword)").
+ */
+#define SALES_ORDER_CONTRACT "erp.sales-order@v1"
+#define TEXT_MAX 1500 /* last_error is a line, not a document */
+
 static int dec_of(json_t *v, seam_money_dec_t *d)
 {
 	if (json_is_string(v))
@@ -60,69 +72,91 @@ static int dec_of(json_t *v, seam_money_dec_t *d)
 	return -1;
 }
 
-seam_err_t seam_flow_orders_validate(json_t *so, const char *drupal_total, const char *currency,
-				     json_t **problems)
+/* A problem of seam's own rules, in the validator's basic output form. */
+static void rule_error(json_t *basic, const char *pointer, const char *keyword, json_t *msg)
 {
-	json_t *p = json_array(), *lines = json_object_get(so, "salesOrderLines"), *line;
-	seam_money_dec_t sum = {0, 0}, v;
-	size_t i;
-	const char *edn = json_string_value(json_object_get(so, "externalDocumentNumber"));
-	const char *cur = json_string_value(json_object_get(so, "currencyCode"));
+	char kl[64];
+	snprintf(kl, sizeof kl, "/%s", keyword);
+	json_array_append_new(basic, json_pack("{s:s, s:s, s:s, s:o}", "instanceLocation", pointer,
+					       "keywordLocation", kl, "absoluteKeywordLocation",
+					       "seam:flows/orders#/totals-rule", "error", msg));
+}
 
-	if (!json_is_object(so)) {
-		json_array_append_new(p, json_string("the mapping did not return an object"));
-		goto out;
-	}
-	if (!edn || !*edn)
-		json_array_append_new(p, json_string("externalDocumentNumber: required"));
-	if (currency && cur && *cur && strcmp(cur, currency) != 0)
-		json_array_append_new(p, json_sprintf("currencyCode: %s, but the order is in %s", cur, currency));
-	if (!json_is_array(lines) || json_array_size(lines) == 0) {
-		json_array_append_new(p, json_string("salesOrderLines: at least one line is required"));
-		goto out;
-	}
+/* The totals rule on a sales order that holds its contract (so every amount is a decimal). */
+static void totals_rule(json_t *so, const char *drupal_total, const char *currency, json_t *basic)
+{
+	json_t *lines = json_object_get(so, "salesOrderLines"), *line, *hd;
+	const char *cur = json_string_value(json_object_get(so, "currencyCode"));
+	seam_money_dec_t sum = {0, 0}, v, t;
+	char a[SEAM_MONEY_BUF], ptr[64];
+	size_t i;
+
+	if (currency && cur && strcmp(cur, currency) != 0)
+		rule_error(basic, "/currencyCode", "currency",
+			   json_sprintf("%s, but the Drupal order is in %s", cur, currency));
 	json_array_foreach(lines, i, line) {
 		seam_money_dec_t q, up, amt, disc = {0, 0};
-		const char *type = json_string_value(json_object_get(line, "lineType"));
-		if (!type || !*type)
-			json_array_append_new(p, json_sprintf("salesOrderLines[%zu].lineType: required", i));
-		if (dec_of(json_object_get(line, "quantity"), &q) != 0 || q.units <= 0) {
-			json_array_append_new(p, json_sprintf("salesOrderLines[%zu].quantity: a positive decimal is required", i));
-			continue;
-		}
-		if (dec_of(json_object_get(line, "unitPrice"), &up) != 0) {
-			json_array_append_new(p, json_sprintf("salesOrderLines[%zu].unitPrice: a decimal string is required", i));
-			continue;
-		}
 		json_t *d = json_object_get(line, "discountAmount");
-		if (d && !json_is_null(d) && dec_of(d, &disc) != 0) {
-			json_array_append_new(p, json_sprintf("salesOrderLines[%zu].discountAmount: not a decimal", i));
-			continue;
-		}
-		if (seam_money_dec_mul(q, up, &amt, NULL) != SEAM_OK ||
+		snprintf(ptr, sizeof ptr, "/salesOrderLines/%zu", i);
+		if (dec_of(json_object_get(line, "quantity"), &q) != 0 ||
+		    dec_of(json_object_get(line, "unitPrice"), &up) != 0 ||
+		    (d && !json_is_null(d) && dec_of(d, &disc) != 0) ||
+		    seam_money_dec_mul(q, up, &amt, NULL) != SEAM_OK ||
 		    seam_money_dec_sub(amt, disc, &amt, NULL) != SEAM_OK ||
-		    seam_money_dec_add(sum, amt, &sum, NULL) != SEAM_OK)
-			json_array_append_new(p, json_sprintf("salesOrderLines[%zu]: amount out of range", i));
+		    seam_money_dec_add(sum, amt, &sum, NULL) != SEAM_OK) {
+			rule_error(basic, ptr, "totals", json_string("the line's amount is out of range"));
+			return;
+		}
 	}
-	json_t *hd = json_object_get(so, "discountAmount");
-	if (hd && !json_is_null(hd)) {
-		if (dec_of(hd, &v) != 0)
-			json_array_append_new(p, json_string("discountAmount: not a decimal"));
-		else
-			seam_money_dec_sub(sum, v, &sum, NULL);
+	hd = json_object_get(so, "discountAmount");
+	if (hd && !json_is_null(hd) &&
+	    (dec_of(hd, &v) != 0 || seam_money_dec_sub(sum, v, &sum, NULL) != SEAM_OK)) {
+		rule_error(basic, "/discountAmount", "totals", json_string("out of range"));
+		return;
 	}
-	if (drupal_total && json_array_size(p) == 0) {
-		seam_money_dec_t t;
-		char a[SEAM_MONEY_BUF];
-		if (seam_money_dec_parse(drupal_total, (size_t)-1, &t, NULL) == SEAM_OK &&
-		    seam_money_dec_cmp(sum, t) != 0)
-			json_array_append_new(p, json_sprintf("totals: the lines add up to %s, the Drupal "
-							       "order total is %s",
-							       seam_money_dec_format(sum, a), drupal_total));
+	if (drupal_total && seam_money_dec_parse(drupal_total, (size_t)-1, &t, NULL) == SEAM_OK &&
+	    seam_money_dec_cmp(sum, t) != 0)
+		rule_error(basic, "/salesOrderLines", "totals",
+			   json_sprintf("the lines add up to %s, the Drupal order total is %s",
+					seam_money_dec_format(sum, a), drupal_total));
+}
+
+seam_err_t seam_flow_orders_validate(const seam_contracts_t *contracts, json_t *so,
+				     const char *drupal_total, const char *currency, json_t **errors,
+				     char **text)
+{
+	const seam_contract_t *c = contracts ? seam_contracts_find(contracts, SALES_ORDER_CONTRACT)
+					     : NULL;
+	json_t *basic = NULL;
+	char *t = NULL;
+
+	*errors = NULL;
+	if (text)
+		*text = NULL;
+	if (!c) {
+		/* the registry is built into the binary: only a caller that passed none gets here */
+		basic = json_array();
+		rule_error(basic, "", "contract", json_string("no contract registry: "
+							      SALES_ORDER_CONTRACT " is unknown"));
+	} else if (seam_contract_validate(c, so, &basic)) {
+		totals_rule(so, drupal_total, currency, basic);
 	}
-out:
-	*problems = p;
-	return json_array_size(p) ? SEAM_PERMANENT : SEAM_OK;
+	if (!basic)
+		basic = json_array();
+	if (json_array_size(basic) == 0) {
+		*errors = basic;
+		return SEAM_OK;
+	}
+	if (text) {
+		char *e = seam_contract_errors_text(basic, TEXT_MAX);
+		if (asprintf(&t, SALES_ORDER_CONTRACT ": %s", e ? e : "invalid") < 0)
+			t = NULL;
+		free(e);
+		*text = t;
+	}
+	*errors = seam_contract_errors_public(basic);
+	json_decref(basic);
+	return SEAM_PERMANENT;
 }
 
 /* Adds the non-included tax adjustments of the order and its items. */
@@ -160,6 +194,20 @@ static void net_of_tax(json_t *doc, const char *total, char out[SEAM_MONEY_BUF])
 		return;
 	}
 	seam_money_dec_format(t, out);
+}
+
+seam_err_t seam_flow_orders_check_mapped(const seam_contracts_t *contracts, json_t *doc,
+					 json_t *mapped, json_t **errors, char **text)
+{
+	seam_drupal_money_t total = {0};
+	char net[SEAM_MONEY_BUF] = "";
+	/* The ERP computes tax itself: the mapped lines must add up to the total without it. */
+	seam_drupal_attr_money(seam_drupal_data(doc), "total_price", &total, NULL);
+	if (total.number[0])
+		net_of_tax(doc, total.number, net);
+	return seam_flow_orders_validate(contracts, mapped, net[0] ? net : NULL,
+					 total.currency_code[0] ? total.currency_code : NULL, errors,
+					 text);
 }
 
 /* ---------- which orders a seam store owns ---------- */
@@ -545,17 +593,15 @@ static seam_err_t export_order(const seam_job_t *job, seam_job_result_t *res, vo
 		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "mapping %s: %s", c.sc->erp.mapping, err.msg);
 		goto out;
 	}
-	/* The ERP computes tax itself: the mapped lines must add up to the total without it. */
-	char net[SEAM_MONEY_BUF] = "";
-	if (total.number[0])
-		net_of_tax(doc, total.number, net);
-	if (seam_flow_orders_validate(mapped, net[0] ? net : NULL,
-				      total.currency_code[0] ? total.currency_code : NULL,
-				      &problems) != SEAM_OK) {
-		char *p = json_dumps(problems, JSON_COMPACT);
-		tl(fo, c.uuid, c.cid, "seam", "export.invalid", json_pack("{s:O}", "problems", problems));
-		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "mapped sales order is invalid: %s", p);
-		free(p);
+	/* Nothing is sent that does not hold its contract and add up (see "validation"). */
+	char *why = NULL;
+	if (seam_flow_orders_check_mapped(fo->env.contracts, doc, mapped, &problems, &why) !=
+	    SEAM_OK) {
+		tl(fo, c.uuid, c.cid, "seam", "export.invalid",
+		   json_pack("{s:s, s:O}", "contract", SALES_ORDER_CONTRACT, "errors", problems));
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "mapped sales order violates %s",
+				   why ? why : SALES_ORDER_CONTRACT);
+		free(why);
 		goto out;
 	}
 	const char *edn = json_string_value(json_object_get(mapped, "externalDocumentNumber"));

@@ -9,9 +9,10 @@
  * order.export, which may run more than once (crash, lease expiry, replay):
  *   1. fetch the order with its items and billing profile (404: not visible yet -> retry);
  *      draft orders are not exported; an order canceled before export is recorded and skipped;
- *   2. map it with the store's Lua mapping (one runtime per worker thread) and validate the
- *      result (required fields, decimals, lines, totals that add up to Drupal's total): a
- *      failure is permanent and lands in the dead letters with the reasons;
+ *   2. map it with the store's Lua mapping (one runtime per worker thread) and check the
+ *      result against the contract erp.sales-order@v1 plus the totals rule (lines add up to
+ *      Drupal's total, same currency): a violation is permanent and lands in the dead
+ *      letters with the validator's errors, and on the timeline (export.invalid);
  *   3. the ERP has no idempotency key, so look up by externalDocumentNumber first and adopt
  *      what is there; create only when nothing is; a create that timed out or dropped is
  *      followed by a fresh lookup on the next attempt, never by a blind second create; an
@@ -113,10 +114,27 @@ typedef struct seam_flow_orders_filter {
 seam_err_t seam_flow_orders_list(seam_store_t *st, const seam_flow_orders_filter_t *f,
 				 json_t **out, json_t **next_key, seam_error_t *err);
 
-/* Validates a mapped sales order against the Drupal order total (decimal string, may be
- * NULL to skip the total check). Returns SEAM_OK, or SEAM_PERMANENT with every problem in
- * *problems (a JSON array of strings, new reference). Exposed for tests and `seam check`. */
-seam_err_t seam_flow_orders_validate(json_t *sales_order, const char *drupal_total,
-				     const char *currency, json_t **problems);
+/*
+ * Checks a mapped sales order before anything is sent to the ERP: the contract
+ * erp.sales-order@v1 of contracts (borrowed; NULL or without it: a permanent error, nothing
+ * is sent unchecked), then, when that holds, the rules JSON Schema cannot say: currencyCode
+ * equal to the Drupal order's currency (NULL: not checked), and lines (quantity x unitPrice -
+ * discountAmount) - the order's discountAmount == drupal_total (a decimal string; NULL: not
+ * checked). Returns SEAM_OK, or SEAM_PERMANENT with every problem in *errors as
+ * {pointer, keyword, detail} (seam_contract_errors_public; keyword "currency" or "totals" for
+ * the two rules) and, when text is not NULL, *text the one line for last_error
+ * ("erp.sales-order@v1: /salesOrderLines/0/quantity: ... (pattern); ..."). *errors is a new
+ * reference either way (empty when valid); *text owned (free), NULL when valid.
+ */
+seam_err_t seam_flow_orders_validate(const seam_contracts_t *contracts, json_t *sales_order,
+				     const char *drupal_total, const char *currency,
+				     json_t **errors, char **text);
+
+/* seam_flow_orders_validate of a mapping's output against the Drupal order document it was
+ * mapped from (doc: the JSON:API document; its total_price less the tax adjustments the ERP
+ * adds itself is the total, its currency the currency). What order.export and `seam check`
+ * (a mapping's sample) both run. */
+seam_err_t seam_flow_orders_check_mapped(const seam_contracts_t *contracts, json_t *doc,
+					 json_t *mapped, json_t **errors, char **text);
 
 #endif

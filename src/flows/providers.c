@@ -86,6 +86,7 @@ static const seam_provider_t providers[] = {
 		.secrets = storefront_secrets, .endpoint_needs_secrets = 1, .secret_ok = whsec_ok,
 		.secret_what = STD_SECRET,
 		.verify = seam_stdwebhooks_verify_delivery, .split = storefront_split,
+		.contract = "bridge.event@v1",
 	},
 	{
 		.name = "stripe", .param = "store", .section = "stores",
@@ -93,6 +94,7 @@ static const seam_provider_t providers[] = {
 		.secrets_key = "stripe_secrets", .secrets = stripe_secrets,
 		.endpoint_needs_secrets = 1,
 		.verify = seam_stripe_verify_delivery, .split = seam_stripe_split,
+		.contract = "stripe.event@v1",
 		.normalize = seam_stripe_normalize, .rules = seam_stripe_rules,
 	},
 	{
@@ -102,6 +104,7 @@ static const seam_provider_t providers[] = {
 		.endpoint_needs_secrets = 1, .secret_ok = hmac_key_ok,
 		.secret_what = "is not an Adyen HMAC key (hex, at least 32 digits)",
 		.verify_items = seam_adyen_verify_items, .split = seam_adyen_split,
+		.contract = "adyen.notification@v1", .contract_items = "notificationItems",
 		.ack = "[accepted]", /* what Adyen waits for */
 		.normalize = seam_adyen_normalize, .rules = seam_adyen_rules,
 	},
@@ -111,6 +114,7 @@ static const seam_provider_t providers[] = {
 		.secrets_key = "secrets", .secrets = source_secrets,
 		.secret_ok = whsec_ok, .secret_what = STD_SECRET,
 		.verify = seam_stdwebhooks_verify_delivery, .split = seam_stdwebhooks_split,
+		.contract = "standard.event@v1",
 		.normalize = seam_stdwebhooks_normalize, .rules = seam_stdwebhooks_rules,
 	},
 };

@@ -16,6 +16,11 @@
  *                 parsing when the scheme signs items (verify_items, Adyen);
  *   split         how a verified body becomes events, and each event's id (the inbox's dedup
  *                 key), or the reason it is quarantined;
+ *   contract      the contract its payloads are checked against once authentic (a registry
+ *                 ref, contract/registry.h): the whole body, or each element of the array
+ *                 member contract_items (Adyen's notificationItems, signed and checked one by
+ *                 one); a payload that violates it is quarantined with the validator's errors
+ *                 (api/webhooks.c);
  *   ack           what the sender is answered once the events are stored;
  *   kind          what its events are, and so the job the ingress makes of them: payment
  *                 events each get their own payment.apply job; storefront order events the
@@ -67,6 +72,9 @@ typedef struct seam_provider {
 	seam_webhook_verify_fn verify;             /* or NULL, then verify_items */
 	seam_webhook_verify_items_fn verify_items;
 	seam_webhook_split_fn split;
+	const char *contract;       /* "stripe.event@v1": what an authentic payload must hold */
+	const char *contract_items; /* NULL: the body is one payload; else the array member
+				     * whose every element is one (checked and quarantined alone) */
 	const char *ack; /* text/plain body of the 200 once stored; NULL: JSON {received, ...} */
 
 	/* payment providers; NULL for others */

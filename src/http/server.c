@@ -791,6 +791,8 @@ static void dispatch(seam_http_req_t *req)
 			return;
 		}
 	}
+	if (s->o.before && (s->o.before(req, r, s->o.ud) != 0 || req->replied))
+		return; /* the hook answered */
 	if (s->o.around)
 		s->o.around(req, r, s->o.ud);
 	else

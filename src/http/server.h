@@ -12,6 +12,7 @@
  *     response as X-Correlation-ID;
  *   - enforces the body cap (413 from Content-Length up front, or while reading);
  *   - calls the auth hook for routes with a scope (401/403 as problem+json);
+ *   - calls the before hook, which may answer instead of the handler (request validation);
  *   - hands the route to the around hook when there is one, which runs the handler itself
  *     (the application's middleware: api/'s Idempotency-Key);
  * and after it: writes the access log line and the HTTP metrics, labelled by route pattern
@@ -61,6 +62,12 @@ typedef void (*seam_http_around_fn)(seam_http_req_t *req, const seam_route_t *r,
  * answers the problem). May set req user data for the handler. */
 typedef int (*seam_http_auth_fn)(seam_http_req_t *req, const char *scope, void *ud);
 
+/* Hook run after auth and before the handler, with the matched route (its `request` and
+ * `response` columns are for the layer above; the server never reads them). Returns 0 to run
+ * the handler, anything else when it has answered itself (a 422 for a body that breaks the
+ * route's request contract: api/api_contracts.h). The server stays free of what it checks. */
+typedef int (*seam_http_before_fn)(seam_http_req_t *req, const seam_route_t *route, void *ud);
+
 #define SEAM_ROUTE_RAW_BODY 0x1   /* body may be binary/any type; no JSON check by the server */
 #define SEAM_ROUTE_OPEN 0x2       /* never authenticated even when scope is set elsewhere */
 /* Bits from 0x100 up are the application's (api/api.h: SEAM_ROUTE_IDEMPOTENT); the server
@@ -88,6 +95,7 @@ typedef struct seam_http_opts {
 	size_t nroutes;
 	void *ud;                      /* handed to handlers and the auth hook */
 	seam_http_auth_fn auth;        /* NULL: scoped routes are refused with 401 */
+	seam_http_before_fn before;    /* NULL: none; else run before every handler */
 	seam_http_around_fn around;    /* NULL: the server calls r->fn directly */
 	seam_log_t *log;               /* borrowed; NULL for no logs */
 	seam_metrics_t *metrics;       /* borrowed; NULL for no metrics */

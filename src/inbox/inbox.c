@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "contract/registry.h"
 #include "core/clock.h"
 
 seam_err_t seam_inbox_add(seam_db_t *db, seam_queue_t *q, const seam_inbox_event_t *ev,
@@ -91,6 +92,20 @@ seam_err_t seam_inbox_quarantine(seam_db_t *db, const seam_inbox_event_t *ev, co
 	rc = seam_stmt_step(s, err);
 	seam_stmt_reset(s);
 	return rc == SEAM_DONE ? SEAM_OK : rc;
+}
+
+char *seam_inbox_contract_reason(const char *ref, const json_t *basic)
+{
+	char *text, *out = NULL;
+	size_t head = strlen(SEAM_INBOX_CONTRACT_VIOLATION) + strlen(ref) + 4;
+	if (head >= SEAM_INBOX_REASON_MAX)
+		return NULL;
+	text = seam_contract_errors_text(basic, SEAM_INBOX_REASON_MAX - head);
+	if (asprintf(&out, "%s: %s: %s", SEAM_INBOX_CONTRACT_VIOLATION, ref,
+		     text && *text ? text : "invalid") < 0)
+		out = NULL;
+	free(text);
+	return out;
 }
 
 seam_err_t seam_inbox_body(seam_db_t *db, const char *provider, const char *source,

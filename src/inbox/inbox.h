@@ -21,7 +21,9 @@
  *   - Quarantine with a reason. An event that verified but cannot be used (not JSON, no id, no
  *     type, no order) is kept in `quarantine` with a stable reason, the body and the headers,
  *     instead of being dropped; the sender is still answered 2xx (it would only resend the same
- *     bytes).
+ *     bytes). An event that violates its contract (flows/providers.h) is kept the same way,
+ *     its reason "contract_violation: <ref>: " and the validator's errors
+ *     (seam_inbox_contract_reason), so a listing shows the pointer to fix without the body.
  * Rows are not purged (jobs are, after queue.retain: a redelivery after that still finds its
  * inbox row and stays a duplicate).
  *
@@ -78,6 +80,18 @@ seam_err_t seam_inbox_add(seam_db_t *db, seam_queue_t *q, const seam_inbox_event
  * not stored. */
 seam_err_t seam_inbox_quarantine(seam_db_t *db, const seam_inbox_event_t *ev, const char *reason,
 				 seam_error_t *err);
+
+/* The reason word of a contract violation, the first word of its quarantine reason. */
+#define SEAM_INBOX_CONTRACT_VIOLATION "contract_violation"
+/* At most this many bytes of reason for a contract violation (the errors are cut, not the
+ * prefix). */
+#define SEAM_INBOX_REASON_MAX 2048
+
+/* The quarantine reason of an authentic event that violates contract ref (e.g.
+ * "stripe.event@v1"): "contract_violation: stripe.event@v1: /data/object: <detail>
+ * (required); ..." (seam_contract_errors_text of basic, the validator's basic output,
+ * borrowed). Returns owned (free), NULL when out of memory. */
+char *seam_inbox_contract_reason(const char *ref, const json_t *basic);
 
 /* The stored body of one event: *body owned (free()). SEAM_NOTFOUND (with the message "inbox
  * has no event <provider>/<source>/<event_id>") when there is none; store errors. */

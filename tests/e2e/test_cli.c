@@ -252,8 +252,19 @@ static void test_broken_mappings_stop_serve(void **state)
 	snprintf(db, sizeof db, "%s/seam.db", t.dir);
 	char *check[] = {bin, "check", "-c", t.cfg, NULL};
 
-	/* A good mapping: check passes, serve becomes ready (so the failures below are real). */
-	int port = write_store_config(&t, "function map(i, ctx) return { n = i.n } end\n", "{\"n\": 1}");
+	/* A good mapping: check passes, serve becomes ready (so the failures below are real). Its
+	 * sample holds order@v1 and its output erp.sales-order@v1 (seam check checks both). */
+	int port = write_store_config(
+		&t,
+		"function map(i, ctx)\n"
+		"  local a = i.data.attributes\n"
+		"  return { externalDocumentNumber = a.order_number, customerNumber = 'C1',\n"
+		"    currencyCode = a.total_price.currency_code, salesOrderLines = { { lineType = 'Item',\n"
+		"    lineObjectNumber = 'X', quantity = '1', unitPrice = a.total_price.number } } }\n"
+		"end\n",
+		"{\"data\": {\"type\": \"commerce_order--default\", "
+		"\"id\": \"5bdfd1e8-dfad-41ac-a514-1b58d123e678\", \"attributes\": {\"order_number\": \"7\", "
+		"\"state\": \"completed\", \"total_price\": {\"number\": \"5.00\", \"currency_code\": \"USD\"}}}}");
 	assert_int_equal(run_in(&t, NULL, check, &out), 0);
 	expect(out, "order_to_erp.lua: sample ok");
 	free(out);

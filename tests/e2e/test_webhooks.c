@@ -25,6 +25,7 @@
 #define STRIPE_SECRET "whsec_test_stripe_secret_1"
 #define STD_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define ADYEN_KEY "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
+#define EU_STORE_UUID "0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11"
 
 static char dir[64];
 static th_seam_t sm;
@@ -219,11 +220,17 @@ static void test_drupal_events_one_export_job_per_order(void **state)
 	char h[3][256];
 	th_resp_t r;
 	(void)state;
+	/* whole events, as drupal/seam_bridge sends them (bridge.event@v1) */
 	const char *placed = "{\"type\":\"order.placed\",\"timestamp\":\"2026-11-26T10:00:00Z\","
 			     "\"data\":{\"order_uuid\":\"5f0c1a2b-0000-4000-8000-00000000aaaa\","
-			     "\"order_number\":\"1001\",\"state\":\"completed\"}}";
+			     "\"order_id\":7,\"order_number\":\"1001\",\"store_uuid\":\"" EU_STORE_UUID "\","
+			     "\"state\":\"completed\",\"workflow\":\"order_default\",\"transition\":\"place\","
+			     "\"total\":{\"number\":\"39.98\",\"currency_code\":\"EUR\"}}}";
 	const char *paid = "{\"type\":\"order.paid\",\"timestamp\":\"2026-11-26T10:00:01Z\","
-			   "\"data\":{\"order_uuid\":\"5f0c1a2b-0000-4000-8000-00000000aaaa\"}}";
+			   "\"data\":{\"order_uuid\":\"5f0c1a2b-0000-4000-8000-00000000aaaa\","
+			   "\"order_id\":7,\"order_number\":\"1001\",\"store_uuid\":\"" EU_STORE_UUID "\","
+			   "\"state\":\"completed\",\"workflow\":\"order_default\",\"transition\":null,"
+			   "\"total\":{\"number\":\"39.98\",\"currency_code\":\"EUR\"}}}";
 	std_headers(STD_SECRET, "msg_placed_1", seam_now_ms() / 1000, placed, h);
 	assert_int_equal(post("/webhooks/drupal/eu", h[0], h[1], h[2], placed, &r), 200);
 	th_resp_free(&r);
@@ -298,6 +305,112 @@ static void test_adyen_batch(void **state)
 	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen'"), 2);
 }
 
+/* ---- contracts: an authentic payload that violates its contract is quarantined ---------- */
+
+/* seam_webhooks_invalid_total{provider,store} as /metrics says it now (0 when absent). */
+static double invalid_count(const char *provider, const char *store)
+{
+	char url[128], series[160];
+	snprintf(url, sizeof url, "%s/metrics", sm.base);
+	snprintf(series, sizeof series, "seam_webhooks_invalid_total{provider=\"%s\",store=\"%s\"}",
+		 provider, store);
+	char *text = th_get_text(url);
+	assert_non_null(text);
+	double v = th_metric(text, series);
+	free(text);
+	return v < 0 ? 0 : v;
+}
+
+/* A validly signed Stripe event without data.object.id (what the payments flow keys the
+ * payment by) and with an amount as a string: 200 (Stripe stops retrying), kept in the
+ * quarantine with both pointers in the reason, counted, no inbox row, no job. */
+static void test_stripe_contract_violation_quarantined(void **state)
+{
+	char h[256];
+	th_resp_t r;
+	(void)state;
+	const char *bad = "{\"id\":\"evt_contract_bad\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","
+			  "\"data\":{\"object\":{\"object\":\"payment_intent\",\"status\":\"succeeded\","
+			  "\"amount_received\":\"19.99\",\"currency\":\"usd\"}}}";
+	double before = invalid_count("stripe", "eu");
+	th_stripe_signature(STRIPE_SECRET, seam_now_ms() / 1000, bad, h, sizeof h);
+	assert_int_equal(post("/webhooks/stripe/eu", h, NULL, NULL, bad, &r), 200);
+	assert_non_null(strstr(r.body, "\"quarantined\":true"));
+	th_resp_free(&r);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM quarantine WHERE provider = 'stripe' "
+				    "AND event_id = 'evt_contract_bad' "
+				    "AND reason LIKE 'contract_violation: stripe.event@v1: %' "
+				    "AND reason LIKE '%/data/object:%(required)%' "
+				    "AND reason LIKE '%/data/object/amount_received:%(type)%'"),
+			 1);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE event_id = 'evt_contract_bad'"), 0);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE payload LIKE '%evt_contract_bad%'"), 0);
+	assert_true(invalid_count("stripe", "eu") == before + 1);
+}
+
+/* An Adyen batch of two signed items, the second with an eventDate that is no date-time
+ * (not part of the signed string): "[accepted]", the good item stored with its job, the bad
+ * one quarantined alone under its own event id with the pointer, counted once. */
+static void test_adyen_batch_one_item_violates(void **state)
+{
+	char s1[64], s2[64], i1[512], i2[600], body[1400];
+	th_resp_t r;
+	(void)state;
+	double before = invalid_count("adyen", "eu");
+	adyen_sign("PSP0010", "AUTHORISATION", "true", 1500, s1);
+	adyen_sign("PSP0011", "CAPTURE", "true", 1500, s2);
+	adyen_item(i1, sizeof i1, "PSP0010", "AUTHORISATION", 1500, s1);
+	snprintf(i2, sizeof i2,
+		 "{\"NotificationRequestItem\":{\"pspReference\":\"PSP0011\",\"merchantAccountCode\":"
+		 "\"TestMerchant\",\"merchantReference\":\"order-1001\",\"amount\":{\"value\":1500,"
+		 "\"currency\":\"EUR\"},\"eventCode\":\"CAPTURE\",\"success\":\"true\","
+		 "\"eventDate\":\"yesterday\",\"additionalData\":{\"hmacSignature\":\"%s\"}}}", s2);
+	snprintf(body, sizeof body, "{\"live\":\"false\",\"notificationItems\":[%s,%s]}", i1, i2);
+	assert_int_equal(post("/webhooks/adyen/eu", NULL, NULL, NULL, body, &r), 200);
+	assert_string_equal(r.body, "[accepted]");
+	th_resp_free(&r);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE provider = 'adyen' "
+				    "AND event_id = 'AUTHORISATION:PSP0010:true' AND job_id IS NOT NULL"), 1);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE event_id = 'CAPTURE:PSP0011:true'"), 0);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM quarantine WHERE provider = 'adyen' "
+				    "AND event_id = 'CAPTURE:PSP0011:true' "
+				    "AND reason LIKE 'contract_violation: adyen.notification@v1: %' "
+				    "AND reason LIKE '%/NotificationRequestItem/eventDate:%(format)%' "
+				    "AND body LIKE '{\"NotificationRequestItem\":%yesterday%'"),
+			 1);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE payload LIKE '%PSP0011%'"), 0);
+	assert_true(invalid_count("adyen", "eu") == before + 1);
+}
+
+/* A storefront event whose total is a JSON number (bridge.event@v1 says decimal string) and
+ * that lacks store_uuid: 200 with quarantined, no export job for the order. */
+static void test_drupal_event_violates_bridge_contract(void **state)
+{
+	char h[3][256];
+	th_resp_t r;
+	(void)state;
+	const char *bad = "{\"type\":\"order.placed\",\"timestamp\":\"2026-11-26T10:00:00Z\","
+			  "\"data\":{\"order_uuid\":\"5f0c1a2b-0000-4000-8000-00000000bbbb\",\"order_id\":8,"
+			  "\"order_number\":\"1002\",\"state\":\"completed\",\"workflow\":\"order_default\","
+			  "\"transition\":\"place\",\"total\":{\"number\":39.98,\"currency_code\":\"EUR\"}}}";
+	double before = invalid_count("drupal", "eu");
+	std_headers(STD_SECRET, "msg_bad_bridge", seam_now_ms() / 1000, bad, h);
+	assert_int_equal(post("/webhooks/drupal/eu", h[0], h[1], h[2], bad, &r), 200);
+	assert_non_null(strstr(r.body, "\"quarantined\":true"));
+	th_resp_free(&r);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM quarantine WHERE provider = 'drupal' "
+				    "AND event_id = 'msg_bad_bridge' "
+				    "AND reason LIKE 'contract_violation: bridge.event@v1: %' "
+				    "AND reason LIKE '%/data:%(required)%' "
+				    "AND reason LIKE '%/data/total%'"),
+			 1);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE event_id = 'msg_bad_bridge'"), 0);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE kind = 'order.export' AND "
+				    "dedup_key = 'export:eu:5f0c1a2b-0000-4000-8000-00000000bbbb'"),
+			 0);
+	assert_true(invalid_count("drupal", "eu") == before + 1);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -308,6 +421,9 @@ int main(void)
 		cmocka_unit_test(test_quarantine),
 		cmocka_unit_test(test_drupal_events_one_export_job_per_order),
 		cmocka_unit_test(test_adyen_batch),
+		cmocka_unit_test(test_stripe_contract_violation_quarantined),
+		cmocka_unit_test(test_adyen_batch_one_item_violates),
+		cmocka_unit_test(test_drupal_event_violates_bridge_contract),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();

@@ -201,7 +201,7 @@ static void test_config_section_and_check(void **state)
 	assert_string_equal(sc->mode, "delta");
 	assert_null(seam_config_section(cfg, &seam_flow_orders)); /* it has no section */
 	assert_non_null(seam_config_section(cfg, &seam_flow_payments));
-	assert_int_equal(seam_app_validate(NULL, cfg, NULL, stderr), 0);
+	assert_int_equal(seam_app_validate(NULL, cfg, NULL, NULL, stderr), 0);
 	seam_config_free(cfg);
 	/* the real registry does not know the key */
 	assert_int_equal(seam_config_load_text(seam_app_flows(), "t.yaml", text, strlen(text), &cfg, &d),
@@ -216,7 +216,7 @@ static void test_config_section_and_check(void **state)
 	char *out = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&out, &len);
-	assert_int_equal(seam_app_validate(NULL, cfg, NULL, fp), 2);
+	assert_int_equal(seam_app_validate(NULL, cfg, NULL, NULL, fp), 2);
 	fclose(fp);
 	assert_string_equal(out, "t.yaml: flows.stok: no such flow (orders, payments, stock)\n"
 				 "t.yaml:3: stock_sync.interval: a full sync every 10000 ms would never "

@@ -47,8 +47,8 @@ static void test_builtin_registry(void **state)
 	assert_non_null(req);
 	assert_string_equal(req->owner, "seam");
 	assert_int_equal(req->compat, SEAM_COMPAT_FORWARD);
-	/* ordered by name then version (not by ref: "rest.order@v1" sorts after
-	 * "rest.order-list@v1" as a string, '@' > '-', yet its name comes first) */
+	/* ordered by name then version (not by ref: "rest.flow@v1" sorts after
+	 * "rest.flow-list@v1", '@' being above '-') */
 	for (size_t i = 1; i < seam_contracts_count(reg); i++) {
 		const seam_contract_t *a = seam_contracts_at(reg, i - 1), *b = seam_contracts_at(reg, i);
 		if (strcmp(a->name, b->name) == 0)

@@ -18,6 +18,7 @@
 #include "app/app.h"
 #include "app/config.h"
 #include "app/registry.h"
+#include "contract/registry.h"
 #include "core/metrics.h"
 #include "flows/flow.h"
 #include "http/client.h"
@@ -40,6 +41,7 @@ typedef struct ft {
 	th_mock_t *drupal_mk, *erp_mk;
 	seam_upstream_t *drupal, *erp;
 	seam_flow_env_t fenv;
+	seam_contracts_t *contracts; /* the built-in registry, as the root opens it */
 } ft_t;
 
 static seam_upstream_t *ft_upstream(void *ud, const char *name)
@@ -103,6 +105,8 @@ static inline void ft_open(ft_t *f)
 	seam_error_t err = {0};
 	if (seam_queue_create(f->env.st, &qo, &f->q, &err) != SEAM_OK)
 		fail_msg("queue: %s", err.msg);
+	if (seam_contracts_open(&f->contracts, &err) != SEAM_OK)
+		fail_msg("contracts: %s", err.msg);
 }
 
 /* The env the root would hand flow def (its config section included): call before the flow's
@@ -115,6 +119,7 @@ static inline void ft_env(ft_t *f, const seam_flow_def_t *def)
 	f->fenv.queue = f->q;
 	f->fenv.upstream = ft_upstream;
 	f->fenv.upstream_ud = f;
+	f->fenv.contracts = f->contracts;
 }
 
 /* Registers def's job handlers with the flow instance inst, as the root does after create. */
@@ -148,6 +153,7 @@ static inline void ft_close(ft_t *f)
 	th_mock_stop(f->drupal_mk);
 	th_mock_stop(f->erp_mk);
 	seam_config_free(f->cfg);
+	seam_contracts_close(f->contracts);
 }
 
 /* Enqueues a job as ingress would (its own correlation id); id gets the job id. */

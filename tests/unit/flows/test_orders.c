@@ -1,5 +1,6 @@
 /* test_orders.c: the order-export flow. seam_flow_orders_validate, what decides between
- * exporting an order and sending it to the dead letters with reasons; and the order.export
+ * exporting an order and sending it to the dead letters with the contract's errors
+ * (erp.sales-order@v1 and the totals rule); and the order.export
  * handler run as a job against a scripted storefront and ERP (flowtest.h): a normal export
  * with its write-back, an ERP 503 retried after its Retry-After, a create that timed out
  * adopted by the next attempt's lookup instead of created twice, and a 422 that dead-letters
@@ -18,74 +19,165 @@ static json_t *so(const char *text)
 	return d;
 }
 
-static int has(json_t *problems, const char *needle)
+/* The one registry the tests of seam_flow_orders_validate share (opened by the group setup). */
+static seam_contracts_t *reg;
+
+/* Whether errors (public form) has one at pointer with keyword whose detail contains needle
+ * (NULL: any detail). */
+static int has(json_t *errors, const char *pointer, const char *keyword, const char *needle)
 {
 	size_t i;
-	json_t *p;
-	json_array_foreach(problems, i, p)
-		if (strstr(json_string_value(p), needle))
+	json_t *e;
+	json_array_foreach(errors, i, e) {
+		const char *p = json_string_value(json_object_get(e, "pointer"));
+		const char *k = json_string_value(json_object_get(e, "keyword"));
+		const char *d = json_string_value(json_object_get(e, "detail"));
+		if (p && k && d && !strcmp(p, pointer) && !strcmp(k, keyword) &&
+		    (!needle || strstr(d, needle)))
 			return 1;
+	}
+	return 0;
+}
+
+static void want(json_t *errors, const char *pointer, const char *keyword, const char *needle)
+{
+	if (!has(errors, pointer, keyword, needle)) {
+		char *got = json_dumps(errors, JSON_INDENT(1));
+		fail_msg("no error at \"%s\" (%s) %s in:\n%s", pointer, keyword, needle ? needle : "",
+			 got ? got : "");
+	}
+}
+
+static int reg_open(void **state)
+{
+	seam_error_t err = {0};
+	(void)state;
+	if (seam_contracts_open(&reg, &err) != SEAM_OK) {
+		fprintf(stderr, "contracts: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int reg_close(void **state)
+{
+	(void)state;
+	seam_contracts_close(reg);
 	return 0;
 }
 
 static void test_valid_totals_exact(void **state)
 {
-	json_t *problems = NULL;
+	json_t *errors = NULL;
+	char *text = NULL;
 	(void)state;
 	/* 2 x 19.99 + 1 x 0.10 - 1.00 line discount + 4.95 shipping - 0.02 header discount */
-	json_t *o = so("{\"externalDocumentNumber\":\"1001\",\"currencyCode\":\"USD\",\"discountAmount\":\"0.02\","
-		       "\"salesOrderLines\":[{\"lineType\":\"Item\",\"quantity\":\"2\",\"unitPrice\":\"19.99\"},"
-		       "{\"lineType\":\"Item\",\"quantity\":\"1\",\"unitPrice\":\"0.10\",\"discountAmount\":\"1.00\"},"
-		       "{\"lineType\":\"Charge (Item)\",\"quantity\":1,\"unitPrice\":\"4.95\"}]}");
-	assert_int_equal(seam_flow_orders_validate(o, "44.01", "USD", &problems), SEAM_OK);
-	assert_int_equal(json_array_size(problems), 0);
-	json_decref(problems);
-	/* one cent off is caught, with both figures */
-	assert_int_equal(seam_flow_orders_validate(o, "44.02", "USD", &problems), SEAM_PERMANENT);
-	assert_true(has(problems, "the lines add up to 44.01, the Drupal order total is 44.02"));
-	json_decref(problems);
+	json_t *o = so("{\"externalDocumentNumber\":\"1001\",\"customerNumber\":\"WEB0001\",\"currencyCode\":\"USD\","
+		       "\"discountAmount\":\"0.02\",\"salesOrderLines\":["
+		       "{\"lineType\":\"Item\",\"lineObjectNumber\":\"A\",\"quantity\":\"2\",\"unitPrice\":\"19.99\"},"
+		       "{\"lineType\":\"Item\",\"lineObjectNumber\":\"B\",\"quantity\":\"1\",\"unitPrice\":\"0.10\",\"discountAmount\":\"1.00\"},"
+		       "{\"lineType\":\"Account\",\"lineObjectNumber\":\"6130\",\"quantity\":\"1\",\"unitPrice\":\"4.95\"}]}");
+	assert_int_equal(seam_flow_orders_validate(reg, o, "44.01", "USD", &errors, &text), SEAM_OK);
+	assert_int_equal(json_array_size(errors), 0);
+	assert_null(text);
+	json_decref(errors);
+	/* one cent off is caught, with both figures, as a problem of the lines */
+	assert_int_equal(seam_flow_orders_validate(reg, o, "44.02", "USD", &errors, &text), SEAM_PERMANENT);
+	want(errors, "/salesOrderLines", "totals", "the lines add up to 44.01, the Drupal order total is 44.02");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "erp.sales-order@v1: /salesOrderLines: the lines add up to 44.01"));
+	free(text);
+	json_decref(errors);
+	/* another currency than the order's */
+	assert_int_equal(seam_flow_orders_validate(reg, o, "44.01", "EUR", &errors, NULL), SEAM_PERMANENT);
+	want(errors, "/currencyCode", "currency", "USD, but the Drupal order is in EUR");
+	json_decref(errors);
 	json_decref(o);
 }
 
+/* The contract's errors, every one, each at its pointer; the totals rule waits until the
+ * contract holds (amounts that are no decimals cannot be added). */
 static void test_every_problem_reported(void **state)
 {
-	json_t *problems = NULL;
+	json_t *errors = NULL;
+	char *text = NULL;
 	(void)state;
-	json_t *o = so("{\"currencyCode\":\"EUR\",\"salesOrderLines\":[{\"quantity\":\"0\",\"unitPrice\":\"1\"},"
-		       "{\"lineType\":\"Item\",\"quantity\":\"1\",\"unitPrice\":1.5}]}");
-	assert_int_equal(seam_flow_orders_validate(o, "10.00", "USD", &problems), SEAM_PERMANENT);
-	assert_true(has(problems, "externalDocumentNumber: required"));
-	assert_true(has(problems, "currencyCode: EUR, but the order is in USD"));
-	assert_true(has(problems, "salesOrderLines[0].quantity: a positive decimal is required"));
+	json_t *o = so("{\"currencyCode\":\"EUR\",\"customerNumber\":\"C\",\"salesOrderLines\":["
+		       "{\"quantity\":\"0\",\"unitPrice\":\"1\"},"
+		       "{\"lineType\":\"Item\",\"lineObjectNumber\":\"X\",\"quantity\":\"1\",\"unitPrice\":1.5},"
+		       "{\"lineType\":\"Item\",\"lineObjectNumber\":\"X\",\"quantity\":1,\"unitPrice\":\"1\",\"colour\":\"red\"}]}");
+	assert_int_equal(seam_flow_orders_validate(reg, o, "10.00", "USD", &errors, &text), SEAM_PERMANENT);
+	want(errors, "", "required", "externalDocumentNumber");
+	want(errors, "/salesOrderLines/0", "required", "lineType");
+	want(errors, "/salesOrderLines/0/quantity", "pattern", NULL); /* not positive */
 	/* a float price would not be exact: refused */
-	assert_true(has(problems, "salesOrderLines[1].unitPrice: a decimal string is required"));
-	json_decref(problems);
+	want(errors, "/salesOrderLines/1/unitPrice", "type", NULL);
+	want(errors, "/salesOrderLines/2/quantity", "type", NULL);
+	/* closed: a typo is caught (at the property or at its object: the spec allows both) */
+	if (!has(errors, "/salesOrderLines/2/colour", "additionalProperties", NULL))
+		want(errors, "/salesOrderLines/2", "additionalProperties", NULL);
+	assert_false(has(errors, "/currencyCode", "currency", NULL));
+	assert_non_null(text);
+	assert_non_null(strstr(text, "/salesOrderLines/1/unitPrice: "));
+	free(text);
+	json_decref(errors);
 	json_decref(o);
-	o = so("{\"externalDocumentNumber\":\"1\",\"salesOrderLines\":[]}");
-	assert_int_equal(seam_flow_orders_validate(o, NULL, NULL, &problems), SEAM_PERMANENT);
-	assert_true(has(problems, "at least one line"));
-	json_decref(problems);
+	o = so("{\"externalDocumentNumber\":\"1\",\"customerNumber\":\"C\",\"currencyCode\":\"EUR\",\"salesOrderLines\":[]}");
+	assert_int_equal(seam_flow_orders_validate(reg, o, NULL, NULL, &errors, NULL), SEAM_PERMANENT);
+	want(errors, "/salesOrderLines", "minItems", NULL);
+	json_decref(errors);
 	json_decref(o);
 	o = json_string("not an object");
-	assert_int_equal(seam_flow_orders_validate(o, NULL, NULL, &problems), SEAM_PERMANENT);
-	json_decref(problems);
+	assert_int_equal(seam_flow_orders_validate(reg, o, NULL, NULL, &errors, NULL), SEAM_PERMANENT);
+	want(errors, "", "type", NULL);
+	json_decref(errors);
+	json_decref(o);
+	/* no registry: nothing passes unchecked */
+	o = so("{\"externalDocumentNumber\":\"1\"}");
+	assert_int_equal(seam_flow_orders_validate(NULL, o, NULL, NULL, &errors, NULL), SEAM_PERMANENT);
+	json_decref(errors);
 	json_decref(o);
 }
 
 static void test_jpy_and_kwd(void **state)
 {
-	json_t *problems = NULL;
+	json_t *errors = NULL;
 	(void)state;
-	json_t *o = so("{\"externalDocumentNumber\":\"7\",\"currencyCode\":\"JPY\","
-		       "\"salesOrderLines\":[{\"lineType\":\"Item\",\"quantity\":\"3\",\"unitPrice\":\"1500\"}]}");
-	assert_int_equal(seam_flow_orders_validate(o, "4500", "JPY", &problems), SEAM_OK);
-	json_decref(problems);
+	json_t *o = so("{\"externalDocumentNumber\":\"7\",\"customerNumber\":\"C\",\"currencyCode\":\"JPY\","
+		       "\"salesOrderLines\":[{\"lineType\":\"Item\",\"lineObjectNumber\":\"X\",\"quantity\":\"3\",\"unitPrice\":\"1500\"}]}");
+	assert_int_equal(seam_flow_orders_validate(reg, o, "4500", "JPY", &errors, NULL), SEAM_OK);
+	json_decref(errors);
 	json_decref(o);
-	o = so("{\"externalDocumentNumber\":\"8\",\"currencyCode\":\"KWD\","
-	       "\"salesOrderLines\":[{\"lineType\":\"Item\",\"quantity\":\"1.5\",\"unitPrice\":\"2.125\"}]}");
-	assert_int_equal(seam_flow_orders_validate(o, "3.1875", "KWD", &problems), SEAM_OK);
-	json_decref(problems);
+	o = so("{\"externalDocumentNumber\":\"8\",\"customerNumber\":\"C\",\"currencyCode\":\"KWD\","
+	       "\"salesOrderLines\":[{\"lineType\":\"Item\",\"lineObjectNumber\":\"X\",\"quantity\":\"1.5\",\"unitPrice\":\"2.125\"}]}");
+	assert_int_equal(seam_flow_orders_validate(reg, o, "3.1875", "KWD", &errors, NULL), SEAM_OK);
+	json_decref(errors);
 	json_decref(o);
+}
+
+/* The real mapping's sample: its expected output holds the contract and adds up to the
+ * sample order's total less tax (what `seam check` and order.export run). */
+static void test_sample_output_holds(void **state)
+{
+	json_t *in = json_load_file("mappings/samples/order_to_erp.json", 0, NULL);
+	json_t *out = json_load_file("mappings/samples/order_to_erp.expected.json", 0, NULL);
+	json_t *errors = NULL;
+	char *text = NULL;
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(out);
+	if (seam_flow_orders_check_mapped(reg, in, out, &errors, &text) != SEAM_OK)
+		fail_msg("the sample's expected output does not hold: %s", text ? text : "");
+	json_decref(errors);
+	/* one line's quantity changed: the totals no longer add up */
+	json_object_set_new(json_array_get(json_object_get(out, "salesOrderLines"), 1), "quantity",
+			    json_string("2"));
+	assert_int_equal(seam_flow_orders_check_mapped(reg, in, out, &errors, &text), SEAM_PERMANENT);
+	want(errors, "/salesOrderLines", "totals", NULL);
+	free(text);
+	json_decref(errors);
+	json_decref(out);
+	json_decref(in);
 }
 
 /* --- the order.export handler ----------------------------------------------------------- */
@@ -292,16 +384,63 @@ static void test_export_422_dead_letter(void **state)
 	assert_string_equal(ft_timeline(&x->f, ORDER_UUID, buf, sizeof buf), "export.failed");
 }
 
+/* The mapping's output violates erp.sales-order@v1 (a SKU longer than Business Central's
+ * Code[20]; the mapping does not check it): nothing is sent to the ERP, the job is dead at
+ * once with the contract's errors as last_error, and the timeline has export.invalid with
+ * the errors array. */
+static void test_export_contract_violation_dead_letter(void **state)
+{
+	ofx_t *x = *state;
+	char buf[2048], st[16];
+	char *text = th_read_file(ORDER_JSON);
+	assert_non_null(text);
+	char *at = strstr(text, "\"sku\": \"WIDGET-BLU-M\"");
+	if (!at)
+		at = strstr(text, "\"sku\":\"WIDGET-BLU-M\"");
+	assert_non_null(at);
+	/* same length of text is not needed: the body is rebuilt around the new SKU */
+	size_t pre = (size_t)(strstr(at, "WIDGET-BLU-M") - text);
+	char *doc = NULL;
+	assert_true(asprintf(&doc, "%.*sWIDGET-BLUE-MEDIUM-EXTRA-LONG%s", (int)pre, text,
+			     text + pre + strlen("WIDGET-BLU-M")) > 0);
+	free(text);
+	th_mock_push(x->f.drupal_mk, 200, doc, NULL, 0, NULL, NULL);
+	free(doc);
+	export_1002(x);
+	ft_start(&x->f);
+	assert_string_equal(ft_wait_attempts(&x->f, x->id, 1, st), "dead");
+	qt_text(x->f.env.st, "SELECT last_error FROM jobs WHERE id = $1", x->id, buf, sizeof buf);
+	if (!strstr(buf, "mapped sales order violates erp.sales-order@v1: "
+			 "/salesOrderLines/0/lineObjectNumber: ") ||
+	    !strstr(buf, "(maxLength)"))
+		fail_msg("last_error: %s", buf);
+	assert_int_equal(th_mock_nseen(x->f.erp_mk), 0); /* nothing reached the ERP */
+	assert_string_equal(ft_timeline(&x->f, ORDER_UUID, buf, sizeof buf), "export.invalid");
+	qt_text(x->f.env.st, "SELECT detail FROM timeline WHERE entity_id = $1 AND event = 'export.invalid'",
+		ORDER_UUID, buf, sizeof buf);
+	json_t *detail = json_loads(buf, 0, NULL), *e = NULL;
+	assert_non_null(detail);
+	assert_string_equal(json_string_value(json_object_get(detail, "contract")), "erp.sales-order@v1");
+	e = json_array_get(json_object_get(detail, "errors"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "pointer")), "/salesOrderLines/0/lineObjectNumber");
+	assert_string_equal(json_string_value(json_object_get(e, "keyword")), "maxLength");
+	assert_non_null(json_string_value(json_object_get(e, "detail")));
+	json_decref(detail);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_totals_exact),
 		cmocka_unit_test(test_every_problem_reported),
 		cmocka_unit_test(test_jpy_and_kwd),
+		cmocka_unit_test(test_sample_output_holds),
 		cmocka_unit_test_setup_teardown(test_export_normal, ofx_setup, ofx_teardown),
 		cmocka_unit_test_setup_teardown(test_export_erp_503_then_success, ofx_setup, ofx_teardown),
 		cmocka_unit_test_setup_teardown(test_export_ambiguous_create_adopted, ofx_setup, ofx_teardown),
 		cmocka_unit_test_setup_teardown(test_export_422_dead_letter, ofx_setup, ofx_teardown),
+		cmocka_unit_test_setup_teardown(test_export_contract_violation_dead_letter, ofx_setup,
+						ofx_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, reg_open, reg_close);
 }

@@ -1,7 +1,8 @@
 /* test_providers.c: the provider table (src/flows/providers.c): the four providers by
  * name, every row complete for its kind, the secrets and the store a path's store or source
- * names, the secret checks, and the storefront events' split (id: webhook-id; quarantined
- * without an order). */
+ * names, the secret checks, the storefront events' split (id: webhook-id; quarantined
+ * without an order), and each row's contract: it is in the built-in registry, and its
+ * verdicts on real payloads and on payloads missing what seam reads (with the pointer). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,9 @@
 
 #include "app/config.h"
 #include "app/registry.h"
+#include "contract/registry.h"
 #include "flows/providers.h"
+#include "tests/support/th_assert.h"
 
 static void test_rows(void **state)
 {
@@ -137,12 +140,97 @@ static void test_storefront_split(void **state)
 	}
 }
 
+/* Each row's contract: known to the built-in registry; real payloads hold it; one missing
+ * or mistyping what seam reads does not, with the error at the pointer a person must fix. */
+static void test_contract_verdicts(void **state)
+{
+	static const struct {
+		const char *provider, *payload;
+		int valid;
+		const char *pointer, *keyword; /* the first error's, when not valid */
+	} cases[] = {
+		{"stripe", "{\"id\":\"evt_1\",\"type\":\"payment_intent.succeeded\",\"created\":1800000000,"
+			   "\"data\":{\"object\":{\"id\":\"pi_1\",\"object\":\"payment_intent\","
+			   "\"status\":\"succeeded\",\"amount_received\":1999,\"currency\":\"usd\","
+			   "\"metadata\":{\"order_uuid\":\"5bdfd1e8-dfad-41ac-a514-1b58d123e678\"}}}}", 1, NULL, NULL},
+		/* not a payment object: only id, type and data.object are read */
+		{"stripe", "{\"id\":\"evt_2\",\"type\":\"balance.available\",\"data\":{\"object\":{\"object\":\"balance\"}}}",
+		 1, NULL, NULL},
+		{"stripe", "{\"id\":\"evt_3\",\"type\":\"payment_intent.succeeded\",\"data\":{}}", 0, "/data",
+		 "required"},
+		{"stripe", "{\"id\":\"evt_4\",\"type\":\"payment_intent.succeeded\",\"data\":{\"object\":"
+			   "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"status\":\"succeeded\","
+			   "\"amount_received\":\"19.99\"}}}", 0, "/data/object/amount_received", "type"},
+		{"stripe", "{\"type\":\"charge.refunded\",\"data\":{\"object\":{}}}", 0, "", "required"},
+		{"adyen", "{\"NotificationRequestItem\":{\"pspReference\":\"7914073381342284\",\"eventCode\":"
+			  "\"AUTHORISATION\",\"success\":\"true\",\"eventDate\":\"2014-08-06T13:52:23+02:00\","
+			  "\"merchantReference\":\"TestPayment-1407325143704\",\"amount\":{\"value\":1130,"
+			  "\"currency\":\"EUR\"}}}", 1, NULL, NULL},
+		{"adyen", "{\"NotificationRequestItem\":{\"pspReference\":\"1\",\"eventCode\":\"CAPTURE\","
+			  "\"success\":\"true\",\"amount\":{\"value\":\"11.30\",\"currency\":\"EUR\"}}}", 0,
+		 "/NotificationRequestItem/amount/value", "type"},
+		{"adyen", "{\"NotificationRequestItem\":{\"eventCode\":\"CAPTURE\",\"success\":\"true\"}}", 0,
+		 "/NotificationRequestItem", "required"},
+		{"standard", "{\"type\":\"payment.captured\",\"timestamp\":\"2026-11-26T15:31:07Z\",\"data\":"
+			     "{\"payment_id\":\"pay_1\",\"currency\":\"USD\",\"amount\":\"99.63\"}}", 1, NULL, NULL},
+		{"standard", "{\"type\":\"payment.captured\",\"data\":{\"id\":\"p1\"}}", 0, "/data", "required"},
+		{"standard", "{\"type\":\"payment.refunded\",\"data\":{\"payment_id\":\"p1\",\"amount\":20}}", 0,
+		 "/data/amount", "type"},
+		{"drupal", "{\"type\":\"order.placed\",\"timestamp\":\"2025-11-26T15:31:16Z\",\"data\":{"
+			   "\"order_uuid\":\"5bdfd1e8-dfad-41ac-a514-1b58d123e678\",\"order_id\":12,\"order_number\":\"12\","
+			   "\"store_uuid\":\"0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11\",\"state\":\"completed\","
+			   "\"workflow\":\"order_default\",\"transition\":\"place\","
+			   "\"total\":{\"number\":\"39.98\",\"currency_code\":\"USD\"}}}", 1, NULL, NULL},
+		{"drupal", "{\"type\":\"order.placed\",\"timestamp\":\"2025-11-26T15:31:16Z\",\"data\":{"
+			   "\"order_uuid\":\"5bdfd1e8-dfad-41ac-a514-1b58d123e678\"}}", 0, "/data", "required"},
+	};
+	seam_contracts_t *reg = NULL;
+	seam_error_t err = {0};
+	size_t n;
+	const seam_provider_t *rows = seam_providers_list(&n);
+	(void)state;
+	if (seam_contracts_open(&reg, &err) != SEAM_OK)
+		fail_msg("the built-in registry does not open: %s", err.msg);
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].contract || !seam_contracts_find(reg, rows[i].contract))
+			fail_msg("%s: contract %s is not in the registry", rows[i].name,
+				 rows[i].contract ? rows[i].contract : "(none)");
+	}
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const seam_provider_t *p = seam_providers_find(cases[i].provider);
+		const seam_contract_t *c = seam_contracts_find(reg, p->contract);
+		json_t *doc = th_json_parse(cases[i].payload), *errors = NULL, *pub;
+		int valid = seam_contract_validate(c, doc, &errors);
+		char *text = seam_contract_errors_text(errors, 1000);
+		if (valid != cases[i].valid)
+			fail_msg("case %zu (%s): got %s, want %s: %s", i, p->name, valid ? "valid" : "invalid",
+				 cases[i].valid ? "valid" : "invalid", text ? text : "");
+		pub = seam_contract_errors_public(errors);
+		int found = cases[i].valid;
+		size_t k;
+		json_t *e;
+		json_array_foreach(pub, k, e) {
+			found |= !strcmp(json_string_value(json_object_get(e, "pointer")), cases[i].pointer) &&
+				 !strcmp(json_string_value(json_object_get(e, "keyword")), cases[i].keyword);
+		}
+		if (!found)
+			fail_msg("case %zu (%s): no error at \"%s\" (%s), got: %s", i, p->name,
+				 cases[i].pointer, cases[i].keyword, text ? text : "");
+		free(text);
+		json_decref(pub);
+		json_decref(errors);
+		json_decref(doc);
+	}
+	seam_contracts_close(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_storefront_split),
+		cmocka_unit_test(test_contract_verdicts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,7 +104,24 @@ static const seam_route_t routes[] = {
 	{"POST", "/v1/jobs", h_echo, "ops:admin", 0, "scoped", NULL, NULL},
 	{"GET", "/ops/*", h_echo, NULL, 0, "wildcard", NULL, NULL},
 	{"POST", "/defer/{n}", h_defer, NULL, SEAM_ROUTE_RAW_BODY, "deferred", NULL, NULL},
+	{"POST", "/checked", h_json, "ops:read", 0, "validated", "thing@v1", "answer@v1"},
 };
+
+/* The before hook of test_before_hook: answers 422 for a route with a request contract whose
+ * body holds "bad", and counts its calls. */
+static int before_calls;
+static int before(seam_http_req_t *req, const seam_route_t *route, void *ud)
+{
+	size_t len;
+	(void)ud;
+	__atomic_add_fetch(&before_calls, 1, __ATOMIC_SEQ_CST);
+	if (!route->request || !strstr(seam_http_body(req, &len), "bad"))
+		return 0;
+	seam_http_problem(req, 422, "invalid-body", "Invalid body",
+			  json_pack("{s:s, s:s}", "contract", route->request, "route", route->pattern),
+			  "the body breaks %s", route->request);
+	return 1;
+}
 
 typedef struct {
 	seam_http_server_t *srv;
@@ -154,6 +171,7 @@ static int setup_with(void **state, const seam_http_opts_t *extra)
 		o.request_timeout_s = extra->request_timeout_s;
 		if (extra->threads)
 			o.threads = extra->threads;
+		o.before = extra->before;
 		o.around = extra->around;
 	}
 	fx->m = seam_metrics_create();
@@ -184,6 +202,12 @@ static int setup_tight(void **state)
 static int setup_around(void **state)
 {
 	fx_opts = (seam_http_opts_t){.around = around};
+	return setup_with(state, &fx_opts);
+}
+
+static int setup_before(void **state)
+{
+	fx_opts = (seam_http_opts_t){.before = before};
 	return setup_with(state, &fx_opts);
 }
 
@@ -321,6 +345,35 @@ static void test_auth_hook(void **state)
 	get(fx, "POST", "/v1/jobs", (const char *[]){"Authorization: Bearer good", NULL}, "{}", &r);
 	assert_problem(&r, 403, "forbidden");
 	th_resp_free(&r);
+}
+
+/* The before hook runs after auth (a refused request never reaches it), sees the matched route
+ * with its contract columns, and when it answers the handler does not run. */
+static void test_before_hook(void **state)
+{
+	fx_t *fx = *state;
+	th_resp_t r;
+	const char *const good[] = {"Authorization: Bearer good", NULL};
+	before_calls = 0;
+	get(fx, "POST", "/checked", NULL, "{\"bad\": 1}", &r);
+	assert_problem(&r, 401, "unauthorized");
+	th_resp_free(&r);
+	assert_int_equal(before_calls, 0);
+	get(fx, "POST", "/checked", good, "{\"bad\": 1}", &r);
+	assert_problem(&r, 422, "invalid-body");
+	json_t *p = json_loads(r.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(p, "contract")), "thing@v1");
+	assert_string_equal(json_string_value(json_object_get(p, "route")), "/checked");
+	json_decref(p);
+	th_resp_free(&r);
+	assert_int_equal(before_calls, 1);
+	get(fx, "POST", "/checked", good, "{\"ok\": 1}", &r);
+	assert_int_equal(r.status, 201); /* the handler ran */
+	th_resp_free(&r);
+	get(fx, "POST", "/json", NULL, "{\"bad\": 1}", &r); /* no contract: the hook lets it by */
+	assert_int_equal(r.status, 201);
+	th_resp_free(&r);
+	assert_int_equal(before_calls, 3);
 }
 
 static void test_json_and_silent_handler(void **state)
@@ -744,6 +797,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_correlation_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_before_hook, setup_before, teardown),
 		cmocka_unit_test_setup_teardown(test_json_and_silent_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_by_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_finishes_in_flight, setup, teardown),

@@ -178,6 +178,34 @@ static void test_quarantine(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM inbox"), 0);
 }
 
+/* A contract violation's reason: the stable word, the contract, every error as
+ * "pointer: detail (keyword)", within SEAM_INBOX_REASON_MAX however many errors there are. */
+static void test_contract_reason(void **state)
+{
+	(void)state;
+	json_t *basic = json_pack("[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]", "instanceLocation",
+				  "/data/object", "keywordLocation", "/properties/data/properties/object/required",
+				  "absoluteKeywordLocation", "seam:contracts/stripe/v1/event.schema.json#/x",
+				  "error", "required property \"id\" is missing", "instanceLocation",
+				  "/data/object/amount", "keywordLocation", "/properties/data/type",
+				  "absoluteKeywordLocation", "seam:contracts/stripe/v1/event.schema.json#/y",
+				  "error", "must be integer");
+	char *r = seam_inbox_contract_reason("stripe.event@v1", basic);
+	assert_non_null(r);
+	if (strncmp(r, "contract_violation: stripe.event@v1: /data/object: ", 51) != 0 ||
+	    !strstr(r, "(required)") || !strstr(r, "/data/object/amount: must be integer (type)"))
+		fail_msg("got \"%s\"", r);
+	free(r);
+	for (int i = 0; i < 500; i++)
+		json_array_append(basic, json_array_get(basic, 1));
+	r = seam_inbox_contract_reason("stripe.event@v1", basic);
+	assert_non_null(r);
+	assert_true(strlen(r) <= SEAM_INBOX_REASON_MAX);
+	assert_int_equal(strncmp(r, "contract_violation: stripe.event@v1: ", 37), 0);
+	free(r);
+	json_decref(basic);
+}
+
 /* The readers: the body a job works on, the event ctl shows, the jobs of an event. */
 static void test_readers(void **state)
 {
@@ -225,6 +253,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shared_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_takes_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
+		cmocka_unit_test(test_contract_reason),
 		cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -547,6 +547,18 @@ static json_t *call(http_fx_t *h, const char *method, const char *path, const ch
 	return doc;
 }
 
+/* got equals the JSON text want (member order aside); fails with both. */
+static void json_eq(const json_t *got, const char *want)
+{
+	json_t *w = json_loads(want, 0, NULL);
+	assert_non_null(w);
+	if (!json_equal(got, w)) {
+		char *g = json_dumps(got, JSON_SORT_KEYS), *x = json_dumps(w, JSON_SORT_KEYS);
+		fail_msg("got  %s\nwant %s", g ? g : "(null)", x);
+	}
+	json_decref(w);
+}
+
 static void test_http_routes(void **state)
 {
 	http_fx_t h;
@@ -656,8 +668,21 @@ static void test_http_routes(void **state)
 	assert_int_equal(st, 409);
 	json_decref(doc);
 
+	/* Bad bodies answer what the contract (rest.dead-letter-replay@v1) would, also without
+	 * the validating hook: 422 invalid-body with {pointer, keyword, detail} errors. */
 	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{}", &st);
-	assert_int_equal(st, 400);
+	assert_int_equal(st, 422);
+	assert_string_equal(json_string_value(json_object_get(doc, "type")), SEAM_PROBLEM_BASE "invalid-body");
+	assert_string_equal(json_string_value(json_object_get(doc, "contract")), "rest.dead-letter-replay@v1");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "errors"), 0), "keyword")), "anyOf");
+	json_decref(doc);
+	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"since\": 5, \"until\": \"yesterday\"}", &st);
+	assert_int_equal(st, 422);
+	json_eq(json_object_get(doc, "errors"),
+			  "[{\"pointer\": \"/since\", \"keyword\": \"type\", \"detail\": \"since (not a string) is not "
+			  "RFC 3339 (2026-11-26T16:00:00Z), 'now', or a duration ago (2h, 30m, 7d)\"},"
+			  " {\"pointer\": \"/until\", \"keyword\": \"x-seam-time\", \"detail\": \"until 'yesterday' is not "
+			  "RFC 3339 (2026-11-26T16:00:00Z), 'now', or a duration ago (2h, 30m, 7d)\"}]");
 	json_decref(doc);
 	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"flow\":\"orders\"}", &st);
 	assert_int_equal(st, 200);
@@ -692,7 +717,10 @@ static void test_http_routes(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(doc, "detail")), "no flow named 'erp'"));
 	json_decref(doc);
 	doc = call(&h, "POST", "/v1/dead-letters/replay", "admin", "{\"flow\":\"erp\"}", &st);
-	assert_int_equal(st, 400);
+	assert_int_equal(st, 422);
+	json_eq(json_object_get(doc, "errors"),
+			  "[{\"pointer\": \"/flow\", \"keyword\": \"x-seam-flow\", \"detail\": "
+			  "\"no flow named 'erp' (flows: orders, payments)\"}]");
 	json_decref(doc);
 
 	seam_http_stop(h.srv, 1000);
