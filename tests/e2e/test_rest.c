@@ -494,6 +494,30 @@ static void test_paging_under_inserts(void **state)
 				 json_string_value(json_object_get(p, "parameter")), bad[i].param);
 		json_decref(p);
 	}
+	/* /openapi.json documents the filters of each list (from the same table), the ETag of
+	 * single resources and the key the actions require */
+	json_t *api = get_json("/openapi.json", NULL, 200), *prm;
+	json_t *op = json_object_get(json_object_get(json_object_get(api, "paths"), "/v1/orders"), "get");
+	size_t pi;
+	int saw_enum = 0, saw_cursor = 0;
+	json_array_foreach(json_object_get(op, "parameters"), pi, prm) {
+		const char *nm = json_string_value(json_object_get(prm, "name"));
+		if (!strcmp(nm, "export_state"))
+			saw_enum = json_array_size(json_object_get(json_object_get(prm, "schema"), "enum")) == 4;
+		saw_cursor |= !strcmp(nm, "cursor");
+	}
+	assert_true(saw_enum);
+	assert_true(saw_cursor);
+	op = json_object_get(json_object_get(json_object_get(api, "paths"), "/v1/orders/{id}"), "get");
+	assert_non_null(json_object_get(json_object_get(op, "responses"), "304"));
+	op = json_object_get(json_object_get(json_object_get(api, "paths"), "/v1/jobs/{id}/retry"), "post");
+	int required_key = 0;
+	json_array_foreach(json_object_get(op, "parameters"), pi, prm)
+		if (!strcmp(json_string_value(json_object_get(prm, "name")), "Idempotency-Key"))
+			required_key = json_is_true(json_object_get(prm, "required"));
+	assert_true(required_key);
+	json_decref(api);
+
 	/* the jobs list kept before/limit and gained the cursor */
 	d = get_json("/v1/jobs?limit=1", reader, 200);
 	assert_non_null(json_string_value(json_object_get(d, "next_before")));
