@@ -82,6 +82,8 @@ Paste these in a second terminal, from this directory:
   $BIN ctl -c $CFG dlq replay --flow orders
   sleep 2; $BIN ctl -c $CFG trace \$F
 
+4. The same over REST v1 (paging, ETag, Idempotency-Key): the curl lines in README.md, "REST v1".
+
 Press Ctrl-C to stop.
 MSG
 wait "$SEAM_PID"

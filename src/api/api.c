@@ -122,3 +122,9 @@ int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud)
 		return 401;
 	}
 }
+
+void seam_api_around(seam_http_req_t *req, const seam_route_t *r, void *ud)
+{
+	const seam_api_t *app = ud;
+	seam_idem_run(req, r, ud, app->store, app->idempotency);
+}

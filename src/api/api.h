@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "api/api_config.h"
+#include "api/idempotency.h"
 #include "contract/registry.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -34,11 +35,16 @@ typedef struct seam_api {
 	const seam_cfg_map_t *sources;      /* sources: of seam_config_source_t */
 	const seam_api_metrics_config_t *metrics_config; /* metrics: */
 	const seam_webhooks_config_t *webhooks;          /* webhooks: */
+	const seam_api_idempotency_config_t *idempotency; /* idempotency: (NULL: defaults) */
 	const seam_cfg_map_t *upstream_config;           /* upstreams: (names, same order) */
 	seam_upstream_t *const *upstreams;               /* one per upstream_config entry */
 	const seam_contracts_t *contracts; /* the registry: request validation, /v1/contracts,
 					    * /openapi.json (api/api_contracts.h, api/openapi.h) */
 } seam_api_t;
+
+/* A route flag of api/ (server.h leaves bits from 0x100 to the application): an unsafe
+ * request without an Idempotency-Key header is answered 400 (api/idempotency.h). */
+#define SEAM_ROUTE_IDEMPOTENT SEAM_IDEM_ROUTE_FLAG
 
 /* The route table of seam serve (also used for docs: `seam check --routes`, and handed to
  * `seam ctl keys scopes` by the root). */
@@ -49,6 +55,10 @@ void seam_api_readyz(seam_http_req_t *req, void *ud);
 void seam_api_metrics(seam_http_req_t *req, void *ud);
 void seam_api_root(seam_http_req_t *req, void *ud);
 void seam_api_whoami(seam_http_req_t *req, void *ud);
+
+/* seam_http_around_fn for the app: the middleware every route runs through after auth
+ * (Idempotency-Key on unsafe /v1 requests, api/idempotency.h); ud is the seam_api_t. */
+void seam_api_around(seam_http_req_t *req, const seam_route_t *r, void *ud);
 
 /* seam_http_auth_fn for the app: Bearer API keys with scopes; ud is the seam_api_t. */
 int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud);

@@ -1,5 +1,5 @@
 /*
- * api_config.c: the `metrics:` and `webhooks:` sections' tables (see api_config.h).
+ * api_config.c: the `metrics:`, `webhooks:` and `idempotency:` sections' tables (see api_config.h).
  */
 #include "api/api_config.h"
 
@@ -23,3 +23,15 @@ static const seam_cfg_field_t webhooks_fields[] = {
 const seam_cfg_schema_t seam_webhooks_config_schema = {
 	"webhooks", sizeof(seam_webhooks_config_t), webhooks_fields,
 	sizeof webhooks_fields / sizeof webhooks_fields[0]};
+
+static const seam_cfg_field_t idempotency_fields[] = {
+	{"ttl", SEAM_CFG_DURATION, F(seam_api_idempotency_config_t, ttl_ms), 0, "24h",
+	 "How long an Idempotency-Key and its stored response are kept (a retry within it is "
+	 "replayed); expired keys are purged.", NULL, NULL, 1000, 30LL * 86400000},
+	{"lease", SEAM_CFG_DURATION, F(seam_api_idempotency_config_t, lease_ms), 0, "60s",
+	 "How long a key stays in flight (409 to a retry) without an answer; after it a retry runs "
+	 "again (a crash mid-request does not block the key).", NULL, NULL, 1000, 3600000},
+};
+const seam_cfg_schema_t seam_api_idempotency_config_schema = {
+	"idempotency", sizeof(seam_api_idempotency_config_t), idempotency_fields,
+	sizeof idempotency_fields / sizeof idempotency_fields[0]};

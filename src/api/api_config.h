@@ -17,7 +17,13 @@ typedef struct seam_webhooks_config {
 	int64_t tolerance_ms; /* signature timestamp tolerance, both directions */
 } seam_webhooks_config_t;
 
+typedef struct seam_api_idempotency_config {
+	int64_t ttl_ms;   /* how long a key and its stored response are kept */
+	int64_t lease_ms; /* how long a key stays "in flight" without an answer (a crash) */
+} seam_api_idempotency_config_t;
+
 extern const seam_cfg_schema_t seam_api_metrics_config_schema;
+extern const seam_cfg_schema_t seam_api_idempotency_config_schema;
 extern const seam_cfg_schema_t seam_webhooks_config_schema;
 
 #endif

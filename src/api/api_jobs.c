@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "api/api_contracts.h"
+#include "api/resource.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,16 +53,46 @@ static int bad(seam_http_req_t *req, const char *fmt, const char *what)
 	return -1;
 }
 
-/* Reads the list filter from the query. Returns 0, or -1 after answering 400. */
-static int query_filter(seam_http_req_t *req, const seam_flows_t *fl, seam_job_filter_t *f)
+/* The resource layer's view of the two lists: which parameters exist (an unknown one is a
+ * 400), the cursor's kind. The values are checked below, with the messages ctl gives. */
+static const seam_api_filter_t job_filters[] = {
+	{"flow", SEAM_API_FILTER_STR, NULL, "A registered flow."},
+	{"state", SEAM_API_FILTER_STR, NULL, "queued, running, succeeded, dead or canceled."},
+	{"kind", SEAM_API_FILTER_STR, NULL, "The job kind (order.export, payment.apply, ...)."},
+	{"correlation_id", SEAM_API_FILTER_STR, NULL, "Jobs of one request or run."},
+	{"since", SEAM_API_FILTER_STR, NULL, "Created (dead letters: died) at or after."},
+	{"until", SEAM_API_FILTER_STR, NULL, "Created (dead letters: died) before."},
+};
+static const char *const job_extra[] = {"before", NULL};
+const seam_api_list_def_t seam_api_jobs_list_def = {
+	"job", job_filters, sizeof job_filters / sizeof job_filters[0], SEAM_JOB_LIST_DEFAULT,
+	SEAM_JOB_LIST_MAX, job_extra};
+const seam_api_list_def_t seam_api_dead_list_def = {
+	"dead-letter", job_filters, sizeof job_filters / sizeof job_filters[0],
+	SEAM_JOB_LIST_DEFAULT, SEAM_JOB_LIST_MAX, job_extra};
+
+/* Reads the list filter from the query. Returns 0, or -1 after answering 400. q keeps the
+ * cursor (before_id may point into it): dispose it after the reply. */
+static int query_filter(seam_http_req_t *req, const seam_flows_t *fl, const seam_api_list_def_t *def,
+			seam_api_query_t *q, seam_job_filter_t *f)
 {
 	const char *v;
 	memset(f, 0, sizeof *f);
+	if (seam_api_query_parse(req, def, q) != 0)
+		return -1;
 	f->flow = seam_http_query(req, "flow");
 	f->state = seam_http_query(req, "state");
 	f->kind = seam_http_query(req, "kind");
 	f->correlation_id = seam_http_query(req, "correlation_id");
 	f->before_id = seam_http_query(req, "before");
+	if (q->cursor) {
+		json_t *id = json_array_get(q->cursor, 0);
+		if (json_array_size(q->cursor) != 1 || !json_is_string(id))
+			return bad(req, "%s", "cursor is not one this list gave out");
+		if (f->before_id)
+			return bad(req, "%s", "give cursor or before, not both");
+		f->before_id = json_string_value(id);
+	}
 	seam_error_t e = {0};
 	if (f->flow && seam_flows_check_name(fl, f->flow, &e) != SEAM_OK)
 		return bad(req, "%s", e.msg);
@@ -84,13 +115,17 @@ static int query_filter(seam_http_req_t *req, const seam_flows_t *fl, seam_job_f
 	return 0;
 }
 
-static void reply_page(seam_http_req_t *req, json_t *items, int limit)
+/* {"items", "next" (link with the cursor), "next_before" (the id, the older form)}. */
+static void reply_page(seam_http_req_t *req, const seam_api_list_def_t *def, json_t *items,
+		       int limit)
 {
 	size_t n = json_array_size(items);
-	json_t *next = json_null();
-	if (n > 0 && (int)n == (limit > 0 ? limit : SEAM_JOB_LIST_DEFAULT))
+	json_t *next = json_null(), *key = NULL;
+	if (n > 0 && (int)n == (limit > 0 ? limit : SEAM_JOB_LIST_DEFAULT)) {
 		next = json_incref(json_object_get(json_array_get(items, n - 1), "id"));
-	seam_http_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_before", next));
+		key = json_pack("[O]", next);
+	}
+	seam_api_reply_page(req, def, items, key, json_pack("{s:o}", "next_before", next));
 }
 
 static void list_common(seam_http_req_t *req, void *ud, int dead)
@@ -100,8 +135,10 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 	seam_job_filter_t f;
 	seam_error_t e = {0};
 	json_t *items = NULL;
-	if (query_filter(req, api->flows, &f) != 0)
-		return;
+	seam_api_query_t qy;
+	const seam_api_list_def_t *def = dead ? &seam_api_dead_list_def : &seam_api_jobs_list_def;
+	if (query_filter(req, api->flows, def, &qy, &f) != 0)
+		goto out;
 	if (dead) {
 		f.state = "dead";
 		f.by_finished = 1;
@@ -109,11 +146,13 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 	}
 	if (seam_queue_admin_list(seam_queue_store(q), &f, &items, &e) != SEAM_OK) {
 		reply_error(req, &e);
-		return;
+		goto out;
 	}
 	if (dead) /* each dead letter names its store and order number, as ctl dlq list does */
 		seam_flows_describe_jobs(api->flows, seam_queue_store(q), items);
-	reply_page(req, items, f.limit);
+	reply_page(req, def, items, f.limit);
+out:
+	seam_api_query_dispose(&qy);
 }
 
 void seam_api_jobs_list(seam_http_req_t *req, void *ud)
@@ -143,7 +182,7 @@ static void show_common(seam_http_req_t *req, void *ud, int dead)
 		json_decref(job);
 		return;
 	}
-	seam_http_reply_json(req, 200, job);
+	seam_api_reply_etag(req, job); /* a single resource: ETag, If-None-Match -> 304 */
 }
 
 void seam_api_jobs_show(seam_http_req_t *req, void *ud)

@@ -1,9 +1,10 @@
 /*
  * api_jobs.h: the operator HTTP API of the job queue, as a route table to mount in seam serve.
  *
- *   GET  /v1/jobs                          ops:read   ?flow&state&kind&correlation_id&since&until&before&limit
+ *   GET  /v1/jobs                          ops:read   ?flow&state&kind&correlation_id&since&until&before&limit&cursor
  *   GET  /v1/jobs/{id}                     ops:read   job with payload and attempts_log
  *   POST /v1/jobs/{id}/retry               ops:admin  dead/canceled -> queued (fresh budget); queued -> run now
+ *                                                     (this and cancel, replay: Idempotency-Key required)
  *   POST /v1/jobs/{id}/cancel              ops:admin
  *   GET  /v1/dead-letters                  ops:read   ?flow&since&until&before&limit (since/until on death time)
  *   GET  /v1/dead-letters/{id}             ops:read
@@ -13,8 +14,10 @@
  *   POST /v1/flows/{name}/pause            ops:admin
  *   POST /v1/flows/{name}/resume           ops:admin
  *
- * Lists answer {"items": [...], "next_before": <id of the last item when the page was full,
- * else null>} (pass it back as ?before= for the next page); single jobs and flows answer the
+ * Lists answer {"items": [...], "next": <URL of the next page with its cursor, or null>,
+ * "next_before": <id of the last item when the page was full, else null>} (the older form:
+ * pass it back as ?before=), with a Link rel="next" header; an unknown query parameter is a
+ * 400 (the resource layer, api/resource.h; cursor and before together too); single jobs and flows answer the
  * object itself (shapes in src/queue/queue_admin.h). Times in queries and bodies are what
  * `seam ctl --since` takes (one parser, seam_time_arg_parse): RFC 3339, "now", or a duration
  * ago ("2h"). Flow names are the registered flows (seam_api_t.flows, the registry the root
@@ -33,7 +36,12 @@
 
 #include <stddef.h>
 
+#include "api/resource.h"
 #include "http/server.h"
+
+/* The two lists' query parameters and paging (api/resource.h). */
+extern const seam_api_list_def_t seam_api_jobs_list_def;
+extern const seam_api_list_def_t seam_api_dead_list_def;
 
 void seam_api_jobs_list(seam_http_req_t *req, void *ud);
 void seam_api_dead_list(seam_http_req_t *req, void *ud);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_resources.h"
 #include "auth/scopes.h"
 #include "core/version.h"
 
@@ -49,7 +50,8 @@ static const struct {
 
 /* GET routes that answer with an ETag and honour If-None-Match (304). */
 static const char *const conditional[] = {
-	"/v1/contracts/{name}/{version}",
+	"/v1/contracts/{name}/{version}", "/v1/orders/{id}", "/v1/orders/{id}/timeline",
+	"/v1/payments/{id}", "/v1/jobs/{id}", "/v1/dead-letters/{id}",
 };
 
 static const struct {
@@ -457,6 +459,43 @@ static void add_problem(json_t *responses, int status)
 }
 
 /* The problem answers of route r (openapi.h has the rules). */
+/* The query parameters of a list route, from its definition (api/resource.h): limit, cursor,
+ * then each filter of its table (enums as enums), then what the handler reads itself. */
+static void list_params(json_t *params, const seam_api_list_def_t *d)
+{
+	json_array_append_new(params,
+			      json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i, s:i, s:i}}", "name",
+					"limit", "in", "query", "required", 0, "description",
+					"Items per page.", "schema", "type", "integer", "minimum", 1,
+					"maximum", d->limit_max, "default", d->limit_default));
+	json_array_append_new(params,
+			      json_pack("{s:s, s:s, s:b, s:s, s:{s:s}}", "name", "cursor", "in",
+					"query", "required", 0, "description",
+					"Opaque: the cursor of the previous page's `next` link (follow "
+					"`next` as given).",
+					"schema", "type", "string"));
+	for (size_t i = 0; i < d->nfilters; i++) {
+		const seam_api_filter_t *f = &d->filters[i];
+		json_t *schema = json_pack("{s:s, s:i, s:i}", "type", "string", "minLength", 1,
+					   "maxLength", 200);
+		if (f->kind == SEAM_API_FILTER_ENUM) {
+			json_t *e = json_array();
+			for (const char *const *v = f->values; *v; v++)
+				json_array_append_new(e, json_string(*v));
+			json_object_set_new(schema, "enum", e);
+		}
+		json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", f->name,
+							"in", "query", "required", 0,
+							"description", f->help ? f->help : f->name,
+							"schema", schema));
+	}
+	for (const char *const *x = d->extra; x && *x; x++)
+		json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:s, s:{s:s}}", "name", *x,
+							"in", "query", "required", 0, "description",
+							"The older paging form (next_before).", "schema",
+							"type", "string"));
+}
+
 static json_t *responses_of(const seam_route_t *r, int webhook, json_t *ok)
 {
 	int scoped = r->scope && !(r->flags & SEAM_ROUTE_OPEN);
@@ -540,8 +579,19 @@ static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
 						"and body replays the first answer (IETF httpapi draft).",
 						"schema", "type", "string", "minLength", 1, "maxLength", 255));
 		add_problem(json_object_get(op, "responses"), 422);
+	} else if (strcmp(r->method, "GET") != 0 && strncmp(r->pattern, "/v1/", 4) == 0) {
+		/* honoured on every unsafe /v1 request, required only where flagged */
+		json_array_append_new(params,
+				      json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i, s:i}}", "name",
+						"Idempotency-Key", "in", "header", "required", 0,
+						"description",
+						"Optional here: a retry with the same key and body replays "
+						"the first answer instead of acting again.",
+						"schema", "type", "string", "minLength", 1, "maxLength", 255));
 	}
 #endif
+	if (strcmp(r->method, "GET") == 0 && seam_api_list_def_of(r->pattern))
+		list_params(params, seam_api_list_def_of(r->pattern));
 	for (size_t i = 0; i < sizeof conditional / sizeof conditional[0]; i++) {
 		if (strcmp(r->method, "GET") != 0 || strcmp(conditional[i], r->pattern) != 0)
 			continue;

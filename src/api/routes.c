@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "api/api_contracts.h"
 #include "api/api_jobs.h"
+#include "api/api_resources.h"
 #include "api/openapi.h"
 #include "auth/scopes.h"
 #include "api/webhooks.h"
@@ -28,10 +29,10 @@ static const seam_route_t routes[] = {
 	 "rest.job-page@v1"},
 	{"GET", "/v1/jobs/{id}", seam_api_jobs_show, "ops:read", 0, "One job with payload and every attempt.", NULL,
 	 "rest.job@v1"},
-	{"POST", "/v1/jobs/{id}/retry", seam_api_jobs_retry, "ops:admin", 0,
+	{"POST", "/v1/jobs/{id}/retry", seam_api_jobs_retry, "ops:admin", SEAM_ROUTE_IDEMPOTENT,
 	 "Queue a dead or canceled job again (fresh attempts), or run a queued job now.", NULL,
 	 "rest.job@v1"},
-	{"POST", "/v1/jobs/{id}/cancel", seam_api_jobs_cancel, "ops:admin", 0,
+	{"POST", "/v1/jobs/{id}/cancel", seam_api_jobs_cancel, "ops:admin", SEAM_ROUTE_IDEMPOTENT,
 	 "Cancel a queued, running or dead job.", NULL, "rest.job@v1"},
 	{"GET", "/v1/dead-letters", seam_api_dead_list, "ops:read", 0,
 	 "Dead letters, newest first; filters flow, since, until (time of death); paging.", NULL,
@@ -39,10 +40,10 @@ static const seam_route_t routes[] = {
 	{"GET", "/v1/dead-letters/{id}", seam_api_dead_show, "ops:read", 0,
 	 "One dead letter with payload, correlation id and every attempt's error.", NULL,
 	 "rest.job@v1"},
-	{"POST", "/v1/dead-letters/replay", seam_api_dead_replay_many, "ops:admin", 0,
+	{"POST", "/v1/dead-letters/replay", seam_api_dead_replay_many, "ops:admin", SEAM_ROUTE_IDEMPOTENT,
 	 "Replay the dead letters matching {flow, since, until}, or {all: true}.",
 	 "rest.dead-letter-replay@v1", "rest.dead-letter-replayed@v1"},
-	{"POST", "/v1/dead-letters/{id}/replay", seam_api_dead_replay, "ops:admin", 0,
+	{"POST", "/v1/dead-letters/{id}/replay", seam_api_dead_replay, "ops:admin", SEAM_ROUTE_IDEMPOTENT,
 	 "Replay one dead letter with a fresh attempt budget.", NULL, "rest.job@v1"},
 	{"GET", "/v1/flows", seam_api_flows_list, "ops:read", 0,
 	 "Flows: paused, bulkhead, queued/running/dead counts, oldest runnable age.", NULL,
@@ -56,6 +57,21 @@ static const seam_route_t routes[] = {
 	 "rest.contract-list@v1"},
 	{"GET", "/v1/contracts/{name}/{version}", seam_api_contracts_show, SEAM_SCOPE_ANY_KEY, 0,
 	 "One contract's JSON Schema document (version v1 or 1), with ETag.", NULL, NULL},
+	{"GET", "/v1/orders", seam_api_orders_list, "orders:read", 0,
+	 "Orders seam knows, newest first; filters store, export_state, since, until (placed), number; cursor paging.",
+	 NULL, "rest.order-list@v1"},
+	{"GET", "/v1/orders/{id}", seam_api_orders_show, "orders:read", 0,
+	 "One order by uuid or number: Drupal and export state, ERP number, total, payments, last error; ETag.",
+	 NULL, "rest.order@v1"},
+	{"GET", "/v1/orders/{id}/timeline", seam_api_orders_timeline, "orders:read", 0,
+	 "The order's story across systems (what `seam ctl trace` shows): timeline, payments, jobs; ETag.",
+	 NULL, "rest.order-timeline@v1"},
+	{"GET", "/v1/payments/{id}", seam_api_payments_show, "orders:read", 0,
+	 "One payment by PSP payment id or Drupal payment uuid, with the provider events seam worked; ETag.",
+	 NULL, "rest.payment@v1"},
+	{"GET", "/v1/quarantine", seam_api_quarantine_list, "ops:read", 0,
+	 "Authentic events seam refused to use, with the reason, newest first; filters provider, store, since, until; cursor paging.",
+	 NULL, "rest.quarantine-list@v1"},
 	{"POST", "/webhooks/stripe/{store}", seam_webhook_stripe, NULL, SEAM_ROUTE_RAW_BODY,
 	 "Stripe events; Stripe-Signature verified; stored, then 200.", NULL, NULL},
 	{"POST", "/webhooks/adyen/{store}", seam_webhook_adyen, NULL, SEAM_ROUTE_RAW_BODY,

@@ -226,6 +226,7 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		.sources = &app->cfg->sources,
 		.metrics_config = &app->cfg->metrics,
 		.webhooks = &app->cfg->webhooks,
+		.idempotency = &app->cfg->idempotency,
 		.upstream_config = &app->cfg->upstreams,
 		.upstreams = app->upstreams,
 		.contracts = app->contracts,

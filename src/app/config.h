@@ -43,6 +43,7 @@ typedef struct seam_config {
 	seam_api_metrics_config_t metrics;
 	seam_queue_config_t queue;
 	seam_webhooks_config_t webhooks;
+	seam_api_idempotency_config_t idempotency;
 	seam_cfg_map_t upstreams; /* of seam_upstream_config_t */
 	seam_cfg_map_t stores;    /* of seam_config_store_t */
 	seam_cfg_map_t sources;   /* of seam_config_source_t */

@@ -91,6 +91,7 @@ int seam_app_serve(seam_app_t *app)
 		.ud = &app->api,
 		.auth = seam_api_auth,
 		.before = seam_api_before, /* request bodies against the route's contract */
+		.around = seam_api_around,
 		.log = app->log,
 		.metrics = app->metrics,
 		.threads = (int)c->http.threads,

@@ -15,98 +15,22 @@
  *   5. a correlation id: every timeline entry with it (a request, a job, a poll run).
  *
  * ctl runs no SQL: each read goes through the module that owns the table (flows/orders,
- * flows/payments, inbox, queue/queue_admin, flows/timeline), so a schema change stays there.
+ * flows/payments, inbox, queue/queue_admin, flows/timeline); flows/trace assembles an order's
+ * story, the same one GET /v1/orders/{id}/timeline answers.
  */
 #include "ctl/ctl.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/drupal/drupal.h"
 #include "core/ids.h"
 #include "ctl/table.h"
 #include "flows/orders.h"
-#include "flows/payments.h"
 #include "flows/timeline.h"
-#include "inbox/inbox.h"
-#include "queue/queue_admin.h"
+#include "flows/trace.h"
 
 #define USAGE "usage: seam ctl trace <order uuid | order number | payment id | event id | " \
 	      "correlation id> [--json]\n"
-
-/* The order uuid a PSP payment id or a provider event id leads to, into out (64 bytes);
- * *event (may stay NULL) gets the inbox event when arg is an event id. Returns 1 when an order
- * was found, 0 when not, -1 on a store error (err says which). */
-static int resolve_other(seam_store_t *st, const char *arg, char out[64], json_t **event,
-			 seam_error_t *err)
-{
-	char *body = NULL;
-	int found = 0;
-	/* a PSP payment id, or the event id of a payment event seam has worked */
-	seam_err_t rc = seam_flow_payments_order_of(st, arg, out, err);
-	if (rc == SEAM_OK)
-		found = 1;
-	else if (rc != SEAM_NOTFOUND)
-		return -1;
-	/* an event in the inbox: a storefront event names its order; a PSP event whose job
-	 * has not run yet names none seam can read without working it */
-	if (seam_inbox_find(st, arg, event, &body, err) != SEAM_OK)
-		return -1;
-	if (*event && !found &&
-	    !strcmp(json_string_value(json_object_get(*event, "provider")), "drupal")) {
-		seam_drupal_event_t ev;
-		json_t *doc = body ? json_loads(body, 0, NULL) : NULL;
-		if (doc && seam_drupal_event_read(doc, &ev, NULL) == SEAM_OK &&
-		    seam_uuid_valid(ev.order_uuid)) {
-			snprintf(out, 64, "%s", ev.order_uuid);
-			found = 1;
-		}
-		json_decref(doc);
-	}
-	free(body);
-	return found;
-}
-
-/* A job as trace shows it: the fields an operator reads first. New reference. */
-static json_t *job_line(json_t *j)
-{
-	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(j, "id"), "kind",
-			 json_object_get(j, "kind"), "state", json_object_get(j, "state"), "attempts",
-			 json_object_get(j, "attempts"), "last_error",
-			 json_object_get(j, "last_error"), "updated_at",
-			 json_object_get(j, "updated_at"));
-}
-
-/* The jobs made for the order: those whose dedup key or payload names it (export, cancel),
- * and the payment jobs of the events about its payments. With uuid NULL, just the job id. */
-static seam_err_t find_jobs(seam_store_t *st, const char *uuid, const char *id, json_t **out,
-			    seam_error_t *err)
-{
-	json_t *ids = json_array(), *events = NULL, *jobs = NULL, *e;
-	seam_err_t rc = SEAM_OK;
-	size_t i;
-	*out = NULL;
-	if (id)
-		json_array_append_new(ids, json_string(id));
-	if (uuid && (rc = seam_flow_payments_events_of_order(st, uuid, &events, err)) != SEAM_OK)
-		goto out;
-	json_array_foreach(events, i, e) {
-		rc = seam_inbox_job_ids(st, json_string_value(json_object_get(e, "provider")),
-					json_string_value(json_object_get(e, "event_id")), ids, err);
-		if (rc != SEAM_OK)
-			goto out;
-	}
-	if ((rc = seam_queue_admin_jobs_about(st, uuid, ids, &jobs, err)) != SEAM_OK)
-		goto out;
-	*out = json_array();
-	json_array_foreach(jobs, i, e)
-		json_array_append_new(*out, job_line(e));
-out:
-	json_decref(jobs);
-	json_decref(events);
-	json_decref(ids);
-	return rc;
-}
 
 static void print_timeline(FILE *out, json_t *tl)
 {
@@ -202,7 +126,7 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	seam_store_t *st = ctx->store;
 	seam_error_t err = {0};
 	json_t *result = json_object(), *orders = NULL, *tl = NULL, *event = NULL;
-	json_t *payments = NULL, *jobs = NULL;
+	json_t *jobs = NULL;
 	const char *arg = NULL;
 	char uuid[64] = "";
 	int code = 0, json = ctx->json, found;
@@ -228,7 +152,7 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 		goto fail;
 	if (json_array_size(orders) > 0) {
 		snprintf(uuid, sizeof uuid, "%s", str(json_array_get(orders, 0), "order_uuid", ""));
-	} else if ((found = resolve_other(st, arg, uuid, &event, &err)) < 0) {
+	} else if ((found = seam_trace_resolve(st, arg, uuid, &event, &err)) < 0) {
 		goto fail;
 	} else if (found) {
 		json_decref(orders);
@@ -241,17 +165,14 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	if (event)
 		json_object_set(result, "event", event);
 	if (*uuid) {
-		if (seam_timeline_for_entity(st, "order", uuid, &tl, &err) != SEAM_OK ||
-		    seam_flow_payments_of_order(st, uuid, &payments, &err) != SEAM_OK ||
-		    find_jobs(st, uuid, NULL, &jobs, &err) != SEAM_OK)
+		if (seam_trace_order(st, uuid, result, &err) != SEAM_OK)
 			goto fail;
-		json_object_set_new(result, "order_uuid", json_string(uuid));
+		/* an order number shared by stores: every order it names (the story is the
+		 * first's) */
 		json_object_set(result, "orders", orders);
-		json_object_set_new(result, "payments", payments);
-		json_object_set_new(result, "jobs", jobs);
-		payments = jobs = NULL;
+		tl = json_incref(json_object_get(result, "timeline"));
 	} else if (event) {
-		if (find_jobs(st, NULL, str(event, "job_id", NULL), &jobs, &err) != SEAM_OK)
+		if (seam_trace_jobs(st, NULL, str(event, "job_id", NULL), &jobs, &err) != SEAM_OK)
 			goto fail;
 		json_object_set_new(result, "jobs", jobs);
 		jobs = NULL;
@@ -280,7 +201,6 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 fail:
 	fprintf(ctx->err, "seam ctl trace: %s\n", err.msg);
 	json_decref(tl);
-	json_decref(payments);
 	json_decref(jobs);
 	json_decref(event);
 	json_decref(orders);

@@ -263,6 +263,27 @@ seam_err_t seam_flow_orders_note(seam_db_t *db, const char *store, const char *u
 			   NULL, err);
 }
 
+#define ORDER_COLS "store, order_uuid, order_number, order_state, export_state, erp_number, " \
+		   "total, currency, placed_at, exported_at, first_seen_at, updated_at"
+
+/* One orders row (ORDER_COLS) as JSON, times RFC 3339, unknown values null. */
+static json_t *order_row(seam_stmt_t *s)
+{
+	char t[4][25] = {"", "", "", ""};
+	for (int i = 0; i < 4; i++)
+		if (!seam_stmt_column_is_null(s, 8 + i))
+			seam_rfc3339_ms(seam_stmt_column_int64(s, 8 + i), t[i]);
+#define COL(i) seam_stmt_column_text(s, i)
+#define T(i) (*t[i] ? t[i] : NULL)
+	return json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+			 "store", COL(0), "order_uuid", COL(1), "order_number", COL(2),
+			 "order_state", COL(3), "export_state", COL(4), "erp_number", COL(5),
+			 "total", COL(6), "currency", COL(7), "placed_at", T(0), "exported_at",
+			 T(1), "first_seen_at", T(2), "updated_at", T(3));
+#undef T
+#undef COL
+}
+
 seam_err_t seam_flow_orders_find(seam_store_t *st, const char *uuid_or_number, json_t **out,
 				 seam_error_t *err)
 {
@@ -270,30 +291,14 @@ seam_err_t seam_flow_orders_find(seam_store_t *st, const char *uuid_or_number, j
 	seam_stmt_t *s;
 	json_t *arr = json_array();
 	seam_err_t rc = seam_db_prepare(db,
-					"SELECT store, order_uuid, order_number, order_state, "
-					"export_state, erp_number, total, currency, placed_at, "
-					"exported_at FROM orders WHERE order_uuid = $1 OR order_number "
-					"= $1 ORDER BY store",
+					"SELECT " ORDER_COLS " FROM orders WHERE order_uuid = $1 OR "
+					"order_number = $1 ORDER BY store",
 					&s, err);
 	*out = NULL;
 	if (rc == SEAM_OK) {
 		seam_stmt_bind_text(s, 1, uuid_or_number);
-		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
-			char placed[25] = "", exported[25] = "";
-#define COL(i) seam_stmt_column_text(s, i)
-			if (!seam_stmt_column_is_null(s, 8))
-				seam_rfc3339_ms(seam_stmt_column_int64(s, 8), placed);
-			if (!seam_stmt_column_is_null(s, 9))
-				seam_rfc3339_ms(seam_stmt_column_int64(s, 9), exported);
-			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
-					       "store", COL(0), "order_uuid", COL(1), "order_number",
-					       COL(2), "order_state", COL(3), "export_state", COL(4),
-					       "erp_number", COL(5), "total", COL(6), "currency", COL(7),
-					       "placed_at", *placed ? placed : NULL, "exported_at",
-					       *exported ? exported : NULL));
-#undef COL
-		}
+		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
+			json_array_append_new(arr, order_row(s));
 		seam_stmt_reset(s);
 		if (rc == SEAM_DONE)
 			rc = SEAM_OK;
@@ -303,6 +308,84 @@ seam_err_t seam_flow_orders_find(seam_store_t *st, const char *uuid_or_number, j
 		json_decref(arr);
 		return rc;
 	}
+	*out = arr;
+	return SEAM_OK;
+}
+
+/* A bound value of a statement built piece by piece. */
+typedef struct param {
+	const char *text; /* NULL: num */
+	int64_t num;
+} param_t;
+
+seam_err_t seam_flow_orders_list(seam_store_t *st, const seam_flow_orders_filter_t *f,
+				 json_t **out, json_t **next_key, seam_error_t *err)
+{
+	char sql[1024];
+	param_t p[10];
+	int np = 0, n = 0, limit = f->limit > 0 ? f->limit : 100;
+	size_t len;
+	seam_db_t *db;
+	seam_stmt_t *s = NULL;
+	json_t *arr = json_array();
+	int64_t last_seen = 0;
+	char last_store[128] = "", last_uuid[64] = "";
+	seam_err_t rc;
+	*out = NULL;
+	*next_key = NULL;
+	len = (size_t)snprintf(sql, sizeof sql, "SELECT " ORDER_COLS " FROM orders WHERE 1 = 1");
+#define ADD(cond, ...)                                                                             \
+	do {                                                                                       \
+		p[np++] = (param_t){__VA_ARGS__};                                                  \
+		len += (size_t)snprintf(sql + len, sizeof sql - len, cond, np);                    \
+	} while (0)
+	if (f->store)
+		ADD(" AND store = $%d", f->store, 0);
+	if (f->export_state)
+		ADD(" AND export_state = $%d", f->export_state, 0);
+	if (f->number)
+		ADD(" AND order_number = $%d", f->number, 0);
+	if (f->since_ms > 0)
+		ADD(" AND placed_at >= $%d", NULL, f->since_ms);
+	if (f->until_ms > 0)
+		ADD(" AND placed_at < $%d", NULL, f->until_ms);
+	if (f->after_store) {
+		/* the keyset: strictly after the previous page's last row, in the sort order;
+		 * row values compare the same way on SQLite (3.15+) and PostgreSQL */
+		ADD(" AND (first_seen_at, store, order_uuid) < ($%d", NULL, f->after_seen);
+		ADD(", $%d", f->after_store, 0);
+		ADD(", $%d)", f->after_uuid, 0);
+	}
+	ADD(" ORDER BY first_seen_at DESC, store DESC, order_uuid DESC LIMIT $%d", NULL, limit);
+#undef ADD
+	db = seam_store_acquire(st);
+	rc = seam_db_prepare(db, sql, &s, err);
+	if (rc != SEAM_OK)
+		goto out;
+	for (int i = 0; i < np; i++) {
+		if (p[i].text)
+			seam_stmt_bind_text(s, i + 1, p[i].text);
+		else
+			seam_stmt_bind_int64(s, i + 1, p[i].num);
+	}
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+		json_array_append_new(arr, order_row(s));
+		last_seen = seam_stmt_column_int64(s, 10);
+		snprintf(last_store, sizeof last_store, "%s", seam_stmt_column_text(s, 0));
+		snprintf(last_uuid, sizeof last_uuid, "%s", seam_stmt_column_text(s, 1));
+		n++;
+	}
+	seam_stmt_reset(s);
+	if (rc == SEAM_DONE)
+		rc = SEAM_OK;
+out:
+	seam_store_release(st, db);
+	if (rc != SEAM_OK) {
+		json_decref(arr);
+		return seam_error_prefix(err, "list orders");
+	}
+	if (n == limit)
+		*next_key = json_pack("[I, s, s]", (json_int_t)last_seen, last_store, last_uuid);
 	*out = arr;
 	return SEAM_OK;
 }

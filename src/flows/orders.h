@@ -91,10 +91,28 @@ seam_err_t seam_flow_orders_check_stores(seam_flow_orders_t *fo, int64_t timeout
 /* What seam knows of the orders with this uuid or order number (several stores may share
  * numbers), for `seam ctl trace`: *out gets a JSON array (new reference), by store, of
  * {"store", "order_uuid", "order_number", "order_state", "export_state", "erp_number", "total",
- * "currency", "placed_at", "exported_at"} (times RFC 3339; unknown values null). Reads only,
+ * "currency", "placed_at", "exported_at", "first_seen_at", "updated_at"} (times RFC 3339;
+ * unknown values null). Reads only,
  * on a connection of its own. */
 seam_err_t seam_flow_orders_find(seam_store_t *st, const char *uuid_or_number, json_t **out,
 				 seam_error_t *err);
+
+/* A page of orders for GET /v1/orders: filters (NULL / 0: any), and the keyset of the
+ * previous page's last row (after_store NULL: the first page). */
+typedef struct seam_flow_orders_filter {
+	const char *store, *export_state, *number;
+	int64_t since_ms, until_ms; /* on placed_at (Drupal's placed time), [since, until) */
+	int64_t after_seen;         /* keyset: first_seen_at, store, order_uuid */
+	const char *after_store, *after_uuid;
+	int limit;                  /* 0: 100 */
+} seam_flow_orders_filter_t;
+
+/* Orders, newest first by when seam first saw them (first_seen_at, then store and uuid, a
+ * unique order that inserts cannot shift): *out a JSON array of what find gives plus
+ * "first_seen_at" and "updated_at"; *next_key (new reference, or NULL when the page was not
+ * full) the keyset [first_seen_at ms, store, uuid] of its last row. Reads only. */
+seam_err_t seam_flow_orders_list(seam_store_t *st, const seam_flow_orders_filter_t *f,
+				 json_t **out, json_t **next_key, seam_error_t *err);
 
 /*
  * Checks a mapped sales order before anything is sent to the ERP: the contract

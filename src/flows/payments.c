@@ -500,6 +500,68 @@ seam_err_t seam_flow_payments_of_order(seam_store_t *st, const char *order_uuid,
 		    order_uuid, payment_row, out, err);
 }
 
+/* An order id of payment_row, kept for the single payment (REST). */
+static json_t *payment_ref_row(seam_stmt_t *s)
+{
+	json_t *o = payment_row(s);
+	json_object_set_new(o, "order_uuid", seam_stmt_column_is_null(s, 9)
+						      ? json_null()
+						      : json_string(seam_stmt_column_text(s, 9)));
+	return o;
+}
+
+static json_t *history_row(seam_stmt_t *s)
+{
+	char at[25] = "", seen[25];
+	if (!seam_stmt_column_is_null(s, 5))
+		seam_rfc3339_ms(seam_stmt_column_int64(s, 5), at);
+	seam_rfc3339_ms(seam_stmt_column_int64(s, 6), seen);
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s}", "event_id",
+			 seam_stmt_column_text(s, 0), "type", seam_stmt_column_text(s, 1),
+			 "outcome", seam_stmt_column_text(s, 2), "currency",
+			 seam_stmt_column_text(s, 3), "provider", seam_stmt_column_text(s, 4),
+			 "occurred_at", *at ? at : NULL, "detail", seam_stmt_column_text(s, 7),
+			 "recorded_at", seen);
+}
+
+seam_err_t seam_flow_payments_find(seam_store_t *st, const char *id, json_t **out,
+				   seam_error_t *err)
+{
+	json_t *refs = NULL, *events = NULL, *p;
+	seam_err_t rc;
+	*out = NULL;
+	rc = rows(st,
+		  "SELECT provider, remote_id, store, payment_uuid, state, amount, refunded, "
+		  "currency, updated_at, order_uuid FROM payment_refs WHERE remote_id = $1 OR "
+		  "payment_uuid = $1 ORDER BY updated_at DESC",
+		  id, payment_ref_row, &refs, err);
+	if (rc != SEAM_OK)
+		return rc;
+	if (!(p = json_array_get(refs, 0))) {
+		json_decref(refs);
+		return seam_errorf(err, SEAM_NOTFOUND, "no payment '%.200s' (a PSP payment id or "
+				   "the Drupal payment uuid)", id);
+	}
+	rc = rows(st,
+		  "SELECT event_id, type, outcome, currency, provider, occurred_at, created_at, "
+		  "detail FROM payment_events WHERE remote_id = $1 ORDER BY created_at",
+		  json_string_value(json_object_get(p, "remote_id")), history_row, &events, err);
+	if (rc == SEAM_OK) {
+		/* the provider is part of the key: keep this payment's own events */
+		const char *prov = json_string_value(json_object_get(p, "provider"));
+		json_t *mine = json_array(), *e;
+		size_t i;
+		json_array_foreach(events, i, e)
+			if (!strcmp(json_string_value(json_object_get(e, "provider")), prov))
+				json_array_append(mine, e);
+		json_object_set_new(p, "events", mine);
+		*out = json_incref(p);
+	}
+	json_decref(events);
+	json_decref(refs);
+	return rc;
+}
+
 static json_t *event_row(seam_stmt_t *s)
 {
 	return json_pack("{s:s, s:s}", "provider", seam_stmt_column_text(s, 0), "event_id",

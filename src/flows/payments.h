@@ -70,6 +70,12 @@ seam_err_t seam_flow_payments_order_of(seam_store_t *st, const char *id, char or
 				       seam_error_t *err);
 seam_err_t seam_flow_payments_of_order(seam_store_t *st, const char *order_uuid, json_t **out,
 				       seam_error_t *err);
+/* One payment by the PSP's id (remote_id) or the Drupal payment uuid seam made: what
+ * of_order gives for it plus "order_uuid" and "events" (the provider's history seam worked,
+ * oldest first: {event_id, type, outcome, currency, provider, occurred_at, detail,
+ * recorded_at}). SEAM_NOTFOUND when there is none. *out a new reference. */
+seam_err_t seam_flow_payments_find(seam_store_t *st, const char *id, json_t **out,
+				   seam_error_t *err);
 seam_err_t seam_flow_payments_events_of_order(seam_store_t *st, const char *order_uuid,
 					      json_t **out, seam_error_t *err);
 

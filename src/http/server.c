@@ -508,6 +508,29 @@ void seam_http_problem(seam_http_req_t *req, int status, const char *slug, const
 	seam_http_reply_json_ct(req, status, "application/problem+json", p);
 }
 
+int seam_http_response(const seam_http_req_t *req, int *status, const char **content_type,
+		       const char **body, size_t *len)
+{
+	/* suspended first: a deferred answer is written by another thread, so its fields are
+	 * not ours to read until the loop resumes the request */
+	if (req->suspended || !req->replied || req->dropped)
+		return 0;
+	*status = req->status;
+	*content_type = req->resp_ct;
+	*body = req->resp_body ? req->resp_body : "";
+	*len = req->resp_len;
+	return 1;
+}
+
+const char *seam_http_response_header(const seam_http_req_t *req, const char *name)
+{
+	/* newest first: set_header prepends */
+	for (const resp_header_t *h = req->resp_headers; h; h = h->next)
+		if (strcasecmp(h->name, name) == 0)
+			return h->value;
+	return NULL;
+}
+
 void seam_http_drop(seam_http_req_t *req)
 {
 	req->replied = 1;
@@ -770,7 +793,10 @@ static void dispatch(seam_http_req_t *req)
 	}
 	if (s->o.before && (s->o.before(req, r, s->o.ud) != 0 || req->replied))
 		return; /* the hook answered */
-	r->fn(req, s->o.ud);
+	if (s->o.around)
+		s->o.around(req, r, s->o.ud);
+	else
+		r->fn(req, s->o.ud);
 }
 
 /* ---------- per-IP connection counts ---------- */

@@ -13,6 +13,8 @@
  *   - enforces the body cap (413 from Content-Length up front, or while reading);
  *   - calls the auth hook for routes with a scope (401/403 as problem+json);
  *   - calls the before hook, which may answer instead of the handler (request validation);
+ *   - hands the route to the around hook when there is one, which runs the handler itself
+ *     (the application's middleware: api/'s Idempotency-Key);
  * and after it: writes the access log line and the HTTP metrics, labelled by route pattern
  * (bounded cardinality).
  *
@@ -51,6 +53,11 @@ typedef struct seam_route seam_route_t;
 /* Returns nothing: the handler answers through seam_http_reply*(). */
 typedef void (*seam_http_handler_fn)(seam_http_req_t *req, void *ud);
 
+/* Runs a matched route after auth, in place of the server calling r->fn itself: the
+ * application's middleware (api/: Idempotency-Key). It calls r->fn(req, ud) or answers itself,
+ * and may read the answer afterwards (seam_http_response). */
+typedef void (*seam_http_around_fn)(seam_http_req_t *req, const seam_route_t *r, void *ud);
+
 /* Auth hook for routes with a scope: returns 200 to allow, 401 or 403 to refuse (the server
  * answers the problem). May set req user data for the handler. */
 typedef int (*seam_http_auth_fn)(seam_http_req_t *req, const char *scope, void *ud);
@@ -63,6 +70,9 @@ typedef int (*seam_http_before_fn)(seam_http_req_t *req, const seam_route_t *rou
 
 #define SEAM_ROUTE_RAW_BODY 0x1   /* body may be binary/any type; no JSON check by the server */
 #define SEAM_ROUTE_OPEN 0x2       /* never authenticated even when scope is set elsewhere */
+/* Bits from 0x100 up are the application's (api/api.h: SEAM_ROUTE_IDEMPOTENT); the server
+ * ignores them and hands the route to the `around` hook, which reads them. */
+#define SEAM_ROUTE_APP_FLAGS 0xff00
 
 struct seam_route {
 	const char *method;  /* "GET", "POST", ... */
@@ -86,6 +96,7 @@ typedef struct seam_http_opts {
 	void *ud;                      /* handed to handlers and the auth hook */
 	seam_http_auth_fn auth;        /* NULL: scoped routes are refused with 401 */
 	seam_http_before_fn before;    /* NULL: none; else run before every handler */
+	seam_http_around_fn around;    /* NULL: the server calls r->fn directly */
 	seam_log_t *log;               /* borrowed; NULL for no logs */
 	seam_metrics_t *metrics;       /* borrowed; NULL for no metrics */
 	const char *log_module;        /* module name on access log lines, default "http" */
@@ -152,6 +163,13 @@ void seam_http_reply_json_ct(seam_http_req_t *req, int status, const char *ct, j
 void seam_http_problem(seam_http_req_t *req, int status, const char *slug, const char *title,
 		       json_t *extra, const char *detail_fmt, ...) __attribute__((format(printf, 6, 7)));
 int seam_http_replied(const seam_http_req_t *req);
+/* The answer given so far (for middleware, after the handler returned): 0 when there is none
+ * yet (or the request was dropped or suspended), else 1 with the status, the content type
+ * (may be NULL) and the body (borrowed, valid until the response is queued). */
+int seam_http_response(const seam_http_req_t *req, int *status, const char **content_type,
+		       const char **body, size_t *len);
+/* A response header set with seam_http_set_header (last one set wins), or NULL. */
+const char *seam_http_response_header(const seam_http_req_t *req, const char *name);
 
 /*
  * Deferred answers. A handler whose work finishes on another thread (the group committer, for

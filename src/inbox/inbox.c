@@ -190,3 +190,86 @@ seam_err_t seam_inbox_job_ids(seam_store_t *st, const char *provider, const char
 	seam_store_release(st, db);
 	return rc;
 }
+
+seam_err_t seam_inbox_quarantine_list(seam_store_t *st, const seam_inbox_quarantine_filter_t *f,
+				      json_t **out, json_t **next_key, seam_error_t *err)
+{
+	char sql[768];
+	struct {
+		const char *text; /* NULL: num */
+		int64_t num;
+	} p[8];
+	int np = 0, n = 0, limit = f->limit > 0 ? f->limit : 100;
+	size_t len;
+	int64_t last_at = 0;
+	char last_id[64] = "";
+	json_t *arr = json_array();
+	seam_stmt_t *s = NULL;
+	seam_db_t *db;
+	seam_err_t rc;
+	*out = NULL;
+	*next_key = NULL;
+	len = (size_t)snprintf(sql, sizeof sql,
+			       "SELECT id, provider, source, event_id, reason, correlation_id, "
+			       "received_at, resolved_at, length(body) FROM quarantine WHERE 1 = 1");
+	/* each condition takes the next parameter number as it is added */
+#define ADD(cond, t, v)                                                                            \
+	do {                                                                                       \
+		p[np].text = (t);                                                                  \
+		p[np++].num = (v);                                                                 \
+		len += (size_t)snprintf(sql + len, sizeof sql - len, cond, np);                    \
+	} while (0)
+	if (f->provider)
+		ADD(" AND provider = $%d", f->provider, 0);
+	if (f->source)
+		ADD(" AND source = $%d", f->source, 0);
+	if (f->since_ms > 0)
+		ADD(" AND received_at >= $%d", NULL, f->since_ms);
+	if (f->until_ms > 0)
+		ADD(" AND received_at < $%d", NULL, f->until_ms);
+	if (f->after_id) { /* the keyset: strictly after the previous page's last row */
+		ADD(" AND (received_at, id) < ($%d", NULL, f->after_at);
+		ADD(", $%d)", f->after_id, 0);
+	}
+	ADD(" ORDER BY received_at DESC, id DESC LIMIT $%d", NULL, limit);
+#undef ADD
+	db = seam_store_acquire(st);
+	if ((rc = seam_db_prepare(db, sql, &s, err)) != SEAM_OK)
+		goto out;
+	for (int i = 0; i < np; i++) {
+		if (p[i].text)
+			seam_stmt_bind_text(s, i + 1, p[i].text);
+		else
+			seam_stmt_bind_int64(s, i + 1, p[i].num);
+	}
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+		char at[25], res[25] = "";
+		seam_rfc3339_ms(seam_stmt_column_int64(s, 6), at);
+		if (!seam_stmt_column_is_null(s, 7))
+			seam_rfc3339_ms(seam_stmt_column_int64(s, 7), res);
+#define COL(i) seam_stmt_column_text(s, i)
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:I}", "id", COL(0),
+				       "provider", COL(1), "source", COL(2), "event_id", COL(3),
+				       "reason", COL(4), "correlation_id", COL(5), "received_at", at,
+				       "resolved_at", *res ? res : NULL, "body_bytes",
+				       (json_int_t)seam_stmt_column_int64(s, 8)));
+#undef COL
+		last_at = seam_stmt_column_int64(s, 6);
+		snprintf(last_id, sizeof last_id, "%s", seam_stmt_column_text(s, 0));
+		n++;
+	}
+	seam_stmt_reset(s);
+	if (rc == SEAM_DONE)
+		rc = SEAM_OK;
+out:
+	seam_store_release(st, db);
+	if (rc != SEAM_OK) {
+		json_decref(arr);
+		return seam_error_prefix(err, "list quarantine");
+	}
+	if (n == limit)
+		*next_key = json_pack("[I, s]", (json_int_t)last_at, last_id);
+	*out = arr;
+	return SEAM_OK;
+}

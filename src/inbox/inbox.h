@@ -112,4 +112,21 @@ seam_err_t seam_inbox_find(seam_store_t *st, const char *event_id, json_t **even
 seam_err_t seam_inbox_job_ids(seam_store_t *st, const char *provider, const char *event_id,
 			      json_t *ids, seam_error_t *err);
 
+/* A page of the quarantine for GET /v1/quarantine: filters (NULL / 0: any) and the keyset of
+ * the previous page's last row (after_id NULL: the first page). */
+typedef struct seam_inbox_quarantine_filter {
+	const char *provider, *source;
+	int64_t since_ms, until_ms; /* on received_at, [since, until) */
+	int64_t after_at;           /* keyset: received_at, id */
+	const char *after_id;
+	int limit;                  /* 0: 100 */
+} seam_inbox_quarantine_filter_t;
+
+/* Quarantined events, newest first (received_at, then id): *out a JSON array of {id,
+ * provider, source, event_id, reason, correlation_id, received_at, resolved_at, body_bytes}
+ * (the body itself stays in the store: it may hold personal data); *next_key [received_at
+ * ms, id] of the last row when the page was full, else NULL. Reads only. */
+seam_err_t seam_inbox_quarantine_list(seam_store_t *st, const seam_inbox_quarantine_filter_t *f,
+				      json_t **out, json_t **next_key, seam_error_t *err);
+
 #endif

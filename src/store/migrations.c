@@ -32,7 +32,9 @@
 	X(1, "001_core")                                                                           \
 	X(2, "002_queue")                                                                          \
 	X(3, "003_payments")                                                                       \
-	X(4, "004_orders")
+	X(4, "004_orders")                                                                         \
+	X(5, "005_idempotency")                                                                    \
+	X(6, "006_order_list")
 
 /* Embeds src/store/migrations/<name>.sql as seam__mig_<version>_start .. _end, NUL after. */
 #define SEAM__MIGRATION_EMBED(version, name)                                                       \

@@ -186,7 +186,12 @@ static void test_operations(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "operationId")), "postThingsByIdPoke");
 	json_eq(json_object_get(o, "parameters"),
 		"[{\"name\": \"id\", \"in\": \"path\", \"required\": true,"
-		"  \"schema\": {\"type\": \"string\", \"minLength\": 1}}]", "poke parameters");
+		"  \"schema\": {\"type\": \"string\", \"minLength\": 1}},"
+		" {\"name\": \"Idempotency-Key\", \"in\": \"header\", \"required\": false,"
+		"  \"description\": \"Optional here: a retry with the same key and body replays the"
+		" first answer instead of acting again.\","
+		"  \"schema\": {\"type\": \"string\", \"minLength\": 1, \"maxLength\": 255}}]",
+		"poke parameters (the key is honoured on every unsafe /v1 route, required on none here)");
 	json_eq(json_object_get(o, "requestBody"),
 		"{\"required\": true, \"content\": {\"application/json\": {\"schema\":"
 		" {\"$ref\": \"#/components/schemas/rest.thing.v1\"}}}}", "poke body");

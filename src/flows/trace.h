@@ -1,0 +1,34 @@
+/*
+ * trace.h: one order's story across systems, assembled from the modules that own each table
+ * (flows/orders, flows/payments, flows/timeline, inbox, queue/queue_admin). `seam ctl trace`
+ * (ctl/ctl_trace.c) and GET /v1/orders/{id}/timeline (api/api_orders.c) both read it here, so
+ * the two show the same thing. Reads only; every function acquires its own connections.
+ * Thread-safety: reentrant.
+ */
+#ifndef SEAM_FLOWS_TRACE_H
+#define SEAM_FLOWS_TRACE_H
+
+#include <jansson.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+/* The order uuid a PSP payment id or a provider event id leads to, into out (64 bytes);
+ * *event (may stay NULL; new reference) gets the inbox event when arg is an event id. Returns
+ * 1 when an order was found, 0 when not, -1 on a store error (err says which). */
+int seam_trace_resolve(seam_store_t *st, const char *arg, char out[64], json_t **event,
+		       seam_error_t *err);
+
+/* The jobs made for the order (uuid): those whose dedup key or payload names it (export,
+ * cancel), and the payment jobs of the events about its payments; with uuid NULL, just job
+ * id. *out: a JSON array of {id, kind, state, attempts, last_error, updated_at} (new ref). */
+seam_err_t seam_trace_jobs(seam_store_t *st, const char *uuid, const char *job_id, json_t **out,
+			   seam_error_t *err);
+
+/* Everything of one order uuid: sets on result (an object) "order_uuid", "orders" (what
+ * seam_flow_orders_find gives for it), "payments" (seam_flow_payments_of_order), "timeline"
+ * (seam_timeline_for_entity, oldest first) and "jobs" (seam_trace_jobs). */
+seam_err_t seam_trace_order(seam_store_t *st, const char *uuid, json_t *result,
+			    seam_error_t *err);
+
+#endif
