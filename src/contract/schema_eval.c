@@ -1112,12 +1112,13 @@ static bool eval_false(vctx_t *c, const node_t *n, const frame_t *f)
 	if (kw && f->ip && f->ip->key && (strcmp(kw, "additionalProperties") == 0 ||
 					  strcmp(kw, "unevaluatedProperties") == 0 ||
 					  strcmp(kw, "properties") == 0))
-		report(c, f->ip, f->kp, n, NULL, false, "property '%.*s' is not allowed (%s)",
-		       (int)f->ip->len, f->ip->key, kw);
+		/* the keyword is the error's keywordLocation: not repeated in the message */
+		report(c, f->ip, f->kp, n, NULL, false, "property '%.*s' is not allowed",
+		       (int)f->ip->len, f->ip->key);
 	else if (kw && f->ip && !f->ip->key &&
 		 (strcmp(kw, "items") == 0 || strcmp(kw, "unevaluatedItems") == 0 ||
 		  strcmp(kw, "prefixItems") == 0))
-		report(c, f->ip, f->kp, n, NULL, false, "item %zu is not allowed (%s)", f->ip->idx, kw);
+		report(c, f->ip, f->kp, n, NULL, false, "item %zu is not allowed", f->ip->idx);
 	else
 		report(c, f->ip, f->kp, n, NULL, false, "no value is allowed here (the schema is false)");
 	return false;
