@@ -1,7 +1,7 @@
 /*
  * api_jobs.c: HTTP handlers over src/queue/queue_admin.h (see api_jobs.h for the routes).
  * Each handler validates its inputs, calls one admin function and maps seam_err_t to a status:
- * the mapping lives in reply_error() only.
+ * the mapping lives in seam_api_reply_error() (api/resource.c) only.
  */
 #include "api/api_jobs.h"
 
@@ -17,35 +17,6 @@
 #include "flows/flow.h"
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
-
-static void reply_error(seam_http_req_t *req, const seam_error_t *e)
-{
-	switch (e->code) {
-	case SEAM_INVAL:
-	case SEAM_PARSE:
-		seam_http_problem(req, 400, "bad-request", "Bad request", NULL, "%s", e->msg);
-		break;
-	case SEAM_NOTFOUND:
-		seam_http_problem(req, 404, "not-found", "Not found", NULL, "%s", e->msg);
-		break;
-	case SEAM_CONFLICT:
-		seam_http_problem(req, 409, "conflict", "Conflict", NULL, "%s", e->msg);
-		break;
-	case SEAM_BUSY:
-		seam_http_problem(req, 503, "store-busy", "Store busy", NULL,
-				  "the store is busy; retry shortly");
-		break;
-	default:
-		/* Store messages name files and tables: log them, answer generically. */
-		seam_logf(seam_http_log(req), SEAM_LOG_ERROR, "api", seam_http_cid(req),
-			  json_pack("{s:s,s:s}", "error", e->msg, "code", seam_errname(e->code)),
-			  "jobs API: %s", e->msg);
-		seam_http_problem(req, 500, "internal", "Internal error", NULL,
-				  "the request failed; see the server log for correlation id %s",
-				  seam_http_cid(req));
-		break;
-	}
-}
 
 static int bad(seam_http_req_t *req, const char *fmt, const char *what)
 {
@@ -145,7 +116,7 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 		f.with_payload = 1;
 	}
 	if (seam_queue_admin_list(seam_queue_store(q), &f, &items, &e) != SEAM_OK) {
-		reply_error(req, &e);
+		seam_api_reply_error(req, &e);
 		goto out;
 	}
 	if (dead) /* each dead letter names its store and order number, as ctl dlq list does */
@@ -172,7 +143,7 @@ static void show_common(seam_http_req_t *req, void *ud, int dead)
 	json_t *job = NULL;
 	const char *id = seam_http_param(req, "id");
 	if (seam_queue_admin_show(seam_queue_store(q), id, &job, &e) != SEAM_OK) {
-		reply_error(req, &e);
+		seam_api_reply_error(req, &e);
 		return;
 	}
 	if (dead && strcmp(json_string_value(json_object_get(job, "state")), "dead") != 0) {
@@ -203,7 +174,7 @@ static void job_action(seam_http_req_t *req, void *ud, job_action_fn fn, int wak
 	seam_error_t e = {0};
 	json_t *job = NULL;
 	if (fn(seam_queue_store(q), seam_http_param(req, "id"), &job, &e) != SEAM_OK) {
-		reply_error(req, &e);
+		seam_api_reply_error(req, &e);
 		return;
 	}
 	if (wake)
@@ -285,7 +256,7 @@ void seam_api_dead_replay_many(seam_http_req_t *req, void *ud)
 		goto invalid;
 	}
 	if (seam_queue_admin_replay_many(seam_queue_store(q), &f, &n, &e) != SEAM_OK) {
-		reply_error(req, &e);
+		seam_api_reply_error(req, &e);
 		goto out;
 	}
 	if (n)
@@ -309,7 +280,7 @@ void seam_api_flows_list(seam_http_req_t *req, void *ud)
 	const char *names[16];
 	size_t n = seam_flows_names(api->flows, names, 16);
 	if (seam_queue_admin_flows(seam_queue_store(q), names, n, &items, &e) != SEAM_OK) {
-		reply_error(req, &e);
+		seam_api_reply_error(req, &e);
 		return;
 	}
 	seam_http_reply_json(req, 200, json_pack("{s:o}", "items", items));
@@ -325,7 +296,7 @@ static void flow_set(seam_http_req_t *req, void *ud, int paused)
 	/* An unknown name is a resource that does not exist: 404, and no row is made for it. */
 	if (seam_flows_check_name(api->flows, name, &e) != SEAM_OK ||
 	    seam_queue_admin_pause(seam_queue_store(q), name, paused, &fl, &e) != SEAM_OK) {
-		reply_error(req, &e);
+		seam_api_reply_error(req, &e);
 		return;
 	}
 	if (!paused)

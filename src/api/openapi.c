@@ -446,6 +446,16 @@ static json_t *path_params(const char *pattern)
 	return a;
 }
 
+#ifdef SEAM_ROUTE_IDEMPOTENT
+/* The Idempotency-Key header parameter: one shape, required or optional. */
+static json_t *idem_key_param(int required, const char *description)
+{
+	return json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i, s:i}}", "name", "Idempotency-Key",
+			 "in", "header", "required", required, "description", description,
+			 "schema", "type", "string", "minLength", 1, "maxLength", 255);
+}
+#endif
+
 static void add_problem(json_t *responses, int status)
 {
 	char code[8], ref[96];
@@ -572,22 +582,16 @@ static json_t *operation(build_t *b, const seam_route_t *r, const char *tag)
 	 * (400 without it, 422 when reused with another body, 409 while the first is in flight). */
 	if (r->flags & SEAM_ROUTE_IDEMPOTENT) {
 		json_array_append_new(params,
-				      json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i, s:i}}", "name",
-						"Idempotency-Key", "in", "header", "required", 1,
-						"description",
-						"A key unique to this operation; a retry with the same key "
-						"and body replays the first answer (IETF httpapi draft).",
-						"schema", "type", "string", "minLength", 1, "maxLength", 255));
+				      idem_key_param(1, "A key unique to this operation; a retry with "
+							"the same key and body replays the first answer "
+							"(IETF httpapi draft)."));
 		add_problem(json_object_get(op, "responses"), 422);
 	} else if (strcmp(r->method, "GET") != 0 && strncmp(r->pattern, "/v1/", 4) == 0) {
 		/* honoured on every unsafe /v1 request, required only where flagged */
 		json_array_append_new(params,
-				      json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i, s:i}}", "name",
-						"Idempotency-Key", "in", "header", "required", 0,
-						"description",
-						"Optional here: a retry with the same key and body replays "
-						"the first answer instead of acting again.",
-						"schema", "type", "string", "minLength", 1, "maxLength", 255));
+				      idem_key_param(0, "Optional here: a retry with the same key and "
+							"body replays the first answer instead of acting "
+							"again."));
 	}
 #endif
 	if (strcmp(r->method, "GET") == 0 && seam_api_list_def_of(r->pattern))

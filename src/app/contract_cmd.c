@@ -31,6 +31,7 @@
 
 #include "contract/diff.h"
 #include "contract/registry.h"
+#include "core/buf.h"
 #include "ctl/table.h"
 
 #define INPUT_MAX (64u << 20)
@@ -41,28 +42,12 @@
 /* The whole of fp (owned, NUL-terminated); NULL when it cannot be read or is too big. */
 static char *read_stream(FILE *fp, size_t *len)
 {
-	size_t n = 0, cap = 0;
 	char *buf = NULL;
-	for (;;) {
-		if (n + 4097 > cap) {
-			char *nb;
-			if (cap >= INPUT_MAX || !(nb = realloc(buf, cap = cap ? cap * 2 : 65536))) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + n, 1, cap - n - 1, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
+	seam_buf_t b;
+	seam_buf_init(&b, INPUT_MAX);
+	if (seam_buf_add_file(&b, fp) != SEAM_OK || seam_buf_take(&b, &buf, len) != SEAM_OK)
+		buf = NULL;
+	seam_buf_dispose(&b);
 	return buf;
 }
 

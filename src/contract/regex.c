@@ -62,6 +62,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/crypto.h"
+
 /* A few million backtracking steps is milliseconds of CPU: enough for any sane pattern on a
  * field-sized string, and the bound on a catastrophic one. */
 #define MATCH_LIMIT 2000000u
@@ -130,17 +132,6 @@ static void puts_(out_t *o, const char *s, size_t at)
 	put(o, s, strlen(s), at);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads exactly n hex digits at p[*i]; -1 when they are not there. */
 static long hexn(const char *p, size_t len, size_t *i, int n)
 {
@@ -148,7 +139,7 @@ static long hexn(const char *p, size_t len, size_t *i, int n)
 	if (*i + (size_t)n > len)
 		return -1;
 	for (int k = 0; k < n; k++) {
-		int h = hexval((unsigned char)p[*i + (size_t)k]);
+		int h = seam_hex_digit((unsigned char)p[*i + (size_t)k]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
@@ -165,8 +156,8 @@ static long uescape(const char *p, size_t len, size_t *i)
 		size_t j = *i + 1;
 		long v = 0;
 		size_t digits = 0;
-		while (j < len && hexval((unsigned char)p[j]) >= 0) {
-			v = v * 16 + hexval((unsigned char)p[j]);
+		while (j < len && seam_hex_digit((unsigned char)p[j]) >= 0) {
+			v = v * 16 + seam_hex_digit((unsigned char)p[j]);
 			if (v > 0x10FFFF)
 				return -1;
 			j++;

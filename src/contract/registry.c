@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "contract/registry_int.h"
+#include "core/buf.h"
 #include "core/config.h"
 
 #define INDEX_FILE "index.yaml"
@@ -155,7 +156,7 @@ static char *tree_read(const tree_t *t, const char *path, size_t *len, int *miss
 	}
 	char full[PATH_MAX];
 	char *buf = NULL;
-	size_t n = 0, cap = 0;
+	seam_buf_t b;
 	snprintf(full, sizeof full, "%s/%s", t->dir, path);
 	FILE *fp = fopen(full, "re");
 	if (!fp) {
@@ -165,35 +166,24 @@ static char *tree_read(const tree_t *t, const char *path, size_t *len, int *miss
 			seam_errorf(err, SEAM_IO, "%s: %s", full, strerror(errno));
 		return NULL;
 	}
-	for (;;) {
-		if (n + 4097 > cap) {
-			char *nb;
-			if (cap > MAX_FILE_BYTES) {
-				seam_errorf(err, SEAM_TOOBIG, "%s: larger than %u MiB", full,
-					    MAX_FILE_BYTES >> 20);
-				goto fail;
-			}
-			if (!(nb = realloc(buf, cap = cap ? cap * 2 : 16384)))
-				goto fail;
-			buf = nb;
-		}
-		size_t got = fread(buf + n, 1, cap - n - 1, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
+	seam_buf_init(&b, MAX_FILE_BYTES);
+	switch (seam_buf_add_file(&b, fp)) {
+	case SEAM_OK:
+		if (seam_buf_take(&b, &buf, len) != SEAM_OK)
+			buf = NULL;
+		break;
+	case SEAM_TOOBIG:
+		seam_errorf(err, SEAM_TOOBIG, "%s: larger than %u MiB", full, MAX_FILE_BYTES >> 20);
+		break;
+	case SEAM_IO:
 		seam_errorf(err, SEAM_IO, "%s: %s", full, strerror(errno));
-		goto fail;
+		break;
+	default: /* out of memory: NULL without a message, as before */
+		break;
 	}
+	seam_buf_dispose(&b);
 	fclose(fp);
-	buf[n] = '\0';
-	*len = n;
 	return buf;
-fail:
-	fclose(fp);
-	free(buf);
-	return NULL;
 }
 
 static int is_json_name(const char *name)

@@ -41,51 +41,51 @@
 #define SCAN_DEPTH_MAX 2000
 
 /* ---------------------------------------------------------------------------------------- */
-/* Small open-addressing maps: string -> pointer and pointer -> pointer. Keys are not owned
- * (they live in the set's arena or in the documents). */
+/* One small open-addressing map (linear probing, at most half full) for both kinds of key:
+ * strings compared by content (uri -> res_t, "uri#name" -> anchor_t) and pointers compared by
+ * address (json_t -> node_t). Keys are not owned (they live in the set's arena or in the
+ * documents). */
 
-typedef struct smap {
-	const char **keys;
-	void **vals;
-	size_t cap, n;
-} smap_t;
-
-typedef struct pmap {
+typedef struct map {
 	const void **keys;
 	void **vals;
 	size_t cap, n;
-} pmap_t;
+	bool by_ptr; /* keys are compared as pointers; otherwise as NUL-terminated strings */
+} map_t;
 
-static size_t shash(const char *s)
+static size_t map_hash(const map_t *m, const void *k)
 {
+	if (m->by_ptr)
+		return (size_t)(((uintptr_t)k >> 4) * 11400714819323198485ULL);
 	size_t h = 1469598103934665603ULL;
-	for (; *s; s++)
+	for (const char *s = k; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
 }
 
-static size_t phash(const void *p)
+static bool map_eq(const map_t *m, const void *a, const void *b)
 {
-	return (size_t)(((uintptr_t)p >> 4) * 11400714819323198485ULL);
+	return a == b || (!m->by_ptr && strcmp(a, b) == 0);
 }
 
-static void *smap_get(const smap_t *m, const char *k)
+static void *map_get(const map_t *m, const void *k)
 {
 	if (m->cap == 0)
 		return NULL;
-	for (size_t i = shash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = map_hash(m, k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->keys[i])
 			return NULL;
-		if (strcmp(m->keys[i], k) == 0)
+		if (map_eq(m, m->keys[i], k))
 			return m->vals[i];
 	}
 }
 
-static bool smap_put(smap_t *m, const char *k, void *v)
+static bool map_put(map_t *m, const void *k, void *v)
 {
 	if ((m->n + 1) * 2 > m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 64;
-		smap_t o = *m;
+		/* pointer maps hold every schema object: start them larger */
+		size_t nc = m->cap ? m->cap * 2 : m->by_ptr ? 256 : 64;
+		map_t o = *m;
 		m->keys = calloc(nc, sizeof(*m->keys));
 		m->vals = calloc(nc, sizeof(*m->vals));
 		if (!m->keys || !m->vals) {
@@ -98,69 +98,28 @@ static bool smap_put(smap_t *m, const char *k, void *v)
 		m->n = 0;
 		for (size_t i = 0; i < o.cap; i++)
 			if (o.keys[i])
-				smap_put(m, o.keys[i], o.vals[i]);
+				map_put(m, o.keys[i], o.vals[i]);
 		free(o.keys);
 		free(o.vals);
 	}
-	for (size_t i = shash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = map_hash(m, k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->keys[i]) {
 			m->keys[i] = k;
 			m->vals[i] = v;
 			m->n++;
 			return true;
 		}
-		if (strcmp(m->keys[i], k) == 0) {
+		if (map_eq(m, m->keys[i], k)) {
 			m->vals[i] = v;
 			return true;
 		}
 	}
 }
 
-static void *pmap_get(const pmap_t *m, const void *k)
+static void map_dispose(map_t *m)
 {
-	if (m->cap == 0)
-		return NULL;
-	for (size_t i = phash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->keys[i])
-			return NULL;
-		if (m->keys[i] == k)
-			return m->vals[i];
-	}
-}
-
-static bool pmap_put(pmap_t *m, const void *k, void *v)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 256;
-		pmap_t o = *m;
-		m->keys = calloc(nc, sizeof(*m->keys));
-		m->vals = calloc(nc, sizeof(*m->vals));
-		if (!m->keys || !m->vals) {
-			free(m->keys);
-			free(m->vals);
-			*m = o;
-			return false;
-		}
-		m->cap = nc;
-		m->n = 0;
-		for (size_t i = 0; i < o.cap; i++)
-			if (o.keys[i])
-				pmap_put(m, o.keys[i], o.vals[i]);
-		free(o.keys);
-		free(o.vals);
-	}
-	for (size_t i = phash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->keys[i]) {
-			m->keys[i] = k;
-			m->vals[i] = v;
-			m->n++;
-			return true;
-		}
-		if (m->keys[i] == k) {
-			m->vals[i] = v;
-			return true;
-		}
-	}
+	free(m->keys);
+	free(m->vals);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -178,9 +137,9 @@ struct seam_schema_set {
 	size_t nowned, capowned;
 	seam_regex_t **regexes;
 	size_t nregexes, capregexes;
-	smap_t resources; /* uri -> res_t */
-	smap_t anchors;   /* "uri#name" -> anchor_t */
-	pmap_t nodes;     /* json_t (object schema) -> node_t */
+	map_t resources; /* uri -> res_t */
+	map_t anchors;   /* "uri#name" -> anchor_t */
+	map_t nodes;     /* json_t (object schema) -> node_t, by_ptr */
 	node_t **all;     /* every node, in creation order: the compile work list */
 	size_t nall, capall;
 	seam_schema_resolve_fn resolve;
@@ -284,7 +243,10 @@ static char *loc_idx(seam_schema_set_t *set, const char *loc, const char *kw, si
 
 seam_schema_set_t *seam_schema_set_create(void)
 {
-	return calloc(1, sizeof(seam_schema_set_t));
+	seam_schema_set_t *set = calloc(1, sizeof(*set));
+	if (set)
+		set->nodes.by_ptr = true;
+	return set;
 }
 
 void seam_schema_set_destroy(seam_schema_set_t *set)
@@ -303,12 +265,9 @@ void seam_schema_set_destroy(seam_schema_set_t *set)
 	free(set->owned);
 	free(set->docs);
 	free(set->doc_uris);
-	free(set->resources.keys);
-	free(set->resources.vals);
-	free(set->anchors.keys);
-	free(set->anchors.vals);
-	free(set->nodes.keys);
-	free(set->nodes.vals);
+	map_dispose(&set->resources);
+	map_dispose(&set->anchors);
+	map_dispose(&set->nodes);
 	free(set->all);
 	json_decref(set->kept);
 	free(set);
@@ -376,14 +335,14 @@ static seam_err_t nomem(cc_t *c)
 
 static res_t *res_get_or_make(cc_t *c, const char *uri, json_t *root)
 {
-	res_t *r = smap_get(&c->set->resources, uri);
+	res_t *r = map_get(&c->set->resources, uri);
 	if (r)
 		return r;
 	r = zalloc(c->set, sizeof(*r));
 	if (!r || !(r->uri = sdup(c->set, uri)))
 		return NULL;
 	r->root = root;
-	if (!smap_put(&c->set->resources, r->uri, r))
+	if (!map_put(&c->set->resources, r->uri, r))
 		return NULL;
 	r->next = c->set->res_list;
 	c->set->res_list = r;
@@ -417,7 +376,7 @@ static seam_err_t add_anchor(cc_t *c, node_t *n, const char *kw, bool dynamic)
 	key = sprintf_own(c->set, "%s#%s", n->res->uri, name);
 	if (!key)
 		return nomem(c);
-	an = smap_get(&c->set->anchors, key);
+	an = map_get(&c->set->anchors, key);
 	if (an) {
 		/* $anchor and $dynamicAnchor of one name on one node are one anchor, dynamic */
 		if (an->node != n)
@@ -429,7 +388,7 @@ static seam_err_t add_anchor(cc_t *c, node_t *n, const char *kw, bool dynamic)
 			return nomem(c);
 		an->node = n;
 		an->dynamic = dynamic;
-		if (!smap_put(&c->set->anchors, key, an))
+		if (!map_put(&c->set->anchors, key, an))
 			return nomem(c);
 	}
 	if (dynamic) {
@@ -475,7 +434,7 @@ static seam_err_t scan(cc_t *c, json_t *js, const char *base, res_t *res, const 
 	const char *frag = NULL, *loc0 = loc;
 	seam_err_t rc = SEAM_OK;
 
-	if (pmap_get(&set->nodes, js))
+	if (map_get(&set->nodes, js))
 		goto out;
 	if (depth > SCAN_DEPTH_MAX) {
 		rc = seam_errorf(c->err, SEAM_PARSE, "%s: schema nested deeper than %d levels", loc,
@@ -509,7 +468,7 @@ static seam_err_t scan(cc_t *c, json_t *js, const char *base, res_t *res, const 
 			goto out;
 		}
 		if (res->root != js) {
-			node_t *other = pmap_get(&set->nodes, res->root);
+			node_t *other = map_get(&set->nodes, res->root);
 			rc = seam_errorf(c->err, SEAM_EXISTS, "%s/$id: '%s' already identifies the schema at %s",
 					 loc0, base, other ? other->loc : res->uri);
 			goto out;
@@ -531,7 +490,7 @@ static seam_err_t scan(cc_t *c, json_t *js, const char *base, res_t *res, const 
 			s[strlen(s) - 1] = '\0';
 		schema_uri = s;
 	}
-	if (!(n = zalloc(set, sizeof(*n))) || !pmap_put(&set->nodes, js, n) ||
+	if (!(n = zalloc(set, sizeof(*n))) || !map_put(&set->nodes, js, n) ||
 	    !grow((void **)&set->all, &set->capall, set->nall + 1, sizeof(node_t *))) {
 		rc = nomem(c);
 		goto out;
@@ -592,7 +551,7 @@ static seam_err_t scan_doc(cc_t *c, size_t i)
 	seam_schema_set_t *set = c->set;
 	json_t *doc = set->docs[i];
 	const char *uri = set->doc_uris[i];
-	res_t *r = smap_get(&set->resources, uri);
+	res_t *r = map_get(&set->resources, uri);
 	node_t *n;
 	seam_err_t rc;
 	if (r && r->root != doc)
@@ -613,10 +572,10 @@ static seam_err_t scan_doc(cc_t *c, size_t i)
 		return nomem(c);
 	if ((rc = scan(c, doc, uri, r, NULL, loc, 0)) != SEAM_OK)
 		return rc;
-	n = pmap_get(&set->nodes, doc);
+	n = map_get(&set->nodes, doc);
 	/* with a top-level $id the root is its own resource; the retrieval URI names it too */
 	if (n && n->res != r) {
-		if (!smap_put(&set->resources, uri, n->res))
+		if (!map_put(&set->resources, uri, n->res))
 			return nomem(c);
 	}
 	r->root_node = n;
@@ -633,7 +592,7 @@ static seam_err_t find_res(cc_t *c, const char *uri, res_t **out)
 	seam_schema_set_t *set = c->set;
 	json_t *doc = NULL;
 	seam_err_t rc = SEAM_OK;
-	*out = smap_get(&set->resources, uri);
+	*out = map_get(&set->resources, uri);
 	if (*out || !set->resolve)
 		goto out;
 	if (!(doc = set->resolve(uri, set->resolve_ud)))
@@ -643,7 +602,7 @@ static seam_err_t find_res(cc_t *c, const char *uri, res_t **out)
 	if ((rc = scan_doc(c, set->ndocs - 1)) != SEAM_OK)
 		goto out;
 	set->nscanned = set->ndocs;
-	*out = smap_get(&set->resources, uri);
+	*out = map_get(&set->resources, uri);
 out:
 	json_decref(doc); /* the set holds its own reference */
 	return rc;
@@ -665,11 +624,11 @@ static node_t *bool_node(cc_t *c, bool v, const char *loc, res_t *res)
 /* Walks a JSON pointer (already percent-decoded) from root; NULL when it leads nowhere. Also
  * reports the last scanned node passed on the way (its base is the target's, for targets
  * under unknown keywords). */
-static json_t *walk_ptr(const pmap_t *nodes, json_t *root, char *ptr, node_t **last)
+static json_t *walk_ptr(const map_t *nodes, json_t *root, char *ptr, node_t **last)
 {
 	json_t *cur = root;
 	char *p = ptr;
-	*last = pmap_get(nodes, root);
+	*last = map_get(nodes, root);
 	if (*p == '\0')
 		return cur;
 	if (*p != '/')
@@ -699,7 +658,7 @@ static json_t *walk_ptr(const pmap_t *nodes, json_t *root, char *ptr, node_t **l
 		}
 		if (!cur)
 			return NULL;
-		node_t *n = pmap_get(nodes, cur);
+		node_t *n = map_get(nodes, cur);
 		if (n)
 			*last = n;
 		if (!end)
@@ -737,7 +696,7 @@ static seam_err_t resolve_ref(cc_t *c, node_t *n, const char *kw, const char *re
 	if (!frag || !*frag) {
 		*out = r->root_node;
 		if (!*out)
-			*out = pmap_get(&set->nodes, r->root);
+			*out = map_get(&set->nodes, r->root);
 	} else {
 		size_t dl;
 		if (!(dec = seam__uri_pct_decode(frag, strlen(frag), &dl))) {
@@ -756,7 +715,7 @@ static seam_err_t resolve_ref(cc_t *c, node_t *n, const char *kw, const char *re
 				const char *l = sprintf_own(set, "%s#%s", r->uri, frag);
 				*out = l ? bool_node(c, json_is_true(t), l, last ? last->res : NULL) : NULL;
 			} else if (json_is_object(t)) {
-				*out = pmap_get(&set->nodes, t);
+				*out = map_get(&set->nodes, t);
 				if (!*out) {
 					/* under a keyword scan does not know: a schema only because it is
 					 * referenced; its base is the nearest scanned ancestor's */
@@ -768,7 +727,7 @@ static seam_err_t resolve_ref(cc_t *c, node_t *n, const char *kw, const char *re
 					if ((rc = scan(c, t, last ? last->base : r->uri, last ? last->res : r,
 						       last ? last->schema_uri : NULL, l, 0)) != SEAM_OK)
 						goto out;
-					*out = pmap_get(&set->nodes, t);
+					*out = map_get(&set->nodes, t);
 				}
 			} else {
 				rc = seam_errorf(c->err, SEAM_PARSE, "%s/%s: '%s' points to a %s, not a schema",
@@ -782,7 +741,7 @@ static seam_err_t resolve_ref(cc_t *c, node_t *n, const char *kw, const char *re
 				rc = nomem(c);
 				goto out;
 			}
-			an = smap_get(&set->anchors, key);
+			an = map_get(&set->anchors, key);
 			free(key);
 			if (!an) {
 				rc = seam_errorf(c->err, SEAM_NOTFOUND, "%s/%s: '%s': no anchor '%s' in %s",
@@ -882,7 +841,7 @@ static seam_err_t child(cc_t *c, node_t *n, json_t *cj, const char *loc, const c
 	}
 	if (!json_is_object(cj))
 		return seam_errorf(c->err, SEAM_PARSE, "%s: must be a schema (an object or a boolean)", loc);
-	*out = pmap_get(&c->set->nodes, cj);
+	*out = map_get(&c->set->nodes, cj);
 	if (!*out)
 		return seam_errorf(c->err, SEAM_ERR, "%s: subschema was not scanned (%s)", loc, kw);
 	return SEAM_OK;
@@ -1492,7 +1451,7 @@ const seam_schema_t *seam_schema_set_get(const seam_schema_set_t *set, const cha
 		goto out;
 	if (!(u = seam__uri_strip(uri, &frag)))
 		goto out;
-	if (!(r = smap_get(&set->resources, u)))
+	if (!(r = map_get(&set->resources, u)))
 		goto out;
 	if (!frag || !*frag) {
 		out = r->root_node;
@@ -1506,13 +1465,13 @@ const seam_schema_t *seam_schema_set_get(const seam_schema_set_t *set, const cha
 		if (json_is_boolean(cur))
 			out = json_is_true(cur) ? set->true_node : set->false_node;
 		else if (cur)
-			out = pmap_get(&set->nodes, cur);
+			out = map_get(&set->nodes, cur);
 	} else {
 		char *key = NULL;
 		anchor_t *an;
 		if (asprintf(&key, "%s#%s", r->uri, dec) < 0)
 			goto out;
-		an = smap_get(&set->anchors, key);
+		an = map_get(&set->anchors, key);
 		free(key);
 		if (an)
 			out = an->node;

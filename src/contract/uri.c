@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/crypto.h"
 
 /* One parsed URI reference; each part is a view (p, n) and "has" says whether the delimiter
  * was there (an empty query "?" differs from none). */
@@ -198,17 +199,6 @@ char *seam__uri_strip(const char *uri, const char **frag)
 	return h ? strndup(uri, (size_t)(h - uri)) : strdup(uri);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *seam__uri_pct_decode(const char *s, size_t len, size_t *outlen)
 {
 	char *o = malloc(len + 1);
@@ -222,8 +212,8 @@ char *seam__uri_pct_decode(const char *s, size_t len, size_t *outlen)
 				free(o);
 				return NULL;
 			}
-			h = hexval(s[i + 1]);
-			l = hexval(s[i + 2]);
+			h = seam_hex_digit(s[i + 1]);
+			l = seam_hex_digit(s[i + 2]);
 			if (h < 0 || l < 0) {
 				free(o);
 				return NULL;

@@ -85,6 +85,19 @@ seam_err_t seam__buf_add(seam_buf_t *b, const void *data, size_t n)
 	return SEAM_OK;
 }
 
+seam_err_t seam_buf_add_file(seam_buf_t *b, FILE *fp)
+{
+	char chunk[16384];
+	size_t got = 0;
+	while (b->err == SEAM_OK && (got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		seam__buf_add(b, chunk, got);
+	if (b->secret)
+		explicit_bzero(chunk, sizeof chunk);
+	if (b->err == SEAM_OK && ferror(fp))
+		return fail(b, SEAM_IO);
+	return b->err;
+}
+
 seam_err_t seam_buf_vaddf(seam_buf_t *b, const char *fmt, va_list ap)
 {
 	va_list again;

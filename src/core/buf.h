@@ -30,6 +30,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -80,6 +81,13 @@ seam_err_t seam_buf_vaddf(seam_buf_t *b, const char *fmt, va_list ap);
 /* Appends s percent-encoded for a URL (RFC 3986): unreserved characters (ALPHA DIGIT - . _ ~)
  * as they are, every other byte as %XX (upper-case hex). All of it or nothing. */
 seam_err_t seam_buf_add_urlenc(seam_buf_t *b, const char *s);
+
+/* Appends everything fp has left to read: a whole file under the buffer's cap, in one place
+ * instead of a read loop per caller. Returns SEAM_OK at end of file; SEAM_TOOBIG when the
+ * stream holds more than the cap allows; SEAM_IO on a read error (errno as fread left it);
+ * SEAM_NOMEM; or the sticky error. On failure what was read before stays, and the error is
+ * sticky as for any append. A secret buffer's staging chunk is wiped too. */
+seam_err_t seam_buf_add_file(seam_buf_t *b, FILE *fp);
 
 /* The text held: p, or "" while nothing is held. Borrowed; valid until the next call that
  * changes b. */

@@ -110,7 +110,7 @@ void seam_hex_encode(const void *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hexval(char c)
+int seam_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -126,7 +126,8 @@ long seam_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t cap)
 	if (inlen % 2 || inlen / 2 > cap || inlen / 2 > (size_t)LONG_MAX)
 		return -1;
 	for (size_t i = 0; i < inlen / 2; i++) {
-		int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+		int hi = seam_hex_digit((unsigned char)in[2 * i]),
+		    lo = seam_hex_digit((unsigned char)in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);

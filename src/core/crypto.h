@@ -29,6 +29,10 @@ int seam_ct_equal(const void *a, const void *b, size_t len);
 /* Cryptographically strong random bytes. Returns 0, or -1 when the RNG failed. */
 int seam_random_bytes(void *out, size_t len);
 
+/* The value of one hex digit (0-9, a-f, A-F), or -1 for anything else (EOF included). The one
+ * copy: percent-decoding (http, contract/uri), regex escapes and hex_decode all use it. */
+int seam_hex_digit(int c);
+
 /* Hex: encode writes 2*len chars + NUL. decode accepts upper/lower case, returns the byte count
  * or -1 on odd length, bad digit or cap exceeded. */
 void seam_hex_encode(const void *in, size_t len, char *out);

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "core/crypto.h"
+
 /* tchar (RFC 9110 §5.6.2): the bytes of a token. */
 static const unsigned char tchar[256] = {
 	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
@@ -366,16 +368,6 @@ int seam_h1_chunked_done(const seam_h1_chunked_t *c)
 	return c->state == CH_DONE;
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = lower(ch);
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 long seam_h1_chunked_decode(seam_h1_chunked_t *c, const char *in, size_t len, char *out,
 			    size_t *out_len, seam_h1_error_t *err)
 {
@@ -396,7 +388,7 @@ long seam_h1_chunked_decode(seam_h1_chunked_t *c, const char *in, size_t len, ch
 			continue;
 		}
 		case CH_SIZE: {
-			int v = hexval(ch);
+			int v = seam_hex_digit(ch);
 			if (v >= 0) {
 				if (++c->digits > 15)
 					FAIL(400, "bad_framing", "a chunk size has too many digits");

@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/crypto.h"
 #include "core/ids.h"
 #include "http/h1.h"
 
@@ -636,17 +637,6 @@ static void req_done(seam_http_req_t *req)
 	__atomic_sub_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
 }
 
-static int hexv(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes src[0..n) into arena memory; an invalid escape is kept as is. *nul is set
  * when a %00 was decoded (the string would be cut short). */
 static char *pct_decode(seam_http_req_t *req, const char *src, size_t n, int *nul)
@@ -657,8 +647,8 @@ static char *pct_decode(seam_http_req_t *req, const char *src, size_t n, int *nu
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
 		if (src[i] == '%' && i + 2 < n &&
-		    (hi = hexv((unsigned char)src[i + 1])) >= 0 &&
-		    (lo = hexv((unsigned char)src[i + 2])) >= 0) {
+		    (hi = seam_hex_digit((unsigned char)src[i + 1])) >= 0 &&
+		    (lo = seam_hex_digit((unsigned char)src[i + 2])) >= 0) {
 			*o = (char)(hi * 16 + lo);
 			if (!*o && nul)
 				*nul = 1;

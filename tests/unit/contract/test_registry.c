@@ -225,6 +225,32 @@ static void test_schema_not_json(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/contracts"));
 }
 
+/* A schema file over the 8 MiB limit is refused as too big, whatever its contents (9 MiB of
+ * valid JSON here: the old read loop let files up to 16 MiB through). */
+static void test_schema_too_big(void **state)
+{
+	(void)state;
+	char dir[64], p[200];
+	size_t n = 9u << 20;
+	seam_contracts_t *reg = NULL;
+	seam_error_t err = {0};
+	char *big = malloc(n + 1);
+	assert_non_null(big);
+	memset(big, ' ', n);
+	memcpy(big, "{\"description\": \"big\"}", 22); /* no NUL */
+	big[n] = '\0';
+	make_tree(dir, "contracts:\n  thing:\n    file: thing/v{major}/thing.schema.json\n"
+		       "    versions: [1]\n    owner: erp\n");
+	snprintf(p, sizeof p, "%s/thing/v1/thing.schema.json", dir);
+	th_write_file(p, big);
+	free(big);
+	seam_err_t rc = seam_contracts_open_dir(&reg, dir, &err);
+	if (rc != SEAM_TOOBIG || !strstr(err.msg, "larger than 8 MiB"))
+		fail_msg("got rc %d '%s', want SEAM_TOOBIG 'larger than 8 MiB'", rc, err.msg);
+	assert_null(reg);
+	th_rmrf(dir);
+}
+
 static json_t *parse(const char *s)
 {
 	json_t *j = json_loads(s, JSON_DECODE_ANY, NULL);
@@ -323,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_dir_matches_builtin),
 		cmocka_unit_test(test_index_problems_have_lines),
 		cmocka_unit_test(test_schema_not_json),
+		cmocka_unit_test(test_schema_too_big),
 		cmocka_unit_test(test_validate_through_contract),
 		cmocka_unit_test(test_errors_rewritten),
 	};

@@ -253,6 +253,56 @@ static void test_secret(void **state)
 	seam_buf_dispose(&b);
 }
 
+/* A whole stream: more than one staging chunk, exactly the cap, one byte over it (TOOBIG),
+ * and an unreadable stream (IO). */
+static void test_add_file(void **state)
+{
+	seam_buf_t b;
+	char *s;
+	size_t len = 0;
+	(void)state;
+	FILE *fp = tmpfile();
+	assert_non_null(fp);
+	for (int i = 0; i < 40000; i++)
+		fputc('a' + i % 26, fp);
+	rewind(fp);
+	seam_buf_init(&b, 40000);
+	assert_int_equal(seam_buf_add_file(&b, fp), SEAM_OK);
+	assert_int_equal(seam_buf_take(&b, &s, &len), SEAM_OK);
+	assert_int_equal(len, 40000);
+	assert_int_equal(s[0], 'a');
+	assert_int_equal(s[39999], 'a' + 39999 % 26);
+	assert_int_equal(s[40000], '\0');
+	free(s);
+	rewind(fp);
+	seam_buf_init(&b, 39999);
+	assert_int_equal(seam_buf_add_file(&b, fp), SEAM_TOOBIG);
+	assert_int_equal(seam_buf_take(&b, &s, NULL), SEAM_TOOBIG);
+	assert_null(s);
+	seam_buf_dispose(&b);
+	fclose(fp);
+
+	/* an empty stream is "", not an error */
+	fp = tmpfile();
+	assert_non_null(fp);
+	seam_buf_init(&b, 10);
+	assert_int_equal(seam_buf_add_file(&b, fp), SEAM_OK);
+	assert_int_equal(seam_buf_take(&b, &s, &len), SEAM_OK);
+	assert_string_equal(s, "");
+	assert_int_equal(len, 0);
+	free(s);
+	fclose(fp);
+
+	/* a directory opens but cannot be read (EISDIR) */
+	fp = fopen(".", "r");
+	if (fp) {
+		seam_buf_init(&b, 10);
+		assert_int_equal(seam_buf_add_file(&b, fp), SEAM_IO);
+		seam_buf_dispose(&b);
+		fclose(fp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_zero_length),
 		cmocka_unit_test(test_urlenc),
 		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_add_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

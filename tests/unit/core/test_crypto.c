@@ -155,6 +155,23 @@ static void test_hex(void **state)
 	assert_int_equal(buf[0], 0xff);
 }
 
+/* The one hex-digit helper that percent-decoding, regex escapes and hex_decode share: every
+ * byte value, against the digit sets. */
+static void test_hex_digit(void **state)
+{
+	(void)state;
+	for (int c = -1; c < 256; c++) {
+		int want = c >= '0' && c <= '9'	  ? c - '0'
+			   : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			   : c >= 'A' && c <= 'F' ? c - 'A' + 10
+						  : -1;
+		if (seam_hex_digit(c) != want)
+			fail_msg("seam_hex_digit(%d): got %d, want %d", c, seam_hex_digit(c), want);
+	}
+	assert_int_equal(seam_hex_digit('F'), 15);
+	assert_int_equal(seam_hex_digit('g'), -1);
+}
+
 static void test_base64_rfc4648(void **state)
 {
 	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
@@ -232,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_ct_equal),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_hex_digit),
 		cmocka_unit_test(test_base64_rfc4648),
 		cmocka_unit_test(test_base64_binary_and_alphabets),
 		cmocka_unit_test(test_base64_malformed),
