@@ -47,6 +47,7 @@ static char drupal_url[64], erp_url[64];
 static th_seam_t sm;
 static pid_t sim_pid;
 static char reader[128], admin[128]; /* "Authorization: Bearer ..." lines */
+static char live[128];                /* ops:admin, used only by the live in-flight test */
 
 /* The contract registry built into seam (contracts/, the same one serve runs with). */
 static seam_contracts_t *contracts;
@@ -768,6 +769,159 @@ static void test_idempotency_concurrent(void **state)
 	assert_int_equal(attempts_with(job, "operator_retry"), 1);
 }
 
+/* ---- in flight, live: two real requests, the first still in its handler ---- */
+
+/* Dead letters the live test makes: enough that replaying all of them in one transaction takes
+ * seconds (measured on the 2-core VM: about 1.3 s per 60,000 idle; slower under load, which only
+ * widens the window). Under 5 s idle, the store's busy timeout: seam's own writers (lease
+ * heartbeat, dispatcher) wait behind the replay meanwhile. */
+#define LIVE_N 100000
+
+typedef struct live_shot {
+	const char *key;
+	long status;
+	int replayed;
+	char *body;
+	int64_t answered_ms;
+	int done; /* set (atomically) once the answer is in */
+} live_shot_t;
+
+static void *live_fire(void *arg)
+{
+	live_shot_t *s = arg;
+	th_resp_t r;
+	char buf[16], key[64];
+	snprintf(key, sizeof key, "Idempotency-Key: %s", s->key);
+	req("POST", "/v1/dead-letters/replay", live, (const char *[]){key, NULL}, "{\"all\": true}",
+	    &r);
+	s->status = r.status;
+	s->replayed = strcmp(replayed(&r, buf), "true") == 0;
+	s->body = strdup(r.body ? r.body : "");
+	s->answered_ms = seam_now_ms();
+	th_resp_free(&r);
+	__atomic_store_n(&s->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* The key's state in the store ("" when there is no row). */
+static void key_state(seam_store_t *st, const char *key, char out[16])
+{
+	seam_error_t e = {0};
+	seam_stmt_t *s;
+	seam_db_t *db = seam_store_acquire(st);
+	*out = '\0';
+	if (seam_db_prepare(db, "SELECT state FROM idempotency_keys WHERE api_key = 'live' AND "
+				"idem_key = $1", &s, &e) != SEAM_OK)
+		fail_msg("key_state: %s", e.msg);
+	seam_stmt_bind_text(s, 1, key);
+	if (seam_stmt_step(s, &e) == SEAM_ROW)
+		snprintf(out, 16, "%s", seam_stmt_column_text(s, 0));
+	seam_stmt_reset(s);
+	seam_store_release(st, db);
+}
+
+/* A real request in flight: POST /v1/dead-letters/replay {"all": true} over LIVE_N dead letters
+ * runs its handler for seconds (one write transaction over every row). Once its key is seen in
+ * the store in state running, a second request with the key is answered 409 with Retry-After,
+ * while the first has still not answered (checked: its answer had not come back and its key was
+ * still running after the 409, and the key only goes running -> done, so it was running when the
+ * second looked). The first then answers 200 having replayed each dead letter once; a third
+ * request with the key replays that answer and replays nothing. */
+static void test_idempotency_in_flight_live(void **state)
+{
+	(void)state;
+	char *out = NULL, st_now[16], ra[16] = "", now[24];
+	seam_store_t *st = NULL;
+	seam_error_t e = {0};
+	th_resp_t r;
+	pthread_t t;
+	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"flow", "pause", "orders", NULL}, &out), 0);
+	free(out); /* replayed jobs stay queued: the counts below hold still */
+	/* A key of its own, first used by the first request: that request's auth refreshes its
+	 * last_used_at (a write, api/keys.c, at most once a minute), so the second's auth is a plain
+	 * read too and does not queue behind the replay's write lock. */
+	assert_int_equal(make_key("live", "ops:admin", live, sizeof live), 0);
+	long dead_before = th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'");
+	assert_int_equal(seam_store_open(sm.db_url, &(seam_store_opts_t){.pool_size = 1, .busy_timeout_ms = 30000},
+					 &st, &e), SEAM_OK);
+	seam_db_t *db = seam_store_acquire(st);
+	int64_t t0 = seam_now_ms();
+	snprintf(now, sizeof now, "%lld", (long long)t0);
+	assert_int_equal(seam_db_begin(db, &e), SEAM_OK);
+	for (int i = 0; i < LIVE_N; i++) {
+		char id[64];
+		snprintf(id, sizeof id, "0190c0de-0000-7000-8001-%012d", i);
+		if (seam_db_run(db, "INSERT INTO jobs (id, kind, flow, payload, state, attempts, "
+				"max_attempts, run_at, last_error, created_at, updated_at, finished_at) "
+				"VALUES ($1, 'order.export', 'orders', '{}', 'dead', 3, 3, $2, 'boom', $2, "
+				"$2, $2)", (const char *[]){id, now}, 2, NULL, &e) != SEAM_OK)
+			fail_msg("insert dead letter %d: %s", i, e.msg);
+	}
+	assert_int_equal(seam_db_commit(db, &e), SEAM_OK);
+	seam_store_release(st, db);
+	int64_t t1 = seam_now_ms();
+
+	live_shot_t first = {.key = "live-1"};
+	pthread_create(&t, NULL, live_fire, &first);
+	/* wait until the first request has taken the key (its row committed, the handler next) */
+	int64_t deadline = seam_now_ms() + 30000;
+	for (key_state(st, "live-1", st_now); strcmp(st_now, "running") != 0; key_state(st, "live-1", st_now)) {
+		if (__atomic_load_n(&first.done, __ATOMIC_SEQ_CST) || seam_now_ms() > deadline)
+			fail_msg("the first request answered (%ld) before its key was seen in flight "
+				 "(state '%s'): its handler was too quick", first.status, st_now);
+		seam_sleep_ms(2);
+	}
+	int64_t t2 = seam_now_ms();
+	req("POST", "/v1/dead-letters/replay", live, (const char *[]){"Idempotency-Key: live-1", NULL},
+	    "{\"all\": true}", &r);
+	int64_t t3 = seam_now_ms();
+	int first_done = __atomic_load_n(&first.done, __ATOMIC_SEQ_CST);
+	key_state(st, "live-1", st_now);
+	if (r.status != 409)
+		fail_msg("second request: %ld, want 409: %s", r.status, r.body);
+	assert_non_null(strstr(r.body, "problems/idempotency-in-flight"));
+	assert_int_equal(th_resp_header(&r, "Retry-After", ra, sizeof ra), 0);
+	assert_string_equal(ra, "1");
+	th_resp_free(&r);
+	/* the window was real: the first had not answered, its key still in flight */
+	assert_false(first_done);
+	assert_string_equal(st_now, "running");
+
+	pthread_join(t, NULL);
+	print_message("live in flight: %d dead letters inserted in %lld ms; key running %lld ms "
+		      "after the first was sent; 409 in %lld ms; the first answered %lld ms after "
+		      "the 409\n", LIVE_N, (long long)(t1 - t0), (long long)(t2 - t1),
+		      (long long)(t3 - t2), (long long)(first.answered_ms - t3));
+	if (first.status != 200)
+		fail_msg("first request: %ld, want 200: %s", first.status, first.body);
+	assert_false(first.replayed);
+	json_t *d = th_json_parse(first.body);
+	assert_int_equal(json_integer_value(json_object_get(d, "replayed")), dead_before + LIVE_N);
+	json_decref(d);
+	/* the action ran once: every dead letter replayed exactly once, none left */
+	static const char once[] = "SELECT count(*) FROM job_attempts WHERE outcome = 'operator_replay' "
+				   "AND job_id LIKE '0190c0de-0000-7000-8001-%'";
+	assert_int_equal(th_store_count(sm.db_url, once), LIVE_N);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(DISTINCT job_id) FROM job_attempts WHERE "
+						   "outcome = 'operator_replay' AND job_id LIKE "
+						   "'0190c0de-0000-7000-8001-%'"),
+			 LIVE_N);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
+	key_state(st, "live-1", st_now);
+	assert_string_equal(st_now, "done");
+
+	/* a third request with the key: the stored answer, nothing replayed again */
+	live_shot_t third = {.key = "live-1"};
+	live_fire(&third);
+	assert_int_equal(third.status, 200);
+	assert_true(third.replayed);
+	assert_string_equal(third.body, first.body);
+	assert_int_equal(th_store_count(sm.db_url, once), LIVE_N);
+	free(third.body);
+	free(first.body);
+	seam_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -777,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_idempotency_key),
 		cmocka_unit_test(test_idempotency_in_flight),
 		cmocka_unit_test(test_idempotency_concurrent),
+		cmocka_unit_test(test_idempotency_in_flight_live),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
