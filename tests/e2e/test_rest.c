@@ -770,6 +770,79 @@ static void test_idempotency_concurrent(void **state)
 	assert_int_equal(attempts_with(job, "operator_retry"), 1);
 }
 
+typedef struct waiter {
+	const char *path, *auth;
+	long status;
+	char retry_after[16];
+	char *body;
+} waiter_t;
+
+static void *wait_fire(void *arg)
+{
+	waiter_t *w = arg;
+	th_resp_t r;
+	req("POST", w->path, w->auth, (const char *[]){"Idempotency-Key: taken", NULL}, NULL, &r);
+	w->status = r.status;
+	th_resp_header(&r, "Retry-After", w->retry_after, sizeof w->retry_after);
+	w->body = strdup(r.body ? r.body : "");
+	th_resp_free(&r);
+	return NULL;
+}
+
+/* The key taken by another request while this one waited for the write lock: seam's first
+ * look found no row, so it queued for the lock to take the key; meanwhile the other committed
+ * its row, and the lock stayed held (here by the test; in life by the other's handler, a bulk
+ * replay) past the store's busy timeout (5 s). The answer is the 409 of a request in flight,
+ * not a 503 store-busy: the key is taken, the action must not run. */
+static void test_idempotency_taken_while_waiting(void **state)
+{
+	(void)state;
+	char path[200], fp[65], now[24], until[24], who[128];
+	seam_store_t *st = NULL;
+	seam_error_t e = {0};
+	th_resp_t r;
+	pthread_t t;
+	const char *job = "0190c0de-0000-7000-8000-0000000000f2";
+	dead_job(job);
+	snprintf(path, sizeof path, "/v1/jobs/%s/retry", job);
+	seam_idem_fingerprint("POST", path, "", 0, fp);
+	/* a key of its own, used once now: its auth below is a plain read (last_used_at is fresh),
+	 * not a write that would queue behind the test's lock before the look */
+	assert_int_equal(make_key("waiter", "ops:admin", who, sizeof who), 0);
+	req("GET", "/v1/whoami", who, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+
+	assert_int_equal(seam_store_open(sm.db_url, &(seam_store_opts_t){.pool_size = 1, .busy_timeout_ms = 30000},
+					 &st, &e), SEAM_OK);
+	seam_db_t *db = seam_store_acquire(st);
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	snprintf(until, sizeof until, "%lld", (long long)seam_now_ms() + 600000);
+	/* the other request's row, not yet committed, the write lock held */
+	assert_int_equal(seam_db_begin(db, &e), SEAM_OK);
+	assert_int_equal(seam_db_run(db, "INSERT INTO idempotency_keys (api_key, idem_key, fingerprint, "
+					 "state, created_at, locked_until, expires_at) VALUES ('waiter', "
+					 "'taken', $1, 'running', $2, $3, $3)",
+				     (const char *[]){fp, now, until}, 3, NULL, &e), SEAM_OK);
+	waiter_t w = {.path = path, .auth = who};
+	pthread_create(&t, NULL, wait_fire, &w);
+	seam_sleep_ms(1000); /* it looked (no row yet) and waits for the lock, 5 s at most */
+	/* the row committed, the lock taken again at once (as the other's handler does) */
+	assert_int_equal(seam_db_commit(db, &e), SEAM_OK);
+	assert_int_equal(seam_db_begin(db, &e), SEAM_OK);
+	pthread_join(t, NULL);
+	seam_db_rollback(db);
+	seam_store_release(st, db);
+	seam_store_close(st);
+	if (w.status != 409)
+		fail_msg("a request that waited for the lock while the key was taken: %ld, want 409: %s",
+			 w.status, w.body);
+	assert_non_null(strstr(w.body, "problems/idempotency-in-flight"));
+	assert_string_equal(w.retry_after, "1");
+	free(w.body);
+	assert_int_equal(attempts_with(job, "operator_retry"), 0);
+}
+
 /* ---- in flight, live: two real requests, the first still in its handler ---- */
 
 /* Dead letters the live test makes: enough that replaying all of them in one transaction takes
@@ -937,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(test_idempotency_key),
 		cmocka_unit_test(test_idempotency_in_flight),
 		cmocka_unit_test(test_idempotency_concurrent),
+		cmocka_unit_test(test_idempotency_taken_while_waiting),
 		cmocka_unit_test(test_idempotency_in_flight_live),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
