@@ -12,9 +12,10 @@
  *     action ran once; the same key on another request is 422; missing is 400; longer than
  *     255 is 400; a request while the first is in flight is 409 (a store row held in flight;
  *     and live: a second real request while the first is still in its handler, a replay of
- *     100,000 dead letters that takes seconds) and eight concurrent requests run the action
- *     exactly once; after the lease (a crash) the key is taken over; expired keys are fresh
- *     again; the ttl is the configured one;
+ *     100,000 dead letters that takes seconds; and one that queued for the write lock while
+ *     another took the key, past the busy timeout: 409, not 503) and eight concurrent requests
+ *     run the action exactly once; after the lease (a crash) the key is taken over; expired
+ *     keys are fresh again; the ttl is the configured one;
  *   - every response body above validates against the contract its route names in the route
  *     table (the registry built into seam, contracts/rest/v1/, with index.yaml's formats).
  */
