@@ -169,8 +169,17 @@ seam_err_t seam_idem_begin(seam_store_t *st, const char *api_key, const char *ke
 		goto out;
 	/* Taking the key: under the write lock, so of two requests exactly one takes it; the
 	 * other's look below finds the first's row. */
-	if ((rc = seam_db_begin(db, err)) != SEAM_OK)
+	if ((rc = seam_db_begin(db, err)) != SEAM_OK) {
+		/* No lock within the busy timeout. The other request may have taken the key while we
+		 * waited, its handler now holding the lock (a bulk replay): its row is committed, so a
+		 * plain read finds it and the answer is its 409 (or its stored answer), not a 503. */
+		seam_error_t again = {0};
+		if (rc == SEAM_BUSY &&
+		    look(db, api_key, key, fp, now, verdict, &found, stored, &again) == SEAM_OK &&
+		    *verdict != SEAM_IDEM_NEW)
+			rc = SEAM_OK;
 		goto out;
+	}
 	/* the purge: expired keys are fresh again, this one included */
 	rc = seam_db_prepare(db, "DELETE FROM idempotency_keys WHERE expires_at <= $1", &s, err);
 	if (rc == SEAM_OK && (rc = seam_stmt_bind_int64(s, 1, now)) == SEAM_OK)

@@ -10,10 +10,12 @@
  *   - filters: an unknown or bad one is a 400 problem naming the parameter;
  *   - Idempotency-Key on the operator actions: a retry replays the stored answer and the
  *     action ran once; the same key on another request is 422; missing is 400; longer than
- *     255 is 400; a request while the first is in flight is 409 (a store row held in flight,
- *     deterministic) and eight concurrent requests run the action exactly once; after the
- *     lease (a crash) the key is taken over; expired keys are fresh again; the ttl is the
- *     configured one;
+ *     255 is 400; a request while the first is in flight is 409 (a store row held in flight;
+ *     and live: a second real request while the first is still in its handler, a replay of
+ *     100,000 dead letters that takes seconds; and one that queued for the write lock while
+ *     another took the key, past the busy timeout: 409, not 503) and eight concurrent requests
+ *     run the action exactly once; after the lease (a crash) the key is taken over; expired
+ *     keys are fresh again; the ttl is the configured one;
  *   - every response body above validates against the contract its route names in the route
  *     table (the registry built into seam, contracts/rest/v1/, with index.yaml's formats).
  */
@@ -47,6 +49,7 @@ static char drupal_url[64], erp_url[64];
 static th_seam_t sm;
 static pid_t sim_pid;
 static char reader[128], admin[128]; /* "Authorization: Bearer ..." lines */
+static char live[128];                /* ops:admin, used only by the live in-flight test */
 
 /* The contract registry built into seam (contracts/, the same one serve runs with). */
 static seam_contracts_t *contracts;
@@ -768,6 +771,237 @@ static void test_idempotency_concurrent(void **state)
 	assert_int_equal(attempts_with(job, "operator_retry"), 1);
 }
 
+typedef struct waiter {
+	const char *path, *auth;
+	long status;
+	char retry_after[16];
+	char *body;
+} waiter_t;
+
+static void *wait_fire(void *arg)
+{
+	waiter_t *w = arg;
+	th_resp_t r;
+	req("POST", w->path, w->auth, (const char *[]){"Idempotency-Key: taken", NULL}, NULL, &r);
+	w->status = r.status;
+	th_resp_header(&r, "Retry-After", w->retry_after, sizeof w->retry_after);
+	w->body = strdup(r.body ? r.body : "");
+	th_resp_free(&r);
+	return NULL;
+}
+
+/* The key taken by another request while this one waited for the write lock: seam's first
+ * look found no row, so it queued for the lock to take the key; meanwhile the other committed
+ * its row, and the lock stayed held (here by the test; in life by the other's handler, a bulk
+ * replay) past the store's busy timeout (5 s). The answer is the 409 of a request in flight,
+ * not a 503 store-busy: the key is taken, the action must not run. */
+static void test_idempotency_taken_while_waiting(void **state)
+{
+	(void)state;
+	char path[200], fp[65], now[24], until[24], who[128];
+	seam_store_t *st = NULL;
+	seam_error_t e = {0};
+	th_resp_t r;
+	pthread_t t;
+	const char *job = "0190c0de-0000-7000-8000-0000000000f2";
+	dead_job(job);
+	snprintf(path, sizeof path, "/v1/jobs/%s/retry", job);
+	seam_idem_fingerprint("POST", path, "", 0, fp);
+	/* a key of its own, used once now: its auth below is a plain read (last_used_at is fresh),
+	 * not a write that would queue behind the test's lock before the look */
+	assert_int_equal(make_key("waiter", "ops:admin", who, sizeof who), 0);
+	req("GET", "/v1/whoami", who, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+
+	assert_int_equal(seam_store_open(sm.db_url, &(seam_store_opts_t){.pool_size = 1, .busy_timeout_ms = 30000},
+					 &st, &e), SEAM_OK);
+	seam_db_t *db = seam_store_acquire(st);
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	snprintf(until, sizeof until, "%lld", (long long)seam_now_ms() + 600000);
+	/* the other request's row, not yet committed, the write lock held */
+	assert_int_equal(seam_db_begin(db, &e), SEAM_OK);
+	assert_int_equal(seam_db_run(db, "INSERT INTO idempotency_keys (api_key, idem_key, fingerprint, "
+					 "state, created_at, locked_until, expires_at) VALUES ('waiter', "
+					 "'taken', $1, 'running', $2, $3, $3)",
+				     (const char *[]){fp, now, until}, 3, NULL, &e), SEAM_OK);
+	waiter_t w = {.path = path, .auth = who};
+	pthread_create(&t, NULL, wait_fire, &w);
+	seam_sleep_ms(1000); /* it looked (no row yet) and waits for the lock, 5 s at most */
+	/* the row committed, the lock taken again at once (as the other's handler does) */
+	assert_int_equal(seam_db_commit(db, &e), SEAM_OK);
+	assert_int_equal(seam_db_begin(db, &e), SEAM_OK);
+	pthread_join(t, NULL);
+	seam_db_rollback(db);
+	seam_store_release(st, db);
+	seam_store_close(st);
+	if (w.status != 409)
+		fail_msg("a request that waited for the lock while the key was taken: %ld, want 409: %s",
+			 w.status, w.body);
+	assert_non_null(strstr(w.body, "problems/idempotency-in-flight"));
+	assert_string_equal(w.retry_after, "1");
+	free(w.body);
+	assert_int_equal(attempts_with(job, "operator_retry"), 0);
+}
+
+/* ---- in flight, live: two real requests, the first still in its handler ---- */
+
+/* Dead letters the live test makes: enough that replaying all of them in one transaction takes
+ * seconds (measured on the 2-core VM: about 1.3 s per 60,000 idle; slower under load, which only
+ * widens the window). Under 5 s idle, the store's busy timeout: seam's own writers (lease
+ * heartbeat, dispatcher) wait behind the replay meanwhile. */
+#define LIVE_N 100000
+
+typedef struct live_shot {
+	const char *key;
+	long status;
+	int replayed;
+	char *body;
+	int64_t answered_ms;
+	int done; /* set (atomically) once the answer is in */
+} live_shot_t;
+
+static void *live_fire(void *arg)
+{
+	live_shot_t *s = arg;
+	th_resp_t r;
+	char buf[16], key[64];
+	snprintf(key, sizeof key, "Idempotency-Key: %s", s->key);
+	req("POST", "/v1/dead-letters/replay", live, (const char *[]){key, NULL}, "{\"all\": true}",
+	    &r);
+	s->status = r.status;
+	s->replayed = strcmp(replayed(&r, buf), "true") == 0;
+	s->body = strdup(r.body ? r.body : "");
+	s->answered_ms = seam_now_ms();
+	th_resp_free(&r);
+	__atomic_store_n(&s->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* The key's state in the store ("" when there is no row). */
+static void key_state(seam_store_t *st, const char *key, char out[16])
+{
+	seam_error_t e = {0};
+	seam_stmt_t *s;
+	seam_db_t *db = seam_store_acquire(st);
+	*out = '\0';
+	if (seam_db_prepare(db, "SELECT state FROM idempotency_keys WHERE api_key = 'live' AND "
+				"idem_key = $1", &s, &e) != SEAM_OK)
+		fail_msg("key_state: %s", e.msg);
+	seam_stmt_bind_text(s, 1, key);
+	if (seam_stmt_step(s, &e) == SEAM_ROW)
+		snprintf(out, 16, "%s", seam_stmt_column_text(s, 0));
+	seam_stmt_reset(s);
+	seam_store_release(st, db);
+}
+
+/* A real request in flight: POST /v1/dead-letters/replay {"all": true} over LIVE_N dead letters
+ * runs its handler for seconds (one write transaction over every row). Once its key is seen in
+ * the store in state running, a second request with the key is answered 409 with Retry-After
+ * while the first is still in its handler: checked, not assumed (after the 409 every dead letter
+ * is still dead, the key still running, the first's answer not back). The first then answers
+ * 200 having replayed each dead letter exactly once; a third request with the key gets that
+ * answer replayed and replays nothing. No hook in seam: the handler is long by nature. */
+static void test_idempotency_in_flight_live(void **state)
+{
+	(void)state;
+	char *out = NULL, st_now[16], ra[16] = "", now[24];
+	seam_store_t *st = NULL;
+	seam_error_t e = {0};
+	th_resp_t r;
+	pthread_t t;
+	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"flow", "pause", "orders", NULL}, &out), 0);
+	free(out); /* replayed jobs stay queued: the counts below hold still */
+	/* A key of its own, first used by the first request: that request's auth refreshes its
+	 * last_used_at (a write, api/keys.c, at most once a minute), so the second's auth is a plain
+	 * read too and does not queue behind the replay's write lock. */
+	assert_int_equal(make_key("live", "ops:admin", live, sizeof live), 0);
+	long dead_before = th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'");
+	assert_int_equal(seam_store_open(sm.db_url, &(seam_store_opts_t){.pool_size = 1, .busy_timeout_ms = 30000},
+					 &st, &e), SEAM_OK);
+	seam_db_t *db = seam_store_acquire(st);
+	int64_t t0 = seam_now_ms();
+	snprintf(now, sizeof now, "%lld", (long long)t0);
+	assert_int_equal(seam_db_begin(db, &e), SEAM_OK);
+	for (int i = 0; i < LIVE_N; i++) {
+		char id[64];
+		snprintf(id, sizeof id, "0190c0de-0000-7000-8001-%012d", i);
+		if (seam_db_run(db, "INSERT INTO jobs (id, kind, flow, payload, state, attempts, "
+				"max_attempts, run_at, last_error, created_at, updated_at, finished_at) "
+				"VALUES ($1, 'order.export', 'orders', '{}', 'dead', 3, 3, $2, 'boom', $2, "
+				"$2, $2)", (const char *[]){id, now}, 2, NULL, &e) != SEAM_OK)
+			fail_msg("insert dead letter %d: %s", i, e.msg);
+	}
+	assert_int_equal(seam_db_commit(db, &e), SEAM_OK);
+	seam_store_release(st, db);
+	int64_t t1 = seam_now_ms();
+
+	live_shot_t first = {.key = "live-1"};
+	pthread_create(&t, NULL, live_fire, &first);
+	/* wait until the first request has taken the key (its row committed, the handler next) */
+	int64_t deadline = seam_now_ms() + 30000;
+	for (key_state(st, "live-1", st_now); strcmp(st_now, "running") != 0; key_state(st, "live-1", st_now)) {
+		if (__atomic_load_n(&first.done, __ATOMIC_SEQ_CST) || seam_now_ms() > deadline)
+			fail_msg("the first request answered (%ld) before its key was seen in flight "
+				 "(state '%s'): its handler was too quick", first.status, st_now);
+		seam_sleep_ms(2);
+	}
+	int64_t t2 = seam_now_ms();
+	req("POST", "/v1/dead-letters/replay", live, (const char *[]){"Idempotency-Key: live-1", NULL},
+	    "{\"all\": true}", &r);
+	int64_t t3 = seam_now_ms();
+	/* read after the 409: a dead letter only stops being dead when the first's handler commits,
+	 * and its key only goes running -> done; so what these show held when the second looked */
+	long dead_after = th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'");
+	key_state(st, "live-1", st_now);
+	int first_done = __atomic_load_n(&first.done, __ATOMIC_SEQ_CST);
+	if (r.status != 409)
+		fail_msg("second request: %ld, want 409: %s", r.status, r.body);
+	assert_non_null(strstr(r.body, "problems/idempotency-in-flight"));
+	assert_int_equal(th_resp_header(&r, "Retry-After", ra, sizeof ra), 0);
+	assert_string_equal(ra, "1");
+	th_resp_free(&r);
+	/* the window was real: the first's handler had not committed (nothing replayed yet), its
+	 * key was in flight and it had not answered */
+	assert_int_equal(dead_after, dead_before + LIVE_N);
+	assert_string_equal(st_now, "running");
+	assert_false(first_done);
+
+	pthread_join(t, NULL);
+	print_message("live in flight: %d dead letters inserted in %lld ms; key running %lld ms "
+		      "after the first was sent; 409 in %lld ms; the first answered %lld ms after "
+		      "the 409\n", LIVE_N, (long long)(t1 - t0), (long long)(t2 - t1),
+		      (long long)(t3 - t2), (long long)(first.answered_ms - t3));
+	if (first.status != 200)
+		fail_msg("first request: %ld, want 200: %s", first.status, first.body);
+	assert_false(first.replayed);
+	json_t *d = th_json_parse(first.body);
+	assert_int_equal(json_integer_value(json_object_get(d, "replayed")), dead_before + LIVE_N);
+	json_decref(d);
+	/* the action ran once: every dead letter replayed exactly once, none left */
+	static const char once[] = "SELECT count(*) FROM job_attempts WHERE outcome = 'operator_replay' "
+				   "AND job_id LIKE '0190c0de-0000-7000-8001-%'";
+	assert_int_equal(th_store_count(sm.db_url, once), LIVE_N);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(DISTINCT job_id) FROM job_attempts WHERE "
+						   "outcome = 'operator_replay' AND job_id LIKE "
+						   "'0190c0de-0000-7000-8001-%'"),
+			 LIVE_N);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
+	key_state(st, "live-1", st_now);
+	assert_string_equal(st_now, "done");
+
+	/* a third request with the key: the stored answer, nothing replayed again */
+	live_shot_t third = {.key = "live-1"};
+	live_fire(&third);
+	assert_int_equal(third.status, 200);
+	assert_true(third.replayed);
+	assert_string_equal(third.body, first.body);
+	assert_int_equal(th_store_count(sm.db_url, once), LIVE_N);
+	free(third.body);
+	free(first.body);
+	seam_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -777,6 +1011,8 @@ int main(void)
 		cmocka_unit_test(test_idempotency_key),
 		cmocka_unit_test(test_idempotency_in_flight),
 		cmocka_unit_test(test_idempotency_concurrent),
+		cmocka_unit_test(test_idempotency_taken_while_waiting),
+		cmocka_unit_test(test_idempotency_in_flight_live),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
