@@ -155,13 +155,15 @@ static seam_err_t look(seam_db_t *db, const char *api_key, const char *key, cons
 
 seam_err_t seam_idem_begin(seam_store_t *st, const char *api_key, const char *key,
 			   const char *fp, int64_t now, int64_t ttl, int64_t lease,
-			   seam_idem_e *verdict, seam_idem_stored_t *stored, seam_error_t *err)
+			   seam_idem_e *verdict, seam_idem_stored_t *stored, int64_t *token,
+			   seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(st);
 	seam_stmt_t *s = NULL;
 	int found = 0;
 	seam_err_t rc;
 	memset(stored, 0, sizeof *stored);
+	*token = now + lease;
 	/* A replay, a mismatch or a request in flight is answered from a plain read (WAL: no
 	 * write lock, so it is not queued behind the writer it may be waiting for). */
 	if ((rc = look(db, api_key, key, fp, now, verdict, &found, stored, err)) != SEAM_OK ||
@@ -229,7 +231,7 @@ out:
 }
 
 seam_err_t seam_idem_finish(seam_store_t *st, const char *api_key, const char *key,
-			    const char *fp, int status, const char *content_type,
+			    const char *fp, int64_t token, int status, const char *content_type,
 			    const json_t *headers, const char *body, size_t len, seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(st);
@@ -238,7 +240,8 @@ seam_err_t seam_idem_finish(seam_store_t *st, const char *api_key, const char *k
 	seam_err_t rc = seam_db_prepare(db,
 					"UPDATE idempotency_keys SET state = 'done', status = $4, "
 					"content_type = $5, headers = $6, body = $7 "
-					"WHERE api_key = $1 AND idem_key = $2 AND fingerprint = $3",
+					"WHERE api_key = $1 AND idem_key = $2 AND fingerprint = $3 "
+					"AND state = 'running' AND locked_until = $8",
 					&s, err);
 	if (rc == SEAM_OK) {
 		seam_stmt_bind_text(s, 1, api_key);
@@ -248,10 +251,16 @@ seam_err_t seam_idem_finish(seam_store_t *st, const char *api_key, const char *k
 		seam_stmt_bind_text(s, 5, content_type);
 		seam_stmt_bind_text(s, 6, h);
 		seam_stmt_bind_textn(s, 7, body ? body : "", len);
+		seam_stmt_bind_int64(s, 8, token);
 		rc = seam_stmt_step(s, err);
-		seam_stmt_reset(s);
 		if (rc == SEAM_DONE)
-			rc = SEAM_OK;
+			rc = seam_stmt_changes(s) == 1
+				     ? SEAM_OK
+				     : seam_errorf(err, SEAM_CONFLICT,
+						   "key '%s' was taken over after its lease ended; "
+						   "this answer is not stored (the later request's is)",
+						   key);
+		seam_stmt_reset(s);
 	}
 	free(h);
 	seam_store_release(st, db);
@@ -259,14 +268,18 @@ seam_err_t seam_idem_finish(seam_store_t *st, const char *api_key, const char *k
 }
 
 seam_err_t seam_idem_release(seam_store_t *st, const char *api_key, const char *key,
-			     const char *fp, seam_error_t *err)
+			     const char *fp, int64_t token, seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(st);
-	const char *p[] = {api_key, key, fp};
+	char tok[24];
+	snprintf(tok, sizeof tok, "%lld", (long long)token);
+	const char *p[] = {api_key, key, fp, tok};
+	/* only our own hold: after a takeover the key is the later request's */
 	seam_err_t rc = seam_db_run(db,
 				    "DELETE FROM idempotency_keys WHERE api_key = $1 AND idem_key = $2 "
-				    "AND fingerprint = $3 AND state = 'running'",
-				    p, 3, NULL, err);
+				    "AND fingerprint = $3 AND state = 'running' "
+				    "AND locked_until = CAST($4 AS BIGINT)",
+				    p, 4, NULL, err);
 	seam_store_release(st, db);
 	return rc;
 }
@@ -297,6 +310,7 @@ void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud, seam_s
 	int64_t lease = cfg ? cfg->lease_ms : 60000;
 	seam_idem_stored_t stored = {0};
 	seam_idem_e verdict;
+	int64_t token = 0;
 	seam_error_t e = {0};
 	size_t blen = 0;
 	const char *body;
@@ -326,7 +340,7 @@ void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud, seam_s
 	body = seam_http_body(req, &blen);
 	seam_idem_fingerprint(seam_http_method(req), seam_http_path(req), body, blen, fp);
 	if (seam_idem_begin(st, owner, key, fp, seam_now_ms(), ttl, lease, &verdict,
-			    &stored, &e) != SEAM_OK) {
+			    &stored, &token, &e) != SEAM_OK) {
 		seam_api_reply_error(req, &e);
 		return;
 	}
@@ -361,10 +375,10 @@ void seam_idem_run(seam_http_req_t *req, const seam_route_t *r, void *ud, seam_s
 			if (v)
 				json_object_set_new(h, kept_headers[i], json_string(v));
 		}
-		rc = seam_idem_finish(st, owner, key, fp, status, ct, h, rb, rlen, &e);
+		rc = seam_idem_finish(st, owner, key, fp, token, status, ct, h, rb, rlen, &e);
 		json_decref(h);
 	} else {
-		rc = seam_idem_release(st, owner, key, fp, &e);
+		rc = seam_idem_release(st, owner, key, fp, token, &e);
 	}
 	if (rc != SEAM_OK) /* the lease (then ttl) ends the row; the answer is already made */
 		seam_logf(seam_http_log(req), SEAM_LOG_ERROR, "api", seam_http_cid(req),

@@ -68,18 +68,23 @@ int seam_idem_key_parse(const char *value, char out[SEAM_IDEM_KEY_MAX + 1], cons
 void seam_idem_fingerprint(const char *method, const char *path, const char *body, size_t len,
 			   char out[65]);
 
-/* Takes the key or finds it (see the rules above). now, ttl and lease in ms. */
+/* Takes the key or finds it (see the rules above). now, ttl and lease in ms. On
+ * SEAM_IDEM_NEW, *token is this request's hold on the key (its lease end): finish and release
+ * act only while the row is still that hold, so a request that outlived its lease and lost
+ * the key to a retry can neither overwrite the retry's answer nor free its key. */
 seam_err_t seam_idem_begin(seam_store_t *st, const char *api_key, const char *key,
 			   const char *fingerprint, int64_t now, int64_t ttl, int64_t lease,
-			   seam_idem_e *verdict, seam_idem_stored_t *stored, seam_error_t *err);
-/* Stores the handler's answer for a key taken by begin. headers (borrowed) may be NULL. */
+			   seam_idem_e *verdict, seam_idem_stored_t *stored, int64_t *token,
+			   seam_error_t *err);
+/* Stores the handler's answer for a key taken by begin with token. headers (borrowed) may be
+ * NULL. SEAM_CONFLICT when the key was taken over meanwhile (nothing stored). */
 seam_err_t seam_idem_finish(seam_store_t *st, const char *api_key, const char *key,
-			    const char *fingerprint, int status, const char *content_type,
+			    const char *fingerprint, int64_t token, int status, const char *content_type,
 			    const json_t *headers, const char *body, size_t len,
 			    seam_error_t *err);
 /* Forgets a key taken by begin (the handler failed with a 5xx): a retry runs again. */
 seam_err_t seam_idem_release(seam_store_t *st, const char *api_key, const char *key,
-			     const char *fingerprint, seam_error_t *err);
+			     const char *fingerprint, int64_t token, seam_error_t *err);
 void seam_idem_stored_dispose(seam_idem_stored_t *s);
 
 /* The route flag that makes the header required (api.h names it SEAM_ROUTE_IDEMPOTENT). */

@@ -84,13 +84,19 @@ static void test_fingerprint(void **state)
 #define TTL 86400000LL
 #define LEASE 60000LL
 
+/* the hold of the last begin that took a key */
+static int64_t tok;
+
 static seam_idem_e begin(qt_env_t *env, const char *who, const char *key, const char *fp,
 			 int64_t now, seam_idem_stored_t *s)
 {
 	seam_idem_e v;
 	seam_error_t e = {0};
-	if (seam_idem_begin(env->st, who, key, fp, now, TTL, LEASE, &v, s, &e) != SEAM_OK)
+	int64_t t = 0;
+	if (seam_idem_begin(env->st, who, key, fp, now, TTL, LEASE, &v, s, &t, &e) != SEAM_OK)
 		fail_msg("begin: %s", e.msg);
+	if (v == SEAM_IDEM_NEW)
+		tok = t;
 	return v;
 }
 
@@ -103,6 +109,7 @@ static void test_store_life(void **state)
 	qt_open(&env);
 	/* first use: taken; a second request meanwhile is in flight */
 	assert_int_equal(begin(&env, "shop", "k1", "fpA", T0, &s), SEAM_IDEM_NEW);
+	int64_t shop_tok = tok;
 	assert_int_equal(begin(&env, "shop", "k1", "fpA", T0 + 10, &s), SEAM_IDEM_IN_FLIGHT);
 	/* another request with the key while in flight: refused as a mismatch */
 	assert_int_equal(begin(&env, "shop", "k1", "fpB", T0 + 10, &s), SEAM_IDEM_MISMATCH);
@@ -110,7 +117,7 @@ static void test_store_life(void **state)
 	assert_int_equal(begin(&env, "erp", "k1", "fpB", T0 + 10, &s), SEAM_IDEM_NEW);
 	/* answered: replayed, headers included */
 	json_t *h = json_pack("{s:s}", "Location", "/v1/jobs/1");
-	assert_int_equal(seam_idem_finish(env.st, "shop", "k1", "fpA", 201, "application/json", h,
+	assert_int_equal(seam_idem_finish(env.st, "shop", "k1", "fpA", shop_tok, 201, "application/json", h,
 					  "{\"id\":1}", 8, &e), SEAM_OK);
 	json_decref(h);
 	assert_int_equal(begin(&env, "shop", "k1", "fpA", T0 + 20, &s), SEAM_IDEM_REPLAY);
@@ -127,8 +134,9 @@ static void test_store_life(void **state)
 	TH_ASSERT_CMP(qt_int(env.st, "SELECT COUNT(*) FROM idempotency_keys WHERE api_key = $1", "erp"),
 		      ==, (int64_t)1);
 	/* released after a 5xx: the retry runs */
-	assert_int_equal(seam_idem_release(env.st, "shop", "k1", "fpB", &e), SEAM_OK);
+	assert_int_equal(seam_idem_release(env.st, "shop", "k1", "fpB", tok, &e), SEAM_OK);
 	assert_int_equal(begin(&env, "shop", "k1", "fpB", T0 + TTL + 1, &s), SEAM_IDEM_NEW);
+	int64_t crashed_tok = tok;
 	/* a crash leaves it running: in flight until the lease ends, then taken over */
 	assert_int_equal(begin(&env, "shop", "k1", "fpB", T0 + TTL + LEASE, &s), SEAM_IDEM_IN_FLIGHT);
 	assert_int_equal(begin(&env, "shop", "k1", "fpB", T0 + TTL + 1 + LEASE, &s), SEAM_IDEM_NEW);
@@ -138,12 +146,18 @@ static void test_store_life(void **state)
 	TH_ASSERT_CMP(qt_int(env.st, "SELECT COUNT(*) FROM idempotency_keys WHERE api_key = $1", "erp"),
 		      ==, (int64_t)0);
 	/* finish only touches the key with its own request */
-	assert_int_equal(seam_idem_finish(env.st, "shop", "k1", "fpX", 200, NULL, NULL, "", 0, &e),
-			 SEAM_OK);
+	assert_int_equal(seam_idem_finish(env.st, "shop", "k1", "fpX", tok, 200, NULL, NULL, "", 0, &e),
+			 SEAM_CONFLICT);
+	/* the request that outlived its lease and lost the key: its answer is not stored and its
+	 * release does not free the key; the later request's hold stands */
+	assert_int_equal(seam_idem_finish(env.st, "shop", "k1", "fpB", crashed_tok, 500, NULL, NULL,
+					  "late", 4, &e),
+			 SEAM_CONFLICT);
+	assert_int_equal(seam_idem_release(env.st, "shop", "k1", "fpB", crashed_tok, &e), SEAM_OK);
 	assert_int_equal(begin(&env, "shop", "k1", "fpB", T0 + TTL + 3 + LEASE, &s),
 			 SEAM_IDEM_IN_FLIGHT);
 	/* an empty body replays as empty */
-	assert_int_equal(seam_idem_finish(env.st, "shop", "k1", "fpB", 204, NULL, NULL, "", 0, &e),
+	assert_int_equal(seam_idem_finish(env.st, "shop", "k1", "fpB", tok, 204, NULL, NULL, "", 0, &e),
 			 SEAM_OK);
 	assert_int_equal(begin(&env, "shop", "k1", "fpB", T0 + TTL + 4 + LEASE, &s), SEAM_IDEM_REPLAY);
 	assert_int_equal(s.status, 204);
