@@ -322,6 +322,8 @@ static void secret_dispose(seam_secret_t *s)
 	memset(s, 0, sizeof *s);
 }
 
+#define SECRET_FILE_MAX (1u << 20)
+
 static int read_secret_file(struct ctx *c, const char *path, int line, const char *fpath,
 			    seam_secret_t *out)
 {
@@ -342,17 +344,27 @@ static int read_secret_file(struct ctx *c, const char *path, int line, const cha
 		diagf(c, line, "%s: cannot read secret file %s: %s", fpath, full, strerror(errno));
 		goto out;
 	}
+	/* Up to SECRET_FILE_MAX bytes; one more is read to tell "exactly the limit" from "over".
+	 * Grown by copying into a new buffer and wiping the old one (realloc would leave copies of
+	 * the secret in freed memory). */
 	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			size_t ncap = cap ? cap * 2 : 4096 + 1;
+		if (len + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
 			char *nb;
-			if (ncap > (1u << 20) + 1) {
-				diagf(c, line, "%s: secret file %s is larger than 1 MiB", fpath, full);
+			if (cap >= SECRET_FILE_MAX + 2) {
+				diagf(c, line, "%s: secret file %s is larger than %u MiB", fpath, full,
+				      SECRET_FILE_MAX >> 20);
 				goto close;
 			}
-			nb = realloc(buf, ncap);
-			if (!nb)
+			if (ncap > SECRET_FILE_MAX + 2)
+				ncap = SECRET_FILE_MAX + 2;
+			if (!(nb = malloc(ncap)))
 				goto close;
+			if (buf) {
+				memcpy(nb, buf, len);
+				explicit_bzero(buf, cap);
+				free(buf);
+			}
 			buf = nb;
 			cap = ncap;
 		}

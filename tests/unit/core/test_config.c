@@ -52,6 +52,46 @@ static const seam_cfg_field_t sec_fields[] = {
 };
 static const seam_cfg_schema_t sec_schema = {"sec", sizeof(sec_t), sec_fields, 4};
 
+/* A secret file of n bytes ('k'), loaded through {file: ...}: the verdict and the length read. */
+static seam_err_t secret_of_size(size_t n, size_t *len, seam_cfg_diag_t *d)
+{
+	char dir[] = "/tmp/seam-cfg-XXXXXX", path[300], yaml[512];
+	sec_t s;
+	FILE *fp;
+	seam_err_t rc;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/big.key", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (size_t i = 0; i < n; i++)
+		fputc('k', fp);
+	fclose(fp);
+	snprintf(yaml, sizeof yaml, "name: x\nkey: {file: %s}\nstores:\n  eu: {url: http://a}\n", path);
+	rc = seam_cfg_load_text("s.yaml", yaml, strlen(yaml), &sec_schema, &s, d);
+	*len = rc == SEAM_OK ? s.key.len : 0;
+	if (rc == SEAM_OK)
+		seam_cfg_dispose(&sec_schema, &s);
+	unlink(path);
+	rmdir(dir);
+	return rc;
+}
+
+/* Secret files up to 1 MiB are read whole (the reader once refused anything past ~512 KiB
+ * while saying 1 MiB); one byte more is refused with the limit named. */
+static void test_secret_file_sizes(void **state)
+{
+	seam_cfg_diag_t d = {0};
+	size_t len;
+	(void)state;
+	assert_int_equal(secret_of_size(600 * 1024, &len, &d), SEAM_OK);
+	TH_ASSERT_CMP(len, ==, (size_t)600 * 1024);
+	assert_int_equal(secret_of_size(1u << 20, &len, &d), SEAM_OK);
+	TH_ASSERT_CMP(len, ==, (size_t)1 << 20);
+	assert_int_equal(secret_of_size((1u << 20) + 1, &len, &d), SEAM_CONFIG);
+	assert_true(diag_has(&d, "is larger than 1 MiB"));
+	seam_cfg_diag_dispose(&d);
+}
+
 static void test_secrets(void **state)
 {
 	char dir[] = "/tmp/seam-cfg-XXXXXX", path[300], yaml[1024];
@@ -206,6 +246,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_secret_file_sizes),
 		cmocka_unit_test(test_defaults_from_the_table),
 		cmocka_unit_test(test_checks_after_load),
 		cmocka_unit_test(test_reference),
