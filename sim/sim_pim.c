@@ -34,6 +34,8 @@ struct seam_sim_pim {
 	json_t *refresh;  /* token -> expiry ms */
 	json_t *products; /* array sorted by uuid */
 	json_t *models;   /* array sorted by code */
+	json_t *structure; /* "families", "attributes", "categories", "channels", "locales":
+			    * arrays sorted by code; "variants": {family: [family variants]} */
 	int64_t rl_second, rl_count;
 };
 
@@ -99,6 +101,76 @@ static json_t *localized(seam_sim_pim_t *p, const char *base, const char *scope)
 static json_t *scalar_value(json_t *data)
 {
 	return json_pack("[{s:n, s:n, s:o}]", "locale", "scope", "data", data);
+}
+
+/* The catalog structure the seeded records use: family "clothing", its family variant
+ * "clothing_color_size" (one level, axes color and size), the attributes with their Akeneo
+ * types, a category tree under "master", and the configured channels and locales. */
+static json_t *seed_structure(seam_sim_pim_t *p)
+{
+	static const struct {
+		const char *code, *type;
+		int localizable, scopable, decimals;
+	} attrs[] = {
+		{"brand", "pim_catalog_simpleselect", 0, 0, -1},
+		{"color", "pim_catalog_simpleselect", 0, 0, -1},
+		{"description", "pim_catalog_textarea", 1, 1, -1},
+		{"name", "pim_catalog_text", 1, 0, -1},
+		{"price", "pim_catalog_price_collection", 0, 0, 1},
+		{"size", "pim_catalog_simpleselect", 0, 0, -1},
+		{"sku", "pim_catalog_identifier", 0, 0, -1},
+		{"weight", "pim_catalog_metric", 0, 0, 1},
+	};
+	json_t *attributes = json_array();
+	for (size_t i = 0; i < sizeof attrs / sizeof *attrs; i++) {
+		json_t *a = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:{}}", "code", attrs[i].code,
+				      "type", attrs[i].type, "group", "marketing", "unique",
+				      !strcmp(attrs[i].type, "pim_catalog_identifier"), "localizable",
+				      attrs[i].localizable, "scopable", attrs[i].scopable, "sort_order",
+				      (int)i, "labels");
+		if (attrs[i].decimals >= 0)
+			json_object_set_new(a, "decimals_allowed", json_boolean(attrs[i].decimals));
+		if (!strcmp(attrs[i].type, "pim_catalog_metric")) {
+			json_object_set_new(a, "metric_family", json_string("Weight"));
+			json_object_set_new(a, "default_metric_unit", json_string("KILOGRAM"));
+		}
+		json_array_append_new(attributes, a);
+	}
+	json_t *family = json_pack(
+		"{s:s, s:s, s:s, s:n, s:[s,s,s,s,s,s,s,s], s:{}, s:{s:s, s:s}}", "code", "clothing",
+		"attribute_as_label", "name", "attribute_as_image", "attributes", "brand", "color",
+		"description", "name", "price", "size", "sku", "weight", "attribute_requirements",
+		"labels", "en_US", "Clothing", "de_DE", "Kleidung");
+	size_t i;
+	json_t *ch;
+	json_array_foreach(p->channels, i, ch)
+		json_object_set_new(json_object_get(family, "attribute_requirements"),
+				    json_string_value(ch), json_pack("[s,s]", "name", "sku"));
+	json_t *variant = json_pack(
+		"{s:s, s:{s:s}, s:[{s:i, s:[s,s], s:[s,s,s,s,s]}]}", "code", "clothing_color_size",
+		"labels", "en_US", "Clothing by color and size", "variant_attribute_sets", "level", 1,
+		"axes", "color", "size", "attributes", "color", "size", "sku", "price", "weight");
+	json_t *categories = json_pack(
+		"[{s:s, s:n, s:{s:s}}, {s:s, s:s, s:{s:s}}, {s:s, s:s, s:{s:s}}]", "code", "master",
+		"parent", "labels", "en_US", "Master catalog", "code", "master_men", "parent", "master",
+		"labels", "en_US", "Men", "code", "master_women", "parent", "master", "labels", "en_US",
+		"Women");
+	json_t *channels = json_array();
+	json_array_foreach(p->channels, i, ch)
+		json_array_append_new(channels,
+				      json_pack("{s:O, s:O, s:O, s:s, s:{}, s:{}}", "code", ch, "locales",
+						p->locales, "currencies", p->currencies, "category_tree",
+						"master", "conversion_units", "labels"));
+	json_t *locales = json_array(), *loc;
+	json_array_foreach(p->locales, i, loc)
+		json_array_append_new(locales, json_pack("{s:O, s:b}", "code", loc, "enabled", 1));
+	json_t *st = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:[o]}}", "attributes", attributes,
+			       "families", json_pack("[o]", family), "categories", categories,
+			       "channels", channels, "locales", locales, "variants", "clothing",
+			       variant);
+	sort_array(json_object_get(st, "channels"), "code");
+	sort_array(json_object_get(st, "locales"), "code");
+	return st;
 }
 
 static void seed(seam_sim_pim_t *p)
@@ -178,6 +250,7 @@ static void seed(seam_sim_pim_t *p)
 	}
 	sort_array(p->products, "uuid");
 	sort_array(p->models, "code");
+	p->structure = seed_structure(p);
 }
 
 static void free_data(seam_sim_pim_t *p)
@@ -186,7 +259,8 @@ static void free_data(seam_sim_pim_t *p)
 	json_decref(p->refresh);
 	json_decref(p->products);
 	json_decref(p->models);
-	p->access = p->refresh = p->products = p->models = NULL;
+	json_decref(p->structure);
+	p->access = p->refresh = p->products = p->models = p->structure = NULL;
 	seam_sim_rng_dispose(&p->rng);
 }
 
@@ -758,6 +832,117 @@ static void h_model(seam_sim_call_t *c, void *ctx)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* ---- catalog structure: families, family variants, attributes, categories, channels,
+ * locales. Akeneo pages these with pagination_type=page only (search_after is for products,
+ * product models and a few others), limit at most 100. ---- */
+
+/* Lock held. The array named by the route (variants: the family's), or NULL after a 404. */
+static json_t *structure_of(seam_sim_pim_t *p, seam_sim_call_t *c)
+{
+	const char *path = c->path + strlen("/api/rest/v1/");
+	const char *fam = seam_sim_param(c, "family");
+	if (fam) {
+		json_t *v = json_object_get(json_object_get(p->structure, "variants"), fam);
+		if (!v) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "Family \"%.60s\" does not exist.", fam);
+			akeneo_error(c, 404, msg);
+		}
+		return v;
+	}
+	char k[32];
+	size_t n = strcspn(path, "/");
+	snprintf(k, sizeof k, "%.*s", (int)(n < 31 ? n : 31), path);
+	return json_object_get(p->structure, k);
+}
+
+static void h_structure_list(seam_sim_call_t *c, void *ctx)
+{
+	seam_sim_pim_t *p = ctx;
+	pthread_mutex_lock(&p->mu);
+	if (!rate_ok(p, c) || !authed(p, c))
+		goto out;
+	json_t *arr = structure_of(p, c);
+	if (!arr)
+		goto out;
+	const char *limit_s = seam_sim_query(c, "limit"), *page_s = seam_sim_query(c, "page");
+	int64_t limit = limit_s ? strtoll(limit_s, NULL, 10) : 10;
+	int64_t page = page_s ? strtoll(page_s, NULL, 10) : 1;
+	if (limit > 100) {
+		akeneo_error(c, 422, "You cannot request more than 100 items.");
+		goto out;
+	}
+	if (limit < 1) {
+		akeneo_error(c, 422, "\"limit\" must be a positive integer.");
+		goto out;
+	}
+	if (page < 1)
+		page = 1;
+	json_t *items = json_array();
+	size_t n = json_array_size(arr);
+	for (size_t i = (size_t)((page - 1) * limit); i < n && (int64_t)json_array_size(items) < limit; i++) {
+		json_t *it = json_deep_copy(json_array_get(arr, i));
+		char self[512];
+		snprintf(self, sizeof self, "%s%s/%s", c->base_url, c->path,
+			 json_string_value(json_object_get(it, "code")));
+		json_object_set_new(it, "_links", json_pack("{s:{s:s}}", "self", "href", self));
+		json_array_append_new(items, it);
+	}
+	static const char *const drop_pg[] = {"page", NULL};
+	char extra[64];
+	char *selfl = link_with(c, (const char *const[]){NULL}, "");
+	size_t sl = selfl ? strlen(selfl) : 0;
+	if (sl && (selfl[sl - 1] == '&' || selfl[sl - 1] == '?'))
+		selfl[sl - 1] = '\0';
+	json_t *links = json_pack("{s:{s:s}}", "self", "href", selfl ? selfl : "");
+	free(selfl);
+	char *first = link_with(c, drop_pg, "page=1");
+	json_object_set_new(links, "first", json_pack("{s:s}", "href", first ? first : ""));
+	free(first);
+	if (page > 1) {
+		snprintf(extra, sizeof extra, "page=%lld", (long long)(page - 1));
+		char *prev = link_with(c, drop_pg, extra);
+		json_object_set_new(links, "previous", json_pack("{s:s}", "href", prev ? prev : ""));
+		free(prev);
+	}
+	if ((size_t)(page * limit) < n) {
+		snprintf(extra, sizeof extra, "page=%lld", (long long)(page + 1));
+		char *next = link_with(c, drop_pg, extra);
+		json_object_set_new(links, "next", json_pack("{s:s}", "href", next ? next : ""));
+		free(next);
+	}
+	seam_sim_reply_json(c, 200, NULL,
+			    json_pack("{s:o, s:I, s:{s:o}}", "_links", links, "current_page",
+				      (json_int_t)page, "_embedded", "items", items));
+out:
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void h_structure_one(seam_sim_call_t *c, void *ctx)
+{
+	seam_sim_pim_t *p = ctx;
+	pthread_mutex_lock(&p->mu);
+	if (!rate_ok(p, c) || !authed(p, c))
+		goto out;
+	json_t *arr = structure_of(p, c);
+	if (!arr)
+		goto out;
+	const char *code = seam_sim_param(c, "code");
+	size_t i;
+	json_t *it;
+	json_array_foreach(arr, i, it) {
+		if (code && !strcmp(json_string_value(json_object_get(it, "code")), code)) {
+			seam_sim_reply_json(c, 200, NULL, json_deep_copy(it));
+			goto out;
+		}
+	}
+	char msg[200];
+	snprintf(msg, sizeof msg, "Resource \"%.60s\" does not exist.", code ? code : "");
+	akeneo_error(c, 404, msg);
+out:
+	pthread_mutex_unlock(&p->mu);
+}
+
 /* ---- control ---- */
 
 static void touch(json_t *rec, int64_t t)
@@ -815,6 +1000,19 @@ static const seam_sim_route_t routes[] = {
 	{"GET", "/api/rest/v1/products-uuid/{id}", h_product, 0, "one product"},
 	{"GET", "/api/rest/v1/product-models", h_models, 0, "product models"},
 	{"GET", "/api/rest/v1/product-models/{id}", h_model, 0, "one product model"},
+	{"GET", "/api/rest/v1/families", h_structure_list, 0, "families"},
+	{"GET", "/api/rest/v1/families/{code}", h_structure_one, 0, "one family"},
+	{"GET", "/api/rest/v1/families/{family}/variants", h_structure_list, 0, "family variants"},
+	{"GET", "/api/rest/v1/families/{family}/variants/{code}", h_structure_one, 0,
+	 "one family variant"},
+	{"GET", "/api/rest/v1/attributes", h_structure_list, 0, "attributes"},
+	{"GET", "/api/rest/v1/attributes/{code}", h_structure_one, 0, "one attribute"},
+	{"GET", "/api/rest/v1/categories", h_structure_list, 0, "categories"},
+	{"GET", "/api/rest/v1/categories/{code}", h_structure_one, 0, "one category"},
+	{"GET", "/api/rest/v1/channels", h_structure_list, 0, "channels"},
+	{"GET", "/api/rest/v1/channels/{code}", h_structure_one, 0, "one channel"},
+	{"GET", "/api/rest/v1/locales", h_structure_list, 0, "locales"},
+	{"GET", "/api/rest/v1/locales/{code}", h_structure_one, 0, "one locale"},
 	{"POST", "/_sim/pim/touch", h_touch, 0, "mark products or models updated"},
 };
 

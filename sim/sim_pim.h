@@ -14,6 +14,10 @@
  *                                     attributes
  *   GET  /api/rest/v1/products-uuid/{uuid}
  *   GET  /api/rest/v1/product-models[/{code}]
+ *   GET  /api/rest/v1/families[/{code}], families/{family}/variants[/{code}] (variant_attribute_sets
+ *                                     with their axes), attributes[/{code}] (Akeneo types),
+ *                                     categories, channels, locales [/{code}]: page pagination,
+ *                                     limit at most 100
  * Variant products carry `parent` (a product model code); values are localized and scoped
  * ({attr: [{locale, scope, data}]}); prices are collections [{amount: "19.99", currency}].
  * A variant is returned by an updated/created filter when it or one of its parents matches.
