@@ -991,6 +991,31 @@ static void h_touch(seam_sim_call_t *c, void *ctx)
 	seam_sim_reply_json(c, 200, NULL, json_pack("{s:o}", "touched", touched));
 }
 
+/* Expires every access token now (and every refresh token with {"refresh": true}), as a PIM
+ * whose tokens ran out between two calls of a long walk: the next call gets 401 "The access
+ * token provided has expired." */
+static void h_expire(seam_sim_call_t *c, void *ctx)
+{
+	seam_sim_pim_t *p = ctx;
+	json_t *b = seam_sim_body_json(c);
+	int refresh = json_is_true(json_object_get(b, "refresh"));
+	const char *k;
+	json_t *v;
+	json_int_t n = 0;
+	int64_t past = seam_now_ms() - 1;
+	pthread_mutex_lock(&p->mu);
+	json_object_foreach(p->access, k, v) {
+		json_integer_set(v, past);
+		n++;
+	}
+	if (refresh)
+		json_object_foreach(p->refresh, k, v)
+			json_integer_set(v, past);
+	pthread_mutex_unlock(&p->mu);
+	json_decref(b);
+	seam_sim_reply_json(c, 200, NULL, json_pack("{s:I}", "expired", n));
+}
+
 /* ---- lifecycle ---- */
 
 static const seam_sim_route_t routes[] = {
@@ -1014,6 +1039,7 @@ static const seam_sim_route_t routes[] = {
 	{"GET", "/api/rest/v1/locales", h_structure_list, 0, "locales"},
 	{"GET", "/api/rest/v1/locales/{code}", h_structure_one, 0, "one locale"},
 	{"POST", "/_sim/pim/touch", h_touch, 0, "mark products or models updated"},
+	{"POST", "/_sim/pim/expire", h_expire, 0, "expire the access (and refresh) tokens now"},
 };
 
 static void reset_data(void *ctx)
