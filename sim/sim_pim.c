@@ -137,7 +137,7 @@ static json_t *seed_structure(seam_sim_pim_t *p)
 		json_array_append_new(attributes, a);
 	}
 	json_t *family = json_pack(
-		"{s:s, s:s, s:s, s:n, s:[s,s,s,s,s,s,s,s], s:{}, s:{s:s, s:s}}", "code", "clothing",
+		"{s:s, s:s, s:n, s:[s,s,s,s,s,s,s,s], s:{}, s:{s:s, s:s}}", "code", "clothing",
 		"attribute_as_label", "name", "attribute_as_image", "attributes", "brand", "color",
 		"description", "name", "price", "size", "sku", "weight", "attribute_requirements",
 		"labels", "en_US", "Clothing", "de_DE", "Kleidung");
