@@ -853,7 +853,10 @@ static json_t *structure_of(seam_sim_pim_t *p, seam_sim_call_t *c)
 	char k[32];
 	size_t n = strcspn(path, "/");
 	snprintf(k, sizeof k, "%.*s", (int)(n < 31 ? n : 31), path);
-	return json_object_get(p->structure, k);
+	json_t *arr = json_object_get(p->structure, k);
+	if (!arr) /* every route has its array: answer rather than leave the call hanging */
+		akeneo_error(c, 404, "Resource does not exist.");
+	return arr;
 }
 
 static void h_structure_list(seam_sim_call_t *c, void *ctx)
