@@ -1,7 +1,8 @@
 /*
  * test_sim_pim.c: the Akeneo-like double: password and refresh grants, limit > 100 refused,
  * search_after walks every product exactly once, the updated filter (format, parents), localized
- * and scoped values, 429 past the rate limit.
+ * and scoped values, 429 past the rate limit; the catalog structure routes (families, family
+ * variants, attributes, categories, channels, locales) and the token expiry control.
  */
 #include "sim_test.h"
 #include "tests/support/th_assert.h"
@@ -224,6 +225,79 @@ static void test_rate_limit(void **state)
 	simt_free(p.t);
 }
 
+/* The catalog structure: every route answers in Akeneo's shape, pages with `page` and a limit
+ * of at most 100, 404 for an unknown family or code; /_sim/pim/expire makes the token 401. */
+static void test_structure_and_expire(void **state)
+{
+	(void)state;
+	pim_t p;
+	pim_open(&p, yaml);
+	seam_sim_resp_t r;
+	static const struct {
+		const char *target;
+		int status;
+		size_t n;
+	} cases[] = {
+		{"/api/rest/v1/families", 200, 1},
+		{"/api/rest/v1/families/clothing/variants", 200, 1},
+		{"/api/rest/v1/attributes?limit=100", 200, 8},
+		{"/api/rest/v1/attributes?limit=3&page=3", 200, 2},
+		{"/api/rest/v1/categories", 200, 3},
+		{"/api/rest/v1/channels", 200, 2},
+		{"/api/rest/v1/locales", 200, 2},
+		{"/api/rest/v1/attributes?limit=101", 422, 0},
+		{"/api/rest/v1/families/nope/variants", 404, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		get(&p, &r, cases[i].target);
+		if (r.status != cases[i].status ||
+		    json_array_size(jget(r.json, "_embedded.items")) != cases[i].n)
+			fail_msg("%s: got %d with %zu items, want %d with %zu", cases[i].target,
+				 r.status, json_array_size(jget(r.json, "_embedded.items")),
+				 cases[i].status, cases[i].n);
+		seam_sim_resp_dispose(&r);
+	}
+	get(&p, &r, "/api/rest/v1/attributes?limit=3&page=3");
+	assert_null(jget(r.json, "_links.next"));
+	assert_int_equal(json_integer_value(jget(r.json, "current_page")), 3);
+	seam_sim_resp_dispose(&r);
+	get(&p, &r, "/api/rest/v1/families/clothing/variants/clothing_color_size");
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "variant_attribute_sets.0.axes.0"), "color");
+	assert_string_equal(jstr(r.json, "variant_attribute_sets.0.axes.1"), "size");
+	seam_sim_resp_dispose(&r);
+	get(&p, &r, "/api/rest/v1/attributes/price");
+	assert_string_equal(jstr(r.json, "type"), "pim_catalog_price_collection");
+	assert_true(json_is_true(jget(r.json, "decimals_allowed")));
+	seam_sim_resp_dispose(&r);
+	get(&p, &r, "/api/rest/v1/channels/ecommerce");
+	assert_string_equal(jstr(r.json, "category_tree"), "master");
+	assert_string_equal(jstr(r.json, "currencies.0"), "USD");
+	seam_sim_resp_dispose(&r);
+	get(&p, &r, "/api/rest/v1/attributes/nope");
+	assert_int_equal(r.status, 404);
+	seam_sim_resp_dispose(&r);
+
+	call(p.d, "POST", "/_sim/pim/expire", NULL, "{}", &r);
+	assert_int_equal(r.status, 200);
+	seam_sim_resp_dispose(&r);
+	get(&p, &r, "/api/rest/v1/locales");
+	assert_int_equal(r.status, 401);
+	assert_string_equal(jstr(r.json, "message"), "The access token provided has expired.");
+	seam_sim_resp_dispose(&r);
+	/* the refresh token still works; with {"refresh": true} it expires too */
+	char body[200];
+	snprintf(body, sizeof body, "{\"grant_type\":\"refresh_token\",\"refresh_token\":\"%s\"}", p.refresh);
+	assert_int_equal(token(&p, body, &r), 200);
+	seam_sim_resp_dispose(&r);
+	call(p.d, "POST", "/_sim/pim/expire", NULL, "{\"refresh\":true}", &r);
+	seam_sim_resp_dispose(&r);
+	snprintf(body, sizeof body, "{\"grant_type\":\"refresh_token\",\"refresh_token\":\"%s\"}", p.refresh);
+	assert_int_equal(token(&p, body, &r), 422);
+	seam_sim_resp_dispose(&r);
+	simt_free(p.t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_search_after_walks_all_once),
 		cmocka_unit_test(test_updated_filter_values_models),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_structure_and_expire),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
