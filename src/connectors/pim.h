@@ -39,6 +39,7 @@
  *   SEAM_RETRY, SEAM_TIMEOUT   still failing after max_attempts (retryable later)
  *   SEAM_PERMANENT     400/403/422 (a bad filter, a limit past 100, ...), refused credentials
  *   SEAM_OPEN_CIRCUIT  the breaker is open; nothing was sent
+ *   SEAM_BUSY          still no rate-limit token or bulkhead slot after max_attempts
  *   SEAM_UPSTREAM      a 2xx that is not the expected document (not JSON, no _embedded.items
  *                      array, an item that is not an object, a next link that is not a string)
  *   SEAM_INVAL         bad arguments (limit, a malformed updated_after, a code with a '/'...)
