@@ -197,6 +197,15 @@ static int send_one(seam_sim_sender_t *s, job_t *j, char *err, size_t errcap)
 		hdr[n].k = "Stripe-Signature";
 		hdr[n++].v = sig;
 		break;
+	case SEAM_SIM_SIGN_AKENEO:
+		hdr[n].k = "User-Agent";
+		hdr[n++].v = "AkeneoPIM/7.0 (events API)";
+		hdr[n].k = "X-Akeneo-Request-Timestamp";
+		hdr[n++].v = ts;
+		seam_sim_sign_akeneo(j->secret ? j->secret : "", now_s, j->body, j->len, sig);
+		hdr[n].k = "X-Akeneo-Request-Signature";
+		hdr[n++].v = sig;
+		break;
 	default:
 		hdr[n].k = "User-Agent";
 		hdr[n++].v = "Adyen HttpClient 1.0";
