@@ -782,6 +782,7 @@ static void h_touch(seam_sim_call_t *c, void *ctx)
 	for (json_int_t k = 0; k < count && n > 0; k++) {
 		json_t *r = json_array_get(p->products, (size_t)seam_sim_rng_range(&p->rng, 0, (int64_t)n - 1));
 		touch(r, t);
+		seam_sim_pim_events_emit(p->events, "product.updated", r);
 		json_array_append(touched, json_object_get(r, "uuid"));
 	}
 	size_t i;

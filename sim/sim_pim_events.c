@@ -114,9 +114,19 @@ static json_t *resource_of(const char *action, const json_t *rec)
 	json_object_foreach((json_t *)rec, key, v) {
 		if (key[0] == '_')
 			continue;
-		if (removed && strcmp(key, "uuid") && strcmp(key, "identifier") && strcmp(key, "code"))
+		if (removed && strcmp(key, "uuid") && strcmp(key, "identifier") &&
+		    strcmp(key, "code"))
 			continue;
 		json_object_set(res, key, v);
+	}
+	/* The double's records are products-uuid records (no identifier field); the event names
+	 * the product by its identifier too: the double's identifier attribute is "sku". */
+	if (!strncmp(action, "product.", 8) && !json_object_get(res, "identifier")) {
+		const json_t *sku = json_object_get(
+			json_array_get(json_object_get(json_object_get(rec, "values"), "sku"), 0),
+			"data");
+		if (json_is_string(sku))
+			json_object_set(res, "identifier", (json_t *)sku);
 	}
 	return res;
 }

@@ -219,8 +219,10 @@ static job_t *take_due(seam_sim_sender_t *s, int64_t now, int64_t *next_due)
 {
 	job_t **best = NULL;
 	*next_due = INT64_MAX;
+	/* ready is newest first: on equal due times the last one (the oldest) wins, so
+	 * deliveries queued in the same millisecond leave in the order they were queued */
 	for (job_t **pp = &s->ready; *pp; pp = &(*pp)->next) {
-		if (!best || (*pp)->due_ms < (*best)->due_ms)
+		if (!best || (*pp)->due_ms <= (*best)->due_ms)
 			best = pp;
 	}
 	if (!best)
