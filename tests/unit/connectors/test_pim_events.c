@@ -16,6 +16,7 @@
 
 #include "tests/support/th_assert.h"
 #include "connectors/pim_events.h"
+#include "contract/registry.h"
 #include "core/crypto.h"
 
 #define SECRET "3ha6eonoa9icsckw8kccos084w0c0000g08g40oo4kww0gc8w4"
@@ -386,6 +387,49 @@ static void test_duplicates_unknown_and_models(void **state)
 	free(a);
 }
 
+/* The contract and the reader agree on what is a message. */
+static void test_contract_agrees(void **state)
+{
+	seam_contracts_t *reg;
+	seam_error_t e = {0};
+	const seam_contract_t *c;
+	char *ten = message(10), *eleven = message(11);
+	const char *const good[] = {BODY1, ten};
+	const char *const bad[] = {
+		eleven,
+		"{\"events\":[]}",
+		"{\"events\":[{\"action\":\"product.updated\",\"event_id\":\"e\",\"event_datetime\":"
+		"\"2026-01-01T00:00:00Z\",\"data\":{\"resource\":{\"uuid\":7}}}]}",
+		"{\"events\":[{\"action\":\"product.updated\",\"event_id\":\"e\","
+		"\"data\":{\"resource\":{\"uuid\":\"u\"}}}]}",
+		"{\"events\":[{\"action\":\"product.updated\",\"event_id\":\"e\",\"event_datetime\":"
+		"\"yesterday\",\"data\":{\"resource\":{\"uuid\":\"u\"}}}]}",
+	};
+	(void)state;
+	assert_int_equal(seam_contracts_open(&reg, &e), SEAM_OK);
+	assert_non_null(c = seam_contracts_find(reg, "pim.event@v1"));
+	for (size_t i = 0; i < 2; i++) {
+		json_t *doc = json_loads(good[i], 0, NULL);
+		seam_pim_changes_t out;
+		assert_true(seam_contract_validate(c, doc, NULL));
+		TH_ASSERT_CMP(read_str(good[i], &out, &e), ==, SEAM_OK);
+		seam_pim_changes_dispose(&out);
+		json_decref(doc);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *doc = json_loads(bad[i], 0, NULL);
+		seam_pim_changes_t out;
+		if (seam_contract_validate(c, doc, NULL))
+			fail_msg("bad message %zu passes the contract", i);
+		TH_ASSERT_CMP(read_str(bad[i], &out, &e), ==, SEAM_PARSE);
+		seam_pim_changes_dispose(&out);
+		json_decref(doc);
+	}
+	seam_contracts_close(reg);
+	free(ten);
+	free(eleven);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_eleven_refused),
 		cmocka_unit_test(test_malformed_messages),
 		cmocka_unit_test(test_duplicates_unknown_and_models),
+		cmocka_unit_test(test_contract_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

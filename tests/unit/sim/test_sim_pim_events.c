@@ -9,6 +9,7 @@
 #include "sim_test.h"
 
 #include "connectors/pim_events.h"
+#include "contract/registry.h"
 #include "sim/sim_pim_events.h"
 #include "sim/sim_sign.h"
 
@@ -66,6 +67,21 @@ static void accept_msg(const cap_msg_t *m, seam_pim_changes_t *out)
 		assert_true((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'));
 	if (seam_pim_events_read(m->body, strlen(m->body), out, &e) != SEAM_OK)
 		fail_msg("seam could not read the double's message: %s\n%s", e.msg, m->body);
+	/* and it keeps the contract (contracts/pim/v1/event.schema.json) */
+	{
+		seam_contracts_t *reg;
+		json_t *doc = json_loads(m->body, 0, NULL), *errs = NULL;
+		assert_int_equal(seam_contracts_open(&reg, &e), SEAM_OK);
+		const seam_contract_t *c = seam_contracts_find(reg, "pim.event@v1");
+		assert_non_null(c);
+		if (!seam_contract_validate(c, doc, &errs)) {
+			char *d = json_dumps(errs, 0);
+			fail_msg("double's message breaks pim.event@v1: %s", d);
+		}
+		json_decref(errs);
+		json_decref(doc);
+		seam_contracts_close(reg);
+	}
 }
 
 static void test_touch_sends_signed_updates(void **state)
