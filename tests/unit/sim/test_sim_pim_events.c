@@ -4,12 +4,15 @@
  * accepts them and read into the events that were emitted; touch sends product.updated;
  * batching up to 10 (and a smaller configured batch); the configured lose/duplicate/delay
  * rates produce lost, duplicated and out-of-order deliveries, the same ones for the same seed;
- * config errors; a sender that keeps the order of sequential deliveries.
+ * config errors; a sender that keeps the order of sequential deliveries; over real HTTP (libcurl
+ * to a loopback receiver that verifies with seam's verifier and answers 500 once): every
+ * delivery accepted, retries re-signed, and the seeded faults seen at the receiver.
  */
 #include "sim_test.h"
 
 #include "connectors/pim_events.h"
 #include "contract/registry.h"
+#include "http/server.h"
 #include "sim/sim_pim_events.h"
 #include "sim/sim_sign.h"
 
@@ -322,6 +325,115 @@ static void test_sender_keeps_order(void **state)
 	cap_dispose(&cap);
 }
 
+/* ---- a receiving server on loopback ---- */
+
+typedef struct rx {
+	pthread_mutex_t mu;
+	int fail_first;      /* answer 500 to this many requests */
+	int accepted, refused, answered_500;
+	int64_t order[256];  /* u-N of each accepted event, in arrival order */
+	size_t n;
+	char last_ts[24];
+} rx_t;
+
+static void on_events(seam_http_req_t *req, void *ud)
+{
+	rx_t *x = ud;
+	size_t len;
+	const char *body = seam_http_body(req, &len);
+	const char *const secrets[] = {SECRET};
+	seam_pim_changes_t ch = {0};
+	int ok = seam_pim_events_verify(seam_http_header(req, "x-akeneo-request-signature"),
+					seam_http_header(req, "x-akeneo-request-timestamp"), body,
+					len, secrets, 1, (int64_t)time(NULL), 300, NULL,
+					NULL) == SEAM_OK &&
+		 seam_pim_events_read(body, len, &ch, NULL) == SEAM_OK;
+	int status = 200;
+	pthread_mutex_lock(&x->mu);
+	if (!ok) {
+		x->refused++;
+		status = 401;
+	} else if (x->fail_first > 0) {
+		x->fail_first--;
+		x->answered_500++;
+		status = 500;
+	} else {
+		x->accepted++;
+		for (size_t i = 0; i < ch.n && x->n < 256; i++)
+			x->order[x->n++] = strtoll(ch.items[i].uuid + 2, NULL, 10);
+	}
+	pthread_mutex_unlock(&x->mu);
+	seam_pim_changes_dispose(&ch);
+	seam_http_reply(req, status, "application/json", "{}", 2);
+}
+
+static const seam_route_t rx_routes[] = {
+	{"POST", "/webhooks/pim/main", on_events, NULL, SEAM_ROUTE_RAW_BODY, "events", NULL, NULL},
+};
+
+static void test_over_http(void **state)
+{
+	(void)state;
+	rx_t x = {.fail_first = 1};
+	seam_http_server_t *srv;
+	seam_error_t err = {0};
+	seam_sim_config_t *cfg;
+	seam_sim_t *sim;
+	char yaml[512];
+	int64_t lost = 0, dup = 0, delayed = 0;
+	int count[30] = {0}, missing = 0, twice = 0, inversions = 0;
+	pthread_mutex_init(&x.mu, NULL);
+	seam_http_opts_t o = {.listen = "127.0.0.1:0", .routes = rx_routes, .nroutes = 1,
+			      .ud = &x, .threads = 2};
+	assert_int_equal(seam_http_start(&o, &srv, &err), SEAM_OK);
+	snprintf(yaml, sizeof yaml,
+		 "seed: 11\npim:\n  products: 3\n  events: {url: 'http://127.0.0.1:%d/webhooks/pim/main',"
+		 " secret: " SECRET ", workers: 1, attempts: 3, backoff: [10ms], batch: 1,"
+		 " lose_rate: 0.2, duplicate_rate: 0.2, delay_rate: 0.2}\n",
+		 seam_http_port(srv));
+	assert_int_equal(seam_sim_config_load_string(yaml, "t.yaml", &cfg, &err), SEAM_OK);
+	seam_sim_opts_t opts = {0}; /* libcurl */
+	if (seam_sim_create(cfg, &opts, &sim, &err) != SEAM_OK)
+		fail_msg("create: %s", err.msg);
+	seam_sim_double_t *d = seam_sim_get(sim, "pim");
+	for (size_t i = 0; i <= 30; i++) {
+		char *body = i < 30 ? events_body(1, i) : strdup("{\"events\":[]}");
+		seam_sim_resp_t r;
+		post(d, "/_sim/pim/events", body, 200, &r);
+		if (i == 30) {
+			lost = (int64_t)json_integer_value(jget(r.json, "stats.lost"));
+			dup = (int64_t)json_integer_value(jget(r.json, "stats.duplicated"));
+			delayed = (int64_t)json_integer_value(jget(r.json, "stats.delayed"));
+		}
+		seam_sim_resp_dispose(&r);
+		free(body);
+		assert_int_equal(seam_sim_sender_flush(seam_sim_double_def(d)->sender, 10000), 0);
+	}
+	pthread_mutex_lock(&x.mu);
+	assert_int_equal(x.refused, 0);        /* every delivery verified, also the retry */
+	assert_int_equal(x.answered_500, 1);
+	assert_true(lost > 0 && dup > 0 && delayed > 0);
+	assert_int_equal((int64_t)x.n, 30 - lost + dup);
+	for (size_t i = 0; i < x.n; i++) {
+		assert_true(x.order[i] >= 0 && x.order[i] < 30);
+		count[x.order[i]]++;
+		inversions += i > 0 && x.order[i] < x.order[i - 1];
+	}
+	for (int i = 0; i < 30; i++) {
+		missing += count[i] == 0;
+		twice += count[i] == 2;
+	}
+	pthread_mutex_unlock(&x.mu);
+	assert_int_equal(missing, lost);
+	assert_int_equal(twice, dup);
+	assert_true(inversions > 0);
+	seam_sim_stopping(sim);
+	seam_sim_destroy(sim);
+	seam_sim_config_destroy(cfg);
+	seam_http_stop(srv, 1000);
+	pthread_mutex_destroy(&x.mu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_batching),
 		cmocka_unit_test(test_fault_rates),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_over_http),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
