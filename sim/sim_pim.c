@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "sim/sim_money.h"
+#include "sim/sim_pim_events.h"
 #include "sim/sim_rng.h"
 
 #define MAX_PAGE_ITEMS 10000
@@ -37,6 +38,7 @@ struct seam_sim_pim {
 	json_t *structure; /* "families", "attributes", "categories", "channels", "locales":
 			    * arrays sorted by code; "variants": {family: [family variants]} */
 	int64_t rl_second, rl_count;
+	seam_sim_pim_events_t *events; /* Events API sender; NULL without pim.events.url */
 };
 
 static void akeneo_error(seam_sim_call_t *c, int status, const char *msg)
@@ -968,6 +970,7 @@ static void h_touch(seam_sim_call_t *c, void *ctx)
 	for (json_int_t k = 0; k < count && n > 0; k++) {
 		json_t *r = json_array_get(p->products, (size_t)seam_sim_rng_range(&p->rng, 0, (int64_t)n - 1));
 		touch(r, t);
+		seam_sim_pim_events_emit(p->events, "product.updated", r);
 		json_array_append(touched, json_object_get(r, "uuid"));
 	}
 	size_t i;
@@ -979,6 +982,7 @@ static void h_touch(seam_sim_call_t *c, void *ctx)
 			if (json_is_string(v) && !strcmp(json_string_value(json_object_get(r, "uuid")),
 							 json_string_value(v))) {
 				touch(r, t);
+				seam_sim_pim_events_emit(p->events, "product.updated", r);
 				json_array_append(touched, v);
 			}
 	}
@@ -986,10 +990,12 @@ static void h_touch(seam_sim_call_t *c, void *ctx)
 		json_t *m = find_model(p, json_string_value(v));
 		if (m) {
 			touch(m, t);
+			seam_sim_pim_events_emit(p->events, "product_model.updated", m);
 			json_array_append(touched, v);
 		}
 	}
 	pthread_mutex_unlock(&p->mu);
+	seam_sim_pim_events_flush(p->events);
 	json_decref(b);
 	seam_sim_reply_json(c, 200, NULL, json_pack("{s:o}", "touched", touched));
 }
@@ -1019,6 +1025,11 @@ static void h_expire(seam_sim_call_t *c, void *ctx)
 	seam_sim_reply_json(c, 200, NULL, json_pack("{s:I}", "expired", n));
 }
 
+static void h_events(seam_sim_call_t *c, void *ctx)
+{
+	seam_sim_pim_events_h_post(c, ((seam_sim_pim_t *)ctx)->events);
+}
+
 /* ---- lifecycle ---- */
 
 static const seam_sim_route_t routes[] = {
@@ -1043,6 +1054,7 @@ static const seam_sim_route_t routes[] = {
 	{"GET", "/api/rest/v1/locales/{code}", h_structure_one, 0, "one locale"},
 	{"POST", "/_sim/pim/touch", h_touch, 0, "mark products or models updated"},
 	{"POST", "/_sim/pim/expire", h_expire, 0, "expire the access (and refresh) tokens now"},
+	{"POST", "/_sim/pim/events", h_events, 0, "send Akeneo events (sim_pim_events.h)"},
 };
 
 static void reset_data(void *ctx)
@@ -1062,12 +1074,14 @@ void seam_sim_pim_def(seam_sim_pim_t *p, seam_sim_double_def_t *def)
 	def->nroutes = sizeof routes / sizeof *routes;
 	def->ctx = p;
 	def->reset_data = reset_data;
+	def->sender = seam_sim_pim_events_sender(p->events);
 }
 
 void seam_sim_pim_destroy(seam_sim_pim_t *p)
 {
 	if (!p)
 		return;
+	seam_sim_pim_events_destroy(p->events);
 	free_data(p);
 	free(p->client_id);
 	free(p->secret);
@@ -1106,7 +1120,7 @@ seam_err_t seam_sim_pim_create(const seam_sim_config_t *cfg, const json_t *sec,
 	static const char *const keys[] = {"listen", "threads", "client_id", "secret", "username",
 					   "password", "token_ttl", "refresh_ttl", "products",
 					   "models", "locales", "channels", "currencies",
-					   "rate_limit", "epoch", NULL};
+					   "rate_limit", "epoch", "events", NULL};
 	seam_err_t rc;
 	seam_sim_pim_t *p = calloc(1, sizeof *p);
 	if (!p)
@@ -1136,6 +1150,9 @@ seam_err_t seam_sim_pim_create(const seam_sim_config_t *cfg, const json_t *sec,
 		goto fail;
 	}
 	p->epoch_s = ems / 1000;
+	if ((rc = seam_sim_pim_events_create(cfg, json_object_get(sec, "events"), env, &p->events,
+					     err)))
+		goto fail;
 	seed(p);
 	*out = p;
 	return SEAM_OK;

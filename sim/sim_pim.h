@@ -23,8 +23,10 @@
  * A variant is returned by an updated/created filter when it or one of its parents matches.
  * Past rate_limit requests per second the double answers 429 with Retry-After.
  *
- * Control: POST /_sim/pim/touch {count | uuids | models} marks products or models updated now;
- * POST /_sim/pim/expire {refresh?} expires every access token (and refresh token) now.
+ * Control: POST /_sim/pim/touch {count | uuids | models} marks products or models updated now
+ * (and sends product.updated / product_model.updated events when pim.events.url is set: see
+ * sim_pim_events.h; POST /_sim/pim/events sends given events); POST /_sim/pim/expire
+ * {refresh?} expires every access token (and refresh token) now.
  * Identifiers match the other doubles' SKUs (SKU-000001 ...). Thread-safety: handlers
  * serialise on the double's mutex.
  */

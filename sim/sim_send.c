@@ -197,6 +197,15 @@ static int send_one(seam_sim_sender_t *s, job_t *j, char *err, size_t errcap)
 		hdr[n].k = "Stripe-Signature";
 		hdr[n++].v = sig;
 		break;
+	case SEAM_SIM_SIGN_AKENEO:
+		hdr[n].k = "User-Agent";
+		hdr[n++].v = "AkeneoPIM/7.0 (events API)";
+		hdr[n].k = "X-Akeneo-Request-Timestamp";
+		hdr[n++].v = ts;
+		seam_sim_sign_akeneo(j->secret ? j->secret : "", now_s, j->body, j->len, sig);
+		hdr[n].k = "X-Akeneo-Request-Signature";
+		hdr[n++].v = sig;
+		break;
 	default:
 		hdr[n].k = "User-Agent";
 		hdr[n++].v = "Adyen HttpClient 1.0";
@@ -210,8 +219,10 @@ static job_t *take_due(seam_sim_sender_t *s, int64_t now, int64_t *next_due)
 {
 	job_t **best = NULL;
 	*next_due = INT64_MAX;
+	/* ready is newest first: on equal due times the last one (the oldest) wins, so
+	 * deliveries queued in the same millisecond leave in the order they were queued */
 	for (job_t **pp = &s->ready; *pp; pp = &(*pp)->next) {
-		if (!best || (*pp)->due_ms < (*best)->due_ms)
+		if (!best || (*pp)->due_ms <= (*best)->due_ms)
 			best = pp;
 	}
 	if (!best)

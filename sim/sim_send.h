@@ -30,6 +30,7 @@ typedef enum seam_sim_sign_e {
 	SEAM_SIM_SIGN_NONE = 0,   /* body already signed (Adyen) or unsigned */
 	SEAM_SIM_SIGN_STANDARD,   /* webhook-id / webhook-timestamp / webhook-signature */
 	SEAM_SIM_SIGN_STRIPE,     /* Stripe-Signature */
+	SEAM_SIM_SIGN_AKENEO,     /* X-Akeneo-Request-Timestamp / -Signature (sim_pim_events.h) */
 } seam_sim_sign_e;
 
 /* Returns the HTTP status, or -1 when no answer came (err says why). */

@@ -4,6 +4,7 @@
 #include "sim/sim_sign.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/crypto.h"
@@ -42,6 +43,27 @@ void seam_sim_sign_stripe(const char *secret, int64_t ts, const char *body, size
 	char hex[2 * SEAM_SHA256_LEN + 1];
 	seam_hex_encode(mac, sizeof mac, hex);
 	snprintf(out, cap, "t=%s,v1=%s", tsbuf, hex);
+}
+
+/* Written from the docs' PHP sample: one buffer "$timestamp . '.' . $requestBody", one
+ * hash_hmac("sha256", ...), hex (seam's verifier hashes the parts instead). */
+void seam_sim_sign_akeneo(const char *secret, int64_t ts, const char *body, size_t len,
+			  char out[65])
+{
+	char tsbuf[24];
+	int n = snprintf(tsbuf, sizeof tsbuf, "%lld.", (long long)ts);
+	uint8_t mac[SEAM_SHA256_LEN];
+	char *buf = malloc((size_t)n + len + 1);
+	if (!buf) {
+		memset(out, '0', 64); /* cannot sign: a signature that will not verify */
+		out[64] = '\0';
+		return;
+	}
+	memcpy(buf, tsbuf, (size_t)n);
+	memcpy(buf + n, body, len);
+	seam_hmac_sha256(secret, strlen(secret), buf, (size_t)n + len, mac);
+	free(buf);
+	seam_hex_encode(mac, sizeof mac, out);
 }
 
 int seam_sim_sign_adyen(const char *hex_key, const char *psp_reference,

@@ -11,6 +11,9 @@
  *   Adyen              additionalData.hmacSignature = base64 HMAC-SHA256(hex-decoded key,
  *                      pspReference:originalReference:merchantAccountCode:merchantReference:
  *                      value:currency:eventCode:success).
+ *   Akeneo Events API  X-Akeneo-Request-Timestamp: "<ts>"; X-Akeneo-Request-Signature:
+ *                      lower-case hex HMAC-SHA256(secret, "<ts>.<body>"), key = the secret
+ *                      string as is (api.akeneo.com/events-documentation/security.html).
  *
  * Thread-safety: reentrant.
  */
@@ -28,6 +31,9 @@ void seam_sim_sign_stripe(const char *secret, int64_t ts, const char *body, size
 			  size_t cap);
 /* Writes the base64 signature (45 bytes with NUL) into out. Returns 0, or -1 on a bad hex key.
  * NULL fields count as empty strings. */
+/* Writes the 64 hex digits (65 bytes with NUL) of Akeneo's event signature into out. */
+void seam_sim_sign_akeneo(const char *secret, int64_t ts, const char *body, size_t len,
+			  char out[65]);
 int seam_sim_sign_adyen(const char *hex_key, const char *psp_reference,
 			const char *original_reference, const char *merchant_account,
 			const char *merchant_reference, const char *value, const char *currency,
