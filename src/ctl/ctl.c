@@ -38,6 +38,12 @@ static int cmd_flow(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	return seam_ctl_flow(ctx->store, ctx->host->flows, ctx->json, ctx->out, ctx->err, argc, argv);
 }
 
+static int cmd_quarantine(seam_ctl_ctx_t *ctx, int argc, char **argv)
+{
+	return seam_ctl_quarantine(ctx->store, ctx->host->flows, ctx->json, ctx->out, ctx->err, argc,
+				   argv);
+}
+
 static const ctl_cmd_t commands[] = {
 	{"jobs", cmd_jobs, "jobs list|show ID|retry ID|cancel ID [--flow F] [--state S] ...",
 	 "Durable jobs: list with filters, show one with every attempt, retry, cancel.", 1, NULL},
@@ -46,6 +52,8 @@ static const ctl_cmd_t commands[] = {
 	 NULL},
 	{"flow", cmd_flow, "flow list|pause NAME|resume NAME",
 	 "Kill switches: pause a flow (work queues up), resume it (the backlog drains).", 1, NULL},
+	{"quarantine", cmd_quarantine, "quarantine list [--provider P] [--source S] [--since T] ...",
+	 "Webhook events refused after their signature verified, each with its reason.", 1, NULL},
 	{"keys", seam_ctl_keys,
 	 "keys create --name N --scopes a,b | keys list | keys revoke NAME | keys scopes",
 	 "API keys for /v1 clients: create (printed once), list, revoke; the known scopes.", 1,
@@ -61,13 +69,13 @@ static void usage(const seam_ctl_host_t *host, FILE *fp)
 	fprintf(fp, "usage: seam ctl [-c FILE] [--store URL] [--json] COMMAND ...\n\n"
 		    "Operator commands against the store of a seam instance.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(fp, "  %-8s %s\n           seam ctl %s\n", commands[i].name, commands[i].summary,
+		fprintf(fp, "  %-10s %s\n             seam ctl %s\n", commands[i].name, commands[i].summary,
 			commands[i].usage);
 	/* The flows' own commands, from the registry. */
 	for (size_t i = 0; host->flows && i < host->flows->n; i++)
 		for (size_t j = 0; j < host->flows->defs[i]->ncmds; j++) {
 			const seam_flow_cmd_t *c = &host->flows->defs[i]->cmds[j];
-			fprintf(fp, "  %-8s %s\n           seam ctl %s\n", c->name, c->summary, c->usage);
+			fprintf(fp, "  %-10s %s\n             seam ctl %s\n", c->name, c->summary, c->usage);
 		}
 	fprintf(fp, "\noptions (before the command; --json also anywhere after it):\n"
 		    "  -c, --config FILE  config file (default seam.yaml)\n"

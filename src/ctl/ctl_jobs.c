@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "ctl/table.h"
 #include "flows/flow.h"
+#include "inbox/inbox.h"
 #include "queue/queue_admin.h"
 
 #define MAX_POS 4
@@ -27,7 +28,7 @@ typedef struct ctx {
 } ctx_t;
 
 typedef struct args {
-	const char *flow, *state, *kind, *cid, *before, *since, *until, *limit;
+	const char *flow, *state, *kind, *cid, *before, *since, *until, *limit, *provider, *source;
 	int all, help;
 	const char *pos[MAX_POS];
 	int npos;
@@ -65,6 +66,7 @@ static const char **slot(args_t *a, const char *name)
 		{"kind", offsetof(args_t, kind)},     {"cid", offsetof(args_t, cid)},
 		{"before", offsetof(args_t, before)}, {"since", offsetof(args_t, since)},
 		{"until", offsetof(args_t, until)},   {"limit", offsetof(args_t, limit)},
+		{"provider", offsetof(args_t, provider)}, {"source", offsetof(args_t, source)},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].name, name) == 0)
@@ -85,6 +87,8 @@ static const struct {
 	{"before", "ID", "paging: jobs older than this id (the last id of the previous page)"},
 	{"limit", "N", "at most N rows, 1..1000 (default 50)"},
 	{"all", "", "every dead letter"},
+	{"provider", "P", "only this webhook provider: stripe, adyen, standard, drupal"},
+	{"source", "S", "only this store or source (the {store}/{source} of the webhook path)"},
 };
 
 /* "orders, payments" (flows) or "order.export, ..., payment.apply" (their job kinds). */
@@ -264,6 +268,13 @@ static const seam_table_col_t dead_cols[] = {
 	{"last_error", 50, SEAM_TABLE_TEXT},
 };
 
+static const seam_table_col_t quarantine_cols[] = {
+	{"id", 0, SEAM_TABLE_TEXT},          {"received_at", 0, SEAM_TABLE_TEXT},
+	{"provider", 10, SEAM_TABLE_TEXT},   {"source", 12, SEAM_TABLE_TEXT},
+	{"event_id", 32, SEAM_TABLE_TEXT},   {"reason", 80, SEAM_TABLE_TEXT},
+	{"correlation_id", 32, SEAM_TABLE_TEXT},
+};
+
 static const seam_table_col_t flow_cols[] = {
 	{"name", 24, SEAM_TABLE_TEXT},          {"paused", 0, SEAM_TABLE_BOOL},
 	{"max_concurrency", 0, SEAM_TABLE_INT}, {"queued", 0, SEAM_TABLE_INT},
@@ -395,6 +406,36 @@ static int dlq_list(ctx_t *c, args_t *a)
 	seam_flows_describe_jobs(c->flows, c->st, arr); /* store and order number, for people */
 	rc = print_rows(c, dead_cols, sizeof dead_cols / sizeof dead_cols[0], arr,
 			"no dead letters");
+	json_decref(arr);
+	return rc;
+}
+
+/* The quarantine: what was refused at the ingress and why (the body stays in the store). One
+ * page, newest first, as GET /v1/quarantine pages it. */
+static int quarantine_list(ctx_t *c, args_t *a)
+{
+	seam_inbox_quarantine_filter_t f = {.provider = a->provider, .source = a->source, .limit = 50};
+	json_t *arr = NULL, *next = NULL;
+	seam_error_t e = {0};
+	int rc;
+	if (a->limit) {
+		char *end;
+		long n = strtol(a->limit, &end, 10);
+		if (*end || n < 1 || n > SEAM_JOB_LIST_MAX) {
+			fprintf(c->err, "seam ctl %s: --limit must be 1..%d\n", c->cmd, SEAM_JOB_LIST_MAX);
+			return 2;
+		}
+		f.limit = (int)n;
+	}
+	if (parse_time(c, "since", a->since, &f.since_ms) || parse_time(c, "until", a->until, &f.until_ms))
+		return 2;
+	if (seam_inbox_quarantine_list(c->st, &f, &arr, &next, &e) != SEAM_OK)
+		return failed(c, "list", &e);
+	rc = print_rows(c, quarantine_cols, sizeof quarantine_cols / sizeof quarantine_cols[0], arr,
+			"nothing quarantined");
+	if (rc == 0 && next && !c->json)
+		fprintf(c->out, "(more: narrow with --since/--until, or raise --limit)\n");
+	json_decref(next);
 	json_decref(arr);
 	return rc;
 }
@@ -557,6 +598,13 @@ static const action_t flow_actions[] = {
 	 flow_resume},
 };
 
+static const action_t quarantine_actions[] = {
+	{"list", "[--provider P] [--source S] [--since T] [--until T] [--limit N]",
+	 "Webhook events refused after their signature verified (a contract violation, an unknown "
+	 "type, ...), newest first, each with its reason; the body stays in the store.",
+	 "provider,source,since,until,limit", NULL, 0, 0, quarantine_list},
+};
+
 static void help(ctx_t *c, const action_t *acts, size_t n, FILE *fp)
 {
 	fprintf(fp, "usage: seam ctl %s ACTION [--json] ...\n\n", c->cmd);
@@ -616,4 +664,13 @@ int seam_ctl_flow(seam_store_t *store, const seam_flows_t *flows, int json, FILE
 	ctx_t c = {.st = store, .flows = flows, .json = json, .out = out, .err = errout,
 		   .cmd = "flow"};
 	return dispatch(&c, flow_actions, sizeof flow_actions / sizeof flow_actions[0], argc, argv);
+}
+
+int seam_ctl_quarantine(seam_store_t *store, const seam_flows_t *flows, int json, FILE *out,
+			FILE *errout, int argc, char **argv)
+{
+	ctx_t c = {.st = store, .flows = flows, .json = json, .out = out, .err = errout,
+		   .cmd = "quarantine"};
+	return dispatch(&c, quarantine_actions, sizeof quarantine_actions / sizeof quarantine_actions[0],
+			argc, argv);
 }

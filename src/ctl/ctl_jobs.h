@@ -35,5 +35,8 @@ int seam_ctl_dlq(seam_store_t *store, const seam_flows_t *flows, int json, FILE 
 		 FILE *errout, int argc, char **argv);
 int seam_ctl_flow(seam_store_t *store, const seam_flows_t *flows, int json, FILE *out,
 		  FILE *errout, int argc, char **argv);
+/* seam ctl quarantine list: the webhook events refused at the ingress, with their reasons. */
+int seam_ctl_quarantine(seam_store_t *store, const seam_flows_t *flows, int json, FILE *out,
+			FILE *errout, int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@
 #include "core/crypto.h"
 #include "store/store.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 
 #define STRIPE_SECRET "whsec_test_stripe_secret_1"
 #define STD_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -346,6 +347,39 @@ static void test_stripe_contract_violation_quarantined(void **state)
 	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM inbox WHERE event_id = 'evt_contract_bad'"), 0);
 	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE payload LIKE '%evt_contract_bad%'"), 0);
 	assert_true(invalid_count("stripe", "eu") == before + 1);
+
+	/* what an operator sees: seam ctl quarantine list, filtered, as JSON and as a table */
+	char *out = NULL;
+	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"quarantine", "list", "--provider",
+							   "stripe", "--since", "1h", "--json", NULL},
+				     &out),
+			 0);
+	json_t *rows = th_json_parse(out);
+	size_t i, hits = 0;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		assert_string_equal(json_string_value(json_object_get(row, "provider")), "stripe");
+		const char *eid = json_string_value(json_object_get(row, "event_id")); /* null: unparsable */
+		if (eid && strcmp(eid, "evt_contract_bad") == 0) {
+			hits++;
+			assert_non_null(strstr(json_string_value(json_object_get(row, "reason")),
+					       "contract_violation: stripe.event@v1: "));
+			assert_string_equal(json_string_value(json_object_get(row, "source")), "eu");
+		}
+	}
+	TH_ASSERT_CMP(hits, ==, (size_t)1);
+	json_decref(rows);
+	free(out);
+	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"quarantine", "list", "--provider", "adyen",
+							   "--until", "2000-01-01T00:00:00Z", NULL},
+				     &out),
+			 0);
+	assert_non_null(strstr(out, "(nothing quarantined)"));
+	free(out);
+	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"quarantine", "list", "--limit", "0", NULL},
+				     &out),
+			 2);
+	free(out);
 }
 
 /* An Adyen batch of two signed items, the second with an eventDate that is no date-time
