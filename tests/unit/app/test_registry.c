@@ -343,7 +343,7 @@ static void test_serve_and_ctl(void **state)
 	assert_string_equal(out, "stock.sync jobs: 1\n");
 	free(out);
 	assert_int_equal(ctl(&out, (const char *[]){"--help", NULL}), 0);
-	assert_non_null(strstr(out, "  stock    Stock sync: how many sync jobs there were.\n"));
+	assert_non_null(strstr(out, "  stock      Stock sync: how many sync jobs there were.\n"));
 	free(out);
 	/* with the real registry, neither exists */
 	assert_int_equal(seam_app_cmd_ctl(3, (char *[]){"ctl", "stock", "x", NULL}), 2);
