@@ -1318,6 +1318,14 @@ static void test_error_answers_are_masked(void **state)
 	char *text = slurp(tmp);
 	fclose(tmp);
 	TH_ASSERT_CMP(log_lines_with(text, "/pii/"), >=, 3);
+	/* Random ids and times hold any 4 digits now and then ("0532" in a correlation id): they
+	 * are blanked before the search, which then sees only what came from the answers. */
+	for (char *p = text; (p = strstr(p, "\"correlation_id\":\"")) != NULL;)
+		for (p += 18; *p && *p != '"'; p++)
+			*p = 'x';
+	for (char *p = text; (p = strstr(p, "{\"ts\":\"")) != NULL;)
+		for (p += 7; *p && *p != '"'; p++)
+			*p = 'x';
 	for (size_t j = 0; j < 4; j++)
 		if (strstr(text, pii[j]))
 			fail_msg("the log has '%s':\n%s", pii[j], text);
