@@ -95,7 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	if (seam_schema_set_compile(set, &err) != SEAM_OK) {
-		if (!err.msg[0] || !strchr(err.msg, ':'))
+		/* "where: why"; a location longer than the message buffer (an $id of ~500
+		 * characters) leaves only its start: noted in fuzz/README.md */
+		if (!err.msg[0] || (!strchr(err.msg, ':') && strlen(err.msg) < SEAM_ERROR_MSG_MAX - 1))
 			abort();
 		if (seam_schema_set_get(set, URI))
 			abort();
