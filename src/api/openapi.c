@@ -70,8 +70,11 @@ static const struct {
 typedef struct build {
 	const seam_contracts_t *reg;
 	json_t *schemas;               /* components/schemas */
-	const seam_contract_t **todo;  /* contracts added to schemas, not yet copied */
-	size_t ntodo, captodo;
+	/* The work list of components: every contract a route or a copied schema refers to, in
+	 * the order first wanted. copy_schemas walks it while it grows (a copied schema's $refs
+	 * append what they need), so each contract is copied once and cycles end. */
+	const seam_contract_t **wanted;
+	size_t nwanted, cap_wanted;
 	seam_error_t *err;
 	int failed;
 } build_t;
@@ -219,16 +222,16 @@ static int want(build_t *b, const seam_contract_t *c, char *ref, size_t cap)
 		snprintf(ref, cap, COMP_PREFIX "%s", comp);
 	if (json_object_get(b->schemas, comp))
 		return 0;
-	if (b->ntodo == b->captodo) {
-		size_t ncap = b->captodo ? 2 * b->captodo : 16;
-		const seam_contract_t **t = realloc(b->todo, ncap * sizeof *t);
+	if (b->nwanted == b->cap_wanted) {
+		size_t ncap = b->cap_wanted ? 2 * b->cap_wanted : 16;
+		const seam_contract_t **t = realloc(b->wanted, ncap * sizeof *t);
 		if (!t)
 			return fail(b, "out of memory");
-		b->todo = t;
-		b->captodo = ncap;
+		b->wanted = t;
+		b->cap_wanted = ncap;
 	}
-	b->todo[b->ntodo++] = c;
-	json_object_set_new(b->schemas, comp, json_null()); /* a placeholder until copied */
+	b->wanted[b->nwanted++] = c;
+	json_object_set_new(b->schemas, comp, json_null()); /* reserved: copy_schemas fills it */
 	return 0;
 }
 
@@ -320,8 +323,8 @@ static int rewrite(build_t *b, const seam_contract_t *c, json_t *v)
 static int copy_schemas(build_t *b)
 {
 	char comp[256];
-	for (size_t i = 0; i < b->ntodo; i++) {
-		const seam_contract_t *c = b->todo[i];
+	for (size_t i = 0; i < b->nwanted; i++) {
+		const seam_contract_t *c = b->wanted[i];
 		json_t *copy = json_deep_copy(c->doc);
 		if (!copy)
 			return fail(b, "out of memory");
@@ -708,7 +711,7 @@ out:
 	json_decref(paths);
 	json_decref(responses);
 	json_decref(b.schemas);
-	free(b.todo);
+	free(b.wanted);
 	return doc;
 }
 
