@@ -137,3 +137,29 @@ seam_err_t seam_flow_job_error(seam_err_t rc, int64_t retry_after_ms, const char
 	}
 	return seam_job_fail(r, out, retry_after_ms > 0 ? retry_after_ms : 0, "%s: %s", what, msg);
 }
+
+/* Rows of a query with one text parameter, each made into a JSON value by row(). */
+seam_err_t seam__flow_rows(seam_store_t *st, const char *sql, const char *param,
+			   json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err)
+{
+	seam_db_t *db = seam_store_acquire(st);
+	seam_stmt_t *s;
+	json_t *arr = json_array();
+	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
+	*out = NULL;
+	if (rc == SEAM_OK) {
+		seam_stmt_bind_text(s, 1, param);
+		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
+			json_array_append_new(arr, row(s));
+		seam_stmt_reset(s);
+		if (rc == SEAM_DONE)
+			rc = SEAM_OK;
+	}
+	seam_store_release(st, db);
+	if (rc != SEAM_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return SEAM_OK;
+}

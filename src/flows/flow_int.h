@@ -15,5 +15,9 @@ void seam__flow_lookup(seam_db_t *db, const char *sql, const char *const *params
 /* The order's number (and its store when not known yet) from the orders table, for a subject
  * whose order_uuid is known. */
 void seam__flow_subject_order(seam_db_t *db, seam_job_subject_t *out);
+/* The rows of a query with one text parameter ($1), each made into a JSON value by row(), as
+ * a new array in *out (NULL on failure). */
+seam_err_t seam__flow_rows(seam_store_t *st, const char *sql, const char *param,
+			   json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err);
 
 #endif

@@ -287,29 +287,10 @@ static json_t *order_row(seam_stmt_t *s)
 seam_err_t seam_flow_orders_find(seam_store_t *st, const char *uuid_or_number, json_t **out,
 				 seam_error_t *err)
 {
-	seam_db_t *db = seam_store_acquire(st);
-	seam_stmt_t *s;
-	json_t *arr = json_array();
-	seam_err_t rc = seam_db_prepare(db,
-					"SELECT " ORDER_COLS " FROM orders WHERE order_uuid = $1 OR "
-					"order_number = $1 ORDER BY store",
-					&s, err);
-	*out = NULL;
-	if (rc == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, uuid_or_number);
-		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
-			json_array_append_new(arr, order_row(s));
-		seam_stmt_reset(s);
-		if (rc == SEAM_DONE)
-			rc = SEAM_OK;
-	}
-	seam_store_release(st, db);
-	if (rc != SEAM_OK) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return SEAM_OK;
+	return seam__flow_rows(st,
+			       "SELECT " ORDER_COLS " FROM orders WHERE order_uuid = $1 OR "
+			       "order_number = $1 ORDER BY store",
+			       uuid_or_number, order_row, out, err);
 }
 
 /* A bound value of a statement built piece by piece. */

@@ -452,32 +452,6 @@ seam_err_t seam_flow_payments_order_of(seam_store_t *st, const char *id, char or
 	return rc;
 }
 
-/* Rows of a query with one text parameter, each made into a JSON value by row(). */
-static seam_err_t rows(seam_store_t *st, const char *sql, const char *param,
-		       json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err)
-{
-	seam_db_t *db = seam_store_acquire(st);
-	seam_stmt_t *s;
-	json_t *arr = json_array();
-	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
-	*out = NULL;
-	if (rc == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, param);
-		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
-			json_array_append_new(arr, row(s));
-		seam_stmt_reset(s);
-		if (rc == SEAM_DONE)
-			rc = SEAM_OK;
-	}
-	seam_store_release(st, db);
-	if (rc != SEAM_OK) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return SEAM_OK;
-}
-
 static json_t *payment_row(seam_stmt_t *s)
 {
 	char at[25];
@@ -493,7 +467,7 @@ static json_t *payment_row(seam_stmt_t *s)
 seam_err_t seam_flow_payments_of_order(seam_store_t *st, const char *order_uuid, json_t **out,
 				       seam_error_t *err)
 {
-	return rows(st,
+	return seam__flow_rows(st,
 		    "SELECT provider, remote_id, store, payment_uuid, state, amount, refunded, "
 		    "currency, updated_at FROM payment_refs WHERE order_uuid = $1 ORDER BY "
 		    "updated_at",
@@ -530,7 +504,7 @@ seam_err_t seam_flow_payments_find(seam_store_t *st, const char *id, json_t **ou
 	json_t *refs = NULL, *events = NULL, *p;
 	seam_err_t rc;
 	*out = NULL;
-	rc = rows(st,
+	rc = seam__flow_rows(st,
 		  "SELECT provider, remote_id, store, payment_uuid, state, amount, refunded, "
 		  "currency, updated_at, order_uuid FROM payment_refs WHERE remote_id = $1 OR "
 		  "payment_uuid = $1 ORDER BY updated_at DESC",
@@ -542,7 +516,7 @@ seam_err_t seam_flow_payments_find(seam_store_t *st, const char *id, json_t **ou
 		return seam_errorf(err, SEAM_NOTFOUND, "no payment '%.200s' (a PSP payment id or "
 				   "the Drupal payment uuid)", id);
 	}
-	rc = rows(st,
+	rc = seam__flow_rows(st,
 		  "SELECT event_id, type, outcome, currency, provider, occurred_at, created_at, "
 		  "detail FROM payment_events WHERE remote_id = $1 ORDER BY created_at",
 		  json_string_value(json_object_get(p, "remote_id")), history_row, &events, err);
@@ -571,7 +545,7 @@ static json_t *event_row(seam_stmt_t *s)
 seam_err_t seam_flow_payments_events_of_order(seam_store_t *st, const char *order_uuid,
 					      json_t **out, seam_error_t *err)
 {
-	return rows(st,
+	return seam__flow_rows(st,
 		    "SELECT pe.provider, pe.event_id FROM payment_events pe JOIN payment_refs pr ON "
 		    "pr.provider = pe.provider AND pr.remote_id = pe.remote_id WHERE pr.order_uuid = "
 		    "$1 ORDER BY pe.created_at",
