@@ -37,9 +37,9 @@
  *
  * Files: this header is the connector's API; drupal_int.h what its files share. jsonapi.c
  * (arguments, one exchange and its error message, paging, reading documents), orders.c,
- * stores.c and payments.c (the calls on those resources, in the order of the sections below),
- * events.c (the storefront module's order events, which seam receives rather than calls).
- * A new resource (products, stock) is a new file beside them.
+ * stores.c, payments.c and products.c (the calls on those resources, in the order of the
+ * sections below), events.c (the storefront module's order events, which seam receives rather
+ * than calls). A new resource (stock) is a new file beside them.
  *
  * Ownership: every argument is borrowed for the duration of the call. json_t results are new
  * references owned by the caller (json_decref). Accessors on documents return borrowed
@@ -285,6 +285,83 @@ typedef struct seam_drupal_event {
  */
 seam_err_t seam_drupal_event_read(const json_t *doc, seam_drupal_event_t *out,
 				  const char **reason);
+
+/* ---- catalog: products, variations, attribute values (products.c) ---- */
+
+/*
+ * The catalog flow's calls (docs/catalog.md). A product is found by the PIM identity kept in
+ * the storefront module's base field seam_pim_id (JSON:API attribute "seam_pim_id"), a
+ * variation by its SKU; both are written with JSON:API POST (create, 201) and PATCH (only the
+ * attributes and relationships sent change). Drupal has no bulk write and pages hold at most
+ * 50 resources. Bundles NULL = "default".
+ *
+ * A create is not idempotent: Drupal takes a second product with the same seam_pim_id (Commerce
+ * refuses only a duplicate SKU, 422 "The SKU ... is already in use"), so a create retried after
+ * a timeout must look up first, which the flow does: every apply starts with the lookups.
+ */
+
+/*
+ * GET /jsonapi/commerce_product/{bundle}?filter[seam_pim_id]={pim_id}&include=variations.
+ * *product: the first matching product resource (owned) or NULL when there is none;
+ * *variations: a JSON array (owned, never NULL on SEAM_OK) of its variation resources, in the
+ * order of its `variations` relationship (only those included: a variation the account may
+ * not see is missing); *nmatch (may be NULL): how many products matched (more than 1: a
+ * duplicate was made by hand; the flow uses the first and says so).
+ */
+seam_err_t seam_drupal_find_product(seam_upstream_t *u, const char *cid, const char *bundle,
+				    const char *pim_id, json_t **product, json_t **variations,
+				    size_t *nmatch, seam_drupal_outcome_t *oc, seam_error_t *err);
+
+/* GET /jsonapi/commerce_product_variation/{bundle}?filter[sku]={sku}: *variation the match
+ * (owned) or NULL when none. Its product is relationship product_id. */
+seam_err_t seam_drupal_find_variation(seam_upstream_t *u, const char *cid, const char *bundle,
+				      const char *sku, json_t **variation,
+				      seam_drupal_outcome_t *oc, seam_error_t *err);
+
+/* One write. entity is "commerce_product" or "commerce_product_variation"; uuid NULL means
+ * create (POST), else PATCH of that resource. attributes: a JSON object (borrowed; may be
+ * empty). relationships: a JSON object of name -> {"data": identifier | [identifiers] | null}
+ * (borrowed; NULL: none), e.g. {"variations": {"data": [{"type":
+ * "commerce_product_variation--default", "id": "..."}]}}. *out (may be NULL): the resource
+ * object Drupal answered (owned). 422/403 -> SEAM_PERMANENT with Drupal's errors (which field,
+ * why) in the message; 404 on a PATCH -> SEAM_NOTFOUND (deleted meanwhile). */
+typedef struct seam_drupal_write {
+	const char *entity;   /* commerce_product | commerce_product_variation */
+	const char *bundle;   /* [default] */
+	const char *uuid;     /* NULL: create */
+	json_t *attributes;
+	json_t *relationships;
+} seam_drupal_write_t;
+
+seam_err_t seam_drupal_write_entity(seam_upstream_t *u, const char *cid,
+				    const seam_drupal_write_t *w, json_t **out,
+				    seam_drupal_outcome_t *oc, seam_error_t *err);
+
+/*
+ * The uuid of the product attribute value named `name` of attribute `attribute` (e.g. "color",
+ * "black"): GET /jsonapi/commerce_product_attribute_value/{attribute}?filter[name]={name};
+ * when there is none and create is set, POST one ({"name": name}) and return its uuid.
+ * SEAM_NOTFOUND when there is none and create is 0. uuid: 37 bytes.
+ */
+seam_err_t seam_drupal_attribute_value(seam_upstream_t *u, const char *cid,
+				       const char *attribute, const char *name, int create,
+				       char uuid[37], seam_drupal_outcome_t *oc, seam_error_t *err);
+
+/* Called once per product of a walk: the product resource and its variations (array of the
+ * included variation resources, as seam_drupal_find_product gives them); both borrowed for
+ * the call. A code other than SEAM_OK stops the walk and is its result. */
+typedef seam_err_t (*seam_drupal_product_fn)(json_t *product, json_t *variations, void *ud);
+
+/*
+ * Every product of the bundle that carries a seam_pim_id (filter seam_pim_id IS NOT NULL),
+ * sorted by drupal_internal__product_id, include=variations, pages of page_limit (<= 50; 0:
+ * 50), following links.next through the upstream's own collection path (as list_orders). One
+ * page is held at a time. *pages (may be NULL): pages fetched. The unpublish sweep of a full
+ * rebuild: it compares with what Drupal holds, not with seam's own record.
+ */
+seam_err_t seam_drupal_walk_products(seam_upstream_t *u, const char *cid, const char *bundle,
+				     int page_limit, seam_drupal_product_fn fn, void *ud,
+				     int *pages, seam_drupal_outcome_t *oc, seam_error_t *err);
 
 /* ---- reading JSON:API documents (all borrowed; NULL-safe) ---- */
 
