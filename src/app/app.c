@@ -326,9 +326,16 @@ static void ctl_close(void *handle)
 	seam_app_close(handle);
 }
 
+static const void *ctl_flow_config(void *handle, const seam_flow_def_t *def)
+{
+	seam_app_t *app = handle;
+	return seam_config_section(app->cfg, def);
+}
+
 int seam_app_ctl_main(const seam_flows_t *fl, int argc, char **argv)
 {
-	seam_ctl_host_t host = {.flows = fl, .open = ctl_open, .close = ctl_close, .ud = (void *)fl};
+	seam_ctl_host_t host = {.flows = fl, .open = ctl_open, .close = ctl_close,
+				.flow_config = ctl_flow_config, .ud = (void *)fl};
 	host.routes = seam_api_routes(&host.nroutes);
 	return seam_ctl_main(&host, argc, argv);
 }

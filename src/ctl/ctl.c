@@ -97,13 +97,17 @@ static int listed(const char *list, const char *name)
 	return 0;
 }
 
-/* A flow's command, from the registry; NULL when no flow has one called name. */
-static const seam_flow_cmd_t *flow_cmd(const seam_ctl_host_t *host, const char *name)
+/* A flow's command, from the registry (and *def its flow); NULL when no flow has one called
+ * name. */
+static const seam_flow_cmd_t *flow_cmd(const seam_ctl_host_t *host, const char *name,
+				       const seam_flow_def_t **def)
 {
 	for (size_t i = 0; host->flows && i < host->flows->n; i++)
 		for (size_t j = 0; j < host->flows->defs[i]->ncmds; j++)
-			if (strcmp(host->flows->defs[i]->cmds[j].name, name) == 0)
+			if (strcmp(host->flows->defs[i]->cmds[j].name, name) == 0) {
+				*def = host->flows->defs[i];
 				return &host->flows->defs[i]->cmds[j];
+			}
 	return NULL;
 }
 
@@ -138,7 +142,8 @@ int seam_ctl_main(const seam_ctl_host_t *host, int argc, char **argv)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].name, argv[optind]) == 0)
 			cmd = &commands[i];
-	const seam_flow_cmd_t *fcmd = cmd ? NULL : flow_cmd(host, argv[optind]);
+	const seam_flow_def_t *fdef = NULL;
+	const seam_flow_cmd_t *fcmd = cmd ? NULL : flow_cmd(host, argv[optind], &fdef);
 	if (!cmd && !fcmd) {
 		fprintf(stderr, "seam ctl: unknown command '%s'\n\n", argv[optind]);
 		usage(host, stderr);
@@ -175,6 +180,8 @@ int seam_ctl_main(const seam_ctl_host_t *host, int argc, char **argv)
 	if (fcmd) {
 		seam_flow_cmd_ctx_t fc = {.store = ctx.store, .json = ctx.json, .out = ctx.out,
 					  .err = ctx.err};
+		if (host->flow_config)
+			fc.config = host->flow_config(handle, fdef);
 		code = fcmd->run(&fc, argc - optind, argv + optind);
 	} else {
 		code = cmd->fn(&ctx, argc - optind, argv + optind);

@@ -36,6 +36,8 @@ typedef struct seam_ctl_host {
 	int (*open)(void *ud, const seam_ctl_args_t *args, seam_store_t **store, seam_log_t **log,
 		    void **handle);
 	void (*close)(void *handle);
+	/* The flow's own config section of the opened instance (handle), or NULL. */
+	const void *(*flow_config)(void *handle, const seam_flow_def_t *def);
 	void *ud;
 } seam_ctl_host_t;
 

@@ -58,6 +58,7 @@ typedef struct seam_flow_job {
 /* A `seam ctl` command a flow adds (listed by `seam ctl --help`, run against the store). */
 typedef struct seam_flow_cmd_ctx {
 	seam_store_t *store; /* the instance's store (borrowed) */
+	const void *config;  /* the flow's own config section (def->config), else NULL */
 	int json;            /* --json was given */
 	FILE *out, *err;
 } seam_flow_cmd_ctx_t;
