@@ -11,18 +11,24 @@
  *   GET  /jsonapi/{entity_type}/{bundle}/{uuid}              one resource (include)
  *   GET  /jsonapi/{entity_type}/{bundle}/{uuid}/{field}      related resource(s)
  *   POST /jsonapi/{entity_type}/{bundle}                     create: orders, order items,
- *                                                            payments, products, variations
+ *                                                            payments, products, variations,
+ *                                                            product attribute values
  *   PATCH /jsonapi/{entity_type}/{bundle}/{uuid}             update: only the attributes and
  *                                                            relationships sent change; a
  *                                                            payment is never updatable (403)
  *   POST /seam/payment/{uuid}/transition                     the seam_bridge module endpoint
  * Types: commerce_order--default, commerce_order_item--default,
  *   commerce_payment--payment_default, commerce_payment--payment_manual,
- *   commerce_product--default, commerce_product_variation--default, commerce_store--online,
+ *   commerce_product--default (with the storefront module's seam_pim_id),
+ *   commerce_product_variation--default (attribute_color, attribute_size),
+ *   commerce_product_attribute_value--color, --size, commerce_store--online,
  *   commerce_payment_gateway--commerce_payment_gateway, profile--customer, user--user and the
  *   config types they reference.
  * Control: POST /_sim/drupal/orders (create and place orders in bulk),
- *   POST /_sim/drupal/orders/{uuid}/transition {"transition"} (apply one by id).
+ *   POST /_sim/drupal/orders/{uuid}/transition {"transition"} (apply one by id),
+ *   POST /_sim/drupal/faults {"reject": [SKU or seam_pim_id...]} (their writes get 422),
+ *   GET /_sim/drupal/catalog (every product with its variations, flat, for tests),
+ *   GET /_sim/drupal/ping (a static answer: the double's request ceiling).
  *
  * Auth: Basic with the configured user is an administrator; anything else is anonymous, who
  * sees published products and variations (unpublished ones are listed under meta.omitted) and

@@ -328,7 +328,9 @@ static int cmp_kind(int kind, const json_t *stored, const char *want)
 		return a < b ? -1 : a > b;
 	}
 	default: {
-		int r = strcmp(s, want);
+		/* Drupal's string columns compare case-insensitively (MySQL's collation, SQLite's
+		 * NOCASE_UTF8, lower() on PostgreSQL): filter[sku]=sku-1 finds SKU-1 */
+		int r = strcasecmp(s, want);
 		return r < 0 ? -1 : r > 0;
 	}
 	}
@@ -354,6 +356,16 @@ static int eval_cond(const json_t *cond, const seam_sim_ent_t *e, const seam_sim
 	const char *op = json_string_value(json_object_get(cond, "op"));
 	int kind = (int)json_integer_value(json_object_get(cond, "kind"));
 	json_t *vals = json_object_get(cond, "values");
+	/* IS [NOT] NULL on an attribute of the entity itself: no value list to build (a walk
+	 * over 10,000 products asks this of every product on every page) */
+	if ((!strcmp(op, "IS NULL") || !strcmp(op, "IS NOT NULL")) && !strchr(path, '.') &&
+	    strcmp(path, "id")) {
+		const seam_sim_ja_field_t *f = seam_sim_ja_field(e->type, path);
+		if (f && f->kind != SEAM_SIM_JA_REL && f->kind != SEAM_SIM_JA_RELS) {
+			json_t *v = json_object_get(e->attrs, path);
+			return (v && !json_is_null(v)) == !strcmp(op, "IS NOT NULL");
+		}
+	}
 	json_t *got = json_array();
 	collect(e, path, env, got);
 	int n = (int)json_array_size(got);

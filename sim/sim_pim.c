@@ -186,6 +186,12 @@ static void seed(seam_sim_pim_t *p)
 	static const char *const sizes[] = {"s", "m", "l", "xl"};
 	static const char *const brands[] = {"acme", "globex", "initech"};
 	int64_t nm = p->n_models > 0 ? p->n_models : 0;
+	enum { NCOLORS = sizeof colors / sizeof *colors, NSIZES = sizeof sizes / sizeof *sizes };
+	/* Axis combinations (color, size) the variants of the current model hold: Akeneo refuses a
+	 * variant whose axis values another variant of its model already has, so the seed never
+	 * makes one (a model with more variants than combinations wraps around). */
+	unsigned char used[NCOLORS * NSIZES];
+	int64_t used_model = -1, used_n = 0;
 	for (int64_t m = 1; m <= nm; m++) {
 		char code[32], name[64];
 		snprintf(code, sizeof code, "model_%04lld", (long long)m);
@@ -214,10 +220,22 @@ static void seed(seam_sim_pim_t *p)
 		iso(t, ts);
 		json_t *values = json_object();
 		json_object_set_new(values, "sku", scalar_value(json_string(sku)));
-		json_object_set_new(values, "color",
-				    scalar_value(json_string(colors[seam_sim_rng_range(&p->rng, 0, 4)])));
-		json_object_set_new(values, "size",
-				    scalar_value(json_string(sizes[seam_sim_rng_range(&p->rng, 0, 3)])));
+		/* The same draws as before the uniqueness rule, so the rest of the seed is unchanged;
+		 * a combination taken in this model moves to the next free one. */
+		int64_t combo = seam_sim_rng_range(&p->rng, 0, NCOLORS - 1) * NSIZES;
+		combo += seam_sim_rng_range(&p->rng, 0, NSIZES - 1);
+		int64_t model = nm > 0 ? ((i - 1) * nm) / p->n_products : -1;
+		if (model != used_model || used_n == NCOLORS * NSIZES) {
+			memset(used, 0, sizeof used);
+			used_model = model;
+			used_n = 0;
+		}
+		while (nm > 0 && used[combo])
+			combo = (combo + 1) % (NCOLORS * NSIZES);
+		used[combo] = 1;
+		used_n++;
+		json_object_set_new(values, "color", scalar_value(json_string(colors[combo / NSIZES])));
+		json_object_set_new(values, "size", scalar_value(json_string(sizes[combo % NSIZES])));
 		json_t *prices = json_array();
 		int64_t base = seam_sim_rng_range(&p->rng, 4, 199) * 100 + 99;
 		size_t k;
@@ -1000,6 +1018,248 @@ static void h_touch(seam_sim_call_t *c, void *ctx)
 	seam_sim_reply_json(c, 200, NULL, json_pack("{s:o}", "touched", touched));
 }
 
+/* ---- edits: POST /_sim/pim/products and /_sim/pim/models ----
+ *
+ * {"upsert": [records], "remove": [ids]}: the way a PIM user or an import changes the catalog,
+ * for fault tests (disable a product, move a variant to another model, duplicate a SKU, break a
+ * price, remove a product). A record names its key (uuid / code); an existing record gets the
+ * given top-level fields replaced and, inside "values", each given attribute's value list
+ * replaced (null deletes the attribute); a new one starts from the seed's defaults. Keys
+ * starting with '_' (the double's own, and _links of a record read back) are ignored. Every
+ * record changed gets updated (and _updated) = now, a new one created too, and the matching
+ * Events API event when events are configured. Nothing is checked that Akeneo checks on
+ * writes but a test needs broken (unique SKUs, unique axis combinations, decimal amounts);
+ * what would corrupt the double is refused with 422 and nothing applied: a record without
+ * its key, fields of the wrong JSON type, a parent model that does not exist, an id to
+ * remove that does not exist. Removing a model removes its variant products too (as Akeneo
+ * deletes a model's descendants). */
+
+typedef struct edit_kind {
+	const char *key;         /* "uuid" | "code" */
+	const char *what;        /* for messages */
+	const char *event;       /* "product" | "product_model" */
+	int models;
+} edit_kind_t;
+
+static const edit_kind_t edit_products = {"uuid", "product", "product", 0};
+static const edit_kind_t edit_models = {"code", "product model", "product_model", 1};
+
+/* Index of the record whose key is id in the sorted array, or -1; *at: where it would go. */
+static long find_sorted(json_t *arr, const char *key, const char *id, size_t *at)
+{
+	size_t lo = 0, hi = json_array_size(arr);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(json_string_value(json_object_get(json_array_get(arr, mid), key)), id);
+		if (c == 0) {
+			if (at)
+				*at = mid;
+			return (long)mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (at)
+		*at = lo;
+	return -1;
+}
+
+/* The JSON type each editable field must have ("s" string, "S" string or null, "b" boolean,
+ * "a" array, "o" object, "O" object or null); other fields are taken as they come. */
+static const struct {
+	const char *field, *type;
+} edit_types[] = {
+	{"uuid", "s"}, {"code", "s"}, {"enabled", "b"}, {"family", "S"}, {"family_variant", "S"},
+	{"parent", "S"}, {"categories", "a"}, {"groups", "a"}, {"values", "o"},
+	{"associations", "o"}, {"quantified_associations", "o"},
+};
+
+static int type_ok(const json_t *v, const char *t)
+{
+	switch (*t) {
+	case 's': return json_is_string(v);
+	case 'S': return json_is_string(v) || json_is_null(v);
+	case 'b': return json_is_boolean(v);
+	case 'a': return json_is_array(v);
+	case 'o': return json_is_object(v);
+	default: return 1;
+	}
+}
+
+/* Lock held. 0, or -1 with the 422 message: one upsert record. */
+static int edit_check(seam_sim_pim_t *p, const edit_kind_t *k, const json_t *rec, char *msg,
+		      size_t cap)
+{
+	const char *id = json_string_value(json_object_get(rec, k->key));
+	if (!json_is_object(rec) || !id || !*id) {
+		snprintf(msg, cap, "each %s to upsert needs its %s", k->what, k->key);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof edit_types / sizeof *edit_types; i++) {
+		const json_t *v = json_object_get(rec, edit_types[i].field);
+		if (v && !type_ok(v, edit_types[i].type)) {
+			snprintf(msg, cap, "%s %.80s: %s has the wrong JSON type", k->what, id,
+				 edit_types[i].field);
+			return -1;
+		}
+	}
+	const char *attr;
+	json_t *list;
+	json_object_foreach(json_object_get(rec, "values"), attr, list) {
+		if (!json_is_array(list) && !json_is_null(list)) {
+			snprintf(msg, cap, "%s %.80s: values.%.80s must be a list of {locale, scope, data} or null",
+				 k->what, id, attr);
+			return -1;
+		}
+	}
+	const char *parent = json_string_value(json_object_get(rec, "parent"));
+	if (parent && !find_model(p, parent)) {
+		snprintf(msg, cap, "%s %.80s: the product model \"%.80s\" does not exist", k->what, id,
+			 parent);
+		return -1;
+	}
+	return 0;
+}
+
+/* A new record with the seed's defaults. */
+static json_t *edit_new(const edit_kind_t *k, const char *id)
+{
+	if (k->models)
+		return json_pack("{s:s, s:s, s:s, s:n, s:[], s:{}, s:{}, s:{}}", "code", id, "family",
+				 "clothing", "family_variant", "clothing_color_size", "parent",
+				 "categories", "values", "associations", "quantified_associations");
+	return json_pack("{s:s, s:b, s:s, s:[], s:[], s:n, s:{}, s:{}, s:{}}", "uuid", id, "enabled", 1,
+			 "family", "clothing", "categories", "groups", "parent", "values",
+			 "associations", "quantified_associations");
+}
+
+/* Lock held. Merges rec over cur (fields replaced, values per attribute). */
+static void edit_merge(json_t *cur, const json_t *rec)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)rec, key, v) {
+		if (key[0] == '_' || !strcmp(key, "created") || !strcmp(key, "updated"))
+			continue;
+		if (strcmp(key, "values")) {
+			json_object_set_new(cur, key, json_deep_copy(v));
+			continue;
+		}
+		json_t *vals = json_object_get(cur, "values");
+		if (!json_is_object(vals)) {
+			vals = json_object();
+			json_object_set_new(cur, "values", vals);
+		}
+		const char *attr;
+		json_t *list;
+		json_object_foreach(v, attr, list) {
+			if (json_is_null(list))
+				json_object_del(vals, attr);
+			else
+				json_object_set_new(vals, attr, json_deep_copy(list));
+		}
+	}
+}
+
+static void h_edit(seam_sim_call_t *c, seam_sim_pim_t *p, const edit_kind_t *k)
+{
+	json_t *b = seam_sim_body_json(c);
+	json_t *ups = json_object_get(b, "upsert"), *rems = json_object_get(b, "remove");
+	json_t *created = json_array(), *updated = json_array(), *removed = json_array();
+	json_t *arr;
+	char msg[300] = "", ev[40];
+	size_t i;
+	json_t *v;
+	int64_t t = seam_now_ms() / 1000;
+
+	pthread_mutex_lock(&p->mu);
+	arr = k->models ? p->models : p->products;
+	if (!json_is_object(b) || (ups && !json_is_array(ups)) || (rems && !json_is_array(rems))) {
+		snprintf(msg, sizeof msg, "the body must be {\"upsert\": [...], \"remove\": [...]}");
+		goto out;
+	}
+	json_array_foreach(ups, i, v)
+		if (edit_check(p, k, v, msg, sizeof msg) != 0)
+			goto out;
+	json_array_foreach(rems, i, v) {
+		if (!json_is_string(v) || find_sorted(arr, k->key, json_string_value(v), NULL) < 0) {
+			snprintf(msg, sizeof msg, "%s %.80s does not exist", k->what,
+				 json_is_string(v) ? json_string_value(v) : "(not a string)");
+			goto out;
+		}
+	}
+	/* checked: apply */
+	json_array_foreach(ups, i, v) {
+		const char *id = json_string_value(json_object_get(v, k->key));
+		size_t at;
+		long idx = find_sorted(arr, k->key, id, &at);
+		json_t *cur;
+		char ts[32];
+		iso(t, ts);
+		if (idx < 0) {
+			cur = edit_new(k, id);
+			json_object_set_new(cur, "created", json_string(ts));
+			json_object_set_new(cur, "_created", json_integer(t));
+			json_array_insert_new(arr, at, cur);
+			json_array_append_new(created, json_string(id));
+		} else {
+			cur = json_array_get(arr, (size_t)idx);
+			json_array_append_new(updated, json_string(id));
+		}
+		edit_merge(cur, v);
+		touch(cur, t);
+		snprintf(ev, sizeof ev, "%s.%s", k->event, idx < 0 ? "created" : "updated");
+		seam_sim_pim_events_emit(p->events, ev, cur);
+	}
+	json_array_foreach(rems, i, v) {
+		const char *id = json_string_value(v);
+		long idx = find_sorted(arr, k->key, id, NULL);
+		if (idx < 0) /* listed twice */
+			continue;
+		if (k->models) {
+			/* the model's variant products go with it */
+			for (size_t j = json_array_size(p->products); j-- > 0;) {
+				json_t *r = json_array_get(p->products, j);
+				const char *parent = json_string_value(json_object_get(r, "parent"));
+				if (!parent || strcmp(parent, id))
+					continue;
+				seam_sim_pim_events_emit(p->events, "product.removed", r);
+				json_array_remove(p->products, j);
+			}
+		}
+		snprintf(ev, sizeof ev, "%s.removed", k->event);
+		seam_sim_pim_events_emit(p->events, ev, json_array_get(arr, (size_t)idx));
+		json_array_remove(arr, (size_t)idx);
+		json_array_append_new(removed, json_string(id));
+	}
+out:
+	pthread_mutex_unlock(&p->mu);
+	if (*msg) {
+		seam_sim_problem(c, 422, "bad-edit", "%s", msg);
+		json_decref(created);
+		json_decref(updated);
+		json_decref(removed);
+	} else {
+		seam_sim_pim_events_flush(p->events);
+		seam_sim_reply_json(c, 200, NULL,
+				    json_pack("{s:o, s:o, s:o}", "created", created, "updated", updated,
+					      "removed", removed));
+	}
+	json_decref(b);
+}
+
+static void h_edit_products(seam_sim_call_t *c, void *ctx)
+{
+	h_edit(c, ctx, &edit_products);
+}
+
+static void h_edit_models(seam_sim_call_t *c, void *ctx)
+{
+	h_edit(c, ctx, &edit_models);
+}
+
 /* Expires every access token now (and every refresh token with {"refresh": true}), as a PIM
  * whose tokens ran out between two calls of a long walk: the next call gets 401 "The access
  * token provided has expired." */
@@ -1054,6 +1314,8 @@ static const seam_sim_route_t routes[] = {
 	{"GET", "/api/rest/v1/locales/{code}", h_structure_one, 0, "one locale"},
 	{"POST", "/_sim/pim/touch", h_touch, 0, "mark products or models updated"},
 	{"POST", "/_sim/pim/expire", h_expire, 0, "expire the access (and refresh) tokens now"},
+	{"POST", "/_sim/pim/products", h_edit_products, 0, "upsert or remove products (fault tests)"},
+	{"POST", "/_sim/pim/models", h_edit_models, 0, "upsert or remove product models (fault tests)"},
 	{"POST", "/_sim/pim/events", h_events, 0, "send Akeneo events (sim_pim_events.h)"},
 };
 

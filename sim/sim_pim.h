@@ -26,7 +26,9 @@
  * Control: POST /_sim/pim/touch {count | uuids | models} marks products or models updated now
  * (and sends product.updated / product_model.updated events when pim.events.url is set: see
  * sim_pim_events.h; POST /_sim/pim/events sends given events); POST /_sim/pim/expire
- * {refresh?} expires every access token (and refresh token) now.
+ * {refresh?} expires every access token (and refresh token) now; POST /_sim/pim/products and
+ * /_sim/pim/models {upsert: [records], remove: [ids]} edit the catalog for fault tests (values
+ * merged per attribute, updated now, created/updated/removed events; sim_pim.c, "edits").
  * Identifiers match the other doubles' SKUs (SKU-000001 ...). Thread-safety: handlers
  * serialise on the double's mutex.
  */

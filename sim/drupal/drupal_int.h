@@ -15,6 +15,9 @@
  *   write_types.c  writes per type: POST and PATCH of orders, items, payments, products
  *   bridge.c       the seam_bridge payment-transition endpoint
  *   control.c      the control API (/_sim/drupal/orders...)
+ *   catalog.c      the catalog's control API (/_sim/drupal/faults, /catalog, /ping) and the
+ *                  lookup indexes (SKU, seam_pim_id, attribute value name) that keep a bench
+ *                  of 10,000 products from scanning every entity per request
  *   lifecycle.c    the route table, create, reset, destroy
  *
  * Storage: every resource is a seam_sim_ent_t (attributes and relationships as JSON, in the
@@ -39,7 +42,16 @@
  *     gateway is placed;
  *   - a JSON:API POST of an order needs order_number (422, as the captured site answers);
  *     orders made by the control API or the seed may be drafts without a number;
- *   - a payment cannot be PATCHed (403, even for an administrator).
+ *   - a payment cannot be PATCHed (403, even for an administrator);
+ *   - catalog (Commerce 3.2's Product/ProductVariation postSave): saving a product sets
+ *     product_id on each listed variation whose product_id is empty; saving a variation with
+ *     a product_id adds it to that product's variations when missing (the product it left
+ *     keeps listing it until its own variations are written); a SKU is unique (422).
+ *
+ * Indexes: entities of one type are also kept in d->by_type (creation order), and the
+ * attributes in the index table (catalog.c) map a value to the uuids that had it (a superset:
+ * an entry is added on every write and never removed, so readers re-check the value). A
+ * collection filtered with "=" on an indexed attribute starts from the index's candidates.
  *
  * Thread-safety: as sim_drupal.h says, every handler runs under the double's mutex (d->mu).
  */
@@ -67,7 +79,7 @@
 enum {
 	T_ORDER, T_ITEM, T_PAYMENT_DEFAULT, T_PAYMENT_MANUAL, T_PRODUCT, T_VARIATION, T_STORE,
 	T_GATEWAY, T_PROFILE, T_USER, T_ORDER_TYPE, T_ITEM_TYPE, T_PRODUCT_TYPE, T_VARIATION_TYPE,
-	T_STORE_TYPE, T_PROFILE_TYPE, T_CURRENCY, T__COUNT
+	T_STORE_TYPE, T_PROFILE_TYPE, T_CURRENCY, T_ATTRIBUTE, T_ATTR_COLOR, T_ATTR_SIZE, T__COUNT
 };
 
 extern const seam_sim_ja_type_t seam__sim_drupal_types[T__COUNT];
@@ -134,6 +146,11 @@ struct seam_sim_drupal {
 	seam_sim_ent_t *admin;
 	int quiet; /* seeding: no events */
 	char want_uuid[37]; /* a client-generated id for the next entity created (POST data.id) */
+	/* catalog */
+	seam_sim_ent_t **by_type[T__COUNT]; /* every entity of a type, in creation order */
+	size_t ntype[T__COUNT], captype[T__COUNT];
+	json_t *ix;     /* "<type index>:<attr>" -> {value: [uuid...]} (catalog.c) */
+	json_t *reject; /* fault switch: SKUs and seam_pim_ids whose writes get 422 (a set) */
 };
 
 seam_sim_ent_t *seam__sim_drupal_lookup(void *ctx, const char *uuid);
@@ -235,5 +252,34 @@ void seam__sim_drupal_h_transition(seam_sim_call_t *c, void *ctx);
 
 void seam__sim_drupal_h_sim_orders(seam_sim_call_t *c, void *ctx);
 void seam__sim_drupal_h_sim_order_transition(seam_sim_call_t *c, void *ctx);
+
+/* ---- catalog: indexes, fault switch, catalog read (catalog.c) ---- */
+
+/* Records e's current values of the indexed attributes of its type. Lock held. */
+void seam__sim_drupal_index(seam_sim_drupal_t *d, const seam_sim_ent_t *e);
+/* The uuids (borrowed array, may be NULL) that had value in the indexed attribute attr of
+ * type t; -1 when (t, attr) is not indexed. Lock held. */
+int seam__sim_drupal_index_get(seam_sim_drupal_t *d, int t, const char *attr, const char *value,
+			       json_t **uuids);
+/* The entity of type t (other than self) whose attribute attr is value (compared
+ * case-insensitively, as Drupal's entity query does), through the index; NULL when none.
+ * Lock held. */
+seam_sim_ent_t *seam__sim_drupal_find_by(seam_sim_drupal_t *d, int t, const char *attr,
+					 const char *value, const seam_sim_ent_t *self);
+/* Candidates for a collection of type t under filter q: the index's entities when the filter
+ * has an "=" on an indexed attribute, else every entity of t. *out is malloc'd (free it);
+ * the filter still has to be applied. Lock held. */
+seam_err_t seam__sim_drupal_candidates(seam_sim_drupal_t *d, const seam_sim_ja_type_t *t,
+				       const seam_sim_ja_query_t *q, seam_sim_ent_t ***out,
+				       size_t *n);
+/* The fault switch: 1 (after answering 422) when a write of entity type ti (stored entity e,
+ * may be NULL; request data) touches a rejected SKU or seam_pim_id. Lock held. */
+int seam__sim_drupal_rejected(seam_sim_drupal_t *d, seam_sim_call_t *c, int ti,
+			      const seam_sim_ent_t *e, const json_t *data);
+/* Seeds the product attributes color and size (config entities). Lock held. */
+seam_err_t seam__sim_drupal_seed_attributes(seam_sim_drupal_t *d);
+void seam__sim_drupal_h_faults(seam_sim_call_t *c, void *ctx);
+void seam__sim_drupal_h_catalog(seam_sim_call_t *c, void *ctx);
+void seam__sim_drupal_h_ping(seam_sim_call_t *c, void *ctx);
 
 #endif

@@ -101,7 +101,8 @@ seam_sim_ent_t *seam__sim_drupal_ent_new(seam_sim_drupal_t *d, int t, const char
 		e->sid = strdup(sid);
 		json_object_set_new(e->attrs, idattr, json_string(sid));
 	} else {
-		int shared = t == T_PAYMENT_MANUAL ? T_PAYMENT_DEFAULT : t; /* one payment id space */
+		/* one id space per entity type, whatever the bundle */
+		int shared = t == T_PAYMENT_MANUAL ? T_PAYMENT_DEFAULT : t == T_ATTR_SIZE ? T_ATTR_COLOR : t;
 		e->iid = ++d->next_id[shared];
 		json_object_set_new(e->attrs, idattr, json_integer(e->iid));
 	}
@@ -115,8 +116,19 @@ seam_sim_ent_t *seam__sim_drupal_ent_new(seam_sim_drupal_t *d, int t, const char
 		d->ents = p;
 		d->cap = nc;
 	}
+	if (d->ntype[t] == d->captype[t]) {
+		size_t nc = d->captype[t] ? d->captype[t] * 2 : 64;
+		seam_sim_ent_t **p = realloc(d->by_type[t], nc * sizeof *p);
+		if (!p) {
+			seam__sim_drupal_ent_free(e);
+			return NULL;
+		}
+		d->by_type[t] = p;
+		d->captype[t] = nc;
+	}
 	json_object_set_new(d->by_uuid, e->uuid, json_integer((json_int_t)d->n));
 	d->ents[d->n++] = e;
+	d->by_type[t][d->ntype[t]++] = e;
 	if (t == T_PAYMENT_DEFAULT || t == T_PAYMENT_MANUAL) {
 		if (d->npays == d->cappays) {
 			size_t nc = d->cappays ? d->cappays * 2 : 64;
@@ -157,11 +169,9 @@ seam_sim_ent_t *seam__sim_drupal_rel_target(seam_sim_drupal_t *d, const seam_sim
 
 seam_sim_ent_t *seam__sim_drupal_find_sid(seam_sim_drupal_t *d, int t, const char *sid)
 {
-	/* config entities are made first, before the bulk of the data */
-	for (size_t i = 0; i < d->n; i++)
-		if (d->ents[i]->type == &seam__sim_drupal_types[t] && d->ents[i]->sid &&
-		    !strcmp(d->ents[i]->sid, sid))
-			return d->ents[i];
+	for (size_t i = 0; i < d->ntype[t]; i++)
+		if (d->by_type[t][i]->sid && !strcmp(d->by_type[t][i]->sid, sid))
+			return d->by_type[t][i];
 	return NULL;
 }
 

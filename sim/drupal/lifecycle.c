@@ -29,6 +29,11 @@ static const seam_sim_route_t routes[] = {
 	 "create and place orders in bulk"},
 	{"POST", "/_sim/drupal/orders/{id}/transition", seam__sim_drupal_h_sim_order_transition, 0,
 	 "apply an order transition by id"},
+	{"POST", "/_sim/drupal/faults", seam__sim_drupal_h_faults, 0,
+	 "reject writes of these SKUs / seam_pim_ids with 422 ({\"reject\": [...]})"},
+	{"GET", "/_sim/drupal/catalog", seam__sim_drupal_h_catalog, 0,
+	 "every product with its variations, flat (tests)"},
+	{"GET", "/_sim/drupal/ping", seam__sim_drupal_h_ping, 0, "a static answer (bench ceiling)"},
 };
 
 static void reset_data(void *ctx)

@@ -294,6 +294,7 @@ seam_sim_ent_t *seam__sim_drupal_product_new(seam_sim_drupal_t *d, int64_t t)
 	json_object_set_new(a, "changed", seam__sim_drupal_ts_json(t));
 	json_object_set_new(a, "default_langcode", json_true());
 	json_object_set_new(a, "body", json_null());
+	json_object_set_new(a, "seam_pim_id", json_null());
 	seam__sim_drupal_set_rel(p, "commerce_product_type",
 				 seam__sim_drupal_find_sid(d, T_PRODUCT_TYPE, "default"));
 	seam__sim_drupal_set_rel(p, "uid", d->admin);
@@ -323,5 +324,7 @@ seam_sim_ent_t *seam__sim_drupal_variation_new(seam_sim_drupal_t *d, int64_t t, 
 				 seam__sim_drupal_find_sid(d, T_VARIATION_TYPE, "default"));
 	seam__sim_drupal_set_rel(v, "uid", d->admin);
 	seam__sim_drupal_set_rel(v, "product_id", NULL);
+	seam__sim_drupal_set_rel(v, "attribute_color", NULL);
+	seam__sim_drupal_set_rel(v, "attribute_size", NULL);
 	return v;
 }

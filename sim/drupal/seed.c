@@ -169,6 +169,15 @@ void seam__sim_drupal_free_data(seam_sim_drupal_t *d)
 	d->by_uuid = NULL;
 	json_decref(d->idem);
 	d->idem = NULL;
+	for (int t = 0; t < T__COUNT; t++) {
+		free(d->by_type[t]);
+		d->by_type[t] = NULL;
+		d->ntype[t] = d->captype[t] = 0;
+	}
+	json_decref(d->ix);
+	d->ix = NULL;
+	json_decref(d->reject);
+	d->reject = NULL;
 	memset(d->next_id, 0, sizeof d->next_id);
 	seam_sim_rng_dispose(&d->rng);
 }
@@ -187,6 +196,8 @@ seam_err_t seam__sim_drupal_seed(seam_sim_drupal_t *d, seam_error_t *err)
 	seam_sim_rng_init(&d->rng, d->seed, "drupal");
 	d->by_uuid = json_object();
 	d->idem = json_object();
+	d->ix = json_object();
+	d->reject = json_object();
 	int64_t t0 = d->epoch_s;
 	d->admin = new_user(d, d->user, "admin@example.com", t0 - 90 * 86400);
 	config_ent(d, T_ORDER_TYPE, "default", "Default");
@@ -299,6 +310,7 @@ seam_err_t seam__sim_drupal_seed(seam_sim_drupal_t *d, seam_error_t *err)
 					    json_pack("{s:I}", "available_stock",
 						      (json_int_t)seam_sim_rng_range(&d->rng, 0, 100)));
 			seam__sim_drupal_set_rel(ve, "product_id", pe);
+			seam__sim_drupal_index(d, ve);
 			ve->hidden = hidden;
 			seam__sim_drupal_add_rel(pe, "variations", ve);
 			if (v == 0)
@@ -403,6 +415,8 @@ seam_err_t seam__sim_drupal_seed(seam_sim_drupal_t *d, seam_error_t *err)
 	free(customers);
 	free(vars);
 	free(stores);
+	if (seam__sim_drupal_seed_attributes(d) != SEAM_OK)
+		goto oom;
 	d->quiet = 0;
 	return SEAM_OK;
 oom:

@@ -48,6 +48,7 @@ static const seam_sim_ja_field_t product_fields[] = {
 	FR("drupal_internal__product_id", INT), F("langcode", STR), F("status", BOOL),
 	F("title", STR), F("path", MAP), FR("created", TS), FR("changed", TS),
 	F("default_langcode", BOOL), F("body", MAP),
+	F("seam_pim_id", STR), /* the storefront module's base field (drupal/seam_bridge) */
 	RR("commerce_product_type", "commerce_product_type--commerce_product_type"),
 	R("uid", "user--user"), RS("stores", "commerce_store--online"),
 	RS("variations", "commerce_product_variation--default"),
@@ -60,7 +61,22 @@ static const seam_sim_ja_field_t variation_fields[] = {
 	F("default_langcode", BOOL),
 	RR("commerce_product_variation_type",
 	   "commerce_product_variation_type--commerce_product_variation_type"),
-	R("uid", "user--user"), R("product_id", "commerce_product--default"), {NULL, 0, NULL, 0}};
+	R("uid", "user--user"), R("product_id", "commerce_product--default"),
+	/* the fields Commerce adds to the variation type for the attributes it uses */
+	R("attribute_color", "commerce_product_attribute_value--color"),
+	R("attribute_size", "commerce_product_attribute_value--size"), {NULL, 0, NULL, 0}};
+
+/* ProductAttributeValue::baseFieldDefinitions: the bundle field `attribute` is a reference to
+ * the commerce_product_attribute config entity. */
+static const seam_sim_ja_field_t attr_value_fields[] = {
+	FR("drupal_internal__attribute_value_id", INT), F("langcode", STR), F("name", STR),
+	F("weight", INT), FR("created", TS), FR("changed", TS), F("default_langcode", BOOL),
+	RR("attribute", "commerce_product_attribute--commerce_product_attribute"),
+	{NULL, 0, NULL, 0}};
+
+static const seam_sim_ja_field_t attribute_fields[] = {
+	FR("drupal_internal__id", STR), F("langcode", STR), F("status", BOOL), F("label", STR),
+	F("elementType", STR), {NULL, 0, NULL, 0}};
 
 static const seam_sim_ja_field_t store_fields[] = {
 	FR("drupal_internal__store_id", INT), F("langcode", STR), F("name", STR), F("mail", STR),
@@ -125,4 +141,10 @@ const seam_sim_ja_type_t seam__sim_drupal_types[T__COUNT] = {
 			    config_fields},
 	[T_CURRENCY] = {"commerce_currency--commerce_currency", "commerce_currency",
 			"commerce_currency", currency_fields},
+	[T_ATTRIBUTE] = {"commerce_product_attribute--commerce_product_attribute",
+			 "commerce_product_attribute", "commerce_product_attribute", attribute_fields},
+	[T_ATTR_COLOR] = {"commerce_product_attribute_value--color",
+			  "commerce_product_attribute_value", "color", attr_value_fields},
+	[T_ATTR_SIZE] = {"commerce_product_attribute_value--size",
+			 "commerce_product_attribute_value", "size", attr_value_fields},
 };

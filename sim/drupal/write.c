@@ -178,6 +178,15 @@ int seam__sim_drupal_check_fields(seam_sim_drupal_t *d, seam_sim_call_t *c,
 					rt ? rt : "", rid ? rid : "");
 				return -1;
 			}
+			/* the field's target bundles (a size value in attribute_color) */
+			if (f->target && strcmp(f->target, rt)) {
+				json_decref(list);
+				seam__sim_drupal_fail(
+					c, 422, ptr,
+					"%s.%zu.target_id: This entity (%s: %lld) cannot be referenced.", k,
+					i, x->type->entity_type, (long long)x->iid);
+				return -1;
+			}
 		}
 		json_decref(list);
 	}
@@ -238,6 +247,7 @@ void seam__sim_drupal_apply_fields(seam_sim_drupal_t *d, seam_sim_ent_t *e, cons
 					: NULL);
 		}
 	}
+	seam__sim_drupal_index(d, e);
 }
 
 void seam__sim_drupal_reply_created(seam_sim_call_t *c, const seam_sim_ent_t *e, int status)

@@ -1,5 +1,6 @@
 /*
- * write_types.c: writes per type: POST and PATCH of orders, items, payments, products, variations.
+ * write_types.c: writes per type: POST and PATCH of orders, items, payments, products, variations,
+ * product attribute values.
  * Part of the Drupal Commerce double (API: sim/sim_drupal.h); the design notes, what the
  * files share and the locking rule (handlers run under d->mu) are in drupal_int.h.
  */
@@ -192,16 +193,20 @@ static void create_payment(seam_sim_drupal_t *d, seam_sim_call_t *c, int tidx, c
 
 static int sku_taken(seam_sim_drupal_t *d, const char *sku, const seam_sim_ent_t *self)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		seam_sim_ent_t *e = d->ents[i];
-		if (e != self && e->type == &seam__sim_drupal_types[T_VARIATION] &&
-		    seam__sim_drupal_attr_str(e, "sku") &&
-		    !strcmp(seam__sim_drupal_attr_str(e, "sku"), sku))
-			return 1;
-	}
-	return 0;
+	return seam__sim_drupal_find_by(d, T_VARIATION, "sku", sku, self) != NULL;
 }
 
+/* Commerce's ProductVariationSku violation ("The SKU %sku is already in use and must be
+ * unique.") as JSON:API 10.5 prints it: UnprocessableHttpEntityExceptionNormalizer passes the
+ * message through PlainTextOutput::renderFromHtml, so the placeholder's <em> is stripped. */
+static void sku_in_use(seam_sim_call_t *c, const char *sku)
+{
+	seam__sim_drupal_fail(c, 422, "/data/attributes/sku",
+			      "sku: The SKU %s is already in use and must be unique.", sku);
+}
+
+/* Product::postSave: a back-reference on each listed variation that has none (a variation that
+ * belongs to another product keeps its product_id). */
 static void link_variations(seam_sim_drupal_t *d, seam_sim_ent_t *product)
 {
 	json_t *vars = json_object_get(product->rels, "variations");
@@ -210,9 +215,26 @@ static void link_variations(seam_sim_drupal_t *d, seam_sim_ent_t *product)
 	json_array_foreach(vars, i, r) {
 		seam_sim_ent_t *v =
 			seam__sim_drupal_lookup(d, json_string_value(json_object_get(r, "id")));
-		if (v)
+		if (v && !seam__sim_drupal_rel_target(d, v, "product_id"))
 			seam__sim_drupal_set_rel(v, "product_id", product);
 	}
+}
+
+/* ProductVariation::postSave: the product it names lists it (appended when missing). The
+ * product it left keeps listing it: Commerce removes a variation from its product only when the
+ * variation is deleted. */
+static void variation_saved(seam_sim_drupal_t *d, seam_sim_ent_t *v, int64_t t)
+{
+	seam_sim_ent_t *p = seam__sim_drupal_rel_target(d, v, "product_id");
+	json_t *r;
+	size_t i;
+	if (!p)
+		return;
+	json_array_foreach(json_object_get(p->rels, "variations"), i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "id")), v->uuid))
+			return;
+	seam__sim_drupal_add_rel(p, "variations", v);
+	seam__sim_drupal_touch(p, t);
 }
 
 static void create_product(seam_sim_drupal_t *d, seam_sim_call_t *c, const json_t *data)
@@ -229,6 +251,7 @@ static void create_product(seam_sim_drupal_t *d, seam_sim_call_t *c, const json_
 	}
 	seam__sim_drupal_set_rel(p, "default_variation", NULL);
 	seam__sim_drupal_apply_fields(d, p, data, NULL);
+	p->hidden = json_is_false(json_object_get(p->attrs, "status"));
 	link_variations(d, p);
 	seam__sim_drupal_reply_created(c, p, 201);
 }
@@ -237,6 +260,7 @@ static void update_product(seam_sim_drupal_t *d, seam_sim_call_t *c, seam_sim_en
 			   const json_t *data)
 {
 	seam__sim_drupal_apply_fields(d, p, data, NULL);
+	p->hidden = json_is_false(json_object_get(p->attrs, "status"));
 	link_variations(d, p);
 	seam__sim_drupal_touch(p, seam__sim_drupal_now_s());
 	seam__sim_drupal_reply_created(c, p, 200);
@@ -251,18 +275,18 @@ static void create_variation(seam_sim_drupal_t *d, seam_sim_call_t *c, const jso
 		return;
 	}
 	if (sku_taken(d, json_string_value(sku), NULL)) {
-		seam__sim_drupal_fail(c, 422, "/data/attributes/sku",
-				      "sku: The SKU %s is already in use and must be unique.",
-				      json_string_value(sku));
+		sku_in_use(c, json_string_value(sku));
 		return;
 	}
-	seam_sim_ent_t *v = seam__sim_drupal_variation_new(d, seam__sim_drupal_now_s(), 1);
+	int64_t t = seam__sim_drupal_now_s();
+	seam_sim_ent_t *v = seam__sim_drupal_variation_new(d, t, 1);
 	if (!v) {
 		seam__sim_drupal_fail(c, 500, NULL, "out of memory");
 		return;
 	}
 	seam__sim_drupal_apply_fields(d, v, data, NULL);
 	v->hidden = json_is_false(json_object_get(v->attrs, "status"));
+	variation_saved(d, v, t);
 	seam__sim_drupal_reply_created(c, v, 201);
 }
 
@@ -276,15 +300,56 @@ static void update_variation(seam_sim_drupal_t *d, seam_sim_call_t *c, seam_sim_
 		return;
 	}
 	if (json_is_string(sku) && sku_taken(d, json_string_value(sku), v)) {
-		seam__sim_drupal_fail(c, 422, "/data/attributes/sku",
-				      "sku: The SKU %s is already in use and must be unique.",
-				      json_string_value(sku));
+		sku_in_use(c, json_string_value(sku));
 		return;
 	}
+	int64_t t = seam__sim_drupal_now_s();
 	seam__sim_drupal_apply_fields(d, v, data, NULL);
 	v->hidden = json_is_false(json_object_get(v->attrs, "status"));
-	seam__sim_drupal_touch(v, seam__sim_drupal_now_s());
+	seam__sim_drupal_touch(v, t);
+	variation_saved(d, v, t);
 	seam__sim_drupal_reply_created(c, v, 200);
+}
+
+/* A product attribute value (commerce_product_attribute_value--{attribute}): name is required;
+ * Commerce does not make names unique within an attribute. */
+static void create_attr_value(seam_sim_drupal_t *d, seam_sim_call_t *c, int ti, const json_t *data)
+{
+	if (seam__sim_drupal_null_or_empty(seam__sim_drupal_attr_in(data, "name"))) {
+		seam__sim_drupal_fail(c, 422, "/data/attributes/name",
+				      "name: This value should not be null.");
+		return;
+	}
+	int64_t t = seam__sim_drupal_now_s();
+	seam_sim_ent_t *e = seam__sim_drupal_ent_new(d, ti, NULL, NULL);
+	if (!e) {
+		seam__sim_drupal_fail(c, 500, NULL, "out of memory");
+		return;
+	}
+	json_object_set_new(e->attrs, "langcode", json_string("en"));
+	json_object_set_new(e->attrs, "name", json_null());
+	json_object_set_new(e->attrs, "weight", json_integer(0));
+	json_object_set_new(e->attrs, "created", seam__sim_drupal_ts_json(t));
+	json_object_set_new(e->attrs, "changed", seam__sim_drupal_ts_json(t));
+	json_object_set_new(e->attrs, "default_langcode", json_true());
+	seam__sim_drupal_set_rel(e, "attribute",
+				 seam__sim_drupal_find_sid(d, T_ATTRIBUTE, e->type->bundle));
+	seam__sim_drupal_apply_fields(d, e, data, NULL);
+	seam__sim_drupal_reply_created(c, e, 201);
+}
+
+static void update_attr_value(seam_sim_drupal_t *d, seam_sim_call_t *c, seam_sim_ent_t *e,
+			      const json_t *data)
+{
+	json_t *name = seam__sim_drupal_attr_in(data, "name");
+	if (name && seam__sim_drupal_null_or_empty(name)) {
+		seam__sim_drupal_fail(c, 422, "/data/attributes/name",
+				      "name: This value should not be null.");
+		return;
+	}
+	seam__sim_drupal_apply_fields(d, e, data, NULL);
+	seam__sim_drupal_touch(e, seam__sim_drupal_now_s());
+	seam__sim_drupal_reply_created(c, e, 200);
 }
 
 void seam__sim_drupal_h_post(seam_sim_call_t *c, void *ctx)
@@ -298,7 +363,7 @@ void seam__sim_drupal_h_post(seam_sim_call_t *c, void *ctx)
 	}
 	int ti = seam__sim_drupal_type_index(t);
 	if (ti != T_ORDER && ti != T_ITEM && ti != T_PAYMENT_DEFAULT && ti != T_PAYMENT_MANUAL &&
-	    ti != T_PRODUCT && ti != T_VARIATION) {
+	    ti != T_PRODUCT && ti != T_VARIATION && ti != T_ATTR_COLOR && ti != T_ATTR_SIZE) {
 		seam__sim_drupal_fail(c, 405, NULL,
 				      "The seam simulator does not create %s resources.", t->name);
 		return;
@@ -319,7 +384,8 @@ void seam__sim_drupal_h_post(seam_sim_call_t *c, void *ctx)
 		seam__sim_drupal_fail(c, 409, NULL, "Conflict: Entity already exists.");
 		data = NULL;
 	}
-	if (data && seam__sim_drupal_check_fields(d, c, t, NULL, data) == 0) {
+	if (data && seam__sim_drupal_check_fields(d, c, t, NULL, data) == 0 &&
+	    !seam__sim_drupal_rejected(d, c, ti, NULL, data)) {
 		if (cid)
 			snprintf(d->want_uuid, sizeof d->want_uuid, "%s", json_string_value(cid));
 		switch (ti) {
@@ -327,6 +393,8 @@ void seam__sim_drupal_h_post(seam_sim_call_t *c, void *ctx)
 		case T_ITEM: create_item(d, c, data); break;
 		case T_PRODUCT: create_product(d, c, data); break;
 		case T_VARIATION: create_variation(d, c, data); break;
+		case T_ATTR_COLOR:
+		case T_ATTR_SIZE: create_attr_value(d, c, ti, data); break;
 		default: create_payment(d, c, ti, data); break;
 		}
 		d->want_uuid[0] = '\0';
@@ -359,18 +427,22 @@ void seam__sim_drupal_h_patch(seam_sim_call_t *c, void *ctx)
 		seam__sim_drupal_fail(c, 403, NULL, "%s", "");
 		goto out;
 	}
-	if (ti != T_ORDER && ti != T_ITEM && ti != T_PRODUCT && ti != T_VARIATION) {
+	if (ti != T_ORDER && ti != T_ITEM && ti != T_PRODUCT && ti != T_VARIATION &&
+	    ti != T_ATTR_COLOR && ti != T_ATTR_SIZE) {
 		seam__sim_drupal_fail(c, 405, NULL,
 				      "The seam simulator does not update %s resources.", t->name);
 		goto out;
 	}
 	json_t *data = seam__sim_drupal_read_doc(c, t, e->uuid, &doc);
-	if (!data || seam__sim_drupal_check_fields(d, c, t, e, data) != 0)
+	if (!data || seam__sim_drupal_check_fields(d, c, t, e, data) != 0 ||
+	    seam__sim_drupal_rejected(d, c, ti, e, data))
 		goto out;
 	switch (ti) {
 	case T_ORDER: update_order(d, c, e, data); break;
 	case T_ITEM: update_item(d, c, e, data); break;
 	case T_PRODUCT: update_product(d, c, e, data); break;
+	case T_ATTR_COLOR:
+	case T_ATTR_SIZE: update_attr_value(d, c, e, data); break;
 	default: update_variation(d, c, e, data); break;
 	}
 out:

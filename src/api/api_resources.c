@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_catalog.h"
 #include "api/api_jobs.h"
 #include "flows/orders.h"
 #include "flows/payments.h"
@@ -53,6 +54,7 @@ const seam_api_list_def_t *seam_api_list_def_of(const char *pattern)
 		{"/v1/quarantine", &seam_api_quarantine_list_def},
 		{"/v1/jobs", &seam_api_jobs_list_def},
 		{"/v1/dead-letters", &seam_api_dead_list_def},
+		{"/v1/catalog/runs", &seam_api_catalog_runs_def},
 	};
 	for (size_t i = 0; pattern && i < sizeof lists / sizeof lists[0]; i++)
 		if (strcmp(lists[i].pattern, pattern) == 0)

@@ -5,6 +5,7 @@
  * GET /openapi.json (api/openapi.h) and the docs read this table.
  */
 #include "api/api.h"
+#include "api/api_catalog.h"
 #include "api/api_contracts.h"
 #include "api/api_jobs.h"
 #include "api/api_resources.h"
@@ -72,6 +73,14 @@ static const seam_route_t routes[] = {
 	{"GET", "/v1/quarantine", seam_api_quarantine_list, "ops:read", 0,
 	 "Authentic events seam refused to use, with the reason, newest first; filters provider, store, since, until; cursor paging.",
 	 NULL, "rest.quarantine-list@v1"},
+	{"GET", "/v1/products/{id}/timeline", seam_api_products_timeline, "catalog:read", 0,
+	 "A catalog product's story by SKU or PIM product (model code or uuid): its sync state and every sync that touched it; ETag.",
+	 NULL, "rest.product-timeline@v1"},
+	{"GET", "/v1/catalog/runs", seam_api_catalog_runs_list, "catalog:read", 0,
+	 "The newest catalog runs (incremental, full, dry runs), newest first; filter store; limit.",
+	 NULL, "rest.catalog-run-list@v1"},
+	{"GET", "/v1/catalog/runs/{id}", seam_api_catalog_runs_show, "catalog:read", 0,
+	 "One catalog run: phase, progress and counters; ETag.", NULL, "rest.catalog-run@v1"},
 	{"POST", "/webhooks/stripe/{store}", seam_webhook_stripe, NULL, SEAM_ROUTE_RAW_BODY,
 	 "Stripe events; Stripe-Signature verified; stored, then 200.", NULL, NULL},
 	{"POST", "/webhooks/adyen/{store}", seam_webhook_adyen, NULL, SEAM_ROUTE_RAW_BODY,
@@ -80,6 +89,9 @@ static const seam_route_t routes[] = {
 	 "Standard Webhooks (webhook-id, -timestamp, -signature).", NULL, NULL},
 	{"POST", "/webhooks/drupal/{store}", seam_webhook_drupal, NULL, SEAM_ROUTE_RAW_BODY,
 	 "Storefront events from seam_bridge (Standard Webhooks signed).", NULL, NULL},
+	{"POST", "/webhooks/pim/{source}", seam_webhook_pim, NULL, SEAM_ROUTE_RAW_BODY,
+	 "PIM product events (Akeneo Events API, X-Akeneo-Request-Signature); each a catalog sync.",
+	 NULL, NULL},
 };
 
 const seam_route_t *seam_api_routes(size_t *n)

@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "connectors/drupal/drupal.h"
 #include "core/clock.h"
+#include "flows/catalog.h"
 #include "flows/orders.h"
 #include "flows/providers.h"
 #include "flows/timeline.h"
@@ -430,12 +431,31 @@ static int storefront_job(batch_t *b, inbound_t *in)
 	return in->payload ? 0 : -1;
 }
 
+/* A PIM product event is its product's catalog sync, with the dedup key the poll uses for the
+ * same version (product:<store>:<subject>:<updated>), so push and poll make one job. An
+ * action seam does not act on is stored, no job. */
+static int catalog_job(batch_t *b, inbound_t *in)
+{
+	const char *store = seam_providers_store(b->p, b->app->sources, b->source);
+	int r = store ? seam_catalog_event_job(store, in->ev->doc, in->dedup, sizeof in->dedup,
+					      &in->payload)
+		      : 0;
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		in->job_kind = SEAM_JOB_CATALOG_PRODUCT;
+		in->job_flow = SEAM_FLOW_CATALOG;
+	}
+	return 0;
+}
+
 static const struct {
 	seam_provider_kind_e kind;
 	job_fn job;
 } kinds[] = {
 	{SEAM_PROVIDER_PAYMENTS, payment_job},
 	{SEAM_PROVIDER_STOREFRONT, storefront_job},
+	{SEAM_PROVIDER_CATALOG, catalog_job},
 };
 
 static job_fn job_of(seam_provider_kind_e kind)
@@ -673,6 +693,11 @@ void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 	ingress(req, ud, seam_providers_find("drupal"));
 }
 
+void seam_webhook_pim(seam_http_req_t *req, void *ud)
+{
+	ingress(req, ud, seam_providers_find("pim"));
+}
+
 /* Each section's entries (stores, then sources) in order, each entry's secrets row by row. */
 size_t seam_webhooks_check_config(const seam_cfg_check_t *chk, const seam_cfg_map_t *stores,
 				  const seam_cfg_map_t *sources)
@@ -691,7 +716,9 @@ size_t seam_webhooks_check_config(const seam_cfg_check_t *chk, const seam_cfg_ma
 				const seam_secretlist_t *l;
 				if (seam_providers_entries(p, stores, sources) != m || !p->secret_ok)
 					continue;
-				l = p->secrets(m->items[i]);
+				/* a source of another kind is another provider's */
+				if (!(l = seam_providers_secrets(p, stores, sources, m->names[i])))
+					continue;
 				for (size_t j = 0; j < l->n; j++) {
 					const seam_secret_t *sec = &l->items[j];
 					if (p->secret_ok(sec))

@@ -260,9 +260,82 @@ static void check_order_samples(const seam_config_t *cfg, const seam_contracts_t
 	seam_map_runtime_destroy(rt);
 }
 
+/*
+ * The catalog mappings (docs/mappings.md, "The catalog mappings") against the contracts of
+ * what they read and write, as the catalog flow checks every record: the sample input against
+ * the input contract (when there is one), the output of the mapping run on it against the
+ * output contract. A mapping of these names without a sample is not checked. Problems name
+ * the sample file (with the line for the input) and the pointer. Returns the number of
+ * problems.
+ */
+static const struct {
+	const char *mapping, *input, *output;
+} catalog_samples[] = {
+	{"pim_to_canonical", NULL, "catalog.product@v1"},
+	{"canonical_to_drupal", "catalog.product@v1", "catalog.drupal-product@v1"},
+};
+
+static size_t check_contract_sample(const seam_config_t *cfg, const seam_contracts_t *contracts,
+				    seam_map_runtime_t *rt, size_t row, seam_cfg_diag_t *diag,
+				    FILE *outfp)
+{
+	const char *name = catalog_samples[row].mapping;
+	const seam_contract_t *cin = catalog_samples[row].input ?
+		seam_contracts_find(contracts, catalog_samples[row].input) : NULL;
+	const seam_contract_t *cout = seam_contracts_find(contracts, catalog_samples[row].output);
+	char path[512], ctxpath[512], what[160];
+	json_t *in = sample_doc(cfg->mappings, name, ".json", path, sizeof path);
+	json_t *ctx = sample_doc(cfg->mappings, name, ".ctx.json", ctxpath, sizeof ctxpath);
+	json_t *out = NULL, *basic = NULL, *errors = NULL;
+	seam_error_t err = {0};
+	size_t before = diag->n;
+
+	if (!in || !cout)
+		goto out;
+	if (cin && !seam_contract_validate(cin, in, &basic)) {
+		errors = seam_contract_errors_public(basic);
+		snprintf(what, sizeof what, "the input of mapping %s violates %s", name, cin->ref);
+		contract_diags(diag, path, 1, what, errors);
+		json_decref(errors);
+		json_decref(basic);
+		errors = basic = NULL;
+	}
+	if (seam_map_check(rt, name, in, ctx, NULL, &out, &err) != SEAM_OK)
+		goto out;
+	if (!seam_contract_validate(cout, out, &basic)) {
+		errors = seam_contract_errors_public(basic);
+		snprintf(what, sizeof what, "the output of mapping %s violates %s", name, cout->ref);
+		contract_diags(diag, path, 0, what, errors); /* computed: no line to point at */
+	}
+	if (diag->n == before && outfp)
+		fprintf(outfp, "%s: %s%s%s %s\n", path, cin ? "holds " : "", cin ? cin->ref : "",
+			cin ? ", its output" : "its output holds", cout->ref);
+out:
+	json_decref(errors);
+	json_decref(basic);
+	json_decref(out);
+	json_decref(ctx);
+	json_decref(in);
+	return diag->n - before;
+}
+
+static void check_catalog_samples(const seam_config_t *cfg, const seam_contracts_t *contracts,
+				  seam_cfg_diag_t *diag, FILE *outfp)
+{
+	seam_map_opts_t mo = {.dir = cfg->mappings};
+	seam_map_runtime_t *rt;
+	seam_error_t err = {0};
+
+	if (!contracts || !(rt = seam_map_runtime_create(&mo, &err)))
+		return; /* a mapping that does not compile is reported already */
+	for (size_t i = 0; i < sizeof catalog_samples / sizeof *catalog_samples; i++)
+		check_contract_sample(cfg, contracts, rt, i, diag, outfp);
+	seam_map_runtime_destroy(rt);
+}
+
 /* Mappings: every file compiles (top-level code run within the limits), every sample runs and
- * matches, every mapping a store names exists, and the order mappings' samples hold their
- * contracts. */
+ * matches, every mapping a store names exists, and the order and catalog mappings' samples
+ * hold their contracts. */
 static void validate_mappings(const seam_config_t *cfg, const seam_contracts_t *contracts,
 			      seam_cfg_diag_t *diag, FILE *outfp)
 {
@@ -296,8 +369,10 @@ static void validate_mappings(const seam_config_t *cfg, const seam_contracts_t *
 		if (access(path, R_OK) != 0)
 			seam_config_diagf(cfg, diag, key, "%s not found", path);
 	}
-	if (rep.failed == 0)
+	if (rep.failed == 0) {
 		check_order_samples(cfg, contracts, diag, outfp);
+		check_catalog_samples(cfg, contracts, diag, outfp);
+	}
 }
 
 size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg,
@@ -373,10 +448,10 @@ int seam_app_cmd_check(int argc, char **argv)
 		argc, argv, check_usage,
 		"Runs the start-up validation of seam serve without serving: the config,\n"
 		"the store it names (nothing is created), every contract compiled, every\n"
-		"mapping compiled and its samples run, an order mapping's sample checked\n"
-		"against the contracts of its input and output. Every problem is printed as\n"
-		"file:line: message (a contract's: file and JSON pointer); exit 0 when\n"
-		"serve would start, 2 when it would refuse.\n\n"
+		"mapping compiled and its samples run, an order or catalog mapping's sample\n"
+		"checked against the contracts of its input and output. Every problem is\n"
+		"printed as file:line: message (a contract's: file and JSON pointer); exit\n"
+		"0 when serve would start, 2 when it would refuse.\n\n"
 		"  -c, --config FILE  config file (default $SEAM_CONFIG, else ./seam.yaml,\n"
 		"                     else the built-in defaults)\n"
 		"      --store URL    check this store instead of the config's\n"

@@ -10,12 +10,14 @@
 
 #include <stddef.h>
 
+#include "flows/catalog.h"
 #include "flows/orders.h"
 #include "flows/payments.h"
 
 static const seam_flow_def_t *const rows[] = {
 	&seam_flow_orders,
 	&seam_flow_payments,
+	&seam_flow_catalog,
 };
 
 static const seam_flows_t registry = {rows, sizeof rows / sizeof rows[0]};

@@ -76,12 +76,25 @@ int seam_pim_date_valid(const char *s)
 	return 1;
 }
 
-char *seam_pim_search_updated(const char *after)
+/* The search parameter for updated > after and/or parent IN [code] (either may be NULL;
+ * Akeneo's parent filter takes IN, NOT IN, EMPTY, NOT EMPTY: no "="). */
+static char *search_of(const char *after, const char *parent)
 {
-	json_t *s = json_pack("{s:[{s:s, s:s}]}", "updated", "operator", ">", "value", after);
+	json_t *s = json_object();
+	if (s && after)
+		json_object_set_new(s, "updated",
+				    json_pack("[{s:s, s:s}]", "operator", ">", "value", after));
+	if (s && parent)
+		json_object_set_new(s, "parent",
+				    json_pack("[{s:s, s:[s]}]", "operator", "IN", "value", parent));
 	char *text = s ? json_dumps(s, JSON_COMPACT) : NULL;
 	json_decref(s);
 	return text;
+}
+
+char *seam_pim_search_updated(const char *after)
+{
+	return search_of(after, NULL);
 }
 
 void seam_pim_error_text(const char *body, size_t len, char *out, size_t cap)
@@ -286,6 +299,56 @@ seam_err_t seam_pim_get(seam_upstream_t *u, seam_pim_resource_e r, const char *f
 	return rc;
 }
 
+seam_err_t seam_pim_count(seam_upstream_t *u, seam_pim_resource_e r, const char *updated_after,
+			  const char *cid, int64_t *count, seam_pim_outcome_t *oc, seam_error_t *err)
+{
+	char path[PATH_MAX_LEN];
+	char *search = NULL;
+	seam_call_kv_t q[4] = {{"limit", "1"}, {"with_count", "true"}};
+	size_t nq = 2;
+	seam_pim_outcome_t local;
+	retry_opts_t ro;
+	seam_response_t resp = {0};
+	json_t *doc = NULL, *n;
+	seam_err_t rc = SEAM_INVAL;
+	if (!oc)
+		oc = &local;
+	memset(oc, 0, sizeof *oc);
+	oc->retry_after_ms = -1;
+	if (!u || !count || (r != SEAM_PIM_PRODUCTS && r != SEAM_PIM_PRODUCT_MODELS) ||
+	    (updated_after && !seam_pim_date_valid(updated_after)) ||
+	    route_path(path, sizeof path, r, NULL, NULL) != 0) {
+		seam_errorf(err, rc, "pim count: bad arguments");
+		goto out;
+	}
+	if (updated_after) {
+		if (!(search = search_of(updated_after, NULL))) {
+			rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
+			goto out;
+		}
+		q[nq++] = (seam_call_kv_t){"search", search};
+	}
+	retry_defaults(&ro, 0, 0, 0);
+	seam_call_t call = {.method = "GET", .path = path, .query = q, .nquery = nq,
+			    .correlation_id = cid};
+	if ((rc = fetch(u, &call, &ro, resources[r].route, &resp, oc, err)) != SEAM_OK)
+		goto out;
+	doc = json_loadb(resp.body, resp.body_len, 0, NULL);
+	n = json_object_get(doc, "items_count");
+	if (!json_is_integer(n) || json_integer_value(n) < 0) {
+		rc = seam_errorf(err, SEAM_UPSTREAM, "pim GET %s: no items_count in the answer",
+				 resources[r].route);
+		goto out;
+	}
+	*count = json_integer_value(n);
+	rc = SEAM_OK;
+out:
+	json_decref(doc);
+	seam_response_dispose(&resp);
+	free(search);
+	return rc;
+}
+
 seam_err_t seam_pim_walk(seam_upstream_t *u, const seam_pim_list_t *list, seam_pim_page_fn fn,
 			 void *ud, seam_pim_outcome_t *oc, seam_error_t *err)
 {
@@ -319,6 +382,11 @@ seam_err_t seam_pim_walk(seam_upstream_t *u, const seam_pim_list_t *list, seam_p
 						: "is for products and product models only");
 		goto out;
 	}
+	if (list->parent && (list->resource != SEAM_PIM_PRODUCTS || !valid_code(list->parent))) {
+		seam_errorf(err, rc, "pim walk %s: parent is a product model code, for products only",
+			    def->route);
+		goto out;
+	}
 	if (list->resource == SEAM_PIM_FAMILY_VARIANTS && !valid_code(list->family)) {
 		seam_errorf(err, rc, "pim walk variants: invalid family code");
 		goto out;
@@ -332,8 +400,8 @@ seam_err_t seam_pim_walk(seam_upstream_t *u, const seam_pim_list_t *list, seam_p
 	if (def->search_after)
 		q[nq++] = (seam_call_kv_t){"pagination_type", "search_after"};
 	q[nq++] = (seam_call_kv_t){"limit", limit_s};
-	if (list->updated_after) {
-		if (!(search = seam_pim_search_updated(list->updated_after))) {
+	if (list->updated_after || list->parent) {
+		if (!(search = search_of(list->updated_after, list->parent))) {
 			rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
 			goto out;
 		}

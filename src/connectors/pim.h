@@ -99,6 +99,8 @@ typedef struct seam_pim_list {
 	const char *updated_after; /* products, models: "YYYY-MM-DD hh:mm:ss" UTC; NULL: all */
 	const char *scope;         /* products, models: a channel code (Akeneo `scope`); NULL */
 	const char *locales;       /* products, models: "en_US,de_DE"; NULL */
+	const char *parent;        /* products: only the variants of this product model (search
+				    * parent IN [code]); NULL: every product */
 	const char *resume_href;   /* a next_href a page function saw: continue from there (the
 				    * other fields are then ignored: the link carries them) */
 	int limit;                 /* 1..100 [100] */
@@ -138,5 +140,11 @@ int seam_pim_date_valid(const char *s);
 
 /* The search parameter's JSON text for updated > after (owned, free()), NULL on no memory. */
 char *seam_pim_search_updated(const char *after);
+
+/* How many products or product models match (updated_after may be NULL: all), for a run's
+ * progress: one page-paginated GET with limit=1&with_count=true, read from items_count.
+ * SEAM_UPSTREAM when the answer has no items_count. Retried as a page is. */
+seam_err_t seam_pim_count(seam_upstream_t *u, seam_pim_resource_e r, const char *updated_after,
+			  const char *cid, int64_t *count, seam_pim_outcome_t *oc, seam_error_t *err);
 
 #endif

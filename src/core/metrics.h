@@ -30,6 +30,7 @@ typedef enum seam_metric_kind_e {
 #define SEAM_BUCKETS_LATENCY 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 #define SEAM_BUCKETS_JOB 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300
 #define SEAM_BUCKETS_BATCH 1, 2, 4, 8, 16, 32, 64, 128, 256
+#define SEAM_BUCKETS_RUN 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400
 
 /* id, kind, name, help, labels (comma-separated, "" for none), buckets (histograms; else 0) */
 #define SEAM_METRICS(X)                                                                          \
@@ -65,6 +66,15 @@ typedef enum seam_metric_kind_e {
 	X(ORDERS_IGNORED, COUNTER, "seam_orders_ignored_total",                                  \
 	  "Orders of a Drupal store the seam store does not own (drupal.store), never exported, by seam store and where seen (event, poll, export).", \
 	  "store,seen_by", 0)                                                                      \
+	X(CATALOG_PRODUCTS, COUNTER, "seam_catalog_products_total",                              \
+	  "Catalog subjects (Drupal products) synced, by store and outcome (created, updated, unchanged, unpublished, quarantined, failed, stale).", \
+	  "store,outcome", 0)                                                                      \
+	X(CATALOG_LAG, GAUGE, "seam_catalog_sync_lag_seconds",                                   \
+	  "Now minus the store's high-water mark of PIM updates applied (the incremental sync's cursor), by store.", \
+	  "store", 0)                                                                              \
+	X(CATALOG_RUN_DURATION, HISTOGRAM, "seam_catalog_run_duration_seconds",                  \
+	  "Catalog run time from start to its summary, by store and mode (incremental, full).",     \
+	  "store,mode", SEAM_BUCKETS_RUN)                                                          \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \

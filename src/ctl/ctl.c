@@ -59,8 +59,10 @@ static const ctl_cmd_t commands[] = {
 	 "API keys for /v1 clients: create (printed once), list, revoke; the known scopes.", 1,
 	 "scopes"},
 	{"trace", seam_ctl_trace,
-	 "trace <order uuid | order number | payment id | event id | correlation id> [--json]",
-	 "One order's story across systems: events, export attempts, ERP number, payments.", 0, NULL},
+	 "trace <order uuid | order number | payment id | event id | SKU | PIM product | "
+	 "correlation id> [--json]",
+	 "One order's or product's story across systems: events, export attempts, ERP number, "
+	 "payments, catalog syncs.", 0, NULL},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

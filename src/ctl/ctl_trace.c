@@ -29,8 +29,8 @@
 #include "flows/timeline.h"
 #include "flows/trace.h"
 
-#define USAGE "usage: seam ctl trace <order uuid | order number | payment id | event id | " \
-	      "correlation id> [--json]\n"
+#define USAGE "usage: seam ctl trace <order uuid | order number | payment id | event id | SKU | " \
+	      "PIM product | correlation id> [--json]\n"
 
 static void print_timeline(FILE *out, json_t *tl)
 {
@@ -106,6 +106,11 @@ static void print_human(FILE *out, json_t *result)
 			str(o, "payment_uuid", ""));
 	if (json_object_get(result, "order_uuid") && !json_array_size(json_object_get(result, "payments")))
 		fprintf(out, "payment  none seen\n");
+	if ((o = json_object_get(result, "product")))
+		fprintf(out, "product %s  store %s  state %s  drupal %s%s%s\n", str(o, "pim_id", "-"),
+			str(o, "store", "-"), str(o, "state", "-"), str(o, "drupal_uuid", "-"),
+			json_object_get(o, "reason") && !json_is_null(json_object_get(o, "reason")) ? "  reason " : "",
+			str(o, "reason", ""));
 	if (event)
 		fprintf(out, "event %s  %s/%s  type %s  received %s%s\n", str(event, "event_id", "-"),
 			str(event, "provider", "-"), str(event, "source", "-"), str(event, "type", "-"),
@@ -176,6 +181,10 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 			goto fail;
 		json_object_set_new(result, "jobs", jobs);
 		jobs = NULL;
+	} else if ((found = seam_trace_product(st, arg, result, &err)) != 0) {
+		if (found < 0)
+			goto fail;
+		tl = json_incref(json_object_get(result, "timeline"));
 	} else {
 		if (seam_timeline_for_cid(st, arg, &tl, &err) != SEAM_OK)
 			goto fail;
@@ -185,7 +194,8 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 		json_object_set_new(result, "timeline", tl);
 	if (json_array_size(tl) == 0 && json_array_size(orders) == 0 && !event) {
 		fprintf(ctx->err, "seam ctl trace: nothing is known of '%s' (not an order uuid, order "
-				  "number, payment id, event id or correlation id seam has seen)\n", arg);
+				  "number, payment id, event id, SKU, PIM product or correlation id seam has "
+				  "seen)\n", arg);
 		code = 1;
 	}
 	if (json) {

@@ -54,9 +54,14 @@ typedef struct seam_catalog_pim_config {
 
 /* catalog.stores.<store>.drupal */
 typedef struct seam_catalog_drupal_config {
+	char *upstream;       /* the upstream catalog writes go through [stores.<store>.drupal
+			       * .upstream]: an entry of its own for the same site keeps a rebuild
+			       * within its own rate limit and bulkhead */
 	char *product_type;   /* commerce_product bundle [default] */
 	char *variation_type; /* commerce_product_variation bundle [default] */
 	char *currency;       /* the store's currency (variation price) [USD] */
+	char *store_type;     /* bundle of the commerce_store(s) products are put in
+			       * (stores.<store>.drupal.store) [online] */
 	seam_strmap_t attributes; /* PIM axis -> Drupal product attribute id (e.g. color: color) */
 } seam_catalog_drupal_config_t;
 
@@ -116,8 +121,17 @@ seam_err_t seam_catalog_plan_get(seam_store_t *st, const char *run_id, json_t **
 				 seam_error_t *err);
 
 /* The flow's `seam ctl` commands (catalog_ctl.c): sync. */
-extern const seam_flow_cmd_t seam_catalog_cmds[];
+#define SEAM_CATALOG_NCMDS 1
+extern const seam_flow_cmd_t seam_catalog_cmds[SEAM_CATALOG_NCMDS];
 extern const size_t seam_catalog_ncmds;
+
+/* A PIM Events API event (one element of "events", borrowed) of store's source as the job it
+ * makes: the dedup key (product:<store>:<subject>:<updated ms>, as the poll's) and the
+ * catalog.product payload (owned, free()). A variant's event is its model's; a removed product
+ * names only its uuid (the job finds its subject). Returns 1 with a job, 0 for an event that
+ * makes none (an action or resource seam does not act on), -1 out of memory. */
+int seam_catalog_event_job(const char *store, const json_t *event, char *dedup, size_t cap,
+			   char **payload);
 
 /* The registry row (catalog.c). */
 extern const seam_flow_def_t seam_flow_catalog;

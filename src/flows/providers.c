@@ -10,6 +10,7 @@
 
 #include "connectors/adyen.h"
 #include "connectors/drupal/drupal.h"
+#include "connectors/pim_events.h"
 #include "connectors/stdwebhooks.h"
 #include "connectors/stripe.h"
 #include "core/crypto.h"
@@ -74,6 +75,41 @@ static seam_err_t storefront_split(const seam_webhook_delivery_t *d, const json_
 	return SEAM_OK;
 }
 
+/* ---- the PIM's product events ---- */
+
+/* Akeneo's message: up to 10 events, each its own inbox row (its event_id) and job. A message
+ * seam cannot read is quarantined whole with the reader's reason. */
+static seam_err_t pim_split(const seam_webhook_delivery_t *d, const json_t *doc,
+			    seam_webhook_events_t *out, seam_error_t *err)
+{
+	seam_pim_changes_t ch = {0};
+	json_t *events = json_object_get(doc, "events"), *e;
+	size_t i, n = 0;
+	seam_err_t rc = seam_pim_events_read(d->body, d->len, &ch, NULL);
+	if (rc == SEAM_NOMEM)
+		return seam_errorf(err, rc, "out of memory");
+	if (rc != SEAM_OK) {
+		if ((rc = seam_webhook_events_init(out, 1, err)) != SEAM_OK)
+			return rc;
+		out->quarantine = ch.reason ? ch.reason : "malformed_json";
+		seam_pim_changes_dispose(&ch);
+		return SEAM_OK;
+	}
+	seam_pim_changes_dispose(&ch);
+	if ((rc = seam_webhook_events_init(out, json_array_size(events) ? json_array_size(events) : 1,
+					   err)) != SEAM_OK)
+		return rc;
+	json_array_foreach(events, i, e) {
+		const char *id = json_string_value(json_object_get(e, "event_id"));
+		if (!id)
+			continue; /* an action seam does not act on may come without one */
+		out->items[n++] = (seam_webhook_event_t){
+			.id = id, .type = json_string_value(json_object_get(e, "action")), .doc = e};
+	}
+	out->n = n;
+	return SEAM_OK;
+}
+
 /* ---- the table ---- */
 
 #define STD_SECRET "is not a Standard Webhooks secret (whsec_ followed by base64)"
@@ -116,6 +152,14 @@ static const seam_provider_t providers[] = {
 		.verify = seam_stdwebhooks_verify_delivery, .split = seam_stdwebhooks_split,
 		.contract = "standard.event@v1",
 		.normalize = seam_stdwebhooks_normalize, .rules = seam_stdwebhooks_rules,
+		.source_kind = "payment",
+	},
+	{
+		.name = "pim", .param = "source", .section = "sources",
+		.kind = SEAM_PROVIDER_CATALOG, .source_kind = "pim",
+		.secrets_key = "secrets", .secrets = source_secrets,
+		.verify = seam_pim_events_verify_delivery, .split = pim_split,
+		.contract = "pim.event@v1",
 	},
 };
 #define NPROVIDERS (sizeof providers / sizeof providers[0])
@@ -151,6 +195,9 @@ const seam_secretlist_t *seam_providers_secrets(const seam_provider_t *p,
 						const seam_cfg_map_t *sources, const char *entry)
 {
 	const void *e = seam_cfg_map_get(seam_providers_entries(p, stores, sources), entry);
+	const seam_config_source_t *src = e;
+	if (e && p->source_kind && (!src->kind || strcmp(src->kind, p->source_kind) != 0))
+		return NULL; /* a source of another kind has no endpoint here */
 	return e ? p->secrets(e) : NULL;
 }
 

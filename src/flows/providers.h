@@ -53,12 +53,15 @@
 typedef enum seam_provider_kind_e {
 	SEAM_PROVIDER_PAYMENTS,   /* payment events: one payment.apply job each */
 	SEAM_PROVIDER_STOREFRONT, /* the storefront's order events: the order's export or cancel */
+	SEAM_PROVIDER_CATALOG,    /* the PIM's product events: the product's catalog sync */
 } seam_provider_kind_e;
 
 typedef struct seam_provider {
 	const char *name;
 	const char *param;    /* "store" | "source" */
 	const char *section;  /* the config map param names: "stores" | "sources" */
+	const char *source_kind; /* "source" providers: the sources.<name>.kind they take (a
+				  * source of another kind has no endpoint here) */
 	seam_provider_kind_e kind;
 
 	/* config: <section>.<entry>.<secrets_key> */

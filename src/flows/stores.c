@@ -70,11 +70,14 @@ const seam_cfg_schema_t seam_store_config_schema = {
 
 static const seam_cfg_field_t source_fields[] = {
 	{"secrets", SEAM_CFG_SECRETLIST, F(seam_config_source_t, secrets), SEAM_CFG_REQUIRED, NULL,
-	 "whsec_ secrets (several during rotation).", NULL, NULL, 0, 0},
+	 "Signing secrets (several during rotation): whsec_ for payment sources.", NULL, NULL, 0,
+	 0},
 	{"store", SEAM_CFG_STR, F(seam_config_source_t, store), SEAM_CFG_REQUIRED, NULL,
 	 "The store (in stores:) its events belong to.", NULL, NULL, 0, 0},
 	{"kind", SEAM_CFG_ENUM, F(seam_config_source_t, kind), 0, "payment",
-	 "What its events are.", NULL, "payment", 0, 0},
+	 "What its events are: payment (Standard Webhooks at /webhooks/standard/{source}) or pim "
+	 "(Akeneo Events API at /webhooks/pim/{source}, secrets: the connection's event secret).",
+	 NULL, "payment|pim", 0, 0},
 };
 const seam_cfg_schema_t seam_source_config_schema = {"source", sizeof(seam_config_source_t),
 						source_fields,

@@ -49,7 +49,7 @@ typedef struct seam_config_store {
 typedef struct seam_config_source {
 	seam_secretlist_t secrets; /* whsec_... */
 	char *store;               /* the store its events belong to */
-	char *kind;                /* what its events are: payment */
+	char *kind;                /* what its events are: payment | pim */
 } seam_config_source_t;
 
 /* The entry schemas of the two MAPs. */

@@ -12,6 +12,8 @@
 #include "core/ids.h"
 #include "flows/orders.h"
 #include "flows/payments.h"
+#include "core/clock.h"
+#include "flows/flow_int.h"
 #include "flows/timeline.h"
 #include "inbox/inbox.h"
 #include "queue/queue_admin.h"
@@ -106,4 +108,80 @@ out:
 	json_decref(payments);
 	json_decref(jobs);
 	return rc;
+}
+
+/* ---------- catalog products ---------- */
+
+static json_t *product_row(seam_stmt_t *s)
+{
+	json_t *o = json_object();
+	static const char *const cols[] = {"store", "pim_id", "drupal_uuid", "state", "reason",
+					   "pim_updated"};
+	for (int i = 0; i < 6; i++) {
+		const char *v = seam_stmt_column_text(s, i);
+		json_object_set_new(o, cols[i], v ? json_string(v) : json_null());
+	}
+	char t[25];
+	seam_rfc3339_ms(seam_stmt_column_int64(s, 6), t);
+	json_object_set_new(o, "updated_at", json_string(t));
+	return o;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "at"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "at"));
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+int seam_trace_product(seam_store_t *st, const char *arg, json_t *result, seam_error_t *err)
+{
+	json_t *rows = NULL, *tl = NULL, *more = NULL, *p;
+	int found = 0;
+	/* a SKU first (catalog_skus), then a subject id */
+	seam_err_t rc = seam__flow_rows(st,
+					"SELECT i.store, i.pim_id, i.drupal_uuid, i.state, i.reason, "
+					"i.pim_updated, i.updated_at FROM catalog_skus s JOIN catalog_items i "
+					"ON i.store = s.store AND i.pim_id = s.pim_id WHERE s.sku = $1",
+					arg, product_row, &rows, err);
+	if (rc == SEAM_OK && json_array_size(rows) == 0) {
+		json_decref(rows);
+		rows = NULL;
+		rc = seam__flow_rows(st,
+				     "SELECT store, pim_id, drupal_uuid, state, reason, pim_updated, "
+				     "updated_at FROM catalog_items WHERE pim_id = $1",
+				     arg, product_row, &rows, err);
+	}
+	if (rc != SEAM_OK)
+		goto out;
+	if (!(p = json_array_get(rows, 0)))
+		goto out;
+	found = 1;
+	json_object_set(result, "product", p);
+	const char *pim_id = json_string_value(json_object_get(p, "pim_id"));
+	if ((rc = seam_timeline_for_entity(st, "product", pim_id, &tl, err)) != SEAM_OK)
+		goto out;
+	if (strcmp(pim_id, arg) != 0) {
+		if ((rc = seam_timeline_for_entity(st, "sku", arg, &more, err)) != SEAM_OK)
+			goto out;
+		json_array_extend(tl, more);
+		/* one story, oldest first (each list is; merged here) */
+		size_t n = json_array_size(tl), i;
+		json_t **v = calloc(n ? n : 1, sizeof *v);
+		if (v) {
+			for (i = 0; i < n; i++)
+				v[i] = json_incref(json_array_get(tl, i));
+			qsort(v, n, sizeof *v, by_time);
+			json_array_clear(tl);
+			for (i = 0; i < n; i++)
+				json_array_append_new(tl, v[i]);
+			free(v);
+		}
+	}
+	json_object_set(result, "timeline", tl);
+out:
+	json_decref(rows);
+	json_decref(tl);
+	json_decref(more);
+	return rc == SEAM_OK ? found : -1;
 }

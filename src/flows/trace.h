@@ -31,4 +31,10 @@ seam_err_t seam_trace_jobs(seam_store_t *st, const char *uuid, const char *job_i
 seam_err_t seam_trace_order(seam_store_t *st, const char *uuid, json_t *result,
 			    seam_error_t *err);
 
+/* One catalog product's story: arg is a SKU seam has synced or a subject id (PIM model code or
+ * product uuid). Sets on result "product" ({store, pim_id, drupal_uuid, state, reason,
+ * pim_updated, updated_at}) and "timeline" (the product's entries and, for a SKU, the SKU's,
+ * oldest first). Returns 1 when found, 0 when seam has never synced it, -1 on a store error. */
+int seam_trace_product(seam_store_t *st, const char *arg, json_t *result, seam_error_t *err);
+
 #endif

@@ -34,7 +34,8 @@
 	X(3, "003_payments")                                                                       \
 	X(4, "004_orders")                                                                         \
 	X(5, "005_idempotency")                                                                    \
-	X(6, "006_order_list")
+	X(6, "006_order_list")                                                                     \
+	X(7, "007_catalog")
 
 /* Embeds src/store/migrations/<name>.sql as seam__mig_<version>_start .. _end, NUL after. */
 #define SEAM__MIGRATION_EMBED(version, name)                                                       \

@@ -243,11 +243,111 @@ static void test_check_names_the_sample_and_the_pointer(void **state)
 	th_rmrf(cdir);
 }
 
+/* `seam check` of a mappings directory holding the catalog mappings (no store names them):
+ * copies of the repository's mappings and samples; files to replace (name -> text, NULL
+ * copies). Exit code and output. */
+static int check_catalog(const char *cfgdir, const char *const *files, size_t n, char **out)
+{
+	char path[300], log[200], cfg[200], text[400];
+	int st = 0;
+	snprintf(path, sizeof path, "%s/mappings", cfgdir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/mappings/samples", cfgdir);
+	mkdir(path, 0700);
+	for (size_t i = 0; i < n; i += 2) {
+		char src[200];
+		const char *t = files[i + 1];
+		char *copy = NULL;
+		snprintf(src, sizeof src, "mappings/%s", files[i]);
+		if (!t && !(t = copy = th_read_file(src)))
+			fail_msg("%s: cannot read (run from the repository root)", src);
+		snprintf(path, sizeof path, "%s/mappings/%s", cfgdir, files[i]);
+		th_write_file(path, t);
+		free(copy);
+	}
+	snprintf(cfg, sizeof cfg, "%s/check.yaml", cfgdir);
+	snprintf(text, sizeof text, "store: sqlite://%s/none.db\nmappings: %s/mappings\n", cfgdir, cfgdir);
+	th_write_file(cfg, text);
+	snprintf(log, sizeof log, "%s/check.log", cfgdir);
+	unlink(log);
+	char *argv[] = {(char *)th_seam_bin(), "check", "-c", cfg, NULL};
+	pid_t pid = th_spawn(argv, log);
+	waitpid(pid, &st, 0);
+	*out = th_read_file(log);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The catalog mappings' samples hold their contracts (the repository's); a sample whose
+ * output breaks catalog.product@v1 (a price "19,99") and one whose input breaks it (an
+ * Akeneo time where UTC with Z is due) are exit 2 naming the sample, the pointer and, for the
+ * input, the line. */
+static void test_check_catalog_samples(void **state)
+{
+	char cdir[64], *out, want[400];
+	(void)state;
+	th_tmpdir(cdir);
+	const char *real[] = {
+		"pim_to_canonical.lua", NULL, "canonical_to_drupal.lua", NULL,
+		"samples/pim_to_canonical.json", NULL, "samples/pim_to_canonical.ctx.json", NULL,
+		"samples/canonical_to_drupal.json", NULL, "samples/canonical_to_drupal.ctx.json", NULL,
+	};
+	int code = check_catalog(cdir, real, sizeof real / sizeof *real, &out);
+	if (code != 0)
+		fail_msg("seam check of the catalog mappings: exit %d\n%s", code, out);
+	assert_non_null(strstr(out, "pim_to_canonical.json: its output holds catalog.product@v1"));
+	assert_non_null(strstr(out, "canonical_to_drupal.json: holds catalog.product@v1, its output "
+				    "catalog.drupal-product@v1"));
+	free(out);
+
+	/* a broken price in the PIM sample (no expected file: the sample runs, the contract
+	 * refuses its output) */
+	char *pim = th_read_file("mappings/samples/pim_to_canonical.json");
+	assert_non_null(pim);
+	char *at = strstr(pim, "\"amount\": \"23.99\"");
+	assert_non_null(at);
+	memcpy(at + 11, "23,99", 5);
+	char *canon = th_read_file("mappings/samples/canonical_to_drupal.json");
+	assert_non_null(canon);
+	char *up = strstr(canon, "\"updated\": \"2025-12-02T00:03:00Z\"");
+	assert_non_null(up);
+	int line = 1;
+	for (const char *p = canon; p < up; p++)
+		line += *p == '\n';
+	char *bad_canon = malloc(strlen(canon) + 8);
+	assert_non_null(bad_canon);
+	snprintf(bad_canon, strlen(canon) + 8, "%.*s\"updated\": \"2025-12-02T00:03:00+00:00\"%s",
+		 (int)(up - canon), canon, up + strlen("\"updated\": \"2025-12-02T00:03:00Z\""));
+	th_rmrf(cdir);
+	th_tmpdir(cdir);
+	const char *bad[] = {
+		"pim_to_canonical.lua", NULL, "canonical_to_drupal.lua", NULL,
+		"samples/pim_to_canonical.json", pim, "samples/pim_to_canonical.ctx.json", NULL,
+		"samples/canonical_to_drupal.json", bad_canon, "samples/canonical_to_drupal.ctx.json", NULL,
+	};
+	assert_int_equal(check_catalog(cdir, bad, sizeof bad / sizeof *bad, &out), 2);
+	snprintf(want, sizeof want,
+		 "%s/mappings/samples/pim_to_canonical.json: the output of mapping pim_to_canonical "
+		 "violates catalog.product@v1 at /variants/0/prices/0/amount: ", cdir);
+	if (!strstr(out, want) || !strstr(out, "(pattern)"))
+		fail_msg("want \"%s...(pattern)\" in:\n%s", want, out);
+	snprintf(want, sizeof want,
+		 "%s/mappings/samples/canonical_to_drupal.json:%d: the input of mapping "
+		 "canonical_to_drupal violates catalog.product@v1 at /updated: ", cdir, line);
+	if (!strstr(out, want))
+		fail_msg("want \"%s\" in:\n%s", want, out);
+	free(out);
+	free(bad_canon);
+	free(canon);
+	free(pim);
+	th_rmrf(cdir);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_names_the_sample_and_the_pointer),
+		cmocka_unit_test(test_check_catalog_samples),
 		cmocka_unit_test(test_bad_sales_order_is_dead_with_the_contract_errors),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);

@@ -9,10 +9,18 @@
  *   SEAM_DRUPAL_GATEWAY             payment gateway machine name for created payments (onsite)
  *   SEAM_DRUPAL_SKU                 a variation SKU to order; created over JSON:API when the
  *                                   site lacks it (SKU-000001: an item the ERP double knows)
- * The test creates an order over JSON:API (as the captured samples do), places it, then drives
- * Stripe-signed payment events through the real seam binary and checks the payment and the
- * order in Drupal after each: authorized -> completed (total_paid) -> partially refunded, with
- * duplicate deliveries that must not apply twice.
+ *   SEAM_DRUPAL_CATALOG_USER / _PASS the account the catalog writes products with (an account
+ *                                   allowed to create products and variations; default the
+ *                                   admin's: the fixtures' integration role may only view them)
+ * The first test creates an order over JSON:API (as the captured samples do), places it, then
+ * drives Stripe-signed payment events through the real seam binary and checks the payment and
+ * the order in Drupal after each: authorized -> completed (total_paid) -> partially refunded,
+ * with duplicate deliveries that must not apply twice.
+ * The second syncs a catalog from the PIM double into the site: products created (full
+ * rebuild), updated (incremental: a renamed model, a disabled variant, a new price), planned
+ * without writing (dry run), and unpublished (a model removed from the PIM), each checked by
+ * reading the site back over JSON:API. Its models and SKUs are named after the run's time, so
+ * runs never meet the site's fixtures or each other's products.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +43,8 @@
 #define STRIPE_SECRET "whsec_real_drupal_e2e"
 
 static const char *url_, *admin_auth_h;
-static char admin_hdr[256], dir[64], erp_url[64];
+static char admin_hdr[256], dir[64], erp_url[64], pim_url[64];
+static long long run_tag; /* names this run's PIM models and SKUs */
 static th_seam_t sm;
 static pid_t sim_pid;
 
@@ -280,6 +289,211 @@ static void test_payments_against_real_drupal(void **state)
 	json_decref(d);
 }
 
+/* ---- catalog ---- */
+
+static void pim_post(const char *path, json_t *body)
+{
+	char u[256];
+	char *text = json_dumps(body, JSON_COMPACT);
+	long st = 0;
+	snprintf(u, sizeof u, "%s%s", pim_url, path);
+	const char *h[] = {"Content-Type: application/json", NULL};
+	json_decref(th_json("POST", u, h, text, &st));
+	free(text);
+	json_decref(body);
+	assert_int_equal(st, 200);
+}
+
+/* A PIM variant record (variant v of model m, under model parent): sku, enabled, color, USD
+ * price. */
+static json_t *pim_variant_of(int m, int v, int parent, int enabled, const char *price)
+{
+	char uuid[40], sku[48], model[48];
+	snprintf(uuid, sizeof uuid, "7d0c0000-0000-4000-8000-%012lld", (run_tag % 100000000LL) * 100 + m * 10 + v);
+	snprintf(sku, sizeof sku, "RD-%lld-%d-%d", run_tag, m, v);
+	snprintf(model, sizeof model, "rd_%lld_%d", run_tag, parent);
+	return json_pack("{s:s, s:s, s:b, s:{s:[{s:n, s:n, s:s}], s:[{s:n, s:n, s:s}], s:[{s:n, s:n, s:s}], "
+			 "s:[{s:n, s:n, s:[{s:s, s:s}]}]}}",
+			 "uuid", uuid, "parent", model, "enabled", enabled, "values", "sku", "locale",
+			 "scope", "data", sku, "color", "locale", "scope", "data",
+			 v == 1 ? "black" : v == 2 ? "white" : "red",
+			 "size", "locale", "scope", "data", "m", "price", "locale", "scope", "data",
+			 "amount", price, "currency", "USD");
+}
+
+static json_t *pim_variant(int m, int v, int enabled, const char *price)
+{
+	return pim_variant_of(m, v, m, enabled, price);
+}
+
+static json_t *pim_model(int m, const char *name)
+{
+	char model[48];
+	snprintf(model, sizeof model, "rd_%lld_%d", run_tag, m);
+	return json_pack("{s:s, s:{s:[{s:s, s:n, s:s}]}}", "code", model, "values", "name", "locale",
+			 "en_US", "scope", "data", name);
+}
+
+/* seam ctl sync catalog --store main [more] --json: the exit code and the final run row. */
+static int sync_catalog(const char *const *more, json_t **run)
+{
+	const char *args[12] = {"sync", "catalog", "--store", "main"};
+	int n = 4;
+	for (; more && *more && n < 10; more++)
+		args[n++] = *more;
+	args[n++] = "--json";
+	args[n] = NULL;
+	char *out = NULL;
+	int code = th_seam_ctl(&sm, args, &out);
+	*run = NULL;
+	for (char *line = out ? strtok(out, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+		json_t *j = json_loads(line, 0, NULL);
+		if (j && json_object_get(j, "state") && json_object_get(j, "id")) {
+			json_decref(*run);
+			*run = j;
+		} else {
+			json_decref(j);
+		}
+	}
+	free(out);
+	return code;
+}
+
+/* The site's product with this seam_pim_id, with its variations included (read as admin). */
+static json_t *site_product(int m)
+{
+	char path[300];
+	long st = 0;
+	snprintf(path, sizeof path,
+		 "/jsonapi/commerce_product/default?filter%%5Bseam_pim_id%%5D=rd_%lld_%d&include=variations",
+		 run_tag, m);
+	json_t *doc = api("GET", path, NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "data")), 1);
+	return doc;
+}
+
+static json_t *attr(json_t *res, const char *k)
+{
+	return json_object_get(json_object_get(res, "attributes"), k);
+}
+
+/* The included variation with this SKU suffix ("1-2"). */
+static json_t *site_variation(json_t *doc, const char *suffix)
+{
+	char sku[64];
+	size_t i;
+	json_t *v;
+	snprintf(sku, sizeof sku, "RD-%lld-%s", run_tag, suffix);
+	json_array_foreach(json_object_get(doc, "included"), i, v)
+		if (!strcmp(json_string_value(attr(v, "sku")) ? json_string_value(attr(v, "sku")) : "", sku))
+			return v;
+	fail_msg("variation %s is not on the product", sku);
+	return NULL;
+}
+
+static void assert_price(json_t *v, const char *want)
+{
+	const char *got = json_string_value(json_object_get(attr(v, "price"), "number"));
+	assert_non_null(got);
+	assert_true(strtod(got, NULL) == strtod(want, NULL));
+}
+
+static void test_catalog_against_real_drupal(void **state)
+{
+	json_t *run = NULL, *doc;
+	(void)state;
+	/* two models of two variants each */
+	pim_post("/_sim/pim/models", json_pack("{s:[o, o]}", "upsert", pim_model(1, "Real one"),
+					       pim_model(2, "Real two")));
+	pim_post("/_sim/pim/products",
+		 json_pack("{s:[o, o, o, o]}", "upsert", pim_variant(1, 1, 1, "12.00"),
+			   pim_variant(1, 2, 1, "13.00"), pim_variant(2, 1, 1, "21.00"),
+			   pim_variant(2, 2, 1, "22.00")));
+
+	/* a dry run writes nothing */
+	assert_int_equal(sync_catalog((const char *[]){"--full", "--dry-run", NULL}, &run), 0);
+	assert_string_equal(json_string_value(json_object_get(run, "state")), "done");
+	json_decref(run);
+	char path[300];
+	long st = 0;
+	snprintf(path, sizeof path, "/jsonapi/commerce_product/default?filter%%5Bseam_pim_id%%5D=rd_%lld_1", run_tag);
+	doc = api("GET", path, NULL, &st);
+	assert_int_equal(json_array_size(json_object_get(doc, "data")), 0);
+	json_decref(doc);
+
+	/* created by a full rebuild */
+	assert_int_equal(sync_catalog((const char *[]){"--full", NULL}, &run), 0);
+	assert_string_equal(json_string_value(json_object_get(run, "state")), "done");
+	assert_int_equal(json_integer_value(json_object_get(run, "created")), 2);
+	assert_int_equal(json_integer_value(json_object_get(run, "failed")), 0);
+	assert_int_equal(json_integer_value(json_object_get(run, "quarantined")), 0);
+	json_decref(run);
+	doc = site_product(1);
+	json_t *p = json_array_get(json_object_get(doc, "data"), 0);
+	assert_string_equal(json_string_value(attr(p, "title")), "Real one");
+	assert_true(json_is_true(attr(p, "status")));
+	assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(p, "relationships"), "variations"), "data")), 2);
+	assert_price(site_variation(doc, "1-1"), "12.00");
+	assert_true(json_is_true(attr(site_variation(doc, "1-2"), "status")));
+	json_decref(doc);
+
+	/* a second full rebuild changes nothing on the site */
+	assert_int_equal(sync_catalog((const char *[]){"--full", NULL}, &run), 0);
+	assert_int_equal(json_integer_value(json_object_get(run, "created")), 0);
+	assert_int_equal(json_integer_value(json_object_get(run, "updated")), 0);
+	json_decref(run);
+
+	/* updated by an incremental run: a renamed model, a disabled variant, a new price, a new
+	 * variant on an existing product, a variant moved to another model */
+	pim_post("/_sim/pim/models", json_pack("{s:[o]}", "upsert", pim_model(1, "Real one, renamed")));
+	pim_post("/_sim/pim/products",
+		 json_pack("{s:[o, o, o, o]}", "upsert", pim_variant(1, 2, 0, "13.00"),
+			   pim_variant(2, 1, 1, "25.50"), pim_variant(1, 3, 1, "14.00"),
+			   pim_variant_of(2, 2, 1, 1, "22.00")));
+	assert_int_equal(sync_catalog(NULL, &run), 0);
+	assert_true(json_integer_value(json_object_get(run, "updated")) >= 2);
+	assert_int_equal(json_integer_value(json_object_get(run, "failed")), 0);
+	assert_int_equal(json_integer_value(json_object_get(run, "quarantined")), 0);
+	json_decref(run);
+	doc = site_product(1);
+	p = json_array_get(json_object_get(doc, "data"), 0);
+	assert_string_equal(json_string_value(attr(p, "title")), "Real one, renamed");
+	assert_true(json_is_false(attr(site_variation(doc, "1-2"), "status")));
+	assert_true(json_is_true(attr(site_variation(doc, "1-1"), "status")));
+	assert_price(site_variation(doc, "1-3"), "14.00");
+	assert_true(json_is_true(attr(site_variation(doc, "2-2"), "status"))); /* moved here */
+	json_decref(doc);
+	doc = site_product(2);
+	assert_price(site_variation(doc, "2-1"), "25.50");
+	/* the moved variant left its old product's list (seam re-synced that product) */
+	size_t vi;
+	json_t *vv;
+	char moved[64];
+	snprintf(moved, sizeof moved, "RD-%lld-2-2", run_tag);
+	json_array_foreach(json_object_get(doc, "included"), vi, vv)
+		assert_string_not_equal(json_string_value(attr(vv, "sku")), moved);
+	json_decref(doc);
+
+	/* unpublished by a full rebuild once the PIM no longer has the model */
+	char model[48];
+	snprintf(model, sizeof model, "rd_%lld_2", run_tag);
+	pim_post("/_sim/pim/models", json_pack("{s:[s]}", "remove", model));
+	assert_int_equal(sync_catalog((const char *[]){"--full", NULL}, &run), 0);
+	assert_true(json_integer_value(json_object_get(run, "unpublished")) >= 1);
+	json_decref(run);
+	doc = site_product(2);
+	p = json_array_get(json_object_get(doc, "data"), 0);
+	assert_true(json_is_false(attr(p, "status")));
+	assert_true(json_is_false(attr(site_variation(doc, "2-1"), "status")));
+	json_decref(doc);
+	/* and the first is untouched, with the variant that moved to it */
+	doc = site_product(1);
+	assert_true(json_is_true(attr(json_array_get(json_object_get(doc, "data"), 0), "status")));
+	assert_true(json_is_true(attr(site_variation(doc, "2-2"), "status")));
+	json_decref(doc);
+}
+
 static int setup(void **state)
 {
 	char seam_auth[300];
@@ -327,12 +541,16 @@ static int setup(void **state)
 	setenv("SEAM_E2E_ERP", "real-drupal-erp-secret", 1);
 	snprintf(text2, sizeof text2,
 		 "seed: 5\nlog: warn\nerp:\n  listen: 127.0.0.1:0\n  client_id: seam\n"
-		 "  client_secret: {env: SEAM_E2E_ERP}\n  items: 10\n");
+		 "  client_secret: {env: SEAM_E2E_ERP}\n  items: 10\n"
+		 "pim:\n  listen: 127.0.0.1:0\n  products: 0\n  models: 0\n  locales: [en_US]\n"
+		 "  channels: [ecommerce]\n  currencies: [USD]\n");
 	th_write_file(simcfg, text2);
 	char *sargv[] = {(char *)th_sim_bin(), "-c", simcfg, NULL};
 	sim_pid = th_spawn(sargv, simlog);
-	for (int i = 0; i < 100 && th_sim_url(simlog, "erp", erp_url) != 0; i++)
+	for (int i = 0; i < 100 && (th_sim_url(simlog, "erp", erp_url) != 0 ||
+				    th_sim_url(simlog, "pim", pim_url) != 0); i++)
 		seam_sleep_ms(50);
+	run_tag = (long long)(seam_now_ms() / 1000);
 	char company[64] = "";
 	if (th_erp_company(erp_url, "seam", "real-drupal-erp-secret", company) != 0) {
 		fprintf(stderr, "ERP double did not start\n");
@@ -341,17 +559,32 @@ static int setup(void **state)
 	th_seam_init(&sm, dir, "seam");
 	setenv("SEAM_E2E_DRUPAL_PASS", env_or("SEAM_DRUPAL_PASS", env_or("SEAM_DRUPAL_ADMIN_PASS", "admin")), 1);
 	setenv("SEAM_E2E_STRIPE", STRIPE_SECRET, 1);
+	setenv("SEAM_E2E_PIM", "seam-pim-secret", 1);       /* the PIM double's defaults */
+	setenv("SEAM_E2E_PIM_PW", "seam-pim-password", 1);
+	setenv("SEAM_E2E_CATALOG_PASS",
+	       env_or("SEAM_DRUPAL_CATALOG_PASS", env_or("SEAM_DRUPAL_ADMIN_PASS", "admin")), 1);
 	th_seam_write_config(&sm,
 		 "listen: 127.0.0.1:%d\nstore: %s\nqueue: {workers: 2, backoff_base: 200ms, backoff_cap: 2s}\n"
 		 "upstreams:\n  drupal:\n    base_url: %s\n    timeout: 20s\n"
 		 "    auth: {type: basic, username: %s, password: {env: SEAM_E2E_DRUPAL_PASS}}\n"
+		 /* the catalog writes through an upstream of its own, as an account that may */
+		 "  drupal-catalog:\n    base_url: %s\n    timeout: 20s\n    max_concurrency: 2\n"
+		 "    auth: {type: basic, username: %s, password: {env: SEAM_E2E_CATALOG_PASS}}\n"
 		 "  erp:\n    base_url: %s/api/v2.0\n"
 		 "    auth: {type: oauth2_client_credentials, client_id: seam, client_secret: {env: SEAM_E2E_ERP}, token_url: %s/oauth2/v2.0/token}\n"
+		 "  pim:\n    base_url: %s\n"
+		 "    auth: {type: oauth2_password, client_id: seam, client_secret: {env: SEAM_E2E_PIM},"
+		 " username: seam, password: {env: SEAM_E2E_PIM_PW}, token_url: %s/api/oauth/v1/token}\n"
 		 "stores:\n  main:\n    stripe_secrets: [{env: SEAM_E2E_STRIPE}]\n"
 		 "    drupal: {upstream: drupal, store: %s, payment_gateway: %s, payment_bundle: payment_default, poll_interval: 1s}\n"
-		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n",
-		 sm.port, sm.db_url, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
-		 erp_url, store_uuid, gw, company);
+		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n"
+		 "catalog:\n  stores:\n    main:\n"
+		 "      pim: {upstream: pim, channel: ecommerce, locale: en_US}\n"
+		 "      drupal: {upstream: drupal-catalog, currency: USD}\n"
+		 "      owners: {price: pim}\n      poll_interval: 0\n",
+		 sm.port, sm.db_url, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")),
+		 url_, env_or("SEAM_DRUPAL_CATALOG_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
+		 erp_url, pim_url, pim_url, store_uuid, gw, company);
 	return th_seam_start(&sm, 5000);
 }
 
@@ -375,12 +608,13 @@ int main(void)
 	if (!getenv("SEAM_DRUPAL_URL") || !*getenv("SEAM_DRUPAL_URL")) {
 		printf("SKIP: SEAM_DRUPAL_URL is not set: no real Drupal Commerce site to test against "
 		       "(see docs/bridge.md for running one)\n");
-		printf("[  SKIPPED ] 1 test(s).\n");
+		printf("[  SKIPPED ] 2 test(s).\n");
 		return 0;
 	}
 	curl_global_init(CURL_GLOBAL_ALL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_payments_against_real_drupal),
+		cmocka_unit_test(test_catalog_against_real_drupal),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();

@@ -34,11 +34,11 @@
 
 #include "api/idempotency.h"
 #include "api/api.h"
-#include "contract/registry.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "store/store.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_rest.h"
 #include "tests/support/th_assert.h"
 
 #define DRUPAL_PW "e2e-drupal-pass"
@@ -51,65 +51,10 @@ static pid_t sim_pid;
 static char reader[128], admin[128]; /* "Authorization: Bearer ..." lines */
 static char live[128];                /* ops:admin, used only by the live in-flight test */
 
-/* The contract registry built into seam (contracts/, the same one serve runs with). */
-static seam_contracts_t *contracts;
-
-static int load_contracts(void)
-{
-	seam_error_t e = {0};
-	if (seam_contracts_open(&contracts, &e) != SEAM_OK) {
-		fprintf(stderr, "contracts: %s\n", e.msg);
-		return -1;
-	}
-	return 0;
-}
-
-/* doc, the answer of GET pattern, is valid against the contract the route table names in
- * that route's `response` column (with the formats index.yaml asserts for it); else the test
- * fails with every error. */
-static void assert_contract(const char *pattern, const json_t *doc)
-{
-	size_t n;
-	const seam_route_t *r = seam_api_routes(&n), *route = NULL;
-	json_t *errors = NULL;
-	for (size_t i = 0; i < n && !route; i++)
-		if (!strcmp(r[i].method, "GET") && !strcmp(r[i].pattern, pattern))
-			route = &r[i];
-	if (!route || !route->response)
-		fail_msg("GET %s: no route, or no response contract in the route table", pattern);
-	const seam_contract_t *c = seam_contracts_find(contracts, route->response);
-	if (!c)
-		fail_msg("GET %s: contract %s is not in the registry", pattern, route->response);
-	if (!seam_contract_validate(c, doc, &errors)) {
-		char *e = json_dumps(errors, JSON_INDENT(1)), *d = json_dumps(doc, JSON_COMPACT);
-		fprintf(stderr, "GET %s against %s:\n%s\n%.2000s\n", pattern, c->ref, e, d);
-		free(e);
-		free(d);
-		json_decref(errors);
-		fail_msg("a response breaks contract %s", c->ref);
-	}
-	json_decref(errors);
-}
-
-static int make_key(const char *name, const char *scopes, char *auth, size_t cap)
-{
-	char *out = NULL, key[80] = "";
-	int rc = th_seam_ctl(&sm, (const char *[]){"keys", "create", "--name", name, "--scopes", scopes,
-						  NULL}, &out);
-	const char *k = out ? strstr(out, "seam_") : NULL;
-	if (rc == 0 && k)
-		sscanf(k, "%79s", key);
-	free(out);
-	snprintf(auth, cap, "Authorization: Bearer %s", key);
-	return *key ? 0 : -1;
-}
-
 static int setup(void **state)
 {
 	char text[3000];
 	(void)state;
-	if (load_contracts() != 0)
-		return -1;
 	th_tmpdir(dir);
 	th_seam_init(&sm, dir, "seam");
 	snprintf(sim_log, sizeof sim_log, "%s/sim.log", dir);
@@ -154,8 +99,8 @@ static int setup(void **state)
 		 sm.port, sm.db_url, drupal_url, erp_url, erp_url, company);
 	if (th_seam_start(&sm, 10000) != 0)
 		return -1;
-	if (make_key("reader", "orders:read,ops:read", reader, sizeof reader) != 0 ||
-	    make_key("shop", "ops:admin", admin, sizeof admin) != 0)
+	if (th_make_key(&sm, "reader", "orders:read,ops:read", reader, sizeof reader) != 0 ||
+	    th_make_key(&sm, "shop", "ops:admin", admin, sizeof admin) != 0)
 		return -1;
 	return 0;
 }
@@ -164,7 +109,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	th_e2e_teardown(&sm, sim_pid, 15000, dir);
-	seam_contracts_close(contracts);
+	th_rest_done();
 	return 0;
 }
 
@@ -234,7 +179,7 @@ static void test_orders_exported(void **state)
 
 	/* the list, filtered */
 	d = get_json("/v1/orders?store=us&export_state=written_back", reader, 200);
-	assert_contract("/v1/orders", d);
+	th_assert_contract("/v1/orders", d);
 	assert_int_equal(json_array_size(json_object_get(d, "items")), 3);
 	assert_true(json_is_null(json_object_get(d, "next")));
 	json_decref(d);
@@ -252,7 +197,7 @@ static void test_orders_exported(void **state)
 	TH_ASSERT_CMP(strlen(etag), ==, (size_t)34);
 	json_t *ord = th_json_parse(r.body);
 	th_resp_free(&r);
-	assert_contract("/v1/orders/{id}", ord);
+	th_assert_contract("/v1/orders/{id}", ord);
 	assert_string_equal(json_string_value(json_object_get(ord, "order_uuid")), uuid);
 	assert_string_equal(json_string_value(json_object_get(ord, "store")), "us");
 	assert_string_equal(json_string_value(json_object_get(ord, "export_state")), "written_back");
@@ -291,7 +236,7 @@ static void test_orders_exported(void **state)
 	/* the timeline: the entries `seam ctl trace --json` shows for the order */
 	snprintf(path, sizeof path, "/v1/orders/%s/timeline", number);
 	json_t *tl = get_json(path, reader, 200);
-	assert_contract("/v1/orders/{id}/timeline", tl);
+	th_assert_contract("/v1/orders/{id}/timeline", tl);
 	char *out = NULL;
 	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"trace", uuid, "--json", NULL}, &out), 0);
 	json_t *trace = th_json_parse(out);
@@ -333,7 +278,7 @@ static void test_payment_and_quarantine(void **state)
 		  "('stripe', 'evt_e2e_1', 'pi_e2e_1', 'captured', 1250, 'USD', 0, -1, $1, 'plan', $1)",
 		  (const char *[]){now}, 1);
 	json_t *p = get_json("/v1/payments/pi_e2e_1", reader, 200);
-	assert_contract("/v1/payments/{id}", p);
+	th_assert_contract("/v1/payments/{id}", p);
 	assert_string_equal(json_string_value(json_object_get(p, "state")), "completed");
 	assert_string_equal(json_string_value(json_object_get(p, "amount")), "12.50");
 	assert_string_equal(json_string_value(json_object_get(p, "order_uuid")),
@@ -357,7 +302,7 @@ static void test_payment_and_quarantine(void **state)
 			  (const char *[]){id, i == 1 ? "adyen" : "stripe", at}, 3);
 	}
 	json_t *q = get_json("/v1/quarantine?limit=2", reader, 200);
-	assert_contract("/v1/quarantine", q);
+	th_assert_contract("/v1/quarantine", q);
 	assert_int_equal(json_array_size(json_object_get(q, "items")), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(q, "items"), 0), "id")),
 			    "0190c0de-0000-7000-8000-0000000000c2");
@@ -419,7 +364,7 @@ static void test_paging_under_inserts(void **state)
 		req("GET", path, reader, NULL, NULL, &r);
 		assert_int_equal(r.status, 200);
 		json_t *d = th_json_parse(r.body), *it;
-		assert_contract("/v1/orders", d);
+		th_assert_contract("/v1/orders", d);
 		char link[2300] = "";
 		int has_link = th_resp_header(&r, "Link", link, sizeof link) == 0;
 		th_resp_free(&r);
@@ -646,7 +591,7 @@ static void test_idempotency_key(void **state)
 	assert_int_equal(attempts_with(job2, "operator_cancel"), 0);
 	/* the same key from another API key is that key's own */
 	char other[128];
-	assert_int_equal(make_key("ops2", "ops:admin", other, sizeof other), 0);
+	assert_int_equal(th_make_key(&sm, "ops2", "ops:admin", other, sizeof other), 0);
 	req("POST", path, other, k1, NULL, &r);
 	assert_int_equal(r.status, 200);
 	th_resp_free(&r);
@@ -809,7 +754,7 @@ static void test_idempotency_taken_while_waiting(void **state)
 	seam_idem_fingerprint("POST", path, "", 0, fp);
 	/* a key of its own, used once now: its auth below is a plain read (last_used_at is fresh),
 	 * not a write that would queue behind the test's lock before the look */
-	assert_int_equal(make_key("waiter", "ops:admin", who, sizeof who), 0);
+	assert_int_equal(th_make_key(&sm, "waiter", "ops:admin", who, sizeof who), 0);
 	req("GET", "/v1/whoami", who, NULL, NULL, &r);
 	assert_int_equal(r.status, 200);
 	th_resp_free(&r);
@@ -915,7 +860,7 @@ static void test_idempotency_in_flight_live(void **state)
 	/* A key of its own, first used by the first request: that request's auth refreshes its
 	 * last_used_at (a write, api/keys.c, at most once a minute), so the second's auth is a plain
 	 * read too and does not queue behind the replay's write lock. */
-	assert_int_equal(make_key("live", "ops:admin", live, sizeof live), 0);
+	assert_int_equal(th_make_key(&sm, "live", "ops:admin", live, sizeof live), 0);
 	long dead_before = th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'");
 	assert_int_equal(seam_store_open(sm.db_url, &(seam_store_opts_t){.pool_size = 1, .busy_timeout_ms = 30000},
 					 &st, &e), SEAM_OK);

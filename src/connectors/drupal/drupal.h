@@ -307,6 +307,9 @@ seam_err_t seam_drupal_event_read(const json_t *doc, seam_drupal_event_t *out,
  * order of its `variations` relationship (only those included: a variation the account may
  * not see is missing); *nmatch (may be NULL): how many products matched (more than 1: a
  * duplicate was made by hand; the flow uses the first and says so).
+ * Matches are exact (Drupal's "=" is case-insensitive; a case variant is not a match). When
+ * nothing visible matches but Drupal hid matches from the account (meta.omitted), the result
+ * is SEAM_PERMANENT: creating one would double it. The same holds for find_variation.
  */
 seam_err_t seam_drupal_find_product(seam_upstream_t *u, const char *cid, const char *bundle,
 				    const char *pim_id, json_t **product, json_t **variations,
@@ -346,6 +349,16 @@ seam_err_t seam_drupal_write_entity(seam_upstream_t *u, const char *cid,
 seam_err_t seam_drupal_attribute_value(seam_upstream_t *u, const char *cid,
 				       const char *attribute, const char *name, int create,
 				       char uuid[37], seam_drupal_outcome_t *oc, seam_error_t *err);
+
+/*
+ * Whether the variation type generates its variations' titles (Commerce's "Generate variation
+ * titles based on attribute values", attribute generateTitle of the config entity
+ * commerce_product_variation_type; on for a fresh site's default type): Drupal then replaces
+ * any title it is sent. *generated 1 or 0. SEAM_NOTFOUND when the type is not visible; 403
+ * (an account that may not view config) -> SEAM_PERMANENT.
+ */
+seam_err_t seam_drupal_variation_titles(seam_upstream_t *u, const char *cid, const char *bundle,
+					int *generated, seam_drupal_outcome_t *oc, seam_error_t *err);
 
 /* Called once per product of a walk: the product resource and its variations (array of the
  * included variation resources, as seam_drupal_find_product gives them); both borrowed for

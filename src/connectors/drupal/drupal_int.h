@@ -1,6 +1,6 @@
 /*
  * drupal_int.h: what the files of the Drupal Commerce connector share (jsonapi.c, orders.c,
- * stores.c, payments.c, events.c) and nobody else. The public API is drupal.h.
+ * stores.c, payments.c, products.c, events.c) and nobody else. The public API is drupal.h.
  *
  * A call is: check the arguments with these helpers (nothing is sent for bad ones), build the
  * path and body, one seam__drupal_exchange (several for listings), then read the document or
@@ -74,6 +74,16 @@ seam_err_t seam__drupal_expect_data(seam_upstream_t *u, const char *method, cons
 const char *seam__drupal_href_query(const char *href);
 /* links.next.href of a collection document, or NULL. Borrowed. */
 const char *seam__drupal_next_href(json_t *doc);
+
+/*
+ * A config entity by machine name: lists /jsonapi/{type}/{type} (core JSON:API cannot filter
+ * config entities) page by page and returns the resource whose drupal_internal__id is
+ * machine_name in *res (owned). SEAM_NOTFOUND when none is visible, SEAM_INVAL for a bad name.
+ * Needs an account allowed to view that config (else 403 -> SEAM_PERMANENT).
+ */
+seam_err_t seam__drupal_config_entity(seam_upstream_t *u, const char *cid, const char *type,
+				      const char *machine_name, json_t **res,
+				      seam_drupal_outcome_t *oc, seam_error_t *err);
 
 /* Writes the details of a JSON:API error document ({"errors":[{title, status, detail,
  * source.pointer}]}) or of the bridge's {"error", "detail"|"current_state"} or Drupal's

@@ -106,6 +106,38 @@ void seam__drupal_outcome_clear(seam_drupal_outcome_t *oc)
 	}
 }
 
+/* Drupal's detail as plain text: a violation message is markup ("The SKU <em
+ * class="placeholder">X</em> is ..."); JSON:API 10.x strips it (PlainTextOutput), older sites
+ * and other modules may not. Tags are dropped and the entities Html::escape writes decoded. */
+static const char *plain_text(const char *in, char *out, size_t cap)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#039;", '\''}};
+	size_t n = 0;
+	if (!strpbrk(in, "<&"))
+		return in;
+	while (*in && n + 1 < cap) {
+		if (*in == '<' && strchr(in, '>')) {
+			in = strchr(in, '>') + 1;
+			continue;
+		}
+		size_t k, e = sizeof ents / sizeof *ents;
+		for (k = 0; *in == '&' && k < e; k++)
+			if (!strncmp(in, ents[k].ent, strlen(ents[k].ent)))
+				break;
+		if (*in == '&' && k < e) {
+			out[n++] = ents[k].c;
+			in += strlen(ents[k].ent);
+			continue;
+		}
+		out[n++] = *in++;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /* drupal_int.h */
 void seam__drupal_error_details(json_t *doc, char *buf, size_t cap)
 {
@@ -116,6 +148,9 @@ void seam__drupal_error_details(json_t *doc, char *buf, size_t cap)
 		json_array_foreach(errors, i, e) {
 			const char *title = json_string_value(json_object_get(e, "title"));
 			const char *detail = json_string_value(json_object_get(e, "detail"));
+			char dbuf[400];
+			if (detail)
+				detail = plain_text(detail, dbuf, sizeof dbuf);
 			const char *ptr = json_string_value(
 				json_object_get(json_object_get(e, "source"), "pointer"));
 			if (i >= DETAIL_MAX) {
@@ -380,4 +415,59 @@ json_t *seam_drupal_related(json_t *doc, json_t *res, const char *rel, size_t i)
 {
 	json_t *ident = seam_drupal_rel(res, rel, i);
 	return seam_drupal_included(doc, seam_drupal_type(ident), seam_drupal_id(ident));
+}
+
+#define CONFIG_MAX_PAGES 20 /* config entities of one type: a handful, never 1,000 */
+
+seam_err_t seam__drupal_config_entity(seam_upstream_t *u, const char *cid, const char *type,
+				      const char *machine_name, json_t **res,
+				      seam_drupal_outcome_t *oc, seam_error_t *err)
+{
+	char base[160];
+	char *page_path = NULL;
+	json_t *d = NULL;
+	seam_err_t rc = SEAM_NOTFOUND;
+
+	seam__drupal_outcome_clear(oc);
+	*res = NULL;
+	if (!u || !seam__drupal_valid_segment(type) || !seam__drupal_valid_segment(machine_name))
+		return seam_errorf(err, SEAM_INVAL, "drupal %s: bad machine name", type ? type : "config");
+	snprintf(base, sizeof base, "/jsonapi/%s/%s", type, type);
+	for (int page = 0; page < CONFIG_MAX_PAGES; page++) {
+		json_t *e;
+		size_t i;
+		const char *next, *nq;
+		seam_drupal_req_t r = {.method = "GET", .path = page_path ? page_path : base,
+				       .media = SEAM_DRUPAL_MEDIA_TYPE};
+		if ((rc = seam__drupal_exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
+			goto out;
+		if ((rc = seam__drupal_expect_data(u, "GET", base, d, 1, err)) != SEAM_OK)
+			goto out;
+		json_array_foreach(json_object_get(d, "data"), i, e) {
+			const char *id = seam_drupal_attr_str(e, "drupal_internal__id");
+			if (id && strcmp(id, machine_name) == 0) {
+				*res = json_incref(e);
+				rc = SEAM_OK;
+				goto out;
+			}
+		}
+		rc = SEAM_NOTFOUND;
+		if (!(next = seam__drupal_next_href(d)) || !(nq = seam__drupal_href_query(next)))
+			break;
+		free(page_path);
+		if (asprintf(&page_path, "%s?%s", base, nq) < 0) {
+			page_path = NULL;
+			rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
+			goto out;
+		}
+		json_decref(d);
+		d = NULL;
+	}
+	if (rc == SEAM_NOTFOUND)
+		seam_errorf(err, rc, "%s: no %s named '%s' is visible", seam_upstream_name(u), type,
+			    machine_name);
+out:
+	json_decref(d);
+	free(page_path);
+	return rc;
 }

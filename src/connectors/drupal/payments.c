@@ -11,7 +11,6 @@
 
 #include "core/ids.h"
 
-#define GATEWAY_MAX_PAGES 10
 
 seam_err_t seam_drupal_find_payment(seam_upstream_t *u, const char *cid, const char *bundle,
 				    const char *remote_id, json_t **payment, size_t *nmatch,
@@ -60,51 +59,22 @@ out:
 seam_err_t seam_drupal_gateway_uuid(seam_upstream_t *u, const char *cid, const char *machine_name,
 				    char out[37], seam_drupal_outcome_t *oc, seam_error_t *err)
 {
-	static const char base[] = "/jsonapi/commerce_payment_gateway/commerce_payment_gateway";
-	char *page_path = NULL;
-	json_t *d = NULL;
-	seam_err_t rc = SEAM_NOTFOUND;
-
-	seam__drupal_outcome_clear(oc);
+	json_t *gw = NULL;
+	seam_err_t rc;
 	if (out)
 		out[0] = '\0';
-	if (!u || !out || !seam__drupal_valid_segment(machine_name))
+	if (!out)
 		return seam_errorf(err, SEAM_INVAL, "drupal gateway uuid: bad machine name");
-	for (int page = 0; page < GATEWAY_MAX_PAGES; page++) {
-		json_t *gw;
-		size_t i;
-		const char *next, *nq;
-		seam_drupal_req_t r = {.method = "GET", .path = page_path ? page_path : base,
-				       .media = SEAM_DRUPAL_MEDIA_TYPE};
-		if ((rc = seam__drupal_exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
-			goto out;
-		if ((rc = seam__drupal_expect_data(u, "GET", base, d, 1, err)) != SEAM_OK)
-			goto out;
-		json_array_foreach(json_object_get(d, "data"), i, gw) {
-			const char *id = seam_drupal_attr_str(gw, "drupal_internal__id");
-			const char *uuid = seam_drupal_id(gw);
-			if (id && uuid && strcmp(id, machine_name) == 0 && seam_uuid_valid(uuid)) {
-				snprintf(out, 37, "%s", uuid);
-				rc = SEAM_OK;
-				goto out;
-			}
-		}
-		if (!(next = seam__drupal_next_href(d)) || !(nq = seam__drupal_href_query(next)))
-			break;
-		free(page_path);
-		if (asprintf(&page_path, "%s?%s", base, nq) < 0) {
-			page_path = NULL;
-			rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
-			goto out;
-		}
-		json_decref(d);
-		d = NULL;
-	}
-	rc = seam_errorf(err, SEAM_NOTFOUND, "%s: no payment gateway named '%s' is visible",
-			 seam_upstream_name(u), machine_name);
-out:
-	json_decref(d);
-	free(page_path);
+	rc = seam__drupal_config_entity(u, cid, "commerce_payment_gateway", machine_name, &gw, oc, err);
+	if (rc == SEAM_OK && !seam_uuid_valid(seam_drupal_id(gw)))
+		rc = seam_errorf(err, SEAM_UPSTREAM, "%s: payment gateway '%s' has no uuid",
+				 seam_upstream_name(u), machine_name);
+	else if (rc == SEAM_OK)
+		snprintf(out, 37, "%s", seam_drupal_id(gw));
+	else if (rc == SEAM_NOTFOUND)
+		seam_errorf(err, rc, "%s: no payment gateway named '%s' is visible",
+			    seam_upstream_name(u), machine_name);
+	json_decref(gw);
 	return rc;
 }
 

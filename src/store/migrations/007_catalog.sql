@@ -36,6 +36,19 @@ CREATE TABLE catalog_runs (
 );
 CREATE INDEX catalog_runs_store ON catalog_runs (store, created_at);
 
+-- The subjects a run made jobs for, and what each job did (NULL: not finished yet). A
+-- subject is counted once per run however many of its records the run saw; the run is
+-- finished when every row has an outcome, and a full rebuild unpublishes the Drupal products
+-- whose subject has no row here. The run's counters are kept in step with these rows (each
+-- outcome is set once: the update that sets it also bumps its counter).
+CREATE TABLE catalog_run_items (
+	run_id         TEXT NOT NULL,
+	pim_id         TEXT NOT NULL,
+	outcome        TEXT,            -- created | updated | unchanged | quarantined | failed |
+	                                -- removed | stale
+	PRIMARY KEY (run_id, pim_id)
+);
+
 -- The incremental sync's high-water mark per store and channel.
 CREATE TABLE catalog_cursors (
 	store          TEXT NOT NULL,

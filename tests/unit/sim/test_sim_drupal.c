@@ -2,7 +2,9 @@
  * test_sim_drupal.c: the Drupal double answers like the captured Drupal 10.5 + Commerce 3.2
  * site does: paging cap and links, access filtering with
  * meta.omitted, filters and sorts, 400/403/415/422 documents, the place transition, total_paid,
- * the seam_bridge transition endpoint and the signed order events.
+ * the seam_bridge transition endpoint and the signed order events; the catalog: seam_pim_id,
+ * product attribute values, SKU uniqueness, Commerce's product/variation back-references, the
+ * fault switch, the flat catalog read and the write rate with the lookup indexes.
  */
 #include "sim_test.h"
 
@@ -853,6 +855,379 @@ static void test_deterministic_seed_and_fast_seeding(void **state)
 	simt_free(b);
 }
 
+/* ---- catalog ---- */
+
+static const char *yaml_cat =
+	"seed: 13\n"
+	"drupal:\n"
+	"  products: 3\n"
+	"  variations: 2\n"
+	"  orders: 0\n"
+	"  customers: 1\n";
+
+/* POSTs a variation (sku, price 10 USD, optional extra JSON members for data); returns its
+ * uuid (owned). want: the status expected. */
+static char *post_variation(seam_sim_double_t *d, const char *sku, const char *extra, int want)
+{
+	seam_sim_resp_t r;
+	char body[1024];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product_variation--default\",\"attributes\":{\"sku\":\"%s\","
+		 "\"title\":\"%s\",\"price\":{\"number\":\"10\",\"currency_code\":\"USD\"}}%s%s}}",
+		 sku, sku, extra ? "," : "", extra ? extra : "");
+	call(d, "POST", "/jsonapi/commerce_product_variation/default", admin(), body, &r);
+	if (r.status != want)
+		fail_msg("POST variation %s: got %d, want %d: %s", sku, r.status, want, r.body);
+	char *id = r.status == 201 ? strdup(jstr(r.json, "data.id")) : NULL;
+	seam_sim_resp_dispose(&r);
+	return id;
+}
+
+static char *post_product(seam_sim_double_t *d, const char *pim, const char *vars_json, int want)
+{
+	seam_sim_resp_t r;
+	char body[2048];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product--default\",\"attributes\":{\"title\":\"P %s\","
+		 "\"seam_pim_id\":\"%s\",\"body\":{\"value\":\"About %s\",\"format\":\"plain_text\"}},"
+		 "\"relationships\":{\"variations\":{\"data\":[%s]}}}}",
+		 pim, pim, pim, vars_json ? vars_json : "");
+	call(d, "POST", "/jsonapi/commerce_product/default", admin(), body, &r);
+	if (r.status != want)
+		fail_msg("POST product %s: got %d, want %d: %s", pim, r.status, want, r.body);
+	char *id = r.status == 201 ? strdup(jstr(r.json, "data.id")) : NULL;
+	seam_sim_resp_dispose(&r);
+	return id;
+}
+
+static const char *vref(char *buf, size_t cap, const char *id)
+{
+	snprintf(buf, cap, "{\"type\":\"commerce_product_variation--default\",\"id\":\"%s\"}", id);
+	return buf;
+}
+
+static void test_seam_pim_id_filters(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_cat);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	char ref[160];
+	/* seeded products carry the field, null */
+	call(d, "GET", "/jsonapi/commerce_product/default?sort=drupal_internal__product_id", admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 3);
+	assert_non_null(jget(r.json, "data.0.attributes.seam_pim_id"));
+	assert_true(json_is_null(jget(r.json, "data.0.attributes.seam_pim_id")));
+	seam_sim_resp_dispose(&r);
+	char *v1 = post_variation(d, "SKU-M1-A", NULL, 201);
+	char *p2 = post_product(d, "model_0002", NULL, 201);
+	char *p1 = post_product(d, "model_0001", vref(ref, sizeof ref, v1), 201);
+	/* the shorthand filter, with include */
+	call(d, "GET", "/jsonapi/commerce_product/default?filter[seam_pim_id]=model_0001&include=variations",
+	     admin(), NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_data(&r), 1);
+	assert_string_equal(jstr(r.json, "data.0.id"), p1);
+	assert_string_equal(jstr(r.json, "data.0.attributes.body.value"), "About model_0001");
+	assert_string_equal(jstr(r.json, "included.0.attributes.sku"), "SKU-M1-A");
+	seam_sim_resp_dispose(&r);
+	/* IS NOT NULL, sorted by the serial id: only the two with a pim id, oldest first */
+	call(d, "GET",
+	     "/jsonapi/commerce_product/default?filter[f][condition][path]=seam_pim_id&filter[f][condition][operator]=IS%20NOT%20NULL&sort=drupal_internal__product_id",
+	     admin(), NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_data(&r), 2);
+	assert_string_equal(jstr(r.json, "data.0.id"), p2);
+	assert_string_equal(jstr(r.json, "data.1.id"), p1);
+	seam_sim_resp_dispose(&r);
+	/* descending works too (not the serial fast path) */
+	call(d, "GET",
+	     "/jsonapi/commerce_product/default?filter[f][condition][path]=seam_pim_id&filter[f][condition][operator]=IS%20NOT%20NULL&sort=-drupal_internal__product_id",
+	     admin(), NULL, &r);
+	assert_string_equal(jstr(r.json, "data.0.id"), p1);
+	seam_sim_resp_dispose(&r);
+	/* strings compare case-insensitively, as Drupal's columns do */
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?filter[sku]=sku-m1-a", admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 1);
+	assert_string_equal(jstr(r.json, "data.0.attributes.sku"), "SKU-M1-A");
+	seam_sim_resp_dispose(&r);
+	call(d, "GET", "/jsonapi/commerce_product/default?filter[seam_pim_id]=MODEL_0002", admin(), NULL, &r);
+	assert_int_equal(count_data(&r), 1);
+	seam_sim_resp_dispose(&r);
+	/* an unpublished product is hidden from anonymous callers (listed under meta.omitted) */
+	char body[512];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product--default\",\"id\":\"%s\",\"attributes\":{\"status\":false}}}", p2);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product/default/%s", p2);
+	assert_int_equal(r.status, 200);
+	seam_sim_resp_dispose(&r);
+	call(d, "GET", "/jsonapi/commerce_product/default?filter[seam_pim_id]=model_0002", NULL, NULL, &r);
+	assert_int_equal(count_data(&r), 0);
+	assert_non_null(jget(r.json, "meta.omitted"));
+	seam_sim_resp_dispose(&r);
+	free(v1);
+	free(p1);
+	free(p2);
+	simt_free(t);
+}
+
+static void test_attribute_values(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_cat);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "GET", "/jsonapi/commerce_product_attribute_value/color?filter[name]=black", admin(), NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_data(&r), 0);
+	seam_sim_resp_dispose(&r);
+	call(d, "POST", "/jsonapi/commerce_product_attribute_value/color", admin(),
+	     "{\"data\":{\"type\":\"commerce_product_attribute_value--color\",\"attributes\":{\"name\":\"black\"}}}", &r);
+	assert_int_equal(r.status, 201);
+	char *black = strdup(jstr(r.json, "data.id"));
+	assert_int_equal(json_integer_value(jget(r.json, "data.attributes.drupal_internal__attribute_value_id")), 1);
+	assert_string_equal(jstr(r.json, "data.attributes.langcode"), "en");
+	assert_string_equal(jstr(r.json, "data.attributes.name"), "black");
+	assert_int_equal(json_integer_value(jget(r.json, "data.attributes.weight")), 0);
+	assert_string_equal(jstr(r.json, "data.relationships.attribute.data.type"),
+			    "commerce_product_attribute--commerce_product_attribute");
+	assert_string_equal(jstr(r.json, "data.relationships.attribute.data.meta.drupal_internal__target_id"), "color");
+	seam_sim_resp_dispose(&r);
+	/* one id space over the attributes' bundles */
+	call(d, "POST", "/jsonapi/commerce_product_attribute_value/size", admin(),
+	     "{\"data\":{\"type\":\"commerce_product_attribute_value--size\",\"attributes\":{\"name\":\"s\"}}}", &r);
+	assert_int_equal(r.status, 201);
+	assert_int_equal(json_integer_value(jget(r.json, "data.attributes.drupal_internal__attribute_value_id")), 2);
+	char *small = strdup(jstr(r.json, "data.id"));
+	seam_sim_resp_dispose(&r);
+	call(d, "POST", "/jsonapi/commerce_product_attribute_value/color", admin(),
+	     "{\"data\":{\"type\":\"commerce_product_attribute_value--color\",\"attributes\":{\"weight\":3}}}", &r);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(jstr(r.json, "errors.0.source.pointer"), "/data/attributes/name");
+	seam_sim_resp_dispose(&r);
+	/* found by name, by anyone (the storefront shows them) */
+	call(d, "GET", "/jsonapi/commerce_product_attribute_value/color?filter[name]=black", NULL, NULL, &r);
+	assert_int_equal(count_data(&r), 1);
+	assert_string_equal(jstr(r.json, "data.0.id"), black);
+	seam_sim_resp_dispose(&r);
+	/* the variation's attribute relationships */
+	char extra[512];
+	snprintf(extra, sizeof extra,
+		 "\"relationships\":{\"attribute_color\":{\"data\":{\"type\":\"commerce_product_attribute_value--color\",\"id\":\"%s\"}}}",
+		 black);
+	char *v = post_variation(d, "SKU-AT-1", extra, 201);
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product_variation/default/%s", v);
+	assert_string_equal(jstr(r.json, "data.relationships.attribute_color.data.id"), black);
+	assert_true(json_is_null(jget(r.json, "data.relationships.attribute_size.data")));
+	seam_sim_resp_dispose(&r);
+	/* a size value in attribute_color is refused, as the field's target bundles say */
+	char body[700];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product_variation--default\",\"id\":\"%s\",\"relationships\":{\"attribute_color\":{\"data\":{\"type\":\"commerce_product_attribute_value--size\",\"id\":\"%s\"}}}}}",
+		 v, small);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product_variation/default/%s", v);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(jstr(r.json, "errors.0.detail"),
+			    "attribute_color.0.target_id: This entity (commerce_product_attribute_value: 2) cannot be referenced.");
+	seam_sim_resp_dispose(&r);
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product_variation--default\",\"id\":\"%s\",\"relationships\":{\"attribute_color\":{\"data\":null},\"attribute_size\":{\"data\":{\"type\":\"commerce_product_attribute_value--size\",\"id\":\"%s\"}}}}}",
+		 v, small);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product_variation/default/%s", v);
+	assert_int_equal(r.status, 200);
+	assert_true(json_is_null(jget(r.json, "data.relationships.attribute_color.data")));
+	assert_string_equal(jstr(r.json, "data.relationships.attribute_size.data.id"), small);
+	seam_sim_resp_dispose(&r);
+	free(v);
+	free(black);
+	free(small);
+	simt_free(t);
+}
+
+static void test_sku_unique_and_fault_switch(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_cat);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	char *v = post_variation(d, "SKU-U-1", NULL, 201);
+	char *w = post_variation(d, "SKU-U-2", NULL, 201);
+	/* a seeded SKU, in another case: Commerce's validator queries case-insensitively */
+	call(d, "POST", "/jsonapi/commerce_product_variation/default", admin(),
+	     "{\"data\":{\"type\":\"commerce_product_variation--default\",\"attributes\":{\"sku\":\"sku-000001\"}}}", &r);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(jstr(r.json, "errors.0.title"), "Unprocessable Content");
+	assert_string_equal(jstr(r.json, "errors.0.detail"),
+			    "sku: The SKU sku-000001 is already in use and must be unique.");
+	assert_string_equal(jstr(r.json, "errors.0.source.pointer"), "/data/attributes/sku");
+	seam_sim_resp_dispose(&r);
+	char body[512];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product_variation--default\",\"id\":\"%s\",\"attributes\":{\"sku\":\"SKU-U-1\"}}}", w);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product_variation/default/%s", w);
+	assert_int_equal(r.status, 422);
+	seam_sim_resp_dispose(&r);
+	/* the fault switch: by SKU (sent or stored) and by seam_pim_id */
+	call(d, "POST", "/_sim/drupal/faults", NULL, "{\"reject\":[\"SKU-000007\",\"SKU-U-1\",\"model_0003\"]}", &r);
+	assert_int_equal(r.status, 200);
+	seam_sim_resp_dispose(&r);
+	post_variation(d, "SKU-000007", NULL, 422);
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product_variation--default\",\"id\":\"%s\",\"attributes\":{\"title\":\"x\"}}}", v);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product_variation/default/%s", v);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(jstr(r.json, "errors.0.source.pointer"), "/data/attributes/sku");
+	assert_non_null(strstr(jstr(r.json, "errors.0.detail"), "sku: "));
+	seam_sim_resp_dispose(&r);
+	post_product(d, "model_0003", NULL, 422);
+	char *ok = post_product(d, "model_0004", NULL, 201);
+	/* an empty list clears it */
+	call(d, "POST", "/_sim/drupal/faults", NULL, "{\"reject\":[]}", &r);
+	assert_int_equal(r.status, 200);
+	seam_sim_resp_dispose(&r);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product_variation/default/%s", v);
+	assert_int_equal(r.status, 200);
+	seam_sim_resp_dispose(&r);
+	char *p3 = post_product(d, "model_0003", NULL, 201);
+	call(d, "POST", "/_sim/drupal/faults", NULL, "{\"reject\":\"SKU-1\"}", &r);
+	assert_int_equal(r.status, 400);
+	seam_sim_resp_dispose(&r);
+	free(v);
+	free(w);
+	free(ok);
+	free(p3);
+	simt_free(t);
+}
+
+static void test_product_links_and_catalog(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_cat);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	char ref[160], ref2[160], body[1024];
+	char *a = post_variation(d, "SKU-L-A", NULL, 201);
+	char *b = post_variation(d, "SKU-L-B", NULL, 201);
+	char *p = post_product(d, "model_0010", vref(ref, sizeof ref, a), 201);
+	char *q = post_product(d, "model_0011", NULL, 201);
+	/* a variation created with product_id: the product lists it (ProductVariation::postSave) */
+	snprintf(body, sizeof body,
+		 "\"relationships\":{\"product_id\":{\"data\":{\"type\":\"commerce_product--default\",\"id\":\"%s\"}}}", p);
+	char *c = post_variation(d, "SKU-L-C", body, 201);
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product/default/%s", p);
+	assert_int_equal(json_array_size(jget(r.json, "data.relationships.variations.data")), 2);
+	assert_string_equal(jstr(r.json, "data.relationships.variations.data.1.id"), c);
+	seam_sim_resp_dispose(&r);
+	/* PATCH of variations replaces the list; b gets its back-reference */
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product--default\",\"id\":\"%s\",\"relationships\":{\"variations\":{\"data\":[%s,%s]}}}}",
+		 p, vref(ref, sizeof ref, b), vref(ref2, sizeof ref2, a));
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product/default/%s", p);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(jget(r.json, "data.relationships.variations.data")), 2);
+	assert_string_equal(jstr(r.json, "data.relationships.variations.data.0.id"), b);
+	seam_sim_resp_dispose(&r);
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product_variation/default/%s", b);
+	assert_string_equal(jstr(r.json, "data.relationships.product_id.data.id"), p);
+	seam_sim_resp_dispose(&r);
+	/* PATCH of a variation's product_id moves it to q; p keeps listing it until p's own
+	 * variations are written (Commerce only adds the back-reference) */
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product_variation--default\",\"id\":\"%s\",\"relationships\":{\"product_id\":{\"data\":{\"type\":\"commerce_product--default\",\"id\":\"%s\"}}}}}",
+		 a, q);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product_variation/default/%s", a);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "data.relationships.product_id.data.id"), q);
+	seam_sim_resp_dispose(&r);
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product/default/%s", q);
+	assert_string_equal(jstr(r.json, "data.relationships.variations.data.0.id"), a);
+	seam_sim_resp_dispose(&r);
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product/default/%s", p);
+	assert_int_equal(json_array_size(jget(r.json, "data.relationships.variations.data")), 2);
+	seam_sim_resp_dispose(&r);
+	/* listing a variation of another product does not take its back-reference */
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product--default\",\"id\":\"%s\",\"relationships\":{\"variations\":{\"data\":[%s]}}}}",
+		 p, vref(ref, sizeof ref, c));
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_product/default/%s", p);
+	assert_int_equal(r.status, 200);
+	seam_sim_resp_dispose(&r);
+
+	/* the flat catalog read */
+	call(d, "GET", "/_sim/drupal/catalog", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	json_t *prods = jget(r.json, "products");
+	assert_int_equal(json_array_size(prods), 5);
+	json_t *seeded = json_array_get(prods, 0), *pp = json_array_get(prods, 3);
+	assert_true(json_is_null(json_object_get(seeded, "seam_pim_id")));
+	assert_int_equal(json_array_size(json_object_get(seeded, "variations")), 2);
+	assert_string_equal(jstr(seeded, "variations.0.sku"), "SKU-000001");
+	assert_true(json_is_null(jget(seeded, "body")));
+	assert_string_equal(jstr(pp, "uuid"), p);
+	assert_string_equal(jstr(pp, "seam_pim_id"), "model_0010");
+	assert_string_equal(jstr(pp, "title"), "P model_0010");
+	assert_string_equal(jstr(pp, "body"), "About model_0010");
+	assert_true(json_is_true(jget(pp, "status")));
+	assert_int_equal(json_array_size(json_object_get(pp, "variations")), 1);
+	assert_string_equal(jstr(pp, "variations.0.uuid"), c);
+	assert_string_equal(jstr(pp, "variations.0.sku"), "SKU-L-C");
+	assert_string_equal(jstr(pp, "variations.0.price.number"), "10");
+	assert_string_equal(jstr(pp, "variations.0.price.currency_code"), "USD");
+	assert_null(jget(pp, "variations.0.price.formatted"));
+	assert_int_equal(json_object_size(jget(pp, "variations.0.attributes")), 0);
+	assert_string_equal(jstr(json_array_get(prods, 4), "variations.0.sku"), "SKU-L-A");
+	seam_sim_resp_dispose(&r);
+	call(d, "GET", "/_sim/drupal/ping", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	seam_sim_resp_dispose(&r);
+	free(a);
+	free(b);
+	free(c);
+	free(p);
+	free(q);
+	simt_free(t);
+}
+
+/* Lookups by SKU and seam_pim_id go through indexes: a sync's traffic (look up, create 5
+ * variations, create the product) stays linear. Scanning every entity per request made this
+ * quadratic (minutes for 10,000 products). */
+static void test_catalog_writes_stay_fast(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new("seed: 1\ndrupal: {products: 0, orders: 0, customers: 1}\n");
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	enum { NP = 2000, NV = 5 };
+	int64_t t0 = seam_mono_ns();
+	for (int i = 0; i < NP; i++) {
+		char pim[32], sku[32], vars[NV * 160 + 8] = "", ref[160];
+		seam_sim_resp_t r;
+		snprintf(pim, sizeof pim, "m%05d", i);
+		callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product/default?filter[seam_pim_id]=%s&include=variations", pim);
+		assert_int_equal(count_data(&r), 0);
+		seam_sim_resp_dispose(&r);
+		for (int k = 0; k < NV; k++) {
+			snprintf(sku, sizeof sku, "S-%05d-%d", i, k);
+			callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product_variation/default?filter[sku]=%s", sku);
+			assert_int_equal(count_data(&r), 0);
+			seam_sim_resp_dispose(&r);
+			char *v = post_variation(d, sku, NULL, 201);
+			strcat(vars, k ? "," : "");
+			strcat(vars, vref(ref, sizeof ref, v));
+			free(v);
+		}
+		free(post_product(d, pim, vars, 201));
+	}
+	int64_t ms = (seam_mono_ns() - t0) / 1000000;
+	print_message("%d products, %d variations (%d requests) in %lld ms\n", NP, NP * NV,
+		      NP * (2 + 2 * NV), (long long)ms);
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+	TH_ASSERT_CMP(ms, <, 60000);
+#else
+	TH_ASSERT_CMP(ms, <, 15000);
+#endif
+	simt_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -868,6 +1243,11 @@ int main(void)
 		cmocka_unit_test(test_control_orders_and_drop_rate),
 		cmocka_unit_test(test_stores_currency_and_store_filter),
 		cmocka_unit_test(test_deterministic_seed_and_fast_seeding),
+		cmocka_unit_test(test_seam_pim_id_filters),
+		cmocka_unit_test(test_attribute_values),
+		cmocka_unit_test(test_sku_unique_and_fault_switch),
+		cmocka_unit_test(test_product_links_and_catalog),
+		cmocka_unit_test(test_catalog_writes_stay_fast),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * test_sim_pim_events.c: the PIM double's Akeneo Events API sender. Messages are signed so
  * that seam's verifier (connectors/pim_events.c, written separately from the same docs)
- * accepts them and read into the events that were emitted; touch sends product.updated;
+ * accepts them and read into the events that were emitted; touch sends product.updated; the
+ * edit routes send product(_model).created/updated/removed;
  * batching up to 10 (and a smaller configured batch); the configured lose/duplicate/delay
  * rates produce lost, duplicated and out-of-order deliveries, the same ones for the same seed;
  * config errors; a sender that keeps the order of sequential deliveries; over real HTTP (libcurl
@@ -15,6 +16,7 @@
 #include "http/server.h"
 #include "sim/sim_pim_events.h"
 #include "sim/sim_sign.h"
+#include "tests/support/th_assert.h"
 
 #define URL "http://127.0.0.1:9/webhooks/pim/main"
 #define SECRET "pim-events-test-secret"
@@ -121,6 +123,87 @@ static void test_touch_sends_signed_updates(void **state)
 							(int64_t)time(NULL), 300, NULL, NULL),
 				 SEAM_AUTH);
 	}
+	simt_free(t);
+	free(y);
+}
+
+/* The edit routes send what changed: product.created for a new product, product.updated
+ * for a changed one, product.removed for a removed one; a removed model sends
+ * product.removed for each of its variants and product_model.removed; a refused edit sends
+ * nothing. Every message is signed and read by seam. */
+static void test_edits_send_events(void **state)
+{
+	(void)state;
+	char *y = yaml_with("", 5);
+	simt_t *t = simt_new(y);
+	seam_sim_double_t *d = simt_get(t, "pim");
+	seam_sim_resp_t r;
+	seam_pim_changes_t ch;
+	char body[512];
+
+	/* one existing product, found through the API */
+	seam_sim_resp_t tok;
+	char auth[160], bearer[128];
+	snprintf(auth, sizeof auth, "Authorization: Basic ");
+	seam_base64_encode("seam:seam-pim-secret", 20, auth + strlen(auth));
+	const char *th[] = {auth, "Content-Type: application/json", NULL};
+	call(d, "POST", "/api/oauth/v1/token", th,
+	     "{\"grant_type\":\"password\",\"username\":\"seam\",\"password\":\"seam-pim-password\"}", &tok);
+	assert_int_equal(tok.status, 200);
+	snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", jstr(tok.json, "access_token"));
+	seam_sim_resp_dispose(&tok);
+	const char *bh[] = {bearer, NULL};
+	call(d, "GET", "/api/rest/v1/products-uuid?limit=1&search=%7B%22parent%22:%5B%7B%22operator%22:%22IN%22,%22value%22:%5B%22model_0001%22%5D%7D%5D%7D", bh, NULL, &r);
+	char uuid[64];
+	snprintf(uuid, sizeof uuid, "%s", jstr(r.json, "_embedded.items.0.uuid"));
+	seam_sim_resp_dispose(&r);
+
+	snprintf(body, sizeof body,
+		 "{\"upsert\": [{\"uuid\": \"%s\", \"enabled\": false}, "
+		 "{\"uuid\": \"00000000-0000-4000-8000-0000000000aa\", \"values\": {\"sku\": "
+		 "[{\"locale\": null, \"scope\": null, \"data\": \"SKU-NEW\"}]}}], "
+		 "\"remove\": [\"%s\"]}",
+		 uuid, uuid);
+	post(d, "/_sim/pim/products", body, 200, &r);
+	seam_sim_resp_dispose(&r);
+	drain(t);
+	assert_int_equal(t->cap.n, 1);
+	accept_msg(&t->cap.msgs[0], &ch);
+	assert_int_equal(ch.n, 3);
+	assert_string_equal(ch.items[0].action, "product.updated");
+	assert_string_equal(ch.items[0].uuid, uuid);
+	TH_ASSERT_CMP(ch.items[0].updated_ms, >=, ((int64_t)time(NULL) - 5) * 1000);
+	assert_string_equal(ch.items[1].action, "product.created");
+	assert_string_equal(ch.items[1].uuid, "00000000-0000-4000-8000-0000000000aa");
+	assert_string_equal(ch.items[1].identifier, "SKU-NEW");
+	assert_string_equal(ch.items[2].action, "product.removed");
+	assert_string_equal(ch.items[2].uuid, uuid);
+	seam_pim_changes_dispose(&ch);
+	cap_clear(&t->cap);
+
+	/* a refused edit sends nothing */
+	post(d, "/_sim/pim/products", "{\"remove\": [\"nope\"]}", 422, &r);
+	seam_sim_resp_dispose(&r);
+	drain(t);
+	assert_int_equal(t->cap.n, 0);
+
+	/* a removed model: its variants' removals, then its own */
+	post(d, "/_sim/pim/models", "{\"upsert\": [{\"code\": \"model_0002\"}], \"remove\": [\"model_0003\"]}",
+	     200, &r);
+	seam_sim_resp_dispose(&r);
+	drain(t);
+	assert_int_equal(t->cap.n, 1);
+	accept_msg(&t->cap.msgs[0], &ch);
+	TH_ASSERT_CMP(ch.n, >=, 3); /* 12 products over 3 models: 4 each */
+	assert_string_equal(ch.items[0].action, "product_model.updated");
+	assert_string_equal(ch.items[0].identifier, "model_0002");
+	for (size_t i = 1; i + 1 < ch.n; i++) {
+		assert_string_equal(ch.items[i].action, "product.removed");
+		assert_true(strncmp(ch.items[i].identifier, "SKU-", 4) == 0);
+	}
+	assert_string_equal(ch.items[ch.n - 1].action, "product_model.removed");
+	assert_string_equal(ch.items[ch.n - 1].identifier, "model_0003");
+	seam_pim_changes_dispose(&ch);
 	simt_free(t);
 	free(y);
 }
@@ -440,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_sender_keeps_order),
 		cmocka_unit_test(test_touch_sends_signed_updates),
 		cmocka_unit_test(test_batching),
+		cmocka_unit_test(test_edits_send_events),
 		cmocka_unit_test(test_fault_rates),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_over_http),

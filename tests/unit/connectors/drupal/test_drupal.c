@@ -983,6 +983,23 @@ static void test_error_details_never_empty(void **state)
 	json_decref(doc);
 }
 
+/* A violation message is markup in Drupal ("%sku" puts the SKU in <em class="placeholder">);
+ * JSON:API 10.x prints it as plain text, older sites did not: the message is plain either way. */
+static void test_error_details_plain_text(void **state)
+{
+	char buf[400];
+	(void)state;
+	json_t *doc = json_pack("{s:[{s:s, s:s, s:{s:s}}]}", "errors", "title", "Unprocessable Content",
+				"detail",
+				"sku: The SKU <em class=\"placeholder\">SKU-1 &amp; 2</em> is already in use "
+				"and must be unique. a < b",
+				"source", "pointer", "/data/attributes/sku");
+	seam__drupal_error_details(doc, buf, sizeof buf);
+	assert_string_equal(buf, "Unprocessable Content: sku: The SKU SKU-1 & 2 is already in use and "
+				 "must be unique. a < b (at /data/attributes/sku)");
+	json_decref(doc);
+}
+
 int main(void)
 {
 	seam_error_t err = {0};
@@ -1010,6 +1027,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transition_timeout, setup, teardown),
 		cmocka_unit_test(test_money_helpers),
 		cmocka_unit_test(test_error_details_never_empty),
+		cmocka_unit_test(test_error_details_plain_text),
 	};
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	seam_http_client_global_cleanup();
