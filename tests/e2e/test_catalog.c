@@ -902,6 +902,97 @@ static void test_trace_and_metrics(void **state)
 	free(m);
 }
 
+/* seam ctl sync as a person uses it: usage errors, the human forms, one run per store,
+ * Ctrl-C leaving the run going, and a queued run picked up by the next seam serve. */
+static void test_ctl_sync(void **state)
+{
+	char *out = NULL;
+	(void)state;
+	static const struct {
+		const char *args[8];
+		int code;
+		const char *says;
+	} bad[] = {
+		{{"sync", NULL}, 2, "usage: seam ctl sync catalog"},
+		{{"sync", "catalog", NULL}, 2, "--store S is needed"},
+		{{"sync", "catalog", "--store", "nowhere", NULL}, 2, "catalog.stores.nowhere"},
+		{{"sync", "list", "--limit", "0", NULL}, 2, "--limit takes 1..1000"},
+		{{"sync", "status", "--full", NULL}, 2, "are for 'sync catalog'"},
+		{{"sync", "sideways", NULL}, 2, "unknown action 'sideways'"},
+		{{"sync", "plan", NULL}, 2, "the run id is needed"},
+		{{"sync", "status", "00000000-0000-4000-8000-000000000000", NULL}, 1, "no such run"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(th_seam_ctl(&sm, bad[i].args, &out), bad[i].code);
+		if (!strstr(out, bad[i].says))
+			fail_msg("seam ctl %s %s: want '%s' in: %s", bad[i].args[0], str(bad[i].args[1]),
+				 bad[i].says, out);
+		free(out);
+	}
+
+	/* the human form: started, progress lines (not a terminal), summary */
+	const char *inc[] = {"sync", "catalog", "--store", "us", NULL};
+	assert_int_equal(th_seam_ctl(&sm, inc, &out), 0);
+	assert_non_null(strstr(out, "catalog incremental run "));
+	assert_non_null(strstr(out, ": done in "));
+	assert_non_null(strstr(out, "unchanged "));
+	free(out);
+	const char *list[] = {"sync", "list", "--store", "us", "--limit", "3", NULL};
+	assert_int_equal(th_seam_ctl(&sm, list, &out), 0);
+	assert_non_null(strstr(out, "QUARANTINED"));
+	assert_non_null(strstr(out, "incremental"));
+	free(out);
+	const char *status[] = {"sync", "status", "--store", "us", NULL};
+	assert_int_equal(th_seam_ctl(&sm, status, &out), 0);
+	assert_non_null(strstr(out, "state           done"));
+	free(out);
+
+	/* a dry run's plan again, by its id */
+	pim_set("SKU-000011", "\"values\":{\"price\":[{\"locale\":null,\"scope\":null,\"data\":[{\"amount\":\"77.77\","
+			      "\"currency\":\"USD\"}]}]}");
+	json_t *dry = NULL;
+	assert_int_equal(sync_run((const char *[]){"--dry-run", NULL}, &dry), 0);
+	const char *plan[] = {"sync", "plan", json_string_value(json_object_get(dry, "id")), NULL};
+	assert_int_equal(th_seam_ctl(&sm, plan, &out), 0);
+	assert_non_null(strstr(out, "update    variation SKU-000011"));
+	assert_non_null(strstr(out, "\"77.77\""));
+	free(out);
+	json_decref(dry);
+
+	/* with no seam serve the run stays queued; Ctrl-C leaves it so */
+	th_seam_stop(&sm, SIGTERM, 10000);
+	char log[200];
+	snprintf(log, sizeof log, "%s/ctl-sigint.log", dir);
+	char *argv[] = {(char *)th_seam_bin(), "ctl", "-c", sm.cfg, "sync", "catalog", "--store", "us", NULL};
+	pid_t p = th_spawn(argv, log);
+	assert_true(p > 0);
+	json_t *run = NULL;
+	for (int i = 0; i < 100 && !(run && !strcmp(str(json_string_value(json_object_get(run, "state"))), "queued")); i++) {
+		usleep(100 * 1000);
+		json_decref(run);
+		run = run_status();
+	}
+	assert_string_equal(json_string_value(json_object_get(run, "state")), "queued");
+	usleep(300 * 1000);
+	int ws = th_stop(p, SIGINT, 5000);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 130);
+	char *said = th_read_file(log);
+	assert_non_null(strstr(said, "goes on"));
+	free(said);
+	/* one at a time: a second start names it */
+	assert_int_equal(th_seam_ctl(&sm, inc, &out), 1);
+	assert_non_null(strstr(out, json_string_value(json_object_get(run, "id"))));
+	free(out);
+	/* the next seam serve picks it up; status --follow waits for the end */
+	assert_int_equal(th_seam_start(&sm, 10000), 0);
+	const char *follow[] = {"sync", "status", json_string_value(json_object_get(run, "id")), "--follow", NULL};
+	assert_int_equal(th_seam_ctl(&sm, follow, &out), 0);
+	assert_non_null(strstr(out, ": done in "));
+	free(out);
+	json_decref(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -916,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_events_only),
 		cmocka_unit_test(test_kill9_full_rebuild),
 		cmocka_unit_test(test_trace_and_metrics),
+		cmocka_unit_test(test_ctl_sync),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
