@@ -84,6 +84,16 @@ Paste these in a second terminal, from this directory:
 
 4. The same over REST v1 (paging, ETag, Idempotency-Key): the curl lines in README.md, "REST v1".
 
+5. The catalog: the first poll of the PIM double (:8103) made its 200 product models Drupal
+   products (one variation per variant) within seconds of start. A product renamed in the PIM
+   reaches Drupal through the PIM's signed event; a full rebuild compares everything with what
+   Drupal holds, after a dry run that shows the plan.
+  $BIN ctl -c $CFG sync list --store us
+  curl -s -XPOST -d '{"upsert":[{"code":"model_0001","values":{"name":[{"locale":"en_US","scope":null,"data":"Renamed in the PIM"}]}}]}' http://127.0.0.1:8103/_sim/pim/models; echo
+  sleep 2; $BIN ctl -c $CFG trace model_0001
+  $BIN ctl -c $CFG sync catalog --store us --full --dry-run
+  $BIN ctl -c $CFG sync catalog --store us --full
+
 Press Ctrl-C to stop.
 MSG
 wait "$SEAM_PID"
