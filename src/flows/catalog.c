@@ -75,9 +75,10 @@ static const seam_cfg_field_t store_fields[] = {
 	 "How they are written (the site is stores.<store>.drupal.upstream).", &drupal_schema, NULL,
 	 0, 0},
 	{"owners", SEAM_CFG_STRMAP, F(seam_catalog_store_config_t, owners), 0, NULL,
-	 "Field -> system that owns it (pim | erp). Price defaults to erp (the price flow), "
-	 "everything else to pim; price: pim makes the catalog write prices from the PIM's price "
-	 "collection, and the price flow then leaves them alone.", NULL, NULL, 0, 0},
+	 "Field -> system that owns it: pim or erp. Price defaults to erp (the catalog creates a "
+	 "variation with the PIM's price, else 0, and never changes it after: the ERP's price "
+	 "flow does), everything else to pim; price: pim makes the catalog keep prices equal to "
+	 "the PIM's price collection.", NULL, NULL, 0, 0},
 	{"poll_interval", SEAM_CFG_DURATION, F(seam_catalog_store_config_t, poll_interval_ms), 0,
 	 "5m", "Incremental run period (the safety net for lost PIM events); 0 = off.", NULL, NULL,
 	 0, 86400000},
