@@ -14,6 +14,8 @@
 --   attributes   PIM axis -> Drupal product attribute id ({"color": "color", "size": "size"});
 --                axes not listed are not written as Drupal attributes
 --   body_format  the Drupal text format of the body (default "plain_text")
+--   translations PIM locale -> Drupal langcode ({"de_DE": "de"}): translations[langcode] gets
+--                the title, description and variation titles in that locale
 --
 -- product and variations[].attributes are exactly what seam owns and keeps equal in Drupal
 -- (sent on create, PATCHed when Drupal differs); create_attributes only go with a create.
@@ -86,5 +88,30 @@ function map(input, ctx)
       axes = axes,
     }
   end
-  return {pim_id = input.id, product = product, variations = variations}
+  -- Translations: the locales the store keeps in another Drupal language. A product without
+  -- a title in that locale has none there (json.null: Drupal's translation, if any, goes and
+  -- Drupal falls back to the store's language).
+  local translations = json.object()
+  for loc, lang in pairs(json.nonnull(ctx.translations) or {}) do
+    local t = json.nonnull(input.title) and json.nonnull(input.title[loc])
+    if type(t) == "string" then
+      local tt = utf8_cut(t, TITLE_MAX)
+      local tb = json.nonnull(input.description) and json.nonnull(input.description[loc])
+      local tv = json.object()
+      for _, v in ipairs(input.variants) do
+        local vt = json.nonnull(v.title) and json.nonnull(v.title[loc])
+        tv[v.sku] = {title = utf8_cut(type(vt) == "string" and vt or tt, TITLE_MAX)}
+      end
+      translations[lang] = {
+        title = tt,
+        body = type(tb) == "string"
+          and {value = tb, format = json.nonnull(ctx.body_format) or "plain_text"} or json.null,
+        variations = tv,
+      }
+    else
+      translations[lang] = json.null
+    end
+  end
+  return {pim_id = input.id, product = product, variations = variations,
+          translations = translations}
 end

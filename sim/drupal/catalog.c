@@ -257,6 +257,13 @@ static json_t *flat_price(const json_t *p)
 			 json_object_get(p, "currency_code"));
 }
 
+/* {langcode: {title, body?}} of an entity (translations.c keeps them). */
+static json_t *translations_of(seam_sim_drupal_t *d, const char *uuid)
+{
+	json_t *t = json_object_get(d->translations, uuid);
+	return t ? json_deep_copy(t) : json_object();
+}
+
 static json_t *flat_variation(seam_sim_drupal_t *d, seam_sim_ent_t *v)
 {
 	json_t *attrs = json_object(), *r;
@@ -269,10 +276,11 @@ static json_t *flat_variation(seam_sim_drupal_t *d, seam_sim_ent_t *v)
 		if (av)
 			json_object_set(attrs, k + 10, json_object_get(av->attrs, "name"));
 	}
-	return json_pack("{s:s, s:O, s:O, s:O, s:o, s:o}", "uuid", v->uuid, "sku",
+	return json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o}", "uuid", v->uuid, "sku",
 			 json_object_get(v->attrs, "sku"), "title", json_object_get(v->attrs, "title"),
 			 "status", json_object_get(v->attrs, "status"), "price",
-			 flat_price(json_object_get(v->attrs, "price")), "attributes", attrs);
+			 flat_price(json_object_get(v->attrs, "price")), "attributes", attrs,
+			 "translations", translations_of(d, v->uuid));
 }
 
 void seam__sim_drupal_h_catalog(seam_sim_call_t *c, void *ctx)
@@ -293,11 +301,11 @@ void seam__sim_drupal_h_catalog(seam_sim_call_t *c, void *ctx)
 		json_t *bv = json_object_get(body, "value");
 		json_array_append_new(
 			products,
-			json_pack("{s:s, s:O, s:O, s:O, s:O, s:o}", "uuid", p->uuid, "seam_pim_id",
+			json_pack("{s:s, s:O, s:O, s:O, s:O, s:o, s:o}", "uuid", p->uuid, "seam_pim_id",
 				  json_object_get(p->attrs, "seam_pim_id"), "title",
 				  json_object_get(p->attrs, "title"), "status",
 				  json_object_get(p->attrs, "status"), "body", bv ? bv : json_null(),
-				  "variations", vars));
+				  "variations", vars, "translations", translations_of(d, p->uuid)));
 	}
 	pthread_mutex_unlock(&d->mu);
 	seam_sim_reply_json(c, 200, NULL, json_pack("{s:o}", "products", products));

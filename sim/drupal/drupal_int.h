@@ -15,6 +15,8 @@
  *   write_types.c  writes per type: POST and PATCH of orders, items, payments, products
  *   bridge.c       the seam_bridge payment-transition endpoint
  *   control.c      the control API (/_sim/drupal/orders...)
+ *   translations.c the seam_bridge catalog translation endpoint (JSON:API cannot create
+ *                  translations)
  *   catalog.c      the catalog's control API (/_sim/drupal/faults, /catalog, /ping) and the
  *                  lookup indexes (SKU, seam_pim_id, attribute value name) that keep a bench
  *                  of 10,000 products from scanning every entity per request
@@ -151,6 +153,7 @@ struct seam_sim_drupal {
 	size_t ntype[T__COUNT], captype[T__COUNT];
 	json_t *ix;     /* "<type index>:<attr>" -> {value: [uuid...]} (catalog.c) */
 	json_t *reject; /* fault switch: SKUs and seam_pim_ids whose writes get 422 (a set) */
+	json_t *translations; /* uuid -> {langcode -> {title, body}} (translations.c) */
 };
 
 seam_sim_ent_t *seam__sim_drupal_lookup(void *ctx, const char *uuid);
@@ -279,6 +282,9 @@ int seam__sim_drupal_rejected(seam_sim_drupal_t *d, seam_sim_call_t *c, int ti,
 /* Seeds the product attributes color and size (config entities). Lock held. */
 seam_err_t seam__sim_drupal_seed_attributes(seam_sim_drupal_t *d);
 void seam__sim_drupal_h_faults(seam_sim_call_t *c, void *ctx);
+void seam__sim_drupal_h_translation_get(seam_sim_call_t *c, void *ctx);
+void seam__sim_drupal_h_translation_put(seam_sim_call_t *c, void *ctx);
+void seam__sim_drupal_h_translation_delete(seam_sim_call_t *c, void *ctx);
 void seam__sim_drupal_h_catalog(seam_sim_call_t *c, void *ctx);
 void seam__sim_drupal_h_ping(seam_sim_call_t *c, void *ctx);
 

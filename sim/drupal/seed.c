@@ -178,6 +178,8 @@ void seam__sim_drupal_free_data(seam_sim_drupal_t *d)
 	d->ix = NULL;
 	json_decref(d->reject);
 	d->reject = NULL;
+	json_decref(d->translations);
+	d->translations = NULL;
 	memset(d->next_id, 0, sizeof d->next_id);
 	seam_sim_rng_dispose(&d->rng);
 }
@@ -198,6 +200,7 @@ seam_err_t seam__sim_drupal_seed(seam_sim_drupal_t *d, seam_error_t *err)
 	d->idem = json_object();
 	d->ix = json_object();
 	d->reject = json_object();
+	d->translations = json_object();
 	int64_t t0 = d->epoch_s;
 	d->admin = new_user(d, d->user, "admin@example.com", t0 - 90 * 86400);
 	config_ent(d, T_ORDER_TYPE, "default", "Default");

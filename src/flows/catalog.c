@@ -63,6 +63,11 @@ static const seam_cfg_field_t drupal_fields[] = {
 	{"attributes", SEAM_CFG_STRMAP, F(seam_catalog_drupal_config_t, attributes), 0, NULL,
 	 "PIM variation axis -> Drupal product attribute id (color: color); axes not listed are "
 	 "not written as Drupal attributes.", NULL, NULL, 0, 0},
+	{"translations", SEAM_CFG_STRMAP, F(seam_catalog_drupal_config_t, translations), 0, NULL,
+	 "PIM locale -> Drupal langcode of a translation to keep (de_DE: de): the product's title "
+	 "and description (and variation titles unless Drupal generates them) in that language, "
+	 "through the storefront module (JSON:API cannot create translations); a language the "
+	 "site does not have enabled is skipped and said once.", NULL, NULL, 0, 0},
 };
 static const seam_cfg_schema_t drupal_schema = {"drupal", sizeof(seam_catalog_drupal_config_t),
 						drupal_fields,
@@ -141,6 +146,25 @@ static void check_config(const seam_flow_env_t *env, const seam_cfg_check_t *chk
 		if (sc->pim.upstream && !seam_cfg_map_get(env->upstreams, sc->pim.upstream))
 			seam_cfg_check_addf(chk, 0, "catalog.stores.%s.pim.upstream: no upstream '%s'",
 					    name, sc->pim.upstream);
+		for (size_t j = 0; j < sc->drupal.translations.n; j++) {
+			const char *loc = sc->drupal.translations.keys[j];
+			const char *lang = sc->drupal.translations.values[j];
+			if (!strcmp(loc, sc->pim.locale))
+				seam_cfg_check_addf(chk, 0,
+						    "catalog.stores.%s.drupal.translations.%s: that is the "
+						    "store's own locale (pim.locale), not a translation",
+						    name, loc);
+			size_t n = strlen(lang);
+			int ok = n >= 2 && n <= 12;
+			for (size_t k = 0; ok && k < n; k++)
+				ok = (lang[k] >= 'a' && lang[k] <= 'z') || lang[k] == '-' ||
+				     (lang[k] >= '0' && lang[k] <= '9');
+			if (!ok)
+				seam_cfg_check_addf(chk, 0,
+						    "catalog.stores.%s.drupal.translations.%s: '%s' is not a "
+						    "Drupal langcode (de, pt-br)",
+						    name, loc, lang);
+		}
 		for (size_t j = 0; j < sc->owners.n; j++)
 			if (strcmp(sc->owners.values[j], "pim") && strcmp(sc->owners.values[j], "erp"))
 				seam_cfg_check_addf(chk, 0,
@@ -433,6 +457,7 @@ static void destroy(void *p)
 		pthread_mutex_destroy(&c->subject_mu[i]);
 	json_decref(c->attr_cache);
 	json_decref(c->generated);
+	json_decref(c->no_lang);
 	free(c);
 }
 
@@ -441,9 +466,12 @@ static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *e
 	static const seam_catalog_config_t none;
 	seam_catalog_t *c = calloc(1, sizeof *c);
 	seam_err_t rc;
-	if (!c || !(c->attr_cache = json_object()) || !(c->generated = json_object())) {
-		if (c)
+	if (!c || !(c->attr_cache = json_object()) || !(c->generated = json_object()) ||
+	    !(c->no_lang = json_object())) {
+		if (c) {
 			json_decref(c->attr_cache);
+			json_decref(c->generated);
+		}
 		free(c);
 		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	}

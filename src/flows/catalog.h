@@ -63,6 +63,7 @@ typedef struct seam_catalog_drupal_config {
 	char *store_type;     /* bundle of the commerce_store(s) products are put in
 			       * (stores.<store>.drupal.store) [online] */
 	seam_strmap_t attributes; /* PIM axis -> Drupal product attribute id (e.g. color: color) */
+	seam_strmap_t translations; /* PIM locale -> Drupal langcode kept translated (de_DE: de) */
 } seam_catalog_drupal_config_t;
 
 /* catalog.stores.<store> */

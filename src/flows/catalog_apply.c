@@ -71,6 +71,7 @@ typedef struct apply {
 	json_t *moved_from;      /* product uuids variations were moved away from */
 	json_t *written;         /* SKUs written: {sku: "created" | "updated: fields"} */
 	char product_how[300];   /* "created" | "updated: fields" | "" (product untouched) */
+	json_t *translated;      /* langcodes whose translation was written (or planned) */
 	int created, writes;
 	seam_drupal_outcome_t oc;
 	seam_error_t err;
@@ -246,6 +247,8 @@ static seam_err_t record(apply_t *a, seam__catalog_outcome_e o, const char *reas
 			json_object_set(d, "variations", a->written);
 		if (a->product_how[0])
 			json_object_set_new(d, "product_changed", json_string(a->product_how));
+		if (a->translated && json_array_size(a->translated))
+			json_object_set(d, "translations", a->translated);
 		rc = seam_timeline_add(db, "product", a->subject, cid, a->dry_run ? "seam" : "drupal",
 				       a->dry_run ? "catalog.planned" : "catalog.synced", d, &a->err);
 	}
@@ -433,18 +436,26 @@ static seam_err_t read_pim(apply_t *a)
 static json_t *map_ctx(apply_t *a, int drupal)
 {
 	const char *cur = a->sc->drupal.currency;
-	if (!drupal)
-		return json_pack("{s:s, s:s, s:[s], s:[s], s:s, s:s}", "store", a->store, "channel",
-				 a->sc->pim.channel, "locales", a->sc->pim.locale, "currencies", cur,
+	const seam_strmap_t *tr = &a->sc->drupal.translations;
+	if (!drupal) {
+		/* the store's locale first, then those it keeps translations in */
+		json_t *locales = json_pack("[s]", a->sc->pim.locale);
+		for (size_t i = 0; i < tr->n; i++)
+			json_array_append_new(locales, json_string(tr->keys[i]));
+		return json_pack("{s:s, s:s, s:o, s:[s], s:s, s:s}", "store", a->store, "channel",
+				 a->sc->pim.channel, "locales", locales, "currencies", cur,
 				 "title_attribute", a->sc->pim.title, "description_attribute",
 				 a->sc->pim.description);
-	json_t *attrs = json_object();
+	}
+	json_t *attrs = json_object(), *trans = json_object();
 	for (size_t i = 0; i < a->sc->drupal.attributes.n; i++)
 		json_object_set_new(attrs, a->sc->drupal.attributes.keys[i],
 				    json_string(a->sc->drupal.attributes.values[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "store", a->store, "locale", a->sc->pim.locale,
-			 "currency", cur, "prices", seam_catalog_owner(a->sc, "price"), "attributes",
-			 attrs);
+	for (size_t i = 0; i < tr->n; i++)
+		json_object_set_new(trans, tr->keys[i], json_string(tr->values[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "store", a->store, "locale",
+			 a->sc->pim.locale, "currency", cur, "prices", seam_catalog_owner(a->sc, "price"),
+			 "attributes", attrs, "translations", trans);
 }
 
 /* Checks doc against ref; NULL when it holds, else the quarantine reason (owned). */
@@ -955,6 +966,156 @@ out:
 	return rc;
 }
 
+/*
+ * The product's translations (ctx.translations -> plan.translations: langcode -> {title, body,
+ * variations: {sku: {title}}}) through the storefront module's endpoint: read what Drupal
+ * holds in that language, write when it differs. Variation titles are left out when Drupal
+ * generates them. A language the site does not have enabled (or a module without the
+ * endpoint) is said once per process and skipped: the product itself is synced all the same.
+ */
+static int lang_unavailable(apply_t *a, const char *lang, const char *why)
+{
+	char key[300];
+	snprintf(key, sizeof key, "%s\n%s", a->store, lang);
+	pthread_mutex_lock(&a->c->mu);
+	int known = json_object_get(a->c->no_lang, key) != NULL;
+	if (why && !known)
+		json_object_set_new(a->c->no_lang, key, json_true());
+	pthread_mutex_unlock(&a->c->mu);
+	if (why && !known)
+		seam_logf(a->c->env.log, SEAM_LOG_WARN, "catalog", a->job->correlation_id,
+			  json_pack("{s:s, s:s, s:s}", "store", a->store, "langcode", lang, "reason", why),
+			  "catalog: translations into %s are skipped for store %s: %s", lang, a->store,
+			  why);
+	return known;
+}
+
+static json_t *body_or_null(json_t *b)
+{
+	return json_is_object(b) ? json_pack("{s:O, s:O}", "value", json_object_get(b, "value"),
+					     "format", json_object_get(b, "format"))
+				 : json_null();
+}
+
+/* The PIM has no title in that locale: a translation Drupal holds goes (Drupal falls back to
+ * the store's language). */
+static seam_err_t remove_translation(apply_t *a, const char *lang)
+{
+	json_t *have = NULL;
+	char key[300];
+	if (!a->product || !strncmp(seam_drupal_id(a->product), "new:", 4))
+		return SEAM_OK;
+	seam_err_t rc = seam_drupal_translation_get(a->dru, a->job->correlation_id,
+						    seam_drupal_id(a->product), lang, &have, &a->oc,
+						    &a->err);
+	if (rc == SEAM_UNSUPPORTED) {
+		lang_unavailable(a, lang, a->err.msg);
+		return SEAM_OK;
+	}
+	if (rc != SEAM_OK || !have)
+		return rc;
+	json_decref(have);
+	snprintf(key, sizeof key, "%s (%s)", a->subject, lang);
+	if (a->dry_run) {
+		rc = plan_add(a, "remove", "translation", key, NULL);
+	} else {
+		a->writes++;
+		rc = seam_drupal_translation_delete(a->dru, a->job->correlation_id,
+						    seam_drupal_id(a->product), lang, &a->oc, &a->err);
+	}
+	if (rc == SEAM_OK)
+		json_array_append_new(a->translated, json_string(lang));
+	return rc;
+}
+
+static seam_err_t apply_translations(apply_t *a)
+{
+	json_t *all = json_object_get(a->plan, "translations"), *t;
+	const char *lang;
+	int generated = json_object_size(all) ? titles_generated(a) : 0;
+	json_object_foreach(all, lang, t) {
+		if (lang_unavailable(a, lang, NULL))
+			continue;
+		if (json_is_null(t)) {
+			seam_err_t rc = remove_translation(a, lang);
+			if (rc != SEAM_OK)
+				return rc;
+			continue;
+		}
+		json_t *want = json_pack("{s:O, s:o, s:{}}", "title", json_object_get(t, "title"), "body",
+					 body_or_null(json_object_get(t, "body")), "variations");
+		json_t *pv;
+		size_t i;
+		json_array_foreach(json_object_get(a->plan, "variations"), i, pv) {
+			const char *sku = json_string_value(json_object_get(pv, "sku"));
+			const char *vid = json_string_value(json_array_get(a->vuuids, i));
+			json_t *vt = json_object_get(json_object_get(json_object_get(t, "variations"), sku),
+						     "title");
+			if (!generated && vid && strncmp(vid, "new:", 4) && vt)
+				json_object_set_new(json_object_get(want, "variations"), vid,
+						    json_pack("{s:O}", "title", vt));
+		}
+		json_t *have = NULL, *diff = json_object();
+		seam_err_t rc = SEAM_OK;
+		if (a->product && strncmp(seam_drupal_id(a->product), "new:", 4))
+			rc = seam_drupal_translation_get(a->dru, a->job->correlation_id,
+							 seam_drupal_id(a->product), lang, &have, &a->oc,
+							 &a->err);
+		if (rc == SEAM_UNSUPPORTED) {
+			lang_unavailable(a, lang, a->err.msg);
+			json_decref(want);
+			json_decref(diff);
+			continue;
+		}
+		if (rc != SEAM_OK) {
+			json_decref(want);
+			json_decref(diff);
+			return rc;
+		}
+		static const char *const fields[] = {"title", "body"};
+		for (size_t f = 0; f < 2; f++) {
+			json_t *w = json_object_get(want, fields[f]);
+			json_t *h = have ? json_object_get(have, fields[f]) : NULL;
+			json_t *hn = fields[f][0] == 'b' ? body_or_null(h) : json_incref(h ? h : json_null());
+			if (!json_equal(w, hn))
+				json_object_set_new(diff, fields[f], json_pack("{s:O, s:O}", "from", hn, "to", w));
+			json_decref(hn);
+		}
+		const char *vid;
+		json_t *vw;
+		json_object_foreach(json_object_get(want, "variations"), vid, vw) {
+			json_t *vh = json_object_get(json_object_get(json_object_get(have, "variations"), vid),
+						     "title");
+			if (!vh || !json_equal(vh, json_object_get(vw, "title")))
+				json_object_set_new(diff, "variation titles", json_true());
+		}
+		if (json_object_size(diff)) {
+			char key[300];
+			snprintf(key, sizeof key, "%s (%s)", a->subject, lang);
+			if (a->dry_run) {
+				rc = plan_add(a, have ? "update" : "create", "translation", key, diff);
+			} else {
+				a->writes++;
+				rc = seam_drupal_translation_put(a->dru, a->job->correlation_id,
+								 seam_drupal_id(a->product), lang, want, NULL,
+								 &a->oc, &a->err);
+				if (rc == SEAM_UNSUPPORTED) {
+					lang_unavailable(a, lang, a->err.msg);
+					rc = SEAM_OK;
+				}
+			}
+			if (rc == SEAM_OK)
+				json_array_append_new(a->translated, json_string(lang));
+		}
+		json_decref(have);
+		json_decref(want);
+		json_decref(diff);
+		if (rc != SEAM_OK)
+			return rc;
+	}
+	return SEAM_OK;
+}
+
 /* Products that lost a variation to this one: their subject is synced again (their list still
  * names it). */
 static void resync_moved(apply_t *a)
@@ -1079,6 +1240,7 @@ seam_err_t seam__catalog_product_job(const seam_job_t *job, seam_job_result_t *r
 	a->vuuids = json_array();
 	a->moved_from = json_array();
 	a->written = json_object();
+	a->translated = json_array();
 	a->sc = seam_catalog_store(c->cfg, a->store);
 	a->pim = seam__catalog_pim(c, a->sc);
 	a->dru = a->store ? seam__catalog_drupal(c, a->store) : NULL;
@@ -1130,6 +1292,8 @@ seam_err_t seam__catalog_product_job(const seam_job_t *job, seam_job_result_t *r
 	}
 	/* 5. Drupal */
 	rc = apply_drupal(a);
+	if (rc == SEAM_OK)
+		rc = apply_translations(a);
 	if (rc == SEAM_PERMANENT) {
 		char r[REASON_MAX];
 		snprintf(r, sizeof r, "drupal_refused: %s", a->err.msg);
@@ -1143,7 +1307,8 @@ seam_err_t seam__catalog_product_job(const seam_job_t *job, seam_job_result_t *r
 	resync_moved(a);
 	/* 6. record */
 	rc = record(a, a->created ? SEAM__CATALOG_CREATED
-			: json_object_size(a->written) || a->writes ? SEAM__CATALOG_UPDATED
+			: json_object_size(a->written) || a->writes || json_array_size(a->translated)
+				? SEAM__CATALOG_UPDATED
 								   : SEAM__CATALOG_UNCHANGED,
 		    NULL, NULL);
 done:
@@ -1164,6 +1329,7 @@ out:
 	json_decref(a->vuuids);
 	json_decref(a->moved_from);
 	json_decref(a->written);
+	json_decref(a->translated);
 	free(a);
 	json_decref(pl);
 	return rc;

@@ -43,6 +43,8 @@ typedef struct seam_catalog {
 	json_t *attr_cache;          /* "attribute\nname" -> Drupal attribute value uuid */
 	json_t *generated;           /* "store\nvariation type" -> true: Drupal generates that
 				      * type's variation titles (guarded by mu) */
+	json_t *no_lang;             /* "store\nlangcode" -> true: Drupal cannot take that
+				      * language's translations (said once; guarded by mu) */
 	/* One subject is worked by one job at a time (two jobs of one product, a poll's and an
 	 * event's, must not both create it): striped by a hash of store and subject. In this
 	 * process only; several instances on one store need a lock in the store (issue 18). */

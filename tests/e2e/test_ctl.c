@@ -54,14 +54,21 @@ static void dead_job(seam_db_t *db, const char *kind, const char *flow, const ch
  * event; and a config that points at it. */
 static void fx_make(fx_t *f)
 {
-	char text[256];
+	char text[1024];
 	seam_store_t *st = NULL;
 	seam_error_t e = {0};
 	memset(f, 0, sizeof *f);
 	th_tmpdir(f->dir);
 	snprintf(f->cfg, sizeof f->cfg, "%s/seam.yaml", f->dir);
 	snprintf(f->url, sizeof f->url, "sqlite://%s/seam.db", f->dir);
-	snprintf(text, sizeof text, "store: %s\nlog: {level: warn}\n", f->url);
+	/* a catalog for store us (the runbooks' sync commands); nothing listens there */
+	snprintf(text, sizeof text,
+		 "store: %s\nlog: {level: warn}\n"
+		 "upstreams:\n  drupal: {base_url: 'http://127.0.0.1:9'}\n"
+		 "  pim: {base_url: 'http://127.0.0.1:9'}\n"
+		 "stores:\n  us: {drupal: {upstream: drupal, store: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11}}\n"
+		 "catalog:\n  stores:\n    us: {pim: {upstream: pim}}\n",
+		 f->url);
 	th_write_file(f->cfg, text);
 	seam_store_opts_t o = {.migrate = 1, .pool_size = 2, .busy_timeout_ms = 5000};
 	if (seam_store_open(f->url, &o, &st, &e) != SEAM_OK)
@@ -73,6 +80,18 @@ static void fx_make(fx_t *f)
 		ORDER_NUMBER "', 'placed', 'seen', '" CID "', 1, 1)", &e), SEAM_OK);
 	assert_int_equal(seam_timeline_add(db, "order", ORDER_UUID, CID, "erp", "export.failed",
 					   json_pack("{s:s}", "error", "ERP answered 422"), &e), SEAM_OK);
+	/* a product the catalog synced, and its run */
+	assert_int_equal(seam_db_exec(db,
+		"INSERT INTO catalog_items (store, pim_id, drupal_uuid, state, updated_at) VALUES "
+		"('us', 'model_0001', '5b0e0f2a-6c55-4a8e-9a55-3b4a1c0c2f11', 'applied', 1);"
+		"INSERT INTO catalog_skus (store, sku, pim_id, updated_at) VALUES "
+		"('us', 'SKU-000001', 'model_0001', 1);"
+		"INSERT INTO catalog_runs (id, store, channel, mode, state, phase, created_at, "
+		"updated_at, finished_at) VALUES ('0190e2a1-0000-7000-8000-000000000001', 'us', "
+		"'ecommerce', 'incremental', 'done', 'done', 1, 2, 2)", &e), SEAM_OK);
+	assert_int_equal(seam_timeline_add(db, "product", "model_0001", CID, "drupal", "catalog.synced",
+					   json_pack("{s:s, s:s}", "store", "us", "outcome", "created"), &e),
+			 SEAM_OK);
 	dead_job(db, "order.export", "orders", "{\"store\":\"us\",\"order_uuid\":\"" ORDER_UUID "\"}",
 		 f->dead_order);
 	dead_job(db, "payment.apply", "payments",
@@ -227,7 +246,7 @@ static void test_json_after_the_action(void **state)
 	r = CTL(&f, "flow", "list", "--json");
 	assert_int_equal(r.rc, 0);
 	doc = json_of(&r);
-	assert_int_equal(json_array_size(doc), 2);
+	assert_int_equal(json_array_size(doc), 3); /* orders, payments, catalog */
 	json_decref(doc);
 	res_free(&r);
 
@@ -310,6 +329,8 @@ static void fill(const fx_t *f, const char *in, char *out, size_t cap)
 	} subs[] = {
 		{"<order number>", ORDER_NUMBER}, {"<order uuid>", ORDER_UUID},
 		{"<correlation id>", CID},        {example_id, f->dead_order},
+		{"<store>", "us"},                {"<SKU or model code>", "model_0001"},
+		{"<SKU>", "SKU-000001"},
 	};
 	size_t len = 0;
 	out[0] = '\0';

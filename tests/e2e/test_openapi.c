@@ -104,7 +104,7 @@ static int group_setup(void **state)
 		 "{\"provider\":\"stripe\",\"source\":\"us\",\"event_id\":\"evt_gone\"}", fx.dead_pay);
 	seam_store_release(st, db);
 	seam_store_close(st);
-	make_key("admin", "ops:admin,orders:read", fx.admin, sizeof fx.admin); /* every GET route */
+	make_key("admin", "ops:admin,orders:read,catalog:read", fx.admin, sizeof fx.admin); /* every GET route */
 	make_key("reader", "ops:read", fx.reader, sizeof fx.reader);
 	if (th_seam_start(&fx.s, 10000) != 0) {
 		char *log = th_read_file(fx.s.log);

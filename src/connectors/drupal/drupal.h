@@ -376,6 +376,30 @@ seam_err_t seam_drupal_walk_products(seam_upstream_t *u, const char *cid, const 
 				     int page_limit, seam_drupal_product_fn fn, void *ud,
 				     int *pages, seam_drupal_outcome_t *oc, seam_error_t *err);
 
+/*
+ * A product's translation through the storefront module (JSON:API reads and PATCHes existing
+ * translations but cannot create one): GET or PUT
+ * (DELETE) /seam/catalog/product/{uuid}/translation/{langcode} (docs/bridge.md, "Catalog translations").
+ * A translation is {"langcode", "title", "body": {"value", "format"} | null, "variations":
+ * {variation uuid: {"title"}}}. get: *translation (owned) or NULL when the product has none in
+ * that language yet. put: values {"title", "body", "variations"} create or update it; the
+ * answer in *translation (owned; may be NULL). delete: the product's and its variations'
+ * translations in that language go (none there is fine). SEAM_UNSUPPORTED when the site does not have
+ * the language enabled (409 language_unavailable) or the module lacks the endpoint; 422 ->
+ * SEAM_PERMANENT with the module's detail; 404 not_found -> SEAM_NOTFOUND.
+ */
+seam_err_t seam_drupal_translation_get(seam_upstream_t *u, const char *cid,
+				       const char *product_uuid, const char *langcode,
+				       json_t **translation, seam_drupal_outcome_t *oc,
+				       seam_error_t *err);
+seam_err_t seam_drupal_translation_delete(seam_upstream_t *u, const char *cid,
+					  const char *product_uuid, const char *langcode,
+					  seam_drupal_outcome_t *oc, seam_error_t *err);
+seam_err_t seam_drupal_translation_put(seam_upstream_t *u, const char *cid,
+				       const char *product_uuid, const char *langcode,
+				       const json_t *values, json_t **translation,
+				       seam_drupal_outcome_t *oc, seam_error_t *err);
+
 /* ---- reading JSON:API documents (all borrowed; NULL-safe) ---- */
 
 /* doc.data (object for a single resource, array for a collection) or NULL. */

@@ -346,3 +346,117 @@ seam_err_t seam_drupal_variation_titles(seam_upstream_t *u, const char *cid, con
 	json_decref(t);
 	return rc;
 }
+
+/* ---------- translations (the storefront module's endpoint) ---------- */
+
+/* GET or PUT /seam/catalog/product/{uuid}/translation/{langcode}. */
+static seam_err_t translation_call(seam_upstream_t *u, const char *cid, const char *method,
+				   const char *product_uuid, const char *langcode,
+				   const json_t *body, json_t **out, seam_drupal_outcome_t *oc,
+				   seam_error_t *err)
+{
+	char path[220];
+	char *text = NULL;
+	json_t *d = NULL;
+	seam_response_t resp = {0};
+	seam_error_t cerr = {0};
+	seam_err_t rc;
+
+	seam__drupal_outcome_clear(oc);
+	*out = NULL;
+	if (!u || !seam__drupal_valid_segment(product_uuid) || !seam__drupal_valid_segment(langcode))
+		return seam_errorf(err, SEAM_INVAL, "drupal translation: product uuid and langcode are required");
+	snprintf(path, sizeof path, "/seam/catalog/product/%s/translation/%s", product_uuid, langcode);
+	if (body && !(text = json_dumps(body, JSON_COMPACT)))
+		return seam_errorf(err, SEAM_NOMEM, "out of memory (or a string that is not UTF-8)");
+	seam_call_kv_t hdr = {"Accept", "application/json"};
+	seam_call_kv_t fmt = {"_format", "json"};
+	seam_call_t call = {
+		.method = method,
+		.path = path,
+		.query = &fmt,
+		.nquery = 1,
+		.headers = &hdr,
+		.nheaders = 1,
+		.body = text,
+		.body_len = text ? strlen(text) : 0,
+		.content_type = text ? "application/json" : NULL,
+		.correlation_id = cid,
+	};
+	rc = seam_upstream_call(u, &call, &resp, &cerr);
+	seam__drupal_outcome_set(oc, &resp);
+	if (resp.status && resp.body)
+		d = json_loadb(resp.body, resp.body_len, 0, NULL);
+	const char *code = json_string_value(json_object_get(d, "error"));
+	const char *detail = json_string_value(json_object_get(d, "detail"));
+	if (rc != SEAM_OK) {
+		rc = seam__drupal_refine(rc, resp.status, SEAM__DRUPAL_NOTFOUND_IS_NOTFOUND |
+							  SEAM__DRUPAL_CONFLICT_IS_CONFLICT);
+		if (rc == SEAM_NOTFOUND && code && strcmp(code, "no_translation") == 0) {
+			rc = SEAM_OK; /* no translation yet: *out stays NULL */
+		} else if (rc == SEAM_CONFLICT && code && strcmp(code, "language_unavailable") == 0) {
+			rc = seam_errorf(err, SEAM_UNSUPPORTED, "%s: %s %s: %s", seam_upstream_name(u),
+					 method, path, detail ? detail : "language not available");
+		} else if (rc == SEAM_NOTFOUND && !code) {
+			/* Drupal's own 404: the route is missing, not the product */
+			rc = seam_errorf(err, SEAM_UNSUPPORTED,
+					 "%s: %s %s: 404 without the module's answer: the storefront "
+					 "module is older than its catalog translation endpoint (update "
+					 "seam_bridge)",
+					 seam_upstream_name(u), method, path);
+		} else if (code && detail) {
+			rc = seam_errorf(err, rc, "%s: %s %s: HTTP %d %s: %s", seam_upstream_name(u), method,
+					 path, resp.status, code, detail);
+		} else {
+			seam__drupal_fail_msg(u, method, path, rc, &resp, &cerr, err);
+		}
+		goto done;
+	}
+	if (strcmp(method, "DELETE") == 0)
+		goto done; /* 204: gone (or never there) */
+	if (!json_is_object(d) || !json_is_object(json_object_get(d, "variations"))) {
+		rc = seam_errorf(err, SEAM_UPSTREAM, "%s: %s %s: HTTP %d without a translation",
+				 seam_upstream_name(u), method, path, resp.status);
+		goto done;
+	}
+	*out = d;
+	d = NULL;
+done:
+	free(text);
+	json_decref(d);
+	seam_response_dispose(&resp);
+	return rc;
+}
+
+seam_err_t seam_drupal_translation_get(seam_upstream_t *u, const char *cid,
+				       const char *product_uuid, const char *langcode,
+				       json_t **translation, seam_drupal_outcome_t *oc,
+				       seam_error_t *err)
+{
+	return translation_call(u, cid, "GET", product_uuid, langcode, NULL, translation, oc, err);
+}
+
+seam_err_t seam_drupal_translation_delete(seam_upstream_t *u, const char *cid,
+					  const char *product_uuid, const char *langcode,
+					  seam_drupal_outcome_t *oc, seam_error_t *err)
+{
+	json_t *ignored = NULL;
+	seam_err_t rc = translation_call(u, cid, "DELETE", product_uuid, langcode, NULL, &ignored, oc,
+					 err);
+	json_decref(ignored);
+	return rc;
+}
+
+seam_err_t seam_drupal_translation_put(seam_upstream_t *u, const char *cid,
+				       const char *product_uuid, const char *langcode,
+				       const json_t *values, json_t **translation,
+				       seam_drupal_outcome_t *oc, seam_error_t *err)
+{
+	json_t *ignored = NULL;
+	if (!values)
+		return seam_errorf(err, SEAM_INVAL, "drupal translation: values are required");
+	seam_err_t rc = translation_call(u, cid, "PUT", product_uuid, langcode, values,
+					 translation ? translation : &ignored, oc, err);
+	json_decref(ignored);
+	return rc;
+}

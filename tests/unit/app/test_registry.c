@@ -26,6 +26,7 @@
 #include "app/registry.h"
 #include "auth/keys.h"
 #include "flows/orders.h"
+#include "flows/catalog.h"
 #include "flows/payments.h"
 #include "tests/support/harness.h"
 
@@ -132,8 +133,9 @@ static const seam_flow_def_t stock_flow = {
 
 /* --- the registry: the real one plus one row ---------------------------------------------- */
 
-static const seam_flow_def_t *const rows[] = {&seam_flow_orders, &seam_flow_payments, &stock_flow};
-static const seam_flows_t flows = {rows, 3};
+static const seam_flow_def_t *const rows[] = {&seam_flow_orders, &seam_flow_payments,
+					      &seam_flow_catalog, &stock_flow};
+static const seam_flows_t flows = {rows, 4};
 
 /* The real registry's rows are the flows it was built with (the test's registry copies them). */
 static void test_real_registry(void **state)
@@ -141,10 +143,13 @@ static void test_real_registry(void **state)
 	const seam_flows_t *fl = seam_app_flows();
 	char list[128];
 	(void)state;
-	assert_int_equal(fl->n, 2);
-	assert_string_equal(seam_flows_list(fl, 0, list, sizeof list), "orders, payments");
-	assert_string_equal(seam_flows_list(fl, 1, list, sizeof list),
-			    "order.export, order.cancel, order.poll, payment.apply");
+	char kinds[256];
+	assert_int_equal(fl->n, 3);
+	assert_string_equal(seam_flows_list(fl, 0, list, sizeof list), "orders, payments, catalog");
+	assert_string_equal(seam_flows_list(fl, 1, kinds, sizeof kinds),
+			    "order.export, order.cancel, order.poll, payment.apply, catalog.run, "
+			    "catalog.product, catalog.poll");
+	assert_ptr_equal(seam_flows_find(fl, "catalog"), &seam_flow_catalog);
 	assert_ptr_equal(seam_flows_find(fl, "payments"), &seam_flow_payments);
 	assert_null(seam_flows_find(fl, "stock"));
 	/* every flow names its rows of SEAM_METRICS, and no row belongs to two flows */
@@ -163,6 +168,7 @@ static void test_real_registry(void **state)
 	}
 	assert_int_equal(owner[SEAM_M_PAYMENT_EVENTS], 1);
 	assert_int_equal(owner[SEAM_M_ORDER_EXPORTS], 0);
+	assert_int_equal(owner[SEAM_M_CATALOG_PRODUCTS], 2);
 }
 
 static char *reference(const seam_flows_t *fl)
@@ -218,7 +224,7 @@ static void test_config_section_and_check(void **state)
 	FILE *fp = open_memstream(&out, &len);
 	assert_int_equal(seam_app_validate(NULL, cfg, NULL, NULL, fp), 2);
 	fclose(fp);
-	assert_string_equal(out, "t.yaml: flows.stok: no such flow (orders, payments, stock)\n"
+	assert_string_equal(out, "t.yaml: flows.stok: no such flow (orders, payments, catalog, stock)\n"
 				 "t.yaml:3: stock_sync.interval: a full sync every 10000 ms would never "
 				 "finish; 1m at least\n");
 	free(out);
@@ -319,7 +325,7 @@ static void test_serve_and_ctl(void **state)
 	const char *hdrs[] = {auth, NULL};
 	assert_int_equal(th_http("GET", url, hdrs, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(names(r.body, "name"), "orders payments stock");
+	assert_string_equal(names(r.body, "name"), "orders payments catalog stock");
 	th_resp_free(&r);
 	snprintf(url, sizeof url, "%s/v1/jobs?flow=stock", base);
 	assert_int_equal(th_http("GET", url, hdrs, NULL, 0, &r), 0);
