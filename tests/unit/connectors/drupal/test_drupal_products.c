@@ -9,7 +9,8 @@
  * field; 404 on a PATCH of a resource that is gone; lookups of nothing; case-variant matches
  * ignored; an attribute value created once then found; a walk over 120 products in pages of
  * 50 that skips products without seam_pim_id, and a walk stopped by its callback; bad
- * arguments refused before anything is sent. SEAM_BENCH_PRODUCTS=N runs N product creates
+ * arguments refused before anything is sent; translations through the module's endpoint
+ * (created, read, removed, refused). SEAM_BENCH_PRODUCTS=N runs N product creates
  * with 5 variations each and prints the rate (the double's write ceiling through seam's
  * client).
  */
@@ -447,6 +448,90 @@ static void test_walk_pages(void **state)
 
 /* SEAM_BENCH_PRODUCTS=N: N products with 5 variations each, every one POSTed through the
  * connector (lookups first, as the flow does), then one walk; prints the rates. */
+/* Translations through the module's endpoint: none yet, created, read back, replaced in
+ * part, removed; a language the site lacks, a variation that is not the product's, a product
+ * that does not exist. */
+static void test_translations(void **state)
+{
+	fx_t *f = *state;
+	seam_error_t err = {0};
+	seam_drupal_outcome_t oc;
+	char v1[37], v2[37], other[37], pid[37];
+	json_t *t = NULL;
+	new_variation(f, var_attrs("SKU-T-1", "1.00"), NULL, v1);
+	new_variation(f, var_attrs("SKU-T-2", "2.00"), NULL, v2);
+	new_variation(f, var_attrs("SKU-T-3", "3.00"), NULL, other);
+	const char *order[] = {v1, v2, NULL};
+	new_product(f, "model_t", "Shirt", order, pid);
+
+	assert_int_equal(seam_drupal_translation_get(f->u, "c", pid, "de", &t, &oc, &err), SEAM_OK);
+	assert_null(t);
+	assert_int_equal(oc.status, 404);
+
+	json_t *want = json_pack("{s:s, s:{s:s, s:s}, s:{s:{s:s}}}", "title", "Hemd", "body", "value",
+				 "Ein Hemd", "format", "plain_text", "variations", v1, "title",
+				 "Hemd schwarz");
+	assert_int_equal(seam_drupal_translation_put(f->u, "c", pid, "de", want, &t, &oc, &err), SEAM_OK);
+	assert_int_equal(oc.status, 200);
+	assert_string_equal(json_string_value(json_object_get(t, "title")), "Hemd");
+	json_decref(t);
+	json_decref(want);
+	assert_int_equal(seam_drupal_translation_get(f->u, "c", pid, "de", &t, &oc, &err), SEAM_OK);
+	assert_non_null(t);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(t, "body"), "value")),
+			    "Ein Hemd");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(t, "variations"), v1), "title")),
+			    "Hemd schwarz");
+	assert_null(json_object_get(json_object_get(t, "variations"), v2));
+	json_decref(t);
+	/* the default language is untouched */
+	json_t *p = NULL, *vars = NULL;
+	assert_int_equal(seam_drupal_find_product(f->u, "c", NULL, "model_t", &p, &vars, NULL, &oc, &err),
+			 SEAM_OK);
+	assert_string_equal(seam_drupal_attr_str(p, "title"), "Shirt");
+	json_decref(p);
+	json_decref(vars);
+
+	/* refusals: each with the module's reason */
+	want = json_pack("{s:s}", "title", "Chemise");
+	assert_int_equal(seam_drupal_translation_put(f->u, "c", pid, "it", want, NULL, &oc, &err),
+			 SEAM_UNSUPPORTED);
+	assert_int_equal(oc.status, 409);
+	assert_non_null(strstr(err.msg, "not enabled"));
+	json_decref(want);
+	want = json_pack("{s:s, s:{s:{s:s}}}", "title", "Chemise", "variations", other, "title", "x");
+	assert_int_equal(seam_drupal_translation_put(f->u, "c", pid, "fr", want, NULL, &oc, &err),
+			 SEAM_PERMANENT);
+	assert_int_equal(oc.status, 422);
+	assert_non_null(strstr(err.msg, "not one of the product's"));
+	json_decref(want);
+	want = json_pack("{s:s}", "title", "Chemise");
+	assert_int_equal(seam_drupal_translation_put(f->u, "c", "00000000-0000-4000-8000-000000000000",
+						     "fr", want, NULL, &oc, &err),
+			 SEAM_NOTFOUND);
+	json_decref(want);
+	assert_int_equal(seam_drupal_translation_get(f->u, "c", "../x", "de", &t, &oc, &err), SEAM_INVAL);
+
+	/* removed: the product's and its variations' */
+	assert_int_equal(seam_drupal_translation_delete(f->u, "c", pid, "de", &oc, &err), SEAM_OK);
+	assert_int_equal(oc.status, 204);
+	assert_int_equal(seam_drupal_translation_get(f->u, "c", pid, "de", &t, &oc, &err), SEAM_OK);
+	assert_null(t);
+	json_t *cat = NULL, *it;
+	size_t i;
+	assert_int_equal(control(f, "GET", "/_sim/drupal/catalog", NULL, &cat), 200);
+	json_array_foreach(json_object_get(cat, "products"), i, it)
+		if (!strcmp(json_string_value(json_object_get(it, "uuid")), pid)) {
+			assert_int_equal(json_object_size(json_object_get(it, "translations")), 0);
+			assert_int_equal(json_object_size(json_object_get(
+						 json_array_get(json_object_get(it, "variations"), 0),
+						 "translations")),
+					 0);
+		}
+	json_decref(cat);
+}
+
 static void test_bench(void **state)
 {
 	fx_t *f = *state;
@@ -506,6 +591,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookups_of_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attribute_value_created_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_translations, setup, teardown),
 	};
 	/* the measurement only when asked for: it is not a test of behaviour */
 	const struct CMUnitTest bench[] = {
