@@ -22,12 +22,16 @@ namespace Drupal\seam_bridge;
  * - Editing it is for product administrators and the catalog account: a
  *   changed value links the product to another PIM product, or unlinks it
  *   (seam then creates a second product), so ordinary editors may not.
- * - The catalog account (PERMISSION) must see every product, published or
- *   not, and find products, variations and attribute values by a filter:
- *   otherwise Drupal hides an unpublished product or variation from its
- *   lookups without saying so, and seam creates it a second time (a product
- *   duplicated, a variation refused for its SKU, an attribute value doubled).
- *   Creating and updating still need Commerce's own permissions.
+ * - The catalog account (PERMISSION) sees every product, published or not.
+ *   Commerce products have the entity module's query access: for an account
+ *   without "administer commerce_product" every entity query and JSON:API
+ *   collection, filtered or not, keeps to published products and the
+ *   account's own unpublished ones, without a word (no meta.omitted). seam
+ *   would take an unpublished product for a missing one and create it a
+ *   second time. Variations and attribute values have an event-only query
+ *   access handler in Commerce 3 (no conditions), so their lookups need
+ *   nothing from here. Creating and updating still need Commerce's own
+ *   permissions.
  */
 final class CatalogAccess {
 
@@ -64,15 +68,6 @@ final class CatalogAccess {
   ];
 
   /**
-   * The entity types the catalog flow looks up with JSON:API filters.
-   */
-  public const LOOKUP_TYPES = [
-    'commerce_product',
-    'commerce_product_variation',
-    'commerce_product_attribute_value',
-  ];
-
-  /**
    * Whether a field operation on seam_pim_id is allowed.
    *
    * @param string $operation
@@ -89,20 +84,11 @@ final class CatalogAccess {
   }
 
   /**
-   * Whether JSON:API may filter among all entities of a type for the account.
-   *
-   * Granted to the catalog account for the lookup types only. Each entity
-   * found is still checked for view access before JSON:API returns it.
-   */
-  public static function filtersAmongAll(string $entityTypeId, callable $has): bool {
-    return in_array($entityTypeId, self::LOOKUP_TYPES, TRUE) && (bool) $has(self::PERMISSION);
-  }
-
-  /**
    * Whether the account sees every product, published or not.
    *
-   * For entity view access and the product query access conditions; only
-   * the "view" operation is widened, never update or delete.
+   * For entity view access and the product query access conditions (which
+   * JSON:API's filter access follows through the entity module); only the
+   * "view" operation is widened, never update or delete.
    */
   public static function seesAllProducts(string $operation, callable $has): bool {
     return $operation === 'view' && (bool) $has(self::PERMISSION);
