@@ -492,6 +492,27 @@ static void test_catalog_against_real_drupal(void **state)
 	assert_true(json_is_true(attr(json_array_get(json_object_get(doc, "data"), 0), "status")));
 	assert_true(json_is_true(attr(site_variation(doc, "2-2"), "status")));
 	json_decref(doc);
+	/* German translations are configured; a site without the language (or without the
+	 * module's translation endpoint) has them skipped, said in the log, and everything above
+	 * synced all the same */
+	char *log = th_read_file(sm.log);
+	assert_non_null(log);
+	if (!strstr(log, "translations into de are skipped for store main")) {
+		/* not skipped: the site has German and the endpoint; the product has its translation */
+		doc = site_product(1);
+		char tpath[200];
+		snprintf(tpath, sizeof tpath, "/seam/catalog/product/%s/translation/de?_format=json",
+			 json_string_value(json_object_get(json_array_get(json_object_get(doc, "data"), 0),
+							   "id")));
+		json_decref(doc);
+		long tst = 0;
+		json_decref(api("GET", tpath, NULL, &tst));
+		assert_int_equal(tst, 200);
+		fprintf(stderr, "real Drupal: German translations written\n");
+	} else {
+		fprintf(stderr, "real Drupal: German translations skipped (the site has no 'de')\n");
+	}
+	free(log);
 }
 
 static int setup(void **state)
@@ -580,7 +601,7 @@ static int setup(void **state)
 		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n"
 		 "catalog:\n  stores:\n    main:\n"
 		 "      pim: {upstream: pim, channel: ecommerce, locale: en_US}\n"
-		 "      drupal: {upstream: drupal-catalog, currency: USD}\n"
+		 "      drupal: {upstream: drupal-catalog, currency: USD, translations: {de_DE: de}}\n"
 		 "      owners: {price: pim}\n      poll_interval: 0\n",
 		 sm.port, sm.db_url, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")),
 		 url_, env_or("SEAM_DRUPAL_CATALOG_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
