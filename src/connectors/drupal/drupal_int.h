@@ -74,6 +74,14 @@ seam_err_t seam__drupal_expect_data(seam_upstream_t *u, const char *method, cons
 const char *seam__drupal_href_query(const char *href);
 /* links.next.href of a collection document, or NULL. Borrowed. */
 const char *seam__drupal_next_href(json_t *doc);
+/*
+ * The next page of a walk over base: *page_path (owned, replaced) becomes base?<next's query>
+ * taken from doc's links.next; *prev_query (owned, replaced) remembers it, so a next link that
+ * does not move (the same query twice) is an upstream error instead of an endless walk.
+ * SEAM_DONE when doc has no next page.
+ */
+seam_err_t seam__drupal_next_page(seam_upstream_t *u, const char *base, json_t *doc,
+				  char **prev_query, char **page_path, seam_error_t *err);
 
 /*
  * A config entity by machine name: lists /jsonapi/{type}/{type} (core JSON:API cannot filter

@@ -296,6 +296,26 @@ const char *seam__drupal_next_href(json_t *doc)
 		json_object_get(json_object_get(json_object_get(doc, "links"), "next"), "href"));
 }
 
+seam_err_t seam__drupal_next_page(seam_upstream_t *u, const char *base, json_t *doc,
+				  char **prev_query, char **page_path, seam_error_t *err)
+{
+	const char *next = seam__drupal_next_href(doc), *nq;
+	if (!next)
+		return SEAM_DONE;
+	nq = seam__drupal_href_query(next);
+	if (!nq || (*prev_query && strcmp(*prev_query, nq) == 0))
+		return seam_errorf(err, SEAM_UPSTREAM, "%s: GET %s: links.next does not move to another page",
+				   seam_upstream_name(u), base);
+	free(*prev_query);
+	free(*page_path);
+	*page_path = NULL;
+	if (!(*prev_query = strdup(nq)) || asprintf(page_path, "%s?%s", base, nq) < 0) {
+		*page_path = NULL;
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	}
+	return SEAM_OK;
+}
+
 /* ---- reading documents ---- */
 
 json_t *seam_drupal_data(json_t *doc)

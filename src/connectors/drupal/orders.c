@@ -104,7 +104,6 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 
 	for (;;) {
 		json_t *data, *order;
-		const char *next, *nq;
 		size_t i;
 		seam_drupal_req_t r = {.method = "GET", .path = page_path ? page_path : base,
 				       .query = page_path ? NULL : first,
@@ -128,27 +127,14 @@ seam_err_t seam_drupal_list_orders(seam_upstream_t *u, const char *cid,
 			    placed > res->max_placed)
 				res->max_placed = placed;
 		}
-		if (!(next = seam__drupal_next_href(doc)))
+		if (!seam__drupal_next_href(doc))
 			break;
 		if (res->pages >= max_pages) {
 			res->more = 1;
 			break;
 		}
-		nq = seam__drupal_href_query(next);
-		if (!nq || (prev_query && strcmp(prev_query, nq) == 0)) {
-			rc = seam_errorf(err, SEAM_UPSTREAM,
-					 "%s: GET %s: links.next does not move to another page",
-					 seam_upstream_name(u), base);
+		if ((rc = seam__drupal_next_page(u, base, doc, &prev_query, &page_path, err)) != SEAM_OK)
 			goto out;
-		}
-		free(prev_query);
-		free(page_path);
-		page_path = NULL;
-		if (!(prev_query = strdup(nq)) || asprintf(&page_path, "%s?%s", base, nq) < 0) {
-			page_path = NULL;
-			rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
-			goto out;
-		}
 		json_decref(doc);
 		doc = NULL;
 	}

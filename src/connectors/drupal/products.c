@@ -279,7 +279,6 @@ seam_err_t seam_drupal_walk_products(seam_upstream_t *u, const char *cid, const 
 	for (;;) {
 		json_t *p;
 		size_t i;
-		const char *next, *nq;
 		seam_drupal_req_t r = {.method = "GET", .path = page_path ? page_path : base,
 				       .query = page_path ? NULL : first,
 				       .nquery = page_path ? 0 : sizeof first / sizeof *first,
@@ -304,23 +303,10 @@ seam_err_t seam_drupal_walk_products(seam_upstream_t *u, const char *cid, const 
 			json_decref(vars);
 			vars = NULL;
 		}
-		if (!(next = seam__drupal_next_href(doc)))
+		if ((rc = seam__drupal_next_page(u, base, doc, &prev_query, &page_path, err)) == SEAM_DONE)
 			break;
-		nq = seam__drupal_href_query(next);
-		if (!nq || (prev_query && strcmp(prev_query, nq) == 0)) {
-			rc = seam_errorf(err, SEAM_UPSTREAM,
-					 "%s: GET %s: links.next does not move to another page",
-					 seam_upstream_name(u), base);
+		if (rc != SEAM_OK)
 			goto out;
-		}
-		free(prev_query);
-		free(page_path);
-		page_path = NULL;
-		if (!(prev_query = strdup(nq)) || asprintf(&page_path, "%s?%s", base, nq) < 0) {
-			page_path = NULL;
-			rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
-			goto out;
-		}
 		json_decref(doc);
 		doc = NULL;
 	}
