@@ -330,8 +330,11 @@ static json_t *pim_model(int m, const char *name)
 {
 	char model[48];
 	snprintf(model, sizeof model, "rd_%lld_%d", run_tag, m);
-	return json_pack("{s:s, s:{s:[{s:s, s:n, s:s}]}}", "code", model, "values", "name", "locale",
-			 "en_US", "scope", "data", name);
+	char german[120];
+	snprintf(german, sizeof german, "%s (Deutsch)", name);
+	return json_pack("{s:s, s:{s:[{s:s, s:n, s:s}, {s:s, s:n, s:s}]}}", "code", model, "values",
+			 "name", "locale", "en_US", "scope", "data", name, "locale", "de_DE", "scope",
+			 "data", german);
 }
 
 /* seam ctl sync catalog --store main [more] --json: the exit code and the final run row. */
@@ -506,8 +509,11 @@ static void test_catalog_against_real_drupal(void **state)
 							   "id")));
 		json_decref(doc);
 		long tst = 0;
-		json_decref(api("GET", tpath, NULL, &tst));
+		json_t *tr = api("GET", tpath, NULL, &tst);
 		assert_int_equal(tst, 200);
+		assert_string_equal(json_string_value(json_object_get(tr, "title")),
+				    "Real one, renamed (Deutsch)");
+		json_decref(tr);
 		fprintf(stderr, "real Drupal: German translations written\n");
 	} else {
 		fprintf(stderr, "real Drupal: German translations skipped (the site has no 'de')\n");
