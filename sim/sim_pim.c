@@ -35,6 +35,9 @@ struct seam_sim_pim {
 	json_t *refresh;  /* token -> expiry ms */
 	json_t *products; /* array sorted by uuid */
 	json_t *models;   /* array sorted by code */
+	json_t *by_parent; /* parent model code -> [its variant products] (borrowed from products,
+			    * sorted by uuid); built on the first parent search, dropped (NULL) at
+			    * every edit of the catalog */
 	json_t *structure; /* "families", "attributes", "categories", "channels", "locales":
 			    * arrays sorted by code; "variants": {family: [family variants]} */
 	int64_t rl_second, rl_count;
@@ -280,7 +283,8 @@ static void free_data(seam_sim_pim_t *p)
 	json_decref(p->products);
 	json_decref(p->models);
 	json_decref(p->structure);
-	p->access = p->refresh = p->products = p->models = p->structure = NULL;
+	json_decref(p->by_parent);
+	p->access = p->refresh = p->products = p->models = p->structure = p->by_parent = NULL;
 	seam_sim_rng_dispose(&p->rng);
 }
 
@@ -515,14 +519,53 @@ static int in_list(const json_t *list, const char *s)
 	return 0;
 }
 
+static long find_sorted(json_t *arr, const char *key, const char *id, size_t *at);
+
 static json_t *find_model(seam_sim_pim_t *p, const char *code)
 {
+	long i = code ? find_sorted(p->models, "code", code, NULL) : -1;
+	return i < 0 ? NULL : json_array_get(p->models, (size_t)i);
+}
+
+/* The values of the search's `parent IN [...]` condition, or NULL. */
+static json_t *parent_in(const json_t *search)
+{
 	size_t i;
-	json_t *m;
-	json_array_foreach(p->models, i, m)
-		if (code && !strcmp(json_string_value(json_object_get(m, "code")), code))
-			return m;
+	json_t *cnd;
+	json_array_foreach(json_object_get(search, "parent"), i, cnd) {
+		const char *op = json_string_value(json_object_get(cnd, "operator"));
+		if (op && !strcmp(op, "IN"))
+			return json_object_get(cnd, "value");
+	}
 	return NULL;
+}
+
+/* The products whose parent is one of codes, sorted by uuid (a new array): every product a
+ * `parent IN codes` search can match, without a walk of the whole catalog per subject. */
+static json_t *products_of(seam_sim_pim_t *p, const json_t *codes)
+{
+	size_t i;
+	json_t *r, *code, *out = json_array();
+	if (!p->by_parent) {
+		p->by_parent = json_object();
+		json_array_foreach(p->products, i, r) {
+			const char *parent = json_string_value(json_object_get(r, "parent"));
+			if (!parent)
+				continue;
+			json_t *list = json_object_get(p->by_parent, parent);
+			if (!list)
+				json_object_set_new(p->by_parent, parent, list = json_array());
+			json_array_append(list, r);
+		}
+	}
+	json_array_foreach(codes, i, code) {
+		size_t j;
+		json_array_foreach(json_object_get(p->by_parent, json_string_value(code)), j, r)
+			json_array_append(out, r);
+	}
+	if (json_array_size(codes) > 1)
+		sort_array(out, "uuid");
+	return out;
 }
 
 static int rec_match(seam_sim_pim_t *p, const json_t *search, const json_t *rec)
@@ -711,7 +754,10 @@ static void list(seam_sim_call_t *c, seam_sim_pim_t *p, int models)
 	json_t *attributes = csv_list(seam_sim_query(c, "attributes"));
 	const char *scope = seam_sim_query(c, "scope");
 	json_t *items = json_array();
-	json_t *arr = models ? p->models : p->products;
+	json_t *arr = models ? p->models : p->products, *subset = NULL;
+	json_t *parents = models ? NULL : parent_in(search);
+	if (parents)
+		arr = subset = products_of(p, parents);
 	int64_t matched = 0, skipped = 0;
 	int more = 0;
 	const char *last = NULL;
@@ -791,6 +837,7 @@ static void list(seam_sim_call_t *c, seam_sim_pim_t *p, int models)
 	seam_sim_reply_json(c, 200, NULL, doc);
 	free(cursor);
 	json_decref(search);
+	json_decref(subset);
 	json_decref(locales);
 	json_decref(attributes);
 }
@@ -1190,7 +1237,9 @@ static void h_edit(seam_sim_call_t *c, seam_sim_pim_t *p, const edit_kind_t *k)
 			goto out;
 		}
 	}
-	/* checked: apply */
+	/* checked: apply (a parent may change, a product may go: the parent index is rebuilt) */
+	json_decref(p->by_parent);
+	p->by_parent = NULL;
 	json_array_foreach(ups, i, v) {
 		const char *id = json_string_value(json_object_get(v, k->key));
 		size_t at;

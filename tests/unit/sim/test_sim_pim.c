@@ -372,6 +372,31 @@ static json_t *get_one(pim_t *p, const char *what, const char *id, int want)
 	return j;
 }
 
+/* Whether a `parent IN [model]` search lists the product uuid, and lists only that model's
+ * products (the double answers it from its parent index, which every edit must rebuild). */
+static int parent_lists(pim_t *p, const char *model, const char *uuid)
+{
+	char target[512];
+	seam_sim_resp_t r;
+	snprintf(target, sizeof target,
+		 "/api/rest/v1/products-uuid?pagination_type=search_after&limit=100&search="
+		 "%%7B%%22parent%%22:%%5B%%7B%%22operator%%22:%%22IN%%22,%%22value%%22:%%5B%%22%s%%22%%5D%%7D%%5D%%7D",
+		 model);
+	get(p, &r, target);
+	assert_int_equal(r.status, 200);
+	int found = 0, others = 0;
+	size_t i;
+	json_t *it;
+	json_array_foreach(jget(r.json, "_embedded.items"), i, it) {
+		found |= !strcmp(jstr(it, "uuid"), uuid);
+		others += strcmp(jstr(it, "parent"), model) != 0;
+	}
+	assert_int_equal(others, 0);
+	assert_true(json_array_size(jget(r.json, "_embedded.items")) > 0);
+	seam_sim_resp_dispose(&r);
+	return found;
+}
+
 /* POST /_sim/pim/products: fields replaced, values replaced per attribute (null deletes one),
  * updated set to now (the updated filter finds the record, its _updated with it), a new
  * product inserted where search_after finds it, duplicate SKUs and bad prices allowed, removal;
@@ -396,6 +421,12 @@ static void test_edit_products(void **state)
 	char sku2[32];
 	snprintf(sku2, sizeof sku2, "%s", jstr(json_object_get(all, u2), "values.sku.0.data"));
 
+	char model1[64], model2[64];
+	snprintf(model1, sizeof model1, "%s", jstr(json_object_get(all, u1), "parent"));
+	snprintf(model2, sizeof model2, "%s", jstr(json_object_get(all, u2), "parent"));
+	assert_true(parent_lists(&p, model1, u1));
+	assert_false(parent_lists(&p, model2, u1));
+
 	/* disable u1, move it to u2's model, break its price, drop its size */
 	snprintf(body, sizeof body,
 		 "{\"upsert\": [{\"uuid\": \"%s\", \"enabled\": false, \"parent\": \"%s\", "
@@ -407,6 +438,9 @@ static void test_edit_products(void **state)
 	assert_string_equal(jstr(r.json, "updated.0"), u1);
 	assert_int_equal(json_array_size(jget(r.json, "created")), 0);
 	seam_sim_resp_dispose(&r);
+	/* the parent search follows the move */
+	assert_true(parent_lists(&p, model2, u1));
+	assert_false(parent_lists(&p, model1, u1));
 	json_t *got = get_one(&p, "products-uuid", u1, 200);
 	assert_true(json_is_false(json_object_get(got, "enabled")));
 	assert_string_equal(jstr(got, "parent"), jstr(json_object_get(all, u2), "parent"));
