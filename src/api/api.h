@@ -40,6 +40,10 @@ typedef struct seam_api {
 	seam_upstream_t *const *upstreams;               /* one per upstream_config entry */
 	const seam_contracts_t *contracts; /* the registry: request validation, /v1/contracts,
 					    * /openapi.json (api/api_contracts.h, api/openapi.h) */
+	/* A registered flow's own config section (flow.h def->config), or NULL: for the routes
+	 * that read a flow's settings (the stock cache's staleness budget). */
+	const void *(*flow_config)(void *ud, const char *flow);
+	void *flow_config_ud;
 } seam_api_t;
 
 /* A route flag of api/ (server.h leaves bits from 0x100 to the application): an unsafe

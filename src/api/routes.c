@@ -6,6 +6,7 @@
  */
 #include "api/api.h"
 #include "api/api_catalog.h"
+#include "api/api_stock.h"
 #include "api/api_contracts.h"
 #include "api/api_jobs.h"
 #include "api/api_resources.h"
@@ -81,6 +82,12 @@ static const seam_route_t routes[] = {
 	 NULL, "rest.catalog-run-list@v1"},
 	{"GET", "/v1/catalog/runs/{id}", seam_api_catalog_runs_show, "catalog:read", 0,
 	 "One catalog run: phase, progress and counters; ETag.", NULL, "rest.catalog-run@v1"},
+	{"GET", "/v1/availability", seam_api_availability, "catalog:read", 0,
+	 "Stock of up to 100 SKUs of a store (sku=A&sku=B or sku=A,B) from seam's cache of the ERP, never the ERP: quantity, available, age, stale past the store's budget.",
+	 NULL, "rest.availability@v1"},
+	{"GET", "/v1/prices", seam_api_prices, "catalog:read", 0,
+	 "Prices of up to 100 SKUs of a store from seam's cache of the ERP: every price list and quantity break, and the unit price the store sells at; filters currency, price_list.",
+	 NULL, "rest.prices@v1"},
 	{"POST", "/webhooks/stripe/{store}", seam_webhook_stripe, NULL, SEAM_ROUTE_RAW_BODY,
 	 "Stripe events; Stripe-Signature verified; stored, then 200.", NULL, NULL},
 	{"POST", "/webhooks/adyen/{store}", seam_webhook_adyen, NULL, SEAM_ROUTE_RAW_BODY,
@@ -91,6 +98,9 @@ static const seam_route_t routes[] = {
 	 "Storefront events from seam_bridge (Standard Webhooks signed).", NULL, NULL},
 	{"POST", "/webhooks/pim/{source}", seam_webhook_pim, NULL, SEAM_ROUTE_RAW_BODY,
 	 "PIM product events (Akeneo Events API, X-Akeneo-Request-Signature); each a catalog sync.",
+	 NULL, NULL},
+	{"POST", "/webhooks/erp/{store}", seam_webhook_erp, NULL, SEAM_ROUTE_RAW_BODY,
+	 "ERP change notifications (Business Central webhooks; clientState checked), each a fetch of what changed; ?validationToken= answers the subscription handshake.",
 	 NULL, NULL},
 };
 

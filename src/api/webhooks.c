@@ -20,6 +20,7 @@
 #include "flows/catalog.h"
 #include "flows/orders.h"
 #include "flows/providers.h"
+#include "flows/stock.h"
 #include "flows/timeline.h"
 #include "inbox/inbox.h"
 #include "queue/queue.h"
@@ -449,6 +450,22 @@ static int catalog_job(batch_t *b, inbound_t *in)
 	return 0;
 }
 
+/* An ERP notification names what changed, without values: the fetch of that record (or of a
+ * collection's filter), one job per record and version, so a duplicated notification makes
+ * none. */
+static int stock_job(batch_t *b, inbound_t *in)
+{
+	int r = seam_stock_event_job(b->source, in->ev->doc, in->dedup, sizeof in->dedup,
+				     &in->payload);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		in->job_kind = SEAM_JOB_STOCK_FETCH;
+		in->job_flow = SEAM_FLOW_STOCK;
+	}
+	return 0;
+}
+
 static const struct {
 	seam_provider_kind_e kind;
 	job_fn job;
@@ -456,6 +473,7 @@ static const struct {
 	{SEAM_PROVIDER_PAYMENTS, payment_job},
 	{SEAM_PROVIDER_STOREFRONT, storefront_job},
 	{SEAM_PROVIDER_CATALOG, catalog_job},
+	{SEAM_PROVIDER_STOCK, stock_job},
 };
 
 static job_fn job_of(seam_provider_kind_e kind)
@@ -696,6 +714,39 @@ void seam_webhook_drupal(seam_http_req_t *req, void *ud)
 void seam_webhook_pim(seam_http_req_t *req, void *ud)
 {
 	ingress(req, ud, seam_providers_find("pim"));
+}
+
+/* Business Central's subscription handshake: on create and on every renewal it POSTs here with
+ * ?validationToken=... and creates the subscription only when the answer is 200 with the token
+ * as the body. Answered for stores with an ERP clientState only (no store, no echo), as
+ * text/plain, and only for a token that looks like one. Everything else is a notification. */
+void seam_webhook_erp(seam_http_req_t *req, void *ud)
+{
+	seam_api_t *app = ud;
+	const char *token = seam_http_query(req, "validationToken");
+	if (token) {
+		const seam_provider_t *p = seam_providers_find("erp");
+		const seam_secretlist_t *cs =
+			seam_providers_secrets(p, app->stores, app->sources, seam_http_param(req, "store"));
+		size_t n = strlen(token);
+		int ok = n > 0 && n <= 1024;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = token[i] > 0x20 && token[i] < 0x7f;
+		if (!cs || cs->n == 0) {
+			seam_http_problem(req, 404, "not-found", "Not Found", NULL,
+					  "no ERP webhook endpoint for this store");
+			return;
+		}
+		if (!ok) {
+			seam_http_problem(req, 400, "bad-request", "Bad Request", NULL,
+					  "validationToken must be 1..1024 printable characters");
+			return;
+		}
+		seam_http_set_header(req, "X-Content-Type-Options", "nosniff");
+		seam_http_reply(req, 200, "text/plain; charset=utf-8", token, n);
+		return;
+	}
+	ingress(req, ud, seam_providers_find("erp"));
 }
 
 /* Each section's entries (stores, then sources) in order, each entry's secrets row by row. */

@@ -45,5 +45,8 @@ void seam_webhook_drupal(seam_http_req_t *req, void *ud);
 /* POST /webhooks/pim/{source}: Akeneo Events API messages (X-Akeneo-Request-Signature) of a
  * source of kind pim; each product event becomes its product's catalog sync. */
 void seam_webhook_pim(seam_http_req_t *req, void *ud);
+/* Business Central: ?validationToken= (the subscription handshake) is echoed; else
+ * notifications (provider row "erp"). */
+void seam_webhook_erp(seam_http_req_t *req, void *ud);
 
 #endif

@@ -126,6 +126,14 @@ static void ctl_no_store(const seam_app_args_t *args, const seam_config_t *cfg, 
 			"  seam ctl --store sqlite:///PATH/seam.db ...\n");
 }
 
+/* seam_api_t.flow_config: the section of the registered flow called name. */
+static const void *api_flow_config(void *ud, const char *name)
+{
+	seam_app_t *app = ud;
+	const seam_flow_def_t *def = seam_flows_find(app->flows, name);
+	return def ? seam_config_section(app->cfg, def) : NULL;
+}
+
 int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 {
 	seam_app_t *app = calloc(1, sizeof *app);
@@ -230,6 +238,8 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		.upstream_config = &app->cfg->upstreams,
 		.upstreams = app->upstreams,
 		.contracts = app->contracts,
+		.flow_config = api_flow_config,
+		.flow_config_ud = app,
 	};
 	*out = app;
 	return 0;

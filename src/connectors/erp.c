@@ -8,6 +8,7 @@
  * decimals are written this way; every other value goes through jansson's encoder.
  */
 #include "connectors/erp.h"
+#include "connectors/erp_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -207,7 +208,7 @@ seam_err_t seam_erp_sales_order_body(json_t *sales_order, char **text, seam_erro
 
 /* ---- exchanges and errors ---- */
 
-static void outcome_clear(seam_erp_outcome_t *oc)
+void seam__erp_outcome_clear(seam_erp_outcome_t *oc)
 {
 	if (oc) {
 		oc->status = 0;
@@ -216,22 +217,10 @@ static void outcome_clear(seam_erp_outcome_t *oc)
 	}
 }
 
-enum {
-	NOTFOUND_IS_NOTFOUND = 0x1, /* 404 -> SEAM_NOTFOUND (a single sales order) */
-};
-
-typedef struct req {
-	const char *method;
-	const char *path;     /* may carry the OData query, already encoded */
-	const char *body;     /* JSON text or NULL */
-	const char *if_match; /* or NULL */
-	unsigned how;
-} req_t;
-
 /* One exchange. On SEAM_OK *doc is the parsed answer (owned; NULL for an empty body such as
  * a 204). Otherwise err has the message and oc the code. */
-static seam_err_t exchange(seam_upstream_t *u, const char *cid, const req_t *r, json_t **doc,
-			   seam_erp_outcome_t *oc, seam_error_t *err)
+seam_err_t seam__erp_exchange(seam_upstream_t *u, const char *cid, const seam__erp_req_t *r,
+			      json_t **doc, seam_erp_outcome_t *oc, seam_error_t *err)
 {
 	seam_response_t resp = {0};
 	seam_error_t cerr = {0};
@@ -275,7 +264,7 @@ static seam_err_t exchange(seam_upstream_t *u, const char *cid, const req_t *r, 
 			rc = SEAM_CONFLICT;
 		else if (resp.status == 401)
 			rc = SEAM_RETRY;
-		else if (resp.status == 404 && (r->how & NOTFOUND_IS_NOTFOUND))
+		else if (resp.status == 404 && (r->how & SEAM__ERP_NOTFOUND_IS_NOTFOUND))
 			rc = SEAM_NOTFOUND;
 		if (code || msg) {
 			/* the client masked the body (personal data in BC's messages) */
@@ -330,7 +319,7 @@ seam_err_t seam_erp_find_sales_order(seam_upstream_t *u, const char *cid, const 
 
 	seam_buf_init(&path, LOOKUP_MAX);
 	seam_buf_init(&filter, LOOKUP_MAX);
-	outcome_clear(oc);
+	seam__erp_outcome_clear(oc);
 	if (order)
 		*order = NULL;
 	if (nmatch)
@@ -362,8 +351,8 @@ seam_err_t seam_erp_find_sales_order(seam_upstream_t *u, const char *cid, const 
 		rc = seam_errorf(err, SEAM_NOMEM, "out of memory");
 		goto out;
 	}
-	req_t r = {.method = "GET", .path = seam_buf_str(&path)};
-	if ((rc = exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
+	seam__erp_req_t r = {.method = "GET", .path = seam_buf_str(&path)};
+	if ((rc = seam__erp_exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
 		goto out;
 	value = json_object_get(d, "value");
 	if (!json_is_array(value)) {
@@ -393,7 +382,7 @@ seam_err_t seam_erp_create_sales_order(seam_upstream_t *u, const char *cid, cons
 	json_t *d = NULL;
 	seam_err_t rc;
 
-	outcome_clear(oc);
+	seam__erp_outcome_clear(oc);
 	if (created)
 		*created = NULL;
 	if (!u || !created || !valid_key(company))
@@ -401,8 +390,8 @@ seam_err_t seam_erp_create_sales_order(seam_upstream_t *u, const char *cid, cons
 	if ((rc = seam_erp_sales_order_body(sales_order, &body, err)) != SEAM_OK)
 		return rc;
 	snprintf(path, sizeof path, "/companies(%s)/salesOrders", company);
-	req_t r = {.method = "POST", .path = path, .body = body};
-	if ((rc = exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
+	seam__erp_req_t r = {.method = "POST", .path = path, .body = body};
+	if ((rc = seam__erp_exchange(u, cid, &r, &d, oc, err)) != SEAM_OK)
 		goto out;
 	if (!json_is_string(json_object_get(d, "id")) ||
 	    !json_is_string(json_object_get(d, "number"))) {
@@ -428,13 +417,13 @@ seam_err_t seam_erp_cancel_sales_order(seam_upstream_t *u, const char *cid, cons
 	char *fetched = NULL;
 	seam_err_t rc;
 
-	outcome_clear(oc);
+	seam__erp_outcome_clear(oc);
 	if (!u || !valid_key(company) || !valid_key(order_id) || (etag && !*etag))
 		return seam_errorf(err, SEAM_INVAL, "erp cancel sales order: bad company, id or etag");
 	snprintf(path, sizeof path, "/companies(%s)/salesOrders(%s)", company, order_id);
 	if (!etag) {
-		req_t r = {.method = "GET", .path = path, .how = NOTFOUND_IS_NOTFOUND};
-		rc = exchange(u, cid, &r, &d, oc, err);
+		seam__erp_req_t r = {.method = "GET", .path = path, .how = SEAM__ERP_NOTFOUND_IS_NOTFOUND};
+		rc = seam__erp_exchange(u, cid, &r, &d, oc, err);
 		if (rc == SEAM_NOTFOUND)
 			goto gone;
 		if (rc != SEAM_OK)
@@ -452,8 +441,8 @@ seam_err_t seam_erp_cancel_sales_order(seam_upstream_t *u, const char *cid, cons
 		json_decref(d);
 		d = NULL;
 	}
-	req_t r = {.method = "DELETE", .path = path, .if_match = etag, .how = NOTFOUND_IS_NOTFOUND};
-	rc = exchange(u, cid, &r, &d, oc, err);
+	seam__erp_req_t r = {.method = "DELETE", .path = path, .if_match = etag, .how = SEAM__ERP_NOTFOUND_IS_NOTFOUND};
+	rc = seam__erp_exchange(u, cid, &r, &d, oc, err);
 	if (rc == SEAM_NOTFOUND)
 		goto gone;
 	goto out;

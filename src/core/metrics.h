@@ -75,6 +75,24 @@ typedef enum seam_metric_kind_e {
 	X(CATALOG_RUN_DURATION, HISTOGRAM, "seam_catalog_run_duration_seconds",                  \
 	  "Catalog run time from start to its summary, by store and mode (incremental, full).",     \
 	  "store,mode", SEAM_BUCKETS_RUN)                                                          \
+	X(STOCK_UPDATES, COUNTER, "seam_stock_updates_total",                                    \
+	  "ERP values received, by store, kind (stock, price), source (push, poll, full) and outcome (accepted; older: dropped, newer already applied; same; invalid: quarantined).", \
+	  "store,kind,source,outcome", 0)                                                          \
+	X(STOCK_COALESCED, COUNTER, "seam_stock_coalesced_total",                                \
+	  "Accepted changes folded into a Drupal write already scheduled for their SKU, by store.", \
+	  "store", 0)                                                                              \
+	X(STOCK_WRITES, COUNTER, "seam_stock_drupal_writes_total",                               \
+	  "Drupal variation writes of prices and stock, by store and outcome (written, unchanged, no_variation, failed).", \
+	  "store,outcome", 0)                                                                      \
+	X(STOCK_STALENESS, GAUGE, "seam_stock_staleness_seconds",                                \
+	  "Now minus the newest ERP time of a value seam accepted, by store and kind (stock, price).", \
+	  "store,kind", 0)                                                                         \
+	X(STOCK_LATENCY, HISTOGRAM, "seam_stock_latency_seconds",                                \
+	  "From the ERP's change (lastModifiedDateTime) to its Drupal write, by store.", "store",     \
+	  SEAM_BUCKETS_JOB)                                                                        \
+	X(STOCK_SUBSCRIPTION_TTL, GAUGE, "seam_stock_subscription_expiry_seconds",              \
+	  "Seconds until the ERP webhook subscription expires (negative: expired), by store and resource.", \
+	  "store,resource", 0)                                                                     \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \

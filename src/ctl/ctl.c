@@ -99,18 +99,37 @@ static int listed(const char *list, const char *name)
 	return 0;
 }
 
-/* A flow's command, from the registry (and *def its flow); NULL when no flow has one called
- * name. */
-static const seam_flow_cmd_t *flow_cmd(const seam_ctl_host_t *host, const char *name,
-				       const seam_flow_def_t **def)
+static int takes(const seam_flow_cmd_t *c, const char *action)
 {
+	if (!c->actions)
+		return 1;
+	for (const char *const *a = c->actions; action && *a; a++)
+		if (strcmp(*a, action) == 0)
+			return 1;
+	return 0;
+}
+
+/* A flow's command, from the registry (and *def its flow): the one called name that takes
+ * action (argv[1], may be NULL), else the first called name; NULL when no flow has one. */
+static const seam_flow_cmd_t *flow_cmd(const seam_ctl_host_t *host, const char *name,
+				       const char *action, const seam_flow_def_t **def)
+{
+	const seam_flow_cmd_t *first = NULL;
 	for (size_t i = 0; host->flows && i < host->flows->n; i++)
-		for (size_t j = 0; j < host->flows->defs[i]->ncmds; j++)
-			if (strcmp(host->flows->defs[i]->cmds[j].name, name) == 0) {
+		for (size_t j = 0; j < host->flows->defs[i]->ncmds; j++) {
+			const seam_flow_cmd_t *c = &host->flows->defs[i]->cmds[j];
+			if (strcmp(c->name, name) != 0)
+				continue;
+			if (takes(c, action)) {
 				*def = host->flows->defs[i];
-				return &host->flows->defs[i]->cmds[j];
+				return c;
 			}
-	return NULL;
+			if (!first) {
+				first = c;
+				*def = host->flows->defs[i];
+			}
+		}
+	return first;
 }
 
 int seam_ctl_main(const seam_ctl_host_t *host, int argc, char **argv)
@@ -145,7 +164,8 @@ int seam_ctl_main(const seam_ctl_host_t *host, int argc, char **argv)
 		if (strcmp(commands[i].name, argv[optind]) == 0)
 			cmd = &commands[i];
 	const seam_flow_def_t *fdef = NULL;
-	const seam_flow_cmd_t *fcmd = cmd ? NULL : flow_cmd(host, argv[optind], &fdef);
+	const seam_flow_cmd_t *fcmd =
+		cmd ? NULL : flow_cmd(host, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL, &fdef);
 	if (!cmd && !fcmd) {
 		fprintf(stderr, "seam ctl: unknown command '%s'\n\n", argv[optind]);
 		usage(host, stderr);

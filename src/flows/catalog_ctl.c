@@ -563,9 +563,11 @@ static int sync_cmd(const seam_flow_cmd_ctx_t *ctx, int argc, char **argv)
 	return usage(ctx, 2);
 }
 
+static const char *const sync_actions[] = {"catalog", "status", "list", "plan", NULL};
+
 const seam_flow_cmd_t seam_catalog_cmds[SEAM_CATALOG_NCMDS] = {
 	{"sync", "sync catalog|status|list|plan ...",
 	 "Catalog runs: start one (incremental, --full, --dry-run) and follow it; status, list, plan.",
-	 sync_cmd},
+	 sync_cmd, sync_actions},
 };
 const size_t seam_catalog_ncmds = SEAM_CATALOG_NCMDS;

@@ -69,6 +69,10 @@ typedef struct seam_flow_cmd {
 	const char *summary; /* one line */
 	/* argv[0] is the command name. Returns the exit code (0 ok, 1 failed, 2 usage). */
 	int (*run)(const seam_flow_cmd_ctx_t *ctx, int argc, char **argv);
+	/* NULL-terminated words the command takes as its first argument when several flows
+	 * share the command word (seam ctl sync catalog | sync stock): ctl picks the flow whose
+	 * list has argv[1] (and the first such command for help). NULL: any. */
+	const char *const *actions;
 } seam_flow_cmd_t;
 
 /*

@@ -6,6 +6,8 @@
  */
 #include "flows/providers.h"
 
+#include "connectors/erp_stock.h"
+
 #include <string.h>
 
 #include "connectors/adyen.h"
@@ -20,6 +22,11 @@
 static const seam_secretlist_t *stripe_secrets(const void *entry)
 {
 	return &((const seam_config_store_t *)entry)->stripe_secrets;
+}
+
+static const seam_secretlist_t *erp_client_states(const void *entry)
+{
+	return &((const seam_config_store_t *)entry)->erp.client_states;
 }
 
 static const seam_secretlist_t *adyen_keys(const void *entry)
@@ -160,6 +167,17 @@ static const seam_provider_t providers[] = {
 		.secrets_key = "secrets", .secrets = source_secrets,
 		.verify = seam_pim_events_verify_delivery, .split = pim_split,
 		.contract = "pim.event@v1",
+	},
+	{
+		/* Business Central's webhook notifications: no signature, every item carries the
+		 * clientState seam subscribed with; the subscription handshake (?validationToken=)
+		 * is answered by the route before this row is used (api/webhooks.c) */
+		.name = "erp", .param = "store", .section = "stores",
+		.kind = SEAM_PROVIDER_STOCK,
+		.secrets_key = "erp.client_states", .secrets = erp_client_states,
+		.endpoint_needs_secrets = 1,
+		.verify_items = seam_erp_notification_verify, .split = seam_erp_notification_split,
+		.contract = "erp.notification@v1", .contract_items = "value",
 	},
 };
 #define NPROVIDERS (sizeof providers / sizeof providers[0])

@@ -54,6 +54,7 @@ typedef enum seam_provider_kind_e {
 	SEAM_PROVIDER_PAYMENTS,   /* payment events: one payment.apply job each */
 	SEAM_PROVIDER_STOREFRONT, /* the storefront's order events: the order's export or cancel */
 	SEAM_PROVIDER_CATALOG,    /* the PIM's product events: the product's catalog sync */
+	SEAM_PROVIDER_STOCK,      /* the ERP's change notifications: a fetch of what changed */
 } seam_provider_kind_e;
 
 typedef struct seam_provider {

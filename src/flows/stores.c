@@ -49,6 +49,10 @@ static const seam_cfg_field_t erp_fields[] = {
 	{"mapping", SEAM_CFG_STR, F(seam_config_store_erp_t, mapping), 0, "order_to_erp",
 	 "Mapping (mappings/NAME.lua) from the Drupal order to the ERP sales order.", NULL, NULL, 0,
 	 0},
+	{"client_states", SEAM_CFG_SECRETLIST, F(seam_config_store_erp_t, client_states), 0, NULL,
+	 "The clientState seam gives the ERP's webhook subscriptions (the first; the others are "
+	 "still accepted, for rotation): POST /webhooks/erp/{store} refuses notifications without "
+	 "one of them (401). Unset = no ERP webhook endpoint for this store.", NULL, NULL, 0, 0},
 };
 static const seam_cfg_schema_t erp_schema = {"erp", sizeof(seam_config_store_erp_t), erp_fields,
 					     sizeof erp_fields / sizeof erp_fields[0]};

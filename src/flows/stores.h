@@ -35,6 +35,8 @@ typedef struct seam_config_store_erp {
 	char *customer;          /* default customer number */
 	char *shipping_account;  /* G/L account for shipping charges */
 	char *mapping;           /* mapping name in mappings/ */
+	seam_secretlist_t client_states; /* clientState of the ERP's webhook subscriptions
+					  * (POST /webhooks/erp/{store}) */
 } seam_config_store_erp_t;
 
 /* stores.<name>: one storefront (Drupal store) and what it routes to. */

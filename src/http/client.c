@@ -490,6 +490,11 @@ const char *seam_upstream_name(const seam_upstream_t *u)
 	return u->name;
 }
 
+const char *seam_upstream_base_url(const seam_upstream_t *u)
+{
+	return u->base_url;
+}
+
 seam_breaker_state_e seam_upstream_breaker_state(seam_upstream_t *u)
 {
 	return seam_breaker_state(u->breaker);

@@ -213,6 +213,9 @@ seam_err_t seam_upstream_call(seam_upstream_t *u, const seam_call_t *call, seam_
 
 /* Accessors for tests (and metrics). */
 const char *seam_upstream_name(const seam_upstream_t *u);
+/* The configured base URL, without a trailing '/' (connectors that must name their own
+ * resources to the upstream: an ERP webhook subscription's resource path). */
+const char *seam_upstream_base_url(const seam_upstream_t *u);
 seam_breaker_state_e seam_upstream_breaker_state(seam_upstream_t *u);
 int seam_upstream_in_flight(seam_upstream_t *u);
 

@@ -35,7 +35,8 @@
 	X(4, "004_orders")                                                                         \
 	X(5, "005_idempotency")                                                                    \
 	X(6, "006_order_list")                                                                     \
-	X(7, "007_catalog")
+	X(7, "007_catalog")                                                                        \
+	X(8, "008_stock")
 
 /* Embeds src/store/migrations/<name>.sql as seam__mig_<version>_start .. _end, NUL after. */
 #define SEAM__MIGRATION_EMBED(version, name)                                                       \
