@@ -112,7 +112,7 @@ static int stock_cmd(const seam_flow_cmd_ctx_t *ctx, int argc, char **argv)
 
 static const seam_flow_job_t stock_jobs[] = {{"stock.sync", stock_sync}};
 static const seam_flow_cmd_t stock_cmds[] = {
-	{"stock", "stock", "Stock sync: how many sync jobs there were.", stock_cmd},
+	{"stock", "stock", "Stock sync: how many sync jobs there were.", stock_cmd, NULL},
 };
 
 static const seam_flow_def_t stock_flow = {
