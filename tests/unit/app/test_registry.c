@@ -1,12 +1,12 @@
 /* test_registry.c: adding a flow is its own code plus one registry row (src/app/registry.c).
  *
- * The "stock" flow below is written entirely in this file, as a new flow would be in
- * src/flows/stock.c: its config section with its own table, a start-up check, create/destroy,
+ * The "shipping" flow below is written entirely in this file, as a new flow would be in
+ * src/flows/shipping.c: its config section with its own table, a start-up check, create/destroy,
  * a start hook, a job kind with its handler, and a ctl command. A registry of the two real
  * flows plus this one row is handed to the root, and with no other change: `seam check
  * --reference` lists the section, the config loads it and the check runs with file:line,
- * flows.stock is a known flow, serve creates the flow, registers its job kind and runs its job,
- * GET /v1/flows and `seam ctl flow list` list it, and `seam ctl stock` runs its command. */
+ * flows.shipping is a known flow, serve creates the flow, registers its job kind and runs its job,
+ * GET /v1/flows and `seam ctl flow list` list it, and `seam ctl shipping` runs its command. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,54 +28,55 @@
 #include "flows/orders.h"
 #include "flows/catalog.h"
 #include "flows/payments.h"
+#include "flows/stock.h"
 #include "tests/support/harness.h"
 
-/* --- the flow, as src/flows/stock.c would write it --------------------------------------- */
+/* --- the flow, as src/flows/shipping.c would write it --------------------------------------- */
 
-typedef struct stock_config {
+typedef struct shipping_config {
 	int64_t interval_ms;
 	char *mode;
-} stock_config_t;
+} shipping_config_t;
 
-static const seam_cfg_field_t stock_fields[] = {
-	{"interval", SEAM_CFG_DURATION, offsetof(stock_config_t, interval_ms), 0, "5m",
-	 "How often stock levels are read from the ERP.", NULL, NULL, 1000, 86400000},
-	{"mode", SEAM_CFG_ENUM, offsetof(stock_config_t, mode), 0, "delta",
+static const seam_cfg_field_t shipping_fields[] = {
+	{"interval", SEAM_CFG_DURATION, offsetof(shipping_config_t, interval_ms), 0, "5m",
+	 "How often shipping rates are read from the carrier.", NULL, NULL, 1000, 86400000},
+	{"mode", SEAM_CFG_ENUM, offsetof(shipping_config_t, mode), 0, "delta",
 	 "delta: changed items only; full: every item.", NULL, "delta|full", 0, 0},
 };
-static const seam_cfg_schema_t stock_schema = {"stock_sync", sizeof(stock_config_t), stock_fields,
+static const seam_cfg_schema_t shipping_schema = {"shipping_sync", sizeof(shipping_config_t), shipping_fields,
 					       2};
 
 static int created, destroyed, started, runs;
 static int64_t seen_interval;
 
-static void stock_check(const seam_flow_env_t *env, const seam_cfg_check_t *chk)
+static void shipping_check(const seam_flow_env_t *env, const seam_cfg_check_t *chk)
 {
-	const stock_config_t *c = env->config;
+	const shipping_config_t *c = env->config;
 	if (!strcmp(c->mode, "full") && c->interval_ms < 60000)
-		seam_cfg_check_keyf(chk, "stock_sync.interval",
+		seam_cfg_check_keyf(chk, "shipping_sync.interval",
 				    "a full sync every %lld ms would never finish; 1m at least",
 				    (long long)c->interval_ms);
 }
 
-static seam_err_t stock_create(const seam_flow_env_t *env, void **out, seam_error_t *err)
+static seam_err_t shipping_create(const seam_flow_env_t *env, void **out, seam_error_t *err)
 {
-	const stock_config_t *c = env->config;
+	const shipping_config_t *c = env->config;
 	if (!env->queue || !env->store)
-		return seam_errorf(err, SEAM_INVAL, "stock: no queue or store");
+		return seam_errorf(err, SEAM_INVAL, "shipping: no queue or store");
 	*out = (void *)c;
 	__atomic_store_n(&seen_interval, c->interval_ms, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&created, 1, __ATOMIC_RELAXED);
 	return SEAM_OK;
 }
 
-static void stock_destroy(void *flow)
+static void shipping_destroy(void *flow)
 {
 	(void)flow;
 	__atomic_add_fetch(&destroyed, 1, __ATOMIC_RELAXED);
 }
 
-static seam_err_t stock_start(void *flow, seam_error_t *err)
+static seam_err_t shipping_start(void *flow, seam_error_t *err)
 {
 	(void)flow;
 	(void)err;
@@ -83,7 +84,7 @@ static seam_err_t stock_start(void *flow, seam_error_t *err)
 	return SEAM_OK;
 }
 
-static seam_err_t stock_sync(const seam_job_t *job, seam_job_result_t *res, void *ud)
+static seam_err_t shipping_sync(const seam_job_t *job, seam_job_result_t *res, void *ud)
 {
 	(void)job;
 	(void)res;
@@ -92,50 +93,50 @@ static seam_err_t stock_sync(const seam_job_t *job, seam_job_result_t *res, void
 	return SEAM_OK;
 }
 
-static int stock_cmd(const seam_flow_cmd_ctx_t *ctx, int argc, char **argv)
+static int shipping_cmd(const seam_flow_cmd_ctx_t *ctx, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
 	seam_db_t *db = seam_store_acquire(ctx->store);
 	seam_stmt_t *s;
 	long long n = -1;
-	if (seam_db_prepare(db, "SELECT count(*) FROM jobs WHERE kind = 'stock.sync'", &s, NULL) ==
+	if (seam_db_prepare(db, "SELECT count(*) FROM jobs WHERE kind = 'shipping.sync'", &s, NULL) ==
 	    SEAM_OK) {
 		if (seam_stmt_step(s, NULL) == SEAM_ROW)
 			n = (long long)seam_stmt_column_int64(s, 0);
 		seam_stmt_reset(s);
 	}
 	seam_store_release(ctx->store, db);
-	fprintf(ctx->out, "stock.sync jobs: %lld\n", n);
+	fprintf(ctx->out, "shipping.sync jobs: %lld\n", n);
 	return n >= 0 ? 0 : 1;
 }
 
-static const seam_flow_job_t stock_jobs[] = {{"stock.sync", stock_sync}};
-static const seam_flow_cmd_t stock_cmds[] = {
-	{"stock", "stock", "Stock sync: how many sync jobs there were.", stock_cmd, NULL},
+static const seam_flow_job_t shipping_jobs[] = {{"shipping.sync", shipping_sync}};
+static const seam_flow_cmd_t shipping_cmds[] = {
+	{"shipping", "shipping", "Shipping sync: how many sync jobs there were.", shipping_cmd, NULL},
 };
 
-static const seam_flow_def_t stock_flow = {
-	.name = "stock",
-	.summary = "Stock levels from the ERP onto the storefront.",
-	.config_key = "stock_sync",
-	.config_doc = "Stock sync.",
-	.config = &stock_schema,
-	.check = stock_check,
-	.create = stock_create,
-	.destroy = stock_destroy,
-	.start = stock_start,
-	.jobs = stock_jobs,
+static const seam_flow_def_t shipping_flow = {
+	.name = "shipping",
+	.summary = "Shipping rates from the carrier onto the storefront.",
+	.config_key = "shipping_sync",
+	.config_doc = "Shipping sync.",
+	.config = &shipping_schema,
+	.check = shipping_check,
+	.create = shipping_create,
+	.destroy = shipping_destroy,
+	.start = shipping_start,
+	.jobs = shipping_jobs,
 	.njobs = 1,
-	.cmds = stock_cmds,
+	.cmds = shipping_cmds,
 	.ncmds = 1,
 };
 
 /* --- the registry: the real one plus one row ---------------------------------------------- */
 
 static const seam_flow_def_t *const rows[] = {&seam_flow_orders, &seam_flow_payments,
-					      &seam_flow_catalog, &stock_flow};
-static const seam_flows_t flows = {rows, 4};
+					      &seam_flow_catalog, &seam_flow_stock, &shipping_flow};
+static const seam_flows_t flows = {rows, 5};
 
 /* The real registry's rows are the flows it was built with (the test's registry copies them). */
 static void test_real_registry(void **state)
@@ -144,14 +145,16 @@ static void test_real_registry(void **state)
 	char list[128];
 	(void)state;
 	char kinds[256];
-	assert_int_equal(fl->n, 3);
-	assert_string_equal(seam_flows_list(fl, 0, list, sizeof list), "orders, payments, catalog");
+	assert_int_equal(fl->n, 4);
+	assert_string_equal(seam_flows_list(fl, 0, list, sizeof list), "orders, payments, catalog, stock");
 	assert_string_equal(seam_flows_list(fl, 1, kinds, sizeof kinds),
 			    "order.export, order.cancel, order.poll, payment.apply, catalog.run, "
-			    "catalog.product, catalog.poll");
+			    "catalog.product, catalog.poll, stock.fetch, stock.poll, stock.write, "
+			    "stock.subscribe");
 	assert_ptr_equal(seam_flows_find(fl, "catalog"), &seam_flow_catalog);
 	assert_ptr_equal(seam_flows_find(fl, "payments"), &seam_flow_payments);
-	assert_null(seam_flows_find(fl, "stock"));
+	assert_ptr_equal(seam_flows_find(fl, "stock"), &seam_flow_stock);
+	assert_null(seam_flows_find(fl, "shipping"));
 	/* every flow names its rows of SEAM_METRICS, and no row belongs to two flows */
 	int owner[SEAM_M__COUNT];
 	memset(owner, -1, sizeof owner);
@@ -169,6 +172,7 @@ static void test_real_registry(void **state)
 	assert_int_equal(owner[SEAM_M_PAYMENT_EVENTS], 1);
 	assert_int_equal(owner[SEAM_M_ORDER_EXPORTS], 0);
 	assert_int_equal(owner[SEAM_M_CATALOG_PRODUCTS], 2);
+	assert_int_equal(owner[SEAM_M_STOCK_UPDATES], 3);
 }
 
 static char *reference(const seam_flows_t *fl)
@@ -191,17 +195,17 @@ static void test_config_section_and_check(void **state)
 	char *real = reference(seam_app_flows()), *ref = reference(&flows);
 	assert_int_equal(strncmp(ref, real, strlen(real)), 0);
 	assert_string_equal(ref + strlen(real),
-			    "| `stock_sync.interval` | duration | 5m | How often stock levels are read "
-			    "from the ERP. |\n"
-			    "| `stock_sync.mode` | enum: delta\\|full | delta | delta: changed items "
+			    "| `shipping_sync.interval` | duration | 5m | How often shipping rates are "
+			    "read from the carrier. |\n"
+			    "| `shipping_sync.mode` | enum: delta\\|full | delta | delta: changed items "
 			    "only; full: every item. |\n");
 	free(real);
 	free(ref);
 
-	/* its section loads, with its defaults, and flows.stock is a flow */
-	const char *text = "flows: {stock: {max_concurrency: 1}}\nstock_sync:\n  interval: 2m\n";
+	/* its section loads, with its defaults, and flows.shipping is a flow */
+	const char *text = "flows: {shipping: {max_concurrency: 1}}\nshipping_sync:\n  interval: 2m\n";
 	assert_int_equal(seam_config_load_text(&flows, "t.yaml", text, strlen(text), &cfg, &d), SEAM_OK);
-	const stock_config_t *sc = seam_config_section(cfg, &stock_flow);
+	const shipping_config_t *sc = seam_config_section(cfg, &shipping_flow);
 	assert_non_null(sc);
 	assert_int_equal(sc->interval_ms, 120000);
 	assert_string_equal(sc->mode, "delta");
@@ -212,24 +216,24 @@ static void test_config_section_and_check(void **state)
 	/* the real registry does not know the key */
 	assert_int_equal(seam_config_load_text(seam_app_flows(), "t.yaml", text, strlen(text), &cfg, &d),
 			 SEAM_CONFIG);
-	assert_string_equal(d.lines[0], "t.yaml:2: unknown key 'stock_sync'");
+	assert_string_equal(d.lines[0], "t.yaml:2: unknown key 'shipping_sync'");
 	seam_cfg_diag_dispose(&d);
 
 	/* its check runs in the start-up validation, with file:line; unknown flows are listed from
 	 * the registry */
-	text = "flows: {stok: {max_concurrency: 1}}\nstock_sync:\n  interval: 10s\n  mode: full\n";
+	text = "flows: {shiping: {max_concurrency: 1}}\nshipping_sync:\n  interval: 10s\n  mode: full\n";
 	assert_int_equal(seam_config_load_text(&flows, "t.yaml", text, strlen(text), &cfg, &d), SEAM_OK);
 	char *out = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&out, &len);
 	assert_int_equal(seam_app_validate(NULL, cfg, NULL, NULL, fp), 2);
 	fclose(fp);
-	assert_string_equal(out, "t.yaml: flows.stok: no such flow (orders, payments, catalog, stock)\n"
-				 "t.yaml:3: stock_sync.interval: a full sync every 10000 ms would never "
+	assert_string_equal(out, "t.yaml: flows.shiping: no such flow (orders, payments, catalog, stock, shipping)\n"
+				 "t.yaml:3: shipping_sync.interval: a full sync every 10000 ms would never "
 				 "finish; 1m at least\n");
 	free(out);
 	seam_config_free(cfg);
-	assert_int_equal(seam_flows_check_name(&flows, "stock", &err), SEAM_OK);
+	assert_int_equal(seam_flows_check_name(&flows, "shipping", &err), SEAM_OK);
 }
 
 /* Runs `seam ctl ARGS` with the test's flows; returns the exit code, *out its stdout. */
@@ -291,7 +295,7 @@ static void test_serve_and_ctl(void **state)
 	snprintf(yaml, sizeof yaml,
 		 "listen: 127.0.0.1:%d\nstore: sqlite://%s/seam.db\nmappings: %s\n"
 		 "log: {level: warn, access_log: false}\nqueue: {workers: 1, poll: 50ms}\n"
-		 "flows: {stock: {max_concurrency: 1}}\nstock_sync: {interval: 90s}\n",
+		 "flows: {shipping: {max_concurrency: 1}}\nshipping_sync: {interval: 90s}\n",
 		 port, dir, dir);
 	th_write_file(path, yaml);
 	snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
@@ -302,7 +306,7 @@ static void test_serve_and_ctl(void **state)
 	assert_int_equal(seam_app_open(&args, &app), 0);
 	assert_int_equal(seam_keys_create(app->store, "ops", "ops:read", key, &err), SEAM_OK);
 	seam_db_t *db = seam_store_acquire(app->store);
-	seam_job_spec_t spec = {.kind = "stock.sync", .flow = "stock"};
+	seam_job_spec_t spec = {.kind = "shipping.sync", .flow = "shipping"};
 	assert_int_equal(seam_queue_enqueue(app->queue, db, &spec, NULL, NULL, &err), SEAM_OK);
 	seam_store_release(app->store, db);
 
@@ -325,12 +329,12 @@ static void test_serve_and_ctl(void **state)
 	const char *hdrs[] = {auth, NULL};
 	assert_int_equal(th_http("GET", url, hdrs, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(names(r.body, "name"), "orders payments catalog stock");
+	assert_string_equal(names(r.body, "name"), "orders payments catalog stock shipping");
 	th_resp_free(&r);
-	snprintf(url, sizeof url, "%s/v1/jobs?flow=stock", base);
+	snprintf(url, sizeof url, "%s/v1/jobs?flow=shipping", base);
 	assert_int_equal(th_http("GET", url, hdrs, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(names(r.body, "kind"), "stock.sync");
+	assert_string_equal(names(r.body, "kind"), "shipping.sync");
 	th_resp_free(&r);
 
 	kill(getpid(), SIGTERM);
@@ -342,17 +346,17 @@ static void test_serve_and_ctl(void **state)
 	/* ctl: the flow is listed, and its own command runs against the store */
 	char *out = NULL;
 	assert_int_equal(ctl(&out, (const char *[]){"-c", path, "flow", "list", NULL}), 0);
-	assert_non_null(strstr(out, "stock"));
+	assert_non_null(strstr(out, "shipping"));
 	assert_non_null(strstr(out, "payments"));
 	free(out);
-	assert_int_equal(ctl(&out, (const char *[]){"-c", path, "stock", NULL}), 0);
-	assert_string_equal(out, "stock.sync jobs: 1\n");
+	assert_int_equal(ctl(&out, (const char *[]){"-c", path, "shipping", NULL}), 0);
+	assert_string_equal(out, "shipping.sync jobs: 1\n");
 	free(out);
 	assert_int_equal(ctl(&out, (const char *[]){"--help", NULL}), 0);
-	assert_non_null(strstr(out, "  stock      Stock sync: how many sync jobs there were.\n"));
+	assert_non_null(strstr(out, "  shipping   Shipping sync: how many sync jobs there were.\n"));
 	free(out);
 	/* with the real registry, neither exists */
-	assert_int_equal(seam_app_cmd_ctl(3, (char *[]){"ctl", "stock", "x", NULL}), 2);
+	assert_int_equal(seam_app_cmd_ctl(3, (char *[]){"ctl", "shipping", "x", NULL}), 2);
 	th_rmrf(dir);
 }
 

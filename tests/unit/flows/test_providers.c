@@ -23,8 +23,8 @@ static void test_rows(void **state)
 	(void)state;
 	size_t n;
 	const seam_provider_t *rows = seam_providers_list(&n);
-	const char *want[] = {"drupal", "stripe", "adyen", "standard", "pim"};
-	assert_int_equal(n, 5);
+	const char *want[] = {"drupal", "stripe", "adyen", "standard", "pim", "erp"};
+	assert_int_equal(n, 6);
 	for (size_t i = 0; i < n; i++) {
 		const seam_provider_t *p = &rows[i];
 		assert_string_equal(p->name, want[i]);
