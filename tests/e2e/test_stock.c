@@ -181,7 +181,7 @@ static int converge(int ms, const json_t *skip)
 }
 
 /* seam ctl sync WHAT --store us [more...] --json: the exit code; *run the last run row. */
-static int sync(const char *what, const char *const *more, json_t **run)
+static int sync_run(const char *what, const char *const *more, json_t **run)
 {
 	const char *args[12] = {"sync", what, "--store", "us"};
 	int n = 4;
@@ -304,7 +304,7 @@ static void test_full_sync(void **state)
 {
 	json_t *run = NULL;
 	(void)state;
-	assert_int_equal(sync("stock", (const char *[]){"--full", NULL}, &run), 0);
+	assert_int_equal(sync_run("stock", (const char *[]){"--full", NULL}, &run), 0);
 	assert_string_equal(json_string_value(json_object_get(run, "state")), "done");
 	assert_int_equal(json_integer_value(json_object_get(run, "seen")), SKUS);
 	assert_int_equal(json_integer_value(json_object_get(run, "accepted")), SKUS);
@@ -312,7 +312,7 @@ static void test_full_sync(void **state)
 	json_decref(run);
 	assert_int_equal(converge(15000, NULL), 0);
 	/* a second full run finds nothing newer: nothing accepted, Drupal equal still */
-	assert_int_equal(sync("stock", (const char *[]){"--full", NULL}, &run), 0);
+	assert_int_equal(sync_run("stock", (const char *[]){"--full", NULL}, &run), 0);
 	assert_int_equal(json_integer_value(json_object_get(run, "accepted")), 0);
 	assert_int_equal(json_integer_value(json_object_get(run, "same")), SKUS);
 	json_decref(run);
@@ -380,7 +380,7 @@ static void test_poll_and_dry_run(void **state)
 	erp_set("SKU-000005", "\"inventory\": 0");
 	erp_set("SKU-000006", "\"inventory\": 250");
 	json_t *before = drupal_variations();
-	assert_int_equal(sync("stock", (const char *[]){"--dry-run", NULL}, &run), 0);
+	assert_int_equal(sync_run("stock", (const char *[]){"--dry-run", NULL}, &run), 0);
 	assert_true(json_is_true(json_object_get(run, "dry_run")));
 	assert_true(json_integer_value(json_object_get(run, "writes")) >= 3);
 	json_decref(run);
@@ -393,7 +393,7 @@ static void test_poll_and_dry_run(void **state)
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM stock_plan WHERE sku = 'SKU-000004' AND field = 'seam_stock' AND to_value = '3'");
 	assert_int_equal(th_store_count(sm.db_url, sql), 1);
 
-	assert_int_equal(sync("stock", NULL, &run), 0);
+	assert_int_equal(sync_run("stock", NULL, &run), 0);
 	assert_string_equal(json_string_value(json_object_get(run, "mode")), "incremental");
 	assert_true(json_integer_value(json_object_get(run, "accepted")) >= 3);
 	/* the overlap re-reads a little, never the whole catalog */
@@ -414,7 +414,7 @@ static void test_bad_values(void **state)
 	erp_set("SKU-000007", "\"inventory\": -4, \"force\": true");
 	erp_set("SKU-000008", "\"inventory\": \"many\", \"force\": true");
 	erp_set("SKU-000009", "\"inventory\": 77");
-	assert_int_equal(sync("stock", NULL, &run), 0);
+	assert_int_equal(sync_run("stock", NULL, &run), 0);
 	assert_int_equal(json_integer_value(json_object_get(run, "invalid")), 2);
 	json_decref(run);
 	json_t *skip = json_pack("{s:b, s:b}", "SKU-000007", 1, "SKU-000008", 1);
@@ -438,7 +438,7 @@ static void test_bad_values(void **state)
 	/* put them right for the next steps */
 	erp_set("SKU-000007", "\"inventory\": 4");
 	erp_set("SKU-000008", "\"inventory\": 8");
-	assert_int_equal(sync("stock", NULL, NULL), 0);
+	assert_int_equal(sync_run("stock", NULL, NULL), 0);
 	assert_int_equal(converge(10000, NULL), 0);
 }
 
