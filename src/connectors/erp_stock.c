@@ -523,7 +523,8 @@ int64_t seam_erp_time_ms(const char *s)
 	} else {
 		return -1;
 	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	/* before 1970 (BC writes 0001-01-01 for "none") is no time a change happened at */
+	if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -1;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -532,5 +533,6 @@ int64_t seam_erp_time_ms(const char *s)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	time_t t = timegm(&tm);
-	return ((int64_t)t - off) * 1000 + ms;
+	int64_t v = ((int64_t)t - off) * 1000 + ms;
+	return v < 0 ? -1 : v;
 }

@@ -125,7 +125,7 @@ int seam_erp_notice_parse(const char *resource, seam_erp_notice_t *out);
 int seam_erp_decimal(const json_t *v, char *out, size_t cap);
 
 /* An RFC 3339 time (BC's lastModifiedDateTime, with or without fraction, Z or offset) as Unix
- * milliseconds, or -1. */
+ * milliseconds, or -1 (also for a time before 1970: BC's 0001-01-01 means none). */
 int64_t seam_erp_time_ms(const char *s);
 
 #endif
