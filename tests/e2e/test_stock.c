@@ -271,7 +271,7 @@ static int setup(void **state)
 		 "  products: %d\n  variations: 2\n  customers: 0\n  orders: 0\n"
 		 "erp:\n  listen: 127.0.0.1:0\n  threads: 8\n  client_id: seam\n  client_secret: {env: T_ERP}\n"
 		 "  items: %d\n  page_size: 25\n  notify_delay: 200ms\n  handshake_timeout: 2s\n"
-		 "  events: {attempts: 20, backoff: [100ms, 300ms, 1s]}\n",
+		 "  notify_sender: {attempts: 20, backoff: [100ms, 300ms, 1s]}\n",
 		 SKUS / 2, SKUS);
 	th_write_file(simcfg, text);
 	char urls[2][64];
