@@ -56,6 +56,14 @@ final class StockPolicy {
   public const STOCK_SCALE = 4;
 
   /**
+   * The largest stock the field accepts (its "max" setting): Drupal has no
+   * precision check of its own, so without it a value with more integer
+   * digits would be a database error on MySQL and PostgreSQL and be stored
+   * as it is on SQLite.
+   */
+  public const STOCK_MAX = '9999999999.9999';
+
+  /**
    * AvailabilityResult and violation codes.
    */
   public const CODE_OUT = 'seam_stock_out';

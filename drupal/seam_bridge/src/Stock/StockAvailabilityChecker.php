@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace Drupal\seam_bridge\Stock;
 
 use Drupal\commerce\Context;
-use Drupal\commerce_cart\CartProviderInterface;
 use Drupal\commerce_order\AvailabilityCheckerInterface;
 use Drupal\commerce_order\AvailabilityResult;
 use Drupal\commerce_order\Entity\OrderInterface;
@@ -14,6 +13,7 @@ use Drupal\commerce_order\Resolver\OrderTypeResolverInterface;
 use Drupal\Core\StringTranslation\StringTranslationTrait;
 use Drupal\seam_bridge\StockPolicy;
 use Psr\Log\LoggerInterface;
+use Symfony\Component\DependencyInjection\ContainerInterface;
 
 /**
  * Refuses order lines asking for more than the seam_stock of their variation.
@@ -38,6 +38,10 @@ use Psr\Log\LoggerInterface;
  * The decision is StockPolicy::check(); the other lines of the order count
  * (for a new line without an order, the customer's cart in the store, as
  * the add-to-cart form would put it there).
+ *
+ * The cart provider is fetched when needed, not injected: it depends on the
+ * order refresh, whose availability processor depends on this checker
+ * (a circular reference when the container builds it).
  */
 final class StockAvailabilityChecker implements AvailabilityCheckerInterface {
 
@@ -46,7 +50,7 @@ final class StockAvailabilityChecker implements AvailabilityCheckerInterface {
   public function __construct(
     private readonly OrderTypeResolverInterface $orderTypeResolver,
     private readonly LoggerInterface $logger,
-    private readonly ?CartProviderInterface $cartProvider = NULL,
+    private readonly ContainerInterface $container,
   ) {}
 
   /**
@@ -93,10 +97,12 @@ final class StockAvailabilityChecker implements AvailabilityCheckerInterface {
     if ($order instanceof OrderInterface) {
       return $order->getItems();
     }
-    if ($this->cartProvider === NULL || !$order_item->isNew()) {
+    if (!$order_item->isNew() || !$this->container->has('commerce_cart.cart_provider')) {
       return [];
     }
-    $cart = $this->cartProvider->getCart($this->orderTypeResolver->resolve($order_item), $context->getStore(), $context->getCustomer());
+    /** @var \Drupal\commerce_cart\CartProviderInterface $carts */
+    $carts = $this->container->get('commerce_cart.cart_provider');
+    $cart = $carts->getCart($this->orderTypeResolver->resolve($order_item), $context->getStore(), $context->getCustomer());
     return $cart ? $cart->getItems() : [];
   }
 

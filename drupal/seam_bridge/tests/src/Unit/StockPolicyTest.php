@@ -203,6 +203,9 @@ final class StockPolicyTest extends TestCase {
     $this->assertStringContainsString("->setSetting('precision', StockPolicy::STOCK_PRECISION)", $field);
     $this->assertStringContainsString("->setSetting('scale', StockPolicy::STOCK_SCALE)", $field);
     $this->assertStringContainsString("->setSetting('min', '0')", $field);
+    $this->assertStringContainsString("->setSetting('max', StockPolicy::STOCK_MAX)", $field);
+    $this->assertSame(StockPolicy::STOCK_PRECISION - StockPolicy::STOCK_SCALE, strpos(StockPolicy::STOCK_MAX, '.'));
+    $this->assertSame(StockPolicy::STOCK_SCALE, strlen(StockPolicy::STOCK_MAX) - strpos(StockPolicy::STOCK_MAX, '.') - 1);
   }
 
 }
