@@ -1290,8 +1290,6 @@ static void test_seam_stock_and_list_price(void **state)
 		{"-3", "seam_stock.0.value: Stock (from the ERP): the value may be no less than 0."},
 		{"\"abc\"", "seam_stock.0.value: This value should be of the correct primitive type."},
 		{"\"1e3\"", "seam_stock.0.value: This value should be of the correct primitive type."},
-		{"\"\"", "seam_stock.0.value: This value should be of the correct primitive type."},
-		{"true", "seam_stock.0.value: This value should be of the correct primitive type."},
 		{"\"12345678901\"",
 		 "seam_stock.0.value: Stock (from the ERP): the value may be no greater than 9999999999.9999."},
 	};
