@@ -276,11 +276,14 @@ static json_t *flat_variation(seam_sim_drupal_t *d, seam_sim_ent_t *v)
 		if (av)
 			json_object_set(attrs, k + 10, json_object_get(av->attrs, "name"));
 	}
-	return json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o}", "uuid", v->uuid, "sku",
+	json_t *stock = json_object_get(v->attrs, "seam_stock");
+	return json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:O, s:o, s:o}", "uuid", v->uuid, "sku",
 			 json_object_get(v->attrs, "sku"), "title", json_object_get(v->attrs, "title"),
 			 "status", json_object_get(v->attrs, "status"), "price",
-			 flat_price(json_object_get(v->attrs, "price")), "attributes", attrs,
-			 "translations", translations_of(d, v->uuid));
+			 flat_price(json_object_get(v->attrs, "price")), "list_price",
+			 flat_price(json_object_get(v->attrs, "list_price")), "seam_stock",
+			 stock ? stock : json_null(), "attributes", attrs, "translations",
+			 translations_of(d, v->uuid));
 }
 
 void seam__sim_drupal_h_catalog(seam_sim_call_t *c, void *ctx)

@@ -20,6 +20,8 @@
  *   catalog.c      the catalog's control API (/_sim/drupal/faults, /catalog, /ping) and the
  *                  lookup indexes (SKU, seam_pim_id, attribute value name) that keep a bench
  *                  of 10,000 products from scanning every entity per request
+ *   stock.c        the storefront module's seam_stock on variations (validation, stored
+ *                  form) and its availability check on order items
  *   lifecycle.c    the route table, create, reset, destroy
  *
  * Storage: every resource is a seam_sim_ent_t (attributes and relationships as JSON, in the
@@ -48,7 +50,9 @@
  *   - catalog (Commerce 3.2's Product/ProductVariation postSave): saving a product sets
  *     product_id on each listed variation whose product_id is empty; saving a variation with
  *     a product_id adds it to that product's variations when missing (the product it left
- *     keeps listing it until its own variations are written); a SKU is unique (422).
+ *     keeps listing it until its own variations are written); a SKU is unique (422);
+ *   - stock (drupal/seam_bridge): a variation's seam_stock (NULL = no limit) bounds what the
+ *     lines of a draft order hold of it (422 with the module's message, stock.c).
  *
  * Indexes: entities of one type are also kept in d->by_type (creation order), and the
  * attributes in the index table (catalog.c) map a value to the uuids that had it (a superset:
@@ -286,6 +290,23 @@ void seam__sim_drupal_h_translation_get(seam_sim_call_t *c, void *ctx);
 void seam__sim_drupal_h_translation_put(seam_sim_call_t *c, void *ctx);
 void seam__sim_drupal_h_translation_delete(seam_sim_call_t *c, void *ctx);
 void seam__sim_drupal_h_catalog(seam_sim_call_t *c, void *ctx);
+
+/* ---- stock: the storefront module's seam_stock and availability check (stock.c) ---- */
+
+/* Checks data's seam_stock (absent and null pass): a number from 0 to 9999999999.9999, else
+ * 422 at /data/attributes/seam_stock/value. Returns 0, or -1 after answering. */
+int seam__sim_drupal_stock_check(seam_sim_call_t *c, const json_t *data);
+/* Stores the checked seam_stock of data on variation v (rounded to 4 decimals, printed with 4),
+ * when data has one. Lock held. */
+void seam__sim_drupal_stock_store(seam_sim_ent_t *v, const json_t *data);
+/* 1 (after answering 422 at /data/attributes/<field>) when a line (item: the stored line on
+ * PATCH, else NULL) of order (may be NULL) holding quantity (JSON string or integer; NULL = 1)
+ * of variation v would take more than v's seam_stock together with the order's other lines of
+ * v; 0 when it fits, v has no stock limit, or the order is not a draft. Lock held. */
+int seam__sim_drupal_stock_refuses(seam_sim_drupal_t *d, seam_sim_call_t *c,
+				   const seam_sim_ent_t *item, const seam_sim_ent_t *v,
+				   const seam_sim_ent_t *order, const json_t *quantity,
+				   const char *field);
 void seam__sim_drupal_h_ping(seam_sim_call_t *c, void *ctx);
 
 #endif

@@ -320,6 +320,7 @@ seam_sim_ent_t *seam__sim_drupal_variation_new(seam_sim_drupal_t *d, int64_t t, 
 	json_object_set_new(a, "created", seam__sim_drupal_ts_json(t));
 	json_object_set_new(a, "changed", seam__sim_drupal_ts_json(t));
 	json_object_set_new(a, "default_langcode", json_true());
+	json_object_set_new(a, "seam_stock", json_null());
 	seam__sim_drupal_set_rel(v, "commerce_product_variation_type",
 				 seam__sim_drupal_find_sid(d, T_VARIATION_TYPE, "default"));
 	seam__sim_drupal_set_rel(v, "uid", d->admin);

@@ -59,6 +59,7 @@ static const seam_sim_ja_field_t variation_fields[] = {
 	F("sku", STR), F("title", STR), F("list_price", PRICE), F("price", PRICE),
 	F("field_stock_level", MAP), FR("created", TS), FR("changed", TS),
 	F("default_langcode", BOOL),
+	F("seam_stock", DEC), /* the storefront module's base field (drupal/seam_bridge) */
 	RR("commerce_product_variation_type",
 	   "commerce_product_variation_type--commerce_product_variation_type"),
 	R("uid", "user--user"), R("product_id", "commerce_product--default"),

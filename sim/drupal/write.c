@@ -120,6 +120,9 @@ int seam__sim_drupal_check_fields(seam_sim_drupal_t *d, seam_sim_call_t *c,
 				return -1;
 			}
 		}
+		/* the storefront module's decimal field: its own pointer and range (stock.c) */
+		if (!strcmp(k, "seam_stock") && seam__sim_drupal_stock_check(c, data) != 0)
+			return -1;
 		if (!valid_value(f->kind, v)) {
 			seam__sim_drupal_fail(
 				c, 422, ptr,

@@ -87,10 +87,12 @@ static void create_item(seam_sim_drupal_t *d, seam_sim_call_t *c, const json_t *
 		return;
 	}
 	json_t *qty = seam__sim_drupal_attr_in(data, "quantity");
+	seam_sim_ent_t *order = seam__sim_drupal_rel_in(d, data, "order_id");
+	if (seam__sim_drupal_stock_refuses(d, c, NULL, v, order, qty, "purchased_entity"))
+		return;
 	const char *title = json_string_value(seam__sim_drupal_attr_in(data, "title"));
 	seam_sim_ent_t *it = seam__sim_drupal_new_item(
-		d, seam__sim_drupal_rel_in(d, data, "order_id"), v,
-		title ? title : v ? seam__sim_drupal_attr_str(v, "title") : "",
+		d, order, v, title ? title : v ? seam__sim_drupal_attr_str(v, "title") : "",
 		json_is_string(qty) ? json_string_value(qty) : "1",
 		v ? json_deep_copy(json_object_get(v->attrs, "price")) : NULL,
 		seam__sim_drupal_now_s());
@@ -127,6 +129,25 @@ static void item_changed(seam_sim_drupal_t *d, const seam_sim_ent_t *it, int64_t
 static void update_item(seam_sim_drupal_t *d, seam_sim_call_t *c, seam_sim_ent_t *it,
 			const json_t *data)
 {
+	/* JSON:API validates the fields it was sent: purchased_entity brings Commerce's
+	 * availability constraint, quantity alone the module's (stock.c) */
+	json_t *rels = json_object_get(data, "relationships");
+	json_t *qty = seam__sim_drupal_attr_in(data, "quantity");
+	int new_entity = json_object_get(rels, "purchased_entity") != NULL;
+	if (new_entity || qty) {
+		seam_sim_ent_t *v = new_entity ? seam__sim_drupal_rel_in(d, data, "purchased_entity")
+					       : seam__sim_drupal_rel_target(d, it, "purchased_entity");
+		seam_sim_ent_t *order = json_object_get(rels, "order_id")
+						? seam__sim_drupal_rel_in(d, data, "order_id")
+						: seam__sim_drupal_rel_target(d, it, "order_id");
+		if (!qty)
+			qty = json_object_get(it->attrs, "quantity");
+		/* SeamStockQuantity leaves a line without an order alone */
+		if ((new_entity || order) &&
+		    seam__sim_drupal_stock_refuses(d, c, it, v, order, qty,
+						   new_entity ? "purchased_entity" : "quantity"))
+			return;
+	}
 	int64_t t = seam__sim_drupal_now_s();
 	seam__sim_drupal_apply_fields(d, it, data, NULL);
 	seam__sim_drupal_item_recompute(it);
@@ -285,6 +306,7 @@ static void create_variation(seam_sim_drupal_t *d, seam_sim_call_t *c, const jso
 		return;
 	}
 	seam__sim_drupal_apply_fields(d, v, data, NULL);
+	seam__sim_drupal_stock_store(v, data);
 	v->hidden = json_is_false(json_object_get(v->attrs, "status"));
 	variation_saved(d, v, t);
 	seam__sim_drupal_reply_created(c, v, 201);
@@ -305,6 +327,7 @@ static void update_variation(seam_sim_drupal_t *d, seam_sim_call_t *c, seam_sim_
 	}
 	int64_t t = seam__sim_drupal_now_s();
 	seam__sim_drupal_apply_fields(d, v, data, NULL);
+	seam__sim_drupal_stock_store(v, data);
 	v->hidden = json_is_false(json_object_get(v->attrs, "status"));
 	seam__sim_drupal_touch(v, t);
 	variation_saved(d, v, t);

@@ -4,7 +4,8 @@
  * meta.omitted, filters and sorts, 400/403/415/422 documents, the place transition, total_paid,
  * the seam_bridge transition endpoint and the signed order events; the catalog: seam_pim_id,
  * product attribute values, SKU uniqueness, Commerce's product/variation back-references, the
- * fault switch, the flat catalog read and the write rate with the lookup indexes.
+ * fault switch, the flat catalog read and the write rate with the lookup indexes; the
+ * storefront module's seam_stock and list_price on variations and its refusal of an oversell.
  */
 #include "sim_test.h"
 
@@ -1188,6 +1189,316 @@ static void test_product_links_and_catalog(void **state)
 	simt_free(t);
 }
 
+/* POSTs a variation with the given attributes JSON; returns its uuid (owned), NULL unless 201.
+ * want: the status expected. */
+static char *post_variation_attrs(seam_sim_double_t *d, const char *attrs, int want)
+{
+	seam_sim_resp_t r;
+	char body[1024];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product_variation--default\",\"attributes\":%s}}", attrs);
+	call(d, "POST", "/jsonapi/commerce_product_variation/default", admin(), body, &r);
+	if (r.status != want)
+		fail_msg("POST variation %s: got %d, want %d: %s", attrs, r.status, want, r.body);
+	char *id = r.status == 201 ? strdup(jstr(r.json, "data.id")) : NULL;
+	seam_sim_resp_dispose(&r);
+	return id;
+}
+
+/* PATCHes variation v with the given attributes JSON; the response is left in r. */
+static void patch_variation(seam_sim_double_t *d, const char *v, const char *attrs,
+			    seam_sim_resp_t *r)
+{
+	char body[1024];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_product_variation--default\",\"id\":\"%s\","
+		 "\"attributes\":%s}}", v, attrs);
+	callf(d, "PATCH", admin(), body, r, "/jsonapi/commerce_product_variation/default/%s", v);
+}
+
+/* The storefront module's seam_stock (decimal, null = not managed) and list_price on variations:
+ * stored as Drupal stores them (4 decimals, rounded), refused as the real site refuses them
+ * (docs/bridge.md, "Verified"), and in the flat catalog read. */
+static void test_seam_stock_and_list_price(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_cat);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	call(d, "GET", "/jsonapi/commerce_product_variation/default?sort=sku", admin(), NULL, &r);
+	const char *v = jstr(r.json, "data.0.id");
+	char vid[40];
+	snprintf(vid, sizeof vid, "%s", v);
+	/* seeded variations: not managed, no list price; the field comes after default_langcode */
+	json_t *attrs = jget(r.json, "data.0.attributes");
+	assert_true(json_is_null(json_object_get(attrs, "seam_stock")));
+	assert_true(json_is_null(json_object_get(attrs, "list_price")));
+	const char *prev = NULL, *k;
+	json_t *x;
+	json_object_foreach(attrs, k, x) {
+		if (!strcmp(k, "seam_stock"))
+			assert_string_equal(prev, "default_langcode");
+		prev = k;
+	}
+	seam_sim_resp_dispose(&r);
+
+	/* price, list price and stock in one PATCH, as seam's stock and price flow sends them */
+	patch_variation(d, vid,
+			"{\"seam_stock\":\"12\",\"price\":{\"number\":\"21.50\",\"currency_code\":\"USD\"},"
+			"\"list_price\":{\"number\":\"25.00\",\"currency_code\":\"USD\"}}",
+			&r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "data.attributes.seam_stock"), "12.0000");
+	assert_string_equal(jstr(r.json, "data.attributes.price.number"), "21.5");
+	assert_string_equal(jstr(r.json, "data.attributes.list_price.number"), "25");
+	assert_string_equal(jstr(r.json, "data.attributes.list_price.currency_code"), "USD");
+	assert_string_equal(jstr(r.json, "data.attributes.list_price.formatted"), "$25.00");
+	seam_sim_resp_dispose(&r);
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product_variation/default/%s", vid);
+	assert_string_equal(jstr(r.json, "data.attributes.seam_stock"), "12.0000");
+	assert_string_equal(jstr(r.json, "data.attributes.list_price.number"), "25");
+	seam_sim_resp_dispose(&r);
+
+	/* what Drupal stores: 4 decimals, rounded half up; a JSON integer; zero; null */
+	static const struct {
+		const char *sent, *stored;
+	} ok[] = {
+		{"\"3.12345\"", "3.1235"}, {"7", "7.0000"},	  {"\"0\"", "0.0000"},
+		{"\"2.5\"", "2.5000"},	   {"\"9999999999.9999\"", "9999999999.9999"},
+		{"\"-0\"", "0.0000"},	   {"null", NULL},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		char a[128];
+		snprintf(a, sizeof a, "{\"seam_stock\":%s}", ok[i].sent);
+		patch_variation(d, vid, a, &r);
+		if (r.status != 200)
+			fail_msg("seam_stock %s: got %d: %s", ok[i].sent, r.status, r.body);
+		if (ok[i].stored)
+			assert_string_equal(jstr(r.json, "data.attributes.seam_stock"), ok[i].stored);
+		else
+			assert_true(json_is_null(jget(r.json, "data.attributes.seam_stock")));
+		seam_sim_resp_dispose(&r);
+	}
+
+	/* refused as the real site refuses them, each at .../seam_stock/value */
+	patch_variation(d, vid, "{\"seam_stock\":\"4\"}", &r);
+	seam_sim_resp_dispose(&r);
+	static const struct {
+		const char *sent, *detail;
+	} bad[] = {
+		{"\"-1\"", "seam_stock.0.value: Stock (from the ERP): the value may be no less than 0."},
+		{"-3", "seam_stock.0.value: Stock (from the ERP): the value may be no less than 0."},
+		{"\"abc\"", "seam_stock.0.value: This value should be of the correct primitive type."},
+		{"\"1e3\"", "seam_stock.0.value: This value should be of the correct primitive type."},
+		{"\"12345678901\"",
+		 "seam_stock.0.value: Stock (from the ERP): the value may be no greater than 9999999999.9999."},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char a[128];
+		snprintf(a, sizeof a, "{\"seam_stock\":%s,\"price\":{\"number\":\"1\",\"currency_code\":\"USD\"}}",
+			 bad[i].sent);
+		patch_variation(d, vid, a, &r);
+		if (r.status != 422)
+			fail_msg("seam_stock %s: got %d, want 422: %s", bad[i].sent, r.status, r.body);
+		assert_string_equal(jstr(r.json, "errors.0.detail"), bad[i].detail);
+		assert_string_equal(jstr(r.json, "errors.0.source.pointer"), "/data/attributes/seam_stock/value");
+		seam_sim_resp_dispose(&r);
+	}
+	/* nothing of a refused PATCH is written */
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product_variation/default/%s", vid);
+	assert_string_equal(jstr(r.json, "data.attributes.seam_stock"), "4.0000");
+	assert_string_equal(jstr(r.json, "data.attributes.price.number"), "21.5");
+	seam_sim_resp_dispose(&r);
+
+	/* list_price: null clears it; a price without a currency is refused */
+	patch_variation(d, vid, "{\"list_price\":null}", &r);
+	assert_int_equal(r.status, 200);
+	assert_true(json_is_null(jget(r.json, "data.attributes.list_price")));
+	seam_sim_resp_dispose(&r);
+	patch_variation(d, vid, "{\"list_price\":{\"number\":\"3\"}}", &r);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(jstr(r.json, "errors.0.source.pointer"), "/data/attributes/list_price");
+	seam_sim_resp_dispose(&r);
+
+	/* POST carries them too */
+	char *n = post_variation_attrs(d,
+				       "{\"sku\":\"SKU-STOCK-1\",\"seam_stock\":\"5\","
+				       "\"list_price\":{\"number\":\"30\",\"currency_code\":\"USD\"},"
+				       "\"price\":{\"number\":\"20\",\"currency_code\":\"USD\"}}",
+				       201);
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_product_variation/default/%s", n);
+	assert_string_equal(jstr(r.json, "data.attributes.seam_stock"), "5.0000");
+	assert_string_equal(jstr(r.json, "data.attributes.list_price.number"), "30");
+	assert_string_equal(jstr(r.json, "data.attributes.price.number"), "20");
+	seam_sim_resp_dispose(&r);
+	free(post_variation_attrs(d, "{\"sku\":\"SKU-STOCK-2\",\"seam_stock\":\"-5\"}", 422));
+
+	/* filters compare the number, not the text */
+	call(d, "GET",
+	     "/jsonapi/commerce_product_variation/default?filter[s][condition][path]=seam_stock&filter[s][condition][operator]=%3E&filter[s][condition][value]=4.5",
+	     admin(), NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_data(&r), 1);
+	assert_string_equal(jstr(r.json, "data.0.id"), n);
+	seam_sim_resp_dispose(&r);
+
+	/* the flat catalog read has price, list price and stock of every variation */
+	call(d, "GET", "/_sim/drupal/catalog", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	json_t *v0 = jget(r.json, "products.0.variations.0");
+	assert_string_equal(jstr(v0, "uuid"), vid);
+	assert_string_equal(jstr(v0, "seam_stock"), "4.0000");
+	assert_string_equal(jstr(v0, "price.number"), "21.5");
+	assert_true(json_is_null(json_object_get(v0, "list_price")));
+	json_t *v1 = jget(r.json, "products.0.variations.1");
+	assert_true(json_is_null(json_object_get(v1, "seam_stock")));
+	seam_sim_resp_dispose(&r);
+	free(n);
+	simt_free(t);
+}
+
+/* POSTs an order item of quantity qty (a JSON value) of variation v into order o (NULL: none);
+ * the response is left in r. */
+static void post_item(seam_sim_double_t *d, const char *v, const char *o, const char *qty,
+		      seam_sim_resp_t *r)
+{
+	char body[1024], order[160] = "";
+	if (o)
+		snprintf(order, sizeof order,
+			 ",\"order_id\":{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\"}}", o);
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order_item--default\",\"attributes\":{\"quantity\":%s,"
+		 "\"title\":\"Boot\"},\"relationships\":{\"purchased_entity\":{\"data\":{\"type\":"
+		 "\"commerce_product_variation--default\",\"id\":\"%s\"}}%s}}}",
+		 qty, v, order);
+	call(d, "POST", "/jsonapi/commerce_order_item/default", admin(), body, r);
+}
+
+static void patch_item(seam_sim_double_t *d, const char *it, const char *members, seam_sim_resp_t *r)
+{
+	char body[1024];
+	snprintf(body, sizeof body, "{\"data\":{\"type\":\"commerce_order_item--default\",\"id\":\"%s\",%s}}",
+		 it, members);
+	callf(d, "PATCH", admin(), body, r, "/jsonapi/commerce_order_item/default/%s", it);
+}
+
+static void assert_refused(seam_sim_resp_t *r, const char *pointer, const char *detail)
+{
+	if (r->status != 422)
+		fail_msg("got %d, want 422 (%s): %s", r->status, detail, r->body);
+	assert_string_equal(jstr(r->json, "errors.0.source.pointer"), pointer);
+	assert_string_equal(jstr(r->json, "errors.0.detail"), detail);
+	seam_sim_resp_dispose(r);
+}
+
+static void assert_status(seam_sim_resp_t *r, int want)
+{
+	if (r->status != want)
+		fail_msg("got %d, want %d: %s", r->status, want, r->body);
+}
+
+/* The module's availability check on order items, as the real site answered it over JSON:API
+ * (docs/bridge.md, "Stock"): more than seam_stock in a draft order is a 422 with the
+ * customer's message; lines of the same variation count together; null means no limit; a
+ * placed order's lines are not checked. */
+static void test_stock_refuses_oversell(void **state)
+{
+	(void)state;
+	simt_t *t = simt_new(yaml_cat);
+	seam_sim_double_t *d = simt_get(t, "drupal");
+	seam_sim_resp_t r;
+	char body[1024], o[40], it[40];
+	char *v = post_variation_attrs(d, "{\"sku\":\"SKU-BOOT\",\"seam_stock\":\"3\","
+				       "\"price\":{\"number\":\"21.50\",\"currency_code\":\"USD\"}}", 201);
+	char *w = post_variation_attrs(d, "{\"sku\":\"SKU-SOCK\",\"seam_stock\":\"0\","
+				       "\"price\":{\"number\":\"2\",\"currency_code\":\"USD\"}}", 201);
+	call(d, "GET", "/jsonapi/commerce_store/online", admin(), NULL, &r);
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"attributes\":{\"order_number\":\"STOCK-1\","
+		 "\"state\":\"draft\"},\"relationships\":{\"store_id\":{\"data\":{\"type\":\"commerce_store--online\","
+		 "\"id\":\"%s\"}}}}}", jstr(r.json, "data.0.id"));
+	seam_sim_resp_dispose(&r);
+	call(d, "POST", "/jsonapi/commerce_order/default", admin(), body, &r);
+	assert_status(&r, 201);
+	snprintf(o, sizeof o, "%s", jstr(r.json, "data.id"));
+	seam_sim_resp_dispose(&r);
+
+	post_item(d, v, o, "\"5\"", &r);
+	assert_refused(&r, "/data/attributes/purchased_entity", "purchased_entity: Only 3 left in stock.");
+	post_item(d, v, o, "\"3.00\"", &r);
+	assert_status(&r, 201);
+	snprintf(it, sizeof it, "%s", jstr(r.json, "data.id"));
+	seam_sim_resp_dispose(&r);
+	/* the order lists the line: a second line of the variation counts it */
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\",\"relationships\":{\"order_items\":"
+		 "{\"data\":[{\"type\":\"commerce_order_item--default\",\"id\":\"%s\"}]}}}}", o, it);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_order/default/%s", o);
+	assert_status(&r, 200);
+	seam_sim_resp_dispose(&r);
+	post_item(d, v, o, "1", &r);
+	assert_refused(&r, "/data/attributes/purchased_entity",
+		       "purchased_entity: Only 3 left in stock, and your cart already has 3.");
+	/* a PATCH of the quantity alone: the module's constraint, at quantity; nothing written */
+	patch_item(d, it, "\"attributes\":{\"quantity\":\"4\"}", &r);
+	assert_refused(&r, "/data/attributes/quantity", "quantity: Only 3 left in stock.");
+	callf(d, "GET", admin(), NULL, &r, "/jsonapi/commerce_order_item/default/%s", it);
+	assert_string_equal(jstr(r.json, "data.attributes.quantity"), "3.00");
+	seam_sim_resp_dispose(&r);
+	patch_item(d, it, "\"attributes\":{\"quantity\":\"2\"}", &r);
+	assert_status(&r, 200);
+	seam_sim_resp_dispose(&r);
+	post_item(d, v, o, "\"1\"", &r);
+	assert_status(&r, 201);
+	seam_sim_resp_dispose(&r);
+	/* another variation sent with the PATCH: Commerce's constraint, at purchased_entity */
+	snprintf(body, sizeof body,
+		 "\"relationships\":{\"purchased_entity\":{\"data\":{\"type\":\"commerce_product_variation--default\","
+		 "\"id\":\"%s\"}}}", w);
+	patch_item(d, it, body, &r);
+	assert_refused(&r, "/data/attributes/purchased_entity", "purchased_entity: This product is out of stock.");
+
+	/* out of stock; then not managed: no limit */
+	patch_variation(d, v, "{\"seam_stock\":\"0\"}", &r);
+	seam_sim_resp_dispose(&r);
+	post_item(d, v, o, "\"1\"", &r);
+	assert_refused(&r, "/data/attributes/purchased_entity", "purchased_entity: This product is out of stock.");
+	patch_variation(d, v, "{\"seam_stock\":null}", &r);
+	seam_sim_resp_dispose(&r);
+	post_item(d, v, o, "\"500\"", &r);
+	assert_status(&r, 201);
+	seam_sim_resp_dispose(&r);
+	/* fractional stock: the message prints the number as it is */
+	patch_variation(d, v, "{\"seam_stock\":\"2.5\"}", &r);
+	seam_sim_resp_dispose(&r);
+	post_item(d, v, NULL, "\"3\"", &r);
+	assert_refused(&r, "/data/attributes/purchased_entity", "purchased_entity: Only 2.5 left in stock.");
+
+	/* a line without an order is checked on POST (Commerce's constraint); its quantity alone
+	 * is not on PATCH (the module's constraint needs a draft order) */
+	post_item(d, v, NULL, "\"2\"", &r);
+	assert_status(&r, 201);
+	char loose[40];
+	snprintf(loose, sizeof loose, "%s", jstr(r.json, "data.id"));
+	seam_sim_resp_dispose(&r);
+	patch_item(d, loose, "\"attributes\":{\"quantity\":\"9\"}", &r);
+	assert_status(&r, 200);
+	seam_sim_resp_dispose(&r);
+
+	/* a placed order's lines are history: not checked */
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"type\":\"commerce_order--default\",\"id\":\"%s\",\"attributes\":{\"state\":\"completed\"}}}", o);
+	callf(d, "PATCH", admin(), body, &r, "/jsonapi/commerce_order/default/%s", o);
+	assert_status(&r, 200);
+	seam_sim_resp_dispose(&r);
+	post_item(d, w, o, "\"1\"", &r);
+	assert_status(&r, 201);
+	seam_sim_resp_dispose(&r);
+	free(v);
+	free(w);
+	simt_free(t);
+}
+
 /* Lookups by SKU and seam_pim_id go through indexes: a sync's traffic (look up, create 5
  * variations, create the product) stays linear. Scanning every entity per request made this
  * quadratic (minutes for 10,000 products). */
@@ -1248,6 +1559,8 @@ int main(void)
 		cmocka_unit_test(test_sku_unique_and_fault_switch),
 		cmocka_unit_test(test_product_links_and_catalog),
 		cmocka_unit_test(test_catalog_writes_stay_fast),
+		cmocka_unit_test(test_seam_stock_and_list_price),
+		cmocka_unit_test(test_stock_refuses_oversell),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
