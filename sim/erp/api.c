@@ -1,6 +1,6 @@
 /*
  * api.c: the API v2.0 entry: OAuth2 client credentials, bearer checks and the dispatch of
- * /api/v2.0/... to companies, items, customers and sales orders.
+ * /api/v2.0/... to subscriptions, companies, items, customers, sales orders and prices.
  * Part of the ERP double (API: sim/sim_erp.h); what the files share and the locking rule
  * are in erp_int.h.
  */
@@ -88,10 +88,16 @@ void seam__sim_erp_h_api(seam_sim_call_t *c, void *ctx)
 	seam_sim_erp_t *e = ctx;
 	seg_t segs[6];
 	int n = seam__sim_erp_split_path(c->path, segs, 6);
-	if (!authed(e, c))
-		return;
 	json_t *in = NULL;
 	pthread_mutex_lock(&e->mu);
+	if (!authed(e, c))
+		goto out;
+	if (n >= 1 && !strcmp(segs[0].name, "subscriptions")) {
+		/* not under a company; the handler lets go of the lock for the handshake */
+		pthread_mutex_unlock(&e->mu);
+		seam__sim_erp_subscriptions(e, c, segs, n);
+		return;
+	}
 	if (n < 1) {
 		seam__sim_erp_error(e, c, 404, "BadRequest_ResourceNotFound", "Resource not found.");
 		goto out;
@@ -134,6 +140,9 @@ void seam__sim_erp_h_api(seam_sim_call_t *c, void *ctx)
 	if (!strcmp(coll, "salesOrders")) {
 		seam__sim_erp_orders(e, co, c, segs, n, in);
 		goto out;
+	} else if (!strcmp(coll, "salesPrices")) {
+		seam__sim_erp_prices(e, co, c, segs, n);
+		goto out;
 	} else if (!strcmp(coll, "items") || !strcmp(coll, "customers")) {
 		json_t *arr = !strcmp(coll, "items") ? e->items : e->customers;
 		char what[64];
@@ -168,7 +177,9 @@ void seam__sim_erp_h_api(seam_sim_call_t *c, void *ctx)
 				else
 					json_object_set(r, k, v);
 			}
-			seam__sim_erp_bump(r);
+			int64_t ms = seam__sim_erp_bump(e, r);
+			seam__sim_erp_changed(e, ERP_RES_ITEMS, 0, json_string_value(json_object_get(r, "id")),
+					      "updated", 1, ms, ms);
 			seam__sim_erp_single(c, e, r, what, 0);
 		} else {
 			seam__sim_erp_error(e, c, 405, "BadRequest_MethodNotAllowed", "Method not allowed.");

@@ -10,58 +10,218 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "sim/sim_rng.h"
 
-/* ---- control ---- */
+/* ---- items ---- */
 
-static void touch_item(seam_sim_erp_t *e, json_t *it, json_t *inv, json_t *price)
+/* One change of an item: the given values (exact decimals; with force any JSON value as
+ * given), or new random stock and price when neither is given. Lock held. */
+static void touch_item(seam_sim_erp_t *e, json_t *it, json_t *inv, json_t *price, int force)
 {
 	if (inv)
-		json_object_set_new(it, "inventory", seam__sim_erp_dec(seam__sim_erp_num(inv, PS), PS));
+		json_object_set_new(it, "inventory",
+				    force ? json_incref(inv)
+					  : seam__sim_erp_dec(seam__sim_erp_num(inv, PS), PS));
 	if (price)
-		json_object_set_new(it, "unitPrice", seam__sim_erp_dec(seam__sim_erp_num(price, PS), PS));
+		json_object_set_new(it, "unitPrice",
+				    force ? json_incref(price)
+					  : seam__sim_erp_dec(seam__sim_erp_num(price, PS), PS));
 	if (!inv && !price) {
 		json_object_set_new(it, "inventory",
 				    json_real((double)seam_sim_rng_range(&e->rng, 0, 500)));
 		json_object_set_new(it, "unitPrice",
 				    seam__sim_erp_dec(seam_sim_rng_range(&e->rng, 400, 19999) * 1000, PS));
 	}
-	seam__sim_erp_bump(it);
+	int64_t ms = seam__sim_erp_bump(e, it);
+	seam__sim_erp_changed(e, ERP_RES_ITEMS, 0, json_string_value(json_object_get(it, "id")),
+			      "updated", 1, ms, ms);
 }
 
+#define BURST_MAX 5000000
+
+typedef struct burst_spec {
+	int64_t n, k;
+	int f_inv, f_price;
+} burst_spec_t;
+
+/* A burst: count changes over the first skus items (each gets count / skus of them, give or
+ * take one), in an order shuffled from the double's rng, each change drawing new values for
+ * the given fields. Only the last state of each item is kept, but every change counts: the
+ * version goes up by the item's number of changes and its j-th change is 1 ms after its
+ * (j-1)-th, all from one base time max(now, the newest time given + 1). Memory and time are
+ * O(count + skus), so a million changes take well under a second. Reads the request: returns
+ * 0, or -1 and a message. Lock held. */
+static int burst_read(seam_sim_erp_t *e, const json_t *spec, burst_spec_t *bs, char *msg,
+		      size_t cap)
+{
+	json_t *jc = json_object_get(spec, "count"), *js = json_object_get(spec, "skus");
+	json_t *jf = json_object_get(spec, "fields");
+	int64_t nitems = (int64_t)json_array_size(e->items);
+	int f_inv = 1, f_price = 1;
+	size_t i;
+	json_t *v;
+	if (!json_is_object(spec) || !json_is_integer(jc) || json_integer_value(jc) < 0 ||
+	    json_integer_value(jc) > BURST_MAX || (js && !json_is_integer(js))) {
+		snprintf(msg, cap, "burst: expected {\"count\": 0..%d, \"skus\": n, \"fields\": "
+				   "[\"inventory\", \"unitPrice\"]}",
+			 BURST_MAX);
+		return -1;
+	}
+	int64_t n = json_integer_value(jc);
+	int64_t k = js ? json_integer_value(js) : nitems;
+	if (k < 1 || k > nitems) {
+		snprintf(msg, cap, "burst.skus: 1..%lld (the items there are)", (long long)nitems);
+		return -1;
+	}
+	if (jf) {
+		if (!json_is_array(jf) || json_array_size(jf) == 0) {
+			snprintf(msg, cap, "burst.fields: a list of inventory, unitPrice");
+			return -1;
+		}
+		f_inv = f_price = 0;
+		json_array_foreach(jf, i, v) {
+			const char *f = json_string_value(v);
+			if (f && !strcmp(f, "inventory"))
+				f_inv = 1;
+			else if (f && !strcmp(f, "unitPrice"))
+				f_price = 1;
+			else {
+				snprintf(msg, cap, "burst.fields: inventory or unitPrice, not %s",
+					 f ? f : "a non-string");
+				return -1;
+			}
+		}
+	}
+	bs->n = n;
+	bs->k = k;
+	bs->f_inv = f_inv;
+	bs->f_price = f_price;
+	return 0;
+}
+
+/* Runs a burst read by burst_read. Returns a summary (new reference), NULL when out of
+ * memory (nothing changed then). Lock held. */
+static json_t *burst_run(seam_sim_erp_t *e, const burst_spec_t *bs)
+{
+	int64_t n = bs->n, k = bs->k;
+	uint32_t *order = malloc((size_t)(n ? n : 1) * sizeof *order);
+	int64_t *cnt = calloc((size_t)k, sizeof *cnt), *inv = calloc((size_t)k, sizeof *inv);
+	int64_t *price = calloc((size_t)k, sizeof *price);
+	if (!order || !cnt || !inv || !price) {
+		free(order);
+		free(cnt);
+		free(inv);
+		free(price);
+		return NULL;
+	}
+	for (int64_t j = 0; j < n; j++)
+		order[j] = (uint32_t)(j % k);
+	for (int64_t j = n - 1; j > 0; j--) {
+		int64_t r = seam_sim_rng_range(&e->rng, 0, j);
+		uint32_t t = order[j];
+		order[j] = order[r];
+		order[r] = t;
+	}
+	for (int64_t j = 0; j < n; j++) {
+		uint32_t x = order[j];
+		cnt[x]++;
+		if (bs->f_inv)
+			inv[x] = seam_sim_rng_range(&e->rng, 0, 500);
+		if (bs->f_price)
+			price[x] = seam_sim_rng_range(&e->rng, 400, 19999) * 1000;
+	}
+	int64_t base = seam__sim_erp_next_ms(e, NULL), first = INT64_MAX, last = 0, most = 0, items = 0;
+	for (int64_t x = 0; x < k; x++) {
+		if (!cnt[x])
+			continue;
+		json_t *it = json_array_get(e->items, (size_t)x);
+		int64_t own = json_integer_value(json_object_get(it, "_ms"));
+		int64_t t0 = base > own ? base : own + 1, t1 = t0 + cnt[x] - 1;
+		if (bs->f_inv)
+			json_object_set_new(it, "inventory", json_real((double)inv[x]));
+		if (bs->f_price)
+			json_object_set_new(it, "unitPrice", seam__sim_erp_dec(price[x], PS));
+		seam__sim_erp_stamp(e, it, t1, cnt[x]);
+		seam__sim_erp_changed(e, ERP_RES_ITEMS, 0, json_string_value(json_object_get(it, "id")),
+				      "updated", cnt[x], t0, t1);
+		first = t0 < first ? t0 : first;
+		last = t1 > last ? t1 : last;
+		most = cnt[x] > most ? cnt[x] : most;
+		items++;
+	}
+	free(order);
+	free(cnt);
+	free(inv);
+	free(price);
+	char a[25] = "", z[25] = "";
+	if (items) {
+		seam_rfc3339_ms(first, a);
+		seam_rfc3339_ms(last, z);
+	}
+	return json_pack("{s:I, s:I, s:I, s:s?, s:s?}", "changes", (json_int_t)n, "items",
+			 (json_int_t)items, "most_per_item", (json_int_t)most, "first",
+			 items ? a : NULL, "last", items ? z : NULL);
+}
+
+/* POST /_sim/erp/items: {number, inventory?, unitPrice?, force?} sets one item (no values:
+ * random ones); {churn: n} changes n random items; {burst: {count, skus, fields}} (see
+ * burst()). Any mix, applied in that order. With force, inventory and unitPrice are stored
+ * as given, whatever their JSON type (a negative stock, a string, null), for the tests of
+ * what seam does with bad values; without it they must be numbers. */
 void seam__sim_erp_h_items(seam_sim_call_t *c, void *ctx)
 {
 	seam_sim_erp_t *e = ctx;
 	json_t *b = seam_sim_body_json(c);
-	json_t *changed = json_array();
+	json_t *changed = json_array(), *summary = NULL;
+	char msg[200];
 	pthread_mutex_lock(&e->mu);
 	json_int_t churn = json_integer_value(json_object_get(b, "churn"));
 	const char *num = json_string_value(json_object_get(b, "number"));
 	json_t *inv = json_object_get(b, "inventory"), *price = json_object_get(b, "unitPrice");
-	if ((inv && !json_is_number(inv)) || (price && !json_is_number(price))) {
+	json_t *bspec = json_object_get(b, "burst");
+	int force = json_is_true(json_object_get(b, "force"));
+	burst_spec_t bs;
+	if (!force && ((inv && !json_is_number(inv)) || (price && !json_is_number(price)))) {
 		pthread_mutex_unlock(&e->mu);
-		seam_sim_problem(c, 400, "bad-request", "inventory and unitPrice are JSON numbers");
+		seam_sim_problem(c, 400, "bad-request",
+				 "inventory and unitPrice are JSON numbers (force: true stores any value)");
 		goto out;
 	}
-	if (num) {
-		json_t *it = seam__sim_erp_find(e->items, "number", num);
-		if (!it) {
-			pthread_mutex_unlock(&e->mu);
-			seam_sim_problem(c, 404, "not-found", "no item %s", num);
-			goto out;
-		}
-		touch_item(e, it, inv, price);
+	json_t *it = num ? seam__sim_erp_find(e->items, "number", num) : NULL;
+	if (num && !it) {
+		pthread_mutex_unlock(&e->mu);
+		seam_sim_problem(c, 404, "not-found", "no item %s", num);
+		goto out;
+	}
+	if (bspec && burst_read(e, bspec, &bs, msg, sizeof msg) != 0) {
+		pthread_mutex_unlock(&e->mu);
+		seam_sim_problem(c, 400, "bad-request", "%s", msg);
+		goto out;
+	}
+	if (it) {
+		touch_item(e, it, inv, price, force);
 		json_array_append_new(changed, seam__sim_erp_out(it, 0));
 	}
 	size_t ni = json_array_size(e->items);
 	for (json_int_t k = 0; k < churn && ni > 0; k++) {
-		json_t *it = json_array_get(e->items, (size_t)seam_sim_rng_range(&e->rng, 0, (int64_t)ni - 1));
-		touch_item(e, it, NULL, NULL);
-		json_array_append_new(changed, seam__sim_erp_out(it, 0));
+		json_t *r = json_array_get(e->items,
+					   (size_t)seam_sim_rng_range(&e->rng, 0, (int64_t)ni - 1));
+		touch_item(e, r, NULL, NULL, 0);
+		json_array_append_new(changed, seam__sim_erp_out(r, 0));
+	}
+	if (bspec && !(summary = burst_run(e, &bs))) {
+		pthread_mutex_unlock(&e->mu);
+		seam_sim_problem(c, 507, "out-of-memory", "the burst did not fit in memory");
+		goto out;
 	}
 	pthread_mutex_unlock(&e->mu);
-	seam_sim_reply_json(c, 200, NULL, json_pack("{s:O}", "changed", changed));
+	json_t *doc = json_pack("{s:O}", "changed", changed);
+	if (summary)
+		json_object_set(doc, "burst", summary);
+	seam_sim_reply_json(c, 200, NULL, doc);
 out:
+	json_decref(summary);
 	json_decref(changed);
 	json_decref(b);
 }

@@ -57,25 +57,51 @@ void seam__sim_erp_error(seam_sim_erp_t *e, seam_sim_call_t *c, int status, cons
 			    json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", full));
 }
 
+void seam__sim_erp_etag_of(int64_t version, const char *key, char out[200])
+{
+	char raw[96], b64[160];
+	snprintf(raw, sizeof raw, "'%lld;%s'", (long long)version, key ? key : "");
+	seam_base64_encode(raw, strlen(raw), b64);
+	snprintf(out, 200, "W/\"%s\"", b64);
+}
+
 void seam__sim_erp_etag(json_t *rec)
 {
-	char raw[96], b64[160], tag[200];
-	json_int_t v = json_integer_value(json_object_get(rec, "_version"));
-	snprintf(raw, sizeof raw, "'%lld;%s'", (long long)v,
-		 json_string_value(json_object_get(rec, "id")));
-	seam_base64_encode(raw, strlen(raw), b64);
-	snprintf(tag, sizeof tag, "W/\"%s\"", b64);
+	char tag[200];
+	seam__sim_erp_etag_of(json_integer_value(json_object_get(rec, "_version")),
+			      json_string_value(json_object_get(rec, "id")), tag);
 	json_object_set_new(rec, "@odata.etag", json_string(tag));
 }
 
-void seam__sim_erp_bump(json_t *rec)
+int64_t seam__sim_erp_next_ms(seam_sim_erp_t *e, const json_t *rec)
+{
+	int64_t ms = seam_now_ms();
+	int64_t own = rec ? json_integer_value(json_object_get(rec, "_ms")) : 0;
+	if (ms <= e->hw_ms)
+		ms = e->hw_ms + 1;
+	if (ms <= own)
+		ms = own + 1;
+	return ms;
+}
+
+void seam__sim_erp_stamp(seam_sim_erp_t *e, json_t *rec, int64_t ms, int64_t n)
 {
 	char ts[25];
-	seam__sim_erp_now_iso(ts);
+	seam_rfc3339_ms(ms, ts);
 	json_object_set_new(rec, "_version",
-			    json_integer(json_integer_value(json_object_get(rec, "_version")) + 1));
+			    json_integer(json_integer_value(json_object_get(rec, "_version")) + n));
+	json_object_set_new(rec, "_ms", json_integer(ms));
 	json_object_set_new(rec, "lastModifiedDateTime", json_string(ts));
+	if (ms > e->hw_ms)
+		e->hw_ms = ms;
 	seam__sim_erp_etag(rec);
+}
+
+int64_t seam__sim_erp_bump(seam_sim_erp_t *e, json_t *rec)
+{
+	int64_t ms = seam__sim_erp_next_ms(e, rec);
+	seam__sim_erp_stamp(e, rec, ms, 1);
+	return ms;
 }
 
 /* Output copy: private keys dropped, lines only when expanded. */

@@ -274,7 +274,7 @@ static void patch_order(seam_sim_erp_t *e, seam_sim_call_t *c, json_t *o, json_t
 			json_object_set(o, k, v);
 	}
 	seam__sim_erp_order_recompute(o);
-	seam__sim_erp_bump(o);
+	seam__sim_erp_bump(e, o);
 	seam__sim_erp_single(c, e, o, "companies/salesOrders", 0);
 }
 
@@ -341,7 +341,7 @@ void seam__sim_erp_orders(seam_sim_erp_t *e, company_t *co, seam_sim_call_t *c, 
 			if (l) {
 				json_array_append_new(lines, l);
 				seam__sim_erp_order_recompute(o);
-				seam__sim_erp_bump(o);
+				seam__sim_erp_bump(e, o);
 				json_t *out = seam__sim_erp_out(l, 0);
 				seam_sim_reply_json(c, 201, "application/json; odata.metadata=minimal",
 						    out);
