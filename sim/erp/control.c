@@ -175,13 +175,17 @@ void seam__sim_erp_h_items(seam_sim_call_t *c, void *ctx)
 	json_t *b = seam_sim_body_json(c);
 	json_t *changed = json_array(), *summary = NULL;
 	char msg[200];
+	if (!json_is_object(b)) {
+		seam_sim_problem(c, 400, "bad-request", "expected a JSON object");
+		goto out_unlocked;
+	}
 	pthread_mutex_lock(&e->mu);
 	json_int_t churn = json_integer_value(json_object_get(b, "churn"));
 	const char *num = json_string_value(json_object_get(b, "number"));
 	json_t *inv = json_object_get(b, "inventory"), *price = json_object_get(b, "unitPrice");
 	json_t *bspec = json_object_get(b, "burst");
 	int force = json_is_true(json_object_get(b, "force"));
-	burst_spec_t bs;
+	burst_spec_t bs = {0};
 	if (!force && ((inv && !json_is_number(inv)) || (price && !json_is_number(price)))) {
 		pthread_mutex_unlock(&e->mu);
 		seam_sim_problem(c, 400, "bad-request",
@@ -221,6 +225,7 @@ void seam__sim_erp_h_items(seam_sim_call_t *c, void *ctx)
 		json_object_set(doc, "burst", summary);
 	seam_sim_reply_json(c, 200, NULL, doc);
 out:
+out_unlocked:
 	json_decref(summary);
 	json_decref(changed);
 	json_decref(b);
