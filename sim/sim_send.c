@@ -22,7 +22,7 @@ typedef struct job {
 	size_t len;
 	seam_sim_sign_e sign;
 	int copy, attempt;
-	int final_4xx;
+	int retry_transient;
 	seam_sim_done_fn done;
 	void *done_ctx;
 	int64_t due_ms; /* monotonic */
@@ -343,8 +343,8 @@ static void *worker(void *arg)
 			s->delivered++;
 			log_add(s, j, status, "delivered", NULL);
 			end = "delivered";
-		} else if (j->final_4xx && status >= 400 && status < 500 && status != 408 &&
-			   status != 429) {
+		} else if (j->retry_transient && status >= 0 && status != 408 && status != 429 &&
+			   (status < 500 || status > 599)) {
 			s->rejected++;
 			log_add(s, j, status, "rejected", err);
 			end = "rejected";
@@ -478,7 +478,7 @@ static job_t *job_new(const seam_sim_delivery_t *d, int copy)
 	j->len = d->len;
 	j->sign = d->sign;
 	j->copy = copy;
-	j->final_4xx = d->final_4xx;
+	j->retry_transient = d->retry_transient;
 	j->done = d->done;
 	j->done_ctx = d->done_ctx;
 	return j;

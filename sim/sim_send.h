@@ -6,9 +6,10 @@
  *   - any other answer, or no answer, is retried on a schedule (bounded for tests: "attempts"
  *     and "backoff" in the config), with the same event id and a fresh timestamp and signature
  *     on every attempt (Standard Webhooks and Stripe sign per attempt);
- *   - a delivery may ask that a 4xx answer other than 408 and 429 be final (Business Central's
- *     notifications: such an answer is not retried, outcome "rejected"), and may ask to be told
- *     how each copy ended (a callback from the worker, without the sender's lock held);
+ *   - a delivery may ask that only transient failures be retried (no answer, 408, 429, 5xx)
+ *     and any other non-2xx answer end it at once, outcome "rejected" (Business Central's
+ *     notifications), and may ask to be told how each copy ended (a callback from the worker,
+ *     without the sender's lock held);
  *   - faults from the double's rule set (sim_fault.h) apply per event: duplicate (k copies,
  *     optionally at once), reorder (hold a batch, then send it shuffled), lose;
  *   - every attempt is logged in a bounded ring, readable as JSON (GET /_sim/deliveries).
@@ -55,7 +56,8 @@ int seam_sim_exchange_http(void *xctx, const char *url, const char *ctype, const
 			   size_t errcap);
 
 /* How one copy of a delivery ended: outcome "delivered" (status 2xx), "failed" (attempts used
- * up; status of the last, -1 for no answer) or "rejected" (a final 4xx). body is the
+ * up; status of the last, -1 for no answer) or "rejected" (a final answer, see
+ * retry_transient). body is the
  * delivery's body, borrowed for the call. */
 typedef void (*seam_sim_done_fn)(void *ctx, const char *event_id, const char *body, size_t len,
 				 int status, const char *outcome);
@@ -86,7 +88,7 @@ typedef struct seam_sim_delivery {
 	int concurrent;
 	int hold;                  /* hold until seam_sim_sender_release() */
 	int lose;                  /* log it as lost and never send it (configured drop rates) */
-	int final_4xx;             /* a 4xx other than 408/429 ends it at once ("rejected") */
+	int retry_transient;       /* retry only 408, 429, 5xx, no answer; else "rejected" */
 	seam_sim_done_fn done;     /* may be NULL; done_ctx must outlive the sender */
 	void *done_ctx;
 } seam_sim_delivery_t;

@@ -264,3 +264,63 @@ void seam__sim_erp_h_stats(seam_sim_call_t *c, void *ctx)
 			    json_pack("{s:I, s:o, s:o}", "sales_orders", (json_int_t)n, "by_company",
 				      per, "duplicate_external_document_numbers", dups));
 }
+
+/* ---- a subscriber for trying the webhooks ---- */
+
+#define INBOX_KEEP 100
+
+/* POST /_sim/erp/inbox[?status=n]: with ?validationToken=t answers 200 "t" (the handshake);
+ * otherwise keeps the body (the last INBOX_KEEP) and answers status (default 200), so that
+ * a subscription on http://<erp>/_sim/erp/inbox?status=503 sees retries and one with
+ * ?status=410 is deleted. The double calls itself here: the subscription handlers let go of
+ * the lock for the handshake. */
+void seam__sim_erp_h_inbox_post(seam_sim_call_t *c, void *ctx)
+{
+	seam_sim_erp_t *e = ctx;
+	const char *tok = seam_sim_query(c, "validationToken");
+	const char *st = seam_sim_query(c, "status");
+	int status = st ? atoi(st) : 200;
+	char ts[25];
+	if (tok) {
+		pthread_mutex_lock(&e->mu);
+		e->inbox_handshakes++;
+		pthread_mutex_unlock(&e->mu);
+		seam_sim_reply(c, 200, "text/plain", tok, strlen(tok));
+		return;
+	}
+	if (status < 200 || status > 599)
+		status = 200;
+	json_t *b = seam_sim_body_json(c);
+	if (!b)
+		b = json_stringn(c->body ? c->body : "", c->body ? c->body_len : 0);
+	seam_rfc3339_ms(seam_now_ms(), ts);
+	pthread_mutex_lock(&e->mu);
+	json_array_append_new(e->inbox, json_pack("{s:I, s:s, s:i, s:o}", "seq",
+						  (json_int_t)++e->inbox_seq, "time", ts,
+						  "answered", status, "body", b));
+	if (json_array_size(e->inbox) > INBOX_KEEP)
+		json_array_remove(e->inbox, 0);
+	pthread_mutex_unlock(&e->mu);
+	seam_sim_reply(c, status, "application/json", "{}", 2);
+}
+
+/* GET /_sim/erp/inbox?since=seq: {"received": [{seq, time, answered, body}], "last_seq",
+ * "handshakes"}. */
+void seam__sim_erp_h_inbox_get(seam_sim_call_t *c, void *ctx)
+{
+	seam_sim_erp_t *e = ctx;
+	const char *since = seam_sim_query(c, "since");
+	int64_t after = since ? strtoll(since, NULL, 10) : 0;
+	json_t *out = json_array();
+	size_t i;
+	json_t *m;
+	pthread_mutex_lock(&e->mu);
+	json_array_foreach(e->inbox, i, m)
+		if (json_integer_value(json_object_get(m, "seq")) > after)
+			json_array_append(out, m);
+	int64_t last = e->inbox_seq, hs = e->inbox_handshakes;
+	pthread_mutex_unlock(&e->mu);
+	seam_sim_reply_json(c, 200, NULL,
+			    json_pack("{s:o, s:I, s:I}", "received", out, "last_seq", (json_int_t)last,
+				      "handshakes", (json_int_t)hs));
+}

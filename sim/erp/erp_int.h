@@ -8,7 +8,8 @@
  *   api.c        OAuth2 client credentials, the bearer check, the /api/v2.0 dispatch, items
  *   orders.c     sales orders and lines
  *   prices.c     sales prices (BC's Sales Price table as a custom API page): seed, API, control
- *   control.c    the control API for items (/_sim/erp/items: set, churn, force, burst), stats
+ *   control.c    the control API for items (/_sim/erp/items: set, churn, force, burst), stats,
+ *                and /_sim/erp/inbox, a subscriber to try the webhooks without seam
  *   subs.c       webhook subscriptions: the API, the validation handshake, their control API
  *   notify.c     notifications: change windows per notificationUrl, coalescing, the
  *                "collection" overflow, sending through sim_send and what the answers do
@@ -126,6 +127,8 @@ struct seam_sim_erp {
 	erp_window_t *wins;
 	size_t nwins, capwins;
 	json_t *removed;   /* the last subscriptions removed: [{subscriptionId, reason, ...}] */
+	json_t *inbox;     /* what /_sim/erp/inbox received (control.c), the last INBOX_KEEP */
+	int64_t inbox_seq, inbox_handshakes;
 	int64_t bodies, next_body;
 	seam_sim_sender_t *sender;
 	seam_sim_exchange_fn exchange;
@@ -199,6 +202,10 @@ void seam__sim_erp_h_prices(seam_sim_call_t *c, void *ctx);
 
 void seam__sim_erp_h_items(seam_sim_call_t *c, void *ctx);
 void seam__sim_erp_h_stats(seam_sim_call_t *c, void *ctx);
+/* A subscriber to try the webhooks by hand: POST answers the handshake and keeps what it
+ * gets; GET lists it. */
+void seam__sim_erp_h_inbox_post(seam_sim_call_t *c, void *ctx);
+void seam__sim_erp_h_inbox_get(seam_sim_call_t *c, void *ctx);
 
 /* ---- subs.c ---- */
 

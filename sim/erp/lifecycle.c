@@ -36,6 +36,9 @@ static const seam_sim_route_t routes[] = {
 	{"POST", "/_sim/erp/notifications/flush", seam__sim_erp_h_flush, 0,
 	 "close every notification window now"},
 	{"GET", "/_sim/erp/stats", seam__sim_erp_h_stats, 0, "sales order counts and duplicates"},
+	{"POST", "/_sim/erp/inbox", seam__sim_erp_h_inbox_post, 0,
+	 "a subscriber: answers the handshake, keeps notifications"},
+	{"GET", "/_sim/erp/inbox", seam__sim_erp_h_inbox_get, 0, "what the inbox received"},
 };
 
 static void seed(seam_sim_erp_t *e)
@@ -118,6 +121,8 @@ static void reset_data(void *ctx)
 	pthread_mutex_lock(&e->mu);
 	seam__sim_erp_subs_clear(e);
 	seam__sim_erp_windows_clear(e);
+	json_array_clear(e->inbox);
+	e->inbox_handshakes = 0;
 	free_data(e);
 	seed(e);
 	pthread_mutex_unlock(&e->mu);
@@ -145,6 +150,7 @@ void seam_sim_erp_destroy(seam_sim_erp_t *e)
 	seam__sim_erp_windows_clear(e);
 	free(e->wins);
 	json_decref(e->removed);
+	json_decref(e->inbox);
 	free_data(e);
 	for (size_t i = 0; i < e->ncurrencies; i++)
 		free(e->price_currencies[i]);
@@ -320,7 +326,7 @@ seam_err_t seam_sim_erp_create(const seam_sim_config_t *cfg, const json_t *sec,
 	e->exchange = env->exchange;
 	e->xctx = env->xctx;
 	e->log = env->log;
-	if (!(e->removed = json_array())) {
+	if (!(e->removed = json_array()) || !(e->inbox = json_array())) {
 		seam_sim_erp_destroy(e);
 		return seam_errorf(err, SEAM_NOMEM, "out of memory");
 	}

@@ -267,7 +267,7 @@ static int close_window(seam_sim_erp_t *e, size_t wi)
 		if (body) {
 			seam_sim_delivery_t d = {.url = url, .body = body, .len = strlen(body),
 						 .event_id = eid, .event_type = "bc.notification",
-						 .sign = SEAM_SIM_SIGN_NONE, .final_4xx = 1,
+						 .sign = SEAM_SIM_SIGN_NONE, .retry_transient = 1,
 						 .done = on_done, .done_ctx = e};
 			int copies = seam_sim_sender_send(e->sender, &d);
 			for (size_t i = 0; i < ntook; i++) {

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "http/server.h"
+#include "sim/sim_http.h"
 #include "tests/support/th_assert.h"
 
 static const char *yaml = "seed: 8\nerp: {items: 30, customers: 2, client_id: cid, client_secret: csec, page_size: 10}\n";
@@ -1412,6 +1413,75 @@ static void test_over_http(void **state)
 	pthread_mutex_destroy(&x.mu);
 }
 
+/* The double as its own subscriber (/_sim/erp/inbox), served over HTTP: the handshake calls
+ * the double back while its POST /subscriptions is in flight (the handler must have let go of
+ * its lock), notifications land in the inbox, ?status=503 is retried, ?status=301 deletes. */
+static void test_inbox_over_http(void **state)
+{
+	(void)state;
+	seam_error_t err = {0};
+	seam_sim_config_t *cfg;
+	seam_sim_t *sim;
+	seam_sim_listener_t *l = NULL;
+	seam_sim_resp_t r;
+	assert_int_equal(seam_sim_config_load_string(
+				 "seed: 4\nerp: {items: 10, client_id: cid, client_secret: csec,"
+				 " notify_delay: 50ms, handshake_timeout: 2s,"
+				 " notify_sender: {attempts: 3, backoff: [10ms]}}\n",
+				 "t.yaml", &cfg, &err),
+			 SEAM_OK);
+	seam_sim_opts_t opts = {0};
+	if (seam_sim_create(cfg, &opts, &sim, &err) != SEAM_OK)
+		fail_msg("create: %s", err.msg);
+	erp_t e = {.d = seam_sim_get(sim, "erp")};
+	assert_int_equal(seam_sim_http_start(e.d, "127.0.0.1:0", 4, NULL, &l, &err), SEAM_OK);
+	call(e.d, "POST", "/oauth2/v2.0/token", NULL,
+	     "grant_type=client_credentials&client_id=cid&client_secret=csec", &r);
+	snprintf(e.bearer, sizeof e.bearer, "Authorization: Bearer %s", jstr(r.json, "access_token"));
+	seam_sim_resp_dispose(&r);
+	const char *h[] = {e.bearer, NULL};
+	call(e.d, "GET", "/api/v2.0/companies", h, NULL, &r);
+	snprintf(e.co, sizeof e.co, "%s", jstr(r.json, "value.0.id"));
+	seam_sim_resp_dispose(&r);
+	char url[160], si[64], s2[64];
+	snprintf(url, sizeof url, "%s/_sim/erp/inbox", seam_sim_double_base_url(e.d));
+	sub_new(&e, url, "items", "self", si);
+	call(e.d, "POST", "/_sim/erp/items", NULL, "{\"number\": \"SKU-000001\"}", &r);
+	seam_sim_resp_dispose(&r);
+	settle(&e);
+	call(e.d, "GET", "/_sim/erp/inbox", NULL, NULL, &r);
+	assert_int_equal(json_array_size(json_object_get(r.json, "received")), 1);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "handshakes")), 1);
+	assert_string_equal(jstr(r.json, "received.0.body.value.0.subscriptionId"), si);
+	assert_string_equal(jstr(r.json, "received.0.body.value.0.clientState"), "self");
+	seam_sim_resp_dispose(&r);
+	/* 503: retried to the end, kept; 301: not retried, deleted */
+	char u503[200], u301[200];
+	snprintf(u503, sizeof u503, "%s?status=503", url);
+	snprintf(u301, sizeof u301, "%s?status=301", url);
+	sub_new(&e, u503, "items", NULL, s2);
+	call(e.d, "POST", "/_sim/erp/items", NULL, "{\"number\": \"SKU-000002\"}", &r);
+	seam_sim_resp_dispose(&r);
+	settle(&e);
+	assert_int_equal(counter(&e, s2, "failed"), 1);
+	call(e.d, "GET", "/_sim/erp/inbox?since=1", NULL, NULL, &r);
+	assert_int_equal(json_array_size(json_object_get(r.json, "received")), 4); /* 1 + 3 tries */
+	seam_sim_resp_dispose(&r);
+	char s3[64];
+	sub_new(&e, u301, "items", NULL, s3);
+	call(e.d, "POST", "/_sim/erp/items", NULL, "{\"number\": \"SKU-000003\"}", &r);
+	seam_sim_resp_dispose(&r);
+	settle(&e);
+	assert_null(sub_ctl(&e, s3));
+	json_t *still = sub_ctl(&e, si);
+	assert_non_null(still);
+	json_decref(still);
+	seam_sim_http_stop(l);
+	seam_sim_stopping(sim);
+	seam_sim_destroy(sim);
+	seam_sim_config_destroy(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1430,6 +1500,7 @@ int main(void)
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_over_http),
+		cmocka_unit_test(test_inbox_over_http),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
