@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log = seam_log_create(2, lv);
-	if (seam_sim_create(cfg, NULL, &sim, &err) != SEAM_OK)
+	seam_sim_opts_t opts = {.log = log};
+	if (seam_sim_create(cfg, &opts, &sim, &err) != SEAM_OK)
 		goto out;
 	for (size_t i = 0; i < seam_sim_count(sim) && nls < 16; i++) {
 		if (seam_sim_http_start(seam_sim_at(sim, i), seam_sim_listen_at(sim, i),

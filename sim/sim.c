@@ -133,7 +133,10 @@ seam_err_t seam_sim_create(const seam_sim_config_t *cfg, const seam_sim_opts_t *
 		seam_sim_env_t env = {.seed = (uint64_t)seed,
 				      .faults = sl->faults,
 				      .transport = opts ? opts->transport : NULL,
-				      .tctx = opts ? opts->tctx : NULL};
+				      .tctx = opts ? opts->tctx : NULL,
+				      .exchange = opts ? opts->exchange : NULL,
+				      .xctx = opts ? opts->xctx : NULL,
+				      .log = opts ? opts->log : NULL};
 		if ((rc = m->create(cfg, sec, &env, &sl->impl, err)) != SEAM_OK)
 			goto fail;
 		seam_sim_double_def_t def;

@@ -32,6 +32,9 @@ typedef struct seam_sim seam_sim_t;
 typedef struct seam_sim_opts {
 	seam_sim_transport_fn transport; /* NULL = libcurl (tests deliver in memory) */
 	void *tctx;
+	seam_sim_exchange_fn exchange;   /* NULL = libcurl (the ERP's validation handshake) */
+	void *xctx;
+	seam_log_t *log;                 /* may be NULL; borrowed, must outlive the doubles */
 } seam_sim_opts_t;
 
 /* Builds and seeds the configured doubles (no sockets yet). cfg is borrowed for the call.

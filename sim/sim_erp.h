@@ -14,7 +14,14 @@
  *   GET|POST .../salesOrders({id})/salesOrderLines
  *   GET|PATCH .../items[({id})]                             inventory, unitPrice,
  *                                                           lastModifiedDateTime filters
+ *   GET .../salesPrices[({id})]                             the Sales Price table as a custom
+ *                                                           API page would print it (same
+ *                                                           filters and paging as items)
  *   GET .../customers, GET /api/v2.0/companies
+ *   POST|GET /api/v2.0/subscriptions,                       webhooks on .../items and
+ *   GET|PATCH|DELETE /api/v2.0/subscriptions('{id}')        .../salesPrices: the validation
+ *                                                           handshake on create and renew,
+ *                                                           expiry, coalesced notifications
  * The long form /v2.0/{tenant}/{environment}/api/v2.0/... is accepted too.
  *
  * Duplicates: Business Central has no idempotency key and (per the reference, unverified on a
@@ -23,10 +30,15 @@
  * looking up first. Set unique_external_document_number: true to make it refuse instead
  * (400 Internal_EntityWithSameKeyExists).
  *
- * Control: POST /_sim/erp/items {number, inventory?, unitPrice?} or {churn: n};
- * GET /_sim/erp/stats (sales orders, duplicated external document numbers).
+ * Control: POST /_sim/erp/items {number, inventory?, unitPrice?, force?} or {churn: n} or
+ * {burst: {count, skus, fields}}; POST /_sim/erp/prices {company, upsert, remove, force};
+ * GET /_sim/erp/subscriptions; POST /_sim/erp/subscriptions/expire {id | all};
+ * POST /_sim/erp/notifications/flush; GET /_sim/erp/stats (sales orders, duplicated external
+ * document numbers).
  * Amounts are exact decimals (5 places for prices and quantities, 2 for amounts) printed as
- * JSON numbers, as BC does. Thread-safety: handlers serialise on the double's mutex.
+ * JSON numbers, as BC does. The files are in sim/erp/ (erp_int.h: their map, the design of
+ * notifications and the locking rule). Thread-safety: handlers serialise on the double's
+ * mutex; a notifier thread closes notification windows and sim_send's workers deliver them.
  */
 #ifndef SEAM_SIM_ERP_H
 #define SEAM_SIM_ERP_H

@@ -22,6 +22,9 @@ typedef struct job {
 	size_t len;
 	seam_sim_sign_e sign;
 	int copy, attempt;
+	int retry_transient;
+	seam_sim_done_fn done;
+	void *done_ctx;
 	int64_t due_ms; /* monotonic */
 } job_t;
 
@@ -49,7 +52,7 @@ struct seam_sim_sender {
 	job_t *ready, *held;
 	size_t nready, nheld;
 	int in_flight;
-	int64_t delivered, failed, lost;
+	int64_t delivered, failed, rejected, lost;
 	log_ent_t *log;
 	size_t log_cap, log_n, log_head;
 	int64_t seq;
@@ -164,6 +167,70 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+typedef struct rbuf {
+	char *p;
+	size_t n, cap;
+} rbuf_t;
+
+static size_t keep(char *p, size_t sz, size_t n, void *ud)
+{
+	rbuf_t *b = ud;
+	size_t len = sz * n;
+	size_t room = b->cap > b->n + 1 ? b->cap - b->n - 1 : 0;
+	size_t take = len < room ? len : room;
+	memcpy(b->p + b->n, p, take);
+	b->n += take;
+	b->p[b->n] = '\0';
+	return len; /* the rest is read and dropped, not an error */
+}
+
+int seam_sim_exchange_http(void *xctx, const char *url, const char *ctype, const char *body,
+			   size_t len, int64_t timeout_ms, char *resp, size_t respcap, char *err,
+			   size_t errcap)
+{
+	(void)xctx;
+	rbuf_t b = {.p = resp, .cap = respcap};
+	pthread_once(&curl_once, curl_init_once);
+	if (respcap)
+		resp[0] = '\0';
+	CURL *h = curl_easy_init();
+	if (!h || !respcap) {
+		snprintf(err, errcap, "curl_easy_init failed");
+		curl_easy_cleanup(h);
+		return -1;
+	}
+	struct curl_slist *list = NULL;
+	char line[256];
+	if (ctype) {
+		snprintf(line, sizeof line, "Content-Type: %s", ctype);
+		list = curl_slist_append(list, line);
+	}
+	list = curl_slist_append(list, "Expect:");
+	char ebuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 2000 ? timeout_ms : 2000));
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	CURLcode rc = curl_easy_perform(h);
+	long status = -1;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(err, errcap, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+	curl_slist_free_all(list);
+	curl_easy_cleanup(h);
+	return (int)status;
+}
+
+
 /* ---- workers ---- */
 
 static int send_one(seam_sim_sender_t *s, job_t *j, char *err, size_t errcap)
@@ -271,10 +338,16 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&s->mu);
 		s->in_flight--;
 		j->attempt++;
+		const char *end = NULL;
 		if (status >= 200 && status < 300) {
 			s->delivered++;
 			log_add(s, j, status, "delivered", NULL);
-			job_free(j);
+			end = "delivered";
+		} else if (j->retry_transient && status >= 0 && status != 408 && status != 429 &&
+			   (status < 500 || status > 599)) {
+			s->rejected++;
+			log_add(s, j, status, "rejected", err);
+			end = "rejected";
 		} else if (j->attempt < s->attempts && !s->stopping) {
 			size_t bi = (size_t)(j->attempt - 1);
 			if (bi >= s->nbackoff)
@@ -288,6 +361,18 @@ static void *worker(void *arg)
 		} else {
 			s->failed++;
 			log_add(s, j, status, "failed", err);
+			end = "failed";
+		}
+		if (end) {
+			/* told without the lock (the callback takes its double's lock), and while
+			 * counted in flight, so that a flush also waits for the callback */
+			if (j->done) {
+				s->in_flight++;
+				pthread_mutex_unlock(&s->mu);
+				j->done(j->done_ctx, j->event_id, j->body, j->len, status, end);
+				pthread_mutex_lock(&s->mu);
+				s->in_flight--;
+			}
 			job_free(j);
 		}
 		if (s->nready == 0 && s->in_flight == 0)
@@ -393,6 +478,9 @@ static job_t *job_new(const seam_sim_delivery_t *d, int copy)
 	j->len = d->len;
 	j->sign = d->sign;
 	j->copy = copy;
+	j->retry_transient = d->retry_transient;
+	j->done = d->done;
+	j->done_ctx = d->done_ctx;
 	return j;
 }
 
@@ -431,7 +519,7 @@ static size_t release_locked(seam_sim_sender_t *s, int shuffle)
 	return n;
 }
 
-void seam_sim_sender_send(seam_sim_sender_t *s, const seam_sim_delivery_t *d)
+int seam_sim_sender_send(seam_sim_sender_t *s, const seam_sim_delivery_t *d)
 {
 	seam_sim_outbound_t fo = {.copies = 1};
 	if (s->faults) {
@@ -449,13 +537,15 @@ void seam_sim_sender_send(seam_sim_sender_t *s, const seam_sim_delivery_t *d)
 		s->lost++;
 		log_add(s, &tmp, 0, "lost", d->lose ? "dropped by drop_rate" : "lost by a fault rule");
 		pthread_mutex_unlock(&s->mu);
-		return;
+		return 0;
 	}
 	int64_t now = mono_ms();
+	int queued = 0;
 	for (int c = 1; c <= copies; c++) {
 		job_t *j = job_new(d, c);
 		if (!j)
 			break;
+		queued++;
 		if (d->hold || fo.batch > 1) {
 			j->next = s->held;
 			s->held = j;
@@ -473,6 +563,7 @@ void seam_sim_sender_send(seam_sim_sender_t *s, const seam_sim_delivery_t *d)
 		release_locked(s, 1);
 	pthread_cond_broadcast(&s->work);
 	pthread_mutex_unlock(&s->mu);
+	return queued;
 }
 
 size_t seam_sim_sender_release(seam_sim_sender_t *s, int shuffle)
@@ -535,9 +626,10 @@ json_t *seam_sim_sender_log(seam_sim_sender_t *s, int64_t since, size_t limit)
 json_t *seam_sim_sender_stats(seam_sim_sender_t *s)
 {
 	pthread_mutex_lock(&s->mu);
-	json_t *o = json_pack("{s:I, s:I, s:i, s:I, s:I, s:I}", "queued", (json_int_t)s->nready,
-			      "held", (json_int_t)s->nheld, "in_flight", s->in_flight, "delivered",
-			      (json_int_t)s->delivered, "failed", (json_int_t)s->failed, "lost",
+	json_t *o = json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I}", "queued",
+			      (json_int_t)s->nready, "held", (json_int_t)s->nheld, "in_flight",
+			      s->in_flight, "delivered", (json_int_t)s->delivered, "failed",
+			      (json_int_t)s->failed, "rejected", (json_int_t)s->rejected, "lost",
 			      (json_int_t)s->lost);
 	pthread_mutex_unlock(&s->mu);
 	return o;
@@ -553,7 +645,7 @@ void seam_sim_sender_reset(seam_sim_sender_t *s)
 		log_ent_clear(&s->log[i]);
 	s->log_n = 0;
 	s->log_head = 0;
-	s->delivered = s->failed = s->lost = 0;
+	s->delivered = s->failed = s->rejected = s->lost = 0;
 	pthread_mutex_unlock(&s->mu);
 }
 

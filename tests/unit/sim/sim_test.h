@@ -107,7 +107,8 @@ typedef struct simt {
 	capture_t cap;
 } simt_t;
 
-static inline simt_t *simt_new(const char *yaml)
+/* Webhooks go to t->cap; exchanges (the ERP's validation handshake) to x, libcurl when NULL. */
+static inline simt_t *simt_new_x(const char *yaml, seam_sim_exchange_fn x, void *xctx)
 {
 	simt_t *t = calloc(1, sizeof *t);
 	assert_non_null(t);
@@ -115,10 +116,16 @@ static inline simt_t *simt_new(const char *yaml)
 	seam_error_t err = {0};
 	if (seam_sim_config_load_string(yaml, "test.yaml", &t->cfg, &err) != SEAM_OK)
 		fail_msg("config: %s", err.msg);
-	seam_sim_opts_t opts = {.transport = cap_transport, .tctx = &t->cap};
+	seam_sim_opts_t opts = {.transport = cap_transport, .tctx = &t->cap, .exchange = x,
+				.xctx = xctx};
 	if (seam_sim_create(t->cfg, &opts, &t->sim, &err) != SEAM_OK)
 		fail_msg("create: %s", err.msg);
 	return t;
+}
+
+static inline simt_t *simt_new(const char *yaml)
+{
+	return simt_new_x(yaml, NULL, NULL);
 }
 
 static inline void simt_free(simt_t *t)
