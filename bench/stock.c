@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 {
 	int count = argc > 1 ? atoi(argv[1]) : 100000, skus = argc > 2 ? atoi(argv[2]) : 1000;
 	int rounds = argc > 3 ? atoi(argv[3]) : 3;
-	char dir[64], text[4000], simcfg[128], sim_log[128], urls[2][64], company[64], tok[2048],
+	char dir[64], text[4000], simcfg[128], sim_log[128], urls[2][64], company[64],
 		erp_auth[2100], key[256], u[400];
 	double avail[9], health[9], avail_p99[9], health_p99[9];
 	th_seam_t sm;
@@ -126,11 +126,10 @@ int main(int argc, char **argv)
 	th_write_file(simcfg, text);
 	pid_t sim = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "erp", NULL}, urls);
 	if (sim < 0 || th_erp_company(urls[1], "seam", ERP_SECRET, company) != 0 ||
-	    th_erp_bearer(urls[1], "seam", ERP_SECRET, tok, sizeof tok) != 0) {
+	    th_erp_bearer(urls[1], "seam", ERP_SECRET, erp_auth, sizeof erp_auth) != 0) {
 		printf("stock: the simulators did not start (%s)\n", sim_log);
 		return 1;
 	}
-	snprintf(erp_auth, sizeof erp_auth, "Authorization: Bearer %s", tok);
 	th_seam_write_config(&sm,
 		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: warn, access_log: false}\n"
 		 "queue: {workers: 8}\n"

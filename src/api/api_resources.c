@@ -17,7 +17,9 @@
 
 static const char *const export_states[] = {"seen", "exported", "written_back", "canceled_in_erp",
 					    NULL};
-static const char *const providers[] = {"stripe", "adyen", "standard", "drupal", NULL};
+/* the webhook providers (flows/providers.c), and pim and erp for the records the catalog and
+ * stock flows quarantine */
+static const char *const providers[] = {"stripe", "adyen", "standard", "drupal", "pim", "erp", NULL};
 
 enum { OF_STORE, OF_EXPORT, OF_SINCE, OF_UNTIL, OF_NUMBER };
 static const seam_api_filter_t order_filters[] = {
@@ -34,7 +36,7 @@ const seam_api_list_def_t seam_api_orders_list_def = {
 enum { QF_PROVIDER, QF_STORE, QF_SINCE, QF_UNTIL };
 static const seam_api_filter_t quarantine_filters[] = {
 	[QF_PROVIDER] = {"provider", SEAM_API_FILTER_ENUM, providers,
-			 "stripe, adyen, standard or drupal."},
+			 "stripe, adyen, standard, drupal, pim (catalog records) or erp (ERP notifications and records)."},
 	[QF_STORE] = {"store", SEAM_API_FILTER_STR, NULL,
 		      "The store (or Standard Webhooks source) of the webhook path."},
 	[QF_SINCE] = {"since", SEAM_API_FILTER_TIME, NULL, "Received at or after."},

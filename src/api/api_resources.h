@@ -11,7 +11,7 @@
  * Link header); single resources carry a strong ETag and answer If-None-Match with 304. Every
  * read goes through the module that owns the table (flows/orders, flows/payments,
  * flows/trace, inbox). Response bodies are the contracts rest.order-list@v1, rest.order@v1,
- * rest.order-timeline@v1, rest.payment@v1, rest.quarantine-list@v1 (contracts/rest/v1/).
+ * rest.order-timeline@v1, rest.payment@v1, rest.quarantine-list@v2 (contracts/rest/v1/, v2/).
  * Handlers take the seam_api_t as user data. Thread-safety: reentrant.
  */
 #ifndef SEAM_API_API_RESOURCES_H

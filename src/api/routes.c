@@ -73,7 +73,7 @@ static const seam_route_t routes[] = {
 	 NULL, "rest.payment@v1"},
 	{"GET", "/v1/quarantine", seam_api_quarantine_list, "ops:read", 0,
 	 "Authentic events seam refused to use, with the reason, newest first; filters provider, store, since, until; cursor paging.",
-	 NULL, "rest.quarantine-list@v1"},
+	 NULL, "rest.quarantine-list@v2"},
 	{"GET", "/v1/products/{id}/timeline", seam_api_products_timeline, "catalog:read", 0,
 	 "A catalog product's story by SKU or PIM product (model code or uuid): its sync state and every sync that touched it; ETag.",
 	 NULL, "rest.product-timeline@v1"},

@@ -59,9 +59,7 @@ static json_t *call(const char *method, const char *base, const char *path, cons
 
 static void erp_login(void)
 {
-	char tok[2048];
-	assert_int_equal(th_erp_bearer(erp_url, "seam", ERP_SECRET, tok, sizeof tok), 0);
-	snprintf(erp_auth, sizeof erp_auth, "Authorization: Bearer %s", tok);
+	assert_int_equal(th_erp_bearer(erp_url, "seam", ERP_SECRET, erp_auth, sizeof erp_auth), 0);
 }
 
 /* The ERP double's items, by number. */
@@ -73,7 +71,7 @@ static json_t *erp_items(void)
 	for (int guard = 0; guard < 50 && path[0]; guard++) {
 		long st = 0;
 		json_t *d = call("GET", path[0] == '/' ? erp_url : "", path, NULL, erp_auth, &st);
-		if (st == 401) {
+		if (st == 401 && guard < 3) {
 			json_decref(d);
 			erp_login();
 			continue;
@@ -87,6 +85,7 @@ static json_t *erp_items(void)
 		snprintf(path, sizeof path, "%s", next ? next : "");
 		json_decref(d);
 	}
+	assert_int_equal(json_object_size(all), SKUS);
 	return all;
 }
 
@@ -141,8 +140,13 @@ static int differences(const json_t *skip)
 	json_object_foreach(items, sku, it) {
 		json_t *v = json_object_get(vars, sku);
 		char inv[64], price[64];
-		if (!v || (skip && json_object_get(skip, sku)))
+		if (skip && json_object_get(skip, sku))
 			continue;
+		if (!v) { /* every ERP item is a Drupal variation in this fixture */
+			if (diffs++ < 5)
+				fprintf(stderr, "  %s: not in Drupal\n", sku);
+			continue;
+		}
 		dec_of(json_object_get(it, "inventory"), inv, sizeof inv);
 		dec_of(json_object_get(it, "unitPrice"), price, sizeof price);
 		const char *ds = json_string_value(json_object_get(v, "seam_stock"));
