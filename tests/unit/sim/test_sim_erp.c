@@ -1321,6 +1321,22 @@ static void on_hook(seam_http_req_t *req, void *ud)
 	seam_http_reply(req, answer, "application/json", "{}", 2);
 }
 
+/* The receiver's fields, read and written under its lock (its threads read them). */
+static int rx_get(rx_t *x, const int *f)
+{
+	pthread_mutex_lock(&x->mu);
+	int v = *f;
+	pthread_mutex_unlock(&x->mu);
+	return v;
+}
+
+static void rx_set(rx_t *x, int *f, int v)
+{
+	pthread_mutex_lock(&x->mu);
+	*f = v;
+	pthread_mutex_unlock(&x->mu);
+}
+
 static const seam_route_t rx_routes[] = {
 	{"POST", "/webhooks/erp/{store}", on_hook, NULL, SEAM_ROUTE_RAW_BODY, "erp hook", NULL, NULL},
 };
@@ -1359,15 +1375,15 @@ static void test_over_http(void **state)
 
 	char si[64];
 	sub_new(&e, url, "items", "over-http", si);
-	assert_int_equal(x.handshakes, 1);
+	assert_int_equal(rx_get(&x, &x.handshakes), 1);
 	/* a subscriber slower than handshake_timeout: no subscription */
-	x.slow = 800;
+	rx_set(&x, &x.slow, 800);
 	char res[256];
 	snprintf(res, sizeof res, "companies(%s)/items", e.co);
 	sub_post(&e, url, res, NULL, &r);
 	assert_int_equal(r.status, 400);
 	seam_sim_resp_dispose(&r);
-	x.slow = 0;
+	rx_set(&x, &x.slow, 0);
 	assert_int_equal(sub_count(&e), 1);
 	/* nobody listening: no subscription */
 	sub_post(&e, "http://127.0.0.1:9/nobody", res, NULL, &r);
@@ -1396,8 +1412,8 @@ static void test_over_http(void **state)
 	sub_call(&e, "PATCH", si, "*", "{}", &r);
 	assert_int_equal(r.status, 200);
 	seam_sim_resp_dispose(&r);
-	assert_int_equal(x.handshakes, 3); /* create, the slow one, renew */
-	x.answer = 404;
+	assert_int_equal(rx_get(&x, &x.handshakes), 3); /* create, the slow one, renew */
+	rx_set(&x, &x.answer, 404);
 	call(e.d, "POST", "/_sim/erp/items", NULL, "{\"number\": \"SKU-000002\"}", &r);
 	seam_sim_resp_dispose(&r);
 	settle(&e);
