@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -496,6 +497,140 @@ static void test_handshake_and_client_state(void **state)
 	json_decref(now);
 }
 
+/* Subscriptions as the ERP double lists them: how many are live for the store's items. */
+static int live_subscriptions(void)
+{
+	long st = 0;
+	json_t *d = call("GET", erp_url, "/_sim/erp/subscriptions", NULL, NULL, &st);
+	json_t *list = json_is_array(d) ? d : json_object_get(d, "subscriptions");
+	if (!list)
+		list = json_object_get(d, "value");
+	int n = (int)json_array_size(list);
+	json_decref(d);
+	return n;
+}
+
+static void restart(int poll, int push)
+{
+	char url[160];
+	snprintf(url, sizeof url, "%s/webhooks/erp/us", sm.base);
+	assert_int_equal(th_seam_stop(&sm, SIGTERM, 15000), 0);
+	write_config(poll, push ? url : NULL);
+	assert_int_equal(th_seam_start(&sm, 10000), 0);
+}
+
+static void faults(const char *base, const char *rules)
+{
+	long st = 0;
+	json_decref(call(rules ? "POST" : "DELETE", base, "/_sim/faults", rules, NULL, &st));
+	assert_true(st == 200 || st == 201 || st == 204);
+}
+
+/* Notifications alone (no poll): seam subscribes (the handshake through its own endpoint), and
+ * a burst of changes reaches Drupal through duplicated and reordered notifications and a
+ * Drupal that fails a fifth of its writes; each SKU's changes coalesce into a few writes. */
+static void test_push_only(void **state)
+{
+	(void)state;
+	restart(0, 1);
+	for (int i = 0; i < 100 && live_subscriptions() < 1; i++)
+		seam_sleep_ms(100);
+	assert_true(live_subscriptions() >= 1);
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM erp_subscriptions WHERE store = 'us' AND resource = 'items'");
+	assert_int_equal(th_store_count(sm.db_url, sql), 1);
+
+	faults(erp_url, "[{\"kind\":\"duplicate\",\"copies\":2,\"rate\":0.3},{\"kind\":\"reorder\",\"batch\":3,\"rate\":0.3}]");
+	faults(drupal_url, "{\"kind\":\"error\",\"status\":503,\"rate\":0.2,\"method\":\"PATCH\",\"path\":\"/jsonapi/commerce_product_variation\"}");
+	long w0 = th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE kind = 'stock.write'");
+	long st = 0;
+	json_decref(call("POST", erp_url, "/_sim/erp/items",
+			 "{\"burst\": {\"count\": 4000, \"skus\": 40, \"fields\": [\"inventory\"]}}", NULL, &st));
+	assert_int_equal(st, 200);
+	json_decref(call("POST", erp_url, "/_sim/erp/notifications/flush", "{}", NULL, &st));
+	assert_int_equal(converge(30000, NULL), 0);
+	faults(erp_url, NULL);
+	faults(drupal_url, NULL);
+	/* 4,000 changes over 40 SKUs: far fewer writes than changes */
+	long writes = th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE kind = 'stock.write'") - w0;
+	fprintf(stderr, "push only: 4000 changes over 40 SKUs -> %ld write jobs\n", writes);
+	assert_true(writes > 0 && writes <= 40 * 10);
+	/* nothing older was applied over newer: the cache holds the ERP's newest times */
+	json_t *items = erp_items(), *it;
+	const char *sku;
+	json_object_foreach(items, sku, it) {
+		char q[300];
+		long long want = 0;
+		const char *at = json_string_value(json_object_get(it, "lastModifiedDateTime"));
+		int y, mo, d, h, mi;
+		double sec;
+		if (at && sscanf(at, "%d-%d-%dT%d:%d:%lf", &y, &mo, &d, &h, &mi, &sec) == 6)
+			want = 1;
+		snprintf(q, sizeof q, "SELECT count(*) FROM stock_levels WHERE sku = '%s' AND source_ms > 0", sku);
+		assert_int_equal(th_store_count(sm.db_url, q), want);
+	}
+	json_decref(items);
+}
+
+/* Lost notifications: the poll is the safety net. */
+static void test_lost_notifications_poll_catches_up(void **state)
+{
+	(void)state;
+	restart(1, 1);
+	faults(erp_url, "{\"kind\":\"lose\",\"rate\":0.5}");
+	long st = 0;
+	json_decref(call("POST", erp_url, "/_sim/erp/items",
+			 "{\"burst\": {\"count\": 400, \"skus\": 40, \"fields\": [\"inventory\", \"unitPrice\"]}}", NULL, &st));
+	assert_int_equal(st, 200);
+	json_decref(call("POST", erp_url, "/_sim/erp/notifications/flush", "{}", NULL, &st));
+	assert_int_equal(converge(30000, NULL), 0);
+	faults(erp_url, NULL);
+}
+
+/* kill -9 in the middle of a burst: after a restart nothing the ERP sent is lost and nothing
+ * older is applied over newer. */
+static void test_kill9_mid_burst(void **state)
+{
+	(void)state;
+	long st = 0;
+	json_decref(call("POST", erp_url, "/_sim/erp/items",
+			 "{\"burst\": {\"count\": 2000, \"skus\": 40, \"fields\": [\"inventory\"]}}", NULL, &st));
+	assert_int_equal(st, 200);
+	seam_sleep_ms(300);
+	int ws = th_seam_stop(&sm, SIGKILL, 5000);
+	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	json_decref(call("POST", erp_url, "/_sim/erp/items",
+			 "{\"burst\": {\"count\": 400, \"skus\": 40, \"fields\": [\"inventory\"]}}", NULL, &st));
+	assert_int_equal(th_seam_start(&sm, 10000), 0);
+	assert_int_equal(converge(30000, NULL), 0);
+}
+
+/* The ERP down: the cache keeps answering, stale past the budget (3 s), with the age. */
+static void test_stale_while_erp_down(void **state)
+{
+	(void)state;
+	long st = 0;
+	faults(erp_url, "{\"kind\":\"outage\"}");
+	seam_sleep_ms(4500);
+	json_t *d = rest("/v1/availability?store=us&sku=SKU-000001", &st);
+	assert_int_equal(st, 200);
+	json_t *one = json_array_get(json_object_get(d, "skus"), 0);
+	assert_true(json_is_string(json_object_get(one, "quantity")));
+	assert_true(json_is_true(json_object_get(one, "stale")));
+	assert_true(json_integer_value(json_object_get(one, "age_seconds")) >= 3);
+	json_decref(d);
+	faults(erp_url, NULL);
+	/* back: the next poll (2 s) confirms the cache, no longer stale */
+	int fresh = 0;
+	for (int i = 0; i < 40 && !fresh; i++) {
+		seam_sleep_ms(250);
+		d = rest("/v1/availability?store=us&sku=SKU-000001", &st);
+		fresh = json_is_false(json_object_get(d, "stale"));
+		json_decref(d);
+	}
+	assert_true(fresh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +639,10 @@ int main(void)
 		cmocka_unit_test(test_poll_and_dry_run),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_handshake_and_client_state),
+		cmocka_unit_test(test_push_only),
+		cmocka_unit_test(test_lost_notifications_poll_catches_up),
+		cmocka_unit_test(test_kill9_mid_burst),
+		cmocka_unit_test(test_stale_while_erp_down),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
