@@ -521,6 +521,86 @@ static void test_catalog_against_real_drupal(void **state)
 	free(log);
 }
 
+/* Stock from the ERP double into the real site's seam_stock (the storefront module's field),
+ * and the module's availability check refusing an oversell: an order item over the stock is a
+ * 422 with the customer's message, one within it is created. */
+static void test_stock_against_real_drupal(void **state)
+{
+	long st = 0;
+	char path[300], body[200], u[200];
+	(void)state;
+	/* the ERP says 3 of SKU-000005 */
+	snprintf(body, sizeof body, "{\"number\": \"SKU-000005\", \"inventory\": 3}");
+	snprintf(u, sizeof u, "%s/_sim/erp/items", erp_url);
+	const char *h[] = {"Content-Type: application/json", NULL};
+	json_decref(th_json("POST", u, h, body, &st));
+	assert_int_equal(st, 200);
+	const char *args[] = {"sync", "stock", "--store", "main", "--full", "--json", NULL};
+	char *out = NULL;
+	assert_int_equal(th_seam_ctl(&sm, args, &out), 0);
+	free(out);
+	/* the write lands after the coalescing window */
+	snprintf(path, sizeof path, "/jsonapi/commerce_product_variation/default?filter%%5Bsku%%5D=SKU-000005");
+	const char *stock = NULL;
+	char var[64] = "";
+	for (int i = 0; i < 100; i++) {
+		json_t *vars = api("GET", path, NULL, &st);
+		json_t *v = json_array_get(json_object_get(vars, "data"), 0);
+		const char *s = json_string_value(json_object_get(json_object_get(v, "attributes"), "seam_stock"));
+		snprintf(var, sizeof var, "%s", first_id(vars) ? first_id(vars) : "");
+		if (s && strtod(s, NULL) == 3.0)
+			stock = "3";
+		json_decref(vars);
+		if (stock)
+			break;
+		seam_sleep_ms(100);
+	}
+	if (!stock)
+		fail_msg("seam_stock of SKU-000005 did not become 3 on the real site");
+	assert_true(var[0]);
+
+	/* an order of 5: refused by the module's check, with its message */
+	json_t *stores = api("GET", "/jsonapi/commerce_store/online", NULL, &st);
+	char store[64];
+	snprintf(store, sizeof store, "%s", first_id(stores));
+	json_decref(stores);
+	json_t *o = api("POST", "/jsonapi/commerce_order/default",
+			json_pack("{s:{s:s, s:{s:s}, s:{s:{s:{s:s, s:s}}}}}", "data", "type",
+				  "commerce_order--default", "attributes", "mail", "buyer@example.com",
+				  "relationships", "store_id", "data", "type", "commerce_store--online",
+				  "id", store),
+			&st);
+	assert_int_equal(st, 201);
+	char order[64];
+	snprintf(order, sizeof order, "%s", first_id(o));
+	json_decref(o);
+	th_resp_t r;
+	char ju[300], *text;
+	const char *hh[] = {admin_auth_h, "Content-Type: application/vnd.api+json",
+			    "Accept: application/vnd.api+json", NULL};
+	snprintf(ju, sizeof ju, "%s/jsonapi/commerce_order_item/default", url_);
+	for (int qty = 5; qty >= 2; qty -= 3) {
+		json_t *b = json_pack("{s:{s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:{s:{s:s, s:s}}, s:{s:{s:s, s:s}}}}}",
+				      "data", "type", "commerce_order_item--default", "attributes", "title",
+				      "Stock check", "quantity", qty == 5 ? "5" : "2", "unit_price", "number",
+				      "19.99", "currency_code", "USD", "relationships", "order_id", "data",
+				      "type", "commerce_order--default", "id", order, "purchased_entity",
+				      "data", "type", "commerce_product_variation--default", "id", var);
+		text = json_dumps(b, JSON_COMPACT);
+		json_decref(b);
+		th_http("POST", ju, hh, text, strlen(text), &r);
+		free(text);
+		if (qty == 5) {
+			assert_int_equal(r.status, 422);
+			assert_non_null(strstr(r.body, "Only 3 left in stock."));
+		} else {
+			assert_int_equal(r.status, 201);
+		}
+		th_resp_free(&r);
+	}
+	fprintf(stderr, "real Drupal: SKU-000005 has seam_stock 3 from the ERP; an order item of 5 was refused (\"Only 3 left in stock.\"), one of 2 created\n");
+}
+
 static int setup(void **state)
 {
 	char seam_auth[300];
@@ -608,7 +688,10 @@ static int setup(void **state)
 		 "catalog:\n  stores:\n    main:\n"
 		 "      pim: {upstream: pim, channel: ecommerce, locale: en_US}\n"
 		 "      drupal: {upstream: drupal-catalog, currency: USD, translations: {de_DE: de}}\n"
-		 "      owners: {price: pim}\n      poll_interval: 0\n",
+		 "      owners: {price: pim}\n      poll_interval: 0\n"
+		 /* stock only: the site's prices are the fixtures' (the payments test's 19.99) */
+		 "stock:\n  stores:\n    main:\n      drupal: {upstream: drupal-catalog, currency: USD}\n"
+		 "      prices: false\n      coalesce: 200ms\n      poll_interval: 0\n",
 		 sm.port, sm.db_url, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")),
 		 url_, env_or("SEAM_DRUPAL_CATALOG_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
 		 erp_url, pim_url, pim_url, store_uuid, gw, company);
@@ -635,13 +718,14 @@ int main(void)
 	if (!getenv("SEAM_DRUPAL_URL") || !*getenv("SEAM_DRUPAL_URL")) {
 		printf("SKIP: SEAM_DRUPAL_URL is not set: no real Drupal Commerce site to test against "
 		       "(see docs/bridge.md for running one)\n");
-		printf("[  SKIPPED ] 2 test(s).\n");
+		printf("[  SKIPPED ] 3 test(s).\n");
 		return 0;
 	}
 	curl_global_init(CURL_GLOBAL_ALL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_payments_against_real_drupal),
 		cmocka_unit_test(test_catalog_against_real_drupal),
+		cmocka_unit_test(test_stock_against_real_drupal),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();
