@@ -1,6 +1,6 @@
 /*
- * notify.c: Business Central's webhook notifications (dynamics-subscriptions.md, "Notifications
- * and change types"), sent through sim_send.h.
+ * notify.c: Business Central's webhook notifications (Microsoft's "Working with webhooks in
+ * Dynamics 365 Business Central", "Notifications and change types"), sent through sim_send.h.
  *
  * Windows: a change offered to a subscription (seam__sim_erp_changed) opens a window for the
  * subscription's notificationUrl unless one is open; it closes notify_delay after that first

@@ -1,6 +1,7 @@
 /*
- * subs.c: Business Central's webhook subscriptions (api-reference/v2.0/dynamics-subscriptions
- * and the subscriptions resource type):
+ * subs.c: Business Central's webhook subscriptions, as Microsoft's API v2.0 documentation
+ * describes them ("Working with webhooks in Dynamics 365 Business Central" and the
+ * subscriptions resource type):
  *
  *   POST   /api/v2.0/subscriptions              {notificationUrl, resource, clientState?}
  *   GET    /api/v2.0/subscriptions[('<id>')]    {"value": [...]} / one
