@@ -229,8 +229,8 @@ static int read_body(seam_sim_erp_t *e, seam_sim_call_t *c, const json_t *in, in
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)in, k, v) {
-		if (strcmp(k, "notificationUrl") && strcmp(k, "resource") && strcmp(k, "clientState") &&
-		    strcmp(k, "subscriptionId") && k[0] != '@') {
+		if (strcmp(k, "notificationUrl") && strcmp(k, "resource") &&
+		    strcmp(k, "clientState") && strcmp(k, "subscriptionId") && k[0] != '@') {
 			seam__sim_erp_error(e, c, 400, "BadRequest_InvalidRequestBody",
 					    "The property '%s' does not exist on type "
 					    "'Microsoft.NAV.subscriptions' or is read-only.",
@@ -502,7 +502,8 @@ void seam__sim_erp_h_subs_expire(seam_sim_call_t *c, void *ctx)
 	const char *id = json_string_value(json_object_get(b, "id"));
 	int all = json_is_true(json_object_get(b, "all"));
 	if (!id && !all) {
-		seam_sim_problem(c, 400, "bad-request", "expected {\"id\": \"...\"} or {\"all\": true}");
+		seam_sim_problem(c, 400, "bad-request",
+				 "expected {\"id\": \"...\"} or {\"all\": true}");
 		goto out;
 	}
 	pthread_mutex_lock(&e->mu);
