@@ -131,7 +131,8 @@ static json_t *burst_run(seam_sim_erp_t *e, const burst_spec_t *bs)
 		if (bs->f_price)
 			price[x] = seam_sim_rng_range(&e->rng, 400, 19999) * 1000;
 	}
-	int64_t base = seam__sim_erp_next_ms(e, NULL), first = INT64_MAX, last = 0, most = 0, items = 0;
+	int64_t base = seam__sim_erp_next_ms(e, NULL);
+	int64_t first = INT64_MAX, last = 0, most = 0, items = 0;
 	for (int64_t x = 0; x < k; x++) {
 		if (!cnt[x])
 			continue;
@@ -143,8 +144,8 @@ static json_t *burst_run(seam_sim_erp_t *e, const burst_spec_t *bs)
 		if (bs->f_price)
 			json_object_set_new(it, "unitPrice", seam__sim_erp_dec(price[x], PS));
 		seam__sim_erp_stamp(e, it, t1, cnt[x]);
-		seam__sim_erp_changed(e, ERP_RES_ITEMS, 0, json_string_value(json_object_get(it, "id")),
-				      "updated", cnt[x], t0, t1);
+		const char *id = json_string_value(json_object_get(it, "id"));
+		seam__sim_erp_changed(e, ERP_RES_ITEMS, 0, id, "updated", cnt[x], t0, t1);
 		first = t0 < first ? t0 : first;
 		last = t1 > last ? t1 : last;
 		most = cnt[x] > most ? cnt[x] : most;
@@ -189,7 +190,8 @@ void seam__sim_erp_h_items(seam_sim_call_t *c, void *ctx)
 	if (!force && ((inv && !json_is_number(inv)) || (price && !json_is_number(price)))) {
 		pthread_mutex_unlock(&e->mu);
 		seam_sim_problem(c, 400, "bad-request",
-				 "inventory and unitPrice are JSON numbers (force: true stores any value)");
+				 "inventory and unitPrice are JSON numbers "
+				 "(force: true stores any value)");
 		goto out;
 	}
 	json_t *it = num ? seam__sim_erp_find(e->items, "number", num) : NULL;

@@ -25,7 +25,7 @@
  * a burst (control.c) gives the changes of one request times from one base, strictly
  * increasing per record.
  *
- * Subscriptions and notifications (Business Central's webhooks, dynamics-subscriptions.md):
+ * Subscriptions and notifications (Business Central's webhooks, as Microsoft documents them):
  * every change of an item or sales price is offered to the subscriptions on that resource
  * (items are shared by the companies, so an item change reaches the items subscriptions of
  * every company; sales prices belong to one company). A change opens a window for the

@@ -1,6 +1,6 @@
 /*
- * notify.c: Business Central's webhook notifications (dynamics-subscriptions.md, "Notifications
- * and change types"), sent through sim_send.h.
+ * notify.c: Business Central's webhook notifications (Microsoft's "Working with webhooks in
+ * Dynamics 365 Business Central", "Notifications and change types"), sent through sim_send.h.
  *
  * Windows: a change offered to a subscription (seam__sim_erp_changed) opens a window for the
  * subscription's notificationUrl unless one is open; it closes notify_delay after that first
@@ -198,6 +198,15 @@ static void on_done(void *ctx, const char *event_id, const char *body, size_t le
 	json_decref(doc);
 }
 
+/* One notification (new reference). */
+static json_t *note(const erp_sub_t *s, const char *exp, const char *res, const char *type,
+		    const char *at)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "subscriptionId", s->id, "clientState",
+			 s->client_state ? s->client_state : "", "expirationDateTime", exp,
+			 "resource", res, "changeType", type, "lastModifiedDateTime", at);
+}
+
 typedef struct took {
 	erp_sub_t *s;
 	int64_t n;
@@ -226,13 +235,10 @@ static int close_window(seam_sim_erp_t *e, size_t wi)
 			seam_rfc3339_ms(s->w_first_ms - 1, since);
 			seam_rfc3339_ms(s->w_last_ms, at);
 			snprintf(res, sizeof res,
-				 "/api/v2.0/companies(%s)/%s?$filter=lastModifiedDateTime%%20gt%%20%s", cid,
-				 entity[s->kind], since);
-			json_array_append_new(
-				value, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "subscriptionId", s->id,
-						 "clientState", s->client_state ? s->client_state : "",
-						 "expirationDateTime", exp, "resource", res, "changeType",
-						 "collection", "lastModifiedDateTime", at));
+				 "/api/v2.0/companies(%s)/%s"
+				 "?$filter=lastModifiedDateTime%%20gt%%20%s",
+				 cid, entity[s->kind], since);
+			json_array_append_new(value, note(s, exp, res, "collection", at));
 			n = 1;
 		} else {
 			const char *id;
@@ -242,12 +248,8 @@ static int close_window(seam_sim_erp_t *e, size_t wi)
 				snprintf(res, sizeof res, "api/v2.0/companies(%s)/%s(%s)", cid,
 					 entity[s->kind], id);
 				json_array_append_new(
-					value,
-					json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "subscriptionId", s->id,
-						  "clientState", s->client_state ? s->client_state : "",
-						  "expirationDateTime", exp, "resource", res, "changeType",
-						  json_string_value(json_array_get(p, 0)),
-						  "lastModifiedDateTime", at));
+					value, note(s, exp, res,
+						    json_string_value(json_array_get(p, 0)), at));
 				n++;
 			}
 		}

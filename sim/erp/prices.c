@@ -166,8 +166,10 @@ static int check_record(seam_sim_erp_t *e, const json_t *in, const json_t *cur, 
 		return -1;
 	}
 	json_object_foreach((json_t *)in, k, v) {
-		if (!strcmp(k, "id") || k[0] == '@' || k[0] == '_' || !strcmp(k, "lastModifiedDateTime"))
-			continue; /* a record read back may be sent as it is; the double sets these */
+		/* a record read back may be sent as it is: the double sets these */
+		if (!strcmp(k, "id") || k[0] == '@' || k[0] == '_' ||
+		    !strcmp(k, "lastModifiedDateTime"))
+			continue;
 		if (!known_field(k)) {
 			snprintf(msg, cap, "%s: not a field of a sales price", k);
 			return -1;
@@ -180,20 +182,24 @@ static int check_record(seam_sim_erp_t *e, const json_t *in, const json_t *cur, 
 	}
 	if (force)
 		return 0;
-#define GET(name) (json_object_get(in, name) ? json_object_get(in, name) : json_object_get(cur, name))
+#define GET(name) \
+	(json_object_get(in, name) ? json_object_get(in, name) : json_object_get(cur, name))
 	const json_t *item = GET("itemNumber"), *type = GET("salesType"), *code = GET("salesCode");
-	const json_t *curr = GET("currencyCode"), *from = GET("startingDate"), *to = GET("endingDate");
+	const json_t *curr = GET("currencyCode"), *from = GET("startingDate");
+	const json_t *to = GET("endingDate");
 	const json_t *qty = GET("minimumQuantity"), *price = GET("unitPrice"),
 		     *uom = GET("unitOfMeasureCode");
 #undef GET
-	if (!json_is_string(item) || !seam__sim_erp_find(e->items, "number", json_string_value(item))) {
+	if (!json_is_string(item) ||
+	    !seam__sim_erp_find(e->items, "number", json_string_value(item))) {
 		snprintf(msg, cap, "itemNumber: no such item");
 		return -1;
 	}
 	const char *t = type ? json_string_value(type) : "All Customers";
 	const char *sc = code ? json_string_value(code) : "";
 	if (!t || (strcmp(t, "All Customers") && strcmp(t, "Customer Price Group"))) {
-		snprintf(msg, cap, "salesType: expected \"All Customers\" or \"Customer Price Group\"");
+		snprintf(msg, cap,
+			 "salesType: expected \"All Customers\" or \"Customer Price Group\"");
 		return -1;
 	}
 	if (!sc || (!strcmp(t, "All Customers") && *sc) || (strcmp(t, "All Customers") && !*sc)) {
@@ -259,15 +265,16 @@ void seam__sim_erp_h_prices(seam_sim_call_t *c, void *ctx)
 	}
 	json_array_foreach(up, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
-		if (check_record(e, v, id ? seam__sim_erp_find(co->prices, "id", id) : NULL, force, msg,
-				 sizeof msg)) {
+		json_t *cur = id ? seam__sim_erp_find(co->prices, "id", id) : NULL;
+		if (check_record(e, v, cur, force, msg, sizeof msg)) {
 			pthread_mutex_unlock(&e->mu);
 			seam_sim_problem(c, 422, "invalid", "upsert[%zu]: %s", i, msg);
 			goto out;
 		}
 	}
 	json_array_foreach(rm, i, v) {
-		if (!json_is_string(v) || !seam__sim_erp_find(co->prices, "id", json_string_value(v))) {
+		if (!json_is_string(v) ||
+		    !seam__sim_erp_find(co->prices, "id", json_string_value(v))) {
 			pthread_mutex_unlock(&e->mu);
 			seam_sim_problem(c, 422, "invalid", "remove[%zu]: no such sales price", i);
 			goto out;
@@ -290,28 +297,32 @@ void seam__sim_erp_h_prices(seam_sim_call_t *c, void *ctx)
 			if (!x)
 				continue;
 			if (!force && (!strcmp(*f, "unitPrice") || !strcmp(*f, "minimumQuantity")))
-				json_object_set_new(p, *f, seam__sim_erp_dec(seam__sim_erp_num(x, PS), PS));
+				json_object_set_new(p, *f,
+						    seam__sim_erp_dec(seam__sim_erp_num(x, PS), PS));
 			else
 				json_object_set(p, *f, x);
 		}
 		int64_t ms = seam__sim_erp_bump(e, p);
 		const char *pid = json_string_value(json_object_get(p, "id"));
 		seam__sim_erp_changed(e, ERP_RES_PRICES, ci, pid, type, 1, ms, ms);
-		json_array_append_new(!strcmp(type, "created") ? created : updated, json_string(pid));
+		json_array_append_new(!strcmp(type, "created") ? created : updated,
+				      json_string(pid));
 		json_array_append_new(records, seam__sim_erp_out(p, 0));
 	}
 	json_array_foreach(rm, i, v) {
 		size_t k;
 		json_t *p;
 		json_array_foreach(co->prices, k, p) {
-			if (!strcasecmp(json_string_value(json_object_get(p, "id")), json_string_value(v)))
+			const char *pid = json_string_value(json_object_get(p, "id"));
+			if (!strcasecmp(pid, json_string_value(v)))
 				break;
 		}
 		if (k == json_array_size(co->prices))
 			continue; /* named twice */
 		int64_t ms = seam__sim_erp_next_ms(e, NULL);
 		e->hw_ms = ms;
-		seam__sim_erp_changed(e, ERP_RES_PRICES, ci, json_string_value(v), "deleted", 1, ms, ms);
+		seam__sim_erp_changed(e, ERP_RES_PRICES, ci, json_string_value(v), "deleted", 1, ms,
+				      ms);
 		json_array_append(removed, v);
 		json_array_remove(co->prices, k);
 	}

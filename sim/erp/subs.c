@@ -1,6 +1,7 @@
 /*
- * subs.c: Business Central's webhook subscriptions (api-reference/v2.0/dynamics-subscriptions
- * and the subscriptions resource type):
+ * subs.c: Business Central's webhook subscriptions, as Microsoft's API v2.0 documentation
+ * describes them ("Working with webhooks in Dynamics 365 Business Central" and the
+ * subscriptions resource type):
  *
  *   POST   /api/v2.0/subscriptions              {notificationUrl, resource, clientState?}
  *   GET    /api/v2.0/subscriptions[('<id>')]    {"value": [...]} / one
@@ -228,8 +229,8 @@ static int read_body(seam_sim_erp_t *e, seam_sim_call_t *c, const json_t *in, in
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)in, k, v) {
-		if (strcmp(k, "notificationUrl") && strcmp(k, "resource") && strcmp(k, "clientState") &&
-		    strcmp(k, "subscriptionId") && k[0] != '@') {
+		if (strcmp(k, "notificationUrl") && strcmp(k, "resource") &&
+		    strcmp(k, "clientState") && strcmp(k, "subscriptionId") && k[0] != '@') {
 			seam__sim_erp_error(e, c, 400, "BadRequest_InvalidRequestBody",
 					    "The property '%s' does not exist on type "
 					    "'Microsoft.NAV.subscriptions' or is read-only.",
@@ -501,7 +502,8 @@ void seam__sim_erp_h_subs_expire(seam_sim_call_t *c, void *ctx)
 	const char *id = json_string_value(json_object_get(b, "id"));
 	int all = json_is_true(json_object_get(b, "all"));
 	if (!id && !all) {
-		seam_sim_problem(c, 400, "bad-request", "expected {\"id\": \"...\"} or {\"all\": true}");
+		seam_sim_problem(c, 400, "bad-request",
+				 "expected {\"id\": \"...\"} or {\"all\": true}");
 		goto out;
 	}
 	pthread_mutex_lock(&e->mu);
