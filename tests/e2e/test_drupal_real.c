@@ -564,11 +564,13 @@ static void test_stock_against_real_drupal(void **state)
 	char store[64];
 	snprintf(store, sizeof store, "%s", first_id(stores));
 	json_decref(stores);
+	char number[40];
+	snprintf(number, sizeof number, "STOCK-%lld", run_tag);
 	json_t *o = api("POST", "/jsonapi/commerce_order/default",
-			json_pack("{s:{s:s, s:{s:s}, s:{s:{s:{s:s, s:s}}}}}", "data", "type",
-				  "commerce_order--default", "attributes", "mail", "buyer@example.com",
-				  "relationships", "store_id", "data", "type", "commerce_store--online",
-				  "id", store),
+			json_pack("{s:{s:s, s:{s:s, s:s}, s:{s:{s:{s:s, s:s}}}}}", "data", "type",
+				  "commerce_order--default", "attributes", "order_number", number, "mail",
+				  "buyer@example.com", "relationships", "store_id", "data", "type",
+				  "commerce_store--online", "id", store),
 			&st);
 	assert_int_equal(st, 201);
 	char order[64];
