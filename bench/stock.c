@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 		seam_sleep_ms(100);
 
 	/* 1. the burst */
-	double writes0 = metric(sm.base, "seam_stock_drupal_writes_total{outcome=\"written\"");
+	double writes0 = metric(sm.base, "seam_stock_drupal_writes_total{store=\"us\",outcome=\"written\"");
 	double notes0 = metric(sm.base, "seam_webhooks_received_total{provider=\"erp\"");
 	double fetch0 = (double)th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE kind = 'stock.fetch'");
 	double t0 = now_s();
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	double secs = now_s() - t0;
 	/* the last coalescing windows may still be writing the same values: let them finish */
 	seam_sleep_ms(3000);
-	double writes = metric(sm.base, "seam_stock_drupal_writes_total{outcome=\"written\"") - writes0;
+	double writes = metric(sm.base, "seam_stock_drupal_writes_total{store=\"us\",outcome=\"written\"") - writes0;
 	double notes = metric(sm.base, "seam_webhooks_received_total{provider=\"erp\"") - notes0;
 	double fetches = (double)th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE kind = 'stock.fetch'") - fetch0;
 	printf("stock: burst       %d ERP stock changes over %d SKUs (the ERP made them in %.1f s): Drupal equal to the ERP after %.1f s%s\n",

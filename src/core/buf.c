@@ -151,6 +151,42 @@ static int unreserved(unsigned char c)
 	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
+seam_err_t seam_buf_add_json_str(seam_buf_t *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	seam_buf_add(b, "\"", 1);
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		const char *esc = NULL;
+		char u[7];
+		if (c == '"')
+			esc = "\\\"";
+		else if (c == '\\')
+			esc = "\\\\";
+		else if (c == '\n')
+			esc = "\\n";
+		else if (c == '\r')
+			esc = "\\r";
+		else if (c == '\t')
+			esc = "\\t";
+		else if (c < 0x20) {
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			u[6] = '\0';
+			esc = u;
+		}
+		if (!esc)
+			continue;
+		seam_buf_add(b, run, (size_t)(p - run));
+		seam_buf_adds(b, esc);
+		run = p + 1;
+	}
+	seam_buf_adds(b, run);
+	return seam_buf_add(b, "\"", 1);
+}
+
 seam_err_t seam_buf_add_urlenc(seam_buf_t *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -81,6 +81,11 @@ seam_err_t seam_buf_vaddf(seam_buf_t *b, const char *fmt, va_list ap);
 /* Appends s percent-encoded for a URL (RFC 3986): unreserved characters (ALPHA DIGIT - . _ ~)
  * as they are, every other byte as %XX (upper-case hex). All of it or nothing. */
 seam_err_t seam_buf_add_urlenc(seam_buf_t *b, const char *s);
+/* Appends s as a JSON string, quotes included: '"' and '\\' escaped, control characters as
+ * \\n, \\t ... or \\u00XX; other bytes as they are, so s must be UTF-8 (the caller's check).
+ * For answers written straight into a buffer on hot paths, where building a jansson tree and
+ * dumping it costs most of the request. As seam_buf_add. */
+seam_err_t seam_buf_add_json_str(seam_buf_t *b, const char *s);
 
 /* Appends everything fp has left to read: a whole file under the buffer's cap, in one place
  * instead of a read loop per caller. Returns SEAM_OK at end of file; SEAM_TOOBIG when the

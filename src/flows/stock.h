@@ -102,6 +102,11 @@ const seam_stock_store_config_t *seam_stock_store(const void *config, const char
 seam_err_t seam_stock_availability(seam_store_t *st, const char *store, const char *const *skus,
 				   size_t n, int64_t staleness_ms, int64_t now_ms, json_t **out,
 				   seam_error_t *err);
+/* The same answer as JSON text (*text malloc'd, *len its length): what GET /v1/availability
+ * sends, written without a jansson tree. SKUs and store must be UTF-8 (the API checks). */
+seam_err_t seam_stock_availability_text(seam_store_t *st, const char *store,
+					const char *const *skus, size_t n, int64_t staleness_ms,
+					int64_t now_ms, char **text, size_t *len, seam_error_t *err);
 
 /*
  * {"store", "skus": [{"sku", "prices": [{"currency", "price_list", "min_quantity", "amount",
