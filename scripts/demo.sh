@@ -94,6 +94,16 @@ Paste these in a second terminal, from this directory:
   $BIN ctl -c $CFG sync catalog --store us --full --dry-run
   $BIN ctl -c $CFG sync catalog --store us --full
 
+6. Prices and stock: seam subscribed to the ERP double's webhooks (:8102) at start, and its
+   first poll put every item's stock and WEB price into Drupal. A change in the ERP reaches
+   Drupal through a notification (the ERP's 5 s window, then seam's 2 s); checkout reads the
+   cache, never the ERP.
+  curl -s -XPOST -d '{"number":"SKU-000001","inventory":3}' http://127.0.0.1:8102/_sim/erp/items; echo
+  K=\$($BIN ctl -c $CFG keys create --name checkout --scopes catalog:read 2>/dev/null); sleep 8
+  curl -s -H "Authorization: Bearer \$K" 'http://127.0.0.1:8080/v1/availability?store=us&sku=SKU-000001,SKU-000002'; echo
+  curl -s -H "Authorization: Bearer \$K" 'http://127.0.0.1:8080/v1/prices?store=us&sku=SKU-000001'; echo
+  $BIN ctl -c $CFG sync stock --store us --dry-run
+
 Press Ctrl-C to stop.
 MSG
 wait "$SEAM_PID"
