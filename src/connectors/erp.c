@@ -54,7 +54,7 @@ static int in_list(const char *const *list, const char *key)
 
 /* Normalises a decimal string into out ("-?digits[.digits]", redundant leading zeros
  * dropped, so the text is a valid JSON number). 0 on success, -1 when s is no decimal. */
-static int decimal_text(const char *s, char *out, size_t cap)
+int seam__erp_decimal_text(const char *s, char *out, size_t cap)
 {
 	const char *p = s, *int_start;
 	size_t o = 0, n = strlen(s);
@@ -114,7 +114,7 @@ static seam_err_t wire_number(seam_buf_t *b, json_t *v, const char *where, const
 	if (json_is_null(v)) {
 		seam_buf_adds(b, "null");
 	} else if (json_is_string(v)) {
-		if (decimal_text(json_string_value(v), text, sizeof text) != 0)
+		if (seam__erp_decimal_text(json_string_value(v), text, sizeof text) != 0)
 			return seam_errorf(err, SEAM_INVAL, "erp sales order: %s%s: '%.40s' is not a decimal",
 					   where, key, json_string_value(v));
 		seam_buf_adds(b, text);

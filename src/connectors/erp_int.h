@@ -25,6 +25,10 @@ typedef struct seam__erp_req {
 
 void seam__erp_outcome_clear(seam_erp_outcome_t *oc);
 
+/* Normalises a decimal string into out ("-?digits[.digits]", redundant leading zeros dropped,
+ * so the text is a valid JSON number). 0 on success, -1 when s is no decimal or does not fit. */
+int seam__erp_decimal_text(const char *s, char *out, size_t cap);
+
 /* One exchange. On SEAM_OK *doc is the parsed answer (owned; NULL for an empty body such as
  * a 204). Otherwise err has the message (BC's error code and message) and oc the code. */
 seam_err_t seam__erp_exchange(seam_upstream_t *u, const char *cid, const seam__erp_req_t *r,

@@ -466,26 +466,8 @@ int seam_erp_decimal(const json_t *v, char *out, size_t cap)
 			memcpy(out, "0", 2);
 		return 0;
 	}
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v), *p = s;
-		if (*p == '-')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p))
-			p++;
-		if (*p == '.') {
-			p++;
-			if (!isdigit((unsigned char)*p))
-				return -1;
-			while (isdigit((unsigned char)*p))
-				p++;
-		}
-		if (*p || strlen(s) >= cap)
-			return -1;
-		memcpy(out, s, strlen(s) + 1);
-		return 0;
-	}
+	if (json_is_string(v))
+		return seam__erp_decimal_text(json_string_value(v), out, cap);
 	return -1;
 }
 

@@ -500,16 +500,6 @@ static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *e
 	return SEAM_OK;
 }
 
-/* ---------- what one of its jobs is about ---------- */
-
-static void subject(seam_db_t *db, const char *kind, const json_t *payload, seam_job_subject_t *out)
-{
-	(void)db;
-	(void)kind;
-	seam__flow_copy(out->store, sizeof out->store,
-			json_string_value(json_object_get(payload, "store")));
-}
-
 /* ---------- the registry row ---------- */
 
 static const seam_flow_job_t jobs[] = {
@@ -535,5 +525,5 @@ const seam_flow_def_t seam_flow_catalog = {
 	.nmetrics = sizeof metrics / sizeof metrics[0],
 	.cmds = seam_catalog_cmds,
 	.ncmds = SEAM_CATALOG_NCMDS,
-	.subject = subject,
+	.subject = seam__flow_subject_store,
 };

@@ -17,6 +17,15 @@ void seam__flow_copy(char *dst, size_t cap, const char *src)
 		snprintf(dst, cap, "%s", src);
 }
 
+void seam__flow_subject_store(seam_db_t *db, const char *kind, const json_t *payload,
+			      seam_job_subject_t *out)
+{
+	(void)db;
+	(void)kind;
+	seam__flow_copy(out->store, sizeof out->store,
+			json_string_value(json_object_get(payload, "store")));
+}
+
 void seam__flow_lookup(seam_db_t *db, const char *sql, const char *const *params, int n,
 		       int col, char *out, size_t cap)
 {

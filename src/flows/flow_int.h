@@ -9,6 +9,10 @@
 
 /* Copies src into dst (cap bytes) when src is set and dst is still empty. */
 void seam__flow_copy(char *dst, size_t cap, const char *src);
+/* A flow def's subject for flows whose job payloads name their store ("store"): that, and
+ * nothing else. */
+void seam__flow_subject_store(seam_db_t *db, const char *kind, const json_t *payload,
+			      seam_job_subject_t *out);
 /* One text column of a one-row query with text parameters into out; "" when no row. */
 void seam__flow_lookup(seam_db_t *db, const char *sql, const char *const *params, int n,
 		       int col, char *out, size_t cap);

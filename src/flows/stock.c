@@ -308,16 +308,6 @@ fail:
 	return rc;
 }
 
-/* ---------- what one of its jobs is about ---------- */
-
-static void subject(seam_db_t *db, const char *kind, const json_t *payload, seam_job_subject_t *out)
-{
-	(void)db;
-	(void)kind;
-	seam__flow_copy(out->store, sizeof out->store,
-			json_string_value(json_object_get(payload, "store")));
-}
-
 /* ---------- the registry row ---------- */
 
 static const seam_flow_job_t jobs[] = {
@@ -346,5 +336,5 @@ const seam_flow_def_t seam_flow_stock = {
 	.nmetrics = sizeof metrics / sizeof metrics[0],
 	.cmds = seam__stock_cmds,
 	.ncmds = 1,
-	.subject = subject,
+	.subject = seam__flow_subject_store,
 };
