@@ -572,6 +572,43 @@ static void test_push_only(void **state)
 	json_decref(items);
 }
 
+/* The ERP drops the subscription early: seam notices (stock.subscribe lists them every
+ * check_interval), subscribes again, and notifications flow again, without a poll. */
+static void test_subscription_recreated(void **state)
+{
+	(void)state;
+	long st = 0;
+	char before[80] = "", after[80] = "";
+	char sql[] = "SELECT count(*) FROM erp_subscriptions WHERE store = 'us' AND resource = 'items'";
+	assert_int_equal(th_store_count(sm.db_url, sql), 1);
+	json_t *d = call("GET", erp_url, "/_sim/erp/subscriptions", NULL, NULL, &st);
+	json_t *list = json_is_array(d) ? d : json_object_get(d, "subscriptions");
+	if (!list)
+		list = json_object_get(d, "value");
+	snprintf(before, sizeof before, "%s", json_string_value(json_object_get(json_array_get(list, 0), "subscriptionId")) ? json_string_value(json_object_get(json_array_get(list, 0), "subscriptionId")) : "");
+	json_decref(d);
+	assert_true(before[0]);
+	int had = live_subscriptions(); /* items and sales prices */
+	assert_int_equal(had, 2);
+	json_decref(call("POST", erp_url, "/_sim/erp/subscriptions/expire", "{\"all\": true}", NULL, &st));
+	assert_int_equal(st, 200);
+	assert_int_equal(live_subscriptions(), 0);
+	for (int i = 0; i < 100 && live_subscriptions() < had; i++)
+		seam_sleep_ms(100);
+	assert_int_equal(live_subscriptions(), had);
+	d = call("GET", erp_url, "/_sim/erp/subscriptions", NULL, NULL, &st);
+	list = json_is_array(d) ? d : json_object_get(d, "subscriptions");
+	if (!list)
+		list = json_object_get(d, "value");
+	snprintf(after, sizeof after, "%s", json_string_value(json_object_get(json_array_get(list, 0), "subscriptionId")) ? json_string_value(json_object_get(json_array_get(list, 0), "subscriptionId")) : "");
+	json_decref(d);
+	assert_string_not_equal(before, after);
+	/* and a change comes through it */
+	erp_set("SKU-000011", "\"inventory\": 123");
+	json_decref(call("POST", erp_url, "/_sim/erp/notifications/flush", "{}", NULL, &st));
+	assert_int_equal(converge(15000, NULL), 0);
+}
+
 /* Lost notifications: the poll is the safety net. */
 static void test_lost_notifications_poll_catches_up(void **state)
 {
@@ -640,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_handshake_and_client_state),
 		cmocka_unit_test(test_push_only),
+		cmocka_unit_test(test_subscription_recreated),
 		cmocka_unit_test(test_lost_notifications_poll_catches_up),
 		cmocka_unit_test(test_kill9_mid_burst),
 		cmocka_unit_test(test_stale_while_erp_down),
