@@ -61,13 +61,17 @@ static void fx_make(fx_t *f)
 	th_tmpdir(f->dir);
 	snprintf(f->cfg, sizeof f->cfg, "%s/seam.yaml", f->dir);
 	snprintf(f->url, sizeof f->url, "sqlite://%s/seam.db", f->dir);
-	/* a catalog for store us (the runbooks' sync commands); nothing listens there */
+	/* a catalog and prices and stock for store us (the runbooks' sync commands); nothing
+	 * listens there */
 	snprintf(text, sizeof text,
 		 "store: %s\nlog: {level: warn}\n"
 		 "upstreams:\n  drupal: {base_url: 'http://127.0.0.1:9'}\n"
 		 "  pim: {base_url: 'http://127.0.0.1:9'}\n"
-		 "stores:\n  us: {drupal: {upstream: drupal, store: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11}}\n"
-		 "catalog:\n  stores:\n    us: {pim: {upstream: pim}}\n",
+		 "  erp: {base_url: 'http://127.0.0.1:9'}\n"
+		 "stores:\n  us: {drupal: {upstream: drupal, store: 0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11},"
+		 " erp: {upstream: erp, company: c1}}\n"
+		 "catalog:\n  stores:\n    us: {pim: {upstream: pim}}\n"
+		 "stock:\n  stores:\n    us: {}\n",
 		 f->url);
 	th_write_file(f->cfg, text);
 	seam_store_opts_t o = {.migrate = 1, .pool_size = 2, .busy_timeout_ms = 5000};
@@ -246,7 +250,7 @@ static void test_json_after_the_action(void **state)
 	r = CTL(&f, "flow", "list", "--json");
 	assert_int_equal(r.rc, 0);
 	doc = json_of(&r);
-	assert_int_equal(json_array_size(doc), 3); /* orders, payments, catalog */
+	assert_int_equal(json_array_size(doc), 4); /* orders, payments, catalog, stock */
 	json_decref(doc);
 	res_free(&r);
 
