@@ -43,6 +43,9 @@ typedef struct seam_api {
 	/* A registered flow's own config section (flow.h def->config), or NULL: for the routes
 	 * that read a flow's settings (the stock cache's staleness budget). */
 	const void *(*flow_config)(void *ud, const char *flow);
+	/* A registered flow's instance (what its def->create made), or NULL before serve made
+	 * it: for the routes that run a flow's work in the request (a tax quote). */
+	void *(*flow_instance)(void *ud, const char *flow);
 	void *flow_config_ud;
 } seam_api_t;
 

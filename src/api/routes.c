@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "api/api_catalog.h"
 #include "api/api_stock.h"
+#include "api/api_tax.h"
 #include "api/api_contracts.h"
 #include "api/api_jobs.h"
 #include "api/api_resources.h"
@@ -88,6 +89,9 @@ static const seam_route_t routes[] = {
 	{"GET", "/v1/prices", seam_api_prices, "catalog:read", 0,
 	 "Prices of up to 100 SKUs of a store from seam's cache of the ERP: every price list and quantity break, and the unit price the store sells at; filters currency, price_list.",
 	 NULL, "rest.prices@v1"},
+	{"POST", "/v1/tax/quote", seam_api_tax_quote, "tax:quote", 0,
+	 "A tax quote for a cart within the store's budget (800 ms): from the engine, seam's cache of it, or an estimate from the store's rate table, said in source; never a silent zero.",
+	 "tax.quote-request@v1", "tax.quote@v1"},
 	{"POST", "/webhooks/stripe/{store}", seam_webhook_stripe, NULL, SEAM_ROUTE_RAW_BODY,
 	 "Stripe events; Stripe-Signature verified; stored, then 200.", NULL, NULL},
 	{"POST", "/webhooks/adyen/{store}", seam_webhook_adyen, NULL, SEAM_ROUTE_RAW_BODY,

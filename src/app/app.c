@@ -126,6 +126,16 @@ static void ctl_no_store(const seam_app_args_t *args, const seam_config_t *cfg, 
 			"  seam ctl --store sqlite:///PATH/seam.db ...\n");
 }
 
+/* seam_api_t.flow_instance: the instance of the registered flow called name. */
+static void *api_flow_instance(void *ud, const char *name)
+{
+	seam_app_t *app = ud;
+	for (size_t i = 0; app->flow && i < app->flows->n; i++)
+		if (!strcmp(app->flows->defs[i]->name, name))
+			return app->flow[i];
+	return NULL;
+}
+
 /* seam_api_t.flow_config: the section of the registered flow called name. */
 static const void *api_flow_config(void *ud, const char *name)
 {
@@ -239,6 +249,7 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		.upstreams = app->upstreams,
 		.contracts = app->contracts,
 		.flow_config = api_flow_config,
+		.flow_instance = api_flow_instance,
 		.flow_config_ud = app,
 	};
 	*out = app;

@@ -14,12 +14,14 @@
 #include "flows/orders.h"
 #include "flows/payments.h"
 #include "flows/stock.h"
+#include "flows/tax.h"
 
 static const seam_flow_def_t *const rows[] = {
 	&seam_flow_orders,
 	&seam_flow_payments,
 	&seam_flow_catalog,
 	&seam_flow_stock,
+	&seam_flow_tax,
 };
 
 static const seam_flows_t registry = {rows, sizeof rows / sizeof rows[0]};

@@ -11,7 +11,8 @@ static const seam_scope_def_t scopes[] = {
 	{"ops:read", "Read jobs, dead letters and flows.", NULL},
 	{"ops:admin", "Retry, cancel, replay; pause and resume flows; all of ops:read.", NULL},
 	{"orders:read", "Read orders, their timelines and payments (/v1/orders, /v1/payments).", NULL},
-	{"catalog:read", "Read catalog products' sync state and timelines, and catalog runs (/v1/products, /v1/catalog).", NULL},
+	{"catalog:read", "Read catalog products' sync state and timelines, catalog runs, and the stock and price cache (/v1/products, /v1/catalog, /v1/availability, /v1/prices).", NULL},
+	{"tax:quote", "Ask tax quotes at checkout (POST /v1/tax/quote): the storefront's key.", NULL},
 	{"metrics:read", "Read the Prometheus metrics.", "GET /metrics when metrics.require_key is true"},
 	{"*", "Everything, including scopes added later.", "every route"},
 };

@@ -5,7 +5,6 @@
 #include "connectors/erp_stock.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "connectors/erp_int.h"
 #include "core/buf.h"
 #include "core/crypto.h"
+#include "domain/money.h"
 
 #define PATH_MAX_LEN 2048
 
@@ -435,37 +435,8 @@ int seam_erp_decimal(const json_t *v, char *out, size_t cap)
 		int n = snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return n > 0 && (size_t)n < cap ? 0 : -1;
 	}
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-		char text[40];
-		if (!isfinite(d) || fabs(d) >= 1e15)
-			return -1;
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(text, sizeof text, "%.*g", prec, d);
-			if (strtod(text, NULL) == d)
-				break;
-		}
-		/* %g may say 1e-05: write it positionally */
-		if (strchr(text, 'e')) {
-			int frac = 0;
-			const char *e = strchr(text, 'e');
-			int ex = atoi(e + 1);
-			const char *dot = strchr(text, '.');
-			frac = dot ? (int)(e - dot - 1) : 0;
-			frac -= ex;
-			if (frac < 0)
-				frac = 0;
-			if (frac > 10)
-				return -1;
-			snprintf(text, sizeof text, "%.*f", frac, d);
-		}
-		if (strlen(text) >= cap)
-			return -1;
-		memcpy(out, text, strlen(text) + 1);
-		if (!strcmp(out, "-0"))
-			memcpy(out, "0", 2);
-		return 0;
-	}
+	if (json_is_real(v))
+		return seam_money_real_text(json_real_value(v), out, cap);
 	if (json_is_string(v))
 		return seam__erp_decimal_text(json_string_value(v), out, cap);
 	return -1;

@@ -93,6 +93,11 @@ typedef enum seam_metric_kind_e {
 	X(STOCK_SUBSCRIPTION_TTL, GAUGE, "seam_stock_subscription_expiry_seconds",              \
 	  "Seconds until the ERP webhook subscription expires (negative: expired), by store and resource.", \
 	  "store,resource", 0)                                                                     \
+	X(TAX_QUOTES, COUNTER, "seam_tax_quotes_total",                                          \
+	  "Tax quotes answered, by store and source (engine, cache, estimate; refused: 503 by the store's policy).", \
+	  "store,source", 0)                                                                       \
+	X(TAX_QUOTE_DURATION, HISTOGRAM, "seam_tax_quote_duration_seconds",                      \
+	  "Time to answer a tax quote, by store and source.", "store,source", SEAM_BUCKETS_LATENCY) \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \

@@ -10,6 +10,9 @@
  */
 #include "domain/money.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const int64_t pow10_tab[SEAM_MONEY_MAX_SCALE + 1] = {
@@ -339,4 +342,33 @@ int seam_money_exponent(const char *currency)
 		}
 	}
 	return -1;
+}
+
+int seam_money_real_text(double d, char *out, size_t cap)
+{
+	char text[40];
+	if (!isfinite(d) || fabs(d) >= 1e15)
+		return -1;
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(text, sizeof text, "%.*g", prec, d);
+		if (strtod(text, NULL) == d)
+			break;
+	}
+	/* %g may say 1e-05: write it positionally */
+	const char *e = strchr(text, 'e');
+	if (e) {
+		const char *dot = strchr(text, '.');
+		int frac = (dot && dot < e ? (int)(e - dot - 1) : 0) - atoi(e + 1);
+		if (frac < 0)
+			frac = 0;
+		if (frac > 10)
+			return -1;
+		snprintf(text, sizeof text, "%.*f", frac, d);
+	}
+	if (!strcmp(text, "-0"))
+		memcpy(text, "0", 2);
+	if (strlen(text) >= cap)
+		return -1;
+	memcpy(out, text, strlen(text) + 1);
+	return 0;
 }

@@ -100,4 +100,11 @@ char *seam_money_format(int64_t minor, int exponent, char buf[SEAM_MONEY_BUF]);
  * as published in moneyphp/iso-currencies resources/current.json (2024-09). */
 int seam_money_exponent(const char *currency);
 
+/* The decimal text of a double an upstream sent as a JSON number (Business Central, AvaTax):
+ * the shortest text that reads back as the same double, written positionally ("0.00001", not
+ * "1e-05"), "-0" as "0"; for any decimal of up to 15 significant digits that is the text it
+ * was written as. 0, or -1 when d is not finite, not below 1e15 in size, has more than 10
+ * fraction digits, or does not fit cap. */
+int seam_money_real_text(double d, char *out, size_t cap);
+
 #endif

@@ -1,0 +1,505 @@
+/*
+ * tax.c: the tax flow (see tax.h): its config, registry row, the quote within its budget, the
+ * cache of engine answers and the estimate from the store's rate table.
+ */
+#include "flows/tax.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "connectors/tax.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "domain/money.h"
+#include "flows/flow_int.h"
+#include "map/map.h"
+
+#define FALLBACK_MARGIN_MS 50 /* kept for the estimate after the engine's deadline */
+
+/* ---------- config ---------- */
+
+#define F(st, fld) offsetof(st, fld)
+
+static const seam_cfg_field_t rate_fields[] = {
+	{"country", SEAM_CFG_STR, F(seam_tax_rate_config_t, country), SEAM_CFG_REQUIRED, NULL,
+	 "ISO 3166-1 alpha-2 country (US, DE).", NULL, NULL, 0, 0},
+	{"region", SEAM_CFG_STR, F(seam_tax_rate_config_t, region), 0, NULL,
+	 "Subdivision (CA, NY, BY); unset: the whole country.", NULL, NULL, 0, 0},
+	{"postal", SEAM_CFG_STRLIST, F(seam_tax_rate_config_t, postal), 0, NULL,
+	 "Postal code prefixes it covers (the longest matching prefix wins); unset: all.", NULL,
+	 NULL, 0, 0},
+	{"rate", SEAM_CFG_STR, F(seam_tax_rate_config_t, rate), SEAM_CFG_REQUIRED, NULL,
+	 "The combined rate as a decimal (\"0.0725\").", NULL, NULL, 0, 0},
+	{"name", SEAM_CFG_STR, F(seam_tax_rate_config_t, name), 0, NULL,
+	 "The jurisdiction's name in the answer; unset: the entry's name.", NULL, NULL, 0, 0},
+	{"tax_codes", SEAM_CFG_STRMAP, F(seam_tax_rate_config_t, tax_codes), 0, NULL,
+	 "Tax code -> rate for goods taxed differently there (PB100000: \"0.07\").", NULL, NULL, 0,
+	 0},
+};
+static const seam_cfg_schema_t rate_schema = {"rate", sizeof(seam_tax_rate_config_t), rate_fields,
+					      sizeof rate_fields / sizeof rate_fields[0]};
+
+static const seam_cfg_field_t store_fields[] = {
+	{"upstream", SEAM_CFG_STR, F(seam_tax_store_config_t, upstream), SEAM_CFG_REQUIRED, NULL,
+	 "Upstream (in upstreams:) of the tax engine's REST v2 (AvaTax-like, basic auth).", NULL,
+	 NULL, 0, 0},
+	{"company", SEAM_CFG_STR, F(seam_tax_store_config_t, company), 0, "DEFAULT",
+	 "The engine's company code.", NULL, NULL, 0, 0},
+	{"customer", SEAM_CFG_STR, F(seam_tax_store_config_t, customer), 0, "WEB",
+	 "Customer code for carts that name none.", NULL, NULL, 0, 0},
+	{"mapping", SEAM_CFG_STR, F(seam_tax_store_config_t, mapping), 0, "tax_to_engine",
+	 "Mapping (mappings/NAME.lua) from the canonical cart to the engine's transaction.", NULL,
+	 NULL, 0, 0},
+	{"shipping_code", SEAM_CFG_STR, F(seam_tax_store_config_t, shipping_code), 0, "FR010000",
+	 "Tax code of shipping when the cart names none.", NULL, NULL, 0, 0},
+	{"budget", SEAM_CFG_DURATION, F(seam_tax_store_config_t, budget_ms), 0, "800ms",
+	 "A quote answers within this, engine or not.", NULL, NULL, 100, 10000},
+	{"engine_timeout", SEAM_CFG_DURATION, F(seam_tax_store_config_t, engine_timeout_ms), 0,
+	 "600ms", "The engine's share of the budget (at most budget - 50ms: the rest is the "
+	 "fallback's).", NULL, NULL, 10, 10000},
+	{"cache_ttl", SEAM_CFG_DURATION, F(seam_tax_store_config_t, cache_ttl_ms), 0, "10m",
+	 "An engine answer this recent serves the same cart and address without a call.", NULL,
+	 NULL, 0, 86400000},
+	{"last_answer", SEAM_CFG_DURATION, F(seam_tax_store_config_t, last_answer_ms), 0, "24h",
+	 "When the engine fails, an engine answer for the same cart this recent serves (source "
+	 "cache, with its age) before the rate table.", NULL, NULL, 0, 30LL * 86400000},
+	{"cache_max", SEAM_CFG_INT, F(seam_tax_store_config_t, cache_max), 0, "10000",
+	 "Engine answers kept in memory (then the oldest half goes).", NULL, NULL, 10, 10000000},
+	{"policy", SEAM_CFG_ENUM, F(seam_tax_store_config_t, policy), 0, "estimate",
+	 "A jurisdiction the rate table does not know, with the engine unavailable: estimate "
+	 "(fallback_rate, flagged) or block (503: checkout cannot go on).", NULL, "estimate|block", 0,
+	 0},
+	{"fallback_rate", SEAM_CFG_STR, F(seam_tax_store_config_t, fallback_rate), 0, "0",
+	 "policy estimate: the rate of a jurisdiction the table does not know (flagged estimate, "
+	 "never a silent zero).", NULL, NULL, 0, 0},
+	{"rates", SEAM_CFG_MAP, F(seam_tax_store_config_t, rates), 0, NULL,
+	 "The rate table the estimate uses, by name: country, region, postal prefixes, rate, tax "
+	 "code overrides.", &rate_schema, NULL, 0, 0},
+};
+static const seam_cfg_schema_t store_schema = {"tax store", sizeof(seam_tax_store_config_t),
+					       store_fields,
+					       sizeof store_fields / sizeof store_fields[0]};
+
+static const seam_cfg_field_t config_fields[] = {
+	{"stores", SEAM_CFG_MAP, F(seam_tax_config_t, stores), 0, NULL,
+	 "Per seam store (a name in stores:): its tax engine, budget, cache and rate table.",
+	 &store_schema, NULL, 0, 0},
+};
+static const seam_cfg_schema_t config_schema = {"tax", sizeof(seam_tax_config_t), config_fields,
+						sizeof config_fields / sizeof config_fields[0]};
+
+const seam_tax_store_config_t *seam_tax_store(const void *config, const char *store)
+{
+	const seam_tax_config_t *c = config;
+	return c && store ? seam_cfg_map_get(&c->stores, store) : NULL;
+}
+
+static int is_rate(const char *s)
+{
+	seam_money_dec_t d;
+	return s && seam_money_dec_parse(s, (size_t)-1, &d, NULL) == SEAM_OK && d.units >= 0;
+}
+
+static void check_config(const seam_flow_env_t *env, const seam_cfg_check_t *chk)
+{
+	const seam_tax_config_t *c = env->config;
+	for (size_t i = 0; c && i < c->stores.n; i++) {
+		const char *name = c->stores.names[i];
+		const seam_tax_store_config_t *sc = c->stores.items[i];
+		if (!seam_cfg_map_get(env->stores, name))
+			seam_cfg_check_addf(chk, 0, "tax.stores.%s: no store '%s' in stores:", name, name);
+		if (sc->upstream && !seam_cfg_map_get(env->upstreams, sc->upstream))
+			seam_cfg_check_addf(chk, 0, "tax.stores.%s.upstream: no upstream '%s'", name,
+					    sc->upstream);
+		if (sc->engine_timeout_ms > sc->budget_ms - FALLBACK_MARGIN_MS)
+			seam_cfg_check_addf(chk, 0, "tax.stores.%s.engine_timeout: %lld ms leaves the "
+					    "fallback less than %d ms of the %lld ms budget",
+					    name, (long long)sc->engine_timeout_ms, FALLBACK_MARGIN_MS,
+					    (long long)sc->budget_ms);
+		if (!is_rate(sc->fallback_rate))
+			seam_cfg_check_addf(chk, 0, "tax.stores.%s.fallback_rate: '%s' is not a decimal "
+					    "rate", name, sc->fallback_rate ? sc->fallback_rate : "");
+		for (size_t j = 0; j < sc->rates.n; j++) {
+			const seam_tax_rate_config_t *r = sc->rates.items[j];
+			if (!is_rate(r->rate))
+				seam_cfg_check_addf(chk, 0, "tax.stores.%s.rates.%s.rate: '%s' is not a "
+						    "decimal rate", name, sc->rates.names[j], r->rate);
+			for (size_t k = 0; k < r->tax_codes.n; k++)
+				if (!is_rate(r->tax_codes.values[k]))
+					seam_cfg_check_addf(chk, 0, "tax.stores.%s.rates.%s.tax_codes.%s: "
+							    "'%s' is not a decimal rate", name,
+							    sc->rates.names[j], r->tax_codes.keys[k],
+							    r->tax_codes.values[k]);
+		}
+	}
+}
+
+/* ---------- the flow ---------- */
+
+typedef struct seam_tax {
+	seam_flow_env_t env;
+	const seam_tax_config_t *cfg;
+	pthread_key_t rt_key;
+	pthread_mutex_t mu;
+	json_t *cache; /* quote key -> {"at": ms, "answer": quote without source} */
+} seam_tax_t;
+
+static void rt_free(void *p)
+{
+	seam_map_runtime_destroy(p);
+}
+
+static seam_map_runtime_t *runtime(seam_tax_t *t, seam_error_t *err)
+{
+	seam_map_runtime_t *rt = pthread_getspecific(t->rt_key);
+	if (rt)
+		return rt;
+	seam_map_opts_t mo = {.dir = t->env.mappings};
+	if ((rt = seam_map_runtime_create(&mo, err)))
+		pthread_setspecific(t->rt_key, rt);
+	return rt;
+}
+
+static void count(seam_tax_t *t, const char *store, const char *source, double seconds)
+{
+	seam_metric_add(t->env.metrics, SEAM_M_TAX_QUOTES, (const char *[]){store, source}, 1);
+	seam_metric_observe(t->env.metrics, SEAM_M_TAX_QUOTE_DURATION, (const char *[]){store, source},
+			    seconds);
+}
+
+/* ---------- the cache ---------- */
+
+static json_t *cache_get(seam_tax_t *t, const char *key, int64_t *at)
+{
+	pthread_mutex_lock(&t->mu);
+	json_t *e = json_object_get(t->cache, key);
+	json_t *a = e ? json_incref(json_object_get(e, "answer")) : NULL;
+	*at = e ? json_integer_value(json_object_get(e, "at")) : 0;
+	pthread_mutex_unlock(&t->mu);
+	return a;
+}
+
+static void cache_put(seam_tax_t *t, const seam_tax_store_config_t *sc, const char *key,
+		      json_t *answer, int64_t at)
+{
+	pthread_mutex_lock(&t->mu);
+	if ((int64_t)json_object_size(t->cache) >= sc->cache_max) {
+		/* the older answers go: those at or before the mean time */
+		int64_t *ages = malloc(json_object_size(t->cache) * sizeof *ages), cut = 0;
+		size_t n = 0;
+		const char *k;
+		json_t *e, *tmp;
+		json_object_foreach(t->cache, k, e)
+			if (ages)
+				ages[n++] = json_integer_value(json_object_get(e, "at"));
+		for (size_t i = 0; ages && i < n; i++)
+			cut += ages[i] / (int64_t)n;
+		free(ages);
+		json_object_foreach_safe(t->cache, tmp, k, e)
+			if (json_integer_value(json_object_get(e, "at")) <= cut)
+				json_object_del(t->cache, k);
+	}
+	json_object_set_new(t->cache, key, json_pack("{s:I, s:O}", "at", (json_int_t)at, "answer", answer));
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* ---------- the quote key ---------- */
+
+static seam_err_t quote_key(const json_t *request, const char *today, char key[65],
+			    seam_error_t *err)
+{
+	json_t *copy = json_deep_copy(request);
+	if (copy && !json_object_get(copy, "date"))
+		json_object_set_new(copy, "date", json_string(today));
+	char *text = copy ? json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(copy);
+	if (!text)
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	seam_sha256_hex(text, strlen(text), key);
+	free(text);
+	return SEAM_OK;
+}
+
+/* ---------- the estimate ---------- */
+
+/* The rate table's entry for an address: the longest postal prefix of a country and region
+ * match, then the region, then the whole country. NULL: none. */
+static const seam_tax_rate_config_t *rate_for(const seam_tax_store_config_t *sc, const json_t *addr,
+					      const char **name)
+{
+	const char *country = json_string_value(json_object_get(addr, "country"));
+	const char *region = json_string_value(json_object_get(addr, "region"));
+	const char *postal = json_string_value(json_object_get(addr, "postal_code"));
+	const seam_tax_rate_config_t *best = NULL;
+	int best_score = -1;
+	for (size_t i = 0; country && i < sc->rates.n; i++) {
+		const seam_tax_rate_config_t *r = sc->rates.items[i];
+		int score;
+		if (strcasecmp(r->country, country))
+			continue;
+		if (r->region && (!region || strcasecmp(r->region, region)))
+			continue;
+		score = r->region ? 1 : 0;
+		if (r->postal.n) {
+			size_t longest = 0;
+			for (size_t k = 0; postal && k < r->postal.n; k++) {
+				size_t l = strlen(r->postal.items[k]);
+				if (l > longest && !strncasecmp(postal, r->postal.items[k], l))
+					longest = l;
+			}
+			if (!longest)
+				continue;
+			score = 2 + (int)longest;
+		}
+		if (score > best_score) {
+			best = r;
+			best_score = score;
+			*name = r->name ? r->name : sc->rates.names[i];
+		}
+	}
+	return best;
+}
+
+static const char *rate_of(const seam_tax_rate_config_t *r, const char *fallback,
+			   const char *tax_code)
+{
+	const char *v = r && tax_code ? seam_cfg_strmap_get(&r->tax_codes, tax_code) : NULL;
+	return v ? v : r ? r->rate : fallback;
+}
+
+/* tax = amount x rate, half up at exp digits, as text into out. */
+static int tax_of(const char *amount, const char *rate, int exp, char *out)
+{
+	seam_money_dec_t a, r, p, q;
+	char buf[SEAM_MONEY_BUF];
+	if (seam_money_dec_parse(amount, (size_t)-1, &a, NULL) != SEAM_OK ||
+	    seam_money_dec_parse(rate, (size_t)-1, &r, NULL) != SEAM_OK ||
+	    seam_money_dec_mul(a, r, &p, NULL) != SEAM_OK ||
+	    seam_money_dec_round(p, exp, SEAM_MONEY_HALF_UP, &q, NULL) != SEAM_OK)
+		return -1;
+	snprintf(out, SEAM_MONEY_BUF, "%s", seam_money_dec_format(q, buf));
+	return 0;
+}
+
+static int add_to(char *sum, const char *x)
+{
+	seam_money_dec_t a, b, c;
+	char buf[SEAM_MONEY_BUF];
+	if (seam_money_dec_parse(sum, (size_t)-1, &a, NULL) != SEAM_OK ||
+	    seam_money_dec_parse(x, (size_t)-1, &b, NULL) != SEAM_OK ||
+	    seam_money_dec_add(a, b, &c, NULL) != SEAM_OK)
+		return -1;
+	snprintf(sum, SEAM_MONEY_BUF, "%s", seam_money_dec_format(c, buf));
+	return 0;
+}
+
+/* The estimate from the rate table; SEAM_UNSUPPORTED when the table does not know the
+ * jurisdiction and the policy is block. */
+static seam_err_t estimate(const seam_tax_store_config_t *sc, const json_t *req, json_t **out,
+			   seam_error_t *err)
+{
+	const json_t *to = json_object_get(req, "ship_to");
+	const char *cur = json_string_value(json_object_get(req, "currency"));
+	const char *name = NULL;
+	const seam_tax_rate_config_t *r = rate_for(sc, to, &name);
+	const json_t *cust = json_object_get(req, "customer");
+	int exempt = json_string_value(json_object_get(cust, "exemption")) != NULL;
+	int exp = seam_money_exponent(cur);
+	char total_tax[SEAM_MONEY_BUF] = "0", total_taxable[SEAM_MONEY_BUF] = "0", tax[SEAM_MONEY_BUF];
+	json_t *lines = json_array(), *l, *shipping = json_null();
+	size_t i;
+	if (!r && !strcmp(sc->policy, "block") && !exempt) {
+		const char *country = json_string_value(json_object_get(to, "country"));
+		const char *region = json_string_value(json_object_get(to, "region"));
+		json_decref(lines);
+		return seam_errorf(err, SEAM_UNSUPPORTED,
+				   "the tax engine is unavailable and the rate table has no rate for "
+				   "%s%s%s (the store's policy is block)",
+				   country ? country : "?", region ? "-" : "", region ? region : "");
+	}
+	json_array_foreach(json_object_get(req, "lines"), i, l) {
+		const char *amount = json_string_value(json_object_get(l, "amount"));
+		const char *rate = exempt ? "0" : rate_of(r, sc->fallback_rate,
+							  json_string_value(json_object_get(l, "tax_code")));
+		if (tax_of(amount, rate, exp, tax) || add_to(total_tax, tax) || add_to(total_taxable, amount)) {
+			json_decref(lines);
+			return seam_errorf(err, SEAM_INVAL, "lines[%zu].amount: not a decimal", i);
+		}
+		json_array_append_new(lines, json_pack("{s:s, s:s, s:s, s:s}", "id",
+						       json_string_value(json_object_get(l, "id")), "tax",
+						       tax, "taxable", amount, "rate", rate));
+	}
+	const json_t *ship = json_object_get(req, "shipping");
+	const char *samount = json_string_value(json_object_get(ship, "amount"));
+	if (samount) {
+		const char *code = json_string_value(json_object_get(ship, "tax_code"));
+		const char *rate = exempt ? "0" : rate_of(r, sc->fallback_rate, code ? code : sc->shipping_code);
+		if (tax_of(samount, rate, exp, tax) == 0 && add_to(total_tax, tax) == 0 &&
+		    add_to(total_taxable, samount) == 0)
+			shipping = json_pack("{s:s, s:s}", "tax", tax, "taxable", samount);
+	}
+	json_t *jur = json_array();
+	json_array_append_new(jur, json_pack("{s:s, s:s, s:s, s:s}", "name",
+					     exempt ? "Exempt" : r ? name : "Fallback rate", "type",
+					     r && r->region ? "State" : "Country", "rate",
+					     exempt ? "0" : r ? r->rate : sc->fallback_rate, "tax", total_tax));
+	*out = json_pack("{s:o, s:o, s:s, s:s, s:o}", "lines", lines, "shipping", shipping, "total_tax",
+			 total_tax, "total_taxable", total_taxable, "jurisdictions", jur);
+	return SEAM_OK;
+}
+
+/* ---------- the quote ---------- */
+
+static json_t *finish(json_t *body, const char *source, const char *reason, const char *cur,
+		      const char *key, int64_t age_ms)
+{
+	json_object_set_new(body, "source", json_string(source));
+	json_object_set_new(body, "estimate_reason", reason ? json_string(reason) : json_null());
+	json_object_set_new(body, "currency", json_string(cur));
+	json_object_set_new(body, "quote_key", json_string(key));
+	json_object_set_new(body, "age_seconds", json_integer(age_ms > 0 ? age_ms / 1000 : 0));
+	return body;
+}
+
+seam_err_t seam_tax_quote(void *flow, const json_t *request, const char *cid, json_t **quote,
+			  seam_error_t *err)
+{
+	seam_tax_t *t = flow;
+	int64_t t0 = seam_mono_ns(), now = seam_now_ms(), at = 0;
+	const char *store = json_string_value(json_object_get(request, "store"));
+	const char *cur = json_string_value(json_object_get(request, "currency"));
+	const seam_tax_store_config_t *sc = t ? seam_tax_store(t->cfg, store) : NULL;
+	char key[65], today[32], reason[32] = "";
+	json_t *model = NULL, *txn = NULL, *answer = NULL;
+	seam_err_t rc;
+	*quote = NULL;
+	if (!sc)
+		return seam_errorf(err, SEAM_NOTFOUND, "store '%s' has no tax config (tax.stores)",
+				   store ? store : "");
+	if (seam_money_exponent(cur) < 0)
+		return seam_errorf(err, SEAM_INVAL, "currency: '%s' is not an ISO 4217 currency",
+				   cur ? cur : "");
+	seam_rfc3339_ms(now, today);
+	today[10] = '\0';
+	if ((rc = quote_key(request, today, key, err)) != SEAM_OK)
+		return rc;
+
+	/* 1. a fresh engine answer for the same cart */
+	json_t *cached = cache_get(t, key, &at);
+	if (cached && now - at <= sc->cache_ttl_ms) {
+		*quote = finish(json_deep_copy(cached), "cache", NULL, cur, key, now - at);
+		json_decref(cached);
+		count(t, store, "cache", (double)(seam_mono_ns() - t0) / 1e9);
+		return SEAM_OK;
+	}
+
+	/* 2. the engine, within its share of the budget */
+	seam_upstream_t *u = t->env.upstream(t->env.upstream_ud, sc->upstream);
+	seam_map_runtime_t *rt = runtime(t, err);
+	seam_tax_outcome_t oc;
+	seam_error_t eerr = {0};
+	int64_t share = sc->engine_timeout_ms;
+	if (share > sc->budget_ms - FALLBACK_MARGIN_MS)
+		share = sc->budget_ms - FALLBACK_MARGIN_MS;
+	json_t *ctx = json_pack("{s:s, s:s, s:s, s:s, s:s}", "company", sc->company, "type",
+				"SalesOrder", "customer", sc->customer, "today", today,
+				"shipping_code", sc->shipping_code);
+	if (!u || !rt) {
+		snprintf(reason, sizeof reason, "engine_error");
+		seam_errorf(&eerr, SEAM_CONFIG, "no tax upstream '%s' or mapping runtime", sc->upstream);
+	} else if ((rc = seam_map_run(rt, sc->mapping, (json_t *)request, ctx, &model, &eerr)) != SEAM_OK) {
+		snprintf(reason, sizeof reason, "mapping_failed");
+	} else {
+		rc = seam_tax_create(u, cid, model, t0 + share * 1000000LL, &txn, &oc, &eerr);
+		if (rc == SEAM_OK && seam_tax_answer_read(txn, request, &answer, &eerr) == SEAM_OK) {
+			cache_put(t, sc, key, answer, now);
+			*quote = finish(answer, "engine", NULL, cur, key, 0);
+			answer = NULL;
+			count(t, store, "engine", (double)(seam_mono_ns() - t0) / 1e9);
+			goto out;
+		}
+		snprintf(reason, sizeof reason, "%s",
+			 rc == SEAM_OPEN_CIRCUIT		       ? "circuit_open"
+			 : rc == SEAM_BUSY			       ? "engine_busy"
+			 : rc == SEAM_TIMEOUT || seam_mono_ns() - t0 >= share * 1000000LL ? "engine_timeout"
+			 : rc == SEAM_OK			       ? "engine_answer_unusable"
+								       : "engine_error");
+	}
+	seam_logf(t->env.log, SEAM_LOG_WARN, "tax", cid,
+		  json_pack("{s:s, s:s, s:s}", "store", store, "reason", reason, "error", eerr.msg),
+		  "tax: quote without the engine (%s): %s", reason, eerr.msg);
+
+	/* 3. the last engine answer for the same cart, if recent enough; else the rate table */
+	if (cached && now - at <= sc->last_answer_ms) {
+		*quote = finish(json_deep_copy(cached), "cache", reason, cur, key, now - at);
+		count(t, store, "cache", (double)(seam_mono_ns() - t0) / 1e9);
+		rc = SEAM_OK;
+		goto out;
+	}
+	json_t *est = NULL;
+	if ((rc = estimate(sc, request, &est, err)) != SEAM_OK) {
+		count(t, store, "refused", (double)(seam_mono_ns() - t0) / 1e9);
+		goto out;
+	}
+	*quote = finish(est, "estimate", reason, cur, key, 0);
+	count(t, store, "estimate", (double)(seam_mono_ns() - t0) / 1e9);
+	rc = SEAM_OK;
+out:
+	json_decref(cached);
+	json_decref(ctx);
+	json_decref(model);
+	json_decref(txn);
+	json_decref(answer);
+	return rc;
+}
+
+/* ---------- create, destroy, the registry row ---------- */
+
+static void destroy(void *p)
+{
+	seam_tax_t *t = p;
+	if (!t)
+		return;
+	pthread_key_delete(t->rt_key);
+	pthread_mutex_destroy(&t->mu);
+	json_decref(t->cache);
+	free(t);
+}
+
+static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *err)
+{
+	static const seam_tax_config_t none;
+	seam_tax_t *t = calloc(1, sizeof *t);
+	if (!t || !(t->cache = json_object())) {
+		free(t);
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	}
+	t->env = *env;
+	t->cfg = env->config ? env->config : &none;
+	pthread_key_create(&t->rt_key, rt_free);
+	pthread_mutex_init(&t->mu, NULL);
+	*out = t;
+	return SEAM_OK;
+}
+
+static const seam_metric_id_e metrics[] = {SEAM_M_TAX_QUOTES, SEAM_M_TAX_QUOTE_DURATION};
+
+const seam_flow_def_t seam_flow_tax = {
+	.name = SEAM_FLOW_TAX,
+	.summary = "Tax quotes at checkout within a budget, with an honest fallback.",
+	.config_key = "tax",
+	.config_doc = "Tax: per store, the tax engine, the quote's budget, the cache and the rate "
+		      "table of the fallback.",
+	.config = &config_schema,
+	.check = check_config,
+	.create = create,
+	.destroy = destroy,
+	.metrics = metrics,
+	.nmetrics = sizeof metrics / sizeof metrics[0],
+	.subject = seam__flow_subject_store,
+};
