@@ -23,13 +23,20 @@ void th_assert_contract(const char *pattern, const json_t *doc)
 	const seam_route_t *r = seam_api_routes(&n), *route = NULL;
 	json_t *errors = NULL;
 	seam_error_t e = {0};
+	char method[8] = "GET";
+	const char *sp = strchr(pattern, ' ');
+	if (sp && sp - pattern < (long)sizeof method) {
+		memcpy(method, pattern, (size_t)(sp - pattern));
+		method[sp - pattern] = '\0';
+		pattern = sp + 1;
+	}
 	if (!contracts && seam_contracts_open(&contracts, &e) != SEAM_OK)
 		fail_msg("contracts: %s", e.msg);
 	for (size_t i = 0; i < n && !route; i++)
-		if (!strcmp(r[i].method, "GET") && !strcmp(r[i].pattern, pattern))
+		if (!strcmp(r[i].method, method) && !strcmp(r[i].pattern, pattern))
 			route = &r[i];
 	if (!route || !route->response)
-		fail_msg("GET %s: no route, or no response contract in the route table", pattern);
+		fail_msg("%s %s: no route, or no response contract in the route table", method, pattern);
 	const seam_contract_t *c = seam_contracts_find(contracts, route->response);
 	if (!c)
 		fail_msg("GET %s: contract %s is not in the registry", pattern, route->response);

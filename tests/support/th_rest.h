@@ -12,7 +12,7 @@
 
 #include "tests/support/harness.h"
 
-/* doc, the answer of GET pattern, is valid against the contract of that route's `response`
+/* doc, the answer of GET pattern ("POST /v1/tax/quote" for another method), is valid against the contract of that route's `response`
  * column (with the formats index.yaml asserts for it); else the running test fails with every
  * error. */
 void th_assert_contract(const char *pattern, const json_t *doc);

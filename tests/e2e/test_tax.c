@@ -1,0 +1,283 @@
+/*
+ * End-to-end proof of the tax quote on the real binaries: `seam serve` with the AvaTax-like
+ * double behind the tax upstream, POST /v1/tax/quote from a storefront's key.
+ *
+ * The quote answers within the store's budget (800 ms here, measured from outside) with the
+ * engine healthy (source engine, the engine's numbers), the same cart again (source cache, no
+ * engine call), the engine slow (ForceTimeout-like latency), failing (503, 429) and down
+ * (connections closed): an engine answer for the same cart when there is one, else an estimate
+ * from the rate table, flagged with its reason; a jurisdiction the table lacks is the store's
+ * fallback rate under policy estimate and a 503 problem under block. Bad carts are 422 with the
+ * failing fields, before any engine call.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "tests/support/harness.h"
+#include "tests/support/th_rest.h"
+
+#define LICENSE "e2e-tax-license"
+#define BUDGET_MS 800
+
+static char dir[64], tax_url[64], key[200];
+static th_seam_t sm;
+static pid_t sim_pid;
+
+static json_t *quote(const char *body, long *status, double *ms)
+{
+	char u[200];
+	snprintf(u, sizeof u, "%s/v1/tax/quote", sm.base);
+	const char *h[] = {key, "Content-Type: application/json", NULL};
+	int64_t t0 = seam_mono_ns();
+	json_t *d = th_json("POST", u, h, body, status);
+	if (ms)
+		*ms = (double)(seam_mono_ns() - t0) / 1e6;
+	return d;
+}
+
+static long engine_calls(void)
+{
+	char u[200];
+	snprintf(u, sizeof u, "%s/_sim/calls?path=/api/v2/transactions/create&limit=1000", tax_url);
+	json_t *d = th_json("GET", u, NULL, NULL, NULL);
+	long n = (long)json_array_size(json_object_get(d, "calls"));
+	json_decref(d);
+	return n;
+}
+
+static void faults(const char *rules)
+{
+	char u[200];
+	long st = 0;
+	snprintf(u, sizeof u, "%s/_sim/faults", tax_url);
+	const char *h[] = {"Content-Type: application/json", NULL};
+	json_decref(th_json(rules ? "POST" : "DELETE", u, h, rules, &st));
+	assert_true(st == 200 || st == 201 || st == 204);
+}
+
+static const char *str(json_t *d, const char *k)
+{
+	const char *s = json_string_value(json_object_get(d, k));
+	return s ? s : "";
+}
+
+/* A cart in California: 2 x 19.99 and 1 x 10.00, 5.00 shipping; amount varies it. */
+static void cart(char *out, size_t cap, const char *amount, const char *country, const char *region)
+{
+	snprintf(out, cap,
+		 "{\"store\":\"us\",\"currency\":\"USD\",\"customer\":{\"id\":\"c1\"},"
+		 "\"ship_to\":{\"country\":\"%s\"%s%s%s,\"postal_code\":\"94105\"},"
+		 "\"lines\":[{\"id\":\"11\",\"sku\":\"SKU-000001\",\"quantity\":\"2\",\"amount\":\"%s\"},"
+		 "{\"id\":\"12\",\"sku\":\"SKU-000002\",\"quantity\":\"1\",\"amount\":\"10.00\"}],"
+		 "\"shipping\":{\"amount\":\"5.00\"}}",
+		 country, region ? ",\"region\":\"" : "", region ? region : "", region ? "\"" : "",
+		 amount);
+}
+
+static int setup(void **state)
+{
+	char text[2000], simcfg[128], simlog[128], urls[1][64];
+	(void)state;
+	th_tmpdir(dir);
+	th_seam_init(&sm, dir, "seam");
+	setenv("T_TAX", LICENSE, 1);
+	snprintf(simcfg, sizeof simcfg, "%s/sim.yaml", dir);
+	snprintf(simlog, sizeof simlog, "%s/sim.log", dir);
+	snprintf(text, sizeof text,
+		 "seed: 15\nlog: warn\n"
+		 "tax:\n  listen: 127.0.0.1:0\n  account_id: \"1100000000\"\n  license_key: {env: T_TAX}\n"
+		 "  company_code: DEFAULT\n  rates:\n"
+		 "    - {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA STATE TAX}\n"
+		 "    - {country: US, rate: \"0.0\"}\n"
+		 "    - {country: FR, rate: \"0.20\", name: FRANCE VAT}\n");
+	th_write_file(simcfg, text);
+	sim_pid = th_sim_start(simcfg, simlog, (const char *[]){"tax", NULL}, urls);
+	if (sim_pid < 0)
+		return -1;
+	snprintf(tax_url, sizeof tax_url, "%s", urls[0]);
+	th_seam_write_config(&sm,
+		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: info, access_log: false}\n"
+		 "upstreams:\n"
+		 "  drupal: {base_url: 'http://127.0.0.1:9'}\n"
+		 "  drupal-eu: {base_url: 'http://127.0.0.1:10'}\n"
+		 "  tax:\n    base_url: %s\n    timeout: 5s\n    max_concurrency: 64\n"
+		 "    auth: {type: basic, username: \"1100000000\", password: {env: T_TAX}}\n"
+		 "    breaker: {window_calls: 20, min_calls: 10, failure_pct: 50, open_for: 2s}\n"
+		 "stores:\n  us: {drupal: {upstream: drupal, poll_interval: 0}}\n"
+		 "  eu: {drupal: {upstream: drupal-eu, poll_interval: 0}}\n"
+		 "tax:\n  stores:\n"
+		 "    us:\n      upstream: tax\n      budget: %dms\n      engine_timeout: 500ms\n"
+		 "      cache_ttl: 1h\n      last_answer: 24h\n"
+		 "      rates:\n"
+		 "        ca: {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA}\n"
+		 "        sf: {country: US, region: CA, postal: [\"941\"], rate: \"0.08625\", name: SAN FRANCISCO}\n"
+		 "        de: {country: DE, rate: \"0.19\", tax_codes: {PB100000: \"0.07\"}}\n"
+		 "    eu:\n      upstream: tax\n      policy: block\n"
+		 "      rates:\n        de: {country: DE, rate: \"0.19\"}\n",
+		 sm.port, sm.db_url, tax_url, BUDGET_MS);
+	if (th_seam_start(&sm, 10000) != 0)
+		return -1;
+	return th_make_key(&sm, "shop", "tax:quote", key, sizeof key);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	th_e2e_teardown(&sm, sim_pid, 15000, dir);
+	th_rest_done();
+	return 0;
+}
+
+/* The engine's answer, then the same cart from the cache without a second engine call. */
+static void test_engine_then_cache(void **state)
+{
+	char body[800];
+	long st = 0;
+	double ms;
+	(void)state;
+	cart(body, sizeof body, "39.98", "US", "CA");
+	long c0 = engine_calls();
+	json_t *q = quote(body, &st, &ms);
+	assert_int_equal(st, 200);
+	th_assert_contract("POST /v1/tax/quote", q);
+	assert_string_equal(str(q, "source"), "engine");
+	/* 7.25% of 39.98 + 10.00 + 5.00 = 3.99 (2.90 + 0.73 + 0.36, the engine's per-line rounding) */
+	assert_string_equal(str(q, "total_tax"), "3.99");
+	assert_string_equal(str(json_array_get(json_object_get(q, "lines"), 0), "id"), "11");
+	assert_string_equal(str(json_array_get(json_object_get(q, "lines"), 0), "tax"), "2.90");
+	assert_string_equal(str(json_object_get(q, "shipping"), "tax"), "0.36");
+	char first_key[80];
+	snprintf(first_key, sizeof first_key, "%s", str(q, "quote_key"));
+	json_decref(q);
+	assert_int_equal(engine_calls(), c0 + 1);
+	q = quote(body, &st, &ms);
+	assert_int_equal(st, 200);
+	assert_string_equal(str(q, "source"), "cache");
+	assert_string_equal(str(q, "total_tax"), "3.99");
+	assert_string_equal(str(q, "quote_key"), first_key);
+	json_decref(q);
+	assert_int_equal(engine_calls(), c0 + 1); /* no second call */
+}
+
+/* The engine slow, failing or down: within the budget every time, an honest source. */
+static void test_within_budget_under_faults(void **state)
+{
+	static const char *const rules[] = {
+		"{\"kind\":\"latency\",\"ms\":3000}",
+		"{\"kind\":\"error\",\"status\":503}",
+		"{\"kind\":\"rate_limit\",\"retry_after\":30}",
+		"{\"kind\":\"outage\",\"mode\":\"close\"}",
+	};
+	static const char *const reasons[] = {"engine_timeout", "engine_error", "engine_error", "engine_error"};
+	char body[800], amount[16];
+	long st = 0;
+	double ms;
+	(void)state;
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+		faults(rules[i]);
+		/* a cart never quoted: the estimate from the rate table (San Francisco's prefix) */
+		snprintf(amount, sizeof amount, "%zu0.00", 50 + i);
+		cart(body, sizeof body, amount, "US", "CA");
+		json_t *q = quote(body, &st, &ms);
+		assert_int_equal(st, 200);
+		th_assert_contract("POST /v1/tax/quote", q);
+		assert_string_equal(str(q, "source"), "estimate");
+		const char *why = str(q, "estimate_reason");
+		if (strcmp(why, reasons[i]) && strcmp(why, "circuit_open"))
+			fail_msg("fault %zu: estimate_reason %s", i, why);
+		assert_string_equal(str(json_array_get(json_object_get(q, "jurisdictions"), 0), "name"),
+				    "SAN FRANCISCO");
+		assert_true(ms < BUDGET_MS + 100);
+		double est_ms = ms;
+		json_decref(q);
+		/* the cart the engine answered before: its last engine answer, with its age */
+		cart(body, sizeof body, "39.98", "US", "CA");
+		q = quote(body, &st, &ms);
+		assert_int_equal(st, 200);
+		assert_string_equal(str(q, "source"), "cache");
+		assert_string_equal(str(q, "total_tax"), "3.99");
+		assert_true(ms < BUDGET_MS + 100);
+		json_decref(q);
+		fprintf(stderr, "fault %s: estimate in %.0f ms, the last engine answer in %.0f ms\n",
+			rules[i], est_ms, ms);
+		faults(NULL);
+	}
+}
+
+/* A jurisdiction the table lacks: the fallback rate, flagged, under estimate; 503 under block. */
+static void test_unknown_jurisdiction(void **state)
+{
+	char body[800];
+	long st = 0;
+	(void)state;
+	faults("{\"kind\":\"outage\"}");
+	cart(body, sizeof body, "70.00", "BR", NULL);
+	json_t *q = quote(body, &st, NULL);
+	assert_int_equal(st, 200);
+	assert_string_equal(str(q, "source"), "estimate");
+	assert_string_equal(str(json_array_get(json_object_get(q, "jurisdictions"), 0), "name"),
+			    "Fallback rate");
+	json_decref(q);
+	/* the eu store blocks */
+	char *eu = strdup(body);
+	memcpy(strstr(eu, "\"us\""), "\"eu\"", 4);
+	q = quote(eu, &st, NULL);
+	assert_int_equal(st, 503);
+	assert_non_null(strstr(str(q, "detail"), "policy is block"));
+	json_decref(q);
+	free(eu);
+	faults(NULL);
+}
+
+/* Bad carts: 422 with the failing fields, and no engine call. */
+static void test_bad_carts(void **state)
+{
+	long st = 0;
+	(void)state;
+	long c0 = engine_calls();
+	static const char *const bad[] = {
+		"{\"store\":\"us\",\"currency\":\"USD\",\"ship_to\":{\"country\":\"US\"},\"lines\":[]}",
+		"{\"store\":\"us\",\"currency\":\"USD\",\"ship_to\":{\"country\":\"US\"},\"lines\":[{\"id\":\"1\",\"quantity\":\"1\",\"amount\":\"-5\"}]}",
+		"{\"store\":\"us\",\"currency\":\"XYZ\",\"ship_to\":{\"country\":\"US\"},\"lines\":[{\"id\":\"1\",\"quantity\":\"1\",\"amount\":\"5\"}]}",
+		"{\"store\":\"us\",\"currency\":\"USD\",\"ship_to\":{\"region\":\"CA\"},\"lines\":[{\"id\":\"1\",\"quantity\":\"1\",\"amount\":\"5\"}]}",
+	};
+	static const char *const where[] = {"/lines", "/lines/0/amount", "currency", "/ship_to"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *q = quote(bad[i], &st, NULL);
+		assert_int_equal(st, 422);
+		char *text = json_dumps(q, 0);
+		if (!strstr(text, where[i]))
+			fail_msg("bad cart %zu: %s does not name %s", i, text, where[i]);
+		free(text);
+		json_decref(q);
+	}
+	json_t *q = quote("{\"store\":\"mars\",\"currency\":\"USD\",\"ship_to\":{\"country\":\"US\"},"
+			  "\"lines\":[{\"id\":\"1\",\"quantity\":\"1\",\"amount\":\"5\"}]}", &st, NULL);
+	assert_int_equal(st, 404);
+	json_decref(q);
+	assert_int_equal(engine_calls(), c0);
+	/* no key, another scope */
+	char u[200];
+	snprintf(u, sizeof u, "%s/v1/tax/quote", sm.base);
+	json_decref(th_json("POST", u, NULL, "{}", &st));
+	assert_int_equal(st, 401);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_engine_then_cache),
+		cmocka_unit_test(test_within_budget_under_faults),
+		cmocka_unit_test(test_unknown_jurisdiction),
+		cmocka_unit_test(test_bad_carts),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
