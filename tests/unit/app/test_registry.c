@@ -29,6 +29,7 @@
 #include "flows/catalog.h"
 #include "flows/payments.h"
 #include "flows/stock.h"
+#include "flows/tax.h"
 #include "tests/support/harness.h"
 
 /* --- the flow, as src/flows/shipping.c would write it --------------------------------------- */
@@ -135,8 +136,9 @@ static const seam_flow_def_t shipping_flow = {
 /* --- the registry: the real one plus one row ---------------------------------------------- */
 
 static const seam_flow_def_t *const rows[] = {&seam_flow_orders, &seam_flow_payments,
-					      &seam_flow_catalog, &seam_flow_stock, &shipping_flow};
-static const seam_flows_t flows = {rows, 5};
+					      &seam_flow_catalog, &seam_flow_stock, &seam_flow_tax,
+					      &shipping_flow};
+static const seam_flows_t flows = {rows, 6};
 
 /* The real registry's rows are the flows it was built with (the test's registry copies them). */
 static void test_real_registry(void **state)
@@ -145,8 +147,8 @@ static void test_real_registry(void **state)
 	char list[128];
 	(void)state;
 	char kinds[256];
-	assert_int_equal(fl->n, 4);
-	assert_string_equal(seam_flows_list(fl, 0, list, sizeof list), "orders, payments, catalog, stock");
+	assert_int_equal(fl->n, 5);
+	assert_string_equal(seam_flows_list(fl, 0, list, sizeof list), "orders, payments, catalog, stock, tax");
 	assert_string_equal(seam_flows_list(fl, 1, kinds, sizeof kinds),
 			    "order.export, order.cancel, order.poll, payment.apply, catalog.run, "
 			    "catalog.product, catalog.poll, stock.fetch, stock.poll, stock.write, "
@@ -173,6 +175,7 @@ static void test_real_registry(void **state)
 	assert_int_equal(owner[SEAM_M_ORDER_EXPORTS], 0);
 	assert_int_equal(owner[SEAM_M_CATALOG_PRODUCTS], 2);
 	assert_int_equal(owner[SEAM_M_STOCK_UPDATES], 3);
+	assert_int_equal(owner[SEAM_M_TAX_QUOTES], 4);
 }
 
 static char *reference(const seam_flows_t *fl)
@@ -228,7 +231,7 @@ static void test_config_section_and_check(void **state)
 	FILE *fp = open_memstream(&out, &len);
 	assert_int_equal(seam_app_validate(NULL, cfg, NULL, NULL, fp), 2);
 	fclose(fp);
-	assert_string_equal(out, "t.yaml: flows.shiping: no such flow (orders, payments, catalog, stock, shipping)\n"
+	assert_string_equal(out, "t.yaml: flows.shiping: no such flow (orders, payments, catalog, stock, tax, shipping)\n"
 				 "t.yaml:3: shipping_sync.interval: a full sync every 10000 ms would never "
 				 "finish; 1m at least\n");
 	free(out);
@@ -329,7 +332,7 @@ static void test_serve_and_ctl(void **state)
 	const char *hdrs[] = {auth, NULL};
 	assert_int_equal(th_http("GET", url, hdrs, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(names(r.body, "name"), "orders payments catalog stock shipping");
+	assert_string_equal(names(r.body, "name"), "orders payments catalog stock tax shipping");
 	th_resp_free(&r);
 	snprintf(url, sizeof url, "%s/v1/jobs?flow=shipping", base);
 	assert_int_equal(th_http("GET", url, hdrs, NULL, 0, &r), 0);

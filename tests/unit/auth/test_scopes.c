@@ -63,10 +63,10 @@ static void test_validate(void **state)
 	assert_int_equal(seam_scopes_validate("*", &e), SEAM_OK);
 	assert_int_equal(seam_scopes_validate("ops:amdin", &e), SEAM_INVAL);
 	assert_string_equal(e.msg, "unknown scope 'ops:amdin' (did you mean 'ops:admin'?); known "
-				   "scopes: ops:read, ops:admin, orders:read, catalog:read, metrics:read, *");
-	assert_int_equal(seam_scopes_validate("ops:read,tax:quote", &e), SEAM_INVAL);
-	assert_string_equal(e.msg, "unknown scope 'tax:quote'; known scopes: ops:read, ops:admin, "
-				   "orders:read, catalog:read, metrics:read, *");
+				   "scopes: ops:read, ops:admin, orders:read, catalog:read, tax:quote, metrics:read, *");
+	assert_int_equal(seam_scopes_validate("ops:read,shipping:rate", &e), SEAM_INVAL);
+	assert_string_equal(e.msg, "unknown scope 'shipping:rate'; known scopes: ops:read, ops:admin, "
+				   "orders:read, catalog:read, tax:quote, metrics:read, *");
 	assert_int_equal(seam_scopes_validate("", &e), SEAM_INVAL);
 	assert_int_equal(seam_scopes_validate("ops:read,", &e), SEAM_INVAL);
 	assert_int_equal(seam_scopes_validate(SEAM_SCOPE_ANY_KEY, &e), SEAM_INVAL);
@@ -116,11 +116,11 @@ static void test_keys_create_refuses_unknown_scope(void **state)
 	assert_non_null(strstr(e.msg, "unknown scope 'ops:amdin'"));
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM api_keys", NULL), 0);
 
-	run_t r = ctl_keys(env.st, "keys create --name shop --scopes ops:read,tax:quote");
+	run_t r = ctl_keys(env.st, "keys create --name shop --scopes ops:read,shipping:rate");
 	assert_int_equal(r.rc, 2);
 	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, "seam ctl keys create: unknown scope 'tax:quote'; known scopes: "
-				   "ops:read, ops:admin, orders:read, catalog:read, metrics:read, * "
+	assert_string_equal(r.err, "seam ctl keys create: unknown scope 'shipping:rate'; known scopes: "
+				   "ops:read, ops:admin, orders:read, catalog:read, tax:quote, metrics:read, * "
 				   "(seam ctl keys scopes says what each grants)\n");
 	run_free(&r);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM api_keys", NULL), 0);
@@ -149,7 +149,7 @@ static void test_ctl_keys_scopes(void **state)
 	assert_int_equal(r.rc, 0);
 	json_t *doc = json_loads(r.out, 0, NULL);
 	assert_non_null(doc);
-	assert_int_equal(json_array_size(doc), 6);
+	assert_int_equal(json_array_size(doc), 7);
 	json_t *admin = json_array_get(doc, 1);
 	assert_string_equal(json_string_value(json_object_get(admin, "scope")), "ops:admin");
 	assert_non_null(strstr(json_string_value(json_object_get(admin, "routes")),
