@@ -98,6 +98,9 @@ typedef enum seam_metric_kind_e {
 	  "store,source", 0)                                                                       \
 	X(TAX_QUOTE_DURATION, HISTOGRAM, "seam_tax_quote_duration_seconds",                      \
 	  "Time to answer a tax quote, by store and source.", "store,source", SEAM_BUCKETS_LATENCY) \
+	X(TAX_INVOICES, COUNTER, "seam_tax_invoices_total",                                      \
+	  "Orders' tax committed in the engine, by store and whether the committed tax matches what the order charged (matches, differs).", \
+	  "store,result", 0)                                                                       \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \

@@ -11,13 +11,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "connectors/drupal/drupal.h"
 #include "connectors/tax.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "domain/money.h"
 #include "flows/flow_int.h"
+#include "flows/stores.h"
+#include "flows/timeline.h"
 #include "map/map.h"
+#include "queue/queue.h"
 
 #define FALLBACK_MARGIN_MS 50 /* kept for the estimate after the engine's deadline */
 
@@ -77,6 +81,15 @@ static const seam_cfg_field_t store_fields[] = {
 	{"fallback_rate", SEAM_CFG_STR, F(seam_tax_store_config_t, fallback_rate), 0, "0",
 	 "policy estimate: the rate of a jurisdiction the table does not know (flagged estimate, "
 	 "never a silent zero).", NULL, NULL, 0, 0},
+	{"commit", SEAM_CFG_BOOL, F(seam_tax_store_config_t, commit), 0, "true",
+	 "Commit each placed order's tax as an invoice in the engine (code <store>-<order uuid>), "
+	 "void it when the order is canceled.", NULL, NULL, 0, 0},
+	{"commit_interval", SEAM_CFG_DURATION, F(seam_tax_store_config_t, commit_interval_ms), 0,
+	 "10s", "How often seam looks for placed orders without an invoice and canceled ones with "
+	 "one (the orders seam has seen: events and the poll).", NULL, NULL, 100, 3600000},
+	{"order_mapping", SEAM_CFG_STR, F(seam_tax_store_config_t, order_mapping), 0,
+	 "order_to_tax", "Mapping (mappings/NAME.lua) from the Drupal order to the tax cart.", NULL,
+	 NULL, 0, 0},
 	{"rates", SEAM_CFG_MAP, F(seam_tax_store_config_t, rates), 0, NULL,
 	 "The rate table the estimate uses, by name: country, region, postal prefixes, rate, tax "
 	 "code overrides.", &rate_schema, NULL, 0, 0},
@@ -458,6 +471,233 @@ out:
 	return rc;
 }
 
+/* ---------- invoices: commit, void, the sweep ---------- */
+
+static seam_upstream_t *drupal_of(seam_tax_t *t, const char *store)
+{
+	const seam_config_store_t *st = seam_cfg_map_get(t->env.stores, store);
+	return st && st->drupal.upstream ? t->env.upstream(t->env.upstream_ud, st->drupal.upstream)
+					 : NULL;
+}
+
+static seam_err_t sub_dec(const char *a, const char *b, char *out, size_t cap)
+{
+	seam_money_dec_t x, y, z;
+	char buf[SEAM_MONEY_BUF];
+	if (seam_money_dec_parse(a, (size_t)-1, &x, NULL) != SEAM_OK ||
+	    seam_money_dec_parse(b, (size_t)-1, &y, NULL) != SEAM_OK ||
+	    seam_money_dec_sub(x, y, &z, NULL) != SEAM_OK)
+		return SEAM_INVAL;
+	snprintf(out, cap, "%s", seam_money_dec_format(seam_money_dec_normalize(z), buf));
+	return SEAM_OK;
+}
+
+static seam_err_t commit_job(const seam_job_t *job, seam_job_result_t *res, void *ud)
+{
+	seam_tax_t *t = ud;
+	json_t *pl = json_loads(job->payload, 0, NULL), *doc = NULL, *cart = NULL, *model = NULL,
+	       *txn = NULL, *ctx = NULL;
+	const char *store = json_string_value(json_object_get(pl, "store"));
+	const char *uuid = json_string_value(json_object_get(pl, "order_uuid"));
+	const seam_tax_store_config_t *sc = seam_tax_store(t->cfg, store);
+	seam_upstream_t *du = store ? drupal_of(t, store) : NULL;
+	seam_upstream_t *tu = sc ? t->env.upstream(t->env.upstream_ud, sc->upstream) : NULL;
+	seam_drupal_outcome_t doc_oc;
+	seam_tax_outcome_t oc;
+	seam_error_t err = {0};
+	seam_err_t rc;
+	char code[200], today[32], diff[SEAM_MONEY_BUF] = "", committed[SEAM_MONEY_BUF] = "";
+	if (!sc || !uuid || !du || !tu) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "tax commit: store %s has no tax or Drupal config",
+				   store ? store : "?");
+		goto out;
+	}
+	seam_map_runtime_t *rt = runtime(t, &err);
+	if (!rt) {
+		rc = seam_job_fail(res, SEAM_RETRY, 0, "tax commit: %s", err.msg);
+		goto out;
+	}
+	if ((rc = seam_drupal_get_order(du, job->correlation_id, "default", uuid, &doc, &doc_oc, &err)) !=
+	    SEAM_OK) {
+		rc = seam_flow_job_error(rc, doc_oc.retry_after_ms, "tax commit: the order", &err, res);
+		goto out;
+	}
+	ctx = json_pack("{s:s}", "store", store);
+	if ((rc = seam_map_run(rt, sc->order_mapping, doc, ctx, &cart, &err)) != SEAM_OK) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "tax commit: %s: %s", sc->order_mapping, err.msg);
+		goto out;
+	}
+	json_decref(ctx);
+	snprintf(code, sizeof code, "%s-%s", store, uuid);
+	seam_rfc3339_ms(seam_now_ms(), today);
+	today[10] = '\0';
+	ctx = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "company", sc->company, "type",
+			"SalesInvoice", "customer", sc->customer, "today", today, "shipping_code",
+			sc->shipping_code, "code", code, "commit", 1);
+	if ((rc = seam_map_run(rt, sc->mapping, cart, ctx, &model, &err)) != SEAM_OK) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "tax commit: %s: %s", sc->mapping, err.msg);
+		goto out;
+	}
+	/* createoradjust by code: after a timeout the engine may have it; the retry adjusts it */
+	if ((rc = seam_tax_create_or_adjust(tu, job->correlation_id, model, &txn, &oc, &err)) != SEAM_OK) {
+		rc = seam_flow_job_error(rc, oc.retry_after_ms, "tax commit", &err, res);
+		goto out;
+	}
+	const char *charged = json_string_value(json_object_get(cart, "charged_tax"));
+	json_t *tt = json_object_get(txn, "totalTax");
+	if (!json_is_number(tt) ||
+	    seam_money_real_text(json_number_value(tt), committed, sizeof committed) != 0) {
+		rc = seam_job_fail(res, SEAM_RETRY, 0, "tax commit: the engine's answer has no totalTax");
+		goto out;
+	}
+	if (!charged || sub_dec(committed, charged, diff, sizeof diff) != SEAM_OK)
+		snprintf(diff, sizeof diff, "%s", committed);
+	char now[24];
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	seam_db_t *db = seam_store_acquire(t->env.store);
+	rc = seam_db_run(db,
+			 "INSERT INTO tax_documents (store, order_uuid, code, state, committed_tax, "
+			 "charged_tax, difference, correlation_id, created_at, updated_at) VALUES ($1, "
+			 "$2, $3, 'committed', $4, $5, $6, $7, $8, $8) ON CONFLICT (store, order_uuid) DO "
+			 "UPDATE SET state = 'committed', committed_tax = excluded.committed_tax, "
+			 "charged_tax = excluded.charged_tax, difference = excluded.difference, "
+			 "updated_at = excluded.updated_at",
+			 (const char *[]){store, uuid, code, committed, charged ? charged : "0", diff,
+					  job->correlation_id, now},
+			 8, NULL, &err);
+	seam_store_release(t->env.store, db);
+	if (rc != SEAM_OK) {
+		rc = seam_job_fail(res, rc, 0, "tax commit: %s", err.msg);
+		goto out;
+	}
+	int differs = strcmp(diff, "0") != 0;
+	seam_timeline_log(t->env.store, "order", uuid, job->correlation_id, "tax",
+			  differs ? "tax_committed_differs" : "tax_committed",
+			  json_pack("{s:s, s:s, s:s, s:s}", "code", code, "committed_tax", committed,
+				    "charged_tax", charged ? charged : "0", "difference", diff),
+			  NULL);
+	seam_metric_add(t->env.metrics, SEAM_M_TAX_INVOICES, (const char *[]){store, differs ? "differs" : "matches"}, 1);
+	if (differs)
+		seam_logf(t->env.log, SEAM_LOG_WARN, "tax", job->correlation_id,
+			  json_pack("{s:s, s:s, s:s, s:s}", "store", store, "order", uuid, "committed",
+				    committed, "charged", charged ? charged : "0"),
+			  "tax: order %s committed %s tax, charged %s (difference %s)", uuid, committed,
+			  charged ? charged : "0", diff);
+out:
+	json_decref(pl);
+	json_decref(doc);
+	json_decref(cart);
+	json_decref(model);
+	json_decref(txn);
+	json_decref(ctx);
+	return rc;
+}
+
+static seam_err_t void_job(const seam_job_t *job, seam_job_result_t *res, void *ud)
+{
+	seam_tax_t *t = ud;
+	json_t *pl = json_loads(job->payload, 0, NULL);
+	const char *store = json_string_value(json_object_get(pl, "store"));
+	const char *uuid = json_string_value(json_object_get(pl, "order_uuid"));
+	const seam_tax_store_config_t *sc = seam_tax_store(t->cfg, store);
+	seam_upstream_t *tu = sc ? t->env.upstream(t->env.upstream_ud, sc->upstream) : NULL;
+	seam_tax_outcome_t oc;
+	seam_error_t err = {0};
+	seam_err_t rc;
+	char code[200], now[24];
+	if (!sc || !uuid || !tu) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "tax void: store %s has no tax config",
+				   store ? store : "?");
+		goto out;
+	}
+	snprintf(code, sizeof code, "%s-%s", store, uuid);
+	rc = seam_tax_void(tu, job->correlation_id, sc->company, code, &oc, &err);
+	if (rc == SEAM_NOTFOUND)
+		rc = SEAM_OK; /* never committed there */
+	if (rc != SEAM_OK) {
+		rc = seam_flow_job_error(rc, oc.retry_after_ms, "tax void", &err, res);
+		goto out;
+	}
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	seam_db_t *db = seam_store_acquire(t->env.store);
+	rc = seam_db_run(db,
+			 "UPDATE tax_documents SET state = 'voided', updated_at = $3 WHERE store = $1 AND "
+			 "order_uuid = $2",
+			 (const char *[]){store, uuid, now}, 3, NULL, &err);
+	seam_store_release(t->env.store, db);
+	if (rc != SEAM_OK)
+		rc = seam_job_fail(res, rc, 0, "tax void: %s", err.msg);
+	else
+		seam_timeline_log(t->env.store, "order", uuid, job->correlation_id, "tax", "tax_voided",
+				  json_pack("{s:s}", "code", code), NULL);
+out:
+	json_decref(pl);
+	return rc;
+}
+
+/* Enqueues kind for every order the query names (store $1); dedup per order. */
+static seam_err_t sweep_one(seam_tax_t *t, seam_db_t *db, const char *store, const char *sql,
+			    const char *kind, const char *prefix, const char *cid, seam_error_t *err)
+{
+	seam_stmt_t *s;
+	json_t *uuids = json_array();
+	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
+	if (rc != SEAM_OK) {
+		json_decref(uuids);
+		return rc;
+	}
+	seam_stmt_bind_text(s, 1, store);
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW && json_array_size(uuids) < 500)
+		json_array_append_new(uuids, json_string(seam_stmt_column_text(s, 0)));
+	seam_stmt_reset(s);
+	size_t i;
+	json_t *u;
+	rc = SEAM_OK;
+	json_array_foreach(uuids, i, u) {
+		char dedup[200], payload[300];
+		snprintf(dedup, sizeof dedup, "%s:%s:%s", prefix, store, json_string_value(u));
+		snprintf(payload, sizeof payload, "{\"store\":\"%s\",\"order_uuid\":\"%s\"}", store,
+			 json_string_value(u));
+		seam_job_spec_t spec = {.kind = kind, .flow = SEAM_FLOW_TAX, .dedup_key = dedup,
+					.payload = payload, .correlation_id = cid};
+		if ((rc = seam_queue_enqueue(t->env.queue, db, &spec, NULL, NULL, err)) != SEAM_OK)
+			break;
+	}
+	json_decref(uuids);
+	return rc;
+}
+
+static seam_err_t sweep_job(const seam_job_t *job, seam_job_result_t *res, void *ud)
+{
+	seam_tax_t *t = ud;
+	json_t *pl = json_loads(job->payload, 0, NULL);
+	const char *store = json_string_value(json_object_get(pl, "store"));
+	seam_error_t err = {0};
+	seam_err_t rc = SEAM_OK;
+	if (!store || !seam_tax_store(t->cfg, store))
+		goto out;
+	seam_db_t *db = seam_store_acquire(t->env.store);
+	rc = sweep_one(t, db, store,
+		       "SELECT o.order_uuid FROM orders o LEFT JOIN tax_documents d ON d.store = "
+		       "o.store AND d.order_uuid = o.order_uuid WHERE o.store = $1 AND o.placed_at IS "
+		       "NOT NULL AND d.order_uuid IS NULL AND (o.order_state IS NULL OR o.order_state "
+		       "NOT IN ('draft', 'canceled')) ORDER BY o.placed_at",
+		       SEAM_JOB_TAX_COMMIT, "commit", job->correlation_id, &err);
+	if (rc == SEAM_OK)
+		rc = sweep_one(t, db, store,
+			       "SELECT o.order_uuid FROM orders o JOIN tax_documents d ON d.store = "
+			       "o.store AND d.order_uuid = o.order_uuid WHERE o.store = $1 AND "
+			       "o.order_state = 'canceled' AND d.state = 'committed'",
+			       SEAM_JOB_TAX_VOID, "void", job->correlation_id, &err);
+	seam_store_release(t->env.store, db);
+	seam_queue_notify(t->env.queue);
+	if (rc != SEAM_OK)
+		rc = seam_job_fail(res, rc, 0, "tax sweep: %s", err.msg);
+out:
+	json_decref(pl);
+	return rc;
+}
+
 /* ---------- create, destroy, the registry row ---------- */
 
 static void destroy(void *p)
@@ -483,11 +723,31 @@ static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *e
 	t->cfg = env->config ? env->config : &none;
 	pthread_key_create(&t->rt_key, rt_free);
 	pthread_mutex_init(&t->mu, NULL);
+	for (size_t i = 0; i < t->cfg->stores.n; i++) {
+		const seam_tax_store_config_t *sc = t->cfg->stores.items[i];
+		char sched[128], pl[160];
+		if (!sc->commit)
+			continue;
+		snprintf(sched, sizeof sched, "tax.sweep:%s", t->cfg->stores.names[i]);
+		snprintf(pl, sizeof pl, "{\"store\":\"%s\"}", t->cfg->stores.names[i]);
+		seam_err_t rc = seam_queue_schedule(env->queue, sched, SEAM_FLOW_TAX, SEAM_JOB_TAX_SWEEP,
+						    sc->commit_interval_ms, pl, err);
+		if (rc != SEAM_OK) {
+			destroy(t);
+			return rc;
+		}
+	}
 	*out = t;
 	return SEAM_OK;
 }
 
-static const seam_metric_id_e metrics[] = {SEAM_M_TAX_QUOTES, SEAM_M_TAX_QUOTE_DURATION};
+static const seam_flow_job_t jobs[] = {
+	{SEAM_JOB_TAX_SWEEP, sweep_job},
+	{SEAM_JOB_TAX_COMMIT, commit_job},
+	{SEAM_JOB_TAX_VOID, void_job},
+};
+static const seam_metric_id_e metrics[] = {SEAM_M_TAX_QUOTES, SEAM_M_TAX_QUOTE_DURATION,
+					   SEAM_M_TAX_INVOICES};
 
 const seam_flow_def_t seam_flow_tax = {
 	.name = SEAM_FLOW_TAX,
@@ -499,6 +759,8 @@ const seam_flow_def_t seam_flow_tax = {
 	.check = check_config,
 	.create = create,
 	.destroy = destroy,
+	.jobs = jobs,
+	.njobs = sizeof jobs / sizeof jobs[0],
 	.metrics = metrics,
 	.nmetrics = sizeof metrics / sizeof metrics[0],
 	.subject = seam__flow_subject_store,

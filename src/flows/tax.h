@@ -15,6 +15,14 @@
  *      jurisdiction the table does not know is a 503 problem when the store's policy is
  *      "block", else the store's fallback_rate, flagged. Never a silent zero.
  *
+ * Invoices (jobs of flow "tax"): tax.sweep, per store every commit_interval, finds the orders
+ * seam has seen placed without an invoice (tax.commit) and canceled ones with a committed
+ * invoice (tax.void). tax.commit reads the order from Drupal, maps it (order_to_tax, then
+ * tax_to_engine with type SalesInvoice, code "<store>-<order uuid>", commit true) and calls
+ * createoradjust, so a retry after a timeout adjusts the same document instead of making a
+ * second; the committed tax is compared with what the order charged, and a difference is put
+ * on the order's timeline and counted. tax.void voids the document (already voided is success).
+ *
  * Thread-safety: quotes run on the HTTP threads concurrently: the cache is under a mutex, each
  * thread has its own Lua runtime.
  */
@@ -28,6 +36,9 @@
 #include "flows/flow.h"
 
 #define SEAM_FLOW_TAX "tax"
+#define SEAM_JOB_TAX_SWEEP "tax.sweep"
+#define SEAM_JOB_TAX_COMMIT "tax.commit"
+#define SEAM_JOB_TAX_VOID "tax.void"
 
 /* tax.stores.<store>.rates.<name>: one line of the rate table. */
 typedef struct seam_tax_rate_config {
@@ -54,6 +65,9 @@ typedef struct seam_tax_store_config {
 	char *policy;            /* estimate | block: a jurisdiction the table lacks */
 	char *fallback_rate;     /* policy estimate: its rate ["0"] */
 	seam_cfg_map_t rates;    /* of seam_tax_rate_config_t */
+	int commit;              /* commit placed orders' invoices, void canceled ones [true] */
+	int64_t commit_interval_ms; /* the sweep that finds them [10s] */
+	char *order_mapping;     /* [order_to_tax] */
 } seam_tax_store_config_t;
 
 typedef struct seam_tax_config {
