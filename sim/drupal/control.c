@@ -107,6 +107,8 @@ void seam__sim_drupal_h_sim_orders(seam_sim_call_t *c, void *ctx)
 			NULL, "draft", t);
 		if (!o)
 			break;
+		if (cust)
+			seam__sim_drupal_billing_profile(d, o, cust, (int64_t)o->iid, t);
 		json_int_t k = nitems > 0 ? nitems : seam_sim_rng_range(&d->rng, 1, 3);
 		for (json_int_t j = 0; j < k; j++) {
 			seam_sim_ent_t *v = vars[seam_sim_rng_range(&d->rng, 0, (int64_t)nv - 1)];

@@ -196,6 +196,9 @@ seam_sim_ent_t *seam__sim_drupal_variation_new(seam_sim_drupal_t *d, int64_t t, 
 
 /* ---- seeding (seed.c) ---- */
 
+/* A billing profile (California, the first store's country) linked to order o (seed.c). */
+void seam__sim_drupal_billing_profile(seam_sim_drupal_t *d, seam_sim_ent_t *o, seam_sim_ent_t *cust,
+				      int64_t line_no, int64_t t);
 seam_sim_ent_t *seam__sim_drupal_new_order(seam_sim_drupal_t *d, seam_sim_ent_t *store,
 					   seam_sim_ent_t *customer, const char *mail,
 					   const char *number, const char *state, int64_t t);

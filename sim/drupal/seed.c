@@ -83,6 +83,38 @@ seam_sim_ent_t *seam__sim_drupal_new_order(seam_sim_drupal_t *d, seam_sim_ent_t 
 	return o;
 }
 
+/* A customer billing profile (California, the store's country) for order o, linked as its
+ * billing_profile; line_no makes the street line. */
+void seam__sim_drupal_billing_profile(seam_sim_drupal_t *d, seam_sim_ent_t *o, seam_sim_ent_t *cust,
+				      int64_t line_no, int64_t t)
+{
+	seam_sim_ent_t *prof = seam__sim_drupal_ent_new(d, T_PROFILE, NULL, NULL);
+	if (!prof)
+		return;
+	json_object_set_new(prof->attrs, "status", json_true());
+	json_object_set_new(prof->attrs, "is_default", json_true());
+	json_object_set_new(prof->attrs, "data", json_null());
+	json_object_set_new(prof->attrs, "created", seam__sim_drupal_ts_json(t));
+	json_object_set_new(prof->attrs, "changed", seam__sim_drupal_ts_json(t));
+	char line[64], family[32];
+	snprintf(line, sizeof line, "%lld Main Street", (long long)line_no);
+	snprintf(family, sizeof family, "Buyer%lld", (long long)cust->iid);
+	json_object_set_new(prof->attrs, "address",
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "country_code",
+				      d->stores[0].country, "administrative_area", "CA", "locality",
+				      "Springfield", "postal_code", "94105", "address_line1", line,
+				      "given_name", "Pat", "family_name", family));
+	seam__sim_drupal_set_rel(prof, "profile_type",
+				 seam__sim_drupal_find_sid(d, T_PROFILE_TYPE, "customer"));
+	seam__sim_drupal_set_rel(prof, "uid", cust);
+	prof->is_protected = 1;
+	json_object_set_new(o->rels, "billing_profile",
+			    json_pack("{s:s, s:s, s:{s:I, s:I}}", "type",
+				      seam__sim_drupal_types[T_PROFILE].name, "id", prof->uuid, "meta",
+				      "target_revision_id", (json_int_t)prof->iid,
+				      "drupal_internal__target_id", (json_int_t)prof->iid));
+}
+
 seam_sim_ent_t *seam__sim_drupal_new_item(seam_sim_drupal_t *d, seam_sim_ent_t *order,
 					  seam_sim_ent_t *variation, const char *title,
 					  const char *qty, json_t *unit_price, int64_t t)
@@ -336,34 +368,7 @@ seam_err_t seam__sim_drupal_seed(seam_sim_drupal_t *d, seam_error_t *err)
 			d, store, cust, seam__sim_drupal_attr_str(cust, "mail"), NULL, "draft", tc);
 		if (!o)
 			break;
-		seam_sim_ent_t *prof = seam__sim_drupal_ent_new(d, T_PROFILE, NULL, NULL);
-		if (prof) {
-			json_object_set_new(prof->attrs, "status", json_true());
-			json_object_set_new(prof->attrs, "is_default", json_true());
-			json_object_set_new(prof->attrs, "data", json_null());
-			json_object_set_new(prof->attrs, "created", seam__sim_drupal_ts_json(tc));
-			json_object_set_new(prof->attrs, "changed", seam__sim_drupal_ts_json(tc));
-			char line[64], family[32];
-			snprintf(line, sizeof line, "%lld Main Street", (long long)(100 + i));
-			snprintf(family, sizeof family, "Buyer%lld", (long long)cust->iid);
-			json_object_set_new(prof->attrs, "address",
-					    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "country_code",
-						      d->stores[0].country, "administrative_area", "CA",
-						      "locality", "Springfield", "postal_code", "94105",
-						      "address_line1", line, "given_name", "Pat",
-						      "family_name", family));
-			seam__sim_drupal_set_rel(
-				prof, "profile_type",
-				seam__sim_drupal_find_sid(d, T_PROFILE_TYPE, "customer"));
-			seam__sim_drupal_set_rel(prof, "uid", cust);
-			prof->is_protected = 1;
-			json_object_set_new(
-				o->rels, "billing_profile",
-				json_pack("{s:s, s:s, s:{s:I, s:I}}", "type",
-					  seam__sim_drupal_types[T_PROFILE].name, "id", prof->uuid,
-					  "meta", "target_revision_id", (json_int_t)prof->iid,
-					  "drupal_internal__target_id", (json_int_t)prof->iid));
-		}
+		seam__sim_drupal_billing_profile(d, o, cust, 100 + i, tc);
 		int64_t nitems = seam_sim_rng_range(&d->rng, 1, 3);
 		for (int64_t k = 0; k < nitems; k++) {
 			seam_sim_ent_t *v = vars[seam_sim_rng_range(&d->rng, 0, (int64_t)nv - 1)];

@@ -25,9 +25,11 @@
 #include "tests/support/th_rest.h"
 
 #define LICENSE "e2e-tax-license"
+#define DRUPAL_PW "e2e-drupal-pass"
+#define STORE_UUID "0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11"
 #define BUDGET_MS 800
 
-static char dir[64], tax_url[64], key[200];
+static char dir[64], tax_url[64], drupal_url[64], key[200];
 static th_seam_t sm;
 static pid_t sim_pid;
 
@@ -84,45 +86,59 @@ static void cart(char *out, size_t cap, const char *amount, const char *country,
 
 static int setup(void **state)
 {
-	char text[2000], simcfg[128], simlog[128], urls[1][64];
+	char text[2000], simcfg[128], simlog[128], urls[3][64], erp_url[64], company[64];
 	(void)state;
 	th_tmpdir(dir);
 	th_seam_init(&sm, dir, "seam");
 	setenv("T_TAX", LICENSE, 1);
+	setenv("T_DRUPAL_PW", DRUPAL_PW, 1);
+	setenv("T_ERP", "e2e-erp-secret", 1);
 	snprintf(simcfg, sizeof simcfg, "%s/sim.yaml", dir);
 	snprintf(simlog, sizeof simlog, "%s/sim.log", dir);
 	snprintf(text, sizeof text,
 		 "seed: 15\nlog: warn\n"
+		 "drupal:\n  listen: 127.0.0.1:0\n  user: seam\n  password: {env: T_DRUPAL_PW}\n"
+		 "  stores: [{name: US, seam_store: us, currency: USD, country: US, uuid: " STORE_UUID "}]\n"
+		 "  products: 5\n  variations: 1\n  customers: 3\n  orders: 0\n"
+		 "erp:\n  listen: 127.0.0.1:0\n  client_id: seam\n  client_secret: {env: T_ERP}\n  items: 10\n"
 		 "tax:\n  listen: 127.0.0.1:0\n  account_id: \"1100000000\"\n  license_key: {env: T_TAX}\n"
 		 "  company_code: DEFAULT\n  rates:\n"
 		 "    - {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA STATE TAX}\n"
 		 "    - {country: US, rate: \"0.0\"}\n"
 		 "    - {country: FR, rate: \"0.20\", name: FRANCE VAT}\n");
 	th_write_file(simcfg, text);
-	sim_pid = th_sim_start(simcfg, simlog, (const char *[]){"tax", NULL}, urls);
+	sim_pid = th_sim_start(simcfg, simlog, (const char *[]){"drupal", "erp", "tax", NULL}, urls);
 	if (sim_pid < 0)
 		return -1;
-	snprintf(tax_url, sizeof tax_url, "%s", urls[0]);
+	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
+	snprintf(erp_url, sizeof erp_url, "%s", urls[1]);
+	snprintf(tax_url, sizeof tax_url, "%s", urls[2]);
+	if (th_erp_company(erp_url, "seam", "e2e-erp-secret", company) != 0)
+		return -1;
 	th_seam_write_config(&sm,
 		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: info, access_log: false}\n"
 		 "upstreams:\n"
-		 "  drupal: {base_url: 'http://127.0.0.1:9'}\n"
+		 "  drupal:\n    base_url: %s\n    auth: {type: basic, username: seam, password: {env: T_DRUPAL_PW}}\n"
 		 "  drupal-eu: {base_url: 'http://127.0.0.1:10'}\n"
+		 "  erp:\n    base_url: %s/api/v2.0\n"
+		 "    auth: {type: oauth2_client_credentials, client_id: seam, client_secret: {env: T_ERP},"
+		 " token_url: %s/oauth2/v2.0/token}\n"
 		 "  tax:\n    base_url: %s\n    timeout: 5s\n    max_concurrency: 64\n"
 		 "    auth: {type: basic, username: \"1100000000\", password: {env: T_TAX}}\n"
 		 "    breaker: {window_calls: 20, min_calls: 10, failure_pct: 50, open_for: 2s}\n"
-		 "stores:\n  us: {drupal: {upstream: drupal, poll_interval: 0}}\n"
+		 "stores:\n  us:\n    drupal: {upstream: drupal, store: " STORE_UUID ", poll_interval: 1s}\n"
+		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n"
 		 "  eu: {drupal: {upstream: drupal-eu, poll_interval: 0}}\n"
 		 "tax:\n  stores:\n"
 		 "    us:\n      upstream: tax\n      budget: %dms\n      engine_timeout: 500ms\n"
-		 "      cache_ttl: 1h\n      last_answer: 24h\n"
+		 "      cache_ttl: 1h\n      last_answer: 24h\n      commit_interval: 300ms\n"
 		 "      rates:\n"
 		 "        ca: {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA}\n"
 		 "        sf: {country: US, region: CA, postal: [\"941\"], rate: \"0.08625\", name: SAN FRANCISCO}\n"
 		 "        de: {country: DE, rate: \"0.19\", tax_codes: {PB100000: \"0.07\"}}\n"
-		 "    eu:\n      upstream: tax\n      policy: block\n"
+		 "    eu:\n      upstream: tax\n      policy: block\n      commit: false\n"
 		 "      rates:\n        de: {country: DE, rate: \"0.19\"}\n",
-		 sm.port, sm.db_url, tax_url, BUDGET_MS);
+		 sm.port, sm.db_url, drupal_url, erp_url, erp_url, tax_url, company, BUDGET_MS);
 	if (th_seam_start(&sm, 10000) != 0)
 		return -1;
 	return th_make_key(&sm, "shop", "tax:quote", key, sizeof key);
@@ -271,6 +287,50 @@ static void test_bad_carts(void **state)
 	assert_int_equal(st, 401);
 }
 
+/* A placed order: its tax committed once in the engine as an invoice coded <store>-<uuid>;
+ * the order charged none (the double's orders carry no tax), so the difference is recorded
+ * on its timeline. An answer lost after the engine committed: the retry adjusts the same
+ * document. */
+static void test_commit_once(void **state)
+{
+	long st = 0;
+	char u[300], sql[300], auth[120];
+	(void)state;
+	snprintf(auth, sizeof auth, "Authorization: Basic %s", "MTEwMDAwMDAwMDplMmUtdGF4LWxpY2Vuc2U=");
+	for (int round = 0; round < 2; round++) {
+		if (round == 1) /* the engine commits, then the answer is lost past seam's timeout */
+			faults("{\"kind\":\"timeout\",\"ms\":6000,\"times\":1,\"path\":\"/api/v2/transactions/createoradjust\"}");
+		snprintf(u, sizeof u, "%s/_sim/drupal/orders", drupal_url);
+		const char *h[] = {"Content-Type: application/json", NULL};
+		json_t *o = th_json("POST", u, h, "{\"count\":1,\"store\":\"us\",\"items\":2}", &st);
+		assert_true(st == 200 || st == 201);
+		char uuid[64];
+		snprintf(uuid, sizeof uuid, "%s",
+			 json_string_value(json_object_get(json_array_get(json_object_get(o, "orders"), 0), "uuid")));
+		json_decref(o);
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM tax_documents WHERE order_uuid = '%s' AND state = 'committed'", uuid);
+		long n = 0;
+		for (int i = 0; i < 200 && (n = th_store_count(sm.db_url, sql)) < 1; i++)
+			seam_sleep_ms(100);
+		assert_int_equal(n, 1);
+		snprintf(u, sizeof u, "%s/api/v2/companies/DEFAULT/transactions/us-%s", tax_url, uuid);
+		const char *ah[] = {auth, NULL};
+		json_t *txn = th_json("GET", u, ah, NULL, &st);
+		assert_int_equal(st, 200);
+		assert_string_equal(str(txn, "status"), "Committed");
+		assert_string_equal(str(txn, "type"), "SalesInvoice");
+		assert_true(json_number_value(json_object_get(txn, "totalTax")) > 0);
+		json_decref(txn);
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM timeline WHERE entity_id = '%s' AND event = 'tax_committed_differs'", uuid);
+		assert_int_equal(th_store_count(sm.db_url, sql), 1);
+		if (round == 1) {
+			snprintf(sql, sizeof sql, "SELECT count(*) FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.kind = 'tax.commit' AND j.payload LIKE '%%%s%%'", uuid);
+			assert_true(th_store_count(sm.db_url, sql) >= 2);
+			faults(NULL);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_within_budget_under_faults),
 		cmocka_unit_test(test_unknown_jurisdiction),
 		cmocka_unit_test(test_bad_carts),
+		cmocka_unit_test(test_commit_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
