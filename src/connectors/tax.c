@@ -144,8 +144,8 @@ seam_err_t seam_tax_void(seam_upstream_t *u, const char *cid, const char *compan
 	snprintf(path, sizeof path, "/api/v2/companies/%s/transactions/%s/void", company, code);
 	seam_err_t rc = exchange(u, cid, "POST", path, "{\"code\":\"DocVoided\"}", 0, &d, oc, err);
 	json_decref(d);
-	/* voided already (AvaTax: a document that is Cancelled cannot be voided again) */
-	if (rc == SEAM_PERMANENT && oc && strstr(oc->code, "Void"))
+	/* voided already (AvaTax answers TransactionAlreadyCancelled for a second void) */
+	if (rc == SEAM_PERMANENT && oc && (strstr(oc->code, "AlreadyCancelled") || strstr(oc->code, "Void")))
 		rc = SEAM_OK;
 	return rc;
 }
