@@ -24,8 +24,9 @@
  * refund_repeat: existing, the document made the first time).
  *
  * Thread-safety: rates and settings are read-only after create; ids and the quote counter are
- * atomics and the rng locks itself, so the quote path takes no lock of the double. The store is
- * under t->mu; no handler sleeps while holding it.
+ * atomics and the rng locks itself, so the quote path never takes the store's lock (only the
+ * rng's, to draw a code when the model has none). The store is under t->mu, and values shared
+ * with it are copied and released under it; no handler sleeps while holding it.
  */
 #include "sim/sim_tax.h"
 
@@ -717,8 +718,8 @@ static void h_adjust(seam_sim_call_t *c, void *ctx)
 	doc = put(t, c, doc, 1, reason, str(b, "adjustmentDescription"));
 	if (doc)
 		reply_copy(c, 200, doc);
+	json_decref(doc); /* shared with the store: released under its lock */
 	pthread_mutex_unlock(&t->mu);
-	json_decref(doc);
 out:
 	json_decref(m);
 	json_decref(b);
@@ -1166,7 +1167,7 @@ seam_err_t seam_sim_tax_create(const seam_sim_config_t *cfg, const json_t *sec,
 	    (rc = cfg_choice(cfg, sec, "void_repeat", "error", "ok", &t->void_repeat_ok, err)) ||
 	    (rc = cfg_choice(cfg, sec, "refund_repeat", "error", "existing",
 			     &t->refund_repeat_existing, err)) ||
-	    (rc = seam_sim_cfg_int(cfg, sec, "max_documents", 1000000, 0, INT64_MAX,
+	    (rc = seam_sim_cfg_int(cfg, sec, "max_documents", 100000, 0, INT64_MAX,
 				   &t->max_documents, err)) ||
 	    (rc = seam_sim_cfg_int(cfg, sec, "max_code_length", 0, 0, CODE_MAX,
 				   &t->max_code_length, err)))

@@ -777,30 +777,62 @@ static void test_quotes_keep_nothing(void **state)
 
 typedef struct worker {
 	seam_sim_double_t *d;
-	int invoices; /* 0: quotes */
+	int kind; /* 0 quotes, 1 commits over 20 codes, 2 whole lifecycles, 3 the control API */
 	const char *hdr[2];
 	char hbuf[128];
 	int fails;
 } worker_t;
 
+static void work_call(worker_t *w, const char *target, const char *body, int want)
+{
+	seam_sim_resp_t r;
+	seam_sim_request(w->d, body ? "POST" : "GET", target, w->kind == 3 ? NULL : w->hdr, body, &r);
+	w->fails += r.status != want;
+	seam_sim_resp_dispose(&r);
+}
+
 static void *work(void *arg)
 {
 	worker_t *w = arg;
-	char b[1024], code[32];
+	char b[1024], code[32], path[128];
 	for (int i = 0; i < 200; i++) {
-		seam_sim_resp_t r;
-		if (w->invoices) {
+		switch (w->kind) {
+		case 0:
+			work_call(w, "/api/v2/transactions/create",
+				  "{\"date\":\"2026-11-26\",\"customerCode\":\"c\","
+				  "\"addresses\":{\"shipTo\":{\"country\":\"DE\"}},\"lines\":[{\"amount\":1}]}",
+				  201);
+			break;
+		case 1:
 			snprintf(code, sizeof code, "C-%d", i % 20);
-			order_body(b, sizeof b, code, "20", 1);
-		} else {
-			snprintf(b, sizeof b, "{\"date\":\"2026-11-26\",\"customerCode\":\"c\","
-					      "\"addresses\":{\"shipTo\":{\"country\":\"DE\"}},\"lines\":[{\"amount\":1}]}");
+			work_call(w, "/api/v2/transactions/createoradjust",
+				  order_body(b, sizeof b, code, "20", 1), 201);
+			break;
+		case 2:
+			if (i >= 50)
+				return NULL;
+			snprintf(code, sizeof code, "E-%d", i);
+			work_call(w, "/api/v2/transactions/createoradjust",
+				  order_body(b, sizeof b, code, "20", 1), 201);
+			snprintf(path, sizeof path, "/api/v2/companies/DEFAULT/transactions/%s/refund", code);
+			work_call(w, path, "{\"refundTransactionCode\":\"R\",\"refundDate\":\"2026-11-28\"}",
+				  i == 0 ? 200 : 400); /* one R: the others are TransactionAlreadyExists */
+			snprintf(path, sizeof path, "/api/v2/companies/DEFAULT/transactions/%s/adjust", code);
+			work_call(w, path,
+				  "{\"adjustmentReason\":\"Other\",\"newTransaction\":{\"date\":\"2026-11-26\","
+				  "\"customerCode\":\"c1\",\"addresses\":{\"shipTo\":{\"country\":\"US\"}},"
+				  "\"lines\":[{\"amount\":3}]}}",
+				  200);
+			snprintf(path, sizeof path, "/api/v2/companies/DEFAULT/transactions/%s/void", code);
+			work_call(w, path, "{\"code\":\"DocVoided\"}", 200);
+			snprintf(path, sizeof path, "/api/v2/companies/DEFAULT/transactions/%s", code);
+			work_call(w, path, NULL, 200);
+			break;
+		default:
+			work_call(w, "/_sim/tax/stats", NULL, 200);
+			work_call(w, "/_sim/tax/documents", NULL, 200);
+			break;
 		}
-		seam_sim_request(w->d, "POST",
-				 w->invoices ? "/api/v2/transactions/createoradjust" : "/api/v2/transactions/create",
-				 w->hdr, b, &r);
-		w->fails += r.status != 201;
-		seam_sim_resp_dispose(&r);
 	}
 	return NULL;
 }
@@ -810,24 +842,29 @@ static void test_concurrent_callers(void **state)
 	(void)state;
 	simt_t *t = simt_new(yaml);
 	seam_sim_double_t *d = simt_get(t, "tax");
-	worker_t w[4];
-	pthread_t th[4];
-	for (int i = 0; i < 4; i++) {
+	static const int kinds[] = {0, 1, 0, 1, 2, 3};
+	enum { N = sizeof kinds / sizeof *kinds };
+	worker_t w[N];
+	pthread_t th[N];
+	for (int i = 0; i < N; i++) {
 		memset(&w[i], 0, sizeof w[i]);
 		w[i].d = d;
-		w[i].invoices = i % 2;
+		w[i].kind = kinds[i];
 		w[i].hdr[0] = basic(w[i].hbuf, "acct", "lic");
 		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
 	}
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < N; i++) {
 		pthread_join(th[i], NULL);
 		assert_int_equal(w[i].fails, 0);
 	}
 	json_t *s = stats(d);
-	/* 2 x 200 createoradjust over 20 codes: 20 documents, 20 versions each */
-	assert_int_equal(json_integer_value(json_object_get(s, "documents")), 20);
-	assert_int_equal(json_integer_value(json_object_get(s, "committed")), 20);
-	assert_int_equal(json_integer_value(json_object_get(s, "adjustments")), 380);
+	/* 2 x 200 createoradjust over 20 codes: 20 documents of 20 versions; 50 lifecycles: 50
+	 * voided invoices of 2 versions and one return */
+	assert_int_equal(json_integer_value(json_object_get(s, "documents")), 71);
+	assert_int_equal(json_integer_value(json_object_get(s, "committed")), 21);
+	assert_int_equal(json_integer_value(json_object_get(s, "voided")), 50);
+	assert_int_equal(json_integer_value(json_object_get(s, "returns")), 1);
+	assert_int_equal(json_integer_value(json_object_get(s, "adjustments")), 380 + 50);
 	assert_int_equal(json_integer_value(jget(s, "by_code.C-7")), 20);
 	assert_int_equal(json_integer_value(json_object_get(s, "quotes")), 400);
 	assert_int_equal(json_array_size(json_object_get(s, "duplicates")), 0);
