@@ -662,8 +662,14 @@ void seam_sim_double_handle(seam_sim_double_t *d, seam_sim_call_t *c)
 		c->drop = 1;
 		break;
 	case SEAM_SIM_F_TIMEOUT:
-		seam_sim_double_sleep(d, fd.hold_ms);
-		f.route->fn(c, d->def.ctx);
+		/* "after": the work lands (a retry sees it) while the answer is still held */
+		if (fd.after) {
+			f.route->fn(c, d->def.ctx);
+			seam_sim_double_sleep(d, fd.hold_ms);
+		} else {
+			seam_sim_double_sleep(d, fd.hold_ms);
+			f.route->fn(c, d->def.ctx);
+		}
 		break;
 	case SEAM_SIM_F_DROP_AFTER_COMMIT:
 		f.route->fn(c, d->def.ctx);

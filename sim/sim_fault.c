@@ -21,6 +21,7 @@ typedef struct rule {
 	int status;
 	int close;
 	int64_t ms;
+	int after; /* timeout: work, then hold */
 	int retry_after;
 	int copies, concurrent, batch;
 } rule_t;
@@ -105,8 +106,11 @@ static json_t *rule_json(const rule_t *r)
 		json_object_set_new(j, "mode", json_string(r->close ? "close" : "503"));
 		break;
 	case SEAM_SIM_F_LATENCY:
+		json_object_set_new(j, "ms", json_integer(r->ms));
+		break;
 	case SEAM_SIM_F_TIMEOUT:
 		json_object_set_new(j, "ms", json_integer(r->ms));
+		json_object_set_new(j, "after", json_boolean(r->after));
 		break;
 	case SEAM_SIM_F_RATE_LIMIT:
 		json_object_set_new(j, "retry_after", json_integer(r->retry_after));
@@ -213,11 +217,18 @@ int seam_sim_faults_add(seam_sim_faults_t *f, const json_t *spec, json_t **added
 			goto bad;
 		r.ms = (int64_t)d;
 		break;
-	case SEAM_SIM_F_TIMEOUT:
+	case SEAM_SIM_F_TIMEOUT: {
 		if (num_field(spec, "ms", 30000, 0, 600000, &d, msg, msgcap))
 			goto bad;
 		r.ms = (int64_t)d;
+		json_t *a = json_object_get(spec, "after");
+		if (a && !json_is_boolean(a) && !json_is_null(a)) {
+			snprintf(msg, msgcap, "\"after\" must be true or false");
+			goto bad;
+		}
+		r.after = json_is_true(a);
 		break;
+	}
 	case SEAM_SIM_F_RATE_LIMIT:
 		if (num_field(spec, "retry_after", 1, 0, 86400, &d, msg, msgcap))
 			goto bad;
@@ -338,6 +349,7 @@ void seam_sim_faults_inbound(seam_sim_faults_t *f, const char *method, const cha
 		case SEAM_SIM_F_TIMEOUT:
 			out->kind = r->kind;
 			out->hold_ms = r->ms;
+			out->after = r->after;
 			break;
 		default:
 			out->kind = r->kind;

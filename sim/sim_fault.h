@@ -7,7 +7,10 @@
  *     error              answer "status" (default 500) without doing the work
  *     latency            add "ms" (default 1000) before the work, then continue
  *     timeout            hold the answer "ms" (default 30000; past the client's timeout), then
- *                        do the work and answer (the client has gone: the work still happens)
+ *                        do the work and answer (the client has gone: the work still happens);
+ *                        with "after": true do the work first, then hold the answer (the work
+ *                        is done, visible to other callers, before the client gives up: a retry
+ *                        meets it)
  *     outage             nothing works: "mode" "503" (default) answers 503, "close" closes the
  *                        connection without an answer
  *     rate_limit         answer 429 with Retry-After: "retry_after" seconds (default 1)
@@ -57,6 +60,7 @@ typedef struct seam_sim_inbound {
 	int retry_after;     /* rate_limit */
 	int64_t delay_ms;    /* summed latency */
 	int64_t hold_ms;     /* timeout */
+	int after;           /* timeout: the work first, then the hold */
 } seam_sim_inbound_t;
 
 /* What an outbound delivery should suffer. */

@@ -138,6 +138,9 @@ static void test_scoping_outage_times(void **state)
 	call(d, "POST", "/_sim/faults", NULL, "{\"kind\":\"error\",\"rate\":2}", &r);
 	assert_int_equal(r.status, 400);
 	seam_sim_resp_dispose(&r);
+	call(d, "POST", "/_sim/faults", NULL, "{\"kind\":\"timeout\",\"after\":\"yes\"}", &r);
+	assert_int_equal(r.status, 400);
+	seam_sim_resp_dispose(&r);
 	simt_free(t);
 }
 
