@@ -15,12 +15,12 @@ void seam_api_tax_quote(seam_http_req_t *req, void *ud)
 {
 	const seam_api_t *api = ud;
 	void *flow = api->flow_instance ? api->flow_instance(api->flow_config_ud, SEAM_FLOW_TAX) : NULL;
-	json_t *body = seam_http_body_json(req), *quote = NULL;
+	const json_t *body = seam_http_body_doc(req); /* checked by the contract, parsed once */
+	json_t *quote = NULL;
 	seam_error_t e = {0};
 	if (!body)
 		return;
 	seam_err_t rc = seam_tax_quote(flow, body, seam_http_cid(req), &quote, &e);
-	json_decref(body);
 	if (rc == SEAM_OK) {
 		seam_http_set_header(req, "Cache-Control", "no-store");
 		seam_http_reply_json(req, 200, quote);

@@ -223,18 +223,21 @@ static void cache_put(seam_tax_t *t, const seam_tax_store_config_t *sc, const ch
 
 /* ---------- the quote key ---------- */
 
+/* SHA-256 of the request in canonical JSON (sorted keys, compact) followed by "|" and the
+ * tax date (the request's, else today): the same cart and address on the same day give the
+ * same key. */
 static seam_err_t quote_key(const json_t *request, const char *today, char key[65],
 			    seam_error_t *err)
 {
-	json_t *copy = json_deep_copy(request);
-	if (copy && !json_object_get(copy, "date"))
-		json_object_set_new(copy, "date", json_string(today));
-	char *text = copy ? json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(copy);
-	if (!text)
-		return seam_errorf(err, SEAM_NOMEM, "out of memory");
-	seam_sha256_hex(text, strlen(text), key);
+	const char *date = json_string_value(json_object_get(request, "date"));
+	char *text = json_dumps(request, JSON_COMPACT | JSON_SORT_KEYS), *all = NULL;
+	if (!text || asprintf(&all, "%s|%s", text, date ? date : today) < 0)
+		all = NULL;
 	free(text);
+	if (!all)
+		return seam_errorf(err, SEAM_NOMEM, "out of memory");
+	seam_sha256_hex(all, strlen(all), key);
+	free(all);
 	return SEAM_OK;
 }
 

@@ -189,6 +189,7 @@ struct conn {
 };
 
 struct seam_http_req {
+	json_t *body_doc; /* seam_http_body_doc's parse, freed with the request */
 	seam_http_server_t *srv;
 	conn_t *conn;
 	const char *method, *path;
@@ -271,6 +272,7 @@ static void req_free(seam_http_req_t *req)
 		free(h);
 		h = n;
 	}
+	json_decref(req->body_doc);
 	free(req->body);
 	free(req->resp_body);
 	free(req->resp_ct);
@@ -554,6 +556,13 @@ json_t *seam_http_body_json(seam_http_req_t *req)
 				  json_pack("{s:i, s:i}", "line", je.line, "column", je.column),
 				  "line %d, column %d: %s", je.line, je.column, je.text);
 	return doc;
+}
+
+const json_t *seam_http_body_doc(seam_http_req_t *req)
+{
+	if (!req->body_doc)
+		req->body_doc = seam_http_body_json(req);
+	return req->body_doc;
 }
 
 void seam_http_suspend(seam_http_req_t *req)

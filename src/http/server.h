@@ -148,6 +148,10 @@ void *seam_http_user(const seam_http_req_t *req);
 /* Parses the body as JSON. On failure answers 400 problem (type bad-json, with line/column)
  * and returns NULL; the handler then just returns. Returns an owned reference. */
 json_t *seam_http_body_json(seam_http_req_t *req);
+/* The same, parsed once per request and shared (borrowed, valid until the request is freed):
+ * for the contract check and a handler that only reads the body, so it is not parsed twice.
+ * Must not be modified; NULL after answering 400 as above. */
+const json_t *seam_http_body_doc(seam_http_req_t *req);
 
 /* Adds a response header (copied). Call before replying. */
 void seam_http_set_header(seam_http_req_t *req, const char *name, const char *value);
