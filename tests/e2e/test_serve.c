@@ -156,9 +156,9 @@ static void test_api_keys(void **state)
 	/* a scope that does not exist is refused (exit 2, the known ones named); whoami answers
 	 * any valid key; a key without the route's scope: 403; a tampered key: 401 */
 	char *bad[] = {(char *)th_seam_bin(), "ctl", "-c", in.cfg, "keys", "create", "--name",
-		       "tax", "--scopes", "tax:quote", NULL};
+		       "ship", "--scopes", "shipping:rate", NULL};
 	assert_int_equal(run(bad, in.dir, &out), 2);
-	assert_non_null(strstr(out, "unknown scope 'tax:quote'; known scopes: ops:read, ops:admin"));
+	assert_non_null(strstr(out, "unknown scope 'shipping:rate'; known scopes: ops:read, ops:admin"));
 	free(out);
 	char *create2[] = {(char *)th_seam_bin(), "ctl", "-c", in.cfg, "keys", "create", "--name",
 			   "prom", "--scopes", "metrics:read", NULL};
