@@ -25,6 +25,10 @@ namespace Drupal\seam_bridge;
  *   silently is the failure the integration exists to prevent.
  * - seam's own 503 "tax-unavailable" (seam has no tax and the store's policy
  *   in seam says block) blocks whatever the fallback here says.
+ * - a failed quote holds for RETRY_AFTER (15 s) for the same cart: a
+ *   refresh within it is answered with the same failure, without a call
+ *   (with seam hanging, every save of a draft order would otherwise wait
+ *   the whole timeout); checkout's retry before payment does not wait.
  * - estimate_reuse 60 s: an answer with source "estimate" serves an
  *   unchanged cart for this long, then the next refresh asks again (the
  *   engine may be back); engine and cache answers serve an unchanged cart
@@ -54,6 +58,11 @@ final class TaxPolicy {
   public const MAX_TIMEOUT = 10.0;
 
   public const DEFAULT_ESTIMATE_REUSE = 60;
+
+  /**
+   * Seconds a failed quote answers the same cart without a call.
+   */
+  public const RETRY_AFTER = 15;
   public const MAX_ESTIMATE_REUSE = 86400;
 
   /**
@@ -144,6 +153,17 @@ final class TaxPolicy {
       return $now - (int) ($state['at'] ?? 0) < $this->estimateReuse;
     }
     return TRUE;
+  }
+
+  /**
+   * Whether the order's last quote, which failed for the same cart less than
+   * RETRY_AFTER seconds ago, answers this refresh without a call.
+   *
+   * @param array<string, mixed>|null $state
+   */
+  public static function holdsFailure(?array $state, string $key, int $now): bool {
+    return ($state['status'] ?? NULL) === self::STATUS_MISSING && ($state['key'] ?? NULL) === $key
+      && $now - (int) ($state['at'] ?? 0) < self::RETRY_AFTER;
   }
 
   /**

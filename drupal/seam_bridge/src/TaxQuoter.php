@@ -25,15 +25,17 @@ namespace Drupal\seam_bridge;
  *    call. Commerce clears tax adjustments at every refresh
  *    (Order::clearAdjustments()), so this is what keeps a second refresh of
  *    an unchanged cart from calling seam.
- * 4. A key that already failed earlier in this PHP request is not asked
- *    again (a checkout step can save the order twice; each try could cost
- *    the whole timeout): the same failure.
+ * 4. A key that already failed earlier in this PHP request, or failed for
+ *    this order less than TaxPolicy::RETRY_AFTER seconds ago, is not asked
+ *    again (a checkout step can save the order twice, and each try can cost
+ *    the whole timeout): the same failure. Checkout's retry before payment
+ *    (state retry) is not held.
  * 5. Otherwise seam is asked. A 200 whose answer fits the cart
  *    (TaxQuoteResult) is applied and kept; anything else (no answer, a
  *    timeout, another status, an answer that does not fit) is a failure:
  *    no tax adjustments (never a made-up number), state missing with the
  *    reason and the fallback (the policy's, or block when seam's 503 says
- *    so). The next refresh in a later request asks again.
+ *    so). A refresh after TaxPolicy::RETRY_AFTER asks again.
  */
 final class TaxQuoter {
 
@@ -80,6 +82,10 @@ final class TaxQuoter {
     if (isset($this->failed[$key])) {
       [$reason, $seamBlocks] = $this->failed[$key];
       return $this->fail($order, $policy, $key, $reason, $seamBlocks, $counters, $now, FALSE);
+    }
+    if (is_array($previous) && TaxPolicy::holdsFailure($previous, $key, $now)) {
+      // Keeps the time of the failure, so that the hold ends.
+      return $this->fail($order, $policy, $key, (string) $previous['reason'], (bool) ($previous['seam_blocks'] ?? FALSE), $counters, (int) $previous['at'], FALSE);
     }
 
     $counters['calls']++;

@@ -94,7 +94,12 @@ final class HttpTaxTransport implements TaxTransport {
   }
 
   private static function oneLine(string $s): string {
-    $s = preg_replace('/\s+/', ' ', $s) ?? $s;
+    // Guzzle's "cURL error 7: Failed to connect ... (see https://curl.haxx.se/...)
+    // for http://..." says the URL twice: the reason already names it.
+    if (preg_match('/cURL error \d+: ([^(]+)/', $s, $m)) {
+      $s = $m[1];
+    }
+    $s = trim(preg_replace('/\s+/', ' ', $s) ?? $s);
     return strlen($s) > 300 ? substr($s, 0, 300) . '...' : $s;
   }
 

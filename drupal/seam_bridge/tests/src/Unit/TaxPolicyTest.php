@@ -84,6 +84,17 @@ final class TaxPolicyTest extends TestCase {
     $this->assertFalse(TaxPolicy::fromConfig(['estimate_reuse' => 0])->shouldReuse($state, 'k', 1000));
   }
 
+  public function testHoldsFailure(): void {
+    $failed = ['status' => 'missing', 'key' => 'k', 'at' => 1000, 'reason' => 'r'];
+    $this->assertTrue(TaxPolicy::holdsFailure($failed, 'k', 1000));
+    $this->assertTrue(TaxPolicy::holdsFailure($failed, 'k', 1014));
+    $this->assertFalse(TaxPolicy::holdsFailure($failed, 'k', 1015));
+    $this->assertFalse(TaxPolicy::holdsFailure($failed, 'other', 1001));
+    $this->assertFalse(TaxPolicy::holdsFailure(['status' => 'retry'] + $failed, 'k', 1001));
+    $this->assertFalse(TaxPolicy::holdsFailure(['key' => NULL] + $failed, 'k', 1001));
+    $this->assertFalse(TaxPolicy::holdsFailure(NULL, 'k', 1001));
+  }
+
   public function testWhatBlocks(): void {
     $this->assertFalse(TaxPolicy::blocks(NULL));
     $this->assertFalse(TaxPolicy::blocks(['status' => 'quoted', 'fallback' => 'block']));

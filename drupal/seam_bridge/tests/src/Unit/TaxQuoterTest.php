@@ -176,13 +176,45 @@ final class TaxQuoterTest extends TestCase {
     $this->assertFalse($out->called);
     $this->assertCount(1, $t->sent);
     $this->assertSame(1, $o->state['calls']);
-    // The next PHP request asks again; seam is back.
+    // A later PHP request, past the hold, asks again; seam is back.
     $up = FakeTaxTransport::answering();
-    $out = self::refresh(new TaxQuoter(), $o, $up);
+    $out = self::refresh(new TaxQuoter(), $o, $up, self::NOW + TaxPolicy::RETRY_AFTER);
     $this->assertSame(TaxOutcome::QUOTED, $out->kind);
     $this->assertCount(1, $up->sent);
     $this->assertSame(2, $o->state['calls']);
     $this->assertCount(2, $o->lineTax);
+  }
+
+  public function testAFailureHoldsAWhileAcrossRequests(): void {
+    $o = new FakeTaxOrder(FakeTaxOrder::usCart());
+    $t = self::down();
+    self::refresh(new TaxQuoter(), $o, $t);
+    $up = FakeTaxTransport::answering();
+    $out = self::refresh(new TaxQuoter(), $o, $up, self::NOW + TaxPolicy::RETRY_AFTER - 1);
+    $this->assertSame(TaxOutcome::FAILED, $out->kind);
+    $this->assertFalse($out->called);
+    $this->assertSame([], $up->sent);
+    $this->assertSame(self::NOW, $o->state['at'], 'the hold counts from the failure');
+    $this->assertSame('seam did not answer within 1.5 s (http://127.0.0.1:8893/v1/tax/quote)', $o->state['reason']);
+    $this->assertTrue($out->blocks());
+    // A changed cart is asked at once.
+    $o->cart['lines'][0]['quantity'] = '5';
+    $this->assertSame(TaxOutcome::QUOTED, self::refresh(new TaxQuoter(), $o, $up, self::NOW + 1)->kind);
+    $this->assertCount(1, $up->sent);
+  }
+
+  public function testTheHoldEndsAndCheckoutsRetryIsNotHeld(): void {
+    $o = new FakeTaxOrder(FakeTaxOrder::usCart());
+    self::refresh(new TaxQuoter(), $o, self::down());
+    $up = FakeTaxTransport::answering();
+    $this->assertSame(TaxOutcome::QUOTED, self::refresh(new TaxQuoter(), $o, $up, self::NOW + TaxPolicy::RETRY_AFTER)->kind);
+    $o2 = new FakeTaxOrder(FakeTaxOrder::usCart());
+    self::refresh(new TaxQuoter(), $o2, self::down());
+    // What SeamTaxService::checkoutBlock() writes before it saves the order.
+    $o2->state = ['status' => TaxPolicy::STATUS_RETRY, 'calls' => 1, 'reuses' => 0];
+    $out = self::refresh(new TaxQuoter(), $o2, $up, self::NOW + 1);
+    $this->assertSame(TaxOutcome::QUOTED, $out->kind);
+    $this->assertSame(2, $o2->state['calls']);
   }
 
   public function testAFailureOfOneCartDoesNotStopAnother(): void {
