@@ -27,11 +27,14 @@ namespace Drupal\seam_bridge;
  * order) at every level, no whitespace, strings escaped as jansson's
  * json_dumps() does (only '"', '\' and control characters; \b \f \n \r \t,
  * others as \u00XX in upper-case hex; '/', non-ASCII and U+2028 as they
- * are). That is what seam's quote_key() hashes (src/flows/tax.c:
- * json_dumps(JSON_COMPACT | JSON_SORT_KEYS) of the request with its date),
- * and the module sends these very bytes, so key() — SHA-256 of json(), in
- * lower-case hex — equals the answer's quote_key. The date is always sent
- * (seam would otherwise add today's UTC date before hashing).
+ * are). The module sends these very bytes. key() is seam's quote key of
+ * them (src/flows/tax.c quote_key() as of main 0b83b86): SHA-256, in
+ * lower-case hex, of json_dumps(JSON_COMPACT | JSON_SORT_KEYS) of the
+ * request — which is json() again — followed by "|" and the tax date (the
+ * request's; seam takes today's UTC date when there is none, so the module
+ * always sends one). The module needs the key only to see that a cart
+ * changed; matching seam's quote_key is checked on every answer
+ * (key_matches in the order's tax state) but nothing depends on it.
  */
 final class TaxQuoteRequest {
 
@@ -201,10 +204,10 @@ final class TaxQuoteRequest {
   }
 
   /**
-   * SHA-256 (lower-case hex) of json(): the quote key.
+   * The quote key: SHA-256 (lower-case hex) of json() . "|" . the date.
    */
   public function key(): string {
-    return hash('sha256', $this->json);
+    return hash('sha256', $this->json . '|' . $this->body['date']);
   }
 
   public function currency(): string {

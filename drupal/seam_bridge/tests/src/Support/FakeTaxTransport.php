@@ -73,7 +73,8 @@ final class FakeTaxTransport implements TaxTransport {
       'total_tax' => sprintf('%.2f', $total),
       'total_taxable' => sprintf('%.2f', $taxable),
       'jurisdictions' => [['name' => $jurisdiction, 'type' => 'State', 'rate' => $rate, 'tax' => sprintf('%.2f', $total)]],
-      'quote_key' => hash('sha256', $json),
+      // seam's quote key (TaxQuoteRequest::key()).
+      'quote_key' => hash('sha256', $json . '|' . $req['date']),
       'age_seconds' => 0,
     ];
   }

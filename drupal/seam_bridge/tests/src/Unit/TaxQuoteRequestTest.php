@@ -42,14 +42,15 @@ final class TaxQuoteRequestTest extends TestCase {
    * seam's quote_key() uses: PHP's json_encode() of this body with its
    * members in another order and its text \u-escaped, read by json_loads()
    * and written by json_dumps(JSON_COMPACT | JSON_SORT_KEYS), gave exactly
-   * these bytes (cmp), and sha256sum gave this key.
+   * these bytes (cmp); those bytes, "|" and the date through sha256sum gave
+   * this key.
    */
   public function testCanonicalJsonIsWhatSeamHashes(): void {
     $r = TaxQuoteRequest::build(self::trickyCart());
     $expected = '{"currency":"USD","customer":{"id":"7"},"date":"2026-12-04","lines":[{"amount":"39.98","id":"12","quantity":"2","sku":"SKU-000001","tax_code":"PC040100"},{"amount":"7.5","discount":"1","id":"13","quantity":"1","sku":"SKU-000002"}],"ship_from":{"city":"Springfield","country":"US","line1":"1 Main St","postal_code":"94016","region":"CA"},"ship_to":{"city":"San José","country":"US","line1":"1 \"Main\" St\\\\Apt 2/3\\tx\\u0001\\u001F' . "\x7f \u{2028} \u{1F600}" . '","postal_code":"94016","region":"CA"},"shipping":{"amount":"5"},"store":"us"}';
     $this->assertSame($expected, $r->json());
-    $this->assertSame('73d93c147cc0a28d1155313698e648411f041b38621c7b8d262f8616a421ebe8', $r->key());
-    $this->assertSame(hash('sha256', $r->json()), $r->key());
+    $this->assertSame('bb07cec8e67e6bf0841304fb2c5c47bfb739d42b0383eea3c88f09802e5619fc', $r->key());
+    $this->assertSame(hash('sha256', $r->json() . '|2026-12-04'), $r->key());
     // What is sent is valid JSON with the same content.
     $this->assertEquals($r->body(), json_decode($r->json(), TRUE));
   }

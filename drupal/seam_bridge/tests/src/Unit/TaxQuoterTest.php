@@ -53,7 +53,7 @@ final class TaxQuoterTest extends TestCase {
     $this->assertSame([['0.36', 'CALIFORNIA', 'seam|engine']], $o->shippingTax);
     $s = $o->state;
     $this->assertSame('quoted', $s['status']);
-    $this->assertSame(hash('sha256', $t->sent[0]), $s['key']);
+    $this->assertSame(hash('sha256', $t->sent[0] . '|2026-12-04'), $s['key']);
     $this->assertSame(FakeTaxTransport::keyOf(FakeTaxOrder::usCart()), $s['key']);
     $this->assertTrue($s['key_matches']);
     $this->assertSame('engine', $s['source']);
