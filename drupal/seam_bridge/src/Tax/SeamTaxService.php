@@ -58,6 +58,13 @@ final class SeamTaxService {
    */
   private bool $quiet = FALSE;
 
+  /**
+   * Stores already logged as entering prices with tax, in this request.
+   *
+   * @var array<string, bool>
+   */
+  private array $inclusiveLogged = [];
+
   public function __construct(
     private readonly ConfigFactoryInterface $configFactory,
     private readonly ClientInterface $httpClient,
@@ -111,7 +118,12 @@ final class SeamTaxService {
       return FALSE;
     }
     if ($store->hasField('prices_include_tax') && $store->get('prices_include_tax')->value) {
-      // seam's quote adds tax on top of the amounts it is sent.
+      // seam's quote adds tax on top of the amounts it is sent. Once per
+      // request: every refresh of every order of the store comes here.
+      if (isset($this->inclusiveLogged[$store->uuid()])) {
+        return FALSE;
+      }
+      $this->inclusiveLogged[$store->uuid()] = TRUE;
       $this->logger->error('seam tax skipped for order @order: store @store enters prices with tax included, which seam tax does not handle.', [
         '@order' => $order->id() ?? 'new',
         '@store' => $store->label(),
