@@ -112,6 +112,25 @@ final class Money {
   }
 
   /**
+   * Rounded half up (away from zero) to $scale decimals, printed with that
+   * scale: a tax of "1.4450" in a two-decimal currency is "1.45".
+   *
+   * @param int $scale
+   *   0 to MAX_SCALE: the currency's fraction digits.
+   */
+  public function round(int $scale): self {
+    $scale = max(0, min(self::MAX_SCALE, $scale));
+    $step = 10 ** (self::MAX_SCALE - $scale);
+    $abs = abs($this->micros);
+    $rest = $abs % $step;
+    $abs -= $rest;
+    if ($rest * 2 >= $step) {
+      $abs += $step;
+    }
+    return new self($this->micros < 0 ? -$abs : $abs, $scale, $this->currency);
+  }
+
+  /**
    * The decimal string, with the scale of the inputs (e.g. "15.00").
    */
   public function number(): string {

@@ -8,9 +8,10 @@ namespace Drupal\Tests\seam_bridge\Support;
  * A small JSON Schema checker for the keywords contracts/bridge/v1 uses.
  *
  * Test helper only: type, enum, const, required, properties,
- * additionalProperties (false), pattern, minLength, maxLength, minimum, oneOf
- * and local $ref ("#/$defs/..."). Unknown keywords are ignored. Values are
- * decoded JSON with objects as \stdClass.
+ * additionalProperties (false), items (one schema for every item), minItems,
+ * maxItems, pattern, minLength, maxLength, minimum, oneOf and local $ref
+ * ("#/$defs/..."). Unknown keywords are ignored. Values are decoded JSON
+ * with objects as \stdClass.
  */
 final class MiniSchema {
 
@@ -68,6 +69,19 @@ final class MiniSchema {
     }
     if (is_int($value) && isset($s->minimum) && $value < $s->minimum) {
       $e[] = "$path: below {$s->minimum}";
+    }
+    if (is_array($value)) {
+      if (isset($s->minItems) && count($value) < $s->minItems) {
+        $e[] = "$path: fewer than {$s->minItems} items";
+      }
+      if (isset($s->maxItems) && count($value) > $s->maxItems) {
+        $e[] = "$path: more than {$s->maxItems} items";
+      }
+      if (isset($s->items) && $s->items instanceof \stdClass) {
+        foreach ($value as $i => $item) {
+          $e = array_merge($e, $this->errors($item, $s->items, "{$path}[{$i}]"));
+        }
+      }
     }
     if ($value instanceof \stdClass) {
       foreach ($s->required ?? [] as $r) {

@@ -80,6 +80,32 @@ final class MoneyTest extends TestCase {
     ];
   }
 
+  /**
+   * [number, scale] => rounded (half up, away from zero).
+   */
+  public static function roundings(): array {
+    return [
+      'below half' => ['1.444999', 2, '1.44'],
+      'half up' => ['1.445', 2, '1.45'],
+      'exact' => ['1.45', 2, '1.45'],
+      'more scale than needed' => ['1.4', 2, '1.40'],
+      'negative half away from zero' => ['-1.445', 2, '-1.45'],
+      'carry into the integer' => ['9.995', 2, '10.00'],
+      'no decimals (JPY)' => ['1234.5', 0, '1235'],
+      'three decimals (KWD)' => ['0.0005', 3, '0.001'],
+      'zero' => ['0.004', 2, '0.00'],
+      'negative to zero' => ['-0.004', 2, '0.00'],
+      'six decimals unchanged' => ['0.000001', 6, '0.000001'],
+    ];
+  }
+
+  /**
+   * @dataProvider roundings
+   */
+  public function testRound(string $number, int $scale, string $expected): void {
+    $this->assertSame($expected, Money::of($number, 'USD')->round($scale)->number());
+  }
+
   public function testTrailingZerosBeyondSixDecimalsAreAccepted(): void {
     $this->assertSame('1.000000', Money::of('1.0000000', 'USD')->number());
   }
