@@ -1358,7 +1358,7 @@ static void test_over_http(void **state)
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/webhooks/erp/us", seam_http_port(srv));
 	snprintf(yaml2, sizeof yaml2,
 		 "seed: 4\nerp: {items: 10, client_id: cid, client_secret: csec, notify_delay: 50ms,"
-		 " handshake_timeout: 300ms, notify_sender: {attempts: 2, backoff: [10ms]}}\n");
+		 " handshake_timeout: 1500ms, notify_sender: {attempts: 2, backoff: [10ms]}}\n");
 	assert_int_equal(seam_sim_config_load_string(yaml2, "t.yaml", &cfg, &err), SEAM_OK);
 	seam_sim_opts_t opts = {0}; /* libcurl for the handshake and the notifications */
 	if (seam_sim_create(cfg, &opts, &sim, &err) != SEAM_OK)
@@ -1377,7 +1377,7 @@ static void test_over_http(void **state)
 	sub_new(&e, url, "items", "over-http", si);
 	assert_int_equal(rx_get(&x, &x.handshakes), 1);
 	/* a subscriber slower than handshake_timeout: no subscription */
-	rx_set(&x, &x.slow, 800);
+	rx_set(&x, &x.slow, 2500); /* past the 1.5 s timeout, with room for a loaded sanitizer run */
 	char res[256];
 	snprintf(res, sizeof res, "companies(%s)/items", e.co);
 	sub_post(&e, url, res, NULL, &r);
