@@ -104,6 +104,18 @@ Paste these in a second terminal, from this directory:
   curl -s -H "Authorization: Bearer \$K" 'http://127.0.0.1:8080/v1/prices?store=us&sku=SKU-000001'; echo
   $BIN ctl -c $CFG sync stock --store us --dry-run
 
+7. Tax: a quote from the tax double (:8105), the same cart again from seam's cache, then an
+   estimate from the rate table while the engine is down; every placed US order's tax is
+   committed once as an invoice (us-<order uuid>).
+  T=\$($BIN ctl -c $CFG keys create --name shop --scopes tax:quote 2>/dev/null)
+  Q='{"store":"us","currency":"USD","ship_to":{"country":"US","region":"CA"},"lines":[{"id":"1","quantity":"2","amount":"39.98"}]}'
+  curl -s -H "Authorization: Bearer \$T" -H 'Content-Type: application/json' -d "\$Q" http://127.0.0.1:8080/v1/tax/quote; echo
+  curl -s -H "Authorization: Bearer \$T" -H 'Content-Type: application/json' -d "\$Q" http://127.0.0.1:8080/v1/tax/quote; echo
+  curl -s -XPOST -d '{"kind":"outage"}' http://127.0.0.1:8105/_sim/faults; echo
+  curl -s -H "Authorization: Bearer \$T" -H 'Content-Type: application/json' -d '{"store":"us","currency":"USD","ship_to":{"country":"US","region":"NY"},"lines":[{"id":"1","quantity":"1","amount":"100.00"}]}' http://127.0.0.1:8080/v1/tax/quote; echo
+  curl -s -XDELETE http://127.0.0.1:8105/_sim/faults
+  curl -s http://127.0.0.1:8105/_sim/tax/stats; echo
+
 Press Ctrl-C to stop.
 MSG
 wait "$SEAM_PID"
