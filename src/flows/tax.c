@@ -684,13 +684,15 @@ static seam_err_t sweep_job(const seam_job_t *job, seam_job_result_t *res, void 
 		       "SELECT o.order_uuid FROM orders o LEFT JOIN tax_documents d ON d.store = "
 		       "o.store AND d.order_uuid = o.order_uuid WHERE o.store = $1 AND o.placed_at IS "
 		       "NOT NULL AND d.order_uuid IS NULL AND (o.order_state IS NULL OR o.order_state "
-		       "NOT IN ('draft', 'canceled')) ORDER BY o.placed_at",
+		       "NOT IN ('draft', 'canceled')) AND o.export_state <> 'canceled_in_erp' ORDER BY "
+		       "o.placed_at",
 		       SEAM_JOB_TAX_COMMIT, "commit", job->correlation_id, &err);
 	if (rc == SEAM_OK)
 		rc = sweep_one(t, db, store,
 			       "SELECT o.order_uuid FROM orders o JOIN tax_documents d ON d.store = "
 			       "o.store AND d.order_uuid = o.order_uuid WHERE o.store = $1 AND "
-			       "o.order_state = 'canceled' AND d.state = 'committed'",
+			       "(o.order_state = 'canceled' OR o.export_state = 'canceled_in_erp') AND "
+			       "d.state = 'committed'",
 			       SEAM_JOB_TAX_VOID, "void", job->correlation_id, &err);
 	seam_store_release(t->env.store, db);
 	seam_queue_notify(t->env.queue);

@@ -17,7 +17,8 @@
  *
  * Invoices (jobs of flow "tax"): tax.sweep, per store every commit_interval, finds the orders
  * seam has seen placed without an invoice (tax.commit) and canceled ones with a committed
- * invoice (tax.void). tax.commit reads the order from Drupal, maps it (order_to_tax, then
+ * invoice (tax.void): canceled as the orders flow knows it (Drupal's state, or its cancel of
+ * the ERP order after Drupal's cancel event or poll). tax.commit reads the order from Drupal, maps it (order_to_tax, then
  * tax_to_engine with type SalesInvoice, code "<store>-<order uuid>", commit true) and calls
  * createoradjust, so a retry after a timeout adjusts the same document instead of making a
  * second; the committed tax is compared with what the order charged, and a difference is put

@@ -98,6 +98,7 @@ static int setup(void **state)
 	snprintf(text, sizeof text,
 		 "seed: 15\nlog: warn\n"
 		 "drupal:\n  listen: 127.0.0.1:0\n  user: seam\n  password: {env: T_DRUPAL_PW}\n"
+		 "  workflow: order_fulfillment\n"
 		 "  stores: [{name: US, seam_store: us, currency: USD, country: US, uuid: " STORE_UUID "}]\n"
 		 "  products: 5\n  variations: 1\n  customers: 3\n  orders: 0\n"
 		 "erp:\n  listen: 127.0.0.1:0\n  client_id: seam\n  client_secret: {env: T_ERP}\n  items: 10\n"
@@ -334,6 +335,21 @@ static void test_commit_once(void **state)
 		assert_int_equal(st, 200);
 		assert_int_equal(json_array_size(json_object_get(stats, "duplicates")), 0);
 		json_decref(stats);
+		if (round == 1) {
+			/* canceled in Drupal: the invoice is voided */
+			snprintf(u, sizeof u, "%s/_sim/drupal/orders/%s/transition", drupal_url, uuid);
+			json_decref(th_json("POST", u, h, "{\"transition\":\"cancel\"}", &st));
+			assert_true(st >= 200 && st < 300);
+			snprintf(sql, sizeof sql, "SELECT count(*) FROM tax_documents WHERE order_uuid = '%s' AND state = 'voided'", uuid);
+			for (int i = 0; i < 200 && (n = th_store_count(sm.db_url, sql)) < 1; i++)
+				seam_sleep_ms(100);
+			assert_int_equal(n, 1);
+			snprintf(u, sizeof u, "%s/api/v2/companies/DEFAULT/transactions/us-%s", tax_url, uuid);
+			txn = th_json("GET", u, ah, NULL, &st);
+			assert_int_equal(st, 200);
+			assert_string_equal(str(txn, "status"), "Cancelled");
+			json_decref(txn);
+		}
 	}
 }
 
