@@ -833,6 +833,23 @@ static seam_err_t leftovers(apply_t *a, json_t *list)
 		const char *vp = rel_id(v, "product_id");
 		if (vp && pid && strcmp(vp, pid))
 			continue; /* moved: its new product lists it */
+		if (json_is_true(seam_drupal_attr(v, "status")) && sku && !a->dry_run) {
+			/* The snapshot may be stale: another subject's job (the model this variant moved
+			 * to) can have moved and published it since. Read it again right before the
+			 * unpublish; moved away means it is no longer this product's to touch. */
+			json_t *now = NULL;
+			seam_drupal_outcome_t oc;
+			seam_error_t e2 = {0};
+			if (seam_drupal_find_variation(a->dru, a->job->correlation_id,
+						       a->sc->drupal.variation_type, sku, &now, &oc,
+						       &e2) == SEAM_OK && now) {
+				const char *np = rel_id(now, "product_id");
+				int gone = np && pid && strcmp(np, pid);
+				json_decref(now);
+				if (gone)
+					continue;
+			}
+		}
 		json_array_append_new(list, ident(seam_drupal_type(v), seam_drupal_id(v)));
 		if (!json_is_true(seam_drupal_attr(v, "status")))
 			continue;
