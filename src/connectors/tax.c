@@ -150,6 +150,34 @@ seam_err_t seam_tax_void(seam_upstream_t *u, const char *cid, const char *compan
 	return rc;
 }
 
+seam_err_t seam_tax_refund(seam_upstream_t *u, const char *cid, const char *company,
+			   const char *code, const char *refund_code, const char *date,
+			   double percentage, json_t **txn, seam_tax_outcome_t *oc, seam_error_t *err)
+{
+	char path[400], body[600], pct[48] = "";
+	outcome_clear(oc);
+	*txn = NULL;
+	if (!valid_code(company) || !valid_code(code) || !valid_code(refund_code) || !date ||
+	    strlen(date) != 10 || !(percentage > 0.0 && percentage <= 100.0))
+		return seam_errorf(err, SEAM_INVAL, "tax refund: bad company, code, date or percentage");
+	if (percentage < 100.0)
+		snprintf(pct, sizeof pct, ",\"refundPercentage\":%.6f", percentage);
+	snprintf(path, sizeof path, "/api/v2/companies/%s/transactions/%s/refund", company, code);
+	snprintf(body, sizeof body,
+		 "{\"refundTransactionCode\":\"%s\",\"refundDate\":\"%s\",\"refundType\":\"%s\"%s,"
+		 "\"referenceCode\":\"%s\"}",
+		 refund_code, date, pct[0] ? "Percentage" : "Full", pct, code);
+	seam_err_t rc = exchange(u, cid, "POST", path, body, 0, txn, oc, err);
+	if (rc == SEAM_PERMANENT && oc && strstr(oc->code, "AlreadyExists")) {
+		/* made by an earlier attempt whose answer was lost: read that one */
+		snprintf(path, sizeof path,
+			 "/api/v2/companies/%s/transactions/%s?documentType=ReturnInvoice", company,
+			 refund_code);
+		rc = exchange(u, cid, "GET", path, NULL, 0, txn, oc, err);
+	}
+	return rc;
+}
+
 /* A number of the answer as decimal text rounded to exp digits; -1 when it is none. */
 static int amount(const json_t *v, int exp, char *out, size_t cap)
 {

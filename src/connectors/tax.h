@@ -47,6 +47,14 @@ seam_err_t seam_tax_create_or_adjust(seam_upstream_t *u, const char *cid, json_t
 seam_err_t seam_tax_void(seam_upstream_t *u, const char *cid, const char *company,
 			 const char *code, seam_tax_outcome_t *oc, seam_error_t *err);
 
+/* POST /api/v2/companies/{company}/transactions/{code}/refund: a committed ReturnInvoice coded
+ * refund_code, dated date (YYYY-MM-DD), of the whole document (percentage 100: refundType
+ * Full) or of a share of it (refundType Percentage). A refund_code the engine has already
+ * (an earlier attempt's answer was lost) is read back instead. *txn: the return invoice. */
+seam_err_t seam_tax_refund(seam_upstream_t *u, const char *cid, const char *company,
+			   const char *code, const char *refund_code, const char *date,
+			   double percentage, json_t **txn, seam_tax_outcome_t *oc, seam_error_t *err);
+
 /* The model's body text (lines' quantity and amount as JSON numbers). *text malloc'd. */
 seam_err_t seam_tax_model_body(json_t *model, char **text, seam_error_t *err);
 

@@ -99,7 +99,7 @@ typedef enum seam_metric_kind_e {
 	X(TAX_QUOTE_DURATION, HISTOGRAM, "seam_tax_quote_duration_seconds",                      \
 	  "Time to answer a tax quote, by store and source.", "store,source", SEAM_BUCKETS_LATENCY) \
 	X(TAX_INVOICES, COUNTER, "seam_tax_invoices_total",                                      \
-	  "Orders' tax committed in the engine, by store and whether the committed tax matches what the order charged (matches, differs).", \
+	  "Orders' tax documents in the engine, by store and outcome: committed matching what the order charged (matches) or not (differs), voided, refunded (a return invoice).", \
 	  "store,result", 0)                                                                       \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \

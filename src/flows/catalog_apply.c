@@ -782,8 +782,13 @@ static seam_err_t apply_variation(apply_t *a, json_t *pv)
 	json_array_append_new(a->vuuids, json_string(seam_drupal_id(v)));
 	attrs = changed_attrs(want, v, diff);
 	const char *vp = rel_id(v, "product_id");
-	if (vp && pid && strcmp(vp, pid))
+	if (vp && pid && strcmp(vp, pid)) {
 		json_array_append_new(a->moved_from, json_string(vp));
+		/* The snapshot of a variant moving in may be stale: the subject it leaves can be
+		 * unpublishing it as a leftover right now. A diff against that snapshot would omit
+		 * status; the move writes every wanted value so the variant lands as the PIM says. */
+		json_object_update_missing(attrs, want);
+	}
 	if (pid && (!vp || strcmp(vp, pid))) {
 		json_object_set_new(rels, "product_id",
 				    json_pack("{s:o}", "data", ident(seam_drupal_type(a->product), pid)));

@@ -630,11 +630,168 @@ static seam_err_t void_job(const seam_job_t *job, seam_job_result_t *res, void *
 	seam_store_release(t->env.store, db);
 	if (rc != SEAM_OK)
 		rc = seam_job_fail(res, rc, 0, "tax void: %s", err.msg);
-	else
+	else {
 		seam_timeline_log(t->env.store, "order", uuid, job->correlation_id, "tax", "tax_voided",
 				  json_pack("{s:s}", "code", code), NULL);
+		seam_metric_add(t->env.metrics, SEAM_M_TAX_INVOICES, (const char *[]){store, "voided"}, 1);
+	}
 out:
 	json_decref(pl);
+	return rc;
+}
+
+/* Sums the order's payments (amounts and refunds, in its currency) in minor units. */
+static seam_err_t paid_and_refunded(seam_db_t *db, const char *uuid, int64_t *paid,
+				    int64_t *refunded, int64_t *seen, char cur[8], seam_error_t *err)
+{
+	seam_stmt_t *s;
+	seam_err_t rc = seam_db_prepare(db,
+					"SELECT amount, refunded, currency, updated_at FROM payment_refs "
+					"WHERE order_uuid = $1 AND amount IS NOT NULL",
+					&s, err);
+	*paid = *refunded = *seen = 0;
+	cur[0] = '\0';
+	if (rc != SEAM_OK)
+		return rc;
+	seam_stmt_bind_text(s, 1, uuid);
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+		const char *c = seam_stmt_column_text(s, 2);
+		int64_t a = 0, r = 0;
+		int exp = seam_money_exponent(c ? c : "");
+		if (!c || exp < 0 || (cur[0] && strcasecmp(cur, c)))
+			continue; /* another currency is not this invoice's */
+		const char *rt = seam_stmt_column_text(s, 1);
+		if (seam_money_parse(seam_stmt_column_text(s, 0), exp, &a, NULL) != SEAM_OK ||
+		    (rt && seam_money_parse(rt, exp, &r, NULL) != SEAM_OK))
+			continue;
+		snprintf(cur, 8, "%s", c);
+		*paid += a;
+		*refunded += r;
+		int64_t at = seam_stmt_column_int64(s, 3);
+		if (at > *seen)
+			*seen = at;
+	}
+	seam_stmt_reset(s);
+	return rc == SEAM_DONE ? SEAM_OK : rc;
+}
+
+static seam_err_t refund_job(const seam_job_t *job, seam_job_result_t *res, void *ud)
+{
+	seam_tax_t *t = ud;
+	json_t *pl = json_loads(job->payload, 0, NULL), *txn = NULL;
+	const char *store = json_string_value(json_object_get(pl, "store"));
+	const char *uuid = json_string_value(json_object_get(pl, "order_uuid"));
+	const seam_tax_store_config_t *sc = seam_tax_store(t->cfg, store);
+	seam_upstream_t *tu = sc ? t->env.upstream(t->env.upstream_ud, sc->upstream) : NULL;
+	seam_tax_outcome_t oc;
+	seam_error_t err = {0};
+	seam_err_t rc;
+	char code[200], rcode[260], cur[8], today[32], now[24], seen_s[24], prev_s[SEAM_MONEY_BUF],
+		sum_s[SEAM_MONEY_BUF], delta_s[SEAM_MONEY_BUF], tax_s[SEAM_MONEY_BUF] = "0",
+		total_tax[SEAM_MONEY_BUF] = "0", buf[SEAM_MONEY_BUF];
+	int64_t paid, refunded, seen, prev = 0;
+	int state_ok = 0;
+	if (!sc || !uuid || !tu) {
+		rc = seam_job_fail(res, SEAM_PERMANENT, 0, "tax refund: store %s has no tax config",
+				   store ? store : "?");
+		goto out;
+	}
+	seam_db_t *db = seam_store_acquire(t->env.store);
+	rc = paid_and_refunded(db, uuid, &paid, &refunded, &seen, cur, &err);
+	if (rc == SEAM_OK) {
+		seam_stmt_t *s;
+		if ((rc = seam_db_prepare(db,
+					  "SELECT state, refunded, refunded_tax FROM tax_documents WHERE "
+					  "store = $1 AND order_uuid = $2",
+					  &s, &err)) == SEAM_OK) {
+			seam_stmt_bind_text(s, 1, store);
+			seam_stmt_bind_text(s, 2, uuid);
+			if ((rc = seam_stmt_step(s, &err)) == SEAM_ROW) {
+				const char *st = seam_stmt_column_text(s, 0);
+				const char *rf = seam_stmt_column_text(s, 1);
+				const char *rx = seam_stmt_column_text(s, 2);
+				state_ok = st && !strcmp(st, "committed");
+				if (rf && seam_money_parse(rf, seam_money_exponent(cur), &prev, NULL) != SEAM_OK)
+					prev = 0;
+				snprintf(total_tax, sizeof total_tax, "%s", rx ? rx : "0");
+				rc = SEAM_OK;
+			} else if (rc == SEAM_DONE) {
+				rc = SEAM_OK;
+			}
+			seam_stmt_reset(s);
+		}
+	}
+	seam_store_release(t->env.store, db);
+	if (rc != SEAM_OK) {
+		rc = seam_job_fail(res, rc, 0, "tax refund: %s", err.msg);
+		goto out;
+	}
+	int exp = seam_money_exponent(cur);
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	snprintf(seen_s, sizeof seen_s, "%lld", (long long)seen);
+	if (!state_ok || !cur[0] || paid <= 0 || refunded <= prev) {
+		/* nothing new to return (or voided: a void takes the whole document back) */
+		db = seam_store_acquire(t->env.store);
+		rc = seam_db_run(db,
+				 "UPDATE tax_documents SET refund_seen_at = $3 WHERE store = $1 AND "
+				 "order_uuid = $2 AND refund_seen_at < $3",
+				 (const char *[]){store, uuid, seen_s}, 3, NULL, &err);
+		seam_store_release(t->env.store, db);
+		if (rc != SEAM_OK)
+			rc = seam_job_fail(res, rc, 0, "tax refund: %s", err.msg);
+		goto out;
+	}
+	if (refunded > paid)
+		refunded = paid;
+	int64_t delta = refunded - prev;
+	/* the share of the document this refund returns: of what was paid, what came back now */
+	double pct = prev == 0 && refunded == paid ? 100.0 : (double)delta * 100.0 / (double)paid;
+	snprintf(prev_s, sizeof prev_s, "%s", seam_money_format(prev, exp, buf));
+	snprintf(sum_s, sizeof sum_s, "%s", seam_money_format(refunded, exp, buf));
+	snprintf(delta_s, sizeof delta_s, "%s", seam_money_format(delta, exp, buf));
+	snprintf(code, sizeof code, "%s-%s", store, uuid);
+	snprintf(rcode, sizeof rcode, "%s-r%s", code, sum_s);
+	seam_rfc3339_ms(seam_now_ms(), today);
+	today[10] = '\0';
+	rc = seam_tax_refund(tu, job->correlation_id, sc->company, code, rcode, today, pct, &txn, &oc,
+			     &err);
+	if (rc != SEAM_OK) {
+		rc = seam_flow_job_error(rc, oc.retry_after_ms, "tax refund", &err, res);
+		goto out;
+	}
+	json_t *tt = json_object_get(txn, "totalTax");
+	if (!json_is_number(tt) ||
+	    seam_money_real_text(json_number_value(tt), tax_s, sizeof tax_s) != 0) {
+		rc = seam_job_fail(res, SEAM_RETRY, 0, "tax refund: the engine's answer has no totalTax");
+		goto out;
+	}
+	{
+		seam_money_dec_t a, b, c;
+		if (seam_money_dec_parse(total_tax, (size_t)-1, &a, NULL) == SEAM_OK &&
+		    seam_money_dec_parse(tax_s, (size_t)-1, &b, NULL) == SEAM_OK &&
+		    seam_money_dec_add(a, b, &c, NULL) == SEAM_OK)
+			snprintf(total_tax, sizeof total_tax, "%s",
+				 seam_money_dec_format(seam_money_dec_normalize(c), buf));
+	}
+	db = seam_store_acquire(t->env.store);
+	rc = seam_db_run(db,
+			 "UPDATE tax_documents SET refunded = $3, refunded_tax = $4, refunds = refunds + "
+			 "1, refund_seen_at = $5, updated_at = $6 WHERE store = $1 AND order_uuid = $2",
+			 (const char *[]){store, uuid, sum_s, total_tax, seen_s, now}, 6, NULL, &err);
+	seam_store_release(t->env.store, db);
+	if (rc != SEAM_OK) {
+		rc = seam_job_fail(res, rc, 0, "tax refund: %s", err.msg);
+		goto out;
+	}
+	seam_timeline_log(t->env.store, "order", uuid, job->correlation_id, "tax", "tax_refunded",
+			  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "code", code, "return_code", rcode,
+				    "refunded", delta_s, "refunded_total", sum_s, "tax", tax_s,
+				    "currency", cur),
+			  NULL);
+	seam_metric_add(t->env.metrics, SEAM_M_TAX_INVOICES, (const char *[]){store, "refunded"}, 1);
+out:
+	json_decref(pl);
+	json_decref(txn);
 	return rc;
 }
 
@@ -670,6 +827,47 @@ static seam_err_t sweep_one(seam_tax_t *t, seam_db_t *db, const char *store, con
 	return rc;
 }
 
+/* tax.refund for each committed document whose order's payments changed since it last looked;
+ * dedup per order and payment change (the newest payment_refs.updated_at). */
+static seam_err_t sweep_refunds(seam_tax_t *t, seam_db_t *db, const char *store, const char *cid,
+				seam_error_t *err)
+{
+	seam_stmt_t *s;
+	json_t *rows = json_array();
+	seam_err_t rc = seam_db_prepare(
+		db,
+		"SELECT d.order_uuid, max(p.updated_at) FROM tax_documents d JOIN payment_refs p ON "
+		"p.order_uuid = d.order_uuid WHERE d.store = $1 AND d.state = 'committed' AND "
+		"p.refunded IS NOT NULL AND p.updated_at > d.refund_seen_at GROUP BY d.order_uuid",
+		&s, err);
+	if (rc != SEAM_OK) {
+		json_decref(rows);
+		return rc;
+	}
+	seam_stmt_bind_text(s, 1, store);
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW && json_array_size(rows) < 500)
+		json_array_append_new(rows, json_pack("[s, I]", seam_stmt_column_text(s, 0),
+						      (json_int_t)seam_stmt_column_int64(s, 1)));
+	seam_stmt_reset(s);
+	size_t i;
+	json_t *r;
+	rc = SEAM_OK;
+	json_array_foreach(rows, i, r) {
+		const char *uuid = json_string_value(json_array_get(r, 0));
+		char dedup[240], payload[300];
+		snprintf(dedup, sizeof dedup, "refund:%s:%s:%lld", store, uuid,
+			 (long long)json_integer_value(json_array_get(r, 1)));
+		snprintf(payload, sizeof payload, "{\"store\":\"%s\",\"order_uuid\":\"%s\"}", store,
+			 uuid);
+		seam_job_spec_t spec = {.kind = SEAM_JOB_TAX_REFUND, .flow = SEAM_FLOW_TAX,
+					.dedup_key = dedup, .payload = payload, .correlation_id = cid};
+		if ((rc = seam_queue_enqueue(t->env.queue, db, &spec, NULL, NULL, err)) != SEAM_OK)
+			break;
+	}
+	json_decref(rows);
+	return rc;
+}
+
 static seam_err_t sweep_job(const seam_job_t *job, seam_job_result_t *res, void *ud)
 {
 	seam_tax_t *t = ud;
@@ -694,6 +892,8 @@ static seam_err_t sweep_job(const seam_job_t *job, seam_job_result_t *res, void 
 			       "(o.order_state = 'canceled' OR o.export_state = 'canceled_in_erp') AND "
 			       "d.state = 'committed'",
 			       SEAM_JOB_TAX_VOID, "void", job->correlation_id, &err);
+	if (rc == SEAM_OK)
+		rc = sweep_refunds(t, db, store, job->correlation_id, &err);
 	seam_store_release(t->env.store, db);
 	seam_queue_notify(t->env.queue);
 	if (rc != SEAM_OK)
@@ -750,6 +950,7 @@ static const seam_flow_job_t jobs[] = {
 	{SEAM_JOB_TAX_SWEEP, sweep_job},
 	{SEAM_JOB_TAX_COMMIT, commit_job},
 	{SEAM_JOB_TAX_VOID, void_job},
+	{SEAM_JOB_TAX_REFUND, refund_job},
 };
 static const seam_metric_id_e metrics[] = {SEAM_M_TAX_QUOTES, SEAM_M_TAX_QUOTE_DURATION,
 					   SEAM_M_TAX_INVOICES};

@@ -23,6 +23,10 @@
  * createoradjust, so a retry after a timeout adjusts the same document instead of making a
  * second; the committed tax is compared with what the order charged, and a difference is put
  * on the order's timeline and counted. tax.void voids the document (already voided is success).
+ * tax.refund returns what the PSP refunded since the last look (payment_refs.refunded, summed
+ * over the order's payments) as a committed ReturnInvoice: the whole document when everything
+ * was refunded at once, else that share of it (refundType Percentage), coded
+ * "<store>-<order uuid>-r<refunded so far>" so a retry finds the same return invoice.
  *
  * Thread-safety: quotes run on the HTTP threads concurrently: the cache is under a mutex, each
  * thread has its own Lua runtime.
@@ -40,6 +44,7 @@
 #define SEAM_JOB_TAX_SWEEP "tax.sweep"
 #define SEAM_JOB_TAX_COMMIT "tax.commit"
 #define SEAM_JOB_TAX_VOID "tax.void"
+#define SEAM_JOB_TAX_REFUND "tax.refund"
 
 /* tax.stores.<store>.rates.<name>: one line of the rate table. */
 typedef struct seam_tax_rate_config {

@@ -16,12 +16,14 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 #include "tests/support/th_rest.h"
 
 #define LICENSE "e2e-tax-license"
@@ -29,7 +31,7 @@
 #define STORE_UUID "0f2a5b0e-6c55-4a8e-9a55-3b4a1c0c2f11"
 #define BUDGET_MS 800
 
-static char dir[64], tax_url[64], drupal_url[64], key[200];
+static char dir[64], tax_url[64], drupal_url[64], psp_url[64], key[200];
 static th_seam_t sm;
 static pid_t sim_pid;
 
@@ -86,19 +88,21 @@ static void cart(char *out, size_t cap, const char *amount, const char *country,
 
 static int setup(void **state)
 {
-	char text[2000], simcfg[128], simlog[128], urls[3][64], erp_url[64], company[64];
+	char text[2600], simcfg[128], simlog[128], urls[4][64], erp_url[64], company[64];
 	(void)state;
 	th_tmpdir(dir);
 	th_seam_init(&sm, dir, "seam");
 	setenv("T_TAX", LICENSE, 1);
 	setenv("T_DRUPAL_PW", DRUPAL_PW, 1);
 	setenv("T_ERP", "e2e-erp-secret", 1);
+	setenv("T_STRIPE", "whsec_e2e_tax", 1);
 	snprintf(simcfg, sizeof simcfg, "%s/sim.yaml", dir);
 	snprintf(simlog, sizeof simlog, "%s/sim.log", dir);
 	snprintf(text, sizeof text,
 		 "seed: 15\nlog: warn\n"
 		 "drupal:\n  listen: 127.0.0.1:0\n  user: seam\n  password: {env: T_DRUPAL_PW}\n"
 		 "  workflow: order_fulfillment\n"
+		 "  gateways: [{id: stripe, label: Stripe, plugin: stripe, mode: test, payment_type: payment_default}]\n"
 		 "  stores: [{name: US, seam_store: us, currency: USD, country: US, uuid: " STORE_UUID "}]\n"
 		 "  products: 5\n  variations: 1\n  customers: 3\n  orders: 0\n"
 		 "erp:\n  listen: 127.0.0.1:0\n  client_id: seam\n  client_secret: {env: T_ERP}\n  items: 10\n"
@@ -106,18 +110,24 @@ static int setup(void **state)
 		 "  company_code: DEFAULT\n  rates:\n"
 		 "    - {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA STATE TAX}\n"
 		 "    - {country: US, rate: \"0.0\"}\n"
-		 "    - {country: FR, rate: \"0.20\", name: FRANCE VAT}\n");
+		 "    - {country: FR, rate: \"0.20\", name: FRANCE VAT}\n"
+		 "psp:\n  listen: 127.0.0.1:0\n  store: us\n"
+		 "  stripe: {url: '%s/webhooks/stripe/{store}', secret: {env: T_STRIPE}}\n"
+		 "  attempts: 12\n  backoff: [200ms, 300ms, 500ms]\n  timeout: 5s\n",
+		 sm.base);
 	th_write_file(simcfg, text);
-	sim_pid = th_sim_start(simcfg, simlog, (const char *[]){"drupal", "erp", "tax", NULL}, urls);
+	sim_pid = th_sim_start(simcfg, simlog, (const char *[]){"drupal", "erp", "tax", "psp", NULL}, urls);
 	if (sim_pid < 0)
 		return -1;
 	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
 	snprintf(erp_url, sizeof erp_url, "%s", urls[1]);
 	snprintf(tax_url, sizeof tax_url, "%s", urls[2]);
+	snprintf(psp_url, sizeof psp_url, "%s", urls[3]);
 	if (th_erp_company(erp_url, "seam", "e2e-erp-secret", company) != 0)
 		return -1;
 	th_seam_write_config(&sm,
 		 "listen: 127.0.0.1:%d\nstore: %s\nlog: {level: info, access_log: false}\n"
+		 "queue: {lease: 2s, backoff_base: 100ms, backoff_cap: 1s}\n"
 		 "upstreams:\n"
 		 "  drupal:\n    base_url: %s\n    auth: {type: basic, username: seam, password: {env: T_DRUPAL_PW}}\n"
 		 "  drupal-eu: {base_url: 'http://127.0.0.1:10'}\n"
@@ -127,7 +137,8 @@ static int setup(void **state)
 		 "  tax:\n    base_url: %s\n    timeout: 5s\n    max_concurrency: 64\n"
 		 "    auth: {type: basic, username: \"1100000000\", password: {env: T_TAX}}\n"
 		 "    breaker: {window_calls: 20, min_calls: 10, failure_pct: 50, open_for: 2s}\n"
-		 "stores:\n  us:\n    drupal: {upstream: drupal, store: " STORE_UUID ", poll_interval: 1s}\n"
+		 "stores:\n  us:\n    stripe_secrets: [{env: T_STRIPE}]\n"
+		 "    drupal: {upstream: drupal, store: " STORE_UUID ", poll_interval: 1s, payment_gateway: stripe}\n"
 		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n"
 		 "  eu: {drupal: {upstream: drupal-eu, poll_interval: 0}}\n"
 		 "tax:\n  stores:\n"
@@ -353,6 +364,163 @@ static void test_commit_once(void **state)
 	}
 }
 
+/* A placed order in the Drupal double; its uuid and total. */
+static void new_order(char uuid[64], char total[32])
+{
+	char u[200];
+	long st = 0;
+	snprintf(u, sizeof u, "%s/_sim/drupal/orders", drupal_url);
+	const char *h[] = {"Content-Type: application/json", NULL};
+	json_t *d = th_json("POST", u, h, "{\"count\":1,\"store\":\"us\",\"items\":2}", &st);
+	assert_true(st == 200 || st == 201);
+	json_t *o = json_array_get(json_object_get(d, "orders"), 0);
+	snprintf(uuid, 64, "%s", str(o, "uuid"));
+	snprintf(total, 32, "%s", str(json_object_get(o, "total"), "number"));
+	json_decref(d);
+}
+
+/* Waits until the store's count for sql reaches want (20 s at most); the last count. */
+static long wait_count(const char *sql, long want)
+{
+	long n = 0;
+	for (int i = 0; i < 200 && (n = th_store_count(sm.db_url, sql)) < want; i++)
+		seam_sleep_ms(100);
+	return n;
+}
+
+/* The engine's document (GET with the tax double's license), or NULL. */
+static json_t *engine_doc(const char *code, const char *type)
+{
+	char u[400], auth[120];
+	long st = 0;
+	snprintf(auth, sizeof auth, "Authorization: Basic %s", "MTEwMDAwMDAwMDplMmUtdGF4LWxpY2Vuc2U=");
+	snprintf(u, sizeof u, "%s/api/v2/companies/DEFAULT/transactions/%s%s%s", tax_url, code,
+		 type ? "?documentType=" : "", type ? type : "");
+	json_t *d = th_json("GET", u, (const char *[]){auth, NULL}, NULL, &st);
+	if (st != 200) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}
+
+static long duplicates(void)
+{
+	char u[200];
+	long st = 0;
+	snprintf(u, sizeof u, "%s/_sim/tax/stats", tax_url);
+	json_t *stats = th_json("GET", u, NULL, NULL, &st);
+	assert_int_equal(st, 200);
+	long n = (long)json_array_size(json_object_get(stats, "duplicates"));
+	json_decref(stats);
+	return n;
+}
+
+static void psp_event(const char *pid, const char *type, const char *amount)
+{
+	char u[200], body[200];
+	long st = 0;
+	snprintf(u, sizeof u, "%s/_sim/psp/payments/%s/events", psp_url, pid);
+	snprintf(body, sizeof body, "{\"type\":\"%s\"%s%s%s}", type, amount ? ",\"amount\":\"" : "",
+		 amount ? amount : "", amount ? "\"" : "");
+	json_decref(th_json("POST", u, (const char *[]){"Content-Type: application/json", NULL}, body, &st));
+	assert_true(st >= 200 && st < 300);
+}
+
+/* Refunds at the PSP become return invoices in the engine: a partial refund returns that share
+ * of the committed document, the rest the remainder, each once; together they return the
+ * document's whole tax. */
+static void test_refund_return_invoices(void **state)
+{
+	char uuid[64], total[32], sql[400], u[200], body[300], pid[64], code[120], rcode[160];
+	long st = 0;
+	(void)state;
+	new_order(uuid, total);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM tax_documents WHERE order_uuid = '%s' AND state = 'committed'", uuid);
+	assert_int_equal(wait_count(sql, 1), 1);
+	snprintf(code, sizeof code, "us-%s", uuid);
+	json_t *inv = engine_doc(code, NULL);
+	assert_non_null(inv);
+	double committed = json_number_value(json_object_get(inv, "totalTax"));
+	json_decref(inv);
+	assert_true(committed > 0);
+
+	snprintf(u, sizeof u, "%s/_sim/psp/payments", psp_url);
+	snprintf(body, sizeof body, "{\"provider\":\"stripe\",\"store\":\"us\",\"order_uuid\":\"%s\",\"amount\":\"%s\",\"currency\":\"USD\"}",
+		 uuid, total);
+	json_t *p = th_json("POST", u, (const char *[]){"Content-Type: application/json", NULL}, body, &st);
+	assert_true(st == 200 || st == 201);
+	snprintf(pid, sizeof pid, "%s", str(p, "id"));
+	json_decref(p);
+	psp_event(pid, "authorize", NULL);
+	psp_event(pid, "capture", NULL);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM payment_refs WHERE remote_id = '%s' AND state = 'completed'", pid);
+	assert_int_equal(wait_count(sql, 1), 1);
+
+	/* a partial refund of 10.00: a return invoice of 10.00 / total of the document */
+	psp_event(pid, "partial_refund", "10.00");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM tax_documents WHERE order_uuid = '%s' AND refunded = '10.00' AND refunds = 1", uuid);
+	assert_int_equal(wait_count(sql, 1), 1);
+	snprintf(rcode, sizeof rcode, "%s-r10.00", code);
+	json_t *r1 = engine_doc(rcode, "ReturnInvoice");
+	assert_non_null(r1);
+	assert_string_equal(str(r1, "status"), "Committed");
+	assert_string_equal(str(r1, "type"), "ReturnInvoice");
+	double t1 = json_number_value(json_object_get(r1, "totalTax"));
+	double share = 10.0 / strtod(total, NULL);
+	TH_ASSERT_CMP(t1, <, 0.0);
+	TH_ASSERT_CMP(t1 + committed * share, <, 0.015);
+	TH_ASSERT_CMP(t1 + committed * share, >, -0.015);
+	json_decref(r1);
+
+	/* the rest: the remainder, and together the whole tax back */
+	psp_event(pid, "refund", NULL);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM tax_documents WHERE order_uuid = '%s' AND refunded = '%s' AND refunds = 2", uuid, total);
+	assert_int_equal(wait_count(sql, 1), 1);
+	snprintf(rcode, sizeof rcode, "%s-r%s", code, total);
+	json_t *r2 = engine_doc(rcode, "ReturnInvoice");
+	assert_non_null(r2);
+	assert_string_equal(str(r2, "status"), "Committed");
+	double t2 = json_number_value(json_object_get(r2, "totalTax"));
+	TH_ASSERT_CMP(t1 + t2 + committed, <, 0.015);
+	TH_ASSERT_CMP(t1 + t2 + committed, >, -0.015);
+	json_decref(r2);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM timeline WHERE entity_id = '%s' AND event = 'tax_refunded'", uuid);
+	assert_int_equal(th_store_count(sm.db_url, sql), 2);
+	/* later sweeps find nothing new: still two return invoices */
+	seam_sleep_ms(1000);
+	assert_int_equal(th_store_count(sm.db_url, sql), 2);
+	assert_int_equal(duplicates(), 0);
+}
+
+/* kill -9 while the engine holds the answer of a commit it has made: after the restart the
+ * job's lease runs out, the retry adjusts the same document, and the order has one. */
+static void test_kill9_mid_commit(void **state)
+{
+	char uuid[64], total[32], sql[400], code[120];
+	(void)state;
+	faults("{\"kind\":\"timeout\",\"after\":true,\"ms\":4000,\"times\":1,\"path\":\"/api/v2/transactions/createoradjust\"}");
+	new_order(uuid, total);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE kind = 'tax.commit' AND state = 'running' AND payload LIKE '%%%s%%'", uuid);
+	assert_int_equal(wait_count(sql, 1), 1);
+	seam_sleep_ms(300); /* the engine has it; its answer is held */
+	snprintf(code, sizeof code, "us-%s", uuid);
+	json_t *d = engine_doc(code, NULL);
+	assert_non_null(d);
+	json_decref(d);
+	th_seam_stop(&sm, SIGKILL, 2000);
+	faults(NULL);
+	assert_int_equal(th_seam_start(&sm, 10000), 0);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM tax_documents WHERE order_uuid = '%s' AND state = 'committed'", uuid);
+	assert_int_equal(wait_count(sql, 1), 1);
+	d = engine_doc(code, NULL);
+	assert_non_null(d);
+	assert_string_equal(str(d, "status"), "Committed");
+	TH_ASSERT_CMP(json_integer_value(json_object_get(d, "version")), >=, 2); /* adjusted, not remade */
+	json_decref(d);
+	assert_int_equal(duplicates(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +529,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_jurisdiction),
 		cmocka_unit_test(test_bad_carts),
 		cmocka_unit_test(test_commit_once),
+		cmocka_unit_test(test_refund_return_invoices),
+		cmocka_unit_test(test_kill9_mid_commit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
