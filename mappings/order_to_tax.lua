@@ -95,6 +95,13 @@ function map(input, ctx)
   local profile_ref = rel_data(order, "billing_profile")
   local profile = profile_ref and by[profile_ref.type .. ":" .. profile_ref.id]
   local addr = profile and json.nonnull(profile.attributes.address)
+  if profile_ref and not profile then
+    -- JSON:API leaves out what the account may not read and says so in meta.omitted
+    local meta = json.nonnull(input.meta)
+    if meta and json.nonnull(meta.omitted) then
+      fail("order %s: Drupal omitted its billing profile: seam's account may not read customer profiles (grant it 'view any customer profile')", order.id)
+    end
+  end
   if not addr or not json.nonnull(addr.country_code) then
     fail("order %s has no billing address with a country: the engine needs where it ships", order.id)
   end

@@ -39,11 +39,13 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_rest.h"
 
 #define STRIPE_SECRET "whsec_real_drupal_e2e"
 
 static const char *url_, *admin_auth_h;
-static char admin_hdr[256], dir[64], erp_url[64], pim_url[64];
+static char admin_hdr[256], dir[64], erp_url[64], pim_url[64], tax_url[64];
+static char tax_state[128]; /* the site's settings to put back after the tax test */
 static long long run_tag; /* names this run's PIM models and SKUs */
 static th_seam_t sm;
 static pid_t sim_pid;
@@ -603,6 +605,105 @@ static void test_stock_against_real_drupal(void **state)
 	fprintf(stderr, "real Drupal: SKU-000005 has seam_stock 3 from the ERP; an order item of 5 was refused (\"Only 3 left in stock.\"), one of 2 created\n");
 }
 
+/* Tax at checkout on the real site: a customer's checkout (tests/e2e/real_tax_checkout.py
+ * posting the real forms) whose tax came from seam's quote (the tax double as the engine), then
+ * the placed order's invoice committed once in the engine with the tax the order charged. The
+ * site is set up with drush as docs/bridge.md says (SEAM_DRUPAL_DRUSH); without it, skipped. */
+static void test_tax_against_real_drupal(void **state)
+{
+	(void)state;
+	const char *drush = getenv("SEAM_DRUPAL_DRUSH");
+	if (!drush || !*drush) {
+		printf("SKIP tax: SEAM_DRUPAL_DRUSH is not set (the tax type and the API key are set "
+		       "up on the site with drush, e.g. SEAM_DRUPAL_DRUSH='/tmp/rd-site/vendor/bin/drush "
+		       "-r /tmp/rd-site/docroot')\n");
+		skip();
+	}
+	char auth[200], cmd[300], line[8192] = "", sql[400];
+	assert_int_equal(th_make_key(&sm, "drupal-tax", "tax:quote", auth, sizeof auth), 0);
+	setenv("SEAM_URL", sm.base, 1);
+	setenv("SEAM_TAX_KEY", auth + strlen("Authorization: Bearer "), 1);
+	setenv("SEAM_STORE", "main", 1);
+	snprintf(tax_state, sizeof tax_state, "%s/bridge-settings.json", dir);
+	setenv("SEAM_E2E_STATE", tax_state, 1);
+	snprintf(cmd, sizeof cmd, "python3 tests/e2e/real_tax_checkout.py run");
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof line, p) && line[0] != '{')
+		;
+	int rc = pclose(p);
+	assert_int_equal(rc, 0);
+	json_t *out = json_loads(line, 0, NULL);
+	assert_non_null(out);
+	/* the review page showed seam's tax line */
+	char shown[32] = "";
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(out, "summary"), i, row) {
+		const char *label = json_string_value(json_array_get(row, 0));
+		const char *amt = json_string_value(json_array_get(row, 1));
+		if (label && amt && strstr(label, "CALIFORNIA"))
+			snprintf(shown, sizeof shown, "%s", amt[0] == '$' ? amt + 1 : amt);
+	}
+	if (!*shown)
+		fprintf(stderr, "review summary: %s\n", line);
+	assert_true(*shown);
+	/* the order's item carries seam's adjustment from the engine */
+	long st;
+	char path[300], uuid[64];
+	snprintf(path, sizeof path,
+		 "/jsonapi/commerce_order/default?filter%%5Bdrupal_internal__order_id%%5D=%lld&include=order_items",
+		 (long long)json_integer_value(json_object_get(out, "order_id")));
+	json_decref(out);
+	json_t *doc = api("GET", path, NULL, &st);
+	assert_int_equal(st, 200);
+	snprintf(uuid, sizeof uuid, "%s", first_id(doc));
+	json_t *attrs = json_object_get(json_array_get(json_object_get(doc, "data"), 0), "attributes");
+	assert_string_equal(json_string_value(json_object_get(attrs, "state")), "completed");
+	int seam_adj = 0;
+	json_t *inc;
+	json_array_foreach(json_object_get(doc, "included"), i, inc) {
+		size_t j;
+		json_t *adj;
+		json_array_foreach(json_object_get(json_object_get(inc, "attributes"), "adjustments"), j, adj) {
+			const char *type = json_string_value(json_object_get(adj, "type"));
+			const char *src = json_string_value(json_object_get(adj, "source_id"));
+			if (type && !strcmp(type, "tax") && src && !strncmp(src, "seam|engine", 11))
+				seam_adj++;
+		}
+	}
+	json_decref(doc);
+	assert_int_equal(seam_adj, 1);
+	/* placed: seam commits the invoice once, with the tax the order charged */
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM tax_documents WHERE order_uuid = '%s' AND state = 'committed' "
+		 "AND difference = '0' AND CAST(committed_tax AS REAL) = %s",
+		 uuid, shown);
+	long n = 0;
+	for (int k = 0; k < 300 && (n = th_store_count(sm.db_url, sql)) < 1; k++)
+		seam_sleep_ms(100);
+	if (n != 1) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM tax_documents WHERE order_uuid = '%s'", uuid);
+		fprintf(stderr, "order %s: %ld tax documents; shown %s\n", uuid, th_store_count(sm.db_url, sql), shown);
+	}
+	assert_int_equal(n, 1);
+	char u[300];
+	snprintf(u, sizeof u, "%s/api/v2/companies/DEFAULT/transactions/main-%s", tax_url, uuid);
+	json_t *txn = th_json("GET", u, (const char *[]){"Authorization: Basic MTEwMDAwMDAwMDpyZWFsLWRydXBhbC10YXgtbGljZW5zZQ==", NULL}, NULL, &st);
+	assert_int_equal(st, 200);
+	assert_string_equal(json_string_value(json_object_get(txn, "status")), "Committed");
+	json_decref(txn);
+	snprintf(u, sizeof u, "%s/_sim/tax/stats", tax_url);
+	json_t *stats = th_json("GET", u, NULL, NULL, &st);
+	assert_int_equal(json_array_size(json_object_get(stats, "duplicates")), 0);
+	json_decref(stats);
+	printf("real Drupal: a customer's checkout showed CALIFORNIA %s from seam's quote (engine); "
+	       "order %s placed, its invoice committed once in the engine with the same tax\n",
+	       shown, uuid);
+	assert_int_equal(system("python3 tests/e2e/real_tax_checkout.py restore"), 0);
+	tax_state[0] = '\0';
+}
+
 static int setup(void **state)
 {
 	char seam_auth[300];
@@ -644,20 +745,26 @@ static int setup(void **state)
 	}
 	th_tmpdir(dir);
 	/* The ERP side is the Business Central double: the real Drupal is the storefront. */
-	char simcfg[128], simlog[128], text2[600];
+	char simcfg[128], simlog[128], text2[1000];
 	snprintf(simcfg, sizeof simcfg, "%s/sim.yaml", dir);
 	snprintf(simlog, sizeof simlog, "%s/sim.log", dir);
 	setenv("SEAM_E2E_ERP", "real-drupal-erp-secret", 1);
+	setenv("SEAM_E2E_TAX", "real-drupal-tax-license", 1);
 	snprintf(text2, sizeof text2,
 		 "seed: 5\nlog: warn\nerp:\n  listen: 127.0.0.1:0\n  client_id: seam\n"
 		 "  client_secret: {env: SEAM_E2E_ERP}\n  items: 10\n"
 		 "pim:\n  listen: 127.0.0.1:0\n  products: 0\n  models: 0\n  locales: [en_US]\n"
-		 "  channels: [ecommerce]\n  currencies: [USD]\n");
+		 "  channels: [ecommerce]\n  currencies: [USD]\n"
+		 "tax:\n  listen: 127.0.0.1:0\n  account_id: \"1100000000\"\n  license_key: {env: SEAM_E2E_TAX}\n"
+		 "  company_code: DEFAULT\n  rates:\n"
+		 "    - {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA}\n"
+		 "    - {country: US, rate: \"0.0\"}\n");
 	th_write_file(simcfg, text2);
 	char *sargv[] = {(char *)th_sim_bin(), "-c", simcfg, NULL};
 	sim_pid = th_spawn(sargv, simlog);
 	for (int i = 0; i < 100 && (th_sim_url(simlog, "erp", erp_url) != 0 ||
-				    th_sim_url(simlog, "pim", pim_url) != 0); i++)
+				    th_sim_url(simlog, "pim", pim_url) != 0 ||
+				    th_sim_url(simlog, "tax", tax_url) != 0); i++)
 		seam_sleep_ms(50);
 	run_tag = (long long)(seam_now_ms() / 1000);
 	char company[64] = "";
@@ -681,6 +788,8 @@ static int setup(void **state)
 		 "    auth: {type: basic, username: %s, password: {env: SEAM_E2E_CATALOG_PASS}}\n"
 		 "  erp:\n    base_url: %s/api/v2.0\n"
 		 "    auth: {type: oauth2_client_credentials, client_id: seam, client_secret: {env: SEAM_E2E_ERP}, token_url: %s/oauth2/v2.0/token}\n"
+		 "  tax:\n    base_url: %s\n    timeout: 5s\n"
+		 "    auth: {type: basic, username: \"1100000000\", password: {env: SEAM_E2E_TAX}}\n"
 		 "  pim:\n    base_url: %s\n"
 		 "    auth: {type: oauth2_password, client_id: seam, client_secret: {env: SEAM_E2E_PIM},"
 		 " username: seam, password: {env: SEAM_E2E_PIM_PW}, token_url: %s/api/oauth/v1/token}\n"
@@ -693,16 +802,20 @@ static int setup(void **state)
 		 "      owners: {price: pim}\n      poll_interval: 0\n"
 		 /* stock only: the site's prices are the fixtures' (the payments test's 19.99) */
 		 "stock:\n  stores:\n    main:\n      drupal: {upstream: drupal-catalog, currency: USD}\n"
-		 "      prices: false\n      coalesce: 200ms\n      poll_interval: 0\n",
+		 "      prices: false\n      coalesce: 200ms\n      poll_interval: 0\n"
+		 "tax:\n  stores:\n    main:\n      upstream: tax\n      commit_interval: 500ms\n"
+		 "      rates: {ca: {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA}}\n",
 		 sm.port, sm.db_url, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")),
 		 url_, env_or("SEAM_DRUPAL_CATALOG_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
-		 erp_url, pim_url, pim_url, store_uuid, gw, company);
+		 erp_url, tax_url, pim_url, pim_url, store_uuid, gw, company);
 	return th_seam_start(&sm, 5000);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
+	if (tax_state[0] && system("python3 tests/e2e/real_tax_checkout.py restore") != 0)
+		fprintf(stderr, "the real site's tax settings were not put back (%s)\n", tax_state);
 	if (sm.pid > 0) {
 		th_seam_stop(&sm, SIGTERM, 10000);
 		th_stop(sim_pid, SIGTERM, 5000);
@@ -720,7 +833,7 @@ int main(void)
 	if (!getenv("SEAM_DRUPAL_URL") || !*getenv("SEAM_DRUPAL_URL")) {
 		printf("SKIP: SEAM_DRUPAL_URL is not set: no real Drupal Commerce site to test against "
 		       "(see docs/bridge.md for running one)\n");
-		printf("[  SKIPPED ] 3 test(s).\n");
+		printf("[  SKIPPED ] 4 test(s).\n");
 		return 0;
 	}
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -728,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_payments_against_real_drupal),
 		cmocka_unit_test(test_catalog_against_real_drupal),
 		cmocka_unit_test(test_stock_against_real_drupal),
+		cmocka_unit_test(test_tax_against_real_drupal),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();
