@@ -226,8 +226,8 @@ static void cache_put(seam_tax_t *t, const seam_tax_store_config_t *sc, const ch
 /* SHA-256 of the request in canonical JSON (sorted keys, compact) followed by "|" and the
  * tax date (the request's, else today): the same cart and address on the same day give the
  * same key. */
-static seam_err_t quote_key(const json_t *request, const char *today, char key[65],
-			    seam_error_t *err)
+seam_err_t seam_tax_quote_key(const json_t *request, const char *today, char key[65],
+			      seam_error_t *err)
 {
 	const char *date = json_string_value(json_object_get(request, "date"));
 	char *text = json_dumps(request, JSON_COMPACT | JSON_SORT_KEYS), *all = NULL;
@@ -316,8 +316,8 @@ static int add_to(char *sum, const char *x)
 
 /* The estimate from the rate table; SEAM_UNSUPPORTED when the table does not know the
  * jurisdiction and the policy is block. */
-static seam_err_t estimate(const seam_tax_store_config_t *sc, const json_t *req, json_t **out,
-			   seam_error_t *err)
+seam_err_t seam_tax_estimate(const seam_tax_store_config_t *sc, const json_t *req, json_t **out,
+			     seam_error_t *err)
 {
 	const json_t *to = json_object_get(req, "ship_to");
 	const char *cur = json_string_value(json_object_get(req, "currency"));
@@ -402,7 +402,7 @@ seam_err_t seam_tax_quote(void *flow, const json_t *request, const char *cid, js
 				   cur ? cur : "");
 	seam_rfc3339_ms(now, today);
 	today[10] = '\0';
-	if ((rc = quote_key(request, today, key, err)) != SEAM_OK)
+	if ((rc = seam_tax_quote_key(request, today, key, err)) != SEAM_OK)
 		return rc;
 
 	/* 1. a fresh engine answer for the same cart */
@@ -458,7 +458,7 @@ seam_err_t seam_tax_quote(void *flow, const json_t *request, const char *cid, js
 		goto out;
 	}
 	json_t *est = NULL;
-	if ((rc = estimate(sc, request, &est, err)) != SEAM_OK) {
+	if ((rc = seam_tax_estimate(sc, request, &est, err)) != SEAM_OK) {
 		count(t, store, "refused", (double)(seam_mono_ns() - t0) / 1e9);
 		goto out;
 	}

@@ -93,6 +93,18 @@ const seam_tax_store_config_t *seam_tax_store(const void *config, const char *st
 seam_err_t seam_tax_quote(void *flow, const json_t *request, const char *cid, json_t **quote,
 			  seam_error_t *err);
 
+/* The quote key: SHA-256 (hex) of the request in canonical JSON (sorted keys, compact), "|",
+ * and the tax date (the request's date, else today, YYYY-MM-DD). */
+seam_err_t seam_tax_quote_key(const json_t *request, const char *today, char key[65],
+			      seam_error_t *err);
+
+/* The rate table's answer for request (valid tax.quote-request@v1) in sc: {lines, shipping,
+ * total_tax, total_taxable, jurisdictions} (the quote without source and key; *out new).
+ * SEAM_UNSUPPORTED: the table does not know the jurisdiction and sc->policy is block;
+ * SEAM_INVAL: an amount that is not a decimal. */
+seam_err_t seam_tax_estimate(const seam_tax_store_config_t *sc, const json_t *req, json_t **out,
+			     seam_error_t *err);
+
 extern const seam_flow_def_t seam_flow_tax;
 
 #endif
