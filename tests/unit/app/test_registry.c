@@ -152,7 +152,7 @@ static void test_real_registry(void **state)
 	assert_string_equal(seam_flows_list(fl, 1, kinds, sizeof kinds),
 			    "order.export, order.cancel, order.poll, payment.apply, catalog.run, "
 			    "catalog.product, catalog.poll, stock.fetch, stock.poll, stock.write, "
-			    "stock.subscribe, tax.sweep, tax.commit, tax.void");
+			    "stock.subscribe, tax.sweep, tax.commit, tax.void, tax.refund");
 	assert_ptr_equal(seam_flows_find(fl, "catalog"), &seam_flow_catalog);
 	assert_ptr_equal(seam_flows_find(fl, "payments"), &seam_flow_payments);
 	assert_ptr_equal(seam_flows_find(fl, "stock"), &seam_flow_stock);
