@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/sqlite/walbuf.h"
+
 #define STMT_CACHE_MAX 512 /* cached statements per connection */
 #define PARAM_MAX 32767    /* highest $N accepted (PostgreSQL allows 65535 in total) */
 
@@ -577,7 +579,9 @@ static seam_err_t conn_open(sq_pool_t *p, sq_conn_t *c, seam_error_t *err)
 		flags |= SQLITE_OPEN_URI;
 	if (p->memory || !p->opts.must_exist)
 		flags |= SQLITE_OPEN_CREATE;
-	xrc = sqlite3_open_v2(p->open_name, &c->h, flags, NULL);
+	/* Files with synchronous=FULL: the WAL's frames of a commit in one write (walbuf.h) */
+	const char *vfs = !p->memory && !p->opts.synchronous_normal ? seam_walbuf_vfs() : NULL;
+	xrc = sqlite3_open_v2(p->open_name, &c->h, flags, vfs);
 	if (xrc != SQLITE_OK) {
 		rc = fail(err, c->h, c->h ? sqlite3_extended_errcode(c->h) : xrc, p->label, NULL, "open");
 		goto out;
