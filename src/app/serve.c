@@ -84,6 +84,10 @@ int seam_app_serve(seam_app_t *app)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	seam_app_block_signals(); /* idempotent; the caller should have done it before open */
+	/* Info lines (the access log) from a buffer written every 50 ms, off the request threads;
+	 * warnings and errors at once; the rest on the way out (app destroy). The flusher starts
+	 * after the signals are blocked, so it never takes SIGTERM. */
+	(void)seam_log_buffer(app->log, 50);
 
 	seam_http_opts_t ho = {
 		.listen = c->listen,
@@ -121,6 +125,7 @@ int seam_app_serve(seam_app_t *app)
 			    seam_http_port(app->http), "store", seam_store_engine(app->store),
 			    "version", SEAM_VERSION),
 		  "seam listening on http://%s", c->listen);
+	seam_log_flush(app->log); /* scripts wait for this line */
 	/* A line on stdout for people and scripts: where it listens, with the real port. */
 	char host[256];
 	snprintf(host, sizeof host, "%s", c->listen);

@@ -7,6 +7,8 @@
  */
 #include "core/log.h"
 
+#include "core/buf.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -18,10 +20,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LOG_BUF_CAP (256 * 1024) /* buffered bytes before the writing thread writes them itself */
+
 struct seam_log {
 	int fd;
 	int level; /* read without the lock: an int store/load is atomic enough for a level */
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;  /* the buffer (buffered) or the fd (not buffered) */
+	pthread_mutex_t wmu; /* buffered: held while writing to fd, taken before mu */
+	/* Buffered mode (seam_log_buffer): info and debug lines are appended to buf and written by
+	 * the flusher thread every flush_ms, or by the appending thread when buf is full; warn and
+	 * error lines write what is buffered and themselves at once. */
+	int buffered;
+	int stop;
+	int flush_ms;
+	char *buf, *spare;
+	size_t len;
+	pthread_cond_t cv;
+	pthread_t flusher;
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -34,13 +49,92 @@ seam_log_t *seam_log_create(int fd, seam_log_level_e level)
 	lg->fd = fd;
 	lg->level = level;
 	pthread_mutex_init(&lg->mu, NULL);
+	pthread_mutex_init(&lg->wmu, NULL);
+	pthread_cond_init(&lg->cv, NULL);
 	return lg;
+}
+
+static int write_all(int fd, const char *buf, size_t len);
+
+/* Writes what is buffered. Takes wmu then mu; the write itself runs under wmu only, so
+ * appenders are not held up by the write. Returns with wmu held when keep_wmu (the caller
+ * writes a line of its own right after, in order). */
+static void flush_buffer(seam_log_t *lg, int keep_wmu)
+{
+	pthread_mutex_lock(&lg->wmu);
+	pthread_mutex_lock(&lg->mu);
+	char *full = lg->buf;
+	size_t n = lg->len;
+	lg->buf = lg->spare;
+	lg->spare = full;
+	lg->len = 0;
+	pthread_mutex_unlock(&lg->mu);
+	if (n)
+		(void)write_all(lg->fd, full, n);
+	if (!keep_wmu)
+		pthread_mutex_unlock(&lg->wmu);
+}
+
+static void *flusher_main(void *arg)
+{
+	seam_log_t *lg = arg;
+	pthread_mutex_lock(&lg->mu);
+	while (!lg->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)lg->flush_ms * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		(void)pthread_cond_timedwait(&lg->cv, &lg->mu, &until);
+		if (!lg->len)
+			continue;
+		pthread_mutex_unlock(&lg->mu);
+		flush_buffer(lg, 0);
+		pthread_mutex_lock(&lg->mu);
+	}
+	pthread_mutex_unlock(&lg->mu);
+	return NULL;
+}
+
+int seam_log_buffer(seam_log_t *lg, int flush_ms)
+{
+	if (!lg || lg->buffered)
+		return lg ? 0 : -1;
+	lg->buf = malloc(LOG_BUF_CAP);
+	lg->spare = malloc(LOG_BUF_CAP);
+	lg->flush_ms = flush_ms > 0 ? flush_ms : 100;
+	if (!lg->buf || !lg->spare || pthread_create(&lg->flusher, NULL, flusher_main, lg) != 0) {
+		free(lg->buf);
+		free(lg->spare);
+		lg->buf = lg->spare = NULL;
+		return -1;
+	}
+	__atomic_store_n(&lg->buffered, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void seam_log_flush(seam_log_t *lg)
+{
+	if (lg && __atomic_load_n(&lg->buffered, __ATOMIC_ACQUIRE))
+		flush_buffer(lg, 0);
 }
 
 void seam_log_destroy(seam_log_t *lg)
 {
 	if (!lg)
 		return;
+	if (lg->buffered) {
+		pthread_mutex_lock(&lg->mu);
+		lg->stop = 1;
+		pthread_cond_signal(&lg->cv);
+		pthread_mutex_unlock(&lg->mu);
+		pthread_join(lg->flusher, NULL);
+		flush_buffer(lg, 0);
+		free(lg->buf);
+		free(lg->spare);
+	}
+	pthread_cond_destroy(&lg->cv);
+	pthread_mutex_destroy(&lg->wmu);
 	pthread_mutex_destroy(&lg->mu);
 	free(lg);
 }
@@ -126,6 +220,34 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Writes one whole line (newline included): appended to the buffer in buffered mode for info
+ * and debug, written at once otherwise (after what is buffered, so lines keep their order). */
+static void emit(seam_log_t *lg, seam_log_level_e level, const char *line, size_t n)
+{
+	if (!__atomic_load_n(&lg->buffered, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&lg->mu);
+		(void)write_all(lg->fd, line, n);
+		pthread_mutex_unlock(&lg->mu);
+		return;
+	}
+	if (level <= SEAM_LOG_INFO && n <= LOG_BUF_CAP) {
+		for (;;) {
+			pthread_mutex_lock(&lg->mu);
+			if (lg->len + n <= LOG_BUF_CAP) {
+				memcpy(lg->buf + lg->len, line, n);
+				lg->len += n;
+				pthread_mutex_unlock(&lg->mu);
+				return;
+			}
+			pthread_mutex_unlock(&lg->mu);
+			flush_buffer(lg, 0); /* full: this thread writes it (nothing is dropped) */
+		}
+	}
+	flush_buffer(lg, 1);
+	(void)write_all(lg->fd, line, n);
+	pthread_mutex_unlock(&lg->wmu);
+}
+
 static void vlogf(seam_log_t *lg, seam_log_level_e level, const char *module, const char *cid,
 		  json_t *fields, const char *fmt, va_list ap)
 {
@@ -171,9 +293,7 @@ static void vlogf(seam_log_t *lg, seam_log_level_e level, const char *module, co
 		return;
 	size_t len = strlen(text);
 	text[len] = '\n'; /* json_dumps leaves room only for the NUL, which we replace */
-	pthread_mutex_lock(&lg->mu);
-	(void)write_all(lg->fd, text, len + 1);
-	pthread_mutex_unlock(&lg->mu);
+	emit(lg, level, text, len + 1);
 	free(text);
 }
 
@@ -184,6 +304,166 @@ void seam_logf(seam_log_t *lg, seam_log_level_e level, const char *module, const
 	va_start(ap, fmt);
 	vlogf(lg, level, module, cid, fields, fmt, ap);
 	va_end(ap);
+}
+
+/* Appends s as a JSON string as jansson's JSON_ENSURE_ASCII writes it: ASCII as is (quote,
+ * backslash and controls escaped), everything else as \\uXXXX (UTF-16, upper-case hex);
+ * invalid UTF-8 as \\ufffd (where jansson would refuse the string). */
+static void put_json_str(seam_buf_t *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char u[13];
+	seam_buf_add(b, "\"", 1);
+	while (*p) {
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			seam_buf_add(b, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		unsigned c = *p;
+		if (c == '"' || c == '\\') {
+			char e[2] = {'\\', (char)c};
+			seam_buf_add(b, e, 2);
+			p++;
+			continue;
+		}
+		const char *short_esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
+				      : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+		if (short_esc) {
+			seam_buf_add(b, short_esc, 2);
+			p++;
+			continue;
+		}
+		uint32_t cp = 0xfffd;
+		size_t n = 1;
+		if (c < 0x80) {
+			cp = c; /* a control character or DEL */
+		} else {
+			int more = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : -1;
+			if (more > 0) {
+				uint32_t v = c & (0x3fu >> more);
+				int ok = 1;
+				for (int i = 1; i <= more; i++) {
+					if ((p[i] & 0xc0) != 0x80) {
+						ok = 0;
+						break;
+					}
+					v = (v << 6) | (p[i] & 0x3fu);
+				}
+				uint32_t min = more == 1 ? 0x80 : more == 2 ? 0x800 : 0x10000;
+				if (ok && v >= min && v <= 0x10ffff && (v < 0xd800 || v > 0xdfff)) {
+					cp = v;
+					n = (size_t)more + 1;
+				}
+			}
+		}
+		if (cp == 0x7f) { /* DEL is ASCII: jansson keeps it */
+			seam_buf_add(b, p, 1);
+			p++;
+			continue;
+		}
+		if (cp >= 0x10000) {
+			uint32_t v = cp - 0x10000;
+			unsigned hi = 0xd800 | (v >> 10), lo = 0xdc00 | (v & 0x3ff);
+			snprintf(u, sizeof u, "\\u%04X\\u%04X", hi, lo);
+			seam_buf_add(b, u, 12);
+		} else {
+			u[0] = '\\', u[1] = 'u', u[2] = hex[(cp >> 12) & 15], u[3] = hex[(cp >> 8) & 15];
+			u[4] = hex[(cp >> 4) & 15], u[5] = hex[cp & 15];
+			seam_buf_add(b, u, 6);
+		}
+		p += n;
+	}
+	seam_buf_add(b, "\"", 1);
+}
+
+/* A real as jansson writes it with JSON_REAL_PRECISION(6): %.6g, a ".0" when it would read
+ * back as an integer, no '+' or leading zeros in the exponent. */
+static void put_real(seam_buf_t *b, double v)
+{
+	char t[40], out[40];
+	snprintf(t, sizeof t, "%.6g", v);
+	if (!strpbrk(t, ".eEni")) /* not inf/nan (never here), no dot, no exponent */
+		strcat(t, ".0");
+	size_t o = 0;
+	for (const char *q = t; *q && o < sizeof out - 1; q++) {
+		out[o++] = *q;
+		if (*q == 'e') {
+			q++;
+			if (*q == '-')
+				out[o++] = *q++;
+			else if (*q == '+')
+				q++;
+			while (*q == '0' && q[1])
+				q++;
+			q--;
+		}
+	}
+	out[o] = '\0';
+	seam_buf_adds(b, out);
+}
+
+void seam_log_http(seam_log_t *lg, const char *module, const char *cid, const seam_log_http_t *h)
+{
+	if (!seam_log_enabled(lg, SEAM_LOG_INFO) || !h)
+		return;
+	char ts[32], num[48];
+	struct timespec now;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+	const char *method = h->method ? h->method : "", *path = h->path ? h->path : "";
+	seam_buf_t b;
+	seam_buf_init(&b, 1u << 20);
+	seam_buf_adds(&b, "{\"ts\":\"");
+	seam_buf_adds(&b, ts);
+	seam_buf_adds(&b, "\",\"level\":\"info\",\"module\":");
+	put_json_str(&b, module ? module : "seam");
+	seam_buf_adds(&b, ",\"msg\":");
+	/* msg is "%s %s %d" of method, path, status, as seam_logf would print it (2047 bytes at
+	 * most) */
+	{
+		seam_buf_t m;
+		seam_buf_init(&m, 2047);
+		seam_buf_adds(&m, method);
+		seam_buf_add(&m, " ", 1);
+		seam_buf_adds(&m, path);
+		snprintf(num, sizeof num, " %d", h->status);
+		seam_buf_adds(&m, num);
+		if (seam_buf_err(&m) == SEAM_OK) {
+			put_json_str(&b, seam_buf_str(&m));
+		} else {
+			char msg[2048];
+			snprintf(msg, sizeof msg, "%s %s %d", method, path, h->status);
+			put_json_str(&b, msg);
+		}
+		seam_buf_dispose(&m);
+	}
+	if (cid && *cid) {
+		seam_buf_adds(&b, ",\"correlation_id\":");
+		put_json_str(&b, cid);
+	}
+	seam_buf_adds(&b, ",\"method\":");
+	put_json_str(&b, method);
+	seam_buf_adds(&b, ",\"path\":");
+	put_json_str(&b, path);
+	seam_buf_adds(&b, ",\"route\":");
+	put_json_str(&b, h->route);
+	snprintf(num, sizeof num, ",\"status\":%d,\"bytes\":%lld,\"duration_ms\":", h->status,
+		 h->bytes);
+	seam_buf_adds(&b, num);
+	put_real(&b, h->duration_ms);
+	seam_buf_adds(&b, ",\"remote\":");
+	put_json_str(&b, h->remote);
+	seam_buf_add(&b, "}\n", 2);
+	if (seam_buf_err(&b) == SEAM_OK)
+		emit(lg, SEAM_LOG_INFO, b.p, b.len);
+	seam_buf_dispose(&b);
 }
 
 void seam_log_limit_init(seam_log_limit_t *lim, int64_t every_ms)

@@ -47,6 +47,34 @@ const char *seam_log_level_name(seam_log_level_e level);
 void seam_logf(seam_log_t *lg, seam_log_level_e level, const char *module, const char *cid,
 	       json_t *fields, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/*
+ * The access log's line for one HTTP request, formatted without building a JSON tree (it is
+ * written once per request, on the request's thread). The line is what
+ *   seam_logf(lg, SEAM_LOG_INFO, module, cid, {method, path, route, status, bytes,
+ *             duration_ms, remote}, "%s %s %d", method, path, status)
+ * writes, key for key. Strings may hold any bytes: invalid UTF-8 is written as U+FFFD.
+ */
+typedef struct seam_log_http {
+	const char *method, *path, *route, *remote; /* NULL is written as "" */
+	int status;
+	long long bytes;
+	double duration_ms;
+} seam_log_http_t;
+void seam_log_http(seam_log_t *lg, const char *module, const char *cid, const seam_log_http_t *h);
+
+/*
+ * Buffered mode, for a server's logger: from this call on, info and debug lines are collected
+ * in memory and written by a background thread every flush_ms (or sooner by the thread that
+ * finds the buffer full: nothing is dropped, a burst only waits for the write); warn and error
+ * lines write everything buffered before them and then themselves at once, so they are never
+ * held back. seam_log_flush writes what is buffered now; seam_log_destroy writes the rest, so a
+ * shutdown (SIGTERM) loses nothing. What a crash (SIGKILL, abort) loses is at most the info
+ * lines of the last flush_ms. Call once, before the logger is shared. Returns 0, or -1 (no
+ * memory or thread: the logger stays unbuffered and works as before).
+ */
+int seam_log_buffer(seam_log_t *lg, int flush_ms);
+void seam_log_flush(seam_log_t *lg);
+
 /* Shorthands without fields. */
 #define seam_log_info(lg, mod, cid, ...) seam_logf((lg), SEAM_LOG_INFO, (mod), (cid), NULL, __VA_ARGS__)
 #define seam_log_warn(lg, mod, cid, ...) seam_logf((lg), SEAM_LOG_WARN, (mod), (cid), NULL, __VA_ARGS__)

@@ -601,12 +601,11 @@ static void finish_accounting(seam_http_req_t *req)
 			(const char *[]){route, method_label(req->method), status}, 1);
 	seam_metric_observe(s->o.metrics, SEAM_M_HTTP_DURATION, (const char *[]){route}, secs);
 	if (s->o.access_log && !req->no_access_log && seam_log_enabled(s->o.log, SEAM_LOG_INFO))
-		seam_logf(s->o.log, SEAM_LOG_INFO, s->o.log_module ? s->o.log_module : "http", req->cid,
-			  json_pack("{s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "method", req->method,
-				    "path", req->path, "route", route, "status", req->status, "bytes",
-				    (json_int_t)req->resp_len, "duration_ms", secs * 1000.0, "remote",
-				    req->remote),
-			  "%s %s %d", req->method, req->path, req->status);
+		seam_log_http(s->o.log, s->o.log_module ? s->o.log_module : "http", req->cid,
+			      &(seam_log_http_t){.method = req->method, .path = req->path,
+						 .route = route, .remote = req->remote,
+						 .status = req->status, .bytes = (long long)req->resp_len,
+						 .duration_ms = secs * 1000.0});
 }
 
 static void reject(seam_http_req_t *req, int status, const char *slug, const char *title,

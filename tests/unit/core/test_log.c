@@ -271,6 +271,119 @@ static void test_no_interleaving(void **state)
 	close(fd);
 }
 
+/* The line without its "ts" member (the only one that differs between two calls). */
+static const char *after_ts(const char *line)
+{
+	const char *p = strstr(line, "\"level\"");
+	assert_non_null(p);
+	return p;
+}
+
+/* seam_log_http writes, byte for byte, what seam_logf with the same fields writes, for paths
+ * with quotes, backslashes, controls, non-ASCII and astral characters; and keeps a line (with
+ * U+FFFD) for invalid UTF-8, where jansson would drop the fields. */
+static void test_http_line_matches_logf(void **state)
+{
+	static const char *paths[] = {"/v1/orders?x=\"y\"\\z", "/caf\xc3\xa9/\xf0\x9f\x98\x80/\x01\x7f\t\n",
+				      "/", "-"};
+	static const double ms[] = {0.123456789, 12.0, 1e-5, 123456789.0};
+	(void)state;
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		int a = tmpfd(), b = tmpfd();
+		seam_log_t *la = seam_log_create(a, SEAM_LOG_INFO), *lb = seam_log_create(b, SEAM_LOG_INFO);
+		seam_log_http(la, "http", i % 2 ? "cid-1" : NULL,
+			      &(seam_log_http_t){.method = "POST", .path = paths[i], .route = "/v1/x",
+						 .remote = "127.0.0.1", .status = 202, .bytes = 77,
+						 .duration_ms = ms[i]});
+		seam_logf(lb, SEAM_LOG_INFO, "http", i % 2 ? "cid-1" : NULL,
+			  json_pack("{s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "method", "POST", "path",
+				    paths[i], "route", "/v1/x", "status", 202, "bytes", (json_int_t)77,
+				    "duration_ms", ms[i], "remote", "127.0.0.1"),
+			  "%s %s %d", "POST", paths[i], 202);
+		char *ta = strdup(read_all(a)), *tb = strdup(read_all(b));
+		assert_string_equal(after_ts(ta), after_ts(tb));
+		assert_memory_equal(ta, "{\"ts\":\"", 7);
+		free(ta);
+		free(tb);
+		seam_log_destroy(la);
+		seam_log_destroy(lb);
+		close(a);
+		close(b);
+	}
+	int fd = tmpfd();
+	seam_log_t *lg = seam_log_create(fd, SEAM_LOG_INFO);
+	seam_log_http(lg, "http", NULL,
+		      &(seam_log_http_t){.method = "GET", .path = "/bad\xff\xc3(", .status = 404});
+	json_t *o = json_loads(read_all(fd), 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "path")), "/bad\xef\xbf\xbd\xef\xbf\xbd(");
+	assert_string_equal(json_string_value(json_object_get(o, "route")), "");
+	assert_int_equal(json_integer_value(json_object_get(o, "status")), 404);
+	json_decref(o);
+	seam_log_set_level(lg, SEAM_LOG_WARN); /* the access log is info: nothing below the level */
+	seam_log_http(lg, "http", NULL, &(seam_log_http_t){.method = "GET", .path = "/"});
+	assert_int_equal(lseek(fd, 0, SEEK_END), (off_t)strlen(read_all(fd)));
+	seam_log_destroy(lg);
+	close(fd);
+}
+
+/* Buffered mode: info lines wait for the flusher (or a full buffer), a warning writes what
+ * came before it and itself at once, the flusher writes within its interval, and destroy
+ * writes the rest: 4 threads x 500 lines of 1.5 KB (more than the buffer holds) all arrive,
+ * none torn. */
+static void test_buffered(void **state)
+{
+	int fd = tmpfd();
+	seam_log_t *lg = seam_log_create(fd, SEAM_LOG_INFO);
+	(void)state;
+	assert_int_equal(seam_log_buffer(lg, 60000), 0); /* the flusher will not run in this test */
+	seam_log_info(lg, "t", NULL, "first");
+	assert_int_equal(count_lines(read_all(fd), "\"ts\""), 0);
+	seam_log_warn(lg, "t", NULL, "second");
+	char *text = read_all(fd);
+	assert_int_equal(count_lines(text, "\"ts\""), 2);
+	assert_true(strstr(text, "first") < strstr(text, "second"));
+	seam_log_info(lg, "t", NULL, "third");
+	seam_log_flush(lg);
+	assert_int_equal(count_lines(read_all(fd), "\"ts\""), 3);
+
+	pthread_t t[4];
+	struct worker w[4];
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct worker){lg, i};
+		pthread_create(&t[i], NULL, spam, &w[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	seam_log_info(lg, "t", NULL, "last");
+	seam_log_destroy(lg);
+	text = read_all(fd);
+	int lines = 0;
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		json_t *o = json_loads(l, 0, NULL);
+		assert_non_null(o);
+		json_decref(o);
+		lines++;
+	}
+	assert_int_equal(lines, 3 + 2000 + 1);
+	close(fd);
+
+	/* The flusher writes on its own within its interval. */
+	fd = tmpfd();
+	lg = seam_log_create(fd, SEAM_LOG_INFO);
+	assert_int_equal(seam_log_buffer(lg, 20), 0);
+	seam_log_info(lg, "t", NULL, "soon");
+	int seen = 0;
+	for (int i = 0; i < 200 && !seen; i++) {
+		usleep(10000);
+		seen = count_lines(read_all(fd), "\"ts\"") == 1;
+	}
+	assert_true(seen);
+	seam_log_destroy(lg);
+	close(fd);
+}
+
 static void test_level_parse(void **state)
 {
 	seam_log_level_e l;
@@ -293,6 +406,8 @@ int main(void)
 		cmocka_unit_test(test_mask_pii_table),
 		cmocka_unit_test(test_limited),
 		cmocka_unit_test(test_no_interleaving),
+		cmocka_unit_test(test_http_line_matches_logf),
+		cmocka_unit_test(test_buffered),
 		cmocka_unit_test(test_level_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
