@@ -40,6 +40,7 @@ typedef struct seam_app {
 	seam_api_t api;             /* what the HTTP handlers get (every route's user data) */
 	seam_contracts_t *contracts; /* the built-in contract registry (not for ctl) */
 	int64_t started_ms;
+	int curl_ready; /* seam_http_client_global_init done: cleanup at close */
 } seam_app_t;
 
 /* Options from the command line that override the config file. */
@@ -88,6 +89,13 @@ int seam_app_config_load(const seam_app_args_t *args, FILE *errfp, seam_config_t
  * problems: 0 means serve may start. */
 size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg,
 			 const seam_contracts_t *contracts, FILE *outfp, FILE *errfp);
+
+/* The part of seam_app_validate that needs the contracts: the order and catalog mappings'
+ * samples against them. Serve runs seam_app_validate(contracts NULL) first, then this, so the
+ * store can be opened while the contracts compile; the sum is what `seam check` reports
+ * (a mapping that does not compile was reported by the first). Returns the problems. */
+size_t seam_app_validate_samples(const seam_config_t *cfg, const seam_contracts_t *contracts,
+				 FILE *errfp);
 
 /* Loads the config (printing every file:line problem to stderr) and, unless args->ctl, runs
  * seam_app_validate; makes the logger and metrics, opens (ctl: an existing one only) and

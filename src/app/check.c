@@ -410,6 +410,23 @@ size_t seam_app_validate(const seam_app_args_t *args, const seam_config_t *cfg,
 	return n;
 }
 
+size_t seam_app_validate_samples(const seam_config_t *cfg, const seam_contracts_t *contracts,
+				 FILE *errfp)
+{
+	seam_cfg_diag_t diag = {0};
+	struct stat st;
+	size_t n;
+
+	if (stat(cfg->mappings, &st) == 0 && S_ISDIR(st.st_mode)) {
+		check_order_samples(cfg, contracts, &diag, NULL);
+		check_catalog_samples(cfg, contracts, &diag, NULL);
+	}
+	seam_cfg_diag_print(&diag, errfp);
+	n = diag.n;
+	seam_cfg_diag_dispose(&diag);
+	return n;
+}
+
 /* --- seam check ----------------------------------------------------------------------------- */
 
 static const char check_usage[] =

@@ -155,58 +155,58 @@ static seam_err_t check_not_newer(seam_db_t *db, int *applied, seam_error_t *err
 	return SEAM_OK;
 }
 
-/* Applies one migration unless it is recorded; the check happens under the write lock. */
-static seam_err_t apply_one(seam_db_t *db, const seam__migration_t *m, seam_error_t *err)
+/* Applies every migration after the last one recorded, in one transaction: a new store costs
+ * one commit (one WAL sync) instead of one per migration, and an upgrade is all or nothing (a
+ * failing migration leaves the store at the version it had, and the error names it). What is
+ * recorded is read again under the write lock: another process may have migrated while this one
+ * waited for it. */
+static seam_err_t apply_pending(seam_db_t *db, const seam__migration_t *m, size_t n,
+				seam_error_t *err)
 {
 	seam_stmt_t *s = NULL;
+	const seam__migration_t *cur = NULL;
+	int applied = 0;
 	seam_err_t rc;
 
 	rc = seam_db_begin(db, err);
 	if (rc == SEAM_OK)
 		rc = seam_db_exec(db, create_migrations_sql, err);
-	if (rc != SEAM_OK)
-		goto out;
-	rc = seam_db_prepare(db, "SELECT 1 FROM seam_migrations WHERE version = $1", &s, err);
 	if (rc == SEAM_OK)
-		rc = seam_stmt_bind_int64(s, 1, m->version);
-	if (rc == SEAM_OK)
-		rc = seam_stmt_step(s, err);
-	if (s)
-		seam_stmt_reset(s);
-	if (rc == SEAM_ROW) { /* another process applied it while we waited for the lock */
-		rc = SEAM_OK;
-		goto out;
+		rc = check_not_newer(db, &applied, err);
+	for (size_t i = 0; rc == SEAM_OK && i < n; i++) {
+		if (m[i].version <= applied)
+			continue;
+		cur = &m[i];
+		rc = seam_db_exec(db, cur->sql, err);
+		if (rc != SEAM_OK)
+			break;
+		rc = seam_db_prepare(db, "INSERT INTO seam_migrations (version, name, applied_at) "
+					 "VALUES ($1, $2, $3)", &s, err);
+		if (rc == SEAM_OK)
+			rc = seam_stmt_bind_int64(s, 1, cur->version);
+		if (rc == SEAM_OK)
+			rc = seam_stmt_bind_text(s, 2, cur->name);
+		if (rc == SEAM_OK)
+			rc = seam_stmt_bind_int64(s, 3, wall_ms());
+		if (rc == SEAM_OK)
+			rc = seam_stmt_step(s, err);
+		if (s)
+			seam_stmt_reset(s);
+		rc = rc == SEAM_DONE ? SEAM_OK : rc;
+		if (rc == SEAM_OK)
+			cur = NULL;
 	}
-	if (rc != SEAM_DONE)
-		goto out;
-	rc = seam_db_exec(db, m->sql, err);
-	if (rc != SEAM_OK)
-		goto out;
-	rc = seam_db_prepare(db,
-			     "INSERT INTO seam_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-			     &s, err);
 	if (rc == SEAM_OK)
-		rc = seam_stmt_bind_int64(s, 1, m->version);
-	if (rc == SEAM_OK)
-		rc = seam_stmt_bind_text(s, 2, m->name);
-	if (rc == SEAM_OK)
-		rc = seam_stmt_bind_int64(s, 3, wall_ms());
-	if (rc == SEAM_OK)
-		rc = seam_stmt_step(s, err);
-	seam_stmt_reset(s);
-	if (rc != SEAM_DONE)
-		goto out;
-	rc = seam_db_commit(db, err);
-out:
+		rc = seam_db_commit(db, err);
 	seam_db_rollback(db); /* no-op after commit */
-	if (rc != SEAM_OK && rc != SEAM_DONE)
-		seam_error_prefix(err, "migration %s", m->name);
-	return rc == SEAM_DONE ? SEAM_OK : rc;
+	if (rc != SEAM_OK && cur)
+		seam_error_prefix(err, "migration %s", cur->name);
+	return rc;
 }
 
 static seam_err_t migrate_db(seam_db_t *db, seam_error_t *err)
 {
-	size_t n, i;
+	size_t n;
 	const seam__migration_t *m = seam__store_migrations(&n);
 	int applied = 0;
 	seam_err_t rc;
@@ -216,16 +216,9 @@ static seam_err_t migrate_db(seam_db_t *db, seam_error_t *err)
 		return rc;
 	/* Read without the write lock: the common case (nothing pending) takes no lock at all. */
 	rc = check_not_newer(db, &applied, err);
-	if (rc != SEAM_OK)
+	if (rc != SEAM_OK || n == 0 || m[n - 1].version <= applied)
 		return rc;
-	for (i = 0; i < n; i++) {
-		if (m[i].version <= applied)
-			continue;
-		rc = apply_one(db, &m[i], err);
-		if (rc != SEAM_OK)
-			return rc;
-	}
-	return SEAM_OK;
+	return apply_pending(db, m, n, err);
 }
 
 /* ---- store ------------------------------------------------------------------------------- */

@@ -1,10 +1,14 @@
 /*
  * sqlite.c: the SQLite engine behind store.h (the embedded default, one instance per file).
  *
- * Pool. A fixed set of connections opened at store open, all to the same file, handed out by
- * a mutex + condition variable free list: acquire waits while all are in use. A connection is
- * used by one thread at a time, so connections are opened with SQLITE_OPEN_NOMUTEX and nothing
- * below a connection takes a lock.
+ * Pool. Up to opts->pool_size connections, all to the same file, handed out by a mutex +
+ * condition variable free list: acquire waits while all are in use. The first is opened at store
+ * open (it is where a bad file shows up); the others when an acquire finds none free, so a
+ * process that needs two connections opens two (each open costs about a millisecond: the file,
+ * the -wal, the -shm mapping and three pragmas). A connection that cannot be opened later (no
+ * file descriptors left) stops the growth with a line on stderr, and acquire waits for the ones
+ * there are. A connection is used by one thread at a time, so connections are opened with
+ * SQLITE_OPEN_NOMUTEX and nothing below a connection takes a lock.
  *
  * Each connection is set up the same way before the store is handed out: extended result
  * codes, sqlite3_busy_timeout (lock waits up to opts->busy_timeout_ms instead of failing), and
@@ -89,7 +93,8 @@ struct sq_pool {
 	char *label;              /* the file as shown in messages */
 	int memory;
 	seam_store_opts_t opts;
-	int size, opened;
+	int size, opened;         /* conns[0 .. opened) are open */
+	int grow;                 /* 0 once an open failed: stop trying */
 	sq_conn_t *conns;
 	sq_conn_t *free_list;
 	int nfree;
@@ -733,7 +738,6 @@ static seam_err_t sq_open(const char *target, const seam_store_opts_t *opts, voi
 {
 	sq_pool_t *p = NULL;
 	seam_err_t rc = SEAM_NOMEM;
-	int i;
 
 	*impl = NULL;
 	p = calloc(1, sizeof *p);
@@ -791,19 +795,13 @@ static seam_err_t sq_open(const char *target, const seam_store_opts_t *opts, voi
 		pthread_condattr_destroy(&ca);
 		pthread_mutex_init(&p->mu, NULL);
 	}
-	for (i = 0; i < p->size; i++) {
-		rc = conn_open(p, &p->conns[i], err);
-		if (rc != SEAM_OK)
-			goto out;
-		p->opened++;
-	}
-	/* Free list in index order, so a pool of one always hands out conns[0] and tests can
-	 * predict which connection comes back. */
-	for (i = p->size - 1; i >= 0; i--) {
-		p->conns[i].next_free = p->free_list;
-		p->free_list = &p->conns[i];
-	}
-	p->nfree = p->size;
+	rc = conn_open(p, &p->conns[0], err);
+	if (rc != SEAM_OK)
+		goto out;
+	p->opened = 1;
+	p->grow = 1;
+	p->free_list = &p->conns[0];
+	p->nfree = 1;
 	*impl = p;
 	return SEAM_OK;
 nomem:
@@ -819,9 +817,9 @@ static void sq_close(void *impl)
 	if (!p)
 		return;
 	/* Closing with connections still borrowed would leave their users with freed memory. */
-	if (p->nfree != p->size) {
+	if (p->nfree != p->opened) {
 		fprintf(stderr, "seam store: closing %s with %d of %d connections still acquired\n",
-			p->label, p->size - p->nfree, p->size);
+			p->label, p->opened - p->nfree, p->opened);
 		abort();
 	}
 	pool_free(p);
@@ -849,13 +847,26 @@ static seam_db_t *sq_acquire(void *impl, int timeout_ms)
 	}
 	pthread_mutex_lock(&p->mu);
 	while (!p->free_list) {
+		if (p->grow && p->opened < p->size) {
+			/* Opened under the lock: this happens at most pool_size - 1 times in the
+			 * pool's life, and the slot cannot be taken twice. */
+			seam_error_t e = {0};
+			if (conn_open(p, &p->conns[p->opened], &e) == SEAM_OK) {
+				c = &p->conns[p->opened++];
+				break;
+			}
+			p->grow = 0;
+			fprintf(stderr, "seam store: %s: connection %d of %d could not be opened (%s); "
+				"going on with %d\n", p->label, p->opened + 1, p->size, e.msg, p->opened);
+			continue;
+		}
 		if (timeout_ms < 0) {
 			pthread_cond_wait(&p->cv, &p->mu);
 		} else if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT) {
 			break;
 		}
 	}
-	if (p->free_list) {
+	if (!c && p->free_list) {
 		c = p->free_list;
 		p->free_list = c->next_free;
 		c->next_free = NULL;

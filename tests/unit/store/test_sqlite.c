@@ -545,6 +545,54 @@ static void test_pool_exhaustion(void **state)
 	seam_store_close(st);
 }
 
+static int open_fds(void)
+{
+	char path[64];
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+/* Connections open when they are first needed: a store that serves one thread holds one. */
+static void test_pool_opens_on_demand(void **state)
+{
+	fixture_t *f = *state;
+	seam_store_opts_t o = {.pool_size = 4, .busy_timeout_ms = 200, .migrate = 1};
+	seam_error_t err = {0};
+	seam_store_t *st = NULL;
+	seam_db_t *db[4];
+
+	int before = open_fds();
+	assert_int_equal(seam_store_open(f->url, &o, &st, &err), SEAM_OK);
+	int one = open_fds();
+	assert_true(one > before);
+	db[0] = seam_store_acquire(st);
+	seam_store_release(st, db[0]);
+	db[0] = seam_store_acquire(st);
+	assert_int_equal(open_fds(), one); /* the first one, again */
+	db[1] = seam_store_acquire(st);
+	int two = open_fds();
+	assert_true(two > one);     /* a second, opened now */
+	seam_store_release(st, db[1]);
+	db[1] = seam_store_acquire(st);
+	assert_int_equal(open_fds(), two); /* reused, not opened again */
+	db[2] = seam_store_acquire(st);
+	db[3] = seam_store_acquire(st);
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			assert_ptr_not_equal(db[i], db[j]);
+	/* all four in use: a fifth waits (and gives up after its timeout) */
+	assert_int_equal(seam_store_ready(st, &err), SEAM_BUSY);
+	for (int i = 0; i < 4; i++)
+		seam_store_release(st, db[i]);
+	assert_int_equal(seam_store_ready(st, &err), SEAM_OK);
+	seam_store_close(st);
+	assert_int_equal(open_fds(), before);
+}
+
 /* ---- concurrency ---------------------------------------------------------------------------------- */
 
 typedef struct writer {
@@ -715,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_statement_cache),
 		cmocka_unit_test(test_pool_exhaustion),
+		cmocka_unit_test_setup_teardown(test_pool_opens_on_demand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
 		cmocka_unit_test(test_memory_pool),

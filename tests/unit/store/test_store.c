@@ -531,7 +531,7 @@ static void test_renamed_migration_refused(void **state)
 	assert_non_null(strstr(err.msg, "'001_core'"));
 }
 
-/* A migration that fails leaves nothing of itself behind: it ran in one transaction. */
+/* A migration that fails leaves nothing behind: the pending ones run in one transaction. */
 static void test_failed_migration_rolls_back(void **state)
 {
 	fixture_t *f = *state;
@@ -549,7 +549,17 @@ static void test_failed_migration_rolls_back(void **state)
 	assert_int_equal(applied, 0);
 	assert_int_equal(seam_store_ready(st, &err), SEAM_STORE);
 
+	/* A later one failing takes the earlier pending ones with it: an upgrade is all or
+	 * nothing (001 applied alone would leave a store at a version no build ran). */
 	exec_ok(st, "DROP TABLE settings");
+	exec_ok(st, "CREATE TABLE jobs (x TEXT)");
+	assert_int_equal(seam_store_migrate(st, &err), SEAM_STORE);
+	assert_non_null(strstr(err.msg, "migration 002_queue"));
+	assert_int_equal(query_int(st, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'api_keys'"), 0);
+	assert_int_equal(seam_store_schema_version(st, &applied, NULL, &err), SEAM_OK);
+	assert_int_equal(applied, 0);
+
+	exec_ok(st, "DROP TABLE jobs");
 	assert_int_equal(seam_store_migrate(st, &err), SEAM_OK);
 	assert_int_equal(seam_store_ready(st, &err), SEAM_OK);
 	seam_store_close(st);
