@@ -78,6 +78,7 @@ static void flush_buffer(seam_log_t *lg, int keep_wmu)
 static void *flusher_main(void *arg)
 {
 	seam_log_t *lg = arg;
+	pthread_setname_np(pthread_self(), "seam-log"); /* top -H, perf, gdb */
 	pthread_mutex_lock(&lg->mu);
 	while (!lg->stop) {
 		struct timespec until;

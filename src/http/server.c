@@ -1615,6 +1615,7 @@ static void drain_queues(loop_t *lp)
 static void *loop_main(void *arg)
 {
 	loop_t *lp = arg;
+	pthread_setname_np(pthread_self(), "seam-http"); /* top -H, perf, gdb */
 	seam_http_server_t *s = lp->s;
 	struct epoll_event ev[128];
 	for (;;) {
@@ -1716,6 +1717,7 @@ static void hand_off(seam_http_server_t *s, pending_t *p)
 static void *acceptor_main(void *arg)
 {
 	seam_http_server_t *s = arg;
+	pthread_setname_np(pthread_self(), "seam-accept"); /* top -H, perf, gdb */
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;

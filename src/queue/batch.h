@@ -4,10 +4,12 @@
  * one transaction so one durable COMMIT (one fsync with SQLite synchronous=FULL) serves them all.
  *
  * How a batch runs. Submissions wait in a FIFO. The committer takes up to `max` of them
- * (default 256), BEGINs one write transaction on its own connection and runs each submission's
- * fn inside its own SAVEPOINT: a fn that returns an error has its savepoint rolled back (its
- * writes vanish, the others' stay) and gets its own error back. Then the committer COMMITs once
- * and wakes every caller of the batch with its result. There is no artificial wait: when the
+ * (default 256), BEGINs one write transaction on its own connection and runs every submission's
+ * fn in it, then COMMITs once and wakes every caller of the batch with its result. When a fn
+ * returns an error, that transaction is rolled back and the batch runs again, each fn inside its
+ * own SAVEPOINT: the failing fn has its savepoint rolled back (its writes vanish, the others'
+ * stay) and gets its own error back. Failures are rare (a dedup conflict is not one), so the
+ * common batch pays no savepoint statements and no statement journal. There is no artificial wait: when the
  * committer is idle the first arrival starts a batch at once; whatever arrives while a batch is
  * committing forms the next one, so batches grow with load and shrink to one when quiet.
  *
@@ -23,8 +25,10 @@
  *     is refused with SEAM_INVAL). A fn that ends the transaction anyway is detected: every
  *     earlier submission of the batch is failed (their work was lost with it), the offender gets
  *     SEAM_INVAL, and the rest run in a fresh transaction.
- *   - fn may be called and its transaction then rolled back (commit failure), so fn must only
- *     change memory that the caller reads after a SEAM_OK result.
+ *   - fn may be called and its transaction then rolled back (commit failure, or another fn of
+ *     the batch failing, after which fn runs again): fn must only change memory that the caller
+ *     reads after a SEAM_OK result, and must set (not add to) what it reports, so a second run
+ *     replaces the first.
  *
  * Async submissions (seam_batch_submit_async) are the same without waiting: done(ud, rc, err)
  * runs on the committer thread once the outcome is known. The queue uses them for job
@@ -82,6 +86,7 @@ typedef struct seam_batch_stats {
 	unsigned long long commits;     /* transactions committed */
 	unsigned long long submissions; /* fns run */
 	unsigned long long failed;      /* fns that ended in an error (own or the batch's) */
+	unsigned long long careful;     /* batches run again, a savepoint per fn, after one failed */
 } seam_batch_stats_t;
 void seam_batch_stats(seam_batch_t *b, seam_batch_stats_t *out);
 

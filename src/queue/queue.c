@@ -65,11 +65,11 @@ typedef struct handler {
 typedef struct lease {
 	seam_queue_t *q;
 	char id[SEAM_UUID_STR_LEN];
-	char attempt_id[SEAM_UUID_STR_LEN];
 	char owner[OWNER_MAX];
 	char *kind, *flow, *dedup_key, *payload, *cid;
 	int attempt, max_attempts;
 	int64_t created_at;
+	int64_t leased_at;   /* wall ms the lease began (jobs.started_at) */
 	int64_t started_ms;  /* monotonic ms the handler started; 0 while waiting in ready */
 	int64_t finished_ms; /* monotonic ms the handler returned; 0 before */
 
@@ -372,7 +372,8 @@ static seam_err_t lease_one(seam_db_t *db, lease_req_t *r, const char *id, seam_
 		 __atomic_add_fetch(&q->lease_seq, 1, __ATOMIC_RELAXED));
 	seam_err_t rc = seam_db_prepare(db,
 		"UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $2, "
-		"lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND state = 'queued' "
+		"lease_expires_at = $3, updated_at = $4, started_at = $4 "
+		"WHERE id = $1 AND state = 'queued' "
 		"RETURNING kind, flow, dedup_key, payload, correlation_id, attempts, max_attempts, "
 		"created_at", &s, err);
 	if (rc != SEAM_OK)
@@ -406,20 +407,7 @@ static seam_err_t lease_one(seam_db_t *db, lease_req_t *r, const char *id, seam_
 		rc = seam_errorf(err, SEAM_NOMEM, "lease: out of memory");
 		goto out;
 	}
-	rc = seam_db_prepare(db,
-		"INSERT INTO job_attempts (id, job_id, attempt, started_at, outcome, lease_owner) "
-		"VALUES ($1, $2, $3, $4, 'running', $5)", &s, err);
-	if (rc != SEAM_OK)
-		goto out;
-	seam_id_new(l->attempt_id);
-	seam_stmt_bind_text(s, 1, l->attempt_id);
-	seam_stmt_bind_text(s, 2, l->id);
-	seam_stmt_bind_int64(s, 3, l->attempt);
-	seam_stmt_bind_int64(s, 4, r->now);
-	seam_stmt_bind_text(s, 5, l->owner);
-	rc = run_stmt(s, NULL, err);
-	if (rc != SEAM_OK)
-		goto out;
+	l->leased_at = r->now; /* the running attempt is the job row: no attempt row yet */
 	l->next_ready = r->got;
 	r->got = l;
 	r->ngot++;
@@ -493,6 +481,23 @@ static seam_err_t reap(seam_db_t *db, lease_req_t *r, seam_error_t *err)
 	for (int i = 0; rc == SEAM_OK && i < n; i++) {
 		int dead = rows[i].attempts >= rows[i].max;
 		int64_t changes = 0;
+		char aid[SEAM_UUID_STR_LEN];
+		/* The attempt that was running ends here: its row, from the job's, first. */
+		rc = seam_db_prepare(db,
+			"INSERT INTO job_attempts (id, job_id, attempt, started_at, finished_at, outcome, "
+			"error, lease_owner) SELECT $2, id, attempts, COALESCE(started_at, $3), $3, "
+			"'lease_expired', $4, lease_owner FROM jobs "
+			"WHERE id = $1 AND state = 'running' AND lease_expires_at < $3", &s, err);
+		if (rc != SEAM_OK)
+			break;
+		seam_id_new(aid);
+		seam_stmt_bind_text(s, 1, rows[i].id);
+		seam_stmt_bind_text(s, 2, aid);
+		seam_stmt_bind_int64(s, 3, r->now);
+		seam_stmt_bind_text(s, 4, why);
+		rc = run_stmt(s, &changes, err);
+		if (rc != SEAM_OK || changes == 0)
+			continue;
 		rc = seam_db_prepare(db,
 			"UPDATE jobs SET state = $3, lease_owner = NULL, lease_expires_at = NULL, "
 			"run_at = $2, last_error = $4, updated_at = $2, finished_at = $5 "
@@ -507,18 +512,9 @@ static seam_err_t reap(seam_db_t *db, lease_req_t *r, seam_error_t *err)
 			seam_stmt_bind_int64(s, 5, r->now);
 		else
 			seam_stmt_bind_null(s, 5);
-		rc = run_stmt(s, &changes, err);
-		if (rc != SEAM_OK || changes == 0)
-			continue;
-		rc = seam_db_prepare(db,
-			"UPDATE job_attempts SET outcome = 'lease_expired', finished_at = $2, error = $3 "
-			"WHERE job_id = $1 AND outcome = 'running'", &s, err);
+		rc = run_stmt(s, NULL, err);
 		if (rc != SEAM_OK)
 			break;
-		seam_stmt_bind_text(s, 1, rows[i].id);
-		seam_stmt_bind_int64(s, 2, r->now);
-		seam_stmt_bind_text(s, 3, why);
-		rc = run_stmt(s, NULL, err);
 		r->reaped++;
 		if (r->nreaped_flows < (int)(sizeof r->reaped_flows / sizeof r->reaped_flows[0]))
 			snprintf(r->reaped_flows[r->nreaped_flows++], sizeof r->reaped_flows[0], "%s",
@@ -540,6 +536,10 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	seam_stmt_t *s;
 	seam_err_t rc = SEAM_OK;
 
+	/* A second run of this fn (its batch ran again, batch.h) starts from nothing. */
+	free_got(r);
+	r->reaped = r->fired = r->nreaped_flows = 0;
+	r->next_due = 0;
 	r->now = now_ms(r->q);
 	if (r->maintenance) {
 		rc = reap(db, r, err);
@@ -628,9 +628,12 @@ static seam_err_t complete_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	seam_stmt_t *s;
 	int64_t changes = 0;
 	l->applied = 0;
+	int ok = strcmp(l->state, "succeeded") == 0;
+	/* A success keeps lease_owner: who ran the job, shown with its attempt. */
 	seam_err_t rc = seam_db_prepare(db,
 		"UPDATE jobs SET state = $3, attempts = attempts - $4, run_at = COALESCE($5, run_at), "
-		"last_error = COALESCE($6, last_error), finished_at = $7, lease_owner = NULL, "
+		"last_error = COALESCE($6, last_error), finished_at = $7, "
+		"lease_owner = CASE WHEN $3 = 'succeeded' THEN lease_owner END, "
 		"lease_expires_at = NULL, updated_at = $8 "
 		"WHERE id = $1 AND lease_owner = $2 AND state = 'running'", &s, err);
 	if (rc != SEAM_OK)
@@ -652,16 +655,24 @@ static seam_err_t complete_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	rc = run_stmt(s, &changes, err);
 	if (rc != SEAM_OK || changes == 0)
 		return rc; /* lease lost: the reaper or an operator took the job; drop our result */
-	rc = seam_db_prepare(db,
-		"UPDATE job_attempts SET finished_at = $2, outcome = $3, error = $4 "
-		"WHERE id = $1 AND outcome = 'running'", &s, err);
-	if (rc != SEAM_OK)
-		return rc;
-	seam_stmt_bind_text(s, 1, l->attempt_id);
-	seam_stmt_bind_int64(s, 2, l->done_at);
-	seam_stmt_bind_text(s, 3, l->outcome);
-	seam_stmt_bind_text(s, 4, l->has_error ? l->error : NULL);
-	rc = run_stmt(s, NULL, err);
+	if (!ok) { /* every attempt that did not succeed keeps its row and its error */
+		char aid[SEAM_UUID_STR_LEN];
+		rc = seam_db_prepare(db,
+			"INSERT INTO job_attempts (id, job_id, attempt, started_at, finished_at, "
+			"outcome, error, lease_owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &s, err);
+		if (rc != SEAM_OK)
+			return rc;
+		seam_id_new(aid);
+		seam_stmt_bind_text(s, 1, aid);
+		seam_stmt_bind_text(s, 2, l->id);
+		seam_stmt_bind_int64(s, 3, l->attempt);
+		seam_stmt_bind_int64(s, 4, l->leased_at);
+		seam_stmt_bind_int64(s, 5, l->done_at);
+		seam_stmt_bind_text(s, 6, l->outcome);
+		seam_stmt_bind_text(s, 7, l->has_error ? l->error : NULL);
+		seam_stmt_bind_text(s, 8, l->owner);
+		rc = run_stmt(s, NULL, err);
+	}
 	if (rc == SEAM_OK)
 		l->applied = 1;
 	return rc;
@@ -713,7 +724,6 @@ static void complete_done(void *ud, seam_err_t rc, const seam_error_t *err)
 
 typedef struct lease_ref {
 	char id[SEAM_UUID_STR_LEN];
-	char attempt_id[SEAM_UUID_STR_LEN];
 	char owner[OWNER_MAX];
 	int ok;
 } lease_ref_t;
@@ -752,7 +762,6 @@ static seam_err_t release_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	refs_req_t *r = ud;
 	for (int i = 0; i < r->n; i++) {
 		seam_stmt_t *s;
-		int64_t changes = 0;
 		seam_err_t rc = seam_db_prepare(db,
 			"UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, "
 			"lease_expires_at = NULL, updated_at = $3 "
@@ -762,15 +771,6 @@ static seam_err_t release_fn(seam_db_t *db, void *ud, seam_error_t *err)
 		seam_stmt_bind_text(s, 1, r->refs[i].id);
 		seam_stmt_bind_text(s, 2, r->refs[i].owner);
 		seam_stmt_bind_int64(s, 3, r->now);
-		rc = run_stmt(s, &changes, err);
-		if (rc != SEAM_OK)
-			return rc;
-		if (!changes)
-			continue;
-		rc = seam_db_prepare(db, "DELETE FROM job_attempts WHERE id = $1", &s, err);
-		if (rc != SEAM_OK)
-			return rc;
-		seam_stmt_bind_text(s, 1, r->refs[i].attempt_id);
 		rc = run_stmt(s, NULL, err);
 		if (rc != SEAM_OK)
 			return rc;
@@ -1171,6 +1171,7 @@ static int do_purge(seam_queue_t *q)
 static void *dispatcher_main(void *arg)
 {
 	seam_queue_t *q = arg;
+	pthread_setname_np(pthread_self(), "seam-dispatch"); /* top -H, perf, gdb */
 	int64_t next_poll = 0, next_due = 0;
 	int64_t next_hb = mono_ms(q) + q->heartbeat_ms;
 	int64_t next_purge = mono_ms(q) + PURGE_FIRST_MS;
@@ -1282,6 +1283,7 @@ static void run_job(seam_queue_t *q, lease_t *l)
 static void *worker_main(void *arg)
 {
 	seam_queue_t *q = arg;
+	pthread_setname_np(pthread_self(), "seam-worker"); /* top -H, perf, gdb */
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		while (!q->ready_head && !q->stop)
@@ -1493,7 +1495,6 @@ void seam_queue_stop(seam_queue_t *q)
 		lease_ref_t *f = &r.refs[r.n++];
 		memcpy(f->id, l->id, sizeof f->id);
 		memcpy(f->owner, l->owner, sizeof f->owner);
-		memcpy(f->attempt_id, l->attempt_id, sizeof f->attempt_id);
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (r.n) {

@@ -194,9 +194,11 @@ static seam_err_t load_job(seam_db_t *db, const char *id, int full, json_t **out
 		*out = o;
 		return SEAM_OK;
 	}
+	/* job_attempt_log (migration 011): the rows of job_attempts and the running or
+	 * succeeded attempt, which is the job row itself. */
 	rc = seam_db_prepare(db,
-		"SELECT attempt, outcome, started_at, finished_at, error, lease_owner FROM job_attempts "
-		"WHERE job_id = $1 ORDER BY started_at, id", &s, err);
+		"SELECT attempt, outcome, started_at, finished_at, error, lease_owner "
+		"FROM job_attempt_log WHERE job_id = $1 ORDER BY started_at, id", &s, err);
 	if (rc != SEAM_OK) {
 		json_decref(o);
 		return rc;
@@ -407,6 +409,24 @@ static seam_err_t act_on(seam_db_t *db, const char *id, act_e act, int64_t now, 
 	if (!sql)
 		return seam_errorf(err, SEAM_CONFLICT, "cannot %s job %s: it is %s", act_names[act],
 				   id, state);
+	if (act == ACT_CANCEL && strcmp(state, "running") == 0) {
+		/* The running attempt ends here (its worker's result will be dropped): its row,
+		 * from the job's, before the job forgets who held it. */
+		char aid[SEAM_UUID_STR_LEN];
+		rc = seam_db_prepare(db,
+			"INSERT INTO job_attempts (id, job_id, attempt, started_at, finished_at, outcome, "
+			"lease_owner) SELECT $2, id, attempts, COALESCE(started_at, $3), $3, 'canceled', "
+			"lease_owner FROM jobs WHERE id = $1 AND state = 'running'", &s, err);
+		if (rc != SEAM_OK)
+			return rc;
+		seam_id_new(aid);
+		seam_stmt_bind_text(s, 1, id);
+		seam_stmt_bind_text(s, 2, aid);
+		seam_stmt_bind_int64(s, 3, now);
+		rc = finish(s, seam_stmt_step(s, err));
+		if (rc != SEAM_OK)
+			return rc;
+	}
 	rc = seam_db_prepare(db, sql, &s, err);
 	if (rc != SEAM_OK)
 		return rc;
@@ -421,19 +441,6 @@ static seam_err_t act_on(seam_db_t *db, const char *id, act_e act, int64_t now, 
 		return rc;
 	if (changes != 1)
 		return seam_errorf(err, SEAM_CONFLICT, "job %s changed meanwhile; try again", id);
-	if (act == ACT_CANCEL && strcmp(state, "running") == 0) {
-		/* The running attempt ends here; its worker's result will be dropped. */
-		rc = seam_db_prepare(db,
-			"UPDATE job_attempts SET outcome = 'canceled', finished_at = $2 "
-			"WHERE job_id = $1 AND outcome = 'running'", &s, err);
-		if (rc != SEAM_OK)
-			return rc;
-		seam_stmt_bind_text(s, 1, id);
-		seam_stmt_bind_int64(s, 2, now);
-		rc = finish(s, seam_stmt_step(s, err));
-		if (rc != SEAM_OK)
-			return rc;
-	}
 	return mark(db, id, attempts, act_outcomes[act], now, err);
 }
 

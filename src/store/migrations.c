@@ -38,7 +38,8 @@
 	X(7, "007_catalog")                                                                        \
 	X(8, "008_stock")                                                                          \
 	X(9, "009_tax")                                                                            \
-	X(10, "010_tax_refunds")
+	X(10, "010_tax_refunds")                                                                   \
+	X(11, "011_attempt_rows")
 
 /* Embeds src/store/migrations/<name>.sql as seam__mig_<version>_start .. _end, NUL after. */
 #define SEAM__MIGRATION_EMBED(version, name)                                                       \

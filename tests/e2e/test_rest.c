@@ -498,7 +498,7 @@ static void test_paging_under_inserts(void **state)
 static long attempts_with(const char *job, const char *outcome)
 {
 	char sql[300];
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM job_attempts WHERE job_id = '%s' AND outcome = '%s'",
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM job_attempt_log WHERE job_id = '%s' AND outcome = '%s'",
 		 job, outcome);
 	return th_store_count(sm.db_url, sql);
 }
@@ -924,10 +924,10 @@ static void test_idempotency_in_flight_live(void **state)
 	assert_int_equal(json_integer_value(json_object_get(d, "replayed")), dead_before + LIVE_N);
 	json_decref(d);
 	/* the action ran once: every dead letter replayed exactly once, none left */
-	static const char once[] = "SELECT count(*) FROM job_attempts WHERE outcome = 'operator_replay' "
+	static const char once[] = "SELECT count(*) FROM job_attempt_log WHERE outcome = 'operator_replay' "
 				   "AND job_id LIKE '0190c0de-0000-7000-8001-%'";
 	assert_int_equal(th_store_count(sm.db_url, once), LIVE_N);
-	assert_int_equal(th_store_count(sm.db_url, "SELECT count(DISTINCT job_id) FROM job_attempts WHERE "
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(DISTINCT job_id) FROM job_attempt_log WHERE "
 						   "outcome = 'operator_replay' AND job_id LIKE "
 						   "'0190c0de-0000-7000-8001-%'"),
 			 LIVE_N);

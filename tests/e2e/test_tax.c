@@ -336,7 +336,7 @@ static void test_commit_once(void **state)
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM timeline WHERE entity_id = '%s' AND event = 'tax_committed_differs'", uuid);
 		assert_int_equal(th_store_count(sm.db_url, sql), 1);
 		if (round == 1) {
-			snprintf(sql, sizeof sql, "SELECT count(*) FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.kind = 'tax.commit' AND j.payload LIKE '%%%s%%'", uuid);
+			snprintf(sql, sizeof sql, "SELECT count(*) FROM job_attempt_log a JOIN jobs j ON j.id = a.job_id WHERE j.kind = 'tax.commit' AND j.payload LIKE '%%%s%%'", uuid);
 			assert_true(th_store_count(sm.db_url, sql) >= 2);
 			faults(NULL);
 		}

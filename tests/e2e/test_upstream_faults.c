@@ -173,7 +173,7 @@ static void test_token_endpoint_unreachable(void **state)
 
 	/* attempts spent: min_calls (10) and the calls in flight when the breaker opened */
 	long spent = count(&in, "SELECT sum(attempts) FROM jobs WHERE kind = 'order.export'");
-	long deferred = count(&in, "SELECT count(DISTINCT job_id) FROM job_attempts WHERE outcome = 'deferred'");
+	long deferred = count(&in, "SELECT count(DISTINCT job_id) FROM job_attempt_log WHERE outcome = 'deferred'");
 	long dead = count(&in, "SELECT count(*) FROM jobs WHERE state = 'dead'");
 	printf("60 jobs, token endpoint down 5 s: %ld attempts spent, %ld jobs deferred, %ld dead\n",
 	       spent, deferred, dead);
@@ -238,7 +238,7 @@ static void test_error_answer_with_personal_data(void **state)
 	const char *pii[] = {"jane", "example.com", "30 1234567", "3704", "0532 0130"};
 	for (size_t i = 0; i < sizeof pii / sizeof *pii; i++) {
 		char sql[300];
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM job_attempts WHERE error LIKE '%%%s%%'", pii[i]);
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM job_attempt_log WHERE error LIKE '%%%s%%'", pii[i]);
 		long n = count(&in, sql);
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE last_error LIKE '%%%s%%'", pii[i]);
 		long n2 = count(&in, sql);
@@ -248,7 +248,7 @@ static void test_error_answer_with_personal_data(void **state)
 				 pii[i], n, n2, nl, in.log);
 	}
 	/* masked, and the rest of the message is still there for the operator */
-	long masked = count(&in, "SELECT count(*) FROM job_attempts WHERE error LIKE "
+	long masked = count(&in, "SELECT count(*) FROM job_attempt_log WHERE error LIKE "
 				 "'%Customer j***@e***.com (phone ***4567) cannot be billed: IBAN DE***3000 is "
 				 "blocked for order 1001%'");
 	assert_int_equal(masked, 3);

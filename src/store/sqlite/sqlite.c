@@ -613,6 +613,10 @@ static seam_err_t conn_open(sq_pool_t *p, sq_conn_t *c, seam_error_t *err)
 			goto out;
 	}
 	rc = pragma(c, "PRAGMA foreign_keys=ON", NULL, err);
+	/* Statement journals (the savepoint of every group-commit submission) in memory: on a
+	 * file they spill past 64 KB to a temp file, one pwrite per page journaled. */
+	if (rc == SEAM_OK)
+		rc = pragma(c, "PRAGMA temp_store=MEMORY", NULL, err);
 out:
 	if (rc != SEAM_OK)
 		conn_close(c);

@@ -244,7 +244,7 @@ static void test_idempotent_action(void **state)
 	assert_string_equal(r2.body, r.body);
 	th_resp_free(&r);
 	th_resp_free(&r2);
-	TH_ASSERT_CMP(qt_int(h->env.st, "SELECT count(*) FROM job_attempts WHERE job_id = $1 AND outcome = 'operator_cancel'", id),
+	TH_ASSERT_CMP(qt_int(h->env.st, "SELECT count(*) FROM job_attempt_log WHERE job_id = $1 AND outcome = 'operator_cancel'", id),
 		      ==, (int64_t)1);
 	call(h, "POST", "/v1/flows/orders/pause", (const char *[]){"Idempotency-Key: c1", NULL}, NULL, &r);
 	assert_int_equal(r.status, 422);
@@ -271,7 +271,7 @@ static void test_idempotent_action(void **state)
 	}
 	pthread_barrier_destroy(&go);
 	assert_int_equal(ran, 1);
-	TH_ASSERT_CMP(qt_int(h->env.st, "SELECT count(*) FROM job_attempts WHERE job_id = $1 AND outcome = 'operator_retry'", id),
+	TH_ASSERT_CMP(qt_int(h->env.st, "SELECT count(*) FROM job_attempt_log WHERE job_id = $1 AND outcome = 'operator_retry'", id),
 		      ==, (int64_t)1);
 }
 

@@ -172,9 +172,9 @@ static inline void ft_enqueue(ft_t *f, const char *kind, const char *flow, const
 /* Waits until the job has finished n attempts (each attempt row closed); returns its state. */
 static inline char *ft_wait_attempts(ft_t *f, const char *id, int n, char state[16])
 {
-	assert_int_equal(qt_wait_int(f->env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 "
+	assert_int_equal(qt_wait_int(f->env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = $1 "
 				     "AND outcome <> 'running'", id, n, 5000), n);
-	assert_int_equal(qt_int(f->env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1", id), n);
+	assert_int_equal(qt_int(f->env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = $1", id), n);
 	return qt_text(f->env.st, "SELECT state FROM jobs WHERE id = $1", id, state, 16);
 }
 

@@ -239,7 +239,7 @@ static char *order_col(ofx_t *x, const char *col, char *out, size_t cap)
 static char *attempt_error(ofx_t *x, int attempt, char *out, size_t cap)
 {
 	char sql[128];
-	snprintf(sql, sizeof sql, "SELECT error FROM job_attempts WHERE job_id = $1 AND attempt = %d", attempt);
+	snprintf(sql, sizeof sql, "SELECT error FROM job_attempt_log WHERE job_id = $1 AND attempt = %d", attempt);
 	return qt_text(x->f.env.st, sql, x->id, out, cap);
 }
 
@@ -315,7 +315,7 @@ static void test_export_erp_503_then_success(void **state)
 	ft_push_file(x->f.drupal_mk, 200, ORDER_JSON);
 	ft_tick(&x->f, 7000);
 	assert_string_equal(ft_wait_attempts(&x->f, x->id, 2, st), "succeeded");
-	assert_int_equal(qt_int(x->f.env.st, "SELECT started_at FROM job_attempts WHERE job_id = $1 AND attempt = 2",
+	assert_int_equal(qt_int(x->f.env.st, "SELECT started_at FROM job_attempt_log WHERE job_id = $1 AND attempt = 2",
 				x->id), FT_T0 + 7000);
 	assert_int_equal(th_mock_nseen(x->f.erp_mk), 4); /* lookup, create (503), lookup, create */
 	assert_string_equal(ft_seen(x->f.erp_mk, 2)->method, "GET");

@@ -222,9 +222,9 @@ static void test_order_not_visible_yet_retried(void **state)
 	deliver(x, "evt_pi", "payment_intent.succeeded",
 		stripe_event("evt_pi", "payment_intent.succeeded", PI_SUCCEEDED), id);
 	ft_start(&x->f);
-	assert_int_equal(qt_wait_int(x->f.env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 "
+	assert_int_equal(qt_wait_int(x->f.env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = $1 "
 				     "AND attempt = 1 AND outcome = 'retry'", id, 1, 5000), 1);
-	assert_string_equal(qt_text(x->f.env.st, "SELECT error FROM job_attempts WHERE job_id = $1 AND attempt = 1",
+	assert_string_equal(qt_text(x->f.env.st, "SELECT error FROM job_attempt_log WHERE job_id = $1 AND attempt = 1",
 				    id, buf, sizeof buf),
 			    "retry: order " ORDER_UUID " is not visible in Drupal yet");
 	/* Due after the backoff of attempt 1 (at most the base, 100 ms). */

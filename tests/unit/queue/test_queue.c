@@ -162,7 +162,7 @@ static void tick_until(seam_queue_t *q, seam_queue_t *q2, th_clock_t *c, int64_t
 static int64_t attempt_time(seam_store_t *st, const char *job_id, const char *col, int nth)
 {
 	char sql[192];
-	snprintf(sql, sizeof sql, "SELECT %s FROM job_attempts WHERE job_id = $1 "
+	snprintf(sql, sizeof sql, "SELECT %s FROM job_attempt_log WHERE job_id = $1 "
 		 "ORDER BY started_at, attempt LIMIT 1 OFFSET %d", col, nth);
 	return qt_int(st, sql, job_id);
 }
@@ -414,7 +414,7 @@ static void test_store_io_errors(void **state)
 	assert_int_equal(wait_state(env.st, in.job_id, "succeeded", 3000), 1);
 	assert_int_equal(th_fault_hits(), 1);
 	assert_int_equal(rec_calls(&r), 1);
-	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM job_attempts WHERE job_id = $1",
+	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM job_attempt_log WHERE job_id = $1",
 				    in.job_id, buf, sizeof buf), "succeeded");
 
 	/* Every try fails: the result is lost, the job stays running until its lease expires,
@@ -440,7 +440,7 @@ static void test_store_io_errors(void **state)
 	assert_int_equal(rec_calls(&r), 3);
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", in2.job_id), 2);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
-				    "job_attempts WHERE job_id = $1 ORDER BY attempt)", in2.job_id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt)", in2.job_id, buf, sizeof buf),
 			    "lease_expired,succeeded");
 	qt_close(&env);
 }
@@ -468,14 +468,14 @@ static void test_retry_keeps_attempt_errors(void **state)
 	static const int64_t ceiling[] = {0, 10, 20};
 	for (int k = 1; k <= 2; k++) {
 		char sql[160];
-		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 "
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = $1 "
 			 "AND attempt = %d AND outcome = 'retry'", k);
 		assert_int_equal(qt_wait_int(env.st, sql, id, 1, 3000), 1);
 		int64_t fin = attempt_time(env.st, id, "finished_at", k - 1);
 		int64_t now = th_clock_now(&clk);
 		if (now < fin + ceiling[k])
 			tick(q, &clk, fin + ceiling[k] - now);
-		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 "
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = $1 "
 			 "AND attempt = %d", k + 1);
 		assert_int_equal(qt_wait_int(env.st, sql, id, 1, 3000), 1);
 		int64_t next = attempt_time(env.st, id, "started_at", k);
@@ -490,7 +490,7 @@ static void test_retry_keeps_attempt_errors(void **state)
 	assert_int_equal(r.attempt[2], 3);
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 3);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome || '=' || COALESCE(error, '-'), '|') "
-				    "FROM (SELECT outcome, error FROM job_attempts WHERE job_id = $1 ORDER BY attempt)",
+				    "FROM (SELECT outcome, error FROM job_attempt_log WHERE job_id = $1 ORDER BY attempt)",
 				    id, buf, sizeof buf),
 			    "retry=retry: boom 1|retry=retry: boom 2|succeeded=-");
 	qt_close(&env);
@@ -585,7 +585,7 @@ static void test_max_attempts_then_replay(void **state)
 	seam_sleep_ms(150); /* nothing else runs it */
 	assert_int_equal(rec_calls(&r), 3);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(error, '|') FROM (SELECT error FROM "
-				    "job_attempts WHERE job_id = $1 ORDER BY attempt)", id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt)", id, buf, sizeof buf),
 			    "retry: boom 1|retry: boom 2|retry: boom 3");
 	/* Wrong-state actions are refused and change nothing. */
 	assert_int_equal(seam_queue_admin_cancel(env.st, "0190c0de-0000-7000-8000-000000000000", NULL, &e), SEAM_NOTFOUND);
@@ -607,7 +607,7 @@ static void test_max_attempts_then_replay(void **state)
 	assert_non_null(strstr(e.msg, "succeeded"));
 	/* History kept: 3 failures, the replay marker, the success. */
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
-				    "job_attempts WHERE job_id = $1 ORDER BY started_at, id)", id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY started_at, id)", id, buf, sizeof buf),
 			    "retry,retry,dead,operator_replay,succeeded");
 	seam_queue_destroy(q);
 	qt_close(&env);
@@ -839,7 +839,7 @@ static void test_lease_expiry_reruns_hung_job(void **state)
 	assert_string_equal(job_state(env.st, id, buf), "succeeded");
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 2);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
-				    "job_attempts WHERE job_id = $1 ORDER BY attempt)", id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt)", id, buf, sizeof buf),
 			    "lease_expired,succeeded");
 	qt_close(&env);
 }
@@ -878,7 +878,7 @@ static void test_heartbeat_keeps_slow_job(void **state)
 	seam_queue_destroy(q);
 	assert_int_equal(rec_calls(&r), 1);
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 1);
-	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1", id), 1);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = $1", id), 1);
 	qt_close(&env);
 }
 
@@ -904,7 +904,7 @@ static void test_open_circuit_defers_without_burning(void **state)
 	/* Deferred 4 times with max_attempts 2: queued again each time (not burned, never
 	 * dead), due exactly retry_after later, and not run before. */
 	for (int k = 1; k <= 4; k++) {
-		assert_int_equal(qt_wait_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 "
+		assert_int_equal(qt_wait_int(env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = $1 "
 					     "AND outcome = 'deferred'", id, k, 3000), k);
 		assert_string_equal(job_state(env.st, id, buf), "queued");
 		assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 0);
@@ -925,7 +925,7 @@ static void test_open_circuit_defers_without_burning(void **state)
 		assert_int_equal(attempt_time(env.st, id, "started_at", i), T0 + 30 * i);
 	}
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 1);
-	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE job_id = $1 AND outcome = 'deferred'", id),
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = $1 AND outcome = 'deferred'", id),
 			 4);
 	qt_close(&env);
 }
@@ -972,7 +972,7 @@ static void test_cancel_running_drops_result(void **state)
 	seam_queue_destroy(q); /* waits for the handler's result to be dropped */
 	assert_string_equal(job_state(env.st, id, buf), "canceled");
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
-				    "job_attempts WHERE job_id = $1 ORDER BY started_at, id)", id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY started_at, id)", id, buf, sizeof buf),
 			    "canceled,operator_cancel");
 	assert_int_equal(seam_queue_admin_cancel(env.st, id, NULL, &e), SEAM_CONFLICT);
 	/* retry brings a canceled job back with a fresh budget */
@@ -1004,7 +1004,7 @@ static void test_stop_hands_back_unstarted(void **state)
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'", NULL), ran);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND attempts = 0 "
 				"AND lease_owner IS NULL", NULL), 4 - ran);
-	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts", NULL), ran);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempt_log", NULL), ran);
 	qt_close(&env);
 }
 

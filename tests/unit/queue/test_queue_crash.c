@@ -152,7 +152,7 @@ static void test_kill9_mid_run(void **state)
 	int64_t succeeded = qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'", NULL);
 	int64_t effects = qt_int(env.st, "SELECT COUNT(*) FROM effects", NULL);
 	int64_t raw = qt_int(env.st, "SELECT COUNT(*) FROM raw_exec", NULL);
-	int64_t expired = qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE outcome = 'lease_expired'", NULL);
+	int64_t expired = qt_int(env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE outcome = 'lease_expired'", NULL);
 	int64_t rerun = qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE attempts > 1", NULL);
 	print_message("jobs %lld, succeeded %lld, effects %lld, raw executions %lld, "
 		      "expired leases %lld, jobs run more than once %lld\n", (long long)jobs,
@@ -167,8 +167,8 @@ static void test_kill9_mid_run(void **state)
 	TH_ASSERT_CMP(raw, >, N);
 	TH_ASSERT_CMP(expired, >=, 1);
 	/* One success recorded per job, however many runs. */
-	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE outcome = 'succeeded'", NULL), N);
-	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempts WHERE outcome = 'running'", NULL), 0);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE outcome = 'succeeded'", NULL), N);
+	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE outcome = 'running'", NULL), 0);
 	qt_close(&env);
 }
 

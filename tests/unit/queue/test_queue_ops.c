@@ -176,7 +176,7 @@ static void test_admin_actions(void **state)
 	assert_int_equal(seam_queue_admin_replay_many(f.env.st, &flt, &n, &e), SEAM_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", NULL), 0);
-	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM job_attempts WHERE outcome = 'operator_replay'", NULL), 3);
+	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM job_attempt_log WHERE outcome = 'operator_replay'", NULL), 3);
 	assert_int_equal(seam_queue_admin_replay_many(f.env.st, &flt, &n, &e), SEAM_OK);
 	assert_int_equal(n, 0);
 	qt_close(&f.env);

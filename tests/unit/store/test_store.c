@@ -565,6 +565,58 @@ static void test_failed_migration_rolls_back(void **state)
 	seam_store_close(st);
 }
 
+/* 011 on a store that ran jobs under 001-010: the running and succeeded attempts move onto
+ * their jobs, and job_attempt_log shows the same history as the table did. */
+static void test_attempt_rows_upgrade(void **state)
+{
+	fixture_t *f = *state;
+	seam_error_t err = {0};
+	size_t n = 0;
+	const seam__migration_t *m = seam__store_migrations(&n);
+	seam_store_t *st = open_ok(f->url, 0);
+	char sql[256];
+
+	assert_true(n >= 11);
+	assert_string_equal(m[10].name, "011_attempt_rows");
+	exec_ok(st, "CREATE TABLE seam_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+		    "applied_at BIGINT NOT NULL)");
+	for (size_t i = 0; i < 10; i++) {
+		exec_ok(st, m[i].sql);
+		snprintf(sql, sizeof sql, "INSERT INTO seam_migrations VALUES (%d, '%s', 1)",
+			 m[i].version, m[i].name);
+		exec_ok(st, sql);
+	}
+	/* three jobs as 010 left them: running (attempt 2 after a retry), succeeded, dead */
+	exec_ok(st, "INSERT INTO jobs (id, kind, flow, payload, state, attempts, max_attempts, run_at, "
+		    "lease_owner, created_at, updated_at, finished_at) VALUES "
+		    "('j1', 'k', 'f', '{}', 'running', 2, 5, 0, 'w#2', 1, 1, NULL), "
+		    "('j2', 'k', 'f', '{}', 'succeeded', 1, 5, 0, NULL, 1, 1, 40), "
+		    "('j3', 'k', 'f', '{}', 'dead', 1, 1, 0, NULL, 1, 1, 50)");
+	exec_ok(st, "INSERT INTO job_attempts (id, job_id, attempt, started_at, finished_at, outcome, "
+		    "error, lease_owner) VALUES "
+		    "('a1', 'j1', 1, 10, 11, 'retry', 'boom', 'w#1'), "
+		    "('a2', 'j1', 2, 20, NULL, 'running', NULL, 'w#2'), "
+		    "('a3', 'j2', 1, 30, 40, 'succeeded', NULL, 'w#3'), "
+		    "('a4', 'j3', 1, 45, 50, 'dead', 'no', 'w#4')");
+	assert_int_equal(seam_store_migrate(st, &err), SEAM_OK);
+
+	assert_int_equal(query_int(st, "SELECT COUNT(*) FROM job_attempts"), 2); /* a1, a4 */
+	assert_int_equal(query_int(st, "SELECT started_at FROM jobs WHERE id = 'j1'"), 20);
+	assert_int_equal(query_int(st, "SELECT started_at FROM jobs WHERE id = 'j2'"), 30);
+	assert_int_equal(query_int(st, "SELECT COUNT(*) FROM jobs WHERE id = 'j3' AND started_at IS NULL"), 1);
+	/* the history reads as before: four attempts, in order, each with its outcome */
+	assert_int_equal(query_int(st, "SELECT COUNT(*) FROM job_attempt_log"), 4);
+	assert_int_equal(query_int(st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = 'j1' AND "
+				       "attempt = 2 AND outcome = 'running' AND started_at = 20 AND "
+				       "finished_at IS NULL AND lease_owner = 'w#2'"), 1);
+	assert_int_equal(query_int(st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = 'j2' AND "
+				       "attempt = 1 AND outcome = 'succeeded' AND started_at = 30 AND "
+				       "finished_at = 40 AND lease_owner = 'w#3'"), 1);
+	assert_int_equal(query_int(st, "SELECT COUNT(*) FROM job_attempt_log WHERE job_id = 'j1' AND "
+				       "outcome = 'retry' AND error = 'boom'"), 1);
+	seam_store_close(st);
+}
+
 typedef struct opener {
 	const char *url;
 	pthread_barrier_t *go;
@@ -742,6 +794,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renamed_migration_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_rows_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_open_migrates_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_recheck_under_lock, setup, teardown),
 		cmocka_unit_test(test_ready_with_exhausted_pool),
