@@ -23,10 +23,12 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #define SEQ_BITS 42
@@ -36,13 +38,68 @@ static pthread_mutex_t v7_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t v7_last_ms = -1;
 static uint64_t v7_seq;
 
-static void random_or_die(void *out, size_t len)
+/* The random bits of ids come from a per-thread pool that getrandom(2) (the kernel's CSPRNG)
+ * refills POOL bytes at a time: ids are made on the group committer's path, where RAND_bytes
+ * (a lock and a DRBG call per id) was 5% of its time. A fork would leave the child replaying
+ * its parent's pool (the same ids twice), so a fork invalidates every pool: the child's handler
+ * bumps a generation that each pool compares before use. */
+#define POOL 256
+
+static _Thread_local struct {
+	uint8_t b[POOL];
+	size_t left;   /* unused bytes, at the end of b */
+	unsigned gen;  /* fork_gen when filled */
+} pool;
+static unsigned fork_gen = 1;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+static void die_rng(void)
 {
 	/* An id that might repeat is worse than no process: the RNG failing is not survivable. */
-	if (seam_random_bytes(out, len) != 0) {
-		fprintf(stderr, "seam: fatal: random number generator failed\n");
-		abort();
+	fprintf(stderr, "seam: fatal: random number generator failed\n");
+	abort();
+}
+
+static void kernel_random(uint8_t *out, size_t len)
+{
+	while (len > 0) {
+		ssize_t got = getrandom(out, len, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			die_rng();
+		out += got;
+		len -= (size_t)got;
 	}
+}
+
+static void random_or_die(void *out, size_t len)
+{
+	pthread_once(&atfork_once, register_atfork);
+	unsigned gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+	if (len > POOL) {
+		kernel_random(out, len);
+		return;
+	}
+	if (pool.gen != gen || pool.left < len) {
+		kernel_random(pool.b, POOL);
+		pool.left = POOL;
+		pool.gen = gen;
+	}
+	uint8_t *from = pool.b + (POOL - pool.left);
+	memcpy(out, from, len);
+	memset(from, 0, len); /* used bits do not stay behind */
+	pool.left -= len;
 }
 
 static void uuid_format(const uint8_t b[16], char out[SEAM_UUID_STR_LEN])

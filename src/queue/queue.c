@@ -267,7 +267,7 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 		"INSERT INTO jobs (id, kind, flow, dedup_key, payload, state, attempts, max_attempts, "
 		"run_at, correlation_id, created_at, updated_at) "
 		"VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $9, $9) "
-		"ON CONFLICT (flow, dedup_key) DO NOTHING RETURNING id", &s, err);
+		"ON CONFLICT (flow, dedup_key) DO NOTHING", &s, err);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "enqueue %s", spec->kind);
 	seam_id_new(id);
@@ -280,16 +280,13 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 	seam_stmt_bind_int64(s, 7, run_at);
 	seam_stmt_bind_text(s, 8, spec->correlation_id);
 	seam_stmt_bind_int64(s, 9, now);
-	rc = seam_stmt_step(s, err);
-	int inserted = rc == SEAM_ROW;
-	if (rc == SEAM_ROW)
-		rc = run_stmt(s, NULL, err); /* finish and reset */
-	else if (rc == SEAM_DONE)
-		rc = (seam_stmt_reset(s), SEAM_OK);
-	else
-		seam_stmt_reset(s);
+	/* Whether a row went in, from the change count: RETURNING would cost SQLite an ephemeral
+	 * table per insert. */
+	int64_t changes = 0;
+	rc = run_stmt(s, &changes, err);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "enqueue %s", spec->kind);
+	int inserted = changes == 1;
 
 	if (!inserted) {
 		if (!spec->dedup_key)

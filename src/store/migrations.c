@@ -39,7 +39,8 @@
 	X(8, "008_stock")                                                                          \
 	X(9, "009_tax")                                                                            \
 	X(10, "010_tax_refunds")                                                                   \
-	X(11, "011_attempt_rows")
+	X(11, "011_attempt_rows")                                                                  \
+	X(12, "012_live_indexes")
 
 /* Embeds src/store/migrations/<name>.sql as seam__mig_<version>_start .. _end, NUL after. */
 #define SEAM__MIGRATION_EMBED(version, name)                                                       \

@@ -9,7 +9,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/ids.h"
@@ -116,6 +118,36 @@ static void test_uuid7_threads(void **state)
 		if (strcmp(all[i - 1], all[i]) == 0)
 			fail_msg("duplicate id %s", all[i]);
 	free(all);
+}
+
+/* A forked child must not replay its parent's random bits: ids are drawn from a per-thread pool,
+ * which a fork invalidates. Parent and child make their next id from the same inherited state
+ * (clock, counter, pool); the last 32 bits are fresh randomness in each, so they must differ. */
+static void test_ids_after_fork(void **state)
+{
+	(void)state;
+	char warm[SEAM_UUID_STR_LEN], mine[SEAM_UUID_STR_LEN], theirs[SEAM_UUID_STR_LEN] = {0};
+	int fds[2];
+	seam_id_new(warm); /* the pool is filled before the fork */
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char id[SEAM_UUID_STR_LEN];
+		seam_id_new(id);
+		ssize_t w = write(fds[1], id, sizeof id);
+		_exit(w == (ssize_t)sizeof id ? 0 : 1);
+	}
+	seam_id_new(mine);
+	close(fds[1]);
+	assert_int_equal(read(fds[0], theirs, sizeof theirs), (ssize_t)sizeof theirs);
+	close(fds[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(seam_uuid_valid(theirs));
+	assert_string_not_equal(mine + 28, theirs + 28);
+	assert_string_not_equal(mine, theirs);
 }
 
 static void test_uuid4(void **state)
@@ -329,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_uuid7_layout),
 		cmocka_unit_test(test_uuid7_monotonic),
 		cmocka_unit_test(test_uuid7_threads),
+		cmocka_unit_test(test_ids_after_fork),
 		cmocka_unit_test(test_uuid4),
 		cmocka_unit_test(test_uuid_valid),
 		cmocka_unit_test(test_traceparent_valid),
