@@ -2,8 +2,12 @@
  * batch.c: the group committer (see batch.h for the contract).
  *
  * One thread, one connection, one FIFO of submissions under one mutex. Every submission is a
- * heap record freed here after its done callback; a synchronous caller waits on its own
- * condition variable (no thundering herd of 64 waiters per commit), signalled by that callback.
+ * heap record freed after its done callback; a synchronous caller waits on its own mutex and
+ * condition variable (no thundering herd of 64 waiters per commit, and no waiter contending with
+ * the submitters' mutex), signalled by that callback. The callbacks of a committed batch run on
+ * a second thread, the notifier, so the committer starts the next batch while the last one's
+ * callers are woken (one wake-up each is a futex call: 64 of them were a sixth of the committer's
+ * time); the notifier runs them in commit order.
  *
  * Invariant: a submission is `finished` only after the transaction that ran it has committed or
  * has been rolled back; nothing is reported before its outcome is final.
@@ -44,6 +48,13 @@ struct seam_batch {
 	int exited;
 	pthread_t thread;
 	int started;
+
+	pthread_mutex_t nmu;      /* the notifier's list */
+	pthread_cond_t notify_cv;
+	sub_t *done_head, *done_tail;
+	int notify_stop;
+	pthread_t notifier;
+	int notifier_started;
 
 	seam_batch_stats_t stats; /* under mu */
 };
@@ -226,15 +237,45 @@ static void *committer_main(void *arg)
 		b->stats.submissions += (unsigned long long)n;
 		b->stats.failed += failed;
 		pthread_mutex_unlock(&b->mu);
-		/* Callbacks run without the lock (they may submit again). */
+		/* Callbacks on the notifier (they may submit again), in commit order. */
+		sub_t *tail = list;
+		while (tail->next)
+			tail = tail->next;
+		pthread_mutex_lock(&b->nmu);
+		if (b->done_tail)
+			b->done_tail->next = list;
+		else
+			b->done_head = list;
+		b->done_tail = tail;
+		pthread_cond_signal(&b->notify_cv);
+		pthread_mutex_unlock(&b->nmu);
+		pthread_mutex_lock(&b->mu);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+static void *notifier_main(void *arg)
+{
+	seam_batch_t *b = arg;
+	pthread_setname_np(pthread_self(), "seam-notify");
+	pthread_mutex_lock(&b->nmu);
+	for (;;) {
+		while (!b->done_head && !b->notify_stop)
+			pthread_cond_wait(&b->notify_cv, &b->nmu);
+		sub_t *list = b->done_head;
+		if (!list)
+			break; /* stopping, and every callback ran */
+		b->done_head = b->done_tail = NULL;
+		pthread_mutex_unlock(&b->nmu);
 		for (sub_t *s = list, *next; s; s = next) {
 			next = s->next;
 			s->done(s->ud, s->rc, &s->err);
 			free(s);
 		}
-		pthread_mutex_lock(&b->mu);
+		pthread_mutex_lock(&b->nmu);
 	}
-	pthread_mutex_unlock(&b->mu);
+	pthread_mutex_unlock(&b->nmu);
 	return NULL;
 }
 
@@ -264,11 +305,18 @@ seam_err_t seam_batch_create(seam_store_t *st, const seam_batch_opts_t *opts, se
 	}
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->work_cv, NULL);
+	pthread_mutex_init(&b->nmu, NULL);
+	pthread_cond_init(&b->notify_cv, NULL);
 	b->db = seam_store_acquire(st);
 	if (!b->db) {
 		rc = seam_errorf(err, SEAM_STORE, "group commit: no store connection");
 		goto out;
 	}
+	if (pthread_create(&b->notifier, NULL, notifier_main, b) != 0) {
+		rc = seam_errorf(err, SEAM_ERR, "group commit: cannot start the notifier thread");
+		goto out;
+	}
+	b->notifier_started = 1;
 	if (pthread_create(&b->thread, NULL, committer_main, b) != 0) {
 		rc = seam_errorf(err, SEAM_ERR, "group commit: cannot start the committer thread");
 		goto out;
@@ -293,10 +341,19 @@ void seam_batch_destroy(seam_batch_t *b)
 		pthread_mutex_unlock(&b->mu);
 		pthread_join(b->thread, NULL);
 	}
+	if (b->notifier_started) { /* after the committer: every outcome it handed over is told */
+		pthread_mutex_lock(&b->nmu);
+		b->notify_stop = 1;
+		pthread_cond_signal(&b->notify_cv);
+		pthread_mutex_unlock(&b->nmu);
+		pthread_join(b->notifier, NULL);
+	}
 	if (b->db)
 		seam_store_release(b->st, b->db);
 	pthread_cond_destroy(&b->work_cv);
 	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->notify_cv);
+	pthread_mutex_destroy(&b->nmu);
 	free(b);
 }
 
@@ -320,7 +377,8 @@ typedef struct sync_wait {
 	seam_err_t rc;
 	seam_error_t err;
 	int finished;
-	pthread_cond_t cv; /* one per waiter: a commit wakes only the callers it finished */
+	pthread_mutex_t mu; /* one per waiter, with cv: a commit wakes only the callers it */
+	pthread_cond_t cv;  /* finished, and they do not queue on the submitters' mutex */
 } sync_wait_t;
 
 static seam_err_t sync_fn(seam_db_t *db, void *ud, seam_error_t *err)
@@ -332,13 +390,13 @@ static seam_err_t sync_fn(seam_db_t *db, void *ud, seam_error_t *err)
 static void sync_done(void *ud, seam_err_t rc, const seam_error_t *err)
 {
 	sync_wait_t *w = ud;
-	pthread_mutex_lock(&w->b->mu);
+	pthread_mutex_lock(&w->mu);
 	w->rc = rc;
 	if (err)
 		w->err = *err;
 	w->finished = 1;
 	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->b->mu);
+	pthread_mutex_unlock(&w->mu);
 }
 
 seam_err_t seam_batch_submit(seam_batch_t *b, seam_batch_fn fn, void *ud, seam_error_t *err)
@@ -349,17 +407,20 @@ seam_err_t seam_batch_submit(seam_batch_t *b, seam_batch_fn fn, void *ud, seam_e
 		return seam_errorf(err, SEAM_INVAL,
 				   "group commit: submit called from inside a submission (would deadlock)");
 	sync_wait_t w = {.b = b, .fn = fn, .ud = ud, .rc = SEAM_ERR};
+	pthread_mutex_init(&w.mu, NULL);
 	pthread_cond_init(&w.cv, NULL);
 	seam_err_t rc = seam_batch_submit_async(b, sync_fn, sync_done, &w);
 	if (rc != SEAM_OK) {
 		pthread_cond_destroy(&w.cv);
+		pthread_mutex_destroy(&w.mu);
 		return seam_errorf(err, rc, "group commit: cannot queue the submission");
 	}
-	pthread_mutex_lock(&b->mu);
+	pthread_mutex_lock(&w.mu);
 	while (!w.finished)
-		pthread_cond_wait(&w.cv, &b->mu);
-	pthread_mutex_unlock(&b->mu);
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
 	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
 	if (w.rc != SEAM_OK) {
 		if (err)
 			*err = w.err;

@@ -31,7 +31,8 @@
  *     replaces the first.
  *
  * Async submissions (seam_batch_submit_async) are the same without waiting: done(ud, rc, err)
- * runs on the committer thread once the outcome is known. The queue uses them for job
+ * runs once the outcome is known, on the batch's notifier thread (the committer hands each
+ * finished batch to it and goes on with the next; callbacks run in commit order). The queue uses them for job
  * completions, so a worker moves to its next job while its result waits for the next commit.
  *
  * Thread-safety: submit/submit_async from any thread. Ownership: the batch holds one store
