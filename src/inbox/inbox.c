@@ -28,10 +28,16 @@ seam_err_t seam_inbox_add(seam_db_t *db, seam_queue_t *q, const seam_inbox_event
 		return seam_errorf(err, SEAM_INVAL, "inbox: an event needs provider, source and id");
 	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
 	seam_id_new(out->id);
+	/* The job's id is made first and stored with the row: the job that enqueue inserts next
+	 * takes it, so the row needs no second write (only when the dedup key finds an older job,
+	 * that job's id replaces it). */
+	char job_id[SEAM_UUID_STR_LEN] = "";
+	if (job)
+		seam_id_new(job_id);
 	rc = seam_db_prepare(db,
 			     "INSERT INTO inbox (id, provider, source, event_id, event_type, body, "
 			     "headers, correlation_id, received_at, job_id) VALUES "
-			     "($1,$2,$3,$4,$5,$6,$7,$8,$9,NULL) "
+			     "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
 			     "ON CONFLICT (provider, source, event_id) DO NOTHING",
 			     &s, err);
 	if (rc != SEAM_OK)
@@ -45,6 +51,7 @@ seam_err_t seam_inbox_add(seam_db_t *db, seam_queue_t *q, const seam_inbox_event
 	seam_stmt_bind_text(s, 7, ev->headers);
 	seam_stmt_bind_text(s, 8, ev->correlation_id);
 	seam_stmt_bind_text(s, 9, now);
+	seam_stmt_bind_text(s, 10, job ? job_id : NULL);
 	rc = seam_stmt_step(s, err);
 	changes = seam_stmt_changes(s);
 	seam_stmt_reset(s);
@@ -58,8 +65,10 @@ seam_err_t seam_inbox_add(seam_db_t *db, seam_queue_t *q, const seam_inbox_event
 	}
 	if (!job)
 		return SEAM_OK;
-	rc = seam_queue_enqueue(q, db, job, out->job_id, &out->job_existed, err);
-	if (rc != SEAM_OK)
+	seam_job_spec_t spec = *job;
+	spec.id = job_id;
+	rc = seam_queue_enqueue(q, db, &spec, out->job_id, &out->job_existed, err);
+	if (rc != SEAM_OK || strcmp(out->job_id, job_id) == 0)
 		return rc;
 	return seam_db_run(db, "UPDATE inbox SET job_id = $1 WHERE id = $2",
 			   (const char *[]){out->job_id, out->id}, 2, NULL, err);

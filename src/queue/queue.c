@@ -270,7 +270,10 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 		"ON CONFLICT (flow, dedup_key) DO NOTHING", &s, err);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "enqueue %s", spec->kind);
-	seam_id_new(id);
+	if (spec->id && seam_uuid_valid(spec->id))
+		memcpy(id, spec->id, SEAM_UUID_STR_LEN);
+	else
+		seam_id_new(id);
 	seam_stmt_bind_text(s, 1, id);
 	seam_stmt_bind_text(s, 2, spec->kind);
 	seam_stmt_bind_text(s, 3, flow);

@@ -157,6 +157,8 @@ typedef struct seam_job_spec {
 	const char *correlation_id; /* NULL = none */
 	int max_attempts;           /* 0 = the queue's default */
 	int64_t run_at_ms;          /* wall ms; 0 = now */
+	const char *id;             /* the new job's id, made by seam_id_new beforehand (a caller
+				     * that records it in the same transaction); NULL = made here */
 } seam_job_spec_t;
 
 /* What a handler sees. Every string is borrowed, valid during the call only. */

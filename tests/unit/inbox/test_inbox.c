@@ -145,6 +145,10 @@ static void test_shared_job(void **state)
 	assert_string_equal(b.job_id, a.job_id);
 	assert_int_equal(count(f, "SELECT count(*) FROM jobs"), 1);
 	assert_int_equal(count(f, "SELECT count(DISTINCT job_id) FROM inbox WHERE provider = 'drupal'"), 1);
+	/* both rows name the job that exists: the first took the id it was stored with, the
+	 * second was pointed at it */
+	assert_int_equal(count(f, "SELECT count(*) FROM inbox i JOIN jobs j ON j.id = i.job_id "
+				  "WHERE i.provider = 'drupal'"), 2);
 }
 
 /* Event and job are one unit: rolled back together. */
