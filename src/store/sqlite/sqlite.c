@@ -104,7 +104,7 @@ struct sq_pool {
 
 static const seam__store_engine_t *const engine = &seam__sqlite_engine;
 
-#define WAL_CHECKPOINT_FRAMES 4000
+#define WAL_CHECKPOINT_FRAMES 1000
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
@@ -615,11 +615,12 @@ static seam_err_t conn_open(sq_pool_t *p, sq_conn_t *c, seam_error_t *err)
 			goto out;
 	}
 	rc = pragma(c, "PRAGMA foreign_keys=ON", NULL, err);
-	/* The auto-checkpoint at 4000 WAL frames (16 MB) instead of SQLite's 1000: a quarter of the
-	 * checkpoints (each one syncs the database file inside the commit that crossed the line),
-	 * which bench/queue measured as 15-20% more durable enqueues. A checkpointer thread of its
-	 * own was measured too, and lost: on two cores it competed with the committer and its
-	 * checkpoints, racing the writer, rarely let the WAL start over (docs/performance.md). */
+	/* The auto-checkpoint at SQLite's 1000 WAL frames (4 MB), said explicitly because both
+	 * ways of moving it were measured (docs/performance.md): at 4000 frames bench/queue
+	 * enqueued 15-20% more, but each checkpoint, four times larger, lands inside one commit
+	 * and bench/webhooks' p99 went from 18 to 44 ms; a checkpointer thread of its own lost
+	 * throughput on two cores (it competed with the committer, and racing the writer its
+	 * checkpoints rarely let the WAL start over). */
 	if (rc == SEAM_OK && !p->memory)
 		sqlite3_wal_autocheckpoint(c->h, WAL_CHECKPOINT_FRAMES);
 	/* Statement journals (the savepoint of every group-commit submission) in memory: on a

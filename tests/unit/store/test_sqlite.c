@@ -711,7 +711,7 @@ static void test_pragmas(void **state)
 			assert_string_equal(pragma_on(db[i], "PRAGMA synchronous"), normal ? "1" : "2");
 			assert_string_equal(pragma_on(db[i], "PRAGMA foreign_keys"), "1");
 			assert_string_equal(pragma_on(db[i], "PRAGMA busy_timeout"), "1234");
-			assert_string_equal(pragma_on(db[i], "PRAGMA wal_autocheckpoint"), "4000");
+			assert_string_equal(pragma_on(db[i], "PRAGMA wal_autocheckpoint"), "1000");
 			assert_string_equal(pragma_on(db[i], "PRAGMA temp_store"), "2"); /* MEMORY */
 		}
 		for (i = 0; i < 3; i++)
