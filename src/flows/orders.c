@@ -378,8 +378,7 @@ static void upsert_order(seam_flow_orders_t *fo, const char *store, const char *
 	char now[24], placed[24];
 	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
 	snprintf(placed, sizeof placed, "%lld", (long long)placed_s * 1000);
-	seam_db_t *db = seam_store_acquire(fo->env.store);
-	seam_db_run(db,
+	seam_queue_run(fo->env.queue, fo->env.store,
 		    "INSERT INTO orders (store, order_uuid, order_number, order_state, placed_at, "
 		    "export_state, total, currency, correlation_id, first_seen_at, updated_at) VALUES "
 		    "($1,$2,$3,$4,$5,'seen',$6,$7,$8,$9,$9) ON CONFLICT (store, order_uuid) DO UPDATE SET "
@@ -389,7 +388,6 @@ static void upsert_order(seam_flow_orders_t *fo, const char *store, const char *
 		    (const char *[]){store, uuid, number, state, placed_s ? placed : NULL, total,
 				     currency, cid, now},
 		    9, NULL, NULL);
-	seam_store_release(fo->env.store, db);
 }
 
 static void set_export(seam_flow_orders_t *fo, const char *store, const char *uuid,
@@ -397,22 +395,19 @@ static void set_export(seam_flow_orders_t *fo, const char *store, const char *uu
 {
 	char now[24];
 	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
-	seam_db_t *db = seam_store_acquire(fo->env.store);
-	seam_db_run(db,
-		    "UPDATE orders SET export_state = $3, erp_number = COALESCE($4, erp_number), "
-		    "erp_id = COALESCE($5, erp_id), exported_at = COALESCE(exported_at, $6), "
-		    "updated_at = $6 WHERE store = $1 AND order_uuid = $2",
-		    (const char *[]){store, uuid, state, erp_number, erp_id, now}, 6, NULL, NULL);
-	seam_store_release(fo->env.store, db);
+	seam_queue_run(fo->env.queue, fo->env.store,
+		       "UPDATE orders SET export_state = $3, erp_number = COALESCE($4, erp_number), "
+		       "erp_id = COALESCE($5, erp_id), exported_at = COALESCE(exported_at, $6), "
+		       "updated_at = $6 WHERE store = $1 AND order_uuid = $2",
+		       (const char *[]){store, uuid, state, erp_number, erp_id, now}, 6, NULL, NULL);
 }
 
 /* Drops a row noted for an order this store turned out not to own (it was never exported). */
 static void forget_order(seam_flow_orders_t *fo, const char *store, const char *uuid)
 {
-	seam_db_t *db = seam_store_acquire(fo->env.store);
-	seam_db_run(db, "DELETE FROM orders WHERE store = $1 AND order_uuid = $2 AND export_state = 'seen'",
-		    (const char *[]){store, uuid}, 2, NULL, NULL);
-	seam_store_release(fo->env.store, db);
+	seam_queue_run(fo->env.queue, fo->env.store,
+		       "DELETE FROM orders WHERE store = $1 AND order_uuid = $2 AND export_state = 'seen'",
+		       (const char *[]){store, uuid}, 2, NULL, NULL);
 }
 
 static int export_state(seam_flow_orders_t *fo, const char *store, const char *uuid, char *state,
@@ -441,7 +436,9 @@ static int export_state(seam_flow_orders_t *fo, const char *store, const char *u
 static void tl(seam_flow_orders_t *fo, const char *uuid, const char *cid, const char *system,
 	       const char *event, json_t *detail)
 {
-	seam_timeline_log(fo->env.store, "order", uuid, cid, system, event, detail, NULL);
+	/* through the group committer: a handler's entries share commits with everyone's */
+	seam_timeline_submit(fo->env.queue, fo->env.store, "order", uuid, cid, system, event, detail,
+			     NULL);
 }
 
 /* ---------- order.export ---------- */

@@ -9,6 +9,11 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "queue/queue.h"
+
+static const char insert_sql[] =
+	"INSERT INTO timeline (id, entity_type, entity_id, correlation_id, system, event, detail, "
+	"created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)";
 
 seam_err_t seam_timeline_add(seam_db_t *db, const char *entity_type, const char *entity_id,
 			     const char *cid, const char *system, const char *event, json_t *detail,
@@ -19,11 +24,27 @@ seam_err_t seam_timeline_add(seam_db_t *db, const char *entity_type, const char 
 	json_decref(detail);
 	seam_id_new(id);
 	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
-	seam_err_t rc = seam_db_run(db,
-				    "INSERT INTO timeline (id, entity_type, entity_id, correlation_id, "
-				    "system, event, detail, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+	seam_err_t rc = seam_db_run(db, insert_sql,
 				    (const char *[]){id, entity_type, entity_id, cid, system, event, d, now},
 				    8, NULL, err);
+	free(d);
+	return rc;
+}
+
+seam_err_t seam_timeline_submit(seam_queue_t *q, seam_store_t *st, const char *entity_type,
+				const char *entity_id, const char *cid, const char *system,
+				const char *event, json_t *detail, seam_error_t *err)
+{
+	char id[SEAM_UUID_STR_LEN], now[24];
+	/* Everything but the insert is done here, on the caller's thread. */
+	char *d = detail ? json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(detail);
+	seam_id_new(id);
+	snprintf(now, sizeof now, "%lld", (long long)seam_now_ms());
+	seam_err_t rc = seam_queue_run(q, st, insert_sql,
+				       (const char *[]){id, entity_type, entity_id, cid, system, event,
+							d, now},
+				       8, NULL, err);
 	free(d);
 	return rc;
 }

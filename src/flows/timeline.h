@@ -26,6 +26,13 @@ seam_err_t seam_timeline_log(seam_store_t *st, const char *entity_type, const ch
 			     const char *cid, const char *system, const char *event, json_t *detail,
 			     seam_error_t *err);
 
+/* Same, through the group committer of q (durable on return, the COMMIT shared): what a job
+ * handler uses outside a transaction of its own. q NULL: seam_timeline_log on st. */
+typedef struct seam_queue seam_queue_t;
+seam_err_t seam_timeline_submit(seam_queue_t *q, seam_store_t *st, const char *entity_type,
+				const char *entity_id, const char *cid, const char *system,
+				const char *event, json_t *detail, seam_error_t *err);
+
 /* The entries of one entity (and nothing else), oldest first: a JSON array of
  * {at, entity_type, entity_id, correlation_id, system, event, detail}. Every step writes its
  * entry on the entity it was made for, so nothing is joined in by correlation id (a poll run

@@ -1544,6 +1544,36 @@ seam_err_t seam_queue_submit(seam_queue_t *q, seam_queue_txn_fn fn, void *ud, se
 	return seam_batch_submit(q->batch, fn, ud, err);
 }
 
+typedef struct run_req {
+	const char *sql;
+	const char *const *params;
+	int nparams;
+	int64_t changes;
+} run_req_t;
+
+static seam_err_t run_fn(seam_db_t *db, void *ud, seam_error_t *err)
+{
+	run_req_t *r = ud;
+	return seam_db_run(db, r->sql, r->params, r->nparams, &r->changes, err);
+}
+
+seam_err_t seam_queue_run(seam_queue_t *q, seam_store_t *st, const char *sql,
+			  const char *const *params, int nparams, int64_t *changes, seam_error_t *err)
+{
+	run_req_t r = {.sql = sql, .params = params, .nparams = nparams};
+	seam_err_t rc;
+	if (q && !seam_batch_on_committer(q->batch)) {
+		rc = seam_queue_submit(q, run_fn, &r, err);
+	} else {
+		seam_db_t *db = seam_store_acquire(q ? q->st : st);
+		rc = run_fn(db, &r, err);
+		seam_store_release(q ? q->st : st, db);
+	}
+	if (changes)
+		*changes = rc == SEAM_OK ? r.changes : 0;
+	return rc;
+}
+
 seam_err_t seam_queue_submit_async(seam_queue_t *q, seam_queue_txn_fn fn, seam_queue_done_fn done,
 				   void *ud)
 {

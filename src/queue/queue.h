@@ -232,9 +232,16 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 typedef seam_err_t (*seam_queue_txn_fn)(seam_db_t *db, void *ud, seam_error_t *err);
 seam_err_t seam_queue_submit(seam_queue_t *q, seam_queue_txn_fn fn, void *ud, seam_error_t *err);
 
-/* The same without waiting: done(ud, rc, err) is called exactly once, on the committer thread,
- * after the shared transaction committed (rc = fn's result) or failed. Keep done short: it runs
- * on the committer. Returns SEAM_NOMEM / SEAM_INVAL when it could not be queued (then done is
+/* One statement (seam_db_run's arguments) through the group committer: durable on return, its
+ * COMMIT shared with whatever else is in the batch. With q NULL, autocommitted on a connection
+ * of st. For the writes job handlers make outside a transaction of their own: eight workers
+ * each committing alone queue on the store's one writer and pay an fsync each. */
+seam_err_t seam_queue_run(seam_queue_t *q, seam_store_t *st, const char *sql,
+			  const char *const *params, int nparams, int64_t *changes, seam_error_t *err);
+
+/* The same without waiting: done(ud, rc, err) is called exactly once, on the batch's notifier
+ * thread, after the shared transaction committed (rc = fn's result) or failed. Keep done
+ * short: the callbacks of later batches wait for it. Returns SEAM_NOMEM / SEAM_INVAL when it could not be queued (then done is
  * not called). For request handlers that park their connection instead of a thread. */
 typedef void (*seam_queue_done_fn)(void *ud, seam_err_t rc, const seam_error_t *err);
 seam_err_t seam_queue_submit_async(seam_queue_t *q, seam_queue_txn_fn fn, seam_queue_done_fn done,
