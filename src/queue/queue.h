@@ -27,11 +27,13 @@
  *
  * A worker owns a job only while it holds an unexpired lease: state='running', lease_owner =
  * "<instance>#<n>" (unique per lease) and lease_expires_at in the future (default 30 s). Taking a
- * lease increments attempts and opens a job_attempts row. A heartbeat renews the leases of the
- * jobs this process holds every lease/3, but only for job_timeout (default 5 min) after the
- * handler started: a handler that hangs loses its lease like one whose process died. A lease
- * reaper (part of every poll) turns running jobs whose lease expired back into queued jobs
- * (or dead ones when that was the last attempt) and marks their attempt 'lease_expired'.
+ * lease increments attempts and sets started_at (the running attempt is the job row; an attempt
+ * row is written when an attempt ends other than in success, docs/queue.md "Attempts"). A
+ * heartbeat renews the leases of the jobs this process holds every lease/3, but only for
+ * job_timeout (default 5 min) after the handler started: a handler that hangs loses its lease
+ * like one whose process died. A lease reaper (part of every poll) turns running jobs whose
+ * lease expired back into queued jobs (or dead ones when that was the last attempt) and records
+ * their attempt 'lease_expired'.
  * Every write that ends an attempt is conditional on (id, lease_owner, state='running'), so a
  * worker that lost its lease (expired, or canceled by an operator) cannot overwrite what the
  * next owner did; its late result is dropped and logged.
