@@ -22,29 +22,12 @@
 #include <unistd.h>
 
 #include "bench/support/loadgen.h"
+#include "bench/support/nginx.h"
 #include "core/clock.h"
 #include "tests/support/harness.h"
 
 #define CONNS 64
 #define STARTS 11
-
-static pid_t start_nginx(const char *dir, int port)
-{
-	char conf[4096], path[256], log[300];
-	snprintf(conf, sizeof conf,
-		 "daemon off;\nworker_processes 2;\npid %s/nginx.pid;\nerror_log %s/nginx-error.log;\n"
-		 "events { worker_connections 4096; }\n"
-		 "http {\n access_log off;\n client_body_temp_path %s;\n proxy_temp_path %s;\n"
-		 " fastcgi_temp_path %s;\n uwsgi_temp_path %s;\n scgi_temp_path %s;\n"
-		 " keepalive_requests 1000000;\n"
-		 " server { listen 127.0.0.1:%d; location / { return 200 '{\"status\":\"ok\"}'; } }\n}\n",
-		 dir, dir, dir, dir, dir, dir, dir, port);
-	snprintf(path, sizeof path, "%s/nginx.conf", dir);
-	th_write_file(path, conf);
-	snprintf(log, sizeof log, "%s/nginx.out", dir);
-	char *argv[] = {"/usr/sbin/nginx", "-p", (char *)dir, "-c", path, NULL};
-	return th_spawn(argv, log);
-}
 
 static void round_at(int port, char *req, size_t len, int secs, lg_result_t *r)
 {
@@ -191,7 +174,7 @@ int main(int argc, char **argv)
 	}
 
 	int nport = th_free_port(), pon, poff;
-	pid_t ng = start_nginx(dir, nport);
+	pid_t ng = bench_nginx_start(dir, nport, "{\"status\":\"ok\"}");
 	pid_t son = start_seam(dir, "logon", 1, &pon, log_on, sizeof log_on);
 	pid_t soff = start_seam(dir, "logoff", 0, &poff, log_off, sizeof log_off);
 	char url[96];

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench/support/loadgen.h"
+#include "bench/support/nginx.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "store/store.h"
@@ -61,26 +62,6 @@ static char *make_request(int port, const char *path, long seq, size_t *len)
 	return req;
 }
 
-static pid_t start_nginx(const char *dir, int port)
-{
-	char conf[4096], path[256];
-	snprintf(conf, sizeof conf,
-		 "daemon off;\nworker_processes 2;\npid %s/nginx.pid;\nerror_log %s/nginx-error.log;\n"
-		 "events { worker_connections 4096; }\n"
-		 "http {\n access_log off;\n client_body_temp_path %s;\n proxy_temp_path %s;\n"
-		 " fastcgi_temp_path %s;\n uwsgi_temp_path %s;\n scgi_temp_path %s;\n"
-		 " keepalive_requests 1000000;\n"
-		 " server { listen 127.0.0.1:%d; location / { client_body_buffer_size 16k;"
-		 " return 200 '{\"received\":true}'; } }\n}\n",
-		 dir, dir, dir, dir, dir, dir, dir, port);
-	snprintf(path, sizeof path, "%s/nginx.conf", dir);
-	th_write_file(path, conf);
-	char log[300];
-	snprintf(log, sizeof log, "%s/nginx.out", dir);
-	char *argv[] = {"/usr/sbin/nginx", "-p", (char *)dir, "-c", path, NULL};
-	return th_spawn(argv, log);
-}
-
 struct round {
 	double rps, p50, p99;
 	long ok, other, errors;
@@ -111,7 +92,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	th_tmpdir(dir);
 	int nport = th_free_port(), sport = th_free_port();
-	pid_t ng = start_nginx(dir, nport);
+	pid_t ng = bench_nginx_start(dir, nport, "{\"received\":true}");
 
 	snprintf(cfg, sizeof cfg, "%s/seam.yaml", dir);
 	snprintf(log, sizeof log, "%s/seam.log", dir);
