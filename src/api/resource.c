@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/json.h"
 
 #define CURSOR_MAX 1024 /* encoded; keys are a time and two ids at most */
 
@@ -52,7 +53,7 @@ seam_err_t seam_api_cursor_decode(const char *kind, const char *text, size_t nke
 	}
 	if ((n = seam_base64_decode(b64, len, raw, sizeof raw)) < 0)
 		goto bad;
-	a = json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+	a = seam_json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_array(a) || json_array_size(a) < 2 || json_array_size(a) > 9 ||
 	    (nkeys && json_array_size(a) != nkeys + 1) ||
 	    !json_is_string(json_array_get(a, 0)) ||

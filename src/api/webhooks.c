@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "connectors/drupal/drupal.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "flows/catalog.h"
 #include "flows/orders.h"
 #include "flows/providers.h"
@@ -662,7 +663,7 @@ static void ingress(seam_http_req_t *req, seam_api_t *app, const seam_provider_t
 		return not_found(req, app, p->name, entry);
 	if (p->verify && refused(req, app, p, p->verify(&d, secrets, ns, &sig, &err), &sig, &err))
 		return;
-	doc = json_loadb(body, len, 0, NULL);
+	doc = seam_json_loadb(body, len, 0, NULL);
 	if (p->verify_items &&
 	    refused(req, app, p, p->verify_items(doc, secrets, ns, &sig, &err), &sig, &err)) {
 		json_decref(doc);

@@ -18,6 +18,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/json.h"
 
 #define BODY_MAX (4u << 20) /* a sales order body larger than this is refused */
 #define LOOKUP_MAX (64 * 1024) /* a lookup's path: more than the client sends (it says when a
@@ -251,7 +252,7 @@ seam_err_t seam__erp_exchange(seam_upstream_t *u, const char *cid, const seam__e
 		oc->retry_after_ms = resp.retry_after_ms;
 	}
 	if (resp.status && resp.body_len)
-		d = json_loadb(resp.body, resp.body_len, 0, &jerr);
+		d = seam_json_loadb(resp.body, resp.body_len, 0, &jerr);
 	if (rc != SEAM_OK) {
 		json_t *e = json_object_get(d, "error");
 		code = json_string_value(json_object_get(e, "code"));

@@ -17,6 +17,7 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/json.h"
 
 #define CODE_MAX 255 /* Akeneo codes are at most 100 characters; a UUID is 36 */
 #define PATH_MAX_LEN 1024
@@ -99,7 +100,7 @@ char *seam_pim_search_updated(const char *after)
 
 void seam_pim_error_text(const char *body, size_t len, char *out, size_t cap)
 {
-	json_t *doc = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+	json_t *doc = body && len ? seam_json_loadb(body, len, 0, NULL) : NULL;
 	const char *msg = json_string_value(json_object_get(doc, "message"));
 	json_t *e0 = json_array_get(json_object_get(doc, "errors"), 0);
 	const char *prop = json_string_value(json_object_get(e0, "property"));
@@ -132,7 +133,7 @@ seam_err_t seam_pim_page_read(const char *body, size_t len, json_t **items, char
 		seam_errorf(err, rc, "pim page: empty body");
 		goto out;
 	}
-	if (!(doc = json_loadb(body, len, 0, &jerr))) {
+	if (!(doc = seam_json_loadb(body, len, 0, &jerr))) {
 		seam_errorf(err, rc, "pim page: not JSON (%s at %d)", jerr.text, jerr.position);
 		goto out;
 	}
@@ -173,7 +174,7 @@ out:
 seam_err_t seam_pim_record_read(const char *body, size_t len, json_t **out, seam_error_t *err)
 {
 	json_error_t jerr;
-	json_t *doc = body && len ? json_loadb(body, len, 0, &jerr) : NULL;
+	json_t *doc = body && len ? seam_json_loadb(body, len, 0, &jerr) : NULL;
 	*out = NULL;
 	if (!json_is_object(doc)) {
 		json_decref(doc);
@@ -333,7 +334,7 @@ seam_err_t seam_pim_count(seam_upstream_t *u, seam_pim_resource_e r, const char 
 			    .correlation_id = cid};
 	if ((rc = fetch(u, &call, &ro, resources[r].route, &resp, oc, err)) != SEAM_OK)
 		goto out;
-	doc = json_loadb(resp.body, resp.body_len, 0, NULL);
+	doc = seam_json_loadb(resp.body, resp.body_len, 0, NULL);
 	n = json_object_get(doc, "items_count");
 	if (!json_is_integer(n) || json_integer_value(n) < 0) {
 		rc = seam_errorf(err, SEAM_UPSTREAM, "pim GET %s: no items_count in the answer",

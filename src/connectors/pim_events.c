@@ -11,6 +11,7 @@
 #include "connectors/webhook_sig_int.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/json.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -207,7 +208,7 @@ seam_err_t seam_pim_events_read(const void *body, size_t len, seam_pim_changes_t
 	seam_err_t rc = SEAM_OK;
 
 	memset(out, 0, sizeof *out);
-	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	doc = seam_json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(doc)) {
 		rc = refuse(out, "malformed_json", err, "the body is not a JSON object");
 		goto out;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "domain/money.h"
+#include "core/json.h"
 
 static void outcome_clear(seam_tax_outcome_t *oc)
 {
@@ -66,7 +67,7 @@ static seam_err_t exchange(seam_upstream_t *u, const char *cid, const char *meth
 			    .body_len = body ? strlen(body) : 0, .content_type = "application/json",
 			    .correlation_id = cid, .deadline_ns = deadline_ns};
 	seam_err_t rc = seam_upstream_call(u, &call, &resp, &cerr);
-	json_t *d = resp.status && resp.body_len ? json_loadb(resp.body, resp.body_len, 0, NULL) : NULL;
+	json_t *d = resp.status && resp.body_len ? seam_json_loadb(resp.body, resp.body_len, 0, NULL) : NULL;
 	*doc = NULL;
 	if (oc) {
 		oc->status = resp.status;

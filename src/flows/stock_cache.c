@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "domain/money.h"
 
 static json_t *iso(int64_t ms)
@@ -199,7 +200,7 @@ seam_err_t seam_stock_availability(seam_store_t *st, const char *store, const ch
 						     &len, err);
 	if (rc != SEAM_OK)
 		return rc;
-	*out = json_loadb(text, len, 0, NULL);
+	*out = seam_json_loadb(text, len, 0, NULL);
 	free(text);
 	return *out ? SEAM_OK : seam_errorf(err, SEAM_NOMEM, "availability answer: not JSON");
 }

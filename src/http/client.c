@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "core/json.h"
 #include "http/ratelimit.h"
 #include "http/retry.h"
 
@@ -904,7 +905,7 @@ static void mask_answer(seam_response_t *resp)
 	size_t n = 0;
 	if (!resp->body || !resp->body_len)
 		return;
-	if ((doc = json_loadb(resp->body, resp->body_len, 0, NULL))) {
+	if ((doc = seam_json_loadb(resp->body, resp->body_len, 0, NULL))) {
 		n = seam_mask_json(doc);
 		if (n)
 			m = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -930,7 +931,7 @@ static void body_excerpt(const seam_response_t *resp, char *out, size_t cap)
 	out[0] = '\0';
 	if (!resp->body || !resp->body_len)
 		return;
-	if (!(doc = json_loadb(resp->body, resp->body_len, 0, NULL)))
+	if (!(doc = seam_json_loadb(resp->body, resp->body_len, 0, NULL)))
 		return;
 	s = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(doc);

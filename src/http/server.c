@@ -62,6 +62,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "core/json.h"
 #include "http/h1.h"
 
 #define MAX_SEGS 16
@@ -550,7 +551,7 @@ json_t *seam_http_body_json(seam_http_req_t *req)
 				  "the request body is empty; a JSON document is required");
 		return NULL;
 	}
-	doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+	doc = seam_json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
 		seam_http_problem(req, 400, "bad-json", "Malformed JSON",
 				  json_pack("{s:i, s:i}", "line", je.line, "column", je.column),

@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/json.h"
 
 #define DETAIL_MAX 3 /* Drupal errors put into one message */
 
@@ -197,7 +198,7 @@ seam_err_t seam__drupal_fail_msg(seam_upstream_t *u, const char *method, const c
 	json_t *doc = NULL;
 	char details[400];
 	details[0] = '\0';
-	if (resp->status && resp->body && (doc = json_loadb(resp->body, resp->body_len, 0, NULL)))
+	if (resp->status && resp->body && (doc = seam_json_loadb(resp->body, resp->body_len, 0, NULL)))
 		seam__drupal_error_details(doc, details, sizeof details);
 	json_decref(doc);
 	if (!details[0])
@@ -255,7 +256,7 @@ seam_err_t seam__drupal_exchange(seam_upstream_t *u, const char *cid, const seam
 	}
 	if (resp.body_len == 0)
 		goto out;
-	if (!(*doc = json_loadb(resp.body, resp.body_len, 0, &jerr))) {
+	if (!(*doc = seam_json_loadb(resp.body, resp.body_len, 0, &jerr))) {
 		rc = seam_errorf(err, SEAM_UPSTREAM,
 				 "%s: %s %.*s: HTTP %d with a body that is not JSON (line %d, column %d)",
 				 seam_upstream_name(u), r->method, path_len(r->path), r->path,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/ids.h"
+#include "core/json.h"
 
 
 seam_err_t seam_drupal_find_payment(seam_upstream_t *u, const char *cid, const char *bundle,
@@ -203,7 +204,7 @@ seam_err_t seam_drupal_payment_transition(seam_upstream_t *u, const char *cid,
 	rc = seam_upstream_call(u, &call, &resp, &cerr);
 	seam__drupal_outcome_set(oc, &resp);
 	if (resp.status && resp.body)
-		d = json_loadb(resp.body, resp.body_len, 0, NULL);
+		d = seam_json_loadb(resp.body, resp.body_len, 0, NULL);
 	if (rc != SEAM_OK) {
 		rc = seam__drupal_refine(rc, resp.status, SEAM__DRUPAL_NOTFOUND_IS_NOTFOUND |
 							  SEAM__DRUPAL_CONFLICT_IS_CONFLICT);

@@ -10,6 +10,7 @@
  * Thread-safety: reentrant; no state.
  */
 #include "connectors/drupal/drupal_int.h"
+#include "core/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,7 +373,7 @@ static seam_err_t translation_call(seam_upstream_t *u, const char *cid, const ch
 	rc = seam_upstream_call(u, &call, &resp, &cerr);
 	seam__drupal_outcome_set(oc, &resp);
 	if (resp.status && resp.body)
-		d = json_loadb(resp.body, resp.body_len, 0, NULL);
+		d = seam_json_loadb(resp.body, resp.body_len, 0, NULL);
 	const char *code = json_string_value(json_object_get(d, "error"));
 	const char *detail = json_string_value(json_object_get(d, "detail"));
 	if (rc != SEAM_OK) {
