@@ -212,6 +212,8 @@ static void queue_run(const cfg_t *c, int run, double *enq_rate, double *proc_ra
 	double t_proc = now_s() - t0;
 	if (count_state(st, "succeeded") != total)
 		die("process", "not every job succeeded");
+	if (__atomic_load_n(&processed, __ATOMIC_RELAXED) != total)
+		die("process", "a job ran more than once"); /* each job completed exactly once */
 	*proc_rate = total / t_proc;
 	seam_queue_destroy(q);
 	seam_store_close(st);
