@@ -566,8 +566,8 @@ static void compare_payments(run_t *r, order_ctx_t *o, const seam_drupal_money_t
 			json_array_append_new(
 				o->psp_rows,
 				json_pack("{s:s, s:I, s:I, s:s?}", "remote_id",
-					  seam_stmt_column_text(s, 0),
-					  (json_int_t)seam_stmt_column_int64(s, 2),
+					  seam_stmt_column_text(s, 0), "received",
+					  (json_int_t)seam_stmt_column_int64(s, 2), "refunded",
 					  (json_int_t)seam_stmt_column_int64(s, 3), "charge",
 					  seam_stmt_column_text(s, 4)));
 			json_array_append_new(remotes, json_string(seam_stmt_column_text(s, 0)));
