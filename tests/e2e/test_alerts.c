@@ -370,8 +370,10 @@ static const char *metric_labels(const char *name, int *histogram_series)
 	}
 	for (size_t p = 0; p < sizeof pending / sizeof pending[0]; p++)
 		if (strcmp(pending[p].name, name) == 0) {
-			fprintf(stderr, "note: %s is not in SEAM_METRICS yet (pending: reconciliation)\n",
-				name);
+			static int said[sizeof pending / sizeof pending[0]];
+			if (!said[p]++)
+				printf("note: %s is not in SEAM_METRICS yet (reconciliation, pending)\n",
+				       name);
 			return pending[p].labels;
 		}
 	return NULL;
