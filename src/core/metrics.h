@@ -112,6 +112,9 @@ typedef enum seam_metric_kind_e {
 	  "store", 0)                                                                              \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
+	X(READY, GAUGE, "seam_ready",                                                            \
+	  "1 when GET /readyz would answer 200 (the store answers, every migration applied), else 0.", \
+	  "", 0)                                                                                   \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \
 	  "Metric updates dropped because their metric already had the maximum number of series.", "", 0) \
 	X(UPSTREAM_REQUESTS, COUNTER, "seam_upstream_requests_total",                            \
