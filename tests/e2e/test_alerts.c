@@ -40,17 +40,6 @@
 #define RUNBOOK_PREFIX "{{ $externalLabels.runbook_base }}/docs/runbooks/"
 #define MAX_ALERTS 64
 
-/* Metrics the rules read that land in SEAM_METRICS with reconciliation (issue 17), written in
- * parallel with these rules. Until a name is in the registry the rules may use it with these
- * labels; once it is, the registry's labels must be exactly these. */
-static const struct {
-	const char *name, *labels;
-} pending[] = {
-	{"seam_reconcile_drift", "store,kind"},
-	{"seam_reconcile_runs_total", "store,outcome"},
-	{"seam_reconcile_last_run_timestamp_seconds", "store"},
-};
-
 typedef struct alert {
 	char name[96], expr[2048], severity[32], summary[512], description[1024], runbook[512];
 	int fires, quiet; /* promtool cases expecting it to fire / not to fire */
@@ -340,9 +329,7 @@ static int has_label(const char *labels, const char *label)
 	return 0;
 }
 
-/* The labels a metric name may be matched on, or NULL when seam does not declare it. Writes a
- * note about pending names (see pending[]) to stderr, and fails on a pending name the registry
- * declares with other labels. */
+/* The labels a metric name may be matched on, or NULL when seam does not declare it. */
 static const char *metric_labels(const char *name, int *histogram_series)
 {
 	size_t n, nl = strlen(name);
@@ -351,14 +338,8 @@ static const char *metric_labels(const char *name, int *histogram_series)
 	if (strcmp(name, "up") == 0)
 		return "";
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(d[i].name, name) == 0) {
-			for (size_t p = 0; p < sizeof pending / sizeof pending[0]; p++)
-				if (strcmp(pending[p].name, name) == 0 &&
-				    strcmp(pending[p].labels, d[i].labels) != 0)
-					fail_msg("%s is declared with labels '%s'; the alert rules match "
-						 "on '%s'", name, d[i].labels, pending[p].labels);
+		if (strcmp(d[i].name, name) == 0)
 			return d[i].labels;
-		}
 		size_t bl = strlen(d[i].name);
 		if (d[i].kind == SEAM_METRIC_HISTOGRAM && nl > bl &&
 		    strncmp(name, d[i].name, bl) == 0 &&
@@ -368,14 +349,6 @@ static const char *metric_labels(const char *name, int *histogram_series)
 			return d[i].labels;
 		}
 	}
-	for (size_t p = 0; p < sizeof pending / sizeof pending[0]; p++)
-		if (strcmp(pending[p].name, name) == 0) {
-			static int said[sizeof pending / sizeof pending[0]];
-			if (!said[p]++)
-				printf("note: %s is not in SEAM_METRICS yet (reconciliation, pending)\n",
-				       name);
-			return pending[p].labels;
-		}
 	return NULL;
 }
 
