@@ -40,7 +40,9 @@
 	X(9, "009_tax")                                                                            \
 	X(10, "010_tax_refunds")                                                                   \
 	X(11, "011_attempt_rows")                                                                  \
-	X(12, "012_live_indexes")
+	X(12, "012_live_indexes")                                                                  \
+	X(13, "013_reserved")                                                                      \
+	X(14, "014_ops_sessions")
 
 /* Embeds src/store/migrations/<name>.sql as seam__mig_<version>_start .. _end, NUL after. */
 #define SEAM__MIGRATION_EMBED(version, name)                                                       \
