@@ -1,6 +1,7 @@
-# seam build. GNU make + pkg-config. One file is generated: build/gen/contracts.c, every file of
+# seam build. GNU make + pkg-config. Two files are generated: build/gen/contracts.c, every file of
 # contracts/ as bytes (scripts/embed-contracts.sh), compiled into libseam.a so the contract registry
-# is built into the binary; it is rewritten only when a contract changes.
+# is built into the binary, and build/gen/ops_assets.c, the dashboard's ops/ the same way
+# (scripts/embed-ops.sh); each is rewritten only when its tree changes.
 #
 #   make            build/seam and build/seam-sim
 #   make deps       install the Debian packages the build and tests need (apt-get, as root)
@@ -25,7 +26,8 @@ PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4 libpcre2-8 libi
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
             libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev libpcre2-dev \
             libidn2-dev libunistring-dev \
-            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev git
+            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev git \
+            libjs-chart.js chromium
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -62,7 +64,11 @@ $(1)/obj/gen/contracts.o: build/gen/contracts.c
 	@mkdir -p $$(@D)
 	@echo "  CC      $$@"
 	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
-$(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o) $(1)/obj/gen/contracts.o
+$(1)/obj/gen/ops_assets.o: build/gen/ops_assets.c
+	@mkdir -p $$(@D)
+	@echo "  CC      $$@"
+	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+$(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o) $(1)/obj/gen/contracts.o $(1)/obj/gen/ops_assets.o
 	@rm -f $$@
 	@ar rcs $$@ $$^
 $(1)/libseam-sim.a: $$(SIM_SRC:%.c=$(1)/obj/%.o)
@@ -102,7 +108,12 @@ build/fuzz/obj/gen/contracts.o: build/gen/contracts.c
 	@mkdir -p $(@D)
 	@echo "  CLANG   $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-build/fuzz/libseam.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/contracts.o
+build/fuzz/obj/gen/ops_assets.o: build/gen/ops_assets.c
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/libseam.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/contracts.o \
+		     build/fuzz/obj/gen/ops_assets.o
 	@rm -f $@
 	@ar rcs $@ $^
 build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o build/fuzz/libseam.a
@@ -119,6 +130,9 @@ all: build/seam build/seam-sim
 # objects that depend on it are rebuilt exactly then.
 build/gen/contracts.c: FORCE
 	@sh scripts/embed-contracts.sh contracts $@
+# The dashboard's assets (ops/: HTML, CSS, JS), the same way (src/api/api_ops.c serves them).
+build/gen/ops_assets.c: FORCE
+	@sh scripts/embed-ops.sh ops $@
 FORCE:
 
 build/seam: build/obj/src/main.o build/libseam.a

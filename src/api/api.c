@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_ops.h"
 #include "auth/keys.h"
 #include "core/clock.h"
 #include "core/version.h"
@@ -107,8 +108,10 @@ int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud)
 {
 	seam_api_t *app = ud;
 	char name[64];
-	seam_key_verdict_e v =
-		seam_keys_check(app->store, seam_http_header(req, "Authorization"), scope, name);
+	const char *authz = seam_http_header(req, "Authorization");
+	if (!authz && seam_api_ops_cookie(req))
+		return seam_api_ops_auth(req, scope, ud);
+	seam_key_verdict_e v = seam_keys_check(app->store, authz, scope, name);
 	if (v == SEAM_KEY_OK || v == SEAM_KEY_NO_SCOPE)
 		seam_http_set_user(req, seam_http_strdup(req, name));
 	switch (v) {
