@@ -72,7 +72,12 @@ void seam_api_around(seam_http_req_t *req, const seam_route_t *r, void *ud);
 
 /* seam_http_auth_fn for the app: Bearer API keys with scopes; ud is the seam_api_t. A request
  * without Authorization that carries the dashboard's session cookie is the session's
- * (api/api_ops.h: its key's scopes, and X-CSRF-Token on unsafe methods). */
+ * (api/api_ops.h, "The security model": its key's scopes, X-CSRF-Token on unsafe methods). */
 int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud);
+
+/* The dashboard's session cookie: its name, and its value in a request (borrowed from the
+ * request, valid until it is freed; NULL when it has none). */
+#define SEAM_API_SESSION_COOKIE "seam_ops"
+const char *seam_api_session_cookie(seam_http_req_t *req);
 
 #endif

@@ -161,84 +161,14 @@ void seam_api_ops_file(seam_http_req_t *req, void *ud)
 
 /* ---------- the cookie ---------- */
 
-const char *seam_api_ops_cookie(seam_http_req_t *req)
-{
-	const char *h = seam_http_header(req, "Cookie");
-	const size_t nl = strlen(SEAM_OPS_COOKIE);
-	/* Cookie: a=1; seam_ops=...; b=2 (RFC 6265 5.4: pairs separated by "; ") */
-	for (const char *p = h; p && *p;) {
-		while (*p == ' ' || *p == ';')
-			p++;
-		const char *end = strchr(p, ';');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > nl && strncmp(p, SEAM_OPS_COOKIE, nl) == 0 && p[nl] == '=') {
-			char *v = seam_http_alloc(req, len - nl);
-			if (!v)
-				return NULL;
-			memcpy(v, p + nl + 1, len - nl - 1);
-			v[len - nl - 1] = '\0';
-			return v;
-		}
-		p = end;
-	}
-	return NULL;
-}
-
 static void set_cookie(seam_http_req_t *req, const seam_api_t *api, const char *sid,
 		       int64_t max_age_s)
 {
 	char c[256];
 	snprintf(c, sizeof c, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-		 SEAM_OPS_COOKIE, sid, (long long)max_age_s,
+		 SEAM_API_SESSION_COOKIE, sid, (long long)max_age_s,
 		 api->ops && api->ops->cookie_secure ? "; Secure" : "");
 	seam_http_set_header(req, "Set-Cookie", c);
-}
-
-static int unsafe_method(const char *m)
-{
-	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
-}
-
-int seam_api_ops_auth(seam_http_req_t *req, const char *scope, void *ud)
-{
-	const seam_api_t *api = ud;
-	seam_session_t s;
-	const char *sid = seam_api_ops_cookie(req);
-	const char *want = strcmp(scope, SEAM_SCOPE_ANY_KEY) == 0 ? "ops:read" : scope;
-	seam_key_verdict_e v = seam_sessions_check(api->store, sid, want, seam_now_ms(), &s);
-	if (v == SEAM_KEY_OK || v == SEAM_KEY_NO_SCOPE)
-		seam_http_set_user(req, seam_http_strdup(req, s.key_name));
-	if (v == SEAM_KEY_NO_SCOPE && strcmp(scope, SEAM_SCOPE_ANY_KEY) == 0)
-		v = SEAM_KEY_OK; /* a valid session's key: any key will do here */
-	switch (v) {
-	case SEAM_KEY_OK:
-		break;
-	case SEAM_KEY_NO_SCOPE:
-		seam_logf(api->log, SEAM_LOG_WARN, "auth", seam_http_cid(req),
-			  json_pack("{s:s, s:s, s:s}", "key", s.key_name, "scope", scope, "via",
-				    "session"),
-			  "key lacks scope");
-		return 403;
-	default:
-		seam_http_problem(req, 401, "unauthorized", "Unauthorized", NULL,
-				  "the dashboard session is unknown or has expired: log in again at "
-				  "/ops/ (or send Authorization: Bearer <key>)");
-		return 401;
-	}
-	if (unsafe_method(seam_http_method(req)) &&
-	    !seam_sessions_csrf_ok(&s, seam_http_header(req, "X-CSRF-Token"))) {
-		seam_logf(api->log, SEAM_LOG_WARN, "auth", seam_http_cid(req),
-			  json_pack("{s:s, s:s, s:s, s:b}", "key", s.key_name, "method",
-				    seam_http_method(req), "path", seam_http_path(req), "token_sent",
-				    seam_http_header(req, "X-CSRF-Token") != NULL),
-			  "dashboard session request refused: CSRF token missing or wrong");
-		seam_http_problem(req, 403, "csrf-token-invalid", "CSRF token invalid", NULL,
-				  "%s with the dashboard's session cookie must carry the session's "
-				  "token in X-CSRF-Token (GET /ops/session gives it)",
-				  seam_http_method(req));
-		return 403;
-	}
-	return 200;
 }
 
 /* ---------- login, logout, session ---------- */
@@ -383,7 +313,7 @@ void seam_api_ops_logout(seam_http_req_t *req, void *ud)
 {
 	const seam_api_t *api = ud;
 	seam_error_t e = {0};
-	const char *sid = seam_api_ops_cookie(req);
+	const char *sid = seam_api_session_cookie(req);
 	security_headers(req, "no-store");
 	if (sid && seam_sessions_close(api->store, sid, &e) != SEAM_OK) {
 		seam_api_reply_error(req, &e);
@@ -400,7 +330,7 @@ void seam_api_ops_session(seam_http_req_t *req, void *ud)
 	const char *who = seam_http_user(req);
 	security_headers(req, "no-store");
 	if (!seam_http_header(req, "Authorization") &&
-	    seam_sessions_check(api->store, seam_api_ops_cookie(req), "ops:read", seam_now_ms(),
+	    seam_sessions_check(api->store, seam_api_session_cookie(req), "ops:read", seam_now_ms(),
 				&s) == SEAM_KEY_OK) {
 		seam_http_reply_json(req, 200, session_doc(s.key_name, s.scopes,
 							   seam_scope_allows(s.scopes, "ops:admin"), &s));

@@ -1,6 +1,6 @@
 /*
  * api_ops.h: the operator dashboard at /ops/ (docs/dashboard.md): its files, its sessions over
- * HTTP, and the cookie half of the auth hook.
+ * HTTP. (The cookie's half of the auth hook is seam_api_auth's, api.c.)
  *
  *   GET  /ops/<file>         open   the dashboard's files, embedded from ops/ (index.html at
  *                                   /ops/; /ops itself is 308 to /ops/), and Chart.js at
@@ -19,8 +19,8 @@
  *     script reads it), SameSite=Strict (no other site's page sends it), Path=/ (it opens /v1
  *     too), Max-Age = ops.session_ttl, Secure when ops.cookie_secure. Sessions and their rules
  *     are auth/sessions.h's: the session acts as its key with the key's scopes of the moment.
- *   - seam_api_auth (api.c) hands a request that has no Authorization header but has the
- *     cookie to seam_api_ops_auth: 401 (answered here, "log in again") for an unknown or
+ *   - seam_api_auth (api.c) takes a request that has no Authorization header but has the
+ *     cookie as the session's: 401 (answered here, "log in again") for an unknown or
  *     expired session, 403 for a scope the key lacks, and for POST, PUT, PATCH and DELETE the
  *     header X-CSRF-Token must equal the session's token (constant-time compare), else 403
  *     csrf-token-invalid. A request with Authorization is a plain API call: the cookie is not
@@ -38,21 +38,9 @@
 
 #include "http/server.h"
 
-/* The session cookie's name. */
-#define SEAM_OPS_COOKIE "seam_ops"
-
 void seam_api_ops_file(seam_http_req_t *req, void *ud);
 void seam_api_ops_login(seam_http_req_t *req, void *ud);
 void seam_api_ops_logout(seam_http_req_t *req, void *ud);
 void seam_api_ops_session(seam_http_req_t *req, void *ud);
-
-/* The session cookie's value in the request, borrowed from the request (valid until it is
- * freed), or NULL when it has none. */
-const char *seam_api_ops_cookie(seam_http_req_t *req);
-
-/* The auth hook for a request authenticated by the session cookie (see above); ud is the
- * seam_api_t. Returns 200, or 401/403, having answered itself where the answer says more than
- * the server's (an expired session, a bad CSRF token). */
-int seam_api_ops_auth(seam_http_req_t *req, const char *scope, void *ud);
 
 #endif
