@@ -68,19 +68,23 @@ function chart(charts, id, title, minutes, series) {
   const data = {
     labels: minutes.map(hhmm),
     datasets: series.map((s, i) => ({
-      label: s.label, data: s.data, borderColor: PALETTE[i % PALETTE.length],
-      backgroundColor: PALETTE[i % PALETTE.length], borderWidth: 2, pointRadius: 0,
-      spanGaps: false, tension: 0,
+      label: s.label, data: s.data, backgroundColor: PALETTE[i % PALETTE.length],
+      borderWidth: 0, barPercentage: 1, categoryPercentage: 0.9,
     })),
   };
   if (charts[id]) charts[id].destroy();
+  // Stacked bars, one per minute: a count per minute reads as a bar, and a minute with no
+  // sample (null: before this process started) is simply empty.
   charts[id] = new window.Chart(canvas, {
-    type: 'line',
+    type: 'bar',
     data,
     options: {
       animation: false, responsive: true, maintainAspectRatio: false,
       interaction: { mode: 'index', intersect: false },
-      scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 12 } } },
+      scales: {
+        y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+        x: { stacked: true, ticks: { maxTicksLimit: window.innerWidth < 600 ? 6 : 12, maxRotation: 0 } },
+      },
       plugins: { legend: { position: 'bottom' } },
     },
   });
