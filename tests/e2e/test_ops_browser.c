@@ -397,8 +397,11 @@ static void test_http_security(void **state)
 	free(dump);
 	json_decref(l.doc);
 
-	/* the cookie opens /v1 as its key */
+	/* the cookie opens /v1 as its key, among other cookies too */
 	assert_int_equal(with_cookie("GET", "/v1/flows", l.cookie, NULL, NULL), 200);
+	char jar[300];
+	snprintf(jar, sizeof jar, "xseam_ops=1; theme=dark; %s; seam_ops2=x", l.cookie);
+	assert_int_equal(with_cookie("GET", "/v1/flows", jar, NULL, NULL), 200);
 	assert_int_equal(with_cookie("GET", "/ops/session", l.cookie, NULL, &d), 200);
 	th_assert_contract("/ops/session", d);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "session"), "csrf_token")), csrf);
