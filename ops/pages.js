@@ -587,6 +587,7 @@ async function reconciliations(main, r) {
     main.appendChild(errorBox(e));
     return;
   }
+  main.appendChild(startRun(st));
   const runs = (res && res.items) || [];
   if (!runs.length) {
     main.appendChild(h('p', { class: 'empty' }, 'No reconciliation runs yet.'));
@@ -605,6 +606,35 @@ async function reconciliations(main, r) {
     { title: 'could not read', cell: (x) => (x.unreadable || []).join(', ') || '—' },
     { title: 'started', cell: (x) => when(x.started_at) },
   ], runs));
+}
+
+// Starts a run (POST /v1/reconciliations), for a key with ops:admin, after a confirmation.
+function startRun(stores) {
+  const store = h('select', { id: 'run-store' }, stores.map((x) => h('option', { value: x }, x)));
+  const since = h('input', { id: 'run-since', type: 'text', value: '24h', autocomplete: 'off' });
+  const dry = h('input', { id: 'run-dry', type: 'checkbox', checked: true });
+  const fix = h('input', { id: 'run-fix', type: 'checkbox' });
+  const go = actButton('Start a run', async () => {
+    const body = { store: store.value, since: since.value.trim(), fix: fix.checked, dry_run: dry.checked };
+    const mode = body.dry_run ? 'a dry run: nothing is changed' : body.fix
+      ? 'with fixes: re-exports, re-applied payments and ERP cancels run as jobs' : 'a report: nothing is changed';
+    if (!await confirmAction(`Reconcile ${body.store} since ${body.since}?`,
+      `Every order of the window is compared across the storefront, the payment provider, the ERP and seam; ${mode}.`,
+      'Start')) return;
+    try {
+      const run = await api('POST', '/v1/reconciliations', { body });
+      say('Reconciliation run started.', 'ok');
+      if (run && run.id) location.hash = link(['reconciliations', run.id]);
+    } catch (e) {
+      say(e.message, 'bad');
+    }
+  }, 'secondary');
+  return section('Start a run', h('form', { class: 'filters', onsubmit: (ev) => ev.preventDefault() },
+    h('div', { class: 'field' }, h('label', { for: 'run-store' }, 'Store'), store),
+    h('div', { class: 'field' }, h('label', { for: 'run-since' }, 'Since'), since),
+    h('div', { class: 'field check' }, h('label', { for: 'run-dry' }, dry, ' dry run')),
+    h('div', { class: 'field check' }, h('label', { for: 'run-fix' }, fix, ' fix what is deterministic')),
+    h('div', { class: 'field actions' }, go)));
 }
 
 async function reconciliationRun(main, r) {

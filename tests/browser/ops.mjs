@@ -297,6 +297,9 @@ async function desktop(browser) {
   await shot(page, 'reconciliations');
   await checkPage(page);
 
+  step = 'reconciliation runs as the reconciliation API describes them';
+  await reconciliationShape(page.browser());
+
   step = 'log out';
   await go(page, '#/overview', 'tr[data-flow="orders"]');
   await page.click('#logout');
@@ -319,6 +322,52 @@ async function desktop(browser) {
   const why = await text(page, '#login-error');
   if (!/session has ended/.test(why)) fail('message: ' + why);
   await shot(page, 'session-ended');
+  await checkPage(page);
+  await page.close();
+}
+
+// Until the reconciliation API is part of the seam under test, its answers are made here in the
+// shape it documents (GET /v1/reconciliations and /v1/reconciliations/{id}), so the page is
+// checked against that shape: a list with drift by kind, a run with each drift, its fix, and
+// text from the store shown as text.
+const RUN_ID = '01900000-0000-7000-8000-00000000abcd';
+const RUN = {
+  id: RUN_ID, store: 'us', state: 'done', since: '2026-01-01T00:00:00Z', until: '2026-01-02T00:00:00Z',
+  started_at: '2026-01-02T00:00:01Z', finished_at: '2026-01-02T00:00:09Z', fix: false, dry_run: true,
+  orders_checked: 120, drift: { not_in_erp: 2, captured_not_completed: 1 }, unreadable: ['psp'],
+};
+const RUN_ITEMS = [
+  { kind: 'not_in_erp', order_uuid: '5f0c1a2b-0000-4000-8000-000000000001', order_number: '1001',
+    detail: 'placed 2h ago, no ERP order <b>bold?</b>', fix: 're-export', fixed: false },
+  { kind: 'captured_not_completed', order_uuid: '5f0c1a2b-0000-4000-8000-000000000002', order_number: '1002',
+    detail: { psp: 'captured', drupal: 'authorization' }, fix: null, fixed: false },
+];
+
+async function reconciliationShape(browser) {
+  const page = await browser.newPage();
+  await watch(page);
+  await page.setViewport({ width: 1366, height: 900 });
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    const u = new URL(req.url());
+    const json = (body) => req.respond({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    if (u.pathname === '/v1/reconciliations') return json({ items: [RUN] });
+    if (u.pathname === `/v1/reconciliations/${RUN_ID}`) return json(Object.assign({}, RUN, { items: RUN_ITEMS }));
+    return req.continue();
+  });
+  await go(page, '#/reconciliations', 'main[data-page="reconciliations"] tbody tr');
+  const row = await page.$$eval('main tbody tr td', (tds) => tds.map((t) => t.textContent.trim()));
+  // run, store, state, window, mode, orders checked, drift, by kind, could not read, started
+  if (row[1] !== 'us' || row[2] !== 'done' || row[4] !== 'dry run' || row[5] !== '120' || row[6] !== '3' ||
+    !row[7].includes('not_in_erp 2') || row[8] !== 'psp') fail('the run row: ' + row.join(' | '));
+  if (!(await page.$('#run-store'))) fail('no form to start a run');
+  await shot(page, 'reconciliations-shape');
+  await page.click('main tbody tr td a');
+  await page.waitForSelector('main h1 code');
+  const items = await page.$$eval('section.card:last-of-type tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  if (items.length !== 2 || !items[0].includes('<b>bold?</b>') || !items[0].includes('1001')) fail('drift items: ' + items.join(' || '));
+  if (await page.$('main b')) fail('markup from a drift detail was parsed');
+  await shot(page, 'reconciliation-run-shape');
   await checkPage(page);
   await page.close();
 }
