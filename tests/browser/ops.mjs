@@ -38,6 +38,7 @@ const EXPECTED = [
   { url: /\/v1\/trace\//, status: 404, why: 'searches for what seam does not know' },
   { url: /\/v1\/reconciliations(\?|$)/, status: 404, why: 'a seam without the reconciliation API' },
   { url: /\/v1\/flows$/, status: 401, why: 'a forged session cookie' },
+  { url: /\/ops\/vendor\/chart\.js$/, status: 404, why: 'a seam without libjs-chart.js (made so below)' },
 ];
 
 const problems = [];
@@ -300,6 +301,9 @@ async function desktop(browser) {
   step = 'reconciliation runs as the reconciliation API describes them';
   await reconciliationShape(page.browser());
 
+  step = 'without Chart.js the overview shows tables';
+  await withoutChartjs(page.browser());
+
   step = 'log out';
   await go(page, '#/overview', 'tr[data-flow="orders"]');
   await page.click('#logout');
@@ -368,6 +372,29 @@ async function reconciliationShape(browser) {
   if (items.length !== 2 || !items[0].includes('<b>bold?</b>') || !items[0].includes('1001')) fail('drift items: ' + items.join(' || '));
   if (await page.$('main b')) fail('markup from a drift detail was parsed');
   await shot(page, 'reconciliation-run-shape');
+  await checkPage(page);
+  await page.close();
+}
+
+// Chart.js answered 404 (libjs-chart.js not installed): the overview still works, with the
+// last minutes as tables and a note that says why.
+async function withoutChartjs(browser) {
+  const page = await browser.newPage();
+  await watch(page);
+  await page.setViewport({ width: 1366, height: 900 });
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname === '/ops/vendor/chart.js') {
+      return req.respond({ status: 404, contentType: 'application/problem+json', body: '{"status":404}' });
+    }
+    return req.continue();
+  });
+  await go(page, '#/overview', 'tr[data-flow="orders"]');
+  if (await page.evaluate(() => typeof window.Chart !== 'undefined')) fail('Chart.js is there after all');
+  const tables = await page.$$eval('.chart-box table', (t) => t.length);
+  if (tables !== 4) fail(`${tables} chart tables, want 4`);
+  if (!(await text(page, '.chart-box')).includes('Chart.js is not installed')) fail('no note about Chart.js');
+  await shot(page, 'overview-without-chartjs');
   await checkPage(page);
   await page.close();
 }
