@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -511,13 +512,127 @@ static void h_stripe_event(seam_sim_call_t *c, void *ctx)
 				      "message", msg, "param", "id", "type", "invalid_request_error"));
 }
 
+/* Stripe's list answers: {"object": "list", "url", "has_more", "data"}, newest first (by
+ * created, then creation order), filtered by created[gt|gte|lt|lte] (Unix seconds), paged with
+ * limit (1-100, default 10) and starting_after (the last id of the previous page). charges
+ * also take payment_intent. An unknown starting_after is Stripe's 400 resource_missing. */
+static int64_t qint(seam_sim_call_t *c, const char *name, int64_t def, int *bad)
+{
+	const char *v = seam_sim_query(c, name);
+	char *end;
+	if (!v)
+		return def;
+	long long x = strtoll(v, &end, 10);
+	if (!*v || *end)
+		*bad = 1;
+	return (int64_t)x;
+}
+
+static void stripe_error(seam_sim_call_t *c, int status, const char *code, const char *param,
+			 const char *msg)
+{
+	seam_sim_reply_json(c, status, NULL,
+			    json_pack("{s:{s:s, s:s, s:s, s:s}}", "error", "code", code, "message",
+				      msg, "param", param, "type", "invalid_request_error"));
+}
+
+static void stripe_list(seam_sim_call_t *c, seam_sim_psp_t *p, int charges)
+{
+	int bad = 0;
+	int64_t gt = qint(c, "created[gt]", INT64_MIN, &bad), gte = qint(c, "created[gte]", INT64_MIN, &bad);
+	int64_t lt = qint(c, "created[lt]", INT64_MAX, &bad), lte = qint(c, "created[lte]", INT64_MAX, &bad);
+	int64_t limit = qint(c, "limit", 10, &bad);
+	const char *after = seam_sim_query(c, "starting_after");
+	const char *intent = charges ? seam_sim_query(c, "payment_intent") : NULL;
+	if (!stripe_auth(p, c))
+		return;
+	if (bad) {
+		stripe_error(c, 400, "parameter_invalid_integer", "created",
+			     "Invalid integer: created and limit take whole numbers");
+		return;
+	}
+	if (limit < 1 || limit > 100) {
+		stripe_error(c, 400, "parameter_invalid_integer", "limit",
+			     "This value must be between 1 and 100.");
+		return;
+	}
+	json_t *data = json_array();
+	int found_after = after == NULL, more = 0;
+	pthread_mutex_lock(&p->mu);
+	for (size_t k = p->npays; k-- > 0;) {
+		const payment_t *pay = p->pays[k];
+		if (strcmp(pay->provider, "stripe") || (charges && !pay->charge))
+			continue;
+		if (!found_after) {
+			if (!strcmp(charges ? pay->charge : pay->id, after))
+				found_after = 1;
+			continue;
+		}
+		if (pay->created <= gt || pay->created < gte || pay->created >= lt ||
+		    pay->created > lte || (intent && strcmp(pay->id, intent)))
+			continue;
+		if ((int64_t)json_array_size(data) == limit) {
+			more = 1;
+			break;
+		}
+		json_array_append_new(data, charges ? charge_json(pay) : intent_json(pay));
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (!found_after) {
+		char msg[200];
+		json_decref(data);
+		snprintf(msg, sizeof msg, "No such %s: '%s'", charges ? "charge" : "payment_intent",
+			 after);
+		stripe_error(c, 400, "resource_missing", "starting_after", msg);
+		return;
+	}
+	seam_sim_reply_json(c, 200, NULL,
+			    json_pack("{s:s, s:s, s:b, s:o}", "object", "list", "url",
+				      charges ? "/v1/charges" : "/v1/payment_intents", "has_more",
+				      more, "data", data));
+}
+
+static void h_stripe_intents(seam_sim_call_t *c, void *ctx)
+{
+	stripe_list(c, ctx, 0);
+}
+
+static void h_stripe_charges(seam_sim_call_t *c, void *ctx)
+{
+	stripe_list(c, ctx, 1);
+}
+
+static void h_stripe_charge(seam_sim_call_t *c, void *ctx)
+{
+	seam_sim_psp_t *p = ctx;
+	const char *id = seam_sim_param(c, "id");
+	json_t *o = NULL;
+	if (!stripe_auth(p, c))
+		return;
+	pthread_mutex_lock(&p->mu);
+	for (size_t i = 0; i < p->npays && !o; i++)
+		if (p->pays[i]->charge && !strcmp(p->pays[i]->charge, id))
+			o = charge_json(p->pays[i]);
+	pthread_mutex_unlock(&p->mu);
+	if (o) {
+		seam_sim_reply_json(c, 200, NULL, o);
+		return;
+	}
+	char msg[160];
+	snprintf(msg, sizeof msg, "No such charge: '%s'", id);
+	stripe_error(c, 404, "resource_missing", "id", msg);
+}
+
 static const seam_sim_route_t routes[] = {
 	{"POST", "/_sim/psp/payments", h_create, 0, "register a payment"},
 	{"GET", "/_sim/psp/payments", h_list, 0, "payments"},
 	{"GET", "/_sim/psp/payments/{id}", h_get, 0, "one payment"},
 	{"POST", "/_sim/psp/payments/{id}/events", h_event, 0, "make and send an event"},
 	{"GET", "/_sim/psp/events", h_events, 0, "events made"},
+	{"GET", "/v1/payment_intents", h_stripe_intents, 0, "Stripe PaymentIntents, newest first (created[...], limit, starting_after)"},
 	{"GET", "/v1/payment_intents/{id}", h_stripe_intent, 0, "Stripe PaymentIntent"},
+	{"GET", "/v1/charges", h_stripe_charges, 0, "Stripe charges, newest first (created[...], payment_intent, limit, starting_after)"},
+	{"GET", "/v1/charges/{id}", h_stripe_charge, 0, "Stripe charge"},
 	{"GET", "/v1/events/{id}", h_stripe_event, 0, "Stripe event"},
 };
 

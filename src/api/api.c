@@ -5,7 +5,8 @@
  * The auth hook takes a Bearer key, or the dashboard's session cookie (its rules: api/api_ops.h,
  * "The security model"; the sessions themselves: auth/sessions.h).
  * /readyz checks the store (a query answers, every known migration applied) so load balancers
- * send traffic only to an instance that can durably accept it.
+ * send traffic only to an instance that can durably accept it. The same check (seam_api_ready)
+ * sets the gauge seam_ready at every scrape, so an alert sees what the load balancer sees.
  */
 #include "api/api.h"
 
@@ -39,12 +40,22 @@ static json_t *upstream_states(const seam_api_t *app)
 	return o;
 }
 
+seam_err_t seam_api_ready(const seam_api_t *app, seam_error_t *err)
+{
+	return seam_store_ready(app->store, err);
+}
+
+void seam_api_collect_ready(seam_metrics_t *m, void *ud)
+{
+	seam_metric_set(m, SEAM_M_READY, NULL, seam_api_ready(ud, NULL) == SEAM_OK ? 1 : 0);
+}
+
 void seam_api_readyz(seam_http_req_t *req, void *ud)
 {
 	seam_api_t *app = ud;
 	seam_error_t err = {0};
 	int applied = 0, known = 0;
-	if (seam_store_ready(app->store, &err) != SEAM_OK) {
+	if (seam_api_ready(app, &err) != SEAM_OK) {
 		seam_store_schema_version(app->store, &applied, &known, NULL);
 		seam_http_problem(req, 503, "not-ready", "Not ready",
 				  json_pack("{s:{s:s, s:i, s:i, s:o}}", "checks", "store", "failing",

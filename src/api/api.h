@@ -60,6 +60,14 @@ typedef struct seam_api {
  * `seam ctl keys scopes` by the root). */
 const seam_route_t *seam_api_routes(size_t *n);
 
+/* Readiness, the one check behind GET /readyz and the gauge seam_ready: SEAM_OK when the
+ * store answers and every known migration is applied, else the store's error (message on err,
+ * which may be NULL). An open upstream breaker does not count (see api.c). */
+seam_err_t seam_api_ready(const seam_api_t *app, seam_error_t *err);
+/* seam_metrics_collect_fn setting seam_ready from seam_api_ready; ud is the seam_api_t
+ * (borrowed; it must outlive the registry's renders). serve registers it. */
+void seam_api_collect_ready(seam_metrics_t *m, void *ud);
+
 void seam_api_healthz(seam_http_req_t *req, void *ud);
 void seam_api_readyz(seam_http_req_t *req, void *ud);
 void seam_api_metrics(seam_http_req_t *req, void *ud);

@@ -13,6 +13,7 @@
 #include "flows/catalog.h"
 #include "flows/orders.h"
 #include "flows/payments.h"
+#include "flows/reconcile.h"
 #include "flows/stock.h"
 #include "flows/tax.h"
 
@@ -22,6 +23,7 @@ static const seam_flow_def_t *const rows[] = {
 	&seam_flow_catalog,
 	&seam_flow_stock,
 	&seam_flow_tax,
+	&seam_flow_reconcile,
 };
 
 static const seam_flows_t registry = {rows, sizeof rows / sizeof rows[0]};

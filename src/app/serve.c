@@ -112,6 +112,11 @@ int seam_app_serve(seam_app_t *app)
 	ho.nroutes = nroutes;
 	if ((code = start_flows(app)) != 0)
 		return code;
+	/* seam_ready at every scrape: the check /readyz runs (alerts see what load balancers see) */
+	if (seam_metrics_add_collector(app->metrics, seam_api_collect_ready, &app->api) != 0) {
+		fprintf(stderr, "seam: metrics: %s\n", seam_strerror(SEAM_NOMEM));
+		return 1;
+	}
 	if (seam_queue_start(app->queue, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: job workers: %s\n", err.msg);
 		return 1;

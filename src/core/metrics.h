@@ -101,8 +101,20 @@ typedef enum seam_metric_kind_e {
 	X(TAX_INVOICES, COUNTER, "seam_tax_invoices_total",                                      \
 	  "Orders' tax documents in the engine, by store and outcome: committed matching what the order charged (matches) or not (differs), voided, refunded (a return invoice).", \
 	  "store,result", 0)                                                                       \
+	X(RECONCILE_DRIFT, GAUGE, "seam_reconcile_drift",                                          \
+	  "Drift open in the store's newest finished reconciliation run (fixed drift not counted), by store and kind.", \
+	  "store,kind", 0)                                                                         \
+	X(RECONCILE_RUNS, COUNTER, "seam_reconcile_runs_total",                                    \
+	  "Reconciliation runs finished, by store and outcome (clean, drift, partial: a system could not be read, failed).", \
+	  "store,outcome", 0)                                                                      \
+	X(RECONCILE_LAST_RUN, GAUGE, "seam_reconcile_last_run_timestamp_seconds",                  \
+	  "Unix time the store's newest reconciliation run finished (clean, drift or partial), by store.", \
+	  "store", 0)                                                                              \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
+	X(READY, GAUGE, "seam_ready",                                                            \
+	  "1 when GET /readyz would answer 200 (the store answers, every migration applied), else 0.", \
+	  "", 0)                                                                                   \
 	X(SERIES_DROPPED, COUNTER, "seam_metrics_series_dropped_total",                          \
 	  "Metric updates dropped because their metric already had the maximum number of series.", "", 0) \
 	X(UPSTREAM_REQUESTS, COUNTER, "seam_upstream_requests_total",                            \

@@ -175,10 +175,9 @@ static void add_tax(json_t *res, seam_money_dec_t *tax)
 	}
 }
 
-/* Drupal's total_price minus the tax adjustments it adds on top (the ERP adds its own). */
-static void net_of_tax(json_t *doc, const char *total, char out[SEAM_MONEY_BUF])
+void seam_flow_orders_net_total(json_t *doc, json_t *order, const char *total,
+				char out[SEAM_MONEY_BUF])
 {
-	json_t *order = seam_drupal_data(doc);
 	seam_money_dec_t tax = {0, 0}, t;
 	add_tax(order, &tax);
 	for (size_t i = 0; i < seam_drupal_rel_count(order, "order_items"); i++) {
@@ -194,6 +193,12 @@ static void net_of_tax(json_t *doc, const char *total, char out[SEAM_MONEY_BUF])
 		return;
 	}
 	seam_money_dec_format(t, out);
+}
+
+/* Drupal's total_price minus the tax adjustments it adds on top (the ERP adds its own). */
+static void net_of_tax(json_t *doc, const char *total, char out[SEAM_MONEY_BUF])
+{
+	seam_flow_orders_net_total(doc, seam_drupal_data(doc), total, out);
 }
 
 seam_err_t seam_flow_orders_check_mapped(const seam_contracts_t *contracts, json_t *doc,

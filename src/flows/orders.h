@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "domain/money.h"
 #include "flows/flow.h"
 
 /* The flow (bulkhead and kill switch) and the job kinds that run in it. */
@@ -129,6 +130,14 @@ seam_err_t seam_flow_orders_list(seam_store_t *st, const seam_flow_orders_filter
 seam_err_t seam_flow_orders_validate(const seam_contracts_t *contracts, json_t *sales_order,
 				     const char *drupal_total, const char *currency,
 				     json_t **errors, char **text);
+
+/* Drupal's total less the tax adjustments Drupal adds on top of it (not included ones), of
+ * the order resource and its order_items found among doc's included resources (doc: the
+ * order's document or a listing page with include=order_items): what the ERP's sales order
+ * adds up to without its own tax. total is the order's total_price number; on an unparsable
+ * amount out is total unchanged. */
+void seam_flow_orders_net_total(json_t *doc, json_t *order, const char *total,
+				char out[SEAM_MONEY_BUF]);
 
 /* seam_flow_orders_validate of a mapping's output against the Drupal order document it was
  * mapped from (doc: the JSON:API document; its total_price less the tax adjustments the ERP

@@ -30,6 +30,7 @@
 #include "flows/payments.h"
 #include "flows/stock.h"
 #include "flows/tax.h"
+#include "flows/reconcile.h"
 #include "tests/support/harness.h"
 
 /* --- the flow, as src/flows/shipping.c would write it --------------------------------------- */
@@ -137,8 +138,8 @@ static const seam_flow_def_t shipping_flow = {
 
 static const seam_flow_def_t *const rows[] = {&seam_flow_orders, &seam_flow_payments,
 					      &seam_flow_catalog, &seam_flow_stock, &seam_flow_tax,
-					      &shipping_flow};
-static const seam_flows_t flows = {rows, 6};
+					      &seam_flow_reconcile, &shipping_flow};
+static const seam_flows_t flows = {rows, 7};
 
 /* The real registry's rows are the flows it was built with (the test's registry copies them). */
 static void test_real_registry(void **state)
@@ -147,12 +148,14 @@ static void test_real_registry(void **state)
 	char list[128];
 	(void)state;
 	char kinds[320];
-	assert_int_equal(fl->n, 5);
-	assert_string_equal(seam_flows_list(fl, 0, list, sizeof list), "orders, payments, catalog, stock, tax");
+	assert_int_equal(fl->n, 6);
+	assert_string_equal(seam_flows_list(fl, 0, list, sizeof list),
+			    "orders, payments, catalog, stock, tax, reconcile");
 	assert_string_equal(seam_flows_list(fl, 1, kinds, sizeof kinds),
 			    "order.export, order.cancel, order.poll, payment.apply, catalog.run, "
 			    "catalog.product, catalog.poll, stock.fetch, stock.poll, stock.write, "
-			    "stock.subscribe, tax.sweep, tax.commit, tax.void, tax.refund");
+			    "stock.subscribe, tax.sweep, tax.commit, tax.void, tax.refund, reconcile.run, "
+			    "reconcile.poll");
 	assert_ptr_equal(seam_flows_find(fl, "catalog"), &seam_flow_catalog);
 	assert_ptr_equal(seam_flows_find(fl, "payments"), &seam_flow_payments);
 	assert_ptr_equal(seam_flows_find(fl, "stock"), &seam_flow_stock);
@@ -176,6 +179,7 @@ static void test_real_registry(void **state)
 	assert_int_equal(owner[SEAM_M_CATALOG_PRODUCTS], 2);
 	assert_int_equal(owner[SEAM_M_STOCK_UPDATES], 3);
 	assert_int_equal(owner[SEAM_M_TAX_QUOTES], 4);
+	assert_int_equal(owner[SEAM_M_RECONCILE_DRIFT], 5);
 }
 
 static char *reference(const seam_flows_t *fl)
@@ -231,7 +235,7 @@ static void test_config_section_and_check(void **state)
 	FILE *fp = open_memstream(&out, &len);
 	assert_int_equal(seam_app_validate(NULL, cfg, NULL, NULL, fp), 2);
 	fclose(fp);
-	assert_string_equal(out, "t.yaml: flows.shiping: no such flow (orders, payments, catalog, stock, tax, shipping)\n"
+	assert_string_equal(out, "t.yaml: flows.shiping: no such flow (orders, payments, catalog, stock, tax, reconcile, shipping)\n"
 				 "t.yaml:3: shipping_sync.interval: a full sync every 10000 ms would never "
 				 "finish; 1m at least\n");
 	free(out);
@@ -332,7 +336,7 @@ static void test_serve_and_ctl(void **state)
 	const char *hdrs[] = {auth, NULL};
 	assert_int_equal(th_http("GET", url, hdrs, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(names(r.body, "name"), "orders payments catalog stock tax shipping");
+	assert_string_equal(names(r.body, "name"), "orders payments catalog stock tax reconcile shipping");
 	th_resp_free(&r);
 	snprintf(url, sizeof url, "%s/v1/jobs?flow=shipping", base);
 	assert_int_equal(th_http("GET", url, hdrs, NULL, 0, &r), 0);

@@ -357,8 +357,8 @@ static void test_ctl_usage_and_flows(void **state)
 	run_free(&r);
 	r = ctl(seam_ctl_flow, f.env.st, 0, "flow list");
 	assert_int_equal(r.rc, 0);
-	assert_memory_equal(r.out, "NAME      PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
-			    "orders    yes                   0       1        0     2", 135);
+	assert_memory_equal(r.out, "NAME       PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
+			    "orders     yes                   0       1        0     2", 137);
 	run_free(&r);
 	r = ctl(seam_ctl_flow, f.env.st, 1, "flow list");
 	json_t *doc = json_loads(r.out, 0, NULL);
@@ -377,7 +377,7 @@ static void test_ctl_usage_and_flows(void **state)
 	r = ctl(seam_ctl_flow, f.env.st, 0, "flow pause ordres");
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, "seam ctl flow pause: no flow named 'ordres' (flows: orders, payments, catalog, stock, tax)\n");
+	assert_string_equal(r.err, "seam ctl flow pause: no flow named 'ordres' (flows: orders, payments, catalog, stock, tax, reconcile)\n");
 	run_free(&r);
 	r = ctl(seam_ctl_flow, f.env.st, 0, "flow resume ordres");
 	assert_int_equal(r.rc, 1);
@@ -385,7 +385,7 @@ static void test_ctl_usage_and_flows(void **state)
 	assert_int_equal(qt_int(f.env.st, "SELECT COUNT(*) FROM flows WHERE name = 'ordres'", NULL), 0);
 	r = ctl(seam_ctl_jobs, f.env.st, 0, "jobs list --flow erp");
 	assert_int_equal(r.rc, 1);
-	assert_non_null(strstr(r.err, "no flow named 'erp' (flows: orders, payments, catalog, stock, tax)"));
+	assert_non_null(strstr(r.err, "no flow named 'erp' (flows: orders, payments, catalog, stock, tax, reconcile)"));
 	run_free(&r);
 	r = ctl(seam_ctl_dlq, f.env.st, 0, "dlq replay --flow erp");
 	assert_int_equal(r.rc, 1);
@@ -406,7 +406,8 @@ static void test_flows_listed_from_start(void **state)
 	assert_int_equal(r.rc, 0);
 	json_t *doc = json_loads(r.out, 0, NULL);
 	assert_non_null(doc);
-	assert_int_equal(json_array_size(doc), 5);
+	assert_int_equal(json_array_size(doc), 6);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 5), "name")), "reconcile");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 3), "name")), "stock");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 4), "name")), "tax");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 0), "name")), "orders");
@@ -418,12 +419,13 @@ static void test_flows_listed_from_start(void **state)
 	run_free(&r);
 	r = ctl(seam_ctl_flow, env.st, 0, "flow list");
 	assert_string_equal(r.out,
-			    "NAME      PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
-			    "orders    no                    0       0        0     0                      0\n"
-			    "payments  no                    0       0        0     0                      0\n"
-			    "catalog   no                    0       0        0     0                      0\n"
-			    "stock     no                    0       0        0     0                      0\n"
-			    "tax       no                    0       0        0     0                      0\n");
+			    "NAME       PAUSED  MAX_CONCURRENCY  QUEUED  RUNNING  DEAD  OLDEST_RUNNABLE_AGE_S\n"
+			    "orders     no                    0       0        0     0                      0\n"
+			    "payments   no                    0       0        0     0                      0\n"
+			    "catalog    no                    0       0        0     0                      0\n"
+			    "stock      no                    0       0        0     0                      0\n"
+			    "tax        no                    0       0        0     0                      0\n"
+			    "reconcile  no                    0       0        0     0                      0\n");
 	run_free(&r);
 	/* Listing writes nothing. */
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM flows", NULL), 1);
@@ -715,7 +717,7 @@ static void test_http_routes(void **state)
 	assert_int_equal(st, 404);
 	assert_string_equal(json_string_value(json_object_get(doc, "type")), SEAM_PROBLEM_BASE "not-found");
 	assert_string_equal(json_string_value(json_object_get(doc, "detail")),
-			    "no flow named 'nonexistent' (flows: orders, payments, catalog, stock, tax)");
+			    "no flow named 'nonexistent' (flows: orders, payments, catalog, stock, tax, reconcile)");
 	json_decref(doc);
 	assert_int_equal(qt_int(h.f.env.st, "SELECT COUNT(*) FROM flows WHERE name = 'nonexistent'", NULL), 0);
 	doc = call(&h, "GET", "/v1/jobs?flow=erp", "reader", NULL, &st);
@@ -726,7 +728,7 @@ static void test_http_routes(void **state)
 	assert_int_equal(st, 422);
 	json_eq(json_object_get(doc, "errors"),
 			  "[{\"pointer\": \"/flow\", \"keyword\": \"x-seam-flow\", \"detail\": "
-			  "\"no flow named 'erp' (flows: orders, payments, catalog, stock, tax)\"}]");
+			  "\"no flow named 'erp' (flows: orders, payments, catalog, stock, tax, reconcile)\"}]");
 	json_decref(doc);
 
 	seam_http_stop(h.srv, 1000);
