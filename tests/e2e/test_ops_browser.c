@@ -43,6 +43,7 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/metrics.h"
 #include "store/store.h"
 #include "tests/support/harness.h"
 #include "tests/support/th_assert.h"
@@ -530,6 +531,9 @@ static void test_http_security(void **state)
 			TH_ASSERT_CMP(errs, >=, 2); /* the 503s; the 422 is the ERP's answer, not an error */
 		}
 	assert_true(erp_seen);
+	/* reconciliation's drift gauge, read by name: available exactly when this build has it */
+	assert_int_equal(json_is_true(json_object_get(json_object_get(d, "drift"), "available")),
+			 seam_metric_find("seam_reconcile_drift") >= 0);
 	json_decref(d);
 
 	/* the trace the search box asks: by PSP payment id, order number, event id */
