@@ -11,6 +11,7 @@
 // purpose (listed in EXPECTED with why). Screenshots of every page, desktop and phone, are
 // left in SEAM_SCREENSHOTS for people to look at.
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const env = (k) => {
@@ -425,6 +426,9 @@ async function phone(browser) {
   await checkPage(page);
   await page.close();
 }
+
+// this run's screenshots only: the last run's go
+for (const f of fs.readdirSync(SHOTS)) if (f.endsWith('.png')) fs.unlinkSync(path.join(SHOTS, f));
 
 const browser = await puppeteer.launch({
   executablePath: CHROMIUM,
