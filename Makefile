@@ -1,6 +1,7 @@
-# seam build. GNU make + pkg-config. One file is generated: build/gen/contracts.c, every file of
+# seam build. GNU make + pkg-config. Two files are generated: build/gen/contracts.c, every file of
 # contracts/ as bytes (scripts/embed-contracts.sh), compiled into libseam.a so the contract registry
-# is built into the binary; it is rewritten only when a contract changes.
+# is built into the binary, and build/gen/ops_assets.c, the dashboard's ops/ the same way
+# (scripts/embed-ops.sh); each is rewritten only when its tree changes.
 #
 #   make            build/seam and build/seam-sim
 #   make deps       install the Debian packages the build and tests need (apt-get, as root)
@@ -11,6 +12,8 @@
 #   make fuzz       every fuzz/fuzz_*.c for FUZZ_SECONDS (10) each, two at a time (clang)
 #   make layers     the include graph, checked against the layers (scripts/layers.sh)
 #   make openapi-tools  the OpenAPI linter (npm, pinned) into build/tools (e2e needs it)
+#   make browser-tools  puppeteer-core (npm, pinned) into build/tools/browser (the dashboard's
+#                   browser test needs it, and Debian's chromium)
 #
 # Every .c under src/ (but main.c) goes into build/libseam.a, the product; every .c under sim/
 # (but sim/main.c) into build/libseam-sim.a, the upstream doubles, which use only core utilities
@@ -25,7 +28,8 @@ PKGS    := libcurl jansson libfyaml sqlite3 libpq openssl lua5.4 libpcre2-8 libi
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
             libfyaml-dev libsqlite3-dev libpq-dev libssl-dev liblua5.4-dev libcmocka-dev libpcre2-dev \
             libidn2-dev libunistring-dev \
-            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev git
+            prometheus curl php-cli phpunit nginx-light wrk clang libclang-rt-dev git \
+            libjs-chart.js chromium
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -62,7 +66,11 @@ $(1)/obj/gen/contracts.o: build/gen/contracts.c
 	@mkdir -p $$(@D)
 	@echo "  CC      $$@"
 	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
-$(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o) $(1)/obj/gen/contracts.o
+$(1)/obj/gen/ops_assets.o: build/gen/ops_assets.c
+	@mkdir -p $$(@D)
+	@echo "  CC      $$@"
+	@$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+$(1)/libseam.a: $$(LIB_SRC:%.c=$(1)/obj/%.o) $(1)/obj/gen/contracts.o $(1)/obj/gen/ops_assets.o
 	@rm -f $$@
 	@ar rcs $$@ $$^
 $(1)/libseam-sim.a: $$(SIM_SRC:%.c=$(1)/obj/%.o)
@@ -102,14 +110,20 @@ build/fuzz/obj/gen/contracts.o: build/gen/contracts.c
 	@mkdir -p $(@D)
 	@echo "  CLANG   $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-build/fuzz/libseam.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/contracts.o
+build/fuzz/obj/gen/ops_assets.o: build/gen/ops_assets.c
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/libseam.a: $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/contracts.o \
+		     build/fuzz/obj/gen/ops_assets.o
 	@rm -f $@
 	@ar rcs $@ $^
 build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o build/fuzz/libseam.a
 	@echo "  LD      $@"
 	@$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libseam.a $(LDLIBS)
 
-.PHONY: all deps test unit e2e san tsan fuzz demo bench clean check-tools layers FORCE openapi-tools
+.PHONY: all deps test unit e2e san tsan fuzz demo bench clean check-tools layers FORCE openapi-tools \
+	browser-tools
 .SECONDARY:
 
 all: build/seam build/seam-sim
@@ -119,6 +133,9 @@ all: build/seam build/seam-sim
 # objects that depend on it are rebuilt exactly then.
 build/gen/contracts.c: FORCE
 	@sh scripts/embed-contracts.sh contracts $@
+# The dashboard's assets (ops/: HTML, CSS, JS), the same way (src/api/api_ops.c serves them).
+build/gen/ops_assets.c: FORCE
+	@sh scripts/embed-ops.sh ops $@
 FORCE:
 
 build/seam: build/obj/src/main.o build/libseam.a
@@ -151,7 +168,14 @@ unit: $(UNIT_BIN)
 openapi-tools:
 	@sh scripts/openapi-lint.sh --install || echo "openapi-tools: the linter is not installed" >&2
 
-e2e: build/seam build/seam-sim $(E2E_BIN) openapi-tools
+# What tests/e2e/test_ops_browser.c drives the dashboard with: puppeteer-core, pinned, installed
+# by npm into build/tools/browser/ once and kept (scripts/browser-tools.sh), and Debian's
+# chromium (make deps). Not installable: said here, and the browser test then fails with the
+# reason.
+browser-tools:
+	@sh scripts/browser-tools.sh --install >/dev/null || echo "browser-tools: the browser test cannot run" >&2
+
+e2e: build/seam build/seam-sim $(E2E_BIN) openapi-tools browser-tools
 	@SEAM_BIN=$(CURDIR)/build/seam SEAM_SIM_BIN=$(CURDIR)/build/seam-sim \
 	  sh scripts/run-tests.sh e2e $(E2E_BIN)
 

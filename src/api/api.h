@@ -47,6 +47,9 @@ typedef struct seam_api {
 	 * it: for the routes that run a flow's work in the request (a tax quote). */
 	void *(*flow_instance)(void *ud, const char *flow);
 	void *flow_config_ud;
+	const seam_api_ops_config_t *ops;   /* ops: the dashboard (NULL: defaults) */
+	struct seam_ops_history *ops_history; /* the overview's per-minute history
+					       * (api/api_ops_overview.h; NULL: none kept) */
 } seam_api_t;
 
 /* A route flag of api/ (server.h leaves bits from 0x100 to the application): an unsafe
@@ -75,7 +78,14 @@ void seam_api_whoami(seam_http_req_t *req, void *ud);
  * (Idempotency-Key on unsafe /v1 requests, api/idempotency.h); ud is the seam_api_t. */
 void seam_api_around(seam_http_req_t *req, const seam_route_t *r, void *ud);
 
-/* seam_http_auth_fn for the app: Bearer API keys with scopes; ud is the seam_api_t. */
+/* seam_http_auth_fn for the app: Bearer API keys with scopes; ud is the seam_api_t. A request
+ * without Authorization that carries the dashboard's session cookie is the session's
+ * (api/api_ops.h, "The security model": its key's scopes, X-CSRF-Token on unsafe methods). */
 int seam_api_auth(seam_http_req_t *req, const char *scope, void *ud);
+
+/* The dashboard's session cookie: its name, and its value in a request (borrowed from the
+ * request, valid until it is freed; NULL when it has none). */
+#define SEAM_API_SESSION_COOKIE "seam_ops"
+const char *seam_api_session_cookie(seam_http_req_t *req);
 
 #endif

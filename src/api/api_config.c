@@ -1,5 +1,6 @@
 /*
- * api_config.c: the `metrics:`, `webhooks:` and `idempotency:` sections' tables (see api_config.h).
+ * api_config.c: the `metrics:`, `webhooks:`, `idempotency:` and `ops:` sections' tables (see
+ * api_config.h).
  */
 #include "api/api_config.h"
 
@@ -35,3 +36,19 @@ static const seam_cfg_field_t idempotency_fields[] = {
 const seam_cfg_schema_t seam_api_idempotency_config_schema = {
 	"idempotency", sizeof(seam_api_idempotency_config_t), idempotency_fields,
 	sizeof idempotency_fields / sizeof idempotency_fields[0]};
+
+static const seam_cfg_field_t ops_fields[] = {
+	{"session_ttl", SEAM_CFG_DURATION, F(seam_api_ops_config_t, session_ttl_ms), 0, "8h",
+	 "Lifetime of a dashboard session (/ops/ login); fixed, not extended by use. After it the "
+	 "dashboard asks for the key again.", NULL, NULL, 60000, 7LL * 86400000},
+	{"cookie_secure", SEAM_CFG_BOOL, F(seam_api_ops_config_t, cookie_secure), 0, "false",
+	 "Mark the dashboard's session cookie Secure: set it when people reach seam over HTTPS (a "
+	 "TLS proxy in front); browsers then never send the cookie over plain HTTP.", NULL, NULL,
+	 0, 0},
+	{"chartjs", SEAM_CFG_STR, F(seam_api_ops_config_t, chartjs), 0,
+	 "/usr/share/javascript/chart.js/chart.min.js",
+	 "Chart.js 3 (Debian's libjs-chart.js) served to the dashboard at /ops/vendor/chart.js; "
+	 "without the file the dashboard shows its numbers as tables.", NULL, NULL, 0, 0},
+};
+const seam_cfg_schema_t seam_api_ops_config_schema = {
+	"ops", sizeof(seam_api_ops_config_t), ops_fields, sizeof ops_fields / sizeof ops_fields[0]};

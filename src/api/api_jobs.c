@@ -33,6 +33,10 @@ static const seam_api_filter_t job_filters[] = {
 	{"correlation_id", SEAM_API_FILTER_STR, NULL, "Jobs of one request or run."},
 	{"since", SEAM_API_FILTER_STR, NULL, "Created (dead letters: died) at or after."},
 	{"until", SEAM_API_FILTER_STR, NULL, "Created (dead letters: died) before."},
+	{"store", SEAM_API_FILTER_STR, NULL,
+	 "The store the job is about (what its flow reads from the payload; shown as `store`). "
+	 "Filtered as the jobs are read: a page looks at up to 5,000 jobs and may come back short "
+	 "with a `next`."},
 };
 static const char *const job_extra[] = {"before", NULL};
 const seam_api_list_def_t seam_api_jobs_list_def = {
@@ -99,6 +103,56 @@ static void reply_page(seam_http_req_t *req, const seam_api_list_def_t *def, jso
 	seam_api_reply_page(req, def, items, key, json_pack("{s:o}", "next_before", next));
 }
 
+/* Most jobs one page with ?store= reads before it answers (short, with a next). */
+#define STORE_SCAN_MAX 5000
+#define STORE_SCAN_PAGE 250
+
+/* A page of the jobs about one store. The store is what each job's flow reads from its
+ * payload (seam_flows_describe_jobs), not a column, so the rows are read newest first in
+ * chunks, described and kept when they match, until the page is full, the jobs run out, or
+ * STORE_SCAN_MAX rows were read; then `next` continues after the last row read (a page may be
+ * short, or even empty, with a next). Returns the kept items (new reference) and in *next_id
+ * the id to continue after ("" when the jobs ran out), or NULL after answering an error. */
+static json_t *list_store(seam_http_req_t *req, const seam_api_t *api, seam_job_filter_t *f,
+			  const char *store, char next_id[64])
+{
+	seam_store_t *st = seam_queue_store(api->queue);
+	int want = f->limit > 0 ? f->limit : SEAM_JOB_LIST_DEFAULT, scanned = 0, done = 0;
+	json_t *out = json_array();
+	char after[64] = "";
+	seam_error_t e = {0};
+	next_id[0] = '\0';
+	if (f->before_id)
+		snprintf(after, sizeof after, "%s", f->before_id);
+	while (!done && (int)json_array_size(out) < want && scanned < STORE_SCAN_MAX) {
+		json_t *items = NULL, *j;
+		size_t i;
+		f->limit = STORE_SCAN_PAGE;
+		f->before_id = after[0] ? after : NULL;
+		if (seam_queue_admin_list(st, f, &items, &e) != SEAM_OK) {
+			seam_api_reply_error(req, &e);
+			json_decref(out);
+			return NULL;
+		}
+		seam_flows_describe_jobs(api->flows, st, items);
+		done = json_array_size(items) < STORE_SCAN_PAGE;
+		json_array_foreach(items, i, j) {
+			snprintf(after, sizeof after, "%s", json_string_value(json_object_get(j, "id")));
+			scanned++;
+			const char *s = json_string_value(json_object_get(j, "store"));
+			if (s && strcmp(s, store) == 0 &&
+			    json_array_append(out, j) == 0 && (int)json_array_size(out) == want) {
+				done = done && i + 1 == json_array_size(items);
+				break;
+			}
+		}
+		json_decref(items);
+	}
+	if (!done)
+		snprintf(next_id, 64, "%s", after);
+	return out;
+}
+
 static void list_common(seam_http_req_t *req, void *ud, int dead)
 {
 	const seam_api_t *api = ud;
@@ -108,19 +162,35 @@ static void list_common(seam_http_req_t *req, void *ud, int dead)
 	json_t *items = NULL;
 	seam_api_query_t qy;
 	const seam_api_list_def_t *def = dead ? &seam_api_dead_list_def : &seam_api_jobs_list_def;
+	const char *store = seam_http_query(req, "store");
+	char next_id[64];
 	if (query_filter(req, api->flows, def, &qy, &f) != 0)
 		goto out;
+	if (store && (!api->stores || !seam_cfg_map_get(api->stores, store))) {
+		bad(req, "store '%s' is not a store of this seam (stores: in seam.yaml)", store);
+		goto out;
+	}
 	if (dead) {
 		f.state = "dead";
 		f.by_finished = 1;
-		f.with_payload = 1;
+	}
+	/* each job names its store and order number, as ctl dlq list does: read from the
+	 * payload, which the list then leaves out */
+	f.with_payload = 1;
+	if (store) {
+		if (!(items = list_store(req, api, &f, store, next_id)))
+			goto out;
+		json_t *key = next_id[0] ? json_pack("[s]", next_id) : NULL;
+		seam_api_reply_page(req, def, items, key,
+				    json_pack("{s:o}", "next_before",
+					      next_id[0] ? json_string(next_id) : json_null()));
+		goto out;
 	}
 	if (seam_queue_admin_list(seam_queue_store(q), &f, &items, &e) != SEAM_OK) {
 		seam_api_reply_error(req, &e);
 		goto out;
 	}
-	if (dead) /* each dead letter names its store and order number, as ctl dlq list does */
-		seam_flows_describe_jobs(api->flows, seam_queue_store(q), items);
+	seam_flows_describe_jobs(api->flows, seam_queue_store(q), items);
 	reply_page(req, def, items, f.limit);
 out:
 	seam_api_query_dispose(&qy);

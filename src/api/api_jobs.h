@@ -1,12 +1,12 @@
 /*
  * api_jobs.h: the operator HTTP API of the job queue, as a route table to mount in seam serve.
  *
- *   GET  /v1/jobs                          ops:read   ?flow&state&kind&correlation_id&since&until&before&limit&cursor
+ *   GET  /v1/jobs                          ops:read   ?flow&state&kind&correlation_id&since&until&store&before&limit&cursor
  *   GET  /v1/jobs/{id}                     ops:read   job with payload and attempts_log
  *   POST /v1/jobs/{id}/retry               ops:admin  dead/canceled -> queued (fresh budget); queued -> run now
  *                                                     (this and cancel, replay: Idempotency-Key required)
  *   POST /v1/jobs/{id}/cancel              ops:admin
- *   GET  /v1/dead-letters                  ops:read   ?flow&since&until&before&limit (since/until on death time)
+ *   GET  /v1/dead-letters                  ops:read   ?flow&since&until&store&before&limit (since/until on death time)
  *   GET  /v1/dead-letters/{id}             ops:read
  *   POST /v1/dead-letters/{id}/replay      ops:admin
  *   POST /v1/dead-letters/replay           ops:admin  body {"flow"?, "since"?, "until"?} or {"all": true}
@@ -14,6 +14,10 @@
  *   POST /v1/flows/{name}/pause            ops:admin
  *   POST /v1/flows/{name}/resume           ops:admin
  *
+ * Every listed job names its store and order number when its flow can tell ("store",
+ * "order_number", else null; flows/flow.h subject). ?store= keeps the jobs about that store:
+ * the store is read from each job's payload, not a column, so the page is filtered as the jobs
+ * are read, at most 5,000 of them per page; a page may come back short (or empty) with a next.
  * Lists answer {"items": [...], "next": <URL of the next page with its cursor, or null>,
  * "next_before": <id of the last item when the page was full, else null>} (the older form:
  * pass it back as ?before=), with a Link rel="next" header; an unknown query parameter is a

@@ -10,6 +10,9 @@
 #include "api/api_tax.h"
 #include "api/api_contracts.h"
 #include "api/api_jobs.h"
+#include "api/api_ops.h"
+#include "api/api_ops_overview.h"
+#include "api/api_trace.h"
 #include "api/api_resources.h"
 #include "api/openapi.h"
 #include "auth/scopes.h"
@@ -92,6 +95,24 @@ static const seam_route_t routes[] = {
 	{"POST", "/v1/tax/quote", seam_api_tax_quote, "tax:quote", 0,
 	 "A tax quote for a cart within the store's budget (800 ms): from the engine, seam's cache of it, or an estimate from the store's rate table, said in source; never a silent zero.",
 	 "tax.quote-request@v1", "tax.quote@v1"},
+	{"GET", "/v1/ops/overview", seam_api_ops_overview, "ops:read", 0,
+	 "The dashboard's overview: per flow its backlog, dead letters and jobs succeeded and failed per minute; per upstream its breaker and requests and errors per minute; per store sync lag, stock staleness and export backlog; reconciliation drift.",
+	 NULL, "rest.ops-overview@v1"},
+	{"GET", "/v1/trace/{id}", seam_api_trace, "ops:read", 0,
+	 "What `seam ctl trace` shows for an order number or uuid, PSP payment id, provider event id, SKU, PIM product or correlation id; found_by says which; ETag.",
+	 NULL, "rest.trace@v1"},
+	{"POST", "/ops/login", seam_api_ops_login, NULL, SEAM_ROUTE_RAW_BODY,
+	 "Dashboard login: an API key with ops:read ({\"key\"} or a form's key=) opens a session in an HttpOnly, SameSite=Strict cookie.",
+	 NULL, "rest.ops-session@v1"},
+	{"POST", "/ops/logout", seam_api_ops_logout, NULL, 0,
+	 "Ends the dashboard session and clears its cookie.", NULL, NULL},
+	{"GET", "/ops/session", seam_api_ops_session, "ops:read", 0,
+	 "Who the dashboard session acts as: key, scopes, whether it may act (ops:admin), its CSRF token and expiry.",
+	 NULL, "rest.ops-session@v1"},
+	/* after the other /ops routes: a prefix matches whatever they do not */
+	{"GET", "/ops/*", seam_api_ops_file, NULL, 0,
+	 "The operator dashboard's pages (docs/dashboard.md; /ops redirects to /ops/), and Chart.js from its Debian package at /ops/vendor/chart.js.",
+	 NULL, NULL},
 	{"POST", "/webhooks/stripe/{store}", seam_webhook_stripe, NULL, SEAM_ROUTE_RAW_BODY,
 	 "Stripe events; Stripe-Signature verified; stored, then 200.", NULL, NULL},
 	{"POST", "/webhooks/adyen/{store}", seam_webhook_adyen, NULL, SEAM_ROUTE_RAW_BODY,

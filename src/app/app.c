@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api_ops_overview.h"
 #include "app/registry.h"
 #include "core/clock.h"
 #include "core/version.h"
@@ -334,6 +335,9 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		.flow_config = api_flow_config,
 		.flow_instance = api_flow_instance,
 		.flow_config_ud = app,
+		.ops = &app->cfg->ops,
+		/* the dashboard's per-minute history; its sampler runs under serve only */
+		.ops_history = seam_ops_history_create(app->metrics),
 	};
 	*out = app;
 	return 0;
@@ -366,6 +370,7 @@ void seam_app_close(seam_app_t *app)
 	seam_store_close(app->store);
 	if (app->contracts)
 		seam_contracts_close(app->contracts);
+	seam_ops_history_destroy(app->api.ops_history);
 	seam_metrics_destroy(app->metrics);
 	seam_log_destroy(app->log);
 	seam_config_free(app->cfg);

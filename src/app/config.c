@@ -35,6 +35,8 @@ static const seam_cfg_field_t root_fields[] = {
 	{"idempotency", SEAM_CFG_SECTION, F(idempotency), 0, NULL,
 	 "Idempotency-Key on POST/PUT/PATCH/DELETE under /v1.",
 	 &seam_api_idempotency_config_schema, NULL, 0, 0},
+	{"ops", SEAM_CFG_SECTION, F(ops), 0, NULL, "The operator dashboard at /ops/ (docs/dashboard.md).",
+	 &seam_api_ops_config_schema, NULL, 0, 0},
 	{"upstreams", SEAM_CFG_MAP, F(upstreams), 0, NULL, "External systems seam calls, by name.",
 	 &seam_upstream_config_schema, NULL, 0, 0},
 	{"stores", SEAM_CFG_MAP, F(stores), 0, NULL,

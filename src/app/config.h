@@ -4,8 +4,9 @@
  *
  * The root rows are written once, in config.c: listen, store, mappings (the root's own keys),
  * then one row per section, pointing at its owner's table (log: core/log_config.c, http:
- * http/server_config.c, metrics: and webhooks: api/api_config.c, queue: queue/queue_config.c,
- * upstreams: http/client_config.c, stores: and sources: flows/stores.c, flows: app/registry.c).
+ * http/server_config.c, metrics:, webhooks:, idempotency: and ops: api/api_config.c, queue:
+ * queue/queue_config.c, upstreams: http/client_config.c, stores: and sources: flows/stores.c,
+ * flows: app/registry.c).
  * Each registered flow with a config section (seam_flow_def_t.config_key) adds a row at the
  * end, in registry order (payment_events: flows/payments.c); its loaded section sits in the
  * same allocation after the struct below and is reached with seam_config_section. So a new
@@ -44,6 +45,7 @@ typedef struct seam_config {
 	seam_queue_config_t queue;
 	seam_webhooks_config_t webhooks;
 	seam_api_idempotency_config_t idempotency;
+	seam_api_ops_config_t ops;
 	seam_cfg_map_t upstreams; /* of seam_upstream_config_t */
 	seam_cfg_map_t stores;    /* of seam_config_store_t */
 	seam_cfg_map_t sources;   /* of seam_config_source_t */

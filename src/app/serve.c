@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "api/api_contracts.h"
+#include "api/api_ops_overview.h"
 #include "app/registry.h"
 #include "core/version.h"
 
@@ -120,6 +121,11 @@ int seam_app_serve(seam_app_t *app)
 		fprintf(stderr, "seam: job workers: %s\n", err.msg);
 		return 1;
 	}
+	/* the dashboard's history: a sample now, then one a minute (api/api_ops_overview.h) */
+	if (seam_ops_history_start(app->api.ops_history, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: %s\n", err.msg);
+		return 1;
+	}
 	if (seam_http_start(&ho, &app->http, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: %s\n", err.msg);
 		seam_log_error(app->log, "serve", NULL, "%s", err.msg);
@@ -148,6 +154,7 @@ int seam_app_serve(seam_app_t *app)
 	seam_http_stop(app->http, (int)c->http.drain_timeout_ms);
 	app->http = NULL;
 	seam_queue_stop(app->queue);
+	seam_ops_history_stop(app->api.ops_history);
 	seam_log_info(app->log, "serve", NULL, "stopped cleanly");
 	return 0;
 }
@@ -158,8 +165,9 @@ int seam_app_cmd_serve(int argc, char **argv)
 	seam_app_t *app = NULL;
 	int code = seam__app_parse_args(
 		argc, argv, "serve [-c FILE] [--listen HOST:PORT] [--store URL]",
-		"Serves the operator API (/v1), webhook ingress, health and metrics, and\n"
-		"runs the job workers, until SIGTERM or SIGINT (then drains and exits 0).\n\n"
+		"Serves the operator API (/v1), the operator dashboard (/ops/, log in with an\n"
+		"API key holding ops:read), webhook ingress, health and metrics, and runs the\n"
+		"job workers, until SIGTERM or SIGINT (then drains and exits 0).\n\n"
 		"  -c, --config FILE       config file (default $SEAM_CONFIG, else ./seam.yaml,\n"
 		"                          else the built-in defaults)\n"
 		"      --listen HOST:PORT  override listen (port 0 picks a free port)\n"

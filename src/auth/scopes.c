@@ -8,7 +8,7 @@
 
 /* Adding a scope: a row here, then the routes that need it in api/routes.c. */
 static const seam_scope_def_t scopes[] = {
-	{"ops:read", "Read jobs, dead letters and flows.", NULL},
+	{"ops:read", "Read jobs, dead letters, flows, the quarantine and traces (/v1/trace); log in to the dashboard (/ops/).", NULL},
 	{"ops:admin", "Retry, cancel, replay; pause and resume flows; all of ops:read.", NULL},
 	{"orders:read", "Read orders, their timelines and payments (/v1/orders, /v1/payments).", NULL},
 	{"catalog:read", "Read catalog products' sync state and timelines, catalog runs, and the stock and price cache (/v1/products, /v1/catalog, /v1/availability, /v1/prices).", NULL},

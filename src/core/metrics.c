@@ -365,6 +365,33 @@ double seam_metric_get(seam_metrics_t *m, seam_metric_id_e id, const char *const
 	return v;
 }
 
+void seam_metrics_each(seam_metrics_t *m, seam_metric_id_e id, seam_metrics_series_fn fn, void *ud)
+{
+	metric *mt;
+	if (!m || !fn || (int)id < 0 || id >= SEAM_M__COUNT)
+		return;
+	mt = &m->m[id];
+	pthread_rwlock_rdlock(&mt->lock);
+	for (size_t i = 0; i < mt->cap; i++) {
+		series *s = mt->slots[i];
+		if (!s)
+			continue;
+		double v = mt->def->kind == SEAM_METRIC_HISTOGRAM
+				   ? (double)hist_count(mt, s)
+				   : bitsd(atomic_load_explicit(&s->val, memory_order_relaxed));
+		fn(s->vals, mt->nlabels, v, ud);
+	}
+	pthread_rwlock_unlock(&mt->lock);
+}
+
+int seam_metric_find(const char *name)
+{
+	for (size_t i = 0; name && i < SEAM_M__COUNT; i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return (int)defs[i].id;
+	return -1;
+}
+
 /* Caller holds mt->lock exclusively (or is destroying). */
 static void drop_all(metric *mt)
 {
@@ -712,6 +739,20 @@ static void run_collectors(seam_metrics_t *m)
 	for (size_t i = 0; i < n; i++)
 		snap[i].fn(m, snap[i].ud);
 	free(snap);
+}
+
+void seam_metrics_read(seam_metrics_t *m, seam_metrics_collect_fn fn, void *ud)
+{
+	if (!m) {
+		if (fn)
+			fn(m, ud);
+		return;
+	}
+	pthread_mutex_lock(&m->render_lock);
+	run_collectors(m);
+	if (fn)
+		fn(m, ud);
+	pthread_mutex_unlock(&m->render_lock);
 }
 
 char *seam_metrics_render(seam_metrics_t *m, size_t *len)

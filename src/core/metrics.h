@@ -190,6 +190,26 @@ typedef void (*seam_metrics_collect_fn)(seam_metrics_t *m, void *ud);
 /* Returns 0, SEAM_INVAL (err.h) for a NULL fn, or SEAM_NOMEM; m NULL: 0 (nothing kept). */
 int seam_metrics_add_collector(seam_metrics_t *m, seam_metrics_collect_fn fn, void *ud);
 
+/* Readers other than the exposition (the dashboard's overview, api/api_ops.h).
+ *
+ * seam_metrics_each visits every series of one metric: its label values (as many as the metric
+ * declares; borrowed for the call) and its value (counter, gauge) or count (histogram), in no
+ * particular order. It holds the metric's lock shared while it runs, so fn must not create a
+ * series of that metric or reset it (reading it, or updating any series that exists, is fine).
+ *
+ * seam_metrics_read runs the collectors, then fn(m, ud), both under the render lock: what fn
+ * reads (seam_metric_get, seam_metrics_each) is as current as a scrape, and no render resets a
+ * collected gauge under it. fn must not render or call seam_metrics_read. m NULL: fn is still
+ * called (it reads zeros and visits nothing).
+ *
+ * seam_metric_find: the id of the metric named name ("seam_queue_jobs"), or -1 when this build
+ * declares none: for a reader that tolerates a metric another change adds. */
+typedef void (*seam_metrics_series_fn)(const char *const *labels, size_t nlabels, double value,
+				       void *ud);
+void seam_metrics_each(seam_metrics_t *m, seam_metric_id_e id, seam_metrics_series_fn fn, void *ud);
+void seam_metrics_read(seam_metrics_t *m, seam_metrics_collect_fn fn, void *ud);
+int seam_metric_find(const char *name);
+
 /* Prometheus text exposition of every metric (HELP and TYPE always, series sorted).
  * Returns owned NUL-terminated text (free with free()), *len set when len != NULL; NULL on
  * allocation failure; "" (owned) for a NULL registry. Must not be called from a collector. */

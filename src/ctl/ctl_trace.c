@@ -15,18 +15,16 @@
  *   5. a correlation id: every timeline entry with it (a request, a job, a poll run).
  *
  * ctl runs no SQL: each read goes through the module that owns the table (flows/orders,
- * flows/payments, inbox, queue/queue_admin, flows/timeline); flows/trace assembles an order's
- * story, the same one GET /v1/orders/{id}/timeline answers.
+ * flows/payments, inbox, queue/queue_admin, flows/timeline); flows/trace resolves the argument
+ * and assembles the story (seam_trace_lookup), the same one GET /v1/trace/{id} answers (and GET
+ * /v1/orders/{id}/timeline for an order).
  */
 #include "ctl/ctl.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ids.h"
 #include "ctl/table.h"
-#include "flows/orders.h"
-#include "flows/timeline.h"
 #include "flows/trace.h"
 
 #define USAGE "usage: seam ctl trace <order uuid | order number | payment id | event id | SKU | " \
@@ -128,12 +126,9 @@ static void print_human(FILE *out, json_t *result)
 
 int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 {
-	seam_store_t *st = ctx->store;
 	seam_error_t err = {0};
-	json_t *result = json_object(), *orders = NULL, *tl = NULL, *event = NULL;
-	json_t *jobs = NULL;
+	json_t *result = json_object();
 	const char *arg = NULL;
-	char uuid[64] = "";
 	int code = 0, json = ctx->json, found;
 
 	/* --json is taken after the command too: `seam ctl trace 101 --json`. */
@@ -153,46 +148,13 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 		json_decref(result);
 		return 2;
 	}
-	if (seam_flow_orders_find(st, arg, &orders, &err) != SEAM_OK)
-		goto fail;
-	if (json_array_size(orders) > 0) {
-		snprintf(uuid, sizeof uuid, "%s", str(json_array_get(orders, 0), "order_uuid", ""));
-	} else if ((found = seam_trace_resolve(st, arg, uuid, &event, &err)) < 0) {
-		goto fail;
-	} else if (found) {
-		json_decref(orders);
-		orders = NULL;
-		if (seam_flow_orders_find(st, uuid, &orders, &err) != SEAM_OK)
-			goto fail;
-	} else if (!event && seam_uuid_valid(arg)) {
-		snprintf(uuid, sizeof uuid, "%s", arg);
+	/* the resolution order above is flows/trace.c's, shared with GET /v1/trace/{id} */
+	if ((found = seam_trace_lookup(ctx->store, arg, result, &err)) < 0) {
+		fprintf(ctx->err, "seam ctl trace: %s\n", err.msg);
+		json_decref(result);
+		return 1;
 	}
-	if (event)
-		json_object_set(result, "event", event);
-	if (*uuid) {
-		if (seam_trace_order(st, uuid, result, &err) != SEAM_OK)
-			goto fail;
-		/* an order number shared by stores: every order it names (the story is the
-		 * first's) */
-		json_object_set(result, "orders", orders);
-		tl = json_incref(json_object_get(result, "timeline"));
-	} else if (event) {
-		if (seam_trace_jobs(st, NULL, str(event, "job_id", NULL), &jobs, &err) != SEAM_OK)
-			goto fail;
-		json_object_set_new(result, "jobs", jobs);
-		jobs = NULL;
-	} else if ((found = seam_trace_product(st, arg, result, &err)) != 0) {
-		if (found < 0)
-			goto fail;
-		tl = json_incref(json_object_get(result, "timeline"));
-	} else {
-		if (seam_timeline_for_cid(st, arg, &tl, &err) != SEAM_OK)
-			goto fail;
-		json_object_set_new(result, "correlation_id", json_string(arg));
-	}
-	if (tl)
-		json_object_set_new(result, "timeline", tl);
-	if (json_array_size(tl) == 0 && json_array_size(orders) == 0 && !event) {
+	if (!found) {
 		fprintf(ctx->err, "seam ctl trace: nothing is known of '%s' (not an order uuid, order "
 				  "number, payment id, event id, SKU, PIM product or correlation id seam has "
 				  "seen)\n", arg);
@@ -204,16 +166,6 @@ int seam_ctl_trace(seam_ctl_ctx_t *ctx, int argc, char **argv)
 	} else if (code == 0) {
 		print_human(ctx->out, result);
 	}
-	json_decref(event);
-	json_decref(orders);
 	json_decref(result);
 	return code;
-fail:
-	fprintf(ctx->err, "seam ctl trace: %s\n", err.msg);
-	json_decref(tl);
-	json_decref(jobs);
-	json_decref(event);
-	json_decref(orders);
-	json_decref(result);
-	return 1;
 }

@@ -110,6 +110,72 @@ out:
 	return rc;
 }
 
+int seam_trace_lookup(seam_store_t *st, const char *arg, json_t *result, seam_error_t *err)
+{
+	json_t *orders = NULL, *tl = NULL, *event = NULL, *jobs = NULL;
+	const char *by = NULL;
+	char uuid[64] = "";
+	int found = 0, known;
+	if (seam_flow_orders_find(st, arg, &orders, err) != SEAM_OK)
+		goto fail;
+	if (json_array_size(orders) > 0) {
+		snprintf(uuid, sizeof uuid, "%s",
+			 json_string_value(json_object_get(json_array_get(orders, 0), "order_uuid")));
+		by = strcmp(uuid, arg) == 0 ? "order_uuid" : "order_number";
+	} else if ((found = seam_trace_resolve(st, arg, uuid, &event, err)) < 0) {
+		goto fail;
+	} else if (found) {
+		by = event ? "event_id" : "payment_id";
+		json_decref(orders);
+		orders = NULL;
+		if (seam_flow_orders_find(st, uuid, &orders, err) != SEAM_OK)
+			goto fail;
+	} else if (!event && seam_uuid_valid(arg)) {
+		snprintf(uuid, sizeof uuid, "%s", arg);
+		by = "order_uuid";
+	}
+	if (event) {
+		json_object_set(result, "event", event);
+		by = "event_id";
+	}
+	if (*uuid) {
+		if (seam_trace_order(st, uuid, result, err) != SEAM_OK)
+			goto fail;
+		json_object_set(result, "orders", orders);
+		tl = json_incref(json_object_get(result, "timeline"));
+	} else if (event) {
+		const char *job = json_string_value(json_object_get(event, "job_id"));
+		if (seam_trace_jobs(st, NULL, job, &jobs, err) != SEAM_OK)
+			goto fail;
+		json_object_set_new(result, "jobs", jobs);
+		jobs = NULL;
+	} else if ((found = seam_trace_product(st, arg, result, err)) != 0) {
+		if (found < 0)
+			goto fail;
+		by = "product";
+		tl = json_incref(json_object_get(result, "timeline"));
+	} else {
+		if (seam_timeline_for_cid(st, arg, &tl, err) != SEAM_OK)
+			goto fail;
+		json_object_set_new(result, "correlation_id", json_string(arg));
+		by = "correlation_id";
+	}
+	if (tl)
+		json_object_set_new(result, "timeline", tl);
+	known = json_array_size(tl) > 0 || json_array_size(orders) > 0 || event ||
+		json_object_get(result, "product");
+	json_object_set_new(result, "found_by", known ? json_string(by) : json_null());
+	json_decref(event);
+	json_decref(orders);
+	return known ? 1 : 0;
+fail:
+	json_decref(tl);
+	json_decref(jobs);
+	json_decref(event);
+	json_decref(orders);
+	return -1;
+}
+
 /* ---------- catalog products ---------- */
 
 static json_t *product_row(seam_stmt_t *s)

@@ -1,8 +1,8 @@
 /*
  * trace.h: one order's story across systems, assembled from the modules that own each table
  * (flows/orders, flows/payments, flows/timeline, inbox, queue/queue_admin). `seam ctl trace`
- * (ctl/ctl_trace.c) and GET /v1/orders/{id}/timeline (api/api_orders.c) both read it here, so
- * the two show the same thing. Reads only; every function acquires its own connections.
+ * (ctl/ctl_trace.c), GET /v1/orders/{id}/timeline (api/api_resources.c) and GET /v1/trace/{id}
+ * (api/api_trace.c) all read it here, so they show the same thing. Reads only; every function acquires its own connections.
  * Thread-safety: reentrant.
  */
 #ifndef SEAM_FLOWS_TRACE_H
@@ -36,5 +36,23 @@ seam_err_t seam_trace_order(seam_store_t *st, const char *uuid, json_t *result,
  * pim_updated, updated_at}) and "timeline" (the product's entries and, for a SKU, the SKU's,
  * oldest first). Returns 1 when found, 0 when seam has never synced it, -1 on a store error. */
 int seam_trace_product(seam_store_t *st, const char *arg, json_t *result, seam_error_t *err);
+
+/*
+ * Whatever arg names, resolved as `seam ctl trace` and GET /v1/trace/{id} both do, first match
+ * wins:
+ *   1. an order uuid or order number seam knows ("found_by": "order_uuid" / "order_number");
+ *   2. a PSP payment id ("payment_id");
+ *   3. a provider event id ("event_id"), through the payment or order it was about; an event
+ *      whose order is not known yet is shown on its own ("event") with its job;
+ *   4. any other uuid: the timeline of that order uuid ("order_uuid");
+ *   5. a catalog product: a SKU or PIM product ("product"), as seam_trace_product;
+ *   6. a correlation id: every timeline entry with it ("correlation_id").
+ * Sets on result (an object) "found_by" and what seam_trace_order (for an order; "orders" then
+ * holds every order the argument names: a number shared by stores names several, the story is
+ * the first's), seam_trace_product or the correlation id's "timeline" gives; "event" when arg
+ * is an event. Returns 1 when anything is known, 0 when nothing is (result then holds at most
+ * an empty timeline), -1 on a store error (err says which).
+ */
+int seam_trace_lookup(seam_store_t *st, const char *arg, json_t *result, seam_error_t *err);
 
 #endif

@@ -41,7 +41,8 @@
 	X(10, "010_tax_refunds")                                                                   \
 	X(11, "011_attempt_rows")                                                                  \
 	X(12, "012_live_indexes")                                                                  \
-	X(13, "013_reconcile")
+	X(13, "013_reconcile")                                                                     \
+	X(14, "014_ops_sessions")
 
 /* Embeds src/store/migrations/<name>.sql as seam__mig_<version>_start .. _end, NUL after. */
 #define SEAM__MIGRATION_EMBED(version, name)                                                       \

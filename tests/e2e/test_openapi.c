@@ -352,6 +352,12 @@ static void test_every_route_documented(void **state)
 	char method[16], comp[300];
 	(void)state;
 	for (size_t i = 0; i < n; i++) {
+		size_t pl = strlen(r[i].pattern);
+		if (pl && r[i].pattern[pl - 1] == '*') {
+			/* a prefix route (the dashboard's files) has no OpenAPI path */
+			assert_null(json_object_get(paths, r[i].pattern));
+			continue;
+		}
 		snprintf(method, sizeof method, "%s", r[i].method);
 		for (char *p = method; *p; p++)
 			*p = (char)tolower((unsigned char)*p);

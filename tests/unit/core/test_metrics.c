@@ -455,6 +455,80 @@ static void test_collectors(void **state)
 	seam_metrics_destroy(m);
 }
 
+/* ---- readers other than render ---- */
+
+typedef struct {
+	int n;
+	double sum_ok, sum_err, hist;
+	char seen[8][32];
+} each_state;
+
+static void each_upstream(const char *const *labels, size_t n, double v, void *ud)
+{
+	each_state *st = ud;
+	assert_int_equal(n, 3);
+	if (st->n < 8)
+		snprintf(st->seen[st->n], sizeof st->seen[0], "%s/%s/%s", labels[0], labels[1], labels[2]);
+	st->n++;
+	if (strcmp(labels[2], "200") == 0)
+		st->sum_ok += v;
+	else
+		st->sum_err += v;
+}
+
+static void each_hist(const char *const *labels, size_t n, double v, void *ud)
+{
+	each_state *st = ud;
+	assert_int_equal(n, 1);
+	assert_string_equal(labels[0], "/x");
+	st->hist += v;
+}
+
+static void read_version(seam_metrics_t *m, void *ud)
+{
+	coll_state *st = ud;
+	/* the collector ran first, under the same lock: its gauge is the current one */
+	char want[16];
+	snprintf(want, sizeof want, "v%d", st->runs);
+	TH_ASSERT_CMP(seam_metric_get(m, SEAM_M_BUILD_INFO, (const char *[]){want}), ==, 1);
+	st->runs += 100;
+}
+
+static void test_readers(void **state)
+{
+	seam_metrics_t *m = seam_metrics_create();
+	each_state st = {0};
+	coll_state cs = {0};
+	(void)state;
+	seam_metric_add(m, SEAM_M_UPSTREAM_REQUESTS, (const char *[]){"erp", "GET", "200"}, 3);
+	seam_metric_add(m, SEAM_M_UPSTREAM_REQUESTS, (const char *[]){"erp", "POST", "503"}, 2);
+	seam_metric_add(m, SEAM_M_UPSTREAM_REQUESTS, (const char *[]){"drupal", "GET", "200"}, 4);
+	seam_metrics_each(m, SEAM_M_UPSTREAM_REQUESTS, each_upstream, &st);
+	assert_int_equal(st.n, 3);
+	TH_ASSERT_CMP(st.sum_ok, ==, 7);
+	TH_ASSERT_CMP(st.sum_err, ==, 2);
+	/* a histogram gives its count */
+	seam_metric_observe(m, SEAM_M_HTTP_DURATION, (const char *[]){"/x"}, 0.01);
+	seam_metric_observe(m, SEAM_M_HTTP_DURATION, (const char *[]){"/x"}, 20);
+	seam_metrics_each(m, SEAM_M_HTTP_DURATION, each_hist, &st);
+	TH_ASSERT_CMP(st.hist, ==, 2);
+	/* nothing to visit: no call; NULL registry and bad ids are harmless */
+	st.n = 0;
+	seam_metrics_each(m, SEAM_M_STOCK_WRITES, each_upstream, &st);
+	seam_metrics_each(NULL, SEAM_M_UPSTREAM_REQUESTS, each_upstream, &st);
+	seam_metrics_each(m, SEAM_M__COUNT, each_upstream, &st);
+	assert_int_equal(st.n, 0);
+	/* by name */
+	assert_int_equal(seam_metric_find("seam_queue_jobs"), SEAM_M_QUEUE_JOBS);
+	assert_int_equal(seam_metric_find("seam_no_such_metric"), -1);
+	assert_int_equal(seam_metric_find(NULL), -1);
+	/* read: collectors first, then the reader */
+	assert_int_equal(seam_metrics_add_collector(m, collect_version, &cs), SEAM_OK);
+	seam_metrics_read(m, read_version, &cs);
+	assert_int_equal(cs.runs, 101);
+	seam_metrics_destroy(m);
+}
+
 /* ---- concurrency ---- */
 
 #define NTHREADS 4
@@ -667,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_null_registry),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_collectors),
+		cmocka_unit_test(test_readers),
 		cmocka_unit_test(test_concurrency),
 		cmocka_unit_test(test_cardinality_cap),
 		cmocka_unit_test(test_promtool),
