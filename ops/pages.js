@@ -565,7 +565,12 @@ async function orders(main, r) {
 // ---------- reconciliation ----------
 
 function driftTotal(run) {
-  return Object.values(run.drift || {}).reduce((a, v) => a + (Number(v) || 0), 0);
+  return Number(run.drift) || 0;
+}
+
+// "erp: timeout" for each system a run could not read (GET /v1/reconciliations: [{system, error}]).
+function unreadableText(run) {
+  return (run.unreadable || []).map((u) => `${u.system}: ${u.error}`).join('; ') || '—';
 }
 
 async function reconciliations(main, r) {
@@ -601,9 +606,9 @@ async function reconciliations(main, r) {
     { title: 'mode', cell: (x) => x.dry_run ? 'dry run' : x.fix ? 'fix' : 'report' },
     { title: 'orders checked', class: 'num', cell: (x) => num(x.orders_checked) },
     { title: 'drift', class: 'num', cell: (x) => String(driftTotal(x)) },
-    { title: 'by kind', cell: (x) => Object.entries(x.drift || {}).filter(([, v]) => v)
+    { title: 'by kind', cell: (x) => Object.entries(x.counts || {}).filter(([, v]) => v)
       .map(([k, v]) => `${k} ${v}`).join(', ') || '—' },
-    { title: 'could not read', cell: (x) => (x.unreadable || []).join(', ') || '—' },
+    { title: 'could not read', cell: (x) => unreadableText(x) },
     { title: 'started', cell: (x) => when(x.started_at) },
   ], runs));
 }
@@ -651,15 +656,16 @@ async function reconciliationRun(main, r) {
       [['store', run.store], ['state', stateBadge(run.state)], ['window', `${when(run.since)} – ${when(run.until)}`],
         ['mode', run.dry_run ? 'dry run' : run.fix ? 'fix' : 'report'], ['orders checked', num(run.orders_checked)],
         ['started', when(run.started_at)], ['finished', when(run.finished_at)],
-        ['could not read', (run.unreadable || []).join(', ') || '—']]
+        ['could not read', unreadableText(run)], ['fixes enqueued', num(run.fixed)]]
         .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
     section('Drift', table([
       { title: 'kind', cell: (d) => d.kind },
       { title: 'order', cell: (d) => d.order_number || d.order_uuid
         ? h('a', { href: link(['orders'], { q: d.order_number || d.order_uuid }) }, d.order_number || d.order_uuid) : '—' },
       { title: 'detail', cell: (d) => detailText(d.detail) },
-      { title: 'fix', cell: (d) => detailText(d.fix) },
-      { title: 'fixed', cell: (d) => d.fixed ? badge('fixed', 'ok') : badge('open', 'warn') },
+      { title: 'fix or check', cell: (d) => d.fix ? detailText(d.fix) : d.check },
+      { title: 'fix state', cell: (d) => d.fix_state === 'enqueued' || d.fix_state === 'pending'
+        ? badge(d.fix_state, 'ok') : d.fix_state ? badge(d.fix_state, 'warn') : badge('open', 'warn') },
     ], run.items || [], { empty: 'No drift in this run.' })));
 }
 

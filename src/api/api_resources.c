@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/api_catalog.h"
+#include "api/api_reconcile.h"
 #include "api/api_jobs.h"
 #include "flows/orders.h"
 #include "flows/payments.h"
@@ -57,6 +58,7 @@ const seam_api_list_def_t *seam_api_list_def_of(const char *pattern)
 		{"/v1/jobs", &seam_api_jobs_list_def},
 		{"/v1/dead-letters", &seam_api_dead_list_def},
 		{"/v1/catalog/runs", &seam_api_catalog_runs_def},
+		{"/v1/reconciliations", &seam_api_reconciliations_def},
 	};
 	for (size_t i = 0; pattern && i < sizeof lists / sizeof lists[0]; i++)
 		if (strcmp(lists[i].pattern, pattern) == 0)

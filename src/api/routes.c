@@ -6,6 +6,7 @@
  */
 #include "api/api.h"
 #include "api/api_catalog.h"
+#include "api/api_reconcile.h"
 #include "api/api_stock.h"
 #include "api/api_tax.h"
 #include "api/api_contracts.h"
@@ -86,6 +87,15 @@ static const seam_route_t routes[] = {
 	 NULL, "rest.catalog-run-list@v1"},
 	{"GET", "/v1/catalog/runs/{id}", seam_api_catalog_runs_show, "catalog:read", 0,
 	 "One catalog run: phase, progress and counters; ETag.", NULL, "rest.catalog-run@v1"},
+	{"POST", "/v1/reconciliations", seam_api_reconciliations_start, "ops:admin", 0,
+	 "Start a reconciliation run of a store over the orders placed in [since, until), reporting or fixing (202 with the run; 409 while one is going).",
+	 "rest.reconciliation-request@v1", "rest.reconciliation@v1"},
+	{"GET", "/v1/reconciliations", seam_api_reconciliations_list, "ops:read", 0,
+	 "The newest reconciliation runs with their drift by kind, newest first; filter store; limit.",
+	 NULL, "rest.reconciliation-list@v1"},
+	{"GET", "/v1/reconciliations/{id}", seam_api_reconciliations_show, "ops:read", 0,
+	 "One reconciliation run with every drift: what each system said, the fix and its job, or what to check; ETag.",
+	 NULL, "rest.reconciliation@v1"},
 	{"GET", "/v1/availability", seam_api_availability, "catalog:read", 0,
 	 "Stock of up to 100 SKUs of a store (sku=A&sku=B or sku=A,B) from seam's cache of the ERP, never the ERP: quantity, available, age, stale past the store's budget.",
 	 NULL, "rest.availability@v1"},

@@ -105,8 +105,15 @@ static void summary(FILE *fp, const json_t *run)
 			str(u, "system"), str(u, "error"));
 	if (json_is_string(json_object_get(run, "error")))
 		fprintf(fp, "  error: %s\n", str(run, "error"));
+	if (num(run, "drift") == 0) {
+		fprintf(fp, "  no drift%s\n", json_array_size(json_object_get(run, "unreadable"))
+					     ? " in what could be read" : "");
+		return;
+	}
 	fprintf(fp, "\n  %-32s %6s %8s  %s\n", "KIND", "FOUND", "FIXING", "FIX");
 	json_object_foreach(json_object_get(run, "counts"), kind, n) {
+		if (json_integer_value(n) == 0)
+			continue;
 		long long fixing = 0;
 		const char *fix = "-";
 		json_array_foreach(json_object_get(run, "items"), i, it)

@@ -250,7 +250,7 @@ static void test_json_after_the_action(void **state)
 	r = CTL(&f, "flow", "list", "--json");
 	assert_int_equal(r.rc, 0);
 	doc = json_of(&r);
-	assert_int_equal(json_array_size(doc), 5); /* orders, payments, catalog, stock, tax */
+	assert_int_equal(json_array_size(doc), 6); /* orders, payments, catalog, stock, tax, reconcile */
 	json_decref(doc);
 	res_free(&r);
 
