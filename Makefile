@@ -1,7 +1,7 @@
 # seam build. GNU make + pkg-config. Two files are generated: build/gen/contracts.c, every file of
-# contracts/ as bytes (scripts/embed-contracts.sh), compiled into libseam.a so the contract registry
-# is built into the binary, and build/gen/ops_assets.c, the dashboard's ops/ the same way
-# (scripts/embed-ops.sh); each is rewritten only when its tree changes.
+# contracts/ as bytes (scripts/embed.sh), compiled into libseam.a so the contract registry
+# is built into the binary, and build/gen/ops_assets.c, the dashboard's ops/ the same way;
+# each is rewritten only when its tree changes.
 #
 #   make            build/seam and build/seam-sim
 #   make deps       install the Debian packages the build and tests need (apt-get, as root)
@@ -132,10 +132,10 @@ all: build/seam build/seam-sim
 # rewrites the file only when contracts/ changed (a file edited, added or removed), so the
 # objects that depend on it are rebuilt exactly then.
 build/gen/contracts.c: FORCE
-	@sh scripts/embed-contracts.sh contracts $@
+	@sh scripts/embed.sh contracts $@ contract/registry_int.h seam__contract index.yaml '*.json'
 # The dashboard's assets (ops/: HTML, CSS, JS), the same way (src/api/api_ops.c serves them).
 build/gen/ops_assets.c: FORCE
-	@sh scripts/embed-ops.sh ops $@
+	@sh scripts/embed.sh ops $@ api/api_ops_int.h seam__ops '*.html' '*.css' '*.js' '*.svg'
 FORCE:
 
 build/seam: build/obj/src/main.o build/libseam.a

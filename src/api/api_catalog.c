@@ -40,21 +40,7 @@ void seam_api_products_timeline(seam_http_req_t *req, void *ud)
 void seam_api_catalog_runs_list(seam_http_req_t *req, void *ud)
 {
 	const seam_api_t *api = ud;
-	seam_api_query_t q;
-	json_t *items = NULL;
-	seam_error_t e = {0};
-	if (seam_api_query_parse(req, &seam_api_catalog_runs_def, &q) != 0)
-		goto out;
-	if (seam_catalog_run_list(api->store, q.str[0], q.limit, &items, &e) != SEAM_OK) {
-		seam_api_reply_error(req, &e);
-		goto out;
-	}
-	/* keep what the contract says of a run: the list is of run rows as status shows them */
-	seam_api_reply_page(req, &seam_api_catalog_runs_def, items, NULL, NULL);
-	items = NULL;
-out:
-	json_decref(items);
-	seam_api_query_dispose(&q);
+	seam_api_reply_runs(req, api->store, &seam_api_catalog_runs_def, seam_catalog_run_list);
 }
 
 void seam_api_catalog_runs_show(seam_http_req_t *req, void *ud)

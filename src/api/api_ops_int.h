@@ -1,6 +1,6 @@
 /*
  * api_ops_int.h: inside api/'s dashboard: the table of its embedded files, which
- * scripts/embed-ops.sh generates from ops/ into build/gen/ops_assets.c (compiled into
+ * scripts/embed.sh generates from ops/ into build/gen/ops_assets.c (compiled into
  * libseam.a; see the Makefile). api_ops.c serves them at /ops/. Thread-safety: constant data.
  */
 #ifndef SEAM_API_API_OPS_INT_H

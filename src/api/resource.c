@@ -246,6 +246,21 @@ static void link_arg(const char *key, const char *value, void *ud)
 	url_append(l->buf, l->cap, &l->n, value);
 }
 
+void seam_api_reply_runs(seam_http_req_t *req, seam_store_t *st, const seam_api_list_def_t *def,
+			 seam_api_runs_fn list)
+{
+	seam_api_query_t q;
+	json_t *items = NULL;
+	seam_error_t e = {0};
+	if (seam_api_query_parse(req, def, &q) == 0) {
+		if (list(st, q.str[0], q.limit, &items, &e) != SEAM_OK)
+			seam_api_reply_error(req, &e);
+		else
+			seam_api_reply_page(req, def, items, NULL, NULL);
+	}
+	seam_api_query_dispose(&q);
+}
+
 void seam_api_reply_page(seam_http_req_t *req, const seam_api_list_def_t *def, json_t *items,
 			 json_t *next_key, json_t *extra)
 {

@@ -31,6 +31,7 @@
 
 #include "core/err.h"
 #include "http/server.h"
+#include "store/store.h"
 
 #define SEAM_API_MAX_FILTERS 12
 
@@ -93,6 +94,13 @@ int seam_api_filter_index(const seam_api_list_def_t *def, const char *name);
  * when the page was not full). items and extra (may be NULL) are STOLEN. */
 void seam_api_reply_page(seam_http_req_t *req, const seam_api_list_def_t *def, json_t *items,
 			 json_t *next_key, json_t *extra);
+
+/* Answers GET of a list of runs (catalog, reconciliation): list() reads the newest runs of
+ * the store in filter 0 of def ("" for all), at most the query's limit, as one page. */
+typedef seam_err_t (*seam_api_runs_fn)(seam_store_t *st, const char *store, int limit,
+					json_t **out, seam_error_t *err);
+void seam_api_reply_runs(seam_http_req_t *req, seam_store_t *st, const seam_api_list_def_t *def,
+			 seam_api_runs_fn list);
 
 /* The strong ETag of a body: "\"<32 hex>\"" into out (35 bytes with the NUL). */
 void seam_api_etag(const char *body, size_t len, char out[35]);

@@ -1,7 +1,7 @@
 /*
  * registry_int.h: what the registry shares inside contract/ and with the generated file.
  *
- * build/gen/contracts.c (scripts/embed-contracts.sh) defines the table of every file under
+ * build/gen/contracts.c (scripts/embed.sh) defines the table of every file under
  * contracts/ as of the build: index.yaml and each *.json, path relative to contracts/, bytes
  * NUL-terminated (len does not count the NUL), sorted by path. seam_contracts_open reads it.
  */

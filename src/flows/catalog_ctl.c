@@ -8,8 +8,8 @@
  *   sync plan RUN                                              what a dry run would do
  *
  * seam ctl only writes the run's row and its job; the running `seam serve` works it. Following
- * reads the row every FOLLOW_MS: a progress bar with counts and ETA on a terminal, a plain line
- * per phase (and every PLAIN_EVERY_MS) otherwise, one JSON line per change with --json; then the
+ * reads the row every SEAM_FOLLOW_MS (follow.h): a progress bar with counts and ETA on a terminal, a plain line
+ * per phase (and every SEAM_FOLLOW_PLAIN_MS) otherwise, one JSON line per change with --json; then the
  * summary. Ctrl-C stops following and leaves the run going (exit 130).
  *
  * Exit codes: 0 the run is done without failed subjects (quarantined ones are reported, not
@@ -18,43 +18,17 @@
  */
 #include "flows/catalog_int.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/clock.h"
+#include "flows/follow.h"
 
-#define FOLLOW_MS 200
-#define PLAIN_EVERY_MS 5000
-#define QUEUED_HINT_MS 10000
 #define BAR_WIDTH 24
 
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static long long num(const json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static int finished_state(const char *state)
-{
-	return strcmp(state, "queued") && strcmp(state, "running");
-}
+#define str seam_follow_str
+#define num seam_follow_num
 
 /* ---------- output ---------- */
 
@@ -88,7 +62,7 @@ static double fraction(const json_t *run)
 	long long total = num(run, "total"), seen = num(run, "seen");
 	long long enq = num(run, "enqueued"), fin = num(run, "finished");
 	int walking = !strcmp(phase, "models") || !strcmp(phase, "products");
-	if (finished_state(str(run, "state")))
+	if (!seam_follow_live(run))
 		return 1.0;
 	if (!strcmp(phase, "sweep") || !strcmp(phase, "finish"))
 		return 0.99;
@@ -147,13 +121,6 @@ static void progress(FILE *fp, const json_t *run, int tty, int64_t started)
 			fprintf(fp, " (paused: seam ctl flow resume catalog)");
 		fputc('\n', fp);
 	}
-	fflush(fp);
-}
-
-static void print_json_line(FILE *fp, const json_t *doc)
-{
-	json_dumpf(doc, fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputc('\n', fp);
 	fflush(fp);
 }
 
@@ -230,79 +197,33 @@ static void summary(const seam_flow_cmd_ctx_t *ctx, const json_t *run)
 		fprintf(ctx->out, "  failed products: seam ctl dlq list --flow catalog\n");
 }
 
-/* Reads the run until it finishes (or Ctrl-C); prints as it goes; returns the exit code. */
+static const char *const progress_keys[] = {"seen", "finished", "enqueued"};
+
+static const seam_follow_t follower = {
+	.cmd = "seam ctl sync",
+	.status_cmd = "seam ctl sync status",
+	.status_tail = " --follow",
+	.progress_keys = progress_keys,
+	.nprogress_keys = 3,
+	.get = seam_catalog_run_get,
+	.progress = progress,
+};
+
+/* Follows the run until it finishes (or Ctrl-C), then its summary; returns the exit code. */
 static int follow(const seam_flow_cmd_ctx_t *ctx, const char *run_id)
 {
-	struct sigaction sa = {.sa_handler = on_sigint}, old;
-	int tty = !ctx->json && isatty(fileno(ctx->err));
-	int64_t started = seam_now_ms(), last_plain = 0;
-	char last_phase[32] = "", last_stamp[64] = "";
-	int hinted = 0, code = 1;
 	json_t *run = NULL;
 	seam_error_t err = {0};
-
-	interrupted = 0;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
-	for (;;) {
-		json_decref(run);
-		if (seam_catalog_run_get(ctx->store, run_id, &run, &err) != SEAM_OK) {
-			fprintf(ctx->err, "seam ctl sync: %s\n", err.msg);
-			run = NULL;
-			break;
-		}
-		const char *state = str(run, "state");
-		int done = finished_state(state);
-		char stamp[64];
-		snprintf(stamp, sizeof stamp, "%s/%s/%lld/%lld/%lld", state, str(run, "phase"),
-			 num(run, "seen"), num(run, "finished"), num(run, "enqueued"));
-		int changed = strcmp(stamp, last_stamp) != 0;
-		int64_t now = seam_now_ms();
-		if (ctx->json) {
-			if (changed && !done)
-				print_json_line(ctx->out, run);
-		} else if (tty) {
-			if (!done)
-				progress(ctx->err, run, 1, started);
-		} else if (!done && (strcmp(last_phase, str(run, "phase")) ||
-				     (changed && now - last_plain >= PLAIN_EVERY_MS))) {
-			progress(ctx->out, run, 0, started);
-			last_plain = now;
-		}
-		snprintf(last_stamp, sizeof last_stamp, "%s", stamp);
-		snprintf(last_phase, sizeof last_phase, "%s", str(run, "phase"));
-		if (!hinted && !strcmp(state, "queued") && now - started > QUEUED_HINT_MS) {
-			if (tty)
-				fputs("\n", ctx->err);
-			fprintf(ctx->err, "seam ctl sync: run %s is still queued: it starts when a "
-					  "running seam serve on this store picks it up\n", run_id);
-			hinted = 1;
-		}
-		if (done) {
-			if (tty)
-				fputs("\r\033[K", ctx->err);
-			code = run_exit(run);
-			break;
-		}
-		if (interrupted) {
-			if (tty)
-				fputs("\n", ctx->err);
-			fprintf(ctx->err, "seam ctl sync: stopped following; run %s goes on (seam ctl sync "
-					  "status %s --follow)\n", run_id, run_id);
-			code = 130;
-			break;
-		}
-		struct timespec ts = {0, FOLLOW_MS * 1000000L};
-		nanosleep(&ts, NULL); /* Ctrl-C cuts it short */
-	}
-	sigaction(SIGINT, &old, NULL);
-	if (run && code != 130) {
+	int code = seam_follow_run(ctx, &follower, run_id, &run);
+	if (code == 0)
+		code = run_exit(run);
+	if (run) {
 		if (json_is_true(json_object_get(run, "dry_run"))) {
 			json_t *plan = NULL;
 			if (seam_catalog_plan_get(ctx->store, run_id, &plan, &err) == SEAM_OK) {
 				if (ctx->json) {
 					json_t *p = json_pack("{s:s, s:O}", "run", run_id, "plan", plan);
-					print_json_line(ctx->out, p);
+					seam_follow_json_line(ctx->out, p);
 					json_decref(p);
 				} else {
 					print_plan(ctx->out, plan);
@@ -311,7 +232,7 @@ static int follow(const seam_flow_cmd_ctx_t *ctx, const char *run_id)
 			json_decref(plan);
 		}
 		if (ctx->json)
-			print_json_line(ctx->out, run);
+			seam_follow_json_line(ctx->out, run);
 		else
 			summary(ctx, run);
 	}
@@ -407,7 +328,7 @@ static int do_catalog(const seam_flow_cmd_ctx_t *ctx, const args_t *a)
 		json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s}", "id", run_id, "store", a->store,
 				      "mode", a->full ? SEAM_CATALOG_FULL : SEAM_CATALOG_INCREMENTAL,
 				      "dry_run", a->dry_run, "started", "queued");
-		print_json_line(ctx->out, j);
+		seam_follow_json_line(ctx->out, j);
 		json_decref(j);
 	} else {
 		fprintf(ctx->out, "catalog %s%s run %s of store %s started\n", a->dry_run ? "dry " : "",
@@ -458,7 +379,7 @@ static int do_status(const seam_flow_cmd_ctx_t *ctx, const args_t *a)
 		return follow(ctx, id);
 	}
 	if (ctx->json)
-		print_json_line(ctx->out, run);
+		seam_follow_json_line(ctx->out, run);
 	else
 		print_run(ctx->out, run);
 	json_decref(run);

@@ -13,54 +13,25 @@
 #include "core/clock.h"
 #include "flows/flow_int.h"
 
-/* Every column of catalog_runs, in the order row_json reads them. */
-#define RUN_COLUMNS                                                                          \
-	"id, store, channel, mode, dry_run, state, phase, since, resume_href, mark, total, "  \
-	"seen, enqueued, finished, created, updated, unchanged, unpublished, quarantined, "   \
-	"failed, error, correlation_id, created_at, updated_at, finished_at"
-
-enum { C_TEXT, C_BOOL, C_INT, C_INT_NULL, C_TIME };
-
-static const struct {
-	const char *name;
-	int type;
-} run_cols[] = {
-	{"id", C_TEXT},          {"store", C_TEXT},      {"channel", C_TEXT},
-	{"mode", C_TEXT},        {"dry_run", C_BOOL},    {"state", C_TEXT},
-	{"phase", C_TEXT},       {"since", C_TEXT},      {"resume_href", C_TEXT},
-	{"mark", C_TEXT},        {"total", C_INT_NULL},  {"seen", C_INT},
-	{"enqueued", C_INT},     {"finished", C_INT},    {"created", C_INT},
-	{"updated", C_INT},      {"unchanged", C_INT},   {"unpublished", C_INT},
-	{"quarantined", C_INT},  {"failed", C_INT},      {"error", C_TEXT},
-	{"correlation_id", C_TEXT}, {"created_at", C_TIME}, {"updated_at", C_TIME},
-	{"finished_at", C_TIME},
+/* A run as status shows it: every column of catalog_runs. */
+static const seam__col_t run_cols[] = {
+	{"id", SEAM__COL_TEXT},          {"store", SEAM__COL_TEXT},
+	{"channel", SEAM__COL_TEXT},     {"mode", SEAM__COL_TEXT},
+	{"dry_run", SEAM__COL_BOOL},     {"state", SEAM__COL_TEXT},
+	{"phase", SEAM__COL_TEXT},       {"since", SEAM__COL_TEXT},
+	{"resume_href", SEAM__COL_TEXT}, {"mark", SEAM__COL_TEXT},
+	{"total", SEAM__COL_INT_NULL},   {"seen", SEAM__COL_INT},
+	{"enqueued", SEAM__COL_INT},     {"finished", SEAM__COL_INT},
+	{"created", SEAM__COL_INT},      {"updated", SEAM__COL_INT},
+	{"unchanged", SEAM__COL_INT},    {"unpublished", SEAM__COL_INT},
+	{"quarantined", SEAM__COL_INT},  {"failed", SEAM__COL_INT},
+	{"error", SEAM__COL_TEXT},       {"correlation_id", SEAM__COL_TEXT},
+	{"created_at", SEAM__COL_TIME},  {"updated_at", SEAM__COL_TIME},
+	{"finished_at", SEAM__COL_TIME},
 };
-#define NRUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
-static json_t *run_row(seam_stmt_t *s)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; i < NRUN_COLS; i++) {
-		int col = (int)i;
-		json_t *v;
-		if (seam_stmt_column_is_null(s, col) && run_cols[i].type != C_BOOL &&
-		    run_cols[i].type != C_INT) {
-			v = json_null();
-		} else if (run_cols[i].type == C_TEXT) {
-			v = json_string(seam_stmt_column_text(s, col));
-		} else if (run_cols[i].type == C_BOOL) {
-			v = json_boolean(seam_stmt_column_int64(s, col) != 0);
-		} else if (run_cols[i].type == C_TIME) {
-			char ts[25];
-			seam_rfc3339_ms(seam_stmt_column_int64(s, col), ts);
-			v = json_string(ts);
-		} else {
-			v = json_integer(seam_stmt_column_int64(s, col));
-		}
-		json_object_set_new(o, run_cols[i].name, v ? v : json_null());
-	}
-	return o;
-}
+static const seam__run_table_t runs = {"catalog_runs", "catalog run", run_cols,
+				       sizeof run_cols / sizeof run_cols[0]};
 
 /* Sets "paused" on each run of arr (one flag for the flow, read once). */
 static void mark_paused(seam_store_t *st, json_t *arr)
@@ -78,16 +49,10 @@ seam_err_t seam_catalog_run_get(seam_store_t *st, const char *run_id, json_t **o
 				seam_error_t *err)
 {
 	json_t *rows = NULL;
-	seam_err_t rc = seam__flow_rows(st, "SELECT " RUN_COLUMNS " FROM catalog_runs WHERE id = $1",
-					run_id ? run_id : "", run_row, &rows, err);
+	seam_err_t rc = seam__flow_run_get(st, &runs, run_id, &rows, err);
 	*out = NULL;
 	if (rc != SEAM_OK)
 		return rc;
-	if (json_array_size(rows) == 0) {
-		json_decref(rows);
-		return seam_errorf(err, SEAM_NOTFOUND, "catalog run %s: no such run",
-				   run_id ? run_id : "");
-	}
 	mark_paused(st, rows);
 	*out = json_incref(json_array_get(rows, 0));
 	json_decref(rows);
@@ -97,15 +62,7 @@ seam_err_t seam_catalog_run_get(seam_store_t *st, const char *run_id, json_t **o
 seam_err_t seam_catalog_run_list(seam_store_t *st, const char *store, int limit, json_t **out,
 				 seam_error_t *err)
 {
-	char sql[512];
-	if (limit <= 0)
-		limit = 20;
-	/* $1 is "" for every store: a store name is never empty (config keys are not). */
-	snprintf(sql, sizeof sql,
-		 "SELECT " RUN_COLUMNS " FROM catalog_runs WHERE ($1 = '' OR store = $1) "
-		 "ORDER BY created_at DESC, id DESC LIMIT %d",
-		 limit);
-	seam_err_t rc = seam__flow_rows(st, sql, store ? store : "", run_row, out, err);
+	seam_err_t rc = seam__flow_run_list(st, &runs, store, limit, out, err);
 	if (rc == SEAM_OK)
 		mark_paused(st, *out);
 	return rc;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
+
 /* --- what a job is about ------------------------------------------------------------------ */
 
 void seam__flow_copy(char *dst, size_t cap, const char *src)
@@ -147,9 +149,10 @@ seam_err_t seam_flow_job_error(seam_err_t rc, int64_t retry_after_ms, const char
 	return seam_job_fail(r, out, retry_after_ms > 0 ? retry_after_ms : 0, "%s: %s", what, msg);
 }
 
-/* Rows of a query with one text parameter, each made into a JSON value by row(). */
-seam_err_t seam__flow_rows(seam_store_t *st, const char *sql, const char *param,
-			   json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err)
+/* Rows of a query with text parameters, each made into a JSON value by row(s, ud). */
+static seam_err_t rows_with(seam_store_t *st, const char *sql, const char *const *params, int n,
+			    json_t *(*row)(seam_stmt_t *s, const void *ud), const void *ud,
+			    json_t **out, seam_error_t *err)
 {
 	seam_db_t *db = seam_store_acquire(st);
 	seam_stmt_t *s;
@@ -157,9 +160,10 @@ seam_err_t seam__flow_rows(seam_store_t *st, const char *sql, const char *param,
 	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
 	*out = NULL;
 	if (rc == SEAM_OK) {
-		seam_stmt_bind_text(s, 1, param);
+		for (int i = 0; i < n; i++)
+			seam_stmt_bind_text(s, i + 1, params[i]);
 		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW)
-			json_array_append_new(arr, row(s));
+			json_array_append_new(arr, row(s, ud));
 		seam_stmt_reset(s);
 		if (rc == SEAM_DONE)
 			rc = SEAM_OK;
@@ -171,4 +175,128 @@ seam_err_t seam__flow_rows(seam_store_t *st, const char *sql, const char *param,
 	}
 	*out = arr;
 	return SEAM_OK;
+}
+
+typedef struct {
+	json_t *(*row)(seam_stmt_t *s);
+} row_fn_t;
+
+static json_t *call_row(seam_stmt_t *s, const void *ud)
+{
+	return ((const row_fn_t *)ud)->row(s);
+}
+
+seam_err_t seam__flow_rows_n(seam_store_t *st, const char *sql, const char *const *params, int n,
+			     json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err)
+{
+	row_fn_t fn = {row};
+	return rows_with(st, sql, params, n, call_row, &fn, out, err);
+}
+
+seam_err_t seam__flow_rows(seam_store_t *st, const char *sql, const char *param,
+			   json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err)
+{
+	return seam__flow_rows_n(st, sql, &param, 1, row, out, err);
+}
+
+static json_t *col_value(seam_stmt_t *s, int col, seam__col_type_t type)
+{
+	if (seam_stmt_column_is_null(s, col)) {
+		switch (type) {
+		case SEAM__COL_BOOL:
+			return json_false();
+		case SEAM__COL_INT:
+			return json_integer(0);
+		case SEAM__COL_JSON_ARRAY:
+			return json_array();
+		default:
+			return json_null();
+		}
+	}
+	switch (type) {
+	case SEAM__COL_TEXT:
+		return json_string(seam_stmt_column_text(s, col));
+	case SEAM__COL_BOOL:
+		return json_boolean(seam_stmt_column_int64(s, col) != 0);
+	case SEAM__COL_TIME: {
+		char ts[25];
+		seam_rfc3339_ms(seam_stmt_column_int64(s, col), ts);
+		return json_string(ts);
+	}
+	case SEAM__COL_JSON_ARRAY: {
+		json_t *v = json_loads(seam_stmt_column_text(s, col), 0, NULL);
+		if (!json_is_array(v)) {
+			json_decref(v);
+			v = json_array();
+		}
+		return v;
+	}
+	default:
+		return json_integer(seam_stmt_column_int64(s, col));
+	}
+}
+
+json_t *seam__flow_row_object(seam_stmt_t *s, const seam__col_t *cols, size_t n)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = col_value(s, (int)i, cols[i].type);
+		json_object_set_new(o, cols[i].name, v ? v : json_null());
+	}
+	return o;
+}
+
+/* "SELECT c1, c2, ... FROM table " into sql */
+static int run_select(const seam__run_table_t *t, char *sql, size_t cap)
+{
+	size_t n = (size_t)snprintf(sql, cap, "SELECT ");
+	for (size_t i = 0; i < t->ncols && n < cap; i++)
+		n += (size_t)snprintf(sql + n, cap - n, "%s%s", i ? ", " : "", t->cols[i].name);
+	if (n < cap)
+		n += (size_t)snprintf(sql + n, cap - n, " FROM %s ", t->table);
+	return n < cap ? 0 : -1;
+}
+
+static json_t *run_row(seam_stmt_t *s, const void *ud)
+{
+	const seam__run_table_t *t = ud;
+	return seam__flow_row_object(s, t->cols, t->ncols);
+}
+
+seam_err_t seam__flow_run_get(seam_store_t *st, const seam__run_table_t *t, const char *run_id,
+			      json_t **out, seam_error_t *err)
+{
+	char sql[1024];
+	size_t n;
+	*out = NULL;
+	if (run_select(t, sql, sizeof sql) != 0 ||
+	    (n = strlen(sql)) + 16 >= sizeof sql)
+		return seam_errorf(err, SEAM_INVAL, "%s: too many columns", t->table);
+	snprintf(sql + n, sizeof sql - n, "WHERE id = $1");
+	json_t *rows = NULL;
+	seam_err_t rc = rows_with(st, sql, &(const char *){run_id ? run_id : ""}, 1, run_row, t, &rows, err);
+	if (rc != SEAM_OK)
+		return rc;
+	if (json_array_size(rows) == 0) {
+		json_decref(rows);
+		return seam_errorf(err, SEAM_NOTFOUND, "%s %s: no such run", t->what,
+				   run_id ? run_id : "");
+	}
+	*out = rows;
+	return SEAM_OK;
+}
+
+seam_err_t seam__flow_run_list(seam_store_t *st, const seam__run_table_t *t, const char *store,
+			       int limit, json_t **out, seam_error_t *err)
+{
+	char sql[1024];
+	size_t n;
+	*out = NULL;
+	if (run_select(t, sql, sizeof sql) != 0 || (n = strlen(sql)) + 96 >= sizeof sql)
+		return seam_errorf(err, SEAM_INVAL, "%s: too many columns", t->table);
+	/* $1 is "" for every store: a store name is never empty (config keys are not). */
+	snprintf(sql + n, sizeof sql - n,
+		 "WHERE ($1 = '' OR store = $1) ORDER BY created_at DESC, id DESC LIMIT %d",
+		 limit > 0 ? limit : 20);
+	return rows_with(st, sql, &(const char *){store ? store : ""}, 1, run_row, t, out, err);
 }

@@ -23,5 +23,43 @@ void seam__flow_subject_order(seam_db_t *db, seam_job_subject_t *out);
  * a new array in *out (NULL on failure). */
 seam_err_t seam__flow_rows(seam_store_t *st, const char *sql, const char *param,
 			   json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err);
+/* The same with n text parameters ($1..$n). */
+seam_err_t seam__flow_rows_n(seam_store_t *st, const char *sql, const char *const *params, int n,
+			     json_t *(*row)(seam_stmt_t *s), json_t **out, seam_error_t *err);
+
+/* A row read by a column table: column i of the statement is cols[i], made into a member of a
+ * JSON object named cols[i].name. NULL reads as JSON null, except BOOL (false), INT (0) and
+ * JSON_ARRAY ([], also for text that is not an array). TIME is epoch ms, written RFC 3339. */
+typedef enum {
+	SEAM__COL_TEXT,
+	SEAM__COL_BOOL,
+	SEAM__COL_INT,
+	SEAM__COL_INT_NULL,
+	SEAM__COL_TIME,
+	SEAM__COL_JSON_ARRAY
+} seam__col_type_t;
+
+typedef struct {
+	const char *name;
+	seam__col_type_t type;
+} seam__col_t;
+
+json_t *seam__flow_row_object(seam_stmt_t *s, const seam__col_t *cols, size_t n);
+
+/* A table of runs (catalog_runs, reconciliation_runs): its id, store and created_at columns
+ * and the columns a run is read with. */
+typedef struct {
+	const char *table;
+	const char *what; /* "catalog run", for the not-found message */
+	const seam__col_t *cols;
+	size_t ncols;
+} seam__run_table_t;
+
+/* The run run_id as a new [run] in *out; SEAM_NOTFOUND (with the message) when there is none. */
+seam_err_t seam__flow_run_get(seam_store_t *st, const seam__run_table_t *t, const char *run_id,
+			      json_t **out, seam_error_t *err);
+/* The newest limit (<= 0: 20) runs of store ("" or NULL: every store) as a new array. */
+seam_err_t seam__flow_run_list(seam_store_t *st, const seam__run_table_t *t, const char *store,
+			       int limit, json_t **out, seam_error_t *err);
 
 #endif

@@ -125,59 +125,22 @@ static void check_config(const seam_flow_env_t *env, const seam_cfg_check_t *chk
 
 /* ---------- runs ---------- */
 
-#define RUN_COLUMNS                                                                            \
-	"id, store, state, phase, since, until, fix, dry_run, trigger, orders_checked, "       \
-	"psp_payments, drift, fixed, unreadable, error, correlation_id, created_at, "          \
-	"started_at, updated_at, finished_at"
-
-enum { C_TEXT, C_BOOL, C_INT, C_TIME, C_JSON };
-
-static const struct {
-	const char *name;
-	int type;
-} run_cols[] = {
-	{"id", C_TEXT},         {"store", C_TEXT},        {"state", C_TEXT},
-	{"phase", C_TEXT},      {"since", C_TIME},        {"until", C_TIME},
-	{"fix", C_BOOL},        {"dry_run", C_BOOL},      {"trigger", C_TEXT},
-	{"orders_checked", C_INT}, {"psp_payments", C_INT}, {"drift", C_INT},
-	{"fixed", C_INT},       {"unreadable", C_JSON},   {"error", C_TEXT},
-	{"correlation_id", C_TEXT}, {"created_at", C_TIME}, {"started_at", C_TIME},
-	{"updated_at", C_TIME}, {"finished_at", C_TIME},
+/* A run as status shows it: every column of reconciliation_runs. */
+static const seam__col_t run_cols[] = {
+	{"id", SEAM__COL_TEXT},           {"store", SEAM__COL_TEXT},
+	{"state", SEAM__COL_TEXT},        {"phase", SEAM__COL_TEXT},
+	{"since", SEAM__COL_TIME},        {"until", SEAM__COL_TIME},
+	{"fix", SEAM__COL_BOOL},          {"dry_run", SEAM__COL_BOOL},
+	{"trigger", SEAM__COL_TEXT},      {"orders_checked", SEAM__COL_INT},
+	{"psp_payments", SEAM__COL_INT},  {"drift", SEAM__COL_INT},
+	{"fixed", SEAM__COL_INT},         {"unreadable", SEAM__COL_JSON_ARRAY},
+	{"error", SEAM__COL_TEXT},        {"correlation_id", SEAM__COL_TEXT},
+	{"created_at", SEAM__COL_TIME},   {"started_at", SEAM__COL_TIME},
+	{"updated_at", SEAM__COL_TIME},   {"finished_at", SEAM__COL_TIME},
 };
-#define NRUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
-static json_t *run_row(seam_stmt_t *s)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; i < NRUN_COLS; i++) {
-		int col = (int)i;
-		json_t *v;
-		if (seam_stmt_column_is_null(s, col)) {
-			v = run_cols[i].type == C_JSON ? json_array()
-			    : run_cols[i].type == C_BOOL ? json_false()
-			    : run_cols[i].type == C_INT ? json_integer(0)
-							 : json_null();
-		} else if (run_cols[i].type == C_TEXT) {
-			v = json_string(seam_stmt_column_text(s, col));
-		} else if (run_cols[i].type == C_BOOL) {
-			v = json_boolean(seam_stmt_column_int64(s, col) != 0);
-		} else if (run_cols[i].type == C_TIME) {
-			char ts[25];
-			seam_rfc3339_ms(seam_stmt_column_int64(s, col), ts);
-			v = json_string(ts);
-		} else if (run_cols[i].type == C_JSON) {
-			v = json_loads(seam_stmt_column_text(s, col), 0, NULL);
-			if (!json_is_array(v)) {
-				json_decref(v);
-				v = json_array();
-			}
-		} else {
-			v = json_integer(seam_stmt_column_int64(s, col));
-		}
-		json_object_set_new(o, run_cols[i].name, v ? v : json_null());
-	}
-	return o;
-}
+static const seam__run_table_t runs = {"reconciliation_runs", "reconciliation run", run_cols,
+				       sizeof run_cols / sizeof run_cols[0]};
 
 static json_t *count_row(seam_stmt_t *s)
 {
@@ -241,16 +204,9 @@ seam_err_t seam_reconcile_get(seam_store_t *st, const char *run_id, int items, j
 {
 	json_t *rows = NULL;
 	*out = NULL;
-	seam_err_t rc = seam__flow_rows(st,
-					"SELECT " RUN_COLUMNS " FROM reconciliation_runs WHERE id = $1",
-					run_id ? run_id : "", run_row, &rows, err);
+	seam_err_t rc = seam__flow_run_get(st, &runs, run_id, &rows, err);
 	if (rc != SEAM_OK)
 		return rc;
-	if (json_array_size(rows) == 0) {
-		json_decref(rows);
-		return seam_errorf(err, SEAM_NOTFOUND, "reconciliation run %s: no such run",
-				   run_id ? run_id : "");
-	}
 	if ((rc = add_counts(st, rows, err)) != SEAM_OK) {
 		json_decref(rows);
 		return rc;
@@ -277,14 +233,7 @@ seam_err_t seam_reconcile_get(seam_store_t *st, const char *run_id, int items, j
 seam_err_t seam_reconcile_list(seam_store_t *st, const char *store, int limit, json_t **out,
 			       seam_error_t *err)
 {
-	char sql[512];
-	if (limit <= 0)
-		limit = 20;
-	snprintf(sql, sizeof sql,
-		 "SELECT " RUN_COLUMNS " FROM reconciliation_runs WHERE ($1 = '' OR store = $1) "
-		 "ORDER BY created_at DESC, id DESC LIMIT %d",
-		 limit);
-	seam_err_t rc = seam__flow_rows(st, sql, store ? store : "", run_row, out, err);
+	seam_err_t rc = seam__flow_run_list(st, &runs, store, limit, out, err);
 	if (rc == SEAM_OK && (rc = add_counts(st, *out, err)) != SEAM_OK) {
 		json_decref(*out);
 		*out = NULL;

@@ -7,8 +7,8 @@
  *   reconcile list [--store S] [--limit N]              the newest runs
  *
  * seam ctl writes the run's row and its job; the running `seam serve` works it. Following reads
- * the row every FOLLOW_MS: one progress line rewritten on a terminal, a line per phase and
- * every PLAIN_EVERY_MS otherwise, one JSON line per change with --json; then the summary table
+ * the row every SEAM_FOLLOW_MS (follow.h): one progress line rewritten on a terminal, a line per phase and
+ * every SEAM_FOLLOW_PLAIN_MS otherwise, one JSON line per change with --json; then the summary table
  * (kind, found, fixes enqueued) and every item. Ctrl-C stops following, never the run.
  *
  * Exit codes: 0 the run is done and left nothing for a person (no drift, or every drift's fix
@@ -17,53 +17,19 @@
  */
 #include "flows/reconcile_int.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/clock.h"
+#include "flows/follow.h"
 
-#define FOLLOW_MS 200
-#define PLAIN_EVERY_MS 5000
-#define QUEUED_HINT_MS 10000
+#define str seam_follow_str
+#define num seam_follow_num
 
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
+static void progress(FILE *fp, const json_t *run, int tty, int64_t started)
 {
-	(void)sig;
-	interrupted = 1;
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static long long num(const json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static int finished(const json_t *run)
-{
-	const char *s = str(run, "state");
-	return strcmp(s, "queued") && strcmp(s, "running");
-}
-
-static void print_json_line(FILE *fp, const json_t *doc)
-{
-	json_dumpf(doc, fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputc('\n', fp);
-	fflush(fp);
-}
-
-static void progress(FILE *fp, const json_t *run, int tty)
-{
+	(void)started;
 	const char *phase = str(run, "phase");
 	if (!strcmp(str(run, "state"), "queued"))
 		phase = "queued";
@@ -145,81 +111,40 @@ static void summary(FILE *fp, const json_t *run)
 	}
 }
 
-/* Reads the run until it finishes (or Ctrl-C); returns the exit code. */
+static seam_err_t get_run(seam_store_t *st, const char *run_id, json_t **out, seam_error_t *err)
+{
+	return seam_reconcile_get(st, run_id, 0, out, err);
+}
+
+static const char *const progress_keys[] = {"orders_checked", "psp_payments", "drift", "fixed"};
+
+static const seam_follow_t follower = {
+	.cmd = "seam ctl reconcile",
+	.status_cmd = "seam ctl reconcile status",
+	.progress_keys = progress_keys,
+	.nprogress_keys = 4,
+	.get = get_run,
+	.progress = progress,
+};
+
+/* Follows the run until it finishes (or Ctrl-C), then its report; returns the exit code. */
 static int follow(const seam_flow_cmd_ctx_t *ctx, const char *run_id)
 {
-	struct sigaction sa = {.sa_handler = on_sigint}, old;
-	int tty = !ctx->json && isatty(fileno(ctx->err));
-	int64_t started = seam_now_ms(), last_plain = 0;
-	char last_stamp[96] = "", last_phase[32] = "-";
-	int hinted = 0, code = 1;
 	json_t *run = NULL;
 	seam_error_t err = {0};
-
-	interrupted = 0;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
-	for (;;) {
-		json_decref(run);
-		if (seam_reconcile_get(ctx->store, run_id, 0, &run, &err) != SEAM_OK) {
-			fprintf(ctx->err, "seam ctl reconcile: %s\n", err.msg);
-			run = NULL;
-			break;
-		}
-		int done = finished(run);
-		char stamp[96];
-		int64_t now = seam_now_ms();
-		snprintf(stamp, sizeof stamp, "%s/%s/%lld/%lld/%lld/%lld", str(run, "state"),
-			 str(run, "phase"), num(run, "orders_checked"), num(run, "psp_payments"),
-			 num(run, "drift"), num(run, "fixed"));
-		int changed = strcmp(stamp, last_stamp) != 0;
-		if (!done && changed) {
-			if (ctx->json)
-				print_json_line(ctx->out, run);
-			else if (tty)
-				progress(ctx->err, run, 1);
-			else if (strcmp(last_phase, str(run, "phase")) || now - last_plain >= PLAIN_EVERY_MS) {
-				progress(ctx->out, run, 0);
-				last_plain = now;
-			}
-		}
-		snprintf(last_stamp, sizeof last_stamp, "%s", stamp);
-		snprintf(last_phase, sizeof last_phase, "%s", str(run, "phase"));
-		if (!hinted && !strcmp(str(run, "state"), "queued") && now - started > QUEUED_HINT_MS) {
-			fprintf(ctx->err, "%sseam ctl reconcile: run %s is still queued: it starts when a "
-					  "running seam serve on this store picks it up\n",
-				tty ? "\n" : "", run_id);
-			hinted = 1;
-		}
-		if (done) {
-			if (tty)
-				fputs("\r\033[K", ctx->err);
-			break;
-		}
-		if (interrupted) {
-			fprintf(ctx->err, "%sseam ctl reconcile: stopped following; run %s goes on "
-					  "(seam ctl reconcile status %s)\n",
-				tty ? "\n" : "", run_id, run_id);
-			code = 130;
-			break;
-		}
-		struct timespec ts = {0, FOLLOW_MS * 1000000L};
-		nanosleep(&ts, NULL);
+	int code = seam_follow_run(ctx, &follower, run_id, &run);
+	json_decref(run);
+	if (code != 0)
+		return code;
+	if (seam_reconcile_get(ctx->store, run_id, 1, &run, &err) != SEAM_OK) {
+		fprintf(ctx->err, "seam ctl reconcile: %s\n", err.msg);
+		return 1;
 	}
-	sigaction(SIGINT, &old, NULL);
-	if (run && code != 130) {
-		json_decref(run);
-		run = NULL;
-		if (seam_reconcile_get(ctx->store, run_id, 1, &run, &err) != SEAM_OK) {
-			fprintf(ctx->err, "seam ctl reconcile: %s\n", err.msg);
-			return 1;
-		}
-		if (ctx->json)
-			print_json_line(ctx->out, run);
-		else
-			summary(ctx->out, run);
-		code = run_exit(run);
-	}
+	if (ctx->json)
+		seam_follow_json_line(ctx->out, run);
+	else
+		summary(ctx->out, run);
+	code = run_exit(run);
 	json_decref(run);
 	return code;
 }
@@ -341,7 +266,7 @@ static int do_start(const seam_flow_cmd_ctx_t *ctx, const args_t *a)
 	if (ctx->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s}", "id", run_id, "store", a->store, "state",
 				      "queued");
-		print_json_line(ctx->out, j);
+		seam_follow_json_line(ctx->out, j);
 		json_decref(j);
 	} else {
 		fprintf(ctx->out, "reconciliation %s of store %s started%s\n", run_id, a->store,
@@ -376,12 +301,12 @@ static int do_status(const seam_flow_cmd_ctx_t *ctx, const args_t *a)
 		return 1;
 	}
 	if (ctx->json)
-		print_json_line(ctx->out, run);
-	else if (!finished(run))
-		progress(ctx->out, run, 0);
+		seam_follow_json_line(ctx->out, run);
+	else if (seam_follow_live(run))
+		progress(ctx->out, run, 0, 0);
 	else
 		summary(ctx->out, run);
-	int code = finished(run) ? run_exit(run) : 0;
+	int code = !seam_follow_live(run) ? run_exit(run) : 0;
 	json_decref(run);
 	return code;
 }
@@ -402,7 +327,7 @@ static int do_list(const seam_flow_cmd_ctx_t *ctx, const args_t *a)
 	}
 	if (ctx->json) {
 		json_t *o = json_pack("{s:O}", "items", list);
-		print_json_line(ctx->out, o);
+		seam_follow_json_line(ctx->out, o);
 		json_decref(o);
 	} else {
 		fprintf(ctx->out, "%-36s  %-8s %-7s %-9s %7s %6s %6s  %s\n", "ID", "STORE", "STATE",

@@ -485,12 +485,12 @@ static void psp_fill_known(run_t *r, const char *uuid)
 	size_t i;
 	if (!r->psp_ok)
 		return;
-	char sql[] = "SELECT remote_id FROM payment_refs WHERE provider = 'stripe' AND order_uuid = "
-		     "$1 AND remote_id NOT IN (SELECT remote_id FROM reconciliation_psp WHERE run_id "
-		     "= '________-____-____-____-____________')";
-	/* the run id is a UUID (no quote can be in it): written in place of the placeholder */
-	memcpy(strstr(sql, "________"), r->id, 36);
-	if (seam__flow_rows(r->r->env.store, sql, uuid, text_row, &rows, NULL) != SEAM_OK)
+	const char *params[] = {uuid, r->id};
+	if (seam__flow_rows_n(r->r->env.store,
+			      "SELECT remote_id FROM payment_refs WHERE provider = 'stripe' AND "
+			      "order_uuid = $1 AND remote_id NOT IN (SELECT remote_id FROM "
+			      "reconciliation_psp WHERE run_id = $2)",
+			      params, 2, text_row, &rows, NULL) != SEAM_OK)
 		return;
 	json_array_foreach(rows, i, row) {
 		const char *pi = json_string_value(row);

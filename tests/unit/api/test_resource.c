@@ -171,7 +171,8 @@ static void test_list_defs_cover_the_lists(void **state)
 		TH_ASSERT_CMP(d->limit_default, <=, d->limit_max);
 		TH_ASSERT_CMP(d->nfilters, <=, (size_t)SEAM_API_MAX_FILTERS);
 	}
-	assert_int_equal(lists, 5); /* orders, jobs, dead letters, quarantine, catalog runs */
+	assert_int_equal(lists, 6); /* orders, jobs, dead letters, quarantine, catalog and
+				       reconciliation runs */
 	assert_null(seam_api_list_def_of("/v1/orders/{id}"));
 }
 
