@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/sim_money.h"
+
 static seam_sim_ent_t *store_by_ref(seam_sim_drupal_t *d, const char *ref)
 {
 	for (size_t i = 0; i < d->nstores; i++)
@@ -47,6 +49,26 @@ static int walk_to(seam_sim_drupal_t *d, seam_sim_ent_t *o, const char *target, 
 	return target && strcmp(seam__sim_drupal_attr_str(o, "state"), target) ? -1 : 0;
 }
 
+/* An order-level tax adjustment of rate on the items' total, rounded to the currency, as a
+ * tax type that adds tax on top would leave it (the storefront charged it at checkout). */
+static void charge_tax(seam_sim_drupal_t *d, seam_sim_ent_t *o, const char *rate_text,
+		       int64_t rate)
+{
+	int64_t sum, tax;
+	const char *cur;
+	if (seam__sim_drupal_price_get(json_object_get(o->attrs, "total_price"), &sum, &cur) != 0 ||
+	    seam_sim_dec_mul(sum, SCALE, rate, SCALE, SCALE, &tax) != 0)
+		return;
+	int digits = seam_sim_currency_digits(cur);
+	tax = seam_sim_dec_rescale(seam_sim_dec_rescale(tax, SCALE, digits), digits, SCALE);
+	json_t *adj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:b}", "type", "tax", "label",
+				"Sales tax", "amount", seam__sim_drupal_price_json(tax, cur),
+				"percentage", rate_text, "source_id", "seam_sim|sales_tax",
+				"included", 0, "locked", 0);
+	json_object_set_new(o->attrs, "adjustments", json_pack("[o]", adj));
+	seam__sim_drupal_order_recompute(d, o);
+}
+
 void seam__sim_drupal_h_sim_orders(seam_sim_call_t *c, void *ctx)
 {
 	seam_sim_drupal_t *d = ctx;
@@ -63,8 +85,15 @@ void seam__sim_drupal_h_sim_orders(seam_sim_call_t *c, void *ctx)
 	const char *state = json_string_value(json_object_get(body, "state"));
 	const char *storeref = json_string_value(json_object_get(body, "store"));
 	const char *mail = json_string_value(json_object_get(body, "mail"));
+	const char *tax = json_string_value(json_object_get(body, "tax"));
+	int64_t rate = 0;
 	if (!state)
 		state = "placed";
+	if (tax && (seam_sim_dec_parse(tax, SCALE, &rate) != 0 || rate < 0 || rate > 1000000)) {
+		json_decref(body);
+		seam_sim_problem(c, 400, "bad-request", "tax is a rate from \"0\" to \"1\" (\"0.0725\")");
+		return;
+	}
 	if (count > 100000) {
 		json_decref(body);
 		seam_sim_problem(c, 400, "bad-request", "count is at most 100000");
@@ -121,6 +150,8 @@ void seam__sim_drupal_h_sim_orders(seam_sim_call_t *c, void *ctx)
 				seam__sim_drupal_item_link(o, it);
 		}
 		seam__sim_drupal_order_recompute(d, o);
+		if (rate > 0)
+			charge_tax(d, o, tax, rate);
 		walk_to(d, o, state, t);
 		json_array_append_new(out,
 				      json_pack("{s:s, s:I, s:O, s:O, s:o}", "uuid", o->uuid,

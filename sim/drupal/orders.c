@@ -103,6 +103,15 @@ void seam__sim_drupal_order_recompute(seam_sim_drupal_t *d, seam_sim_ent_t *o)
 		json_object_set_new(o->attrs, "balance", json_null());
 		return;
 	}
+	/* Order-level adjustments that are not included in a price add to the total, as
+	 * Order::recalculateTotalPrice does (a tax type's adjustment, shipping, ...). */
+	json_t *adj;
+	json_array_foreach(json_object_get(o->attrs, "adjustments"), i, adj) {
+		int64_t v;
+		if (!json_is_true(json_object_get(adj, "included")) &&
+		    seam__sim_drupal_price_get(json_object_get(adj, "amount"), &v, NULL) == 0)
+			sum += v;
+	}
 	char curbuf[4];
 	snprintf(curbuf, sizeof curbuf, "%s", cur);
 	json_object_set_new(o->attrs, "total_price", seam__sim_drupal_price_json(sum, curbuf));

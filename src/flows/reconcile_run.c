@@ -641,7 +641,11 @@ out:
 		seam_store_release(r->r->env.store, db);
 }
 
-static void compare_tax(run_t *r, const order_ctx_t *o)
+/* Tax: what seam committed in the engine for the order (its tax document) against what the
+ * order charges now in Drupal (its total less the total without the tax adjustments added on
+ * top: the same tax the commit read, so an order edited after its commit shows here). charged
+ * is NULL when Drupal's total could not be read; the commit's own record is used then. */
+static void compare_tax(run_t *r, const order_ctx_t *o, const char *charged)
 {
 	seam_db_t *db = seam_store_acquire(r->r->env.store);
 	seam_stmt_t *s;
@@ -653,13 +657,22 @@ static void compare_tax(run_t *r, const order_ctx_t *o)
 		seam_stmt_bind_text(s, 1, r->store);
 		seam_stmt_bind_text(s, 2, o->uuid);
 		if (seam_stmt_step(s, NULL) == SEAM_ROW) {
-			seam_money_dec_t d;
+			seam_money_dec_t d, c, ch;
+			char buf[SEAM_MONEY_BUF];
+			const char *committed = seam_stmt_column_text(s, 0);
 			const char *diff = seam_stmt_column_text(s, 2);
-			if (dec_of(diff, &d) == 0 && d.units != 0)
-				detail = json_pack("{s:s?, s:s?, s:s, s:s?}", "committed_tax",
-						   seam_stmt_column_text(s, 0), "charged_tax",
-						   seam_stmt_column_text(s, 1), "difference", diff,
-						   "document_code", seam_stmt_column_text(s, 3));
+			const char *now_charged = seam_stmt_column_text(s, 1);
+			if (charged && dec_of(committed, &c) == 0 && dec_of(charged, &ch) == 0 &&
+			    seam_money_dec_sub(c, ch, &d, NULL) == SEAM_OK) {
+				diff = seam_money_dec_format(d, buf);
+				now_charged = charged;
+			}
+			if (diff && dec_of(diff, &d) == 0 && d.units != 0)
+				detail = json_pack("{s:s?, s:s?, s:s?, s:s, s:s?}", "committed_tax",
+						   committed, "charged_tax", now_charged,
+						   "charged_at_commit", seam_stmt_column_text(s, 1),
+						   "difference", diff, "document_code",
+						   seam_stmt_column_text(s, 3));
 		}
 		seam_stmt_reset(s);
 	}
@@ -768,7 +781,15 @@ static seam_err_t one_order(json_t *order, json_t *page, void *ud)
 			 json_pack("{s:s, s:s, s:I}", "drupal_state", state, "state_sla", sla, "age_s",
 				   (json_int_t)(age / 1000)),
 			 0);
-	compare_tax(r, &o);
+	/* the tax Drupal charges: its total less the total without added tax */
+	char net_all[SEAM_MONEY_BUF] = "", charged[SEAM_MONEY_BUF] = "";
+	seam_money_dec_t td, nd, cd;
+	if (total.number[0])
+		seam_flow_orders_net_total(page, order, total.number, net_all);
+	if (net_all[0] && dec_of(total.number, &td) == 0 && dec_of(net_all, &nd) == 0 &&
+	    seam_money_dec_sub(td, nd, &cd, NULL) == SEAM_OK)
+		seam_money_dec_format(cd, charged);
+	compare_tax(r, &o, charged[0] ? charged : NULL);
 	if (total.currency_code[0] || paid.currency_code[0]) {
 		psp_fill_known(r, o.uuid);
 		compare_payments(r, &o, &paid, paid.currency_code[0] ? paid.currency_code

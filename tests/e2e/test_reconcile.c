@@ -9,10 +9,13 @@
  *   - O2: canceled in Drupal, the cancel event never sent -> canceled_in_drupal_open_in_erp;
  *   - O3: authorized, then captured at the PSP with the webhook lost -> captured_not_in_drupal;
  *   - O4: captured, then refunded at the PSP with the webhook lost -> refunded_not_in_drupal;
- *   - O5: its sales order deleted in the ERP after export -> missing_in_erp.
+ *   - O5: its sales order deleted in the ERP after export -> missing_in_erp;
+ *   - O6: the storefront charged 5% tax where the engine (0% here) committed none -> tax_differs;
+ *   - O7: a discount given on its sales order in the ERP -> erp_total_differs.
  * A report run finds each on its order; a --fix run enqueues the deterministic fixes; once they
  * ran, a third run finds none of the fixable kinds again (what is left needs a person: the
- * payments entered by hand and the orders stuck in fulfillment, reported the same way).
+ * payments entered by hand, the orders stuck in fulfillment, O6's tax and O7's total, reported
+ * the same way); once a person corrected O7 in the ERP, the next run no longer reports it.
  * Then: the ERP down (a run reads what it can and reports no ERP drift), and a second run of a
  * store refused while one is going (ctl and REST).
  */
@@ -36,10 +39,11 @@
 #define ERP_SECRET "e2e-rec-erp"
 #define STRIPE_SECRET "whsec_e2e_reconcile_stripe"
 #define STRIPE_KEY "sk_test_e2e_reconcile"
+#define TAX_LICENSE "e2e-rec-tax"
 #define SINCE "2025-12-01T00:00:00Z"
 
 static char dir[64], sim_log[128];
-static char drupal_url[64], erp_url[64], psp_url[64], company[64];
+static char drupal_url[64], erp_url[64], psp_url[64], tax_url[64], company[64];
 static char drupal_auth[128], erp_auth[1200];
 static th_seam_t sm;
 static pid_t sim_pid;
@@ -64,6 +68,7 @@ static int setup(void **state)
 	setenv("T_ERP", ERP_SECRET, 1);
 	setenv("T_STRIPE", STRIPE_SECRET, 1);
 	setenv("T_STRIPE_KEY", STRIPE_KEY, 1);
+	setenv("T_TAX", TAX_LICENSE, 1);
 	setenv("T_EVENTS", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", 1);
 	seam_base64_encode("seam:" DRUPAL_PW, strlen("seam:" DRUPAL_PW), b64);
 	snprintf(drupal_auth, sizeof drupal_auth, "Authorization: Basic %s", b64);
@@ -78,18 +83,21 @@ static int setup(void **state)
 		 "  events: {url: %s, secret: {env: T_EVENTS}, types: [order.placed], attempts: 20, backoff: [200ms, 500ms]}\n"
 		 "erp:\n  listen: 127.0.0.1:0\n  client_id: seam\n  client_secret: {env: T_ERP}\n"
 		 "  items: 20\n  currency: USD\n"
+		 "tax:\n  listen: 127.0.0.1:0\n  account_id: \"1100000000\"\n  license_key: {env: T_TAX}\n"
+		 "  company_code: DEFAULT\n  rates: [{country: US, rate: \"0.0\"}]\n"
 		 "psp:\n  listen: 127.0.0.1:0\n  store: us\n"
 		 "  stripe: {url: '%s/webhooks/stripe/{store}', secret: {env: T_STRIPE}, api_key: {env: T_STRIPE_KEY}}\n"
 		 "  attempts: 12\n  backoff: [200ms, 300ms, 500ms]\n  timeout: 5s\n",
 		 sm.base, sm.base);
 	th_write_file(simcfg, text);
-	char urls[3][64];
-	sim_pid = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "erp", "psp", NULL}, urls);
+	char urls[4][64];
+	sim_pid = th_sim_start(simcfg, sim_log, (const char *[]){"drupal", "erp", "tax", "psp", NULL}, urls);
 	if (sim_pid < 0)
 		return -1;
 	snprintf(drupal_url, sizeof drupal_url, "%s", urls[0]);
 	snprintf(erp_url, sizeof erp_url, "%s", urls[1]);
-	snprintf(psp_url, sizeof psp_url, "%s", urls[2]);
+	snprintf(tax_url, sizeof tax_url, "%s", urls[2]);
+	snprintf(psp_url, sizeof psp_url, "%s", urls[3]);
 	th_erp_bearer(erp_url, "seam", ERP_SECRET, erp_auth, sizeof erp_auth);
 	if (th_erp_company(erp_url, "seam", ERP_SECRET, company) != 0)
 		return -1;
@@ -102,12 +110,16 @@ static int setup(void **state)
 		 "  erp:\n    base_url: %s/api/v2.0\n    timeout: 2s\n"
 		 "    auth: {type: oauth2_client_credentials, client_id: seam, client_secret: {env: T_ERP}, token_url: %s/oauth2/v2.0/token}\n"
 		 "  stripe:\n    base_url: %s\n    timeout: 5s\n    auth: {type: bearer, token: {env: T_STRIPE_KEY}}\n"
+		 "  tax:\n    base_url: %s\n    timeout: 5s\n"
+		 "    auth: {type: basic, username: \"1100000000\", password: {env: T_TAX}}\n"
 		 "stores:\n  us:\n    stripe_secrets: [{env: T_STRIPE}]\n"
 		 "    drupal: {upstream: drupal, event_secrets: [{env: T_EVENTS}], payment_gateway: stripe, poll_interval: 0s}\n"
 		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n"
+		 "tax:\n  stores:\n    us:\n      upstream: tax\n      commit_interval: 300ms\n"
+		 "      rates: {us: {country: US, rate: \"0.0\"}}\n"
 		 "reconciliation:\n  stores:\n    us:\n      psp: stripe\n      export_sla: 1s\n"
 		 "      state_sla: {fulfillment: 30d}\n",
-		 sm.port, sm.db_url, drupal_url, erp_url, erp_url, psp_url, company);
+		 sm.port, sm.db_url, drupal_url, erp_url, erp_url, psp_url, tax_url, company);
 	return th_seam_start(&sm, 10000);
 }
 
@@ -228,6 +240,33 @@ static long erp_count(const char *number)
 	return n;
 }
 
+/* Gives (or takes back, 0) a discount on this order number's sales order in the ERP. */
+static void erp_discount(const char *number, int amount)
+{
+	char path[600], ifm[300], body[64];
+	long st = 0;
+	snprintf(path, sizeof path,
+		 "/api/v2.0/companies(%s)/salesOrders?$filter=externalDocumentNumber%%20eq%%20%%27%s%%27",
+		 company, number);
+	json_t *d = call("GET", erp_url, path, NULL, erp_auth, &st);
+	json_t *so = json_array_get(json_object_get(d, "value"), 0);
+	assert_non_null(so);
+	snprintf(path, sizeof path, "%s/api/v2.0/companies(%s)/salesOrders(%s)", erp_url, company,
+		 json_string_value(json_object_get(so, "id")));
+	snprintf(ifm, sizeof ifm, "If-Match: %s", json_string_value(json_object_get(so, "@odata.etag")));
+	snprintf(body, sizeof body, "{\"discountAmount\":%d}", amount);
+	const char *h[] = {erp_auth, ifm, "Content-Type: application/json", NULL};
+	json_decref(th_json("PATCH", path, h, body, &st));
+	assert_int_equal(st, 200);
+	json_decref(d);
+}
+
+#define NORDERS 7
+
+/* The kinds a run reports for a person: no deterministic fix. */
+static const char *const for_a_person[] = {"paid_without_capture", "stuck_in_state", "tax_differs",
+					   "erp_total_differs"};
+
 static const char *const fixable[] = {"missing_in_erp", "erp_number_not_written_back",
 				      "canceled_in_drupal_open_in_erp", "captured_not_in_drupal",
 				      "refunded_not_in_drupal"};
@@ -237,21 +276,29 @@ static void test_drift_found_fixed_and_gone(void **state)
 	long st = 0;
 	char sql[400], b[600];
 	(void)state;
-	json_t *made = call("POST", drupal_url, "/_sim/drupal/orders", "{\"count\":5,\"store\":\"us\",\"items\":2}",
+	json_t *made = call("POST", drupal_url, "/_sim/drupal/orders", "{\"count\":6,\"store\":\"us\",\"items\":2}",
 			    NULL, &st);
 	TH_ASSERT_CMP(st, >=, 200);
 	TH_ASSERT_CMP(st, <, 300);
+	/* O6 charged 5% tax at checkout */
+	json_t *taxed = call("POST", drupal_url, "/_sim/drupal/orders",
+			     "{\"count\":1,\"store\":\"us\",\"items\":2,\"tax\":\"0.05\"}", NULL, &st);
+	TH_ASSERT_CMP(st, <, 300);
+	json_array_insert(json_object_get(made, "orders"), 5, json_array_get(json_object_get(taxed, "orders"), 0));
+	json_decref(taxed);
 	json_t *orders = json_object_get(made, "orders");
-	assert_int_equal(json_array_size(orders), 5);
-	const char *u[5], *num[5], *tot[5];
-	for (int i = 0; i < 5; i++) {
+	assert_int_equal(json_array_size(orders), NORDERS);
+	const char *u[NORDERS], *num[NORDERS], *tot[NORDERS];
+	for (int i = 0; i < NORDERS; i++) {
 		json_t *o = json_array_get(orders, i);
 		u[i] = json_string_value(json_object_get(o, "uuid"));
 		num[i] = json_string_value(json_object_get(o, "order_number"));
 		tot[i] = json_string_value(json_object_get(json_object_get(o, "total"), "number"));
 	}
-	/* every new order in the ERP with its number written back: nothing drifts yet */
-	assert_int_equal(wait_count("SELECT count(*) FROM orders WHERE export_state = 'written_back'", 5, 30), 5);
+	/* every new order in the ERP with its number written back and its tax committed:
+	 * nothing drifts yet but O6's tax */
+	assert_int_equal(wait_count("SELECT count(*) FROM orders WHERE export_state = 'written_back'", NORDERS, 30), NORDERS);
+	assert_int_equal(wait_count("SELECT count(*) FROM tax_documents WHERE state = 'committed'", NORDERS, 30), NORDERS);
 
 	/* O1: the ERP number cleared in Drupal */
 	snprintf(b, sizeof b,
@@ -281,6 +328,8 @@ static void test_drift_found_fixed_and_gone(void **state)
 	/* O5: deleted in the ERP */
 	erp_delete(num[4]);
 	assert_int_equal(erp_count(num[4]), 0);
+	/* O7: a discount given in the ERP */
+	erp_discount(num[6], 5);
 	seam_sleep_ms(1200); /* past the export SLA (1s) */
 
 	/* 1: a report */
@@ -295,12 +344,20 @@ static void test_drift_found_fixed_and_gone(void **state)
 	assert_non_null(item_of(run, "captured_not_in_drupal", u[2]));
 	assert_non_null(item_of(run, "refunded_not_in_drupal", u[3]));
 	assert_non_null(item_of(run, "missing_in_erp", u[4]));
+	json_t *ti = item_of(run, "tax_differs", u[5]);
+	assert_non_null(ti);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ti, "detail"), "committed_tax")), "0");
+	TH_ASSERT_CMP(json_string_value(json_object_get(json_object_get(ti, "detail"), "difference"))[0], ==, '-');
+	assert_true(json_is_null(json_object_get(ti, "fix")));
+	json_t *ei = item_of(run, "erp_total_differs", u[6]);
+	assert_non_null(ei);
+	assert_true(json_is_null(json_object_get(ei, "fix")));
 	/* the seeded orders: never exported, paid by hand, long in fulfillment */
 	TH_ASSERT_CMP(kind_count(run, "missing_in_erp"), >=, 2);
 	TH_ASSERT_CMP(kind_count(run, "paid_without_capture"), >=, 1);
 	TH_ASSERT_CMP(kind_count(run, "stuck_in_state"), >=, 1);
-	/* nothing else on the five new orders */
-	for (int i = 0; i < 5; i++) {
+	/* nothing else on the new orders */
+	for (int i = 0; i < NORDERS; i++) {
 		size_t k;
 		json_t *it;
 		int n = 0;
@@ -311,7 +368,9 @@ static void test_drift_found_fixed_and_gone(void **state)
 	/* a report changes nothing */
 	assert_int_equal(erp_count(num[1]), 1);
 	TH_ASSERT_CMP(json_integer_value(json_object_get(run, "fixed")), ==, 0);
-	long report_only = kind_count(run, "paid_without_capture") + kind_count(run, "stuck_in_state");
+	long report_only = 0;
+	for (size_t k = 0; k < sizeof for_a_person / sizeof *for_a_person; k++)
+		report_only += kind_count(run, for_a_person[k]);
 	json_decref(run);
 
 	/* 2: --fix --dry-run plans, changes nothing */
@@ -351,9 +410,23 @@ static void test_drift_found_fixed_and_gone(void **state)
 	for (size_t k = 0; k < sizeof fixable / sizeof *fixable; k++)
 		if (kind_count(run, fixable[k]) != 0)
 			fail_msg("after the fixes, still %ld %s", kind_count(run, fixable[k]), fixable[k]);
-	assert_int_equal(kind_count(run, "paid_without_capture") + kind_count(run, "stuck_in_state"), report_only);
+	long left = 0;
+	for (size_t k = 0; k < sizeof for_a_person / sizeof *for_a_person; k++)
+		left += kind_count(run, for_a_person[k]);
+	assert_int_equal(left, report_only);
+	assert_non_null(item_of(run, "tax_differs", u[5]));
+	assert_non_null(item_of(run, "erp_total_differs", u[6]));
 	assert_int_equal(erp_count(num[1]), 0); /* O2 canceled in the ERP */
 	assert_int_equal(erp_count(num[4]), 1); /* O5 back, once */
+	json_decref(run);
+
+	/* 5: a person corrects O7 in the ERP; the next run no longer reports it */
+	erp_discount(num[6], 0);
+	rc = reconcile(NULL, &run);
+	assert_non_null(run);
+	assert_null(item_of(run, "erp_total_differs", u[6]));
+	assert_int_equal(kind_count(run, "erp_total_differs"), 0);
+	assert_non_null(item_of(run, "tax_differs", u[5]));
 	json_decref(run);
 
 	/* the drift gauge follows the newest run */
