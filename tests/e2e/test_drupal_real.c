@@ -21,6 +21,10 @@
  * without writing (dry run), and unpublished (a model removed from the PIM), each checked by
  * reading the site back over JSON:API. Its models and SKUs are named after the run's time, so
  * runs never meet the site's fixtures or each other's products.
+ * The last reconciles the site with the ERP double: two orders of this run drift the way they
+ * do in production (one's ERP number cleared in Drupal, one's sales order deleted in the ERP);
+ * a run finds both, --fix writes the number back into the real order and exports the other
+ * again (its new ERP number written into the real order), and the next run finds neither.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,6 +43,7 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "tests/support/harness.h"
+#include "tests/support/th_assert.h"
 #include "tests/support/th_rest.h"
 
 #define STRIPE_SECRET "whsec_real_drupal_e2e"
@@ -47,6 +52,7 @@ static const char *url_, *admin_auth_h;
 static char admin_hdr[256], dir[64], erp_url[64], pim_url[64], tax_url[64];
 static char tax_state[128]; /* the site's settings to put back after the tax test */
 static long long run_tag; /* names this run's PIM models and SKUs */
+static char company[64];  /* the ERP double's company */
 static th_seam_t sm;
 static pid_t sim_pid;
 
@@ -704,6 +710,135 @@ static void test_tax_against_real_drupal(void **state)
 	tax_state[0] = '\0';
 }
 
+/* ---- reconciliation ---- */
+
+/* seam ctl reconcile --store main --since since [extra] --json: the exit code, the report. */
+static int reconcile(const char *since, const char *extra, json_t **run)
+{
+	const char *args[] = {"reconcile", "--store", "main", "--since", since, "--json", extra, NULL};
+	char *out = NULL;
+	int rc = th_seam_ctl(&sm, args, &out);
+	char *last = NULL;
+	for (char *line = out ? strtok(out, "\n") : NULL; line; line = strtok(NULL, "\n"))
+		last = line;
+	*run = last ? json_loads(last, 0, NULL) : NULL;
+	free(out);
+	return rc;
+}
+
+static int has_item(const json_t *run, const char *kind, const char *uuid)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(run, "items"), i, it)
+		if (!strcmp(json_string_value(json_object_get(it, "kind")) ?: "", kind) &&
+		    !strcmp(json_string_value(json_object_get(it, "order_uuid")) ?: "", uuid))
+			return 1;
+	return 0;
+}
+
+static void wait_written_back(const char *uuid)
+{
+	char sql[200];
+	long done = 0;
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE order_uuid = '%s' AND export_state = 'written_back'", uuid);
+	for (int w = 0; w < 160 && done != 1; w++) {
+		seam_sleep_ms(250);
+		done = th_store_count(sm.db_url, sql);
+	}
+	assert_int_equal(done, 1);
+}
+
+static const char *erp_number_of(const char *uuid, char out[64])
+{
+	char path[200];
+	long st;
+	snprintf(path, sizeof path, "/jsonapi/commerce_order/default/%s", uuid);
+	json_t *d = api("GET", path, NULL, &st);
+	assert_int_equal(st, 200);
+	snprintf(out, 64, "%s", json_string_value(json_object_get(json_object_get(json_object_get(d, "data"), "attributes"), "seam_erp_number")) ?: "");
+	json_decref(d);
+	return out;
+}
+
+/* Deletes the ERP's sales order of this order number, as someone in the ERP would. */
+static void erp_delete(const char *number)
+{
+	char path[700], ifm[300], auth[1200];
+	long st = 0;
+	th_erp_bearer(erp_url, "seam", "real-drupal-erp-secret", auth, sizeof auth);
+	snprintf(path, sizeof path,
+		 "%s/api/v2.0/companies(%s)/salesOrders?$filter=externalDocumentNumber%%20eq%%20%%27%s%%27",
+		 erp_url, company, number);
+	const char *h[] = {auth, NULL};
+	json_t *d = th_json("GET", path, h, NULL, &st);
+	json_t *so = json_array_get(json_object_get(d, "value"), 0);
+	assert_non_null(so);
+	snprintf(path, sizeof path, "%s/api/v2.0/companies(%s)/salesOrders(%s)", erp_url, company,
+		 json_string_value(json_object_get(so, "id")));
+	snprintf(ifm, sizeof ifm, "If-Match: %s", json_string_value(json_object_get(so, "@odata.etag")));
+	const char *hd[] = {auth, ifm, NULL};
+	json_decref(th_json("DELETE", path, hd, NULL, &st));
+	assert_int_equal(st, 204);
+	json_decref(d);
+}
+
+static void test_reconcile_against_real_drupal(void **state)
+{
+	char na[32], nb[32], ua[64], ub[64], since[32], path[200], num[64], was_a[64], was_b[64];
+	long st;
+	json_t *run = NULL;
+	(void)state;
+	seam_rfc3339_ms(seam_now_ms() - 2000, since);
+	snprintf(ua, sizeof ua, "%s", make_order(na));
+	snprintf(ub, sizeof ub, "%s", make_order(nb));
+	wait_written_back(ua);
+	wait_written_back(ub);
+	erp_number_of(ua, was_a);
+	erp_number_of(ub, was_b);
+	assert_true(was_a[0] != '\0' && was_b[0] != '\0');
+	/* a: someone cleared the ERP number in Drupal; b: its sales order deleted in the ERP */
+	snprintf(path, sizeof path, "/jsonapi/commerce_order/default/%s", ua);
+	json_decref(api("PATCH", path,
+			json_pack("{s:{s:s, s:s, s:{s:n}}}", "data", "type", "commerce_order--default", "id",
+				  ua, "attributes", "seam_erp_number"),
+			&st));
+	assert_int_equal(st, 200);
+	erp_delete(nb);
+	seam_sleep_ms(1200); /* past the export SLA */
+
+	int rc = reconcile(since, NULL, &run);
+	assert_non_null(run);
+	assert_int_equal(rc, 1);
+	assert_string_equal(json_string_value(json_object_get(run, "state")), "done");
+	assert_int_equal(json_array_size(json_object_get(run, "unreadable")), 0);
+	TH_ASSERT_CMP(json_integer_value(json_object_get(run, "orders_checked")), >=, 2);
+	assert_true(has_item(run, "erp_number_not_written_back", ua));
+	assert_true(has_item(run, "missing_in_erp", ub));
+	json_decref(run);
+
+	rc = reconcile(since, "--fix", &run);
+	assert_non_null(run);
+	json_decref(run);
+	/* the fixes are jobs: a's number back in the real order, b exported again with a new one */
+	for (int w = 0; w < 160 && strcmp(erp_number_of(ua, num), was_a); w++)
+		seam_sleep_ms(250);
+	assert_string_equal(num, was_a);
+	for (int w = 0; w < 160 && (!strcmp(erp_number_of(ub, num), was_b) || !num[0]); w++)
+		seam_sleep_ms(250);
+	assert_true(num[0] != '\0');
+	assert_string_not_equal(num, was_b);
+
+	rc = reconcile(since, NULL, &run);
+	assert_non_null(run);
+	assert_false(has_item(run, "erp_number_not_written_back", ua));
+	assert_false(has_item(run, "missing_in_erp", ub));
+	printf("real Drupal: reconciliation found %s's cleared ERP number and %s missing in the ERP; "
+	       "--fix wrote %s back into the real order and exported %s again as %s (written into "
+	       "the real order); the next run found neither\n", na, nb, was_a, nb, num);
+	json_decref(run);
+}
+
 static int setup(void **state)
 {
 	char seam_auth[300];
@@ -767,7 +902,6 @@ static int setup(void **state)
 				    th_sim_url(simlog, "tax", tax_url) != 0); i++)
 		seam_sleep_ms(50);
 	run_tag = (long long)(seam_now_ms() / 1000);
-	char company[64] = "";
 	if (th_erp_company(erp_url, "seam", "real-drupal-erp-secret", company) != 0) {
 		fprintf(stderr, "ERP double did not start\n");
 		return -1;
@@ -804,7 +938,8 @@ static int setup(void **state)
 		 "stock:\n  stores:\n    main:\n      drupal: {upstream: drupal-catalog, currency: USD}\n"
 		 "      prices: false\n      coalesce: 200ms\n      poll_interval: 0\n"
 		 "tax:\n  stores:\n    main:\n      upstream: tax\n      commit_interval: 500ms\n"
-		 "      rates: {ca: {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA}}\n",
+		 "      rates: {ca: {country: US, region: CA, rate: \"0.0725\", name: CALIFORNIA}}\n"
+		 "reconciliation:\n  stores:\n    main: {export_sla: 1s}\n",
 		 sm.port, sm.db_url, url_, env_or("SEAM_DRUPAL_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")),
 		 url_, env_or("SEAM_DRUPAL_CATALOG_USER", env_or("SEAM_DRUPAL_ADMIN", "admin")), erp_url,
 		 erp_url, tax_url, pim_url, pim_url, store_uuid, gw, company);
@@ -833,7 +968,7 @@ int main(void)
 	if (!getenv("SEAM_DRUPAL_URL") || !*getenv("SEAM_DRUPAL_URL")) {
 		printf("SKIP: SEAM_DRUPAL_URL is not set: no real Drupal Commerce site to test against "
 		       "(see docs/bridge.md for running one)\n");
-		printf("[  SKIPPED ] 4 test(s).\n");
+		printf("[  SKIPPED ] 5 test(s).\n");
 		return 0;
 	}
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -842,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_against_real_drupal),
 		cmocka_unit_test(test_stock_against_real_drupal),
 		cmocka_unit_test(test_tax_against_real_drupal),
+		cmocka_unit_test(test_reconcile_against_real_drupal),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();
