@@ -317,10 +317,11 @@ static void on_staleness(const char *const *l, size_t n, double v, void *ud)
 static void on_drift(const char *const *l, size_t n, double v, void *ud)
 {
 	gauges_t *g = ud;
-	if ((size_t)g->drift_store >= n || (size_t)g->drift_kind >= n)
+	/* the kinds the newest run found (the gauge keeps every kind, 0 for the rest) */
+	if ((size_t)g->drift_store >= n || (size_t)g->drift_kind >= n || v < 0.5)
 		return;
 	json_array_append_new(g->drift, json_pack("{s:s, s:s, s:I}", "store", l[g->drift_store],
-						  "kind", l[g->drift_kind],
+						  "kind", l[g->drift_kind], "count",
 						  (json_int_t)(v + 0.5)));
 }
 

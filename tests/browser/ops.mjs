@@ -26,6 +26,8 @@ const DEAD = env('SEAM_DEAD_LETTER');
 const DEAD_ORDER = env('SEAM_DEAD_ORDER');
 const PSP = env('SEAM_PSP_PAYMENT');
 const PAID_ORDER = env('SEAM_PAID_ORDER');
+const RECON_RUN = env('SEAM_RECON_RUN');
+const RECON_DRIFT = env('SEAM_RECON_DRIFT');
 const SHOTS = env('SEAM_SCREENSHOTS');
 const CHROMIUM = env('SEAM_CHROMIUM');
 
@@ -170,6 +172,13 @@ async function desktop(browser) {
   if (!(Number(erp[2]) > 0) || !(Number(erp[3]) >= 2)) fail('erp requests/errors: ' + erp.join(' | '));
   if (!(Number(row[7]) >= 2)) fail('orders failed attempts in the last hour: ' + row[7]);
   if (!(await page.$('tr[data-store="us"]'))) fail('no row for store us');
+  // the drift of the reconciliation run the test made: a row per kind it found
+  const drifts = await page.$$eval('section', (ss) => {
+    const sec = ss.find((x) => /Reconciliation drift/.test(x.textContent));
+    return sec ? Array.from(sec.querySelectorAll('tbody tr')).map((tr) => tr.textContent) : null;
+  });
+  if (!drifts || !drifts.some((t) => t.includes('us') && t.includes('missing_in_erp')))
+    fail('the overview does not show the run\'s drift: ' + JSON.stringify(drifts));
   const hasChart = await page.evaluate(() => typeof window.Chart === 'function');
   if (!hasChart) fail('Chart.js did not load (/ops/vendor/chart.js: is libjs-chart.js installed?)');
   for (const id of ['succeeded', 'failed', 'requests', 'errors']) {
@@ -295,7 +304,22 @@ async function desktop(browser) {
   await go(page, '#/reconciliations', 'main[data-page="reconciliations"] h1');
   await page.waitForFunction(() => document.querySelector('main table, main p.empty, main .error'));
   if (await page.$('main .error')) fail('reconciliation page: ' + await text(page, 'main .error'));
+  // the run the test made against the doubles: done, its drift, missing_in_erp among its kinds
+  const runs = await page.$$eval('main tbody tr', (trs) => trs.map((tr) =>
+    Array.from(tr.querySelectorAll('td')).map((t) => t.textContent.trim())));
+  const real = runs.find((r) => { // the run's id shortened: "9e99bec2…f24f"
+    const [head, tail = ''] = r[0].split('\u2026');
+    return RECON_RUN.startsWith(head) && RECON_RUN.endsWith(tail);
+  });
+  if (!real || real[1] !== 'us' || real[2] !== 'done' || real[6] !== RECON_DRIFT || !real[7].includes('missing_in_erp'))
+    fail('the real reconciliation run is not listed as it ran: ' + JSON.stringify(runs));
   await shot(page, 'reconciliations');
+  await checkPage(page);
+  await go(page, `#/reconciliations/${RECON_RUN}`, 'main h1 code');
+  const drift = await page.$$eval('section.card:last-of-type tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  if (!drift.some((t) => t.includes('missing_in_erp') && t.includes(DEAD_ORDER)))
+    fail('the dead-lettered order ' + DEAD_ORDER + ' is not among the run\'s drift: ' + drift.join(' || '));
+  await shot(page, 'reconciliation-run');
   await checkPage(page);
 
   step = 'reconciliation runs as the reconciliation API describes them';

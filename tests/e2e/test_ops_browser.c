@@ -154,7 +154,8 @@ static int setup(void **state)
 		 "    auth: {type: oauth2_client_credentials, client_id: seam, client_secret: {env: T_ERP}, token_url: %s/oauth2/v2.0/token}\n"
 		 "stores:\n  us:\n    stripe_secrets: [{env: T_STRIPE}]\n"
 		 "    drupal: {upstream: drupal, event_secrets: [{env: T_EVENTS}], payment_gateway: stripe, poll_interval: 0s}\n"
-		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n",
+		 "    erp: {upstream: erp, company: %s, customer: WEB, shipping_account: '6130'}\n"
+		 "reconciliation:\n  stores:\n    us: {export_sla: 1s}\n",
 		 sm.port, sm.db_url, drupal_url, erp_url, erp_url, company);
 	if (th_seam_start(&sm, 10000) != 0)
 		return -1;
@@ -609,6 +610,25 @@ static void test_browser(void **state)
 	char chromium[256] = "", out[160], log[200];
 	(void)state;
 	make_data();
+	/* a real reconciliation run: the dead-lettered order is not in the ERP past the SLA */
+	char *rout = NULL;
+	seam_sleep_ms(1200);
+	int rrc = th_seam_ctl(&sm, (const char *[]){"reconcile", "--store", "us", "--since", "1h", "--json", NULL}, &rout);
+	char *last = NULL;
+	for (char *line = rout ? strtok(rout, "\n") : NULL; line; line = strtok(NULL, "\n"))
+		last = line;
+	json_t *rrun = last ? json_loads(last, 0, NULL) : NULL;
+	free(rout);
+	assert_non_null(rrun);
+	assert_int_equal(rrc, 1);
+	assert_string_equal(json_string_value(json_object_get(rrun, "state")), "done");
+	TH_ASSERT_CMP(json_integer_value(json_object_get(json_object_get(rrun, "counts"), "missing_in_erp")), >=, 1);
+	char rid[64], rdrift[24];
+	snprintf(rid, sizeof rid, "%s", json_string_value(json_object_get(rrun, "id")));
+	snprintf(rdrift, sizeof rdrift, "%lld", (long long)json_integer_value(json_object_get(rrun, "drift")));
+	json_decref(rrun);
+	setenv("SEAM_RECON_RUN", rid, 1);
+	setenv("SEAM_RECON_DRIFT", rdrift, 1);
 	/* node, puppeteer-core and chromium: missing ones fail the test with the reason */
 	snprintf(log, sizeof log, "%s/browser-tools.log", dir);
 	char *const check[] = {"/bin/sh", "scripts/browser-tools.sh", "--check", NULL};
