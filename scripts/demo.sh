@@ -57,16 +57,17 @@ Paste these in a second terminal, from this directory:
   curl http://127.0.0.1:8080/healthz
   curl -s http://127.0.0.1:8080/metrics | grep seam_order_
 
-1. Orders: 5 in the US store and 3 in the EU store (priced in EUR); each lands in its store's
-   ERP company once. Orders 101-105 are the US ones.
-  curl -s -XPOST -d '{"count":5,"store":"us","items":2}' http://127.0.0.1:8101/_sim/drupal/orders
+1. Orders: 5 in the US store (charging California's 7.25% tax at checkout, as the tax engine
+   commits it) and 3 in the EU store (priced in EUR); each lands in its store's ERP company
+   once. Orders 101-105 are the US ones.
+  curl -s -XPOST -d '{"count":5,"store":"us","items":2,"tax":"0.0725"}' http://127.0.0.1:8101/_sim/drupal/orders
   curl -s -XPOST -d '{"count":3,"store":"eu","items":2}' http://127.0.0.1:8101/_sim/drupal/orders
   sleep 2; $BIN ctl -c $CFG trace 101
   curl -s http://127.0.0.1:8102/_sim/erp/stats
 
 2. A payment: a new US order paid through the PSP double (Stripe-signed webhooks to seam, each
    delivered 3 times), then the order's story found by the payment id.
-  O=\$(curl -s -XPOST -d '{"count":1,"store":"us","items":1}' http://127.0.0.1:8101/_sim/drupal/orders)
+  O=\$(curl -s -XPOST -d '{"count":1,"store":"us","items":1,"tax":"0.0725"}' http://127.0.0.1:8101/_sim/drupal/orders)
   UUID=\$(echo "\$O" | sed 's/.*"uuid": *"\([^"]*\)".*/\1/'); TOTAL=\$(echo "\$O" | sed 's/.*"number": *"\([^"]*\)".*/\1/')
   P=\$(curl -s -XPOST -d "{\"provider\":\"stripe\",\"store\":\"us\",\"order_uuid\":\"\$UUID\",\"amount\":\"\$TOTAL\",\"currency\":\"USD\"}" http://127.0.0.1:8104/_sim/psp/payments)
   PI=\$(echo "\$P" | sed 's/.*"id": *"\([^"]*\)".*/\1/'); echo "\$PI"
@@ -76,7 +77,7 @@ Paste these in a second terminal, from this directory:
 3. A dead letter and its replay: the ERP double refuses every new sales order with a permanent
    422, so the next order's export goes straight to the dead letters; clear the fault, replay.
   curl -s -XPOST -d '{"kind":"error","status":422,"method":"POST","path":"/api/v2.0/companies"}' http://127.0.0.1:8102/_sim/faults; echo
-  F=\$(curl -s -XPOST -d '{"count":1,"store":"us","items":1}' http://127.0.0.1:8101/_sim/drupal/orders | sed 's/.*"order_number": *"\([^"]*\)".*/\1/'); echo "\$F"
+  F=\$(curl -s -XPOST -d '{"count":1,"store":"us","items":1,"tax":"0.0725"}' http://127.0.0.1:8101/_sim/drupal/orders | sed 's/.*"order_number": *"\([^"]*\)".*/\1/'); echo "\$F"
   sleep 2; $BIN ctl -c $CFG dlq list
   curl -s -XDELETE http://127.0.0.1:8102/_sim/faults
   $BIN ctl -c $CFG dlq replay --flow orders
@@ -115,6 +116,23 @@ Paste these in a second terminal, from this directory:
   curl -s -H "Authorization: Bearer \$T" -H 'Content-Type: application/json' -d '{"store":"us","currency":"USD","ship_to":{"country":"US","region":"NY"},"lines":[{"id":"1","quantity":"1","amount":"100.00"}]}' http://127.0.0.1:8080/v1/tax/quote; echo
   curl -s -XDELETE http://127.0.0.1:8105/_sim/faults
   curl -s http://127.0.0.1:8105/_sim/tax/stats; echo
+
+8. Reconciliation: a payment captured at the PSP double whose webhook is held back (it never
+   reaches seam). A run compares Drupal, the PSP's API, the ERP and seam's records per order and
+   reports it; --fix applies the PSP's state through the payment flow; the next run finds no
+   drift (docs/reconciliation.md).
+  O=\$(curl -s -XPOST -d '{"count":1,"store":"us","items":1,"tax":"0.0725"}' http://127.0.0.1:8101/_sim/drupal/orders)
+  UUID=\$(echo "\$O" | sed 's/.*"uuid": *"\([^"]*\)".*/\1/'); TOTAL=\$(echo "\$O" | sed 's/.*"number": *"\([^"]*\)".*/\1/')
+  P=\$(curl -s -XPOST -d "{\"provider\":\"stripe\",\"store\":\"us\",\"order_uuid\":\"\$UUID\",\"amount\":\"\$TOTAL\",\"currency\":\"USD\"}" http://127.0.0.1:8104/_sim/psp/payments)
+  PI=\$(echo "\$P" | sed 's/.*"id": *"\([^"]*\)".*/\1/'); echo "\$PI"
+  curl -s -XPOST -d '{"type":"capture","hold":true}' http://127.0.0.1:8104/_sim/psp/payments/\$PI/events; echo
+  sleep 2; $BIN ctl -c $CFG reconcile --store us --since 1h
+  $BIN ctl -c $CFG reconcile --store us --since 1h --fix
+  sleep 3; $BIN ctl -c $CFG reconcile --store us --since 1h
+
+9. The dashboard: open http://127.0.0.1:8080/ops/ in a browser and log in with this key
+   (overview, flows, jobs, dead letters, quarantine, an order's story, reconciliation runs).
+  $BIN ctl -c $CFG keys create --name oncall --scopes ops:admin
 
 Press Ctrl-C to stop.
 MSG

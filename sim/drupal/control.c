@@ -49,23 +49,31 @@ static int walk_to(seam_sim_drupal_t *d, seam_sim_ent_t *o, const char *target, 
 	return target && strcmp(seam__sim_drupal_attr_str(o, "state"), target) ? -1 : 0;
 }
 
-/* An order-level tax adjustment of rate on the items' total, rounded to the currency, as a
- * tax type that adds tax on top would leave it (the storefront charged it at checkout). */
+/* A tax adjustment of rate on each item's total, rounded to the currency per item, as a tax
+ * type that adds tax on top leaves them (the storefront charged it at checkout). */
 static void charge_tax(seam_sim_drupal_t *d, seam_sim_ent_t *o, const char *rate_text,
 		       int64_t rate)
 {
-	int64_t sum, tax;
-	const char *cur;
-	if (seam__sim_drupal_price_get(json_object_get(o->attrs, "total_price"), &sum, &cur) != 0 ||
-	    seam_sim_dec_mul(sum, SCALE, rate, SCALE, SCALE, &tax) != 0)
-		return;
-	int digits = seam_sim_currency_digits(cur);
-	tax = seam_sim_dec_rescale(seam_sim_dec_rescale(tax, SCALE, digits), digits, SCALE);
-	json_t *adj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:b}", "type", "tax", "label",
-				"Sales tax", "amount", seam__sim_drupal_price_json(tax, cur),
-				"percentage", rate_text, "source_id", "seam_sim|sales_tax",
-				"included", 0, "locked", 0);
-	json_object_set_new(o->attrs, "adjustments", json_pack("[o]", adj));
+	size_t i;
+	json_t *ref;
+	json_array_foreach(json_object_get(o->rels, "order_items"), i, ref) {
+		seam_sim_ent_t *it =
+			seam__sim_drupal_lookup(d, json_string_value(json_object_get(ref, "id")));
+		int64_t total, tax;
+		const char *cur;
+		if (!it ||
+		    seam__sim_drupal_price_get(json_object_get(it->attrs, "total_price"), &total,
+					       &cur) != 0 ||
+		    seam_sim_dec_mul(total, SCALE, rate, SCALE, SCALE, &tax) != 0)
+			continue;
+		int digits = seam_sim_currency_digits(cur);
+		tax = seam_sim_dec_rescale(seam_sim_dec_rescale(tax, SCALE, digits), digits, SCALE);
+		json_t *adj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:b}", "type", "tax", "label",
+					"Sales tax", "amount", seam__sim_drupal_price_json(tax, cur),
+					"percentage", rate_text, "source_id", "seam_sim|sales_tax",
+					"included", 0, "locked", 0);
+		json_object_set_new(it->attrs, "adjustments", json_pack("[o]", adj));
+	}
 	seam__sim_drupal_order_recompute(d, o);
 }
 

@@ -79,7 +79,22 @@ static void emit(seam_sim_drupal_t *d, const seam_sim_ent_t *order, const char *
 	free(text);
 }
 
-/* Sums the linked order items into total_price and recomputes balance. */
+/* The adjustments of an order or an item that are not included in a price (a tax type's
+ * that adds tax on top, shipping, ...): Order::recalculateTotalPrice adds them to the total. */
+static int64_t added_adjustments(const seam_sim_ent_t *e)
+{
+	int64_t sum = 0, v;
+	size_t i;
+	json_t *adj;
+	json_array_foreach(json_object_get(e->attrs, "adjustments"), i, adj)
+		if (!json_is_true(json_object_get(adj, "included")) &&
+		    seam__sim_drupal_price_get(json_object_get(adj, "amount"), &v, NULL) == 0)
+			sum += v;
+	return sum;
+}
+
+/* Sums the linked order items (with their added adjustments) and the order's added
+ * adjustments into total_price and recomputes balance. */
 void seam__sim_drupal_order_recompute(seam_sim_drupal_t *d, seam_sim_ent_t *o)
 {
 	json_t *items = json_object_get(o->rels, "order_items");
@@ -96,6 +111,7 @@ void seam__sim_drupal_order_recompute(seam_sim_drupal_t *d, seam_sim_ent_t *o)
 						     &c) == 0) {
 			sum += v;
 			cur = c;
+			sum += added_adjustments(it);
 		}
 	}
 	if (!cur) {
@@ -103,15 +119,7 @@ void seam__sim_drupal_order_recompute(seam_sim_drupal_t *d, seam_sim_ent_t *o)
 		json_object_set_new(o->attrs, "balance", json_null());
 		return;
 	}
-	/* Order-level adjustments that are not included in a price add to the total, as
-	 * Order::recalculateTotalPrice does (a tax type's adjustment, shipping, ...). */
-	json_t *adj;
-	json_array_foreach(json_object_get(o->attrs, "adjustments"), i, adj) {
-		int64_t v;
-		if (!json_is_true(json_object_get(adj, "included")) &&
-		    seam__sim_drupal_price_get(json_object_get(adj, "amount"), &v, NULL) == 0)
-			sum += v;
-	}
+	sum += added_adjustments(o);
 	char curbuf[4];
 	snprintf(curbuf, sizeof curbuf, "%s", cur);
 	json_object_set_new(o->attrs, "total_price", seam__sim_drupal_price_json(sum, curbuf));
