@@ -55,7 +55,7 @@ seam_err_t seam_stripe_list(seam_upstream_t *u, const char *cid, const char *res
 			    int64_t created_gte, int64_t created_lte, seam_stripe_obj_fn cb, void *ud,
 			    size_t *count, seam_error_t *err)
 {
-	char path[64], gte[24], lte[24], after[256] = "";
+	char path[64], gte[24], lte[24], after[SEAM_STRIPE_ID_MAX + 1] = "";
 	size_t seen = 0;
 	seam_err_t rc = SEAM_OK;
 	snprintf(path, sizeof path, "/v1/%s", resource);
@@ -75,29 +75,22 @@ seam_err_t seam_stripe_list(seam_upstream_t *u, const char *cid, const char *res
 			q[nq++] = (seam_call_kv_t){"starting_after", after};
 		if ((rc = exchange(u, cid, path, q, nq, &doc, err)) != SEAM_OK)
 			break;
-		data = json_object_get(doc, "data");
-		if (!json_is_array(data) || !json_is_boolean(json_object_get(doc, "has_more"))) {
+		int more = 0;
+		const char *next = NULL;
+		if ((rc = seam_stripe_page_read(doc, after, &data, &more, &next, err)) != SEAM_OK) {
+			char why[sizeof err->msg];
+			snprintf(why, sizeof why, "%s", err ? err->msg : "");
+			seam_errorf(err, rc, "%s: GET %s: %s", seam_upstream_name(u), path, why);
 			json_decref(doc);
-			rc = seam_errorf(err, SEAM_UPSTREAM, "%s: GET %s: not a Stripe list (no data "
-					 "array or has_more)", seam_upstream_name(u), path);
 			break;
 		}
-		int more = json_is_true(json_object_get(doc, "has_more"));
 		json_array_foreach(data, i, obj) {
 			seen++;
 			if ((rc = cb(obj, ud)) != SEAM_OK)
 				break;
 		}
-		const char *last = json_string_value(json_object_get(
-			json_array_get(data, json_array_size(data) - 1), "id"));
-		if (rc == SEAM_OK && more) {
-			if (!last || !*last || strcmp(last, after) == 0 || strlen(last) >= sizeof after)
-				rc = seam_errorf(err, SEAM_UPSTREAM,
-						 "%s: GET %s: has_more with no usable last id to page on",
-						 seam_upstream_name(u), path);
-			else
-				snprintf(after, sizeof after, "%s", last);
-		}
+		if (rc == SEAM_OK && more)
+			snprintf(after, sizeof after, "%s", next);
 		json_decref(doc);
 		if (rc != SEAM_OK || !more)
 			break;
@@ -116,4 +109,89 @@ seam_err_t seam_stripe_get(seam_upstream_t *u, const char *cid, const char *reso
 		return seam_errorf(err, SEAM_INVAL, "stripe: not an object id: '%.64s'", id ? id : "");
 	snprintf(path, sizeof path, "/v1/%s/%s", resource, id);
 	return exchange(u, cid, path, NULL, 0, out, err);
+}
+
+seam_err_t seam_stripe_page_read(const json_t *doc, const char *prev, json_t **data, int *more,
+				 const char **next, seam_error_t *err)
+{
+	json_t *d = json_object_get(doc, "data"), *hm = json_object_get(doc, "has_more");
+	*data = NULL;
+	*more = 0;
+	*next = NULL;
+	if (!json_is_array(d) || !json_is_boolean(hm))
+		return seam_errorf(err, SEAM_UPSTREAM,
+				   "stripe: not a Stripe list (no data array or has_more)");
+	if (!json_is_true(hm)) {
+		*data = d;
+		return SEAM_OK;
+	}
+	const char *last = json_string_value(json_object_get(json_array_get(d, json_array_size(d) - 1),
+							     "id"));
+	if (!last || !*last || strlen(last) > SEAM_STRIPE_ID_MAX || (prev && !strcmp(last, prev)))
+		return seam_errorf(err, SEAM_UPSTREAM,
+				   "stripe: has_more with no usable last id to page on");
+	*data = d;
+	*more = 1;
+	*next = last;
+	return SEAM_OK;
+}
+
+/* An id-like string member: set, not empty, not too long; else NULL. */
+static const char *id_of(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s && *s && strlen(s) <= SEAM_STRIPE_ID_MAX ? s : NULL;
+}
+
+/* An amount member: absent is 0; else an integer in range, or -1 for anything else. */
+static int amount_of(const json_t *o, const char *k, int64_t *out)
+{
+	json_t *v = json_object_get(o, k);
+	*out = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > SEAM_STRIPE_AMOUNT_MAX)
+		return -1;
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+int seam_stripe_intent_read(const json_t *o, seam_stripe_intent_t *out)
+{
+	memset(out, 0, sizeof *out);
+	const json_t *meta = json_object_get(o, "metadata");
+	const char *c = json_string_value(json_object_get(o, "currency"));
+	out->id = id_of(o, "id");
+	if (!out->id || amount_of(o, "amount", &out->amount) != 0 ||
+	    amount_of(o, "amount_received", &out->received) != 0)
+		return -1;
+	out->order_uuid = json_string_value(json_object_get(meta, "order_uuid"));
+	out->store = json_string_value(json_object_get(meta, "store"));
+	out->status = json_string_value(json_object_get(o, "status"));
+	out->latest_charge = id_of(o, "latest_charge");
+	if (c && strlen(c) == 3) {
+		for (int i = 0; i < 3; i++) {
+			char ch = c[i];
+			if (ch >= 'a' && ch <= 'z')
+				ch = (char)(ch - 32);
+			if (ch < 'A' || ch > 'Z') {
+				out->currency[0] = '\0';
+				break;
+			}
+			out->currency[i] = ch;
+		}
+	}
+	return 0;
+}
+
+int seam_stripe_charge_read(const json_t *o, seam_stripe_charge_t *out)
+{
+	memset(out, 0, sizeof *out);
+	out->id = id_of(o, "id");
+	out->payment_intent = id_of(o, "payment_intent");
+	out->store = json_string_value(json_object_get(json_object_get(o, "metadata"), "store"));
+	if (!out->id || !out->payment_intent || amount_of(o, "amount_refunded", &out->refunded) != 0)
+		return -1;
+	return 0;
 }

@@ -43,4 +43,48 @@ seam_err_t seam_stripe_list(seam_upstream_t *u, const char *cid, const char *res
 seam_err_t seam_stripe_get(seam_upstream_t *u, const char *cid, const char *resource,
 			   const char *id, json_t **out, seam_error_t *err);
 
+/* ---------- reading what Stripe answers (pure: no I/O; the fuzz target's entry points) ---------- */
+
+/* The longest object id seam pages on or keeps. */
+#define SEAM_STRIPE_ID_MAX 255
+/* The largest amount in minor units seam takes from Stripe (Stripe's own limit is 8 digits
+ * for most currencies; anything past this is not an amount). */
+#define SEAM_STRIPE_AMOUNT_MAX 1000000000000000LL
+
+/*
+ * One page of a list answer: *data the "data" array (borrowed from doc), *more has_more, and
+ * *next the id to ask the next page after (borrowed; NULL when there is none). prev is the
+ * starting_after this page was asked with ("" for the first). SEAM_UPSTREAM (with a message
+ * naming what) when doc is not a Stripe list (no data array, no boolean has_more), or when
+ * has_more comes with no usable last id: none, empty, longer than SEAM_STRIPE_ID_MAX, or the
+ * same as prev (a loop).
+ */
+seam_err_t seam_stripe_page_read(const json_t *doc, const char *prev, json_t **data, int *more,
+				 const char **next, seam_error_t *err);
+
+/* A PaymentIntent as reconciliation keeps it. Strings are borrowed from the object. */
+typedef struct seam_stripe_intent {
+	const char *id;            /* pi_... */
+	const char *order_uuid;    /* metadata.order_uuid, or NULL */
+	const char *store;         /* metadata.store, or NULL */
+	const char *status;        /* or NULL */
+	const char *latest_charge; /* ch_..., or NULL */
+	char currency[4];          /* upper case ISO 4217 code; "" when absent or not 3 letters */
+	int64_t amount, received;  /* minor units, 0..SEAM_STRIPE_AMOUNT_MAX */
+} seam_stripe_intent_t;
+
+/* 0, or -1 when o is not a usable PaymentIntent (no id, an id longer than SEAM_STRIPE_ID_MAX,
+ * an amount that is not an integer in range: a negative or absurd one is not taken as 0). */
+int seam_stripe_intent_read(const json_t *o, seam_stripe_intent_t *out);
+
+/* A charge as reconciliation keeps it (what was refunded of the PaymentIntent it belongs to). */
+typedef struct seam_stripe_charge {
+	const char *id, *payment_intent, *store; /* borrowed; store: metadata.store or NULL */
+	int64_t refunded;                         /* amount_refunded, 0..SEAM_STRIPE_AMOUNT_MAX */
+} seam_stripe_charge_t;
+
+/* 0, or -1 when o is not a usable charge (no id or payment_intent, ids too long, a refunded
+ * amount that is not an integer in range). */
+int seam_stripe_charge_read(const json_t *o, seam_stripe_charge_t *out);
+
 #endif

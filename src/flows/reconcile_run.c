@@ -366,11 +366,6 @@ static void add_item(run_t *r, seam_reconcile_kind_e kind, const order_ctx_t *o,
 
 /* ---------- phase 1: the PSP ---------- */
 
-static int64_t ival(json_t *o, const char *k)
-{
-	return json_is_integer(json_object_get(o, k)) ? json_integer_value(json_object_get(o, k)) : 0;
-}
-
 static seam_err_t psp_maybe_commit(run_t *r, int force)
 {
 	if (r->pending && (force || r->pending >= PSP_COMMIT_EVERY)) {
@@ -384,35 +379,29 @@ static seam_err_t psp_maybe_commit(run_t *r, int force)
 	return SEAM_OK;
 }
 
-static int store_matches(run_t *r, json_t *obj)
+/* A PSP object of another seam store (metadata.store says so) is not this run's. */
+static int store_matches(run_t *r, const char *store)
 {
-	const char *st = json_string_value(json_object_get(json_object_get(obj, "metadata"), "store"));
-	return !st || !strcmp(st, r->store);
+	return !store || !strcmp(store, r->store);
 }
 
 static seam_err_t psp_intent(json_t *o, void *ud)
 {
 	run_t *r = ud;
-	char amount[24], received[24], cur[4] = "";
-	const char *id = json_string_value(json_object_get(o, "id"));
-	const char *c = json_string_value(json_object_get(o, "currency"));
-	if (!id || !store_matches(r, o))
-		return SEAM_OK;
-	for (size_t i = 0; c && i < 3 && c[i]; i++)
-		cur[i] = (char)(c[i] >= 'a' && c[i] <= 'z' ? c[i] - 32 : c[i]);
-	snprintf(amount, sizeof amount, "%" PRId64, ival(o, "amount"));
-	snprintf(received, sizeof received, "%" PRId64, ival(o, "amount_received"));
+	char amount[24], received[24];
+	seam_stripe_intent_t pi;
+	if (seam_stripe_intent_read(o, &pi) != 0 || !store_matches(r, pi.store))
+		return SEAM_OK; /* not a PaymentIntent seam can use: nothing to compare it by */
+	snprintf(amount, sizeof amount, "%" PRId64, pi.amount);
+	snprintf(received, sizeof received, "%" PRId64, pi.received);
 	seam_err_t rc = seam_db_run(
 		r->pdb,
 		"INSERT INTO reconciliation_psp (run_id, remote_id, order_uuid, status, currency, "
 		"amount_minor, received_minor, refunded_minor, charge_id) VALUES ($1, $2, $3, $4, $5, "
 		"CAST($6 AS BIGINT), CAST($7 AS BIGINT), 0, $8) ON CONFLICT (run_id, remote_id) DO "
 		"UPDATE SET status = excluded.status, received_minor = excluded.received_minor",
-		(const char *[]){r->id, id,
-				 json_string_value(json_object_get(json_object_get(o, "metadata"),
-								   "order_uuid")),
-				 json_string_value(json_object_get(o, "status")), cur, amount, received,
-				 json_string_value(json_object_get(o, "latest_charge"))},
+		(const char *[]){r->id, pi.id, pi.order_uuid, pi.status, pi.currency, amount, received,
+				 pi.latest_charge},
 		8, NULL, NULL);
 	if (rc != SEAM_OK)
 		return rc;
@@ -425,16 +414,15 @@ static seam_err_t psp_charge(json_t *o, void *ud)
 {
 	run_t *r = ud;
 	char refunded[24];
-	const char *pi = json_string_value(json_object_get(o, "payment_intent"));
-	if (!pi || !store_matches(r, o))
+	seam_stripe_charge_t ch;
+	if (seam_stripe_charge_read(o, &ch) != 0 || !store_matches(r, ch.store))
 		return SEAM_OK;
-	snprintf(refunded, sizeof refunded, "%" PRId64, ival(o, "amount_refunded"));
+	snprintf(refunded, sizeof refunded, "%" PRId64, ch.refunded);
 	seam_err_t rc = seam_db_run(r->pdb,
 				    "UPDATE reconciliation_psp SET refunded_minor = CAST($3 AS BIGINT), "
 				    "charge_id = $4 WHERE run_id = $1 AND remote_id = $2",
-				    (const char *[]){r->id, pi, refunded,
-						     json_string_value(json_object_get(o, "id"))},
-				    4, NULL, NULL);
+				    (const char *[]){r->id, ch.payment_intent, refunded, ch.id}, 4, NULL,
+				    NULL);
 	if (rc != SEAM_OK)
 		return rc;
 	r->pending++;
