@@ -5,6 +5,7 @@
 #include "sim/sim_core.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,9 @@ struct seam_sim_double {
 	pthread_mutex_t stop_mu;
 	pthread_cond_t stop_cv;
 	int stopping;
+	/* calls that may write (any method but GET and HEAD): counted when they start and when
+	 * they end, so a reader that saw a count saw no write in flight change after it */
+	atomic_uint_fast64_t writes;
 };
 
 static void ctl_calls(seam_sim_call_t *c, void *ctx);
@@ -602,6 +606,8 @@ static void reply_fault(seam_sim_call_t *c, int status, const char *what)
 				      msg));
 }
 
+static void handle_route(seam_sim_double_t *d, seam_sim_call_t *c, const found_t *fp);
+
 void seam_sim_double_handle(seam_sim_double_t *d, seam_sim_call_t *c)
 {
 	c->dbl = d;
@@ -624,6 +630,22 @@ void seam_sim_double_handle(seam_sim_double_t *d, seam_sim_call_t *c)
 		return;
 	}
 	c->route = f.route;
+	int writes = strcmp(c->method, "GET") && strcmp(c->method, "HEAD");
+	if (writes)
+		atomic_fetch_add(&d->writes, 1);
+	handle_route(d, c, &f);
+	if (writes)
+		atomic_fetch_add(&d->writes, 1);
+}
+
+uint64_t seam_sim_writes(const seam_sim_call_t *c)
+{
+	return c->dbl ? (uint64_t)atomic_load(&c->dbl->writes) : 0;
+}
+
+static void handle_route(seam_sim_double_t *d, seam_sim_call_t *c, const found_t *fp)
+{
+	found_t f = *fp;
 	if (f.control || !strncmp(c->path, "/_sim/", 6)) {
 		f.route->fn(c, f.control ? (void *)d : d->def.ctx);
 		if (!c->replied && !c->drop)

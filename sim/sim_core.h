@@ -128,6 +128,10 @@ const char *seam_sim_header(const seam_sim_call_t *c, const char *name);
 json_t *seam_sim_body_json(const seam_sim_call_t *c);
 /* The request target as received: path plus the re-encoded query ("/a?b=1"), owned. */
 char *seam_sim_request_url(const seam_sim_call_t *c);
+/* How many calls that may write (not GET or HEAD) the call's double has started and ended,
+ * each counted twice (at its start and at its end): a double that caches what it read may
+ * keep it while this stays the same. */
+uint64_t seam_sim_writes(const seam_sim_call_t *c);
 
 /* Replies. body is copied; doc is STOLEN. Later replies are ignored. */
 void seam_sim_reply(seam_sim_call_t *c, int status, const char *ctype, const void *body,

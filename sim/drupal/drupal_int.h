@@ -158,6 +158,15 @@ struct seam_sim_drupal {
 	json_t *ix;     /* "<type index>:<attr>" -> {value: [uuid...]} (catalog.c) */
 	json_t *reject; /* fault switch: SKUs and seam_pim_ids whose writes get 422 (a set) */
 	json_t *translations; /* uuid -> {langcode -> {title, body}} (translations.c) */
+	/* the last collection's matches in order (get.c): a walk's next page reuses them while
+	 * nothing was written; as Drupal's database answers each page from its index */
+	struct {
+		char *key;             /* type, access, filter and sort */
+		seam_sim_ent_t **list;
+		size_t n;
+		uint64_t writes;       /* seam_sim_writes when it was made */
+		size_t nents;          /* d->n then */
+	} page_cache;
 };
 
 seam_sim_ent_t *seam__sim_drupal_lookup(void *ctx, const char *uuid);
@@ -211,6 +220,8 @@ seam_sim_ent_t *seam__sim_drupal_new_payment(seam_sim_drupal_t *d, int t_idx, se
 					     const char *remote_id, const char *remote_state,
 					     int64_t t);
 void seam__sim_drupal_item_link(seam_sim_ent_t *order, seam_sim_ent_t *item);
+/* Drops the collection cache (get.c); data being freed or reseeded. */
+void seam__sim_drupal_page_cache_clear(seam_sim_drupal_t *d);
 void seam__sim_drupal_free_data(seam_sim_drupal_t *d);
 seam_err_t seam__sim_drupal_seed(seam_sim_drupal_t *d, seam_error_t *err);
 

@@ -189,6 +189,7 @@ void seam__sim_drupal_item_link(seam_sim_ent_t *order, seam_sim_ent_t *item)
 
 void seam__sim_drupal_free_data(seam_sim_drupal_t *d)
 {
+	seam__sim_drupal_page_cache_clear(d);
 	for (size_t i = 0; i < d->n; i++)
 		seam__sim_drupal_ent_free(d->ents[i]);
 	free(d->ents);
