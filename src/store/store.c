@@ -48,19 +48,21 @@ static seam_err_t parse_url(const char *url, const seam__store_engine_t **eng, c
 		*target = url + 9;
 		return SEAM_OK;
 	}
-	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
-		return seam_errorf(err, SEAM_UNSUPPORTED, "store url: the postgresql engine is not "
-				   "implemented yet; only sqlite:// stores are (sqlite:///abs/path.db, "
-				   "sqlite://relative/path.db)");
+	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+		/* libpq takes the whole URL (user, password, host, port, database, parameters) */
+		*eng = &seam__postgres_engine;
+		*target = url;
+		return SEAM_OK;
+	}
 	/* Echo the scheme only: the rest of a URL may hold a password. */
 	sep = strstr(url, "://");
 	if (sep)
 		return seam_errorf(err, SEAM_INVAL,
-				   "store url: unknown scheme '%.*s'; expected sqlite:// (postgresql:// is "
-				   "planned, not implemented yet)",
+				   "store url: unknown scheme '%.*s'; expected sqlite:// or postgresql://",
 				   (int)(sep - url < 32 ? sep - url : 32), url);
 	return seam_errorf(err, SEAM_INVAL, "store url: not a URL; expected sqlite:///abs/path.db, "
-			   "sqlite://relative/path.db or sqlite::memory:");
+			   "sqlite://relative/path.db, sqlite::memory: or "
+			   "postgresql://user@host/database");
 }
 
 static int64_t wall_ms(void)

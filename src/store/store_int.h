@@ -102,6 +102,7 @@ struct seam__store_engine {
 
 /* The engines. */
 extern const seam__store_engine_t seam__sqlite_engine;
+extern const seam__store_engine_t seam__postgres_engine;
 
 /* Defaults for seam_store_opts_t fields left 0. */
 #define SEAM__STORE_POOL_DEFAULT 8

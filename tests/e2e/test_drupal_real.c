@@ -764,23 +764,9 @@ static const char *erp_number_of(const char *uuid, char out[64])
 /* Deletes the ERP's sales order of this order number, as someone in the ERP would. */
 static void erp_delete(const char *number)
 {
-	char path[700], ifm[300], auth[1200];
-	long st = 0;
+	char auth[1200];
 	th_erp_bearer(erp_url, "seam", "real-drupal-erp-secret", auth, sizeof auth);
-	snprintf(path, sizeof path,
-		 "%s/api/v2.0/companies(%s)/salesOrders?$filter=externalDocumentNumber%%20eq%%20%%27%s%%27",
-		 erp_url, company, number);
-	const char *h[] = {auth, NULL};
-	json_t *d = th_json("GET", path, h, NULL, &st);
-	json_t *so = json_array_get(json_object_get(d, "value"), 0);
-	assert_non_null(so);
-	snprintf(path, sizeof path, "%s/api/v2.0/companies(%s)/salesOrders(%s)", erp_url, company,
-		 json_string_value(json_object_get(so, "id")));
-	snprintf(ifm, sizeof ifm, "If-Match: %s", json_string_value(json_object_get(so, "@odata.etag")));
-	const char *hd[] = {auth, ifm, NULL};
-	json_decref(th_json("DELETE", path, hd, NULL, &st));
-	assert_int_equal(st, 204);
-	json_decref(d);
+	assert_int_equal(th_erp_order_change(erp_url, auth, company, number, "DELETE", NULL), 204);
 }
 
 static void test_reconcile_against_real_drupal(void **state)

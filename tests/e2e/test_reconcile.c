@@ -210,55 +210,20 @@ static void payment_event(const char *pi, const char *body)
 /* Deletes the ERP's sales order of this order number, as someone in the ERP would. */
 static void erp_delete(const char *number)
 {
-	char path[600], ifm[300];
-	long st = 0;
-	snprintf(path, sizeof path,
-		 "/api/v2.0/companies(%s)/salesOrders?$filter=externalDocumentNumber%%20eq%%20%%27%s%%27",
-		 company, number);
-	json_t *d = call("GET", erp_url, path, NULL, erp_auth, &st);
-	json_t *so = json_array_get(json_object_get(d, "value"), 0);
-	assert_non_null(so);
-	snprintf(path, sizeof path, "%s/api/v2.0/companies(%s)/salesOrders(%s)", erp_url, company,
-		 json_string_value(json_object_get(so, "id")));
-	snprintf(ifm, sizeof ifm, "If-Match: %s", json_string_value(json_object_get(so, "@odata.etag")));
-	const char *h[] = {erp_auth, ifm, NULL};
-	json_decref(th_json("DELETE", path, h, NULL, &st));
-	assert_int_equal(st, 204);
-	json_decref(d);
+	assert_int_equal(th_erp_order_change(erp_url, erp_auth, company, number, "DELETE", NULL), 204);
 }
 
 static long erp_count(const char *number)
 {
-	char path[600];
-	long st = 0;
-	snprintf(path, sizeof path,
-		 "/api/v2.0/companies(%s)/salesOrders?$filter=externalDocumentNumber%%20eq%%20%%27%s%%27",
-		 company, number);
-	json_t *d = call("GET", erp_url, path, NULL, erp_auth, &st);
-	long n = (long)json_array_size(json_object_get(d, "value"));
-	json_decref(d);
-	return n;
+	return th_erp_order_count(erp_url, erp_auth, company, number);
 }
 
 /* Gives (or takes back, 0) a discount on this order number's sales order in the ERP. */
 static void erp_discount(const char *number, int amount)
 {
-	char path[600], ifm[300], body[64];
-	long st = 0;
-	snprintf(path, sizeof path,
-		 "/api/v2.0/companies(%s)/salesOrders?$filter=externalDocumentNumber%%20eq%%20%%27%s%%27",
-		 company, number);
-	json_t *d = call("GET", erp_url, path, NULL, erp_auth, &st);
-	json_t *so = json_array_get(json_object_get(d, "value"), 0);
-	assert_non_null(so);
-	snprintf(path, sizeof path, "%s/api/v2.0/companies(%s)/salesOrders(%s)", erp_url, company,
-		 json_string_value(json_object_get(so, "id")));
-	snprintf(ifm, sizeof ifm, "If-Match: %s", json_string_value(json_object_get(so, "@odata.etag")));
+	char body[64];
 	snprintf(body, sizeof body, "{\"discountAmount\":%d}", amount);
-	const char *h[] = {erp_auth, ifm, "Content-Type: application/json", NULL};
-	json_decref(th_json("PATCH", path, h, body, &st));
-	assert_int_equal(st, 200);
-	json_decref(d);
+	assert_int_equal(th_erp_order_change(erp_url, erp_auth, company, number, "PATCH", body), 200);
 }
 
 #define NORDERS 7

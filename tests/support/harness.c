@@ -296,6 +296,45 @@ int th_erp_company(const char *erp_url, const char *client_id, const char *secre
 	return rc;
 }
 
+static json_t *erp_orders(const char *erp_url, const char *auth, const char *company,
+			  const char *number)
+{
+	char url[700];
+	snprintf(url, sizeof url,
+		 "%s/api/v2.0/companies(%s)/salesOrders?$filter=externalDocumentNumber%%20eq%%20%%27%s%%27",
+		 erp_url, company, number);
+	return th_json("GET", url, (const char *[]){auth, NULL}, NULL, NULL);
+}
+
+long th_erp_order_count(const char *erp_url, const char *auth, const char *company,
+			const char *number)
+{
+	json_t *d = erp_orders(erp_url, auth, company, number);
+	json_t *v = json_object_get(d, "value");
+	long n = json_is_array(v) ? (long)json_array_size(v) : -1;
+	json_decref(d);
+	return n;
+}
+
+long th_erp_order_change(const char *erp_url, const char *auth, const char *company,
+			 const char *number, const char *method, const char *body)
+{
+	char url[700], ifm[300];
+	long st = -1;
+	json_t *d = erp_orders(erp_url, auth, company, number);
+	json_t *so = json_array_get(json_object_get(d, "value"), 0);
+	if (so) {
+		snprintf(url, sizeof url, "%s/api/v2.0/companies(%s)/salesOrders(%s)", erp_url,
+			 company, json_string_value(json_object_get(so, "id")));
+		snprintf(ifm, sizeof ifm, "If-Match: %s",
+			 json_string_value(json_object_get(so, "@odata.etag")));
+		const char *h[] = {auth, ifm, "Content-Type: application/json", NULL};
+		json_decref(th_json(method, url, h, body, &st));
+	}
+	json_decref(d);
+	return st;
+}
+
 long th_store_count(const char *db_url, const char *sql)
 {
 	seam_store_t *st = NULL;
@@ -324,6 +363,34 @@ void th_seam_init(th_seam_t *s, const char *dir, const char *name)
 	snprintf(s->cfg, sizeof s->cfg, "%s/%s.yaml", dir, name);
 	snprintf(s->log, sizeof s->log, "%s/%s.log", dir, name);
 	snprintf(s->db_url, sizeof s->db_url, "sqlite://%s/%s.db", dir, name);
+	const char *pg = getenv("SEAM_TEST_PG");
+	if (pg && *pg) {
+		/* a database of its own on the tests' PostgreSQL cluster (scripts/pg-test.sh):
+		 * SEAM_TEST_PG is the cluster's socket directory */
+		char db[96], drop[160], create[160];
+		const char *base = strrchr(dir, '/');
+		snprintf(db, sizeof db, "t_%s_%s", base ? base + 1 : dir, name);
+		for (char *p = db; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+				*p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : '_';
+		snprintf(s->db_url, sizeof s->db_url, "postgresql://seam@/%s?host=%s", db, pg);
+		snprintf(drop, sizeof drop, "DROP DATABASE IF EXISTS %s", db);
+		snprintf(create, sizeof create, "CREATE DATABASE %s", db);
+		char admin[192];
+		snprintf(admin, sizeof admin, "postgresql://seam@/seam_test?host=%s", pg);
+		seam_store_t *st = NULL;
+		seam_store_opts_t o = {.pool_size = 1};
+		seam_error_t err = {0};
+		if (seam_store_open(admin, &o, &st, &err) != SEAM_OK) {
+			fprintf(stderr, "th_seam_init: %s\n", err.msg);
+			abort();
+		}
+		seam_db_t *h = seam_store_acquire(st);
+		if (seam_db_exec(h, drop, &err) != SEAM_OK || seam_db_exec(h, create, &err) != SEAM_OK)
+			fprintf(stderr, "th_seam_init: %s\n", err.msg);
+		seam_store_release(st, h);
+		seam_store_close(st);
+	}
 	s->port = th_free_port();
 	snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
 }

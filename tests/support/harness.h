@@ -122,5 +122,13 @@ double th_metric_sum(const char *text, const char *prefix);
 /* "Authorization: Bearer <token>" from the ERP double's token endpoint. 0 when it gave one. */
 int th_erp_bearer(const char *erp_url, const char *client_id, const char *secret, char *out,
 		  size_t cap);
+/* The ERP double's sales orders whose external document number is `number`: how many (-1 when
+ * the ERP did not answer). auth: the "Authorization: Bearer ..." header. */
+long th_erp_order_count(const char *erp_url, const char *auth, const char *company,
+			const char *number);
+/* Changes the first of them as a person in the ERP would: method "DELETE" (body NULL) or
+ * "PATCH" (a JSON body), with its ETag in If-Match. The HTTP status, or -1 when there is none. */
+long th_erp_order_change(const char *erp_url, const char *auth, const char *company,
+			 const char *number, const char *method, const char *body);
 
 #endif
