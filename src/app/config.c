@@ -19,8 +19,9 @@ static const seam_cfg_field_t root_fields[] = {
 	{"listen", SEAM_CFG_STR, F(listen), 0, "127.0.0.1:8080",
 	 "HOST:PORT of the one HTTP listener (API, webhooks, metrics).", NULL, NULL, 0, 0},
 	{"store", SEAM_CFG_STR, F(store), 0, "sqlite://seam.db",
-	 "Store URL: sqlite://PATH (relative to the working directory); postgresql:// is planned, "
-	 "not implemented yet.", NULL, NULL, 0, 0},
+	 "Store URL: sqlite://PATH (relative to the working directory), or "
+	 "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS] (libpq's URL; docs/store.md).",
+	 NULL, NULL, 0, 0},
 	{"log", SEAM_CFG_SECTION, F(log), 0, NULL, "Logging.", &seam_log_config_schema, NULL, 0, 0},
 	{"http", SEAM_CFG_SECTION, F(http), 0, NULL, "HTTP server limits.",
 	 &seam_http_config_schema, NULL, 0, 0},

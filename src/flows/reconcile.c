@@ -327,6 +327,12 @@ static seam_err_t poll_job(const seam_job_t *job, seam_job_result_t *res, void *
 		return seam_job_fail(res, SEAM_PERMANENT, 0, "reconcile.poll payload lacks store");
 	}
 	const seam_reconcile_store_config_t *sc = seam__reconcile_store(rc_->cfg, store);
+	if (!seam_cfg_map_get(&rc_->cfg->stores, store) || sc->every_ms <= 0) {
+		/* the store's schedule is gone from the config (a slot already due, or a store
+		 * removed altogether): nothing to run */
+		json_decref(pl);
+		return SEAM_OK;
+	}
 	int64_t now = seam_now_ms();
 	seam_reconcile_request_t r = {.store = store, .since_ms = now - sc->window_ms,
 				      .until_ms = now, .fix = sc->fix, .trigger = "schedule",
@@ -406,9 +412,15 @@ static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *e
 		char sched[160];
 		json_t *pl;
 		char *text;
-		if (sc->every_ms <= 0)
-			continue;
 		snprintf(sched, sizeof sched, "reconcile.poll:%s", name);
+		if (sc->every_ms <= 0) {
+			/* a schedule an earlier config made stops with this one */
+			if ((rc = seam_queue_unschedule(env->queue, sched, err)) != SEAM_OK) {
+				destroy(r);
+				return rc;
+			}
+			continue;
+		}
 		pl = json_pack("{s:s}", "store", name);
 		text = pl ? json_dumps(pl, JSON_COMPACT) : NULL;
 		json_decref(pl);

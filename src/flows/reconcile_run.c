@@ -484,20 +484,35 @@ static void psp_fill_known(run_t *r, const char *uuid)
 		const char *pi = json_string_value(row);
 		json_t *intent = NULL, *charge = NULL;
 		seam_error_t err = {0};
-		if (!pi || seam_stripe_get(r->psp, r->cid, SEAM_STRIPE_INTENTS, pi, &intent, &err) !=
-				   SEAM_OK)
+		if (!pi)
 			continue;
+		seam_err_t grc = seam_stripe_get(r->psp, r->cid, SEAM_STRIPE_INTENTS, pi, &intent, &err);
+		if (grc == SEAM_NOTFOUND)
+			continue; /* the PSP has no such payment: compared as such */
+		if (grc != SEAM_OK) {
+			/* not read is not "not there": no payment drift from here on */
+			r->psp_ok = 0;
+			unreadable(r, "psp", err.msg);
+			break;
+		}
 		r->pdb = seam_store_acquire(r->r->env.store);
 		psp_intent(intent, r);
 		const char *ch = json_string_value(json_object_get(intent, "latest_charge"));
-		if (ch && seam_stripe_get(r->psp, r->cid, SEAM_STRIPE_CHARGES, ch, &charge, &err) ==
-				  SEAM_OK)
+		grc = ch ? seam_stripe_get(r->psp, r->cid, SEAM_STRIPE_CHARGES, ch, &charge, &err)
+			 : SEAM_NOTFOUND;
+		if (grc == SEAM_OK)
 			psp_charge(charge, r);
 		r->pending = 0;
 		seam_store_release(r->r->env.store, r->pdb);
 		r->pdb = NULL;
 		json_decref(intent);
 		json_decref(charge);
+		if (grc != SEAM_OK && grc != SEAM_NOTFOUND) {
+			/* its refunds unknown: no payment drift from here on */
+			r->psp_ok = 0;
+			unreadable(r, "psp", err.msg);
+			break;
+		}
 	}
 	json_decref(rows);
 }

@@ -908,6 +908,12 @@ static seam_err_t schedule_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	return run_stmt(s, NULL, err);
 }
 
+static seam_err_t unschedule_fn(seam_db_t *db, void *ud, seam_error_t *err)
+{
+	return seam_db_run(db, "DELETE FROM schedules WHERE name = $1", (const char *[]){ud}, 1,
+			   NULL, err);
+}
+
 typedef struct limit_spec {
 	seam_queue_t *q;
 	const char *flow;
@@ -1426,6 +1432,16 @@ seam_err_t seam_queue_schedule(seam_queue_t *q, const char *name, const char *fl
 	seam_err_t rc = seam_batch_submit(q->batch, schedule_fn, &sp, err);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "schedule %s", name);
+	return SEAM_OK;
+}
+
+seam_err_t seam_queue_unschedule(seam_queue_t *q, const char *name, seam_error_t *err)
+{
+	if (!q || !name || !name[0])
+		return seam_errorf(err, SEAM_INVAL, "unschedule: needs a name");
+	seam_err_t rc = seam_batch_submit(q->batch, unschedule_fn, (void *)name, err);
+	if (rc != SEAM_OK)
+		return seam_error_prefix(err, "unschedule %s", name);
 	return SEAM_OK;
 }
 

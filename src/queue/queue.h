@@ -209,6 +209,8 @@ seam_err_t seam_queue_register(seam_queue_t *q, const char *kind, seam_job_fn fn
 seam_err_t seam_queue_schedule(seam_queue_t *q, const char *name, const char *flow,
 			       const char *kind, int64_t interval_ms, const char *payload,
 			       seam_error_t *err);
+/* Removes a recurring job by name (a schedule the config no longer asks for); none is fine. */
+seam_err_t seam_queue_unschedule(seam_queue_t *q, const char *name, seam_error_t *err);
 /* Sets a flow's bulkhead (0 = unlimited) without touching its paused flag. */
 seam_err_t seam_queue_flow_limit(seam_queue_t *q, const char *flow, int max_concurrency,
 				 seam_error_t *err);

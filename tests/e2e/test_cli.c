@@ -301,8 +301,8 @@ static void test_store_urls_check_and_serve_agree(void **state)
 		const char *url, *msg;
 	} cases[] = {
 		{"mysql://root:hunter2@127.0.0.1/x", "seam.yaml:2: store: unknown scheme 'mysql'"},
-		{"postgresql://seam:hunter2@127.0.0.1/seam",
-		 "seam.yaml:2: store: the postgresql engine is not implemented yet; only sqlite://"},
+		{"postgresql://seam:hunter2@127.0.0.1:1/seam",
+		 "seam.yaml:2: store: postgresql 127.0.0.1:1/seam: cannot connect"},
 		{"sqlite://", "seam.yaml:2: store: "},
 	};
 	tdir_t t;
