@@ -12,8 +12,22 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# postgresql-15 is for the tests' private clusters (scripts/pg-test.sh): no system cluster is
+# made, and no package's service is started by the install (it would outlive the tests).
+case " $missing " in *" postgresql-15 "*)
+	[ -e /etc/postgresql-common/createcluster.conf ] || {
+		mkdir -p /etc/postgresql-common
+		echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+	} ;;
+esac
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d &&
+		policy=/usr/sbin/policy-rc.d
+fi
+trap 'if [ -n "$policy" ]; then rm -f "$policy"; fi' EXIT
 apt-get update -qq >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
-# nginx and prometheus ship services; nothing here starts or needs them as services.
+# nginx, prometheus and postgresql ship services; nothing here starts or needs them as services.
 apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
 	echo "deps: apt-get install failed for:$missing" >&2; exit 1; }
 echo "deps: done"
