@@ -58,6 +58,7 @@ seam_err_t seam_stripe_list(seam_upstream_t *u, const char *cid, const char *res
 	char path[64], gte[24], lte[24], after[SEAM_STRIPE_ID_MAX + 1] = "";
 	size_t seen = 0;
 	seam_err_t rc = SEAM_OK;
+	json_t *cursors = json_object(); /* every starting_after used */
 	snprintf(path, sizeof path, "/v1/%s", resource);
 	snprintf(gte, sizeof gte, "%" PRId64, created_gte);
 	snprintf(lte, sizeof lte, "%" PRId64, created_lte);
@@ -89,12 +90,21 @@ seam_err_t seam_stripe_list(seam_upstream_t *u, const char *cid, const char *res
 			if ((rc = cb(obj, ud)) != SEAM_OK)
 				break;
 		}
-		if (rc == SEAM_OK && more)
-			snprintf(after, sizeof after, "%s", next);
+		if (rc == SEAM_OK && more) {
+			/* a cursor seen before is a loop, over however many pages */
+			if (json_object_get(cursors, next)) {
+				rc = seam_errorf(err, SEAM_UPSTREAM, "%s: GET %s: the listing came back to "
+						 "%s: it loops", seam_upstream_name(u), path, next);
+			} else {
+				json_object_set_new(cursors, next, json_true());
+				snprintf(after, sizeof after, "%s", next);
+			}
+		}
 		json_decref(doc);
 		if (rc != SEAM_OK || !more)
 			break;
 	}
+	json_decref(cursors);
 	if (count)
 		*count = seen;
 	return rc;

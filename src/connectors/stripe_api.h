@@ -32,7 +32,8 @@ typedef seam_err_t (*seam_stripe_obj_fn)(json_t *obj, void *ud);
  * Unix seconds (0: no bound). *count (may be NULL) gets the objects seen, also when the call
  * fails half-way. Errors: the upstream client's (SEAM_RETRY, SEAM_TIMEOUT, SEAM_PERMANENT
  * with Stripe's error message, SEAM_OPEN_CIRCUIT, ...), SEAM_UPSTREAM for an answer that is
- * not a Stripe list, or a page that repeats the previous page's last object (a loop).
+ * not a Stripe list, or a page whose last object was a page's last before (a loop, over any
+ * number of pages).
  */
 seam_err_t seam_stripe_list(seam_upstream_t *u, const char *cid, const char *resource,
 			    int64_t created_gte, int64_t created_lte, seam_stripe_obj_fn cb, void *ud,

@@ -2,7 +2,8 @@
  * test_stripe_api.c: the readers of Stripe's list and object answers (connectors/stripe_api.h)
  * that reconciliation pages and compares with: a page's data, has_more and the id to go on
  * after; a page that would loop; PaymentIntents and charges with amounts that are not amounts.
- * (The HTTP side, paging with starting_after against the PSP double, is test_reconcile's.)
+ * Over HTTP (the mock upstream): pages followed with starting_after, and a listing that comes
+ * back to an earlier page after two pages is stopped as a loop, not followed forever.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <jansson.h>
 
 #include "connectors/stripe_api.h"
+#include "http/client.h"
+#include "tests/support/mock_upstream.h"
 
 static json_t *doc(const char *text)
 {
@@ -110,12 +113,53 @@ static void test_charge(void **state)
 	json_decref(d);
 }
 
+static seam_err_t count_obj(json_t *obj, void *ud)
+{
+	(void)obj;
+	(*(int *)ud)++;
+	return SEAM_OK;
+}
+
+static void test_list_pages_and_loops(void **state)
+{
+	(void)state;
+	th_mock_t *mk = th_mock_start("application/json");
+	char base[64];
+	seam_error_t err = {0};
+	snprintf(base, sizeof base, "http://127.0.0.1:%d", th_mock_port(mk));
+	seam_upstream_opts_t o = {.name = "stripe", .base_url = base};
+	seam_upstream_t *u = seam_upstream_create(&o, NULL, NULL, &err);
+	assert_non_null(u);
+	/* two pages, then the end */
+	th_mock_push(mk, 200, "{\"object\":\"list\",\"has_more\":true,\"data\":[{\"id\":\"pi_3\"},{\"id\":\"pi_2\"}]}", NULL, 0, NULL, NULL);
+	th_mock_push(mk, 200, "{\"object\":\"list\",\"has_more\":false,\"data\":[{\"id\":\"pi_1\"}]}", NULL, 0, NULL, NULL);
+	int n = 0;
+	size_t count = 0;
+	assert_int_equal(seam_stripe_list(u, NULL, SEAM_STRIPE_INTENTS, 10, 20, count_obj, &n, &count, &err), SEAM_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(count, 3);
+	assert_int_equal(th_mock_nseen(mk), 2);
+	assert_non_null(strstr(th_mock_seen(mk, 0)->query, "created[gte]=10"));
+	assert_non_null(strstr(th_mock_seen(mk, 1)->query, "starting_after=pi_2"));
+	/* a listing that comes back to pi_2 after another page: a loop */
+	th_mock_push(mk, 200, "{\"object\":\"list\",\"has_more\":true,\"data\":[{\"id\":\"pi_2\"}]}", NULL, 0, NULL, NULL);
+	th_mock_push(mk, 200, "{\"object\":\"list\",\"has_more\":true,\"data\":[{\"id\":\"pi_1\"}]}", NULL, 0, NULL, NULL);
+	th_mock_push(mk, 200, "{\"object\":\"list\",\"has_more\":true,\"data\":[{\"id\":\"pi_2\"}]}", NULL, 0, NULL, NULL);
+	n = 0;
+	assert_int_equal(seam_stripe_list(u, NULL, SEAM_STRIPE_CHARGES, 0, 0, count_obj, &n, NULL, &err), SEAM_UPSTREAM);
+	assert_non_null(strstr(err.msg, "loops"));
+	assert_int_equal(th_mock_nseen(mk), 5);
+	seam_upstream_destroy(u);
+	th_mock_stop(mk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page),
 		cmocka_unit_test(test_intent),
 		cmocka_unit_test(test_charge),
+		cmocka_unit_test(test_list_pages_and_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
