@@ -65,6 +65,16 @@ static seam_err_t parse_url(const char *url, const seam__store_engine_t **eng, c
 			   "postgresql://user@host/database");
 }
 
+void seam__store_add_ms(struct timespec *ts, int ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 static int64_t wall_ms(void)
 {
 	struct timespec ts;

@@ -104,6 +104,10 @@ struct seam__store_engine {
 extern const seam__store_engine_t seam__sqlite_engine;
 extern const seam__store_engine_t seam__postgres_engine;
 
+/* ts += ms (a pool's acquire deadline). */
+struct timespec;
+void seam__store_add_ms(struct timespec *ts, int ms);
+
 /* Defaults for seam_store_opts_t fields left 0. */
 #define SEAM__STORE_POOL_DEFAULT 8
 #define SEAM__STORE_BUSY_DEFAULT_MS 5000

@@ -742,16 +742,6 @@ static seam_err_t pg_check(const char *target, int *exists, seam_error_t *err)
 	return rc;
 }
 
-static void add_ms(struct timespec *ts, int ms)
-{
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static seam_db_t *pg_acquire(void *impl, int timeout_ms)
 {
 	pg_pool_t *p = impl;
@@ -759,7 +749,7 @@ static seam_db_t *pg_acquire(void *impl, int timeout_ms)
 	struct timespec deadline;
 	if (timeout_ms >= 0) {
 		clock_gettime(CLOCK_REALTIME, &deadline);
-		add_ms(&deadline, timeout_ms);
+		seam__store_add_ms(&deadline, timeout_ms);
 	}
 	pthread_mutex_lock(&p->mu);
 	while (!p->free_list) {

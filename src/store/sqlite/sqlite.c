@@ -839,16 +839,6 @@ static void sq_close(void *impl)
 	pool_free(p);
 }
 
-static void add_ms(struct timespec *ts, int ms)
-{
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static seam_db_t *sq_acquire(void *impl, int timeout_ms)
 {
 	sq_pool_t *p = impl;
@@ -857,7 +847,7 @@ static seam_db_t *sq_acquire(void *impl, int timeout_ms)
 
 	if (timeout_ms >= 0) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		add_ms(&deadline, timeout_ms);
+		seam__store_add_ms(&deadline, timeout_ms);
 	}
 	pthread_mutex_lock(&p->mu);
 	while (!p->free_list) {
