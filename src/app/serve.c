@@ -61,6 +61,11 @@ static int start_flows(seam_app_t *app)
 			}
 		}
 	}
+	/* every flow has declared its schedules: the ones this config no longer asks for go */
+	if (seam_queue_prune_schedules(app->queue, &err) != SEAM_OK) {
+		fprintf(stderr, "seam: flows: %s\n", err.msg);
+		return 1;
+	}
 	for (size_t i = 0; i < fl->n; i++) {
 		if (!fl->defs[i]->start)
 			continue;

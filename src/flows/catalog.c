@@ -485,15 +485,9 @@ static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *e
 		const seam_catalog_store_config_t *sc = c->cfg->stores.items[i];
 		const char *name = c->cfg->stores.names[i];
 		char sched[128], pl[160];
-		snprintf(sched, sizeof sched, "catalog.poll:%s", name);
-		if (sc->poll_interval_ms <= 0) {
-			/* a schedule an earlier config made stops with this one */
-			if ((rc = seam_queue_unschedule(env->queue, sched, err)) != SEAM_OK) {
-				destroy(c);
-				return rc;
-			}
+		if (sc->poll_interval_ms <= 0)
 			continue;
-		}
+		snprintf(sched, sizeof sched, "catalog.poll:%s", name);
 		snprintf(pl, sizeof pl, "{\"store\":\"%s\"}", name);
 		if ((rc = seam_queue_schedule(env->queue, sched, SEAM_FLOW_CATALOG, SEAM_JOB_CATALOG_POLL,
 					      sc->poll_interval_ms, pl, err)) != SEAM_OK) {

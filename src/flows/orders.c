@@ -1079,15 +1079,9 @@ seam_err_t seam_flow_orders_create(const seam_flow_env_t *env, seam_flow_orders_
 		const seam_config_store_t *sc = env->stores->items[i];
 		const char *name = env->stores->names[i];
 		char sched[128], pl[160];
-		snprintf(sched, sizeof sched, "orders.poll:%s", name);
-		if (!sc->erp.upstream || sc->drupal.poll_interval_ms <= 0) {
-			/* a schedule an earlier config made stops with this one */
-			if ((rc = seam_queue_unschedule(env->queue, sched, err)) != SEAM_OK) {
-				seam_flow_orders_destroy(fo);
-				return rc;
-			}
+		if (!sc->erp.upstream || sc->drupal.poll_interval_ms <= 0)
 			continue;
-		}
+		snprintf(sched, sizeof sched, "orders.poll:%s", name);
 		snprintf(pl, sizeof pl, "{\"store\":\"%s\"}", name);
 		rc = seam_queue_schedule(env->queue, sched, SEAM_FLOW_ORDERS, SEAM_JOB_ORDER_POLL,
 					 sc->drupal.poll_interval_ms, pl, err);

@@ -412,15 +412,9 @@ static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *e
 		char sched[160];
 		json_t *pl;
 		char *text;
-		snprintf(sched, sizeof sched, "reconcile.poll:%s", name);
-		if (sc->every_ms <= 0) {
-			/* a schedule an earlier config made stops with this one */
-			if ((rc = seam_queue_unschedule(env->queue, sched, err)) != SEAM_OK) {
-				destroy(r);
-				return rc;
-			}
+		if (sc->every_ms <= 0)
 			continue;
-		}
+		snprintf(sched, sizeof sched, "reconcile.poll:%s", name);
 		pl = json_pack("{s:s}", "store", name);
 		text = pl ? json_dumps(pl, JSON_COMPACT) : NULL;
 		json_decref(pl);

@@ -284,19 +284,21 @@ static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *e
 		const char *name = s->cfg->stores.names[i];
 		char sched[128], pl[160];
 		snprintf(pl, sizeof pl, "{\"store\":\"%s\"}", name);
-		snprintf(sched, sizeof sched, "stock.poll:%s", name);
-		if ((rc = sc->poll_interval_ms > 0
-				  ? seam_queue_schedule(env->queue, sched, SEAM_FLOW_STOCK,
-							SEAM_JOB_STOCK_POLL, sc->poll_interval_ms, pl, err)
-				  : seam_queue_unschedule(env->queue, sched, err)) != SEAM_OK)
-			goto fail;
-		snprintf(sched, sizeof sched, "stock.subscribe:%s", name);
-		if ((rc = sc->notifications.url
-				  ? seam_queue_schedule(env->queue, sched, SEAM_FLOW_STOCK,
-							SEAM_JOB_STOCK_SUBSCRIBE,
-							sc->notifications.check_interval_ms, pl, err)
-				  : seam_queue_unschedule(env->queue, sched, err)) != SEAM_OK)
-			goto fail;
+		if (sc->poll_interval_ms > 0) {
+			snprintf(sched, sizeof sched, "stock.poll:%s", name);
+			if ((rc = seam_queue_schedule(env->queue, sched, SEAM_FLOW_STOCK,
+						      SEAM_JOB_STOCK_POLL, sc->poll_interval_ms, pl,
+						      err)) != SEAM_OK)
+				goto fail;
+		}
+		if (sc->notifications.url) {
+			snprintf(sched, sizeof sched, "stock.subscribe:%s", name);
+			if ((rc = seam_queue_schedule(env->queue, sched, SEAM_FLOW_STOCK,
+						      SEAM_JOB_STOCK_SUBSCRIBE,
+						      sc->notifications.check_interval_ms, pl, err)) !=
+			    SEAM_OK)
+				goto fail;
+		}
 	}
 	seam_metrics_add_collector(env->metrics, collect, s);
 	*out = s;

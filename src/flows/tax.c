@@ -931,16 +931,9 @@ static seam_err_t create(const seam_flow_env_t *env, void **out, seam_error_t *e
 	for (size_t i = 0; i < t->cfg->stores.n; i++) {
 		const seam_tax_store_config_t *sc = t->cfg->stores.items[i];
 		char sched[128], pl[160];
-		snprintf(sched, sizeof sched, "tax.sweep:%s", t->cfg->stores.names[i]);
-		if (!sc->commit) {
-			/* a schedule an earlier config made stops with this one */
-			seam_err_t urc = seam_queue_unschedule(env->queue, sched, err);
-			if (urc != SEAM_OK) {
-				destroy(t);
-				return urc;
-			}
+		if (!sc->commit)
 			continue;
-		}
+		snprintf(sched, sizeof sched, "tax.sweep:%s", t->cfg->stores.names[i]);
 		snprintf(pl, sizeof pl, "{\"store\":\"%s\"}", t->cfg->stores.names[i]);
 		seam_err_t rc = seam_queue_schedule(env->queue, sched, SEAM_FLOW_TAX, SEAM_JOB_TAX_SWEEP,
 						    sc->commit_interval_ms, pl, err);

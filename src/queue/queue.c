@@ -109,6 +109,7 @@ struct seam_queue {
 	size_t nhandlers;
 
 	pthread_mutex_t mu;
+	json_t *declared;       /* schedule names declared since creation (under mu) */
 	pthread_cond_t disp_cv;  /* dispatcher: wake, slot freed, stop */
 	pthread_cond_t work_cv;  /* workers: job ready, stop */
 	pthread_cond_t drain_cv; /* stop: inflight drained */
@@ -908,10 +909,33 @@ static seam_err_t schedule_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	return run_stmt(s, NULL, err);
 }
 
-static seam_err_t unschedule_fn(seam_db_t *db, void *ud, seam_error_t *err)
+/* Deletes the schedules whose names are not in the declared set (ud). */
+static seam_err_t prune_fn(seam_db_t *db, void *ud, seam_error_t *err)
 {
-	return seam_db_run(db, "DELETE FROM schedules WHERE name = $1", (const char *[]){ud}, 1,
-			   NULL, err);
+	const json_t *declared = ud;
+	json_t *gone = json_array();
+	seam_stmt_t *s;
+	seam_err_t rc = seam_db_prepare(db, "SELECT name FROM schedules", &s, err);
+	if (rc == SEAM_OK) {
+		while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+			const char *name = seam_stmt_column_text(s, 0);
+			if (name && !json_object_get(declared, name))
+				json_array_append_new(gone, json_string(name));
+		}
+		seam_stmt_reset(s);
+		if (rc == SEAM_DONE)
+			rc = SEAM_OK;
+	}
+	size_t i;
+	json_t *n;
+	json_array_foreach(gone, i, n) {
+		if (rc != SEAM_OK)
+			break;
+		rc = seam_db_run(db, "DELETE FROM schedules WHERE name = $1",
+				 (const char *[]){json_string_value(n)}, 1, NULL, err);
+	}
+	json_decref(gone);
+	return rc;
 }
 
 typedef struct limit_spec {
@@ -1377,6 +1401,7 @@ seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, se
 	q->rng = (uint64_t)seam_mono_ns() ^ ((uint64_t)getpid() << 32);
 	q->inflight.next = q->inflight.prev = &q->inflight;
 	pthread_mutex_init(&q->mu, NULL);
+	q->declared = json_object();
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&q->disp_cv, &ca);
@@ -1432,16 +1457,24 @@ seam_err_t seam_queue_schedule(seam_queue_t *q, const char *name, const char *fl
 	seam_err_t rc = seam_batch_submit(q->batch, schedule_fn, &sp, err);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "schedule %s", name);
+	pthread_mutex_lock(&q->mu);
+	json_object_set_new(q->declared, name, json_true());
+	pthread_mutex_unlock(&q->mu);
 	return SEAM_OK;
 }
 
-seam_err_t seam_queue_unschedule(seam_queue_t *q, const char *name, seam_error_t *err)
+seam_err_t seam_queue_prune_schedules(seam_queue_t *q, seam_error_t *err)
 {
-	if (!q || !name || !name[0])
-		return seam_errorf(err, SEAM_INVAL, "unschedule: needs a name");
-	seam_err_t rc = seam_batch_submit(q->batch, unschedule_fn, (void *)name, err);
+	if (!q)
+		return seam_errorf(err, SEAM_INVAL, "prune schedules: no queue");
+	pthread_mutex_lock(&q->mu);
+	json_t *declared = json_deep_copy(q->declared);
+	pthread_mutex_unlock(&q->mu);
+	seam_err_t rc = declared ? seam_batch_submit(q->batch, prune_fn, declared, err)
+				 : seam_errorf(err, SEAM_NOMEM, "out of memory");
+	json_decref(declared);
 	if (rc != SEAM_OK)
-		return seam_error_prefix(err, "unschedule %s", name);
+		return seam_error_prefix(err, "prune schedules");
 	return SEAM_OK;
 }
 
@@ -1546,6 +1579,7 @@ void seam_queue_destroy(seam_queue_t *q)
 		free(q->handlers[i].kind);
 	free(q->handlers);
 	free(q->threads);
+	json_decref(q->declared);
 	pthread_cond_destroy(&q->drain_cv);
 	pthread_cond_destroy(&q->work_cv);
 	pthread_cond_destroy(&q->disp_cv);

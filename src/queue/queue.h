@@ -209,8 +209,10 @@ seam_err_t seam_queue_register(seam_queue_t *q, const char *kind, seam_job_fn fn
 seam_err_t seam_queue_schedule(seam_queue_t *q, const char *name, const char *flow,
 			       const char *kind, int64_t interval_ms, const char *payload,
 			       seam_error_t *err);
-/* Removes a recurring job by name (a schedule the config no longer asks for); none is fine. */
-seam_err_t seam_queue_unschedule(seam_queue_t *q, const char *name, seam_error_t *err);
+/* Removes every schedule not declared by seam_queue_schedule on this queue since it was created:
+ * the ones an earlier config asked for and this one does not (a poll interval set to 0, a store
+ * removed). The root calls it once every flow has declared its schedules. */
+seam_err_t seam_queue_prune_schedules(seam_queue_t *q, seam_error_t *err);
 /* Sets a flow's bulkhead (0 = unlimited) without touching its paused flag. */
 seam_err_t seam_queue_flow_limit(seam_queue_t *q, const char *flow, int max_concurrency,
 				 seam_error_t *err);

@@ -752,9 +752,9 @@ static void test_schedule_once_per_interval_two_instances(void **state)
 	qt_close(&env);
 }
 
-/* A schedule the config no longer asks for is removed and fires no more; removing one that
- * does not exist is fine. */
-static void test_unschedule(void **state)
+/* Schedules an earlier config declared and this one does not are pruned and fire no more;
+ * the ones declared since the queue was created stay. */
+static void test_prune_schedules(void **state)
 {
 	qt_env_t env;
 	seam_error_t e = {0};
@@ -765,9 +765,13 @@ static void test_unschedule(void **state)
 	seam_queue_t *q = mkq(env.st, &o);
 	assert_int_equal(seam_queue_schedule(q, "hourly", "ops", "tick", 3600000, NULL, &e), SEAM_OK);
 	assert_int_equal(seam_queue_schedule(q, "daily", "ops", "tock", 86400000, NULL, &e), SEAM_OK);
+	seam_queue_destroy(q);
+	/* the next start declares only "daily" */
+	q = mkq(env.st, &o);
+	assert_int_equal(seam_queue_schedule(q, "daily", "ops", "tock", 86400000, NULL, &e), SEAM_OK);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM schedules", NULL), 2);
-	assert_int_equal(seam_queue_unschedule(q, "hourly", &e), SEAM_OK);
-	assert_int_equal(seam_queue_unschedule(q, "never-was", &e), SEAM_OK);
+	if (seam_queue_prune_schedules(q, &e) != SEAM_OK)
+		fail_msg("prune: %s", e.msg);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM schedules WHERE name = 'hourly'", NULL), 0);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM schedules", NULL), 1);
 	seam_db_t *db = seam_store_acquire(env.st);
@@ -775,7 +779,6 @@ static void test_unschedule(void **state)
 	assert_int_equal(seam_queue_tick_schedules(NULL, db, T0 + 7200000, &fired, &e), SEAM_OK);
 	seam_store_release(env.st, db);
 	assert_int_equal(qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE kind = 'tick'", NULL), 0);
-	assert_int_equal(seam_queue_unschedule(q, "", &e), SEAM_INVAL);
 	seam_queue_destroy(q);
 	qt_close(&env);
 }
@@ -1132,7 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_pause_survives_restart_and_drains),
 		cmocka_unit_test(test_bulkhead_never_exceeded),
 		cmocka_unit_test(test_schedule_once_per_interval_two_instances),
-		cmocka_unit_test(test_unschedule),
+		cmocka_unit_test(test_prune_schedules),
 		cmocka_unit_test(test_schedule_claim_race),
 		cmocka_unit_test(test_lease_expiry_reruns_hung_job),
 		cmocka_unit_test(test_heartbeat_keeps_slow_job),
