@@ -92,10 +92,14 @@ SAN_BIN  := $(UNIT_SRC:%.c=build/san/%)
 TSAN_BIN := $(UNIT_SRC:%.c=build/tsan/%)
 E2E_BIN  := $(E2E_SRC:%.c=build/%)
 # The end-to-end tests that run again on a PostgreSQL store (make e2e-pg): the engine's own and
-# the flows that write the most (orders, payments, catalog, stock, tax, reconciliation, ctl).
-PG_E2E   := test_store_pg test_order_export test_order_stores test_payments test_reconcile \
+# the flows that write the most (orders, payments, catalog, stock, tax, reconciliation, ctl) and
+# the REST surface (idempotency, dead-letter replay).
+PG_E2E   := test_store_pg test_order_export test_order_stores test_payments test_reconcile test_rest \
             test_catalog test_stock test_tax test_ctl
 PG_E2E_BIN := $(PG_E2E:%=build/tests/e2e/%)
+# and the queue's own tests (a database each through tests/unit/queue/qtest.h; the few about
+# SQLite's WAL and files skip themselves)
+PG_UNIT_BIN := $(addprefix build/tests/unit/queue/,test_queue test_queue_ops test_batch test_queue_crash)
 BENCH_BIN := $(BENCH_SRC:%.c=build/%)
 FUZZ_SRC := $(shell find fuzz -maxdepth 1 -name 'fuzz_*.c' 2>/dev/null | sort)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
@@ -185,9 +189,9 @@ e2e: build/seam build/seam-sim $(E2E_BIN) openapi-tools browser-tools
 	  sh scripts/run-tests.sh e2e $(filter-out build/tests/e2e/test_store_pg,$(E2E_BIN))
 
 # The same tests on PostgreSQL: a private cluster started and stopped by scripts/e2e-pg.sh.
-e2e-pg: build/seam build/seam-sim $(PG_E2E_BIN)
+e2e-pg: build/seam build/seam-sim $(PG_E2E_BIN) $(PG_UNIT_BIN)
 	@SEAM_BIN=$(CURDIR)/build/seam SEAM_SIM_BIN=$(CURDIR)/build/seam-sim \
-	  sh scripts/e2e-pg.sh $(PG_E2E_BIN)
+	  sh scripts/e2e-pg.sh $(PG_UNIT_BIN) $(PG_E2E_BIN)
 
 san: $(SAN_BIN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

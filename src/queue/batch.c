@@ -37,6 +37,7 @@ struct seam_batch {
 	seam_store_t *st;
 	seam_db_t *db;
 	int max;
+	int rows; /* seam_db_begin_rows: no store-wide writer lock (opts.rows) */
 	seam_metrics_t *metrics;
 	seam_batch_commit_fn on_commit;
 	void *on_commit_ud;
@@ -101,7 +102,7 @@ static int run_fast(seam_batch_t *b, sub_t *list, int *commits)
 {
 	seam_db_t *db = b->db;
 	seam_error_t e = {0};
-	seam_err_t rc = seam_db_begin(db, &e);
+	seam_err_t rc = b->rows ? seam_db_begin_rows(db, &e) : seam_db_begin(db, &e);
 	if (rc != SEAM_OK)
 		return 0; /* the careful pass reports it */
 	for (sub_t *s = list; s; s = s->next) {
@@ -144,7 +145,7 @@ static int run_list(seam_batch_t *b, sub_t *list)
 		s->rc = SEAM_OK;
 		seam_error_clear(&s->err);
 		if (!in_tx) {
-			seam_err_t rc = seam_db_begin(db, &e);
+			seam_err_t rc = b->rows ? seam_db_begin_rows(db, &e) : seam_db_begin(db, &e);
 			if (rc != SEAM_OK) {
 				seam_error_prefix(&e, "group commit: begin");
 				/* Nothing can run without a transaction: fail the rest. */
@@ -291,6 +292,7 @@ seam_err_t seam_batch_create(seam_store_t *st, const seam_batch_opts_t *opts, se
 	if (!b)
 		return seam_errorf(err, SEAM_NOMEM, "group commit: out of memory");
 	b->st = st;
+	b->rows = opts && opts->rows;
 	if (opts && opts->max > 0) {
 		b->max = opts->max;
 	} else { /* queue.batch_max's default, from its one row */

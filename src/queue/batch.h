@@ -57,6 +57,8 @@ typedef void (*seam_batch_commit_fn)(void *ud);
 
 typedef struct seam_batch_opts {
 	int max;                        /* submissions per transaction; 0 = queue.batch_max's default */
+	int rows;                       /* transactions by seam_db_begin_rows (store.h): every fn's
+					   correctness rests on its rows, or it takes seam_db_lock */
 	seam_metrics_t *metrics;        /* borrowed; NULL for none */
 	seam_batch_commit_fn on_commit; /* optional */
 	void *on_commit_ud;

@@ -104,6 +104,12 @@ struct seam_queue {
 	int64_t backoff_base_ms, backoff_cap_ms, defer_ms, retain_ms;
 	int max_attempts;
 	char instance[96];
+	int pg; /* the store is PostgreSQL: lease with SKIP LOCKED (lease_flow) */
+	/* Flows whose row the lease transaction has read, so committed (flow rows are never
+	 * deleted): an enqueue to one of them skips its upsert. */
+	pthread_mutex_t known_mu;
+	char known[32][128];
+	int nknown;
 
 	handler_t *handlers;
 	size_t nhandlers;
@@ -225,6 +231,29 @@ int64_t seam_queue_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint
 /* ------------------------------------------------------------------------------------------ */
 /* 1. store statements */
 
+static int flow_known(seam_queue_t *q, const char *flow)
+{
+	int hit = 0;
+	if (!q)
+		return 0;
+	pthread_mutex_lock(&q->known_mu);
+	for (int i = 0; i < q->nknown && !hit; i++)
+		hit = strcmp(q->known[i], flow) == 0;
+	pthread_mutex_unlock(&q->known_mu);
+	return hit;
+}
+
+/* A flow row read by a committed-read statement exists for good. */
+static void flow_seen(seam_queue_t *q, const char *flow)
+{
+	if (!flow || strlen(flow) >= sizeof q->known[0] || flow_known(q, flow))
+		return;
+	pthread_mutex_lock(&q->known_mu);
+	if (q->nknown < (int)(sizeof q->known / sizeof q->known[0]))
+		snprintf(q->known[q->nknown++], sizeof q->known[0], "%s", flow);
+	pthread_mutex_unlock(&q->known_mu);
+}
+
 static seam_err_t upsert_flow(seam_db_t *db, const char *flow, int64_t now, seam_error_t *err)
 {
 	seam_stmt_t *s;
@@ -261,9 +290,11 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 	int64_t now = now_ms(q);
 	int64_t run_at = spec->run_at_ms > 0 ? spec->run_at_ms : now;
 
-	rc = upsert_flow(db, flow, now, err);
-	if (rc != SEAM_OK)
-		return seam_error_prefix(err, "enqueue %s", spec->kind);
+	if (!flow_known(q, flow)) {
+		rc = upsert_flow(db, flow, now, err);
+		if (rc != SEAM_OK)
+			return seam_error_prefix(err, "enqueue %s", spec->kind);
+	}
 	rc = seam_db_prepare(db,
 		"INSERT INTO jobs (id, kind, flow, dedup_key, payload, state, attempts, max_attempts, "
 		"run_at, correlation_id, created_at, updated_at) "
@@ -360,95 +391,75 @@ static void free_got(lease_req_t *r)
 	r->ngot = 0;
 }
 
-static seam_err_t lease_one(seam_db_t *db, lease_req_t *r, const char *id, seam_error_t *err)
-{
-	seam_queue_t *q = r->q;
-	seam_stmt_t *s;
-	lease_t *l = calloc(1, sizeof *l);
-	if (!l)
-		return seam_errorf(err, SEAM_NOMEM, "lease: out of memory");
-	l->q = q;
-	snprintf(l->id, sizeof l->id, "%s", id);
-	snprintf(l->owner, sizeof l->owner, "%s#%llu", q->instance,
-		 __atomic_add_fetch(&q->lease_seq, 1, __ATOMIC_RELAXED));
-	seam_err_t rc = seam_db_prepare(db,
-		"UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $2, "
-		"lease_expires_at = $3, updated_at = $4, started_at = $4 "
-		"WHERE id = $1 AND state = 'queued' "
-		"RETURNING kind, flow, dedup_key, payload, correlation_id, attempts, max_attempts, "
-		"created_at", &s, err);
-	if (rc != SEAM_OK)
-		goto out;
-	seam_stmt_bind_text(s, 1, id);
-	seam_stmt_bind_text(s, 2, l->owner);
-	seam_stmt_bind_int64(s, 3, r->now + q->lease_ms);
-	seam_stmt_bind_int64(s, 4, r->now);
-	rc = seam_stmt_step(s, err);
-	if (rc == SEAM_DONE) { /* taken meanwhile (another process): not an error */
-		seam_stmt_reset(s);
-		rc = SEAM_OK;
-		goto out;
-	}
-	if (rc != SEAM_ROW) {
-		seam_stmt_reset(s);
-		goto out;
-	}
-	l->kind = dup_col(s, 0);
-	l->flow = dup_col(s, 1);
-	l->dedup_key = dup_col(s, 2);
-	l->payload = dup_col(s, 3);
-	l->cid = dup_col(s, 4);
-	l->attempt = (int)seam_stmt_column_int64(s, 5);
-	l->max_attempts = (int)seam_stmt_column_int64(s, 6);
-	l->created_at = seam_stmt_column_int64(s, 7);
-	rc = run_stmt(s, NULL, err);
-	if (rc != SEAM_OK)
-		goto out;
-	if (!l->kind || !l->flow || !l->payload) {
-		rc = seam_errorf(err, SEAM_NOMEM, "lease: out of memory");
-		goto out;
-	}
-	l->leased_at = r->now; /* the running attempt is the job row: no attempt row yet */
-	l->next_ready = r->got;
-	r->got = l;
-	r->ngot++;
-	l = NULL;
-out:
-	lease_free(l);
-	return rc;
-}
-
-/* Leases up to n due jobs of one flow, oldest run_at first. *taken gets how many. */
+/* Leases up to n due jobs of one flow, oldest run_at first, in one statement; *taken gets how
+ * many. All of them share one owner ("<instance>#<n>", new for every call), so a job leased
+ * again later has another owner and the old lease's result is fenced out. On PostgreSQL the
+ * candidates are locked FOR UPDATE SKIP LOCKED: instances leasing at the same moment take
+ * different jobs instead of waiting for each other (the UPDATE's state check makes a double
+ * lease impossible on both engines). This is the one place the lease SQL lives. */
 static seam_err_t lease_flow(seam_db_t *db, lease_req_t *r, const char *flow, int n, int *taken,
 			     seam_error_t *err)
 {
-	char (*ids)[SEAM_UUID_STR_LEN] = NULL;
-	int nids = 0;
+	seam_queue_t *q = r->q;
 	seam_stmt_t *s;
+	char owner[OWNER_MAX];
 	*taken = 0;
-	seam_err_t rc = seam_db_prepare(db,
-		"SELECT id FROM jobs WHERE flow = $1 AND state = 'queued' AND run_at <= $2 "
-		"ORDER BY run_at LIMIT $3", &s, err);
+	/* PostgreSQL: the candidates in a CTE, which runs once (a LIMIT ... SKIP LOCKED subquery
+	 * under IN may be scanned again per row and lease more than asked); SQLite: IN. */
+	static const char pg_sql[] =
+		"WITH c AS (SELECT id FROM jobs WHERE flow = $1 AND state = 'queued' AND "
+		"run_at <= $4 ORDER BY run_at LIMIT $5 FOR UPDATE SKIP LOCKED) "
+		"UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $2, "
+		"lease_expires_at = $3, updated_at = $4, started_at = $4 FROM c "
+		"WHERE jobs.id = c.id AND jobs.state = 'queued' "
+		"RETURNING jobs.id, kind, flow, dedup_key, payload, correlation_id, attempts, "
+		"max_attempts, created_at";
+	static const char sqlite_sql[] =
+		"UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $2, "
+		"lease_expires_at = $3, updated_at = $4, started_at = $4 "
+		"WHERE state = 'queued' AND id IN (SELECT id FROM jobs WHERE flow = $1 AND "
+		"state = 'queued' AND run_at <= $4 ORDER BY run_at LIMIT $5) "
+		"RETURNING id, kind, flow, dedup_key, payload, correlation_id, attempts, max_attempts, "
+		"created_at";
+	seam_err_t rc = seam_db_prepare(db, q->pg ? pg_sql : sqlite_sql, &s, err);
 	if (rc != SEAM_OK)
 		return rc;
-	ids = calloc((size_t)n, sizeof *ids);
-	if (!ids)
-		return seam_errorf(err, SEAM_NOMEM, "lease: out of memory");
+	snprintf(owner, sizeof owner, "%s#%llu", q->instance,
+		 __atomic_add_fetch(&q->lease_seq, 1, __ATOMIC_RELAXED));
 	seam_stmt_bind_text(s, 1, flow);
-	seam_stmt_bind_int64(s, 2, r->now);
-	seam_stmt_bind_int64(s, 3, n);
-	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW && nids < n)
-		snprintf(ids[nids++], SEAM_UUID_STR_LEN, "%s", seam_stmt_column_text(s, 0));
-	seam_stmt_reset(s);
-	if (rc == SEAM_ROW || rc == SEAM_DONE)
-		rc = SEAM_OK;
-	for (int i = 0; rc == SEAM_OK && i < nids; i++) {
-		int before = r->ngot;
-		rc = lease_one(db, r, ids[i], err);
-		*taken += r->ngot - before;
+	seam_stmt_bind_text(s, 2, owner);
+	seam_stmt_bind_int64(s, 3, r->now + q->lease_ms);
+	seam_stmt_bind_int64(s, 4, r->now);
+	seam_stmt_bind_int64(s, 5, n);
+	while ((rc = seam_stmt_step(s, err)) == SEAM_ROW) {
+		lease_t *l = calloc(1, sizeof *l);
+		if (!l) {
+			rc = seam_errorf(err, SEAM_NOMEM, "lease: out of memory");
+			break;
+		}
+		l->q = q;
+		snprintf(l->id, sizeof l->id, "%s", seam_stmt_column_text(s, 0));
+		snprintf(l->owner, sizeof l->owner, "%s", owner);
+		l->kind = dup_col(s, 1);
+		l->flow = dup_col(s, 2);
+		l->dedup_key = dup_col(s, 3);
+		l->payload = dup_col(s, 4);
+		l->cid = dup_col(s, 5);
+		l->attempt = (int)seam_stmt_column_int64(s, 6);
+		l->max_attempts = (int)seam_stmt_column_int64(s, 7);
+		l->created_at = seam_stmt_column_int64(s, 8);
+		l->leased_at = r->now; /* the running attempt is the job row: no attempt row yet */
+		l->next_ready = r->got;
+		r->got = l;
+		r->ngot++;
+		(*taken)++;
+		if (!l->kind || !l->flow || !l->payload) {
+			rc = seam_errorf(err, SEAM_NOMEM, "lease: out of memory");
+			break;
+		}
 	}
-	free(ids);
-	return rc;
+	seam_stmt_reset(s);
+	return rc == SEAM_DONE ? SEAM_OK : rc;
 }
 
 static seam_err_t reap(seam_db_t *db, lease_req_t *r, seam_error_t *err)
@@ -526,14 +537,17 @@ static seam_err_t reap(seam_db_t *db, lease_req_t *r, seam_error_t *err)
 }
 
 /* The lease transaction: maintenance when asked, then up to r->want jobs shared fairly among the
- * flows that are not paused and below their bulkhead. The single writer of SQLite makes the
- * running-count check and the conditional UPDATE atomic across processes; PostgreSQL will need
- * FOR UPDATE SKIP LOCKED on the candidate SELECT and a per-flow advisory lock for bulkheads. */
+ * flows that are not paused and below their bulkhead. The batch's transactions are row-level
+ * (seam_db_begin_rows), so what relies on being alone takes a lock first: maintenance (the
+ * reaper, which reads then writes; schedules) the store-wide writer lock, and a flow with a
+ * bulkhead its own lock before its running jobs are counted, so instances leasing side by side
+ * cannot both fill the same free slots. On SQLite the single writer gives both anyway. */
 static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 {
 	lease_req_t *r = ud;
 	flow_slot_t *flows = NULL;
 	int nflows = 0;
+	int q_pg = r->q->pg;
 	seam_stmt_t *s;
 	seam_err_t rc = SEAM_OK;
 
@@ -542,7 +556,15 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	r->reaped = r->fired = r->nreaped_flows = 0;
 	r->next_due = 0;
 	r->now = now_ms(r->q);
+	int alone = 0;
 	if (r->maintenance) {
+		/* Not waiting: a long writer (a bulk replay) must not hold up the group commit
+		 * behind it. Another transaction has the lock: maintenance waits for the next poll. */
+		rc = seam_db_trylock(db, NULL, &alone, err);
+		if (rc != SEAM_OK)
+			return seam_error_prefix(err, "lease maintenance");
+	}
+	if (alone) {
 		rc = reap(db, r, err);
 		if (rc != SEAM_OK)
 			return seam_error_prefix(err, "lease reaper");
@@ -557,7 +579,7 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 		"SELECT f.name, f.max_concurrency, "
 		"(SELECT COUNT(*) FROM jobs r WHERE r.flow = f.name AND r.state = 'running'), "
 		"(SELECT MIN(j.run_at) FROM jobs j WHERE j.flow = f.name AND j.state = 'queued') "
-		"FROM flows f WHERE f.paused = 0", &s, err);
+		"FROM flows f WHERE f.paused = 0 ORDER BY f.name", &s, err);
 	if (rc != SEAM_OK)
 		return seam_error_prefix(err, "lease");
 	flows = calloc(MAX_FLOWS, sizeof *flows);
@@ -573,6 +595,8 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 		int room = max > 0 ? (int)(max - running) : INT_MAX;
 		if (room <= 0)
 			continue; /* a completion wakes us when a slot frees */
+		if (max > 0 && q_pg)
+			room = -(int)max; /* counted again under the flow's lock below */
 		if (next > r->now) {
 			if (!r->next_due || next < r->next_due)
 				r->next_due = next;
@@ -589,6 +613,37 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	if (rc != SEAM_DONE)
 		goto out;
 	rc = SEAM_OK;
+	/* Bulkheads across instances: the flow's lock (in name order, so two instances never wait
+	 * for each other crosswise), then its running jobs counted again. */
+	for (int i = 0; rc == SEAM_OK && i < nflows; i++) {
+		flow_slot_t *f = &flows[i];
+		if (f->room >= 0)
+			continue;
+		char key[160];
+		int64_t running = 0, max = -f->room;
+		int got = 0;
+		snprintf(key, sizeof key, "seam.flow:%s", f->name);
+		rc = seam_db_trylock(db, key, &got, err);
+		if (rc == SEAM_OK && !got) { /* another instance is leasing it: its turn */
+			f->room = 0;
+			continue;
+		}
+		if (rc == SEAM_OK)
+			rc = seam_db_prepare(db, "SELECT COUNT(*) FROM jobs WHERE flow = $1 AND "
+						 "state = 'running'", &s, err);
+		if (rc != SEAM_OK)
+			break;
+		seam_stmt_bind_text(s, 1, f->name);
+		rc = seam_stmt_step(s, err);
+		if (rc == SEAM_ROW) {
+			running = seam_stmt_column_int64(s, 0);
+			rc = SEAM_OK;
+		}
+		seam_stmt_reset(s);
+		f->room = (int)(max - running);
+	}
+	if (rc != SEAM_OK)
+		goto out;
 
 	/* Fair share: each pass offers every flow with due work an equal part of what is left. */
 	int left = r->want;
@@ -1068,6 +1123,8 @@ static void do_lease(seam_queue_t *q, int want, int maintenance, int64_t *next_d
 	seam_err_t rc = seam_batch_submit(q->batch, lease_fn, &r, &e);
 	double rt_us = (double)(seam_mono_ns() - t0) / 1000.0;
 	if (rc == SEAM_OK) {
+		for (lease_t *l = r.got; l; l = l->next_ready)
+			flow_seen(q, l->flow); /* committed with its jobs */
 		for (int i = 0; i < r.nreaped_flows; i++) {
 			const char *labels[] = {r.reaped_flows[i], "lease_expired"};
 			seam_metric_add(q->metrics, SEAM_M_QUEUE_ATTEMPTS, labels, 1);
@@ -1084,7 +1141,7 @@ static void do_lease(seam_queue_t *q, int want, int maintenance, int64_t *next_d
 	pthread_mutex_lock(&q->mu);
 	if (rc == SEAM_OK && r.want > 0)
 		ewma(&q->lease_ewma_us, rt_us);
-	/* Reverse to oldest-first (lease_one prepends). */
+	/* Reverse to oldest-first (lease_flow prepends). */
 	lease_t *list = NULL;
 	while (r.got) {
 		lease_t *n = r.got->next_ready;
@@ -1398,9 +1455,11 @@ seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, se
 		seam_uuid4(u);
 		snprintf(q->instance, sizeof q->instance, "%s:%ld:%.4s", host, (long)getpid(), u);
 	}
+	q->pg = strcmp(seam_store_engine(st), "postgresql") == 0;
 	q->rng = (uint64_t)seam_mono_ns() ^ ((uint64_t)getpid() << 32);
 	q->inflight.next = q->inflight.prev = &q->inflight;
 	pthread_mutex_init(&q->mu, NULL);
+	pthread_mutex_init(&q->known_mu, NULL);
 	q->declared = json_object();
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1410,7 +1469,7 @@ seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, se
 	pthread_cond_init(&q->drain_cv, NULL);
 
 	seam_batch_opts_t bo = {.max = o.batch_max > 0 ? o.batch_max : (int)def.batch_max, .metrics = o.metrics, .on_commit = on_commit,
-				.on_commit_ud = q};
+				.on_commit_ud = q, .rows = 1};
 	rc = seam_batch_create(st, &bo, &q->batch, err);
 	if (rc != SEAM_OK)
 		goto out;
@@ -1584,6 +1643,7 @@ void seam_queue_destroy(seam_queue_t *q)
 	pthread_cond_destroy(&q->work_cv);
 	pthread_cond_destroy(&q->disp_cv);
 	pthread_mutex_destroy(&q->mu);
+	pthread_mutex_destroy(&q->known_mu);
 	free(q);
 }
 

@@ -234,7 +234,10 @@ seam_err_t seam_queue_enqueue(seam_queue_t *q, seam_db_t *db, const seam_job_spe
 
 /* Group commit: fn(db, ud, err) runs in a transaction shared with concurrent submitters, in its
  * own savepoint; returns fn's result once it is durably committed (or rolled back). See
- * batch.h for what fn may and may not do. */
+ * batch.h for what fn may and may not do. The transaction is row-level (seam_db_begin_rows):
+ * on PostgreSQL other instances commit beside it, so a fn that reads and then writes on what it
+ * read (check, then insert) takes seam_db_lock(db, NULL) first; inserts guarded by a unique key
+ * and UPDATEs conditional on the row's state need nothing. */
 typedef seam_err_t (*seam_queue_txn_fn)(seam_db_t *db, void *ud, seam_error_t *err);
 seam_err_t seam_queue_submit(seam_queue_t *q, seam_queue_txn_fn fn, void *ud, seam_error_t *err);
 

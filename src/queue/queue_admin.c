@@ -487,6 +487,66 @@ seam_err_t seam_queue_admin_cancel(seam_store_t *st, const char *id, json_t **ou
 	return act(st, id, ACT_CANCEL, out, err);
 }
 
+typedef struct replay_row {
+	char id[SEAM_UUID_STR_LEN];
+	int64_t attempts;
+} replay_row_t;
+
+#define REPLAY_CHUNK 100
+
+/* Replays n dead letters (n <= REPLAY_CHUNK) listed under the caller's write lock: one UPDATE
+ * and one multi-row INSERT of their operator_replay attempt rows, instead of three statements
+ * each (a round trip each on PostgreSQL: 100,000 dead letters took minutes). */
+static seam_err_t replay_chunk(seam_db_t *db, const replay_row_t *rows, size_t n, int64_t now,
+			       seam_error_t *err)
+{
+	char sql[REPLAY_CHUNK * 40 + 512], aids[REPLAY_CHUNK][SEAM_UUID_STR_LEN];
+	size_t len;
+	seam_stmt_t *s;
+	int64_t changes = 0;
+	len = (size_t)snprintf(sql, sizeof sql,
+			       "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $1, "
+			       "finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL, "
+			       "updated_at = $1 WHERE state = 'dead' AND id IN (");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s$%zu", i ? ", " : "", i + 2);
+	snprintf(sql + len, sizeof sql - len, ")");
+	seam_err_t rc = seam_db_prepare(db, sql, &s, err);
+	if (rc != SEAM_OK)
+		return rc;
+	seam_stmt_bind_int64(s, 1, now);
+	for (size_t i = 0; i < n; i++)
+		seam_stmt_bind_text(s, (int)i + 2, rows[i].id);
+	rc = seam_stmt_step(s, err);
+	if (rc == SEAM_DONE)
+		changes = seam_stmt_changes(s);
+	rc = finish(s, rc);
+	if (rc != SEAM_OK)
+		return rc;
+	if (changes != (int64_t)n)
+		return seam_errorf(err, SEAM_CONFLICT, "dead letters changed meanwhile; try again");
+	/* $1 now, $2 the outcome, then (attempt id, job id, attempt) per row */
+	len = (size_t)snprintf(sql, sizeof sql,
+			       "INSERT INTO job_attempts (id, job_id, attempt, started_at, "
+			       "finished_at, outcome) VALUES ");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s($%zu, $%zu, $%zu, $1, $1, $2)",
+					i ? ", " : "", 3 * i + 3, 3 * i + 4, 3 * i + 5);
+	snprintf(sql + len, sizeof sql - len, " ON CONFLICT (id) DO NOTHING");
+	rc = seam_db_prepare(db, sql, &s, err);
+	if (rc != SEAM_OK)
+		return rc;
+	seam_stmt_bind_int64(s, 1, now);
+	seam_stmt_bind_text(s, 2, act_outcomes[ACT_REPLAY]);
+	for (size_t i = 0; i < n; i++) {
+		seam_id_new(aids[i]);
+		seam_stmt_bind_text(s, (int)(3 * i + 3), aids[i]);
+		seam_stmt_bind_text(s, (int)(3 * i + 4), rows[i].id);
+		seam_stmt_bind_int64(s, (int)(3 * i + 5), rows[i].attempts);
+	}
+	return finish(s, seam_stmt_step(s, err));
+}
+
 seam_err_t seam_queue_admin_replay_many(seam_store_t *st, const seam_job_filter_t *f,
 					int64_t *count, seam_error_t *err)
 {
@@ -496,14 +556,14 @@ seam_err_t seam_queue_admin_replay_many(seam_store_t *st, const seam_job_filter_
 	size_t len;
 	seam_db_t *db = NULL;
 	seam_stmt_t *s;
-	char (*ids)[SEAM_UUID_STR_LEN] = NULL;
+	replay_row_t *ids = NULL;
 	size_t nids = 0, cap = 0;
 	seam_err_t rc;
 	int64_t now = seam_now_ms();
 	*count = 0;
 	if (!f)
 		f = &none;
-	len = (size_t)snprintf(sql, sizeof sql, "SELECT id FROM jobs WHERE state = 'dead'");
+	len = (size_t)snprintf(sql, sizeof sql, "SELECT id, attempts FROM jobs WHERE state = 'dead'");
 	if (f->flow)
 		len += (size_t)snprintf(sql + len, sizeof sql - len, " AND flow = $%d", ++param);
 	if (f->since_ms > 0)
@@ -537,11 +597,13 @@ seam_err_t seam_queue_admin_replay_many(seam_store_t *st, const seam_job_filter_
 			ids = p;
 			cap = ncap;
 		}
-		snprintf(ids[nids++], SEAM_UUID_STR_LEN, "%s", seam_stmt_column_text(s, 0));
+		snprintf(ids[nids].id, SEAM_UUID_STR_LEN, "%s", seam_stmt_column_text(s, 0));
+		ids[nids++].attempts = seam_stmt_column_int64(s, 1);
 	}
 	rc = finish(s, rc);
-	for (size_t i = 0; rc == SEAM_OK && i < nids; i++)
-		rc = act_on(db, ids[i], ACT_REPLAY, now, err);
+	for (size_t i = 0; rc == SEAM_OK && i < nids; i += REPLAY_CHUNK)
+		rc = replay_chunk(db, ids + i, nids - i < REPLAY_CHUNK ? nids - i : REPLAY_CHUNK, now,
+				  err);
 	if (rc == SEAM_OK)
 		rc = seam_db_commit(db, err);
 	if (rc == SEAM_OK)

@@ -389,7 +389,29 @@ void seam_store_release(seam_store_t *st, seam_db_t *db)
 
 seam_err_t seam_db_begin(seam_db_t *db, seam_error_t *err)
 {
-	return db->eng->begin(db, err);
+	return db->eng->begin(db, 1, err);
+}
+
+seam_err_t seam_db_begin_rows(seam_db_t *db, seam_error_t *err)
+{
+	return db->eng->begin(db, 0, err);
+}
+
+seam_err_t seam_db_lock(seam_db_t *db, const char *key, seam_error_t *err)
+{
+	if (!db->eng->in_tx(db))
+		return seam_errorf(err, SEAM_INVAL, "lock %s: no transaction is open",
+				   key ? key : "(writer)");
+	return db->eng->lock(db, key, err);
+}
+
+seam_err_t seam_db_trylock(seam_db_t *db, const char *key, int *got, seam_error_t *err)
+{
+	*got = 0;
+	if (!db->eng->in_tx(db))
+		return seam_errorf(err, SEAM_INVAL, "lock %s: no transaction is open",
+				   key ? key : "(writer)");
+	return db->eng->trylock(db, key, got, err);
 }
 
 seam_err_t seam_db_commit(seam_db_t *db, seam_error_t *err)

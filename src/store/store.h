@@ -82,6 +82,20 @@ seam_db_t *seam_store_acquire(seam_store_t *st);
 void seam_store_release(seam_store_t *st, seam_db_t *db);
 
 seam_err_t seam_db_begin(seam_db_t *db, seam_error_t *err);
+/* A write transaction whose correctness rests on its rows alone (unique keys, conditional
+ * UPDATEs, SKIP LOCKED), so it need not wait for other writers: SQLite has one writer anyway
+ * (BEGIN IMMEDIATE); PostgreSQL skips the store-wide writer lock seam_db_begin takes, so the
+ * group committers of several instances commit side by side. Statements that do rely on being
+ * the only writer (check, then insert) take seam_db_lock first. */
+seam_err_t seam_db_begin_rows(seam_db_t *db, seam_error_t *err);
+/* Inside a transaction: takes the exclusive lock named key (NULL: the store-wide writer lock
+ * that seam_db_begin takes) until the transaction ends, waiting up to the busy timeout
+ * (SEAM_BUSY). Across instances on PostgreSQL (an advisory lock); a no-op on SQLite, whose
+ * writer is already alone. */
+seam_err_t seam_db_lock(seam_db_t *db, const char *key, seam_error_t *err);
+/* The same without waiting: *got is 1 when the lock is now held (until the transaction ends),
+ * 0 when another transaction holds it. For work that can as well be done later (maintenance). */
+seam_err_t seam_db_trylock(seam_db_t *db, const char *key, int *got, seam_error_t *err);
 seam_err_t seam_db_commit(seam_db_t *db, seam_error_t *err);
 seam_err_t seam_db_rollback(seam_db_t *db); /* safe to call without a transaction */
 int seam_db_in_tx(const seam_db_t *db);

@@ -77,7 +77,11 @@ struct seam__store_engine {
 	/* 1 when table exists (the migrations runner asks before seam_migrations is created). */
 	seam_err_t (*table_exists)(seam_db_t *db, const char *table, int *exists, seam_error_t *err);
 
-	seam_err_t (*begin)(seam_db_t *db, seam_error_t *err);
+	/* serialized: take the store-wide writer lock (seam_db_begin) or not (_begin_rows) */
+	seam_err_t (*begin)(seam_db_t *db, int serialized, seam_error_t *err);
+	/* key NULL: the store-wide writer lock; only inside a transaction */
+	seam_err_t (*lock)(seam_db_t *db, const char *key, seam_error_t *err);
+	seam_err_t (*trylock)(seam_db_t *db, const char *key, int *got, seam_error_t *err);
 	seam_err_t (*commit)(seam_db_t *db, seam_error_t *err);
 	seam_err_t (*rollback)(seam_db_t *db);
 	int (*in_tx)(const seam_db_t *db);

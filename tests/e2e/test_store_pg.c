@@ -12,6 +12,9 @@
  *     (the engine's savepoint) and commits what else it did;
  *   - writers are serialized across connections (the advisory lock): a second begin waits for
  *     the first commit, and sees its row;
+ *   - row-level transactions (seam_db_begin_rows) run beside a serialized one; named locks
+ *     exclude across connections and trylock says so without waiting; an error in a statement
+ *     without a savepoint (an UPDATE) fails the COMMIT instead of committing half;
  *   - a connection killed on the server (pg_terminate_backend) fails its statement with
  *     SEAM_IO and works again at the next acquire.
  */
@@ -232,6 +235,45 @@ static void test_writers_serialized(void **state)
 	seam_store_close(st);
 }
 
+static void test_rows_and_locks(void **state)
+{
+	(void)state;
+	seam_store_t *st = open_store(url, 1, 2);
+	seam_db_t *a = seam_store_acquire(st), *b = seam_store_acquire(st);
+	seam_error_t err = {0};
+	int got = -1;
+	assert_int_equal(seam_db_exec(a, "CREATE TABLE t_rows (k TEXT PRIMARY KEY, n BIGINT)", &err), SEAM_OK);
+	/* a holds the writer lock; b's row-level transaction commits beside it without waiting */
+	assert_int_equal(seam_db_begin(a, &err), SEAM_OK);
+	int64_t t0 = seam_now_ms();
+	assert_int_equal(seam_db_begin_rows(b, &err), SEAM_OK);
+	assert_int_equal(seam_db_run(b, "INSERT INTO t_rows (k, n) VALUES ('b', 1)", NULL, 0, NULL, &err), SEAM_OK);
+	assert_int_equal(seam_db_trylock(b, NULL, &got, &err), SEAM_OK);
+	assert_int_equal(got, 0); /* the writer lock is a's */
+	assert_int_equal(seam_db_trylock(b, "seam.flow:x", &got, &err), SEAM_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(seam_db_commit(b, &err), SEAM_OK);
+	TH_ASSERT_CMP(seam_now_ms() - t0, <, 2000);
+	/* the named lock went with b's transaction: a takes it */
+	assert_int_equal(seam_db_lock(a, "seam.flow:x", &err), SEAM_OK);
+	assert_int_equal(seam_db_begin_rows(b, &err), SEAM_OK);
+	assert_int_equal(seam_db_trylock(b, "seam.flow:x", &got, &err), SEAM_OK);
+	assert_int_equal(got, 0);
+	seam_db_rollback(b);
+	assert_int_equal(seam_db_commit(a, &err), SEAM_OK);
+	assert_int_equal(seam_db_lock(a, "k", &err), SEAM_INVAL); /* only inside a transaction */
+	/* an unguarded statement's error aborts the transaction: its COMMIT fails, nothing stays */
+	assert_int_equal(seam_db_begin_rows(b, &err), SEAM_OK);
+	assert_int_equal(seam_db_run(b, "UPDATE t_rows SET n = n + 1 WHERE k = 'b'", NULL, 0, NULL, &err), SEAM_OK);
+	assert_int_not_equal(seam_db_run(b, "UPDATE t_rows SET n = CAST('x' AS BIGINT)", NULL, 0, NULL, &err), SEAM_OK);
+	assert_int_not_equal(seam_db_commit(b, &err), SEAM_OK);
+	assert_false(seam_db_in_tx(b));
+	assert_int_equal(one_int(b, "SELECT n FROM t_rows WHERE k = 'b'"), 1);
+	seam_store_release(st, a);
+	seam_store_release(st, b);
+	seam_store_close(st);
+}
+
 static void test_connection_killed(void **state)
 {
 	(void)state;
@@ -278,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_parameters_and_columns),
 		cmocka_unit_test(test_conflict_inside_a_transaction),
 		cmocka_unit_test(test_writers_serialized),
+		cmocka_unit_test(test_rows_and_locks),
 		cmocka_unit_test(test_connection_killed),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -356,6 +356,38 @@ long th_store_count(const char *db_url, const char *sql)
 
 /* ---- end-to-end fixtures ---- */
 
+int th_pg_database(const char *dir, const char *name, char *url, size_t cap)
+{
+	const char *pg = getenv("SEAM_TEST_PG");
+	if (!pg || !*pg)
+		return 0;
+	/* a database of its own on the tests' PostgreSQL cluster (scripts/pg-test.sh):
+	 * SEAM_TEST_PG is the cluster's socket directory */
+	char db[96], drop[160], create[160], admin[192];
+	const char *base = strrchr(dir, '/');
+	snprintf(db, sizeof db, "t_%s_%s", base ? base + 1 : dir, name);
+	for (char *p = db; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			*p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : '_';
+	snprintf(url, cap, "postgresql://seam@/%s?host=%s", db, pg);
+	snprintf(drop, sizeof drop, "DROP DATABASE IF EXISTS %s", db);
+	snprintf(create, sizeof create, "CREATE DATABASE %s", db);
+	snprintf(admin, sizeof admin, "postgresql://seam@/seam_test?host=%s", pg);
+	seam_store_t *st = NULL;
+	seam_store_opts_t o = {.pool_size = 1};
+	seam_error_t err = {0};
+	if (seam_store_open(admin, &o, &st, &err) != SEAM_OK) {
+		fprintf(stderr, "th_pg_database: %s\n", err.msg);
+		abort();
+	}
+	seam_db_t *h = seam_store_acquire(st);
+	if (seam_db_exec(h, drop, &err) != SEAM_OK || seam_db_exec(h, create, &err) != SEAM_OK)
+		fprintf(stderr, "th_pg_database: %s\n", err.msg);
+	seam_store_release(st, h);
+	seam_store_close(st);
+	return 1;
+}
+
 void th_seam_init(th_seam_t *s, const char *dir, const char *name)
 {
 	memset(s, 0, sizeof *s);
@@ -363,34 +395,7 @@ void th_seam_init(th_seam_t *s, const char *dir, const char *name)
 	snprintf(s->cfg, sizeof s->cfg, "%s/%s.yaml", dir, name);
 	snprintf(s->log, sizeof s->log, "%s/%s.log", dir, name);
 	snprintf(s->db_url, sizeof s->db_url, "sqlite://%s/%s.db", dir, name);
-	const char *pg = getenv("SEAM_TEST_PG");
-	if (pg && *pg) {
-		/* a database of its own on the tests' PostgreSQL cluster (scripts/pg-test.sh):
-		 * SEAM_TEST_PG is the cluster's socket directory */
-		char db[96], drop[160], create[160];
-		const char *base = strrchr(dir, '/');
-		snprintf(db, sizeof db, "t_%s_%s", base ? base + 1 : dir, name);
-		for (char *p = db; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
-				*p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : '_';
-		snprintf(s->db_url, sizeof s->db_url, "postgresql://seam@/%s?host=%s", db, pg);
-		snprintf(drop, sizeof drop, "DROP DATABASE IF EXISTS %s", db);
-		snprintf(create, sizeof create, "CREATE DATABASE %s", db);
-		char admin[192];
-		snprintf(admin, sizeof admin, "postgresql://seam@/seam_test?host=%s", pg);
-		seam_store_t *st = NULL;
-		seam_store_opts_t o = {.pool_size = 1};
-		seam_error_t err = {0};
-		if (seam_store_open(admin, &o, &st, &err) != SEAM_OK) {
-			fprintf(stderr, "th_seam_init: %s\n", err.msg);
-			abort();
-		}
-		seam_db_t *h = seam_store_acquire(st);
-		if (seam_db_exec(h, drop, &err) != SEAM_OK || seam_db_exec(h, create, &err) != SEAM_OK)
-			fprintf(stderr, "th_seam_init: %s\n", err.msg);
-		seam_store_release(st, h);
-		seam_store_close(st);
-	}
+	th_pg_database(dir, name, s->db_url, sizeof s->db_url);
 	s->port = th_free_port();
 	snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
 }

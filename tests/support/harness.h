@@ -78,7 +78,12 @@ typedef struct th_seam {
 	pid_t pid;        /* 0 when not running */
 } th_seam_t;
 
-/* Fills s (nothing is written or started). */
+/* With SEAM_TEST_PG set (the socket directory of scripts/pg-test.sh's cluster, as make e2e-pg
+ * sets it): (re)creates the database t_<basename of dir>_<name> there, writes its URL to url
+ * and returns 1. Without it: 0 and url untouched. */
+int th_pg_database(const char *dir, const char *name, char *url, size_t cap);
+
+/* Fills s (nothing is written or started); its store is on PostgreSQL under SEAM_TEST_PG. */
 void th_seam_init(th_seam_t *s, const char *dir, const char *name);
 /* Writes s->cfg from a format (the test puts listen: and store: in with s->port, s->db_url). */
 __attribute__((format(printf, 2, 3)))

@@ -28,10 +28,12 @@
  * transactions of every instance are serialized, as SQLite's BEGIN IMMEDIATE serializes the
  * writers of a file, so the check-then-insert patterns written for SQLite (one run at a time
  * per store, the migrations' re-check under the lock) keep their meaning on PostgreSQL. An error
- * inside a transaction leaves PostgreSQL's transaction aborted: the statement that failed is
- * rolled back to a savepoint the engine takes before each statement inside a transaction
- * (SAVEPOINT and the statement go in one round trip), so a caller that handles the error (a
- * unique violation expected) goes on as on SQLite. Autocommit statements need none.
+ * inside a transaction leaves PostgreSQL's transaction aborted. A plain INSERT (whose unique
+ * violation callers catch and go on from) runs behind a savepoint the engine takes for it, so
+ * the caller goes on as on SQLite; any other statement runs bare (see needs_guard: savepoints
+ * cost a round trip and a subtransaction each), and an error in it fails the rest of the
+ * transaction, COMMIT included, which the callers already treat as the transaction failing.
+ * Autocommit statements need none.
  *
  * Errors: SQLSTATE 23505 (unique) -> SEAM_CONFLICT; 55P03 (lock not available), 57014 (a
  * timeout), 40001 and 40P01 (serialization, deadlock) -> SEAM_BUSY; class 08 and a connection
@@ -48,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define STMT_CACHE_MAX 512
@@ -79,6 +82,7 @@ typedef struct pg_stmt {
 	int64_t changes;
 	int running;
 	int touched;
+	int guarded;       /* runs behind a savepoint inside a transaction (needs_guard) */
 	struct pg_stmt *next_cached, *next_touched;
 } pg_stmt_t;
 
@@ -195,6 +199,25 @@ static void touch(pg_conn_t *c, pg_stmt_t *s)
 	}
 }
 
+/* Whether a statement needs a savepoint inside a transaction: a plain INSERT, whose unique
+ * violation callers catch and go on from (an existing key, a quarantined version seen before).
+ * Every other statement runs bare: an error in it aborts the transaction on PostgreSQL, so the
+ * caller's next statement or its COMMIT fails too, and the group committer runs the batch again
+ * with a savepoint per submission (batch.h) -- nothing is half-done either way. Savepoints cost
+ * a round trip each and a subtransaction id per write, which the hot statements (enqueue,
+ * lease, complete) must not pay. */
+static int needs_guard(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	if (strncasecmp(sql, "INSERT", 6) != 0)
+		return 0;
+	for (const char *p = sql; (p = strchr(p, 'O')) != NULL; p++)
+		if (strncmp(p, "ON CONFLICT", 11) == 0)
+			return 0;
+	return 1;
+}
+
 static seam_err_t pg_prepare(seam_db_t *db, const char *sql, seam_stmt_t **out, seam_error_t *err)
 {
 	pg_conn_t *c = (pg_conn_t *)db;
@@ -222,6 +245,7 @@ static seam_err_t pg_prepare(seam_db_t *db, const char *sql, seam_stmt_t **out, 
 	s->base.eng = engine;
 	s->conn = c;
 	s->row = -1;
+	s->guarded = needs_guard(sql);
 	s->next_cached = c->cache;
 	c->cache = s;
 	c->ncache++;
@@ -343,12 +367,14 @@ static seam_err_t server_prepare(pg_stmt_t *s, seam_error_t *err)
 	return rc;
 }
 
-/* Runs the statement: in a transaction, behind a savepoint that an error rolls back to. */
+/* Runs the statement; a guarded one inside a transaction behind a savepoint that an error rolls
+ * back to. */
 static seam_err_t execute(pg_stmt_t *s, seam_error_t *err)
 {
 	pg_conn_t *c = s->conn;
 	seam_err_t rc;
-	if (c->in_tx) {
+	int guard = c->in_tx && s->guarded;
+	if (guard) {
 		PGresult *r = PQexec(c->h, "SAVEPOINT seam_stmt");
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			rc = fail(err, c, r, "savepoint");
@@ -372,7 +398,7 @@ static seam_err_t execute(pg_stmt_t *s, seam_error_t *err)
 			s->res = NULL;
 		}
 	}
-	if (c->in_tx) {
+	if (guard) {
 		PGresult *r = PQexec(c->h, rc == SEAM_OK ? "RELEASE SAVEPOINT seam_stmt"
 							 : "ROLLBACK TO SAVEPOINT seam_stmt");
 		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == SEAM_OK)
@@ -494,14 +520,52 @@ static int pg_in_tx(const seam_db_t *db)
 	return ((const pg_conn_t *)db)->in_tx;
 }
 
-static seam_err_t pg_begin(seam_db_t *db, seam_error_t *err)
+/* The advisory key of a lock name: FNV-1a, 64 bits (the writer lock is ADVISORY_WRITE_KEY). */
+static long long lock_key(const char *key)
+{
+	if (!key)
+		return ADVISORY_WRITE_KEY;
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	long long k = (long long)(h >> 1);
+	return k == ADVISORY_WRITE_KEY ? k + 1 : k;
+}
+
+static seam_err_t pg_lock(seam_db_t *db, const char *key, seam_error_t *err)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%lld)", lock_key(key));
+	return simple((pg_conn_t *)db, sql, "lock", err);
+}
+
+static seam_err_t pg_trylock(seam_db_t *db, const char *key, int *got, seam_error_t *err)
+{
+	pg_conn_t *c = (pg_conn_t *)db;
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT pg_try_advisory_xact_lock(%lld)", lock_key(key));
+	PGresult *r = PQexec(c->h, sql);
+	seam_err_t rc = SEAM_OK;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		*got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	else
+		rc = fail(err, c, r, "lock");
+	PQclear(r);
+	return rc;
+}
+
+static seam_err_t pg_begin(seam_db_t *db, int serialized, seam_error_t *err)
 {
 	pg_conn_t *c = (pg_conn_t *)db;
 	char sql[96];
 	if (c->in_tx)
 		return seam_errorf(err, SEAM_INVAL, "%s: a transaction is already open", c->pool->label);
-	/* one writer at a time across every instance, as BEGIN IMMEDIATE on SQLite */
-	snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", ADVISORY_WRITE_KEY);
+	/* serialized: one writer at a time across every instance, as BEGIN IMMEDIATE on SQLite */
+	if (serialized)
+		snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
+			 lock_key(NULL));
+	else
+		snprintf(sql, sizeof sql, "BEGIN");
 	seam_err_t rc = simple(c, sql, "begin", err);
 	if (rc != SEAM_OK) {
 		PQclear(PQexec(c->h, "ROLLBACK"));
@@ -837,6 +901,8 @@ const seam__store_engine_t seam__postgres_engine = {
 	.release = pg_release,
 	.table_exists = pg_table_exists,
 	.begin = pg_begin,
+	.lock = pg_lock,
+	.trylock = pg_trylock,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.in_tx = pg_in_tx,

@@ -476,15 +476,31 @@ static int sq_in_tx(const seam_db_t *db)
 	return !sqlite3_get_autocommit(((const sq_conn_t *)db)->h);
 }
 
-static seam_err_t sq_begin(seam_db_t *db, seam_error_t *err)
+static seam_err_t sq_begin(seam_db_t *db, int serialized, seam_error_t *err)
 {
 	sq_conn_t *c = (sq_conn_t *)db;
+	(void)serialized; /* one writer per file: every write transaction is serialized */
 	if (sq_in_tx(db))
 		return seam_errorf(err, SEAM_INVAL, "sqlite %s: begin: a transaction is already open",
 				   c->pool->label);
 	/* IMMEDIATE: take the write lock now, waiting up to the busy timeout, so SQLITE_BUSY cannot
 	 * appear later in the transaction where the caller could not simply retry. */
 	return sq_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+/* The writer of a SQLite file is alone already: nothing more to lock. */
+static seam_err_t sq_lock(seam_db_t *db, const char *key, seam_error_t *err)
+{
+	(void)db;
+	(void)key;
+	(void)err;
+	return SEAM_OK;
+}
+
+static seam_err_t sq_trylock(seam_db_t *db, const char *key, int *got, seam_error_t *err)
+{
+	*got = 1;
+	return sq_lock(db, key, err);
 }
 
 static seam_err_t sq_rollback(seam_db_t *db)
@@ -917,6 +933,8 @@ const seam__store_engine_t seam__sqlite_engine = {
 	.release = sq_release,
 	.table_exists = sq_table_exists,
 	.begin = sq_begin,
+	.lock = sq_lock,
+	.trylock = sq_trylock,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.in_tx = sq_in_tx,

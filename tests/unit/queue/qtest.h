@@ -1,7 +1,8 @@
 /*
  * qtest.h: helpers shared by the queue tests (header-only, static inline so an unused helper
- * costs nothing): a migrated SQLite store in a temp dir, scalar queries, waiting for a
- * condition with a deadline.
+ * costs nothing): a migrated SQLite store in a temp dir (a PostgreSQL database of its own
+ * under SEAM_TEST_PG, as make e2e-pg runs them), scalar queries, waiting for a condition with
+ * a deadline.
  */
 #ifndef SEAM_TESTS_QTEST_H
 #define SEAM_TESTS_QTEST_H
@@ -39,8 +40,19 @@ static inline seam_store_t *qt_open_url(const char *url, int busy_ms)
 static inline void qt_open(qt_env_t *env)
 {
 	th_tmpdir(env->dir);
-	snprintf(env->url, sizeof env->url, "sqlite://%s/seam.db", env->dir);
+	if (!th_pg_database(env->dir, "q", env->url, sizeof env->url))
+		snprintf(env->url, sizeof env->url, "sqlite://%s/seam.db", env->dir);
 	env->st = qt_open_url(env->url, 5000);
+}
+
+/* For a test about SQLite itself (its WAL, its files): skipped on PostgreSQL. */
+static inline void qt_sqlite_only(void)
+{
+	const char *pg = getenv("SEAM_TEST_PG");
+	if (pg && *pg) {
+		print_message("SQLite only (its WAL and files): skipped on PostgreSQL\n");
+		skip();
+	}
 }
 
 static inline void qt_close(qt_env_t *env)
@@ -71,13 +83,21 @@ static inline int64_t qt_int(seam_store_t *st, const char *sql, const char *p1)
 	return v;
 }
 
-/* One text value (copied into out, "" when NULL or no row). */
-static inline char *qt_text(seam_store_t *st, const char *sql, const char *p1, char *out,
+/* One text value (copied into out, "" when NULL or no row). SQLite's group_concat(x, sep) is
+ * PostgreSQL's string_agg(x, sep): the one dialect difference the tests' queries have. */
+static inline char *qt_text(seam_store_t *st, const char *sql_in, const char *p1, char *out,
 			    size_t cap)
 {
 	seam_db_t *db = seam_store_acquire(st);
 	seam_stmt_t *s = NULL;
 	seam_error_t e = {0};
+	char sql[1024];
+	const char *gc = strstr(sql_in, "group_concat(");
+	if (gc && strcmp(seam_store_engine(st), "postgresql") == 0)
+		snprintf(sql, sizeof sql, "%.*sstring_agg(%s", (int)(gc - sql_in), sql_in,
+			 gc + strlen("group_concat("));
+	else
+		snprintf(sql, sizeof sql, "%s", sql_in);
 	out[0] = '\0';
 	if (seam_db_prepare(db, sql, &s, &e) != SEAM_OK)
 		fail_msg("prepare %s: %s", sql, e.msg);

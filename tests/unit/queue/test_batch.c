@@ -339,6 +339,7 @@ static void test_io_error_mid_commit(void **state)
 	enum { N = 120 };
 	pair_t *p = calloc(N + 1, sizeof *p);
 	(void)state;
+	qt_sqlite_only();
 	th_fault_install();
 	qt_open(&env);
 	qt_exec(env.st, "CREATE TABLE wide (id TEXT PRIMARY KEY, pad TEXT NOT NULL)");

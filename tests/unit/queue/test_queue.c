@@ -384,6 +384,7 @@ static void test_store_io_errors(void **state)
 	char buf[128];
 	seam_error_t e = {0};
 	(void)state;
+	qt_sqlite_only();
 	th_fault_install();
 	qt_open(&env);
 	qt_exec(env.st, "CREATE TABLE events (id TEXT PRIMARY KEY)");
@@ -440,7 +441,7 @@ static void test_store_io_errors(void **state)
 	assert_int_equal(rec_calls(&r), 3);
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", in2.job_id), 2);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
-				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt)", in2.job_id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt) AS t", in2.job_id, buf, sizeof buf),
 			    "lease_expired,succeeded");
 	qt_close(&env);
 }
@@ -490,7 +491,7 @@ static void test_retry_keeps_attempt_errors(void **state)
 	assert_int_equal(r.attempt[2], 3);
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 3);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome || '=' || COALESCE(error, '-'), '|') "
-				    "FROM (SELECT outcome, error FROM job_attempt_log WHERE job_id = $1 ORDER BY attempt)",
+				    "FROM (SELECT outcome, error FROM job_attempt_log WHERE job_id = $1 ORDER BY attempt) AS t",
 				    id, buf, sizeof buf),
 			    "retry=retry: boom 1|retry=retry: boom 2|succeeded=-");
 	qt_close(&env);
@@ -585,7 +586,7 @@ static void test_max_attempts_then_replay(void **state)
 	seam_sleep_ms(150); /* nothing else runs it */
 	assert_int_equal(rec_calls(&r), 3);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(error, '|') FROM (SELECT error FROM "
-				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt)", id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt) AS t", id, buf, sizeof buf),
 			    "retry: boom 1|retry: boom 2|retry: boom 3");
 	/* Wrong-state actions are refused and change nothing. */
 	assert_int_equal(seam_queue_admin_cancel(env.st, "0190c0de-0000-7000-8000-000000000000", NULL, &e), SEAM_NOTFOUND);
@@ -607,7 +608,7 @@ static void test_max_attempts_then_replay(void **state)
 	assert_non_null(strstr(e.msg, "succeeded"));
 	/* History kept: 3 failures, the replay marker, the success. */
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
-				    "job_attempt_log WHERE job_id = $1 ORDER BY started_at, id)", id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY started_at, id) AS t", id, buf, sizeof buf),
 			    "retry,retry,dead,operator_replay,succeeded");
 	seam_queue_destroy(q);
 	qt_close(&env);
@@ -870,7 +871,7 @@ static void test_lease_expiry_reruns_hung_job(void **state)
 	assert_string_equal(job_state(env.st, id, buf), "succeeded");
 	assert_int_equal(qt_int(env.st, "SELECT attempts FROM jobs WHERE id = $1", id), 2);
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
-				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt)", id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY attempt) AS t", id, buf, sizeof buf),
 			    "lease_expired,succeeded");
 	qt_close(&env);
 }
@@ -1003,7 +1004,7 @@ static void test_cancel_running_drops_result(void **state)
 	seam_queue_destroy(q); /* waits for the handler's result to be dropped */
 	assert_string_equal(job_state(env.st, id, buf), "canceled");
 	assert_string_equal(qt_text(env.st, "SELECT group_concat(outcome, ',') FROM (SELECT outcome FROM "
-				    "job_attempt_log WHERE job_id = $1 ORDER BY started_at, id)", id, buf, sizeof buf),
+				    "job_attempt_log WHERE job_id = $1 ORDER BY started_at, id) AS t", id, buf, sizeof buf),
 			    "canceled,operator_cancel");
 	assert_int_equal(seam_queue_admin_cancel(env.st, id, NULL, &e), SEAM_CONFLICT);
 	/* retry brings a canceled job back with a fresh budget */

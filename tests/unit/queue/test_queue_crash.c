@@ -147,7 +147,8 @@ static void test_kill9_mid_run(void **state)
 
 	env.st = qt_open_url(env.url, 5000);
 	char ok[16];
-	assert_string_equal(qt_text(env.st, "PRAGMA integrity_check", NULL, ok, sizeof ok), "ok");
+	if (strcmp(seam_store_engine(env.st), "sqlite") == 0) /* the server checks its own */
+		assert_string_equal(qt_text(env.st, "PRAGMA integrity_check", NULL, ok, sizeof ok), "ok");
 	int64_t jobs = qt_int(env.st, "SELECT COUNT(*) FROM jobs", NULL);
 	int64_t succeeded = qt_int(env.st, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'", NULL);
 	int64_t effects = qt_int(env.st, "SELECT COUNT(*) FROM effects", NULL);

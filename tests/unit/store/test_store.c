@@ -780,9 +780,39 @@ static void test_db_run(void **state)
 	seam_store_close(st);
 }
 
+/* SQLite has one writer: begin_rows is a write transaction like begin, and the named locks are
+ * held already (lock and trylock succeed at once); outside a transaction they are refused. */
+static void test_rows_and_locks_on_sqlite(void **state)
+{
+	(void)state;
+	seam_store_opts_t o = {.pool_size = 1, .migrate = 1};
+	seam_error_t err = {0};
+	seam_store_t *st = NULL;
+	int got = -1;
+	assert_int_equal(seam_store_open("sqlite::memory:", &o, &st, &err), SEAM_OK);
+	seam_db_t *db = seam_store_acquire(st);
+	assert_int_equal(seam_db_trylock(db, NULL, &got, &err), SEAM_INVAL);
+	assert_int_equal(got, 0);
+	assert_int_equal(seam_db_begin_rows(db, &err), SEAM_OK);
+	assert_true(seam_db_in_tx(db));
+	assert_int_equal(seam_db_lock(db, NULL, &err), SEAM_OK);
+	assert_int_equal(seam_db_trylock(db, "seam.flow:x", &got, &err), SEAM_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(seam_db_run(db, "INSERT INTO timeline (id, entity_type, entity_id, system, "
+				     "event, created_at) VALUES ('r1', 'order', 'o1', 'erp', 'e', 1)",
+				     NULL, 0, NULL, &err), SEAM_OK);
+	assert_int_equal(seam_db_begin(db, &err), SEAM_INVAL); /* one at a time */
+	assert_int_equal(seam_db_commit(db, &err), SEAM_OK);
+	assert_int_equal(seam_db_run(db, "DELETE FROM timeline WHERE id = 'r1'", NULL, 0, NULL, &err),
+			 SEAM_OK);
+	seam_store_release(st, db);
+	seam_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows_and_locks_on_sqlite),
 		cmocka_unit_test_setup_teardown(test_url_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_not_dir_or_file, setup, teardown),
