@@ -94,7 +94,7 @@ E2E_BIN  := $(E2E_SRC:%.c=build/%)
 # The end-to-end tests that run again on a PostgreSQL store (make e2e-pg): the engine's own and
 # the flows that write the most (orders, payments, catalog, stock, tax, reconciliation, ctl) and
 # the REST surface (idempotency, dead-letter replay).
-PG_E2E   := test_store_pg test_order_export test_order_stores test_payments test_reconcile test_rest \
+PG_E2E   := test_store_pg test_cluster_pg test_order_export test_order_stores test_payments test_reconcile test_rest \
             test_catalog test_stock test_tax test_ctl
 PG_E2E_BIN := $(PG_E2E:%=build/tests/e2e/%)
 # and the queue's own tests (a database each through tests/unit/queue/qtest.h; the few about
@@ -229,6 +229,7 @@ demo: deps
 bench: deps build/seam build/seam-sim $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; SEAM_BIN=$(CURDIR)/build/seam \
 	  SEAM_SIM_BIN=$(CURDIR)/build/seam-sim $$b || exit 1; done
+	@echo "== build/bench/queue on PostgreSQL (scripts/bench-pg.sh)"; sh scripts/bench-pg.sh
 
 clean:
 	rm -rf build

@@ -313,11 +313,16 @@ int seam_app_open(const seam_app_args_t *args, seam_app_t **out)
 		.retain_ms = qc->retain_ms,
 		.log = app->log,
 		.metrics = app->metrics,
+		/* several instances on one PostgreSQL store: a name per instance for the
+		 * operators (lease owners, seam_instance_info); default hostname:pid:random */
+		.instance = getenv("SEAM_INSTANCE"),
 	};
 	if (seam_queue_create(app->store, &qo, &app->queue, &err) != SEAM_OK) {
 		fprintf(stderr, "seam: job queue: %s\n", err.msg);
 		goto fail;
 	}
+	seam_metric_set(app->metrics, SEAM_M_INSTANCE_INFO,
+			(const char *[]){seam_queue_instance(app->queue), seam_store_engine(app->store)}, 1);
 	app->api = (seam_api_t){
 		.store = app->store,
 		.log = app->log,

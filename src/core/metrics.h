@@ -111,6 +111,9 @@ typedef enum seam_metric_kind_e {
 	  "Unix time the store's newest reconciliation run finished (clean, drift or partial), by store.", \
 	  "store", 0)                                                                              \
 	X(BUILD_INFO, GAUGE, "seam_build_info", "Always 1; labels carry the version.", "version", 0) \
+	X(INSTANCE_INFO, GAUGE, "seam_instance_info",                                            \
+	  "Always 1; labels carry this instance's name (the prefix of its lease owners, shown with every running job) and its store engine.", \
+	  "instance,store", 0)                                                                    \
 	X(START_TIME, GAUGE, "seam_start_time_seconds", "Unix time the process started.", "", 0)  \
 	X(READY, GAUGE, "seam_ready",                                                            \
 	  "1 when GET /readyz would answer 200 (the store answers, every migration applied), else 0.", \

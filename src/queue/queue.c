@@ -1647,6 +1647,11 @@ void seam_queue_destroy(seam_queue_t *q)
 	free(q);
 }
 
+const char *seam_queue_instance(const seam_queue_t *q)
+{
+	return q->instance;
+}
+
 seam_err_t seam_queue_submit(seam_queue_t *q, seam_queue_txn_fn fn, void *ud, seam_error_t *err)
 {
 	if (!q)

@@ -195,6 +195,10 @@ seam_err_t seam_job_fail(seam_job_result_t *res, seam_err_t code, int64_t retry_
 
 /* Creates the queue and starts its group committer (so enqueue/submit work at once; handlers
  * run only after seam_queue_start). opts may be NULL. Returns owned *out (seam_queue_destroy). */
+/* This instance's name: opts.instance, or "<hostname>:<pid>:<4 random hex>". Every lease it
+ * takes is owned by "<name>#<n>" (jobs.lease_owner, shown by seam ctl jobs and the API), so
+ * which instance runs which job is in the store. */
+const char *seam_queue_instance(const seam_queue_t *q);
 seam_err_t seam_queue_create(seam_store_t *st, const seam_queue_opts_t *opts, seam_queue_t **out,
 			     seam_error_t *err);
 /* Stops (if started) and frees. NULL is fine. */
