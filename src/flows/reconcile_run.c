@@ -208,12 +208,28 @@ static void fix_cancel(run_t *r, const char *uuid, const char *number, json_t *s
 		  (const char *[]){r->store, uuid, number, num, id, now, r->cid}, 7, out);
 }
 
+/* The Stripe event type that states a PaymentIntent's status, or NULL for a status that
+ * states nothing to apply (still requires a payment method, processing, requires action). */
+static const char *intent_event_type(const char *status)
+{
+	if (!status)
+		return NULL;
+	if (!strcmp(status, "succeeded"))
+		return "payment_intent.succeeded";
+	if (!strcmp(status, "requires_capture")) /* authorized, not captured */
+		return "payment_intent.amount_capturable_updated";
+	if (!strcmp(status, "canceled"))
+		return "payment_intent.canceled";
+	return NULL;
+}
+
 /* The PSP's current state of one Stripe payment as a payment event through the payments
- * flow: payment_intent.succeeded with the PaymentIntent, or charge.refunded with the charge
- * when something was refunded, read from Stripe now. Its id is derived from the state
- * ("evt_seam_rc_" + 24 hex of SHA-256 of remote id, received, refunded), so the same state is
- * one event however often it is applied, and the inbox keeps it (headers say where it came
- * from) like any received event. */
+ * flow, read from Stripe now: charge.refunded with the charge when something was refunded,
+ * else the PaymentIntent's own state (succeeded, authorized only, canceled: an intent that is
+ * only authorized is never stated as captured). Its id is derived from the state
+ * ("evt_seam_rc_" + 24 hex of SHA-256 of remote id, received, refunded, and the status when
+ * it is not succeeded), so the same state is one event however often it is applied, and the
+ * inbox keeps it (headers say where it came from) like any received event. */
 static void fix_psp(run_t *r, const char *remote, int64_t received, int64_t refunded,
 		    const char *charge, fix_result_t *out)
 {
@@ -238,7 +254,21 @@ static void fix_psp(run_t *r, const char *remote, int64_t received, int64_t refu
 		snprintf(out->error, sizeof out->error, "%s", err.msg);
 		return;
 	}
-	snprintf(seed, sizeof seed, "%s|%" PRId64 "|%" PRId64, remote, received, refunded);
+	if (refunded <= 0) {
+		const char *status = json_string_value(json_object_get(obj, "status"));
+		type = intent_event_type(status);
+		if (!type) {
+			snprintf(out->error, sizeof out->error,
+				 "the PSP's payment %s is %s: no state to apply", remote,
+				 status ? status : "without a status");
+			goto out;
+		}
+	}
+	if (refunded > 0 || !strcmp(type, "payment_intent.succeeded"))
+		snprintf(seed, sizeof seed, "%s|%" PRId64 "|%" PRId64, remote, received, refunded);
+	else
+		snprintf(seed, sizeof seed, "%s|%" PRId64 "|%" PRId64 "|%s", remote, received,
+			 refunded, type);
 	seam_sha256_hex(seed, strlen(seed), hex);
 	snprintf(evid, sizeof evid, "evt_seam_rc_%.24s", hex);
 	body = json_pack("{s:s, s:s, s:s, s:I, s:{s:O}, s:b, s:i, s:{s:n, s:n}, s:s}", "id", evid,

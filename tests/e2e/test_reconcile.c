@@ -8,6 +8,7 @@
  *   - O1: someone cleared the ERP number in Drupal -> erp_number_not_written_back;
  *   - O2: canceled in Drupal, the cancel event never sent -> canceled_in_drupal_open_in_erp;
  *   - O3: authorized, then captured at the PSP with the webhook lost -> captured_not_in_drupal;
+ *     a second payment on it, only authorized, stays authorized through the fix;
  *   - O4: captured, then refunded at the PSP with the webhook lost -> refunded_not_in_drupal;
  *   - O5: its sales order deleted in the ERP after export -> missing_in_erp;
  *   - O6: the storefront charged 5% tax where the engine (0% here) committed none -> tax_differs;
@@ -285,6 +286,11 @@ static void test_drift_found_fixed_and_gone(void **state)
 	payment_event("pi_rec_o3", "{\"type\":\"authorize\"}");
 	assert_int_equal(wait_count("SELECT count(*) FROM payment_refs WHERE remote_id = 'pi_rec_o3' AND state = 'authorization'", 1, 20), 1);
 	payment_event("pi_rec_o3", "{\"type\":\"capture\",\"hold\":true}");
+	/* ... and a second payment on it, authorized only (delivered): the fix applies the PSP's
+	 * state of every payment of the order, and this one's is "authorized", never "captured" */
+	new_payment("pi_rec_o3b", u[2], "1.00");
+	payment_event("pi_rec_o3b", "{\"type\":\"authorize\"}");
+	assert_int_equal(wait_count("SELECT count(*) FROM payment_refs WHERE remote_id = 'pi_rec_o3b' AND state = 'authorization'", 1, 20), 1);
 	/* O4: captured (delivered), refunded at the PSP with the webhook lost */
 	new_payment("pi_rec_o4", u[3], tot[3]);
 	payment_event("pi_rec_o4", "{\"type\":\"capture\"}");
@@ -365,6 +371,9 @@ static void test_drift_found_fixed_and_gone(void **state)
 		seam_sleep_ms(100);
 	}
 	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM jobs WHERE state = 'dead'"), 0);
+	/* O3's capture reached Drupal; its second payment is still only authorized */
+	assert_int_equal(wait_count("SELECT count(*) FROM payment_refs WHERE remote_id = 'pi_rec_o3' AND state = 'completed'", 1, 20), 1);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM payment_refs WHERE remote_id = 'pi_rec_o3b' AND state = 'authorization'"), 1);
 	/* each fix on its order's timeline */
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM timeline WHERE entity_id = '%s' AND event = 'reconcile.fix'", u[4]);
 	TH_ASSERT_CMP(th_store_count(sm.db_url, sql), >=, 1);
