@@ -453,10 +453,17 @@ static const void *ctl_flow_config(void *handle, const seam_flow_def_t *def)
 	return seam_config_section(app->cfg, def);
 }
 
+static const seam_cfg_map_t *ctl_stores(void *handle)
+{
+	seam_app_t *app = handle;
+	return &app->cfg->stores;
+}
+
 int seam_app_ctl_main(const seam_flows_t *fl, int argc, char **argv)
 {
 	seam_ctl_host_t host = {.flows = fl, .open = ctl_open, .close = ctl_close,
-				.flow_config = ctl_flow_config, .ud = (void *)fl};
+				.flow_config = ctl_flow_config, .stores = ctl_stores,
+				.ud = (void *)fl};
 	host.routes = seam_api_routes(&host.nroutes);
 	return seam_ctl_main(&host, argc, argv);
 }

@@ -204,6 +204,8 @@ int seam_ctl_main(const seam_ctl_host_t *host, int argc, char **argv)
 					  .err = ctx.err};
 		if (host->flow_config)
 			fc.config = host->flow_config(handle, fdef);
+		if (host->stores)
+			fc.stores = host->stores(handle);
 		code = fcmd->run(&fc, argc - optind, argv + optind);
 	} else {
 		code = cmd->fn(&ctx, argc - optind, argv + optind);

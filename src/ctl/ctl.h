@@ -38,6 +38,8 @@ typedef struct seam_ctl_host {
 	void (*close)(void *handle);
 	/* The flow's own config section of the opened instance (handle), or NULL. */
 	const void *(*flow_config)(void *handle, const seam_flow_def_t *def);
+	/* The instance's stores: map (seam_config_store_t), or NULL. */
+	const seam_cfg_map_t *(*stores)(void *handle);
 	void *ud;
 } seam_ctl_host_t;
 

@@ -59,6 +59,7 @@ typedef struct seam_flow_job {
 typedef struct seam_flow_cmd_ctx {
 	seam_store_t *store; /* the instance's store (borrowed) */
 	const void *config;  /* the flow's own config section (def->config), else NULL */
+	const seam_cfg_map_t *stores; /* the instance's stores: (seam_config_store_t), or NULL */
 	int json;            /* --json was given */
 	FILE *out, *err;
 } seam_flow_cmd_ctx_t;

@@ -240,6 +240,14 @@ static int do_start(const seam_flow_cmd_ctx_t *ctx, const args_t *a)
 			SEAM_TIME_ARG_FORMS);
 		return 2;
 	}
+	if (ctx->stores && !seam_cfg_map_get(ctx->stores, a->store)) {
+		fprintf(ctx->err, "seam ctl reconcile: --store %s: no store '%s' in the config's "
+				  "stores:", a->store, a->store);
+		for (size_t i = 0; i < ctx->stores->n; i++)
+			fprintf(ctx->err, "%s %s", i ? "," : " (it has", ctx->stores->names[i]);
+		fprintf(ctx->err, "%s\n", ctx->stores->n ? ")" : " (it has none)");
+		return 2;
+	}
 	if (a->dry_run && !a->fix) {
 		fprintf(ctx->err, "seam ctl reconcile: --dry-run goes with --fix (a run without --fix "
 				  "changes nothing anyway)\n");

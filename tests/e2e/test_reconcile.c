@@ -433,8 +433,14 @@ static void test_erp_down_and_one_run_at_a_time(void **state)
 	json_decref(run);
 	json_decref(call("DELETE", erp_url, "/_sim/faults", NULL, NULL, &st));
 
-	/* One run at a time per store: with the flow paused the first stays queued. */
+	/* A store the config does not have: usage, naming the ones it has; no run starts. */
 	char *out = NULL;
+	long runs_before = th_store_count(sm.db_url, "SELECT count(*) FROM reconciliation_runs");
+	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"reconcile", "--store", "nowhere", NULL}, &out), 2);
+	assert_non_null(strstr(out, "no store 'nowhere' in the config's stores: (it has us)"));
+	free(out);
+	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM reconciliation_runs"), runs_before);
+	/* One run at a time per store: with the flow paused the first stays queued. */
 	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"flow", "pause", "reconcile", NULL}, &out), 0);
 	free(out);
 	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"reconcile", "--store", "us", "--no-wait", "--json", NULL}, &out), 0);
