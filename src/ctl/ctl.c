@@ -183,6 +183,10 @@ int seam_ctl_main(const seam_ctl_host_t *host, int argc, char **argv)
 		argv[n++] = argv[i];
 	}
 	argc = n;
+	if (help && fcmd && fcmd->own_help) {
+		seam_flow_cmd_ctx_t fc = {.json = ctx.json, .out = stdout, .err = stderr};
+		return fcmd->run(&fc, argc - optind, argv + optind);
+	}
 	if (help && fcmd) {
 		printf("usage: seam ctl %s [--json]\n\n%s\n", fcmd->usage, fcmd->summary);
 		return 0;

@@ -489,6 +489,6 @@ static const char *const sync_actions[] = {"catalog", "status", "list", "plan", 
 const seam_flow_cmd_t seam_catalog_cmds[SEAM_CATALOG_NCMDS] = {
 	{"sync", "sync catalog|status|list|plan ...",
 	 "Catalog runs: start one (incremental, --full, --dry-run) and follow it; status, list, plan.",
-	 sync_cmd, sync_actions},
+	 sync_cmd, sync_actions, 0},
 };
 const size_t seam_catalog_ncmds = SEAM_CATALOG_NCMDS;

@@ -74,6 +74,9 @@ typedef struct seam_flow_cmd {
 	 * share the command word (seam ctl sync catalog | sync stock): ctl picks the flow whose
 	 * list has argv[1] (and the first such command for help). NULL: any. */
 	const char *const *actions;
+	/* 1: run answers --help itself (its whole usage), called with no store (ctx->store
+	 * NULL); 0: ctl prints usage and summary. */
+	int own_help;
 } seam_flow_cmd_t;
 
 /*

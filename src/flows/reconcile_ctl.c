@@ -371,5 +371,5 @@ static int run_cmd(const seam_flow_cmd_ctx_t *ctx, int argc, char **argv)
 const seam_flow_cmd_t seam__reconcile_cmds[1] = {
 	{"reconcile", "reconcile --store S [--since 24h] [--fix [--dry-run]] | status [RUN] | list",
 	 "compare Drupal, the PSP, the ERP and seam per order; fix what is deterministic",
-	 run_cmd, NULL},
+	 run_cmd, NULL, 1},
 };

@@ -263,6 +263,6 @@ static const char *const actions[] = {"stock", "prices", NULL};
 const seam_flow_cmd_t seam__stock_cmds[] = {
 	{"sync", "sync stock|prices --store S [--full] [--dry-run] [--no-wait]",
 	 "Prices and stock from the ERP on demand: a poll (or --full run) of one store, followed.",
-	 sync_cmd, actions},
+	 sync_cmd, actions, 0},
 };
 const size_t seam__stock_ncmds = 1;

@@ -440,6 +440,11 @@ static void test_erp_down_and_one_run_at_a_time(void **state)
 	assert_non_null(strstr(out, "no store 'nowhere' in the config's stores: (it has us)"));
 	free(out);
 	assert_int_equal(th_store_count(sm.db_url, "SELECT count(*) FROM reconciliation_runs"), runs_before);
+	/* --help is the command's whole usage, not the one-line summary */
+	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"reconcile", "--help", NULL}, &out), 0);
+	assert_non_null(strstr(out, "seam ctl reconcile status [RUN | --store S]"));
+	assert_non_null(strstr(out, "exit: 0 nothing left for a person"));
+	free(out);
 	/* One run at a time per store: with the flow paused the first stays queued. */
 	assert_int_equal(th_seam_ctl(&sm, (const char *[]){"flow", "pause", "reconcile", NULL}, &out), 0);
 	free(out);

@@ -115,7 +115,7 @@ static int shipping_cmd(const seam_flow_cmd_ctx_t *ctx, int argc, char **argv)
 
 static const seam_flow_job_t shipping_jobs[] = {{"shipping.sync", shipping_sync}};
 static const seam_flow_cmd_t shipping_cmds[] = {
-	{"shipping", "shipping", "Shipping sync: how many sync jobs there were.", shipping_cmd, NULL},
+	{"shipping", "shipping", "Shipping sync: how many sync jobs there were.", shipping_cmd, NULL, 0},
 };
 
 static const seam_flow_def_t shipping_flow = {
