@@ -366,6 +366,7 @@ typedef struct flow_slot {
 	int room;      /* jobs the flow may still start (INT_MAX when unlimited) */
 	int64_t next;  /* earliest queued run_at */
 	int exhausted; /* gave fewer than asked: nothing more due */
+	int64_t max;   /* its bulkhead, to count again under the flow's lock (PostgreSQL); 0 none */
 } flow_slot_t;
 
 typedef struct lease_req {
@@ -595,8 +596,6 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 		int room = max > 0 ? (int)(max - running) : INT_MAX;
 		if (room <= 0)
 			continue; /* a completion wakes us when a slot frees */
-		if (max > 0 && q_pg)
-			room = -(int)max; /* counted again under the flow's lock below */
 		if (next > r->now) {
 			if (!r->next_due || next < r->next_due)
 				r->next_due = next;
@@ -608,6 +607,7 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 		snprintf(f->name, sizeof f->name, "%s", seam_stmt_column_text(s, 0));
 		f->room = room;
 		f->next = next;
+		f->max = q_pg ? max : 0; /* SQLite's single writer made the count above exact */
 	}
 	seam_stmt_reset(s);
 	if (rc != SEAM_DONE)
@@ -617,10 +617,10 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 	 * for each other crosswise), then its running jobs counted again. */
 	for (int i = 0; rc == SEAM_OK && i < nflows; i++) {
 		flow_slot_t *f = &flows[i];
-		if (f->room >= 0)
+		if (f->max <= 0)
 			continue;
 		char key[160];
-		int64_t running = 0, max = -f->room;
+		int64_t running = 0;
 		int got = 0;
 		snprintf(key, sizeof key, "seam.flow:%s", f->name);
 		rc = seam_db_trylock(db, key, &got, err);
@@ -640,7 +640,7 @@ static seam_err_t lease_fn(seam_db_t *db, void *ud, seam_error_t *err)
 			rc = SEAM_OK;
 		}
 		seam_stmt_reset(s);
-		f->room = (int)(max - running);
+		f->room = (int)(f->max - running);
 	}
 	if (rc != SEAM_OK)
 		goto out;

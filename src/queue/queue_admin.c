@@ -81,6 +81,14 @@ static seam_err_t finish(seam_stmt_t *s, seam_err_t rc)
 	return rc == SEAM_DONE || rc == SEAM_ROW ? SEAM_OK : rc;
 }
 
+/* Runs a bound UPDATE to its end: the rows it changed in *changes. */
+static seam_err_t run_changes(seam_stmt_t *s, int64_t *changes, seam_error_t *err)
+{
+	seam_err_t rc = seam_stmt_step(s, err);
+	*changes = rc == SEAM_DONE ? seam_stmt_changes(s) : 0;
+	return finish(s, rc);
+}
+
 /* --- list --------------------------------------------------------------------------------- */
 
 seam_err_t seam_queue_admin_list(seam_store_t *st, const seam_job_filter_t *f, json_t **out,
@@ -436,10 +444,7 @@ static seam_err_t act_on(seam_db_t *db, const char *id, act_e act, int64_t now, 
 	seam_stmt_bind_text(s, 1, id);
 	seam_stmt_bind_int64(s, 2, now);
 	seam_stmt_bind_text(s, 3, state);
-	rc = seam_stmt_step(s, err);
-	if (rc == SEAM_DONE)
-		changes = seam_stmt_changes(s);
-	rc = finish(s, rc);
+	rc = run_changes(s, &changes, err);
 	if (rc != SEAM_OK)
 		return rc;
 	if (changes != 1)
@@ -517,10 +522,7 @@ static seam_err_t replay_chunk(seam_db_t *db, const replay_row_t *rows, size_t n
 	seam_stmt_bind_int64(s, 1, now);
 	for (size_t i = 0; i < n; i++)
 		seam_stmt_bind_text(s, (int)i + 2, rows[i].id);
-	rc = seam_stmt_step(s, err);
-	if (rc == SEAM_DONE)
-		changes = seam_stmt_changes(s);
-	rc = finish(s, rc);
+	rc = run_changes(s, &changes, err);
 	if (rc != SEAM_OK)
 		return rc;
 	if (changes != (int64_t)n)
